@@ -1,0 +1,124 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+const durationMs = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 15m, 24h or 3d')
+  .transform((value) => {
+    const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(value) as RegExpExecArray;
+    const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'ms'];
+    return Number(n) * factor;
+  });
+
+const secret = z.string().min(32, 'at least 32 characters').optional();
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.string().url().optional(),
+  DATA_DIR: z.string().default('./.data'),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+  REDIS_URL: z.string().url().optional(),
+  REDIS_COMMAND_TIMEOUT: durationMs.default(1000),
+  /** Prefix of every Redis key, so that several deployments (or test runs) can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('coinslot:'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TOKEN_PEPPER: secret,
+  CARD_FINGERPRINT_KEY: secret,
+  RECEIPT_SIGNING_KEYS: z.string().optional(),
+  OPERATOR_TOKEN: secret,
+  SESSION_TTL: durationMs.default(30 * 86_400_000),
+  IDEMPOTENCY_RETENTION: durationMs.default(24 * 3_600_000),
+  IDEMPOTENCY_LOCK_TTL: durationMs.default(60_000),
+  PURCHASE_CONFIRMATION_TTL: durationMs.default(15 * 60_000),
+  RECOVERY_INTERVAL: durationMs.default(5_000),
+  RECOVERY_THRESHOLD: durationMs.default(30_000),
+  ACQUIRER_URL: z.string().url().optional(),
+  ACQUIRER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  ACQUIRER_SECRET: secret,
+  ACQUIRER_TEST_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  ACQUIRER_TIMEOUT: durationMs.default(10_000),
+  ACQUIRER_DISPUTE_DELAY: durationMs.default(5_000),
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .default('5s,5m,30m,2h,5h,10h,10h,10h,10h')
+    .transform((v, ctx) => {
+      const parts = v.split(',').map((p) => durationMs.safeParse(p.trim()));
+      if (parts.some((p) => !p.success)) {
+        ctx.addIssue({ code: 'custom', message: 'comma-separated durations such as 5s,5m,30m' });
+        return z.NEVER;
+      }
+      return parts.map((p) => p.data as number);
+    }),
+  WEBHOOK_TIMEOUT: durationMs.default(10_000),
+  RISK_DAILY_CAPS: z.string().default('USD:50000,EUR:50000,GBP:45000,JPY:7500000,KWD:150000'),
+  SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  GRAPHIQL: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+});
+
+export type Environment = z.infer<typeof environmentSchema>;
+
+export class ConfigError extends Error {}
+
+/** Everything the process is configured with, read once at start. */
+export interface Config extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET'> {
+  readonly dataDir: string;
+  readonly redisUrlWasSet: boolean;
+  readonly secrets: {
+    readonly tokenPepper: string;
+    readonly cardFingerprintKey: string;
+    readonly operatorToken: string;
+    readonly acquirerSecret: string;
+  };
+  /** Names of secrets generated into DATA_DIR because they were not configured. */
+  readonly generatedSecrets: readonly string[];
+}
+
+/** Parses the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const values = parsed.data;
+  const dataDir = resolve(values.DATA_DIR);
+  const generatedSecrets: string[] = [];
+  const production = values.NODE_ENV === 'production';
+  const secretOf = (name: 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET'): string => {
+    const configured = values[name];
+    if (configured) return configured;
+    if (production) throw new ConfigError(`Invalid configuration:\n  ${name}: required in production`);
+    const { value, created } = readOrCreateSecret(dataDir, name);
+    if (created) generatedSecrets.push(name);
+    return value;
+  };
+  return {
+    ...values,
+    dataDir,
+    redisUrlWasSet: values.REDIS_URL !== undefined,
+    REDIS_URL: values.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    secrets: {
+      tokenPepper: secretOf('TOKEN_PEPPER'),
+      cardFingerprintKey: secretOf('CARD_FINGERPRINT_KEY'),
+      operatorToken: secretOf('OPERATOR_TOKEN'),
+      acquirerSecret: secretOf('ACQUIRER_SECRET'),
+    },
+    generatedSecrets,
+  };
+}
+
+/** Secrets for the embedded default live in DATA_DIR/secrets, created on first run and kept. */
+function readOrCreateSecret(dataDir: string, name: string): { value: string; created: boolean } {
+  const dir = join(dataDir, 'secrets');
+  const file = join(dir, name.toLowerCase());
+  if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), created: false };
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const value = name === 'OPERATOR_TOKEN' ? `op_${randomBytes(32).toString('base64url')}` : randomBytes(32).toString('base64url');
+  writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
+  return { value, created: true };
+}

@@ -1,0 +1,56 @@
+import { pgTable, text, timestamp, uuid, integer, index, uniqueIndex, check } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { developers } from './accounts.js';
+
+export const games = pgTable(
+  'games',
+  {
+    id: uuid('id').primaryKey(),
+    developerId: uuid('developer_id')
+      .notNull()
+      .references(() => developers.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    defaultCurrency: text('default_currency').notNull(),
+    platformFeeBps: integer('platform_fee_bps').notNull().default(3000),
+    webhookUrl: text('webhook_url'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('games_developer_idx').on(t.developerId),
+    check('games_fee_range', sql`${t.platformFeeBps} between 0 and 10000`),
+  ],
+);
+
+/** API keys of a game (`sk_` secret, `pk_` publishable); only a keyed hash is kept. */
+export const gameKeys = pgTable(
+  'game_keys',
+  {
+    id: uuid('id').primaryKey(),
+    gameId: uuid('game_id')
+      .notNull()
+      .references(() => games.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['secret', 'publishable'] }).notNull(),
+    keyHash: text('key_hash').notNull().unique(),
+    /** The first characters, to tell keys apart in a dashboard. */
+    keyPrefix: text('key_prefix').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [index('game_keys_game_idx').on(t.gameId)],
+);
+
+/** Virtual currencies of a game (GEM, COIN…). */
+export const gameCurrencies = pgTable(
+  'game_currencies',
+  {
+    id: uuid('id').primaryKey(),
+    gameId: uuid('game_id')
+      .notNull()
+      .references(() => games.id, { onDelete: 'cascade' }),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('game_currencies_game_code_uq').on(t.gameId, t.code)],
+);

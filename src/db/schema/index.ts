@@ -1,0 +1,4 @@
+// Re-exports every domain's tables; drizzle-kit reads this file.
+export * from './accounts.js';
+export * from './games.js';
+export * from './catalog.js';

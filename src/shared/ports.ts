@@ -1,0 +1,61 @@
+/**
+ * Interfaces to the outside world. Each has a Redis (or HTTP) implementation under
+ * src/adapters/ and an in-process twin for the embedded default and unit tests.
+ */
+
+/** A stored GraphQL response, replayed byte for byte. */
+export interface StoredResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export type IdempotencyBegin =
+  | { readonly state: 'acquired'; readonly ownerToken: string }
+  | { readonly state: 'completed'; readonly fingerprint: string; readonly response: StoredResponse }
+  | { readonly state: 'in_progress'; readonly fingerprint: string; readonly retryAfterMs: number };
+
+/** Idempotency keys: a lock while the first request runs, then its stored response. */
+export interface IdempotencyStore {
+  /** Takes the lock for `key` (SET NX PX with an owner token) or reports what holds it. */
+  begin(key: string, fingerprint: string, lockTtlMs: number): Promise<IdempotencyBegin>;
+  /** Stores the response and ends the lock, only if `ownerToken` still owns it (compare-and-set). */
+  complete(key: string, ownerToken: string, response: StoredResponse, retentionMs: number): Promise<boolean>;
+  /** Drops the lock without storing anything (infrastructure failure: a retry runs again). */
+  release(key: string, ownerToken: string): Promise<void>;
+}
+
+export interface RateLimitResult {
+  readonly allowed: boolean;
+  /** Hits counted in the window, including this one when allowed. */
+  readonly count: number;
+  readonly limit: number;
+  /** When a refused caller may try again; 0 when allowed. */
+  readonly retryAfterMs: number;
+  /** When the oldest hit in the window leaves it. */
+  readonly resetMs: number;
+}
+
+/** Sliding-window counters (login throttling, API rate limits). */
+export interface RateLimiter {
+  /** Counts one hit if the window has room; refuses without counting otherwise. */
+  consume(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+  /** Reports the window without counting. */
+  peek(key: string, limit: number, windowMs: number): Promise<RateLimitResult>;
+  /** Counts a hit whatever the limit (e.g. a failed login). */
+  record(key: string, windowMs: number): Promise<number>;
+  reset(key: string): Promise<void>;
+}
+
+/** Cross-instance pub/sub for live purchase updates. */
+export interface PubSub {
+  publish(channel: string, message: string): Promise<void>;
+  /** Subscribes; the returned function unsubscribes. */
+  subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>;
+}
+
+/** Whether the shared store (Redis) answers; reported by /readyz. */
+export interface StoreHealth {
+  readonly kind: 'redis' | 'memory';
+  ping(): Promise<boolean>;
+}
