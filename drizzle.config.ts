@@ -2,7 +2,7 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'postgresql',
-  schema: ['./src/db/schema/index.ts'],
+  schema: ['./src/db/schema/index.ts', './src/acquirer/schema.ts'],
   out: './drizzle',
   casing: 'snake_case',
 });
