@@ -1,0 +1,201 @@
+import { createClient, ErrorReply } from 'redis';
+import type { Logger } from '../../logger.js';
+import { ServiceUnavailableError } from '../../shared/errors.js';
+import type { StoreHealth } from '../../shared/ports.js';
+import { redisScripts } from './redis-scripts.js';
+
+export interface RedisClientsOptions {
+  /** `redis[s]://[[user][:password]@]host[:port][/db]` */
+  readonly url: string;
+  /** Every command fails after this long (node-redis v5 `commandOptions.timeout`). */
+  readonly commandTimeoutMs: number;
+  /** Prefix of every key and channel the adapters touch (config REDIS_KEY_PREFIX). */
+  readonly keyPrefix: string;
+  readonly logger: Logger;
+  /** Cap of the reconnect backoff; Redis coming back is noticed within about this long. Default 1000 ms. */
+  readonly maxReconnectDelayMs?: number;
+}
+
+/** The command client, with Coinslot's Lua scripts registered. */
+export type RedisCommandClient = ReturnType<typeof createCommandClient>;
+
+export interface RedisClients {
+  /** Commands and scripts. */
+  readonly client: RedisCommandClient;
+  /** A duplicate connection in subscriber mode (RESP2 forbids other commands on it). */
+  readonly subscriber: RedisCommandClient;
+  readonly keyPrefix: string;
+  readonly commandTimeoutMs: number;
+  readonly logger: Logger;
+  /** Answers whether the command connection works (for /readyz); never throws. */
+  readonly health: StoreHealth;
+  /**
+   * Opens both connections. Resolves true once both are ready, false if they are not ready
+   * within `waitMs`; either way they keep reconnecting in the background, and never rejects.
+   */
+  connect(waitMs?: number): Promise<boolean>;
+  /** Closes both connections (pending commands get at most the command timeout). */
+  close(): Promise<void>;
+}
+
+/** Redis replies that mean "the server cannot serve now", not "the request is wrong". */
+const TRANSIENT_REPLY = /^(LOADING|BUSY|READONLY|MASTERDOWN|OOM|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF)\b/;
+
+/** Maps a node-redis failure to ServiceUnavailableError when it is the infrastructure's fault. */
+export function toStoreError(error: unknown): unknown {
+  if (error instanceof ServiceUnavailableError) return error;
+  // an error reply other than a transient one is a bug in a script or a call: surface it as is
+  if (error instanceof ErrorReply && !TRANSIENT_REPLY.test(error.message)) return error;
+  const unavailable = new ServiceUnavailableError();
+  unavailable.cause = error;
+  return unavailable;
+}
+
+/** Runs one Redis operation; connection loss, offline client and timeouts become ServiceUnavailableError. */
+export async function redisCall<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toStoreError(error);
+  }
+}
+
+function createCommandClient(options: RedisClientsOptions) {
+  const maxDelay = options.maxReconnectDelayMs ?? 1000;
+  return createClient({
+    url: options.url,
+    scripts: redisScripts,
+    // fail fast while disconnected instead of queueing commands until Redis returns
+    disableOfflineQueue: true,
+    commandOptions: { timeout: options.commandTimeoutMs },
+    maintNotifications: 'disabled',
+    socket: {
+      connectTimeout: Math.max(options.commandTimeoutMs, 1000),
+      // retry forever with capped exponential backoff and jitter, so an outage heals without a restart
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 16), maxDelay) + Math.floor(Math.random() * 100),
+    },
+  });
+}
+
+/** Creates the command and subscriber clients (not yet connected) with timeouts, fail-fast and reconnects. */
+export function createRedisClients(options: RedisClientsOptions): RedisClients {
+  const { logger } = options;
+  const client = createCommandClient(options);
+  const subscriber = client.duplicate();
+  watch(client, 'command', logger, () => {
+    // Redis forgets scripts on restart; load them again so the first call after an outage is one round trip
+    for (const script of Object.values(redisScripts)) {
+      client.scriptLoad(script.SCRIPT).catch(() => undefined);
+    }
+  });
+  watch(subscriber, 'subscriber', logger);
+
+  let connecting: Promise<unknown> | undefined;
+  const health: StoreHealth = {
+    kind: 'redis',
+    async ping() {
+      if (!client.isReady) return false;
+      try {
+        return (await client.ping()) === 'PONG';
+      } catch {
+        return false;
+      }
+    },
+  };
+
+  return {
+    client,
+    subscriber,
+    keyPrefix: options.keyPrefix,
+    commandTimeoutMs: options.commandTimeoutMs,
+    logger,
+    health,
+    async connect(waitMs = 5000) {
+      // node-redis' connect() settles on the first ready (or on close); reconnects continue regardless
+      connecting ??= Promise.all([client.connect().catch(() => undefined), subscriber.connect().catch(() => undefined)]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([connecting, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+      const ready = client.isReady && subscriber.isReady;
+      if (!ready) logger.warn({ url: redactUrl(options.url) }, 'Redis is not reachable yet; retrying in the background');
+      return ready;
+    },
+    async close() {
+      await Promise.all([closeClient(client, options.commandTimeoutMs), closeClient(subscriber, 0)]);
+    },
+  };
+}
+
+/** Logs the first error of an outage and the recovery, and keeps 'error' events from crashing the process. */
+function watch(client: RedisCommandClient, role: string, logger: Logger, onReady?: () => void): void {
+  let down = false;
+  client.on('error', (error: unknown) => {
+    const message = error instanceof Error ? error.message || error.name : String(error);
+    if (!down) logger.error({ role, err: message }, 'Redis connection failed; reconnecting');
+    else logger.debug({ role, err: message }, 'Redis still unreachable');
+    down = true;
+  });
+  client.on('ready', () => {
+    if (down) logger.info({ role }, 'Redis connection restored');
+    down = false;
+    onReady?.();
+  });
+}
+
+/** Waits for pending commands up to `graceMs`, then drops the socket; closing twice is harmless. */
+async function closeClient(client: RedisCommandClient, graceMs: number): Promise<void> {
+  if (!client.isOpen) return;
+  if (client.isReady && graceMs > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([client.close().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+  }
+  if (client.isOpen) {
+    try {
+      client.destroy();
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/** Whether a Redis answers PING at `url` within `timeoutMs`; main.ts uses it to choose the in-process fallback. */
+export async function tryConnectRedis(url: string, timeoutMs: number): Promise<boolean> {
+  const probe = createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout: timeoutMs },
+    maintNotifications: 'disabled',
+    socket: { connectTimeout: timeoutMs, reconnectStrategy: false },
+  });
+  probe.on('error', () => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const attempt = (async () => {
+      await probe.connect();
+      return (await probe.ping()) === 'PONG';
+    })();
+    const deadline = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    return await Promise.race([attempt.catch(() => false), deadline]);
+  } finally {
+    clearTimeout(timer);
+    if (probe.isOpen) {
+      try {
+        probe.destroy();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
+/** The URL without its password, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(invalid url)';
+  }
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { defineScript, type CommandParser } from 'redis';
+
+/** Reads a Lua script that lives beside this file in scripts/. */
+function lua(name: string): string {
+  return readFileSync(new URL(`./scripts/${name}.lua`, import.meta.url), 'utf8');
+}
+
+/** The raw reply of idempotency-begin.lua. */
+export type IdempotencyBeginReply = ['acquired'] | ['held', string | null, number];
+
+/** The raw reply of sliding-window.lua: allowed (0|1), count, retryAfterMs, resetMs. */
+export type SlidingWindowReply = [number, number, number, number];
+
+export type SlidingWindowMode = 'consume' | 'peek' | 'record';
+
+/**
+ * Every Lua script of Coinslot, registered on the command client (node-redis `scripts` option:
+ * EVALSHA with an EVAL fallback). A new script is one more entry here.
+ */
+export const redisScripts = {
+  idempotencyBegin: defineScript({
+    SCRIPT: lua('idempotency-begin'),
+    NUMBER_OF_KEYS: 1,
+    parseCommand(parser: CommandParser, key: string, runningRecord: string, lockTtlMs: number) {
+      parser.pushKey(key);
+      parser.push(runningRecord, String(lockTtlMs));
+    },
+    transformReply: (reply: unknown) => reply as IdempotencyBeginReply,
+  }),
+  idempotencyComplete: defineScript({
+    SCRIPT: lua('idempotency-complete'),
+    NUMBER_OF_KEYS: 1,
+    parseCommand(parser: CommandParser, key: string, ownerToken: string, responseJson: string, retentionMs: number) {
+      parser.pushKey(key);
+      parser.push(ownerToken, responseJson, String(retentionMs));
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+  idempotencyRelease: defineScript({
+    SCRIPT: lua('idempotency-release'),
+    NUMBER_OF_KEYS: 1,
+    parseCommand(parser: CommandParser, key: string, ownerToken: string) {
+      parser.pushKey(key);
+      parser.push(ownerToken);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+  slidingWindow: defineScript({
+    SCRIPT: lua('sliding-window'),
+    NUMBER_OF_KEYS: 1,
+    parseCommand(
+      parser: CommandParser,
+      key: string,
+      mode: SlidingWindowMode,
+      nowMs: number,
+      windowMs: number,
+      limit: number,
+      member: string,
+    ) {
+      parser.pushKey(key);
+      parser.push(mode, String(nowMs), String(windowMs), String(nowMs - windowMs), String(limit), member);
+    },
+    transformReply: (reply: unknown) => reply as SlidingWindowReply,
+  }),
+};
+
+export type RedisScriptRegistry = typeof redisScripts;

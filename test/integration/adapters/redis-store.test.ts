@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRedisClients, tryConnectRedis, type RedisClients } from '../../../src/adapters/redis/redis-client.js';
+import { createRedisIdempotencyStore } from '../../../src/adapters/redis/redis-idempotency-store.js';
+import { createRedisPubSub } from '../../../src/adapters/redis/redis-pubsub.js';
+import { createRedisRateLimiter } from '../../../src/adapters/redis/redis-rate-limiter.js';
+import { createLogger } from '../../../src/logger.js';
+import { ManualClock } from '../../../src/shared/clock.js';
+import { testRedisUrl } from '../../helpers/env.js';
+import { storeContract, waitFor } from './store-contract.js';
+
+/** Every key and channel of this file lives under its own prefix on the shared Redis. */
+const prefix = `test:adapters:${randomUUID()}:`;
+const logger = createLogger('silent');
+const opened: RedisClients[] = [];
+
+async function openRedis(): Promise<RedisClients> {
+  const redis = createRedisClients({ url: testRedisUrl(), commandTimeoutMs: 1000, keyPrefix: prefix, logger });
+  if (!(await redis.connect(5000))) throw new Error(`Redis is not reachable at ${testRedisUrl()}`);
+  opened.push(redis);
+  return redis;
+}
+
+afterAll(async () => {
+  const [redis] = opened;
+  if (redis?.client.isReady) {
+    // remove what this file wrote (never FLUSHDB a shared Redis)
+    const keys: string[] = [];
+    for await (const batch of redis.client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+    if (keys.length > 0) await redis.client.del(keys);
+  }
+  await Promise.all(opened.map((r) => r.close()));
+});
+
+storeContract('Redis', async (clock) => {
+  const redis = await openRedis();
+  return {
+    idempotency: createRedisIdempotencyStore(redis),
+    rateLimiter: createRedisRateLimiter(redis, clock),
+    pubsub: createRedisPubSub(redis),
+    health: redis.health,
+    // lock and retention TTLs are Redis' own PX expiry, in real time
+    elapse: async (ms) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    },
+    isChannelSubscribed: async (channel) => {
+      const counts = await redis.client.pubSubNumSub(`${prefix}${channel}`);
+      return Number(counts[`${prefix}${channel}`] ?? 0) > 0;
+    },
+    close: async () => undefined,
+  };
+});
+
+describe('Redis store specifics', () => {
+  let a: RedisClients;
+  let b: RedisClients;
+  beforeAll(async () => {
+    a = await openRedis();
+    b = await openRedis();
+  });
+
+  it('delivers a message published on one instance to a subscriber on another', async () => {
+    const channel = `purchase:${randomUUID()}`;
+    const received: string[] = [];
+    const off = await createRedisPubSub(b).subscribe(channel, (m) => received.push(m));
+    await createRedisPubSub(a).publish(channel, '{"status":"SUCCEEDED"}');
+    await waitFor(() => received.length === 1, 2000, 'the cross-instance message');
+    expect(received).toEqual(['{"status":"SUCCEEDED"}']);
+    await off();
+  });
+
+  it('shares locks and windows across instances', async () => {
+    const key = randomUUID();
+    expect((await createRedisIdempotencyStore(a).begin(key, 'fp', 60_000)).state).toBe('acquired');
+    expect((await createRedisIdempotencyStore(b).begin(key, 'fp', 60_000)).state).toBe('in_progress');
+    const clock = new ManualClock();
+    await createRedisRateLimiter(a, clock).consume(key, 1, 60_000);
+    expect((await createRedisRateLimiter(b, clock).consume(key, 1, 60_000)).allowed).toBe(false);
+  });
+
+  it('keeps every key under the configured prefix, with a TTL', async () => {
+    const key = randomUUID();
+    await createRedisIdempotencyStore(a).begin(key, 'fp', 60_000);
+    await createRedisRateLimiter(a, new ManualClock()).consume(key, 5, 60_000);
+    const idemTtl = await a.client.pTTL(`${prefix}idem:${key}`);
+    const rlTtl = await a.client.pTTL(`${prefix}rl:${key}`);
+    expect(idemTtl).toBeGreaterThan(59_000);
+    expect(rlTtl).toBeGreaterThan(59_000);
+    expect(await a.client.exists(`idem:${key}`)).toBe(0);
+  });
+
+  it('tryConnectRedis answers true for a live Redis and false, promptly, for a closed port', async () => {
+    expect(await tryConnectRedis(testRedisUrl(), 1000)).toBe(true);
+    const started = Date.now();
+    expect(await tryConnectRedis('redis://127.0.0.1:1', 500)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
