@@ -1,0 +1,77 @@
+import { and, eq } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { games } from '../../db/schema/index.js';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
+import { isUuid } from '../../shared/ids.js';
+import type { Principal } from '../../shared/principal.js';
+import type { ServiceContext } from '../service-context.js';
+
+export type GameRow = typeof games.$inferSelect;
+
+/**
+ * Who may read a game's public face (name, currency, catalog items by id): the owning developer,
+ * the game's own keys and player tokens, players (the pay sheet names the game) and operators.
+ * Another developer may not, and is told "not found" so that existence does not leak.
+ */
+export function canReadGame(principal: Principal, game: Pick<GameRow, 'id' | 'developerId'>): boolean {
+  switch (principal.kind) {
+    case 'operator':
+    case 'player':
+      return true;
+    case 'developer':
+      return principal.developerId === game.developerId;
+    case 'game_secret':
+    case 'game_publishable':
+    case 'player_game':
+      return principal.gameId === game.id;
+    case 'anonymous':
+      return false;
+  }
+}
+
+/** Who may see a game's business settings (fee, webhook, archived items): its developer, its secret key, operators. */
+export function canManageGame(principal: Principal, game: Pick<GameRow, 'id' | 'developerId'>): boolean {
+  switch (principal.kind) {
+    case 'operator':
+      return true;
+    case 'developer':
+      return principal.developerId === game.developerId;
+    case 'game_secret':
+      return principal.gameId === game.id;
+    default:
+      return false;
+  }
+}
+
+/** The calling developer's id; anyone else may not write games or catalogs. */
+export function requireDeveloper(ctx: ServiceContext): string {
+  const { principal } = ctx;
+  if (principal.kind === 'developer') return principal.developerId;
+  if (principal.kind === 'anonymous') throw new UnauthenticatedError();
+  throw new ForbiddenError('Only a developer may change games and catalogs.');
+}
+
+/** A game by id without any access check (callers check), or null; a malformed id is simply absent. */
+export async function findGame(executor: Executor, gameId: string, lock = false): Promise<GameRow | null> {
+  if (!isUuid(gameId)) return null;
+  const query = executor.select().from(games).where(eq(games.id, gameId)).limit(1);
+  const [row] = lock ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+/**
+ * The calling developer's own game, for a write; someone else's game is NotFound, never Forbidden.
+ * `lock` takes the row lock so concurrent writes to the same game queue up.
+ */
+export async function loadGameForWrite(ctx: ServiceContext, executor: Executor, gameId: string, lock = false): Promise<GameRow> {
+  const developerId = requireDeveloper(ctx);
+  if (!isUuid(gameId)) throw new NotFoundError('Game');
+  const query = executor
+    .select()
+    .from(games)
+    .where(and(eq(games.id, gameId), eq(games.developerId, developerId)))
+    .limit(1);
+  const [row] = lock ? await query.for('update') : await query;
+  if (!row) throw new NotFoundError('Game');
+  return row;
+}

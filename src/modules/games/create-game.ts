@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { games } from '../../db/schema/index.js';
+import { newId } from '../../shared/ids.js';
+import { parseInput } from '../../shared/validation.js';
+import type { ServiceContext } from '../service-context.js';
+import type { GameRow } from './access.js';
+import { requireDeveloper } from './access.js';
+import { gameName, isoCurrency, platformFeeBps, webhookUrl } from './game-fields.js';
+import { issueGameKeys, type GameKeyPair } from './keys.js';
+
+const createGameInput = z.object({
+  name: gameName,
+  defaultCurrency: isoCurrency,
+  platformFeeBps: platformFeeBps.nullish(),
+  webhookUrl: webhookUrl.nullish(),
+});
+
+export const DEFAULT_PLATFORM_FEE_BPS = 3000;
+
+/** Creates a game for the calling developer, with its keys (returned here once, stored hashed). */
+export async function createGame(ctx: ServiceContext, raw: unknown): Promise<{ game: GameRow } & GameKeyPair> {
+  const developerId = requireDeveloper(ctx);
+  const input = parseInput(createGameInput, raw);
+  const now = ctx.deps.clock.now();
+  return ctx.deps.db.transaction(async (tx) => {
+    const [game] = await tx
+      .insert(games)
+      .values({
+        id: newId(),
+        developerId,
+        name: input.name,
+        defaultCurrency: input.defaultCurrency,
+        platformFeeBps: input.platformFeeBps ?? DEFAULT_PLATFORM_FEE_BPS,
+        webhookUrl: input.webhookUrl || null,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    const keys = await issueGameKeys(ctx, tx, game!.id);
+    return { game: game!, ...keys };
+  });
+}

@@ -1,0 +1,10 @@
+// The games module: games, their API keys and their virtual currencies.
+export { createGame, DEFAULT_PLATFORM_FEE_BPS } from './create-game.js';
+export { rotateGameKeys } from './rotate-game-keys.js';
+export { updateGame } from './update-game.js';
+export { defineCurrency, type GameCurrencyRow } from './define-currency.js';
+export { getGamesByIds, listGames, getCurrenciesByGameIds, listCurrencyCodes } from './get-games.js';
+export { canReadGame, canManageGame, requireDeveloper, findGame, loadGameForWrite, type GameRow } from './access.js';
+export { CurrencyCodeTakenError } from './errors.js';
+export { keysetConditions, keysetOrder, type KeysetKey, type KeysetPage } from './keyset.js';
+export type { GameKeyPair } from './keys.js';

@@ -1,0 +1,34 @@
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { games } from '../../db/schema/index.js';
+import { parseInput } from '../../shared/validation.js';
+import type { ServiceContext } from '../service-context.js';
+import { loadGameForWrite, type GameRow } from './access.js';
+import { gameName, platformFeeBps, webhookUrl } from './game-fields.js';
+
+// Absent fields stay as they are; webhookUrl: null removes the webhook.
+const updateGameInput = z.object({
+  gameId: z.string(),
+  name: gameName.optional(),
+  webhookUrl: webhookUrl.nullish(),
+  platformFeeBps: platformFeeBps.optional(),
+});
+
+/** Changes a game's name, webhook URL or platform fee; only its own developer may. */
+export async function updateGame(ctx: ServiceContext, raw: unknown): Promise<GameRow> {
+  const input = parseInput(updateGameInput, raw);
+  return ctx.deps.db.transaction(async (tx) => {
+    const game = await loadGameForWrite(ctx, tx, input.gameId, true);
+    const changes: Partial<typeof games.$inferInsert> = {};
+    if (input.name !== undefined) changes.name = input.name;
+    if (input.webhookUrl !== undefined) changes.webhookUrl = input.webhookUrl || null;
+    if (input.platformFeeBps !== undefined) changes.platformFeeBps = input.platformFeeBps;
+    if (Object.keys(changes).length === 0) return game;
+    const [updated] = await tx
+      .update(games)
+      .set({ ...changes, updatedAt: ctx.deps.clock.now() })
+      .where(eq(games.id, game.id))
+      .returning();
+    return updated!;
+  });
+}
