@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { createServerAdapter, type ServerAdapter } from '@whatwg-node/server';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
+import { schema } from './graphql/schema/index.js';
+import { maskError } from './graphql/errors.js';
+import { idempotencyPlugin } from './graphql/idempotency.js';
+import type { AppContext, GraphQLContext } from './graphql/context.js';
+import { authenticate } from './modules/accounts/index.js';
+import type { Deps, ServiceContext } from './modules/service-context.js';
+import { createMetrics, type Metrics } from './http/metrics.js';
+import { healthz, readyz } from './http/health.js';
+import { staticFiles } from './http/static-files.js';
+
+/** What the HTTP server passes along with each request. */
+export interface ServerContext {
+  /** The peer address, for throttling; absent when driven by fetch in tests. */
+  readonly ip?: string | null;
+}
+
+export interface AppOptions {
+  /** Extra envelop/yoga plugins (idempotency, rate limits), in order. */
+  readonly plugins?: Plugin<GraphQLContext & ServerContext>[];
+  /** Extra routes beside GraphQL, tried before the static game. */
+  readonly routes?: Route[];
+  /** Folder of the built demo game, served at `/`. */
+  readonly staticDir?: string;
+  readonly metrics?: Metrics;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST';
+  readonly pattern: URLPattern | RegExp;
+  handle(request: Request, match: RegExpExecArray, ctx: ServerContext): Promise<Response> | Response;
+}
+
+export interface App {
+  readonly yoga: YogaServerInstance<ServerContext, AppContext>;
+  /** A fetch-style handler for every route; `http.createServer(app.handler)` listens with it. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  readonly handler: ServerAdapter<ServerContext, any>;
+  readonly metrics: Metrics;
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+}
+
+type URLPattern = never;
+
+/** The composition root of the HTTP surface: GraphQL, health, metrics and the demo game. */
+export function buildApp(deps: Deps, options: AppOptions = {}): App {
+  const metrics = options.metrics ?? createMetrics();
+  const { logger } = deps;
+
+  const observe: Plugin<GraphQLContext> = {
+    onExecute({ args }) {
+      const operation = args.operationName ?? 'anonymous';
+      const end = metrics.graphqlDuration.startTimer({ operation });
+      return {
+        onExecuteDone({ result }) {
+          end();
+          const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
+          metrics.graphqlOperations.inc({ operation, outcome: failed ? 'error' : 'ok' });
+        },
+      };
+    },
+  };
+
+  const yoga = createYoga<ServerContext, AppContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: deps.config.GRAPHIQL ? { title: 'Coinslot GraphQL' } : false,
+    landingPage: false,
+    logging: false,
+    maskedErrors: {
+      maskError: (error, message) => {
+        const masked = maskError(error, message);
+        if (masked.extensions.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'unexpected error in GraphQL');
+        return masked;
+      },
+    },
+    plugins: [
+      maxDepthPlugin({ n: 12, flattenFragments: true }),
+      costLimitPlugin({ maxCost: 20_000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 }),
+      observe,
+      idempotencyPlugin(deps),
+      ...((options.plugins ?? []) as Plugin[]),
+    ] as Plugin[],
+    context: async ({ request, ...server }): Promise<AppContext> => {
+      const requestId = request.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
+      const principal = await authenticate(deps, request.headers.get('authorization'));
+      const service: ServiceContext = { deps, principal, requestId, ip: (server as ServerContext).ip ?? null };
+      return { principal, service, requestId };
+    },
+  });
+
+  const serveGame = options.staticDir ? staticFiles(options.staticDir) : null;
+  const routes: Route[] = [
+    { method: 'GET', pattern: /^\/healthz$/, handle: () => healthz() },
+    { method: 'GET', pattern: /^\/readyz$/, handle: () => readyz(deps) },
+    {
+      method: 'GET',
+      pattern: /^\/metrics$/,
+      handle: async () =>
+        new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+    },
+    ...(options.routes ?? []),
+  ];
+
+  const handler = createServerAdapter<ServerContext>(async (request, serverContext) => {
+    const url = new URL(request.url);
+    const started = performance.now();
+    let route = 'other';
+    let response: Response | null = null;
+    try {
+      if (url.pathname === '/graphql') {
+        route = '/graphql';
+        response = await yoga.handle(request, serverContext);
+      } else {
+        for (const candidate of routes) {
+          const match = (candidate.pattern as RegExp).exec(url.pathname);
+          if (match && candidate.method === request.method) {
+            route = (candidate.pattern as RegExp).source;
+            response = await candidate.handle(request, match, serverContext);
+            break;
+          }
+        }
+        if (!response && serveGame && request.method === 'GET') {
+          route = 'static';
+          response = await serveGame(url.pathname);
+        }
+      }
+      response ??= Response.json({ error: 'not_found' }, { status: 404 });
+    } catch (error) {
+      logger.error({ err: error, path: url.pathname }, 'unhandled error in route');
+      response = Response.json({ error: 'internal_error' }, { status: 500 });
+    }
+    const seconds = (performance.now() - started) / 1000;
+    metrics.httpRequests.inc({ route, method: request.method, status: String(response.status) });
+    metrics.httpDuration.observe({ route, method: request.method }, seconds);
+    return response;
+  });
+
+  return {
+    yoga,
+    handler,
+    metrics,
+    fetch: async (input, init) => handler.fetch(input as string, init as RequestInit),
+  };
+}

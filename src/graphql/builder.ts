@@ -1,0 +1,77 @@
+import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import ValidationPlugin from '@pothos/plugin-validation';
+import RelayPlugin from '@pothos/plugin-relay';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import { GraphQLError } from 'graphql';
+import { ValidationError } from '../shared/errors.js';
+import type { GraphQLContext } from './context.js';
+
+export interface AuthScopes {
+  /** Any credential at all. */
+  authenticated: boolean;
+  developer: boolean;
+  player: boolean;
+  /** A game server with the secret key. */
+  gameSecret: boolean;
+  /** A game client with the publishable key or a player's game token. */
+  gameClient: boolean;
+  /** A game client acting for one player (game token). */
+  playerGame: boolean;
+  operator: boolean;
+}
+
+/** The schema builder: plugins, context and scalars; domain types live in schema/<domain>.ts. */
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  AuthScopes: AuthScopes;
+  DefaultFieldNullability: false;
+  DefaultEdgesNullability: false;
+  DefaultNodeNullability: false;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string | number };
+  };
+}>({
+  defaultFieldNullability: false,
+  // Errors before scope-auth so that auth failures thrown in resolvers can be typed results too.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin],
+  errors: { unsafelyHandleInputErrors: true },
+  validation: {
+    validationError: (result) =>
+      new ValidationError(
+        result.issues.map((issue) => ({
+          path: (issue.path ?? []).map((p) => String(typeof p === 'object' ? p.key : p)).join('.'),
+          message: issue.message,
+        })),
+      ),
+  },
+  scopeAuth: {
+    authScopes: (context) => {
+      const kind = context.principal.kind;
+      return {
+        authenticated: kind !== 'anonymous',
+        developer: kind === 'developer',
+        player: kind === 'player',
+        gameSecret: kind === 'game_secret',
+        gameClient: kind === 'game_publishable' || kind === 'player_game',
+        playerGame: kind === 'player_game',
+        operator: kind === 'operator',
+      };
+    },
+    unauthorizedError: (_parent, context) =>
+      context.principal.kind === 'anonymous'
+        ? new GraphQLError('Authentication required.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } })
+        : new GraphQLError('These credentials may not do that.', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } }),
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    edgesFieldOptions: { nullable: false },
+    nodeFieldOptions: { nullable: false },
+  },
+});
+
+builder.queryType({});
+builder.mutationType({});

@@ -1,0 +1,123 @@
+import { GraphQLError } from 'graphql';
+import { builder } from './builder.js';
+import { MoneyRef } from './scalars.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import * as errors from '../shared/errors.js';
+
+/** Every error type implements Error; retryable ones also say when to retry. */
+export const ErrorInterface = builder.interfaceRef<errors.DomainError>('Error').implement({
+  fields: (t) => ({
+    message: t.exposeString('message'),
+    code: t.exposeString('code'),
+  }),
+});
+
+const RetryableInterface = builder.interfaceRef<errors.DomainError>('RetryableError').implement({
+  description: 'An error after which the same request may succeed later.',
+  fields: (t) => ({
+    retryable: t.exposeBoolean('retryable'),
+    retryAfterSeconds: t.int({ nullable: true, resolve: (e) => e.retryAfterSeconds }),
+  }),
+});
+
+const FieldIssueRef = builder.objectRef<errors.FieldIssue>('FieldIssue').implement({
+  fields: (t) => ({
+    path: t.exposeString('path', { description: 'Where the problem is, e.g. "input.prices.0.amount".' }),
+    message: t.exposeString('message'),
+  }),
+});
+
+builder.objectType(errors.ValidationError, {
+  name: 'ValidationError',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ fieldErrors: t.field({ type: [FieldIssueRef], resolve: (e) => [...e.issues] }) }),
+});
+/** Registers an error class whose GraphQL type carries only the common fields. */
+function plainError(cls: abstract new (...args: never[]) => errors.DomainError, name: string, retryable = false): void {
+  builder.objectType(cls as unknown as new () => errors.DomainError, {
+    name,
+    interfaces: retryable ? [ErrorInterface, RetryableInterface] : [ErrorInterface],
+    fields: () => ({}),
+  });
+}
+
+plainError(errors.NotFoundError, 'NotFound');
+plainError(errors.ForbiddenError, 'Forbidden');
+plainError(errors.UnauthenticatedError, 'Unauthenticated');
+plainError(errors.EmailTakenError, 'EmailTaken');
+plainError(errors.InvalidCredentialsError, 'InvalidCredentials');
+plainError(errors.ConflictError, 'Conflict');
+plainError(errors.LimitReachedError, 'LimitReached');
+plainError(errors.NoCardOnFileError, 'NoCardOnFile');
+plainError(errors.IdempotencyKeyReusedError, 'IdempotencyKeyReused');
+plainError(errors.InvalidStateError, 'InvalidState');
+plainError(errors.RateLimitedError, 'RateLimited', true);
+plainError(errors.ServiceUnavailableError, 'ServiceUnavailable', true);
+plainError(errors.IdempotencyInProgressError, 'IdempotencyInProgress', true);
+builder.objectType(errors.CardInvalidError, {
+  name: 'CardInvalid',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ field: t.exposeString('field'), reason: t.exposeString('reason') }),
+});
+builder.objectType(errors.CardDeclinedError, {
+  name: 'CardDeclined',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    declineCode: t.exposeString('declineCode'),
+    purchaseId: t.id({ nullable: true, resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null) }),
+  }),
+});
+builder.objectType(errors.PriceChangedError, {
+  name: 'PriceChanged',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ currentPrice: t.field({ type: MoneyRef, resolve: (e) => e.currentPrice }) }),
+});
+builder.objectType(errors.OutOfStockError, {
+  name: 'OutOfStock',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ available: t.exposeInt('available') }),
+});
+builder.objectType(errors.InsufficientFundsError, {
+  name: 'InsufficientFunds',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ balance: t.field({ type: MoneyRef, resolve: (e) => e.balance }) }),
+});
+builder.objectType(errors.RiskBlockedError, {
+  name: 'RiskBlocked',
+  interfaces: [ErrorInterface, RetryableInterface],
+  fields: (t) => ({ rulesFired: t.stringList({ resolve: (e) => [...e.rulesFired] }) }),
+});
+
+/** Errors every mutation can answer with as typed results. */
+export const COMMON_ERRORS = [errors.ValidationError, errors.NotFoundError, errors.ForbiddenError, errors.RateLimitedError, errors.ServiceUnavailableError];
+
+/**
+ * The one place a thrown error becomes what the client sees: a DomainError keeps its message and
+ * code (as extensions), a GraphQLError raised by validation or auth stays, anything else is masked.
+ */
+export function maskError(error: unknown, message: string): GraphQLError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof errors.DomainError) {
+    const status = original instanceof errors.UnauthenticatedError ? 401 : original instanceof errors.ForbiddenError ? 403 : undefined;
+    return new GraphQLError(original.message, {
+      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path, source: error.source, positions: error.positions } : {}),
+      extensions: {
+        code: original.code,
+        ...(original.retryable ? { retryable: true, retryAfterSeconds: original.retryAfterSeconds } : {}),
+        ...(original instanceof errors.ValidationError ? { fieldErrors: original.issues } : {}),
+        ...(status ? { http: { status } } : {}),
+      },
+    });
+  }
+  if (error instanceof GraphQLError && !error.originalError) return error;
+  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
+  return new GraphQLError(message, {
+    ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
+  });
+}
+
+/** For dataloaders: a missing row becomes a NotFound error in its place. */
+export function orNotFound<T>(what: string): (rows: readonly (T | null)[]) => (T | Error)[] {
+  return (rows) => rows.map((row) => row ?? new errors.NotFoundError(what));
+}

@@ -1,0 +1,144 @@
+import { builder } from '../builder.js';
+import { COMMON_ERRORS, orNotFound } from '../errors.js';
+import { EmailTakenError, InvalidCredentialsError, NotFoundError, RateLimitedError } from '../../shared/errors.js';
+import type { Principal } from '../../shared/principal.js';
+import {
+  getDevelopersByIds,
+  getPlayersByIds,
+  logInDeveloper,
+  logInPlayer,
+  logOut,
+  signUpDeveloper,
+  signUpPlayer,
+  type DeveloperRow,
+  type PlayerRow,
+} from '../../modules/accounts/index.js';
+
+export const DeveloperRef = builder.loadableNodeRef('Developer', {
+  id: { resolve: (d: DeveloperRow) => d.id },
+  // Only the developer themself (or an operator) can load a developer node.
+  load: (ids: string[], ctx) =>
+    getDevelopersByIds(
+      ctx.service,
+      ids.filter((id) => ctx.principal.kind === 'operator' || (ctx.principal.kind === 'developer' && ctx.principal.developerId === id)),
+    ).then((rows) => ids.map((id) => rows.find((r) => r?.id === id) ?? new NotFoundError('Developer'))),
+  sort: (d) => d.id,
+});
+DeveloperRef.implement({
+  fields: (t) => ({
+    email: t.exposeString('email'),
+    name: t.exposeString('name'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+export const PlayerRef = builder.loadableNodeRef('Player', {
+  id: { resolve: (p: PlayerRow) => p.id },
+  load: (ids: string[], ctx) => getPlayersByIds(ctx.service, ids).then(orNotFound('Player')),
+  sort: (p) => p.id,
+});
+PlayerRef.implement({
+  fields: (t) => ({
+    displayName: t.exposeString('displayName'),
+    // The email is the player's own business: shown to the player and operators only.
+    email: t.string({
+      nullable: true,
+      resolve: (p, _args, ctx) =>
+        (ctx.principal.kind === 'player' && ctx.principal.playerId === p.id) || ctx.principal.kind === 'operator' ? p.email : null,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+/** Who the credentials belong to; other schema files add the fields of their domain. */
+export const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
+  fields: (t) => ({
+    kind: t.string({
+      description: 'ANONYMOUS, DEVELOPER, PLAYER, GAME_SECRET, GAME_PUBLISHABLE, PLAYER_GAME or OPERATOR.',
+      resolve: (p) => p.kind.toUpperCase(),
+    }),
+    developer: t.field({
+      type: DeveloperRef,
+      nullable: true,
+      resolve: (p) => (p.kind === 'developer' ? p.developerId : p.kind === 'game_secret' ? p.developerId : null),
+    }),
+    player: t.field({
+      type: PlayerRef,
+      nullable: true,
+      resolve: (p) => (p.kind === 'player' || p.kind === 'player_game' ? p.playerId : null),
+    }),
+  }),
+});
+
+builder.queryField('viewer', (t) => t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => ctx.principal }));
+
+const DeveloperAuthPayload = builder.objectRef<{ developer: DeveloperRow; token: string }>('DeveloperAuthPayload').implement({
+  fields: (t) => ({
+    developer: t.field({ type: DeveloperRef, resolve: (p) => p.developer }),
+    token: t.exposeString('token', { description: 'The session token; send it as "Authorization: Bearer <token>".' }),
+  }),
+});
+const PlayerAuthPayload = builder.objectRef<{ player: PlayerRow; token: string }>('PlayerAuthPayload').implement({
+  fields: (t) => ({
+    player: t.field({ type: PlayerRef, resolve: (p) => p.player }),
+    token: t.exposeString('token', { description: 'The session token; send it as "Authorization: Bearer <token>".' }),
+  }),
+});
+
+const SignUpDeveloperInput = builder.inputType('SignUpDeveloperInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    password: t.string({ required: true, description: 'At least 10 characters.' }),
+    name: t.string({ required: true }),
+  }),
+});
+const SignUpPlayerInput = builder.inputType('SignUpPlayerInput', {
+  fields: (t) => ({
+    email: t.string({ required: true }),
+    password: t.string({ required: true, description: 'At least 10 characters.' }),
+    displayName: t.string({ required: true }),
+  }),
+});
+const LogInInput = builder.inputType('LogInInput', {
+  fields: (t) => ({ email: t.string({ required: true }), password: t.string({ required: true }) }),
+});
+
+builder.mutationField('signUpDeveloper', (t) =>
+  t.field({
+    type: DeveloperAuthPayload,
+    args: { input: t.arg({ type: SignUpDeveloperInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS, EmailTakenError], directResult: true },
+    resolve: (_root, { input }, ctx) => signUpDeveloper(ctx.service, input),
+  }),
+);
+builder.mutationField('logInDeveloper', (t) =>
+  t.field({
+    type: DeveloperAuthPayload,
+    args: { input: t.arg({ type: LogInInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS, InvalidCredentialsError, RateLimitedError], directResult: true },
+    resolve: (_root, { input }, ctx) => logInDeveloper(ctx.service, input),
+  }),
+);
+builder.mutationField('signUpPlayer', (t) =>
+  t.field({
+    type: PlayerAuthPayload,
+    args: { input: t.arg({ type: SignUpPlayerInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS, EmailTakenError], directResult: true },
+    resolve: (_root, { input }, ctx) => signUpPlayer(ctx.service, input),
+  }),
+);
+builder.mutationField('logInPlayer', (t) =>
+  t.field({
+    type: PlayerAuthPayload,
+    args: { input: t.arg({ type: LogInInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS, InvalidCredentialsError, RateLimitedError], directResult: true },
+    resolve: (_root, { input }, ctx) => logInPlayer(ctx.service, input),
+  }),
+);
+builder.mutationField('logOut', (t) =>
+  t.boolean({
+    description: 'Ends the current developer or player session; true when a session was ended.',
+    authScopes: { $any: { developer: true, player: true } },
+    resolve: (_root, _args, ctx) => logOut(ctx.service),
+  }),
+);

@@ -1,0 +1,9 @@
+// Imports every type file (order: shared pieces first) and builds the schema.
+import { builder } from '../builder.js';
+import { guardMutations } from '../idempotency.js';
+import '../scalars.js';
+import '../errors.js';
+import './accounts.js';
+
+export const schema = builder.toSchema({ sortSchema: true });
+guardMutations(schema);

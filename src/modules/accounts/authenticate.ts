@@ -1,0 +1,63 @@
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import { gameAuthorizations, gameKeys, games, sessions } from '../../db/schema/index.js';
+import { UnauthenticatedError } from '../../shared/errors.js';
+import { anonymous, type Principal } from '../../shared/principal.js';
+import type { Deps } from '../service-context.js';
+import { hashToken, safeEqual, TOKEN_PREFIX } from './tokens.js';
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]{8,200})$/;
+
+/**
+ * Resolves the Authorization header to a principal. No header → anonymous; a malformed,
+ * unknown, expired or revoked credential → UnauthenticatedError (never silently anonymous).
+ */
+export async function authenticate(deps: Deps, authorization: string | null): Promise<Principal> {
+  if (!authorization) return anonymous;
+  const match = BEARER.exec(authorization.trim());
+  if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
+  const token = match[1] as string;
+  const principal = await lookup(deps, token);
+  if (!principal) throw new UnauthenticatedError();
+  return principal;
+}
+
+async function lookup(deps: Deps, token: string): Promise<Principal | null> {
+  const { db, clock, config } = deps;
+  if (token.startsWith(TOKEN_PREFIX.operator)) {
+    return safeEqual(token, config.secrets.operatorToken) ? { kind: 'operator' } : null;
+  }
+  const tokenHash = hashToken(config.secrets.tokenPepper, token);
+  if (token.startsWith(TOKEN_PREFIX.developerSession) || token.startsWith(TOKEN_PREFIX.playerSession)) {
+    const [session] = await db
+      .select({ id: sessions.id, developerId: sessions.developerId, playerId: sessions.playerId })
+      .from(sessions)
+      .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
+      .limit(1);
+    if (!session) return null;
+    if (session.developerId) return { kind: 'developer', developerId: session.developerId, sessionId: session.id };
+    if (session.playerId) return { kind: 'player', playerId: session.playerId, sessionId: session.id };
+    return null;
+  }
+  if (token.startsWith(TOKEN_PREFIX.gameSecret) || token.startsWith(TOKEN_PREFIX.gamePublishable)) {
+    const [key] = await db
+      .select({ id: gameKeys.id, kind: gameKeys.kind, gameId: gameKeys.gameId, developerId: games.developerId })
+      .from(gameKeys)
+      .innerJoin(games, eq(games.id, gameKeys.gameId))
+      .where(and(eq(gameKeys.keyHash, tokenHash), isNull(gameKeys.revokedAt)))
+      .limit(1);
+    if (!key) return null;
+    return key.kind === 'secret'
+      ? { kind: 'game_secret', gameId: key.gameId, developerId: key.developerId, keyId: key.id }
+      : { kind: 'game_publishable', gameId: key.gameId, keyId: key.id };
+  }
+  if (token.startsWith(TOKEN_PREFIX.gameToken)) {
+    const [grant] = await db
+      .select({ id: gameAuthorizations.id, playerId: gameAuthorizations.playerId, gameId: gameAuthorizations.gameId })
+      .from(gameAuthorizations)
+      .where(and(eq(gameAuthorizations.tokenHash, tokenHash), isNull(gameAuthorizations.revokedAt)))
+      .limit(1);
+    if (!grant) return null;
+    return { kind: 'player_game', playerId: grant.playerId, gameId: grant.gameId, authorizationId: grant.id };
+  }
+  return null;
+}

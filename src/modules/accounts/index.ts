@@ -1,0 +1,8 @@
+// The accounts module: developers, players, sessions and credentials.
+export { signUpDeveloper, signUpPlayer, type DeveloperRow, type PlayerRow } from './sign-up.js';
+export { logInDeveloper, logInPlayer } from './log-in.js';
+export { logOut, openSession } from './sessions.js';
+export { authenticate } from './authenticate.js';
+export { getDevelopersByIds, getPlayersByIds } from './get-accounts.js';
+export { hashToken, TOKEN_PREFIX } from './tokens.js';
+export { hashPassword, verifyPassword, assertPasswordStrength } from './passwords.js';

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { developers, players } from '../../db/schema/index.js';
+import { EmailTakenError } from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import { email, parseInput, text } from '../../shared/validation.js';
+import type { ServiceContext } from '../service-context.js';
+import { assertPasswordStrength, hashPassword } from './passwords.js';
+import { openSession } from './sessions.js';
+
+const signUpDeveloperInput = z.object({ email, password: z.string(), name: text(100) });
+const signUpPlayerInput = z.object({ email, password: z.string(), displayName: text(50) });
+
+export type DeveloperRow = typeof developers.$inferSelect;
+export type PlayerRow = typeof players.$inferSelect;
+
+function isUniqueViolation(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string } })?.cause;
+  return (error as { code?: string })?.code === '23505' || cause?.code === '23505';
+}
+
+/** Creates a developer account and signs it in. */
+export async function signUpDeveloper(ctx: ServiceContext, raw: unknown): Promise<{ developer: DeveloperRow; token: string }> {
+  const input = parseInput(signUpDeveloperInput, raw);
+  assertPasswordStrength(input.password);
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await ctx.deps.db.transaction(async (tx) => {
+      const [developer] = await tx
+        .insert(developers)
+        .values({ id: newId(), email: input.email, name: input.name, passwordHash })
+        .returning();
+      const token = await openSession(ctx, { developerId: developer!.id }, tx);
+      return { developer: developer!, token };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new EmailTakenError();
+    throw error;
+  }
+}
+
+/** Creates a player's Coinslot account and signs it in. */
+export async function signUpPlayer(ctx: ServiceContext, raw: unknown): Promise<{ player: PlayerRow; token: string }> {
+  const input = parseInput(signUpPlayerInput, raw);
+  assertPasswordStrength(input.password);
+  const passwordHash = await hashPassword(input.password);
+  try {
+    return await ctx.deps.db.transaction(async (tx) => {
+      const [player] = await tx
+        .insert(players)
+        .values({ id: newId(), email: input.email, displayName: input.displayName, passwordHash })
+        .returning();
+      const token = await openSession(ctx, { playerId: player!.id }, tx);
+      return { player: player!, token };
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new EmailTakenError();
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Clock } from '../shared/clock.js';
+import type { Principal } from '../shared/principal.js';
+import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from '../shared/ports.js';
+
+/** What the modules run on; built once by app.ts (the composition root). */
+export interface Deps {
+  readonly config: Config;
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly rateLimiter: RateLimiter;
+  readonly idempotencyStore: IdempotencyStore;
+  readonly pubsub: PubSub;
+  readonly storeHealth: StoreHealth;
+}
+
+/** One request's view: the dependencies, who is calling, and where from. */
+export interface ServiceContext {
+  readonly deps: Deps;
+  readonly principal: Principal;
+  readonly requestId: string;
+  /** The caller's IP address, for throttling; null when unknown. */
+  readonly ip: string | null;
+}

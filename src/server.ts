@@ -1,0 +1,81 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { createLogger } from './logger.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import { openStores, type Stores } from './stores.js';
+import { buildApp, type App } from './app.js';
+import type { Deps } from './modules/service-context.js';
+import { createMetrics } from './http/metrics.js';
+
+export const GAME_DIST = fileURLToPath(new URL('../game-demo/dist', import.meta.url));
+
+export interface StartOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Listen on config.PORT (default true); false builds everything without a socket. */
+  readonly listen?: boolean;
+}
+
+export interface RunningServer {
+  readonly app: App;
+  readonly deps: Deps;
+  readonly database: DatabaseHandle;
+  readonly stores: Stores;
+  /** http://host:port of the API, once listening. */
+  readonly url: string | null;
+  close(): Promise<void>;
+}
+
+/** Opens the database and stores, migrates, builds the app and listens: everything `npm start` runs. */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
+  await runMigrations(database);
+  const stores = await openStores(config, clock, logger);
+  const deps: Deps = {
+    config,
+    db: database.db,
+    clock,
+    logger,
+    rateLimiter: stores.rateLimiter,
+    idempotencyStore: stores.idempotencyStore,
+    pubsub: stores.pubsub,
+    storeHealth: stores.storeHealth,
+  };
+  const app = buildApp(deps, { staticDir: GAME_DIST, metrics: createMetrics({ defaultMetrics: true }) });
+
+  let server: Server | null = null;
+  let url: string | null = null;
+  if (options.listen !== false) {
+    server = createServer((req, res) => app.handler(req, res, { ip: req.socket.remoteAddress ?? null }));
+    server.keepAliveTimeout = 65_000;
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(config.PORT, config.HOST, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  }
+
+  return {
+    app,
+    deps,
+    database,
+    stores,
+    url,
+    async close() {
+      if (server) {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      await stores.close();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Clock } from './shared/clock.js';
+import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from './shared/ports.js';
+import { createRedisClients, tryConnectRedis } from './adapters/redis/redis-client.js';
+import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
+import { createRedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
+import { createRedisPubSub } from './adapters/redis/redis-pubsub.js';
+import { createMemoryIdempotencyStore } from './adapters/memory/memory-idempotency-store.js';
+import { createMemoryRateLimiter } from './adapters/memory/memory-rate-limiter.js';
+import { createMemoryPubSub } from './adapters/memory/memory-pubsub.js';
+import { createMemoryHealth } from './adapters/memory/memory-health.js';
+import type { RedisClients } from './adapters/redis/redis-client.js';
+
+/** The shared store behind idempotency, limits and pub/sub: Redis, or the in-process twin. */
+export interface Stores {
+  readonly idempotencyStore: IdempotencyStore;
+  readonly rateLimiter: RateLimiter;
+  readonly pubsub: PubSub;
+  readonly storeHealth: StoreHealth;
+  /** The Redis clients, when Redis is used (the fraud module registers its scripts on them). */
+  readonly redis: RedisClients | null;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis at REDIS_URL; only when REDIS_URL was not set and nothing answers there, the in-process
+ * store (one instance only). A configured Redis that is down is waited for, never replaced.
+ */
+export async function openStores(config: Config, clock: Clock, logger: Logger): Promise<Stores> {
+  const url = config.REDIS_URL as string;
+  if (!config.redisUrlWasSet && !(await tryConnectRedis(url, 500))) {
+    logger.warn(
+      'No Redis answers at redis://127.0.0.1:6379 and REDIS_URL is not set: using the in-process store. ' +
+        'This is for a single instance only; set REDIS_URL to run several.',
+    );
+    return {
+      idempotencyStore: createMemoryIdempotencyStore(clock),
+      rateLimiter: createMemoryRateLimiter(clock),
+      pubsub: createMemoryPubSub(),
+      storeHealth: createMemoryHealth(),
+      redis: null,
+      close: async () => {},
+    };
+  }
+  const redis = createRedisClients({ url, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT, keyPrefix: config.REDIS_KEY_PREFIX, logger });
+  await redis.connect(5_000);
+  return {
+    idempotencyStore: createRedisIdempotencyStore(redis),
+    rateLimiter: createRedisRateLimiter(redis, clock),
+    pubsub: createRedisPubSub(redis),
+    storeHealth: redis.health,
+    redis,
+    close: () => redis.close(),
+  };
+}
