@@ -1,0 +1,62 @@
+import { and, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { games, items } from '../../db/schema/index.js';
+import { isUuid } from '../../shared/ids.js';
+import { canManageGame, canReadGame, findGame, keysetConditions, keysetOrder, type KeysetPage } from '../games/index.js';
+import type { ServiceContext } from '../service-context.js';
+import { withPrices, type CatalogItem } from './item-rows.js';
+
+/** Items by id, in the order asked (for dataloaders); null where absent or its game is not visible to the caller. */
+export async function getItemsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(CatalogItem | null)[]> {
+  const wanted = [...new Set(ids.filter(isUuid))];
+  const rows = wanted.length
+    ? await ctx.deps.db
+        .select({ item: items, developerId: games.developerId })
+        .from(items)
+        .innerJoin(games, eq(games.id, items.gameId))
+        .where(inArray(items.id, wanted))
+    : [];
+  const visible = rows.filter((r) => canReadGame(ctx.principal, { id: r.item.gameId, developerId: r.developerId })).map((r) => r.item);
+  const byId = new Map((await withPrices(ctx.deps.db, visible)).map((item) => [item.id, item]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/**
+ * A page of a game's items, oldest first. Those who manage the game see every item, archived and
+ * out-of-window ones included; other readers see only what is on sale now; others see nothing.
+ */
+export async function listGameItems(ctx: ServiceContext, gameId: string, page: KeysetPage): Promise<CatalogItem[]> {
+  const game = await findGame(ctx.deps.db, gameId);
+  if (!game || !canReadGame(ctx.principal, game)) return [];
+  const now = ctx.deps.clock.now();
+  const onSaleOnly = canManageGame(ctx.principal, game)
+    ? []
+    : [
+        isNull(items.archivedAt),
+        or(isNull(items.availableFrom), lte(items.availableFrom, now)),
+        or(isNull(items.availableUntil), gt(items.availableUntil, now)),
+      ];
+  const rows = await ctx.deps.db
+    .select()
+    .from(items)
+    .where(and(eq(items.gameId, game.id), ...onSaleOnly, ...keysetConditions(items.createdAt, items.id, page)))
+    .orderBy(...keysetOrder(items.createdAt, items.id, page))
+    .limit(page.limit);
+  return withPrices(ctx.deps.db, rows);
+}
+
+/**
+ * For the purchases module: the item `itemId` of game `gameId` with its prices, or null when there
+ * is no such item in that game. It may be archived or out of its window: check with isOnSale.
+ * Runs on `executor`, so a purchase can read it inside its own transaction.
+ */
+export async function getItemForPurchase(executor: Executor, gameId: string, itemId: string): Promise<CatalogItem | null> {
+  if (!isUuid(gameId) || !isUuid(itemId)) return null;
+  const rows = await executor
+    .select()
+    .from(items)
+    .where(and(eq(items.id, itemId), eq(items.gameId, gameId)))
+    .limit(1);
+  const [item] = await withPrices(executor, rows);
+  return item ?? null;
+}

@@ -1,0 +1,9 @@
+// The catalog module: a game's items, their prices, availability and stock.
+export { createItem } from './create-item.js';
+export { updateItem } from './update-item.js';
+export { archiveItem } from './archive-item.js';
+export { getCatalog } from './get-catalog.js';
+export { getItemsByIds, listGameItems, getItemForPurchase } from './get-items.js';
+export { takeStock, returnStock } from './stock.js';
+export { isOnSale, type CatalogItem } from './item-rows.js';
+export { SkuTakenError } from './errors.js';
