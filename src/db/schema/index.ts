@@ -3,3 +3,4 @@ export * from './accounts.js';
 export * from './games.js';
 export * from './catalog.js';
 export * from './authorizations.js';
+export * from './cards.js';
