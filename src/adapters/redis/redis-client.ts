@@ -7,7 +7,7 @@ import { redisScripts } from './redis-scripts.js';
 export interface RedisClientsOptions {
   /** `redis[s]://[[user][:password]@]host[:port][/db]` */
   readonly url: string;
-  /** Every command fails after this long (node-redis v5 `commandOptions.timeout`). */
+  /** Every adapter call fails with ServiceUnavailableError after this long (config REDIS_COMMAND_TIMEOUT). */
   readonly commandTimeoutMs: number;
   /** Prefix of every key and channel the adapters touch (config REDIS_KEY_PREFIX). */
   readonly keyPrefix: string;
@@ -51,12 +51,29 @@ export function toStoreError(error: unknown): unknown {
   return unavailable;
 }
 
-/** Runs one Redis operation; connection loss, offline client and timeouts become ServiceUnavailableError. */
-export async function redisCall<T>(operation: () => Promise<T>): Promise<T> {
+/**
+ * Runs one Redis operation within `timeoutMs`; connection loss, an offline client and timeouts become
+ * ServiceUnavailableError. The deadline is ours because node-redis v5's command timeout stops once
+ * a command is written: a Redis that hangs (or a half-open connection) would otherwise never answer.
+ */
+export async function redisCall<T>(operation: () => Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RedisDeadlineError(timeoutMs)), timeoutMs);
+  });
   try {
-    return await operation();
+    return await Promise.race([operation(), deadline]);
   } catch (error) {
     throw toStoreError(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Redis did not answer within the command timeout. */
+export class RedisDeadlineError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`Redis did not answer within ${timeoutMs} ms`);
   }
 }
 
@@ -67,6 +84,7 @@ function createCommandClient(options: RedisClientsOptions) {
     scripts: redisScripts,
     // fail fast while disconnected instead of queueing commands until Redis returns
     disableOfflineQueue: true,
+    // covers a command until it is written; redisCall() bounds the wait for the reply
     commandOptions: { timeout: options.commandTimeoutMs },
     maintNotifications: 'disabled',
     socket: {
@@ -96,7 +114,7 @@ export function createRedisClients(options: RedisClientsOptions): RedisClients {
     async ping() {
       if (!client.isReady) return false;
       try {
-        return (await client.ping()) === 'PONG';
+        return (await redisCall(() => client.ping(), options.commandTimeoutMs)) === 'PONG';
       } catch {
         return false;
       }

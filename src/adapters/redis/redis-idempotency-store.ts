@@ -10,8 +10,8 @@ import { assertPositiveInteger, heldRecordToBegin, parseStoredRecord } from '../
  * {state:'completed', fingerprint, response} for the retention. Complete and release are Lua
  * compare-and-sets on the owner token, so a caller whose lock expired cannot touch a successor's.
  */
-export function createRedisIdempotencyStore(redis: Pick<RedisClients, 'client' | 'keyPrefix'>): IdempotencyStore {
-  const { client } = redis;
+export function createRedisIdempotencyStore(redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>): IdempotencyStore {
+  const { client, commandTimeoutMs } = redis;
   const keyOf = (key: string) => `${redis.keyPrefix}idem:${key}`;
 
   return {
@@ -19,7 +19,14 @@ export function createRedisIdempotencyStore(redis: Pick<RedisClients, 'client' |
       assertPositiveInteger('lockTtlMs', lockTtlMs);
       const ownerToken = randomUUID();
       const running = JSON.stringify({ state: 'running', owner: ownerToken, fingerprint });
-      const reply = (await redisCall(() => client.idempotencyBegin(keyOf(key), running, lockTtlMs))) as IdempotencyBeginReply;
+      let reply: IdempotencyBeginReply;
+      try {
+        reply = (await redisCall(() => client.idempotencyBegin(keyOf(key), running, lockTtlMs), commandTimeoutMs)) as IdempotencyBeginReply;
+      } catch (error) {
+        // the script may still run on a slow Redis: free a lock nobody will use rather than block retries for lockTtlMs
+        client.idempotencyRelease(keyOf(key), ownerToken).catch(() => undefined);
+        throw error;
+      }
       if (reply[0] === 'acquired') return { state: 'acquired', ownerToken };
       const [, stored, ttlMs] = reply;
       if (stored === null) throw new Error('idempotency-begin.lua returned no record for a held key');
@@ -31,12 +38,12 @@ export function createRedisIdempotencyStore(redis: Pick<RedisClients, 'client' |
       assertPositiveInteger('retentionMs', retentionMs);
       // JSON.stringify escapes lone surrogates, so the body survives Redis' bytes and comes back identical
       const responseJson = JSON.stringify({ status: response.status, headers: response.headers, body: response.body });
-      const stored = await redisCall(() => client.idempotencyComplete(keyOf(key), ownerToken, responseJson, retentionMs));
+      const stored = await redisCall(() => client.idempotencyComplete(keyOf(key), ownerToken, responseJson, retentionMs), commandTimeoutMs);
       return stored === 1;
     },
 
     async release(key: string, ownerToken: string): Promise<void> {
-      await redisCall(() => client.idempotencyRelease(keyOf(key), ownerToken));
+      await redisCall(() => client.idempotencyRelease(keyOf(key), ownerToken), commandTimeoutMs);
     },
   };
 }

@@ -49,7 +49,7 @@ export function createRedisPubSub(redis: Pick<RedisClients, 'client' | 'subscrib
 
   return {
     async publish(channel, message) {
-      await redisCall(() => client.publish(channelOf(channel), message));
+      await redisCall(() => client.publish(channelOf(channel), message), redis.commandTimeoutMs);
     },
 
     async subscribe(channel, listener) {
@@ -80,11 +80,5 @@ export function createRedisPubSub(redis: Pick<RedisClients, 'client' | 'subscrib
 
 /** Bounds a subscriber command (node-redis applies no timeout to them) and maps failures. */
 function withDeadline(operation: Promise<unknown>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ServiceUnavailableError()), timeoutMs);
-  });
-  const settled = redisCall(() => Promise.race([operation, deadline])).then(() => undefined);
-  settled.finally(() => clearTimeout(timer)).catch(() => undefined);
-  return settled;
+  return redisCall(() => operation, timeoutMs).then(() => undefined);
 }

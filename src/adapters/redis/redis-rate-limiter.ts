@@ -19,14 +19,14 @@ import type { SlidingWindowMode, SlidingWindowReply } from './redis-scripts.js';
  * Time comes from the injected clock and travels to the script as an argument (not Redis TIME), so
  * tests can cross window edges with ManualClock; instances sharing Redis should run NTP-synced clocks.
  */
-export function createRedisRateLimiter(redis: Pick<RedisClients, 'client' | 'keyPrefix'>, clock: Clock): RateLimiter {
-  const { client } = redis;
+export function createRedisRateLimiter(redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>, clock: Clock): RateLimiter {
+  const { client, commandTimeoutMs } = redis;
   const keyOf = (key: string) => `${redis.keyPrefix}rl:${key}`;
 
   async function run(key: string, mode: SlidingWindowMode, limit: number, windowMs: number): Promise<RateLimitResult> {
     const now = clock.now().getTime();
     const member = `${now}:${randomBytes(8).toString('hex')}`;
-    const reply = await redisCall(() => client.slidingWindow(keyOf(key), mode, now, windowMs, limit, member));
+    const reply = await redisCall(() => client.slidingWindow(keyOf(key), mode, now, windowMs, limit, member), commandTimeoutMs);
     const [allowed, count, retryAfterMs, resetMs] = reply as SlidingWindowReply;
     return { allowed: allowed === 1, count, limit, retryAfterMs, resetMs };
   }
@@ -45,7 +45,7 @@ export function createRedisRateLimiter(redis: Pick<RedisClients, 'client' | 'key
       return (await run(key, 'record', Number.MAX_SAFE_INTEGER, windowMs)).count;
     },
     async reset(key) {
-      await redisCall(() => client.del(keyOf(key)));
+      await redisCall(() => client.del(keyOf(key)), commandTimeoutMs);
     },
   };
 }
