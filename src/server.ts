@@ -28,6 +28,8 @@ export interface RunningServer {
   readonly stores: Stores;
   /** http://host:port of the API, once listening. */
   readonly url: string | null;
+  /** Lines for the start banner (acquirer URL, demo keys…). */
+  readonly banner: string[];
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
   const app = buildApp(deps, { staticDir: GAME_DIST, metrics: createMetrics({ defaultMetrics: true }) });
 
+  const banner: string[] = [];
   let server: Server | null = null;
   let url: string | null = null;
   if (options.listen !== false) {
@@ -69,6 +72,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     database,
     stores,
     url,
+    banner,
     async close() {
       if (server) {
         server.closeIdleConnections();
