@@ -1,3 +1,4 @@
+import type { Logger } from '../../logger.js';
 import type { PubSub } from '../../shared/ports.js';
 
 type Listener = (message: string) => void;
@@ -9,10 +10,10 @@ export interface MemoryPubSub extends PubSub {
 
 /**
  * The in-process twin of the Redis pub/sub (single instance only). Messages are delivered
- * asynchronously, after publish() returns, as with Redis; a listener that throws is logged
- * through `onListenerError` and does not stop the others.
+ * asynchronously, after publish() returns, as with Redis; a listener that throws is logged and
+ * does not stop the others.
  */
-export function createMemoryPubSub(onListenerError: (error: unknown, channel: string) => void = () => undefined): MemoryPubSub {
+export function createMemoryPubSub(logger?: Pick<Logger, 'error'>): MemoryPubSub {
   const channels = new Map<string, Set<Listener>>();
 
   return {
@@ -25,7 +26,7 @@ export function createMemoryPubSub(onListenerError: (error: unknown, channel: st
           try {
             listener(message);
           } catch (error) {
-            onListenerError(error, channel);
+            logger?.error({ err: error, channel }, 'A pub/sub listener threw');
           }
         }
       });
