@@ -54,3 +54,25 @@ export const gameCurrencies = pgTable(
   },
   (t) => [uniqueIndex('game_currencies_game_code_uq').on(t.gameId, t.code)],
 );
+
+/**
+ * Webhook signing secrets of a game (`whsec_…`). They must be usable for signing, so they are kept
+ * encrypted (AES-256-GCM), not hashed. A rotated-out secret stays valid until `expiresAt` (overlap).
+ */
+export const gameWebhookSecrets = pgTable(
+  'game_webhook_secrets',
+  {
+    id: uuid('id').primaryKey(),
+    gameId: uuid('game_id')
+      .notNull()
+      .references(() => games.id, { onDelete: 'cascade' }),
+    /** base64url of iv (12 bytes) | auth tag (16 bytes) | ciphertext. */
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    /** The first characters, to tell secrets apart in a dashboard. */
+    secretPrefix: text('secret_prefix').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** Null while current; set when rotated out, to the end of the overlap. */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+  },
+  (t) => [index('game_webhook_secrets_game_idx').on(t.gameId)],
+);

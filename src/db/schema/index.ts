@@ -4,3 +4,4 @@ export * from './games.js';
 export * from './catalog.js';
 export * from './authorizations.js';
 export * from './cards.js';
+export * from './outbox.js';
