@@ -1,0 +1,10 @@
+// The typed `graphql()` tag: documents are checked against Coinslot's schema (graphql-env.d.ts, made by gql.tada).
+import { initGraphQLTada } from 'gql.tada';
+import type { introspection } from './graphql-env';
+
+export const graphql = initGraphQLTada<{
+  introspection: introspection;
+  scalars: { DateTime: string; ID: string };
+}>();
+
+export type { ResultOf, VariablesOf } from 'gql.tada';

@@ -1,0 +1,86 @@
+// Every GraphQL document the game sends, in one place, typed against Coinslot's schema.
+import { graphql } from './graphql';
+
+export const ItemFields = graphql(`
+  fragment ItemFields on Item @_unmask {
+    id
+    sku
+    name
+    description
+    kind
+    prices { amount currency formatted }
+    grants { amount currency formatted }
+  }
+`);
+
+export const CatalogQuery = graphql(
+  `
+  query Catalog($gameId: ID!) {
+    catalog(gameId: $gameId) { ...ItemFields }
+  }
+`,
+  [ItemFields],
+);
+
+/** Wallet and inventory: only with a player's game token. */
+export const PlayerStateQuery = graphql(
+  `
+  query PlayerState($gameId: ID!) {
+    viewer { kind player { id displayName } }
+    wallet(gameId: $gameId) { amount currency formatted }
+    inventory(gameId: $gameId) { quantity item { ...ItemFields } }
+  }
+`,
+  [ItemFields],
+);
+
+export const PurchaseFields = graphql(
+  `
+  fragment PurchaseFields on Purchase @_unmask {
+    id
+    status
+    quantity
+    declineCode
+    price { amount currency formatted }
+    item { ...ItemFields }
+  }
+`,
+  [ItemFields],
+);
+
+export const CreatePurchaseMutation = graphql(
+  `
+  mutation CreatePurchase($input: CreatePurchaseInput!) {
+    createPurchase(input: $input) {
+      __typename
+      ... on PurchasePayload { purchase { ...PurchaseFields } }
+      ... on Error { message code }
+      ... on RetryableError { retryable retryAfterSeconds }
+      ... on PriceChanged { currentPrice { amount currency formatted } }
+      ... on CardDeclined { declineCode purchaseId }
+      ... on RiskBlocked { rulesFired }
+      ... on InsufficientFunds { balance { amount currency formatted } }
+      ... on OutOfStock { available }
+    }
+  }
+`,
+  [PurchaseFields],
+);
+
+export const PurchaseQuery = graphql(
+  `
+  query Purchase($id: ID!) {
+    purchase(id: $id) { ...PurchaseFields }
+  }
+`,
+  [PurchaseFields],
+);
+
+export const PurchaseUpdatedSubscription = graphql(
+  `
+  subscription PurchaseUpdated($id: ID!) {
+    purchaseUpdated(id: $id) { ...PurchaseFields }
+  }
+`,
+  [PurchaseFields],
+);

@@ -1,0 +1,243 @@
+// The one-tap purchase, without DOM: one idempotency key per intended purchase, typed outcomes, status following.
+import type { Client } from '../api/client';
+import { GraphQLRequestError, NetworkError } from '../api/errors';
+import type { ResultOf } from '../api/graphql';
+import { CreatePurchaseMutation, PurchaseQuery, PurchaseUpdatedSubscription } from '../api/operations';
+import { declineMessage, isTerminal, type Item, type Money, type Purchase } from './catalog';
+
+type CreateResult = ResultOf<typeof CreatePurchaseMutation>['createPurchase'];
+
+/** Everything a tap on Buy can end in; the shop turns each into words and actions. */
+export type Outcome =
+  /** Charged (or paid from the wallet): apply it in play. */
+  | { kind: 'succeeded'; purchase: Purchase }
+  /** Waiting for the player in the pay sheet (REQUIRES_CONFIRMATION / REQUIRES_ACTION), or still PROCESSING. */
+  | { kind: 'pending'; purchase: Purchase }
+  /** The purchase ended without success (FAILED / CANCELED). */
+  | { kind: 'failed'; purchase: Purchase; message: string }
+  | { kind: 'price-changed'; currentPrice: Money; message: string }
+  | { kind: 'declined'; message: string; declineCode: string; purchaseId: string | null }
+  | { kind: 'blocked'; message: string; retryAfterSeconds: number | null }
+  | { kind: 'rate-limited'; message: string; retryAfterSeconds: number | null }
+  | { kind: 'no-card'; message: string }
+  | { kind: 'not-connected'; message: string }
+  | { kind: 'insufficient-funds'; message: string; balance: Money | null }
+  | { kind: 'unavailable'; message: string }
+  /** Could not tell whether it went through (network, in progress): retrying reuses the same key. */
+  | { kind: 'retry'; message: string; retryAfterSeconds: number | null }
+  | { kind: 'error'; message: string };
+
+/** One intended purchase: its key is made when the tap starts and reused by every retry of it. */
+export interface Attempt {
+  readonly key: string;
+  readonly item: Item;
+  readonly price: Money;
+}
+
+export interface PurchaseFlowDeps {
+  readonly client: Client;
+  readonly gameId: string;
+  readonly newKey?: () => string;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Automatic retries of an unknown outcome before asking the player. */
+  readonly autoRetries?: number;
+}
+
+/** A purchase being followed: `refresh` reads it now (e.g. when the pay sheet says it is done). */
+export interface Following {
+  stop(): void;
+  refresh(): void;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => window.setTimeout(resolve, ms));
+
+/** Runs purchases: a second tap while one is in flight joins it, and a retry after an unknown outcome reuses its key. */
+export class PurchaseFlow {
+  private readonly newKey: () => string;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly autoRetries: number;
+  /** Attempts whose outcome is not known yet, by item id: kept so a retry sends the same key. */
+  private readonly open = new Map<string, Attempt>();
+  private readonly inFlight = new Map<string, Promise<Outcome>>();
+
+  constructor(private readonly deps: PurchaseFlowDeps) {
+    this.newKey = deps.newKey ?? (() => crypto.randomUUID());
+    this.sleep = deps.sleep ?? defaultSleep;
+    this.autoRetries = deps.autoRetries ?? 2;
+  }
+
+  /** True while a request for this item is on the wire. */
+  busy(itemId: string): boolean {
+    return this.inFlight.has(itemId);
+  }
+
+  /** Buys one of `item` at the price shown; joins the request already in flight for it. */
+  buy(item: Item, price: Money): Promise<Outcome> {
+    const running = this.inFlight.get(item.id);
+    if (running) return running;
+    const previous = this.open.get(item.id);
+    // The same intended purchase keeps its key; a new price means a new intention (and a new key).
+    const attempt: Attempt =
+      previous && previous.price.amount === price.amount && previous.price.currency === price.currency
+        ? previous
+        : { key: this.newKey(), item, price };
+    this.open.set(item.id, attempt);
+    const promise = this.run(attempt).finally(() => this.inFlight.delete(item.id));
+    this.inFlight.set(item.id, promise);
+    return promise;
+  }
+
+  /** Forgets an unfinished attempt, so that the next tap is a new purchase. */
+  abandon(itemId: string): void {
+    this.open.delete(itemId);
+  }
+
+  private async run(attempt: Attempt): Promise<Outcome> {
+    for (let round = 0; ; round++) {
+      const outcome = await this.once(attempt);
+      if (outcome.kind !== 'retry') {
+        this.open.delete(attempt.item.id);
+        return outcome;
+      }
+      if (round >= this.autoRetries) return outcome;
+      await this.sleep(Math.min(4000, (outcome.retryAfterSeconds ?? 0.5 * 2 ** round) * 1000));
+    }
+  }
+
+  private async once(attempt: Attempt): Promise<Outcome> {
+    let result: CreateResult;
+    try {
+      const data = await this.deps.client.request(CreatePurchaseMutation, {
+        input: {
+          gameId: this.deps.gameId,
+          itemId: attempt.item.id,
+          quantity: 1,
+          expectedPrice: { amount: attempt.price.amount, currency: attempt.price.currency },
+          idempotencyKey: attempt.key,
+        },
+      });
+      result = data.createPurchase;
+    } catch (error) {
+      return fromThrown(error);
+    }
+    return fromResult(result);
+  }
+
+  /**
+   * Follows a purchase until it settles: the `purchaseUpdated` subscription over SSE, with polling of
+   * `purchase(id)` when the stream cannot be opened or breaks. Returns a handle to stop or refresh it.
+   */
+  follow(purchaseId: string, onUpdate: (purchase: Purchase) => void, options: { pollMs?: number; timeoutMs?: number } = {}): Following {
+    const pollMs = options.pollMs ?? 2000;
+    let stopped = false;
+    let timer = 0;
+    let live: { close(): void } | null = null;
+    let last = '';
+    const deliver = (purchase: Purchase): void => {
+      if (stopped) return;
+      const key = `${purchase.id}:${purchase.status}`;
+      if (key !== last) {
+        last = key;
+        onUpdate(purchase);
+      }
+      if (isTerminal(purchase.status)) stop();
+    };
+    const poll = async (): Promise<void> => {
+      if (stopped) return;
+      try {
+        const data = await this.deps.client.request(PurchaseQuery, { id: purchaseId });
+        if (data.purchase) deliver(data.purchase);
+      } catch {
+        // A failed poll is retried on the next tick; the purchase itself is safe on the server.
+      }
+      if (!stopped) timer = window.setTimeout(() => void poll(), pollMs);
+    };
+    const stop = (): void => {
+      stopped = true;
+      window.clearTimeout(timer);
+      window.clearTimeout(deadline);
+      live?.close();
+    };
+    const deadline = window.setTimeout(stop, options.timeoutMs ?? 20 * 60_000);
+    live = this.deps.client.subscribe(
+      PurchaseUpdatedSubscription,
+      { id: purchaseId },
+      {
+        next: (data) => deliver(data.purchaseUpdated),
+        error: () => void poll(),
+        complete: () => void poll(),
+      },
+    );
+    const refresh = (): void => {
+      if (stopped) return;
+      void this.deps.client.request(PurchaseQuery, { id: purchaseId }).then(
+        (data) => data.purchase && deliver(data.purchase),
+        () => undefined,
+      );
+    };
+    // Read the current state once too: an update may have happened before the stream opened.
+    refresh();
+    return { stop, refresh };
+  }
+}
+
+/** Maps a purchase to an outcome by its status. */
+export function fromPurchase(purchase: Purchase): Outcome {
+  switch (purchase.status) {
+    case 'SUCCEEDED':
+      return { kind: 'succeeded', purchase };
+    case 'FAILED':
+      return { kind: 'failed', purchase, message: declineMessage(purchase.declineCode) };
+    case 'CANCELED':
+      return { kind: 'failed', purchase, message: 'The purchase was canceled. Nothing was charged.' };
+    case 'REFUNDED':
+    case 'PARTIALLY_REFUNDED':
+      return { kind: 'failed', purchase, message: 'This purchase was refunded.' };
+    default:
+      return { kind: 'pending', purchase };
+  }
+}
+
+function fromResult(result: CreateResult): Outcome {
+  switch (result.__typename) {
+    case 'PurchasePayload':
+      return fromPurchase(result.purchase);
+    case 'PriceChanged':
+      return { kind: 'price-changed', currentPrice: result.currentPrice, message: `The price is now ${result.currentPrice.formatted}.` };
+    case 'CardDeclined':
+      return { kind: 'declined', message: declineMessage(result.declineCode), declineCode: result.declineCode, purchaseId: result.purchaseId ?? null };
+    case 'RiskBlocked':
+      return { kind: 'blocked', message: 'For your safety this purchase was paused.', retryAfterSeconds: result.retryAfterSeconds ?? null };
+    case 'RateLimited':
+      return { kind: 'rate-limited', message: 'Too many purchases in a short time.', retryAfterSeconds: result.retryAfterSeconds ?? null };
+    case 'NoCardOnFile':
+      return { kind: 'no-card', message: 'Add a card to your Coinslot account to buy with one tap.' };
+    case 'InsufficientFunds':
+      return { kind: 'insufficient-funds', message: `Not enough ${result.balance.currency === 'GEM' ? 'gems' : result.balance.currency}: you have ${result.balance.formatted}.`, balance: result.balance };
+    case 'OutOfStock':
+      return { kind: 'unavailable', message: 'Sold out.' };
+    case 'LimitReached':
+      return { kind: 'unavailable', message: 'You already own as many as allowed.' };
+    case 'IdempotencyInProgress':
+      return { kind: 'retry', message: 'Still working on it…', retryAfterSeconds: result.retryAfterSeconds ?? 1 };
+    case 'ServiceUnavailable':
+      return { kind: 'retry', message: 'Coinslot is busy. Nothing was charged; try again.', retryAfterSeconds: result.retryAfterSeconds ?? 2 };
+    case 'Forbidden':
+      return { kind: 'not-connected', message: 'Connect your Coinslot account to buy.' };
+    default:
+      return { kind: 'error', message: result.message };
+  }
+}
+
+function fromThrown(error: unknown): Outcome {
+  if (error instanceof NetworkError) return { kind: 'retry', message: error.message, retryAfterSeconds: null };
+  if (error instanceof GraphQLRequestError) {
+    if (error.unauthenticated || error.code === 'FORBIDDEN') return { kind: 'not-connected', message: 'Connect your Coinslot account to buy.' };
+    if (error.retryable) return { kind: 'retry', message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+    return { kind: 'error', message: error.message };
+  }
+  if (error instanceof DOMException && error.name === 'TimeoutError') {
+    return { kind: 'retry', message: 'Coinslot is taking long to answer. Try again.', retryAfterSeconds: null };
+  }
+  return { kind: 'error', message: 'Something went wrong. Try again.' };
+}

@@ -1,0 +1,22 @@
+import { defineConfig } from 'vite';
+
+// This folder, without node imports so the browser tsconfig can check this file too.
+const here = decodeURIComponent(new URL('.', import.meta.url).pathname);
+
+/** The demo game: built into game-demo/dist and served by Coinslot at `/`. */
+export default defineConfig({
+  root: here,
+  base: '/',
+  publicDir: false,
+  build: {
+    outDir: `${here}dist`,
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    assetsInlineLimit: 0,
+  },
+  server: {
+    // `npx vite --config game-demo/vite.config.ts` during development: the API runs on :4000.
+    proxy: { '/graphql': 'http://127.0.0.1:4000', '/pay': 'http://127.0.0.1:4000', '/demo-config.json': 'http://127.0.0.1:4000' },
+  },
+});
