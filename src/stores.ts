@@ -37,7 +37,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger): 
     return {
       idempotencyStore: createMemoryIdempotencyStore(clock),
       rateLimiter: createMemoryRateLimiter(clock),
-      pubsub: createMemoryPubSub(),
+      pubsub: createMemoryPubSub(logger),
       storeHealth: createMemoryHealth(),
       redis: null,
       close: async () => {},

@@ -119,7 +119,7 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
           }
           // Same request still running elsewhere: wait a little for it to finish, then say so.
           if (Date.now() + wait > deadline) {
-            state.rejection = new IdempotencyInProgressError(Math.max(1, Math.ceil(begun.retryAfterMs / 1000)));
+            state.rejection = new IdempotencyInProgressError(Math.min(5, Math.max(1, Math.ceil(begun.retryAfterMs / 1000))));
             return;
           }
           await new Promise((resolve) => setTimeout(resolve, wait));
