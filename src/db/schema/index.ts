@@ -5,3 +5,5 @@ export * from './catalog.js';
 export * from './authorizations.js';
 export * from './cards.js';
 export * from './outbox.js';
+export * from './ledger.js';
+export * from './inventory.js';
