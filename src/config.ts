@@ -1,5 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -45,7 +45,8 @@ const environmentSchema = z.object({
   ACQUIRER_DISPUTE_DELAY: durationMs.default(5_000),
   WEBHOOK_RETRY_SCHEDULE: z
     .string()
-    .default('5s,5m,30m,2h,5h,10h,10h,10h,10h')
+    // 12 attempts over about 3 days (67.6 h of delays before jitter), as Standard Webhooks senders do.
+    .default('5s,5m,30m,2h,5h,10h,10h,10h,10h,10h,10h')
     .transform((v, ctx) => {
       const parts = v.split(',').map((p) => durationMs.safeParse(p.trim()));
       if (parts.some((p) => !p.success)) {
@@ -55,6 +56,14 @@ const environmentSchema = z.object({
       return parts.map((p) => p.data as number);
     }),
   WEBHOOK_TIMEOUT: durationMs.default(10_000),
+  /** How often each instance looks for due webhook events (a publish after commit wakes it sooner). */
+  WEBHOOK_POLL_INTERVAL: durationMs.default(2_000),
+  /** How long a rotated-out webhook secret keeps signing beside the new one. */
+  WEBHOOK_SECRET_OVERLAP: durationMs.default(24 * 3_600_000),
+  /** Key that encrypts the games' webhook secrets at rest (AES-256-GCM, derived with HKDF). */
+  WEBHOOK_SECRET_KEY: secret,
+  /** How long a receipt stays valid (its `exp`); a retired signing key stays published this long. */
+  RECEIPT_TTL: durationMs.default(365 * 86_400_000),
   RISK_DAILY_CAPS: z.string().default('USD:50000,EUR:50000,GBP:45000,JPY:7500000,KWD:150000'),
   SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   GRAPHIQL: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -65,7 +74,7 @@ export type Environment = z.infer<typeof environmentSchema>;
 export class ConfigError extends Error {}
 
 /** Everything the process is configured with, read once at start. */
-export interface Config extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET'> {
+export interface Config extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET' | 'WEBHOOK_SECRET_KEY'> {
   readonly dataDir: string;
   readonly redisUrlWasSet: boolean;
   readonly secrets: {
@@ -73,6 +82,9 @@ export interface Config extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERP
     readonly cardFingerprintKey: string;
     readonly operatorToken: string;
     readonly acquirerSecret: string;
+    readonly webhookSecretKey: string;
+    /** JSON array of private EC P-256 JWKs; the first signs receipts, the others are only published. */
+    readonly receiptSigningKeys: string;
   };
   /** Names of secrets generated into DATA_DIR because they were not configured. */
   readonly generatedSecrets: readonly string[];
@@ -89,7 +101,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(values.DATA_DIR);
   const generatedSecrets: string[] = [];
   const production = values.NODE_ENV === 'production';
-  const secretOf = (name: 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET'): string => {
+  const secretOf = (
+    name: 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET' | 'WEBHOOK_SECRET_KEY' | 'RECEIPT_SIGNING_KEYS',
+  ): string => {
     const configured = values[name];
     if (configured) return configured;
     if (production) throw new ConfigError(`Invalid configuration:\n  ${name}: required in production`);
@@ -107,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       cardFingerprintKey: secretOf('CARD_FINGERPRINT_KEY'),
       operatorToken: secretOf('OPERATOR_TOKEN'),
       acquirerSecret: secretOf('ACQUIRER_SECRET'),
+      webhookSecretKey: secretOf('WEBHOOK_SECRET_KEY'),
+      receiptSigningKeys: secretOf('RECEIPT_SIGNING_KEYS'),
     },
     generatedSecrets,
   };
@@ -118,7 +134,20 @@ function readOrCreateSecret(dataDir: string, name: string): { value: string; cre
   const file = join(dir, name.toLowerCase());
   if (existsSync(file)) return { value: readFileSync(file, 'utf8').trim(), created: false };
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const value = name === 'OPERATOR_TOKEN' ? `op_${randomBytes(32).toString('base64url')}` : randomBytes(32).toString('base64url');
+  const value =
+    name === 'OPERATOR_TOKEN'
+      ? `op_${randomBytes(32).toString('base64url')}`
+      : name === 'RECEIPT_SIGNING_KEYS'
+        ? JSON.stringify([newReceiptSigningJwk()])
+        : randomBytes(32).toString('base64url');
   writeFileSync(file, `${value}\n`, { mode: 0o600, flag: 'wx' });
   return { value, created: true };
+}
+
+/** A fresh EC P-256 private JWK for ES256 receipts, with its RFC 7638 thumbprint as `kid`. */
+export function newReceiptSigningJwk(): Record<string, string> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const jwk = privateKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string; y: string; d: string };
+  const kid = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+  return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d, kid, alg: 'ES256', use: 'sig' };
 }

@@ -35,6 +35,18 @@ export interface TestApp extends RunningServer {
   ): Promise<GqlResponse<T>>;
 }
 
+/** The receipt signing key of every test instance (EC P-256, test only). */
+export const TEST_RECEIPT_KEY = {
+  kty: 'EC',
+  crv: 'P-256',
+  x: 't87TalrjL1vkKNH52n88Gynos9pgjlDDdpH-0oTBaOU',
+  y: 'We_dh3BV3XlRGrEn_wspNHvFbANjby6-qtr_gaLAqnM',
+  d: 'iUdx1fUIR_hEOd0RPsUP3EwpPIqZGcZoMK4E0mElZaA',
+  kid: 'test-receipt-key-1',
+  alg: 'ES256',
+  use: 'sig',
+} as const;
+
 /** Test environment: the real Postgres and Redis of the machine, a private Redis key prefix, fixed secrets. */
 export function testEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -49,6 +61,9 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     CARD_FINGERPRINT_KEY: 'test-fingerprint-key-test-fingerprint-01',
     OPERATOR_TOKEN: 'op_test-operator-token-test-operator-token-01',
     ACQUIRER_SECRET: 'test-acquirer-secret-test-acquirer-secret-01',
+    // Fixed like the others, so that several instances on one database decrypt and verify alike.
+    WEBHOOK_SECRET_KEY: 'test-webhook-secret-key-test-webhook-secret-01',
+    RECEIPT_SIGNING_KEYS: JSON.stringify([TEST_RECEIPT_KEY]),
     ACQUIRER_TEST_MODE: 'true',
     SEED_DEMO: 'false',
     ...extra,
