@@ -4,6 +4,8 @@ import { guardMutations } from '../idempotency.js';
 import '../scalars.js';
 import '../errors.js';
 import './accounts.js';
+import './games.js';
+import './catalog.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
 guardMutations(schema);

@@ -7,3 +7,4 @@ export { getItemsByIds, listGameItems, getItemForPurchase } from './get-items.js
 export { takeStock, returnStock } from './stock.js';
 export { isOnSale, type CatalogItem } from './item-rows.js';
 export { SkuTakenError } from './errors.js';
+export { itemKinds as ITEM_KINDS, type ItemKind } from '../../db/schema/index.js';

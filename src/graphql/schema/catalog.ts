@@ -1,0 +1,157 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
+import { MoneyInputRef, MoneyRef } from '../scalars.js';
+import {
+  archiveItem,
+  createItem,
+  getCatalog,
+  getItemsByIds,
+  isOnSale,
+  ITEM_KINDS,
+  listGameItems,
+  SkuTakenError,
+  updateItem,
+  type CatalogItem,
+} from '../../modules/catalog/index.js';
+import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+
+export const ItemKindEnum = builder.enumType('ItemKind', {
+  values: ITEM_KINDS,
+  description: 'CONSUMABLE is used up, DURABLE is kept, CURRENCY_PACK credits a game currency to the wallet.',
+});
+
+export const ItemRef = builder.loadableNodeRef('Item', {
+  id: { resolve: (item: CatalogItem) => item.id },
+  load: (ids: string[], ctx) => getItemsByIds(ctx.service, ids).then(orNotFound('Item')),
+  sort: (item) => item.id,
+});
+
+ItemRef.implement({
+  description: 'Something a game sells.',
+  fields: (t) => ({
+    game: t.field({ type: GameRef, resolve: (item) => item.gameId }),
+    sku: t.exposeString('sku'),
+    name: t.exposeString('name'),
+    description: t.exposeString('description', { nullable: true }),
+    kind: t.field({ type: ItemKindEnum, resolve: (item) => item.kind }),
+    prices: t.field({ type: [MoneyRef], description: 'One price per currency, by currency code.', resolve: (item) => [...item.prices] }),
+    grants: t.field({ type: MoneyRef, nullable: true, description: 'What a CURRENCY_PACK credits per unit.', resolve: (item) => item.grants }),
+    stock: t.exposeInt('stock', { nullable: true, description: 'Units left to sell; null is unlimited.' }),
+    maxPerPlayer: t.exposeInt('maxPerPlayer', { nullable: true }),
+    availableFrom: t.expose('availableFrom', { type: 'DateTime', nullable: true }),
+    availableUntil: t.expose('availableUntil', { type: 'DateTime', nullable: true, description: 'Exclusive end of the window.' }),
+    active: t.boolean({ description: 'False once archived.', resolve: (item) => item.archivedAt === null }),
+    availableNow: t.boolean({
+      description: 'Active and inside its availability window: what the catalog lists.',
+      resolve: (item, _args, ctx) => isOnSale(item, ctx.service.deps.clock.now()),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.objectField(GameRef, 'items', (t) =>
+  t.connection({
+    type: ItemRef,
+    description: 'All items for those who manage the game (archived ones too); what is on sale now for others.',
+    resolve: (game, args, ctx) =>
+      resolveCursorConnection({ args, toCursor: (item: CatalogItem) => encodeCursor(item), maxSize: 100 }, (page: ResolveCursorConnectionArgs): Promise<CatalogItem[]> =>
+        listGameItems(ctx.service, game.id, keysetPage(page)),
+      ),
+  }),
+);
+
+builder.queryField('catalog', (t) =>
+  t.field({
+    type: [ItemRef],
+    description: "What the game sells right now. Readable with the game's publishable or secret key, a player's game token, or by its developer.",
+    args: { gameId: t.arg.id({ required: true }) },
+    authScopes: { $any: { developer: true, gameSecret: true, gameClient: true, operator: true } },
+    resolve: (_root, { gameId }, ctx) => getCatalog(ctx.service, decodeId('Game', gameId, 'gameId')),
+  }),
+);
+
+builder.objectType(SkuTakenError, {
+  name: 'SkuTaken',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ sku: t.exposeString('sku') }),
+});
+
+const itemPayload = (name: string) =>
+  builder.objectRef<{ item: CatalogItem }>(name).implement({
+    fields: (t) => ({ item: t.field({ type: ItemRef, resolve: (p) => p.item }) }),
+  });
+const CreateItemPayload = itemPayload('CreateItemPayload');
+const UpdateItemPayload = itemPayload('UpdateItemPayload');
+const ArchiveItemPayload = itemPayload('ArchiveItemPayload');
+
+const CreateItemInput = builder.inputType('CreateItemInput', {
+  fields: (t) => ({
+    gameId: t.id({ required: true }),
+    sku: t.string({ required: true, description: '1 to 64 of A-Z a-z 0-9 . _ -; unique in the game.' }),
+    name: t.string({ required: true }),
+    description: t.string(),
+    kind: t.field({ type: ItemKindEnum, required: true }),
+    prices: t.field({ type: [MoneyInputRef], required: true, description: 'ISO 4217 or game currencies, each once.' }),
+    grants: t.field({ type: MoneyInputRef, description: "CURRENCY_PACK only: an amount of one of the game's currencies." }),
+    maxPerPlayer: t.int(),
+    stock: t.int({ description: 'Units to sell; absent is unlimited.' }),
+    availableFrom: t.field({ type: 'DateTime' }),
+    availableUntil: t.field({ type: 'DateTime', description: 'Exclusive end of the window.' }),
+  }),
+});
+const UpdateItemInput = builder.inputType('UpdateItemInput', {
+  description: 'Absent fields are left as they are; null clears an optional one; prices replace the whole set.',
+  fields: (t) => ({
+    itemId: t.id({ required: true }),
+    sku: t.string(),
+    name: t.string(),
+    description: t.string(),
+    kind: t.field({ type: ItemKindEnum }),
+    prices: t.field({ type: [MoneyInputRef] }),
+    grants: t.field({ type: MoneyInputRef }),
+    maxPerPlayer: t.int(),
+    stock: t.int(),
+    availableFrom: t.field({ type: 'DateTime' }),
+    availableUntil: t.field({ type: 'DateTime' }),
+  }),
+});
+const ArchiveItemInput = builder.inputType('ArchiveItemInput', {
+  fields: (t) => ({ itemId: t.id({ required: true }) }),
+});
+
+builder.mutationField('createItem', (t) =>
+  t.field({
+    type: CreateItemPayload,
+    args: { input: t.arg({ type: CreateItemInput, required: true }) },
+    authScopes: { developer: true },
+    errors: { types: [...COMMON_ERRORS, SkuTakenError], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      item: await createItem(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+    }),
+  }),
+);
+builder.mutationField('updateItem', (t) =>
+  t.field({
+    type: UpdateItemPayload,
+    args: { input: t.arg({ type: UpdateItemInput, required: true }) },
+    authScopes: { developer: true },
+    errors: { types: [...COMMON_ERRORS, SkuTakenError], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      item: await updateItem(ctx.service, { ...input, itemId: decodeId('Item', input.itemId, 'input.itemId') }),
+    }),
+  }),
+);
+builder.mutationField('archiveItem', (t) =>
+  t.field({
+    type: ArchiveItemPayload,
+    description: 'Takes an item off the catalog; it stays readable by id.',
+    args: { input: t.arg({ type: ArchiveItemInput, required: true }) },
+    authScopes: { developer: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      item: await archiveItem(ctx.service, { itemId: decodeId('Item', input.itemId, 'input.itemId') }),
+    }),
+  }),
+);

@@ -1,0 +1,209 @@
+import { decodeGlobalID, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
+import { ValidationError } from '../../shared/errors.js';
+import {
+  canManageGame,
+  createGame,
+  CurrencyCodeTakenError,
+  defineCurrency,
+  getCurrenciesByGameIds,
+  getGamesByIds,
+  listGames,
+  rotateGameKeys,
+  updateGame,
+  type GameCurrencyRow,
+  type GameKeyPair,
+  type GameRow,
+  type KeysetKey,
+  type KeysetPage,
+} from '../../modules/games/index.js';
+import { ViewerRef } from './accounts.js';
+
+/**
+ * The raw id inside a Relay global id of `typename`; a malformed id or one of another type is a
+ * ValidationError on `path` (a typed result in mutations, a VALIDATION_FAILED error elsewhere).
+ */
+export function decodeId(typename: string, globalId: string | number, path: string): string {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(String(globalId));
+  } catch {
+    throw ValidationError.field(path, `must be a ${typename} id`);
+  }
+  if (decoded.typename !== typename) throw ValidationError.field(path, `must be a ${typename} id`);
+  return decoded.id;
+}
+
+/** Opaque connection cursor of a row ordered by (createdAt, id). */
+export function encodeCursor(row: KeysetKey): string {
+  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined, name: string): KeysetKey | undefined {
+  if (cursor === undefined) return undefined;
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(createdAt.getTime())) throw ValidationError.field(name, 'is not a valid cursor');
+  return { createdAt, id };
+}
+
+/** Relay's before/after/limit as a keyset page for the modules. */
+export function keysetPage(args: ResolveCursorConnectionArgs): KeysetPage {
+  return { after: decodeCursor(args.after, 'after'), before: decodeCursor(args.before, 'before'), limit: args.limit, inverted: args.inverted };
+}
+
+export const GameRef = builder.loadableNodeRef('Game', {
+  id: { resolve: (g: GameRow) => g.id },
+  load: (ids: string[], ctx) => getGamesByIds(ctx.service, ids).then(orNotFound('Game')),
+  sort: (g) => g.id,
+});
+
+export const GameCurrencyRef = builder.objectRef<GameCurrencyRow>('GameCurrency').implement({
+  description: "A game's own virtual currency (GEM, COIN…); amounts in it have no minor-unit digits.",
+  fields: (t) => ({
+    code: t.exposeString('code'),
+    name: t.exposeString('name'),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+GameRef.implement({
+  description: 'A game of a developer: what it sells and how it is paid.',
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    defaultCurrency: t.exposeString('defaultCurrency', { description: 'ISO 4217 code of the real money it prices in by default.' }),
+    platformFeeBps: t.int({
+      nullable: true,
+      description: "Coinslot's fee in basis points (3000 = 30%); null unless the caller manages the game.",
+      resolve: (g, _args, ctx) => (canManageGame(ctx.principal, g) ? g.platformFeeBps : null),
+    }),
+    webhookUrl: t.string({
+      nullable: true,
+      description: 'Where purchase events are posted; null when unset or the caller does not manage the game.',
+      resolve: (g, _args, ctx) => (canManageGame(ctx.principal, g) ? g.webhookUrl : null),
+    }),
+    currencies: t.loadableList({
+      type: GameCurrencyRef,
+      load: (gameIds: string[], ctx) => getCurrenciesByGameIds(ctx.service, gameIds),
+      resolve: (g) => g.id,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.objectField(ViewerRef, 'games', (t) =>
+  t.connection({
+    type: GameRef,
+    description: "A developer's own games (a game key: its game; an operator: all), oldest first.",
+    resolve: (_principal, args, ctx) =>
+      resolveCursorConnection({ args, toCursor: (game: GameRow) => encodeCursor(game), maxSize: 100 }, (page: ResolveCursorConnectionArgs): Promise<GameRow[]> =>
+        listGames(ctx.service, keysetPage(page)),
+      ),
+  }),
+);
+
+builder.queryField('game', (t) =>
+  t.field({
+    type: GameRef,
+    nullable: true,
+    description: 'A game the caller may see; someone else\'s game is a NOT_FOUND error.',
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: { authenticated: true },
+    resolve: (_root, { id }) => decodeId('Game', id, 'id'),
+  }),
+);
+
+builder.objectType(CurrencyCodeTakenError, {
+  name: 'CurrencyCodeTaken',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ currencyCode: t.exposeString('currencyCode') }),
+});
+
+const gameWithKeys = (name: string) =>
+  builder.objectRef<{ game: GameRow } & GameKeyPair>(name).implement({
+    fields: (t) => ({
+      game: t.field({ type: GameRef, resolve: (p) => p.game }),
+      secretKey: t.exposeString('secretKey', { description: 'The secret key `sk_…` for the game server; shown only now.' }),
+      publishableKey: t.exposeString('publishableKey', { description: 'The publishable key `pk_…` for the game client; shown only now.' }),
+    }),
+  });
+const CreateGamePayload = gameWithKeys('CreateGamePayload');
+const RotateGameKeysPayload = gameWithKeys('RotateGameKeysPayload');
+const UpdateGamePayload = builder.objectRef<{ game: GameRow }>('UpdateGamePayload').implement({
+  fields: (t) => ({ game: t.field({ type: GameRef, resolve: (p) => p.game }) }),
+});
+const DefineCurrencyPayload = builder.objectRef<{ currency: GameCurrencyRow }>('DefineCurrencyPayload').implement({
+  fields: (t) => ({ currency: t.field({ type: GameCurrencyRef, resolve: (p) => p.currency }) }),
+});
+
+const CreateGameInput = builder.inputType('CreateGameInput', {
+  fields: (t) => ({
+    name: t.string({ required: true }),
+    defaultCurrency: t.string({ required: true, description: 'ISO 4217 code, e.g. USD.' }),
+    platformFeeBps: t.int({ description: 'Basis points, 0 to 10000; default 3000.' }),
+    webhookUrl: t.string({ description: 'https, or http on localhost only.' }),
+  }),
+});
+const RotateGameKeysInput = builder.inputType('RotateGameKeysInput', {
+  fields: (t) => ({ gameId: t.id({ required: true }) }),
+});
+const UpdateGameInput = builder.inputType('UpdateGameInput', {
+  description: 'Absent fields are left as they are; webhookUrl: null removes the webhook.',
+  fields: (t) => ({
+    gameId: t.id({ required: true }),
+    name: t.string(),
+    webhookUrl: t.string(),
+    platformFeeBps: t.int(),
+  }),
+});
+const DefineCurrencyInput = builder.inputType('DefineCurrencyInput', {
+  fields: (t) => ({
+    gameId: t.id({ required: true }),
+    code: t.string({ required: true, description: '2 to 8 capital letters, not an ISO 4217 code, e.g. GEM.' }),
+    name: t.string({ required: true }),
+  }),
+});
+
+builder.mutationField('createGame', (t) =>
+  t.field({
+    type: CreateGamePayload,
+    args: { input: t.arg({ type: CreateGameInput, required: true }) },
+    authScopes: { developer: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: (_root, { input }, ctx) => createGame(ctx.service, input),
+  }),
+);
+builder.mutationField('rotateGameKeys', (t) =>
+  t.field({
+    type: RotateGameKeysPayload,
+    description: 'New keys for a game; the old ones stop working at once.',
+    args: { input: t.arg({ type: RotateGameKeysInput, required: true }) },
+    authScopes: { developer: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: (_root, { input }, ctx) =>
+      rotateGameKeys(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+  }),
+);
+builder.mutationField('updateGame', (t) =>
+  t.field({
+    type: UpdateGamePayload,
+    args: { input: t.arg({ type: UpdateGameInput, required: true }) },
+    authScopes: { developer: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      game: await updateGame(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+    }),
+  }),
+);
+builder.mutationField('defineCurrency', (t) =>
+  t.field({
+    type: DefineCurrencyPayload,
+    args: { input: t.arg({ type: DefineCurrencyInput, required: true }) },
+    authScopes: { developer: true },
+    errors: { types: [...COMMON_ERRORS, CurrencyCodeTakenError], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      currency: await defineCurrency(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+    }),
+  }),
+);
