@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // One copy of graphql: vite would load index.mjs for src/ while yoga and Pothos load the CommonJS
+  // build, and `instanceof GraphQLError` in the error mask would fail across the two.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['test/chaos/**', 'node_modules/**'],
