@@ -1,0 +1,107 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { gameAuthorizations } from '../../db/schema/index.js';
+import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError, type FieldIssue } from '../../shared/errors.js';
+import { isUuid } from '../../shared/ids.js';
+import { isIsoCurrency } from '../../shared/currencies.js';
+import type { Money } from '../../shared/money.js';
+import type { ServiceContext } from '../service-context.js';
+
+export type GameAuthorizationRow = typeof gameAuthorizations.$inferSelect;
+
+/** A player's grant to a game with its one-tap allowance; the token hash never leaves the module. */
+export interface GameAuthorization {
+  readonly id: string;
+  readonly playerId: string;
+  readonly gameId: string;
+  /** The most one purchase may cost to go through without asking; zero means always ask. */
+  readonly oneTapMax: Money;
+  /** The most one-tap purchases may add up to in a day; zero means always ask. */
+  readonly dailyCap: Money;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly revokedAt: Date | null;
+}
+
+export function toAuthorization(row: GameAuthorizationRow): GameAuthorization {
+  return {
+    id: row.id,
+    playerId: row.playerId,
+    gameId: row.gameId,
+    oneTapMax: { amountMinor: row.oneTapMaxMinor, currency: row.currency },
+    dailyCap: { amountMinor: row.dailyCapMinor, currency: row.currency },
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    revokedAt: row.revokedAt,
+  };
+}
+
+/** The calling player's id; only the player's own Coinslot session manages authorizations (never a game token). */
+export function requirePlayerSession(ctx: ServiceContext): string {
+  const { principal } = ctx;
+  if (principal.kind === 'player') return principal.playerId;
+  if (principal.kind === 'anonymous') throw new UnauthenticatedError();
+  throw new ForbiddenError('Only the player, signed in to Coinslot, may do this.');
+}
+
+export interface MoneyInput {
+  readonly amount: string;
+  readonly currency: string;
+}
+
+export interface Allowance {
+  readonly oneTapMaxMinor: number;
+  readonly dailyCapMinor: number;
+  readonly currency: string;
+}
+
+const MINOR_UNITS = /^[0-9]{1,16}$/;
+
+/**
+ * Parses a one-tap allowance: integer minor units as strings, zero allowed ("always ask"), both in
+ * the same ISO 4217 currency, and the per-purchase maximum not above the daily cap.
+ */
+export function parseAllowance(oneTapMax: MoneyInput, dailyCap: MoneyInput): Allowance {
+  const issues: FieldIssue[] = [];
+  const amount = (raw: string, path: string): number | null => {
+    if (/^-/.test(raw)) issues.push({ path, message: 'must not be negative' });
+    else if (!MINOR_UNITS.test(raw)) issues.push({ path, message: 'must be a whole number of minor units, e.g. "500"' });
+    else if (!Number.isSafeInteger(Number(raw))) issues.push({ path, message: 'is too large' });
+    else return Number(raw);
+    return null;
+  };
+  const oneTap = amount(oneTapMax.amount, 'input.oneTapMax.amount');
+  const daily = amount(dailyCap.amount, 'input.dailyCap.amount');
+  if (!isIsoCurrency(oneTapMax.currency)) issues.push({ path: 'input.oneTapMax.currency', message: 'must be an ISO 4217 currency code' });
+  if (!isIsoCurrency(dailyCap.currency)) issues.push({ path: 'input.dailyCap.currency', message: 'must be an ISO 4217 currency code' });
+  else if (oneTapMax.currency !== dailyCap.currency) issues.push({ path: 'input.dailyCap.currency', message: 'must be the currency of oneTapMax' });
+  if (issues.length === 0 && (oneTap as number) > (daily as number)) {
+    issues.push({ path: 'input.oneTapMax.amount', message: 'must not be above the daily cap' });
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return { oneTapMaxMinor: oneTap as number, dailyCapMinor: daily as number, currency: oneTapMax.currency };
+}
+
+/** One of the player's authorizations (revoked too, when asked), or NotFound; another player's is not found either. */
+export async function findPlayerAuthorization(
+  executor: Executor,
+  playerId: string,
+  authorizationId: string,
+  options: { activeOnly: boolean; lock?: boolean },
+): Promise<GameAuthorizationRow> {
+  if (!isUuid(authorizationId)) throw new NotFoundError('GameAuthorization');
+  const query = executor
+    .select()
+    .from(gameAuthorizations)
+    .where(
+      and(
+        eq(gameAuthorizations.id, authorizationId),
+        eq(gameAuthorizations.playerId, playerId),
+        options.activeOnly ? isNull(gameAuthorizations.revokedAt) : undefined,
+      ),
+    )
+    .limit(1);
+  const [row] = options.lock ? await query.for('update') : await query;
+  if (!row) throw new NotFoundError('GameAuthorization');
+  return row;
+}
