@@ -35,6 +35,7 @@ export interface AcquirerHarness {
 }
 
 export const CVC = '123';
+export const TEST_ACQUIRER_SECRET = 'acquirer-test-secret-0123456789abcdef';
 export const AMEX_CVC = '1234';
 
 /** A sandbox acquirer on a free port over the test Postgres database, with a client for it. */
@@ -53,7 +54,8 @@ export async function startAcquirer(
       },
     }),
   );
-  const secret = `acquirer-test-secret-${randomUUID()}`;
+  // One secret for every test acquirer: they share the tables, and any of them may deliver another's dispute.
+  const secret = TEST_ACQUIRER_SECRET;
   const server = createAcquirerServer({
     db: db.db,
     secret,
