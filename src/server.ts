@@ -49,6 +49,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     idempotencyStore: stores.idempotencyStore,
     pubsub: stores.pubsub,
     storeHealth: stores.storeHealth,
+    velocityStore: stores.velocityStore,
   };
   const app = buildApp(deps, { staticDir: GAME_DIST, metrics: createMetrics({ defaultMetrics: true }) });
 

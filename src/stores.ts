@@ -11,6 +11,9 @@ import { createMemoryRateLimiter } from './adapters/memory/memory-rate-limiter.j
 import { createMemoryPubSub } from './adapters/memory/memory-pubsub.js';
 import { createMemoryHealth } from './adapters/memory/memory-health.js';
 import type { RedisClients } from './adapters/redis/redis-client.js';
+import type { VelocityStore } from './shared/velocity-port.js';
+import { createRedisVelocityStore } from './adapters/redis/redis-velocity-store.js';
+import { createMemoryVelocityStore } from './adapters/memory/memory-velocity-store.js';
 
 /** The shared store behind idempotency, limits and pub/sub: Redis, or the in-process twin. */
 export interface Stores {
@@ -18,6 +21,8 @@ export interface Stores {
   readonly rateLimiter: RateLimiter;
   readonly pubsub: PubSub;
   readonly storeHealth: StoreHealth;
+  /** Fraud velocity counters and API rate limits. */
+  readonly velocityStore: VelocityStore;
   /** The Redis clients, when Redis is used (the fraud module registers its scripts on them). */
   readonly redis: RedisClients | null;
   close(): Promise<void>;
@@ -39,6 +44,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger): 
       rateLimiter: createMemoryRateLimiter(clock),
       pubsub: createMemoryPubSub(logger),
       storeHealth: createMemoryHealth(),
+      velocityStore: createMemoryVelocityStore(),
       redis: null,
       close: async () => {},
     };
@@ -50,6 +56,7 @@ export async function openStores(config: Config, clock: Clock, logger: Logger): 
     rateLimiter: createRedisRateLimiter(redis, clock),
     pubsub: createRedisPubSub(redis),
     storeHealth: redis.health,
+    velocityStore: createRedisVelocityStore(redis),
     redis,
     close: () => redis.close(),
   };

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import type { Clock } from '../shared/clock.js';
 import type { Principal } from '../shared/principal.js';
 import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from '../shared/ports.js';
+import type { VelocityStore } from '../shared/velocity-port.js';
 import type { Acquirer } from '../shared/acquirer-port.js';
 
 /** What the modules run on; built once by app.ts (the composition root). */
@@ -16,6 +17,8 @@ export interface Deps {
   readonly idempotencyStore: IdempotencyStore;
   readonly pubsub: PubSub;
   readonly storeHealth: StoreHealth;
+  /** Fraud velocity counters and API rate limits (Redis, or the in-process twin). */
+  readonly velocityStore: VelocityStore;
   /** Verifies and charges cards (the sandbox acquirer over HTTP). */
   readonly acquirer: Acquirer;
 }

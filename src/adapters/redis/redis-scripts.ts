@@ -14,6 +14,12 @@ export type SlidingWindowReply = [number, number, number, number];
 
 export type SlidingWindowMode = 'consume' | 'peek' | 'record';
 
+/** The raw reply of velocity-rules.lua: integers whose order depends on the operation (see the script). */
+export type VelocityRulesReply = number[];
+
+/** The raw reply of api-rate-limit.lua: allowed, remaining, resetMs, retryAfterMs per subject, flattened. */
+export type ApiRateLimitReply = number[];
+
 /**
  * Every Lua script of Coinslot, registered on the command client (node-redis `scripts` option:
  * EVALSHA with an EVAL fallback). A new script is one more entry here.
@@ -62,6 +68,25 @@ export const redisScripts = {
       parser.push(mode, String(nowMs), String(windowMs), String(nowMs - windowMs), String(limit), member);
     },
     transformReply: (reply: unknown) => reply as SlidingWindowReply,
+  }),
+  velocityRules: defineScript({
+    SCRIPT: lua('velocity-rules'),
+    // the number of keys depends on the operation, so parseCommand pushes it
+    parseCommand(parser: CommandParser, keys: readonly string[], args: readonly (string | number)[]) {
+      parser.push(String(keys.length));
+      for (const key of keys) parser.pushKey(key);
+      parser.push(...args.map(String));
+    },
+    transformReply: (reply: unknown) => reply as VelocityRulesReply,
+  }),
+  apiRateLimit: defineScript({
+    SCRIPT: lua('api-rate-limit'),
+    parseCommand(parser: CommandParser, keys: readonly string[], args: readonly (string | number)[]) {
+      parser.push(String(keys.length));
+      for (const key of keys) parser.pushKey(key);
+      parser.push(...args.map(String));
+    },
+    transformReply: (reply: unknown) => reply as ApiRateLimitReply,
   }),
 };
 
