@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import type { Clock } from '../../../src/shared/clock.js';
 import {
   CATALOG,
   CREATE_GAME,
@@ -23,12 +24,18 @@ const VIEWER_GAMES = /* GraphQL */ `
   }
 `;
 
+/** The system time, but strictly increasing, so games created one after another list in that order. */
+function increasingClock(): Clock {
+  let last = 0;
+  return { now: () => new Date((last = Math.max(Date.now(), last + 1))) };
+}
+
 describe('games', () => {
   let app: TestApp;
   let alice: Developer;
   let bob: Developer;
   beforeAll(async () => {
-    app = await createTestApp();
+    app = await createTestApp({ clock: increasingClock() });
     [alice, bob] = await Promise.all([signUpDeveloper(app, 'alice'), signUpDeveloper(app, 'bob')]);
   });
   afterAll(() => app.close());
