@@ -7,6 +7,7 @@ import type { GameRow } from './access.js';
 import { requireDeveloper } from './access.js';
 import { gameName, isoCurrency, platformFeeBps, webhookUrl } from './game-fields.js';
 import { issueGameKeys, type GameKeyPair } from './keys.js';
+import { issueWebhookSecret } from './webhook-secrets.js';
 
 const createGameInput = z.object({
   name: gameName,
@@ -17,8 +18,11 @@ const createGameInput = z.object({
 
 export const DEFAULT_PLATFORM_FEE_BPS = 3000;
 
-/** Creates a game for the calling developer, with its keys (returned here once, stored hashed). */
-export async function createGame(ctx: ServiceContext, raw: unknown): Promise<{ game: GameRow } & GameKeyPair> {
+/**
+ * Creates a game for the calling developer, with its keys (returned here once, stored hashed) and its
+ * webhook signing secret (returned here once, stored encrypted).
+ */
+export async function createGame(ctx: ServiceContext, raw: unknown): Promise<{ game: GameRow; webhookSecret: string } & GameKeyPair> {
   const developerId = requireDeveloper(ctx);
   const input = parseInput(createGameInput, raw);
   const now = ctx.deps.clock.now();
@@ -37,6 +41,7 @@ export async function createGame(ctx: ServiceContext, raw: unknown): Promise<{ g
       })
       .returning();
     const keys = await issueGameKeys(ctx, tx, game!.id);
-    return { game: game!, ...keys };
+    const webhookSecret = await issueWebhookSecret(ctx, tx, game!.id);
+    return { game: game!, ...keys, webhookSecret };
   });
 }

@@ -8,3 +8,9 @@ export { canReadGame, canManageGame, requireDeveloper, findGame, loadGameForWrit
 export { CurrencyCodeTakenError } from './errors.js';
 export { keysetConditions, keysetOrder, type KeysetKey, type KeysetPage } from './keyset.js';
 export type { GameKeyPair } from './keys.js';
+export {
+  rotateWebhookSecret,
+  getWebhookSigningSecrets,
+  WEBHOOK_SECRET_PREFIX,
+  type RotatedWebhookSecret,
+} from './webhook-secrets.js';

@@ -1,0 +1,106 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { and, desc, eq, gt, isNull, or } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Executor } from '../../db/client.js';
+import { gameWebhookSecrets } from '../../db/schema/index.js';
+import { newId } from '../../shared/ids.js';
+import { parseInput } from '../../shared/validation.js';
+import type { Deps, ServiceContext } from '../service-context.js';
+import { loadGameForWrite, type GameRow } from './access.js';
+
+/** Standard Webhooks secrets: `whsec_` + base64 of the key bytes. */
+export const WEBHOOK_SECRET_PREFIX = 'whsec_';
+
+const keys = new WeakMap<object, Buffer>();
+
+// The configured key may be any long string: HKDF turns it into exactly 32 bytes for AES-256.
+function encryptionKey(deps: Pick<Deps, 'config'>): Buffer {
+  let key = keys.get(deps.config);
+  if (!key) {
+    key = Buffer.from(hkdfSync('sha256', deps.config.secrets.webhookSecretKey, '', 'coinslot webhook secrets v1', 32));
+    keys.set(deps.config, key);
+  }
+  return key;
+}
+
+// The game id is the additional data, so that a ciphertext copied to another game does not decrypt.
+function encrypt(deps: Pick<Deps, 'config'>, gameId: string, secret: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', encryptionKey(deps), iv);
+  cipher.setAAD(Buffer.from(gameId));
+  const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+}
+
+function decrypt(deps: Pick<Deps, 'config'>, gameId: string, ciphertext: string): string {
+  const raw = Buffer.from(ciphertext, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', encryptionKey(deps), raw.subarray(0, 12));
+  decipher.setAAD(Buffer.from(gameId));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+}
+
+/** Creates a new current webhook secret for a game and returns it (shown once; stored encrypted). */
+export async function issueWebhookSecret(ctx: ServiceContext, executor: Executor, gameId: string): Promise<string> {
+  const secret = `${WEBHOOK_SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+  await executor.insert(gameWebhookSecrets).values({
+    id: newId(),
+    gameId,
+    secretCiphertext: encrypt(ctx.deps, gameId, secret),
+    secretPrefix: secret.slice(0, 12),
+    createdAt: ctx.deps.clock.now(),
+    expiresAt: null,
+  });
+  return secret;
+}
+
+const rotateWebhookSecretInput = z.object({
+  gameId: z.string(),
+  /** How long the previous secret keeps signing; default WEBHOOK_SECRET_OVERLAP, 0 ends it at once. */
+  overlapSeconds: z.number().int().min(0).max(7 * 86_400).nullish(),
+});
+
+export interface RotatedWebhookSecret {
+  readonly game: GameRow;
+  /** The new `whsec_…`; shown only now. */
+  readonly webhookSecret: string;
+  /** Until when the previous secret still signs (both signatures are sent until then). */
+  readonly previousSecretExpiresAt: Date;
+}
+
+/**
+ * Replaces a game's webhook secret. The previous one keeps signing beside the new one until the end
+ * of the overlap, so that the game server can switch without rejecting a single delivery.
+ */
+export async function rotateWebhookSecret(ctx: ServiceContext, raw: unknown): Promise<RotatedWebhookSecret> {
+  const input = parseInput(rotateWebhookSecretInput, raw);
+  const now = ctx.deps.clock.now();
+  const overlapMs = input.overlapSeconds != null ? input.overlapSeconds * 1000 : ctx.deps.config.WEBHOOK_SECRET_OVERLAP;
+  const previousSecretExpiresAt = new Date(now.getTime() + overlapMs);
+  return ctx.deps.db.transaction(async (tx) => {
+    // The row lock makes concurrent rotations take turns: exactly one secret stays current.
+    const game = await loadGameForWrite(ctx, tx, input.gameId, true);
+    await tx
+      .update(gameWebhookSecrets)
+      .set({ expiresAt: previousSecretExpiresAt })
+      .where(and(eq(gameWebhookSecrets.gameId, game.id), isNull(gameWebhookSecrets.expiresAt)));
+    const webhookSecret = await issueWebhookSecret(ctx, tx, game.id);
+    return { game, webhookSecret, previousSecretExpiresAt };
+  });
+}
+
+/** The secrets a webhook of this game is signed with now: the current one first, then those still in their overlap. */
+export async function getWebhookSigningSecrets(deps: Pick<Deps, 'config' | 'clock'>, executor: Executor, gameId: string): Promise<string[]> {
+  const rows = await executor
+    .select({ ciphertext: gameWebhookSecrets.secretCiphertext, expiresAt: gameWebhookSecrets.expiresAt })
+    .from(gameWebhookSecrets)
+    .where(
+      and(
+        eq(gameWebhookSecrets.gameId, gameId),
+        or(isNull(gameWebhookSecrets.expiresAt), gt(gameWebhookSecrets.expiresAt, deps.clock.now())),
+      ),
+    )
+    // desc puts null (the current secret) first
+    .orderBy(desc(gameWebhookSecrets.expiresAt), desc(gameWebhookSecrets.createdAt));
+  return rows.map((row) => decrypt(deps, gameId, row.ciphertext));
+}
