@@ -1,0 +1,34 @@
+// The webhooks module: the outbox, signed delivery to the games' endpoints, and live purchase updates.
+export {
+  enqueueEvent,
+  notifyEvents,
+  newEventId,
+  WAKE_CHANNEL,
+  type DomainEventType,
+  type EnqueueEventInput,
+  type EnqueuedEvent,
+} from './enqueue-event.js';
+export { signWebhook, type WebhookHeaders } from './sign-webhook.js';
+export {
+  webhookBody,
+  nextRetryDelayMs,
+  type OutboxEventRow,
+  type WebhookDeliveryRow,
+  type DeliveryTrigger,
+} from './deliver.js';
+export {
+  createWebhookDispatcher,
+  startWebhookDispatcher,
+  type WebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from './dispatch.js';
+export { redeliverEvent, type RedeliveryResult } from './redeliver-event.js';
+export { sendTestWebhook } from './send-test-webhook.js';
+export {
+  listWebhookEvents,
+  listWebhookDeliveries,
+  getWebhookEventsByIds,
+  getWebhookDeliveriesByIds,
+  type WebhookEventFilter,
+} from './get-webhooks.js';
+export { publishPurchaseUpdate, purchaseChannel, type PurchaseUpdateMessage } from './publish-purchase-update.js';
