@@ -58,6 +58,8 @@ const environmentSchema = z.object({
   WEBHOOK_TIMEOUT: durationMs.default(10_000),
   /** How often each instance looks for due webhook events (a publish after commit wakes it sooner). */
   WEBHOOK_POLL_INTERVAL: durationMs.default(2_000),
+  /** off: this instance delivers no webhooks (API-only instances, or tests that drive their own dispatcher). */
+  WEBHOOK_DISPATCHER: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
   /** How long a rotated-out webhook secret keeps signing beside the new one. */
   WEBHOOK_SECRET_OVERLAP: durationMs.default(24 * 3_600_000),
   /** Key that encrypts the games' webhook secrets at rest (AES-256-GCM, derived with HKDF). */

@@ -11,6 +11,7 @@ import { openStores, type Stores } from './stores.js';
 import { buildApp, type App } from './app.js';
 import type { Deps } from './modules/service-context.js';
 import { createMetrics } from './http/metrics.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from './modules/webhooks/index.js';
 
 export const GAME_DIST = fileURLToPath(new URL('../game-demo/dist', import.meta.url));
 
@@ -28,6 +29,8 @@ export interface RunningServer {
   readonly stores: Stores;
   /** http://host:port of the API, once listening. */
   readonly url: string | null;
+  /** The background webhook delivery loop (null when WEBHOOK_DISPATCHER=off); tests tick it. */
+  readonly webhookDispatcher: WebhookDispatcher | null;
   /** Lines for the start banner (acquirer URL, demo keys…). */
   readonly banner: string[];
   close(): Promise<void>;
@@ -54,6 +57,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const app = buildApp(deps, { staticDir: GAME_DIST, metrics: createMetrics({ defaultMetrics: true }) });
 
   const banner: string[] = [];
+  const webhookDispatcher = config.WEBHOOK_DISPATCHER ? await startWebhookDispatcher(deps) : null;
   let server: Server | null = null;
   let url: string | null = null;
   if (options.listen !== false) {
@@ -73,12 +77,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     database,
     stores,
     url,
+    webhookDispatcher,
     banner,
     async close() {
       if (server) {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      await webhookDispatcher?.stop();
       await stores.close();
       await database.close();
     },

@@ -1,0 +1,46 @@
+import { AcquirerUnavailableError } from '../../shared/acquirer-port.js';
+import { ServiceUnavailableError } from '../../shared/errors.js';
+import type { ServiceContext } from '../service-context.js';
+import { attemptKey, type PurchaseRow } from './purchase-row.js';
+import { settleCharge } from './settle-charge.js';
+
+/**
+ * Phase 2 and 3 of a PROCESSING purchase: charge (or confirm with the CVC) under the attempt's
+ * idempotency key, then settle. When the acquirer fails or times out the purchase stays
+ * PROCESSING — the recovery loop finishes it by looking the key up — and the caller is told to retry.
+ */
+export async function chargeAndSettle(
+  ctx: ServiceContext,
+  purchase: PurchaseRow,
+  card: { acquirerToken: string },
+  options: { cvc?: string; confirmPendingAction?: boolean } = {},
+): Promise<PurchaseRow> {
+  const { acquirer, logger } = ctx.deps;
+  let result;
+  try {
+    result = options.confirmPendingAction
+      ? await acquirer.confirmCharge({ idempotencyKey: attemptKey(purchase), cvc: options.cvc ?? '' })
+      : await acquirer.charge({
+          token: card.acquirerToken,
+          amountMinor: purchase.amountMinor,
+          currency: purchase.currency,
+          idempotencyKey: attemptKey(purchase),
+          ...(options.cvc ? { cvc: options.cvc } : {}),
+        });
+  } catch (error) {
+    if (error instanceof AcquirerUnavailableError) {
+      logger.warn({ purchaseId: purchase.id, code: error.code, outcomeUnknown: error.outcomeUnknown }, 'acquirer unavailable; purchase left processing for recovery');
+      throw new ServiceUnavailableError('The payment is being processed. Nothing will be charged twice; check the purchase again shortly.', 3);
+    }
+    throw error;
+  }
+  try {
+    return await settleCharge(ctx, purchase.id, result);
+  } catch (error) {
+    if (error instanceof AcquirerUnavailableError) {
+      // A void could not be sent: the purchase stays PROCESSING and recovery voids it.
+      throw new ServiceUnavailableError('The payment is being processed. Check the purchase again shortly.', 3);
+    }
+    throw error;
+  }
+}

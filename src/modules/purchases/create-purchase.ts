@@ -1,0 +1,269 @@
+import { z } from 'zod';
+import { purchases } from '../../db/schema/index.js';
+import {
+  CardDeclinedError,
+  IdempotencyKeyReusedError,
+  NotFoundError,
+  PriceChangedError,
+  RiskBlockedError,
+  ValidationError,
+} from '../../shared/errors.js';
+import { newId } from '../../shared/ids.js';
+import { isIsoCurrency } from '../../shared/currencies.js';
+import { parseMinorUnits, type Money } from '../../shared/money.js';
+import { parseInput } from '../../shared/validation.js';
+import { getActiveAuthorization } from '../authorizations/index.js';
+import { getCardForCharge } from '../cards/index.js';
+import { getItemForPurchase, isOnSale, takeStock, type CatalogItem } from '../catalog/index.js';
+import { assessPurchase, recordRiskEvent } from '../fraud/index.js';
+import { findGame } from '../games/index.js';
+import { assertIdempotencyKey } from '../idempotency/index.js';
+import { debitWallet } from '../wallet/index.js';
+import { publishPurchaseUpdate } from '../webhooks/index.js';
+import type { ServiceContext } from '../service-context.js';
+import { requirePlayerGame } from './access.js';
+import { chargeAndSettle } from './charge-card.js';
+import { assertWithinLimits, lockPlayers, oneTapSpentToday } from './limits.js';
+import { findByIdempotencyKey, findPurchase, type PurchaseRow } from './purchase-row.js';
+import { succeedPurchase } from './settle-charge.js';
+
+const uuid = z.uuid('must be an id');
+
+const createPurchaseInput = z.object({
+  gameId: uuid,
+  itemId: uuid,
+  quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(1),
+  expectedPrice: z.object({ amount: z.string().max(32), currency: z.string().regex(/^[A-Z]{2,8}$/, 'must be a currency code') }),
+  idempotencyKey: z.string(),
+  giftTo: uuid.nullish(),
+  deviceId: z.string().max(200).nullish(),
+});
+
+export type CreatePurchaseInput = z.input<typeof createPurchaseInput>;
+
+/**
+ * A player buys an item in a game (game token). Within the one-tap allowance the default card is
+ * charged at once; otherwise the purchase waits for the player in the pay sheet. Items priced in a
+ * game currency are paid from the wallet in one transaction. Retries with the same idempotency key
+ * return the same purchase (the database backstop of the Redis idempotency layer).
+ */
+export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise<PurchaseRow> {
+  const principal = requirePlayerGame(ctx);
+  const input = parseInput(createPurchaseInput, raw);
+  assertIdempotencyKey(input.idempotencyKey);
+  const amount = parseMinorUnits(input.expectedPrice.amount);
+  if (typeof amount === 'string') throw ValidationError.field('input.expectedPrice.amount', moneyReason(amount));
+  const expected: Money = { amountMinor: amount, currency: input.expectedPrice.currency };
+  if (input.gameId !== principal.gameId) throw new NotFoundError('Game');
+  const { db, clock } = ctx.deps;
+  const buyerId = principal.playerId;
+  const recipientId = input.giftTo ?? buyerId;
+
+  const existing = await findByIdempotencyKey(db, input.gameId, buyerId, input.idempotencyKey);
+  if (existing) return replayExisting(existing, { ...input, recipientId, expected });
+
+  const game = await findGame(db, input.gameId);
+  if (!game) throw new NotFoundError('Game');
+  const item = await getItemForPurchase(db, input.gameId, input.itemId);
+  if (!item || !isOnSale(item, clock.now())) throw new NotFoundError('Item');
+  const unitPrice = item.prices.find((p) => p.currency === expected.currency);
+  if (!unitPrice || unitPrice.amountMinor !== expected.amountMinor) {
+    throw new PriceChangedError(unitPrice ?? item.prices.find((p) => p.currency === game.defaultCurrency) ?? (item.prices[0] as Money));
+  }
+  const total = unitPrice.amountMinor * input.quantity;
+  if (!Number.isSafeInteger(total)) throw ValidationError.field('input.quantity', 'makes the amount too large');
+  if (recipientId !== buyerId) {
+    const friend = await getActiveAuthorization(db, recipientId, input.gameId);
+    if (!friend) throw new NotFoundError('Gift recipient (a player who has authorized this game)');
+  }
+  const order: Order = {
+    id: newId(),
+    gameId: game.id,
+    feeBps: game.platformFeeBps,
+    buyerId,
+    recipientId,
+    item,
+    quantity: input.quantity,
+    unitPriceMinor: unitPrice.amountMinor,
+    amountMinor: total,
+    currency: unitPrice.currency,
+    idempotencyKey: input.idempotencyKey,
+    deviceId: input.deviceId ?? null,
+  };
+  return isIsoCurrency(order.currency) ? buyWithCard(ctx, order) : buyWithWallet(ctx, order);
+}
+
+interface Order {
+  readonly id: string;
+  readonly gameId: string;
+  readonly feeBps: number;
+  readonly buyerId: string;
+  readonly recipientId: string;
+  readonly item: CatalogItem;
+  readonly quantity: number;
+  readonly unitPriceMinor: number;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly idempotencyKey: string;
+  readonly deviceId: string | null;
+}
+
+/** Thrown inside a transaction when a concurrent request inserted the same idempotency key first. */
+class DuplicateKey extends Error {}
+
+function baseRow(order: Order) {
+  return {
+    id: order.id,
+    gameId: order.gameId,
+    playerId: order.buyerId,
+    recipientId: order.recipientId,
+    itemId: order.item.id,
+    quantity: order.quantity,
+    unitPriceMinor: order.unitPriceMinor,
+    amountMinor: order.amountMinor,
+    currency: order.currency,
+    feeBps: order.feeBps,
+    idempotencyKey: order.idempotencyKey,
+  };
+}
+
+async function insertOnce(tx: Parameters<Parameters<ServiceContext['deps']['db']['transaction']>[0]>[0], values: typeof purchases.$inferInsert): Promise<PurchaseRow> {
+  const [row] = await tx.insert(purchases).values(values).onConflictDoNothing().returning();
+  if (!row) throw new DuplicateKey();
+  return row;
+}
+
+/** The same key again: the same purchase, or the same typed outcome; another request under it is refused. */
+async function replayExisting(
+  existing: PurchaseRow,
+  input: { itemId: string; quantity: number; recipientId: string; expected: Money },
+): Promise<PurchaseRow> {
+  const same =
+    existing.itemId === input.itemId &&
+    existing.quantity === input.quantity &&
+    existing.recipientId === input.recipientId &&
+    existing.currency === input.expected.currency &&
+    existing.unitPriceMinor === input.expected.amountMinor;
+  if (!same) throw new IdempotencyKeyReusedError();
+  if (existing.status === 'FAILED') throw outcomeError(existing);
+  return existing;
+}
+
+/** The typed error that a FAILED purchase answered with. */
+function outcomeError(purchase: PurchaseRow): Error {
+  if (purchase.declineCode === 'risk_blocked') return new RiskBlockedError((purchase.riskRules ?? []).map((r) => r.rule), null);
+  return new CardDeclinedError(purchase.declineCode ?? 'generic_decline', purchase.id);
+}
+
+async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
+  const { db, clock } = ctx.deps;
+  let created: PurchaseRow;
+  try {
+    created = await db.transaction(async (tx) => {
+      await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
+      await assertWithinLimits(tx, { gameId: order.gameId, recipientId: order.recipientId, item: order.item, quantity: order.quantity });
+      await takeStock(tx, order.item.id, order.quantity);
+      const row = await insertOnce(tx, { ...baseRow(order), status: 'PROCESSING', path: 'wallet', processingAt: clock.now() });
+      await debitWallet(tx, {
+        gameId: order.gameId,
+        playerId: order.buyerId,
+        currency: order.currency,
+        amountMinor: order.amountMinor,
+        purchaseId: row.id,
+        reason: 'purchase',
+      });
+      return row;
+    });
+  } catch (error) {
+    if (error instanceof DuplicateKey) return replayAfterRace(ctx, order);
+    throw error;
+  }
+  // Nothing outside the database is involved: settle at once (the status guard keeps it single).
+  return succeedPurchase(ctx, created, null);
+}
+
+async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
+  const { db, clock, config } = ctx.deps;
+  const card = await getCardForCharge(db, order.buyerId, null);
+  const authorization = await getActiveAuthorization(db, order.buyerId, order.gameId);
+  if (!authorization) throw new NotFoundError('Game authorization');
+  const now = clock.now();
+  const withinAllowance = (spent: number) =>
+    authorization.oneTapMax.currency === order.currency &&
+    order.amountMinor <= authorization.oneTapMax.amountMinor &&
+    spent + order.amountMinor <= authorization.dailyCap.amountMinor;
+
+  // Risk is assessed right before a charge: now for one tap, at confirmation otherwise.
+  const oneTapLikely = withinAllowance(await oneTapSpentToday(db, order.gameId, order.buyerId, order.currency, now));
+  const risk = oneTapLikely
+    ? await assessPurchase(ctx, {
+        gameId: order.gameId,
+        playerId: order.buyerId,
+        cardId: card.cardId,
+        cardFingerprint: card.fingerprint,
+        cardAddedAt: card.createdAt,
+        amountMinor: order.amountMinor,
+        currency: order.currency,
+        ip: ctx.ip,
+        deviceId: order.deviceId,
+      })
+    : null;
+
+  let created: PurchaseRow;
+  try {
+    created = await db.transaction(async (tx) => {
+      await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
+      const riskColumns = risk ? { riskDecision: risk.decision, riskScore: risk.score, riskRules: risk.rulesFired } : {};
+      if (risk?.decision === 'BLOCK') {
+        const row = await insertOnce(tx, { ...baseRow(order), ...riskColumns, status: 'FAILED', path: 'one_tap', cardId: card.cardId, declineCode: 'risk_blocked' });
+        await recordRiskEvent(tx, { gameId: order.gameId, playerId: order.buyerId, purchaseId: row.id, kind: 'purchase', ...risk });
+        return row;
+      }
+      await assertWithinLimits(tx, { gameId: order.gameId, recipientId: order.recipientId, item: order.item, quantity: order.quantity });
+      const oneTap = risk !== null && withinAllowance(await oneTapSpentToday(tx, order.gameId, order.buyerId, order.currency, now));
+      await takeStock(tx, order.item.id, order.quantity);
+      const awaiting = { expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL) };
+      const values: typeof purchases.$inferInsert = !oneTap
+        ? { ...baseRow(order), status: 'REQUIRES_CONFIRMATION', path: 'confirmation', cardId: card.cardId, ...awaiting }
+        : risk.decision === 'STEP_UP'
+          ? { ...baseRow(order), ...riskColumns, status: 'REQUIRES_ACTION', actionReason: 'risk', path: 'one_tap', cardId: card.cardId, ...awaiting }
+          : { ...baseRow(order), ...riskColumns, status: 'PROCESSING', path: 'one_tap', cardId: card.cardId, processingAt: now };
+      const row = await insertOnce(tx, values);
+      if (risk) await recordRiskEvent(tx, { gameId: order.gameId, playerId: order.buyerId, purchaseId: row.id, kind: 'purchase', ...risk });
+      return row;
+    });
+  } catch (error) {
+    if (error instanceof DuplicateKey) return replayAfterRace(ctx, order);
+    throw error;
+  }
+
+  if (created.status === 'FAILED') {
+    await publishPurchaseUpdate(ctx.deps, created.id);
+    throw new RiskBlockedError((risk?.rulesFired ?? []).map((r) => r.rule), risk?.retryAfterSeconds ?? null);
+  }
+  if (created.status !== 'PROCESSING') {
+    await publishPurchaseUpdate(ctx.deps, created.id);
+    return created;
+  }
+  const settled = await chargeAndSettle(ctx, created, card);
+  if (settled.status === 'FAILED') throw outcomeError(settled);
+  return settled;
+}
+
+/** A concurrent request with the same key won the insert: answer with its purchase. */
+async function replayAfterRace(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
+  const existing = await findByIdempotencyKey(ctx.deps.db, order.gameId, order.buyerId, order.idempotencyKey);
+  if (!existing) throw new Error('idempotency conflict without a row');
+  return replayExisting(existing, {
+    itemId: order.item.id,
+    quantity: order.quantity,
+    recipientId: order.recipientId,
+    expected: { amountMinor: order.unitPriceMinor, currency: order.currency },
+  });
+}
+
+function moneyReason(failure: string): string {
+  return failure === 'not_positive' ? 'must be greater than zero' : failure === 'too_large' ? 'is too large' : 'must be a whole number of minor units, e.g. "499"';
+}
+
+export { findPurchase };

@@ -1,0 +1,85 @@
+import { and, eq, gte, inArray, lt, or, type SQL } from 'drizzle-orm';
+import { games, purchases, type PurchaseStatus } from '../../db/schema/index.js';
+import { NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
+import { isUuid } from '../../shared/ids.js';
+import { findGame, keysetConditions, keysetOrder, type KeysetPage } from '../games/index.js';
+import type { ServiceContext } from '../service-context.js';
+import { canReadPurchase } from './access.js';
+import type { PurchaseRow } from './purchase-row.js';
+
+/** Purchases by id in the order asked, null where absent or not visible to the caller (dataloaders, node). */
+export async function getPurchasesByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(PurchaseRow | null)[]> {
+  const wanted = [...new Set(ids.filter(isUuid))];
+  const rows = wanted.length
+    ? await ctx.deps.db
+        .select({ purchase: purchases, developerId: games.developerId })
+        .from(purchases)
+        .innerJoin(games, eq(games.id, purchases.gameId))
+        .where(inArray(purchases.id, wanted))
+    : [];
+  const visible = new Map(
+    rows.filter((r) => canReadPurchase(ctx.principal, r.purchase, r.developerId)).map((r) => [r.purchase.id, r.purchase]),
+  );
+  return ids.map((id) => visible.get(id) ?? null);
+}
+
+export async function getPurchase(ctx: ServiceContext, id: string): Promise<PurchaseRow | null> {
+  const [row] = await getPurchasesByIds(ctx, [id]);
+  return row ?? null;
+}
+
+export interface PurchaseFilter {
+  readonly gameId: string;
+  readonly status?: PurchaseStatus | null;
+  readonly from?: Date | null;
+  readonly to?: Date | null;
+  /** For game keys, developers and operators: one player's purchases. */
+  readonly playerId?: string | null;
+}
+
+/**
+ * A page of a game's purchases, newest first. A player (session or game token) sees those they
+ * bought or received; the game's secret key, its developer and operators see all of the game's.
+ */
+export async function listPurchases(ctx: ServiceContext, filter: PurchaseFilter, page: KeysetPage): Promise<PurchaseRow[]> {
+  const { principal } = ctx;
+  if (principal.kind === 'anonymous') throw new UnauthenticatedError();
+  const game = await findGame(ctx.deps.db, filter.gameId);
+  if (!game) throw new NotFoundError('Game');
+  const conditions: (SQL | undefined)[] = [eq(purchases.gameId, game.id)];
+  switch (principal.kind) {
+    case 'player':
+    case 'player_game': {
+      if (principal.kind === 'player_game' && principal.gameId !== game.id) throw new NotFoundError('Game');
+      const me = principal.playerId;
+      conditions.push(or(eq(purchases.playerId, me), eq(purchases.recipientId, me)));
+      break;
+    }
+    case 'game_secret':
+      if (principal.gameId !== game.id) throw new NotFoundError('Game');
+      break;
+    case 'developer':
+      if (principal.developerId !== game.developerId) throw new NotFoundError('Game');
+      break;
+    case 'operator':
+      break;
+    default:
+      throw new NotFoundError('Game');
+  }
+  if (filter.playerId && principal.kind !== 'player' && principal.kind !== 'player_game') {
+    conditions.push(or(eq(purchases.playerId, filter.playerId), eq(purchases.recipientId, filter.playerId)));
+  }
+  if (filter.status) conditions.push(eq(purchases.status, filter.status));
+  if (filter.from) conditions.push(gte(purchases.createdAt, filter.from));
+  if (filter.to) conditions.push(lt(purchases.createdAt, filter.to));
+  // Newest first: the keyset helpers order oldest first, so invert the page's direction.
+  const newestFirst: KeysetPage = { after: page.before, before: page.after, limit: page.limit, inverted: !page.inverted };
+  const rows = await ctx.deps.db
+    .select()
+    .from(purchases)
+    .where(and(...conditions, ...keysetConditions(purchases.createdAt, purchases.id, newestFirst)))
+    .orderBy(...keysetOrder(purchases.createdAt, purchases.id, newestFirst))
+    .limit(page.limit);
+  return rows;
+}
+

@@ -1,0 +1,10 @@
+// The purchases module: the one-tap purchase, its state machine, charging in three atomic phases, recovery.
+export { createPurchase, type CreatePurchaseInput } from './create-purchase.js';
+export { confirmPurchase } from './confirm-purchase.js';
+export { cancelPurchase } from './cancel-purchase.js';
+export { recoverPurchases, expirePurchases } from './background.js';
+export { getPurchase, getPurchasesByIds, listPurchases, type PurchaseFilter } from './get-purchases.js';
+export { canReadPurchase } from './access.js';
+export { attemptKey, findPurchase, updateIfStatus, priceOf, type PurchaseRow } from './purchase-row.js';
+export { purchaseEventData, enqueuePurchaseEvent } from './purchase-events.js';
+export { TRANSITIONS, canTransition, assertTransition, COUNTED_STATUSES, AWAITING_STATUSES } from './purchase-state.js';

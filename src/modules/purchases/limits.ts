@@ -1,0 +1,68 @@
+import { and, eq, gte, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { purchases } from '../../db/schema/index.js';
+import { LimitReachedError } from '../../shared/errors.js';
+import type { CatalogItem } from '../catalog/index.js';
+import { ownedQuantity } from '../inventory/index.js';
+import { AWAITING_STATUSES, COUNTED_STATUSES } from './purchase-state.js';
+
+/**
+ * Serializes purchases of one player in one game (transaction-scoped advisory locks, taken in a
+ * fixed order), so that limit, ownership and daily-cap checks cannot race each other.
+ */
+export async function lockPlayers(tx: Executor, gameId: string, playerIds: readonly string[]): Promise<void> {
+  for (const playerId of [...new Set(playerIds)].sort()) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`purchase:${gameId}:${playerId}`}, 0))`);
+  }
+}
+
+/**
+ * maxPerPlayer counts units ever bought for the recipient (refunds do not reset it) plus those
+ * waiting for confirmation; a DURABLE is bought once and never while owned.
+ */
+export async function assertWithinLimits(
+  tx: Executor,
+  input: { gameId: string; recipientId: string; item: CatalogItem; quantity: number },
+): Promise<void> {
+  const { gameId, recipientId, item, quantity } = input;
+  if (item.kind === 'DURABLE' && quantity !== 1) throw new LimitReachedError('A durable item is bought one at a time.');
+  const needsCount = item.kind === 'DURABLE' || item.maxPerPlayer !== null;
+  if (!needsCount) return;
+  const [{ units }] = (await tx
+    .select({ units: sql<number>`coalesce(sum(${purchases.quantity}), 0)::int` })
+    .from(purchases)
+    .where(
+      and(
+        eq(purchases.gameId, gameId),
+        eq(purchases.recipientId, recipientId),
+        eq(purchases.itemId, item.id),
+        sql`${purchases.status} in ${[...COUNTED_STATUSES, ...AWAITING_STATUSES]}`,
+      ),
+    )) as [{ units: number }];
+  if (item.kind === 'DURABLE') {
+    const owned = await ownedQuantity(tx, gameId, recipientId, item.id);
+    if (owned > 0 || units > 0) throw new LimitReachedError('The player already owns this item.');
+  }
+  if (item.maxPerPlayer !== null && units + quantity > item.maxPerPlayer) {
+    throw new LimitReachedError(`At most ${item.maxPerPlayer} per player; ${Math.max(0, item.maxPerPlayer - units)} left.`);
+  }
+}
+
+/** What the player spent with one tap in this game since the start of the UTC day (toward the daily cap). */
+export async function oneTapSpentToday(tx: Executor, gameId: string, playerId: string, currency: string, now: Date): Promise<number> {
+  const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const [{ spent }] = (await tx
+    .select({ spent: sql<number>`coalesce(sum(${purchases.amountMinor}), 0)::bigint` })
+    .from(purchases)
+    .where(
+      and(
+        eq(purchases.gameId, gameId),
+        eq(purchases.playerId, playerId),
+        eq(purchases.path, 'one_tap'),
+        eq(purchases.currency, currency),
+        gte(purchases.createdAt, dayStart),
+        sql`${purchases.status} in ${COUNTED_STATUSES}`,
+      ),
+    )) as [{ spent: number }];
+  return Number(spent);
+}

@@ -1,0 +1,32 @@
+import type { Executor } from '../../db/client.js';
+import { enqueueEvent } from '../webhooks/index.js';
+import type { PurchaseRow } from './purchase-row.js';
+
+/** The public facts of a purchase in webhook payloads: ids, amounts as strings of minor units, no card data. */
+export function purchaseEventData(purchase: PurchaseRow): Record<string, unknown> {
+  return {
+    id: purchase.id,
+    gameId: purchase.gameId,
+    playerId: purchase.playerId,
+    recipientId: purchase.recipientId,
+    itemId: purchase.itemId,
+    quantity: purchase.quantity,
+    amount: String(purchase.amountMinor),
+    currency: purchase.currency,
+    status: purchase.status,
+    declineCode: purchase.declineCode,
+    refunded: String(purchase.refundedMinor),
+    createdAt: purchase.createdAt.toISOString(),
+    updatedAt: purchase.updatedAt.toISOString(),
+  };
+}
+
+/** Writes `purchase.<kind>` to the outbox in the caller's transaction. */
+export function enqueuePurchaseEvent(tx: Executor, purchase: PurchaseRow, kind: 'succeeded' | 'failed' | 'refunded' | 'disputed', extra: Record<string, unknown> = {}): Promise<unknown> {
+  return enqueueEvent(tx, {
+    gameId: purchase.gameId,
+    type: `purchase.${kind}`,
+    aggregateId: purchase.id,
+    data: { ...purchaseEventData(purchase), ...extra },
+  });
+}

@@ -1,0 +1,49 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { purchases, type PurchaseStatus } from '../../db/schema/index.js';
+import type { Money } from '../../shared/money.js';
+
+export type PurchaseRow = typeof purchases.$inferSelect;
+
+/** The acquirer idempotency key of the purchase's current charge attempt: its id, then id:2, id:3… */
+export function attemptKey(purchase: Pick<PurchaseRow, 'id' | 'chargeAttempt'>): string {
+  return purchase.chargeAttempt === 1 ? purchase.id : `${purchase.id}:${purchase.chargeAttempt}`;
+}
+
+export function priceOf(purchase: Pick<PurchaseRow, 'amountMinor' | 'currency'>): Money {
+  return { amountMinor: purchase.amountMinor, currency: purchase.currency };
+}
+
+export async function findPurchase(executor: Executor, id: string, lock = false): Promise<PurchaseRow | null> {
+  const query = executor.select().from(purchases).where(eq(purchases.id, id)).limit(1);
+  const [row] = lock ? await query.for('update') : await query;
+  return row ?? null;
+}
+
+export async function findByIdempotencyKey(executor: Executor, gameId: string, playerId: string, key: string): Promise<PurchaseRow | null> {
+  const [row] = await executor
+    .select()
+    .from(purchases)
+    .where(and(eq(purchases.gameId, gameId), eq(purchases.playerId, playerId), eq(purchases.idempotencyKey, key)))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * Moves a purchase from `from` to the values given, only if it is still in `from`: the guard that
+ * makes concurrent writers (a request, the recovery loop, another instance) finish it once.
+ */
+export async function updateIfStatus(
+  tx: Executor,
+  id: string,
+  from: PurchaseStatus | readonly PurchaseStatus[],
+  values: Partial<typeof purchases.$inferInsert>,
+): Promise<PurchaseRow | null> {
+  const statuses = typeof from === 'string' ? [from] : from;
+  const [row] = await tx
+    .update(purchases)
+    .set({ ...values, updatedAt: sql`now()` })
+    .where(and(eq(purchases.id, id), sql`${purchases.status} in ${statuses}`))
+    .returning();
+  return row ?? null;
+}

@@ -1,0 +1,134 @@
+import type { ChargeResult } from '../../shared/acquirer-port.js';
+import { splitFee } from '../../shared/money.js';
+import { getItemForPurchase, returnStock } from '../catalog/index.js';
+import { postSale } from '../ledger/index.js';
+import { signReceipt } from '../receipts/index.js';
+import { publishPurchaseUpdate } from '../webhooks/index.js';
+import type { ServiceContext } from '../service-context.js';
+import { fulfil } from './fulfil.js';
+import { enqueuePurchaseEvent } from './purchase-events.js';
+import { attemptKey, findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
+import type { RiskRuleHit } from '../../db/schema/index.js';
+
+/**
+ * Phase 3: commits what the acquirer answered for a PROCESSING purchase, exactly once (every write
+ * is guarded on the PROCESSING status, so a request and the recovery loop cannot both finish it).
+ * Returns the purchase as it now stands.
+ */
+export async function settleCharge(ctx: ServiceContext, purchaseId: string, result: ChargeResult): Promise<PurchaseRow> {
+  const purchase = await findPurchase(ctx.deps.db, purchaseId);
+  if (!purchase) throw new Error(`purchase ${purchaseId} vanished while settling`);
+  if (purchase.status !== 'PROCESSING') return purchase;
+
+  if (result.status === 'declined') return failPurchase(ctx, purchase, result.declineCode ?? 'generic_decline', { acquirerChargeId: result.chargeId });
+  if (result.status === 'requires_action') return requireAction(ctx, purchase, 'acquirer', { acquirerChargeId: result.chargeId });
+
+  if (result.risk === 'highest') {
+    // The acquirer's highest-risk flag: give the money back at once and block.
+    await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: `${attemptKey(purchase)}:void` });
+    const rules: RiskRuleHit[] = [...(purchase.riskRules ?? []), { rule: 'acquirer_highest_risk', value: 1, threshold: 1 }];
+    return failPurchase(ctx, purchase, 'risk_blocked', { acquirerChargeId: result.chargeId, riskDecision: 'BLOCK', riskRules: rules, riskScore: 100 });
+  }
+  if (result.risk === 'elevated' && !purchase.attemptWithCvc) {
+    // Elevated risk without the CVC: reverse this attempt and ask the player for the CVC (step-up).
+    await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: `${attemptKey(purchase)}:void` });
+    const rules: RiskRuleHit[] = [...(purchase.riskRules ?? []), { rule: 'acquirer_elevated_risk', value: 1, threshold: 1 }];
+    return requireAction(ctx, purchase, 'risk', {
+      acquirerChargeId: null,
+      chargeAttempt: purchase.chargeAttempt + 1,
+      riskDecision: 'STEP_UP',
+      riskRules: rules,
+    });
+  }
+  return succeedPurchase(ctx, purchase, result.chargeId);
+}
+
+/** Commits a success: status, fee, ledger, fulfilment, receipt and outbox in one transaction. */
+export async function succeedPurchase(ctx: ServiceContext, purchase: PurchaseRow, acquirerChargeId: string | null): Promise<PurchaseRow> {
+  const { db, clock } = ctx.deps;
+  const item = await getItemForPurchase(db, purchase.gameId, purchase.itemId);
+  if (!item) throw new Error(`item ${purchase.itemId} of purchase ${purchase.id} is missing`);
+  const succeededAt = clock.now();
+  const receipt = await signReceipt(ctx.deps, {
+    purchaseId: purchase.id,
+    gameId: purchase.gameId,
+    playerId: purchase.recipientId,
+    buyerId: purchase.playerId,
+    itemId: purchase.itemId,
+    sku: item.sku,
+    quantity: purchase.quantity,
+    amountMinor: purchase.amountMinor,
+    currency: purchase.currency,
+    status: 'SUCCEEDED',
+    purchasedAt: succeededAt,
+  });
+  const isCardSale = purchase.path !== 'wallet';
+  const { fee } = isCardSale ? splitFee(purchase.amountMinor, purchase.feeBps) : { fee: 0 };
+  const done = await db.transaction(async (tx) => {
+    const row = await updateIfStatus(tx, purchase.id, 'PROCESSING', {
+      status: 'SUCCEEDED',
+      acquirerChargeId,
+      succeededAt,
+      receipt,
+      feeMinor: fee,
+      expiresAt: null,
+      recoveryLeaseUntil: null,
+    });
+    if (!row) return null;
+    if (isCardSale) {
+      await postSale(tx, { purchaseId: row.id, gameId: row.gameId, amountMinor: row.amountMinor, currency: row.currency, feeBps: row.feeBps });
+    }
+    await fulfil(tx, row, item);
+    await enqueuePurchaseEvent(tx, row, 'succeeded');
+    return row;
+  });
+  if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
+  await publishPurchaseUpdate(ctx.deps, done.id);
+  return done;
+}
+
+/** Commits a failure: status and code, stock given back, outbox event. */
+export async function failPurchase(
+  ctx: ServiceContext,
+  purchase: PurchaseRow,
+  declineCode: string,
+  extra: Partial<PurchaseRow> = {},
+): Promise<PurchaseRow> {
+  const { db } = ctx.deps;
+  const done = await db.transaction(async (tx) => {
+    const row = await updateIfStatus(tx, purchase.id, ['PROCESSING', 'REQUIRES_CONFIRMATION', 'REQUIRES_ACTION'], {
+      ...extra,
+      status: 'FAILED',
+      declineCode,
+      expiresAt: null,
+      recoveryLeaseUntil: null,
+    });
+    if (!row) return null;
+    await returnStock(tx, row.itemId, row.quantity);
+    await enqueuePurchaseEvent(tx, row, 'failed');
+    return row;
+  });
+  if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
+  await publishPurchaseUpdate(ctx.deps, done.id);
+  return done;
+}
+
+/** Sends a PROCESSING purchase back to the player for the CVC ('acquirer': 3-D Secure-like; 'risk': our step-up). */
+async function requireAction(
+  ctx: ServiceContext,
+  purchase: PurchaseRow,
+  reason: 'acquirer' | 'risk',
+  extra: Partial<PurchaseRow>,
+): Promise<PurchaseRow> {
+  const { db, clock, config } = ctx.deps;
+  const row = await updateIfStatus(db, purchase.id, 'PROCESSING', {
+    ...extra,
+    status: 'REQUIRES_ACTION',
+    actionReason: reason,
+    expiresAt: new Date(clock.now().getTime() + config.PURCHASE_CONFIRMATION_TTL),
+    recoveryLeaseUntil: null,
+  });
+  if (!row) return (await findPurchase(db, purchase.id)) as PurchaseRow;
+  await publishPurchaseUpdate(ctx.deps, row.id);
+  return row;
+}
