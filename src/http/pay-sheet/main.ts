@@ -1,0 +1,120 @@
+// Coinslot's pay sheet: /pay/connect, /pay/cards and /pay/<purchaseId>, always as the signed-in player.
+import { signIn } from './account.js';
+import { ApiError, OfflineError, request } from './api.js';
+import type { Card } from './card-form.js';
+import { cardsScreen } from './cards.js';
+import { connect } from './connect.js';
+import { closeSheet } from './messages.js';
+import { GameQuery, LogOutMutation, MeQuery } from './operations.js';
+import { pay } from './pay.js';
+import { session } from './session.js';
+import { h, notice, show, showLoading } from './ui.js';
+
+interface Me {
+  displayName: string;
+  cards: Card[];
+}
+
+/** Refuses to run inside a frame of another site, so no one can overlay or click-jack the Pay button. */
+function framedByStranger(): boolean {
+  if (window.parent === window) return false;
+  try {
+    return window.parent.location.origin !== location.origin;
+  } catch {
+    return true;
+  }
+}
+
+/** The signed-in player and their cards; asks to sign in first when there is no valid session. */
+async function me(gameName: string | null, reason?: string): Promise<Me> {
+  for (;;) {
+    if (session.token()) {
+      try {
+        const { viewer } = await request(MeQuery, {});
+        if (viewer.kind === 'PLAYER' && viewer.player) {
+          renderHeader(viewer.player.displayName);
+          return { displayName: viewer.player.displayName, cards: [...(viewer.cards ?? [])] };
+        }
+      } catch (error) {
+        if (!(error instanceof ApiError && error.unauthenticated)) throw error;
+      }
+      session.clear();
+    }
+    renderHeader(null);
+    await signIn(reason === undefined ? { gameName } : { gameName, reason });
+    showLoading();
+  }
+}
+
+function renderHeader(displayName: string | null): void {
+  const account = document.getElementById('account');
+  if (!account) return;
+  if (!displayName) {
+    account.replaceChildren();
+    return;
+  }
+  const out = h('button', { type: 'button', class: 'btn link small' }, 'Sign out');
+  out.addEventListener('click', async () => {
+    try {
+      await request(LogOutMutation, {});
+    } catch {
+      // The local session is dropped anyway.
+    }
+    session.clear();
+    location.reload();
+  });
+  account.replaceChildren(h('span', { class: 'who' }, displayName), out);
+}
+
+/** The game's name as Coinslot knows it; the query parameter is only a fallback for display. */
+async function gameName(gameId: string | null, fallback: string | null): Promise<string | null> {
+  if (!gameId) return fallback;
+  try {
+    const { node } = await request(GameQuery, { id: gameId });
+    if (node && 'name' in node && node.name) return node.name;
+  } catch {
+    // Not readable with this session: show the name the game gave.
+  }
+  return fallback;
+}
+
+async function main(): Promise<void> {
+  if (framedByStranger()) {
+    document.body.replaceChildren(h('p', { class: 'notice error' }, 'For your safety, Coinslot cannot be shown inside this page.'));
+    return;
+  }
+  const closeButton = document.getElementById('close');
+  if (closeButton) {
+    // Inside the game's overlay the game draws its own close button.
+    if (window.parent !== window) closeButton.hidden = true;
+    closeButton.addEventListener('click', () => closeSheet());
+  }
+  const params = new URLSearchParams(location.search);
+  const segment = decodeURIComponent(location.pathname.replace(/^\/pay\/?/, '').split('/')[0] ?? '');
+  const gameId = params.get('gameId');
+  showLoading();
+  try {
+    if (segment === 'connect') {
+      if (!gameId) return show(h('h1', {}, 'Nothing to connect'), notice('error', 'This link is missing the game. Open Coinslot from the game again.'));
+      const name = (await gameName(gameId, params.get('game'))) ?? 'This game';
+      const player = await me(name);
+      return connect({ gameId, gameName: name, currency: (params.get('currency') ?? 'USD').toUpperCase(), displayName: player.displayName, cards: player.cards });
+    }
+    if (segment === 'cards' || segment === '') {
+      const player = await me(null);
+      return cardsScreen(player.cards, player.displayName);
+    }
+    const player = await me(null, 'Sign in to Coinslot to confirm this purchase.');
+    return pay(segment, player.cards);
+  } catch (error) {
+    const retry = h('button', { type: 'button', class: 'btn primary wide' }, 'Try again');
+    retry.addEventListener('click', () => location.reload());
+    show(
+      h('h1', {}, 'Coinslot is unreachable'),
+      notice('error', error instanceof OfflineError ? error.message : 'Something went wrong on our side. Nothing was charged.'),
+      retry,
+    );
+  }
+}
+
+void main();

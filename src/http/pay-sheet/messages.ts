@@ -1,0 +1,33 @@
+// What the pay sheet tells the game that opened it: only to the same origin, only these messages.
+
+/** Messages posted to the game (see game-demo/src/shop/pay-sheet-bridge.ts). */
+export type SheetMessage =
+  | { type: 'coinslot:connected'; gameToken: string }
+  | { type: 'coinslot:purchase'; purchaseId: string; status: string }
+  | { type: 'coinslot:cards-changed' }
+  | { type: 'coinslot:close' };
+
+/** The window that opened the sheet: the embedding game (iframe) or the opener (popup). */
+function host(): Window | null {
+  if (window.parent !== window) return window.parent;
+  return (window.opener as Window | null) ?? null;
+}
+
+/** True when a game is listening (embedded or popup). */
+export function hasHost(): boolean {
+  return host() !== null;
+}
+
+/** Posts to the game; targetOrigin is our own origin, so a foreign page never receives a token. */
+export function tell(message: SheetMessage): boolean {
+  const target = host();
+  if (!target) return false;
+  target.postMessage(message, location.origin);
+  return true;
+}
+
+/** Asks the game to close the sheet (or closes the popup). */
+export function closeSheet(): void {
+  if (!tell({ type: 'coinslot:close' })) window.close();
+  else if (window.parent === window) window.close();
+}
