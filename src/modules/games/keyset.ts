@@ -1,7 +1,12 @@
 import { asc, desc, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
 
-/** A position in a list ordered by (createdAt, id): stable even when rows share a timestamp. */
+/**
+ * A position in a list ordered by (createdAt, id): stable even when rows share a timestamp.
+ * The cursor carries a JS Date (milliseconds), so the column must be written with millisecond
+ * precision (e.g. `createdAt: ctx.deps.clock.now()` on insert): a `defaultNow()` value has
+ * microseconds, and a page boundary inside one millisecond would repeat or skip rows.
+ */
 export interface KeysetKey {
   readonly createdAt: Date;
   readonly id: string;
