@@ -1,0 +1,74 @@
+import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { ledgerAccounts, type LedgerAccountKind } from '../../db/schema/index.js';
+import { newId } from '../../shared/ids.js';
+
+export type LedgerAccountRow = typeof ledgerAccounts.$inferSelect;
+
+/** Which side an account normally carries its balance on (assets and sinks: debit; what is owed or earned: credit). */
+export const NORMAL_SIDE: Record<LedgerAccountKind, 'debit' | 'credit'> = {
+  acquirer_receivable: 'debit',
+  game_payable: 'credit',
+  platform_revenue: 'credit',
+  player_wallet: 'debit',
+  currency_issued: 'credit',
+  currency_spent: 'debit',
+};
+
+/** An account by what it is for: its kind, game, player (wallets only) and currency. */
+export interface AccountKey {
+  readonly kind: LedgerAccountKind;
+  readonly gameId: string;
+  readonly playerId: string | null;
+  readonly currency: string;
+}
+
+export function accountKeyString(key: AccountKey): string {
+  return `${key.kind}|${key.gameId}|${key.playerId ?? ''}|${key.currency}`;
+}
+
+function keyCondition(key: AccountKey): SQL {
+  return and(
+    eq(ledgerAccounts.gameId, key.gameId),
+    key.playerId === null ? isNull(ledgerAccounts.playerId) : eq(ledgerAccounts.playerId, key.playerId),
+    eq(ledgerAccounts.kind, key.kind),
+    eq(ledgerAccounts.currency, key.currency),
+  ) as SQL;
+}
+
+/**
+ * The ids of the accounts for `keys`, opening the missing ones (lazily, with a zero balance).
+ * New accounts are inserted in a fixed order so that two transactions opening the same accounts
+ * wait for each other instead of deadlocking.
+ */
+export async function ensureAccounts(tx: Executor, keys: readonly AccountKey[]): Promise<Map<string, string>> {
+  const unique = [...new Map(keys.map((k) => [accountKeyString(k), k])).values()];
+  const find = async (wanted: AccountKey[]) =>
+    tx
+      .select({ id: ledgerAccounts.id, kind: ledgerAccounts.kind, gameId: ledgerAccounts.gameId, playerId: ledgerAccounts.playerId, currency: ledgerAccounts.currency })
+      .from(ledgerAccounts)
+      .where(or(...wanted.map(keyCondition)));
+  const ids = new Map<string, string>();
+  for (const row of await find(unique)) ids.set(accountKeyString(row), row.id);
+  const missing = unique.filter((k) => !ids.has(accountKeyString(k))).sort((a, b) => accountKeyString(a).localeCompare(accountKeyString(b)));
+  if (missing.length > 0) {
+    await tx
+      .insert(ledgerAccounts)
+      .values(missing.map((k) => ({ id: newId(), kind: k.kind, gameId: k.gameId, playerId: k.playerId, currency: k.currency })))
+      .onConflictDoNothing();
+    for (const row of await find(missing)) ids.set(accountKeyString(row), row.id);
+  }
+  return ids;
+}
+
+/** Locks one account row (FOR UPDATE) and returns it, or null when it was never opened. */
+export async function lockAccount(tx: Executor, key: AccountKey): Promise<LedgerAccountRow | null> {
+  const [row] = await tx.select().from(ledgerAccounts).where(keyCondition(key)).limit(1).for('update');
+  return row ?? null;
+}
+
+/** Accounts by id, unlocked. */
+export async function accountsByIds(executor: Executor, ids: readonly string[]): Promise<LedgerAccountRow[]> {
+  if (ids.length === 0) return [];
+  return executor.select().from(ledgerAccounts).where(inArray(ledgerAccounts.id, [...ids]));
+}

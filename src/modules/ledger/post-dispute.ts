@@ -1,0 +1,20 @@
+import type { Executor } from '../../db/client.js';
+import { reverseSale, type SaleReversalResult } from './reverse-sale.js';
+
+export interface PostDisputeInput {
+  readonly purchaseId: string;
+  readonly disputeId: string;
+  readonly gameId: string;
+  /** The amount the acquirer took back (at most what is left after refunds). */
+  readonly disputedMinor: number;
+  readonly currency: string;
+  readonly saleAmountMinor: number;
+  readonly saleFeeMinor: number;
+  readonly at?: Date;
+}
+
+/** Posts a dispute (chargeback): the same split as a refund of the disputed amount, kind 'dispute'. Once per dispute id. */
+export function postDispute(tx: Executor, input: PostDisputeInput): Promise<SaleReversalResult> {
+  const { disputeId, disputedMinor, ...sale } = input;
+  return reverseSale(tx, 'dispute', { disputeId }, { ...sale, amountMinor: disputedMinor });
+}
