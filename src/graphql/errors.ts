@@ -77,6 +77,11 @@ builder.objectType(errors.OutOfStockError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({ available: t.exposeInt('available') }),
 });
+builder.objectType(errors.InsufficientQuantityError, {
+  name: 'InsufficientQuantity',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ available: t.exposeInt('available', { description: 'Units the player holds.' }) }),
+});
 builder.objectType(errors.InsufficientFundsError, {
   name: 'InsufficientFunds',
   interfaces: [ErrorInterface],

@@ -167,3 +167,10 @@ export class InvalidStateError extends DomainError {
     super(message);
   }
 }
+
+export class InsufficientQuantityError extends DomainError {
+  readonly code = 'INSUFFICIENT_QUANTITY';
+  constructor(readonly available: number) {
+    super('The player does not hold that many of this item.');
+  }
+}
