@@ -6,6 +6,7 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { schema } from './graphql/schema/index.js';
 import { maskError } from './graphql/errors.js';
 import { idempotencyPlugin } from './graphql/idempotency.js';
+import { redactInputValuesPlugin } from './graphql/redact-input-values.js';
 import type { AppContext, GraphQLContext } from './graphql/context.js';
 import { authenticate } from './modules/accounts/index.js';
 import type { Deps, ServiceContext } from './modules/service-context.js';
@@ -83,6 +84,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       costLimitPlugin({ maxCost: 20_000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 }),
       observe,
       idempotencyPlugin(deps),
+      redactInputValuesPlugin(),
       ...((options.plugins ?? []) as Plugin[]),
     ] as Plugin[],
     context: async ({ request, ...server }): Promise<AppContext> => {

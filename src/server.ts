@@ -12,6 +12,8 @@ import { buildApp, type App } from './app.js';
 import type { Deps } from './modules/service-context.js';
 import { createMetrics } from './http/metrics.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './modules/webhooks/index.js';
+import { createAcquirerServer, type AcquirerServer } from './acquirer/index.js';
+import { createHttpAcquirer } from './adapters/acquirer/http-acquirer.js';
 
 export const GAME_DIST = fileURLToPath(new URL('../game-demo/dist', import.meta.url));
 
@@ -43,6 +45,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
   await runMigrations(database);
   const stores = await openStores(config, clock, logger);
+  // The sandbox acquirer runs in-process on the same database unless ACQUIRER_URL points to one elsewhere.
+  let sandbox: AcquirerServer | null = null;
+  let acquirerUrl = config.ACQUIRER_URL;
+  if (!acquirerUrl) {
+    sandbox = createAcquirerServer({
+      db: database.db,
+      secret: config.secrets.acquirerSecret,
+      testMode: config.ACQUIRER_TEST_MODE,
+      clock,
+      disputeDelayMs: config.ACQUIRER_DISPUTE_DELAY,
+      logger,
+    });
+    acquirerUrl = await sandbox.listen(config.ACQUIRER_PORT, config.HOST);
+  }
+  const acquirer = createHttpAcquirer({ baseUrl: acquirerUrl, secret: config.secrets.acquirerSecret, timeoutMs: config.ACQUIRER_TIMEOUT, logger });
   const deps: Deps = {
     config,
     db: database.db,
@@ -52,11 +69,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     idempotencyStore: stores.idempotencyStore,
     pubsub: stores.pubsub,
     storeHealth: stores.storeHealth,
+    acquirer,
     velocityStore: stores.velocityStore,
   };
   const app = buildApp(deps, { staticDir: GAME_DIST, metrics: createMetrics({ defaultMetrics: true }) });
 
-  const banner: string[] = [];
+  const banner: string[] = [`sandbox acquirer: ${acquirerUrl}${sandbox ? ' (in-process)' : ''}`];
   const webhookDispatcher = config.WEBHOOK_DISPATCHER ? await startWebhookDispatcher(deps) : null;
   let server: Server | null = null;
   let url: string | null = null;
@@ -85,6 +103,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
       await webhookDispatcher?.stop();
+      await acquirer.close();
+      await sandbox?.close();
       await stores.close();
       await database.close();
     },

@@ -6,6 +6,8 @@ import '../errors.js';
 import './accounts.js';
 import './games.js';
 import './catalog.js';
+import './cards.js';
+import './authorizations.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
 guardMutations(schema);

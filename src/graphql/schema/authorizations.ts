@@ -1,0 +1,128 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { COMMON_ERRORS, orNotFound } from '../errors.js';
+import { MoneyInputRef, MoneyRef } from '../scalars.js';
+import {
+  authorizeGame,
+  getAuthorizationsByIds,
+  listAuthorizations,
+  revokeGameAuthorization,
+  updateGameAuthorization,
+  type GameAuthorization,
+} from '../../modules/authorizations/index.js';
+import { ViewerRef } from './accounts.js';
+import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+
+export const GameAuthorizationRef = builder.loadableNodeRef('GameAuthorization', {
+  id: { resolve: (a: GameAuthorization) => a.id },
+  // Only the player who granted it loads it; a game token or anyone else is told it does not exist.
+  load: (ids: string[], ctx) => getAuthorizationsByIds(ctx.service, ids).then(orNotFound('GameAuthorization')),
+  sort: (a) => a.id,
+});
+
+GameAuthorizationRef.implement({
+  description: "A player's grant to a game, with the one-tap allowance.",
+  fields: (t) => ({
+    game: t.field({ type: GameRef, resolve: (a) => a.gameId }),
+    oneTapMax: t.field({
+      type: MoneyRef,
+      description: 'The most one purchase may cost to be charged without asking; zero means always ask.',
+      resolve: (a) => a.oneTapMax,
+    }),
+    dailyCap: t.field({
+      type: MoneyRef,
+      description: 'The most one-tap purchases may add up to in a day; zero means always ask.',
+      resolve: (a) => a.dailyCap,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'Set once revoked: its game token no longer works.' }),
+  }),
+});
+
+builder.objectField(ViewerRef, 'authorizations', (t) =>
+  t.connection({
+    type: GameAuthorizationRef,
+    description: "The games the signed-in player has authorized (not revoked), oldest first.",
+    authScopes: { player: true },
+    resolve: (_principal, args, ctx) =>
+      resolveCursorConnection(
+        { args, toCursor: encodeCursor, maxSize: 100 },
+        (page: ResolveCursorConnectionArgs): Promise<GameAuthorization[]> => listAuthorizations(ctx.service, keysetPage(page)),
+      ),
+  }),
+);
+
+const AuthorizeGameInput = builder.inputType('AuthorizeGameInput', {
+  fields: (t) => ({
+    gameId: t.id({ required: true }),
+    oneTapMax: t.field({ type: MoneyInputRef, required: true, description: 'Per-purchase maximum; "0" means always ask.' }),
+    dailyCap: t.field({ type: MoneyInputRef, required: true, description: 'Daily total of one-tap purchases, same currency; "0" means always ask.' }),
+  }),
+});
+const UpdateGameAuthorizationInput = builder.inputType('UpdateGameAuthorizationInput', {
+  fields: (t) => ({
+    authorizationId: t.id({ required: true }),
+    oneTapMax: t.field({ type: MoneyInputRef, required: true }),
+    dailyCap: t.field({ type: MoneyInputRef, required: true }),
+  }),
+});
+const RevokeGameAuthorizationInput = builder.inputType('RevokeGameAuthorizationInput', {
+  fields: (t) => ({ authorizationId: t.id({ required: true }) }),
+});
+
+const AuthorizeGamePayload = builder.objectRef<{ authorization: GameAuthorization; gameToken: string }>('AuthorizeGamePayload').implement({
+  fields: (t) => ({
+    authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }),
+    gameToken: t.exposeString('gameToken', {
+      description: "The game's token for this player (`gt_…`), shown only now; authorizing again replaces it.",
+    }),
+  }),
+});
+const authorizationPayload = (name: string) =>
+  builder.objectRef<{ authorization: GameAuthorization }>(name).implement({
+    fields: (t) => ({ authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }) }),
+  });
+const UpdateGameAuthorizationPayload = authorizationPayload('UpdateGameAuthorizationPayload');
+const RevokeGameAuthorizationPayload = authorizationPayload('RevokeGameAuthorizationPayload');
+
+builder.mutationField('authorizeGame', (t) =>
+  t.field({
+    type: AuthorizeGamePayload,
+    description: 'Grants a game one-tap purchases within an allowance and returns its game token for this player.',
+    args: { input: t.arg({ type: AuthorizeGameInput, required: true }) },
+    authScopes: { player: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: (_root, { input }, ctx) =>
+      authorizeGame(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+  }),
+);
+builder.mutationField('updateGameAuthorization', (t) =>
+  t.field({
+    type: UpdateGameAuthorizationPayload,
+    description: "Changes a game's one-tap allowance; its game token stays the same.",
+    args: { input: t.arg({ type: UpdateGameAuthorizationInput, required: true }) },
+    authScopes: { player: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      authorization: await updateGameAuthorization(ctx.service, {
+        ...input,
+        authorizationId: decodeId('GameAuthorization', input.authorizationId, 'input.authorizationId'),
+      }),
+    }),
+  }),
+);
+builder.mutationField('revokeGameAuthorization', (t) =>
+  t.field({
+    type: RevokeGameAuthorizationPayload,
+    description: "Revokes a game's authorization: its game token stops working at once.",
+    args: { input: t.arg({ type: RevokeGameAuthorizationInput, required: true }) },
+    authScopes: { player: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      authorization: await revokeGameAuthorization(ctx.service, {
+        authorizationId: decodeId('GameAuthorization', input.authorizationId, 'input.authorizationId'),
+      }),
+    }),
+  }),
+);
