@@ -1,4 +1,3 @@
-import { resolveArrayConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { CardDeclinedError, CardInvalidError, LimitReachedError } from '../../shared/errors.js';
@@ -41,12 +40,13 @@ export const CardPreviewRef = builder.objectRef<CardPreview>('CardPreview').impl
   fields: (t) => ({ brand: t.exposeString('brand'), last4: t.exposeString('last4') }),
 });
 
+// A plain list: a player keeps at most MAX_CARDS_PER_PLAYER (20) cards, so there is nothing to page.
 builder.objectField(ViewerRef, 'cards', (t) =>
-  t.connection({
-    type: CardRef,
+  t.field({
+    type: [CardRef],
     description: "The signed-in player's cards on file, oldest first (at most 20).",
     authScopes: { player: true },
-    resolve: async (_principal, args, ctx) => resolveArrayConnection({ args }, await listCards(ctx.service)),
+    resolve: (_principal, _args, ctx) => listCards(ctx.service),
   }),
 );
 
