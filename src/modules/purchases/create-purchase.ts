@@ -111,9 +111,12 @@ interface Order {
 /** Thrown inside a transaction when a concurrent request inserted the same idempotency key first. */
 class DuplicateKey extends Error {}
 
-function baseRow(order: Order) {
+function baseRow(order: Order, now: Date) {
   return {
     id: order.id,
+    // The app's clock, in milliseconds, so keyset cursors (millisecond precision) never split a tie.
+    createdAt: now,
+    updatedAt: now,
     gameId: order.gameId,
     playerId: order.buyerId,
     recipientId: order.recipientId,
@@ -157,13 +160,14 @@ function outcomeError(purchase: PurchaseRow): Error {
 
 async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
   const { db, clock } = ctx.deps;
+  const now = clock.now();
   let created: PurchaseRow;
   try {
     created = await db.transaction(async (tx) => {
       await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
       await assertWithinLimits(tx, { gameId: order.gameId, recipientId: order.recipientId, item: order.item, quantity: order.quantity });
       await takeStock(tx, order.item.id, order.quantity);
-      const row = await insertOnce(tx, { ...baseRow(order), status: 'PROCESSING', path: 'wallet', processingAt: clock.now() });
+      const row = await insertOnce(tx, { ...baseRow(order, now), status: 'PROCESSING', path: 'wallet', processingAt: now });
       await debitWallet(tx, {
         gameId: order.gameId,
         playerId: order.buyerId,
@@ -215,7 +219,7 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
       await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
       const riskColumns = risk ? { riskDecision: risk.decision, riskScore: risk.score, riskRules: risk.rulesFired } : {};
       if (risk?.decision === 'BLOCK') {
-        const row = await insertOnce(tx, { ...baseRow(order), ...riskColumns, status: 'FAILED', path: 'one_tap', cardId: card.cardId, declineCode: 'risk_blocked' });
+        const row = await insertOnce(tx, { ...baseRow(order, now), ...riskColumns, status: 'FAILED', path: 'one_tap', cardId: card.cardId, declineCode: 'risk_blocked' });
         await recordRiskEvent(tx, { gameId: order.gameId, playerId: order.buyerId, purchaseId: row.id, kind: 'purchase', ...risk });
         return row;
       }
@@ -224,10 +228,10 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
       await takeStock(tx, order.item.id, order.quantity);
       const awaiting = { expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL) };
       const values: typeof purchases.$inferInsert = !oneTap
-        ? { ...baseRow(order), status: 'REQUIRES_CONFIRMATION', path: 'confirmation', cardId: card.cardId, ...awaiting }
+        ? { ...baseRow(order, now), status: 'REQUIRES_CONFIRMATION', path: 'confirmation', cardId: card.cardId, ...awaiting }
         : risk.decision === 'STEP_UP'
-          ? { ...baseRow(order), ...riskColumns, status: 'REQUIRES_ACTION', actionReason: 'risk', path: 'one_tap', cardId: card.cardId, ...awaiting }
-          : { ...baseRow(order), ...riskColumns, status: 'PROCESSING', path: 'one_tap', cardId: card.cardId, processingAt: now };
+          ? { ...baseRow(order, now), ...riskColumns, status: 'REQUIRES_ACTION', actionReason: 'risk', path: 'one_tap', cardId: card.cardId, ...awaiting }
+          : { ...baseRow(order, now), ...riskColumns, status: 'PROCESSING', path: 'one_tap', cardId: card.cardId, processingAt: now };
       const row = await insertOnce(tx, values);
       if (risk) await recordRiskEvent(tx, { gameId: order.gameId, playerId: order.buyerId, purchaseId: row.id, kind: 'purchase', ...risk });
       return row;

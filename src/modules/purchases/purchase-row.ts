@@ -42,7 +42,7 @@ export async function updateIfStatus(
   const statuses = typeof from === 'string' ? [from] : from;
   const [row] = await tx
     .update(purchases)
-    .set({ ...values, updatedAt: sql`now()` })
+    .set({ ...values, updatedAt: sql`date_trunc('milliseconds', now())` })
     .where(and(eq(purchases.id, id), sql`${purchases.status} in ${statuses}`))
     .returning();
   return row ?? null;

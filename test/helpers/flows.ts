@@ -1,0 +1,184 @@
+// GraphQL documents and flows for purchase-level tests: a developer with a game and items, players with cards.
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import { uniqueEmail, type TestApp } from './test-app.js';
+
+export const ERROR_FIELDS = /* GraphQL */ `
+  ... on Error { code message }
+  ... on RetryableError { retryable retryAfterSeconds }
+  ... on ValidationError { fieldErrors { path message } }
+  ... on CardDeclined { declineCode purchaseId }
+  ... on PriceChanged { currentPrice { amount currency } }
+  ... on OutOfStock { available }
+  ... on RiskBlocked { rulesFired }
+  ... on InsufficientFunds { balance { amount currency } }
+`;
+export const PURCHASE_FIELDS = /* GraphQL */ `
+  id status quantity declineCode requiresActionReason payUrl receipt isGift paidWith oneTap
+  price { amount currency formatted } fee { amount currency } refunded { amount currency }
+  item { id sku } card { brand last4 } risk { decision score rulesFired { rule value threshold } }
+  player { id } recipient { id } createdAt updatedAt expiresAt
+`;
+export const CREATE_PURCHASE = /* GraphQL */ `
+  mutation CreatePurchase($input: CreatePurchaseInput!) {
+    createPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ${PURCHASE_FIELDS} } } ${ERROR_FIELDS} }
+  }
+`;
+export const CONFIRM_PURCHASE = /* GraphQL */ `
+  mutation ConfirmPurchase($input: ConfirmPurchaseInput!) {
+    confirmPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ${PURCHASE_FIELDS} } } ${ERROR_FIELDS} }
+  }
+`;
+export const CANCEL_PURCHASE = /* GraphQL */ `
+  mutation CancelPurchase($input: CancelPurchaseInput!) {
+    cancelPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ${PURCHASE_FIELDS} } } ${ERROR_FIELDS} }
+  }
+`;
+export const PURCHASE = /* GraphQL */ `query Purchase($id: ID!) { purchase(id: $id) { ${PURCHASE_FIELDS} } }`;
+export const INVENTORY = /* GraphQL */ `query Inventory($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id sku } } }`;
+export const WALLET = /* GraphQL */ `query Wallet($gameId: ID!, $playerId: ID) { wallet(gameId: $gameId, playerId: $playerId) { amount currency } }`;
+
+export interface DemoItem {
+  readonly id: string;
+  readonly sku: string;
+  readonly price: { amount: string; currency: string };
+}
+
+export interface GameSetup {
+  readonly devToken: string;
+  readonly gameId: string;
+  readonly secretKey: string;
+  readonly publishableKey: string;
+  readonly items: Record<string, DemoItem>;
+}
+
+export interface PlayerSetup {
+  readonly playerId: string;
+  readonly playerToken: string;
+  readonly gameToken: string;
+  readonly cardId: string | null;
+}
+
+async function ok<T = any>(app: TestApp, query: string, variables: Record<string, unknown>, token: string | null, field: string, typename: string): Promise<T> {
+  const res = await app.gql(query, variables, { token });
+  expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+  expect(res.data[field].__typename, JSON.stringify(res.data[field])).toBe(typename);
+  return res.data[field];
+}
+
+export interface ItemSpec {
+  readonly sku: string;
+  readonly kind: 'CONSUMABLE' | 'DURABLE' | 'CURRENCY_PACK';
+  readonly price: string;
+  readonly currency?: string;
+  readonly grants?: { amount: string; currency: string };
+  readonly stock?: number;
+  readonly maxPerPlayer?: number;
+}
+
+export const STANDARD_ITEMS: ItemSpec[] = [
+  { sku: 'life', kind: 'CONSUMABLE', price: '99' },
+  { sku: 'skin', kind: 'DURABLE', price: '499' },
+  { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', grants: { amount: '500', currency: 'GEM' } },
+  { sku: 'big', kind: 'CONSUMABLE', price: '4999' },
+  { sku: 'shield', kind: 'CONSUMABLE', price: '50', currency: 'GEM' },
+];
+
+/** A developer, a game with a GEM currency and the given items (a standard set by default). */
+export async function setUpGame(app: TestApp, items: ItemSpec[] = STANDARD_ITEMS, game: Record<string, unknown> = {}): Promise<GameSetup> {
+  const dev = await ok(app, `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } } }`,
+    { input: { email: uniqueEmail('dev'), password: 'developer-password', name: 'Dev' } }, null, 'signUpDeveloper', 'DeveloperAuthPayload');
+  const created = await ok(app, `mutation ($input: CreateGameInput!) { createGame(input: $input) { __typename ... on CreateGamePayload { secretKey publishableKey game { id } } } }`,
+    { input: { name: 'Test game', defaultCurrency: 'USD', ...game } }, dev.token, 'createGame', 'CreateGamePayload');
+  const gameId = created.game.id as string;
+  await ok(app, `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
+    { input: { gameId, code: 'GEM', name: 'Gems' } }, dev.token, 'defineCurrency', 'DefineCurrencyPayload');
+  const made: Record<string, DemoItem> = {};
+  for (const spec of items) {
+    const currency = spec.currency ?? 'USD';
+    const item = await ok(app, `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on CreateItemPayload { item { id sku } } ... on Error { message } } }`,
+      {
+        input: {
+          gameId, sku: spec.sku, name: spec.sku, kind: spec.kind, prices: [{ amount: spec.price, currency }],
+          ...(spec.grants ? { grants: spec.grants } : {}),
+          ...(spec.stock !== undefined ? { stock: spec.stock } : {}),
+          ...(spec.maxPerPlayer !== undefined ? { maxPerPlayer: spec.maxPerPlayer } : {}),
+        },
+      }, dev.token, 'createItem', 'CreateItemPayload');
+    made[spec.sku] = { id: item.item.id, sku: spec.sku, price: { amount: spec.price, currency } };
+  }
+  return { devToken: dev.token, gameId, secretKey: created.secretKey, publishableKey: created.publishableKey, items: made };
+}
+
+export const CARDS = {
+  visa: '4242424242424242',
+  mastercard: '5555555555554444',
+  amex: '378282246310005',
+  genericDecline: '4000000000000002',
+  insufficientFunds: '4000000000009995',
+  expired: '4000000000000069',
+  incorrectCvc: '4000000000000127',
+  authRequired: '4000002760003184',
+  highestRisk: '4100000000000019',
+  dispute: '4000000000000259',
+  processingError: '4000000000000119',
+  declinesLater: '4000000000000341',
+  elevatedRisk: '4000000000009235',
+} as const;
+
+/** A player with a card (or none) who authorized the game with the given allowance (USD minor units). */
+export async function setUpPlayer(
+  app: TestApp,
+  game: Pick<GameSetup, 'gameId'>,
+  options: { card?: string | null; oneTapMax?: string; dailyCap?: string; currency?: string } = {},
+): Promise<PlayerSetup> {
+  const signUp = await ok(app, `mutation ($input: SignUpPlayerInput!) { signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } } }`,
+    { input: { email: uniqueEmail('player'), password: 'player-password', displayName: 'Player' } }, null, 'signUpPlayer', 'PlayerAuthPayload');
+  let cardId: string | null = null;
+  const card = options.card === undefined ? CARDS.visa : options.card;
+  if (card) {
+    const added = await ok(app, `mutation ($input: AddCardInput!) { addCard(input: $input) { __typename ... on AddCardPayload { card { id } } ... on Error { message } } }`,
+      { input: { number: card, expMonth: 12, expYear: 2040, cvc: card.length === 15 ? '1234' : '123', holderName: 'Pat Player' } }, signUp.token, 'addCard', 'AddCardPayload');
+    cardId = added.card.id;
+  }
+  const currency = options.currency ?? 'USD';
+  const auth = await ok(app, `mutation ($input: AuthorizeGameInput!) { authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { message } } }`,
+    { input: { gameId: game.gameId, oneTapMax: { amount: options.oneTapMax ?? '1000', currency }, dailyCap: { amount: options.dailyCap ?? '5000', currency } } },
+    signUp.token, 'authorizeGame', 'AuthorizeGamePayload');
+  return { playerId: signUp.player.id, playerToken: signUp.token, gameToken: auth.gameToken, cardId };
+}
+
+/** createPurchase with the game token; a fresh idempotency key unless given. */
+export async function buy(
+  app: TestApp,
+  game: Pick<GameSetup, 'gameId'>,
+  player: Pick<PlayerSetup, 'gameToken'>,
+  item: DemoItem,
+  options: { key?: string; quantity?: number; price?: { amount: string; currency: string }; giftTo?: string; headers?: Record<string, string> } = {},
+) {
+  const res = await app.gql(
+    CREATE_PURCHASE,
+    {
+      input: {
+        gameId: game.gameId,
+        itemId: item.id,
+        quantity: options.quantity ?? 1,
+        expectedPrice: options.price ?? item.price,
+        idempotencyKey: options.key ?? randomUUID(),
+        ...(options.giftTo ? { giftTo: options.giftTo } : {}),
+      },
+    },
+    { token: player.gameToken, headers: options.headers },
+  );
+  return res;
+}
+
+/** confirmPurchase in the pay sheet with the player's session. */
+export async function confirm(app: TestApp, player: Pick<PlayerSetup, 'playerToken'>, purchaseId: string, extra: { cvc?: string; cardId?: string; key?: string } = {}) {
+  return app.gql(CONFIRM_PURCHASE, { input: { purchaseId, idempotencyKey: extra.key ?? randomUUID(), ...(extra.cvc ? { cvc: extra.cvc } : {}), ...(extra.cardId ? { cardId: extra.cardId } : {}) } }, { token: player.playerToken });
+}
+
+/** The raw id inside a Relay global id. */
+export function decodeId(globalId: string): string {
+  return Buffer.from(globalId, 'base64').toString('utf8').split(':').slice(1).join(':');
+}

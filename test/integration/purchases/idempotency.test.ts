@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { buy, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import { chargesFor, livingCharges } from '../../helpers/charges.js';
+
+describe('idempotent purchases', () => {
+  let app: TestApp;
+  let game: GameSetup;
+  beforeAll(async () => {
+    app = await createTestApp();
+    game = await setUpGame(app);
+  });
+  afterAll(() => app.close());
+
+  it('replays the stored response byte for byte with Idempotent-Replayed: true', async () => {
+    const player = await setUpPlayer(app, game);
+    const key = randomUUID();
+    const first = await buy(app, game, player, game.items.life!, { key });
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    const second = await buy(app, game, player, game.items.life!, { key });
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    expect(second.text).toBe(first.text);
+    expect(livingCharges(await chargesFor(app, decodeId(first.data.createPurchase.purchase.id)))).toHaveLength(1);
+  });
+
+  it('replays a business outcome (a decline) too', async () => {
+    const player = await setUpPlayer(app, game, { card: '4000000000000341' });
+    const key = randomUUID();
+    const first = await buy(app, game, player, game.items.life!, { key });
+    expect(first.data.createPurchase.__typename).toBe('CardDeclined');
+    const second = await buy(app, game, player, game.items.life!, { key });
+    expect(second.text).toBe(first.text);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+  });
+
+  it('refuses the same key with another item or price as IdempotencyKeyReused', async () => {
+    const player = await setUpPlayer(app, game);
+    const key = randomUUID();
+    await buy(app, game, player, game.items.life!, { key });
+    const other = await buy(app, game, player, game.items.skin!, { key });
+    expect(other.data.createPurchase.__typename).toBe('IdempotencyKeyReused');
+  });
+
+  it('keeps keys of two players apart: the same key makes two purchases', async () => {
+    const a = await setUpPlayer(app, game);
+    const b = await setUpPlayer(app, game);
+    const key = randomUUID();
+    const ra = await buy(app, game, a, game.items.life!, { key });
+    const rb = await buy(app, game, b, game.items.life!, { key });
+    expect(ra.data.createPurchase.purchase.id).not.toBe(rb.data.createPurchase.purchase.id);
+    expect(rb.headers.get('idempotent-replayed')).toBeNull();
+  });
+
+  it('returns the original purchase and charges nothing when Redis lost the key (database backstop)', async () => {
+    const player = await setUpPlayer(app, game);
+    const key = randomUUID();
+    const first = await buy(app, game, player, game.items.life!, { key });
+    // A second instance with its own (empty) key space stands for a Redis that was flushed or failed over.
+    const forgetful = await createTestApp();
+    try {
+      const again = await buy(forgetful, game, player, game.items.life!, { key });
+      expect(again.headers.get('idempotent-replayed')).toBeNull();
+      expect(again.data.createPurchase.purchase.id).toBe(first.data.createPurchase.purchase.id);
+      expect(livingCharges(await chargesFor(app, decodeId(first.data.createPurchase.purchase.id)))).toHaveLength(1);
+    } finally {
+      await forgetful.close();
+    }
+  });
+
+  it('forgets a key after the retention window', async () => {
+    const short = await createTestApp({ env: { IDEMPOTENCY_RETENTION: '1s' } });
+    try {
+      const player = await setUpPlayer(short, game);
+      const key = randomUUID();
+      await buy(short, game, player, game.items.life!, { key });
+      expect((await buy(short, game, player, game.items.life!, { key })).headers.get('idempotent-replayed')).toBe('true');
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      const late = await buy(short, game, player, game.items.life!, { key });
+      expect(late.headers.get('idempotent-replayed')).toBeNull();
+      // …and the database backstop still answers with the same purchase.
+      expect(late.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    } finally {
+      await short.close();
+    }
+  });
+
+  it('rejects a key longer than 255 characters or with control characters', async () => {
+    const player = await setUpPlayer(app, game);
+    for (const key of ['x'.repeat(256), 'tab\there']) {
+      const res = await buy(app, game, player, game.items.life!, { key });
+      expect(res.data.createPurchase.__typename).toBe('ValidationError');
+    }
+  });
+});
+

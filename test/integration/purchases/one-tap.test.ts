@@ -1,0 +1,128 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { buy, CARDS, confirm, decodeId, INVENTORY, PURCHASE, setUpGame, setUpPlayer, WALLET, type GameSetup } from '../../helpers/flows.js';
+import { chargesFor, livingCharges } from '../../helpers/charges.js';
+import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
+
+describe('one-tap purchases', () => {
+  let app: TestApp;
+  let game: GameSetup;
+  beforeAll(async () => {
+    app = await createTestApp();
+    game = await setUpGame(app);
+  });
+  afterAll(() => app.close());
+
+  it('charges the default card at once within the allowance and delivers the item', async () => {
+    const player = await setUpPlayer(app, game);
+    const res = await buy(app, game, player, game.items.life!);
+    const purchase = res.data.createPurchase.purchase;
+    expect(purchase).toMatchObject({ status: 'SUCCEEDED', oneTap: true, paidWith: 'CARD', price: { amount: '99', currency: 'USD', formatted: '$0.99' } });
+    expect(purchase.card).toEqual({ brand: expect.any(String), last4: '4242' });
+    expect(purchase.receipt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(purchase.fee).toBeNull(); // the player's game token does not see fees
+    const inventory = await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken });
+    expect(inventory.data.inventory).toEqual([{ quantity: 1, item: { id: game.items.life!.id, sku: 'life' } }]);
+    expect(livingCharges(await chargesFor(app, decodeId(purchase.id)))).toHaveLength(1);
+    await expectLedgerBalanced(app, { purchaseId: decodeId(purchase.id) });
+  });
+
+  it('credits a currency pack to the wallet, and gems pay for a gem-priced item without a card charge', async () => {
+    const player = await setUpPlayer(app, game);
+    const pack = await buy(app, game, player, game.items.gems!);
+    expect(pack.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const wallet = await app.gql(WALLET, { gameId: game.gameId }, { token: player.gameToken });
+    expect(wallet.data.wallet).toEqual([{ amount: '500', currency: 'GEM' }]);
+    const shield = await buy(app, game, player, game.items.shield!);
+    expect(shield.data.createPurchase.purchase).toMatchObject({ status: 'SUCCEEDED', paidWith: 'WALLET', card: null });
+    const after = await app.gql(WALLET, { gameId: game.gameId }, { token: player.gameToken });
+    expect(after.data.wallet).toEqual([{ amount: '450', currency: 'GEM' }]);
+    expect(await chargesFor(app, decodeId(shield.data.createPurchase.purchase.id))).toHaveLength(0);
+    await expectLedgerBalanced(app);
+  });
+
+  it('answers each declining test card with CardDeclined and its code, leaving a FAILED purchase and nothing granted', async () => {
+    for (const [card, code] of [
+      [CARDS.declinesLater, 'card_declined'],
+    ] as const) {
+      const player = await setUpPlayer(app, game, { card });
+      const res = await buy(app, game, player, game.items.life!);
+      expect(res.data.createPurchase).toMatchObject({ __typename: 'CardDeclined', declineCode: code });
+      const purchaseId = res.data.createPurchase.purchaseId as string;
+      const read = await app.gql(PURCHASE, { id: purchaseId }, { token: player.gameToken });
+      expect(read.data.purchase).toMatchObject({ status: 'FAILED', declineCode: code });
+      const inventory = await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken });
+      expect(inventory.data.inventory).toEqual([]);
+    }
+  });
+
+  it('asks for the CVC when the bank requires authentication, then completes with one charge', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.authRequired });
+    const res = await buy(app, game, player, game.items.life!);
+    const waiting = res.data.createPurchase.purchase;
+    expect(waiting).toMatchObject({ status: 'REQUIRES_ACTION', requiresActionReason: 'AUTHENTICATION' });
+    expect(waiting.payUrl).toMatch(/^\/pay\//);
+    const noCvc = await confirm(app, player, waiting.id);
+    expect(noCvc.data.confirmPurchase).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: 'input.cvc' }] });
+    const done = await confirm(app, player, waiting.id, { cvc: '123' });
+    expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(livingCharges(await chargesFor(app, decodeId(waiting.id)))).toHaveLength(1);
+    await expectLedgerBalanced(app, { purchaseId: decodeId(waiting.id) });
+  });
+
+  it('blocks and voids a charge the acquirer marks highest risk', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.highestRisk });
+    const res = await buy(app, game, player, game.items.life!);
+    expect(res.data.createPurchase.__typename).toBe('RiskBlocked');
+    expect(res.data.createPurchase.rulesFired).toContain('acquirer_highest_risk');
+    const [purchase] = (await app.gql(`query ($g: ID!) { purchases(gameId: $g) { edges { node { id status declineCode risk { decision } } } } }`, { g: game.gameId }, { token: player.gameToken })).data.purchases.edges.map((e: any) => e.node);
+    expect(purchase).toMatchObject({ status: 'FAILED', declineCode: 'risk_blocked', risk: { decision: 'BLOCK' } });
+    expect(livingCharges(await chargesFor(app, decodeId(purchase.id)))).toHaveLength(0);
+  });
+
+  it('steps up an elevated-risk charge to the CVC and charges once after it', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.elevatedRisk });
+    const res = await buy(app, game, player, game.items.life!);
+    const waiting = res.data.createPurchase.purchase;
+    expect(waiting).toMatchObject({ status: 'REQUIRES_ACTION', requiresActionReason: 'STEP_UP', risk: { decision: 'STEP_UP' } });
+    const done = await confirm(app, player, waiting.id, { cvc: '123' });
+    expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(livingCharges(await chargesFor(app, decodeId(waiting.id)))).toHaveLength(1);
+    await expectLedgerBalanced(app, { purchaseId: decodeId(waiting.id) });
+  });
+
+  it('waits for confirmation above the allowance and charges when the player confirms in the pay sheet', async () => {
+    const player = await setUpPlayer(app, game, { oneTapMax: '500', dailyCap: '1000' });
+    const res = await buy(app, game, player, game.items.big!);
+    const waiting = res.data.createPurchase.purchase;
+    expect(waiting).toMatchObject({ status: 'REQUIRES_CONFIRMATION', oneTap: false, payUrl: expect.stringContaining('/pay/') });
+    expect(await chargesFor(app, decodeId(waiting.id))).toHaveLength(0);
+    const done = await confirm(app, player, waiting.id);
+    expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(livingCharges(await chargesFor(app, decodeId(waiting.id)))).toHaveLength(1);
+  });
+
+  it('counts the daily cap: one-tap purchases beyond it wait for confirmation', async () => {
+    const player = await setUpPlayer(app, game, { oneTapMax: '499', dailyCap: '998' });
+    expect((await buy(app, game, player, game.items.life!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const skin = await buy(app, game, player, game.items.skin!);
+    expect(skin.data.createPurchase.purchase.status).toBe('SUCCEEDED'); // 99 + 499 = 598 ≤ 998
+    const again = await buy(app, game, player, game.items.gems!); // 598 + 499 > 998
+    expect(again.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');
+  });
+
+  it('a game token of another player cannot confirm, and the buyer can cancel; stock comes back', async () => {
+    const limited = await setUpGame(app, [{ sku: 'rare', kind: 'CONSUMABLE', price: '2000', stock: 1 }]);
+    const player = await setUpPlayer(app, limited);
+    const waiting = (await buy(app, limited, player, limited.items.rare!)).data.createPurchase.purchase;
+    expect(waiting.status).toBe('REQUIRES_CONFIRMATION');
+    const other = await setUpPlayer(app, limited);
+    expect((await confirm(app, other, waiting.id)).data.confirmPurchase.__typename).toBe('NotFound');
+    const soldOut = await buy(app, limited, other, limited.items.rare!);
+    expect(soldOut.data.createPurchase).toMatchObject({ __typename: 'OutOfStock', available: 0 });
+    const canceled = await app.gql(`mutation ($input: CancelPurchaseInput!) { cancelPurchase(input: $input) { __typename ... on PurchasePayload { purchase { status } } } }`, { input: { purchaseId: waiting.id } }, { token: player.gameToken });
+    expect(canceled.data.cancelPurchase.purchase.status).toBe('CANCELED');
+    const bought = await buy(app, limited, other, limited.items.rare!, { price: { amount: '2000', currency: 'USD' } });
+    expect(bought.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');
+  });
+});
