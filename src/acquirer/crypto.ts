@@ -2,6 +2,8 @@ import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, ti
 
 /** Keys derived once from the shared secret, each for one purpose, so that none doubles as another. */
 export interface AcquirerKeys {
+  /** The merchant account this secret stands for (`acct_…`): every row is scoped to it. */
+  readonly account: string;
   readonly cardEncryption: Buffer;
   readonly cvcVerifier: Buffer;
   readonly requestHash: Buffer;
@@ -15,6 +17,7 @@ function derive(secret: string, purpose: string): Buffer {
 /** Derives the acquirer's keys from its shared secret (HKDF-SHA256). */
 export function deriveKeys(secret: string): AcquirerKeys {
   return {
+    account: `acct_${derive(secret, 'merchant-account').subarray(0, 16).toString('base64url')}`,
     cardEncryption: derive(secret, 'card-number-encryption'),
     cvcVerifier: derive(secret, 'cvc-verifier'),
     requestHash: derive(secret, 'idempotency-request-hash'),

@@ -8,6 +8,8 @@ import { signWebhook } from './crypto.js';
 
 export interface DisputeDeps {
   readonly db: Database;
+  /** Only this merchant account's disputes are raised and delivered: its secret signs them. */
+  readonly account: string;
   readonly clock: Clock;
   readonly secret: string;
   readonly logger: Logger;
@@ -27,16 +29,27 @@ export async function raiseDueDisputes(deps: DisputeDeps): Promise<number> {
     const due = await tx
       .select()
       .from(acquirerCharges)
-      .where(and(isNotNull(acquirerCharges.disputeDueAt), isNull(acquirerCharges.disputedAt), lte(acquirerCharges.disputeDueAt, now)))
+      .where(
+        and(
+          eq(acquirerCharges.account, deps.account),
+          isNotNull(acquirerCharges.disputeDueAt),
+          isNull(acquirerCharges.disputedAt),
+          lte(acquirerCharges.disputeDueAt, now),
+        ),
+      )
       .orderBy(asc(acquirerCharges.disputeDueAt))
       .limit(50)
       .for('update', { skipLocked: true });
     if (due.length === 0) return 0;
-    const endpoints = await tx.select({ id: acquirerWebhookEndpoints.id }).from(acquirerWebhookEndpoints);
+    const endpoints = await tx
+      .select({ id: acquirerWebhookEndpoints.id })
+      .from(acquirerWebhookEndpoints)
+      .where(eq(acquirerWebhookEndpoints.account, deps.account));
     for (const charge of due) {
       const disputeId = publicId('dp');
       await tx.insert(acquirerDisputes).values({
         id: disputeId,
+        account: deps.account,
         chargeId: charge.id,
         amountMinor: charge.amountMinor,
         currency: charge.currency,
@@ -68,6 +81,7 @@ export async function deliverDueCallbacks(deps: DisputeDeps): Promise<number> {
       .innerJoin(acquirerCharges, eq(acquirerCharges.id, acquirerDisputes.chargeId))
       .where(
         and(
+          eq(acquirerWebhookEndpoints.account, deps.account),
           isNull(acquirerDisputeDeliveries.deliveredAt),
           lte(acquirerDisputeDeliveries.nextAttemptAt, now),
           lt(acquirerDisputeDeliveries.attempts, MAX_ATTEMPTS),

@@ -103,6 +103,7 @@ export async function tokenizeCard(deps: OperationDeps, tx: Executor, input: unk
   const token = publicId('tok');
   await tx.insert(acquirerCards).values({
     token,
+    account: deps.keys.account,
     numberCiphertext: encryptCardNumber(deps.keys, token, number),
     cvcVerifier: cvcVerifier(deps.keys, token, cvc),
     brand,
@@ -130,7 +131,10 @@ export async function createCharge(deps: OperationDeps, tx: Executor, idempotenc
   const currency = body.currency;
   const cvc = cvcField(body, false);
 
-  const [card] = await tx.select().from(acquirerCards).where(eq(acquirerCards.token, body.token));
+  const [card] = await tx
+    .select()
+    .from(acquirerCards)
+    .where(and(eq(acquirerCards.account, deps.keys.account), eq(acquirerCards.token, body.token)));
   if (!card) throw new HttpError(404, 'no_such_token', 'No card has this token.');
   const behaviour = behaviourOf(decryptCardNumber(deps.keys, card.token, card.numberCiphertext));
   // The test card for acquirer faults: nothing is recorded, so a retry runs again and lookups find nothing.
@@ -158,6 +162,7 @@ export async function createCharge(deps: OperationDeps, tx: Executor, idempotenc
     .insert(acquirerCharges)
     .values({
       id: publicId('ch'),
+      account: deps.keys.account,
       idempotencyKey,
       cardToken: card.token,
       amountMinor,
@@ -173,8 +178,12 @@ export async function createCharge(deps: OperationDeps, tx: Executor, idempotenc
   return { reply: { status: 201, body: chargeJson(row as ChargeRow) }, disputeDueAt };
 }
 
-async function lockedCharge(tx: Executor, chargeId: string): Promise<ChargeRow> {
-  const [row] = await tx.select().from(acquirerCharges).where(eq(acquirerCharges.id, chargeId)).for('update');
+async function lockedCharge(deps: OperationDeps, tx: Executor, chargeId: string): Promise<ChargeRow> {
+  const [row] = await tx
+    .select()
+    .from(acquirerCharges)
+    .where(and(eq(acquirerCharges.account, deps.keys.account), eq(acquirerCharges.id, chargeId)))
+    .for('update');
   if (!row) throw new HttpError(404, 'no_such_charge', 'No charge has this id.');
   return row;
 }
@@ -183,7 +192,7 @@ async function lockedCharge(tx: Executor, chargeId: string): Promise<ChargeRow> 
 export async function confirmCharge(deps: OperationDeps, tx: Executor, chargeId: string, input: unknown): Promise<ChargeOutcome> {
   const body = asObject(input);
   const cvc = cvcField(body, true) as string;
-  const charge = await lockedCharge(tx, chargeId);
+  const charge = await lockedCharge(deps, tx, chargeId);
   if (charge.status !== 'requires_action') return { reply: { status: 200, body: chargeJson(charge) }, disputeDueAt: null };
   const [card] = await tx.select().from(acquirerCards).where(eq(acquirerCards.token, charge.cardToken));
   if (!card) throw new Error(`charge ${charge.id} lost its card`);
@@ -206,29 +215,35 @@ export async function confirmCharge(deps: OperationDeps, tx: Executor, chargeId:
 /** GET /v1/charges?idempotency_key=: waits for a charge with this key still being written, then reads. */
 export async function findChargeByKey(deps: OperationDeps, idempotencyKey: string): Promise<Reply> {
   return deps.db.transaction(async (tx) => {
-    await lockIdempotencyKey(tx, 'charges', idempotencyKey);
-    const [row] = await tx.select().from(acquirerCharges).where(eq(acquirerCharges.idempotencyKey, idempotencyKey));
+    await lockIdempotencyKey(tx, deps.keys.account, 'charges', idempotencyKey);
+    const [row] = await tx
+      .select()
+      .from(acquirerCharges)
+      .where(and(eq(acquirerCharges.account, deps.keys.account), eq(acquirerCharges.idempotencyKey, idempotencyKey)));
     if (!row) throw new HttpError(404, 'no_such_charge', 'No charge was made with this idempotency key.');
     return { status: 200, body: chargeJson(row) };
   });
 }
 
 export async function findCharge(deps: OperationDeps, chargeId: string): Promise<Reply> {
-  const [row] = await deps.db.select().from(acquirerCharges).where(eq(acquirerCharges.id, chargeId));
+  const [row] = await deps.db
+    .select()
+    .from(acquirerCharges)
+    .where(and(eq(acquirerCharges.account, deps.keys.account), eq(acquirerCharges.id, chargeId)));
   if (!row) throw new HttpError(404, 'no_such_charge', 'No charge has this id.');
   return { status: 200, body: chargeJson(row) };
 }
 
 /** Serializes every request carrying one idempotency key of one operation, until its transaction ends. */
-export async function lockIdempotencyKey(tx: Executor, operation: string, key: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`acquirer:${operation}:${key}`}, 0))`);
+export async function lockIdempotencyKey(tx: Executor, account: string, operation: string, key: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`acquirer:${account}:${operation}:${key}`}, 0))`);
 }
 
 /** POST /v1/charges/:id/refunds: never beyond what is left of the charge. */
 export async function refundCharge(deps: OperationDeps, tx: Executor, chargeId: string, input: unknown): Promise<Reply> {
   const body = asObject(input);
   const amountMinor = amountField(body);
-  const charge = await lockedCharge(tx, chargeId);
+  const charge = await lockedCharge(deps, tx, chargeId);
   if (charge.status !== 'approved') {
     throw new HttpError(409, 'charge_not_refundable', `A ${charge.status} charge cannot be refunded.`);
   }
@@ -249,7 +264,7 @@ export async function refundCharge(deps: OperationDeps, tx: Executor, chargeId: 
 /** POST /v1/charges/:id/void: refunds all that is left of an approved charge, or cancels one still requiring action. */
 export async function voidCharge(deps: OperationDeps, tx: Executor, chargeId: string, input: unknown): Promise<Reply> {
   asObject(input);
-  const charge = await lockedCharge(tx, chargeId);
+  const charge = await lockedCharge(deps, tx, chargeId);
   const now = deps.clock.now();
   if (charge.status === 'requires_action' || (charge.status === 'declined' && charge.declineCode === 'canceled')) {
     await tx
@@ -285,7 +300,7 @@ export async function listDisputes(deps: OperationDeps, query: URLSearchParams):
     .select({ dispute: acquirerDisputes, chargeIdempotencyKey: acquirerCharges.idempotencyKey })
     .from(acquirerDisputes)
     .innerJoin(acquirerCharges, eq(acquirerCharges.id, acquirerDisputes.chargeId))
-    .where(gte(acquirerDisputes.createdAt, since))
+    .where(and(eq(acquirerDisputes.account, deps.keys.account), gte(acquirerDisputes.createdAt, since)))
     .orderBy(asc(acquirerDisputes.createdAt), asc(acquirerDisputes.id))
     .limit(limit + 1);
   return {
@@ -299,13 +314,20 @@ export async function registerWebhookEndpoint(deps: OperationDeps, tx: Executor,
   const body = asObject(input);
   const url = body.url;
   if (typeof url !== 'string' || url.length > 2000 || !/^https?:\/\//.test(url) || !URL.canParse(url)) throw invalid('url', 'an http(s) URL');
-  await tx.insert(acquirerWebhookEndpoints).values({ id: publicId('we'), url, createdAt: deps.clock.now() }).onConflictDoNothing();
-  const [row] = await tx.select().from(acquirerWebhookEndpoints).where(eq(acquirerWebhookEndpoints.url, url));
+  const account = deps.keys.account;
+  await tx.insert(acquirerWebhookEndpoints).values({ id: publicId('we'), account, url, createdAt: deps.clock.now() }).onConflictDoNothing();
+  const [row] = await tx
+    .select()
+    .from(acquirerWebhookEndpoints)
+    .where(and(eq(acquirerWebhookEndpoints.account, account), eq(acquirerWebhookEndpoints.url, url)));
   return { status: 200, body: { id: row?.id, url } };
 }
 
 export async function deleteWebhookEndpoint(deps: OperationDeps, id: string): Promise<Reply> {
-  const deleted = await deps.db.delete(acquirerWebhookEndpoints).where(and(eq(acquirerWebhookEndpoints.id, id))).returning();
+  const deleted = await deps.db
+    .delete(acquirerWebhookEndpoints)
+    .where(and(eq(acquirerWebhookEndpoints.account, deps.keys.account), eq(acquirerWebhookEndpoints.id, id)))
+    .returning();
   if (deleted.length === 0) throw new HttpError(404, 'no_such_endpoint', 'No webhook endpoint has this id.');
   return { status: 204, body: null };
 }

@@ -1,10 +1,13 @@
 // The sandbox acquirer's own tables: a separate service that happens to share the database, so every name starts with acquirer_.
+// Every row belongs to a merchant account, derived from the shared secret: acquirers with other secrets on the same
+// database (other deployments, parallel test runs) neither see nor sweep each other's cards, charges, keys or disputes.
 import { pgTable, text, timestamp, integer, bigint, jsonb, index, uniqueIndex, check, primaryKey } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 /** Tokenized cards. The number exists only as AES-256-GCM ciphertext; the CVC only as a keyed verifier (HMAC). */
 export const acquirerCards = pgTable('acquirer_cards', {
   token: text('token').primaryKey(),
+  account: text('account').notNull(),
   /** `v1.<iv>.<tag>.<ciphertext>` (base64url), AES-256-GCM with the token as associated data. */
   numberCiphertext: text('number_ciphertext').notNull(),
   cvcVerifier: text('cvc_verifier').notNull(),
@@ -20,7 +23,8 @@ export const acquirerCharges = pgTable(
   'acquirer_charges',
   {
     id: text('id').primaryKey(),
-    idempotencyKey: text('idempotency_key').notNull().unique(),
+    account: text('account').notNull(),
+    idempotencyKey: text('idempotency_key').notNull(),
     cardToken: text('card_token')
       .notNull()
       .references(() => acquirerCards.token),
@@ -38,6 +42,7 @@ export const acquirerCharges = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [
+    uniqueIndex('acquirer_charges_account_key_uq').on(t.account, t.idempotencyKey),
     index('acquirer_charges_dispute_due_idx').on(t.disputeDueAt).where(sql`${t.disputedAt} is null and ${t.disputeDueAt} is not null`),
     check('acquirer_charges_amount_positive', sql`${t.amountMinor} > 0`),
     check('acquirer_charges_refund_bounded', sql`${t.refundedMinor} between 0 and ${t.amountMinor}`),
@@ -63,6 +68,7 @@ export const acquirerDisputes = pgTable(
   'acquirer_disputes',
   {
     id: text('id').primaryKey(),
+    account: text('account').notNull(),
     chargeId: text('charge_id')
       .notNull()
       .unique()
@@ -73,15 +79,20 @@ export const acquirerDisputes = pgTable(
     status: text('status', { enum: ['needs_response'] }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('acquirer_disputes_created_idx').on(t.createdAt, t.id)],
+  (t) => [index('acquirer_disputes_account_created_idx').on(t.account, t.createdAt, t.id)],
 );
 
 /** URLs the platform registered for dispute callbacks. */
-export const acquirerWebhookEndpoints = pgTable('acquirer_webhook_endpoints', {
-  id: text('id').primaryKey(),
-  url: text('url').notNull().unique(),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
-});
+export const acquirerWebhookEndpoints = pgTable(
+  'acquirer_webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    account: text('account').notNull(),
+    url: text('url').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [uniqueIndex('acquirer_webhook_endpoints_account_url_uq').on(t.account, t.url)],
+);
 
 /** One row per dispute and endpoint; retried with backoff until delivered or out of attempts. */
 export const acquirerDisputeDeliveries = pgTable(
@@ -112,6 +123,7 @@ export const acquirerDisputeDeliveries = pgTable(
 export const acquirerIdempotencyKeys = pgTable(
   'acquirer_idempotency_keys',
   {
+    account: text('account').notNull(),
     operation: text('operation').notNull(),
     key: text('key').notNull(),
     /** HMAC-SHA256 of method, path and canonical body: never the body itself (it may hold a card number). */
@@ -120,5 +132,5 @@ export const acquirerIdempotencyKeys = pgTable(
     responseBody: jsonb('response_body').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.operation, t.key] })],
+  (t) => [primaryKey({ columns: [t.account, t.operation, t.key] })],
 );

@@ -58,6 +58,7 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
   const deps: ops.OperationDeps = { db: options.db, keys, clock, disputeDelayMs: options.disputeDelayMs };
   const disputeDeps: DisputeDeps = {
     db: options.db,
+    account: keys.account,
     clock,
     secret: options.secret,
     logger,
@@ -267,11 +268,17 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
     const reply = await options.db.transaction(async (tx) => {
       const hash = requestHash(keys, ctx.method, ctx.path, ctx.body);
       if (key !== null) {
-        await ops.lockIdempotencyKey(tx, operation, key);
+        await ops.lockIdempotencyKey(tx, keys.account, operation, key);
         const [stored] = await tx
           .select()
           .from(acquirerIdempotencyKeys)
-          .where(and(eq(acquirerIdempotencyKeys.operation, operation), eq(acquirerIdempotencyKeys.key, key)));
+          .where(
+            and(
+              eq(acquirerIdempotencyKeys.account, keys.account),
+              eq(acquirerIdempotencyKeys.operation, operation),
+              eq(acquirerIdempotencyKeys.key, key),
+            ),
+          );
         if (stored) {
           if (stored.requestHash !== hash) {
             throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
@@ -283,6 +290,7 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
       const result = await handler(tx, key, (fn) => hooks.push(fn));
       if (key !== null && (result.status < 300 || result.status === 402)) {
         await tx.insert(acquirerIdempotencyKeys).values({
+          account: keys.account,
           operation,
           key,
           requestHash: hash,
@@ -311,7 +319,7 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
       baseUrl = `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
       scheduleSweeps();
       void sweep();
-      logger.info({ url: baseUrl, testMode: options.testMode }, 'sandbox acquirer listening');
+      logger.info({ url: baseUrl, account: keys.account, testMode: options.testMode }, 'sandbox acquirer listening');
       return baseUrl;
     },
     async close(): Promise<void> {

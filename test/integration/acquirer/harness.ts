@@ -35,12 +35,11 @@ export interface AcquirerHarness {
 }
 
 export const CVC = '123';
-export const TEST_ACQUIRER_SECRET = 'acquirer-test-secret-0123456789abcdef';
 export const AMEX_CVC = '1234';
 
 /** A sandbox acquirer on a free port over the test Postgres database, with a client for it. */
 export async function startAcquirer(
-  options: Partial<Omit<AcquirerServerOptions, 'db' | 'logger' | 'secret'>> = {},
+  options: Partial<Omit<AcquirerServerOptions, 'db' | 'logger'>> = {},
   clientOptions: Partial<HttpAcquirerOptions> = {},
 ): Promise<AcquirerHarness> {
   const db = await openDatabase({ url: testDatabaseUrl(), dataDir: '.data/test', poolSize: 8 });
@@ -54,16 +53,16 @@ export async function startAcquirer(
       },
     }),
   );
-  // One secret for every test acquirer: they share the tables, and any of them may deliver another's dispute.
-  const secret = TEST_ACQUIRER_SECRET;
+  // A secret of its own: each test acquirer is its own merchant account on the shared tables.
+  const secret = options.secret ?? `acquirer-test-secret-${randomUUID()}`;
   const server = createAcquirerServer({
     db: db.db,
-    secret,
     testMode: true,
     disputeDelayMs: 100,
     sweepIntervalMs: 100,
     logger,
     ...options,
+    secret,
   });
   const url = await server.listen(0);
   const clients: HttpAcquirer[] = [];

@@ -93,3 +93,25 @@ describe('card numbers at rest and in logs', () => {
     expect(row.cvc_verifier).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 });
+
+describe('merchant accounts', () => {
+  it('keeps acquirers with different secrets on one database apart', async () => {
+    const other = await startAcquirer();
+    try {
+      const token = await h.token('4242424242424242');
+      const shared = key('shared');
+      const mine = await h.client.charge({ token, amountMinor: 321, currency: 'USD', idempotencyKey: shared });
+      // The other account sees neither the charge nor the token, and the same key there is its own.
+      expect(await other.client.lookupCharge(shared)).toBeNull();
+      expect((await other.raw('GET', `/v1/charges/${mine.chargeId}`)).status).toBe(404);
+      expect(await other.client.refund({ chargeId: mine.chargeId, amountMinor: 1, idempotencyKey: key() }).catch((e: unknown) => e)).toMatchObject({ httpStatus: 404 });
+      expect(await other.client.charge({ token, amountMinor: 321, currency: 'USD', idempotencyKey: shared }).catch((e: unknown) => e)).toMatchObject({ httpStatus: 404, code: 'no_such_token' });
+      const otherToken = await other.token('4242424242424242');
+      const theirs = await other.client.charge({ token: otherToken, amountMinor: 999, currency: 'USD', idempotencyKey: shared });
+      expect(theirs.chargeId).not.toBe(mine.chargeId);
+      expect((await h.client.lookupCharge(shared))?.chargeId).toBe(mine.chargeId);
+    } finally {
+      await other.close();
+    }
+  });
+});
