@@ -12,6 +12,7 @@ import { authenticate } from './modules/accounts/index.js';
 import type { Deps, ServiceContext } from './modules/service-context.js';
 import { createMetrics, type Metrics } from './http/metrics.js';
 import { healthz, readyz } from './http/health.js';
+import { jwks } from './http/jwks.js';
 import { staticFiles } from './http/static-files.js';
 
 /** What the HTTP server passes along with each request. */
@@ -99,6 +100,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
   const routes: Route[] = [
     { method: 'GET', pattern: /^\/healthz$/, handle: () => healthz() },
     { method: 'GET', pattern: /^\/readyz$/, handle: () => readyz(deps) },
+    { method: 'GET', pattern: /^\/\.well-known\/jwks\.json$/, handle: () => jwks(deps) },
     {
       method: 'GET',
       pattern: /^\/metrics$/,

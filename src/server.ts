@@ -12,6 +12,7 @@ import { buildApp, type App } from './app.js';
 import type { Deps } from './modules/service-context.js';
 import { createMetrics } from './http/metrics.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './modules/webhooks/index.js';
+import { receiptKeyRing } from './modules/receipts/index.js';
 import { createAcquirerServer, type AcquirerServer } from './acquirer/index.js';
 import { createHttpAcquirer } from './adapters/acquirer/http-acquirer.js';
 
@@ -72,6 +73,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     acquirer,
     velocityStore: stores.velocityStore,
   };
+  // A malformed RECEIPT_SIGNING_KEYS stops the start rather than the first sale.
+  await receiptKeyRing(config);
   const app = buildApp(deps, { staticDir: GAME_DIST, metrics: createMetrics({ defaultMetrics: true }) });
 
   const banner: string[] = [`sandbox acquirer: ${acquirerUrl}${sandbox ? ' (in-process)' : ''}`];
