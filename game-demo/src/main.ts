@@ -11,6 +11,7 @@ import { PaySheetBridge } from './shop/pay-sheet-bridge';
 import { PurchaseFlow } from './shop/purchase-flow';
 import { ShopView, type PlayerState } from './shop/shop-view';
 import { session } from './session';
+import { icon, type IconName } from './ui/icons';
 import { h, Toaster } from './ui/toast';
 
 const GAME_NAME = 'Comet Dodge';
@@ -33,6 +34,7 @@ async function boot(): Promise<void> {
   const pauseButton = byId<HTMLButtonElement>('pause');
   const shopButton = byId<HTMLButtonElement>('open-shop');
   const toaster = new Toaster(byId('toast'));
+  for (const slot of document.querySelectorAll<HTMLElement>('[data-icon]')) slot.replaceWith(icon(slot.dataset.icon as IconName));
 
   let config: GameConfig;
   try {
@@ -97,7 +99,7 @@ async function boot(): Promise<void> {
   function renderHud(state: HudState): void {
     livesEl.textContent = String(state.lives);
     shieldsEl.hidden = state.shields === 0;
-    shieldsEl.replaceChildren(h('span', { 'aria-hidden': 'true' }, ' 🛡️'), h('span', { class: 'sr-only' }, ', shields:'), String(state.shields));
+    shieldsEl.replaceChildren(icon('shield', 18), h('span', { class: 'sr-only' }, ', shields:'), String(state.shields));
     scoreEl.textContent = String(state.score);
     pauseButton.setAttribute('aria-label', state.phase === 'paused' ? 'Resume' : 'Pause');
     pauseButton.textContent = state.phase === 'paused' ? '▶' : 'II';
@@ -176,7 +178,8 @@ async function boot(): Promise<void> {
   };
   requestAnimationFrame(frame);
 
-  renderHud({ phase: game.phase, lives: game.lives, shields: game.shields, score: game.score, best: game.best, skin: game.skin });
+  hud = { phase: game.phase, lives: game.lives, shields: game.shields, score: game.score, best: game.best, skin: game.skin };
+  renderHud(hud);
   document.body.dataset.ready = 'true';
   void shop.loadCatalog();
   void shop.refreshPlayer();

@@ -34,12 +34,12 @@ export class PaySheetBridge {
   ) {
     this.status = h('div', { class: 'sheet-status', role: 'status', 'aria-live': 'polite' });
     this.frameBox = h('div', { class: 'sheet-frame' });
-    const close = h('button', { type: 'button', class: 'icon-button sheet-close', 'aria-label': 'Close Coinslot' }, '✕');
+    const close = h('button', { type: 'button', class: 'button sheet-close' }, '← Back to game');
     close.addEventListener('click', () => this.close());
     this.overlay = h(
       'div',
       { class: 'sheet-overlay', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Coinslot', hidden: true },
-      h('div', { class: 'sheet-bar' }, h('span', { class: 'sheet-brand' }, 'Coinslot · secure'), close),
+      h('div', { class: 'sheet-bar' }, close),
       this.status,
       this.frameBox,
     );

@@ -5,6 +5,7 @@ import type { ResultOf } from '../api/graphql';
 import { CatalogQuery, PlayerStateQuery } from '../api/operations';
 import type { GameConfig } from '../config';
 import { openModal, type ModalHandle } from '../ui/dialog';
+import { icon, type IconName } from '../ui/icons';
 import { h, type Toaster } from '../ui/toast';
 import { displayPrice, effectOf, isVirtualCurrency, shopOrder, type Effect, type Item, type Money, type Purchase } from './catalog';
 import type { PaySheetBridge } from './pay-sheet-bridge';
@@ -45,7 +46,7 @@ interface Row {
   retrying: boolean;
 }
 
-const ICONS: Record<Effect, string> = { life: '❤️', skin: '🎨', gems: '💎', shield: '🛡️' };
+const ICONS: Record<Effect, IconName> = { life: 'heart', skin: 'skin', gems: 'gem', shield: 'shield' };
 
 /** The shop dialog and everything it does; the game pauses while it is open. */
 export class ShopView {
@@ -238,8 +239,11 @@ export class ShopView {
 
   private renderBalance(): void {
     const gems = this.gemBalance();
-    this.balance.textContent = gems ? `💎 ${gems.formatted}` : this.deps.connected() ? '💎 …' : '💎 —';
-    this.balance.setAttribute('aria-label', gems ? `Gem balance: ${gems.formatted}` : 'Gem balance unknown');
+    this.balance.replaceChildren(
+      icon('gem', 18),
+      h('span', { class: 'sr-only' }, 'Gem balance: '),
+      gems ? gems.formatted : this.deps.connected() ? '…' : h('span', { title: 'Connect Coinslot to see your gems' }, '—'),
+    );
   }
 
   /** The wallet entry of the game's virtual currency, or zero of it when the wallet has none yet. */
@@ -282,7 +286,7 @@ export class ShopView {
     const li = h(
       'li',
       { class: 'item', 'data-effect': effect, 'data-sku': item.sku, 'aria-labelledby': titleId },
-      h('span', { class: 'item-icon', 'aria-hidden': 'true' }, ICONS[effect]),
+      h('span', { class: 'item-icon' }, icon(ICONS[effect], 30)),
       h(
         'div',
         { class: 'item-text' },
@@ -530,7 +534,7 @@ export class ShopView {
         return h(
           'li',
           {},
-          h('span', { 'aria-hidden': 'true' }, ICONS[effect]),
+          icon(ICONS[effect], 22),
           h('span', { class: 'owned-name' }, effect === 'skin' ? entry.item.name : `${entry.item.name} × ${entry.quantity}`),
           action,
         );
