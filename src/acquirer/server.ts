@@ -73,7 +73,8 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      logger.error({ err: error }, 'acquirer request failed');
+      // After close() the database may be gone under a request still running: not worth an error line.
+      if (!closed) logger.error({ err: error }, 'acquirer request failed');
       if (!res.headersSent) sendReply(res, { status: 500, body: { error: { code: 'internal_error', message: 'Internal error.', retryable: true } } });
     });
   });
