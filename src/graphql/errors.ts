@@ -101,11 +101,13 @@ export const COMMON_ERRORS = [errors.ValidationError, errors.NotFoundError, erro
  * code (as extensions), a GraphQLError raised by validation or auth stays, anything else is masked.
  */
 export function maskError(error: unknown, message: string): GraphQLError {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const graphqlError = isGraphQLError(error) ? error : null;
+  const original = graphqlError ? (graphqlError.originalError ?? graphqlError) : error;
+  const location = graphqlError ? { nodes: graphqlError.nodes, path: graphqlError.path, source: graphqlError.source, positions: graphqlError.positions } : {};
   if (original instanceof errors.DomainError) {
     const status = original instanceof errors.UnauthenticatedError ? 401 : original instanceof errors.ForbiddenError ? 403 : undefined;
     return new GraphQLError(original.message, {
-      ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path, source: error.source, positions: error.positions } : {}),
+      ...location,
       extensions: {
         code: original.code,
         ...(original.retryable ? { retryable: true, retryAfterSeconds: original.retryAfterSeconds } : {}),
@@ -114,12 +116,15 @@ export function maskError(error: unknown, message: string): GraphQLError {
       },
     });
   }
-  if (error instanceof GraphQLError && !error.originalError) return error;
-  if (error instanceof GraphQLError && error.originalError instanceof GraphQLError) return error.originalError;
-  return new GraphQLError(message, {
-    ...(error instanceof GraphQLError ? { nodes: error.nodes, path: error.path } : {}),
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
-  });
+  // GraphQL's own errors (syntax, validation, scope-auth) are meant for the client as they are.
+  if (graphqlError && !graphqlError.originalError) return graphqlError;
+  if (graphqlError && isGraphQLError(graphqlError.originalError)) return graphqlError.originalError;
+  return new GraphQLError(message, { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/** By name as well as class: a test runner or bundler may load a second copy of graphql. */
+function isGraphQLError(value: unknown): value is GraphQLError {
+  return value instanceof GraphQLError || (value instanceof Error && value.name === 'GraphQLError');
 }
 
 /** For dataloaders: a missing row becomes a NotFound error in its place. */

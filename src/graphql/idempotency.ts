@@ -1,4 +1,5 @@
 import {
+  getArgumentValues,
   getNamedType,
   getOperationAST,
   isUnionType,
@@ -8,7 +9,7 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
 } from 'graphql';
-import { getArgumentValues } from 'graphql/execution/values.js';
+
 import type { Plugin } from 'graphql-yoga';
 import {
   DomainError,
