@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { openDatabase, type DatabaseHandle, type Executor } from '../../../src/db/client.js';
 import { developers, games, gameCurrencies, items, itemPrices, players, type ItemKind } from '../../../src/db/schema/index.js';
 import { newId } from '../../../src/shared/ids.js';
+import { systemClock } from '../../../src/shared/clock.js';
+import type { Principal } from '../../../src/shared/principal.js';
+import type { Deps, ServiceContext } from '../../../src/modules/service-context.js';
 import { testDatabaseUrl } from '../../helpers/env.js';
 
 /** A pg pool on the test database (the real Postgres), for tests that call modules directly. */
@@ -54,4 +57,10 @@ export async function inRolledBackTransaction(db: DatabaseHandle['db'], body: (t
     .catch((error) => {
       if (!(error instanceof Rollback)) throw error;
     });
+}
+
+/** A service context for calling module verbs directly as `principal` (only db and clock are real). */
+export function serviceContext(db: DatabaseHandle['db'], principal: Principal): ServiceContext {
+  const deps = { db, clock: systemClock } as unknown as Deps;
+  return { deps, principal, requestId: `test-${tag()}`, ip: null };
 }

@@ -1,0 +1,7 @@
+// The inventory module: what players hold of a game's items, and every change to it.
+export { grantItem, type GrantItemInput, type GrantItemResult } from './grant-item.js';
+export { revokeItem, type RevokeItemInput } from './revoke-item.js';
+export { consumeItem } from './consume-item.js';
+export { getInventory, ownedQuantity, purchasedQuantity } from './get-inventory.js';
+export { resolvePlayerScope, type PlayerScope } from './player-scope.js';
+export type { InventoryEntryView } from './inventory-rows.js';
