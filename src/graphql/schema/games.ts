@@ -129,6 +129,12 @@ const gameWithKeys = (name: string) =>
     }),
   });
 const CreateGamePayload = gameWithKeys('CreateGamePayload');
+builder.objectField(CreateGamePayload, 'webhookSecret', (t) =>
+  t.string({
+    description: 'The webhook signing secret `whsec_…` (Standard Webhooks); shown only now. rotateWebhookSecret replaces it.',
+    resolve: (p) => (p as typeof p & { webhookSecret: string }).webhookSecret,
+  }),
+);
 const RotateGameKeysPayload = gameWithKeys('RotateGameKeysPayload');
 const UpdateGamePayload = builder.objectRef<{ game: GameRow }>('UpdateGamePayload').implement({
   fields: (t) => ({ game: t.field({ type: GameRef, resolve: (p) => p.game }) }),

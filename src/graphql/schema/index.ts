@@ -8,6 +8,7 @@ import './games.js';
 import './catalog.js';
 import './cards.js';
 import './authorizations.js';
+import './webhooks.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
 guardMutations(schema);

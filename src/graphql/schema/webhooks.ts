@@ -1,0 +1,232 @@
+import { decodeGlobalID, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { COMMON_ERRORS, orNotFound } from '../errors.js';
+import { InvalidStateError, ValidationError } from '../../shared/errors.js';
+import { outboxEventTypes, outboxStatuses } from '../../db/schema/outbox.js';
+import type { KeysetPage } from '../../modules/games/index.js';
+import { rotateWebhookSecret, type RotatedWebhookSecret } from '../../modules/games/index.js';
+import {
+  getWebhookDeliveriesByIds,
+  getWebhookEventsByIds,
+  listWebhookDeliveries,
+  listWebhookEvents,
+  redeliverEvent,
+  sendTestWebhook,
+  webhookBody,
+  type OutboxEventRow,
+  type WebhookDeliveryRow,
+} from '../../modules/webhooks/index.js';
+import { decodeId, GameRef } from './games.js';
+
+// Event ids are `evt_…`, not uuids, so these connections carry their own cursor: "<iso time>|<id>".
+function toCursor(time: Date, id: string): string {
+  return Buffer.from(`${time.toISOString()}|${id}`).toString('base64url');
+}
+
+function fromCursor(cursor: string | undefined, name: string, idPattern: RegExp): { createdAt: Date; id: string } | undefined {
+  if (cursor === undefined) return undefined;
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || !idPattern.test(id) || Number.isNaN(createdAt.getTime())) throw ValidationError.field(name, 'is not a valid cursor');
+  return { createdAt, id };
+}
+
+const EVENT_ID = /^evt_[0-9a-f]{32}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function page(args: ResolveCursorConnectionArgs, idPattern: RegExp): KeysetPage {
+  return {
+    after: fromCursor(args.after, 'after', idPattern),
+    before: fromCursor(args.before, 'before', idPattern),
+    limit: args.limit,
+    inverted: args.inverted,
+  };
+}
+
+/** An event id as given by a client: the `evt_…` of the webhook, or the WebhookEvent's global id. */
+function eventIdOf(value: string | number, path: string): string {
+  const raw = String(value);
+  if (raw.startsWith('evt_')) return raw;
+  try {
+    const decoded = decodeGlobalID(raw);
+    if (decoded.typename === 'WebhookEvent') return decoded.id;
+  } catch {
+    // falls through to the validation error
+  }
+  throw ValidationError.field(path, 'must be a webhook event id (evt_…) or a WebhookEvent id');
+}
+
+const WebhookEventStatusEnum = builder.enumType('WebhookEventStatus', {
+  description: 'PENDING: to be delivered (retries included); DELIVERED: a 2xx came back; FAILED: the retry schedule ran out; NO_ENDPOINT: the game had no webhook URL.',
+  values: Object.fromEntries(outboxStatuses.map((s) => [s.toUpperCase(), { value: s }])) as Record<
+    Uppercase<(typeof outboxStatuses)[number]>,
+    { value: (typeof outboxStatuses)[number] }
+  >,
+});
+
+const WebhookTriggerEnum = builder.enumType('WebhookDeliveryTrigger', {
+  values: { AUTOMATIC: { value: 'automatic' }, MANUAL: { value: 'manual' }, TEST: { value: 'test' } } as const,
+});
+
+export const WebhookEventRef = builder.loadableNodeRef('WebhookEvent', {
+  id: { resolve: (e: OutboxEventRow) => e.id },
+  load: (ids: string[], ctx) => getWebhookEventsByIds(ctx.service, ids).then(orNotFound('Webhook event')),
+  sort: (e) => e.id,
+});
+
+export const WebhookDeliveryRef = builder.loadableNodeRef('WebhookDelivery', {
+  id: { resolve: (d: WebhookDeliveryRow) => d.id },
+  load: (ids: string[], ctx) => getWebhookDeliveriesByIds(ctx.service, ids).then(orNotFound('Webhook delivery')),
+  sort: (d) => d.id,
+});
+
+WebhookEventRef.implement({
+  description: 'An event of the outbox: what the game is told, and how far its delivery got.',
+  fields: (t) => ({
+    eventId: t.exposeString('id', { description: 'The `evt_…` id, sent as webhook-id and in the body; the same on every retry.' }),
+    type: t.exposeString('type', { description: `One of ${outboxEventTypes.join(', ')}.` }),
+    game: t.field({ type: GameRef, resolve: (e) => e.gameId }),
+    aggregateId: t.exposeString('aggregateId', { description: 'What it is about (a purchase id); delivered in order per aggregate.' }),
+    sequence: t.exposeInt('sequence'),
+    status: t.field({ type: WebhookEventStatusEnum, resolve: (e) => e.status }),
+    attempts: t.exposeInt('attempts', { description: 'Automatic attempts so far.' }),
+    nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (e) => (e.status === 'pending' ? e.nextAttemptAt : null) }),
+    lastError: t.exposeString('lastError', { nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
+    body: t.string({ description: 'The JSON body as it is POSTed.', resolve: (e) => webhookBody(e) }),
+    deliveries: t.connection({
+      type: WebhookDeliveryRef,
+      description: 'Every attempt to deliver this event, oldest first.',
+      resolve: (e, args, ctx) =>
+        resolveCursorConnection({ args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 }, (p: ResolveCursorConnectionArgs) =>
+          listWebhookDeliveries(ctx.service, { gameId: e.gameId, eventId: e.id }, page(p, UUID)),
+        ),
+    }),
+  }),
+});
+
+WebhookDeliveryRef.implement({
+  description: 'One attempt to deliver an event to the game\'s endpoint.',
+  fields: (t) => ({
+    event: t.field({ type: WebhookEventRef, resolve: (d) => d.eventId }),
+    eventId: t.exposeString('eventId'),
+    url: t.exposeString('url'),
+    statusCode: t.exposeInt('statusCode', { nullable: true, description: 'Null when no answer came (timeout, refused connection).' }),
+    durationMs: t.exposeInt('durationMs'),
+    success: t.exposeBoolean('success', { description: 'A 2xx answer came back.' }),
+    error: t.exposeString('error', { nullable: true }),
+    responseExcerpt: t.exposeString('responseExcerpt', { nullable: true, description: 'The start of the endpoint\'s answer.' }),
+    trigger: t.field({ type: WebhookTriggerEnum, resolve: (d) => d.trigger }),
+    attemptedAt: t.expose('attemptedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('webhookEvents', (t) =>
+  t.connection({
+    type: WebhookEventRef,
+    description: "A game's outbox events, oldest first (last: n for the newest); for its developer, its secret key and operators.",
+    args: {
+      gameId: t.arg.id({ required: true }),
+      status: t.arg({ type: WebhookEventStatusEnum }),
+      type: t.arg.string(),
+    },
+    authScopes: { authenticated: true },
+    resolve: (_root, args, ctx) => {
+      const gameId = decodeId('Game', args.gameId, 'gameId');
+      if (args.type && !(outboxEventTypes as readonly string[]).includes(args.type)) {
+        throw ValidationError.field('type', `must be one of ${outboxEventTypes.join(', ')}`);
+      }
+      return resolveCursorConnection({ args, toCursor: (e: OutboxEventRow) => toCursor(e.createdAt, e.id), maxSize: 100 }, (p: ResolveCursorConnectionArgs) =>
+        listWebhookEvents(ctx.service, { gameId, status: args.status ?? null, type: (args.type as OutboxEventRow['type']) ?? null }, page(p, EVENT_ID)),
+      );
+    },
+  }),
+);
+
+builder.queryField('webhookDeliveries', (t) =>
+  t.connection({
+    type: WebhookDeliveryRef,
+    description: "Every delivery attempt of a game's webhooks (or of one event), oldest first (last: n for the newest).",
+    args: {
+      gameId: t.arg.id({ required: true }),
+      eventId: t.arg.id({ description: 'An `evt_…` id or a WebhookEvent id.' }),
+    },
+    authScopes: { authenticated: true },
+    resolve: (_root, args, ctx) => {
+      const gameId = decodeId('Game', args.gameId, 'gameId');
+      const eventId = args.eventId != null ? eventIdOf(args.eventId, 'eventId') : null;
+      return resolveCursorConnection({ args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 }, (p: ResolveCursorConnectionArgs) =>
+        listWebhookDeliveries(ctx.service, { gameId, eventId }, page(p, UUID)),
+      );
+    },
+  }),
+);
+
+const WebhookAttemptPayload = (name: string) =>
+  builder.objectRef<{ event: OutboxEventRow; delivery: WebhookDeliveryRow }>(name).implement({
+    fields: (t) => ({
+      event: t.field({ type: WebhookEventRef, resolve: (p) => p.event }),
+      delivery: t.field({ type: WebhookDeliveryRef, resolve: (p) => p.delivery }),
+    }),
+  });
+
+const RedeliverEventInput = builder.inputType('RedeliverEventInput', {
+  fields: (t) => ({ eventId: t.id({ required: true, description: 'An `evt_…` id or a WebhookEvent id.' }) }),
+});
+const SendTestWebhookInput = builder.inputType('SendTestWebhookInput', {
+  fields: (t) => ({ gameId: t.id({ required: true }) }),
+});
+const RotateWebhookSecretInput = builder.inputType('RotateWebhookSecretInput', {
+  fields: (t) => ({
+    gameId: t.id({ required: true }),
+    overlapSeconds: t.int({ description: 'How long the previous secret keeps signing beside the new one (default 24 h; 0 ends it now; at most 7 days).' }),
+  }),
+});
+
+const WEBHOOK_MANAGERS = { $any: { developer: true, gameSecret: true, operator: true } };
+
+builder.mutationField('redeliverEvent', (t) =>
+  t.field({
+    type: WebhookAttemptPayload('RedeliverEventPayload'),
+    description: 'Sends an event again now, with the same id; a success marks it delivered.',
+    args: { input: t.arg({ type: RedeliverEventInput, required: true }) },
+    authScopes: WEBHOOK_MANAGERS,
+    errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
+    resolve: (_root, { input }, ctx) => redeliverEvent(ctx.service, { eventId: eventIdOf(input.eventId, 'input.eventId') }),
+  }),
+);
+
+builder.mutationField('sendTestWebhook', (t) =>
+  t.field({
+    type: WebhookAttemptPayload('SendTestWebhookPayload'),
+    description: 'Posts a signed `webhook.test` event to the game\'s endpoint now (once, no retries) and shows the answer.',
+    args: { input: t.arg({ type: SendTestWebhookInput, required: true }) },
+    authScopes: WEBHOOK_MANAGERS,
+    errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
+    resolve: (_root, { input }, ctx) => sendTestWebhook(ctx.service, { gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+  }),
+);
+
+const RotateWebhookSecretPayload = builder.objectRef<RotatedWebhookSecret>('RotateWebhookSecretPayload').implement({
+  fields: (t) => ({
+    game: t.field({ type: GameRef, resolve: (p) => p.game }),
+    webhookSecret: t.exposeString('webhookSecret', { description: 'The new signing secret `whsec_…`; shown only now.' }),
+    previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
+      type: 'DateTime',
+      description: 'Until then every webhook carries a signature with each secret, so either verifies.',
+    }),
+  }),
+});
+
+builder.mutationField('rotateWebhookSecret', (t) =>
+  t.field({
+    type: RotateWebhookSecretPayload,
+    description: 'A new webhook signing secret; the previous one keeps signing beside it until the overlap ends.',
+    args: { input: t.arg({ type: RotateWebhookSecretInput, required: true }) },
+    authScopes: { developer: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: (_root, { input }, ctx) =>
+      rotateWebhookSecret(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+  }),
+);
