@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
+import { LOG_IN_PLAYER, signUpPlayer } from './flows.js';
+
+let app: TestApp;
+beforeAll(async () => {
+  // Listening on a real port, so that requests carry a peer address and the per-IP window applies.
+  app = await createTestApp({ listen: true });
+});
+afterAll(() => app?.close());
+
+async function logIn(email: string, password: string): Promise<Record<string, any>> {
+  const response = await fetch(`${app.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: LOG_IN_PLAYER, variables: { input: { email, password } } }),
+  });
+  const body = (await response.json()) as { data: { logInPlayer: Record<string, any> } };
+  return body.data.logInPlayer;
+}
+
+describe('player sign-in', () => {
+  it('logs in, reads the viewer and logs out; the session token then stops working', async () => {
+    const player = await signUpPlayer(app, 'Session Sam');
+    const session = await logIn(player.email, player.password);
+    expect(session.__typename).toBe('PlayerAuthPayload');
+    expect(session.token).toMatch(/^ps_/);
+    const viewer = await app.gql(`{ viewer { kind player { displayName email } } }`, {}, { token: session.token });
+    expect(viewer.data.viewer).toEqual({ kind: 'PLAYER', player: { displayName: 'Session Sam', email: player.email } });
+    expect((await app.gql('mutation { logOut }', {}, { token: session.token })).data.logOut).toBe(true);
+    expect((await app.gql(`{ viewer { kind } }`, {}, { token: session.token })).status).toBe(401);
+    // The sign-up session is a session of its own and still works.
+    expect((await app.gql(`{ viewer { kind } }`, {}, { token: player.token })).data.viewer.kind).toBe('PLAYER');
+  });
+
+  it('throttles an account after 5 failed logins, whatever the password', async () => {
+    const player = await signUpPlayer(app);
+    for (let i = 0; i < 5; i++) {
+      expect((await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: `wrong-password-${i}` } })).data.logInPlayer.__typename).toBe(
+        'InvalidCredentials',
+      );
+    }
+    const blocked = (await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: player.password } })).data.logInPlayer;
+    expect(blocked).toMatchObject({ __typename: 'RateLimited', code: 'RATE_LIMITED', retryable: true });
+    expect(blocked.retryAfterSeconds).toBeGreaterThan(0);
+    expect(blocked.retryAfterSeconds).toBeLessThanOrEqual(15 * 60);
+  });
+
+  // Last in the file: it leaves this app's one peer address throttled.
+  it('throttles an IP after 5 failed logins across accounts', async () => {
+    const victim = await signUpPlayer(app);
+    for (let i = 0; i < 5; i++) {
+      expect((await logIn(uniqueEmail('guess'), 'wrong-password-0')).__typename).toBe('InvalidCredentials');
+    }
+    const blocked = await logIn(victim.email, victim.password);
+    expect(blocked).toMatchObject({ __typename: 'RateLimited', code: 'RATE_LIMITED' });
+  });
+});
