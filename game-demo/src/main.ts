@@ -46,7 +46,7 @@ async function boot(): Promise<void> {
 
   const client = createClient({ endpoint: config.endpoint, credential: () => session.gameToken() ?? config.publishableKey });
   const sheet = new PaySheetBridge(app, config.payBase);
-  const flow = new PurchaseFlow({ client, gameId: config.gameId });
+  const flow = new PurchaseFlow({ client, gameId: config.gameId, deviceId: session.deviceId() });
 
   let hud: HudState | null = null;
   const game = new GameEngine((state) => {

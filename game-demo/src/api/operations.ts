@@ -41,6 +41,7 @@ export const PurchaseFields = graphql(
     status
     quantity
     declineCode
+    payUrl
     price { amount currency formatted }
     item { ...ItemFields }
   }

@@ -37,6 +37,8 @@ export interface Attempt {
 export interface PurchaseFlowDeps {
   readonly client: Client;
   readonly gameId: string;
+  /** A stable id of this device, for Coinslot's fraud rules. */
+  readonly deviceId?: string;
   readonly newKey?: () => string;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Automatic retries of an unknown outcome before asking the player. */
@@ -114,6 +116,7 @@ export class PurchaseFlow {
           quantity: 1,
           expectedPrice: { amount: attempt.price.amount, currency: attempt.price.currency },
           idempotencyKey: attempt.key,
+          deviceId: this.deps.deviceId ?? null,
         },
       });
       result = data.createPurchase;

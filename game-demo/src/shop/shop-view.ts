@@ -454,8 +454,10 @@ export class ShopView {
     };
     const following: Following = this.deps.flow.follow(purchase.id, settle);
     if (purchase.status === 'PROCESSING') return;
+    // The purchase says where it is confirmed (payUrl, e.g. /pay/<id>); the id is the fallback.
+    const sheetPath = purchase.payUrl?.replace(/^.*\/pay\//, '') || encodeURIComponent(purchase.id);
     this.deps.sheet.open(
-      encodeURIComponent(purchase.id),
+      sheetPath,
       { gameId: this.deps.config.gameId },
       {
         onMessage: (message) => {

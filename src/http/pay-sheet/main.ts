@@ -70,8 +70,8 @@ function renderHeader(displayName: string | null): void {
 async function gameName(gameId: string | null, fallback: string | null): Promise<string | null> {
   if (!gameId) return fallback;
   try {
-    const { node } = await request(GameQuery, { id: gameId });
-    if (node && 'name' in node && node.name) return node.name;
+    const { game } = await request(GameQuery, { id: gameId });
+    if (game?.name) return game.name;
   } catch {
     // Not readable with this session: show the name the game gave.
   }

@@ -23,7 +23,7 @@ export const MeQuery = graphql(
 
 export const GameQuery = graphql(`
   query PayGame($id: ID!) {
-    node(id: $id) { ... on Game { id name defaultCurrency } }
+    game(id: $id) { id name defaultCurrency }
   }
 `);
 
@@ -99,6 +99,8 @@ export const PurchaseFields = graphql(`
     status
     quantity
     declineCode
+    requiresActionReason
+    expiresAt
     price { amount currency formatted }
     item { id name description }
     card { brand last4 }

@@ -149,7 +149,15 @@ function confirmScreen(state: PayState): void {
 
   show(
     h('h1', {}, stepUp ? 'Confirm it’s you' : 'Confirm purchase'),
-    stepUp ? h('p', { class: 'lead' }, 'Your bank asks for the card’s security code for this purchase.') : null,
+    stepUp
+      ? h(
+          'p',
+          { class: 'lead' },
+          purchase.requiresActionReason === 'STEP_UP'
+            ? 'For your safety, enter the card’s security code to confirm this purchase.'
+            : 'Your bank asks for the card’s security code for this purchase.',
+        )
+      : null,
     summary(purchase),
     chooser,
     addAnother,
