@@ -7,3 +7,4 @@ export * from './cards.js';
 export * from './outbox.js';
 export * from './ledger.js';
 export * from './inventory.js';
+export * from './fraud.js';
