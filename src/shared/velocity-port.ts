@@ -86,6 +86,11 @@ export interface PurchaseVelocityResult {
    * added (1 = first); null when the store never saw it added.
    */
   readonly cardAddRank: number | null;
+  /**
+   * Whether this attempt is the first counted purchase of the player on the card (the store keeps
+   * the attempt id of the first one, so the same purchase evaluated again is still the first).
+   */
+  readonly firstChargeOnCard: boolean;
 }
 
 export interface CardAddVelocityLimits {

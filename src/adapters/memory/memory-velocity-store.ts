@@ -46,7 +46,8 @@ export function createMemoryVelocityStore(): VelocityStore {
   const logs = new Map<string, Log>();
   /** amount of each purchase by attempt id, per amount log key */
   const amounts = new Map<string, Map<string, number>>();
-  const ranks = new Map<string, { values: Map<string, number>; expiresAt: number }>();
+  /** Per player: the rank each card was added with, and the attempt id of its first counted purchase. */
+  const ranks = new Map<string, { values: Map<string, number>; firstCharges: Map<string, string>; expiresAt: number }>();
   const tats = new Map<string, number>();
   const keys = velocityKeys('v:');
   let lastSweep = 0;
@@ -172,8 +173,20 @@ export function createMemoryVelocityStore(): VelocityStore {
       let byIp = zero;
       let byDevice = zero;
       let rank: number | null = null;
+      let firstCharge = true;
       const fp = request.cardFingerprint;
+      const rankEntry = () => {
+        const rankKey = keys.cardRanks(playerId);
+        let entry = ranks.get(rankKey);
+        if (!entry || entry.expiresAt <= now) {
+          entry = { values: new Map(), firstCharges: new Map(), expiresAt: 0 };
+          ranks.set(rankKey, entry);
+        }
+        return entry;
+      };
       if (fp) {
+        const first = rankEntry().firstCharges.get(fp);
+        if (first !== undefined && first !== attemptId) firstCharge = false;
         log(keys.playersOfCard(fp)).trim(now - dayMs);
         byCard = counter(keys.playersOfCard(fp), playerId, now, dayMs, limits.playersPerCardBlockAt);
         if (request.ip) {
@@ -206,6 +219,11 @@ export function createMemoryVelocityStore(): VelocityStore {
           values.set(attemptId, amount);
         }
         log(amountLog).expiresAt = now + dayMs;
+        if (fp) {
+          const entry = rankEntry();
+          if (!entry.firstCharges.has(fp)) entry.firstCharges.set(fp, attemptId);
+          entry.expiresAt = now + cardRankRetentionMs;
+        }
       }
       return {
         blocked,
@@ -219,6 +237,7 @@ export function createMemoryVelocityStore(): VelocityStore {
         cardsOnIp: asCounter(byIp),
         cardsOnDevice: asCounter(byDevice),
         cardAddRank: rank,
+        firstChargeOnCard: firstCharge,
       };
     },
 
@@ -254,7 +273,7 @@ export function createMemoryVelocityStore(): VelocityStore {
         const rankKey = keys.cardRanks(playerId);
         let entry = ranks.get(rankKey);
         if (!entry || entry.expiresAt <= now) {
-          entry = { values: new Map(), expiresAt: 0 };
+          entry = { values: new Map(), firstCharges: new Map(), expiresAt: 0 };
           ranks.set(rankKey, entry);
         }
         if (ofPlayer.counted) {

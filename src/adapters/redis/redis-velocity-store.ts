@@ -69,10 +69,11 @@ export function createRedisVelocityStore(redis: Pick<RedisClients, 'client' | 'k
           hourMs,
           dayMs,
           DECLINE_RETENTION_MS,
+          cardRankRetentionMs,
         ],
       );
-      const [blocked, recorded, minV, minR, hourV, hourR, amountV, amountR, declines, declineUntil, fpV, fpR, ipV, ipR, devV, devR, rank] =
-        reply as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+      const [blocked, recorded, minV, minR, hourV, hourR, amountV, amountR, declines, declineUntil, fpV, fpR, ipV, ipR, devV, devR, rank, first] =
+        reply as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
       return {
         blocked: blocked === 1,
         recorded: recorded === 1,
@@ -85,6 +86,7 @@ export function createRedisVelocityStore(redis: Pick<RedisClients, 'client' | 'k
         cardsOnIp: counterOf(ipV, ipR),
         cardsOnDevice: counterOf(devV, devR),
         cardAddRank: rank > 0 ? rank : null,
+        firstChargeOnCard: first === 1,
       };
     },
 

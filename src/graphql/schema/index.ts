@@ -6,6 +6,7 @@ import '../errors.js';
 import './accounts.js';
 import './games.js';
 import './catalog.js';
+import './fraud.js';
 import './cards.js';
 import './authorizations.js';
 import './webhooks.js';

@@ -241,6 +241,19 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         expect((await store.evaluate(purchase(player, t0, { cardFingerprint: randomUUID() }))).cardAddRank).toBeNull();
       });
 
+      it('knows the first counted purchase on a card, and keeps it first when evaluated again', async () => {
+        const player = randomUUID();
+        const fingerprint = randomUUID();
+        const blocked = await store.evaluate(purchase(player, t0, { cardFingerprint: fingerprint, amountMinor: 60_000 }));
+        expect(blocked.firstChargeOnCard).toBe(true);
+        const first = purchase(player, t0 + 1, { cardFingerprint: fingerprint });
+        expect((await store.evaluate(first)).firstChargeOnCard).toBe(true);
+        expect((await store.evaluate({ ...first, nowMs: t0 + 2 })).firstChargeOnCard).toBe(true);
+        expect((await store.evaluate(purchase(player, t0 + 3, { cardFingerprint: fingerprint }))).firstChargeOnCard).toBe(false);
+        // another player's first charge on the same card is theirs
+        expect((await store.evaluate(purchase(randomUUID(), t0 + 4, { cardFingerprint: fingerprint }))).firstChargeOnCard).toBe(true);
+      });
+
       it('blocks a card once a 3rd player uses it within 24 hours, at card add and at purchase', async () => {
         const fingerprint = randomUUID();
         const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];

@@ -128,7 +128,9 @@ if op == 'purchase' then
   -- ARGV: 2 now, 3 attempt id, 4 amount, 5 player id, 6 card fingerprint ('' = none), 7 has ip, 8 has device,
   --       9 purchases/min, 10 purchases/hour, 11 daily cap, 12 declines to block, 13 decline block ms,
   --       14 players per card block at, 15 cards per ip block at, 16 cards per device block at,
-  --       17 minute ms, 18 hour ms, 19 day ms, 20 decline log retention ms
+  --       17 minute ms, 18 hour ms, 19 day ms, 20 decline log retention ms, 21 card rank retention ms
+  -- The card rank hash also holds 'c:<fingerprint>' = the attempt id of the player's first counted
+  -- purchase on the card.
   local now = tonumber(ARGV[2])
   local attempt = ARGV[3]
   local amount = tonumber(ARGV[4])
@@ -174,7 +176,12 @@ if op == 'purchase' then
   local ip_v, ip_over, ip_retry = 0, false, 0
   local dev_v, dev_over, dev_retry = 0, false, 0
   local rank = -1
+  local first_charge = 1
   if fp ~= '' then
+    local first = redis.call('HGET', KEYS[5], 'c:' .. fp)
+    if first and first ~= attempt then
+      first_charge = 0
+    end
     trim(KEYS[6], now, day)
     trim(KEYS[7], now, hour)
     trim(KEYS[8], now, hour)
@@ -207,12 +214,16 @@ if op == 'purchase' then
     end
     redis.call('PEXPIRE', KEYS[2], day)
     redis.call('PEXPIRE', KEYS[3], day)
+    if fp ~= '' then
+      redis.call('HSETNX', KEYS[5], 'c:' .. fp, attempt)
+      redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[21]))
+    end
   end
   return {
     blocked and 1 or 0, recorded,
     min_v, min_retry, hour_v, hour_retry, amount_v, amount_retry,
     declines, decline_until,
-    fp_v, fp_retry, ip_v, ip_retry, dev_v, dev_retry, rank,
+    fp_v, fp_retry, ip_v, ip_retry, dev_v, dev_retry, rank, first_charge,
   }
 end
 

@@ -1,0 +1,330 @@
+import { encodeGlobalID, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { COMMON_ERRORS, orNotFound } from '../errors.js';
+import { MoneyInputRef, MoneyRef } from '../scalars.js';
+import { NotFoundError } from '../../shared/errors.js';
+import {
+  amountsByCurrency,
+  blockCardFingerprint,
+  blockPlayer,
+  CARDS_PER_PLAYER_REFUSE_AT,
+  getRiskEventsByIds,
+  getRiskSettings,
+  listRiskEvents,
+  MONEY_LOOSEN_FACTOR,
+  PLATFORM_RISK_DEFAULTS,
+  RISK_BOUNDS,
+  RISK_THRESHOLD_NAMES,
+  unblockCardFingerprint,
+  unblockPlayer,
+  updateRiskSettings,
+  type CardFingerprintBlockRow,
+  type EffectiveRiskSettings,
+  type PlayerBlockRow,
+  type RiskDecision,
+  type RiskEventRow,
+  type RiskThresholdName,
+} from '../../modules/fraud/index.js';
+import { PlayerRef } from './accounts.js';
+import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+
+export const RiskDecisionEnum = builder.enumType('RiskDecision', {
+  description: 'ALLOW charges; STEP_UP asks the player for the CVC first; BLOCK charges nothing.',
+  values: ['ALLOW', 'STEP_UP', 'BLOCK'] as const,
+});
+
+const RiskEventKindEnum = builder.enumType('RiskEventKind', {
+  values: { PURCHASE: { value: 'purchase' }, CARD_ADD: { value: 'card_add' } } as const,
+});
+
+/** A rule as stored on a purchase or a risk event. */
+export interface RiskRuleHitShape {
+  readonly rule: string;
+  readonly value: number;
+  readonly threshold: number;
+}
+
+/** What the Purchase.risk field resolves to (the purchases module stores decision, score and rules). */
+export interface RiskAssessmentShape {
+  readonly decision: RiskDecision;
+  readonly score: number;
+  readonly rulesFired: readonly RiskRuleHitShape[];
+  readonly retryAfterSeconds?: number | null;
+}
+
+export const RiskRuleHitRef = builder.objectRef<RiskRuleHitShape>('RiskRuleHit').implement({
+  description: 'A fraud rule that fired, with the value it saw (this attempt included) and its threshold.',
+  fields: (t) => ({
+    rule: t.exposeString('rule', {
+      description:
+        'player_blocked, card_blocked, purchases_per_minute, purchases_per_hour, daily_amount, declines_per_hour, ' +
+        'cards_per_player, players_per_card, cards_per_ip, cards_per_device, new_card_large_first_charge, ' +
+        'acquirer_elevated_risk or acquirer_highest_risk.',
+    }),
+    // Float: amounts in minor units can exceed GraphQL's 32-bit Int; they stay exact integers.
+    value: t.exposeFloat('value'),
+    threshold: t.exposeFloat('threshold'),
+  }),
+});
+
+export const RiskAssessmentRef = builder.objectRef<RiskAssessmentShape>('RiskAssessment').implement({
+  description: 'The fraud decision on a purchase.',
+  fields: (t) => ({
+    decision: t.field({ type: RiskDecisionEnum, resolve: (r) => r.decision }),
+    score: t.exposeInt('score', { description: '0–100: ALLOW 0–39, STEP_UP 50–79, BLOCK 80–100.' }),
+    rulesFired: t.field({ type: [RiskRuleHitRef], resolve: (r) => [...r.rulesFired] }),
+  }),
+});
+
+export const RiskEventRef = builder.loadableNodeRef('RiskEvent', {
+  id: { resolve: (e: RiskEventRow) => e.id },
+  load: (ids: string[], ctx) => getRiskEventsByIds(ctx.service, ids).then(orNotFound('RiskEvent')),
+  sort: (e) => e.id,
+});
+RiskEventRef.implement({
+  description: 'A fraud decision on a purchase or a card add (operators).',
+  fields: (t) => ({
+    kind: t.field({ type: RiskEventKindEnum, resolve: (e) => e.kind }),
+    decision: t.field({ type: RiskDecisionEnum, resolve: (e) => e.decision }),
+    score: t.exposeInt('score'),
+    rulesFired: t.field({ type: [RiskRuleHitRef], resolve: (e) => e.rulesFired }),
+    game: t.field({ type: GameRef, nullable: true, description: 'Null for a card add.', resolve: (e) => e.gameId }),
+    player: t.field({ type: PlayerRef, nullable: true, resolve: (e) => e.playerId }),
+    purchaseId: t.id({ nullable: true, resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null) }),
+    cardFingerprint: t.exposeString('cardFingerprint', {
+      nullable: true,
+      description: 'The keyed fingerprint of the card involved (never its number); pass it to blockCardFingerprint.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('riskEvents', (t) =>
+  t.connection({
+    type: RiskEventRef,
+    description: 'Fraud decisions, newest first (operator token only).',
+    authScopes: { operator: true },
+    args: {
+      gameId: t.arg.id(),
+      playerId: t.arg.id(),
+      purchaseId: t.arg.id(),
+      decision: t.arg({ type: RiskDecisionEnum }),
+      kind: t.arg({ type: RiskEventKindEnum }),
+      from: t.arg({ type: 'DateTime', description: 'Inclusive.' }),
+      to: t.arg({ type: 'DateTime', description: 'Exclusive.' }),
+    },
+    resolve: (_root, args, ctx) => {
+      const filter = {
+        gameId: args.gameId ? decodeId('Game', args.gameId, 'gameId') : null,
+        playerId: args.playerId ? decodeId('Player', args.playerId, 'playerId') : null,
+        purchaseId: args.purchaseId ? decodeId('Purchase', args.purchaseId, 'purchaseId') : null,
+        decision: args.decision ?? null,
+        kind: args.kind ?? null,
+        from: args.from ?? null,
+        to: args.to ?? null,
+      };
+      return resolveCursorConnection({ args, toCursor: (e: RiskEventRow) => encodeCursor(e), maxSize: 100 }, (page: ResolveCursorConnectionArgs) =>
+        listRiskEvents(ctx.service, filter, keysetPage(page)),
+      );
+    },
+  }),
+);
+
+// ---- per-game settings
+
+interface BoundShape {
+  readonly setting: RiskThresholdName;
+}
+const RiskSettingBoundRef = builder.objectRef<BoundShape>('RiskSettingBound').implement({
+  description: 'What a game may set for one threshold: anything from min to max (a game may tighten, and loosen only this far).',
+  fields: (t) => ({
+    setting: t.exposeString('setting'),
+    min: t.int({ resolve: (b) => RISK_BOUNDS[b.setting].min }),
+    max: t.int({ resolve: (b) => RISK_BOUNDS[b.setting].max }),
+    platformDefault: t.int({ resolve: (b) => PLATFORM_RISK_DEFAULTS[b.setting] }),
+    tighter: t.string({ description: 'LOWER or HIGHER: which way is stricter.', resolve: (b) => RISK_BOUNDS[b.setting].tighter.toUpperCase() }),
+  }),
+});
+
+const thresholdDescriptions: Record<RiskThresholdName, string> = {
+  purchasesPerMinute: 'At most this many purchases per player in any minute.',
+  purchasesPerHour: 'At most this many purchases per player in any hour.',
+  declinesToBlock: 'This many declines of a player within an hour block them…',
+  declineBlockSeconds: '…for this many seconds after the last of them.',
+  cardsStepUpAt: "A card added as the player's Nth distinct card within 24 hours (or later) asks for the CVC on its first charge.",
+  playersPerCardBlockAt: 'A card used by this many players within 24 hours is blocked.',
+  cardsPerIpBlockAt: 'This many distinct cards from one IP within an hour block.',
+  cardsPerDeviceBlockAt: 'This many distinct cards from one device within an hour block.',
+  newCardAgeSeconds: 'A card younger than this is new: a first charge on it above newCardStepUpAmounts asks for the CVC.',
+};
+
+export const RiskSettingsRef = builder.objectRef<EffectiveRiskSettings>('RiskSettings').implement({
+  description: "A game's effective fraud thresholds: its overrides over the platform defaults.",
+  fields: (t) => ({
+    game: t.field({ type: GameRef, resolve: (s) => s.gameId }),
+    ...(Object.fromEntries(
+      RISK_THRESHOLD_NAMES.map((name) => [name, t.int({ description: thresholdDescriptions[name], resolve: (s) => s.thresholds[name] })]),
+    ) as Record<RiskThresholdName, ReturnType<typeof t.int>>),
+    dailyAmountCaps: t.field({
+      type: [MoneyRef],
+      description: 'At most this much per player per currency in any 24 hours.',
+      resolve: (s, _args, ctx) => amountsByCurrency(ctx.service.deps.config, s, 'dailyAmountCap'),
+    }),
+    newCardStepUpAmounts: t.field({
+      type: [MoneyRef],
+      description: 'A first charge on a new card above this asks for the CVC.',
+      resolve: (s, _args, ctx) => amountsByCurrency(ctx.service.deps.config, s, 'newCardStepUpAmount'),
+    }),
+    cardsPerPlayerRefuseAt: t.int({
+      description: "The player's Nth distinct card within 24 hours is refused (platform-wide).",
+      resolve: () => CARDS_PER_PLAYER_REFUSE_AT,
+    }),
+    overridden: t.stringList({ description: 'The settings this game overrides.', resolve: (s) => [...s.overridden] }),
+    bounds: t.field({ type: [RiskSettingBoundRef], resolve: () => RISK_THRESHOLD_NAMES.map((setting) => ({ setting })) }),
+    moneyLoosenFactor: t.int({
+      description: 'A per-currency amount may be raised to at most this many times the platform amount.',
+      resolve: () => MONEY_LOOSEN_FACTOR,
+    }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+builder.queryField('riskSettings', (t) =>
+  t.field({
+    type: RiskSettingsRef,
+    description: "A game's fraud thresholds (its developer, its secret key, operators).",
+    args: { gameId: t.arg.id({ required: true }) },
+    authScopes: { authenticated: true },
+    resolve: (_root, { gameId }, ctx) => getRiskSettings(ctx.service, decodeId('Game', gameId, 'gameId')),
+  }),
+);
+
+builder.objectField(GameRef, 'riskSettings', (t) =>
+  t.field({
+    type: RiskSettingsRef,
+    nullable: true,
+    description: 'The fraud thresholds; null unless the caller manages the game.',
+    resolve: (game, _args, ctx) =>
+      getRiskSettings(ctx.service, game.id).catch((error: unknown) => {
+        if (error instanceof NotFoundError) return null;
+        throw error;
+      }),
+  }),
+);
+
+const UpdateRiskSettingsInput = builder.inputType('UpdateRiskSettingsInput', {
+  description: 'Absent fields stay as they are; null goes back to the platform default. Values outside the bounds are refused.',
+  fields: (t) => ({
+    gameId: t.id({ required: true }),
+    ...(Object.fromEntries(RISK_THRESHOLD_NAMES.map((name) => [name, t.int({ description: thresholdDescriptions[name] })])) as Record<
+      RiskThresholdName,
+      ReturnType<typeof t.int>
+    >),
+    dailyAmountCaps: t.field({ type: [MoneyInputRef], description: "Replaces the game's daily caps; [] or null: the platform's." }),
+    newCardStepUpAmounts: t.field({ type: [MoneyInputRef], description: "Replaces the game's new-card amounts; [] or null: the platform's." }),
+  }),
+});
+
+const UpdateRiskSettingsPayload = builder.objectRef<{ settings: EffectiveRiskSettings }>('UpdateRiskSettingsPayload').implement({
+  fields: (t) => ({ settings: t.field({ type: RiskSettingsRef, resolve: (p) => p.settings }) }),
+});
+
+builder.mutationField('updateRiskSettings', (t) =>
+  t.field({
+    type: UpdateRiskSettingsPayload,
+    description: "Sets a game's fraud thresholds (its developer): tighten freely, loosen only within the platform bounds.",
+    args: { input: t.arg({ type: UpdateRiskSettingsInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      settings: await updateRiskSettings(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+    }),
+  }),
+);
+
+// ---- operator blocks
+
+const PlayerBlockRef = builder.objectRef<PlayerBlockRow>('PlayerBlock').implement({
+  fields: (t) => ({
+    player: t.field({ type: PlayerRef, nullable: true, resolve: (b) => b.playerId }),
+    reason: t.exposeString('reason'),
+    blockedAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+const CardFingerprintBlockRef = builder.objectRef<CardFingerprintBlockRow>('CardFingerprintBlock').implement({
+  fields: (t) => ({
+    fingerprint: t.exposeString('fingerprint'),
+    reason: t.exposeString('reason'),
+    blockedAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const BlockPlayerInput = builder.inputType('BlockPlayerInput', {
+  fields: (t) => ({ playerId: t.id({ required: true }), reason: t.string({ required: true }) }),
+});
+const UnblockPlayerInput = builder.inputType('UnblockPlayerInput', {
+  fields: (t) => ({ playerId: t.id({ required: true }) }),
+});
+const BlockCardFingerprintInput = builder.inputType('BlockCardFingerprintInput', {
+  fields: (t) => ({
+    fingerprint: t.string({ required: true, description: "The card's keyed fingerprint, as RiskEvent.cardFingerprint shows it." }),
+    reason: t.string({ required: true }),
+  }),
+});
+const UnblockCardFingerprintInput = builder.inputType('UnblockCardFingerprintInput', {
+  fields: (t) => ({ fingerprint: t.string({ required: true }) }),
+});
+
+const BlockPlayerPayload = builder.objectRef<{ block: PlayerBlockRow }>('BlockPlayerPayload').implement({
+  fields: (t) => ({ block: t.field({ type: PlayerBlockRef, resolve: (p) => p.block }) }),
+});
+const BlockCardFingerprintPayload = builder.objectRef<{ block: CardFingerprintBlockRow }>('BlockCardFingerprintPayload').implement({
+  fields: (t) => ({ block: t.field({ type: CardFingerprintBlockRef, resolve: (p) => p.block }) }),
+});
+const UnblockPayload = builder.objectRef<{ lifted: boolean }>('UnblockPayload').implement({
+  fields: (t) => ({ lifted: t.exposeBoolean('lifted', { description: 'False when nothing was blocked.' }) }),
+});
+
+builder.mutationField('blockPlayer', (t) =>
+  t.field({
+    type: BlockPlayerPayload,
+    description: 'Stops a player from buying and adding cards until unblocked (operator token only).',
+    authScopes: { operator: true },
+    args: { input: t.arg({ type: BlockPlayerInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      block: await blockPlayer(ctx.service, { playerId: decodeId('Player', input.playerId, 'input.playerId'), reason: input.reason }),
+    }),
+  }),
+);
+builder.mutationField('unblockPlayer', (t) =>
+  t.field({
+    type: UnblockPayload,
+    description: "Lifts an operator's block of a player (operator token only).",
+    authScopes: { operator: true },
+    args: { input: t.arg({ type: UnblockPlayerInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      lifted: await unblockPlayer(ctx.service, { playerId: decodeId('Player', input.playerId, 'input.playerId') }),
+    }),
+  }),
+);
+builder.mutationField('blockCardFingerprint', (t) =>
+  t.field({
+    type: BlockCardFingerprintPayload,
+    description: 'Stops a card, for every player, from being added or charged (operator token only).',
+    authScopes: { operator: true },
+    args: { input: t.arg({ type: BlockCardFingerprintInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({ block: await blockCardFingerprint(ctx.service, input) }),
+  }),
+);
+builder.mutationField('unblockCardFingerprint', (t) =>
+  t.field({
+    type: UnblockPayload,
+    description: "Lifts an operator's block of a card fingerprint (operator token only).",
+    authScopes: { operator: true },
+    args: { input: t.arg({ type: UnblockCardFingerprintInput, required: true }) },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({ lifted: await unblockCardFingerprint(ctx.service, input) }),
+  }),
+);

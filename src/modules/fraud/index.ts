@@ -1,0 +1,29 @@
+// The fraud module: velocity rules before a card is charged or added, per-game thresholds, operator blocks and the risk log.
+export { assessPurchase, type AssessPurchaseInput, type PurchaseAssessment } from './assess-purchase.js';
+export { assessCardAdd, type AssessCardAddInput } from './assess-card-add.js';
+export { recordDecline, releasePurchaseAmount, type RecordDeclineInput, type DeclineOutcome } from './record-decline.js';
+export { riskFromAcquirer, combineRisk, RULES, type RiskAssessment, type RiskDecision, type RiskRuleHit, type RiskRuleName } from './rules.js';
+export { recordRiskEvent, listRiskEvents, getRiskEventsByIds, type RiskEventInput, type RiskEventFilter, type RiskEventPage, type RiskEventRow } from './risk-events.js';
+export {
+  blockPlayer,
+  unblockPlayer,
+  blockCardFingerprint,
+  unblockCardFingerprint,
+  requireOperator,
+  type PlayerBlockRow,
+  type CardFingerprintBlockRow,
+} from './blocks.js';
+export { updateRiskSettings, getRiskSettings } from './update-risk-settings.js';
+export {
+  PLATFORM_RISK_DEFAULTS,
+  RISK_BOUNDS,
+  RISK_THRESHOLD_NAMES,
+  MONEY_LOOSEN_FACTOR,
+  CARDS_PER_PLAYER_REFUSE_AT,
+  amountsByCurrency,
+  platformDailyCap,
+  platformNewCardAmount,
+  type EffectiveRiskSettings,
+  type RiskThresholds,
+  type RiskThresholdName,
+} from './settings.js';
