@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { eq, max, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { outboxEvents, outboxEventTypes, type OutboxEventType, type OutboxStatus } from '../../db/schema/index.js';
@@ -32,9 +32,27 @@ export interface EnqueuedEvent {
 /** An arbitrary constant: the advisory-lock namespace that serializes sequence numbers per aggregate. */
 const SEQUENCE_LOCK_NAMESPACE = 7_301_948;
 
-/** A new event id, `evt_` + 32 hex digits. */
+let lastMs = 0;
+let counter = 0;
+
+/**
+ * A new event id, `evt_` + 32 hex digits: milliseconds, a counter, then 64 random bits, so that ids
+ * sort in creation order (listings of events written in one instant keep their order).
+ */
 export function newEventId(): string {
-  return `evt_${randomUUID().replaceAll('-', '')}`;
+  let ms = Date.now();
+  if (ms <= lastMs) {
+    counter += 1;
+    if (counter > 0xffff) {
+      lastMs += 1;
+      counter = 0;
+    }
+    ms = lastMs;
+  } else {
+    lastMs = ms;
+    counter = 0;
+  }
+  return `evt_${ms.toString(16).padStart(12, '0')}${counter.toString(16).padStart(4, '0')}${randomBytes(8).toString('hex')}`;
 }
 
 /**
