@@ -16,15 +16,23 @@ export function redactInputValues(message: string): string {
     .replace(/\d(?:[ -]?\d){11,18}/g, '[redacted]');
 }
 
+/** JSON.parse quotes the text around a syntax error ("… "{"number": "4242…" is not valid JSON"): drop the quote. */
+function redactJsonSyntax(message: string): string {
+  return redactInputValues(message.replace(/,? "[\s\S]*" is not valid JSON$/, ' (the text is not shown)'));
+}
+
 function redactError(error: GraphQLError): GraphQLError {
   const message = redactInputValues(error.message);
-  if (message === error.message) return error;
+  // Yoga attaches the request parser's error (name and message) as extensions.originalError.
+  const original = error.extensions?.originalError as { name?: unknown; message?: unknown } | undefined;
+  const originalMessage = typeof original?.message === 'string' ? redactJsonSyntax(original.message) : undefined;
+  if (message === error.message && originalMessage === original?.message) return error;
   return new GraphQLError(message, {
     nodes: error.nodes,
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: error.extensions,
+    extensions: original ? { ...error.extensions, originalError: { ...original, message: originalMessage } } : error.extensions,
   });
 }
 
