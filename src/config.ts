@@ -66,15 +66,17 @@ const environmentSchema = z.object({
   WEBHOOK_SECRET_KEY: secret,
   /** How long a receipt stays valid (its `exp`); a retired signing key stays published this long. */
   RECEIPT_TTL: durationMs.default(365 * 86_400_000),
-  RISK_DAILY_CAPS: z.string().default('USD:50000,EUR:50000,GBP:45000,JPY:7500000,KWD:150000'),
+  RISK_DAILY_CAPS: z.string().default('USD:50000,EUR:50000,GBP:45000,JPY:75000,KWD:150000'),
   /** A first charge on a card added minutes ago steps up above these amounts (minor units per currency). */
-  RISK_NEW_CARD_AMOUNTS: z.string().default('USD:5000,EUR:5000,GBP:4500,JPY:750000,KWD:15000'),
+  RISK_NEW_CARD_AMOUNTS: z.string().default('USD:5000,EUR:5000,GBP:4500,JPY:7500,KWD:15000'),
   /** API rate limits (GCRA): requests per API_RATE_LIMIT_PERIOD per credential and per client IP. */
   API_RATE_LIMIT_PER_CREDENTIAL: z.coerce.number().int().min(1).default(600),
   API_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
   API_RATE_LIMIT_PERIOD: durationMs.default(60_000),
   /** Behind one trusted proxy (load balancer): the client IP is the last X-Forwarded-For entry. */
   API_RATE_LIMIT_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Recovery and expiry loops; off only in tests that drive them by hand. */
+  BACKGROUND_JOBS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   GRAPHIQL: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
 });
