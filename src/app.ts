@@ -6,6 +6,7 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { schema } from './graphql/schema/index.js';
 import { maskError } from './graphql/errors.js';
 import { idempotencyPlugin } from './graphql/idempotency.js';
+import { rateLimitPlugin } from './graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from './graphql/redact-input-values.js';
 import type { AppContext, GraphQLContext } from './graphql/context.js';
 import { authenticate } from './modules/accounts/index.js';
@@ -84,6 +85,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       maxDepthPlugin({ n: 12, flattenFragments: true }),
       costLimitPlugin({ maxCost: 20_000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 }),
       observe,
+      // API rate limits run first (before parsing and authentication), always before idempotency
+      rateLimitPlugin(deps),
       idempotencyPlugin(deps),
       redactInputValuesPlugin(),
       ...((options.plugins ?? []) as Plugin[]),

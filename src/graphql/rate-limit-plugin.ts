@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import { getOperationAST, GraphQLError } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { ServiceUnavailableError } from '../shared/errors.js';
+import type { ThrottleCheck, ThrottleOutcome } from '../shared/velocity-port.js';
+import type { Deps } from '../modules/service-context.js';
+import type { GraphQLContext } from './context.js';
+
+/** What the rate limit decided for one HTTP request. */
+interface LimitState {
+  /** The most constraining outcome, for the RateLimit-* headers; null when the store was unreachable. */
+  readonly shown: ThrottleOutcome | null;
+}
+
+const states = new WeakMap<Request, LimitState>();
+
+/** The peer address the server passes along (app.ts ServerContext). */
+interface PeerContext {
+  readonly ip?: string | null;
+}
+
+/**
+ * API rate limits on every GraphQL request, per credential and per client IP, in one Redis call
+ * (GCRA, VelocityStore.throttle) before the request is parsed or authenticated. The credential is
+ * the Authorization header's hash, so counting needs no database and unknown tokens are counted
+ * too (and bounded by their IP). Every response carries `RateLimit-Limit`, `RateLimit-Remaining`
+ * and `RateLimit-Reset` (seconds) for the tighter of the two; a refused request gets HTTP 429 with
+ * `Retry-After` and a RATE_LIMITED error.
+ *
+ * Redis unreachable: reads (queries, subscriptions) go through unlimited — fail open, so the
+ * catalog and history stay readable in an outage — while mutations are refused with
+ * SERVICE_UNAVAILABLE (HTTP 503): they fail closed, as money-moving ones would anyway.
+ */
+export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext> {
+  const { config, clock, velocityStore, logger } = deps;
+  const periodMs = config.API_RATE_LIMIT_PERIOD;
+
+  function clientIp(request: Request, peer: string | null | undefined): string {
+    if (config.API_RATE_LIMIT_TRUST_PROXY) {
+      // the trusted proxy appends the address it saw: the last entry is the only one it vouches for
+      const forwarded = request.headers.get('x-forwarded-for')?.split(',').pop()?.trim();
+      if (forwarded) return forwarded.slice(0, 64);
+    }
+    return peer?.slice(0, 64) || 'unknown';
+  }
+
+  function checksFor(request: Request, peer: string | null | undefined): ThrottleCheck[] {
+    const checks: ThrottleCheck[] = [{ key: `ip:${clientIp(request, peer)}`, limit: config.API_RATE_LIMIT_PER_IP, periodMs }];
+    const authorization = request.headers.get('authorization');
+    if (authorization) {
+      const credential = createHash('sha256').update(authorization.trim()).digest('base64url').slice(0, 32);
+      checks.push({ key: `cred:${credential}`, limit: config.API_RATE_LIMIT_PER_CREDENTIAL, periodMs });
+    }
+    return checks;
+  }
+
+  return {
+    async onRequest({ request, serverContext, endResponse }) {
+      const checks = checksFor(request, (serverContext as PeerContext | undefined)?.ip);
+      let outcomes: ThrottleOutcome[];
+      try {
+        outcomes = await velocityStore.throttle(clock.now().getTime(), checks);
+      } catch (error) {
+        if (!(error instanceof ServiceUnavailableError)) throw error;
+        logger.warn({ err: error }, 'API rate limit store unavailable: reads pass, mutations are refused');
+        states.set(request, { shown: null });
+        return;
+      }
+      const refused = outcomes.filter((o) => !o.allowed && o.retryAfterMs > 0);
+      // the tightest subject decides what the headers show
+      const shown = [...outcomes].sort((a, b) => a.remaining - b.remaining || b.resetMs - a.resetMs)[0] ?? null;
+      states.set(request, { shown });
+      if (!outcomes.every((o) => o.allowed) && shown) {
+        const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(1, ...refused.map((o) => o.retryAfterMs)) / 1000));
+        const body = {
+          errors: [
+            {
+              message: 'Too many requests. Try again later.',
+              extensions: { code: 'RATE_LIMITED', retryable: true, retryAfterSeconds },
+            },
+          ],
+        };
+        endResponse(
+          new Response(JSON.stringify(body), {
+            status: 429,
+            headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds), ...rateLimitHeaders(shown) },
+          }),
+        );
+      }
+    },
+
+    onExecute({ args, setResultAndStopExecution }) {
+      const state = states.get((args.contextValue as GraphQLContext).request);
+      if (!state || state.shown !== null) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      if (operation?.operation !== 'mutation') return;
+      const unavailable = new ServiceUnavailableError('A service Coinslot depends on is unavailable. Nothing was changed; try again.');
+      setResultAndStopExecution({
+        errors: [
+          new GraphQLError(unavailable.message, {
+            extensions: { code: unavailable.code, retryable: true, retryAfterSeconds: unavailable.retryAfterSeconds, http: { status: 503 } },
+          }),
+        ],
+      });
+    },
+
+    onResponse({ request, response }) {
+      const shown = states.get(request)?.shown;
+      if (!shown || response.headers.has('ratelimit-limit')) return;
+      for (const [name, value] of Object.entries(rateLimitHeaders(shown))) response.headers.set(name, value);
+    },
+  };
+}
+
+/** The IETF draft's RateLimit-* fields (reset in seconds from now). */
+function rateLimitHeaders(outcome: ThrottleOutcome): Record<string, string> {
+  return {
+    'ratelimit-limit': String(outcome.limit),
+    'ratelimit-remaining': String(outcome.remaining),
+    'ratelimit-reset': String(Math.ceil(outcome.resetMs / 1000)),
+  };
+}
