@@ -67,7 +67,7 @@ export async function startAcquirer(
   const url = await server.listen(0);
   const clients: HttpAcquirer[] = [];
   const newClient = (extra: Partial<HttpAcquirerOptions> = {}): HttpAcquirer => {
-    const client = createHttpAcquirer({ baseUrl: url, secret, timeoutMs: 1_000, backoffMs: 5, logger, ...clientOptions, ...extra });
+    const client = createHttpAcquirer({ baseUrl: url, secret, timeoutMs: 5_000, backoffMs: 5, logger, ...clientOptions, ...extra });
     clients.push(client);
     return client;
   };
