@@ -15,6 +15,9 @@ import { startWebhookDispatcher, type WebhookDispatcher } from './modules/webhoo
 import { receiptKeyRing } from './modules/receipts/index.js';
 import { createAcquirerServer, type AcquirerServer } from './acquirer/index.js';
 import { createHttpAcquirer } from './adapters/acquirer/http-acquirer.js';
+import { startBackgroundWork, type BackgroundWork } from './background.js';
+import { seedDemo, type DemoInfo } from './seed.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 
 export const GAME_DIST = fileURLToPath(new URL('../game-demo/dist', import.meta.url));
 
@@ -34,6 +37,12 @@ export interface RunningServer {
   readonly url: string | null;
   /** The background webhook delivery loop (null when WEBHOOK_DISPATCHER=off); tests tick it. */
   readonly webhookDispatcher: WebhookDispatcher | null;
+  /** Recovery and expiry loops (null when BACKGROUND_JOBS=false); tests run them by hand. */
+  readonly background: BackgroundWork | null;
+  /** Where the acquirer listens and its shared secret (tests arm faults with it). */
+  readonly acquirer: { readonly url: string; readonly secret: string };
+  /** The seeded demo game, when SEED_DEMO and the database was empty once. */
+  readonly demo: DemoInfo | null;
   /** Lines for the start banner (acquirer URL, demo keys…). */
   readonly banner: string[];
   close(): Promise<void>;
@@ -75,10 +84,34 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
   // A malformed RECEIPT_SIGNING_KEYS stops the start rather than the first sale.
   await receiptKeyRing(config);
-  const app = buildApp(deps, { staticDir: GAME_DIST, metrics: createMetrics({ defaultMetrics: true }) });
+  const demo = config.SEED_DEMO ? await seedDemo(deps) : null;
+  const app = buildApp(deps, {
+    staticDir: GAME_DIST,
+    metrics: createMetrics({ defaultMetrics: true }),
+    routes: [
+      {
+        method: 'GET',
+        pattern: /^\/demo-config\.json$/,
+        // What the demo game needs to start: its game id and publishable key (public by design).
+        handle: () =>
+          demo
+            ? Response.json({ gameId: encodeGlobalID('Game', demo.gameId), publishableKey: demo.publishableKey, sandbox: config.ACQUIRER_TEST_MODE || !config.ACQUIRER_URL })
+            : Response.json({ error: 'no_demo' }, { status: 404 }),
+      },
+    ],
+  });
 
   const banner: string[] = [`sandbox acquirer: ${acquirerUrl}${sandbox ? ' (in-process)' : ''}`];
   const webhookDispatcher = config.WEBHOOK_DISPATCHER ? await startWebhookDispatcher(deps) : null;
+  const background = config.BACKGROUND_JOBS ? startBackgroundWork(deps) : null;
+  // The pass at start: purchases a crash left PROCESSING are finished before new traffic piles up.
+  await background?.runOnce();
+  if (demo) {
+    banner.push(`demo developer: ${demo.developerEmail} / ${demo.developerPassword}`);
+    banner.push(`demo game id: ${encodeGlobalID('Game', demo.gameId)}`);
+    banner.push(`demo keys: ${demo.publishableKey} (publishable), ${demo.secretKey} (secret)`);
+  }
+  banner.push(`operator token: ${config.secrets.operatorToken}`);
   let server: Server | null = null;
   let url: string | null = null;
   if (options.listen !== false) {
@@ -99,12 +132,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     stores,
     url,
     webhookDispatcher,
+    background,
+    acquirer: { url: acquirerUrl, secret: config.secrets.acquirerSecret },
+    demo,
     banner,
     async close() {
       if (server) {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      await background?.stop();
       await webhookDispatcher?.stop();
       await acquirer.close();
       await sandbox?.close();

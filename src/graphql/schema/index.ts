@@ -9,7 +9,9 @@ import './catalog.js';
 import './fraud.js';
 import './cards.js';
 import './authorizations.js';
+import './purchases.js';
 import './webhooks.js';
+import './subscriptions.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
 guardMutations(schema);

@@ -3,6 +3,7 @@ import { InvalidStateError, NotFoundError } from '../../shared/errors.js';
 import { parseInput } from '../../shared/validation.js';
 import { returnStock } from '../catalog/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
+import { releasePurchaseAmount } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requireBuyer } from './access.js';
 import { findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
@@ -39,5 +40,8 @@ export async function cancelAwaiting(ctx: ServiceContext, purchase: PurchaseRow)
       .catch((error: unknown) => logger.warn({ err: error, purchaseId: canceled.id }, 'could not cancel the held charge'));
   }
   await publishPurchaseUpdate(ctx.deps, canceled.id);
+  await releasePurchaseAmount(ctx, { playerId: canceled.playerId, purchaseId: canceled.id, currency: canceled.currency }).catch((error: unknown) =>
+    logger.warn({ err: error, purchaseId: canceled.id }, 'could not give the amount back to the daily total'),
+  );
   return canceled;
 }

@@ -60,6 +60,7 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
   }
 
   const risk = await assessPurchase(ctx, {
+    purchaseId: purchase.id,
     gameId: purchase.gameId,
     playerId: purchase.playerId,
     cardId: card.cardId,
@@ -71,7 +72,7 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
     deviceId: null,
   });
   await recordRiskEvent(db, { gameId: purchase.gameId, playerId: purchase.playerId, purchaseId: purchase.id, kind: 'purchase', ...risk });
-  const riskColumns = { riskDecision: risk.decision, riskScore: risk.score, riskRules: risk.rulesFired };
+  const riskColumns = { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] };
   if (risk.decision === 'BLOCK') {
     await failPurchase(ctx, purchase, 'risk_blocked', riskColumns);
     throw new RiskBlockedError(risk.rulesFired.map((r) => r.rule), risk.retryAfterSeconds);

@@ -201,6 +201,7 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
   const oneTapLikely = withinAllowance(await oneTapSpentToday(db, order.gameId, order.buyerId, order.currency, now));
   const risk = oneTapLikely
     ? await assessPurchase(ctx, {
+        purchaseId: order.id,
         gameId: order.gameId,
         playerId: order.buyerId,
         cardId: card.cardId,
@@ -217,7 +218,7 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
   try {
     created = await db.transaction(async (tx) => {
       await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
-      const riskColumns = risk ? { riskDecision: risk.decision, riskScore: risk.score, riskRules: risk.rulesFired } : {};
+      const riskColumns = risk ? { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] } : {};
       if (risk?.decision === 'BLOCK') {
         const row = await insertOnce(tx, { ...baseRow(order, now), ...riskColumns, status: 'FAILED', path: 'one_tap', cardId: card.cardId, declineCode: 'risk_blocked' });
         await recordRiskEvent(tx, { gameId: order.gameId, playerId: order.buyerId, purchaseId: row.id, kind: 'purchase', ...risk });
@@ -225,11 +226,12 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
       }
       await assertWithinLimits(tx, { gameId: order.gameId, recipientId: order.recipientId, item: order.item, quantity: order.quantity });
       const oneTap = risk !== null && withinAllowance(await oneTapSpentToday(tx, order.gameId, order.buyerId, order.currency, now));
+      const stepUp = risk?.decision === 'STEP_UP';
       await takeStock(tx, order.item.id, order.quantity);
       const awaiting = { expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL) };
       const values: typeof purchases.$inferInsert = !oneTap
         ? { ...baseRow(order, now), status: 'REQUIRES_CONFIRMATION', path: 'confirmation', cardId: card.cardId, ...awaiting }
-        : risk.decision === 'STEP_UP'
+        : stepUp
           ? { ...baseRow(order, now), ...riskColumns, status: 'REQUIRES_ACTION', actionReason: 'risk', path: 'one_tap', cardId: card.cardId, ...awaiting }
           : { ...baseRow(order, now), ...riskColumns, status: 'PROCESSING', path: 'one_tap', cardId: card.cardId, processingAt: now };
       const row = await insertOnce(tx, values);

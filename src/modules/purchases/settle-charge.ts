@@ -4,6 +4,7 @@ import { getItemForPurchase, returnStock } from '../catalog/index.js';
 import { postSale } from '../ledger/index.js';
 import { signReceipt } from '../receipts/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
+import { recordDecline, releasePurchaseAmount } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { fulfil } from './fulfil.js';
 import { enqueuePurchaseEvent } from './purchase-events.js';
@@ -110,7 +111,23 @@ export async function failPurchase(
   });
   if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
   await publishPurchaseUpdate(ctx.deps, done.id);
+  await tellFraud(ctx, done);
   return done;
+}
+
+/**
+ * Velocity counters learn how it ended: a card decline counts toward card testing; any failure gives
+ * the amount back to the daily total. Best effort: the purchase is already settled in the database.
+ */
+async function tellFraud(ctx: ServiceContext, purchase: PurchaseRow): Promise<void> {
+  const cardDecline = !['risk_blocked', 'processing_error'].includes(purchase.declineCode ?? '');
+  const input = { playerId: purchase.playerId, gameId: purchase.gameId, purchaseId: purchase.id, currency: purchase.currency };
+  try {
+    if (cardDecline) await recordDecline(ctx, input);
+    else await releasePurchaseAmount(ctx, input);
+  } catch (error) {
+    ctx.deps.logger.warn({ err: error, purchaseId: purchase.id }, 'could not update fraud counters after a failure');
+  }
 }
 
 /** Sends a PROCESSING purchase back to the player for the CVC ('acquirer': 3-D Secure-like; 'risk': our step-up). */

@@ -1,0 +1,59 @@
+import type { Logger } from 'pino';
+import type { Deps, ServiceContext } from './modules/service-context.js';
+import { expirePurchases, recoverPurchases } from './modules/purchases/index.js';
+
+export interface BackgroundWork {
+  /** Runs every job once now (tests, and the pass at start). */
+  runOnce(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Job {
+  readonly name: string;
+  readonly everyMs: number;
+  run(ctx: ServiceContext): Promise<unknown>;
+}
+
+/**
+ * The periodic jobs of one instance: recovery of PROCESSING purchases and expiry of unconfirmed
+ * ones. Every job is safe to run on many instances at once (leases, SKIP LOCKED, status guards).
+ */
+export function startBackgroundWork(deps: Deps, extraJobs: Job[] = []): BackgroundWork {
+  const ctx: ServiceContext = { deps, principal: { kind: 'operator' }, requestId: 'background', ip: null };
+  const jobs: Job[] = [
+    { name: 'recover-purchases', everyMs: deps.config.RECOVERY_INTERVAL, run: recoverPurchases },
+    { name: 'expire-purchases', everyMs: 5_000, run: expirePurchases },
+    ...extraJobs,
+  ];
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<unknown>>();
+  let stopped = false;
+  const runJob = (job: Job, logger: Logger) => {
+    const promise = job
+      .run(ctx)
+      .catch((error: unknown) => logger.warn({ err: error, job: job.name }, 'background job failed; it runs again at its next tick'))
+      .finally(() => running.delete(promise));
+    running.add(promise);
+    return promise;
+  };
+  for (const job of jobs) {
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy || stopped) return;
+      busy = true;
+      void runJob(job, deps.logger).finally(() => (busy = false));
+    }, job.everyMs);
+    timer.unref();
+    timers.push(timer);
+  }
+  return {
+    async runOnce() {
+      await Promise.all(jobs.map((job) => runJob(job, deps.logger)));
+    },
+    async stop() {
+      stopped = true;
+      for (const timer of timers) clearInterval(timer);
+      await Promise.allSettled([...running]);
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { COMMON_ERRORS, orNotFound } from '../errors.js';
+import { MoneyInputRef, MoneyRef } from '../scalars.js';
+import {
+  CardDeclinedError,
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  InsufficientFundsError,
+  InvalidStateError,
+  LimitReachedError,
+  NoCardOnFileError,
+  OutOfStockError,
+  PriceChangedError,
+  RiskBlockedError,
+} from '../../shared/errors.js';
+import { purchaseStatuses } from '../../db/schema/purchases.js';
+import {
+  cancelPurchase,
+  confirmPurchase,
+  createPurchase,
+  getPurchasesByIds,
+  listPurchases,
+  type PurchaseRow,
+} from '../../modules/purchases/index.js';
+import { getCardLabels } from '../../modules/cards/index.js';
+import { canManageGame, findGame } from '../../modules/games/index.js';
+import { PlayerRef } from './accounts.js';
+import { ItemRef } from './catalog.js';
+import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+import { RiskAssessmentRef } from './fraud.js';
+
+export const PurchaseStatusEnum = builder.enumType('PurchaseStatus', { values: purchaseStatuses });
+
+const PurchaseCardRef = builder.objectRef<{ brand: string; last4: string }>('PurchaseCard').implement({
+  description: 'The card a purchase was charged to: brand and last four digits only.',
+  fields: (t) => ({ brand: t.exposeString('brand'), last4: t.exposeString('last4') }),
+});
+
+export const PurchaseRef = builder.loadableNodeRef('Purchase', {
+  id: { resolve: (p: PurchaseRow) => p.id },
+  load: (ids: string[], ctx) => getPurchasesByIds(ctx.service, ids).then(orNotFound('Purchase')),
+  sort: (p) => p.id,
+});
+
+/** Fees are the developer's and the operator's business, not the player's. */
+async function seesFees(purchase: PurchaseRow, ctx: { principal: import('../../shared/principal.js').Principal; service: import('../../modules/service-context.js').ServiceContext }): Promise<boolean> {
+  if (ctx.principal.kind === 'operator' || ctx.principal.kind === 'game_secret') return ctx.principal.kind === 'operator' || ctx.principal.gameId === purchase.gameId;
+  if (ctx.principal.kind !== 'developer') return false;
+  const game = await findGame(ctx.service.deps.db, purchase.gameId);
+  return game !== null && canManageGame(ctx.principal, game);
+}
+
+PurchaseRef.implement({
+  description: 'A purchase of an item by a player in a game.',
+  fields: (t) => ({
+    status: t.field({ type: PurchaseStatusEnum, resolve: (p) => p.status }),
+    game: t.field({ type: GameRef, resolve: (p) => p.gameId }),
+    item: t.field({ type: ItemRef, resolve: (p) => p.itemId }),
+    quantity: t.exposeInt('quantity'),
+    price: t.field({ type: MoneyRef, description: 'What the buyer pays in all.', resolve: (p) => ({ amountMinor: p.amountMinor, currency: p.currency }) }),
+    unitPrice: t.field({ type: MoneyRef, resolve: (p) => ({ amountMinor: p.unitPriceMinor, currency: p.currency }) }),
+    fee: t.field({
+      type: MoneyRef,
+      nullable: true,
+      description: "The platform's fee; shown to the game's developer, its secret key and operators only.",
+      resolve: async (p, _args, ctx) => (p.feeMinor !== null && (await seesFees(p, ctx)) ? { amountMinor: p.feeMinor, currency: p.currency } : null),
+    }),
+    refunded: t.field({ type: MoneyRef, resolve: (p) => ({ amountMinor: p.refundedMinor, currency: p.currency }) }),
+    player: t.field({ type: PlayerRef, description: 'The buyer.', resolve: (p) => p.playerId }),
+    recipient: t.field({ type: PlayerRef, description: 'Who receives the item (the buyer, or a friend for a gift).', resolve: (p) => p.recipientId }),
+    isGift: t.boolean({ resolve: (p) => p.recipientId !== p.playerId }),
+    card: t.field({
+      type: PurchaseCardRef,
+      nullable: true,
+      resolve: async (p, _args, ctx) => (p.cardId ? ((await getCardLabels(ctx.service.deps.db, [p.cardId]))[0] ?? null) : null),
+    }),
+    paidWith: t.string({ description: 'CARD or WALLET.', resolve: (p) => (p.path === 'wallet' ? 'WALLET' : 'CARD') }),
+    oneTap: t.boolean({ description: 'Charged at once within the one-tap allowance.', resolve: (p) => p.path === 'one_tap' }),
+    risk: t.field({
+      type: RiskAssessmentRef,
+      nullable: true,
+      resolve: (p) =>
+        p.riskDecision ? { decision: p.riskDecision, score: p.riskScore ?? 0, rulesFired: p.riskRules ?? [], retryAfterSeconds: null } : null,
+    }),
+    declineCode: t.exposeString('declineCode', { nullable: true }),
+    requiresActionReason: t.string({
+      nullable: true,
+      description: 'Why a REQUIRES_ACTION purchase waits: AUTHENTICATION (the bank) or STEP_UP (risk); both ask for the CVC.',
+      resolve: (p) => (p.status !== 'REQUIRES_ACTION' ? null : p.actionReason === 'acquirer' ? 'AUTHENTICATION' : 'STEP_UP'),
+    }),
+    payUrl: t.string({
+      nullable: true,
+      description: 'Where the player confirms this purchase (the Coinslot pay sheet), while it waits for them.',
+      resolve: (p) => (p.status === 'REQUIRES_CONFIRMATION' || p.status === 'REQUIRES_ACTION' ? `/pay/${p.id}` : null),
+    }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    receipt: t.exposeString('receipt', { nullable: true, description: 'A JWS (ES256) over the purchase facts, verifiable with /.well-known/jwks.json.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+  }),
+});
+
+builder.queryField('purchase', (t) =>
+  t.field({
+    type: PurchaseRef,
+    nullable: true,
+    args: { id: t.arg.id({ required: true }) },
+    authScopes: { authenticated: true },
+    resolve: async (_root, { id }, ctx) => {
+      const [row] = await getPurchasesByIds(ctx.service, [decodeId('Purchase', id, 'id')]);
+      return row ?? null;
+    },
+  }),
+);
+
+builder.queryField('purchases', (t) =>
+  t.connection({
+    type: PurchaseRef,
+    description: 'A game\'s purchases, newest first: a player sees their own; the game, its developer and operators see all.',
+    args: {
+      gameId: t.arg.id({ required: true }),
+      status: t.arg({ type: PurchaseStatusEnum }),
+      from: t.arg({ type: 'DateTime' }),
+      to: t.arg({ type: 'DateTime' }),
+      playerId: t.arg.id({ description: 'One player (game keys, developers and operators).' }),
+    },
+    authScopes: { authenticated: true },
+    resolve: (_root, args, ctx) => {
+      const filter = {
+        gameId: decodeId('Game', args.gameId, 'gameId'),
+        status: args.status ?? null,
+        from: args.from ?? null,
+        to: args.to ?? null,
+        playerId: args.playerId ? decodeId('Player', args.playerId, 'playerId') : null,
+      };
+      return resolveCursorConnection({ args, toCursor: (p: PurchaseRow) => encodeCursor(p), maxSize: 100 }, (page: ResolveCursorConnectionArgs) =>
+        listPurchases(ctx.service, filter, keysetPage(page)),
+      );
+    },
+  }),
+);
+
+const PurchasePayload = builder.objectRef<PurchaseRow>('PurchasePayload').implement({
+  fields: (t) => ({ purchase: t.field({ type: PurchaseRef, resolve: (p) => p }) }),
+});
+
+const CreatePurchaseInput = builder.inputType('CreatePurchaseInput', {
+  fields: (t) => ({
+    gameId: t.id({ required: true }),
+    itemId: t.id({ required: true }),
+    quantity: t.int({ defaultValue: 1 }),
+    expectedPrice: t.field({ type: MoneyInputRef, required: true, description: 'The price the game showed; a different current price answers PriceChanged.' }),
+    idempotencyKey: t.string({ required: true, description: 'One key per intended purchase (1–255 printable characters); retries reuse it.' }),
+    giftTo: t.id({ description: 'Another player, who has authorized the game, receives the item.' }),
+    deviceId: t.string({ description: 'A stable id of the device, for fraud rules.' }),
+  }),
+});
+const ConfirmPurchaseInput = builder.inputType('ConfirmPurchaseInput', {
+  fields: (t) => ({
+    purchaseId: t.id({ required: true }),
+    cardId: t.id({ description: 'Pay with this card instead of the default.' }),
+    cvc: t.string({ description: 'Required when the purchase is REQUIRES_ACTION.' }),
+    idempotencyKey: t.string({ required: true }),
+  }),
+});
+const CancelPurchaseInput = builder.inputType('CancelPurchaseInput', {
+  fields: (t) => ({ purchaseId: t.id({ required: true }) }),
+});
+
+const PURCHASE_ERRORS = [
+  ...COMMON_ERRORS,
+  PriceChangedError,
+  OutOfStockError,
+  LimitReachedError,
+  NoCardOnFileError,
+  CardDeclinedError,
+  RiskBlockedError,
+  InsufficientFundsError,
+  IdempotencyKeyReusedError,
+  IdempotencyInProgressError,
+  InvalidStateError,
+];
+
+builder.mutationField('createPurchase', (t) =>
+  t.field({
+    type: PurchasePayload,
+    description: 'Buys an item for the player of the game token: one tap within the allowance, otherwise it waits in the pay sheet.',
+    args: { input: t.arg({ type: CreatePurchaseInput, required: true }) },
+    authScopes: { playerGame: true },
+    errors: { types: PURCHASE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) =>
+      createPurchase(ctx.service, {
+        ...input,
+        gameId: decodeId('Game', input.gameId, 'input.gameId'),
+        itemId: decodeId('Item', input.itemId, 'input.itemId'),
+        giftTo: input.giftTo ? decodeId('Player', input.giftTo, 'input.giftTo') : null,
+        quantity: input.quantity ?? 1,
+      }),
+  }),
+);
+
+builder.mutationField('confirmPurchase', (t) =>
+  t.field({
+    type: PurchasePayload,
+    description: 'The player confirms a waiting purchase in the pay sheet (player session), with the CVC when asked.',
+    args: { input: t.arg({ type: ConfirmPurchaseInput, required: true }) },
+    authScopes: { player: true },
+    errors: { types: PURCHASE_ERRORS, directResult: true },
+    resolve: (_root, { input }, ctx) =>
+      confirmPurchase(ctx.service, {
+        ...input,
+        purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId'),
+        cardId: input.cardId ? decodeId('Card', input.cardId, 'input.cardId') : null,
+      }),
+  }),
+);
+
+builder.mutationField('cancelPurchase', (t) =>
+  t.field({
+    type: PurchasePayload,
+    description: 'Cancels a purchase that still waits for the player; its stock goes back.',
+    args: { input: t.arg({ type: CancelPurchaseInput, required: true }) },
+    authScopes: { $any: { player: true, playerGame: true } },
+    errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
+    resolve: (_root, { input }, ctx) => cancelPurchase(ctx.service, { purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId') }),
+  }),
+);
