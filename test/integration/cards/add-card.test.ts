@@ -184,6 +184,25 @@ describe('the default card', () => {
   });
 });
 
+describe('concurrent requests', () => {
+  it('the same card added twice at once is stored once', async () => {
+    const player = await signUpPlayer(app);
+    const results = await Promise.all([0, 1, 2].map(() => app.gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa) }, { token: player.token })));
+    const ids = new Set(results.map((r) => r.data.addCard.card.id));
+    expect(ids.size).toBe(1);
+    expect(await cardRows(player.id)).toHaveLength(1);
+  });
+
+  it('two first cards at once leave exactly one default', async () => {
+    const player = await signUpPlayer(app);
+    const results = await Promise.all(
+      [TEST_CARDS.visa, TEST_CARDS.mastercard, TEST_CARDS.amex].map((n) => app.gql(ADD_CARD, { input: cardInput(n) }, { token: player.token })),
+    );
+    expect(results.map((r) => r.data.addCard.__typename)).toEqual(['AddCardPayload', 'AddCardPayload', 'AddCardPayload']);
+    expect((await cardRows(player.id)).filter((row) => row.is_default)).toHaveLength(1);
+  });
+});
+
 describe("another player's card", () => {
   it('cannot be read, removed, made default or charged: NotFound', async () => {
     const owner = await signUpPlayer(app);
