@@ -32,3 +32,4 @@ export {
   type WebhookEventFilter,
 } from './get-webhooks.js';
 export { publishPurchaseUpdate, purchaseChannel, type PurchaseUpdateMessage } from './publish-purchase-update.js';
+export { watchPurchase } from './watch-purchase.js';
