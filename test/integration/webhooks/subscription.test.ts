@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishPurchaseUpdate, purchaseChannel } from '../../../src/modules/webhooks/index.js';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { buy, confirm, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+
+const SUBSCRIPTION = /* GraphQL */ `
+  subscription ($id: ID!) { purchaseUpdated(id: $id) { id status receipt } }
+`;
+
+interface SseEvent {
+  readonly event: string;
+  readonly data: any;
+}
+
+/** A real SSE subscription (POST /graphql, Accept: text/event-stream) read event by event. */
+async function subscribe(baseUrl: string, token: string, purchaseId: string) {
+  const abort = new AbortController();
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: SUBSCRIPTION, variables: { id: purchaseId } }),
+    signal: abort.signal,
+  });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  const events: SseEvent[] = [];
+  let ended = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          const event = /^event: ?(.*)$/m.exec(block)?.[1] ?? 'message';
+          const data = /^data: ?(.*)$/m.exec(block)?.[1];
+          if (data !== undefined || event === 'complete') events.push({ event, data: data ? JSON.parse(data) : null });
+        }
+      }
+    } catch {
+      // aborted by the test
+    } finally {
+      ended = true;
+    }
+  })();
+  return {
+    response,
+    events,
+    get ended() {
+      return ended;
+    },
+    /** Waits until an event satisfies `predicate` (or fails after `ms`). */
+    async waitFor(predicate: (e: SseEvent) => boolean, ms = 8_000): Promise<SseEvent> {
+      const deadline = Date.now() + ms;
+      for (;;) {
+        const found = events.find(predicate);
+        if (found) return found;
+        if (Date.now() > deadline) throw new Error(`no such event; got ${JSON.stringify(events)}`);
+        if (ended) throw new Error(`stream ended; got ${JSON.stringify(events)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async close() {
+      abort.abort();
+      await pump;
+    },
+  };
+}
+
+const statusOf = (e: SseEvent) => e.data?.data?.purchaseUpdated?.status as string | undefined;
+
+describe('purchaseUpdated over SSE across instances', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let game: GameSetup;
+
+  beforeAll(async () => {
+    // two instances sharing the database and Redis (one key prefix), as behind a load balancer
+    const env = { REDIS_KEY_PREFIX: `t${randomBytes(6).toString('hex')}:`, WEBHOOK_DISPATCHER: 'off' };
+    [a, b] = await Promise.all([createTestApp({ listen: true, env }), createTestApp({ env })]);
+    game = await setUpGame(b);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  it('instance A streams SUCCEEDED for a purchase confirmed through instance B', async () => {
+    const player = await setUpPlayer(b, game);
+    const waiting = (await buy(b, game, player, game.items.big!)).data.createPurchase.purchase;
+    expect(waiting.status).toBe('REQUIRES_CONFIRMATION');
+
+    const stream = await subscribe(a.url!, player.gameToken, waiting.id);
+    try {
+      expect(stream.response.status).toBe(200);
+      expect(stream.response.headers.get('content-type')).toContain('text/event-stream');
+      // the current state first, so a client that subscribes late misses nothing
+      await stream.waitFor((e) => statusOf(e) === 'REQUIRES_CONFIRMATION');
+
+      const done = await confirm(b, player, waiting.id);
+      expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+      const succeeded = await stream.waitFor((e) => statusOf(e) === 'SUCCEEDED');
+      expect(succeeded.data.data.purchaseUpdated).toMatchObject({ id: waiting.id, receipt: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/) });
+      expect(stream.events.every((e) => !e.data?.errors)).toBe(true);
+    } finally {
+      await stream.close();
+    }
+    // the last listener gone, instance A leaves the Redis channel
+    const channel = `${a.config.REDIS_KEY_PREFIX}${purchaseChannel(decodeId(waiting.id))}`;
+    const deadline = Date.now() + 3_000;
+    let listeners = -1;
+    while (Date.now() < deadline) {
+      const reply = (await a.stores.redis!.client.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number];
+      listeners = Number(reply[1]);
+      if (listeners === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(listeners).toBe(0);
+  });
+
+  it('lets the game\'s secret key follow its purchase, but no other player nor another game', async () => {
+    const player = await setUpPlayer(b, game);
+    const other = await setUpPlayer(b, game);
+    const otherGame = await setUpGame(b, []);
+    const waiting = (await buy(b, game, player, game.items.big!)).data.createPurchase.purchase;
+
+    for (const token of [other.gameToken, other.playerToken, otherGame.secretKey, otherGame.devToken]) {
+      const refused = await subscribe(a.url!, token, waiting.id);
+      const first = await refused.waitFor(() => true);
+      expect(first.data?.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+      expect(first.data?.data?.purchaseUpdated ?? null).toBeNull();
+      await refused.close();
+    }
+
+    const byGame = await subscribe(a.url!, game.secretKey, waiting.id);
+    try {
+      await byGame.waitFor((e) => statusOf(e) === 'REQUIRES_CONFIRMATION');
+      await confirm(b, player, waiting.id);
+      await byGame.waitFor((e) => statusOf(e) === 'SUCCEEDED');
+    } finally {
+      await byGame.close();
+    }
+  });
+
+  it('checks the credentials again on every update: a session logged out meanwhile gets nothing more', async () => {
+    const player = await setUpPlayer(b, game);
+    const waiting = (await buy(b, game, player, game.items.big!)).data.createPurchase.purchase;
+    const stream = await subscribe(a.url!, player.playerToken, waiting.id);
+    try {
+      await stream.waitFor((e) => statusOf(e) === 'REQUIRES_CONFIRMATION');
+      await b.gql('mutation { logOut }', {}, { token: player.playerToken });
+      // an update arrives: the subscriber's session is gone, so the stream ends without showing it
+      await publishPurchaseUpdate(b.deps, decodeId(waiting.id));
+      await stream.waitFor((e) => e.event === 'complete');
+      expect(stream.events.filter((e) => statusOf(e))).toHaveLength(1);
+    } finally {
+      await stream.close();
+    }
+  });
+});
