@@ -1,18 +1,18 @@
 // Boots Comet Dodge: config, the Coinslot client, the game loop, the HUD and the shop.
 import './styles.css';
-import { createClient } from './api/client';
-import { loadConfig, type GameConfig } from './config';
-import { GameEngine, type HudState } from './game/engine';
-import { attachInput } from './game/input';
-import { Renderer } from './game/render';
-import { DEFAULT_SKIN, skinForItem } from './game/skins';
-import { effectOf } from './shop/catalog';
-import { PaySheetBridge } from './shop/pay-sheet-bridge';
-import { PurchaseFlow } from './shop/purchase-flow';
-import { ShopView, type PlayerState } from './shop/shop-view';
-import { session } from './session';
-import { icon, type IconName } from './ui/icons';
-import { h, Toaster } from './ui/toast';
+import { createClient } from './api/client.js';
+import { loadConfig, type GameConfig } from './config.js';
+import { GameEngine, type HudState } from './game/engine.js';
+import { attachInput } from './game/input.js';
+import { Renderer } from './game/render.js';
+import { DEFAULT_SKIN, skinForItem } from './game/skins.js';
+import { effectOf } from './shop/catalog.js';
+import { PaySheetBridge } from './shop/pay-sheet-bridge.js';
+import { PurchaseFlow } from './shop/purchase-flow.js';
+import { ShopView, type PlayerState } from './shop/shop-view.js';
+import { session } from './session.js';
+import { icon, type IconName } from './ui/icons.js';
+import { h, Toaster } from './ui/toast.js';
 
 const GAME_NAME = 'Comet Dodge';
 
@@ -105,6 +105,7 @@ async function boot(): Promise<void> {
     pauseButton.textContent = state.phase === 'paused' ? '▶' : 'II';
     pauseButton.disabled = state.phase !== 'running' && state.phase !== 'paused';
     document.body.dataset.phase = state.phase;
+    canvas.setAttribute('aria-label', `${GAME_NAME} playfield: steer your comet between three lanes, away from rocks and into stars. Your comet: ${state.skin.name}.`);
     renderScreen();
   }
 

@@ -1,8 +1,8 @@
 // A small typed GraphQL client over fetch: queries and mutations as JSON, subscriptions over SSE.
 import { print } from '@0no-co/graphql.web';
 import type { TadaDocumentNode } from 'gql.tada';
-import { GraphQLRequestError, NetworkError } from './errors';
-import { readEventStream } from './sse';
+import { GraphQLRequestError, NetworkError } from './errors.js';
+import { readEventStream } from './sse.js';
 
 export interface ClientOptions {
   /** Absolute or same-origin URL of Coinslot's GraphQL endpoint. */

@@ -152,7 +152,7 @@ export type introspection_types = {
  * instead save to a .ts instead of a .d.ts file.
  */
 export type introspection = {
-  name: never;
+  name: 'coinslot';
   query: 'Query';
   mutation: 'Mutation';
   subscription: 'Subscription';
@@ -160,9 +160,3 @@ export type introspection = {
 };
 
 import * as gqlTada from 'gql.tada';
-
-declare module 'gql.tada' {
-  interface setupSchema {
-    introspection: introspection
-  }
-}

@@ -1,6 +1,6 @@
 // The typed `graphql()` tag: documents are checked against Coinslot's schema (graphql-env.d.ts, made by gql.tada).
 import { initGraphQLTada } from 'gql.tada';
-import type { introspection } from './graphql-env';
+import type { introspection } from './graphql-env.js';
 
 export const graphql = initGraphQLTada<{
   introspection: introspection;

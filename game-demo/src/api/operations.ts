@@ -1,5 +1,5 @@
 // Every GraphQL document the game sends, in one place, typed against Coinslot's schema.
-import { graphql } from './graphql';
+import { graphql } from './graphql.js';
 
 export const ItemFields = graphql(`
   fragment ItemFields on Item @_unmask {

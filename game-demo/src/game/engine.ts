@@ -1,5 +1,5 @@
 // Comet Dodge: a three-lane endless dodger. The engine owns the rules; render.ts draws, input.ts steers.
-import { DEFAULT_SKIN, type Skin } from './skins';
+import { DEFAULT_SKIN, type Skin } from './skins.js';
 
 export type Phase = 'ready' | 'running' | 'paused' | 'over';
 

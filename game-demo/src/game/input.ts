@@ -1,5 +1,5 @@
 // Keyboard and touch/mouse steering: arrows or A/D move, space/up dashes; swipe, or tap a side third / the middle.
-import type { GameEngine } from './engine';
+import type { GameEngine } from './engine.js';
 
 export interface InputOptions {
   /** False while a dialog (shop, pay sheet) is open: the game ignores keys then. */

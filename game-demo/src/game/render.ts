@@ -1,6 +1,6 @@
 // Draws the engine's world on a canvas; knows nothing of rules or input.
-import { LANES, type GameEngine, type Entity } from './engine';
-import type { Skin } from './skins';
+import { LANES, type GameEngine, type Entity } from './engine.js';
+import type { Skin } from './skins.js';
 
 interface BackgroundStar {
   x: number;

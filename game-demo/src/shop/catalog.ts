@@ -1,6 +1,6 @@
 // What the game makes of catalog items: which price to show, and what an item does in play.
-import type { ResultOf } from '../api/graphql';
-import type { ItemFields, PurchaseFields } from '../api/operations';
+import type { ResultOf } from '../api/graphql.js';
+import type { ItemFields, PurchaseFields } from '../api/operations.js';
 
 export type Item = ResultOf<typeof ItemFields>;
 export type Money = Item['prices'][number];

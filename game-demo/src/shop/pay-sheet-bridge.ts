@@ -1,6 +1,6 @@
 // Opens Coinslot's pay sheet over the game (a full-screen iframe) and listens to what it reports back.
-import { openModal, type ModalHandle } from '../ui/dialog';
-import { h } from '../ui/toast';
+import { openModal, type ModalHandle } from '../ui/dialog.js';
+import { h } from '../ui/toast.js';
 
 /** Messages the pay sheet posts to the game (same origin only). */
 export type SheetMessage =

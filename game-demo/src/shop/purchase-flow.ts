@@ -1,9 +1,9 @@
 // The one-tap purchase, without DOM: one idempotency key per intended purchase, typed outcomes, status following.
-import type { Client } from '../api/client';
-import { GraphQLRequestError, NetworkError } from '../api/errors';
-import type { ResultOf } from '../api/graphql';
-import { CreatePurchaseMutation, PurchaseQuery, PurchaseUpdatedSubscription } from '../api/operations';
-import { declineMessage, isTerminal, type Item, type Money, type Purchase } from './catalog';
+import type { Client } from '../api/client.js';
+import { GraphQLRequestError, NetworkError } from '../api/errors.js';
+import type { ResultOf } from '../api/graphql.js';
+import { CreatePurchaseMutation, PurchaseQuery, PurchaseUpdatedSubscription } from '../api/operations.js';
+import { declineMessage, isTerminal, type Item, type Money, type Purchase } from './catalog.js';
 
 type CreateResult = ResultOf<typeof CreatePurchaseMutation>['createPurchase'];
 
@@ -237,6 +237,10 @@ function fromThrown(error: unknown): Outcome {
   if (error instanceof GraphQLRequestError) {
     if (error.unauthenticated || error.code === 'FORBIDDEN') return { kind: 'not-connected', message: 'Connect your Coinslot account to buy.' };
     if (error.retryable) return { kind: 'retry', message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+    // A masked server error: the outcome is unknown, and retrying with the same key is what makes that safe.
+    if (error.code === null || error.code === 'INTERNAL_SERVER_ERROR' || error.status >= 500) {
+      return { kind: 'retry', message: 'Something went wrong at Coinslot.', retryAfterSeconds: null };
+    }
     return { kind: 'error', message: error.message };
   }
   if (error instanceof DOMException && error.name === 'TimeoutError') {

@@ -1,15 +1,15 @@
 // The in-game shop: the catalog from Coinslot, the gem balance, owned items, and one-tap Buy buttons.
-import type { Client } from '../api/client';
-import { GraphQLRequestError } from '../api/errors';
-import type { ResultOf } from '../api/graphql';
-import { CatalogQuery, PlayerStateQuery } from '../api/operations';
-import type { GameConfig } from '../config';
-import { openModal, type ModalHandle } from '../ui/dialog';
-import { icon, type IconName } from '../ui/icons';
-import { h, type Toaster } from '../ui/toast';
-import { displayPrice, effectOf, isVirtualCurrency, shopOrder, type Effect, type Item, type Money, type Purchase } from './catalog';
-import type { PaySheetBridge } from './pay-sheet-bridge';
-import { fromPurchase, type Following, type Outcome, type PurchaseFlow } from './purchase-flow';
+import type { Client } from '../api/client.js';
+import { GraphQLRequestError } from '../api/errors.js';
+import type { ResultOf } from '../api/graphql.js';
+import { CatalogQuery, PlayerStateQuery } from '../api/operations.js';
+import type { GameConfig } from '../config.js';
+import { openModal, type ModalHandle } from '../ui/dialog.js';
+import { icon, type IconName } from '../ui/icons.js';
+import { h, type Toaster } from '../ui/toast.js';
+import { displayPrice, effectOf, isVirtualCurrency, shopOrder, type Effect, type Item, type Money, type Purchase } from './catalog.js';
+import type { PaySheetBridge } from './pay-sheet-bridge.js';
+import { fromPurchase, type Following, type Outcome, type PurchaseFlow } from './purchase-flow.js';
 
 export type PlayerState = ResultOf<typeof PlayerStateQuery>;
 
@@ -63,6 +63,8 @@ export class ShopView {
   private modal: ModalHandle | null = null;
   private readonly applied = new Set<string>();
   private catalogState: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
+  /** The last wallet and inventory read failed (shown instead of "Loading…"). */
+  private playerError = false;
 
   constructor(
     host: HTMLElement,
@@ -156,6 +158,8 @@ export class ShopView {
     }
     try {
       this.player = await this.deps.client.request(PlayerStateQuery, { gameId: this.deps.config.gameId });
+      this.playerError = false;
+      if (this.message.dataset.tone === 'bad') this.say('');
     } catch (error) {
       if (error instanceof GraphQLRequestError && error.unauthenticated) {
         this.deps.setGameToken(null);
@@ -163,6 +167,8 @@ export class ShopView {
         this.say('Your Coinslot connection expired. Connect again to buy.', 'bad');
       } else {
         this.say('Could not load your gems and items. They are safe; try again soon.', 'bad');
+        this.playerError = true;
+        this.renderOwned();
         return;
       }
     }
@@ -510,7 +516,13 @@ export class ShopView {
       return;
     }
     if (!this.player) {
-      this.owned.replaceChildren(title, h('p', { class: 'muted' }, 'Loading…'));
+      if (this.playerError) {
+        const retry = h('button', { type: 'button', class: 'button small' }, 'Try again');
+        retry.addEventListener('click', () => void this.refreshPlayer());
+        this.owned.replaceChildren(title, h('p', { class: 'muted' }, 'Your items could not be loaded.'), retry);
+      } else {
+        this.owned.replaceChildren(title, h('p', { class: 'muted' }, 'Loading…'));
+      }
       return;
     }
     const entries = this.player.inventory.filter((e) => e.quantity > 0);

@@ -1,0 +1,163 @@
+// The demo game in headless Chromium at a phone viewport, against a real Coinslot on Postgres and Redis.
+// Screenshots of every step go to test-results/e2e/.
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { DEMO_ITEMS, Phone } from './demo-game-flows.js';
+
+const PURCHASES = /* GraphQL */ `
+  query DemoPurchases($gameId: ID!) {
+    purchases(gameId: $gameId, first: 100) { edges { node { id status item { sku } } } }
+  }
+`;
+const PLAYER_STATE = /* GraphQL */ `
+  query DemoPlayerState($gameId: ID!) {
+    inventory(gameId: $gameId) { quantity item { sku } }
+    wallet(gameId: $gameId) { amount currency }
+  }
+`;
+
+let app: TestApp;
+let gameUrl: string;
+let gameId: string;
+let phone: Phone;
+
+/** The player's purchases of one sku with one status, read from Coinslot with the game token. */
+async function purchasesOf(token: string, sku: string, status: string): Promise<number> {
+  const res = await app.gql(PURCHASES, { gameId }, { token });
+  expect(res.errors).toBeUndefined();
+  const edges = res.data.purchases.edges as { node: { status: string; item: { sku: string } } }[];
+  return edges.filter((e) => e.node.item.sku === sku && e.node.status === status).length;
+}
+
+beforeAll(async () => {
+  // The same build `npm start` runs: the game and the pay sheet into game-demo/dist.
+  if (process.env.E2E_SKIP_BUILD !== '1') execFileSync('npm', ['run', 'build:game', '--silent'], { stdio: 'inherit' });
+  app = await createTestApp({ listen: true });
+  const dev = await app.gql(`mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`, {
+    input: { email: uniqueEmail('e2e-dev'), password: 'developer-password', name: 'E2E studio' },
+  });
+  const devToken = dev.data.signUpDeveloper.token as string;
+  const created = await app.gql(
+    `mutation ($input: CreateGameInput!) { createGame(input: $input) { ... on CreateGamePayload { publishableKey game { id } } } }`,
+    { input: { name: 'Comet Dodge', defaultCurrency: 'USD' } },
+    { token: devToken },
+  );
+  gameId = created.data.createGame.game.id;
+  await app.gql(`mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`, { input: { gameId, code: 'GEM', name: 'Gems' } }, { token: devToken });
+  for (const item of DEMO_ITEMS) {
+    const res = await app.gql(`mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on Error { message } } }`, { input: { gameId, ...item } }, { token: devToken });
+    expect(res.data.createItem.__typename, JSON.stringify(res.data)).toBe('CreateItemPayload');
+  }
+  gameUrl = `${app.url}/?gameId=${encodeURIComponent(gameId)}&publishableKey=${encodeURIComponent(created.data.createGame.publishableKey)}`;
+  phone = await Phone.open('player');
+}, 180_000);
+
+afterAll(async () => {
+  await phone?.close();
+  await app?.close();
+});
+
+describe('the demo game on a phone', () => {
+  test('a new player signs up in the pay sheet, adds 4242 4242 4242 4242, authorizes the game and buys an extra life with one tap', async () => {
+    const { page } = phone;
+    await page.goto(gameUrl);
+    await page.getByRole('button', { name: 'Play' }).waitFor();
+    await phone.shot('start');
+    await page.getByRole('button', { name: 'Play' }).click();
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForTimeout(800);
+    await phone.shot('playing');
+
+    await phone.openShop();
+    await phone.buyButton('Extra life').waitFor();
+    await phone.shot('shop');
+    const livesBefore = await phone.lives();
+    // Not connected yet: the tap opens Coinslot's connect flow, then finishes the same purchase.
+    await phone.buyButton('Extra life').click();
+    await phone.connectInSheet({ email: uniqueEmail('e2e-player'), card: '4242 4242 4242 4242', oneTapMax: '$2' });
+    await expect.poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 }).toContain('Extra life added');
+    expect(await phone.lives()).toBe(livesBefore + 1);
+    await phone.shot('life-bought');
+
+    const token = await phone.gameToken();
+    expect(token).toMatch(/^gt_/);
+    expect(await purchasesOf(token!, 'extra-life', 'SUCCEEDED')).toBe(1);
+  }, 90_000);
+
+  test('above the one-tap allowance the pay sheet shows the item, price and card, and Pay puts the skin on', async () => {
+    const { page } = phone;
+    await phone.buyButton('Neon skin').click();
+    const sheet = phone.sheet;
+    await sheet.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
+    await expect.poll(() => sheet.locator('.summary').textContent()).toContain('Neon skin');
+    expect(await sheet.locator('.price').textContent()).toBe('$4.99');
+    await expect.poll(() => sheet.locator('.cards').textContent()).toContain('4242');
+    await phone.shot('pay-sheet');
+    await sheet.getByRole('button', { name: 'Pay $4.99' }).click();
+    await expect.poll(() => phone.itemNote('Neon skin').textContent(), { timeout: 15_000 }).toContain('New look on');
+    await expect.poll(() => page.locator('#playfield').getAttribute('aria-label')).toContain('Your comet: Neon skin');
+    await page.getByRole('button', { name: 'Close shop' }).click();
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.waitForTimeout(600);
+    await phone.shot('wearing-skin');
+    await phone.openShop();
+  }, 60_000);
+
+  test('a double tap on Buy makes one purchase', async () => {
+    const token = (await phone.gameToken())!;
+    const before = await purchasesOf(token, 'extra-life', 'SUCCEEDED');
+    const lives = await phone.lives();
+    await phone.buyButton('Extra life').dblclick();
+    await expect.poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 }).toContain('Extra life added');
+    await phone.page.waitForTimeout(1500);
+    await phone.shot('double-tap');
+    expect(await purchasesOf(token, 'extra-life', 'SUCCEEDED')).toBe(before + 1);
+    expect(await phone.lives()).toBe(lives + 1);
+  }, 60_000);
+
+  test('gems bought with a pack pay for a gem-priced item', async () => {
+    await phone.buyButton('500 gems').click();
+    await phone.sheet.getByRole('button', { name: 'Pay $2.99' }).click();
+    await expect.poll(() => phone.gems(), { timeout: 15_000 }).toBe('500');
+    await phone.buyButton('Shield').click();
+    await expect.poll(() => phone.itemNote('Shield').textContent(), { timeout: 15_000 }).toContain('Shield ready');
+    await expect.poll(() => phone.gems()).toBe('450');
+    await phone.shot('gems-spent');
+
+    const state = await app.gql(PLAYER_STATE, { gameId }, { token: (await phone.gameToken())! });
+    expect(state.errors).toBeUndefined();
+    expect(state.data.wallet).toContainEqual({ amount: '450', currency: 'GEM' });
+    expect(state.data.inventory).toContainEqual({ quantity: 1, item: { sku: 'shield' } });
+    expect(phone.errors).toEqual([]);
+  }, 60_000);
+
+  test('a declined card shows its message, offers to change card, and grants nothing', async () => {
+    const other = await Phone.open('declined');
+    try {
+      const { page } = other;
+      await page.goto(gameUrl);
+      await other.openShop();
+      const lives = await other.lives();
+      await other.buyButton('Extra life').click();
+      // Adding 4000 0000 0000 0341 succeeds; every charge on it is declined.
+      await other.connectInSheet({ email: uniqueEmail('e2e-declined'), card: '4000 0000 0000 0341', oneTapMax: '$2' });
+      await expect.poll(() => other.itemNote('Extra life').textContent(), { timeout: 15_000 }).toMatch(/declined/i);
+      await expect(page.getByRole('button', { name: 'Change card' }).isVisible()).resolves.toBe(true);
+      await other.shot('declined');
+      expect(await other.lives()).toBe(lives);
+
+      const token = (await other.gameToken())!;
+      expect(await purchasesOf(token, 'extra-life', 'SUCCEEDED')).toBe(0);
+      const state = await app.gql(PLAYER_STATE, { gameId }, { token });
+      expect(state.data.inventory).toEqual([]);
+
+      await page.getByRole('button', { name: 'Change card' }).click();
+      await other.sheet.getByRole('heading', { name: 'Your cards' }).waitFor();
+      await other.shot('change-card');
+      expect(other.errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  }, 90_000);
+});
