@@ -103,7 +103,8 @@ describe('signed receipts', () => {
     expect(await rejection(verifyReceipt(tamper(jws, 0, (h) => (h.alg = 'HS256')), options))).not.toBe('accepted');
 
     // a key that is not Coinslot's: same kid, other key material
-    const { d: _d, ...impostor } = { ...newReceiptSigningJwk(), kid: TEST_RECEIPT_KEY.kid };
+    const impostorKey: Record<string, string> = { ...newReceiptSigningJwk(), kid: TEST_RECEIPT_KEY.kid };
+    const { d: _d, ...impostor } = impostorKey;
     expect(await rejection(verifyReceipt(jws, { ...options, jwks: { keys: [impostor] } }))).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
     // a receipt signed by another key than the published one
     const stranger = await createTestApp({ clock, env: { WEBHOOK_DISPATCHER: 'off', RECEIPT_SIGNING_KEYS: JSON.stringify([newReceiptSigningJwk()]) } });
