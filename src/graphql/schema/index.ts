@@ -12,6 +12,9 @@ import './authorizations.js';
 import './purchases.js';
 import './webhooks.js';
 import './subscriptions.js';
+import './inventory.js';
+import './wallet.js';
+import './ledger.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
 guardMutations(schema);

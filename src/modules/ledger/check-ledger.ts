@@ -1,6 +1,8 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { isUuid } from '../../shared/ids.js';
+import type { ServiceContext } from '../service-context.js';
+import { loadLedgerGame } from './get-ledger.js';
 
 export interface LedgerCheckScope {
   /** Only this purchase's transactions (and the accounts they touch). */
@@ -135,4 +137,10 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
   for (const r of spends) violations.push(`purchase ${r.purchase_id as string} gave back ${n(r.returned)} units, more than the ${n(r.spent)} it spent`);
 
   return violations;
+}
+
+/** checkLedger over one game, for its developer and operators (the ledger query's health line). */
+export async function checkGameLedger(ctx: ServiceContext, gameId: string): Promise<string[]> {
+  const game = await loadLedgerGame(ctx, gameId);
+  return checkLedger(ctx.deps.db, { gameId: game.id });
 }

@@ -45,7 +45,7 @@ function mayReadLedger(ctx: ServiceContext, game: Pick<GameRow, 'developerId'>):
 }
 
 /** The game whose ledger is asked for: its developer's own, or any for an operator; another's is NotFound. */
-async function loadLedgerGame(ctx: ServiceContext, gameId: string): Promise<GameRow> {
+export async function loadLedgerGame(ctx: ServiceContext, gameId: string): Promise<GameRow> {
   const { principal } = ctx;
   if (principal.kind === 'anonymous') throw new UnauthenticatedError();
   if (principal.kind !== 'developer' && principal.kind !== 'operator') throw new ForbiddenError("Only the game's developer and operators read its ledger.");

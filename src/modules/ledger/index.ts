@@ -9,7 +9,7 @@ export { postWalletSpend, type WalletSpendInput } from './post-wallet-spend.js';
 export { postWalletSpendReversal, type WalletSpendReversalInput } from './post-wallet-spend-reversal.js';
 export { postWalletClawback, type WalletClawbackInput, type WalletClawbackResult } from './post-wallet-clawback.js';
 export { getWalletBalances, getWalletBalance } from './wallet-accounts.js';
-export { checkLedger, type LedgerCheckScope } from './check-ledger.js';
+export { checkLedger, checkGameLedger, type LedgerCheckScope } from './check-ledger.js';
 export {
   getLedgerAccounts,
   getLedgerAccountsByIds,
@@ -19,4 +19,5 @@ export {
   type LedgerEntryFilter,
 } from './get-ledger.js';
 export { NORMAL_SIDE } from './accounts.js';
+export { ledgerAccountKinds, ledgerTransactionKinds, type LedgerAccountKind, type LedgerTransactionKind } from '../../db/schema/index.js';
 export { ReversalExceedsSaleError } from './errors.js';

@@ -1,0 +1,62 @@
+import { builder } from '../builder.js';
+import { COMMON_ERRORS } from '../errors.js';
+import { IdempotencyInProgressError, IdempotencyKeyReusedError, InsufficientQuantityError } from '../../shared/errors.js';
+import { consumeItem, getInventory, type InventoryEntryView } from '../../modules/inventory/index.js';
+import { PlayerRef } from './accounts.js';
+import { ItemRef } from './catalog.js';
+import { decodeId } from './games.js';
+
+export const InventoryEntryRef = builder.objectRef<InventoryEntryView>('InventoryEntry').implement({
+  description: 'What a player holds of an item in a game.',
+  fields: (t) => ({
+    item: t.field({ type: ItemRef, resolve: (entry) => entry.itemId }),
+    quantity: t.exposeInt('quantity', { description: 'Units held; a DURABLE is 1.' }),
+    player: t.field({ type: PlayerRef, resolve: (entry) => entry.playerId }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+builder.queryField('inventory', (t) =>
+  t.field({
+    type: [InventoryEntryRef],
+    description:
+      "A player's items in a game (quantity above zero). A player's game token or session: their own; the game's secret key, its developer or an operator: name the player with playerId.",
+    args: { gameId: t.arg.id({ required: true }), playerId: t.arg.id() },
+    authScopes: { authenticated: true },
+    resolve: (_root, { gameId, playerId }, ctx) =>
+      getInventory(ctx.service, decodeId('Game', gameId, 'gameId'), playerId == null ? null : decodeId('Player', playerId, 'playerId')),
+  }),
+);
+
+const ConsumeItemInput = builder.inputType('ConsumeItemInput', {
+  fields: (t) => ({
+    playerId: t.id({ required: true }),
+    itemId: t.id({ required: true, description: 'A CONSUMABLE item of the game.' }),
+    quantity: t.int({ required: true, description: 'Units to use up, at least 1.' }),
+    idempotencyKey: t.string({ required: true, description: 'A retry with the same key consumes once.' }),
+  }),
+});
+
+const ConsumeItemPayload = builder.objectRef<{ entry: InventoryEntryView }>('ConsumeItemPayload').implement({
+  fields: (t) => ({ entry: t.field({ type: InventoryEntryRef, resolve: (p) => p.entry }) }),
+});
+
+builder.mutationField('consumeItem', (t) =>
+  t.field({
+    type: ConsumeItemPayload,
+    description: "Uses up units of a consumable a player holds (the game's secret key); never below zero.",
+    args: { input: t.arg({ type: ConsumeItemInput, required: true }) },
+    authScopes: { gameSecret: true },
+    errors: {
+      types: [...COMMON_ERRORS, InsufficientQuantityError, IdempotencyKeyReusedError, IdempotencyInProgressError],
+      directResult: true,
+    },
+    resolve: async (_root, { input }, ctx) => ({
+      entry: await consumeItem(ctx.service, {
+        ...input,
+        playerId: decodeId('Player', input.playerId, 'input.playerId'),
+        itemId: decodeId('Item', input.itemId, 'input.itemId'),
+      }),
+    }),
+  }),
+);

@@ -1,0 +1,120 @@
+import { encodeGlobalID, resolveCursorConnection } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import { orNotFound } from '../errors.js';
+import { MoneyRef } from '../scalars.js';
+import {
+  checkGameLedger,
+  getLedgerAccounts,
+  getLedgerAccountsByIds,
+  ledgerAccountKinds,
+  ledgerTransactionKinds,
+  listLedgerEntries,
+  type LedgerAccountView,
+  type LedgerEntryView,
+} from '../../modules/ledger/index.js';
+import { PlayerRef } from './accounts.js';
+import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+
+const upperValues = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }]));
+
+const LedgerAccountKindEnum = builder.enumType('LedgerAccountKind', {
+  description:
+    'ACQUIRER_RECEIVABLE: owed by the acquirer; GAME_PAYABLE: owed to the developer; PLATFORM_REVENUE: Coinslot fees; PLAYER_WALLET: a player\'s game currency; CURRENCY_ISSUED / CURRENCY_SPENT: game currency issued to and spent by players.',
+  values: upperValues(ledgerAccountKinds) as Record<string, { value: (typeof ledgerAccountKinds)[number] }>,
+});
+const LedgerTransactionKindEnum = builder.enumType('LedgerTransactionKind', {
+  values: upperValues(ledgerTransactionKinds) as Record<string, { value: (typeof ledgerTransactionKinds)[number] }>,
+});
+const LedgerSideEnum = builder.enumType('LedgerSide', { values: { DEBIT: { value: 'debit' as const }, CREDIT: { value: 'credit' as const } } });
+
+export const LedgerAccountRef = builder.loadableNodeRef('LedgerAccount', {
+  id: { resolve: (a: LedgerAccountView) => a.id },
+  load: (ids: string[], ctx) => getLedgerAccountsByIds(ctx.service, ids).then(orNotFound('LedgerAccount')),
+  sort: (a) => a.id,
+});
+LedgerAccountRef.implement({
+  description: 'A ledger account of a game in one currency.',
+  fields: (t) => ({
+    kind: t.field({ type: LedgerAccountKindEnum, resolve: (a) => a.kind }),
+    currency: t.exposeString('currency'),
+    player: t.field({ type: PlayerRef, nullable: true, description: 'Whose wallet (PLAYER_WALLET only).', resolve: (a) => a.playerId }),
+    normalSide: t.field({ type: LedgerSideEnum, resolve: (a) => a.normalSide }),
+    balance: t.field({
+      type: MoneyRef,
+      description: 'The balance on its normal side: what the account normally holds is positive (a payable owed to the developer, revenue earned).',
+      resolve: (a) => ({ amountMinor: a.normalSide === 'debit' ? a.balanceMinor : -a.balanceMinor, currency: a.currency }),
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+const LedgerTransactionRef = builder.objectRef<LedgerEntryView>('LedgerTransaction').implement({
+  description: 'The posting an entry belongs to; every posting sums to zero per currency.',
+  fields: (t) => ({
+    id: t.id({ resolve: (e) => encodeGlobalID('LedgerTransaction', e.transactionId) }),
+    kind: t.field({ type: LedgerTransactionKindEnum, resolve: (e) => e.transactionKind }),
+    reference: t.exposeString('reference', { description: 'What it posts: the purchase, refund or dispute id, or a grant key.' }),
+    purchaseId: t.id({ nullable: true, resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null) }),
+    refundId: t.id({ nullable: true, resolve: (e) => (e.refundId ? encodeGlobalID('Refund', e.refundId) : null) }),
+    disputeId: t.id({ nullable: true, resolve: (e) => (e.disputeId ? encodeGlobalID('Dispute', e.disputeId) : null) }),
+  }),
+});
+
+const LedgerEntryRef = builder.objectRef<LedgerEntryView>('LedgerEntry').implement({
+  description: 'One leg of a posting: an amount debited or credited to an account. Entries are never changed; corrections are new postings.',
+  fields: (t) => ({
+    id: t.id({ resolve: (e) => encodeGlobalID('LedgerEntry', e.id) }),
+    account: t.field({ type: LedgerAccountRef, resolve: (e) => e.accountId }),
+    side: t.field({ type: LedgerSideEnum, resolve: (e) => (e.amountMinor > 0 ? 'debit' : 'credit') }),
+    amount: t.field({ type: MoneyRef, description: 'Always positive; side says which way.', resolve: (e) => ({ amountMinor: Math.abs(e.amountMinor), currency: e.currency }) }),
+    transaction: t.field({ type: LedgerTransactionRef, resolve: (e) => e }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+  }),
+});
+
+interface LedgerShape {
+  readonly gameId: string;
+  readonly accounts: readonly LedgerAccountView[];
+}
+
+const LedgerRef = builder.objectRef<LedgerShape>('Ledger').implement({
+  description: "A game's double-entry books: one set of accounts per currency.",
+  fields: (t) => ({
+    game: t.field({ type: GameRef, resolve: (l) => l.gameId }),
+    accounts: t.field({
+      type: [LedgerAccountRef],
+      description: "The game's accounts with their balances, by currency and kind; player wallets only when asked for.",
+      args: { includeWallets: t.arg.boolean({ defaultValue: false }) },
+      resolve: (l, { includeWallets }, ctx) => (includeWallets ? getLedgerAccounts(ctx.service, l.gameId, { includeWallets: true }) : [...l.accounts]),
+    }),
+    entries: t.connection({
+      type: LedgerEntryRef,
+      description: 'Entries, oldest first; filter by account or purchase.',
+      args: { accountId: t.arg.id(), purchaseId: t.arg.id() },
+      resolve: (l, args, ctx) =>
+        resolveCursorConnection<Promise<LedgerEntryView[]>>({ args, toCursor: encodeCursor, maxSize: 100 }, (page) =>
+          listLedgerEntries(ctx.service, l.gameId, keysetPage(page), {
+            accountId: args.accountId == null ? undefined : decodeId('LedgerAccount', args.accountId, 'accountId'),
+            purchaseId: args.purchaseId == null ? undefined : decodeId('Purchase', args.purchaseId, 'purchaseId'),
+          }),
+        ),
+    }),
+    violations: t.stringList({
+      description: 'Broken ledger invariants of this game (empty when the books are healthy).',
+      resolve: (l, _args, ctx) => checkGameLedger(ctx.service, l.gameId),
+    }),
+  }),
+});
+
+builder.queryField('ledger', (t) =>
+  t.field({
+    type: LedgerRef,
+    description: "A game's ledger: for its developer and operators; another developer's game is NOT_FOUND.",
+    args: { gameId: t.arg.id({ required: true }) },
+    authScopes: { $any: { developer: true, operator: true } },
+    resolve: async (_root, { gameId }, ctx) => {
+      const id = decodeId('Game', gameId, 'gameId');
+      return { gameId: id, accounts: await getLedgerAccounts(ctx.service, id) };
+    },
+  }),
+);

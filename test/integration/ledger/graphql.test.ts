@@ -1,0 +1,117 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../../src/shared/ids.js';
+import { grantItem } from '../../../src/modules/inventory/index.js';
+import { postSale } from '../../../src/modules/ledger/index.js';
+import { creditWallet } from '../../../src/modules/wallet/index.js';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { createGame, createItem, defineCurrency, itemInput, signUpDeveloper, signUpPlayer, type CreatedGame, type Developer } from '../catalog/flows.js';
+
+const INVENTORY = /* GraphQL */ `
+  query ($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id name } } }
+`;
+const WALLET = /* GraphQL */ `query ($gameId: ID!, $playerId: ID) { wallet(gameId: $gameId, playerId: $playerId) { amount currency formatted } }`;
+const CONSUME = /* GraphQL */ `
+  mutation ($input: ConsumeItemInput!) {
+    consumeItem(input: $input) {
+      __typename
+      ... on ConsumeItemPayload { entry { quantity item { id } } }
+      ... on InsufficientQuantity { available }
+      ... on Error { code message }
+    }
+  }
+`;
+const LEDGER = /* GraphQL */ `
+  query ($gameId: ID!) {
+    ledger(gameId: $gameId) {
+      accounts { id kind currency normalSide balance { amount currency } }
+      entries(first: 10) { edges { node { side amount { amount } account { kind } transaction { kind purchaseId } } } }
+      violations
+    }
+  }
+`;
+
+const raw = (globalId: string) => decodeGlobalID(globalId).id;
+
+describe('inventory, wallet and ledger over GraphQL', () => {
+  let app: TestApp;
+  let developer: Developer;
+  let game: CreatedGame;
+  let potionId: string;
+  let player: { token: string; id: string };
+
+  beforeAll(async () => {
+    app = await createTestApp();
+    developer = await signUpDeveloper(app);
+    game = await createGame(app, developer);
+    await defineCurrency(app, developer, game.id, 'GEM', 'Gems');
+    potionId = (await createItem(app, developer, itemInput(game.id))).id;
+    player = await signUpPlayer(app);
+    const db = app.database.db;
+    await grantItem(db, { gameId: raw(game.id), playerId: raw(player.id), itemId: raw(potionId), kind: 'CONSUMABLE', quantity: 3, purchaseId: newId() });
+    await creditWallet(db, { gameId: raw(game.id), playerId: raw(player.id), currency: 'GEM', amountMinor: 250, reason: 'currency_pack', purchaseId: newId() });
+  });
+  afterAll(() => app.close());
+
+  it("shows a player's inventory to their session and, naming them, to the game's secret key, not to the publishable key", async () => {
+    const own = await app.gql(INVENTORY, { gameId: game.id }, { token: player.token });
+    expect(own.data.inventory).toEqual([{ quantity: 3, item: { id: potionId, name: 'Health potion' } }]);
+    const bySecret = await app.gql(INVENTORY, { gameId: game.id, playerId: player.id }, { token: game.secretKey });
+    expect(bySecret.data.inventory).toEqual(own.data.inventory);
+    const byPublishable = await app.gql(INVENTORY, { gameId: game.id, playerId: player.id }, { token: game.publishableKey });
+    expect(byPublishable.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('shows the wallet in every game currency', async () => {
+    const wallet = await app.gql(WALLET, { gameId: game.id }, { token: player.token });
+    expect(wallet.data.wallet).toEqual([{ amount: '250', currency: 'GEM', formatted: '250 GEM' }]);
+  });
+
+  it('consumes with the secret key once per idempotency key and never below zero', async () => {
+    const input = { playerId: player.id, itemId: potionId, quantity: 2, idempotencyKey: newId() };
+    const first = await app.gql(CONSUME, { input }, { token: game.secretKey });
+    expect(first.data.consumeItem).toEqual({ __typename: 'ConsumeItemPayload', entry: { quantity: 1, item: { id: potionId } } });
+    const replay = await app.gql(CONSUME, { input }, { token: game.secretKey });
+    expect(replay.text).toBe(first.text);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const tooMany = await app.gql(CONSUME, { input: { ...input, idempotencyKey: newId() } }, { token: game.secretKey });
+    expect(tooMany.data.consumeItem).toMatchObject({ __typename: 'InsufficientQuantity', code: 'INSUFFICIENT_QUANTITY', available: 1 });
+    const inventory = await app.gql(INVENTORY, { gameId: game.id }, { token: player.token });
+    expect(inventory.data.inventory[0].quantity).toBe(1);
+  });
+
+  it("answers NotFound to another game's secret key and refuses a consumption without an idempotency key", async () => {
+    const other = await createGame(app, developer);
+    const input = { playerId: player.id, itemId: potionId, quantity: 1, idempotencyKey: newId() };
+    const wrongGame = await app.gql(CONSUME, { input }, { token: other.secretKey });
+    expect(wrongGame.data.consumeItem).toMatchObject({ __typename: 'NotFound', code: 'NOT_FOUND' });
+    const { idempotencyKey: _omitted, ...withoutKey } = input;
+    const noKey = await app.gql(CONSUME, { input: withoutKey }, { token: game.secretKey });
+    expect(noKey.errors?.[0]?.message).toMatch(/idempotencyKey/);
+    const asPlayer = await app.gql(CONSUME, { input }, { token: player.token });
+    expect(asPlayer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it("gives the developer their game's ledger and another developer nothing", async () => {
+    const purchaseId = newId();
+    await postSale(app.database.db, { purchaseId, gameId: raw(game.id), amountMinor: 99, currency: 'USD', feeBps: 3000 });
+    const ledger = await app.gql(LEDGER, { gameId: game.id }, { token: developer.token });
+    expect(ledger.errors).toBeUndefined();
+    const balances = Object.fromEntries(
+      ledger.data.ledger.accounts.filter((a: { currency: string }) => a.currency === 'USD').map((a: { kind: string; balance: { amount: string } }) => [a.kind, a.balance.amount]),
+    );
+    expect(balances).toEqual({ ACQUIRER_RECEIVABLE: '99', GAME_PAYABLE: '69', PLATFORM_REVENUE: '30' });
+    const saleLegs = ledger.data.ledger.entries.edges
+      .map((e: { node: Record<string, any> }) => e.node)
+      .filter((n: Record<string, any>) => n.transaction.kind === 'SALE');
+    expect(saleLegs).toHaveLength(3);
+    expect(saleLegs.every((n: Record<string, any>) => raw(n.transaction.purchaseId) === purchaseId)).toBe(true);
+    expect(ledger.data.ledger.violations).toEqual([]);
+
+    const stranger = await signUpDeveloper(app, 'stranger');
+    const denied = await app.gql(LEDGER, { gameId: game.id }, { token: stranger.token });
+    expect(denied.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const asGame = await app.gql(LEDGER, { gameId: game.id }, { token: game.secretKey });
+    expect(asGame.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+});
