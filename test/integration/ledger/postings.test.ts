@@ -130,7 +130,7 @@ describe('ledger postings', () => {
           });
         },
       ),
-      { numRuns: 20 },
+      { numRuns: 12 },
     );
   });
 
@@ -195,6 +195,36 @@ describe('ledger postings', () => {
     expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(ReversalExceedsSaleError)]);
     expect(await balances(db, gameId)).toEqual({ acquirer_receivable: 0, game_payable: 0, platform_revenue: 0 });
     expect(await checkLedger(db, { gameId })).toEqual([]);
+  });
+});
+
+describe('ledger guards in the database', () => {
+  const codeOf = (error: unknown): string | undefined =>
+    (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+
+  it('refuses to commit a transaction whose entries do not sum to zero', async () => {
+    const { gameId } = await makeGame(db);
+    const s = await sale(db, gameId, 10);
+    const [receivable] = await db.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
+    const transactionId = newId();
+    const error = await db
+      .transaction(async (tx) => {
+        await tx.insert(ledgerTransactions).values({ id: transactionId, kind: 'refund', reference: transactionId, gameId, purchaseId: s.purchaseId });
+        await tx.insert(ledgerEntries).values({ id: newId(), transactionId, accountId: receivable!.id, currency: 'USD', amountMinor: -4, gameId });
+      })
+      .catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('23514');
+    expect(await db.select().from(ledgerTransactions).where(eq(ledgerTransactions.id, transactionId))).toEqual([]);
+  });
+
+  it('keeps entries and transactions append-only', async () => {
+    const { gameId } = await makeGame(db);
+    const s = await sale(db, gameId, 10);
+    const update = await db.update(ledgerEntries).set({ amountMinor: 11 }).where(eq(ledgerEntries.transactionId, s.transactionId)).catch((e: unknown) => e);
+    expect(codeOf(update)).toBe('55000');
+    const remove = await db.delete(ledgerTransactions).where(eq(ledgerTransactions.id, s.transactionId)).catch((e: unknown) => e);
+    expect(codeOf(remove)).toBe('55000');
+    expect(await checkLedger(db, { purchaseId: s.purchaseId })).toEqual([]);
   });
 });
 
