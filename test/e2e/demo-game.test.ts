@@ -98,7 +98,7 @@ describe('the demo game on a phone', () => {
     await expect.poll(() => phone.itemNote('Neon skin').textContent(), { timeout: 15_000 }).toContain('New look on');
     await expect.poll(() => page.locator('#playfield').getAttribute('aria-label')).toContain('Your comet: Neon skin');
     await page.getByRole('button', { name: 'Close shop' }).click();
-    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.locator('#screen').getByRole('button', { name: 'Resume' }).click();
     await page.waitForTimeout(600);
     await phone.shot('wearing-skin');
     await phone.openShop();

@@ -78,6 +78,11 @@ async function gameName(gameId: string | null, fallback: string | null): Promise
   return fallback;
 }
 
+/** `payUrl` carries the purchase's raw id; GraphQL takes the Relay global id (base64 of "Purchase:<id>"). */
+function purchaseGlobalId(segment: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment) ? btoa(`Purchase:${segment}`) : segment;
+}
+
 async function main(): Promise<void> {
   if (framedByStranger()) {
     document.body.replaceChildren(h('p', { class: 'notice error' }, 'For your safety, Coinslot cannot be shown inside this page.'));
@@ -96,8 +101,9 @@ async function main(): Promise<void> {
   try {
     if (segment === 'connect') {
       if (!gameId) return show(h('h1', {}, 'Nothing to connect'), notice('error', 'This link is missing the game. Open Coinslot from the game again.'));
+      // The name the game gives is only for the sign-in screen; once signed in, Coinslot's record wins.
+      const player = await me(params.get('game') ?? 'This game');
       const name = (await gameName(gameId, params.get('game'))) ?? 'This game';
-      const player = await me(name);
       return connect({ gameId, gameName: name, currency: (params.get('currency') ?? 'USD').toUpperCase(), displayName: player.displayName, cards: player.cards });
     }
     if (segment === 'cards' || segment === '') {
@@ -105,7 +111,7 @@ async function main(): Promise<void> {
       return cardsScreen(player.cards, player.displayName);
     }
     const player = await me(null, 'Sign in to Coinslot to confirm this purchase.');
-    return pay(segment, player.cards);
+    return pay(purchaseGlobalId(segment), player.cards);
   } catch (error) {
     const retry = h('button', { type: 'button', class: 'btn primary wide' }, 'Try again');
     retry.addEventListener('click', () => location.reload());

@@ -94,7 +94,7 @@ function confirmScreen(state: PayState): void {
         'div',
         { class: 'card-option' },
         input,
-        h('label', { for: id }, h('span', { class: 'brand-badge' }, brandName(card.brand)), ` •• ${card.last4}`, h('span', { class: 'hint' }, card.isDefault ? ' · default' : '')),
+        h('label', { for: id }, h('span', { class: 'brand-badge' }, brandName(card.brand)), ` •• ${card.last4}`, card.isDefault ? h('span', { class: 'hint default-mark' }, '· default') : null),
       );
     }),
   );
