@@ -6,6 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import { GraphQLError } from 'graphql';
 import { ValidationError } from '../shared/errors.js';
+import { MUTATION_GUARD } from './mutation-guard-plugin.js';
 import type { GraphQLContext } from './context.js';
 
 export interface AuthScopes {
@@ -35,8 +36,9 @@ export const builder = new SchemaBuilder<{
   };
 }>({
   defaultFieldNullability: false,
-  // Errors before scope-auth so that auth failures thrown in resolvers can be typed results too.
-  plugins: [ErrorsPlugin, ScopeAuthPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin],
+  // Errors before scope-auth so that auth failures thrown in resolvers can be typed results too;
+  // the mutation guard last, innermost, so that idempotency rejections become typed results.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin, MUTATION_GUARD],
   errors: { unsafelyHandleInputErrors: true },
   validation: {
     validationError: (result) =>

@@ -1,14 +1,4 @@
-import {
-  getArgumentValues,
-  getNamedType,
-  getOperationAST,
-  isUnionType,
-  Kind,
-  type FieldNode,
-  type GraphQLFieldResolver,
-  type GraphQLResolveInfo,
-  type GraphQLSchema,
-} from 'graphql';
+import { getArgumentValues, getOperationAST, Kind, type FieldNode } from 'graphql';
 
 import type { Plugin } from 'graphql-yoga';
 import {
@@ -98,7 +88,7 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
 
       const operationName = calls.map((c) => c.field).join('+');
       const scope = idempotencyScope(context.principal, operationName, key);
-      const fingerprint = requestFingerprint(operationName, calls);
+      const fingerprint = requestFingerprint(config.secrets.tokenPepper, operationName, calls);
       const state: RequestState = { scope, infraFailure: false };
       states.set(request, state);
       try {
@@ -166,32 +156,16 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
 }
 
 /**
- * Wraps every mutation resolver (outside the errors plugin): a rejected request answers with the
- * typed error where the field's union has it, and retryable outcomes mark the request as not storable.
+ * For the mutation guard (a Pothos plugin inside the errors plugin): the rejection decided for this
+ * request, if any, and a way to mark the request as not storable after a retryable failure.
  */
-export function guardMutations(schema: GraphQLSchema): void {
-  const mutationType = schema.getMutationType();
-  if (!mutationType) return;
-  for (const field of Object.values(mutationType.getFields())) {
-    const resolve = field.resolve as GraphQLFieldResolver<unknown, GraphQLContext> | undefined;
-    if (!resolve) continue;
-    field.resolve = async (root, args, context: GraphQLContext, info) => {
-      const state = states.get(context.request);
-      if (state?.rejection) return asFieldResult(state.rejection, info);
-      try {
-        const value = await resolve(root, args, context, info);
-        if (state && value instanceof DomainError && value.retryable) state.infraFailure = true;
-        return value;
-      } catch (error) {
-        if (state && (!(error instanceof DomainError) || error.retryable)) state.infraFailure = true;
-        throw error;
-      }
-    };
-  }
-}
-
-function asFieldResult(error: DomainError, info: GraphQLResolveInfo): DomainError {
-  const type = getNamedType(info.returnType);
-  if (isUnionType(type) && type.getTypes().some((member) => member.isTypeOf?.(error, undefined, info) === true)) return error;
-  throw error;
+export function idempotencyStateOf(request: Request): { rejection?: DomainError; markInfraFailure(): void } | undefined {
+  const state = states.get(request);
+  if (!state) return undefined;
+  return {
+    rejection: state.rejection,
+    markInfraFailure: () => {
+      state.infraFailure = true;
+    },
+  };
 }

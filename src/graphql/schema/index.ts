@@ -1,6 +1,5 @@
 // Imports every type file (order: shared pieces first) and builds the schema.
 import { builder } from '../builder.js';
-import { guardMutations } from '../idempotency.js';
 import '../scalars.js';
 import '../errors.js';
 import './accounts.js';
@@ -17,4 +16,3 @@ import './wallet.js';
 import './ledger.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
-guardMutations(schema);

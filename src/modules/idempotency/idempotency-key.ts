@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { ValidationError } from '../../shared/errors.js';
 import { principalKey, type Principal } from '../../shared/principal.js';
 import { canonicalJson } from './canonical-json.js';
@@ -18,7 +18,11 @@ export function idempotencyScope(principal: Principal, operation: string, key: s
   return `idem:${principalKey(principal)}:${operation}:${keyHash}`;
 }
 
-/** A hash of the operation and its arguments in canonical form: a reused key with other arguments differs. */
-export function requestFingerprint(operation: string, args: unknown): string {
-  return createHash('sha256').update(operation).update('\n').update(canonicalJson(args)).digest('base64url');
+/**
+ * A keyed hash (HMAC-SHA256 with a server secret) of the operation and its arguments in canonical
+ * form: a reused key with other arguments differs, and arguments such as card fields cannot be
+ * guessed back from what Redis keeps.
+ */
+export function requestFingerprint(secret: string, operation: string, args: unknown): string {
+  return createHmac('sha256', secret).update(operation).update('\n').update(canonicalJson(args)).digest('base64url');
 }
