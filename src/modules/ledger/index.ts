@@ -9,6 +9,7 @@ export { postWalletSpend, type WalletSpendInput } from './post-wallet-spend.js';
 export { postWalletSpendReversal, type WalletSpendReversalInput } from './post-wallet-spend-reversal.js';
 export { postWalletClawback, type WalletClawbackInput, type WalletClawbackResult } from './post-wallet-clawback.js';
 export { getWalletBalances, getWalletBalance } from './wallet-accounts.js';
+export { getSalePosting, type SalePosting } from './get-sale-posting.js';
 export { checkLedger, checkGameLedger, type LedgerCheckScope } from './check-ledger.js';
 export {
   getLedgerAccounts,

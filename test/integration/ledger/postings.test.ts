@@ -5,7 +5,7 @@ import type { DatabaseHandle, Executor } from '../../../src/db/client.js';
 import { ledgerAccounts, ledgerEntries, ledgerTransactions } from '../../../src/db/schema/index.js';
 import { newId } from '../../../src/shared/ids.js';
 import { splitFee } from '../../../src/shared/money.js';
-import { checkLedger, postDispute, postRefund, postSale, ReversalExceedsSaleError } from '../../../src/modules/ledger/index.js';
+import { checkLedger, getSalePosting, postDispute, postRefund, postSale, ReversalExceedsSaleError } from '../../../src/modules/ledger/index.js';
 import { inRolledBackTransaction, makeGame, openTestDatabase } from './fixtures.js';
 
 let handle: DatabaseHandle;
@@ -74,6 +74,9 @@ describe('ledger postings', () => {
     expect(first.feeReturnedMinor + second.feeReturnedMinor).toBe(30);
     expect(first.netReturnedMinor + second.netReturnedMinor).toBe(69);
     expect(await balances(db, gameId)).toEqual({ acquirer_receivable: 0, game_payable: 0, platform_revenue: 0 });
+    expect(await getSalePosting(db, s.purchaseId)).toEqual({
+      amountMinor: 99, feeMinor: 30, netMinor: 69, currency: 'USD', reversedMinor: 99, feeReturnedMinor: 30, netReturnedMinor: 69,
+    });
 
     const third = postRefund(db, { ...base, refundId: newId(), refundMinor: 1 });
     await expect(third).rejects.toBeInstanceOf(ReversalExceedsSaleError);
@@ -161,6 +164,7 @@ describe('ledger postings', () => {
   it('refuses a refund of a purchase that has no sale, and one whose sale figures differ from the books', async () => {
     const { gameId } = await makeGame(db);
     const orphan = { purchaseId: newId(), gameId, currency: 'USD', saleAmountMinor: 10, saleFeeMinor: 3, refundId: newId(), refundMinor: 5 };
+    expect(await getSalePosting(db, orphan.purchaseId)).toBeNull();
     await expect(postRefund(db, orphan)).rejects.toMatchObject({ code: 'INVALID_STATE' });
     const s = await sale(db, gameId, 10);
     await expect(postRefund(db, { ...orphan, purchaseId: s.purchaseId, saleFeeMinor: 4 })).rejects.toThrow(/ledger has 10 \(fee 3\)/);
