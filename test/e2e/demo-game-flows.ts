@@ -55,11 +55,17 @@ export class Phone {
     page.setDefaultTimeout(15_000);
     const phone = new Phone(context, page, profile, label);
     page.on('pageerror', (error) => phone.errors.push(error.message));
+    page.on('request', (request) => {
+      if (request.url().endsWith('/graphql') && request.headers().accept === 'text/event-stream') phone.subscriptions.push(request.postData() ?? '');
+    });
     return phone;
   }
 
   /** Uncaught errors in the page; the test asserts there are none. */
   readonly errors: string[] = [];
+
+  /** Bodies of the GraphQL subscriptions the page opened over SSE. */
+  readonly subscriptions: string[] = [];
 
   async close(): Promise<void> {
     await this.context.close();

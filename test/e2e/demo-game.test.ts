@@ -97,6 +97,8 @@ describe('the demo game on a phone', () => {
     await sheet.getByRole('button', { name: 'Pay $4.99' }).click();
     await expect.poll(() => phone.itemNote('Neon skin').textContent(), { timeout: 15_000 }).toContain('New look on');
     await expect.poll(() => page.locator('#playfield').getAttribute('aria-label')).toContain('Your comet: Neon skin');
+    // The game followed the purchase with the purchaseUpdated subscription over SSE.
+    expect(phone.subscriptions.some((body) => body.includes('purchaseUpdated'))).toBe(true);
     await page.getByRole('button', { name: 'Close shop' }).click();
     await page.locator('#screen').getByRole('button', { name: 'Resume' }).click();
     await page.waitForTimeout(600);
