@@ -94,6 +94,10 @@ async function main(): Promise<void> {
     if (window.parent !== window) closeButton.hidden = true;
     closeButton.addEventListener('click', () => closeSheet());
   }
+  // Escape closes the sheet from inside the frame too (the game's own handler cannot see these keys).
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape' && !event.defaultPrevented) closeSheet();
+  });
   const params = new URLSearchParams(location.search);
   const segment = decodeURIComponent(location.pathname.replace(/^\/pay\/?/, '').split('/')[0] ?? '');
   const gameId = params.get('gameId');

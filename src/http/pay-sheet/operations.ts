@@ -139,3 +139,12 @@ export const LogOutMutation = graphql(`
     logOut
   }
 `);
+
+export const CancelPurchaseMutation = graphql(`
+  mutation PayCancelPurchase($input: CancelPurchaseInput!) {
+    cancelPurchase(input: $input) {
+      __typename
+      ... on Error { message code }
+    }
+  }
+`);

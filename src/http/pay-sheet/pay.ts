@@ -3,7 +3,7 @@ import { ApiError, OfflineError, request } from './api.js';
 import { cardForm, declineText, type Card } from './card-form.js';
 import type { ResultOf } from './graphql.js';
 import { closeSheet, tell } from './messages.js';
-import { ConfirmPurchaseMutation, PurchaseQuery, type PurchaseFields } from './operations.js';
+import { CancelPurchaseMutation, ConfirmPurchaseMutation, PurchaseQuery, type PurchaseFields } from './operations.js';
 import { brandName, field, formatWait, h, notice, show, showLoading } from './ui.js';
 
 type Purchase = ResultOf<typeof PurchaseFields>;
@@ -145,7 +145,13 @@ function confirmScreen(state: PayState): void {
     }
   });
   const cancel = h('button', { type: 'button', class: 'btn secondary wide' }, 'Cancel');
-  cancel.addEventListener('click', () => closeSheet());
+  cancel.addEventListener('click', async () => {
+    cancel.setAttribute('aria-disabled', 'true');
+    // Best effort: a canceled purchase gives its stock back at once instead of when it expires.
+    await request(CancelPurchaseMutation, { input: { purchaseId: purchase.id } }).catch(() => undefined);
+    tell({ type: 'coinslot:purchase', purchaseId: purchase.id, status: 'CANCELED' });
+    closeSheet();
+  });
 
   show(
     h('h1', {}, stepUp ? 'Confirm it’s you' : 'Confirm purchase'),
