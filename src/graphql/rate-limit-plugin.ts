@@ -34,6 +34,8 @@ interface PeerContext {
 export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext> {
   const { config, clock, velocityStore, logger } = deps;
   const periodMs = config.API_RATE_LIMIT_PERIOD;
+  // one warning per 10 s of outage, not one per request
+  let lastWarnAt = 0;
 
   function clientIp(request: Request, peer: string | null | undefined): string {
     if (config.API_RATE_LIMIT_TRUST_PROXY) {
@@ -62,7 +64,10 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
         outcomes = await velocityStore.throttle(clock.now().getTime(), checks);
       } catch (error) {
         if (!(error instanceof ServiceUnavailableError)) throw error;
-        logger.warn({ err: error }, 'API rate limit store unavailable: reads pass, mutations are refused');
+        if (Date.now() - lastWarnAt > 10_000) {
+          lastWarnAt = Date.now();
+          logger.warn({ err: error }, 'API rate limit store unavailable: reads pass, mutations are refused');
+        }
         states.set(request, { shown: null });
         return;
       }
