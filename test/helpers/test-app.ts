@@ -74,9 +74,14 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig(testEnv(options.env));
   const server = await startServer(config, { clock: options.clock, logger: options.logger, listen: options.listen ?? false });
+  return asTestApp(server);
+}
+
+/** Adds the test conveniences to a running server (one built by createTestApp, or by startServer directly). */
+export function asTestApp(server: RunningServer): TestApp {
   return {
     ...server,
-    config,
+    config: server.deps.config,
     async gql(query, variables = {}, { token = null, headers = {} } = {}) {
       const response = await server.app.fetch('http://coinslot.test/graphql', {
         method: 'POST',

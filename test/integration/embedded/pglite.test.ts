@@ -1,0 +1,60 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
+import { startServer } from '../../../src/server.js';
+import { openStores } from '../../../src/stores.js';
+import { systemClock } from '../../../src/shared/clock.js';
+import { createLogger } from '../../../src/logger.js';
+import { asTestApp, testEnv } from '../../helpers/test-app.js';
+import { buy, INVENTORY, setUpGame, setUpPlayer } from '../../helpers/flows.js';
+
+/** The embedded default: no DATABASE_URL (PGlite in DATA_DIR), the seeded demo, a restart that keeps the data. */
+describe('embedded default (PGlite)', () => {
+  it('runs a one-tap purchase on PGlite, seeds the demo, and keeps everything across a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'coinslot-embedded-'));
+    const env = { ...testEnv({ DATA_DIR: dataDir, SEED_DEMO: 'true' }) } as Record<string, string | undefined>;
+    delete env.DATABASE_URL;
+    const config = loadConfig(env as NodeJS.ProcessEnv);
+    const first = await startServer(config, { listen: false });
+    expect(first.database.kind).toBe('pglite');
+    expect(first.demo?.publishableKey).toMatch(/^pk_/);
+    const app = asTestApp(first);
+    const game = await setUpGame(app, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }]);
+    const player = await setUpPlayer(app, game);
+    const bought = await buy(app, game, player, game.items.life!);
+    expect(bought.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const demoCatalog = await app.gql(`query ($g: ID!) { catalog(gameId: $g) { sku prices { formatted } } }`, {
+      g: (await (await first.app.fetch('http://x/demo-config.json')).json()).gameId,
+    }, { token: first.demo!.publishableKey });
+    expect(demoCatalog.data.catalog.map((i: { sku: string }) => i.sku)).toEqual(expect.arrayContaining(['extra-life', 'golden-skin', 'gems-500', 'shield']));
+    await first.close();
+
+    const second = await startServer(config, { listen: false });
+    try {
+      const again = asTestApp(second);
+      const inventory = await again.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken });
+      expect(inventory.data.inventory).toEqual([{ quantity: 1, item: { id: game.items.life!.id, sku: 'life' } }]);
+      expect(second.demo?.gameId).toBe(first.demo?.gameId);
+    } finally {
+      await second.close();
+    }
+  }, 120_000);
+
+  it('falls back to the in-process store only when REDIS_URL was not set and nothing answers', async () => {
+    const logger = createLogger('silent');
+    const base = loadConfig(testEnv());
+    const unset = await openStores({ ...base, REDIS_URL: 'redis://127.0.0.1:1', redisUrlWasSet: false }, systemClock, logger);
+    expect(unset.storeHealth.kind).toBe('memory');
+    await unset.close();
+    const configured = await openStores({ ...base, REDIS_URL: 'redis://127.0.0.1:1', redisUrlWasSet: true }, systemClock, logger);
+    try {
+      expect(configured.storeHealth.kind).toBe('redis');
+      expect(await configured.storeHealth.ping()).toBe(false);
+    } finally {
+      await configured.close();
+    }
+  }, 30_000);
+});
+
