@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/shared/clock.js';
+import { dropRedisKeys } from './fixtures.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 
 const VIEWER = '{ viewer { kind } }';
@@ -22,6 +23,7 @@ describe('API rate limit per credential and per IP', () => {
     });
   });
   afterAll(async () => {
+    await dropRedisKeys(app);
     await app?.close();
   });
 

@@ -5,7 +5,7 @@ import { assessCardAdd, listRiskEvents, recordDecline } from '../../../src/modul
 import { ManualClock } from '../../../src/shared/clock.js';
 import { RateLimitedError, RiskBlockedError } from '../../../src/shared/errors.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { contextOf, newPlayer, operator } from './fixtures.js';
+import { contextOf, newPlayer, operator, dropRedisKeys } from './fixtures.js';
 
 /** A Luhn-valid Visa number unique to `seed` (the sandbox approves any valid number it does not list). */
 function cardNumber(seed: number): string {
@@ -34,6 +34,7 @@ describe('card testing: 20 different cards tried within a minute', () => {
     app = await createTestApp({ clock });
   });
   afterAll(async () => {
+    await dropRedisKeys(app);
     await app?.close();
   });
 

@@ -7,6 +7,7 @@ import { developers, games, players } from '../../../src/db/schema/index.js';
 import type { Deps, ServiceContext } from '../../../src/modules/service-context.js';
 import type { Principal } from '../../../src/shared/principal.js';
 import type { AssessPurchaseInput } from '../../../src/modules/fraud/index.js';
+import type { TestApp } from '../../helpers/test-app.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 3_600_000;
@@ -100,4 +101,13 @@ export class PrivateRedis {
     child.kill('SIGKILL');
     await exited;
   }
+}
+
+/** Removes the keys a test app wrote under its own prefix (never FLUSHDB a shared Redis). */
+export async function dropRedisKeys(app: TestApp | undefined): Promise<void> {
+  const client = app?.stores.redis?.client;
+  if (!app || !client?.isReady) return;
+  const keys: string[] = [];
+  for await (const batch of client.scanIterator({ MATCH: `${app.config.REDIS_KEY_PREFIX}*`, COUNT: 1000 })) keys.push(...batch);
+  for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
 }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assessCardAdd, assessPurchase } from '../../../src/modules/fraud/index.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
-import { contextOf, newFingerprint, newPlayer, purchaseOf } from './fixtures.js';
+import { contextOf, newFingerprint, newPlayer, purchaseOf, dropRedisKeys } from './fixtures.js';
 
 const ERROR_FIELDS = /* GraphQL */ `... on Error { code message } ... on ValidationError { fieldErrors { path message } }`;
 const SETTINGS_FIELDS = /* GraphQL */ `
@@ -49,6 +49,7 @@ describe('risk settings and operator tools over GraphQL', () => {
     gameId = Buffer.from(gameGid, 'base64').toString().split(':')[1] as string;
   });
   afterAll(async () => {
+    await dropRedisKeys(app);
     await app?.close();
   });
 

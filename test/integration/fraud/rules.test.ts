@@ -18,7 +18,7 @@ import type { Deps } from '../../../src/modules/service-context.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { ForbiddenError, RateLimitedError, RiskBlockedError } from '../../../src/shared/errors.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { contextOf, DAY, HOUR, MINUTE, newFingerprint, newPlayer, operator, purchaseOf } from './fixtures.js';
+import { contextOf, DAY, HOUR, MINUTE, newFingerprint, newPlayer, operator, purchaseOf, dropRedisKeys } from './fixtures.js';
 
 describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
   const clock = new ManualClock();
@@ -33,6 +33,7 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
     deps = app.deps;
   });
   afterAll(async () => {
+    await dropRedisKeys(app);
     await app?.close();
   });
 
