@@ -12,15 +12,19 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves files under `root` (the built demo game); unknown paths fall back to index.html. */
+/**
+ * Serves files under `root` (the built demo game, and the pay sheet under /pay/). A path that is not
+ * a file falls back to the index.html of its nearest folder that has one, so /pay/<purchaseId>
+ * opens the pay sheet and any other path the game.
+ */
 export function staticFiles(root: string): (pathname: string) => Promise<Response | null> {
   const base = normalize(root + sep);
   return async (pathname) => {
     const relative = decodeURIComponent(pathname).replace(/^\/+/, '') || 'index.html';
     const path = normalize(join(base, relative));
     if (!path.startsWith(base)) return null;
-    const file = (await isFile(path)) ? path : join(base, 'index.html');
-    if (!(await isFile(file))) return null;
+    const file = (await isFile(path)) ? path : await nearestIndex(base, relative);
+    if (!file) return null;
     const body = await readFile(file);
     const immutable = file.includes(`${sep}assets${sep}`);
     return new Response(body, {
@@ -37,4 +41,13 @@ async function isFile(path: string): Promise<boolean> {
     (s) => s.isFile(),
     () => false,
   );
+}
+
+async function nearestIndex(base: string, relative: string): Promise<string | null> {
+  const parts = relative.split('/').filter(Boolean);
+  for (let depth = parts.length; depth >= 0; depth--) {
+    const candidate = join(base, ...parts.slice(0, depth), 'index.html');
+    if (candidate.startsWith(base) && (await isFile(candidate))) return candidate;
+  }
+  return null;
 }
