@@ -1,0 +1,22 @@
+// The refunds module: refunds of purchases (three atomic phases, recovery) and disputes reported by
+// the acquirer (callback and poll). The entitlement goes back in proportion; the ledger books both.
+export { refundPurchase, driveRefund, type RefundPurchaseInput } from './refund-purchase.js';
+export { settleRefund, failRefund, statusAfterReversal, type RefundOutcome } from './settle-refund.js';
+export { recoverRefunds } from './recover-refunds.js';
+export { recordDispute, purchaseIdOfChargeKey, type DisputeRecording } from './record-dispute.js';
+export { pollDisputes } from './poll-disputes.js';
+export { clawBack, shareOf, purchaseEntitlement, type Entitlement, type ClawbackResult } from './claw-back.js';
+export {
+  listRefunds,
+  listDisputes,
+  getRefundsByPurchaseIds,
+  getDisputesByPurchaseIds,
+  getRefundsByIds,
+  getDisputesByIds,
+  seesRefundFees,
+  type RefundFilter,
+  type RefundListFilter,
+} from './get-refunds.js';
+export { disputedTotal, refundedTotal, type RefundRow, type DisputeRow } from './refund-rows.js';
+export { RefundExceedsRemainingError, RefundRejectedError } from './errors.js';
+export { refundStatuses, type RefundStatus } from '../../db/schema/index.js';

@@ -1,0 +1,62 @@
+import { and, eq, ne, sql } from 'drizzle-orm';
+import type { Executor } from '../../db/client.js';
+import { disputes, refunds } from '../../db/schema/index.js';
+
+export type RefundRow = typeof refunds.$inferSelect;
+export type DisputeRow = typeof disputes.$inferSelect;
+
+export async function findRefund(executor: Executor, id: string): Promise<RefundRow | null> {
+  const [row] = await executor.select().from(refunds).where(eq(refunds.id, id)).limit(1);
+  return row ?? null;
+}
+
+export async function findRefundByKey(executor: Executor, purchaseId: string, idempotencyKey: string): Promise<RefundRow | null> {
+  const [row] = await executor
+    .select()
+    .from(refunds)
+    .where(and(eq(refunds.purchaseId, purchaseId), eq(refunds.idempotencyKey, idempotencyKey)))
+    .limit(1);
+  return row ?? null;
+}
+
+/** What disputes took back of a purchase (as booked). */
+export async function disputedTotal(executor: Executor, purchaseId: string): Promise<number> {
+  const [row] = await executor
+    .select({ total: sql<number>`coalesce(sum(${disputes.amountMinor}), 0)::bigint`.mapWith(Number) })
+    .from(disputes)
+    .where(eq(disputes.purchaseId, purchaseId));
+  return row?.total ?? 0;
+}
+
+/** What succeeded refunds returned of a purchase, leaving one refund out (the one being settled). */
+export async function refundedTotal(executor: Executor, purchaseId: string, except: string | null = null): Promise<number> {
+  const [row] = await executor
+    .select({ total: sql<number>`coalesce(sum(${refunds.amountMinor}), 0)::bigint`.mapWith(Number) })
+    .from(refunds)
+    .where(and(eq(refunds.purchaseId, purchaseId), eq(refunds.status, 'succeeded'), except ? ne(refunds.id, except) : undefined));
+  return row?.total ?? 0;
+}
+
+/** The public facts of a refund in webhook payloads (amounts as strings of minor units). */
+export function refundEventData(refund: RefundRow): Record<string, unknown> {
+  return {
+    id: refund.id,
+    amount: String(refund.amountMinor),
+    currency: refund.currency,
+    reason: refund.reason,
+    status: refund.status,
+    createdAt: refund.createdAt.toISOString(),
+  };
+}
+
+/** The public facts of a dispute in webhook payloads. */
+export function disputeEventData(dispute: DisputeRow): Record<string, unknown> {
+  return {
+    id: dispute.id,
+    acquirerDisputeId: dispute.acquirerDisputeId,
+    amount: String(dispute.amountMinor),
+    currency: dispute.currency,
+    reason: dispute.reason,
+    raisedAt: dispute.raisedAt.toISOString(),
+  };
+}

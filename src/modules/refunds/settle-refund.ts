@@ -1,0 +1,148 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { refunds } from '../../db/schema/index.js';
+import { postRefund, getSalePosting } from '../ledger/index.js';
+import {
+  assertTransition,
+  enqueuePurchaseEvent,
+  findPurchase,
+  releaseRefund,
+  updateIfStatus,
+  REFUNDABLE_STATUSES,
+  type PurchaseRow,
+} from '../purchases/index.js';
+import { refundWalletSpend } from '../wallet/index.js';
+import { notifyEvents, publishPurchaseUpdate, type EnqueuedEvent } from '../webhooks/index.js';
+import type { ServiceContext } from '../service-context.js';
+import { clawBack } from './claw-back.js';
+import { disputedTotal, findRefund, refundedTotal, refundEventData, type RefundRow } from './refund-rows.js';
+
+export interface RefundOutcome {
+  readonly purchase: PurchaseRow;
+  readonly refund: RefundRow;
+}
+
+/**
+ * The status a purchase has once `returnedMinor` of it went back to the card holder (succeeded
+ * refunds and disputes): REFUNDED when all of it, PARTIALLY_REFUNDED when part, else as it is.
+ */
+export function statusAfterReversal(purchase: PurchaseRow, returnedMinor: number): PurchaseRow['status'] {
+  if (returnedMinor >= purchase.amountMinor) return 'REFUNDED';
+  if (returnedMinor > 0) return 'PARTIALLY_REFUNDED';
+  return purchase.status;
+}
+
+/**
+ * Phase 3 of a refund the acquirer performed (or of a wallet refund, which needs no acquirer), in
+ * one transaction and exactly once (guarded on the refund being pending): the refund succeeds, the
+ * ledger books it (real money first: the fee share reversed cumulatively; a wallet purchase gets its
+ * currency back), the entitlement is clawed back in proportion, the purchase turns REFUNDED or
+ * PARTIALLY_REFUNDED and `purchase.refunded` goes to the outbox. Published after the commit.
+ */
+export async function settleRefund(ctx: ServiceContext, refundId: string, acquirerRefundId: string | null): Promise<RefundOutcome> {
+  const { db, clock } = ctx.deps;
+  const at = clock.now();
+  const done = await db.transaction(async (tx) => {
+    const pending = await findRefund(tx, refundId);
+    if (!pending) throw new Error(`refund ${refundId} vanished while settling`);
+    // The purchase row first, like every refund and dispute, so that they settle one at a time.
+    const purchase = await findPurchase(tx, pending.purchaseId, true);
+    if (!purchase) throw new Error(`purchase ${pending.purchaseId} of refund ${refundId} is missing`);
+    const [refund] = await tx
+      .update(refunds)
+      .set({ status: 'succeeded', acquirerRefundId, completedAt: at, updatedAt: at, recoveryLeaseUntil: null, lastError: null })
+      .where(and(eq(refunds.id, refundId), eq(refunds.status, 'pending')))
+      .returning();
+    if (!refund) return null;
+
+    const disputed = await disputedTotal(tx, purchase.id);
+    const before = (await refundedTotal(tx, purchase.id, refund.id)) + disputed;
+    const after = before + refund.amountMinor;
+    let feeReturned = 0;
+    if (purchase.path === 'wallet') {
+      await refundWalletSpend(tx, {
+        gameId: purchase.gameId,
+        playerId: purchase.playerId,
+        currency: purchase.currency,
+        amountMinor: refund.amountMinor,
+        purchaseId: purchase.id,
+        refundId: refund.id,
+        at,
+      });
+    } else {
+      const sale = await getSalePosting(tx, purchase.id);
+      if (!sale) throw new Error(`purchase ${purchase.id} has no posted sale to refund`);
+      const posted = await postRefund(tx, {
+        purchaseId: purchase.id,
+        refundId: refund.id,
+        gameId: purchase.gameId,
+        refundMinor: refund.amountMinor,
+        currency: purchase.currency,
+        saleAmountMinor: sale.amountMinor,
+        saleFeeMinor: sale.feeMinor,
+        at,
+      });
+      feeReturned = posted.feeReturnedMinor;
+    }
+    const clawed = await clawBack(tx, purchase, before, after, { refundId: refund.id }, at);
+    const [settled] = await tx.update(refunds).set({ feeReturnedMinor: feeReturned }).where(eq(refunds.id, refund.id)).returning();
+
+    const status = statusAfterReversal(purchase, after);
+    let current = purchase;
+    if (status !== purchase.status) {
+      assertTransition(purchase.status, status);
+      current = (await updateIfStatus(tx, purchase.id, REFUNDABLE_STATUSES, { status })) ?? purchase;
+    }
+    const event = (await enqueuePurchaseEvent(tx, current, 'refunded', {
+      refund: { ...refundEventData(settled!), feeReturned: String(feeReturned) },
+      clawback: {
+        units: clawed.unitsTaken,
+        unitsKept: clawed.unitsAsked - clawed.unitsTaken,
+        currency: String(clawed.currencyTaken),
+        currencyKept: String(clawed.currencyAsked - clawed.currencyTaken),
+      },
+    })) as EnqueuedEvent;
+    return { purchase: current, refund: settled!, event };
+  });
+  if (!done) {
+    // Settled already (a retry, or the recovery loop got there first): answer it as it stands.
+    const refund = (await findRefund(db, refundId))!;
+    return { refund, purchase: (await findPurchase(db, refund.purchaseId))! };
+  }
+  await publishPurchaseUpdate(ctx.deps, done.purchase.id, done.purchase.status);
+  await notifyEvents(ctx.deps, done.event);
+  return { purchase: done.purchase, refund: done.refund };
+}
+
+/** The acquirer refused a pending refund: it fails and its reservation goes back to the purchase. Once. */
+export async function failRefund(ctx: ServiceContext, refundId: string, failureCode: string): Promise<RefundOutcome> {
+  const { db, clock } = ctx.deps;
+  const at = clock.now();
+  const done = await db.transaction(async (tx) => {
+    const pending = await findRefund(tx, refundId);
+    if (!pending) throw new Error(`refund ${refundId} vanished while failing`);
+    await findPurchase(tx, pending.purchaseId, true);
+    const [refund] = await tx
+      .update(refunds)
+      .set({ status: 'failed', failureCode: failureCode.slice(0, 100), completedAt: at, updatedAt: at, recoveryLeaseUntil: null })
+      .where(and(eq(refunds.id, refundId), eq(refunds.status, 'pending')))
+      .returning();
+    if (!refund) return null;
+    const purchase = await releaseRefund(tx, refund.purchaseId, refund.amountMinor);
+    if (!purchase) throw new Error(`purchase ${refund.purchaseId} holds less reserved than refund ${refund.id}`);
+    return { purchase, refund };
+  });
+  if (!done) {
+    const refund = (await findRefund(db, refundId))!;
+    return { refund, purchase: (await findPurchase(db, refund.purchaseId))! };
+  }
+  await publishPurchaseUpdate(ctx.deps, done.purchase.id, done.purchase.status);
+  return done;
+}
+
+/** Notes a transient acquirer failure on a pending refund (the recovery loop asks again with the same key). */
+export async function notePendingAttempt(ctx: ServiceContext, refundId: string, error: string | null): Promise<void> {
+  await ctx.deps.db
+    .update(refunds)
+    .set({ attempts: sql`${refunds.attempts} + 1`, lastError: error === null ? null : error.slice(0, 500), updatedAt: ctx.deps.clock.now() })
+    .where(and(eq(refunds.id, refundId), eq(refunds.status, 'pending')));
+}
