@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { purchases, type PurchaseStatus } from '../../db/schema/index.js';
 import type { Money } from '../../shared/money.js';
+import { assertTransition } from './purchase-state.js';
 
 export type PurchaseRow = typeof purchases.$inferSelect;
 
@@ -40,6 +41,8 @@ export async function updateIfStatus(
   values: Partial<typeof purchases.$inferInsert>,
 ): Promise<PurchaseRow | null> {
   const statuses = typeof from === 'string' ? [from] : from;
+  // Every status change follows the state machine; the SQL guard below makes it hold under concurrency.
+  if (values.status) for (const status of statuses) assertTransition(status, values.status);
   const [row] = await tx
     .update(purchases)
     .set({ ...values, updatedAt: sql`date_trunc('milliseconds', now())` })

@@ -7,7 +7,8 @@ import type { PurchaseStatus } from '../../db/schema/purchases.js';
  */
 export const TRANSITIONS: Readonly<Record<PurchaseStatus, readonly PurchaseStatus[]>> = {
   REQUIRES_CONFIRMATION: ['PROCESSING', 'REQUIRES_ACTION', 'FAILED', 'CANCELED'],
-  REQUIRES_ACTION: ['PROCESSING', 'FAILED', 'CANCELED'],
+  // REQUIRES_ACTION → REQUIRES_ACTION: a confirmation without the CVC records the new card and risk, still waiting.
+  REQUIRES_ACTION: ['REQUIRES_ACTION', 'PROCESSING', 'FAILED', 'CANCELED'],
   PROCESSING: ['SUCCEEDED', 'FAILED', 'REQUIRES_ACTION'],
   SUCCEEDED: ['REFUNDED', 'PARTIALLY_REFUNDED'],
   PARTIALLY_REFUNDED: ['PARTIALLY_REFUNDED', 'REFUNDED'],
