@@ -140,7 +140,7 @@ async function boot(): Promise<void> {
     } else {
       play.textContent = 'Play again';
       play.addEventListener('click', () => game.start());
-      const life = h('button', { type: 'button', class: 'button big accent' }, 'Continue with an extra life');
+      const life = h('button', { type: 'button', class: 'button big accent' }, 'Continue: get an extra life');
       life.addEventListener('click', () => shop.open('life'));
       body = [h('h2', {}, 'Game over'), h('p', { class: 'final' }, `Score ${state.score} · Best ${state.best}`), life];
     }
