@@ -11,6 +11,7 @@ import './authorizations.js';
 import './purchases.js';
 import './webhooks.js';
 import './subscriptions.js';
+import './reports.js';
 import './inventory.js';
 import './wallet.js';
 import './ledger.js';
