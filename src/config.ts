@@ -89,6 +89,8 @@ export class ConfigError extends Error {}
 export interface Config extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET' | 'WEBHOOK_SECRET_KEY'> {
   readonly dataDir: string;
   readonly redisUrlWasSet: boolean;
+  /** Cards go to the sandbox acquirer (in-process, or one in test mode): its published test cards apply. */
+  readonly sandbox: boolean;
   readonly secrets: {
     readonly tokenPepper: string;
     readonly cardFingerprintKey: string;
@@ -127,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...values,
     dataDir,
     redisUrlWasSet: values.REDIS_URL !== undefined,
+    sandbox: values.ACQUIRER_URL === undefined || values.ACQUIRER_TEST_MODE,
     REDIS_URL: values.REDIS_URL ?? 'redis://127.0.0.1:6379',
     secrets: {
       tokenPepper: secretOf('TOKEN_PEPPER'),

@@ -44,7 +44,7 @@ export async function seedDemo(deps: Deps): Promise<DemoInfo | null> {
   const developerPassword = randomBytes(12).toString('base64url');
   const { developer } = await signUpDeveloper(anonymous, { email: DEMO_DEVELOPER_EMAIL, password: developerPassword, name: 'Coinslot Demo Studio' });
   const ctx: ServiceContext = { ...anonymous, principal: { kind: 'developer', developerId: developer.id, sessionId: 'seed' } };
-  const { game, secretKey, publishableKey } = await createGame(ctx, { name: 'Sky Hopper', defaultCurrency: 'USD' });
+  const { game, secretKey, publishableKey } = await createGame(ctx, { name: 'Comet Dodge', defaultCurrency: 'USD' });
   await defineCurrency(ctx, { gameId: game.id, code: 'GEM', name: 'Gems' });
   const usd = (amount: string) => [{ amount, currency: 'USD' }];
   const gem = (amount: string) => [{ amount, currency: 'GEM' }];

@@ -17,6 +17,7 @@ import { createAcquirerServer, type AcquirerServer } from './acquirer/index.js';
 import { createHttpAcquirer } from './adapters/acquirer/http-acquirer.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
 import { seedDemo, type DemoInfo } from './seed.js';
+import { disputeCallback, DISPUTE_CALLBACK_PATH } from './http/dispute-callback.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 
 export const GAME_DIST = fileURLToPath(new URL('../game-demo/dist', import.meta.url));
@@ -95,9 +96,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         // What the demo game needs to start: its game id and publishable key (public by design).
         handle: () =>
           demo
-            ? Response.json({ gameId: encodeGlobalID('Game', demo.gameId), publishableKey: demo.publishableKey, sandbox: config.ACQUIRER_TEST_MODE || !config.ACQUIRER_URL })
+            ? Response.json({ gameId: encodeGlobalID('Game', demo.gameId), publishableKey: demo.publishableKey, sandbox: config.sandbox })
             : Response.json({ error: 'no_demo' }, { status: 404 }),
       },
+      // Disputes pushed by the acquirer (the background poll picks up any it misses).
+      { method: 'POST', pattern: /^\/acquirer\/disputes$/, handle: (request) => disputeCallback(deps, request) },
     ],
   });
 
@@ -123,6 +126,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     const address = server.address() as AddressInfo;
     url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    // Ask the acquirer to push disputes here; a failure only leaves them to the poll.
+    const callbackUrl = `${config.PUBLIC_URL?.replace(/\/$/, '') ?? url}${DISPUTE_CALLBACK_PATH}`;
+    await acquirer.registerDisputeCallback(callbackUrl).catch((error: unknown) => logger.warn({ err: error, callbackUrl }, 'could not register the dispute callback'));
   }
 
   return {

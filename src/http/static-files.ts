@@ -31,6 +31,11 @@ export function staticFiles(root: string): (pathname: string) => Promise<Respons
       headers: {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
+        // The pay sheet may be framed by the game on the same origin, never by another site.
+        'x-frame-options': 'SAMEORIGIN',
+        'content-security-policy': "frame-ancestors 'self'",
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'same-origin',
       },
     });
   };

@@ -1,6 +1,6 @@
 import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
-import { CardDeclinedError, CardInvalidError, LimitReachedError } from '../../shared/errors.js';
+import { CardDeclinedError, CardInvalidError, LimitReachedError, RiskBlockedError } from '../../shared/errors.js';
 import {
   addCard,
   getCardsByIds,
@@ -69,6 +69,7 @@ const AddCardInput = builder.inputType('AddCardInput', {
     cvc: t.string({ required: true, description: '3 digits, 4 for American Express.' }),
     holderName: t.string({ required: true, description: 'As printed on the card, 1 to 100 characters.' }),
     makeDefault: t.boolean({ description: 'Make it the default card (the first card always is).' }),
+    deviceId: t.string({ description: 'A stable id of the device, for the card-testing rules.' }),
   }),
 });
 const CardIdInput = (name: string) =>
@@ -88,7 +89,7 @@ builder.mutationField('addCard', (t) =>
     description: 'Verifies a card at the acquirer and keeps it on file for the signed-in player.',
     args: { input: t.arg({ type: AddCardInput, required: true }) },
     authScopes: { player: true },
-    errors: { types: [...COMMON_ERRORS, CardInvalidError, CardDeclinedError, LimitReachedError], directResult: true },
+    errors: { types: [...COMMON_ERRORS, CardInvalidError, CardDeclinedError, LimitReachedError, RiskBlockedError], directResult: true },
     resolve: async (_root, { input }, ctx) => ({ card: await addCard(ctx.service, input) }),
   }),
 );

@@ -1,24 +1,23 @@
 import { and, count, eq, isNull } from 'drizzle-orm';
 import { cards } from '../../db/schema/index.js';
 import { AcquirerUnavailableError } from '../../shared/acquirer-port.js';
-import { CardDeclinedError, LimitReachedError, RateLimitedError, ServiceUnavailableError } from '../../shared/errors.js';
+import { CardDeclinedError, LimitReachedError, ServiceUnavailableError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
+import { assessCardAdd, recordDecline } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { validateCard, type AddCardFields } from './card-input.js';
 import { lockPlayerCards, makeDefaultCard, publicCard, requirePlayerSession, type Card, type CardRow } from './card-rows.js';
-import { cardFingerprint } from './fingerprint.js';
+import { storedFingerprint } from './fingerprint.js';
 
 export interface AddCardInput extends AddCardFields {
   /** Make this card the default even when the player has others. */
   readonly makeDefault?: boolean | null;
+  /** A stable id of the device, for the card-testing rules. */
+  readonly deviceId?: string | null;
 }
 
 /** A player keeps at most this many cards on file. */
 export const MAX_CARDS_PER_PLAYER = 20;
-// Verifications per player per hour, and declined ones: card testing through addCard stops here.
-const VERIFY_LIMIT = 10;
-const DECLINE_LIMIT = 5;
-const HOUR_MS = 3_600_000;
 
 /**
  * Adds a card for the signed-in player: checks it locally (nothing leaves on bad input), verifies
@@ -29,12 +28,13 @@ export async function addCard(ctx: ServiceContext, input: AddCardInput): Promise
   const playerId = requirePlayerSession(ctx);
   const { deps } = ctx;
   const card = validateCard(input, deps.clock.now());
-  const fingerprint = cardFingerprint(deps.config.secrets.cardFingerprintKey, card.digits);
+  const fingerprint = storedFingerprint(deps.config.secrets.cardFingerprintKey, card.digits, playerId, deps.config.sandbox);
 
   const existing = await findByFingerprint(ctx, playerId, fingerprint);
   if (existing) return publicCard(input.makeDefault && !existing.isDefault ? await setDefault(ctx, playerId, existing.id) : existing);
   await assertRoomForCard(ctx, playerId);
-  await assertVerifyAllowed(ctx, playerId);
+  // Card-testing rules (cards per player, IP and device; declines; blocked cards) before the acquirer sees it.
+  await assessCardAdd(ctx, { playerId, fingerprint, ip: ctx.ip, deviceId: input.deviceId ?? null });
 
   let verdict;
   try {
@@ -53,7 +53,7 @@ export async function addCard(ctx: ServiceContext, input: AddCardInput): Promise
     throw error;
   }
   if (!verdict.ok) {
-    await deps.rateLimiter.record(`card-decline:player:${playerId}`, HOUR_MS);
+    await recordDecline(ctx, { playerId });
     throw new CardDeclinedError(verdict.declineCode);
   }
 
@@ -115,14 +115,4 @@ async function assertRoomForCard(ctx: ServiceContext, playerId: string): Promise
   if (active >= MAX_CARDS_PER_PLAYER) {
     throw new LimitReachedError(`A player keeps at most ${MAX_CARDS_PER_PLAYER} cards; remove one first.`);
   }
-}
-
-async function assertVerifyAllowed(ctx: ServiceContext, playerId: string): Promise<void> {
-  const { rateLimiter } = ctx.deps;
-  const declines = await rateLimiter.peek(`card-decline:player:${playerId}`, DECLINE_LIMIT, HOUR_MS);
-  if (declines.count >= DECLINE_LIMIT) {
-    throw new RateLimitedError(declines.resetMs / 1000, 'Too many declined cards. Try again later.');
-  }
-  const attempt = await rateLimiter.consume(`card-verify:player:${playerId}`, VERIFY_LIMIT, HOUR_MS);
-  if (!attempt.allowed) throw new RateLimitedError(attempt.retryAfterMs / 1000, 'Too many cards added. Try again later.');
 }

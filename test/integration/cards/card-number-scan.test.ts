@@ -106,10 +106,12 @@ async function runFullFlow(): Promise<{ acquirerToken: string }> {
   const game = await createGame(app, developer);
   const alice = await signUpPlayer(app, 'Alice Scan');
   const bob = await signUpPlayer(app, 'Bob Scan');
+  const carol = await signUpPlayer(app, 'Carol Scan');
 
   const outcomes: string[] = [];
-  for (const { number, cvc } of CARDS_USED) {
-    const result = await gql(ADD_CARD, { input: cardInput(number, { cvc }) }, { token: alice.token });
+  // Spread over two players: a sixth card for one player in a day is refused by the fraud rules.
+  for (const [index, { number, cvc }] of CARDS_USED.entries()) {
+    const result = await gql(ADD_CARD, { input: cardInput(number, { cvc }) }, { token: index < 4 ? alice.token : carol.token });
     outcomes.push(result.data.addCard.__typename);
   }
   expect(outcomes).toEqual(['AddCardPayload', 'AddCardPayload', 'AddCardPayload', 'CardDeclined', 'CardDeclined', 'AddCardPayload', 'AddCardPayload']);
@@ -148,13 +150,13 @@ async function runFullFlow(): Promise<{ acquirerToken: string }> {
 
   // Reading, changing and using the cards.
   const cards = (await gql(CARDS, {}, { token: alice.token })).data.viewer.cards as { id: string; last4: string }[];
-  expect(cards.map((c) => c.last4)).toEqual(['4242', '4444', '0005', '3184', '9235']);
+  expect(cards.map((c) => c.last4)).toEqual(['4242', '4444', '0005']);
   for (const card of cards) await gql(CARD_NODE, { id: card.id }, { token: alice.token });
   await gql(CARD_NODE, { id: cards[0]!.id }, { token: bob.token });
   await gql(SET_DEFAULT_CARD, { input: { cardId: cards[1]!.id } }, { token: alice.token });
   await gql(REMOVE_CARD, { input: { cardId: cards[1]!.id } }, { token: alice.token });
   const { gameToken } = await authorizeGame(app, alice.token, game.id);
-  expect((await gql(PREFILL, {}, { token: gameToken })).data.viewer.defaultCard).toEqual({ brand: 'visa', last4: '9235' });
+  expect((await gql(PREFILL, {}, { token: gameToken })).data.viewer.defaultCard).toEqual({ brand: 'american-express', last4: '0005' });
   await gql(CARDS, {}, { token: gameToken });
   await gql(AUTHORIZATIONS, {}, { token: alice.token });
 
