@@ -65,6 +65,7 @@ export class CoinslotProcess {
   readonly output: string[] = [];
   /** How many times it was started. */
   starts = 0;
+  private answering = false;
 
   constructor(
     readonly name: string,
@@ -78,6 +79,11 @@ export class CoinslotProcess {
 
   get running(): boolean {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Started, answered /healthz, and not killed since: what a load balancer's health check would route to. */
+  get ready(): boolean {
+    return this.answering && this.running;
   }
 
   /** Starts the process and waits until /healthz answers. */
@@ -118,11 +124,13 @@ export class CoinslotProcess {
       }
       throw error;
     });
+    this.answering = true;
   }
 
   /** Kills the process (SIGKILL by default: no shutdown code runs) and waits for it to be gone. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.child;
+    this.answering = false;
     if (!child) return;
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await this.exited;
