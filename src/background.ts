@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Deps, ServiceContext } from './modules/service-context.js';
 import { expirePurchases, recoverPurchases } from './modules/purchases/index.js';
+import { pollDisputes, recoverRefunds } from './modules/refunds/index.js';
 
 export interface BackgroundWork {
   /** Runs every job once now (tests, and the pass at start). */
@@ -23,6 +24,9 @@ export function startBackgroundWork(deps: Deps, extraJobs: Job[] = []): Backgrou
   const jobs: Job[] = [
     { name: 'recover-purchases', everyMs: deps.config.RECOVERY_INTERVAL, run: recoverPurchases },
     { name: 'expire-purchases', everyMs: 5_000, run: expirePurchases },
+    // Refunds left pending by an acquirer failure, asked again with the same key; disputes the callback may have missed.
+    { name: 'recover-refunds', everyMs: deps.config.RECOVERY_INTERVAL, run: recoverRefunds },
+    { name: 'poll-disputes', everyMs: deps.config.RECOVERY_INTERVAL, run: pollDisputes },
     ...extraJobs,
   ];
   const timers: NodeJS.Timeout[] = [];

@@ -15,5 +15,6 @@ import './reports.js';
 import './inventory.js';
 import './wallet.js';
 import './ledger.js';
+import './refunds.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

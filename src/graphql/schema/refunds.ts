@@ -1,0 +1,214 @@
+import DataLoader from 'dataloader';
+import { createContextCache } from '@pothos/core';
+import { encodeGlobalID, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
+import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
+import { MoneyInputRef, MoneyRef } from '../scalars.js';
+import { IdempotencyInProgressError, IdempotencyKeyReusedError, InvalidStateError } from '../../shared/errors.js';
+import type { PurchaseRow } from '../../modules/purchases/index.js';
+import {
+  getDisputesByIds,
+  getDisputesByPurchaseIds,
+  getRefundsByIds,
+  getRefundsByPurchaseIds,
+  listDisputes,
+  listRefunds,
+  refundPurchase,
+  refundStatuses,
+  seesRefundFees,
+  RefundExceedsRemainingError,
+  RefundRejectedError,
+  type DisputeRow,
+  type RefundOutcome,
+  type RefundRow,
+} from '../../modules/refunds/index.js';
+import { decodeId, encodeCursor, keysetPage } from './games.js';
+import { PurchaseRef } from './purchases.js';
+
+const RefundStatusEnum = builder.enumType('RefundStatus', {
+  description: 'PENDING: the amount is reserved and the acquirer is being asked (retried until it answers); SUCCEEDED: the money went back; FAILED: the acquirer refused, the amount is refundable again.',
+  values: Object.fromEntries(refundStatuses.map((s) => [s.toUpperCase(), { value: s }])) as Record<string, { value: (typeof refundStatuses)[number] }>,
+});
+
+/** Per request: a purchase's refunds and disputes, loaded once for a whole page of purchases. */
+const refundsOf = createContextCache((ctx: GraphQLContext) => new DataLoader<string, RefundRow[]>((ids) => getRefundsByPurchaseIds(ctx.service, ids)));
+const disputesOf = createContextCache((ctx: GraphQLContext) => new DataLoader<string, DisputeRow[]>((ids) => getDisputesByPurchaseIds(ctx.service, ids)));
+
+const feeMoney = async (ctx: GraphQLContext, row: { gameId: string; currency: string; feeReturnedMinor: number | null }) =>
+  row.feeReturnedMinor !== null && (await seesRefundFees(ctx.service, row.gameId)) ? { amountMinor: row.feeReturnedMinor, currency: row.currency } : null;
+
+export const RefundRef = builder.loadableNodeRef('Refund', {
+  id: { resolve: (r: RefundRow) => r.id },
+  load: (ids: string[], ctx) => getRefundsByIds(ctx.service, ids).then(orNotFound('Refund')),
+  sort: (r) => r.id,
+});
+RefundRef.implement({
+  description: 'A refund of (part of) a purchase.',
+  fields: (t) => ({
+    purchase: t.field({ type: PurchaseRef, resolve: (r) => r.purchaseId }),
+    amount: t.field({ type: MoneyRef, resolve: (r) => ({ amountMinor: r.amountMinor, currency: r.currency }) }),
+    status: t.field({ type: RefundStatusEnum, resolve: (r) => r.status }),
+    reason: t.exposeString('reason'),
+    feeReturned: t.field({
+      type: MoneyRef,
+      nullable: true,
+      description: 'The platform fee this refund gave back (largest-remainder share); for the developer, the game\'s secret key and operators, once succeeded.',
+      resolve: (r, _args, ctx) => feeMoney(ctx, r),
+    }),
+    failureCode: t.exposeString('failureCode', { nullable: true, description: "The acquirer's refusal, when FAILED." }),
+    requestedBy: t.string({ description: 'GAME (secret key) or OPERATOR.', resolve: (r) => (r.requestedBy === 'operator' ? 'OPERATOR' : 'GAME') }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+export const DisputeRef = builder.loadableNodeRef('Dispute', {
+  id: { resolve: (d: DisputeRow) => d.id },
+  load: (ids: string[], ctx) => getDisputesByIds(ctx.service, ids).then(orNotFound('Dispute')),
+  sort: (d) => d.id,
+});
+DisputeRef.implement({
+  description: 'A dispute (chargeback) the card holder raised through the acquirer.',
+  fields: (t) => ({
+    purchase: t.field({ type: PurchaseRef, resolve: (d) => d.purchaseId }),
+    amount: t.field({
+      type: MoneyRef,
+      description: 'What the dispute took back of the purchase (the acquirer\'s claim, capped at what refunds had left).',
+      resolve: (d) => ({ amountMinor: d.amountMinor, currency: d.currency }),
+    }),
+    claimedAmount: t.field({ type: MoneyRef, description: 'The amount the acquirer reported.', resolve: (d) => ({ amountMinor: d.acquirerAmountMinor, currency: d.currency }) }),
+    reason: t.exposeString('reason'),
+    acquirerDisputeId: t.exposeString('acquirerDisputeId'),
+    feeReturned: t.field({ type: MoneyRef, nullable: true, resolve: (d, _args, ctx) => feeMoney(ctx, d) }),
+    raisedAt: t.expose('raisedAt', { type: 'DateTime', description: 'When the acquirer raised it.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When Coinslot recorded it.' }),
+  }),
+});
+
+builder.objectField(PurchaseRef, 'refunds', (t) =>
+  t.field({ type: [RefundRef], description: 'Its refunds, oldest first.', resolve: (p, _args, ctx) => refundsOf(ctx).load(p.id) }),
+);
+builder.objectField(PurchaseRef, 'disputes', (t) =>
+  t.field({ type: [DisputeRef], description: 'Its disputes (chargebacks), oldest first.', resolve: (p, _args, ctx) => disputesOf(ctx).load(p.id) }),
+);
+builder.objectField(PurchaseRef, 'disputed', (t) =>
+  t.boolean({ description: 'Whether the card holder disputed the charge.', resolve: async (p, _args, ctx) => (await disputesOf(ctx).load(p.id)).length > 0 }),
+);
+builder.objectField(PurchaseRef, 'disputedAmount', (t) =>
+  t.field({
+    type: MoneyRef,
+    description: 'What disputes took back (status counts it with refunds: REFUNDED once all the money went back).',
+    resolve: async (p, _args, ctx) => ({ amountMinor: (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0), currency: p.currency }),
+  }),
+);
+builder.objectField(PurchaseRef, 'refundable', (t) =>
+  t.field({
+    type: MoneyRef,
+    description: 'What may still be refunded: the price less refunds (pending ones included) and disputes; zero unless SUCCEEDED or PARTIALLY_REFUNDED.',
+    resolve: async (p: PurchaseRow, _args, ctx) => {
+      if (p.status !== 'SUCCEEDED' && p.status !== 'PARTIALLY_REFUNDED') return { amountMinor: 0, currency: p.currency };
+      const disputed = (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0);
+      return { amountMinor: Math.max(0, p.amountMinor - p.refundedMinor - disputed), currency: p.currency };
+    },
+  }),
+);
+
+function decodeFilter(args: { gameId?: string | number | null; purchaseId?: string | number | null; from?: Date | null; to?: Date | null }) {
+  return {
+    gameId: args.gameId == null ? null : decodeId('Game', args.gameId, 'gameId'),
+    purchaseId: args.purchaseId == null ? null : decodeId('Purchase', args.purchaseId, 'purchaseId'),
+    from: args.from ?? null,
+    to: args.to ?? null,
+  };
+}
+
+builder.queryField('refunds', (t) =>
+  t.connection({
+    type: RefundRef,
+    description: "Refunds, newest first: a developer sees their games', a game's secret key its own, operators all.",
+    args: {
+      gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
+      purchaseId: t.arg.id(),
+      from: t.arg({ type: 'DateTime' }),
+      to: t.arg({ type: 'DateTime' }),
+      status: t.arg({ type: RefundStatusEnum }),
+    },
+    authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
+    resolve: (_root, args, ctx) => {
+      const filter = { ...decodeFilter(args), status: args.status ?? null };
+      return resolveCursorConnection({ args, toCursor: (r: RefundRow) => encodeCursor(r), maxSize: 100 }, (page: ResolveCursorConnectionArgs) =>
+        listRefunds(ctx.service, filter, keysetPage(page)),
+      );
+    },
+  }),
+);
+
+builder.queryField('disputes', (t) =>
+  t.connection({
+    type: DisputeRef,
+    description: "Disputes (chargebacks), newest first: a developer sees their games', a game's secret key its own, operators all.",
+    args: {
+      gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
+      purchaseId: t.arg.id(),
+      from: t.arg({ type: 'DateTime' }),
+      to: t.arg({ type: 'DateTime' }),
+    },
+    authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
+    resolve: (_root, args, ctx) => {
+      const filter = decodeFilter(args);
+      return resolveCursorConnection({ args, toCursor: (d: DisputeRow) => encodeCursor(d), maxSize: 100 }, (page: ResolveCursorConnectionArgs) =>
+        listDisputes(ctx.service, filter, keysetPage(page)),
+      );
+    },
+  }),
+);
+
+builder.objectType(RefundExceedsRemainingError, {
+  name: 'RefundExceedsRemaining',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({ remaining: t.field({ type: MoneyRef, description: 'What may still be refunded.', resolve: (e) => e.remaining }) }),
+});
+builder.objectType(RefundRejectedError, {
+  name: 'RefundRejected',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    acquirerCode: t.exposeString('acquirerCode'),
+    refundId: t.id({ resolve: (e) => encodeGlobalID('Refund', e.refundId) }),
+  }),
+});
+
+const RefundPurchaseInput = builder.inputType('RefundPurchaseInput', {
+  fields: (t) => ({
+    purchaseId: t.id({ required: true }),
+    amount: t.field({ type: MoneyInputRef, description: 'A partial refund, in the purchase\'s currency; everything left when absent.' }),
+    reason: t.string({ required: true, description: 'Why (1–500 characters), kept with the refund.' }),
+    idempotencyKey: t.string({ required: true, description: 'One key per intended refund; a retry with it refunds once.' }),
+  }),
+});
+
+const RefundPurchasePayload = builder.objectRef<RefundOutcome>('RefundPurchasePayload').implement({
+  fields: (t) => ({
+    purchase: t.field({ type: PurchaseRef, resolve: (o) => o.purchase }),
+    refund: t.field({ type: RefundRef, description: 'SUCCEEDED, or PENDING when the acquirer could not be reached (completed in the background).', resolve: (o) => o.refund }),
+  }),
+});
+
+builder.mutationField('refundPurchase', (t) =>
+  t.field({
+    type: RefundPurchasePayload,
+    description:
+      "Refunds a purchase in full (no amount) or in part, never beyond what is left; the game's secret key (its own purchases) or an operator. The entitlement goes back as the refund policy says.",
+    args: { input: t.arg({ type: RefundPurchaseInput, required: true }) },
+    authScopes: { $any: { gameSecret: true, operator: true } },
+    errors: {
+      types: [...COMMON_ERRORS, RefundExceedsRemainingError, RefundRejectedError, InvalidStateError, IdempotencyKeyReusedError, IdempotencyInProgressError],
+      directResult: true,
+    },
+    resolve: (_root, { input }, ctx) =>
+      refundPurchase(ctx.service, {
+        ...input,
+        purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId'),
+      }),
+  }),
+);
