@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { buy, CARDS, decodeId, INVENTORY, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../../helpers/flows.js';
+import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
+import { splitFee } from '../../../src/shared/money.js';
+import { signWebhook } from '../../../src/acquirer/crypto.js';
+import { pollDisputes } from '../../../src/modules/refunds/index.js';
+import { DISPUTES, ledgerLegs, operatorContext, outboxFor, PURCHASE_REFUNDS, refund } from './fixtures.js';
+
+async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Asks the sandbox acquirer to raise due disputes now. */
+async function sweep(app: TestApp): Promise<void> {
+  await fetch(`${app.acquirer.url}/v1/test/sweep`, { method: 'POST', headers: { authorization: `Bearer ${app.acquirer.secret}` } });
+}
+
+async function disputedBuy(app: TestApp, game: GameSetup, player: PlayerSetup, sku: string, quantity = 1): Promise<string> {
+  const res = await buy(app, game, player, game.items[sku]!, { quantity });
+  expect(res.data.createPurchase.purchase?.status, JSON.stringify(res.data)).toBe('SUCCEEDED');
+  return res.data.createPurchase.purchase.id as string;
+}
+
+describe('disputes through the poll', () => {
+  let app: TestApp;
+  let game: GameSetup;
+  beforeAll(async () => {
+    app = await createTestApp({ env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms' } });
+    game = await setUpGame(app);
+  });
+  afterAll(() => app.close());
+
+  /** Polls until the purchase has a dispute recorded (the acquirer raises it ~200 ms after the charge). */
+  async function pollUntilDisputed(id: string) {
+    return until(async () => {
+      await sweep(app);
+      await pollDisputes(operatorContext(app));
+      const read = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
+      return read.data.purchase.disputes.length > 0 ? read.data.purchase : undefined;
+    });
+  }
+
+  it('records a dispute on the dispute card: purchase REFUNDED and disputed, ledger reversed with the fee, item clawed back, purchase.disputed', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.dispute });
+    const id = await disputedBuy(app, game, player, 'skin');
+    const purchase = await pollUntilDisputed(id);
+
+    expect(purchase).toMatchObject({ status: 'REFUNDED', disputed: true, disputedAmount: { amount: '499' }, refunded: { amount: '0' }, refundable: { amount: '0' } });
+    const { fee, net } = splitFee(499, 3000);
+    expect(purchase.disputes).toEqual([
+      expect.objectContaining({ amount: { amount: '499', currency: 'USD' }, claimedAmount: { amount: '499', currency: 'USD' }, reason: 'fraudulent', feeReturned: { amount: String(fee), currency: 'USD' } }),
+    ]);
+    expect(await ledgerLegs(app, decodeId(id))).toMatchObject({ 'dispute:acquirer_receivable': -499, 'dispute:platform_revenue': fee, 'dispute:game_payable': net });
+    await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
+    expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
+    const event = (await outboxFor(app, decodeId(id))).find((e) => e.type === 'purchase.disputed');
+    expect(event?.payload).toMatchObject({ id: decodeId(id), status: 'REFUNDED', dispute: { amount: '499', currency: 'USD', reason: 'fraudulent' }, clawback: { units: 1 } });
+
+    // Polling again (and again) records it once.
+    await pollDisputes(operatorContext(app));
+    await pollDisputes(operatorContext(app));
+    const again = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
+    expect(again.data.purchase.disputes).toHaveLength(1);
+    expect((await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed')).toHaveLength(1);
+    // Nothing is left to refund.
+    const late = await refund(app, game.secretKey, id);
+    expect(late.data.refundPurchase).toMatchObject({ __typename: 'RefundExceedsRemaining', remaining: { amount: '0' } });
+
+    const listed = await app.gql(DISPUTES, { gameId: game.gameId, purchaseId: id }, { token: game.devToken });
+    expect(listed.data.disputes.edges).toEqual([expect.objectContaining({ node: expect.objectContaining({ purchase: { id, status: 'REFUNDED' } }) })]);
+    const asPlayer = await app.gql(DISPUTES, { gameId: game.gameId }, { token: player.gameToken });
+    expect(asPlayer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('takes back only what a partial refund left: dispute capped, fee parts summing to the sale fee, remaining units revoked', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.dispute });
+    const id = await disputedBuy(app, game, player, 'life', 4); // 396
+    const partial = await refund(app, game.secretKey, id, { amount: '100' });
+    expect(partial.data.refundPurchase.purchase.status).toBe('PARTIALLY_REFUNDED');
+    const purchase = await pollUntilDisputed(id);
+
+    expect(purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '100' }, disputedAmount: { amount: '296' } });
+    expect(purchase.disputes[0]).toMatchObject({ amount: { amount: '296' }, claimedAmount: { amount: '396' } });
+    const legs = await ledgerLegs(app, decodeId(id));
+    expect(legs['refund:acquirer_receivable']! + legs['dispute:acquirer_receivable']!).toBe(-396);
+    expect(legs['refund:platform_revenue']! + legs['dispute:platform_revenue']!).toBe(splitFee(396, 3000).fee);
+    await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
+    expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
+  });
+
+  it('claws back the unspent gems of a disputed currency pack; spent gems stay spent', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.dispute });
+    const id = await disputedBuy(app, game, player, 'gems'); // 500 GEM
+    await disputedBuy(app, game, player, 'shield', 3); // 150 GEM spent
+    await pollUntilDisputed(id);
+    const wallet = await app.gql(`query ($g: ID!) { wallet(gameId: $g) { amount currency } }`, { g: game.gameId }, { token: player.gameToken });
+    expect(wallet.data.wallet).toEqual([{ amount: '0', currency: 'GEM' }]);
+    const event = (await outboxFor(app, decodeId(id))).find((e) => e.type === 'purchase.disputed');
+    expect(event?.payload.clawback).toMatchObject({ currency: '350', currencyKept: '150' });
+    await expectLedgerBalanced(app);
+  });
+});
+
+describe('disputes through the callback', () => {
+  let app: TestApp;
+  let game: GameSetup;
+  beforeAll(async () => {
+    // Listening registers POST /acquirer/disputes with the acquirer; no background poll runs.
+    app = await createTestApp({ listen: true, env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms' } });
+    game = await setUpGame(app);
+  });
+  afterAll(async () => {
+    const auth = { authorization: `Bearer ${app.acquirer.secret}`, 'content-type': 'application/json' };
+    const registered = await fetch(`${app.acquirer.url}/v1/webhook_endpoints`, { method: 'POST', headers: auth, body: JSON.stringify({ url: `${app.url}/acquirer/disputes` }) });
+    const { id } = (await registered.json()) as { id: string };
+    await fetch(`${app.acquirer.url}/v1/webhook_endpoints/${id}`, { method: 'DELETE', headers: auth });
+    await app.close();
+  });
+
+  it('records a dispute pushed by the acquirer without any poll, once even when delivered again; refuses a forged one', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.dispute });
+    const id = await disputedBuy(app, game, player, 'skin');
+    const purchase = await until(async () => {
+      await sweep(app);
+      const read = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
+      return read.data.purchase.disputes.length > 0 ? read.data.purchase : undefined;
+    });
+    expect(purchase).toMatchObject({ status: 'REFUNDED', disputed: true });
+    await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
+
+    // The same dispute again, correctly signed: 200, recorded once.
+    const listing = await fetch(`${app.acquirer.url}/v1/disputes?since=1970-01-01T00:00:00Z&limit=1000`, { headers: { authorization: `Bearer ${app.acquirer.secret}` } });
+    const data = ((await listing.json()) as { data: { disputeId: string; chargeIdempotencyKey: string }[] }).data.find((d) => d.chargeIdempotencyKey === decodeId(id))!;
+    const body = JSON.stringify({ type: 'dispute.created', data });
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = { 'content-type': 'application/json', 'webhook-id': data.disputeId, 'webhook-timestamp': String(timestamp) };
+    const redelivered = await fetch(`${app.url}/acquirer/disputes`, {
+      method: 'POST',
+      headers: { ...headers, 'webhook-signature': signWebhook(app.acquirer.secret, data.disputeId, timestamp, body) },
+      body,
+    });
+    expect(redelivered.status).toBe(200);
+    expect(await redelivered.json()).toEqual({ received: true, outcome: 'duplicate' });
+    const forged = await fetch(`${app.url}/acquirer/disputes`, {
+      method: 'POST',
+      headers: { ...headers, 'webhook-signature': signWebhook('not-the-acquirer-secret-not-the-acquirer', data.disputeId, timestamp, body) },
+      body,
+    });
+    expect(forged.status).toBe(400);
+    const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
+    expect(after.data.purchase.disputes).toHaveLength(1);
+    expect((await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed')).toHaveLength(1);
+  });
+});

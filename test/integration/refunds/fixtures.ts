@@ -1,0 +1,94 @@
+// GraphQL documents and helpers for refund and dispute tests.
+import { randomUUID } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { TestApp } from '../../helpers/test-app.js';
+import type { ServiceContext } from '../../../src/modules/service-context.js';
+
+export const REFUND_FIELDS = /* GraphQL */ `id status amount { amount currency } feeReturned { amount currency } reason failureCode requestedBy createdAt completedAt`;
+export const DISPUTE_FIELDS = /* GraphQL */ `id amount { amount currency } claimedAmount { amount currency } feeReturned { amount currency } reason acquirerDisputeId raisedAt`;
+export const REFUND_PURCHASE_FIELDS = /* GraphQL */ `
+  id status refunded { amount currency } refundable { amount currency } disputed disputedAmount { amount currency }
+  fee { amount currency } refunds { ${REFUND_FIELDS} } disputes { ${DISPUTE_FIELDS} }
+`;
+export const REFUND_PURCHASE = /* GraphQL */ `
+  mutation RefundPurchase($input: RefundPurchaseInput!) {
+    refundPurchase(input: $input) {
+      __typename
+      ... on RefundPurchasePayload { purchase { ${REFUND_PURCHASE_FIELDS} } refund { ${REFUND_FIELDS} } }
+      ... on RefundExceedsRemaining { remaining { amount currency } }
+      ... on RefundRejected { acquirerCode refundId }
+      ... on Error { code message }
+      ... on RetryableError { retryable retryAfterSeconds }
+      ... on ValidationError { fieldErrors { path message } }
+    }
+  }
+`;
+export const PURCHASE_REFUNDS = /* GraphQL */ `query ($id: ID!) { purchase(id: $id) { ${REFUND_PURCHASE_FIELDS} } }`;
+export const REFUNDS = /* GraphQL */ `
+  query ($gameId: ID, $purchaseId: ID, $status: RefundStatus, $first: Int) {
+    refunds(gameId: $gameId, purchaseId: $purchaseId, status: $status, first: $first) { edges { node { ${REFUND_FIELDS} purchase { id } } } }
+  }
+`;
+export const DISPUTES = /* GraphQL */ `
+  query ($gameId: ID, $purchaseId: ID) {
+    disputes(gameId: $gameId, purchaseId: $purchaseId) { edges { node { ${DISPUTE_FIELDS} purchase { id status } } } }
+  }
+`;
+
+/** refundPurchase with the given credential; a fresh idempotency key unless given. */
+export function refund(
+  app: TestApp,
+  token: string,
+  purchaseId: string,
+  options: { amount?: string; currency?: string; reason?: string; key?: string } = {},
+) {
+  return app.gql(
+    REFUND_PURCHASE,
+    {
+      input: {
+        purchaseId,
+        reason: options.reason ?? 'customer request',
+        idempotencyKey: options.key ?? randomUUID(),
+        ...(options.amount !== undefined ? { amount: { amount: options.amount, currency: options.currency ?? 'USD' } } : {}),
+      },
+    },
+    { token },
+  );
+}
+
+/** An operator's service context, for driving module functions and background jobs by hand. */
+export function operatorContext(app: TestApp): ServiceContext {
+  return { deps: app.deps, principal: { kind: 'operator' }, requestId: 'test', ip: null };
+}
+
+async function rows<T>(app: TestApp, query: ReturnType<typeof sql>): Promise<T[]> {
+  return ((await app.database.db.execute(query)) as unknown as { rows: T[] }).rows;
+}
+
+/** The outbox events written for a purchase, in order. */
+export function outboxFor(app: TestApp, purchaseId: string) {
+  return rows<{ type: string; payload: Record<string, any> }>(
+    app,
+    sql`select type, payload from outbox_events where aggregate_id = ${purchaseId} order by sequence`,
+  );
+}
+
+/** The sandbox acquirer's refunds of a purchase's charges. */
+export function acquirerRefundsFor(app: TestApp, purchaseId: string) {
+  return rows<{ id: string; amount_minor: string; kind: string }>(
+    app,
+    sql`select r.id, r.amount_minor, r.kind from acquirer_refunds r join acquirer_charges c on c.id = r.charge_id
+        where c.idempotency_key = ${purchaseId} or c.idempotency_key like ${`${purchaseId}:%`} order by r.created_at`,
+  );
+}
+
+/** Sum of the legs of a purchase's ledger postings by transaction kind and account kind (signed, debit positive). */
+export async function ledgerLegs(app: TestApp, purchaseId: string): Promise<Record<string, number>> {
+  const list = await rows<{ tkind: string; akind: string; total: string }>(
+    app,
+    sql`select t.kind as tkind, a.kind as akind, sum(e.amount_minor)::bigint as total
+        from ledger_transactions t join ledger_entries e on e.transaction_id = t.id join ledger_accounts a on a.id = e.account_id
+        where t.purchase_id = ${purchaseId} group by t.kind, a.kind`,
+  );
+  return Object.fromEntries(list.map((r) => [`${r.tkind}:${r.akind}`, Number(r.total)]));
+}
