@@ -1,0 +1,73 @@
+// A Coinslot server as a child process (src/main.ts, or src/cluster.ts for several), as `npm start` runs it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface ServerProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** Recent output of the process (for an error report). */
+  output(): string;
+  /** One gauge of /metrics (prometheus text, with or without the coinslot_ prefix), summed over its series; null when absent. */
+  metric(name: string): Promise<number | null>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts `node --import tsx <entry>` with `env` and waits until it prints where it listens. */
+export async function startServerProcess(entry: 'src/main.ts' | 'src/cluster.ts', env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${entry} did not start within ${timeoutMs} ms:\n${log}`)), timeoutMs);
+    const look = () => {
+      const match = /(http:\/\/[^\s/]+)\/healthz/.exec(log);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', look);
+        resolve(match[1] as string);
+      }
+    };
+    child.stdout!.on('data', look);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with ${code} before listening:\n${log}`));
+    });
+  });
+
+  return {
+    url,
+    pid: child.pid as number,
+    output: () => log,
+    async metric(name) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      let total: number | null = null;
+      for (const line of text.split('\n')) {
+        if (line.startsWith('#')) continue;
+        for (const full of [name, `coinslot_${name}`]) {
+          if (line.startsWith(`${full} `) || line.startsWith(`${full}{`)) total = (total ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return total;
+    },
+    async stop(graceMs = 15_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
