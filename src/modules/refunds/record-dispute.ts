@@ -5,13 +5,13 @@ import { isUuid, newId } from '../../shared/ids.js';
 import { getSalePosting, postDispute } from '../ledger/index.js';
 import {
   assertTransition,
-  enqueuePurchaseEvent,
+  purchaseEventData,
   findPurchase,
   updateIfStatus,
   REFUNDABLE_STATUSES,
   type PurchaseRow,
 } from '../purchases/index.js';
-import { notifyEvents, publishPurchaseUpdate, type EnqueuedEvent } from '../webhooks/index.js';
+import { enqueueEvent, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { clawBack } from './claw-back.js';
 import { disputedTotal, disputeEventData, refundedTotal, type DisputeRow } from './refund-rows.js';
@@ -118,10 +118,18 @@ export async function recordDispute(ctx: ServiceContext, dispute: Dispute): Prom
         current = (await updateIfStatus(tx, purchase.id, REFUNDABLE_STATUSES, { status })) ?? purchase;
       }
     }
-    const event = (await enqueuePurchaseEvent(tx, current, 'disputed', {
-      dispute: { ...disputeEventData(recorded), feeReturned: String(recorded.feeReturnedMinor) },
-      clawback,
-    })) as EnqueuedEvent;
+    // purchase.disputed with the purchase's facts, what went back and what was clawed back.
+    const event = await enqueueEvent(tx, {
+      gameId: current.gameId,
+      type: 'purchase.disputed',
+      aggregateId: current.id,
+      occurredAt: at,
+      data: {
+        ...purchaseEventData(current),
+        dispute: { ...disputeEventData(recorded), feeReturned: String(recorded.feeReturnedMinor) },
+        clawback,
+      },
+    });
     return { outcome: 'recorded' as const, dispute: recorded, purchase: current, event };
   });
   if (done.outcome !== 'recorded') return done;

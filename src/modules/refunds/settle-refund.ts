@@ -3,7 +3,7 @@ import { refunds } from '../../db/schema/index.js';
 import { postRefund, getSalePosting } from '../ledger/index.js';
 import {
   assertTransition,
-  enqueuePurchaseEvent,
+  purchaseEventData,
   findPurchase,
   releaseRefund,
   updateIfStatus,
@@ -11,7 +11,7 @@ import {
   type PurchaseRow,
 } from '../purchases/index.js';
 import { refundWalletSpend } from '../wallet/index.js';
-import { notifyEvents, publishPurchaseUpdate, type EnqueuedEvent } from '../webhooks/index.js';
+import { enqueueEvent, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { clawBack } from './claw-back.js';
 import { disputedTotal, findRefund, refundedTotal, refundEventData, type RefundRow } from './refund-rows.js';
@@ -92,15 +92,23 @@ export async function settleRefund(ctx: ServiceContext, refundId: string, acquir
       assertTransition(purchase.status, status);
       current = (await updateIfStatus(tx, purchase.id, REFUNDABLE_STATUSES, { status })) ?? purchase;
     }
-    const event = (await enqueuePurchaseEvent(tx, current, 'refunded', {
-      refund: { ...refundEventData(settled!), feeReturned: String(feeReturned) },
-      clawback: {
-        units: clawed.unitsTaken,
-        unitsKept: clawed.unitsAsked - clawed.unitsTaken,
-        currency: String(clawed.currencyTaken),
-        currencyKept: String(clawed.currencyAsked - clawed.currencyTaken),
+    // purchase.refunded with the purchase's facts, what went back and what was clawed back.
+    const event = await enqueueEvent(tx, {
+      gameId: current.gameId,
+      type: 'purchase.refunded',
+      aggregateId: current.id,
+      occurredAt: at,
+      data: {
+        ...purchaseEventData(current),
+        refund: { ...refundEventData(settled!), feeReturned: String(feeReturned) },
+        clawback: {
+          units: clawed.unitsTaken,
+          unitsKept: clawed.unitsAsked - clawed.unitsTaken,
+          currency: String(clawed.currencyTaken),
+          currencyKept: String(clawed.currencyAsked - clawed.currencyTaken),
+        },
       },
-    })) as EnqueuedEvent;
+    });
     return { purchase: current, refund: settled!, event };
   });
   if (!done) {
