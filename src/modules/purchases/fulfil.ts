@@ -2,31 +2,32 @@ import type { Executor } from '../../db/client.js';
 import type { CatalogItem } from '../catalog/index.js';
 import { grantItem } from '../inventory/index.js';
 import { creditWallet } from '../wallet/index.js';
-import { enqueueEvent } from '../webhooks/index.js';
+import { enqueueEvent, type EnqueuedEvent } from '../webhooks/index.js';
 import type { PurchaseRow } from './purchase-row.js';
 
 /**
  * Delivers what was bought to the recipient, in the success transaction: units in the inventory
  * (a DURABLE owned once), or a CURRENCY_PACK's currency in the wallet; and tells the game.
  */
-export async function fulfil(tx: Executor, purchase: PurchaseRow, item: CatalogItem): Promise<void> {
+export async function fulfil(tx: Executor, purchase: PurchaseRow, item: CatalogItem, occurredAt: Date): Promise<EnqueuedEvent> {
   const target = { gameId: purchase.gameId, playerId: purchase.recipientId, purchaseId: purchase.id };
   if (item.kind === 'CURRENCY_PACK' && item.grants) {
     const granted = { amountMinor: item.grants.amountMinor * purchase.quantity, currency: item.grants.currency };
     await creditWallet(tx, { ...target, currency: granted.currency, amountMinor: granted.amountMinor, reason: 'currency_pack' });
-    await enqueueEvent(tx, {
+    return enqueueEvent(tx, {
       gameId: purchase.gameId,
       type: 'item.granted',
       aggregateId: purchase.id,
       data: { purchaseId: purchase.id, playerId: purchase.recipientId, itemId: item.id, sku: item.sku, currency: granted },
+      occurredAt,
     });
-    return;
   }
   await grantItem(tx, { ...target, itemId: item.id, kind: item.kind, quantity: purchase.quantity });
-  await enqueueEvent(tx, {
+  return enqueueEvent(tx, {
     gameId: purchase.gameId,
     type: 'item.granted',
     aggregateId: purchase.id,
     data: { purchaseId: purchase.id, playerId: purchase.recipientId, itemId: item.id, sku: item.sku, quantity: purchase.quantity },
+    occurredAt,
   });
 }

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/client.js';
-import { enqueueEvent } from '../webhooks/index.js';
+import { enqueueEvent, type EnqueuedEvent } from '../webhooks/index.js';
 import type { PurchaseRow } from './purchase-row.js';
 
 /** The public facts of a purchase in webhook payloads: ids, amounts as strings of minor units, no card data. */
@@ -21,12 +21,20 @@ export function purchaseEventData(purchase: PurchaseRow): Record<string, unknown
   };
 }
 
-/** Writes `purchase.<kind>` to the outbox in the caller's transaction. */
-export function enqueuePurchaseEvent(tx: Executor, purchase: PurchaseRow, kind: 'succeeded' | 'failed' | 'refunded' | 'disputed', extra: Record<string, unknown> = {}): Promise<unknown> {
+/** Writes `purchase.<kind>` to the outbox in the caller's transaction; pass the result to notifyEvents after commit. */
+export function enqueuePurchaseEvent(
+  tx: Executor,
+  purchase: PurchaseRow,
+  kind: 'succeeded' | 'failed' | 'refunded' | 'disputed',
+  extra: Record<string, unknown> = {},
+  /** When it happened, from the app's clock (tests move it). */
+  occurredAt?: Date,
+): Promise<EnqueuedEvent> {
   return enqueueEvent(tx, {
     gameId: purchase.gameId,
     type: `purchase.${kind}`,
     aggregateId: purchase.id,
     data: { ...purchaseEventData(purchase), ...extra },
+    ...(occurredAt ? { occurredAt } : {}),
   });
 }

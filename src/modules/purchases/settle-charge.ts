@@ -3,7 +3,7 @@ import { splitFee } from '../../shared/money.js';
 import { getItemForPurchase, returnStock } from '../catalog/index.js';
 import { postSale } from '../ledger/index.js';
 import { signReceipt } from '../receipts/index.js';
-import { publishPurchaseUpdate } from '../webhooks/index.js';
+import { notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import { recordDecline, releasePurchaseAmount } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { fulfil } from './fulfil.js';
@@ -79,13 +79,14 @@ export async function succeedPurchase(ctx: ServiceContext, purchase: PurchaseRow
     if (isCardSale) {
       await postSale(tx, { purchaseId: row.id, gameId: row.gameId, amountMinor: row.amountMinor, currency: row.currency, feeBps: row.feeBps });
     }
-    await fulfil(tx, row, item);
-    await enqueuePurchaseEvent(tx, row, 'succeeded');
-    return row;
+    const succeeded = await enqueuePurchaseEvent(tx, row, 'succeeded', {}, succeededAt);
+    const granted = await fulfil(tx, row, item, succeededAt);
+    return { row, events: [succeeded, granted] };
   });
   if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
-  await publishPurchaseUpdate(ctx.deps, done.id);
-  return done;
+  await notifyEvents(ctx.deps, done.events);
+  await publishPurchaseUpdate(ctx.deps, done.row.id);
+  return done.row;
 }
 
 /** Commits a failure: status and code, stock given back, outbox event. */
@@ -95,7 +96,7 @@ export async function failPurchase(
   declineCode: string,
   extra: Partial<PurchaseRow> = {},
 ): Promise<PurchaseRow> {
-  const { db } = ctx.deps;
+  const { db, clock } = ctx.deps;
   const done = await db.transaction(async (tx) => {
     const row = await updateIfStatus(tx, purchase.id, ['PROCESSING', 'REQUIRES_CONFIRMATION', 'REQUIRES_ACTION'], {
       ...extra,
@@ -106,13 +107,13 @@ export async function failPurchase(
     });
     if (!row) return null;
     await returnStock(tx, row.itemId, row.quantity);
-    await enqueuePurchaseEvent(tx, row, 'failed');
-    return row;
+    return { row, event: await enqueuePurchaseEvent(tx, row, 'failed', {}, clock.now()) };
   });
   if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
-  await publishPurchaseUpdate(ctx.deps, done.id);
-  await tellFraud(ctx, done);
-  return done;
+  await notifyEvents(ctx.deps, done.event);
+  await publishPurchaseUpdate(ctx.deps, done.row.id);
+  await tellFraud(ctx, done.row);
+  return done.row;
 }
 
 /**
