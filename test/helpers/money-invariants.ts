@@ -138,7 +138,7 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
     if (r.events !== r.held) violations.push(`player ${r.player_id} holds ${r.held} of item ${r.item_id} but its events add up to ${r.events}`);
   }
 
-  // Wallets: currency packs bought less what wallet purchases spent.
+  // Wallets: currency packs bought less what wallet purchases spent, and what refunds moved back.
   const wallets = await q<{ player_id: string; currency: string; expected: number; balance: number }>(
     `with moves as (
         select p.recipient_id as player_id, i.grants_currency as currency, (i.grants_amount_minor * p.quantity)::bigint as units
@@ -146,7 +146,12 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
          where p.game_id = $1 and p.status in ${PAID} and i.kind = 'CURRENCY_PACK'
         union all
         select p.player_id, p.currency, -p.amount_minor
-          from purchases p where p.game_id = $1 and p.path = 'wallet' and p.status in ${PAID}),
+          from purchases p where p.game_id = $1 and p.path = 'wallet' and p.status in ${PAID}
+        union all
+        -- what refunds moved: spends given back, currency packs clawed back
+        select a.player_id, a.currency, e.amount_minor
+          from ledger_entries e join ledger_transactions t on t.id = e.transaction_id join ledger_accounts a on a.id = e.account_id
+         where t.game_id = $1 and a.kind = 'player_wallet' and t.kind in ('wallet_spend_reversal', 'wallet_clawback')),
       expected as (select player_id, currency, sum(units)::bigint as expected from moves group by player_id, currency)
      select coalesce(x.player_id, a.player_id) as player_id, coalesce(x.currency, a.currency) as currency,
             coalesce(x.expected, 0) as expected, coalesce(a.balance_minor, 0) as balance

@@ -1,0 +1,252 @@
+// Random sequences of purchases, consumption (and refunds, once the schema has them) through the API, checked
+// step by step against a model of each player's inventory and wallet, and after each sequence against every
+// invariant of the money path (checkLedger included).
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CREATE_PURCHASE, decodeId, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
+import { checkMoneyInvariants } from '../helpers/money-invariants.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const PLAYERS = 4;
+const CONSUME = /* GraphQL */ `
+  mutation ($input: ConsumeItemInput!) {
+    consumeItem(input: $input) { __typename ... on ConsumeItemPayload { entry { quantity } } ... on InsufficientQuantity { available } ... on Error { code message } }
+  }
+`;
+const RISK = /* GraphQL */ `mutation ($input: UpdateRiskSettingsInput!) { updateRiskSettings(input: $input) { __typename } }`;
+
+type Sku = 'life' | 'gems' | 'skin' | 'shield';
+type Op =
+  | { kind: 'buy'; player: number; sku: Sku; quantity: number }
+  | { kind: 'consume'; player: number; quantity: number }
+  | { kind: 'refund'; pick: number; part: number }
+  | { kind: 'replay' };
+
+/** What each player should hold, from the answers so far. */
+interface Model {
+  life: number;
+  skin: boolean;
+  gems: number;
+}
+
+/** The refund mutation as the schema has it now (another part of the project is adding it). */
+interface RefundApi {
+  readonly document: string;
+  readonly input: (purchaseId: string, amount: { amount: string; currency: string } | null) => Record<string, unknown>;
+}
+
+describe('ledger invariants under random sequences of API calls', () => {
+  let app: TestApp;
+  let game: GameSetup;
+  let players: PlayerSetup[];
+  let refundApi: RefundApi | null;
+  const models: Model[] = Array.from({ length: PLAYERS }, () => ({ life: 0, skin: false, gems: 0 }));
+  /** Card purchases that succeeded, with what is left to refund. */
+  const refundable: { id: string; amount: number; currency: string; refunded: number }[] = [];
+  const refunds = { done: 0, refused: 0 };
+
+  beforeAll(async () => {
+    app = await createTestApp({ env: { API_RATE_LIMIT_PER_CREDENTIAL: '100000', API_RATE_LIMIT_PER_IP: '100000' } });
+    game = await setUpGame(app, [
+      { sku: 'life', kind: 'CONSUMABLE', price: '99' },
+      { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', grants: { amount: '500', currency: 'GEM' } },
+      { sku: 'skin', kind: 'DURABLE', price: '299' },
+      { sku: 'shield', kind: 'CONSUMABLE', price: '120', currency: 'GEM' },
+    ]);
+    // The loosest velocity limits a game may set, so that the sequences test the ledger, not the fraud rules.
+    const risk = await app.gql(RISK, { input: { gameId: game.gameId, purchasesPerMinute: 30, purchasesPerHour: 200 } }, { token: game.devToken });
+    expect(risk.data.updateRiskSettings.__typename).toBe('UpdateRiskSettingsPayload');
+    players = await Promise.all(Array.from({ length: PLAYERS }, () => setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '200000' })));
+    refundApi = await discoverRefundApi(app);
+  }, 60_000);
+  afterAll(() => app?.close());
+
+  const opArb = (withRefunds: boolean): fc.Arbitrary<Op> =>
+    fc.oneof(
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('buy' as const), player: fc.nat(PLAYERS - 1), sku: fc.constantFrom<Sku>('life', 'gems', 'skin', 'shield'), quantity: fc.integer({ min: 1, max: 3 }) }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('consume' as const), player: fc.nat(PLAYERS - 1), quantity: fc.integer({ min: 1, max: 4 }) }) },
+      { weight: 1, arbitrary: fc.constant({ kind: 'replay' as const }) },
+      { weight: withRefunds ? 2 : 0, arbitrary: fc.record({ kind: fc.constant('refund' as const), pick: fc.nat(), part: fc.integer({ min: 1, max: 4 }) }) },
+    );
+
+  /** Runs one sequence, checking each answer against the model as it goes. */
+  async function runSequence(ops: Op[]): Promise<void> {
+    let previous: { document: string; variables: Record<string, unknown>; token: string; text: string } | null = null;
+    for (const op of ops) {
+      if (op.kind === 'replay') {
+        // The same request again (same idempotency key): the same answer, byte for byte, and no second effect.
+        if (!previous) continue;
+        const again = await app.gql(previous.document, previous.variables, { token: previous.token });
+        expect(again.text).toBe(previous.text);
+        continue;
+      }
+      if (op.kind === 'buy') {
+        const player = players[op.player]!;
+        const model = models[op.player]!;
+        const item = game.items[op.sku]!;
+        const quantity = op.sku === 'skin' || op.sku === 'gems' ? 1 : op.quantity;
+        const variables = { input: { gameId: game.gameId, itemId: item.id, quantity, expectedPrice: item.price, idempotencyKey: randomUUID() } };
+        const res = await app.gql(CREATE_PURCHASE, variables, { token: player.gameToken });
+        expect(res.errors, res.text).toBeUndefined();
+        const value = res.data.createPurchase;
+        previous = { document: CREATE_PURCHASE, variables, token: player.gameToken, text: res.text };
+        if (op.sku === 'shield') {
+          const cost = 120 * quantity;
+          if (model.gems >= cost) {
+            expect(value.purchase?.status, res.text).toBe('SUCCEEDED');
+            model.gems -= cost;
+            refundable.push({ id: value.purchase.id, amount: cost, currency: 'GEM', refunded: 0 });
+          } else {
+            expect(value.__typename, res.text).toBe('InsufficientFunds');
+            expect(value.balance?.amount ?? '0').toBe(String(model.gems));
+          }
+          continue;
+        }
+        if (op.sku === 'skin' && model.skin) {
+          expect(value.__typename, res.text).toBe('LimitReached');
+          continue;
+        }
+        expect(value.purchase?.status, res.text).toBe('SUCCEEDED');
+        if (op.sku === 'life') model.life += quantity;
+        if (op.sku === 'skin') model.skin = true;
+        if (op.sku === 'gems') model.gems += 500;
+        refundable.push({ id: value.purchase.id, amount: Number(value.purchase.price.amount), currency: 'USD', refunded: 0 });
+        continue;
+      }
+      if (op.kind === 'consume') {
+        const player = players[op.player]!;
+        const model = models[op.player]!;
+        const variables = { input: { playerId: player.playerId, itemId: game.items.life!.id, quantity: op.quantity, idempotencyKey: randomUUID() } };
+        const res = await app.gql(CONSUME, variables, { token: game.secretKey });
+        expect(res.errors, res.text).toBeUndefined();
+        previous = { document: CONSUME, variables, token: game.secretKey, text: res.text };
+        if (model.life >= op.quantity) {
+          expect(res.data.consumeItem, res.text).toEqual({ __typename: 'ConsumeItemPayload', entry: { quantity: model.life - op.quantity } });
+          model.life -= op.quantity;
+        } else {
+          expect(res.data.consumeItem, res.text).toMatchObject({ __typename: 'InsufficientQuantity', available: model.life });
+        }
+        continue;
+      }
+      // refund: a part of what is left (part 4 asks for more than is left: must be refused, nothing written)
+      if (!refundApi || refundable.length === 0) continue;
+      const target = refundable[op.pick % refundable.length]!;
+      const left = target.amount - target.refunded;
+      const asked = op.part === 4 ? left + 1 : op.part === 3 ? left : Math.max(1, Math.floor((left * op.part) / 3));
+      const variables = { input: refundApi.input(target.id, { amount: String(asked), currency: target.currency }) };
+      const before = await refundedMinor(target.id);
+      const res = await app.gql(refundApi.document, variables, { token: game.secretKey });
+      expect(res.status, res.text).toBeLessThan(500);
+      const value = res.data?.refundPurchase;
+      previous = { document: refundApi.document, variables, token: game.secretKey, text: res.text };
+      const after = await refundedMinor(target.id);
+      if (left > 0 && asked > left) expect(value?.__typename, res.text).toBe('RefundExceedsRemaining');
+      if (value?.purchase && asked <= left && left > 0) {
+        expect(after - before, res.text).toBe(asked);
+        target.refunded += asked;
+        refunds.done += 1;
+      } else {
+        refunds.refused += 1;
+        // refused (more than is left, nothing left, or a typed error): nothing moved
+        expect(value?.purchase && asked > left ? 'refunded more than was left' : 'ok', res.text).toBe('ok');
+        expect(after).toBe(before);
+      }
+    }
+  }
+
+  async function refundedMinor(globalId: string): Promise<number> {
+    const { rows } = await app.database.pool!.query('select refunded_minor from purchases where id = $1', [decodeId(globalId)]);
+    return Number(rows[0].refunded_minor);
+  }
+
+  /** After a sequence: the database agrees with the model, and every money invariant holds. */
+  async function expectConsistent(checkModel: boolean): Promise<void> {
+    const gameId = decodeId(game.gameId);
+    const report = await checkMoneyInvariants(app.database.pool!, app.database.db, { gameId });
+    expect(report.violations).toEqual([]);
+    if (!checkModel) return;
+    for (const [i, player] of players.entries()) {
+      const model = models[i]!;
+      const { rows: inventory } = await app.database.pool!.query(
+        'select item_id, quantity from inventory_entries where game_id = $1 and player_id = $2',
+        [gameId, decodeId(player.playerId)],
+      );
+      const held = (itemId: string) => Number(inventory.find((r: { item_id: string }) => r.item_id === decodeId(itemId))?.quantity ?? 0);
+      expect(held(game.items.life!.id)).toBe(model.life);
+      expect(held(game.items.skin!.id)).toBe(model.skin ? 1 : 0);
+      const { rows: wallet } = await app.database.pool!.query(
+        `select balance_minor from ledger_accounts where game_id = $1 and player_id = $2 and kind = 'player_wallet' and currency = 'GEM'`,
+        [gameId, decodeId(player.playerId)],
+      );
+      expect(Number(wallet[0]?.balance_minor ?? 0)).toBe(model.gems);
+    }
+  }
+
+  it('keeps inventory, wallets and the ledger in step through random purchases, gem spending and consumption', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb(false), { minLength: 1, maxLength: 10 }), async (ops) => {
+        await runSequence(ops);
+        await expectConsistent(true);
+      }),
+      // The state carries over between runs (one game), so a counterexample is reported as it came, unshrunk.
+      { numRuns: 12, endOnFailure: true },
+    );
+  }, 120_000);
+
+  it('keeps the ledger balanced when refunds (partial, full and too large) are interleaved', async (ctx) => {
+    if (!refundApi) {
+      ctx.skip('TODO: refundPurchase is not in the schema yet (another part of the project is building it); this runs once it is');
+      return;
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb(true), { minLength: 1, maxLength: 10 }), async (ops) => {
+        await runSequence(ops);
+        // Refunds may take items and gems back by rules this test does not model: check the invariants only.
+        await expectConsistent(false);
+      }),
+      { numRuns: 12, endOnFailure: true },
+    );
+    // The sequences really refunded, and really asked for too much.
+    expect(refunds.done).toBeGreaterThan(0);
+    expect(refunds.refused).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+/**
+ * Reads refundPurchase from the running schema: its input fields (purchaseId, amount, reason,
+ * idempotencyKey as API.md names them) and the payload type that carries the purchase. Null when absent.
+ */
+async function discoverRefundApi(app: TestApp): Promise<RefundApi | null> {
+  const mutation = await app.gql(`{ __type(name: "Mutation") { fields { name type { name ofType { name } } args { name type { name ofType { name } } } } } }`);
+  const field = (mutation.data.__type.fields as { name: string; type: { name: string | null; ofType: { name: string } | null }; args: { type: { name: string | null; ofType: { name: string } | null } }[] }[]).find(
+    (f) => f.name === 'refundPurchase',
+  );
+  if (!field) return null;
+  const inputName = field.args[0]?.type.ofType?.name ?? field.args[0]?.type.name;
+  const input = await app.gql(`query ($n: String!) { __type(name: $n) { inputFields { name type { kind name ofType { kind name } } } } }`, { n: inputName });
+  const fields = input.data.__type.inputFields as { name: string; type: { kind: string; name: string | null; ofType: { kind: string; name: string } | null } }[];
+  const reasonField = fields.find((f) => f.name === 'reason');
+  let reason: string | null = null;
+  if (reasonField) {
+    const type = reasonField.type.ofType ?? reasonField.type;
+    if (type.kind === 'ENUM') {
+      const values = await app.gql(`query ($n: String!) { __type(name: $n) { enumValues { name } } }`, { n: type.name });
+      reason = values.data.__type.enumValues[0].name;
+    } else {
+      reason = 'requested_by_customer';
+    }
+  }
+  const union = await app.gql(`query ($n: String!) { __type(name: $n) { possibleTypes { name fields { name } } } }`, { n: field.type.ofType?.name ?? field.type.name });
+  const payload = (union.data.__type?.possibleTypes as { name: string; fields: { name: string }[] }[] | undefined)?.find((t) => t.fields.some((f) => f.name === 'purchase'));
+  if (!payload) return null;
+  return {
+    document: `mutation ($input: ${inputName}!) { refundPurchase(input: $input) { __typename ... on ${payload.name} { purchase { id status } } ... on Error { code message } } }`,
+    input: (purchaseId, amount) => ({
+      purchaseId,
+      idempotencyKey: randomUUID(),
+      ...(amount ? { amount } : {}),
+      ...(reason !== null ? { reason } : {}),
+    }),
+  };
+}
