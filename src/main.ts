@@ -27,7 +27,7 @@ const lines = [
   `  Demo game   ${server.url}/`,
   `  GraphiQL    ${server.url}/graphql`,
   `  Health      ${server.url}/healthz  ·  ${server.url}/readyz  ·  ${server.url}/metrics`,
-  ...server.banner,
+  ...server.banner.map((line) => `  ${line}`),
   '',
 ];
 console.log(lines.join('\n'));
