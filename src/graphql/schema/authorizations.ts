@@ -11,7 +11,8 @@ import {
   type GameAuthorization,
 } from '../../modules/authorizations/index.js';
 import { ViewerRef } from './accounts.js';
-import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+import { GameRef } from './games.js';
+import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 
 export const GameAuthorizationRef = builder.loadableNodeRef('GameAuthorization', {
   id: { resolve: (a: GameAuthorization) => a.id },

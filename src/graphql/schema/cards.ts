@@ -12,7 +12,7 @@ import {
   type CardPreview,
 } from '../../modules/cards/index.js';
 import { ViewerRef } from './accounts.js';
-import { decodeId } from './games.js';
+import { decodeId } from '../relay.js';
 
 export const CardRef = builder.loadableNodeRef('Card', {
   id: { resolve: (card: Card) => card.id },

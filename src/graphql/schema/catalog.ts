@@ -14,7 +14,8 @@ import {
   updateItem,
   type CatalogItem,
 } from '../../modules/catalog/index.js';
-import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+import { GameRef } from './games.js';
+import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 
 export const ItemKindEnum = builder.enumType('ItemKind', {
   values: ITEM_KINDS,

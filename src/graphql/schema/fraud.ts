@@ -26,7 +26,8 @@ import {
   type RiskThresholdName,
 } from '../../modules/fraud/index.js';
 import { PlayerRef } from './accounts.js';
-import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+import { GameRef } from './games.js';
+import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 
 export const RiskDecisionEnum = builder.enumType('RiskDecision', {
   description: 'ALLOW charges; STEP_UP asks the player for the CVC first; BLOCK charges nothing.',

@@ -1,5 +1,6 @@
-import { decodeGlobalID, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
+import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
 import { ValidationError } from '../../shared/errors.js';
 import {
@@ -15,43 +16,8 @@ import {
   type GameCurrencyRow,
   type GameKeyPair,
   type GameRow,
-  type KeysetKey,
-  type KeysetPage,
 } from '../../modules/games/index.js';
 import { ViewerRef } from './accounts.js';
-
-/**
- * The raw id inside a Relay global id of `typename`; a malformed id or one of another type is a
- * ValidationError on `path` (a typed result in mutations, a VALIDATION_FAILED error elsewhere).
- */
-export function decodeId(typename: string, globalId: string | number, path: string): string {
-  let decoded: { typename: string; id: string };
-  try {
-    decoded = decodeGlobalID(String(globalId));
-  } catch {
-    throw ValidationError.field(path, `must be a ${typename} id`);
-  }
-  if (decoded.typename !== typename) throw ValidationError.field(path, `must be a ${typename} id`);
-  return decoded.id;
-}
-
-/** Opaque connection cursor of a row ordered by (createdAt, id). */
-export function encodeCursor(row: KeysetKey): string {
-  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined, name: string): KeysetKey | undefined {
-  if (cursor === undefined) return undefined;
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(createdAt.getTime())) throw ValidationError.field(name, 'is not a valid cursor');
-  return { createdAt, id };
-}
-
-/** Relay's before/after/limit as a keyset page for the modules. */
-export function keysetPage(args: ResolveCursorConnectionArgs): KeysetPage {
-  return { after: decodeCursor(args.after, 'after'), before: decodeCursor(args.before, 'before'), limit: args.limit, inverted: args.inverted };
-}
 
 export const GameRef = builder.loadableNodeRef('Game', {
   id: { resolve: (g: GameRow) => g.id },

@@ -4,7 +4,7 @@ import { IdempotencyInProgressError, IdempotencyKeyReusedError, InsufficientQuan
 import { consumeItem, getInventory, type InventoryEntryView } from '../../modules/inventory/index.js';
 import { PlayerRef } from './accounts.js';
 import { ItemRef } from './catalog.js';
-import { decodeId } from './games.js';
+import { decodeId } from '../relay.js';
 
 export const InventoryEntryRef = builder.objectRef<InventoryEntryView>('InventoryEntry').implement({
   description: 'What a player holds of an item in a game.',

@@ -13,7 +13,8 @@ import {
   type LedgerEntryView,
 } from '../../modules/ledger/index.js';
 import { PlayerRef } from './accounts.js';
-import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+import { GameRef } from './games.js';
+import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 
 const upperValues = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }]));
 

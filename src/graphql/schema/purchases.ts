@@ -1,5 +1,6 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
+import type { GraphQLContext } from '../context.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { MoneyInputRef, MoneyRef } from '../scalars.js';
 import {
@@ -27,7 +28,8 @@ import { getCardLabels } from '../../modules/cards/index.js';
 import { canManageGame, findGame } from '../../modules/games/index.js';
 import { PlayerRef } from './accounts.js';
 import { ItemRef } from './catalog.js';
-import { decodeId, encodeCursor, GameRef, keysetPage } from './games.js';
+import { GameRef } from './games.js';
+import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { RiskAssessmentRef } from './fraud.js';
 
 export const PurchaseStatusEnum = builder.enumType('PurchaseStatus', { values: purchaseStatuses });
@@ -44,11 +46,13 @@ export const PurchaseRef = builder.loadableNodeRef('Purchase', {
 });
 
 /** Fees are the developer's and the operator's business, not the player's. */
-async function seesFees(purchase: PurchaseRow, ctx: { principal: import('../../shared/principal.js').Principal; service: import('../../modules/service-context.js').ServiceContext }): Promise<boolean> {
-  if (ctx.principal.kind === 'operator' || ctx.principal.kind === 'game_secret') return ctx.principal.kind === 'operator' || ctx.principal.gameId === purchase.gameId;
-  if (ctx.principal.kind !== 'developer') return false;
+async function seesFees(purchase: PurchaseRow, ctx: GraphQLContext): Promise<boolean> {
+  const { principal } = ctx;
+  if (principal.kind === 'operator') return true;
+  if (principal.kind === 'game_secret') return principal.gameId === purchase.gameId;
+  if (principal.kind !== 'developer') return false;
   const game = await findGame(ctx.service.deps.db, purchase.gameId);
-  return game !== null && canManageGame(ctx.principal, game);
+  return game !== null && canManageGame(principal, game);
 }
 
 PurchaseRef.implement({

@@ -23,7 +23,7 @@ import {
   type RefundOutcome,
   type RefundRow,
 } from '../../modules/refunds/index.js';
-import { decodeId, encodeCursor, keysetPage } from './games.js';
+import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { PurchaseRef } from './purchases.js';
 
 const RefundStatusEnum = builder.enumType('RefundStatus', {

@@ -2,7 +2,8 @@ import { builder } from '../builder.js';
 import { MoneyRef } from '../scalars.js';
 import { getSalesReport, type DailySales, type ItemSales, type SalesFigures, type SalesReport } from '../../modules/reports/index.js';
 import { ItemRef } from './catalog.js';
-import { decodeId, GameRef } from './games.js';
+import { GameRef } from './games.js';
+import { decodeId } from '../relay.js';
 
 const money = (pick: (f: SalesFigures) => number) => (f: SalesFigures) => ({ amountMinor: pick(f), currency: f.currency });
 

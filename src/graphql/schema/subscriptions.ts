@@ -4,7 +4,7 @@ import { authenticate } from '../../modules/accounts/index.js';
 import { getPurchase, type PurchaseRow } from '../../modules/purchases/index.js';
 import { watchPurchase } from '../../modules/webhooks/index.js';
 import type { GraphQLContext } from '../context.js';
-import { decodeId } from './games.js';
+import { decodeId } from '../relay.js';
 import { PurchaseRef } from './purchases.js';
 
 builder.subscriptionType({});

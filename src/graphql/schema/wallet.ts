@@ -1,7 +1,7 @@
 import { builder } from '../builder.js';
 import { MoneyRef } from '../scalars.js';
 import { getWallet } from '../../modules/wallet/index.js';
-import { decodeId } from './games.js';
+import { decodeId } from '../relay.js';
 
 builder.queryField('wallet', (t) =>
   t.field({

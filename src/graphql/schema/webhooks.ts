@@ -3,7 +3,7 @@ import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { InvalidStateError, ValidationError } from '../../shared/errors.js';
 import { outboxEventTypes, outboxStatuses } from '../../db/schema/outbox.js';
-import type { KeysetPage } from '../../modules/games/index.js';
+import type { KeysetPage } from '../../db/keyset.js';
 import { rotateWebhookSecret, type RotatedWebhookSecret } from '../../modules/games/index.js';
 import {
   getWebhookDeliveriesByIds,
@@ -16,7 +16,8 @@ import {
   type OutboxEventRow,
   type WebhookDeliveryRow,
 } from '../../modules/webhooks/index.js';
-import { decodeId, GameRef } from './games.js';
+import { GameRef } from './games.js';
+import { decodeId } from '../relay.js';
 
 // Event ids are `evt_…`, not uuids, so these connections carry their own cursor: "<iso time>|<id>".
 function toCursor(time: Date, id: string): string {

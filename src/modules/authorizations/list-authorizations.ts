@@ -2,7 +2,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { gameAuthorizations } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
-import { keysetConditions, keysetOrder, type KeysetPage } from '../games/index.js';
+import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
 import type { ServiceContext } from '../service-context.js';
 import { requirePlayerSession, toAuthorization, type GameAuthorization } from './authorization-rows.js';
 

@@ -2,7 +2,8 @@ import { and, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { games, items } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
-import { canManageGame, canReadGame, findGame, keysetConditions, keysetOrder, type KeysetPage } from '../games/index.js';
+import { canManageGame, canReadGame, findGame } from '../games/index.js';
+import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
 import type { ServiceContext } from '../service-context.js';
 import { withPrices, type CatalogItem } from './item-rows.js';
 

@@ -5,7 +5,7 @@ import { isUuid } from '../../shared/ids.js';
 import type { ServiceContext } from '../service-context.js';
 import { canReadGame, type GameRow } from './access.js';
 import type { GameCurrencyRow } from './define-currency.js';
-import { keysetConditions, keysetOrder, type KeysetPage } from './keyset.js';
+import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
 
 /** Games by id, in the order asked (for dataloaders); null where absent or not visible to the caller. */
 export async function getGamesByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(GameRow | null)[]> {

@@ -6,7 +6,6 @@ export { defineCurrency, type GameCurrencyRow } from './define-currency.js';
 export { getGamesByIds, listGames, getCurrenciesByGameIds, listCurrencyCodes } from './get-games.js';
 export { canReadGame, canManageGame, requireDeveloper, findGame, loadGameForWrite, type GameRow } from './access.js';
 export { CurrencyCodeTakenError } from './errors.js';
-export { keysetConditions, keysetOrder, type KeysetKey, type KeysetPage } from './keyset.js';
 export type { GameKeyPair } from './keys.js';
 export {
   rotateWebhookSecret,

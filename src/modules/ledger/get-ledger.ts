@@ -2,7 +2,8 @@ import { and, asc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
 import { games, ledgerAccounts, ledgerEntries, ledgerTransactions, type LedgerAccountKind, type LedgerTransactionKind } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
-import { findGame, keysetConditions, keysetOrder, type GameRow, type KeysetPage } from '../games/index.js';
+import { findGame, type GameRow } from '../games/index.js';
+import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
 import type { ServiceContext } from '../service-context.js';
 import { NORMAL_SIDE, type LedgerAccountRow } from './accounts.js';
 

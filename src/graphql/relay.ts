@@ -1,0 +1,38 @@
+// Relay plumbing shared by the schema files: global ids in, keyset cursors out.
+import { decodeGlobalID, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { ValidationError } from '../shared/errors.js';
+import type { KeysetKey, KeysetPage } from '../db/keyset.js';
+
+/**
+ * The raw id inside a Relay global id of `typename`; a malformed id or one of another type is a
+ * ValidationError on `path` (a typed result in mutations, a VALIDATION_FAILED error elsewhere).
+ */
+export function decodeId(typename: string, globalId: string | number, path: string): string {
+  let decoded: { typename: string; id: string };
+  try {
+    decoded = decodeGlobalID(String(globalId));
+  } catch {
+    throw ValidationError.field(path, `must be a ${typename} id`);
+  }
+  if (decoded.typename !== typename) throw ValidationError.field(path, `must be a ${typename} id`);
+  return decoded.id;
+}
+
+/** Opaque connection cursor of a row ordered by (createdAt, id). */
+export function encodeCursor(row: KeysetKey): string {
+  return Buffer.from(`${row.createdAt.toISOString()}|${row.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined, name: string): KeysetKey | undefined {
+  if (cursor === undefined) return undefined;
+  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(createdAt.getTime())) throw ValidationError.field(name, 'is not a valid cursor');
+  return { createdAt, id };
+}
+
+/** Relay's before/after/limit as a keyset page for the modules. */
+export function keysetPage(args: ResolveCursorConnectionArgs): KeysetPage {
+  return { after: decodeCursor(args.after, 'after'), before: decodeCursor(args.before, 'before'), limit: args.limit, inverted: args.inverted };
+}
+
