@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { buy, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
+import { freePort, PrivateRedis } from '../../helpers/processes.js';
+import { createClient } from 'redis';
 
 describe('idempotent purchases', () => {
   let app: TestApp;
@@ -65,6 +67,28 @@ describe('idempotent purchases', () => {
       expect(livingCharges(await chargesFor(app, decodeId(first.data.createPurchase.purchase.id)))).toHaveLength(1);
     } finally {
       await forgetful.close();
+    }
+  });
+
+  it('still makes one purchase after FLUSHALL on a private Redis', async () => {
+    const redis = new PrivateRedis(await freePort());
+    await redis.start();
+    const own = await createTestApp({ env: { REDIS_URL: redis.url } });
+    try {
+      const player = await setUpPlayer(own, game);
+      const key = randomUUID();
+      const first = await buy(own, game, player, game.items.life!, { key });
+      const admin = createClient({ url: redis.url });
+      await admin.connect();
+      await admin.flushAll();
+      await admin.quit();
+      const again = await buy(own, game, player, game.items.life!, { key });
+      expect(again.headers.get('idempotent-replayed')).toBeNull();
+      expect(again.data.createPurchase.purchase.id).toBe(first.data.createPurchase.purchase.id);
+      expect(livingCharges(await chargesFor(own, decodeId(first.data.createPurchase.purchase.id)))).toHaveLength(1);
+    } finally {
+      await own.close();
+      await redis.kill();
     }
   });
 
