@@ -16,9 +16,10 @@ import { CoinslotProcess, freePort, PrivateRedis, waitFor } from '../helpers/pro
 import { createTestApp, testEnv, uniqueEmail, type TestApp } from '../helpers/test-app.js';
 import { startFlakyReceiver, type FlakyReceiver } from './webhook-receiver.js';
 
+/** The load runs until both `operations` are done and `minSeconds` have passed, so that a fast machine still sees chaos. */
 const SIZES = {
-  small: { players: 30, operations: 250, clients: 10, settleMs: 90_000 },
-  full: { players: 100, operations: 1_500, clients: 24, settleMs: 180_000 },
+  small: { players: 30, operations: 250, minSeconds: 40, clients: 10, settleMs: 90_000 },
+  full: { players: 100, operations: 1_500, minSeconds: 240, clients: 24, settleMs: 180_000 },
 } as const;
 const sizeName = (process.env.CHAOS_SIZE ?? 'small') as keyof typeof SIZES;
 if (!(sizeName in SIZES)) throw new Error(`CHAOS_SIZE must be small or full, not ${sizeName}`);
@@ -68,7 +69,7 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
   let game: { gameId: string; secretKey: string; webhookSecret: string; items: Record<string, Item> };
   const players: Player[] = [];
   const startedAt = new Date();
-  const log = { kills: 0, redisRestarts: 0, faults: {} as Record<string, number>, http500: [] as string[], networkErrors: 0, retries: 0 };
+  const log = { kills: 0, redisRestarts: 0, faults: {} as Record<string, number>, http500: [] as string[], internal: [] as string[], networkErrors: 0, retries: 0 };
 
   beforeAll(async () => {
     url = await isolatedDatabase('chaos');
@@ -147,6 +148,10 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
         continue;
       }
       if (result.status >= 500 && result.status !== 503) log.http500.push(`${field} HTTP ${result.status}: ${JSON.stringify(result.errors ?? result.data).slice(0, 300)}`);
+      // A masked error is an exception nobody mapped to a typed error: a bug even when a retry succeeds.
+      for (const error of result.errors ?? []) {
+        if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') log.internal.push(`${field} on ${target.name}: ${error.message}`);
+      }
       const value = result.data?.[field];
       if (!value) continue; // 503 (Redis down: mutations fail closed), 429, or a masked error: retry
       if (RETRYABLE.has(value.__typename)) continue;
@@ -263,7 +268,7 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
     const started = Date.now();
     await Promise.all(
       Array.from({ length: SIZE.clients }, async () => {
-        while (next < SIZE.operations) {
+        while (next < SIZE.operations || Date.now() - started < SIZE.minSeconds * 1_000) {
           next += 1;
           await operation(outcomes);
         }
@@ -310,7 +315,7 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
           answers: tally(outcomes.map((o) => `${o.op}:${o.typename}${o.status ? `:${o.status}` : ''}`)),
           purchases: Object.fromEntries(statuses.map((s: { status: string; n: number }) => [s.status, s.n])),
           charges: { all: report.counts.charges, living: report.counts.livingCharges },
-          chaos: { kills: log.kills, redisRestarts: log.redisRestarts, faults: log.faults, networkErrors: log.networkErrors, retries: log.retries },
+          chaos: { kills: log.kills, redisRestarts: log.redisRestarts, faults: log.faults, networkErrors: log.networkErrors, retries: log.retries, internalErrors: log.internal.length },
           webhooks: { events: events.length, ...receiver.stats, distinctDelivered: receiver.delivered.size },
         },
         null,
@@ -324,6 +329,7 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
     expect(receiver.invalid).toEqual([]);
     expect(mismatches).toEqual([]);
     expect(log.http500).toEqual([]);
+    expect(log.internal, instances.flatMap((i) => i.output.filter((line) => /unexpected error/.test(line))).join('\n')).toEqual([]);
     // The run really was chaotic and really sold things.
     expect(log.kills).toBeGreaterThan(0);
     expect(log.redisRestarts).toBeGreaterThan(0);
