@@ -9,6 +9,8 @@ export interface ServerProcess {
   readonly pid: number;
   /** Recent output of the process (for an error report). */
   output(): string;
+  /** The first characters of the recent error lines the server logged (pino level ≥ 50): a huge line stays readable. */
+  errorLines(): string[];
   /** One gauge of /metrics (prometheus text, with or without the coinslot_ prefix), summed over its series; null when absent. */
   metric(name: string): Promise<number | null>;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
@@ -16,15 +18,37 @@ export interface ServerProcess {
 }
 
 /** Starts `node --import tsx <entry>` with `env` and waits until it prints where it listens. */
-export async function startServerProcess(entry: 'src/main.ts' | 'src/cluster.ts', env: Record<string, string>, timeoutMs = 60_000): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
+export async function startServerProcess(
+  entry: 'src/main.ts' | 'src/cluster.ts',
+  env: Record<string, string>,
+  options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {},
+): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  // nodeArgs: e.g. --cpu-prof --cpu-prof-dir=… to profile the server under load.
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
+  const errors: string[] = [];
+  let line = '';
+  let lineLength = 0;
   const keep = (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-20_000);
+    const text = chunk.toString();
+    log = (log + text).slice(-20_000);
+    // Line heads only: one logged error can be megabytes (a failed query with all its parameters).
+    for (const part of text.split(/(\n)/)) {
+      if (part === '\n') {
+        if (/^\{"level":(50|60)/.test(line)) errors.push(line);
+        if (errors.length > 50) errors.shift();
+        line = '';
+        lineLength = 0;
+      } else {
+        if (lineLength < 600) line += part.slice(0, 600 - lineLength);
+        lineLength += part.length;
+      }
+    }
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
@@ -51,6 +75,7 @@ export async function startServerProcess(entry: 'src/main.ts' | 'src/cluster.ts'
     url,
     pid: child.pid as number,
     output: () => log,
+    errorLines: () => [...errors],
     async metric(name) {
       const text = await (await fetch(`${url}/metrics`)).text();
       let total: number | null = null;
