@@ -43,6 +43,12 @@ export interface ChargeRequest {
   readonly idempotencyKey: string;
   /** When given, the acquirer checks it against the card (a wrong one declines incorrect_cvc). */
   readonly cvc?: string;
+  /**
+   * The latest instant the acquirer may act on this request; past it the request is refused with
+   * nothing done (and not sent at all when already past). Coinslot sets it before its recovery
+   * may conclude "no charge", so a stalled instance can never charge a purchase recovery failed.
+   */
+  readonly notAfter?: Date;
 }
 
 export interface ChargeResult {
@@ -64,6 +70,8 @@ export interface ConfirmChargeRequest {
   /** The charge's own idempotency key (the purchase id). */
   readonly idempotencyKey: string;
   readonly cvc: string;
+  /** As ChargeRequest.notAfter. */
+  readonly notAfter?: Date;
 }
 
 export interface RefundRequest {

@@ -94,6 +94,8 @@ interface Call {
   readonly idempotencyKey?: string;
   /** A charge key whose in-flight attempts lookupCharge must wait out. */
   readonly chargeKey?: string;
+  /** The caller's own last instant for the acquirer to act (epoch ms); the attempt deadline never exceeds it. */
+  readonly notAfter?: number;
 }
 
 interface Answer {
@@ -157,6 +159,7 @@ export class HttpAcquirer implements Acquirer {
       },
       idempotencyKey: request.idempotencyKey,
       chargeKey: request.idempotencyKey,
+      notAfter: request.notAfter?.getTime(),
     });
     return this.parse(chargeSchema, answer, true);
   }
@@ -173,6 +176,7 @@ export class HttpAcquirer implements Acquirer {
         body: { cvc: request.cvc },
         idempotencyKey: `${request.idempotencyKey}:confirm`,
         chargeKey: request.idempotencyKey,
+        notAfter: request.notAfter?.getTime(),
       });
       return this.parse(chargeSchema, answer, true);
     } catch (error) {
@@ -304,7 +308,11 @@ export class HttpAcquirer implements Acquirer {
       for (let attempt = 1; attempt <= this.maxAttempts; attempt += 1) {
         if (attempt > 1) await delay(this.backoffMs * 2 ** (attempt - 2) * (0.75 + Math.random() / 2));
         const started = Date.now();
-        latestDeadline = started + this.timeoutMs;
+        latestDeadline = Math.min(started + this.timeoutMs, call.notAfter ?? Infinity);
+        if (latestDeadline <= started) {
+          // Past the caller's own deadline: not sent, so certainly not acted on.
+          throw new AcquirerUnavailableError('The request was not sent: its deadline had passed.', mayHaveActed, null, 'deadline_passed');
+        }
         if (call.chargeKey) this.markUnsettled(call.chargeKey, latestDeadline);
         let status: number;
         let text: string;
@@ -319,7 +327,7 @@ export class HttpAcquirer implements Acquirer {
               ...(call.idempotencyKey ? { 'idempotency-key': call.idempotencyKey } : {}),
             },
             body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
-            signal: AbortSignal.timeout(this.timeoutMs),
+            signal: AbortSignal.timeout(Math.max(1, latestDeadline - started)),
             dispatcher: this.dispatcher,
           });
           status = response.status;

@@ -15,16 +15,21 @@ export async function chargeAndSettle(
   card: { acquirerToken: string },
   options: { cvc?: string; confirmPendingAction?: boolean } = {},
 ): Promise<PurchaseRow> {
-  const { acquirer, logger } = ctx.deps;
+  const { acquirer, logger, config } = ctx.deps;
+  // Recovery may judge this purchase from processingAt + RECOVERY_THRESHOLD on; the acquirer must have
+  // acted (or refused) well before, so a stalled instance can never charge a purchase recovery failed.
+  // Instances and the acquirer are assumed to keep clocks within RECOVERY_THRESHOLD / 5 of each other.
+  const notAfter = new Date((purchase.processingAt ?? ctx.deps.clock.now()).getTime() + config.RECOVERY_THRESHOLD * 0.8);
   let result;
   try {
     result = options.confirmPendingAction
-      ? await acquirer.confirmCharge({ idempotencyKey: attemptKey(purchase), cvc: options.cvc ?? '' })
+      ? await acquirer.confirmCharge({ idempotencyKey: attemptKey(purchase), cvc: options.cvc ?? '', notAfter })
       : await acquirer.charge({
           token: card.acquirerToken,
           amountMinor: purchase.amountMinor,
           currency: purchase.currency,
           idempotencyKey: attemptKey(purchase),
+          notAfter,
           ...(options.cvc ? { cvc: options.cvc } : {}),
         });
   } catch (error) {
