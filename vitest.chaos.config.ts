@@ -7,7 +7,7 @@ export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     include: ['test/chaos/**/*.test.ts'],
-    testTimeout: 15 * 60_000,
+    testTimeout: 30 * 60_000,
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 1,
