@@ -383,7 +383,7 @@ async function main(): Promise<void> {
   const soakStart = performance.now();
   let soakDone = false;
   const sampler = (async () => {
-    const every = Math.max(1000, (SOAK * 1000) / 30);
+    const every = Math.max(1000, Math.min(5000, (SOAK * 1000) / 30));
     while (!soakDone) {
       const [rss, heap] = await Promise.all([server!.metric('process_resident_memory_bytes'), server!.metric('nodejs_heap_size_used_bytes')]);
       samples.push({ s: (performance.now() - soakStart) / 1000, rss: (rss ?? 0) / 2 ** 20, heap: (heap ?? 0) / 2 ** 20 });
@@ -404,6 +404,11 @@ async function main(): Promise<void> {
     const den = settled.reduce((a, s) => a + (s.s - mx) ** 2, 0);
     return (num / den) * 60;
   };
+  // The heap after collections (its floor) is what a leak raises; the floor of each third of the settled part.
+  const thirds = [0, 1, 2].map((k) => {
+    const part = settled.filter((x) => x.s >= SOAK * (0.2 + (0.8 * k) / 3) && x.s < SOAK * (0.2 + (0.8 * (k + 1)) / 3) + 0.001);
+    return { heapFloor: Math.min(...part.map((x) => x.heap)), rssFloor: Math.min(...part.map((x) => x.rss)) };
+  });
   const firstSample = samples[0]!;
   const lastSample = samples[samples.length - 1]!;
   const memory = {
@@ -417,10 +422,15 @@ async function main(): Promise<void> {
     rssSlopeMiBPerMin: slope('rss'),
     heapSlopeMiBPerMin: slope('heap'),
     purchases: soak.ok,
+    heapFloorsByThirdMiB: thirds.map((t) => t.heapFloor),
+    rssFloorsByThirdMiB: thirds.map((t) => t.rssFloor),
   };
   log(
     `  RSS ${fmt(memory.rssStartMiB, 0)} → ${fmt(memory.rssEndMiB, 0)} MiB (max ${fmt(memory.rssMaxMiB, 0)}; trend after the first 20 %: ${fmt(memory.rssSlopeMiBPerMin, 1)} MiB/min), ` +
       `heap used ${fmt(memory.heapStartMiB, 0)} → ${fmt(memory.heapEndMiB, 0)} MiB (max ${fmt(memory.heapMaxMiB, 0)}; trend ${fmt(memory.heapSlopeMiBPerMin, 1)} MiB/min) over ${soak.ok} purchases`,
+  );
+  log(
+    `  floors by third of the settled part — heap: ${memory.heapFloorsByThirdMiB.map((v) => fmt(v, 0)).join(' → ')} MiB, RSS: ${memory.rssFloorsByThirdMiB.map((v) => fmt(v, 0)).join(' → ')} MiB`,
   );
   log();
   await server.stop();
