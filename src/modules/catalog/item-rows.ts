@@ -35,14 +35,21 @@ export function isOnSale(item: Pick<CatalogItem, 'archivedAt' | 'availableFrom' 
   return true;
 }
 
-/** Attaches prices to item rows with one query for all of them. */
+/** Items per prices query: a statement takes at most 65,535 bind parameters (a 100,000-item catalog failed). */
+const PRICE_BATCH = 10_000;
+
+/** Attaches prices to item rows with one query per 10,000 of them. */
 export async function withPrices(executor: Executor, rows: readonly ItemRow[]): Promise<CatalogItem[]> {
   if (rows.length === 0) return [];
-  const prices = await executor
-    .select()
-    .from(itemPrices)
-    .where(inArray(itemPrices.itemId, rows.map((r) => r.id)))
-    .orderBy(asc(itemPrices.itemId), asc(itemPrices.currency));
+  const prices: (typeof itemPrices.$inferSelect)[] = [];
+  for (let start = 0; start < rows.length; start += PRICE_BATCH) {
+    const batch = await executor
+      .select()
+      .from(itemPrices)
+      .where(inArray(itemPrices.itemId, rows.slice(start, start + PRICE_BATCH).map((r) => r.id)))
+      .orderBy(asc(itemPrices.itemId), asc(itemPrices.currency));
+    for (const price of batch) prices.push(price);
+  }
   const byItem = new Map<string, Money[]>();
   for (const p of prices) {
     const list = byItem.get(p.itemId) ?? [];
