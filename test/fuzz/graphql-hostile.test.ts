@@ -158,7 +158,7 @@ describe('hostile GraphQL input', () => {
         const sent = await send(method === 'GET' ? null : raw, { contentType: type, method, path: method === 'GET' ? `/graphql?query=${encodeURIComponent(wellFormed(raw.slice(0, 2_000)))}` : '/graphql' });
         expectTyped(sent, `${method} ${type} ${raw.slice(0, 200)}`);
       }),
-      options(400),
+      options(300),
     );
   }, 120_000);
 
@@ -183,7 +183,7 @@ describe('hostile GraphQL input', () => {
         const sent = await send(JSON.stringify({ query, variables: { g: game.gameId } }), { token: game.publishableKey });
         expectTyped(sent, query.slice(0, 200));
       }),
-      options(120),
+      options(80),
     );
   }, 120_000);
 
@@ -204,7 +204,7 @@ describe('hostile GraphQL input', () => {
         expectTyped(sent, `${body.query} with ${String(JSON.stringify(value)).slice(0, 100)}`);
         expect(await counts()).toEqual(before);
       }),
-      options(150),
+      options(100),
     );
   }, 120_000);
 
@@ -301,7 +301,7 @@ describe('hostile GraphQL input', () => {
     );
     await fc.assert(
       fc.asyncProperty(mutation, async ([document, input, token, field]) => mustFail(document, input, token, field)),
-      options(200),
+      options(150),
     );
   }, 120_000);
 });
