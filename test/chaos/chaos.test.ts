@@ -218,16 +218,18 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
         restarting.delete(instance);
       }
     };
-    let lastRedisRestart = Date.now();
+    const began = Date.now();
+    let lastRedisRestart = began;
     while (!stop.done) {
       await sleep(between(700, 2_000));
       if (stop.done) break;
-      const roll = Math.random();
+      // Every run sees at least one kill (after 8 s) and one Redis restart (after 20 s), whatever the dice say.
+      const roll = log.kills === 0 && Date.now() - began > 8_000 ? 0 : log.redisRestarts === 0 && Date.now() - began > 20_000 ? 0.35 : Math.random();
       if (roll < 0.3) {
         const candidates = instances.filter((i) => !restarting.has(i) && i.ready);
         // Mostly keep one instance serving; now and then both go down together.
         if (candidates.length === 2 || (candidates.length === 1 && Math.random() < 0.35)) pending.push(restart(pick(candidates)));
-      } else if (roll < 0.4 && Date.now() - lastRedisRestart > 15_000) {
+      } else if (roll >= 0.3 && roll < 0.4 && Date.now() - lastRedisRestart > 15_000) {
         lastRedisRestart = Date.now();
         await redis.kill();
         log.redisRestarts += 1;
