@@ -31,7 +31,8 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
   });
   const url = await acquirer.listen(0);
-  app = await createTestApp({ clock, env: { ACQUIRER_URL: url, ACQUIRER_SECRET } });
+  // No background jobs: this clock is years ahead, and their recovery would settle other files' purchases.
+  app = await createTestApp({ clock, env: { ACQUIRER_URL: url, ACQUIRER_SECRET, BACKGROUND_JOBS: 'false' } });
   player = await signUpPlayer(app);
 });
 afterAll(async () => {

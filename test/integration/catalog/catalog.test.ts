@@ -34,7 +34,7 @@ describe('catalog', () => {
   let game: CreatedGame;
 
   beforeAll(async () => {
-    app = await createTestApp({ clock });
+    app = await createTestApp({ clock, env: { BACKGROUND_JOBS: 'false' } });
     [alice, bob] = await Promise.all([signUpDeveloper(app, 'alice'), signUpDeveloper(app, 'bob')]);
     game = await createGame(app, alice);
     await defineCurrency(app, alice, game.id, 'GEM', 'Gems');

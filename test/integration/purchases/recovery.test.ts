@@ -6,13 +6,16 @@ import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-co
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { recoverPurchases, expirePurchases } from '../../../src/modules/purchases/index.js';
 import { ManualClock } from '../../../src/shared/clock.js';
+import { isolatedDatabase } from '../../helpers/isolated-database.js';
 
 describe('acquirer faults and recovery', () => {
   let app: TestApp;
   let game: GameSetup;
   const clock = new ManualClock(Date.now());
   beforeAll(async () => {
-    app = await createTestApp({ clock, env: { ACQUIRER_TIMEOUT: '1s', RECOVERY_THRESHOLD: '30s', RECOVERY_INTERVAL: '1h' } });
+    // A database of its own: no other test's recovery loop may settle these PROCESSING purchases first.
+    const url = await isolatedDatabase('recovery');
+    app = await createTestApp({ clock, env: { DATABASE_URL: url, ACQUIRER_TIMEOUT: '1s', RECOVERY_THRESHOLD: '30s', RECOVERY_INTERVAL: '1h' } });
     game = await setUpGame(app);
   });
   afterAll(() => app.close());

@@ -76,7 +76,8 @@ export function futureClock(): ManualClock {
 
 /** An instance whose built-in dispatcher is off: the test creates and ticks its own, scoped to its games. */
 export function createWebhookTestApp(clock: ManualClock, options: { listen?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
-  return createTestApp({ clock, listen: options.listen, env: { WEBHOOK_DISPATCHER: 'off', ...options.env } });
+  // No background jobs: with a clock 400 days ahead, their recovery would settle other test files' PROCESSING purchases.
+  return createTestApp({ clock, listen: options.listen, env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false', ...options.env } });
 }
 
 export interface TestGame {

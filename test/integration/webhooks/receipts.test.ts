@@ -47,7 +47,7 @@ describe('signed receipts', () => {
   const clock = new ManualClock(new Date('2026-11-27T10:00:00Z'));
 
   beforeAll(async () => {
-    app = await createTestApp({ clock, listen: true, env: { WEBHOOK_DISPATCHER: 'off' } });
+    app = await createTestApp({ clock, listen: true, env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false' } });
     const response = await fetch(`${app.url}/.well-known/jwks.json`);
     expect(response.status).toBe(200);
     jwks = (await response.json()) as JSONWebKeySet;
@@ -107,7 +107,7 @@ describe('signed receipts', () => {
     const { d: _d, ...impostor } = impostorKey;
     expect(await rejection(verifyReceipt(jws, { ...options, jwks: { keys: [impostor] } }))).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
     // a receipt signed by another key than the published one
-    const stranger = await createTestApp({ clock, env: { WEBHOOK_DISPATCHER: 'off', RECEIPT_SIGNING_KEYS: JSON.stringify([newReceiptSigningJwk()]) } });
+    const stranger = await createTestApp({ clock, env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false', RECEIPT_SIGNING_KEYS: JSON.stringify([newReceiptSigningJwk()]) } });
     try {
       const forged = await signReceipt(stranger.deps, sold);
       expect(await rejection(verifyReceipt(forged, options))).toBe('ERR_JWKS_NO_MATCHING_KEY');
@@ -130,7 +130,7 @@ describe('signed receipts', () => {
 
     const oldReceipt = await signReceipt(app.deps, facts());
     const rotatedClock = new ManualClock(at);
-    const rotatedApp = await createTestApp({ clock: rotatedClock, env: { WEBHOOK_DISPATCHER: 'off', RECEIPT_SIGNING_KEYS: rotated } });
+    const rotatedApp = await createTestApp({ clock: rotatedClock, env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false', RECEIPT_SIGNING_KEYS: rotated } });
     try {
       const newReceipt = await signReceipt(rotatedApp.deps, facts());
       expect(JSON.parse(Buffer.from(newReceipt.split('.')[0]!, 'base64url').toString()).kid).toBe(ring[0]!.kid);
