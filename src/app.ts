@@ -15,6 +15,7 @@ import { createMetrics, type Metrics } from './http/metrics.js';
 import { healthz, readyz } from './http/health.js';
 import { jwks } from './http/jwks.js';
 import { staticFiles } from './http/static-files.js';
+import { clientIp } from './http/client-ip.js';
 
 /** What the HTTP server passes along with each request. */
 export interface ServerContext {
@@ -94,7 +95,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     context: async ({ request, ...server }): Promise<AppContext> => {
       const requestId = request.headers.get('x-request-id')?.slice(0, 100) || randomUUID();
       const principal = await authenticate(deps, request.headers.get('authorization'));
-      const service: ServiceContext = { deps, principal, requestId, ip: (server as ServerContext).ip ?? null };
+      const ip = clientIp(request, (server as ServerContext).ip, deps.config.API_RATE_LIMIT_TRUST_PROXY);
+      const service: ServiceContext = { deps, principal, requestId, ip };
       return { principal, service, requestId };
     },
   });

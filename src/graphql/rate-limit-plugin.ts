@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { getOperationAST, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ServiceUnavailableError } from '../shared/errors.js';
+import { clientIp } from '../http/client-ip.js';
 import type { ThrottleCheck, ThrottleOutcome } from '../shared/velocity-port.js';
 import type { Deps } from '../modules/service-context.js';
 import type { GraphQLContext } from './context.js';
@@ -37,17 +38,8 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
   // one warning per 10 s of outage, not one per request
   let lastWarnAt = 0;
 
-  function clientIp(request: Request, peer: string | null | undefined): string {
-    if (config.API_RATE_LIMIT_TRUST_PROXY) {
-      // the trusted proxy appends the address it saw: the last entry is the only one it vouches for
-      const forwarded = request.headers.get('x-forwarded-for')?.split(',').pop()?.trim();
-      if (forwarded) return forwarded.slice(0, 64);
-    }
-    return peer?.slice(0, 64) || 'unknown';
-  }
-
   function checksFor(request: Request, peer: string | null | undefined): ThrottleCheck[] {
-    const checks: ThrottleCheck[] = [{ key: `ip:${clientIp(request, peer)}`, limit: config.API_RATE_LIMIT_PER_IP, periodMs }];
+    const checks: ThrottleCheck[] = [{ key: `ip:${clientIp(request, peer, config.API_RATE_LIMIT_TRUST_PROXY) ?? 'unknown'}`, limit: config.API_RATE_LIMIT_PER_IP, periodMs }];
     const authorization = request.headers.get('authorization');
     if (authorization) {
       const credential = createHash('sha256').update(authorization.trim()).digest('base64url').slice(0, 32);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { buy, CARDS, decodeId, INVENTORY, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../../helpers/flows.js';
@@ -32,7 +33,7 @@ describe('disputes through the poll', () => {
   let app: TestApp;
   let game: GameSetup;
   beforeAll(async () => {
-    app = await createTestApp({ env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms' } });
+    app = await createTestApp({ env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms', ...ownAcquirerAccount() } });
     game = await setUpGame(app);
   });
   afterAll(() => app.close());
@@ -113,7 +114,7 @@ describe('disputes through the callback', () => {
   let game: GameSetup;
   beforeAll(async () => {
     // Listening registers POST /acquirer/disputes with the acquirer; no background poll runs.
-    app = await createTestApp({ listen: true, env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms' } });
+    app = await createTestApp({ listen: true, env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms', ...ownAcquirerAccount() } });
     game = await setUpGame(app);
   });
   afterAll(async () => {
@@ -159,3 +160,11 @@ describe('disputes through the callback', () => {
     expect((await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed')).toHaveLength(1);
   });
 });
+
+/**
+ * An acquirer secret (so an acquirer account) of this file's own: other test apps poll disputes of the
+ * shared test account in the background and would record these disputes before this file's own poll does.
+ */
+function ownAcquirerAccount(): { ACQUIRER_SECRET: string } {
+  return { ACQUIRER_SECRET: `disputes-test-secret-${randomUUID()}` };
+}
