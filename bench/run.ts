@@ -341,43 +341,7 @@ async function main(): Promise<void> {
   await sleep(DRAIN_MS);
   log();
 
-  log('## Catalog by size');
-  for (const { size, game: g, lastPageCursor } of catalogs) {
-    const full = { query: CATALOG, variables: { gameId: g.id } };
-    if (size <= 1_000) {
-      await measure(`catalog (all ${size.toLocaleString('en-US')} items)`, { url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed(full, g.publishableKey), check: noErrors });
-    } else {
-      const big = await measure(`catalog (all ${size.toLocaleString('en-US')} items)`, { url, connections: 1, amount: 3, timeoutSeconds: 120, next: fixed(full, g.publishableKey), check: noErrors });
-      if (big.ok < big.sent) {
-        const line = server.errorLines().reverse()[0];
-        const cause = line ? (/"message":"([^"]{0,200})/.exec(line)?.[1] ?? line.slice(0, 200)) : 'no error line in the server output';
-        log(`    the server logged: ${cause.replace(/\\"/g, '"')}…`);
-      }
-    }
-    await measure(`Game.items(first: 50), first page, ${size.toLocaleString('en-US')} items`, {
-      url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: GAME_ITEMS, variables: { id: g.id } }, g.publishableKey), check: noErrors,
-    });
-    if (size > 50) {
-      await measure(`Game.items(first: 50), last page, ${size.toLocaleString('en-US')} items`, {
-        url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: GAME_ITEMS, variables: { id: g.id, after: lastPageCursor } }, g.publishableKey), check: noErrors,
-      });
-    }
-  }
-  const sizes = [];
-  for (const c of catalogs) {
-    const answer = await gql(url, CATALOG, { gameId: c.game.id }, c.game.publishableKey);
-    sizes.push(`${c.size.toLocaleString('en-US')}: ${answer.errors ? `error (${answer.errors[0]?.message})` : `${fmt(Buffer.byteLength(answer.text) / 1024, 0)} KiB`}`);
-  }
-  log(`  catalog answer sizes — ${sizes.join(', ')}`);
-  log();
-
-  log('## Purchase history: purchases(gameId, first: 50, after) with the player\'s game token');
-  const hist = (player: BenchPlayer, after?: string) => fixed({ query: PURCHASES, variables: { gameId: historyGame.id, ...(after ? { after } : {}) } }, player.gameToken);
-  await measure('history, 100 purchases, first page', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(smallHistory), check: noErrors });
-  await measure('history, 100,000 purchases, first page', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(bigHistory), check: noErrors });
-  await measure('history, 100,000 purchases, page after row 99,900', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(bigHistory, deepCursor), check: noErrors });
-  log();
-
+  // The soak comes before the catalogs: their 16 MiB answers would sit in the heap it watches.
   log(`## Memory soak: one-tap purchases @16 for ${SOAK} s, server RSS and heap from /metrics`);
   const samples: { s: number; rss: number; heap: number }[] = [];
   const soakStart = performance.now();
@@ -433,6 +397,43 @@ async function main(): Promise<void> {
     `  floors by third of the settled part — heap: ${memory.heapFloorsByThirdMiB.map((v) => fmt(v, 0)).join(' → ')} MiB, RSS: ${memory.rssFloorsByThirdMiB.map((v) => fmt(v, 0)).join(' → ')} MiB`,
   );
   log();
+  log('## Catalog by size');
+  for (const { size, game: g, lastPageCursor } of catalogs) {
+    const full = { query: CATALOG, variables: { gameId: g.id } };
+    if (size <= 1_000) {
+      await measure(`catalog (all ${size.toLocaleString('en-US')} items)`, { url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed(full, g.publishableKey), check: noErrors });
+    } else {
+      const big = await measure(`catalog (all ${size.toLocaleString('en-US')} items)`, { url, connections: 1, amount: 3, timeoutSeconds: 120, next: fixed(full, g.publishableKey), check: noErrors });
+      if (big.ok < big.sent) {
+        const line = server.errorLines().reverse()[0];
+        const cause = line ? (/"message":"([^"]{0,200})/.exec(line)?.[1] ?? line.slice(0, 200)) : 'no error line in the server output';
+        log(`    the server logged: ${cause.replace(/\\"/g, '"')}…`);
+      }
+    }
+    await measure(`Game.items(first: 50), first page, ${size.toLocaleString('en-US')} items`, {
+      url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: GAME_ITEMS, variables: { id: g.id } }, g.publishableKey), check: noErrors,
+    });
+    if (size > 50) {
+      await measure(`Game.items(first: 50), last page, ${size.toLocaleString('en-US')} items`, {
+        url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: GAME_ITEMS, variables: { id: g.id, after: lastPageCursor } }, g.publishableKey), check: noErrors,
+      });
+    }
+  }
+  const sizes = [];
+  for (const c of catalogs) {
+    const answer = await gql(url, CATALOG, { gameId: c.game.id }, c.game.publishableKey);
+    sizes.push(`${c.size.toLocaleString('en-US')}: ${answer.errors ? `error (${answer.errors[0]?.message})` : `${fmt(Buffer.byteLength(answer.text) / 1024, 0)} KiB`}`);
+  }
+  log(`  catalog answer sizes — ${sizes.join(', ')}`);
+  log();
+
+  log('## Purchase history: purchases(gameId, first: 50, after) with the player\'s game token');
+  const hist = (player: BenchPlayer, after?: string) => fixed({ query: PURCHASES, variables: { gameId: historyGame.id, ...(after ? { after } : {}) } }, player.gameToken);
+  await measure('history, 100 purchases, first page', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(smallHistory), check: noErrors });
+  await measure('history, 100,000 purchases, first page', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(bigHistory), check: noErrors });
+  await measure('history, 100,000 purchases, page after row 99,900', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(bigHistory, deepCursor), check: noErrors });
+  log();
+
   await server.stop();
   server = null;
 
