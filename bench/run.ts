@@ -152,7 +152,7 @@ async function measure(name: string, options: Parameters<typeof runLoad>[0], ext
   const withCpu = extra.withCpu ?? true;
   if (withCpu) await meter.begin();
   const result = await runLoad(options);
-  const cpu = withCpu ? meter.end() : null;
+  const cpu = withCpu ? await meter.end() : null;
   if (extra.isBaseline) baselines.set(options.connections, result);
   const baseline = baselines.get(options.connections) ?? null;
   rows.push({ name, result, cpu, baseline, note: extra.note });

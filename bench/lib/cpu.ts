@@ -107,11 +107,17 @@ export class CpuMeter {
     this.start = this.snap(await this.pids());
   }
 
-  /** Shares since begin() (the same processes are read again). */
-  end(): CpuShares {
+  /** Shares since begin(); a process that appeared meanwhile (a new pool connection's backend) counts from zero. */
+  async end(): Promise<CpuShares> {
     const start = this.start;
     if (!start) throw new Error('CpuMeter.end() before begin()');
-    const now = this.snap(start.pids);
+    const latest = await this.pids();
+    const merged = {
+      server: [...new Set([...start.pids.server, ...latest.server])],
+      postgres: [...new Set([...start.pids.postgres, ...latest.postgres])],
+      redis: [...new Set([...start.pids.redis, ...latest.redis])],
+    };
+    const now = this.snap(merged);
     const wallMs = now.at - start.at;
     const share = (ticks: number) => (100 * ticks * TICK_MS) / wallMs;
     const machineBusy = now.machine.busy - start.machine.busy;
@@ -119,9 +125,9 @@ export class CpuMeter {
     const machine = (100 * this.cores * machineBusy) / Math.max(1, machineTotal);
     const delta = (group: Group) => {
       let ticks = 0;
-      for (const [pid, before] of start.ticks[group]) {
-        const after = now.ticks[group].get(pid);
-        if (after !== undefined && after >= before) ticks += after - before;
+      for (const [pid, after] of now.ticks[group]) {
+        const before = start.ticks[group].get(pid) ?? (start.pids[group].includes(pid) ? after : 0);
+        if (after >= before) ticks += after - before;
       }
       return share(ticks);
     };
