@@ -467,7 +467,7 @@ async function main(): Promise<void> {
       rows.map(({ name, result, cpu, baseline }) => [
         name,
         String(result.connections),
-        fmt(result.rps, 0),
+        fmt(result.rps, result.rps < 10 ? 2 : 0),
         baseline && baseline !== result ? pct(result.rps, baseline.rps) : '—',
         fmt(result.latency.p50),
         fmt(result.latency.p95),
