@@ -20,6 +20,7 @@ import pg from 'pg';
 import { createClient } from 'redis';
 import { benchFraud, type FraudBenchResult } from './fraud.bench.js';
 import { benchIdempotency, type IdempotencyBenchResult } from './idempotency.bench.js';
+import { benchStatementCost, type StatementCost } from './statement-cost.bench.js';
 import { CpuMeter, type CpuShares } from './lib/cpu.js';
 import { CATALOG, CREATE_PURCHASE, GAME_ITEMS, gql, PURCHASES, TYPENAME } from './lib/graphql.js';
 import { noErrors, runLoad, succeededPurchase, type LoadResult, type NextRequest } from './lib/load.js';
@@ -148,10 +149,41 @@ function describe(result: LoadResult): string {
 }
 
 /** Runs a load, prints it with its ratio to the baseline at the same concurrency, and keeps it for the summary. */
-async function measure(name: string, options: Parameters<typeof runLoad>[0], extra: { note?: string; isBaseline?: boolean; withCpu?: boolean } = {}): Promise<LoadResult> {
+/** What this database's backends are doing, sampled every 100 ms while `during` runs: shares by wait (and statement when waiting on a lock). */
+async function sampleWaits<T>(during: Promise<T>): Promise<{ result: T; waits: [string, number][] }> {
+  const counts = new Map<string, number>();
+  let done = false;
+  let total = 0;
+  const sampler = (async () => {
+    while (!done) {
+      const { rows: found } = await pool.query<{ what: string }>(
+        `select case when state = 'idle' then 'idle (in the pool)'
+                     when wait_event_type = 'Lock' then 'lock wait: ' || left(regexp_replace(query, '\s+', ' ', 'g'), 60)
+                     when wait_event_type is null then 'running'
+                     else state || ': ' || wait_event_type || ':' || wait_event end as what
+         from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`,
+      );
+      for (const row of found) counts.set(row.what, (counts.get(row.what) ?? 0) + 1);
+      total += found.length;
+      await sleep(100);
+    }
+  })();
+  const result = await during;
+  done = true;
+  await sampler;
+  const waits = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([what, n]) => [what, (100 * n) / Math.max(1, total)] as [string, number]);
+  return { result, waits };
+}
+
+async function measure(
+  name: string,
+  options: Parameters<typeof runLoad>[0],
+  extra: { note?: string; isBaseline?: boolean; withCpu?: boolean; waits?: boolean } = {},
+): Promise<LoadResult> {
   const withCpu = extra.withCpu ?? true;
   if (withCpu) await meter.begin();
-  const result = await runLoad(options);
+  const sampled = extra.waits ? await sampleWaits(runLoad(options)) : { result: await runLoad(options), waits: [] };
+  const result = sampled.result;
   const cpu = withCpu ? await meter.end() : null;
   if (extra.isBaseline) baselines.set(options.connections, result);
   const baseline = baselines.get(options.connections) ?? null;
@@ -163,6 +195,7 @@ async function measure(name: string, options: Parameters<typeof runLoad>[0], ext
       (cpu ? ` · CPU % server ${fmt(cpu.server, 0)} load-gen ${fmt(cpu.loadGenerator, 0)} pg ${fmt(cpu.postgres, 0)} redis ${fmt(cpu.redis, 0)} other ${fmt(cpu.other, 0)}` : '') +
       describe(result),
   );
+  if (sampled.waits.length) log(`    Postgres backends of this database (sampled every 100 ms): ${sampled.waits.map(([w, p]) => `${fmt(p, 0)} % ${w}`).join('; ')}`);
   return result;
 }
 
@@ -231,7 +264,7 @@ async function main(): Promise<void> {
   log();
 
   // 2. The two Redis round trips of the purchase path, measured alone.
-  log('## Redis layers measured directly (sequential calls from this process)');
+  log('## Costs measured directly (sequential calls from this process)');
   const fraud: FraudBenchResult = await benchFraud({ calls: 5000, redisUrl: REDIS_URL });
   log(`  fraud check (one EVALSHA of velocity-rules.lua): median ${fraud.evaluate.medianMs.toFixed(3)} ms, p99 ${fraud.evaluate.p99Ms.toFixed(3)} ms; PING median ${fraud.ping.medianMs.toFixed(3)} ms, p99 ${fraud.ping.p99Ms.toFixed(3)} ms`);
   const idem: IdempotencyBenchResult = await benchIdempotency({ calls: 3000, redisUrl: REDIS_URL });
@@ -239,6 +272,10 @@ async function main(): Promise<void> {
     `  idempotency layer on a first request (fingerprint + begin + complete, ${idem.responseBytes} B stored): median ${idem.layer.p50.toFixed(3)} ms, p99 ${idem.layer.p99.toFixed(3)} ms ` +
       `(begin ${idem.begin.p50.toFixed(3)}, complete ${idem.complete.p50.toFixed(3)}, replay lookup ${idem.replayBegin.p50.toFixed(3)}, PING ${idem.ping.p50.toFixed(3)} ms median)`,
   );
+  const statements: StatementCost[] = await benchStatementCost(DATABASE_URL);
+  for (const st of statements) {
+    log(`  one SQL statement, ${st.name}: ${st.wallMs.toFixed(3)} ms wall, ${st.nodeCpuMs.toFixed(3)} ms Node CPU, ${st.postgresCpuMs?.toFixed(3) ?? 'n/a'} ms Postgres CPU`);
+  }
   log();
 
   // 3. The server and its data.
@@ -314,10 +351,10 @@ async function main(): Promise<void> {
   log('## One-tap createPurchase (approved card, a fresh idempotency key each, players round-robin)');
   const oneTap: Record<number, LoadResult> = {};
   for (const connections of [1, 16, 64]) {
-    oneTap[connections] = await measure('one-tap createPurchase', { url, connections, duration: DURATION, next: purchaseRequests(game, players, 'life'), check: succeededPurchase });
+    oneTap[connections] = await measure('one-tap createPurchase', { url, connections, duration: DURATION, next: purchaseRequests(game, players, 'life'), check: succeededPurchase }, { waits: connections === 64 });
     await sleep(DRAIN_MS);
   }
-  const spread = await measure('one-tap createPurchase, spread over 8 games', { url, connections: 64, duration: DURATION, next: spreadRequests(spreadGames, byGame), check: succeededPurchase });
+  const spread = await measure('one-tap createPurchase, spread over 8 games', { url, connections: 64, duration: DURATION, next: spreadRequests(spreadGames, byGame), check: succeededPurchase }, { waits: true });
   await sleep(DRAIN_MS);
   log();
 
@@ -502,7 +539,7 @@ async function main(): Promise<void> {
   if (process.env.BENCH_JSON) {
     writeFileSync(
       process.env.BENCH_JSON,
-      JSON.stringify({ started, machine, pgSettings, settings: { DURATION, SOAK, PLAYERS }, reference, fraud, idempotency: idem, rows, memory, memorySamples: samples, cluster }, null, 2),
+      JSON.stringify({ started, machine, pgSettings, settings: { DURATION, SOAK, PLAYERS }, reference, fraud, idempotency: idem, statements, rows, memory, memorySamples: samples, cluster }, null, 2),
     );
   }
   await pool.end();
