@@ -2,23 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcquirerRejectedError } from '../../../src/shared/acquirer-port.js';
 import { createHttpAcquirer } from '../../../src/adapters/acquirer/http-acquirer.js';
 import { decryptCardNumber, deriveKeys } from '../../../src/acquirer/crypto.js';
+import { SANDBOX_TEST_CARD_NUMBERS } from '../../../src/shared/sandbox-test-cards.js';
 import { AMEX_CVC, CVC, key, startAcquirer, type AcquirerHarness } from './harness.js';
 
-const TEST_CARDS = [
-  '4242424242424242',
-  '5555555555554444',
-  '378282246310005',
-  '4000000000000002',
-  '4000000000009995',
-  '4000000000000069',
-  '4000000000000127',
-  '4000002760003184',
-  '4100000000000019',
-  '4000000000000259',
-  '4000000000000119',
-  '4000000000000341',
-  '4000000000009235',
-];
+// The published sandbox cards (API.md), from the one list Coinslot keeps of them.
+const TEST_CARDS = [...SANDBOX_TEST_CARD_NUMBERS];
 
 let h: AcquirerHarness;
 beforeAll(async () => {
