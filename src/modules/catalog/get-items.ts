@@ -1,5 +1,4 @@
 import { and, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
-import type { Executor } from '../../db/client.js';
 import { games, items } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
 import { canManageGame, canReadGame, findGame } from '../games/index.js';
@@ -44,20 +43,4 @@ export async function listGameItems(ctx: ServiceContext, gameId: string, page: K
     .orderBy(...keysetOrder(items.createdAt, items.id, page))
     .limit(page.limit);
   return withPrices(ctx.deps.db, rows);
-}
-
-/**
- * For the purchases module: the item `itemId` of game `gameId` with its prices, or null when there
- * is no such item in that game. It may be archived or out of its window: check with isOnSale.
- * Runs on `executor`, so a purchase can read it inside its own transaction.
- */
-export async function getItemForPurchase(executor: Executor, gameId: string, itemId: string): Promise<CatalogItem | null> {
-  if (!isUuid(gameId) || !isUuid(itemId)) return null;
-  const rows = await executor
-    .select()
-    .from(items)
-    .where(and(eq(items.id, itemId), eq(items.gameId, gameId)))
-    .limit(1);
-  const [item] = await withPrices(executor, rows);
-  return item ?? null;
 }

@@ -59,7 +59,7 @@ export async function withPrices(executor: Executor, rows: readonly ItemRow[]): 
   return rows.map((row) => toCatalogItem(row, byItem.get(row.id) ?? []));
 }
 
-function toCatalogItem(row: ItemRow, prices: Money[]): CatalogItem {
+export function toCatalogItem(row: ItemRow, prices: Money[]): CatalogItem {
   const { grantsAmountMinor, grantsCurrency, ...rest } = row;
   return {
     ...rest,
