@@ -17,6 +17,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { createClient } from 'redis';
 import { benchFraud, type FraudBenchResult } from './fraud.bench.js';
 import { benchIdempotency, type IdempotencyBenchResult } from './idempotency.bench.js';
@@ -48,6 +49,8 @@ const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REDIS_KEY_PREFIX = `bench${randomBytes(4).toString('hex')}:`;
 const CORES = availableParallelism();
+/** What one catalog(gameId) call answers at most (and by default): the server's CATALOG_PAGE_MAX. */
+const CATALOG_PAGE = 500;
 /** A pause after a purchase load: requests autocannon stopped waiting for still finish on the server. */
 const DRAIN_MS = 3000;
 
@@ -304,7 +307,7 @@ async function main(): Promise<void> {
   await insertHistory(pool, { gameRawId: historyGame.rawId, playerId: bigHistory.id, itemRawId: historyGame.items.life!.rawId, count: 100_000 });
   await insertHistory(pool, { gameRawId: historyGame.rawId, playerId: smallHistory.id, itemRawId: historyGame.items.life!.rawId, count: 100 });
   const deepCursor = await historyCursor(pool, historyGame.rawId, bigHistory.id, 99_900);
-  const catalogs: { size: number; game: BenchGame; lastPageCursor: string }[] = [];
+  const catalogs: { size: number; game: BenchGame; lastPageCursor: string; lastCatalogAfter: string | null }[] = [];
   for (const size of [10, 1_000, 100_000]) {
     const g = await createGame(url, devToken, `Catalog ${size}`, false);
     await insertItems(pool, g.rawId, size);
@@ -312,7 +315,16 @@ async function main(): Promise<void> {
       'select created_at, id from items where game_id = $1 order by created_at, id offset $2 limit 1',
       [g.rawId, Math.max(0, size - 51)],
     );
-    catalogs.push({ size, game: g, lastPageCursor: Buffer.from(`${last[0]!.created_at.toISOString()}|${last[0]!.id}`).toString('base64url') });
+    // The item just before the catalog's last full page: `catalog(after:)` takes an item id, not a cursor.
+    const { rows: beforeLast } = size > CATALOG_PAGE
+      ? await pool.query<{ id: string }>('select id from items where game_id = $1 order by created_at, id offset $2 limit 1', [g.rawId, size - CATALOG_PAGE - 1])
+      : { rows: [] };
+    catalogs.push({
+      size,
+      game: g,
+      lastPageCursor: Buffer.from(`${last[0]!.created_at.toISOString()}|${last[0]!.id}`).toString('base64url'),
+      lastCatalogAfter: beforeLast[0] ? encodeGlobalID('Item', beforeLast[0].id) : null,
+    });
   }
   // Vacuumed now, so that autovacuum does not wake up on these bulk inserts in the middle of a measurement.
   await pool.query('vacuum analyze');
@@ -435,18 +447,18 @@ async function main(): Promise<void> {
     `  floors by third of the settled part — heap: ${memory.heapFloorsByThirdMiB.map((v) => fmt(v, 0)).join(' → ')} MiB, RSS: ${memory.rssFloorsByThirdMiB.map((v) => fmt(v, 0)).join(' → ')} MiB`,
   );
   log();
-  log('## Catalog by size');
-  for (const { size, game: g, lastPageCursor } of catalogs) {
-    const full = { query: CATALOG, variables: { gameId: g.id } };
-    if (size <= 1_000) {
-      await measure(`catalog (all ${size.toLocaleString('en-US')} items)`, { url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed(full, g.publishableKey), check: noErrors });
-    } else {
-      const big = await measure(`catalog (all ${size.toLocaleString('en-US')} items)`, { url, connections: 1, amount: 3, timeoutSeconds: 120, next: fixed(full, g.publishableKey), check: noErrors });
-      if (big.ok < big.sent) {
-        const line = server.errorLines().reverse()[0];
-        const cause = line ? (/"message":"([^"]{0,200})/.exec(line)?.[1] ?? line.slice(0, 200)) : 'no error line in the server output';
-        log(`    the server logged: ${cause.replace(/\\"/g, '"')}…`);
-      }
+  // catalog(gameId) answers one page (CATALOG_PAGE items at most) whatever the catalog's size, so
+  // every size is measured under the same load: the first page, and for large catalogs the last one.
+  log(`## Catalog by size (catalog answers at most ${CATALOG_PAGE} items a call; Game.items pages of 50)`);
+  for (const { size, game: g, lastPageCursor, lastCatalogAfter } of catalogs) {
+    const items = (n: number) => `${Math.min(n, CATALOG_PAGE).toLocaleString('en-US')} of ${size.toLocaleString('en-US')} items`;
+    await measure(`catalog, first page (${items(size)})`, {
+      url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: CATALOG, variables: { gameId: g.id } }, g.publishableKey), check: noErrors,
+    });
+    if (lastCatalogAfter) {
+      await measure(`catalog, last page (after item ${(size - CATALOG_PAGE).toLocaleString('en-US')}, ${items(size)})`, {
+        url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: CATALOG, variables: { gameId: g.id, after: lastCatalogAfter } }, g.publishableKey), check: noErrors,
+      });
     }
     await measure(`Game.items(first: 50), first page, ${size.toLocaleString('en-US')} items`, {
       url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: GAME_ITEMS, variables: { id: g.id } }, g.publishableKey), check: noErrors,
@@ -457,12 +469,33 @@ async function main(): Promise<void> {
       });
     }
   }
+  // A client that wants a whole large catalog reads it page by page, one request after the other.
+  const whole = catalogs[catalogs.length - 1]!;
+  const heapBefore = await server.metric('nodejs_heap_size_used_bytes');
+  const readStart = performance.now();
+  let read = 0;
+  let pages = 0;
+  for (let after: string | null = null; ; pages++) {
+    const answer = await gql(url, CATALOG, { gameId: whole.game.id, after }, whole.game.publishableKey);
+    if (answer.errors) throw new Error(`catalog page ${pages + 1}: ${answer.errors[0]?.message}`);
+    const page = answer.data.catalog as { id: string }[];
+    read += page.length;
+    if (page.length < CATALOG_PAGE) break;
+    after = page[page.length - 1]!.id;
+  }
+  const heapAfter = await server.metric('nodejs_heap_size_used_bytes');
+  log(
+    `  whole ${whole.size.toLocaleString('en-US')}-item catalog by catalog(after:), one page after the other: ${read.toLocaleString('en-US')} items in ${pages + 1} requests, ` +
+      `${fmt((performance.now() - readStart) / 1000)} s; server heap used ${fmt((heapBefore ?? 0) / 2 ** 20, 0)} → ${fmt((heapAfter ?? 0) / 2 ** 20, 0)} MiB`,
+  );
   const sizes = [];
   for (const c of catalogs) {
     const answer = await gql(url, CATALOG, { gameId: c.game.id }, c.game.publishableKey);
-    sizes.push(`${c.size.toLocaleString('en-US')}: ${answer.errors ? `error (${answer.errors[0]?.message})` : `${fmt(Buffer.byteLength(answer.text) / 1024, 0)} KiB`}`);
+    sizes.push(
+      `${c.size.toLocaleString('en-US')}: ${answer.errors ? `error (${answer.errors[0]?.message})` : `${answer.data.catalog.length} items, ${fmt(Buffer.byteLength(answer.text) / 1024, 0)} KiB`}`,
+    );
   }
-  log(`  catalog answer sizes — ${sizes.join(', ')}`);
+  log(`  catalog first-page answer sizes by catalog size — ${sizes.join(', ')}`);
   log();
 
   log('## Purchase history: purchases(gameId, first: 50, after) with the player\'s game token');

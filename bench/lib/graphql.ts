@@ -23,7 +23,8 @@ export const CREATE_PURCHASE = /* GraphQL */ `mutation CreatePurchase($input: Cr
 
 export const TYPENAME = '{ __typename }';
 
-export const CATALOG = /* GraphQL */ `query Catalog($gameId: ID!) { catalog(gameId: $gameId) { id sku name kind prices { amount currency } } }`;
+/** The catalog's first page (its default size, at most 500 items), or the page after the item `$after`. */
+export const CATALOG = /* GraphQL */ `query Catalog($gameId: ID!, $after: ID) { catalog(gameId: $gameId, after: $after) { id sku name kind prices { amount currency } } }`;
 
 export const GAME_ITEMS = /* GraphQL */ `query GameItems($id: ID!, $after: String) {
   node(id: $id) { ... on Game { items(first: 50, after: $after) { edges { cursor node { id sku name kind prices { amount currency } } } pageInfo { hasNextPage endCursor } } } }

@@ -4,6 +4,7 @@ import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
 import { MoneyInputRef, MoneyRef } from '../scalars.js';
 import {
   archiveItem,
+  CATALOG_PAGE_MAX,
   createItem,
   getCatalog,
   getItemsByIds,
@@ -16,6 +17,7 @@ import {
 } from '../../modules/catalog/index.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
+import { ValidationError } from '../../shared/errors.js';
 
 export const ItemKindEnum = builder.enumType('ItemKind', {
   values: ITEM_KINDS,
@@ -63,13 +65,40 @@ builder.objectField(GameRef, 'items', (t) =>
   }),
 );
 
+/**
+ * Catalog items one GraphQL request may ask for over all its catalog fields: aliases would
+ * otherwise multiply the per-call cap (100 aliases of a 500-item page answered 50,000 items).
+ */
+const CATALOG_ITEMS_PER_REQUEST = 2 * CATALOG_PAGE_MAX;
+/** Items asked so far by the catalog fields of each request (keyed by its context). */
+const catalogItemsAsked = new WeakMap<object, number>();
+
 builder.queryField('catalog', (t) =>
   t.field({
     type: [ItemRef],
-    description: "What the game sells right now. Readable with the game's publishable or secret key, a player's game token, or by its developer.",
-    args: { gameId: t.arg.id({ required: true }) },
+    description:
+      "What the game sells right now, oldest first. Readable with the game's publishable or secret key, a player's game token, or by its developer. " +
+      `At most \`first\` items (1 to ${CATALOG_PAGE_MAX}; default ${CATALOG_PAGE_MAX}): fewer than \`first\` means the end. ` +
+      'For the next page pass the id of the last item as `after`. ' +
+      `One request may ask for ${CATALOG_ITEMS_PER_REQUEST} catalog items in all (its catalog fields' \`first\` added up). ` +
+      'Game.items is the paginated connection for large catalogs.',
+    args: {
+      gameId: t.arg.id({ required: true }),
+      first: t.arg.int({ defaultValue: CATALOG_PAGE_MAX, description: `Items to return, 1 to ${CATALOG_PAGE_MAX}.` }),
+      after: t.arg.id({ description: 'The id of the last item of the previous page: the answer starts after it.' }),
+    },
     authScopes: { $any: { developer: true, gameSecret: true, gameClient: true, operator: true } },
-    resolve: (_root, { gameId }, ctx) => getCatalog(ctx.service, decodeId('Game', gameId, 'gameId')),
+    resolve: (_root, { gameId, first, after }, ctx) => {
+      const asked = (catalogItemsAsked.get(ctx) ?? 0) + Math.min(Math.max(first ?? CATALOG_PAGE_MAX, 0), CATALOG_PAGE_MAX);
+      catalogItemsAsked.set(ctx, asked);
+      if (asked > CATALOG_ITEMS_PER_REQUEST) {
+        throw ValidationError.field('first', `the catalog fields of one request may ask for ${CATALOG_ITEMS_PER_REQUEST} items in all`);
+      }
+      return getCatalog(ctx.service, decodeId('Game', gameId, 'gameId'), {
+        first,
+        after: after == null ? null : decodeId('Item', after, 'after'),
+      });
+    },
   }),
 );
 

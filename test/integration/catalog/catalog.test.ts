@@ -168,6 +168,19 @@ describe('catalog', () => {
     expect(await skus()).toEqual(['always', 'starts-now', 'flash']);
     expect([expired, endsNow, later].every((i) => i.availableNow === false)).toBe(true);
 
+    // One at a time with `after`: the same items; one no longer listed (archived) still marks a place.
+    const PAGE = `query ($g: ID!, $a: ID) { catalog(gameId: $g, first: 1, after: $a) { id sku } }`;
+    const pageAfter = async (after: string | null) => {
+      const result = await app.gql(PAGE, { g: g.id, a: after }, { token: g.publishableKey });
+      expect(result.errors).toBeUndefined();
+      return result.data.catalog as { id: string; sku: string }[];
+    };
+    const paged: string[] = [];
+    for (let page = await pageAfter(null); page.length > 0; page = await pageAfter(page[0]!.id)) paged.push(page[0]!.sku);
+    expect(paged).toEqual(['always', 'starts-now', 'flash']);
+    expect((await pageAfter(archived.id)).map((i) => i.sku)).toEqual(['starts-now']);
+    expect((await pageAfter(later.id)).map((i) => i.sku)).toEqual(['starts-now']);
+
     // The developer sees every item through Game.items; the publishable key only what is on sale.
     const ITEMS = `query ($id: ID!) { game(id: $id) { items(first: 50) { edges { node { sku active } } } } }`;
     const mine = await app.gql(ITEMS, { id: g.id }, { token: alice.token });
