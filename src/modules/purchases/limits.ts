@@ -1,5 +1,6 @@
-import { and, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, gte, sql, type Placeholder } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { isTransaction, preparedStatement } from '../../db/prepared.js';
 import { purchases } from '../../db/schema/index.js';
 import { LimitReachedError } from '../../shared/errors.js';
 import type { CatalogItem } from '../catalog/index.js';
@@ -18,7 +19,8 @@ export async function lockPlayers(tx: Executor, gameId: string, playerIds: reado
 
 /**
  * maxPerPlayer counts units ever bought for the recipient (refunds do not reset it) plus those
- * waiting for confirmation; a DURABLE is bought once and never while owned.
+ * waiting for confirmation; a DURABLE is bought once and never while owned or on its way (one
+ * taken back by a full refund may be bought again).
  */
 export async function assertWithinLimits(
   tx: Executor,
@@ -28,8 +30,11 @@ export async function assertWithinLimits(
   if (item.kind === 'DURABLE' && quantity !== 1) throw new LimitReachedError('A durable item is bought one at a time.');
   const needsCount = item.kind === 'DURABLE' || item.maxPerPlayer !== null;
   if (!needsCount) return;
-  const [{ units }] = (await tx
-    .select({ units: sql<number>`coalesce(sum(${purchases.quantity}), 0)::int` })
+  const [{ units, inFlight }] = (await tx
+    .select({
+      units: sql<number>`coalesce(sum(${purchases.quantity}), 0)::int`,
+      inFlight: sql<number>`coalesce(sum(${purchases.quantity}) filter (where ${purchases.status} in ${IN_FLIGHT_STATUSES}), 0)::int`,
+    })
     .from(purchases)
     .where(
       and(
@@ -38,20 +43,22 @@ export async function assertWithinLimits(
         eq(purchases.itemId, item.id),
         sql`${purchases.status} in ${[...COUNTED_STATUSES, ...AWAITING_STATUSES]}`,
       ),
-    )) as [{ units: number }];
+    )) as [{ units: number; inFlight: number }];
   if (item.kind === 'DURABLE') {
     const owned = await ownedQuantity(tx, gameId, recipientId, item.id);
-    if (owned > 0 || units > 0) throw new LimitReachedError('The player already owns this item.');
+    if (owned > 0 || inFlight > 0) throw new LimitReachedError('The player already owns this item.');
   }
   if (item.maxPerPlayer !== null && units + quantity > item.maxPerPlayer) {
     throw new LimitReachedError(`At most ${item.maxPerPlayer} per player; ${Math.max(0, item.maxPerPlayer - units)} left.`);
   }
 }
 
-/** What the player spent with one tap in this game since the start of the UTC day (toward the daily cap). */
-export async function oneTapSpentToday(tx: Executor, gameId: string, playerId: string, currency: string, now: Date): Promise<number> {
-  const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const [{ spent }] = (await tx
+/** Not settled yet: charged or about to be, or waiting for the player; the item is on its way. */
+const IN_FLIGHT_STATUSES = ['PROCESSING', ...AWAITING_STATUSES];
+
+/** The sum's query, with values or with placeholders (to prepare it). */
+function oneTapSpentQuery(executor: Executor, gameId: Param<string>, playerId: Param<string>, currency: Param<string>, dayStart: Param<Date>) {
+  return executor
     .select({ spent: sql<number>`coalesce(sum(${purchases.amountMinor}), 0)::bigint` })
     .from(purchases)
     .where(
@@ -63,6 +70,23 @@ export async function oneTapSpentToday(tx: Executor, gameId: string, playerId: s
         gte(purchases.createdAt, dayStart),
         sql`${purchases.status} in ${COUNTED_STATUSES}`,
       ),
-    )) as [{ spent: number }];
-  return Number(spent);
+    );
+}
+
+type Param<T> = T | Placeholder;
+
+// Read before every card purchase to decide on one tap: prepared (inside phase 1 it runs again, locked).
+const oneTapSpent = preparedStatement((db) =>
+  oneTapSpentQuery(db, sql.placeholder('gameId'), sql.placeholder('playerId'), sql.placeholder('currency'), sql.placeholder('dayStart')).prepare(
+    'purchases_one_tap_spent_today',
+  ),
+);
+
+/** What the player spent with one tap in this game since the start of the UTC day (toward the daily cap). */
+export async function oneTapSpentToday(executor: Executor, gameId: string, playerId: string, currency: string, now: Date): Promise<number> {
+  const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const [row] = isTransaction(executor)
+    ? await oneTapSpentQuery(executor, gameId, playerId, currency, dayStart)
+    : await oneTapSpent(executor).execute({ gameId, playerId, currency, dayStart: dayStart.toISOString() });
+  return Number(row?.spent ?? 0);
 }

@@ -20,6 +20,7 @@ describe('refunds', () => {
     game = await setUpGame(app, [
       { sku: 'life', kind: 'CONSUMABLE', price: '99' },
       { sku: 'skin', kind: 'DURABLE', price: '499', maxPerPlayer: 1 },
+      { sku: 'badge', kind: 'DURABLE', price: '299' },
       { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', grants: { amount: '500', currency: 'GEM' } },
       { sku: 'shield', kind: 'CONSUMABLE', price: '50', currency: 'GEM' },
       { sku: 'p1', kind: 'CONSUMABLE', price: '1' },
@@ -76,6 +77,18 @@ describe('refunds', () => {
     expect((await refund(app, game.secretKey, id)).data.refundPurchase.__typename).toBe('RefundPurchasePayload');
     const again = await buy(app, game, player, game.items.skin!);
     expect(again.data.createPurchase.__typename).toBe('LimitReached');
+  });
+
+  it('lets a durable taken back by a full refund be bought again when it has no purchase limit, but not one still owned', async () => {
+    const player = await setUpPlayer(app, game);
+    const partly = await bought(player, 'badge');
+    // A partial refund keeps the durable (floor(1 × 100/299) = 0 units go back): it is still owned.
+    expect((await refund(app, game.secretKey, partly, { amount: '100' })).data.refundPurchase.__typename).toBe('RefundPurchasePayload');
+    expect((await buy(app, game, player, game.items.badge!)).data.createPurchase.__typename).toBe('LimitReached');
+    expect((await refund(app, game.secretKey, partly)).data.refundPurchase.purchase.status).toBe('REFUNDED');
+    expect(await inventoryOf(player)).toEqual({});
+    await bought(player, 'badge');
+    expect(await inventoryOf(player)).toEqual({ badge: 1 });
   });
 
   it('takes two partial refunds that reach the total, then refuses a third with RefundExceedsRemaining', async () => {
