@@ -1,4 +1,5 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { preparedStatement } from '../../db/prepared.js';
 import { gameAuthorizations, gameKeys, games, sessions } from '../../db/schema/index.js';
 import { UnauthenticatedError } from '../../shared/errors.js';
 import { anonymous, type Principal } from '../../shared/principal.js';
@@ -6,6 +7,35 @@ import type { Deps } from '../service-context.js';
 import { hashToken, safeEqual, TOKEN_PREFIX } from './tokens.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{8,200})$/;
+
+// Every authenticated request runs one of these (never cached: a revocation holds at once), so they are prepared.
+const sessionByHash = preparedStatement((db) =>
+  db
+    .select({ id: sessions.id, developerId: sessions.developerId, playerId: sessions.playerId })
+    .from(sessions)
+    .where(and(eq(sessions.tokenHash, sql.placeholder('tokenHash')), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder('now'))))
+    .limit(1)
+    .prepare('accounts_session_by_hash'),
+);
+
+const gameKeyByHash = preparedStatement((db) =>
+  db
+    .select({ id: gameKeys.id, kind: gameKeys.kind, gameId: gameKeys.gameId, developerId: games.developerId })
+    .from(gameKeys)
+    .innerJoin(games, eq(games.id, gameKeys.gameId))
+    .where(and(eq(gameKeys.keyHash, sql.placeholder('tokenHash')), isNull(gameKeys.revokedAt)))
+    .limit(1)
+    .prepare('accounts_game_key_by_hash'),
+);
+
+const gameAuthorizationByHash = preparedStatement((db) =>
+  db
+    .select({ id: gameAuthorizations.id, playerId: gameAuthorizations.playerId, gameId: gameAuthorizations.gameId })
+    .from(gameAuthorizations)
+    .where(and(eq(gameAuthorizations.tokenHash, sql.placeholder('tokenHash')), isNull(gameAuthorizations.revokedAt)))
+    .limit(1)
+    .prepare('accounts_game_authorization_by_hash'),
+);
 
 /**
  * Resolves the Authorization header to a principal. No header → anonymous; a malformed,
@@ -28,34 +58,21 @@ async function lookup(deps: Deps, token: string): Promise<Principal | null> {
   }
   const tokenHash = hashToken(config.secrets.tokenPepper, token);
   if (token.startsWith(TOKEN_PREFIX.developerSession) || token.startsWith(TOKEN_PREFIX.playerSession)) {
-    const [session] = await db
-      .select({ id: sessions.id, developerId: sessions.developerId, playerId: sessions.playerId })
-      .from(sessions)
-      .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, clock.now())))
-      .limit(1);
+    const [session] = await sessionByHash(db).execute({ tokenHash, now: clock.now().toISOString() });
     if (!session) return null;
     if (session.developerId) return { kind: 'developer', developerId: session.developerId, sessionId: session.id };
     if (session.playerId) return { kind: 'player', playerId: session.playerId, sessionId: session.id };
     return null;
   }
   if (token.startsWith(TOKEN_PREFIX.gameSecret) || token.startsWith(TOKEN_PREFIX.gamePublishable)) {
-    const [key] = await db
-      .select({ id: gameKeys.id, kind: gameKeys.kind, gameId: gameKeys.gameId, developerId: games.developerId })
-      .from(gameKeys)
-      .innerJoin(games, eq(games.id, gameKeys.gameId))
-      .where(and(eq(gameKeys.keyHash, tokenHash), isNull(gameKeys.revokedAt)))
-      .limit(1);
+    const [key] = await gameKeyByHash(db).execute({ tokenHash });
     if (!key) return null;
     return key.kind === 'secret'
       ? { kind: 'game_secret', gameId: key.gameId, developerId: key.developerId, keyId: key.id }
       : { kind: 'game_publishable', gameId: key.gameId, keyId: key.id };
   }
   if (token.startsWith(TOKEN_PREFIX.gameToken)) {
-    const [grant] = await db
-      .select({ id: gameAuthorizations.id, playerId: gameAuthorizations.playerId, gameId: gameAuthorizations.gameId })
-      .from(gameAuthorizations)
-      .where(and(eq(gameAuthorizations.tokenHash, tokenHash), isNull(gameAuthorizations.revokedAt)))
-      .limit(1);
+    const [grant] = await gameAuthorizationByHash(db).execute({ tokenHash });
     if (!grant) return null;
     return { kind: 'player_game', playerId: grant.playerId, gameId: grant.gameId, authorizationId: grant.id };
   }

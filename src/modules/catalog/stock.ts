@@ -1,4 +1,4 @@
-import { and, eq, gte, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { items } from '../../db/schema/index.js';
 import { NotFoundError, OutOfStockError } from '../../shared/errors.js';
@@ -15,16 +15,21 @@ function assertQuantity(quantity: number): void {
  */
 export async function takeStock(tx: Executor, itemId: string, quantity: number): Promise<number | null> {
   assertQuantity(quantity);
-  const [taken] = await tx
-    .update(items)
-    .set({ stock: sql`${items.stock} - ${quantity}` })
-    .where(and(eq(items.id, itemId), gte(items.stock, quantity)))
-    .returning({ stock: items.stock });
-  if (taken) return taken.stock;
-  const [item] = await tx.select({ stock: items.stock }).from(items).where(eq(items.id, itemId)).limit(1);
-  if (!item) throw new NotFoundError('Item');
-  if (item.stock === null) return null;
-  throw new OutOfStockError(item.stock);
+  // One round trip: the guarded update, and beside it the item as the statement began (tells
+  // unlimited from too few when the update takes nothing; unlimited is the common case).
+  const result = (await tx.execute(sql`
+    with taken as (
+      update ${items} set stock = stock - ${quantity}
+      where id = ${itemId} and stock >= ${quantity}
+      returning stock
+    )
+    select (select stock from taken) as taken, exists (select 1 from ${items} where id = ${itemId}) as found,
+           (select stock from ${items} where id = ${itemId}) as stock`)) as unknown as { rows: { taken: number | null; found: boolean; stock: number | null }[] };
+  const row = result.rows[0]!;
+  if (row.taken !== null) return Number(row.taken);
+  if (!row.found) throw new NotFoundError('Item');
+  if (row.stock === null) return null;
+  throw new OutOfStockError(Number(row.stock));
 }
 
 /** Gives back units taken by takeStock (a failed or refunded purchase); unlimited items are left alone. */

@@ -1,6 +1,7 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import type { Executor } from '../../db/client.js';
+import type { Database } from '../../db/client.js';
+import { preparedStatement } from '../../db/prepared.js';
 import { blockedCardFingerprints, playerBlocks } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
@@ -18,27 +19,30 @@ export function requireOperator(ctx: ServiceContext): void {
   throw new ForbiddenError('Only an operator may do that.');
 }
 
+// Every purchase and card addition checks both: prepared.
+const playerBlock = preparedStatement((db) =>
+  db
+    .select({ id: playerBlocks.id })
+    .from(playerBlocks)
+    .where(and(eq(playerBlocks.playerId, sql.placeholder('playerId')), isNull(playerBlocks.liftedAt)))
+    .limit(1)
+    .prepare('fraud_active_player_block'),
+);
+
+const cardBlock = preparedStatement((db) =>
+  db
+    .select({ id: blockedCardFingerprints.id })
+    .from(blockedCardFingerprints)
+    .where(and(eq(blockedCardFingerprints.fingerprint, sql.placeholder('fingerprint')), isNull(blockedCardFingerprints.liftedAt)))
+    .limit(1)
+    .prepare('fraud_active_card_block'),
+);
+
 /** Which operator blocks apply to a player and a card, in one round trip each, run side by side. */
-export async function activeBlocks(
-  executor: Executor,
-  playerId: string,
-  fingerprint: string | null,
-): Promise<{ player: boolean; card: boolean }> {
+export async function activeBlocks(db: Database, playerId: string, fingerprint: string | null): Promise<{ player: boolean; card: boolean }> {
   const [player, card] = await Promise.all([
-    isUuid(playerId)
-      ? executor
-          .select({ id: playerBlocks.id })
-          .from(playerBlocks)
-          .where(and(eq(playerBlocks.playerId, playerId), isNull(playerBlocks.liftedAt)))
-          .limit(1)
-      : Promise.resolve([]),
-    fingerprint
-      ? executor
-          .select({ id: blockedCardFingerprints.id })
-          .from(blockedCardFingerprints)
-          .where(and(eq(blockedCardFingerprints.fingerprint, fingerprint), isNull(blockedCardFingerprints.liftedAt)))
-          .limit(1)
-      : Promise.resolve([]),
+    isUuid(playerId) ? playerBlock(db).execute({ playerId }) : Promise.resolve([]),
+    fingerprint ? cardBlock(db).execute({ fingerprint }) : Promise.resolve([]),
   ]);
   return { player: player.length > 0, card: card.length > 0 };
 }

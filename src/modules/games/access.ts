@@ -1,5 +1,6 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { isTransaction, preparedStatement } from '../../db/prepared.js';
 import { games } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
@@ -52,8 +53,16 @@ export function requireDeveloper(ctx: ServiceContext): string {
 }
 
 /** A game by id without any access check (callers check), or null; a malformed id is simply absent. */
+const gameById = preparedStatement((db) =>
+  db.select().from(games).where(eq(games.id, sql.placeholder('id'))).limit(1).prepare('games_by_id'),
+);
+
 export async function findGame(executor: Executor, gameId: string, lock = false): Promise<GameRow | null> {
   if (!isUuid(gameId)) return null;
+  if (!lock && !isTransaction(executor)) {
+    const [row] = await gameById(executor).execute({ id: gameId });
+    return row ?? null;
+  }
   const query = executor.select().from(games).where(eq(games.id, gameId)).limit(1);
   const [row] = lock ? await query.for('update') : await query;
   return row ?? null;

@@ -47,7 +47,7 @@ export async function recoverPurchases(ctx: ServiceContext): Promise<number> {
         await succeedPurchase(ctx, purchase, null);
       } else {
         const charge = await acquirer.lookupCharge(attemptKey(purchase));
-        if (charge) await settleCharge(ctx, purchase.id, charge);
+        if (charge) await settleCharge(ctx, purchase, charge);
         else await failPurchase(ctx, purchase, 'processing_error');
       }
       settled += 1;

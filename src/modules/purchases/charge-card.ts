@@ -1,5 +1,6 @@
 import { AcquirerUnavailableError } from '../../shared/acquirer-port.js';
 import { ServiceUnavailableError } from '../../shared/errors.js';
+import type { CatalogItem } from '../catalog/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { attemptKey, type PurchaseRow } from './purchase-row.js';
 import { settleCharge } from './settle-charge.js';
@@ -13,7 +14,7 @@ export async function chargeAndSettle(
   ctx: ServiceContext,
   purchase: PurchaseRow,
   card: { acquirerToken: string },
-  options: { cvc?: string; confirmPendingAction?: boolean } = {},
+  options: { cvc?: string; confirmPendingAction?: boolean; item?: CatalogItem } = {},
 ): Promise<PurchaseRow> {
   const { acquirer, logger, config } = ctx.deps;
   // Recovery may judge this purchase from processingAt + RECOVERY_THRESHOLD on; the acquirer must have
@@ -40,7 +41,7 @@ export async function chargeAndSettle(
     throw error;
   }
   try {
-    return await settleCharge(ctx, purchase.id, result);
+    return await settleCharge(ctx, purchase, result, options.item);
   } catch (error) {
     if (error instanceof AcquirerUnavailableError) {
       // A void could not be sent: the purchase stays PROCESSING and recovery voids it.

@@ -183,7 +183,7 @@ async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<Purchas
     throw error;
   }
   // Nothing outside the database is involved: settle at once (the status guard keeps it single).
-  return succeedPurchase(ctx, created, null);
+  return succeedPurchase(ctx, created, null, order.item);
 }
 
 async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
@@ -251,7 +251,7 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
     await publishPurchaseUpdate(ctx.deps, created.id);
     return created;
   }
-  const settled = await chargeAndSettle(ctx, created, card);
+  const settled = await chargeAndSettle(ctx, created, card, { item: order.item });
   if (settled.status === 'FAILED') throw outcomeError(settled);
   return settled;
 }

@@ -1,5 +1,5 @@
 import type { Executor } from '../../db/client.js';
-import { enqueueEvent, type EnqueuedEvent } from '../webhooks/index.js';
+import { enqueueEvent, type EnqueuedEvent, type EnqueueEventInput } from '../webhooks/index.js';
 import type { PurchaseRow } from './purchase-row.js';
 
 /** The public facts of a purchase in webhook payloads: ids, amounts as strings of minor units, no card data. */
@@ -21,20 +21,32 @@ export function purchaseEventData(purchase: PurchaseRow): Record<string, unknown
   };
 }
 
-/** Writes `purchase.<kind>` to the outbox in the caller's transaction; pass the result to notifyEvents after commit. */
-export function enqueuePurchaseEvent(
-  tx: Executor,
+type PurchaseEventKind = 'succeeded' | 'failed' | 'refunded' | 'disputed';
+
+/** The outbox event `purchase.<kind>`, to enqueue with others of the same change (enqueueEvents). */
+export function purchaseEvent(
   purchase: PurchaseRow,
-  kind: 'succeeded' | 'failed' | 'refunded' | 'disputed',
+  kind: PurchaseEventKind,
   extra: Record<string, unknown> = {},
   /** When it happened, from the app's clock (tests move it). */
   occurredAt?: Date,
-): Promise<EnqueuedEvent> {
-  return enqueueEvent(tx, {
+): EnqueueEventInput {
+  return {
     gameId: purchase.gameId,
     type: `purchase.${kind}`,
     aggregateId: purchase.id,
     data: { ...purchaseEventData(purchase), ...extra },
     ...(occurredAt ? { occurredAt } : {}),
-  });
+  };
+}
+
+/** Writes `purchase.<kind>` to the outbox in the caller's transaction; pass the result to notifyEvents after commit. */
+export function enqueuePurchaseEvent(
+  tx: Executor,
+  purchase: PurchaseRow,
+  kind: PurchaseEventKind,
+  extra: Record<string, unknown> = {},
+  occurredAt?: Date,
+): Promise<EnqueuedEvent> {
+  return enqueueEvent(tx, purchaseEvent(purchase, kind, extra, occurredAt));
 }

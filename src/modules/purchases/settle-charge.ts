@@ -1,24 +1,23 @@
 import type { ChargeResult } from '../../shared/acquirer-port.js';
 import { splitFee } from '../../shared/money.js';
-import { getItemForPurchase, returnStock } from '../catalog/index.js';
+import { getItemForPurchase, returnStock, type CatalogItem } from '../catalog/index.js';
 import { postSale } from '../ledger/index.js';
 import { signReceipt } from '../receipts/index.js';
-import { notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
+import { enqueueEvents, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import { recordDecline, releasePurchaseAmount } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { fulfil } from './fulfil.js';
-import { enqueuePurchaseEvent } from './purchase-events.js';
+import { enqueuePurchaseEvent, purchaseEvent } from './purchase-events.js';
 import { attemptKey, findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
 import type { RiskRuleHit } from '../../db/schema/index.js';
 
 /**
  * Phase 3: commits what the acquirer answered for a PROCESSING purchase, exactly once (every write
- * is guarded on the PROCESSING status, so a request and the recovery loop cannot both finish it).
- * Returns the purchase as it now stands.
+ * is guarded on the PROCESSING status, so a request and the recovery loop cannot both finish it;
+ * `purchase` may be a moment old, a lost guard re-reads it). Returns the purchase as it now stands.
+ * `item` is the purchased item when the caller has it at hand (saves reading it again).
  */
-export async function settleCharge(ctx: ServiceContext, purchaseId: string, result: ChargeResult): Promise<PurchaseRow> {
-  const purchase = await findPurchase(ctx.deps.db, purchaseId);
-  if (!purchase) throw new Error(`purchase ${purchaseId} vanished while settling`);
+export async function settleCharge(ctx: ServiceContext, purchase: PurchaseRow, result: ChargeResult, item?: CatalogItem): Promise<PurchaseRow> {
   if (purchase.status !== 'PROCESSING') return purchase;
 
   if (result.status === 'declined') return failPurchase(ctx, purchase, result.declineCode ?? 'generic_decline', { acquirerChargeId: result.chargeId });
@@ -41,13 +40,18 @@ export async function settleCharge(ctx: ServiceContext, purchaseId: string, resu
       riskRules: rules,
     });
   }
-  return succeedPurchase(ctx, purchase, result.chargeId);
+  return succeedPurchase(ctx, purchase, result.chargeId, item);
 }
 
 /** Commits a success: status, fee, ledger, fulfilment, receipt and outbox in one transaction. */
-export async function succeedPurchase(ctx: ServiceContext, purchase: PurchaseRow, acquirerChargeId: string | null): Promise<PurchaseRow> {
+export async function succeedPurchase(
+  ctx: ServiceContext,
+  purchase: PurchaseRow,
+  acquirerChargeId: string | null,
+  itemAtHand?: CatalogItem,
+): Promise<PurchaseRow> {
   const { db, clock } = ctx.deps;
-  const item = await getItemForPurchase(db, purchase.gameId, purchase.itemId);
+  const item = itemAtHand?.id === purchase.itemId ? itemAtHand : await getItemForPurchase(db, purchase.gameId, purchase.itemId);
   if (!item) throw new Error(`item ${purchase.itemId} of purchase ${purchase.id} is missing`);
   const succeededAt = clock.now();
   const receipt = await signReceipt(ctx.deps, {
@@ -79,9 +83,9 @@ export async function succeedPurchase(ctx: ServiceContext, purchase: PurchaseRow
     if (isCardSale) {
       await postSale(tx, { purchaseId: row.id, gameId: row.gameId, amountMinor: row.amountMinor, currency: row.currency, feeBps: row.feeBps });
     }
-    const succeeded = await enqueuePurchaseEvent(tx, row, 'succeeded', {}, succeededAt);
     const granted = await fulfil(tx, row, item, succeededAt);
-    return { row, events: [succeeded, granted] };
+    const events = await enqueueEvents(tx, [purchaseEvent(row, 'succeeded', {}, succeededAt), granted]);
+    return { row, events };
   });
   if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
   await notifyEvents(ctx.deps, done.events);

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { eq, max, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { outboxEvents, outboxEventTypes, type OutboxEventType, type OutboxStatus } from '../../db/schema/index.js';
-import { findGame } from '../games/index.js';
+import { games, outboxEvents, outboxEventTypes, type OutboxEventType, type OutboxStatus } from '../../db/schema/index.js';
 import type { Deps } from '../service-context.js';
 
 /** The events a domain change may announce (webhook.test is sent only by sendTestWebhook). */
@@ -61,41 +60,57 @@ export function newEventId(): string {
  * An event of a game without a webhook URL is kept as `no_endpoint` (visible, never sent).
  */
 export async function enqueueEvent(tx: Executor, input: EnqueueEventInput): Promise<EnqueuedEvent> {
-  if (!(outboxEventTypes as readonly string[]).includes(input.type) || input.type === ('webhook.test' as string)) {
-    throw new Error(`Unknown event type ${input.type}`);
+  const [event] = await enqueueEvents(tx, [input]);
+  return event!;
+}
+
+/**
+ * Several events of one change at once (a sale: purchase.succeeded, then item.granted): one lock
+ * per aggregate and one insert, numbered in the order given. Same contract as enqueueEvent.
+ */
+export async function enqueueEvents(tx: Executor, inputs: readonly EnqueueEventInput[]): Promise<EnqueuedEvent[]> {
+  if (inputs.length === 0) return [];
+  for (const input of inputs) {
+    if (!(outboxEventTypes as readonly string[]).includes(input.type) || input.type === ('webhook.test' as string)) {
+      throw new Error(`Unknown event type ${input.type}`);
+    }
   }
-  const game = await findGame(tx, input.gameId);
-  if (!game) throw new Error(`enqueueEvent: game ${input.gameId} does not exist`);
-  // Held until commit: a concurrent change of the same aggregate waits, then numbers after this one.
-  await tx.execute(sql`select pg_advisory_xact_lock(${SEQUENCE_LOCK_NAMESPACE}, hashtext(${input.aggregateId}))`);
-  const [last] = await tx
-    .select({ sequence: max(outboxEvents.sequence) })
-    .from(outboxEvents)
-    .where(eq(outboxEvents.aggregateId, input.aggregateId));
-  const occurredAt = input.occurredAt ?? new Date();
-  const status: OutboxStatus = game.webhookUrl ? 'pending' : 'no_endpoint';
-  const [row] = await tx
-    .insert(outboxEvents)
-    .values({
+  // Held until commit: a concurrent change of the same aggregate waits, then numbers after these.
+  // Taken in a fixed order, so two changes touching the same aggregates never deadlock.
+  for (const aggregateId of [...new Set(inputs.map((i) => i.aggregateId))].sort()) {
+    await tx.execute(sql`select pg_advisory_xact_lock(${SEQUENCE_LOCK_NAMESPACE}, hashtext(${aggregateId}))`);
+  }
+  const ordinal = new Map<string, number>();
+  const rows = inputs.map((input) => {
+    const n = (ordinal.get(input.aggregateId) ?? 0) + 1;
+    ordinal.set(input.aggregateId, n);
+    const occurredAt = input.occurredAt ?? new Date();
+    // Whether the game has an endpoint is read in the same statement (no separate game lookup).
+    const hasEndpoint = sql`exists (select 1 from ${games} where ${games.id} = ${input.gameId} and ${games.webhookUrl} is not null)`;
+    return {
       id: newEventId(),
       gameId: input.gameId,
       type: input.type,
       aggregateId: input.aggregateId,
-      sequence: (last?.sequence ?? 0) + 1,
+      // Every row of one statement sees the table as it was before it: the last number so far, plus n.
+      sequence: sql`(select coalesce(max(${outboxEvents.sequence}), 0) from ${outboxEvents} where ${outboxEvents.aggregateId} = ${input.aggregateId}) + ${n}`,
       payload: input.data,
       createdAt: occurredAt,
-      status,
-      nextAttemptAt: status === 'pending' ? occurredAt : null,
-    })
-    .returning({
-      id: outboxEvents.id,
-      gameId: outboxEvents.gameId,
-      type: outboxEvents.type,
-      aggregateId: outboxEvents.aggregateId,
-      sequence: outboxEvents.sequence,
-      status: outboxEvents.status,
-    });
-  return row!;
+      status: sql`case when ${hasEndpoint} then 'pending' else 'no_endpoint' end`,
+      nextAttemptAt: sql`case when ${hasEndpoint} then ${occurredAt.toISOString()}::timestamptz end`,
+    };
+  });
+  const inserted = await tx.insert(outboxEvents).values(rows).returning({
+    id: outboxEvents.id,
+    gameId: outboxEvents.gameId,
+    type: outboxEvents.type,
+    aggregateId: outboxEvents.aggregateId,
+    sequence: outboxEvents.sequence,
+    status: outboxEvents.status,
+  });
+  // RETURNING order is not promised: answer in the order given.
+  const byId = new Map(inserted.map((row) => [row.id, row]));
+  return rows.map((row) => byId.get(row.id)!);
 }
 
 /** The pub/sub channel on which dispatchers of every instance listen for new events. */

@@ -1,6 +1,7 @@
 // The webhooks module: the outbox, signed delivery to the games' endpoints, and live purchase updates.
 export {
   enqueueEvent,
+  enqueueEvents,
   notifyEvents,
   newEventId,
   WAKE_CHANNEL,
