@@ -3,8 +3,7 @@ import type { Database } from '../../db/client.js';
 import { preparedStatement } from '../../db/prepared.js';
 import { itemPrices, items } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
-import type { Money } from '../../shared/money.js';
-import { toCatalogItem, type CatalogItem } from './item-rows.js';
+import { joinedPrices, toCatalogItem, type CatalogItem } from './item-rows.js';
 
 // One row per price (an item without prices gives one row with null price columns).
 const itemWithPrices = preparedStatement((db) =>
@@ -27,7 +26,5 @@ export async function getItemForPurchase(db: Database, gameId: string, itemId: s
   const rows = await itemWithPrices(db).execute({ itemId, gameId });
   const first = rows[0];
   if (!first) return null;
-  const prices: Money[] = [];
-  for (const row of rows) if (row.currency !== null && row.amountMinor !== null) prices.push({ amountMinor: row.amountMinor, currency: row.currency });
-  return toCatalogItem(first.item, prices);
+  return toCatalogItem(first.item, joinedPrices(rows));
 }

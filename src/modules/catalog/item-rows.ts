@@ -35,6 +35,13 @@ export function isOnSale(item: Pick<CatalogItem, 'archivedAt' | 'availableFrom' 
   return true;
 }
 
+/** An item's prices from rows read with a left join on item_prices (one row per price; nulls when it has none). */
+export function joinedPrices(rows: readonly { currency: string | null; amountMinor: number | null }[]): Money[] {
+  const prices: Money[] = [];
+  for (const row of rows) if (row.currency !== null && row.amountMinor !== null) prices.push({ amountMinor: row.amountMinor, currency: row.currency });
+  return prices;
+}
+
 /** Items per prices query: a statement takes at most 65,535 bind parameters (a 100,000-item catalog failed). */
 const PRICE_BATCH = 10_000;
 
