@@ -391,7 +391,7 @@ async function main(): Promise<void> {
   await sleep(DRAIN_MS);
   log();
 
-  // The soak comes before the catalogs: their 16 MiB answers would sit in the heap it watches.
+  // The soak comes before the catalogs, whose 80 KiB answers and whole-catalog read would sit in the heap it watches.
   log(`## Memory soak: one-tap purchases @16 for ${SOAK} s, server RSS and heap from /metrics`);
   const samples: { s: number; rss: number; heap: number }[] = [];
   const soakStart = performance.now();
