@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import { isIsoCurrency } from '../shared/currencies.js';
 import { acquirerCards, acquirerCharges, acquirerDisputes, acquirerRefunds, acquirerWebhookEndpoints } from './schema.js';
 import { cvcMatches, cvcVerifier, decryptCardNumber, encryptCardNumber, type AcquirerKeys } from './crypto.js';
-import { behaviourOf, brandOf, luhnValid } from './test-cards.js';
+import { behaviourOf, brandOf, luhnValid, type CardBehaviour } from './test-cards.js';
 import { HttpError, asObject, invalid, type Reply } from './http.js';
 
 export interface OperationDeps {
@@ -24,7 +24,9 @@ type ChargeRow = typeof acquirerCharges.$inferSelect;
 type DisputeRow = typeof acquirerDisputes.$inferSelect;
 
 /** A charge as the API shows it (the port's ChargeResult, plus createdAt). */
-export function chargeJson(row: ChargeRow): Record<string, unknown> {
+export function chargeJson(
+  row: Pick<ChargeRow, 'id' | 'status' | 'declineCode' | 'risk' | 'amountMinor' | 'currency' | 'refundedMinor' | 'idempotencyKey' | 'createdAt'>,
+): Record<string, unknown> {
   return {
     chargeId: row.id,
     status: row.status,
@@ -122,27 +124,59 @@ export interface ChargeOutcome {
   readonly disputeDueAt: Date | null;
 }
 
-/** POST /v1/charges (inside the idempotency transaction): decides by card number and records the charge. */
-export async function createCharge(deps: OperationDeps, tx: Executor, idempotencyKey: string, input: unknown): Promise<ChargeOutcome> {
+/** The body of POST /v1/charges, checked. */
+export interface ChargeInput {
+  readonly token: string;
+  readonly amountMinor: number;
+  readonly currency: string;
+  readonly cvc: string | undefined;
+}
+
+/** Checks the body of POST /v1/charges; a 400 otherwise. */
+export function parseChargeInput(input: unknown): ChargeInput {
   const body = asObject(input);
   if (typeof body.token !== 'string' || body.token.length > 100) throw invalid('token', 'a card token');
   const amountMinor = amountField(body);
   if (typeof body.currency !== 'string' || !isIsoCurrency(body.currency)) throw invalid('currency', 'an ISO 4217 code');
-  const currency = body.currency;
-  const cvc = cvcField(body, false);
+  return { token: body.token, amountMinor, currency: body.currency, cvc: cvcField(body, false) };
+}
 
-  const [card] = await tx
-    .select()
-    .from(acquirerCards)
-    .where(and(eq(acquirerCards.account, deps.keys.account), eq(acquirerCards.token, body.token)));
-  if (!card) throw new HttpError(404, 'no_such_token', 'No card has this token.');
-  const behaviour = behaviourOf(decryptCardNumber(deps.keys, card.token, card.numberCiphertext));
-  // The test card for acquirer faults: nothing is recorded, so a retry runs again and lookups find nothing.
-  if (behaviour.processingError) {
-    throw new HttpError(503, 'processing_error', 'The acquirer could not process the charge; nothing was charged.', {}, true);
-  }
+/** What a charge needs of its card. Cards are never updated, so this may be kept (see CardCache). */
+export interface CardFacts {
+  readonly token: string;
+  readonly expMonth: number;
+  readonly expYear: number;
+  readonly cvcVerifier: string;
+  readonly behaviour: CardBehaviour;
+}
 
-  const now = deps.clock.now();
+/** Decrypts a card row's number only to learn its sandbox behaviour; the number itself is not kept. */
+export function cardFacts(keys: AcquirerKeys, row: { token: string; numberCiphertext: string; expMonth: number; expYear: number; cvcVerifier: string }): CardFacts {
+  return {
+    token: row.token,
+    expMonth: row.expMonth,
+    expYear: row.expYear,
+    cvcVerifier: row.cvcVerifier,
+    behaviour: behaviourOf(decryptCardNumber(keys, row.token, row.numberCiphertext)),
+  };
+}
+
+/** The test card for acquirer faults: nothing is recorded, so a retry runs again and lookups find nothing. */
+export function processingError(): HttpError {
+  return new HttpError(503, 'processing_error', 'The acquirer could not process the charge; nothing was charged.', {}, true);
+}
+
+/** A charge decided, not yet recorded. */
+export interface ChargeDecision {
+  readonly status: ChargeRow['status'];
+  readonly declineCode: string | null;
+  readonly risk: ChargeRow['risk'];
+  readonly disputeDueAt: Date | null;
+}
+
+/** Decides a charge by its card (not the processing-error card: see processingError). */
+export function decideCharge(deps: OperationDeps, card: CardFacts, cvc: string | undefined, now: Date): ChargeDecision {
+  const { behaviour } = card;
   let status: ChargeRow['status'] = 'approved';
   let declineCode: string | null = null;
   let risk: ChargeRow['risk'] = behaviour.risk;
@@ -157,7 +191,22 @@ export async function createCharge(deps: OperationDeps, tx: Executor, idempotenc
   }
   if (status !== 'approved') risk = 'normal';
   const disputeDueAt = status === 'approved' && behaviour.disputed ? new Date(now.getTime() + deps.disputeDelayMs) : null;
+  return { status, declineCode, risk, disputeDueAt };
+}
 
+/** POST /v1/charges (inside the idempotency transaction): decides by card number and records the charge. */
+export async function createCharge(deps: OperationDeps, tx: Executor, idempotencyKey: string, input: unknown): Promise<ChargeOutcome> {
+  const { token, amountMinor, currency, cvc } = parseChargeInput(input);
+  const [card] = await tx
+    .select()
+    .from(acquirerCards)
+    .where(and(eq(acquirerCards.account, deps.keys.account), eq(acquirerCards.token, token)));
+  if (!card) throw new HttpError(404, 'no_such_token', 'No card has this token.');
+  const facts = cardFacts(deps.keys, card);
+  if (facts.behaviour.processingError) throw processingError();
+
+  const now = deps.clock.now();
+  const { status, declineCode, risk, disputeDueAt } = decideCharge(deps, facts, cvc, now);
   const [row] = await tx
     .insert(acquirerCharges)
     .values({

@@ -7,8 +7,10 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { acquirerIdempotencyKeys } from './schema.js';
 import { deriveKeys, requestHash, secretMatches } from './crypto.js';
 import { FaultBoard, faultFromHeaders, parseFault, type Fault } from './faults.js';
-import { HttpError, readJsonBody, sendReply, type Reply } from './http.js';
+import { HttpError, checkDeadline, readJsonBody, replayReply, sendReply, type Reply } from './http.js';
 import * as ops from './operations.js';
+import { CardCache, fastCharge, type FastChargeDeps } from './charge-fast-path.js';
+import { rawSqlOf } from './raw-sql.js';
 import { deliverDueCallbacks, raiseDueDisputes, type DisputeDeps } from './disputes.js';
 
 export interface AcquirerServerOptions {
@@ -56,6 +58,9 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
   const logger = options.logger.child({ component: 'acquirer' });
   const keys = deriveKeys(options.secret);
   const deps: ops.OperationDeps = { db: options.db, keys, clock, disputeDelayMs: options.disputeDelayMs };
+  // Charges take the fast path on Postgres and PGlite (any other driver: the general one).
+  const rawSql = rawSqlOf(options.db);
+  const fast: FastChargeDeps | null = rawSql ? { ops: deps, sql: rawSql, cards: new CardCache() } : null;
   const disputeDeps: DisputeDeps = {
     db: options.db,
     account: keys.account,
@@ -195,6 +200,14 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
       return idempotent(ctx, 'tokens', false, (tx) => ops.tokenizeCard(deps, tx, ctx.body));
     }
     if (path === '/v1/charges' && method === 'POST') {
+      const header = ctx.req.headers['idempotency-key'];
+      if (fast && typeof header === 'string' && IDEMPOTENCY_KEY.test(header)) {
+        const outcome = await fastCharge(fast, ctx.req, path, header, ctx.body);
+        if (outcome) {
+          whenDisputeDue(outcome.disputeDueAt);
+          return outcome.reply;
+        }
+      }
       return idempotent(ctx, 'charges', true, async (tx, key, afterCommit) => {
         const outcome = await ops.createCharge(deps, tx, key as string, ctx.body);
         afterCommit(() => whenDisputeDue(outcome.disputeDueAt));
@@ -280,12 +293,7 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
               eq(acquirerIdempotencyKeys.key, key),
             ),
           );
-        if (stored) {
-          if (stored.requestHash !== hash) {
-            throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
-          }
-          return { status: stored.responseStatus, body: stored.responseBody, headers: { 'idempotent-replayed': 'true' } };
-        }
+        if (stored) return replayReply(stored, hash);
       }
       checkDeadline(ctx.req);
       const result = await handler(tx, key, (fn) => hooks.push(fn));
@@ -338,17 +346,4 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
     },
     sweep,
   };
-}
-
-/**
- * A client may send `Acquirer-Deadline` (epoch ms): past it, the request is refused with nothing done
- * (503, outcome 'none'), so that once the client's own timeout has passed, a lookup is final.
- */
-function checkDeadline(req: IncomingMessage): void {
-  const raw = req.headers['acquirer-deadline'];
-  if (typeof raw !== 'string') return;
-  const deadline = Number(raw);
-  if (Number.isFinite(deadline) && Date.now() >= deadline) {
-    throw new HttpError(503, 'deadline_exceeded', 'The request reached processing after its deadline; nothing was done.', {}, true);
-  }
 }
