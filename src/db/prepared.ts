@@ -1,3 +1,4 @@
+import type { Placeholder } from 'drizzle-orm';
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Database, Executor, Transaction } from './client.js';
 
@@ -18,6 +19,9 @@ export function preparedStatement<T>(build: (db: Database) => T): (db: Database)
     return statement;
   };
 }
+
+/** A query's value, or a placeholder for it: one builder serves the prepared statement and the plain query. */
+export type Param<T> = T | Placeholder;
 
 /** Whether statements must run inside the caller's transaction (so not as a pooled prepared statement). */
 export function isTransaction(executor: Executor): executor is Transaction {

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement } from '../../db/prepared.js';
+import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
 import { gameAuthorizations } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
 import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
@@ -39,27 +39,22 @@ export async function getAuthorizationsByIds(ctx: ServiceContext, ids: readonly 
   return ids.map((id) => byId.get(id) ?? null);
 }
 
+const activeAuthorizationQuery = (executor: Executor, playerId: Param<string>, gameId: Param<string>) =>
+  executor
+    .select()
+    .from(gameAuthorizations)
+    .where(and(eq(gameAuthorizations.playerId, playerId), eq(gameAuthorizations.gameId, gameId), isNull(gameAuthorizations.revokedAt)))
+    .limit(1);
+// Every purchase reads the buyer's allowance: prepared.
+const activeAuthorization = preparedStatement((db) =>
+  activeAuthorizationQuery(db, sql.placeholder('playerId'), sql.placeholder('gameId')).prepare('authorizations_active_of_player_game'),
+);
+
 /**
  * The player's active (not revoked) authorization of a game, with its one-tap allowance, or null.
  * For purchases: read it in the purchase's transaction; `lock` takes the row lock so that a revoke
  * or an allowance change waits for the purchase (and vice versa).
  */
-// Every purchase reads the buyer's allowance: prepared.
-const activeAuthorization = preparedStatement((db) =>
-  db
-    .select()
-    .from(gameAuthorizations)
-    .where(
-      and(
-        eq(gameAuthorizations.playerId, sql.placeholder('playerId')),
-        eq(gameAuthorizations.gameId, sql.placeholder('gameId')),
-        isNull(gameAuthorizations.revokedAt),
-      ),
-    )
-    .limit(1)
-    .prepare('authorizations_active_of_player_game'),
-);
-
 export async function getActiveAuthorization(
   executor: Executor,
   playerId: string,
@@ -67,15 +62,10 @@ export async function getActiveAuthorization(
   options: { lock?: boolean } = {},
 ): Promise<GameAuthorization | null> {
   if (!isUuid(playerId) || !isUuid(gameId)) return null;
-  if (!options.lock && !isTransaction(executor)) {
-    const [row] = await activeAuthorization(executor).execute({ playerId, gameId });
-    return row ? toAuthorization(row) : null;
-  }
-  const query = executor
-    .select()
-    .from(gameAuthorizations)
-    .where(and(eq(gameAuthorizations.playerId, playerId), eq(gameAuthorizations.gameId, gameId), isNull(gameAuthorizations.revokedAt)))
-    .limit(1);
-  const [row] = options.lock ? await query.for('update') : await query;
+  const [row] = options.lock
+    ? await activeAuthorizationQuery(executor, playerId, gameId).for('update')
+    : isTransaction(executor)
+      ? await activeAuthorizationQuery(executor, playerId, gameId)
+      : await activeAuthorization(executor).execute({ playerId, gameId });
   return row ? toAuthorization(row) : null;
 }

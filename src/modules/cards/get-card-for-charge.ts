@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement } from '../../db/prepared.js';
+import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
 import { cards } from '../../db/schema/index.js';
 import { NoCardOnFileError, NotFoundError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
@@ -20,32 +20,26 @@ export interface ChargeableCard {
   readonly createdAt: Date;
 }
 
+/** The player's active card `cardId`, or their default card when it is null. */
+const cardQuery = (executor: Executor, playerId: Param<string>, cardId: string | null) =>
+  executor
+    .select()
+    .from(cards)
+    .where(and(eq(cards.playerId, playerId), isNull(cards.removedAt), cardId === null ? eq(cards.isDefault, true) : eq(cards.id, cardId)))
+    .limit(1);
+// Every one-tap purchase reads the player's default card: prepared.
+const defaultCardOf = preparedStatement((db) => cardQuery(db, sql.placeholder('playerId'), null).prepare('cards_default_card_of_player'));
+
 /**
  * The card to charge for a player: the given active card of that player, or the default card when
  * `cardId` is null. Another player's card, a removed card or a malformed id → NotFoundError('Card');
  * no card at all → NoCardOnFileError. Runs on the executor given (the purchase's transaction).
  */
-// Every one-tap purchase reads the player's default card: prepared.
-const defaultCardOf = preparedStatement((db) =>
-  db
-    .select()
-    .from(cards)
-    .where(and(eq(cards.playerId, sql.placeholder('playerId')), isNull(cards.removedAt), eq(cards.isDefault, true)))
-    .limit(1)
-    .prepare('cards_default_card_of_player'),
-);
 
 export async function getCardForCharge(executor: Executor, playerId: string, cardId: string | null): Promise<ChargeableCard> {
   if (cardId !== null && !isUuid(cardId)) throw new NotFoundError('Card');
   if (!isUuid(playerId)) throw new NoCardOnFileError();
-  const [row] =
-    cardId === null && !isTransaction(executor)
-      ? await defaultCardOf(executor).execute({ playerId })
-      : await executor
-          .select()
-          .from(cards)
-          .where(and(eq(cards.playerId, playerId), isNull(cards.removedAt), cardId === null ? eq(cards.isDefault, true) : eq(cards.id, cardId)))
-          .limit(1);
+  const [row] = cardId === null && !isTransaction(executor) ? await defaultCardOf(executor).execute({ playerId }) : await cardQuery(executor, playerId, cardId);
   if (!row) throw cardId === null ? new NoCardOnFileError() : new NotFoundError('Card');
   return {
     cardId: row.id,

@@ -1,32 +1,19 @@
-import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from 'drizzle-orm';
-import { preparedStatement } from '../../db/prepared.js';
-import { games, itemPrices, items } from '../../db/schema/index.js';
+import { and, eq, gt, inArray, isNull, lte, or } from 'drizzle-orm';
+import { games, items } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
 import { canManageGame, canReadGame, findGame } from '../games/index.js';
 import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
 import type { ServiceContext } from '../service-context.js';
-import { joinedPrices, toCatalogItem, withPrices, type CatalogItem } from './item-rows.js';
-
-// A purchase's answer names its item: most loads are of one id, so that case is one prepared statement.
-const oneItemWithPrices = preparedStatement((db) =>
-  db
-    .select({ item: items, developerId: games.developerId, currency: itemPrices.currency, amountMinor: itemPrices.amountMinor })
-    .from(items)
-    .innerJoin(games, eq(games.id, items.gameId))
-    .leftJoin(itemPrices, eq(itemPrices.itemId, items.id))
-    .where(eq(items.id, sql.placeholder('id')))
-    .orderBy(asc(itemPrices.currency))
-    .prepare('catalog_item_by_id'),
-);
+import { getItemById } from './item-by-id.js';
+import { withPrices, type CatalogItem } from './item-rows.js';
 
 /** Items by id, in the order asked (for dataloaders); null where absent or its game is not visible to the caller. */
 export async function getItemsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(CatalogItem | null)[]> {
   const wanted = [...new Set(ids.filter(isUuid))];
   if (wanted.length === 1) {
-    const rows = await oneItemWithPrices(ctx.deps.db).execute({ id: wanted[0]! });
-    const first = rows[0];
-    const visible = first && canReadGame(ctx.principal, { id: first.item.gameId, developerId: first.developerId });
-    const item = visible ? toCatalogItem(first.item, joinedPrices(rows)) : null;
+    // The common case (a purchase's answer names its item): one prepared statement.
+    const found = await getItemById(ctx.deps.db, wanted[0]!);
+    const item = found && canReadGame(ctx.principal, { id: found.item.gameId, developerId: found.developerId }) ? found.item : null;
     return ids.map((id) => (id === item?.id ? item : null));
   }
   const rows = wanted.length

@@ -4,7 +4,7 @@ export { updateItem } from './update-item.js';
 export { archiveItem } from './archive-item.js';
 export { getCatalog, CATALOG_PAGE_MAX, type CatalogPage } from './get-catalog.js';
 export { getItemsByIds, listGameItems } from './get-items.js';
-export { getItemForPurchase } from './item-for-purchase.js';
+export { getItemForPurchase } from './item-by-id.js';
 export { takeStock, returnStock } from './stock.js';
 export { isOnSale, type CatalogItem } from './item-rows.js';
 export { SkuTakenError } from './errors.js';

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement } from '../../db/prepared.js';
+import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
 import { riskSettings } from '../../db/schema/index.js';
 import { isoDigits } from '../../shared/currencies.js';
 import { isUuid } from '../../shared/ids.js';
@@ -163,10 +163,9 @@ export function effectiveSettings(config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK
   };
 }
 
+const settingsQuery = (executor: Executor, gameId: Param<string>) => executor.select().from(riskSettings).where(eq(riskSettings.gameId, gameId)).limit(1);
 // Read before every charge: prepared.
-const settingsOfGame = preparedStatement((db) =>
-  db.select().from(riskSettings).where(eq(riskSettings.gameId, sql.placeholder('gameId'))).limit(1).prepare('fraud_risk_settings_of_game'),
-);
+const settingsOfGame = preparedStatement((db) => settingsQuery(db, sql.placeholder('gameId')).prepare('fraud_risk_settings_of_game'));
 
 /** A game's effective settings, read in one query (defaults when the game has no row). */
 export async function loadEffectiveSettings(
@@ -175,9 +174,7 @@ export async function loadEffectiveSettings(
   gameId: string | null,
 ): Promise<EffectiveRiskSettings> {
   if (!gameId || !isUuid(gameId)) return effectiveSettings(config, gameId ?? '', null);
-  const [row] = isTransaction(executor)
-    ? await executor.select().from(riskSettings).where(eq(riskSettings.gameId, gameId)).limit(1)
-    : await settingsOfGame(executor).execute({ gameId });
+  const [row] = isTransaction(executor) ? await settingsQuery(executor, gameId) : await settingsOfGame(executor).execute({ gameId });
   return effectiveSettings(config, gameId, row ?? null);
 }
 

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement } from '../../db/prepared.js';
+import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
 import { games } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
@@ -52,19 +52,17 @@ export function requireDeveloper(ctx: ServiceContext): string {
   throw new ForbiddenError('Only a developer may change games and catalogs.');
 }
 
-/** A game by id without any access check (callers check), or null; a malformed id is simply absent. */
-const gameById = preparedStatement((db) =>
-  db.select().from(games).where(eq(games.id, sql.placeholder('id'))).limit(1).prepare('games_by_id'),
-);
+const gameQuery = (executor: Executor, id: Param<string>) => executor.select().from(games).where(eq(games.id, id)).limit(1);
+const gameById = preparedStatement((db) => gameQuery(db, sql.placeholder('id')).prepare('games_by_id'));
 
+/** A game by id without any access check (callers check), or null; a malformed id is simply absent. */
 export async function findGame(executor: Executor, gameId: string, lock = false): Promise<GameRow | null> {
   if (!isUuid(gameId)) return null;
-  if (!lock && !isTransaction(executor)) {
-    const [row] = await gameById(executor).execute({ id: gameId });
-    return row ?? null;
-  }
-  const query = executor.select().from(games).where(eq(games.id, gameId)).limit(1);
-  const [row] = lock ? await query.for('update') : await query;
+  const [row] = lock
+    ? await gameQuery(executor, gameId).for('update')
+    : isTransaction(executor)
+      ? await gameQuery(executor, gameId)
+      : await gameById(executor).execute({ id: gameId });
   return row ?? null;
 }
 

@@ -1,6 +1,6 @@
-import { and, eq, gte, sql, type Placeholder } from 'drizzle-orm';
+import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement } from '../../db/prepared.js';
+import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
 import { purchases } from '../../db/schema/index.js';
 import { LimitReachedError } from '../../shared/errors.js';
 import type { CatalogItem } from '../catalog/index.js';
@@ -72,8 +72,6 @@ function oneTapSpentQuery(executor: Executor, gameId: Param<string>, playerId: P
       ),
     );
 }
-
-type Param<T> = T | Placeholder;
 
 // Read before every card purchase to decide on one tap: prepared (inside phase 1 it runs again, locked).
 const oneTapSpent = preparedStatement((db) =>

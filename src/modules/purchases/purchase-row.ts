@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement } from '../../db/prepared.js';
+import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
 import { purchases, type PurchaseStatus } from '../../db/schema/index.js';
 import type { Money } from '../../shared/money.js';
 import { assertTransition } from './purchase-state.js';
@@ -16,46 +16,33 @@ export function priceOf(purchase: Pick<PurchaseRow, 'amountMinor' | 'currency'>)
   return { amountMinor: purchase.amountMinor, currency: purchase.currency };
 }
 
-const purchaseById = preparedStatement((db) =>
-  db.select().from(purchases).where(eq(purchases.id, sql.placeholder('id'))).limit(1).prepare('purchases_by_id'),
-);
+const purchaseQuery = (executor: Executor, id: Param<string>) => executor.select().from(purchases).where(eq(purchases.id, id)).limit(1);
+const purchaseById = preparedStatement((db) => purchaseQuery(db, sql.placeholder('id')).prepare('purchases_by_id'));
 
-// Every createPurchase looks its key up first (the database backstop of idempotency): prepared.
-const purchaseByKey = preparedStatement((db) =>
-  db
-    .select()
-    .from(purchases)
-    .where(
-      and(
-        eq(purchases.gameId, sql.placeholder('gameId')),
-        eq(purchases.playerId, sql.placeholder('playerId')),
-        eq(purchases.idempotencyKey, sql.placeholder('key')),
-      ),
-    )
-    .limit(1)
-    .prepare('purchases_by_idempotency_key'),
-);
-
-export async function findPurchase(executor: Executor, id: string, lock = false): Promise<PurchaseRow | null> {
-  if (!lock && !isTransaction(executor)) {
-    const [row] = await purchaseById(executor).execute({ id });
-    return row ?? null;
-  }
-  const query = executor.select().from(purchases).where(eq(purchases.id, id)).limit(1);
-  const [row] = lock ? await query.for('update') : await query;
-  return row ?? null;
-}
-
-export async function findByIdempotencyKey(executor: Executor, gameId: string, playerId: string, key: string): Promise<PurchaseRow | null> {
-  if (!isTransaction(executor)) {
-    const [row] = await purchaseByKey(executor).execute({ gameId, playerId, key });
-    return row ?? null;
-  }
-  const [row] = await executor
+const keyQuery = (executor: Executor, gameId: Param<string>, playerId: Param<string>, key: Param<string>) =>
+  executor
     .select()
     .from(purchases)
     .where(and(eq(purchases.gameId, gameId), eq(purchases.playerId, playerId), eq(purchases.idempotencyKey, key)))
     .limit(1);
+// Every createPurchase looks its key up first (the database backstop of idempotency): prepared.
+const purchaseByKey = preparedStatement((db) =>
+  keyQuery(db, sql.placeholder('gameId'), sql.placeholder('playerId'), sql.placeholder('key')).prepare('purchases_by_idempotency_key'),
+);
+
+export async function findPurchase(executor: Executor, id: string, lock = false): Promise<PurchaseRow | null> {
+  const [row] = lock
+    ? await purchaseQuery(executor, id).for('update')
+    : isTransaction(executor)
+      ? await purchaseQuery(executor, id)
+      : await purchaseById(executor).execute({ id });
+  return row ?? null;
+}
+
+export async function findByIdempotencyKey(executor: Executor, gameId: string, playerId: string, key: string): Promise<PurchaseRow | null> {
+  const [row] = isTransaction(executor)
+    ? await keyQuery(executor, gameId, playerId, key)
+    : await purchaseByKey(executor).execute({ gameId, playerId, key });
   return row ?? null;
 }
 
