@@ -1,5 +1,6 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { queryRows } from '../../db/query-rows.js';
 import { items } from '../../db/schema/index.js';
 import { NotFoundError, OutOfStockError } from '../../shared/errors.js';
 
@@ -17,15 +18,18 @@ export async function takeStock(tx: Executor, itemId: string, quantity: number):
   assertQuantity(quantity);
   // One round trip: the guarded update, and beside it the item as the statement began (tells
   // unlimited from too few when the update takes nothing; unlimited is the common case).
-  const result = (await tx.execute(sql`
+  const [row] = await queryRows<{ taken: number | null; found: boolean; stock: number | null }>(
+    tx,
+    sql`
     with taken as (
       update ${items} set stock = stock - ${quantity}
       where id = ${itemId} and stock >= ${quantity}
       returning stock
     )
     select (select stock from taken) as taken, exists (select 1 from ${items} where id = ${itemId}) as found,
-           (select stock from ${items} where id = ${itemId}) as stock`)) as unknown as { rows: { taken: number | null; found: boolean; stock: number | null }[] };
-  const row = result.rows[0]!;
+           (select stock from ${items} where id = ${itemId}) as stock`,
+  );
+  if (!row) throw new Error('takeStock: the statement returned no row');
   if (row.taken !== null) return Number(row.taken);
   if (!row.found) throw new NotFoundError('Item');
   if (row.stock === null) return null;

@@ -1,9 +1,15 @@
-import { and, eq, inArray, isNull, or, type SQL } from 'drizzle-orm';
+import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { ledgerAccounts, type LedgerAccountKind } from '../../db/schema/index.js';
+import { ledgerAccounts, ledgerBalanceBuckets, type LedgerAccountKind } from '../../db/schema/index.js';
 import { newId } from '../../shared/ids.js';
 
 export type LedgerAccountRow = typeof ledgerAccounts.$inferSelect;
+
+/**
+ * An account's balance as a column to select: its row (a wallet's balance) plus its buckets (a
+ * shared account's, see ledgerBalanceBuckets).
+ */
+export const accountBalance = sql<number>`(${ledgerAccounts.balanceMinor} + coalesce((select sum(${ledgerBalanceBuckets.balanceMinor}) from ${ledgerBalanceBuckets} where ${ledgerBalanceBuckets.accountId} = ${ledgerAccounts.id}), 0))::bigint`.mapWith(Number);
 
 /** Which side an account normally carries its balance on (assets and sinks: debit; what is owed or earned: credit). */
 export const NORMAL_SIDE: Record<LedgerAccountKind, 'debit' | 'credit'> = {
@@ -65,10 +71,4 @@ export async function ensureAccounts(tx: Executor, keys: readonly AccountKey[]):
 export async function lockAccount(tx: Executor, key: AccountKey): Promise<LedgerAccountRow | null> {
   const [row] = await tx.select().from(ledgerAccounts).where(keyCondition(key)).limit(1).for('update');
   return row ?? null;
-}
-
-/** Accounts by id, unlocked. */
-export async function accountsByIds(executor: Executor, ids: readonly string[]): Promise<LedgerAccountRow[]> {
-  if (ids.length === 0) return [];
-  return executor.select().from(ledgerAccounts).where(inArray(ledgerAccounts.id, [...ids]));
 }

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { queryRows } from '../../db/query-rows.js';
 import { isUuid } from '../../shared/ids.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadLedgerGame } from './get-ledger.js';
@@ -9,11 +10,6 @@ export interface LedgerCheckScope {
   readonly purchaseId?: string;
   /** Only this game's transactions and accounts. */
   readonly gameId?: string;
-}
-
-async function rows<T>(executor: Executor, query: SQL): Promise<T[]> {
-  const result = (await executor.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
 }
 
 const n = (value: unknown): number => Number(value);
@@ -42,7 +38,7 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
   const accountWhere = accountConditions.length ? sql.join(accountConditions, sql` and `) : sql`true`;
   const violations: string[] = [];
 
-  const unbalanced = await rows<{ id: string; kind: string; reference: string; currency: string; total: unknown }>(
+  const unbalanced = await queryRows<{ id: string; kind: string; reference: string; currency: string; total: unknown }>(
     executor,
     sql`select t.id, t.kind, t.reference, e.currency, sum(e.amount_minor)::bigint as total
         from ledger_transactions t join ledger_entries e on e.transaction_id = t.id
@@ -53,7 +49,7 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
   );
   for (const r of unbalanced) violations.push(`transaction ${r.id} (${r.kind} ${r.reference}) sums to ${n(r.total)} ${r.currency}, not 0`);
 
-  const empty = await rows<{ id: string; kind: string; reference: string }>(
+  const empty = await queryRows<{ id: string; kind: string; reference: string }>(
     executor,
     sql`select t.id, t.kind, t.reference from ledger_transactions t
         where ${txWhere} and not exists (select 1 from ledger_entries e where e.transaction_id = t.id)
@@ -61,7 +57,7 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
   );
   for (const r of empty) violations.push(`transaction ${r.id} (${r.kind} ${r.reference}) has no entries`);
 
-  const strays = await rows<{ id: string; kind: string; entry_id: string }>(
+  const strays = await queryRows<{ id: string; kind: string; entry_id: string }>(
     executor,
     sql`select t.id, t.kind, e.id as entry_id
         from ledger_transactions t join ledger_entries e on e.transaction_id = t.id join ledger_accounts a on a.id = e.account_id
@@ -70,27 +66,27 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
   );
   for (const r of strays) violations.push(`entry ${r.entry_id} of transaction ${r.id} (${r.kind}) is on another game's account`);
 
-  const outOfStep = await rows<{ id: string; kind: string; currency: string; balance_minor: unknown; entries: unknown }>(
+  const outOfStep = await queryRows<{ id: string; kind: string; currency: string; balance_minor: unknown; entries: unknown }>(
     executor,
-    sql`select a.id, a.kind, a.currency, a.balance_minor, coalesce(sum(e.amount_minor), 0)::bigint as entries
-        from ledger_accounts a left join ledger_entries e on e.account_id = a.id
-        where ${accountWhere}
-        group by a.id
-        having a.balance_minor <> coalesce(sum(e.amount_minor), 0)
+    sql`select a.id, a.kind, a.currency, a.balance_minor + coalesce(b.total, 0) as balance_minor, coalesce(e.total, 0) as entries
+        from ledger_accounts a
+        left join lateral (select sum(balance_minor)::bigint as total from ledger_balance_buckets where account_id = a.id) b on true
+        left join lateral (select sum(amount_minor)::bigint as total from ledger_entries where account_id = a.id) e on true
+        where ${accountWhere} and a.balance_minor + coalesce(b.total, 0) <> coalesce(e.total, 0)
         order by a.id`,
   );
   for (const r of outOfStep) {
     violations.push(`account ${r.id} (${r.kind} ${r.currency}) has balance ${n(r.balance_minor)} but its entries sum to ${n(r.entries)}`);
   }
 
-  const negative = await rows<{ id: string; player_id: string; currency: string; balance_minor: unknown }>(
+  const negative = await queryRows<{ id: string; player_id: string; currency: string; balance_minor: unknown }>(
     executor,
     sql`select a.id, a.player_id, a.currency, a.balance_minor from ledger_accounts a
         where ${accountWhere} and a.kind = 'player_wallet' and a.balance_minor < 0 order by a.id`,
   );
   for (const r of negative) violations.push(`wallet ${r.id} of player ${r.player_id} is below zero: ${n(r.balance_minor)} ${r.currency}`);
 
-  const purchases = await rows<Record<string, unknown>>(
+  const purchases = await queryRows<Record<string, unknown>>(
     executor,
     sql`select t.purchase_id,
           count(*) filter (where t.kind = 'sale') as sale_legs,
@@ -122,7 +118,7 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
     }
   }
 
-  const spends = await rows<Record<string, unknown>>(
+  const spends = await queryRows<Record<string, unknown>>(
     executor,
     sql`select t.purchase_id,
           coalesce(-sum(e.amount_minor) filter (where t.kind = 'wallet_spend'), 0)::bigint as spent,

@@ -1,11 +1,11 @@
-import { and, asc, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, isNull, type SQL } from 'drizzle-orm';
 import { games, ledgerAccounts, ledgerEntries, ledgerTransactions, type LedgerAccountKind, type LedgerTransactionKind } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
 import { findGame, type GameRow } from '../games/index.js';
 import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
 import type { ServiceContext } from '../service-context.js';
-import { NORMAL_SIDE, type LedgerAccountRow } from './accounts.js';
+import { accountBalance, NORMAL_SIDE, type LedgerAccountRow } from './accounts.js';
 
 /** An account as readers see it; balanceMinor is debit-positive (credit-normal accounts show negative). */
 export interface LedgerAccountView {
@@ -36,6 +36,9 @@ export interface LedgerEntryView {
   readonly disputeId: string | null;
 }
 
+/** An account's columns with its whole balance (buckets included) in balanceMinor. */
+const accountColumns = { ...getTableColumns(ledgerAccounts), balanceMinor: accountBalance };
+
 function toView(row: LedgerAccountRow): LedgerAccountView {
   return { ...row, normalSide: NORMAL_SIDE[row.kind] };
 }
@@ -62,7 +65,7 @@ export async function loadLedgerGame(ctx: ServiceContext, gameId: string): Promi
 export async function getLedgerAccounts(ctx: ServiceContext, gameId: string, options: { includeWallets?: boolean } = {}): Promise<LedgerAccountView[]> {
   const game = await loadLedgerGame(ctx, gameId);
   const rows = await ctx.deps.db
-    .select()
+    .select(accountColumns)
     .from(ledgerAccounts)
     .where(and(eq(ledgerAccounts.gameId, game.id), options.includeWallets ? undefined : isNull(ledgerAccounts.playerId)))
     .orderBy(asc(ledgerAccounts.currency), asc(ledgerAccounts.kind), asc(ledgerAccounts.playerId));
@@ -74,7 +77,7 @@ export async function getLedgerAccountsByIds(ctx: ServiceContext, ids: readonly 
   const wanted = [...new Set(ids.filter(isUuid))];
   const rows = wanted.length
     ? await ctx.deps.db
-        .select({ account: ledgerAccounts, developerId: games.developerId })
+        .select({ account: accountColumns, developerId: games.developerId })
         .from(ledgerAccounts)
         .innerJoin(games, eq(games.id, ledgerAccounts.gameId))
         .where(inArray(ledgerAccounts.id, wanted))

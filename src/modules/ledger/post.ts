@@ -1,7 +1,9 @@
+import { randomInt } from 'node:crypto';
 import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../db/client.js';
 import { isTransaction } from '../../db/prepared.js';
-import { ledgerAccounts, ledgerEntries, ledgerTransactions, type LedgerTransactionKind } from '../../db/schema/index.js';
+import { queryRows } from '../../db/query-rows.js';
+import { ledgerAccounts, ledgerTransactions, ledgerEntries, type LedgerTransactionKind } from '../../db/schema/index.js';
 import { InsufficientFundsError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { accountKeyString, ensureAccounts, type AccountKey } from './accounts.js';
@@ -31,7 +33,7 @@ export interface Posted {
   readonly transactionId: string;
   /** True when (kind, reference) was already posted: nothing was written this time. */
   readonly duplicate: boolean;
-  /** Balances after the posting, by account key string (empty for a duplicate). */
+  /** Wallet balances after the posting, by account key string (empty for a duplicate). */
   readonly balances: ReadonlyMap<string, number>;
 }
 
@@ -52,10 +54,9 @@ export async function findPosting(executor: Executor, kind: LedgerTransactionKin
 
 /**
  * Writes one balanced ledger transaction: the header (once per kind and reference), its entries,
- * and the accounts' balances in the same statement sequence. A posting that can be refused (it
- * takes from a wallet) runs in a savepoint, so that InsufficientFunds leaves the caller's
- * transaction usable and without half a posting; others (a sale) write straight into it.
- * Balances are updated in account-id order so concurrent postings never deadlock on each other.
+ * and the accounts' balances. A posting that can be refused (it takes from a wallet) runs in a
+ * savepoint, so that InsufficientFunds leaves the caller's transaction usable and without half a
+ * posting; others (a sale) write straight into it.
  * A player_wallet leg that would take the wallet below zero throws InsufficientFundsError.
  */
 export async function post(executor: Executor, header: PostingHeader, legs: readonly Leg[]): Promise<Posted> {
@@ -74,57 +75,80 @@ export async function post(executor: Executor, header: PostingHeader, legs: read
   return executor.transaction((tx) => writePosting(tx, header, live));
 }
 
+/** How many rows a shared account's balance is spread over (see ledgerBalanceBuckets). */
+export const BALANCE_BUCKETS = 32;
+
+interface AccountDelta {
+  readonly accountId: string;
+  readonly key: AccountKey;
+  readonly amount: number;
+}
+
+const byAccountId = (a: AccountDelta, b: AccountDelta) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0);
+
+/**
+ * One statement writes the header, the entries and the shared accounts' buckets, and writes nothing
+ * when (kind, reference) was already posted. Then each wallet's row is updated, guarded so that it
+ * never goes below zero. Rows are locked in a fixed order (buckets, then wallets, each by account
+ * id) so that concurrent postings wait for each other instead of deadlocking.
+ */
 async function writePosting(tx: Transaction, header: PostingHeader, live: readonly Leg[]): Promise<Posted> {
-  const [inserted] = await tx
-    .insert(ledgerTransactions)
-    .values({
-      id: newId(),
-      kind: header.kind,
-      reference: header.reference,
-      gameId: header.gameId,
-      purchaseId: header.purchaseId ?? null,
-      refundId: header.refundId ?? null,
-      disputeId: header.disputeId ?? null,
-      playerId: header.playerId ?? null,
-      reason: header.reason ?? null,
-      ...(header.at ? { createdAt: header.at } : {}),
-    })
-    .onConflictDoNothing({ target: [ledgerTransactions.kind, ledgerTransactions.reference] })
-    .returning({ id: ledgerTransactions.id, createdAt: ledgerTransactions.createdAt });
+  const ids = await ensureAccounts(tx, live.map((l) => l.account));
+  const accountId = (leg: Leg) => ids.get(accountKeyString(leg.account))!;
+  const deltas = new Map<string, AccountDelta>();
+  for (const leg of live) {
+    const id = accountId(leg);
+    deltas.set(id, { accountId: id, key: leg.account, amount: (deltas.get(id)?.amount ?? 0) + leg.amountMinor });
+  }
+  const shared = [...deltas.values()].filter((d) => d.key.kind !== 'player_wallet' && d.amount !== 0).sort(byAccountId);
+  const wallets = [...deltas.values()].filter((d) => d.key.kind === 'player_wallet' && d.amount !== 0).sort(byAccountId);
+
+  const entryRows = live.map((leg) => sql`(${newId()}::uuid, ${accountId(leg)}::uuid, ${leg.account.currency}, ${leg.amountMinor}::bigint)`);
+  const bucketRows = shared.map((d) => sql`(${d.accountId}::uuid, ${d.amount}::bigint)`);
+  const bucket = randomInt(BALANCE_BUCKETS);
+  const [inserted] = await queryRows<{ id: string }>(
+    tx,
+    sql`
+    with posting as (
+      insert into ledger_transactions (id, kind, reference, game_id, purchase_id, refund_id, dispute_id, player_id, reason, created_at)
+      values (${newId()}::uuid, ${header.kind}, ${header.reference}, ${header.gameId}::uuid, ${header.purchaseId ?? null}::uuid,
+              ${header.refundId ?? null}::uuid, ${header.disputeId ?? null}::uuid, ${header.playerId ?? null}::uuid, ${header.reason ?? null},
+              coalesce(${header.at?.toISOString() ?? null}::timestamptz, now()))
+      on conflict (kind, reference) do nothing
+      returning id, created_at
+    ), entries as (
+      insert into ledger_entries (id, transaction_id, account_id, currency, amount_minor, game_id, created_at)
+      select v.id, posting.id, v.account_id, v.currency, v.amount_minor, ${header.gameId}::uuid, posting.created_at
+      from posting cross join (values ${sql.join(entryRows, sql`, `)}) as v (id, account_id, currency, amount_minor)
+    )${
+      bucketRows.length === 0
+        ? sql``
+        : sql`, buckets as (
+      insert into ledger_balance_buckets (account_id, bucket, balance_minor)
+      select v.account_id, ${bucket}::smallint, v.amount_minor
+      from (values ${sql.join(bucketRows, sql`, `)}) as v (account_id, amount_minor)
+      where exists (select 1 from posting)
+      order by v.account_id
+      on conflict (account_id, bucket) do update set balance_minor = ledger_balance_buckets.balance_minor + excluded.balance_minor
+    )`
+    }
+    select id from posting`,
+  );
   if (!inserted) {
     const existing = await findPosting(tx, header.kind, header.reference);
     return { transactionId: existing!.id, duplicate: true, balances: new Map() };
   }
 
-  const ids = await ensureAccounts(tx, live.map((l) => l.account));
-  const byAccount = new Map<string, { key: AccountKey; amount: number }>();
-  for (const leg of live) {
-    const id = ids.get(accountKeyString(leg.account))!;
-    const current = byAccount.get(id);
-    byAccount.set(id, { key: leg.account, amount: (current?.amount ?? 0) + leg.amountMinor });
-  }
-  await tx.insert(ledgerEntries).values(
-    live.map((leg) => ({
-      id: newId(),
-      transactionId: inserted.id,
-      accountId: ids.get(accountKeyString(leg.account))!,
-      currency: leg.account.currency,
-      amountMinor: leg.amountMinor,
-      gameId: header.gameId,
-      createdAt: inserted.createdAt,
-    })),
-  );
-
   const balances = new Map<string, number>();
-  for (const [accountId, { key, amount }] of [...byAccount].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const guarded = key.kind === 'player_wallet' && amount < 0;
+  for (const { accountId: id, key, amount } of wallets) {
+    const guarded = amount < 0;
     const [updated] = await tx
       .update(ledgerAccounts)
       .set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} + ${amount}` })
-      .where(and(eq(ledgerAccounts.id, accountId), guarded ? gte(ledgerAccounts.balanceMinor, -amount) : undefined))
+      .where(and(eq(ledgerAccounts.id, id), guarded ? gte(ledgerAccounts.balanceMinor, -amount) : undefined))
       .returning({ balanceMinor: ledgerAccounts.balanceMinor });
     if (!updated) {
-      const [row] = await tx.select({ balanceMinor: ledgerAccounts.balanceMinor }).from(ledgerAccounts).where(eq(ledgerAccounts.id, accountId));
+      const [row] = await tx.select({ balanceMinor: ledgerAccounts.balanceMinor }).from(ledgerAccounts).where(eq(ledgerAccounts.id, id));
       throw new InsufficientFundsError({ amountMinor: row?.balanceMinor ?? 0, currency: key.currency });
     }
     balances.set(accountKeyString(key), updated.balanceMinor);

@@ -2,9 +2,11 @@ import fc from 'fast-check';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle, Executor } from '../../../src/db/client.js';
-import { ledgerAccounts, ledgerEntries, ledgerTransactions } from '../../../src/db/schema/index.js';
+import { ledgerAccounts, ledgerBalanceBuckets, ledgerEntries, ledgerTransactions } from '../../../src/db/schema/index.js';
+import { accountBalance } from '../../../src/modules/ledger/accounts.js';
 import { newId } from '../../../src/shared/ids.js';
 import { splitFee } from '../../../src/shared/money.js';
+import { BALANCE_BUCKETS } from '../../../src/modules/ledger/post.js';
 import { checkLedger, getSalePosting, postDispute, postRefund, postSale, ReversalExceedsSaleError } from '../../../src/modules/ledger/index.js';
 import { inRolledBackTransaction, makeGame, openTestDatabase } from './fixtures.js';
 
@@ -19,7 +21,7 @@ afterAll(() => handle.close());
 /** The game-level balances by account kind (debit positive). */
 async function balances(executor: Executor, gameId: string): Promise<Record<string, number>> {
   const rows = await executor
-    .select({ kind: ledgerAccounts.kind, balance: ledgerAccounts.balanceMinor })
+    .select({ kind: ledgerAccounts.kind, balance: accountBalance })
     .from(ledgerAccounts)
     .where(and(eq(ledgerAccounts.gameId, gameId), isNull(ledgerAccounts.playerId)));
   return Object.fromEntries(rows.map((r) => [r.kind, r.balance]));
@@ -202,6 +204,66 @@ describe('ledger postings', () => {
   });
 });
 
+describe('shared account balances in buckets', () => {
+  it('spreads concurrent sales of one game over several bucket rows whose sum is the balance', async () => {
+    const { gameId } = await makeGame(db);
+    const amounts = Array.from({ length: 40 }, (_, i) => 100 + i);
+    const results = await Promise.all(amounts.map((amountMinor) => db.transaction((tx) => sale(tx, gameId, amountMinor))));
+    const gross = amounts.reduce((a, b) => a + b, 0);
+    const fees = results.reduce((a, r) => a + r.feeMinor, 0);
+    expect(await balances(db, gameId)).toEqual({ acquirer_receivable: gross, game_payable: -(gross - fees), platform_revenue: -fees });
+    const [receivable] = await db.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
+    expect(receivable!.balanceMinor).toBe(0);
+    const buckets = await db.select().from(ledgerBalanceBuckets).where(eq(ledgerBalanceBuckets.accountId, receivable!.id));
+    // 40 postings over 32 buckets land in far more than one row (all in one: about 1 in 10^58).
+    expect(buckets.length).toBeGreaterThan(5);
+    expect(buckets.every((b) => b.bucket >= 0 && b.bucket < BALANCE_BUCKETS)).toBe(true);
+    expect(buckets.reduce((a, b) => a + b.balanceMinor, 0)).toBe(gross);
+    expect(await checkLedger(db, { gameId })).toEqual([]);
+  });
+
+  it("lets two sales of one game commit while a third holds its transaction open (no shared row lock between them)", async () => {
+    const { gameId } = await makeGame(db);
+    await sale(db, gameId, 5); // opens the accounts (a first sale's new account rows are locked until it commits)
+    // Hold one sale's transaction open: with a single balance row the others would wait for it.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let posted!: () => void;
+    const holding = new Promise<void>((resolve) => (posted = resolve));
+    const holder = db.transaction(async (tx) => {
+      await sale(tx, gameId, 10);
+      posted();
+      await held;
+    });
+    await holding;
+    // Of several sales at least most land in other buckets and commit while the holder waits.
+    const others = Array.from({ length: 6 }, () =>
+      db.transaction(async (tx) => {
+        await tx.execute(sql`set local lock_timeout = '2s'`);
+        return sale(tx, gameId, 20);
+      }),
+    );
+    const settled = await Promise.allSettled(others);
+    release();
+    for (const r of settled) if (r.status === 'rejected') expect(String(r.reason?.cause ?? r.reason)).toMatch(/lock timeout/);
+    await holder;
+    // Each of the 6 shares the holder's bucket with probability 1/32; all 6 together never.
+    expect(settled.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(3);
+    expect(await checkLedger(db, { gameId })).toEqual([]);
+  });
+
+  it("refuses a balance on a shared account's own row (it lives in the buckets)", async () => {
+    const { gameId } = await makeGame(db);
+    await sale(db, gameId, 10);
+    const error = await db
+      .update(ledgerAccounts)
+      .set({ balanceMinor: 10 })
+      .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')))
+      .catch((e: unknown) => e);
+    expect((error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code).toBe('23514');
+  });
+});
+
 describe('ledger guards in the database', () => {
   const codeOf = (error: unknown): string | undefined =>
     (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
@@ -239,8 +301,8 @@ describe('checkLedger', () => {
     await inRolledBackTransaction(db, async (tx) => {
       const [receivable] = await tx.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
       await tx.insert(ledgerEntries).values({ id: newId(), transactionId: s.transactionId, accountId: receivable!.id, currency: 'USD', amountMinor: 5, gameId });
-      // Keep the balance in step so that only the imbalance is reported.
-      await tx.update(ledgerAccounts).set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} + 5` }).where(eq(ledgerAccounts.id, receivable!.id));
+      // Keep the balance in step (a bucket of its own) so that only the imbalance is reported.
+      await tx.insert(ledgerBalanceBuckets).values({ accountId: receivable!.id, bucket: 1000, balanceMinor: 5 });
       const violations = await checkLedger(tx, { gameId });
       expect(violations).toEqual([
         expect.stringMatching(new RegExp(`transaction ${s.transactionId} \\(sale ${s.purchaseId}\\) sums to 5 USD`)),
@@ -254,10 +316,11 @@ describe('checkLedger', () => {
     const { gameId } = await makeGame(db);
     await sale(db, gameId, 99);
     await inRolledBackTransaction(db, async (tx) => {
+      const [payable] = await tx.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'game_payable')));
       await tx
-        .update(ledgerAccounts)
-        .set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} - 1` })
-        .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'game_payable')));
+        .update(ledgerBalanceBuckets)
+        .set({ balanceMinor: sql`${ledgerBalanceBuckets.balanceMinor} - 1` })
+        .where(eq(ledgerBalanceBuckets.accountId, payable!.id));
       expect(await checkLedger(tx, { gameId })).toEqual([expect.stringMatching(/\(game_payable USD\) has balance -70 but its entries sum to -69/)]);
     });
   });

@@ -111,7 +111,8 @@ describe('sales report', () => {
     ]);
     // and the ledger's own balances for this game say the same
     const balances = await app.database.pool!.query(
-      `select kind, balance_minor from ledger_accounts where game_id = $1 and currency = 'USD' and player_id is null`,
+      `select a.kind, a.balance_minor + coalesce((select sum(b.balance_minor) from ledger_balance_buckets b where b.account_id = a.id), 0) as balance_minor
+         from ledger_accounts a where a.game_id = $1 and a.currency = 'USD' and a.player_id is null`,
       [decodeId(game.gameId)],
     );
     const balance = (kind: string) => Number(balances.rows.find((r) => r.kind === kind)?.balance_minor ?? 0);
