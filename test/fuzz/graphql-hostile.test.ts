@@ -295,8 +295,8 @@ describe('hostile GraphQL input', () => {
         .filter((v) => !(typeof v === 'string' && /^[0-9]{1,16}$/.test(v)))
         .map((amount) => [AUTHORIZE, { gameId: game.gameId, oneTapMax: { amount, currency: 'USD' }, dailyCap: { amount: '5000', currency: 'USD' } }, player.playerToken, 'authorizeGame'] as const),
       hostile
-        // (null resets a threshold to the platform's default, as documented)
-        .filter((v) => v !== null && !(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 30))
+        // (null resets a threshold to the platform's default, as documented; NaN and ±Infinity are sent as null)
+        .filter((v) => JSON.stringify([v]) !== '[null]' && !(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 30))
         .map((n) => [RISK, { gameId: game.gameId, purchasesPerMinute: n }, game.devToken, 'updateRiskSettings'] as const),
     );
     await fc.assert(
