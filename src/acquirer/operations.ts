@@ -288,7 +288,7 @@ export async function lockIdempotencyKey(tx: Executor, account: string, operatio
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`acquirer:${account}:${operation}:${key}`}, 0))`);
 }
 
-/** POST /v1/charges/:id/refunds: never beyond what is left of the charge. */
+/** POST /v1/charges/:id/refunds: never beyond what is left of the charge, never for a disputed one. */
 export async function refundCharge(deps: OperationDeps, tx: Executor, chargeId: string, input: unknown): Promise<Reply> {
   const body = asObject(input);
   const amountMinor = amountField(body);
@@ -296,6 +296,8 @@ export async function refundCharge(deps: OperationDeps, tx: Executor, chargeId: 
   if (charge.status !== 'approved') {
     throw new HttpError(409, 'charge_not_refundable', `A ${charge.status} charge cannot be refunded.`);
   }
+  // Like card networks: once disputed, the money goes back through the dispute, never also by a refund.
+  if (charge.disputedAt) throw new HttpError(409, 'charge_disputed', 'A disputed charge cannot be refunded: the dispute returns the money.');
   const refundableMinor = charge.amountMinor - charge.refundedMinor;
   if (amountMinor > refundableMinor) {
     throw new HttpError(409, 'amount_exceeds_refundable', `At most ${refundableMinor} can still be refunded.`, { refundableMinor });

@@ -11,10 +11,12 @@ export interface PostDisputeInput {
   readonly saleAmountMinor: number;
   readonly saleFeeMinor: number;
   readonly at?: Date;
+  /** What the posting is once per: the dispute id, or for a later addition to the dispute its own key. */
+  readonly postingReference?: string;
 }
 
-/** Posts a dispute (chargeback): the same split as a refund of the disputed amount, kind 'dispute'. Once per dispute id. */
+/** Posts a dispute (chargeback): the same split as a refund of the disputed amount, kind 'dispute'. Once per posting reference. */
 export function postDispute(tx: Executor, input: PostDisputeInput): Promise<SaleReversalResult> {
-  const { disputeId, disputedMinor, ...sale } = input;
-  return reverseSale(tx, 'dispute', { disputeId }, { ...sale, amountMinor: disputedMinor });
+  const { disputeId, disputedMinor, postingReference, ...sale } = input;
+  return reverseSale(tx, 'dispute', { disputeId, ...(postingReference ? { postingReference } : {}) }, { ...sale, amountMinor: disputedMinor });
 }

@@ -57,11 +57,11 @@ async function reversalTotals(tx: Executor, purchaseId: string) {
 export async function reverseSale(
   tx: Executor,
   kind: ReversalKind,
-  reference: { refundId?: string; disputeId?: string },
+  reference: { refundId?: string; disputeId?: string; postingReference?: string },
   input: SaleReversalInput,
 ): Promise<SaleReversalResult> {
   assertPositiveAmount('amountMinor', input.amountMinor);
-  const referenceId = (kind === 'refund' ? reference.refundId : reference.disputeId)!;
+  const referenceId = (reference.postingReference ?? (kind === 'refund' ? reference.refundId : reference.disputeId))!;
   const [sale] = await tx
     .select()
     .from(ledgerTransactions)

@@ -69,14 +69,15 @@ export interface ClawbackResult {
  * Takes back the entitlement of a refund or dispute that brings the purchase's returned money from
  * `reversedBefore` to `reversedAfter` (of `purchase.amountMinor`): the new share of its units
  * (a DURABLE, 1 unit, only at a full reversal) or of its granted currency, at most what the
- * recipient still holds. In the caller's transaction, once per reference.
+ * recipient still holds. In the caller's transaction, once per reference (`key`, by default the
+ * refund or dispute id).
  */
 export async function clawBack(
   tx: Executor,
   purchase: PurchaseRow,
   reversedBefore: number,
   reversedAfter: number,
-  reference: { readonly refundId?: string; readonly disputeId?: string },
+  reference: { readonly refundId?: string; readonly disputeId?: string; readonly key?: string },
   at: Date,
 ): Promise<ClawbackResult> {
   const none = { unitsAsked: 0, unitsTaken: 0, currencyAsked: 0, currencyTaken: 0 };
@@ -85,7 +86,7 @@ export async function clawBack(
   const whole = entitlement.kind === 'units' ? entitlement.units : entitlement.amountMinor;
   const asked = shareOf(whole, reversedAfter, purchase.amountMinor) - shareOf(whole, reversedBefore, purchase.amountMinor);
   if (asked <= 0) return none;
-  const key = (reference.refundId ?? reference.disputeId)!;
+  const key = (reference.key ?? reference.refundId ?? reference.disputeId)!;
   if (entitlement.kind === 'units') {
     const taken = await revokeItem(tx, {
       gameId: purchase.gameId,

@@ -1,7 +1,8 @@
 // The refunds module: refunds of purchases (three atomic phases, recovery) and disputes reported by
 // the acquirer (callback and poll). The entitlement goes back in proportion; the ledger books both.
 export { refundPurchase, driveRefund, type RefundPurchaseInput } from './refund-purchase.js';
-export { settleRefund, failRefund, statusAfterReversal, type RefundOutcome } from './settle-refund.js';
+export { settleRefund, failRefund, type RefundOutcome } from './settle-refund.js';
+export { statusAfterReversal } from './refund-rows.js';
 export { recoverRefunds } from './recover-refunds.js';
 export { recordDispute, purchaseIdOfChargeKey, type DisputeRecording } from './record-dispute.js';
 export { pollDisputes } from './poll-disputes.js';

@@ -2,20 +2,11 @@ import { eq } from 'drizzle-orm';
 import { disputes } from '../../db/schema/index.js';
 import type { Dispute } from '../../shared/acquirer-port.js';
 import { isUuid, newId } from '../../shared/ids.js';
-import { getSalePosting, postDispute } from '../ledger/index.js';
-import {
-  assertTransition,
-  purchaseEventData,
-  findPurchase,
-  updateIfStatus,
-  REFUNDABLE_STATUSES,
-  type PurchaseRow,
-} from '../purchases/index.js';
-import { enqueueEvent, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
+import { findPurchase, type PurchaseRow } from '../purchases/index.js';
+import { notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
-import { clawBack } from './claw-back.js';
-import { disputedTotal, disputeEventData, refundedTotal, type DisputeRow } from './refund-rows.js';
-import { statusAfterReversal } from './settle-refund.js';
+import { bookDispute } from './book-dispute.js';
+import { disputedTotal, refundedTotal, type DisputeRow } from './refund-rows.js';
 
 export type DisputeRecording =
   /** Recorded now: booked, clawed back, announced. */
@@ -62,7 +53,8 @@ export async function recordDispute(ctx: ServiceContext, dispute: Dispute): Prom
       return { outcome: 'retry' as const, reason: `the purchase is ${purchase.status}` };
     }
     const disputedBefore = await disputedTotal(tx, purchase.id);
-    // Refunds reserved (pending) count as given back: they go through, and the card holder is not paid twice.
+    // Refunds reserved (pending) count as given back, so the card holder is not paid twice; if the
+    // acquirer then refuses one (it does not refund a disputed charge), failRefund tops this up.
     const left = Math.max(0, purchase.amountMinor - purchase.refundedMinor - disputedBefore);
     const amount = Math.min(dispute.amountMinor, left);
     const [row] = await tx
@@ -73,7 +65,7 @@ export async function recordDispute(ctx: ServiceContext, dispute: Dispute): Prom
         gameId: purchase.gameId,
         acquirerDisputeId: dispute.disputeId,
         acquirerChargeId: dispute.chargeId,
-        amountMinor: amount,
+        amountMinor: 0,
         acquirerAmountMinor: dispute.amountMinor,
         currency: dispute.currency,
         reason: dispute.reason.slice(0, 200),
@@ -87,50 +79,10 @@ export async function recordDispute(ctx: ServiceContext, dispute: Dispute): Prom
       return { outcome: 'duplicate' as const, dispute: other! };
     }
 
-    let current = purchase;
-    let recorded = row;
-    const clawback = { units: 0, unitsKept: 0, currency: '0', currencyKept: '0' };
-    if (amount > 0) {
-      const sale = await getSalePosting(tx, purchase.id);
-      if (!sale) throw new Error(`purchase ${purchase.id} has no posted sale to dispute`);
-      const posted = await postDispute(tx, {
-        purchaseId: purchase.id,
-        disputeId: row.id,
-        gameId: purchase.gameId,
-        disputedMinor: amount,
-        currency: purchase.currency,
-        saleAmountMinor: sale.amountMinor,
-        saleFeeMinor: sale.feeMinor,
-        at,
-      });
-      [recorded] = (await tx.update(disputes).set({ feeReturnedMinor: posted.feeReturnedMinor }).where(eq(disputes.id, row.id)).returning()) as [DisputeRow];
-      const before = (await refundedTotal(tx, purchase.id)) + disputedBefore;
-      const clawed = await clawBack(tx, purchase, before, before + amount, { disputeId: row.id }, at);
-      Object.assign(clawback, {
-        units: clawed.unitsTaken,
-        unitsKept: clawed.unitsAsked - clawed.unitsTaken,
-        currency: String(clawed.currencyTaken),
-        currencyKept: String(clawed.currencyAsked - clawed.currencyTaken),
-      });
-      const status = statusAfterReversal(purchase, before + amount);
-      if (status !== purchase.status) {
-        assertTransition(purchase.status, status);
-        current = (await updateIfStatus(tx, purchase.id, REFUNDABLE_STATUSES, { status })) ?? purchase;
-      }
-    }
-    // purchase.disputed with the purchase's facts, what went back and what was clawed back.
-    const event = await enqueueEvent(tx, {
-      gameId: current.gameId,
-      type: 'purchase.disputed',
-      aggregateId: current.id,
-      occurredAt: at,
-      data: {
-        ...purchaseEventData(current),
-        dispute: { ...disputeEventData(recorded), feeReturned: String(recorded.feeReturnedMinor) },
-        clawback,
-      },
-    });
-    return { outcome: 'recorded' as const, dispute: recorded, purchase: current, event };
+    const returnedBefore = (await refundedTotal(tx, purchase.id)) + disputedBefore;
+    // The row starts at 0 booked; bookDispute adds the amount to it.
+    const booked = await bookDispute(tx, purchase, row, { amountMinor: amount, returnedBefore, postingKey: row.id, at });
+    return { outcome: 'recorded' as const, ...booked };
   });
   if (done.outcome !== 'recorded') return done;
   logger.info({ disputeId: done.dispute.id, acquirerDisputeId: dispute.disputeId, purchaseId: found.id, amountMinor: done.dispute.amountMinor }, 'dispute recorded');

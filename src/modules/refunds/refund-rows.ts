@@ -1,6 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { disputes, refunds } from '../../db/schema/index.js';
+import type { PurchaseRow } from '../purchases/index.js';
 
 export type RefundRow = typeof refunds.$inferSelect;
 export type DisputeRow = typeof disputes.$inferSelect;
@@ -59,4 +60,14 @@ export function disputeEventData(dispute: DisputeRow): Record<string, unknown> {
     reason: dispute.reason,
     raisedAt: dispute.raisedAt.toISOString(),
   };
+}
+
+/**
+ * The status a purchase has once `returnedMinor` of it went back to the card holder (succeeded
+ * refunds and disputes): REFUNDED when all of it, PARTIALLY_REFUNDED when part, else as it is.
+ */
+export function statusAfterReversal(purchase: PurchaseRow, returnedMinor: number): PurchaseRow['status'] {
+  if (returnedMinor >= purchase.amountMinor) return 'REFUNDED';
+  if (returnedMinor > 0) return 'PARTIALLY_REFUNDED';
+  return purchase.status;
 }

@@ -14,21 +14,12 @@ import { refundWalletSpend } from '../wallet/index.js';
 import { enqueueEvent, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { clawBack } from './claw-back.js';
-import { disputedTotal, findRefund, refundedTotal, refundEventData, type RefundRow } from './refund-rows.js';
+import { disputedTotal, findRefund, refundedTotal, refundEventData, statusAfterReversal, type RefundRow } from './refund-rows.js';
+import { topUpCappedDisputes } from './top-up-disputes.js';
 
 export interface RefundOutcome {
   readonly purchase: PurchaseRow;
   readonly refund: RefundRow;
-}
-
-/**
- * The status a purchase has once `returnedMinor` of it went back to the card holder (succeeded
- * refunds and disputes): REFUNDED when all of it, PARTIALLY_REFUNDED when part, else as it is.
- */
-export function statusAfterReversal(purchase: PurchaseRow, returnedMinor: number): PurchaseRow['status'] {
-  if (returnedMinor >= purchase.amountMinor) return 'REFUNDED';
-  if (returnedMinor > 0) return 'PARTIALLY_REFUNDED';
-  return purchase.status;
 }
 
 /**
@@ -121,7 +112,10 @@ export async function settleRefund(ctx: ServiceContext, refundId: string, acquir
   return { purchase: done.purchase, refund: done.refund };
 }
 
-/** The acquirer refused a pending refund: it fails and its reservation goes back to the purchase. Once. */
+/**
+ * The acquirer refused a pending refund: it fails and its reservation goes back to the purchase,
+ * or to a dispute that was capped because of it (see topUpCappedDisputes). Once.
+ */
 export async function failRefund(ctx: ServiceContext, refundId: string, failureCode: string): Promise<RefundOutcome> {
   const { db, clock } = ctx.deps;
   const at = clock.now();
@@ -135,16 +129,18 @@ export async function failRefund(ctx: ServiceContext, refundId: string, failureC
       .where(and(eq(refunds.id, refundId), eq(refunds.status, 'pending')))
       .returning();
     if (!refund) return null;
-    const purchase = await releaseRefund(tx, refund.purchaseId, refund.amountMinor);
-    if (!purchase) throw new Error(`purchase ${refund.purchaseId} holds less reserved than refund ${refund.id}`);
-    return { purchase, refund };
+    const released = await releaseRefund(tx, refund.purchaseId, refund.amountMinor);
+    if (!released) throw new Error(`purchase ${refund.purchaseId} holds less reserved than refund ${refund.id}`);
+    const toppedUp = await topUpCappedDisputes(tx, released, refund.id, at);
+    return { purchase: toppedUp.purchase, refund, events: toppedUp.events };
   });
   if (!done) {
     const refund = (await findRefund(db, refundId))!;
     return { refund, purchase: (await findPurchase(db, refund.purchaseId))! };
   }
   await publishPurchaseUpdate(ctx.deps, done.purchase.id, done.purchase.status);
-  return done;
+  if (done.events.length > 0) await notifyEvents(ctx.deps, done.events);
+  return { purchase: done.purchase, refund: done.refund };
 }
 
 /** Notes a transient acquirer failure on a pending refund (the recovery loop asks again with the same key). */

@@ -5,7 +5,9 @@ import { buy, CARDS, decodeId, INVENTORY, setUpGame, setUpPlayer, type GameSetup
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { splitFee } from '../../../src/shared/money.js';
 import { signWebhook } from '../../../src/acquirer/crypto.js';
-import { pollDisputes } from '../../../src/modules/refunds/index.js';
+import { pollDisputes, refundPurchase } from '../../../src/modules/refunds/index.js';
+import { chargesFor } from '../../helpers/charges.js';
+import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
 import { DISPUTES, ledgerLegs, operatorContext, outboxFor, PURCHASE_REFUNDS, refund } from './fixtures.js';
 
 async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
@@ -94,6 +96,50 @@ describe('disputes through the poll', () => {
     expect(legs['refund:platform_revenue']! + legs['dispute:platform_revenue']!).toBe(splitFee(396, 3000).fee);
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
     expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
+  });
+
+  it('tops a capped dispute up when the refund pending at the time is refused (a disputed charge is not refunded): books match what the acquirer took', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.dispute });
+    const id = await disputedBuy(app, game, player, 'life', 4); // 396
+    const [charge] = await chargesFor(app, decodeId(id));
+    // The refund reaches no acquirer: it stays PENDING, its 100 reserved.
+    await armAcquirerFault(app, { mode: 'error_before_charge', path: `/v1/charges/${charge!.id}/refunds`, method: 'POST', count: 20 });
+    const key = `pending-refund-${randomUUID()}`;
+    const pending = await refund(app, game.secretKey, id, { amount: '100', key });
+    expect(pending.data.refundPurchase.refund.status).toBe('PENDING');
+    const capped = await pollUntilDisputed(id);
+    expect(capped).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '100' }, disputedAmount: { amount: '296' } });
+    await clearAcquirerFaults(app);
+
+    // Asked again (same key), the acquirer refuses: the charge is disputed. The freed 100 goes to the dispute.
+    const gameSecret = { ...operatorContext(app), principal: { kind: 'game_secret' as const, gameId: decodeId(game.gameId), developerId: 'dev', keyId: 'key' } };
+    await expect(
+      refundPurchase(gameSecret, { purchaseId: decodeId(id), amount: { amount: '100', currency: 'USD' }, reason: 'customer request', idempotencyKey: key }),
+    ).rejects.toMatchObject({ code: 'REFUND_REJECTED', acquirerCode: 'charge_disputed' });
+
+    const after = (await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey })).data.purchase;
+    expect(after).toMatchObject({ status: 'REFUNDED', refunded: { amount: '0' }, refundable: { amount: '0' }, disputedAmount: { amount: '396' } });
+    const { fee } = splitFee(396, 3000);
+    expect(after.disputes).toEqual([expect.objectContaining({ amount: { amount: '396', currency: 'USD' }, claimedAmount: { amount: '396', currency: 'USD' }, feeReturned: { amount: String(fee), currency: 'USD' } })]);
+    expect(after.refunds).toEqual([expect.objectContaining({ status: 'FAILED', failureCode: 'charge_disputed' })]);
+    const legs = await ledgerLegs(app, decodeId(id));
+    expect(legs['dispute:acquirer_receivable']).toBe(-396);
+    expect(legs['dispute:platform_revenue']).toBe(fee);
+    expect(legs['refund:acquirer_receivable'] ?? 0).toBe(0);
+    await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
+    // 2 of the 4 units went with the capped dispute, the other 2 with the top-up.
+    expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
+    const announced = (await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed').map((e) => e.payload);
+    expect(announced).toEqual([
+      expect.objectContaining({ dispute: expect.objectContaining({ amount: '296' }), clawback: expect.objectContaining({ units: 2 }) }),
+      expect.objectContaining({ status: 'REFUNDED', dispute: expect.objectContaining({ amount: '396' }), clawback: expect.objectContaining({ units: 2 }), topUp: expect.objectContaining({ amount: '100' }) }),
+    ]);
+    // Refused again (a replay of the failed refund) changes nothing more.
+    await expect(
+      refundPurchase(gameSecret, { purchaseId: decodeId(id), amount: { amount: '100', currency: 'USD' }, reason: 'customer request', idempotencyKey: key }),
+    ).rejects.toMatchObject({ code: 'REFUND_REJECTED' });
+    expect((await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed')).toHaveLength(2);
+    await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
   });
 
   it('claws back the unspent gems of a disputed currency pack; spent gems stay spent', async () => {

@@ -1,0 +1,83 @@
+import { eq } from 'drizzle-orm';
+import type { Transaction } from '../../db/client.js';
+import { disputes } from '../../db/schema/index.js';
+import { getSalePosting, postDispute } from '../ledger/index.js';
+import { assertTransition, purchaseEventData, updateIfStatus, REFUNDABLE_STATUSES, type PurchaseRow } from '../purchases/index.js';
+import { enqueueEvent, type EnqueuedEvent } from '../webhooks/index.js';
+import { clawBack } from './claw-back.js';
+import { disputeEventData, statusAfterReversal, type DisputeRow } from './refund-rows.js';
+
+export interface DisputeBooking {
+  readonly dispute: DisputeRow;
+  readonly purchase: PurchaseRow;
+  readonly event: EnqueuedEvent;
+}
+
+/**
+ * Books `amountMinor` more of a recorded dispute (its first amount, or a later addition): the ledger
+ * reverses that much of the sale (fee share included), the entitlement is clawed back in proportion,
+ * the dispute row and the purchase's status follow, and `purchase.disputed` goes to the outbox with
+ * the dispute's new total. `returnedBefore` is what refunds and disputes had returned before it.
+ * In the caller's transaction, with the purchase row locked; once per `postingKey`.
+ */
+export async function bookDispute(
+  tx: Transaction,
+  purchase: PurchaseRow,
+  dispute: DisputeRow,
+  booking: { readonly amountMinor: number; readonly returnedBefore: number; readonly postingKey: string; readonly at: Date },
+  extraEventData: Record<string, unknown> = {},
+): Promise<DisputeBooking> {
+  const { amountMinor, returnedBefore, postingKey, at } = booking;
+  let current = purchase;
+  let recorded = dispute;
+  const clawback = { units: 0, unitsKept: 0, currency: '0', currencyKept: '0' };
+  let feeReturned = 0;
+  if (amountMinor > 0) {
+    const sale = await getSalePosting(tx, purchase.id);
+    if (!sale) throw new Error(`purchase ${purchase.id} has no posted sale to dispute`);
+    const posted = await postDispute(tx, {
+      purchaseId: purchase.id,
+      disputeId: dispute.id,
+      gameId: purchase.gameId,
+      disputedMinor: amountMinor,
+      currency: purchase.currency,
+      saleAmountMinor: sale.amountMinor,
+      saleFeeMinor: sale.feeMinor,
+      at,
+      ...(postingKey !== dispute.id ? { postingReference: postingKey } : {}),
+    });
+    feeReturned = posted.feeReturnedMinor;
+    [recorded] = (await tx
+      .update(disputes)
+      .set({ amountMinor: dispute.amountMinor + amountMinor, feeReturnedMinor: dispute.feeReturnedMinor + feeReturned })
+      .where(eq(disputes.id, dispute.id))
+      .returning()) as [DisputeRow];
+    const returnedAfter = returnedBefore + amountMinor;
+    const clawed = await clawBack(tx, purchase, returnedBefore, returnedAfter, { disputeId: dispute.id, key: postingKey }, at);
+    Object.assign(clawback, {
+      units: clawed.unitsTaken,
+      unitsKept: clawed.unitsAsked - clawed.unitsTaken,
+      currency: String(clawed.currencyTaken),
+      currencyKept: String(clawed.currencyAsked - clawed.currencyTaken),
+    });
+    const status = statusAfterReversal(purchase, returnedAfter);
+    if (status !== purchase.status) {
+      assertTransition(purchase.status, status);
+      current = (await updateIfStatus(tx, purchase.id, REFUNDABLE_STATUSES, { status })) ?? purchase;
+    }
+  }
+  // purchase.disputed with the purchase's facts, the dispute as it now stands and what was clawed back.
+  const event = await enqueueEvent(tx, {
+    gameId: current.gameId,
+    type: 'purchase.disputed',
+    aggregateId: current.id,
+    occurredAt: at,
+    data: {
+      ...purchaseEventData(current),
+      dispute: { ...disputeEventData(recorded), feeReturned: String(recorded.feeReturnedMinor) },
+      clawback,
+      ...extraEventData,
+    },
+  });
+  return { dispute: recorded, purchase: current, event };
+}
