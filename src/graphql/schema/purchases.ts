@@ -70,7 +70,6 @@ PurchaseRef.implement({
       description: "The platform's fee; shown to the game's developer, its secret key and operators only.",
       resolve: async (p, _args, ctx) => (p.feeMinor !== null && (await seesFees(p, ctx)) ? { amountMinor: p.feeMinor, currency: p.currency } : null),
     }),
-    refunded: t.field({ type: MoneyRef, resolve: (p) => ({ amountMinor: p.refundedMinor, currency: p.currency }) }),
     player: t.field({ type: PlayerRef, description: 'The buyer.', resolve: (p) => p.playerId }),
     recipient: t.field({ type: PlayerRef, description: 'Who receives the item (the buyer, or a friend for a gift).', resolve: (p) => p.recipientId }),
     isGift: t.boolean({ resolve: (p) => p.recipientId !== p.playerId }),

@@ -102,6 +102,27 @@ builder.objectField(PurchaseRef, 'disputedAmount', (t) =>
     resolve: async (p, _args, ctx) => ({ amountMinor: (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0), currency: p.currency }),
   }),
 );
+/** What refunds still waiting for the acquirer have reserved (part of purchases.refunded_minor until they end). */
+async function pendingRefundsMinor(p: PurchaseRow, ctx: GraphQLContext): Promise<number> {
+  if (p.refundedMinor === 0) return 0;
+  const pending = (await refundsOf(ctx).load(p.id)).filter((r) => r.status === 'pending').reduce((a, r) => a + r.amountMinor, 0);
+  // The refunds are read a moment after the purchase: one reserved since then is not in its figure.
+  return Math.min(pending, p.refundedMinor);
+}
+builder.objectField(PurchaseRef, 'refunded', (t) =>
+  t.field({
+    type: MoneyRef,
+    description: 'What refunds gave back to the card holder (or wallet) so far; pending ones are in refundPending.',
+    resolve: async (p: PurchaseRow, _args, ctx) => ({ amountMinor: p.refundedMinor - (await pendingRefundsMinor(p, ctx)), currency: p.currency }),
+  }),
+);
+builder.objectField(PurchaseRef, 'refundPending', (t) =>
+  t.field({
+    type: MoneyRef,
+    description: 'What refunds asked for and not yet answered by the acquirer have reserved (not refundable meanwhile).',
+    resolve: async (p: PurchaseRow, _args, ctx) => ({ amountMinor: await pendingRefundsMinor(p, ctx), currency: p.currency }),
+  }),
+);
 builder.objectField(PurchaseRef, 'refundable', (t) =>
   t.field({
     type: MoneyRef,

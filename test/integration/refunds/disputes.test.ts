@@ -108,7 +108,7 @@ describe('disputes through the poll', () => {
     const pending = await refund(app, game.secretKey, id, { amount: '100', key });
     expect(pending.data.refundPurchase.refund.status).toBe('PENDING');
     const capped = await pollUntilDisputed(id);
-    expect(capped).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '100' }, disputedAmount: { amount: '296' } });
+    expect(capped).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '0' }, refundPending: { amount: '100' }, refundable: { amount: '0' }, disputedAmount: { amount: '296' } });
     await clearAcquirerFaults(app);
 
     // Asked again (same key), the acquirer refuses: the charge is disputed. The freed 100 goes to the dispute.
@@ -118,7 +118,7 @@ describe('disputes through the poll', () => {
     ).rejects.toMatchObject({ code: 'REFUND_REJECTED', acquirerCode: 'charge_disputed' });
 
     const after = (await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey })).data.purchase;
-    expect(after).toMatchObject({ status: 'REFUNDED', refunded: { amount: '0' }, refundable: { amount: '0' }, disputedAmount: { amount: '396' } });
+    expect(after).toMatchObject({ status: 'REFUNDED', refunded: { amount: '0' }, refundPending: { amount: '0' }, refundable: { amount: '0' }, disputedAmount: { amount: '396' } });
     const { fee } = splitFee(396, 3000);
     expect(after.disputes).toEqual([expect.objectContaining({ amount: { amount: '396', currency: 'USD' }, claimedAmount: { amount: '396', currency: 'USD' }, feeReturned: { amount: String(fee), currency: 'USD' } })]);
     expect(after.refunds).toEqual([expect.objectContaining({ status: 'FAILED', failureCode: 'charge_disputed' })]);

@@ -7,7 +7,7 @@ import type { ServiceContext } from '../../../src/modules/service-context.js';
 export const REFUND_FIELDS = /* GraphQL */ `id status amount { amount currency } feeReturned { amount currency } reason failureCode requestedBy createdAt completedAt`;
 export const DISPUTE_FIELDS = /* GraphQL */ `id amount { amount currency } claimedAmount { amount currency } feeReturned { amount currency } reason acquirerDisputeId raisedAt`;
 export const REFUND_PURCHASE_FIELDS = /* GraphQL */ `
-  id status refunded { amount currency } refundable { amount currency } disputed disputedAmount { amount currency }
+  id status refunded { amount currency } refundPending { amount currency } refundable { amount currency } disputed disputedAmount { amount currency }
   fee { amount currency } refunds { ${REFUND_FIELDS} } disputes { ${DISPUTE_FIELDS} }
 `;
 export const REFUND_PURCHASE = /* GraphQL */ `

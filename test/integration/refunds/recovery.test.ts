@@ -33,7 +33,7 @@ describe('refunds when the acquirer fails', () => {
     const res = await refund(app, game.secretKey, id);
     await clearAcquirerFaults(app);
     expect(res.data.refundPurchase.refund).toMatchObject({ status: 'PENDING', amount: { amount: '499' } });
-    expect(res.data.refundPurchase.purchase).toMatchObject({ status: 'SUCCEEDED', refunded: { amount: '499' }, refundable: { amount: '0' } });
+    expect(res.data.refundPurchase.purchase).toMatchObject({ status: 'SUCCEEDED', refunded: { amount: '0' }, refundPending: { amount: '499' }, refundable: { amount: '0' } });
     // Reserved: nothing more can be refunded meanwhile, and nothing is booked or revoked yet.
     const meanwhile = await refund(app, game.secretKey, id, { amount: '1' });
     expect(meanwhile.data.refundPurchase).toMatchObject({ __typename: 'RefundExceedsRemaining', remaining: { amount: '0' } });
@@ -45,7 +45,7 @@ describe('refunds when the acquirer fails', () => {
     expect(await recoverRefunds(operatorContext(app))).toBe(1);
 
     const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-    expect(after.data.purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '499' } });
+    expect(after.data.purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '499' }, refundPending: { amount: '0' } });
     expect(after.data.purchase.refunds).toEqual([expect.objectContaining({ status: 'SUCCEEDED', amount: { amount: '499', currency: 'USD' } })]);
     expect(await acquirerRefundsFor(app, decodeId(id))).toHaveLength(1);
     expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
