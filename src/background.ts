@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Deps, ServiceContext } from './modules/service-context.js';
 import { expirePurchases, recoverPurchases } from './modules/purchases/index.js';
 import { pollDisputes, recoverRefunds } from './modules/refunds/index.js';
+import { reencryptWebhookSecrets } from './modules/games/index.js';
 
 export interface BackgroundWork {
   /** Runs every job once now (tests, and the pass at start). */
@@ -27,6 +28,8 @@ export function startBackgroundWork(deps: Deps, extraJobs: Job[] = []): Backgrou
     // Refunds left pending by an acquirer failure, asked again with the same key; disputes the callback may have missed.
     { name: 'recover-refunds', everyMs: deps.config.RECOVERY_INTERVAL, run: recoverRefunds },
     { name: 'poll-disputes', everyMs: deps.config.RECOVERY_INTERVAL, run: pollDisputes },
+    // After a WEBHOOK_SECRET_KEY rotation: stored webhook secrets move to the new key (a no-op query otherwise).
+    { name: 'reencrypt-webhook-secrets', everyMs: 10 * 60_000, run: reencryptWebhookSecrets },
     ...extraJobs,
   ];
   const timers: NodeJS.Timeout[] = [];

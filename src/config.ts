@@ -64,6 +64,8 @@ const environmentSchema = z.object({
   WEBHOOK_SECRET_OVERLAP: durationMs.default(24 * 3_600_000),
   /** Key that encrypts the games' webhook secrets at rest (AES-256-GCM, derived with HKDF). */
   WEBHOOK_SECRET_KEY: secret,
+  /** Earlier WEBHOOK_SECRET_KEYs, comma-separated: they only decrypt, until every secret is sealed again under the current one. */
+  WEBHOOK_SECRET_KEY_PREVIOUS: z.string().optional(),
   /** How long a receipt stays valid (its `exp`); a retired signing key stays published this long. */
   RECEIPT_TTL: durationMs.default(365 * 86_400_000),
   RISK_DAILY_CAPS: z.string().default('USD:50000,EUR:50000,GBP:45000,JPY:75000,KWD:150000'),
@@ -86,7 +88,8 @@ export type Environment = z.infer<typeof environmentSchema>;
 export class ConfigError extends Error {}
 
 /** Everything the process is configured with, read once at start. */
-export interface Config extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET' | 'WEBHOOK_SECRET_KEY'> {
+export interface Config
+  extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET' | 'WEBHOOK_SECRET_KEY' | 'WEBHOOK_SECRET_KEY_PREVIOUS'> {
   readonly dataDir: string;
   readonly redisUrlWasSet: boolean;
   /** Cards go to the sandbox acquirer (in-process, or one in test mode): its published test cards apply. */
@@ -97,6 +100,8 @@ export interface Config extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERP
     readonly operatorToken: string;
     readonly acquirerSecret: string;
     readonly webhookSecretKey: string;
+    /** WEBHOOK_SECRET_KEY_PREVIOUS, split: keys that still open secrets sealed before a rotation. */
+    readonly webhookSecretKeysPrevious: readonly string[];
     /** JSON array of private EC P-256 JWKs; the first signs receipts, the others are only published. */
     readonly receiptSigningKeys: string;
   };
@@ -137,6 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       operatorToken: secretOf('OPERATOR_TOKEN'),
       acquirerSecret: secretOf('ACQUIRER_SECRET'),
       webhookSecretKey: secretOf('WEBHOOK_SECRET_KEY'),
+      webhookSecretKeysPrevious: (values.WEBHOOK_SECRET_KEY_PREVIOUS ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter((k) => k.length > 0),
       receiptSigningKeys: secretOf('RECEIPT_SIGNING_KEYS'),
     },
     generatedSecrets,

@@ -66,7 +66,7 @@ export const gameWebhookSecrets = pgTable(
     gameId: uuid('game_id')
       .notNull()
       .references(() => games.id, { onDelete: 'cascade' }),
-    /** base64url of iv (12 bytes) | auth tag (16 bytes) | ciphertext. */
+    /** `v2:<key id>:` + base64url of iv (12 bytes) | auth tag (16 bytes) | ciphertext (webhook-secret-cipher.ts). */
     secretCiphertext: text('secret_ciphertext').notNull(),
     /** The first characters, to tell secrets apart in a dashboard. */
     secretPrefix: text('secret_prefix').notNull(),

@@ -13,3 +13,4 @@ export {
   WEBHOOK_SECRET_PREFIX,
   type RotatedWebhookSecret,
 } from './webhook-secrets.js';
+export { reencryptWebhookSecrets } from './reencrypt-webhook-secrets.js';

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { and, desc, eq, gt, isNull, or } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
@@ -7,38 +7,10 @@ import { newId } from '../../shared/ids.js';
 import { parseInput } from '../../shared/validation.js';
 import type { Deps, ServiceContext } from '../service-context.js';
 import { loadGameForWrite, type GameRow } from './access.js';
+import { openWebhookSecret, sealWebhookSecret } from './webhook-secret-cipher.js';
 
 /** Standard Webhooks secrets: `whsec_` + base64 of the key bytes. */
 export const WEBHOOK_SECRET_PREFIX = 'whsec_';
-
-const keys = new WeakMap<object, Buffer>();
-
-// The configured key may be any long string: HKDF turns it into exactly 32 bytes for AES-256.
-function encryptionKey(deps: Pick<Deps, 'config'>): Buffer {
-  let key = keys.get(deps.config);
-  if (!key) {
-    key = Buffer.from(hkdfSync('sha256', deps.config.secrets.webhookSecretKey, '', 'coinslot webhook secrets v1', 32));
-    keys.set(deps.config, key);
-  }
-  return key;
-}
-
-// The game id is the additional data, so that a ciphertext copied to another game does not decrypt.
-function encrypt(deps: Pick<Deps, 'config'>, gameId: string, secret: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', encryptionKey(deps), iv);
-  cipher.setAAD(Buffer.from(gameId));
-  const body = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
-}
-
-function decrypt(deps: Pick<Deps, 'config'>, gameId: string, ciphertext: string): string {
-  const raw = Buffer.from(ciphertext, 'base64url');
-  const decipher = createDecipheriv('aes-256-gcm', encryptionKey(deps), raw.subarray(0, 12));
-  decipher.setAAD(Buffer.from(gameId));
-  decipher.setAuthTag(raw.subarray(12, 28));
-  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
-}
 
 /** Creates a new current webhook secret for a game and returns it (shown once; stored encrypted). */
 export async function issueWebhookSecret(ctx: ServiceContext, executor: Executor, gameId: string): Promise<string> {
@@ -46,7 +18,7 @@ export async function issueWebhookSecret(ctx: ServiceContext, executor: Executor
   await executor.insert(gameWebhookSecrets).values({
     id: newId(),
     gameId,
-    secretCiphertext: encrypt(ctx.deps, gameId, secret),
+    secretCiphertext: sealWebhookSecret(ctx.deps, gameId, secret),
     secretPrefix: secret.slice(0, 12),
     createdAt: ctx.deps.clock.now(),
     expiresAt: null,
@@ -102,5 +74,5 @@ export async function getWebhookSigningSecrets(deps: Pick<Deps, 'config' | 'cloc
     )
     // desc puts null (the current secret) first
     .orderBy(desc(gameWebhookSecrets.expiresAt), desc(gameWebhookSecrets.createdAt));
-  return rows.map((row) => decrypt(deps, gameId, row.ciphertext));
+  return rows.map((row) => openWebhookSecret(deps, gameId, row.ciphertext));
 }
