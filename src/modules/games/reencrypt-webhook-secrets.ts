@@ -9,10 +9,13 @@ const BATCH = 100;
  * After WEBHOOK_SECRET_KEY was rotated (the old key moved to WEBHOOK_SECRET_KEY_PREVIOUS), seals
  * every stored webhook secret again under the current key, a batch per transaction (rows locked
  * with SKIP LOCKED, so instances share the work and a rotation of the game's secret is not held
- * up). A value no configured key opens is logged and left as it is. Returns how many moved.
+ * up). A value no configured key opens is logged and left as it is. Runs only while
+ * WEBHOOK_SECRET_KEY_PREVIOUS is set. Returns how many moved.
  */
 export async function reencryptWebhookSecrets(ctx: ServiceContext): Promise<number> {
-  const { db, logger } = ctx.deps;
+  const { db, logger, config } = ctx.deps;
+  // Nothing was rotated: every value opens with the current key (old-format ones too).
+  if (config.secrets.webhookSecretKeysPrevious.length === 0) return 0;
   const prefix = currentSealPrefix(ctx.deps);
   let moved = 0;
   let after = '00000000-0000-0000-0000-000000000000';
