@@ -7,7 +7,7 @@ import type { ServiceContext } from '../service-context.js';
 import { assertLoginAllowed, recordLoginFailure } from './login-throttle.js';
 import { verifyAgainstDummy, verifyPassword } from './passwords.js';
 import { openSession } from './sessions.js';
-import type { DeveloperRow, PlayerRow } from './sign-up.js';
+import { withoutPasswordHash, type DeveloperRow, type PlayerRow } from './account-rows.js';
 
 const logInInput = z.object({ email, password: z.string().max(256, 'must be at most 256 characters') });
 
@@ -30,13 +30,13 @@ async function checkPassword<T extends { passwordHash: string }>(
 export async function logInDeveloper(ctx: ServiceContext, raw: unknown): Promise<{ developer: DeveloperRow; token: string }> {
   const input = parseInput(logInInput, raw);
   const [found] = await ctx.deps.db.select().from(developers).where(eq(developers.email, input.email)).limit(1);
-  const developer = await checkPassword(ctx, 'developer', found, input);
+  const developer = withoutPasswordHash(await checkPassword(ctx, 'developer', found, input));
   return { developer, token: await openSession(ctx, { developerId: developer.id }) };
 }
 
 export async function logInPlayer(ctx: ServiceContext, raw: unknown): Promise<{ player: PlayerRow; token: string }> {
   const input = parseInput(logInInput, raw);
   const [found] = await ctx.deps.db.select().from(players).where(eq(players.email, input.email)).limit(1);
-  const player = await checkPassword(ctx, 'player', found, input);
+  const player = withoutPasswordHash(await checkPassword(ctx, 'player', found, input));
   return { player, token: await openSession(ctx, { playerId: player.id }) };
 }

@@ -6,12 +6,12 @@ import { email, parseInput, text } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { assertPasswordStrength, hashPassword } from './passwords.js';
 import { openSession } from './sessions.js';
+import { developerColumns, playerColumns, type DeveloperRow, type PlayerRow } from './account-rows.js';
 
 const signUpDeveloperInput = z.object({ email, password: z.string(), name: text(100) });
 const signUpPlayerInput = z.object({ email, password: z.string(), displayName: text(50) });
 
-export type DeveloperRow = typeof developers.$inferSelect;
-export type PlayerRow = typeof players.$inferSelect;
+export type { DeveloperRow, PlayerRow } from './account-rows.js';
 
 function isUniqueViolation(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } })?.cause;
@@ -28,7 +28,7 @@ export async function signUpDeveloper(ctx: ServiceContext, raw: unknown): Promis
       const [developer] = await tx
         .insert(developers)
         .values({ id: newId(), email: input.email, name: input.name, passwordHash })
-        .returning();
+        .returning(developerColumns);
       const token = await openSession(ctx, { developerId: developer!.id }, tx);
       return { developer: developer!, token };
     });
@@ -48,7 +48,7 @@ export async function signUpPlayer(ctx: ServiceContext, raw: unknown): Promise<{
       const [player] = await tx
         .insert(players)
         .values({ id: newId(), email: input.email, displayName: input.displayName, passwordHash })
-        .returning();
+        .returning(playerColumns);
       const token = await openSession(ctx, { playerId: player!.id }, tx);
       return { player: player!, token };
     });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
+import { getDevelopersByIds, getPlayersByIds, logInPlayer, signUpDeveloper, signUpPlayer } from '../../../src/modules/accounts/index.js';
 
 const SIGN_UP = /* GraphQL */ `
   mutation SignUp($input: SignUpDeveloperInput!) {
@@ -59,6 +60,19 @@ describe('developer accounts', () => {
     expect(row.password_hash).toMatch(/^\$argon2id\$/);
     expect(row.password_hash).not.toContain(password);
     expect(row.token_hash).not.toContain(token);
+  });
+
+  it('never reads a password hash out of the database beyond the password check', async () => {
+    const ctx = { deps: app.deps, principal: { kind: 'operator' as const }, requestId: 'test', ip: null };
+    const developer = await signUpDeveloper(ctx, { email: uniqueEmail('dev'), password: 'correct horse battery', name: 'No hash' });
+    const player = await signUpPlayer(ctx, { email: uniqueEmail('player'), password: 'correct horse battery', displayName: 'No hash' });
+    const loggedIn = await logInPlayer(ctx, { email: player.player.email, password: 'correct horse battery' });
+    const [readDeveloper] = await getDevelopersByIds(ctx, [developer.developer.id]);
+    const [readPlayer] = await getPlayersByIds(ctx, [player.player.id]);
+    for (const account of [developer.developer, player.player, loggedIn.player, readDeveloper, readPlayer]) {
+      expect(account).toBeTruthy();
+      expect(account).not.toHaveProperty('passwordHash');
+    }
   });
 
   it('refuses a taken email with EmailTaken, case-insensitively', async () => {
