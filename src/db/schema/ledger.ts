@@ -53,8 +53,6 @@ export const ledgerAccounts = pgTable(
     unique('ledger_accounts_id_currency_uq').on(t.id, t.currency),
     check('ledger_accounts_wallet_has_player', sql`(${t.kind} = 'player_wallet') = (${t.playerId} is not null)`),
     check('ledger_accounts_wallet_not_negative', sql`${t.kind} <> 'player_wallet' or ${t.balanceMinor} >= 0`),
-    // Shared accounts keep their balance in ledger_balance_buckets.
-    check('ledger_accounts_shared_balance_in_buckets', sql`${t.kind} = 'player_wallet' or ${t.balanceMinor} = 0`),
   ],
 );
 
@@ -62,8 +60,9 @@ export const ledgerAccounts = pgTable(
  * The running balance of an account shared by many postings (every kind but player_wallet), split
  * over a few buckets: each posting adds its amount to one bucket picked at random, so concurrent
  * sales of one game update different rows instead of queueing on one. Such an account's balance is
- * its row's balance_minor plus the sum of its buckets; a wallet keeps its balance in its own row,
- * where a spend can check it in the same update.
+ * its row's balance_minor plus the sum of its buckets: the row keeps what was posted before buckets
+ * existed (and what instances of that release post during a rolling upgrade, so the migration moves
+ * nothing). A wallet keeps its balance in its own row, where a spend can check it in the same update.
  */
 export const ledgerBalanceBuckets = pgTable(
   'ledger_balance_buckets',
@@ -74,7 +73,10 @@ export const ledgerBalanceBuckets = pgTable(
     bucket: smallint('bucket').notNull(),
     balanceMinor: bigint('balance_minor', { mode: 'number' }).notNull(),
   },
-  (t) => [primaryKey({ name: 'ledger_balance_buckets_pk', columns: [t.accountId, t.bucket] })],
+  (t) => [
+    primaryKey({ name: 'ledger_balance_buckets_pk', columns: [t.accountId, t.bucket] }),
+    check('ledger_balance_buckets_bucket_range', sql`${t.bucket} >= 0 and ${t.bucket} < 32`),
+  ],
 );
 
 /** One posting; (kind, reference) is unique so the same sale, refund or spend is never posted twice. */

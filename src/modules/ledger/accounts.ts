@@ -67,8 +67,11 @@ export async function ensureAccounts(tx: Executor, keys: readonly AccountKey[]):
   return ids;
 }
 
-/** Locks one account row (FOR UPDATE) and returns it, or null when it was never opened. */
+/**
+ * Locks one account row and returns it, or null when it was never opened. FOR NO KEY UPDATE, like
+ * the balance update that follows: it does not block the entries' foreign key checks (KEY SHARE).
+ */
 export async function lockAccount(tx: Executor, key: AccountKey): Promise<LedgerAccountRow | null> {
-  const [row] = await tx.select().from(ledgerAccounts).where(keyCondition(key)).limit(1).for('update');
+  const [row] = await tx.select().from(ledgerAccounts).where(keyCondition(key)).limit(1).for('no key update');
   return row ?? null;
 }

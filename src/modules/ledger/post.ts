@@ -1,5 +1,4 @@
-import { randomInt } from 'node:crypto';
-import { and, asc, eq, gte, sql } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../db/client.js';
 import { isTransaction } from '../../db/prepared.js';
 import { queryRows } from '../../db/query-rows.js';
@@ -75,7 +74,7 @@ export async function post(executor: Executor, header: PostingHeader, legs: read
   return executor.transaction((tx) => writePosting(tx, header, live));
 }
 
-/** How many rows a shared account's balance is spread over (see ledgerBalanceBuckets). */
+/** How many rows a shared account's balance is spread over (see ledgerBalanceBuckets, whose CHECK holds the same bound, and writePosting). */
 export const BALANCE_BUCKETS = 32;
 
 interface AccountDelta {
@@ -88,9 +87,12 @@ const byAccountId = (a: AccountDelta, b: AccountDelta) => (a.accountId < b.accou
 
 /**
  * One statement writes the header, the entries and the shared accounts' buckets, and writes nothing
- * when (kind, reference) was already posted. Then each wallet's row is updated, guarded so that it
- * never goes below zero. Rows are locked in a fixed order (buckets, then wallets, each by account
- * id) so that concurrent postings wait for each other instead of deadlocking.
+ * when (kind, reference) was already posted; each wallet's row is updated after it, guarded so that
+ * it never goes below zero. Lock order, so that concurrent postings wait instead of deadlocking:
+ * wallet rows first (by account id, as a clawback locks its wallet before posting), then buckets.
+ * The bucket is the database transaction's own (its xid modulo BALANCE_BUCKETS): every posting of
+ * one transaction adds to the same bucket row of an account, so two transactions never take two
+ * bucket rows of an account in opposite orders, and consecutive transactions spread over all buckets.
  */
 async function writePosting(tx: Transaction, header: PostingHeader, live: readonly Leg[]): Promise<Posted> {
   const ids = await ensureAccounts(tx, live.map((l) => l.account));
@@ -103,9 +105,17 @@ async function writePosting(tx: Transaction, header: PostingHeader, live: readon
   const shared = [...deltas.values()].filter((d) => d.key.kind !== 'player_wallet' && d.amount !== 0).sort(byAccountId);
   const wallets = [...deltas.values()].filter((d) => d.key.kind === 'player_wallet' && d.amount !== 0).sort(byAccountId);
 
+  if (wallets.length > 0) {
+    await tx
+      .select({ id: ledgerAccounts.id })
+      .from(ledgerAccounts)
+      .where(inArray(ledgerAccounts.id, wallets.map((w) => w.accountId)))
+      .orderBy(asc(ledgerAccounts.id))
+      .for('no key update');
+  }
+
   const entryRows = live.map((leg) => sql`(${newId()}::uuid, ${accountId(leg)}::uuid, ${leg.account.currency}, ${leg.amountMinor}::bigint)`);
   const bucketRows = shared.map((d) => sql`(${d.accountId}::uuid, ${d.amount}::bigint)`);
-  const bucket = randomInt(BALANCE_BUCKETS);
   const [inserted] = await queryRows<{ id: string }>(
     tx,
     sql`
@@ -125,7 +135,7 @@ async function writePosting(tx: Transaction, header: PostingHeader, live: readon
         ? sql``
         : sql`, buckets as (
       insert into ledger_balance_buckets (account_id, bucket, balance_minor)
-      select v.account_id, ${bucket}::smallint, v.amount_minor
+      select v.account_id, (txid_current() % ${BALANCE_BUCKETS})::smallint, v.amount_minor
       from (values ${sql.join(bucketRows, sql`, `)}) as v (account_id, amount_minor)
       where exists (select 1 from posting)
       order by v.account_id

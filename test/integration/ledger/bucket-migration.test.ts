@@ -7,8 +7,9 @@ import { drizzle } from 'drizzle-orm/pglite';
 import { PGlite } from '@electric-sql/pglite';
 import { MIGRATIONS_FOLDER } from '../../../src/db/migrate.js';
 
-// The migration that moved shared accounts' balances into ledger_balance_buckets must carry every
-// existing balance over to the minor unit: books written before it still balance after it.
+// The migration that introduced ledger_balance_buckets moves no balance: books written before it
+// (and by instances of the previous release during a rolling upgrade) stay in the accounts' rows,
+// which readers add to the buckets.
 const BUCKETS_MIGRATION = '0011_ledger_balance_buckets';
 
 const folders: string[] = [];
@@ -29,7 +30,7 @@ function migrationsBefore(tag: string): string {
 }
 
 describe(`migration ${BUCKETS_MIGRATION}`, () => {
-  it("moves each shared account's balance into bucket 0 and leaves wallets in their rows", async () => {
+  it("leaves every balance in its row, and rows keep taking postings of the previous release", async () => {
     const pglite = await PGlite.create('memory://');
     try {
       const db = drizzle({ client: pglite });
@@ -41,24 +42,26 @@ describe(`migration ${BUCKETS_MIGRATION}`, () => {
           values ('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000001', 'Game', 'USD', 3000);
         insert into ledger_accounts (id, kind, game_id, player_id, currency, balance_minor) values
           ('00000000-0000-4000-8000-00000000000a', 'acquirer_receivable', '00000000-0000-4000-8000-000000000003', null, 'USD', 1099),
-          ('00000000-0000-4000-8000-00000000000b', 'game_payable', '00000000-0000-4000-8000-000000000003', null, 'USD', -770),
-          ('00000000-0000-4000-8000-00000000000c', 'platform_revenue', '00000000-0000-4000-8000-000000000003', null, 'USD', -329),
-          ('00000000-0000-4000-8000-00000000000d', 'currency_issued', '00000000-0000-4000-8000-000000000003', null, 'GEM', 0),
           ('00000000-0000-4000-8000-00000000000e', 'player_wallet', '00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000002', 'GEM', 500);
       `);
       await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
-      const { rows } = await pglite.query<{ kind: string; row_balance: number; buckets: string }>(`
+      // What the previous release does on a sale, then what this one does.
+      await pglite.exec(`
+        update ledger_accounts set balance_minor = balance_minor + 1 where id = '00000000-0000-4000-8000-00000000000a';
+        insert into ledger_balance_buckets (account_id, bucket, balance_minor) values ('00000000-0000-4000-8000-00000000000a', 5, 2);
+      `);
+      const { rows } = await pglite.query<{ kind: string; row_balance: number; balance: number }>(`
         select a.kind, a.balance_minor::int as row_balance,
-               coalesce(string_agg(b.bucket || ':' || b.balance_minor, ',' order by b.bucket), '') as buckets
-          from ledger_accounts a left join ledger_balance_buckets b on b.account_id = a.id
-         group by a.id, a.kind, a.balance_minor order by a.id`);
+               (a.balance_minor + coalesce((select sum(b.balance_minor) from ledger_balance_buckets b where b.account_id = a.id), 0))::int as balance
+          from ledger_accounts a order by a.id`);
       expect(rows).toEqual([
-        { kind: 'acquirer_receivable', row_balance: 0, buckets: '0:1099' },
-        { kind: 'game_payable', row_balance: 0, buckets: '0:-770' },
-        { kind: 'platform_revenue', row_balance: 0, buckets: '0:-329' },
-        { kind: 'currency_issued', row_balance: 0, buckets: '' },
-        { kind: 'player_wallet', row_balance: 500, buckets: '' },
+        { kind: 'acquirer_receivable', row_balance: 1100, balance: 1102 },
+        { kind: 'player_wallet', row_balance: 500, balance: 500 },
       ]);
+      // Buckets are 0..31 only.
+      await expect(
+        pglite.exec(`insert into ledger_balance_buckets (account_id, bucket, balance_minor) values ('00000000-0000-4000-8000-00000000000a', 32, 1)`),
+      ).rejects.toThrow(/ledger_balance_buckets_bucket_range/);
     } finally {
       await pglite.close();
     }

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../src/db/client.js';
 import { ledgerTransactions } from '../../../src/db/schema/index.js';
@@ -6,7 +6,9 @@ import { InsufficientFundsError, NotFoundError, ValidationError } from '../../..
 import { newId } from '../../../src/shared/ids.js';
 import { checkLedger, ReversalExceedsSaleError } from '../../../src/modules/ledger/index.js';
 import { clawbackWallet, creditWallet, debitWallet, getWallet, refundWalletSpend, walletBalance } from '../../../src/modules/wallet/index.js';
-import { makeGame, makePlayer, openTestDatabase, serviceContext } from './fixtures.js';
+import { makeGame, makePlayer, openTestDatabase, Rollback, serviceContext } from './fixtures.js';
+import { BALANCE_BUCKETS } from '../../../src/modules/ledger/post.js';
+import { queryRows } from '../../../src/db/query-rows.js';
 
 let handle: DatabaseHandle;
 let db: DatabaseHandle['db'];
@@ -44,6 +46,47 @@ describe('wallet', () => {
     expect(await balanceOf(gameId, playerId)).toBe(20);
     const spends = await db.select().from(ledgerTransactions).where(eq(ledgerTransactions.playerId, playerId));
     expect(spends.filter((t) => t.kind === 'wallet_spend')).toHaveLength(14);
+    expect(await checkLedger(db, { gameId })).toEqual([]);
+  });
+
+  it('makes a credit wait for a clawback of the same wallet in the same balance bucket, without deadlocking', async () => {
+    const { gameId, playerId } = await funded(500);
+    // T1 (a refund's clawback) holds the wallet row first, and only later posts to currency_issued's bucket.
+    let locked!: (bucket: number) => void;
+    const walletLocked = new Promise<number>((resolve) => (locked = resolve));
+    let t2Waiting!: () => void;
+    const t2Started = new Promise<void>((resolve) => (t2Waiting = resolve));
+    const t1 = db.transaction(async (tx) => {
+      const [{ bucket }] = await queryRows<{ bucket: number }>(tx, sql`select (txid_current() % ${BALANCE_BUCKETS})::int as bucket`) as [{ bucket: number }];
+      await tx.execute(sql`select id from ledger_accounts where game_id = ${gameId} and player_id = ${playerId} and kind = 'player_wallet' for no key update`);
+      locked(bucket);
+      await t2Started;
+      await new Promise((resolve) => setTimeout(resolve, 300)); // T2 is now blocked somewhere
+      await clawbackWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 100, purchaseId: newId(), refundId: newId(), reference: newId() });
+    });
+    const bucket = await walletLocked;
+    // T2 credits the same wallet from a transaction in the same bucket (retried until its xid lands there).
+    // It must queue on the wallet row before taking currency_issued's bucket row, or the two deadlock.
+    const t2 = (async () => {
+      for (let attempt = 0; attempt < 1000; attempt++) {
+        const credited = await db
+          .transaction(async (tx) => {
+            const [{ mine }] = await queryRows<{ mine: number }>(tx, sql`select (txid_current() % ${BALANCE_BUCKETS})::int as mine`) as [{ mine: number }];
+            if (mine !== bucket) throw new Rollback();
+            t2Waiting();
+            await creditWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 40, reason: 'currency_pack', purchaseId: newId() });
+            return true;
+          })
+          .catch((error: unknown) => {
+            if (error instanceof Rollback) return false;
+            throw error;
+          });
+        if (credited) return;
+      }
+      throw new Error('no transaction landed in the bucket');
+    })();
+    await Promise.all([t1, t2]);
+    expect(await balanceOf(gameId, playerId)).toBe(500 - 100 + 40);
     expect(await checkLedger(db, { gameId })).toEqual([]);
   });
 
