@@ -51,7 +51,10 @@ export const purchases = pgTable(
     feeBps: integer('fee_bps').notNull(),
     /** Set when the sale is posted to the ledger. */
     feeMinor: bigint('fee_minor', { mode: 'number' }),
+    /** Refunds succeeded and reserved by pending ones: what no other refund may take again. */
     refundedMinor: bigint('refunded_minor', { mode: 'number' }).notNull().default(0),
+    /** The part of refunded_minor that pending refunds hold (not yet answered by the acquirer). */
+    refundPendingMinor: bigint('refund_pending_minor', { mode: 'number' }).notNull().default(0),
     status: text('status', { enum: purchaseStatuses }).notNull(),
     path: text('path', { enum: purchasePaths }).notNull(),
     /** Why the purchase waits in REQUIRES_ACTION: 'acquirer' (3-D Secure-like) or 'risk' (our step-up). */
@@ -89,5 +92,6 @@ export const purchases = pgTable(
     check('purchases_quantity_positive', sql`${t.quantity} > 0`),
     check('purchases_amount_positive', sql`${t.amountMinor} > 0`),
     check('purchases_refund_bounded', sql`${t.refundedMinor} >= 0 and ${t.refundedMinor} <= ${t.amountMinor}`),
+    check('purchases_refund_pending_bounded', sql`${t.refundPendingMinor} >= 0 and ${t.refundPendingMinor} <= ${t.refundedMinor}`),
   ],
 );

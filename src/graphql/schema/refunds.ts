@@ -35,6 +35,12 @@ const RefundStatusEnum = builder.enumType('RefundStatus', {
 const refundsOf = createContextCache((ctx: GraphQLContext) => new DataLoader<string, RefundRow[]>((ids) => getRefundsByPurchaseIds(ctx.service, ids)));
 const disputesOf = createContextCache((ctx: GraphQLContext) => new DataLoader<string, DisputeRow[]>((ids) => getDisputesByPurchaseIds(ctx.service, ids)));
 
+/** Forgets what the loaders above read for this context: a subscription resolves each event anew. */
+export function forgetRefundsAndDisputes(ctx: GraphQLContext): void {
+  refundsOf(ctx).clearAll();
+  disputesOf(ctx).clearAll();
+}
+
 const feeMoney = async (ctx: GraphQLContext, row: { gameId: string; currency: string; feeReturnedMinor: number | null }) =>
   row.feeReturnedMinor !== null && (await seesRefundFees(ctx.service, row.gameId)) ? { amountMinor: row.feeReturnedMinor, currency: row.currency } : null;
 
@@ -102,25 +108,18 @@ builder.objectField(PurchaseRef, 'disputedAmount', (t) =>
     resolve: async (p, _args, ctx) => ({ amountMinor: (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0), currency: p.currency }),
   }),
 );
-/** What refunds still waiting for the acquirer have reserved (part of purchases.refunded_minor until they end). */
-async function pendingRefundsMinor(p: PurchaseRow, ctx: GraphQLContext): Promise<number> {
-  if (p.refundedMinor === 0) return 0;
-  const pending = (await refundsOf(ctx).load(p.id)).filter((r) => r.status === 'pending').reduce((a, r) => a + r.amountMinor, 0);
-  // The refunds are read a moment after the purchase: one reserved since then is not in its figure.
-  return Math.min(pending, p.refundedMinor);
-}
 builder.objectField(PurchaseRef, 'refunded', (t) =>
   t.field({
     type: MoneyRef,
     description: 'What refunds gave back to the card holder (or wallet) so far; pending ones are in refundPending.',
-    resolve: async (p: PurchaseRow, _args, ctx) => ({ amountMinor: p.refundedMinor - (await pendingRefundsMinor(p, ctx)), currency: p.currency }),
+    resolve: (p: PurchaseRow) => ({ amountMinor: p.refundedMinor - p.refundPendingMinor, currency: p.currency }),
   }),
 );
 builder.objectField(PurchaseRef, 'refundPending', (t) =>
   t.field({
     type: MoneyRef,
-    description: 'What refunds asked for and not yet answered by the acquirer have reserved (not refundable meanwhile).',
-    resolve: async (p: PurchaseRow, _args, ctx) => ({ amountMinor: await pendingRefundsMinor(p, ctx), currency: p.currency }),
+    description: 'What refunds asked for and not yet answered by the acquirer hold reserved (not refundable meanwhile).',
+    resolve: (p: PurchaseRow) => ({ amountMinor: p.refundPendingMinor, currency: p.currency }),
   }),
 );
 builder.objectField(PurchaseRef, 'refundable', (t) =>

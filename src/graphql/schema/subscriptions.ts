@@ -6,6 +6,7 @@ import { watchPurchase } from '../../modules/webhooks/index.js';
 import type { GraphQLContext } from '../context.js';
 import { decodeId } from '../relay.js';
 import { PurchaseRef } from './purchases.js';
+import { forgetRefundsAndDisputes } from './refunds.js';
 
 builder.subscriptionType({});
 
@@ -39,9 +40,13 @@ builder.subscriptionField('purchaseUpdated', (t) =>
         ctx.service.deps,
         purchaseId,
         () => readAsSubscriber(ctx, purchaseId),
-        (p) => `${p.status}|${p.updatedAt.toISOString()}|${p.refundedMinor}|${p.receipt ? 1 : 0}`,
+        (p) => `${p.status}|${p.updatedAt.toISOString()}|${p.refundedMinor}|${p.refundPendingMinor}|${p.receipt ? 1 : 0}`,
       );
     },
-    resolve: (purchase) => purchase,
+    resolve: (purchase, _args, ctx) => {
+      // One context serves the whole stream: what its loaders read for the last event is stale now.
+      forgetRefundsAndDisputes(ctx);
+      return purchase;
+    },
   }),
 );

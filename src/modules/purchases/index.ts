@@ -8,4 +8,4 @@ export { canReadPurchase } from './access.js';
 export { attemptKey, findPurchase, updateIfStatus, priceOf, type PurchaseRow } from './purchase-row.js';
 export { purchaseEventData, enqueuePurchaseEvent } from './purchase-events.js';
 export { TRANSITIONS, canTransition, assertTransition, COUNTED_STATUSES, AWAITING_STATUSES } from './purchase-state.js';
-export { reserveRefund, releaseRefund, REFUNDABLE_STATUSES } from './refund-reservation.js';
+export { reserveRefund, releaseRefund, completeRefund, REFUNDABLE_STATUSES } from './refund-reservation.js';

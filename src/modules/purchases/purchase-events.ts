@@ -15,7 +15,8 @@ export function purchaseEventData(purchase: PurchaseRow): Record<string, unknown
     currency: purchase.currency,
     status: purchase.status,
     declineCode: purchase.declineCode,
-    refunded: String(purchase.refundedMinor),
+    refunded: String(purchase.refundedMinor - purchase.refundPendingMinor),
+    refundPending: String(purchase.refundPendingMinor),
     createdAt: purchase.createdAt.toISOString(),
     updatedAt: purchase.updatedAt.toISOString(),
   };

@@ -15,7 +15,11 @@ export const REFUNDABLE_STATUSES = ['SUCCEEDED', 'PARTIALLY_REFUNDED'] as const;
 export async function reserveRefund(tx: Executor, purchaseId: string, amountMinor: number, otherReversedMinor: number): Promise<PurchaseRow | null> {
   const [row] = await tx
     .update(purchases)
-    .set({ refundedMinor: sql`${purchases.refundedMinor} + ${amountMinor}`, updatedAt: sql`date_trunc('milliseconds', now())` })
+    .set({
+      refundedMinor: sql`${purchases.refundedMinor} + ${amountMinor}`,
+      refundPendingMinor: sql`${purchases.refundPendingMinor} + ${amountMinor}`,
+      updatedAt: sql`date_trunc('milliseconds', now())`,
+    })
     .where(
       and(
         eq(purchases.id, purchaseId),
@@ -27,12 +31,29 @@ export async function reserveRefund(tx: Executor, purchaseId: string, amountMino
   return row ?? null;
 }
 
+// A reservation made before refund_pending_minor existed is not in it: floored at zero, not refused.
+const lessPending = (amountMinor: number) => sql`greatest(${purchases.refundPendingMinor} - ${amountMinor}, 0)`;
+
 /** Gives a failed refund's reservation back to the purchase (never below zero). */
 export async function releaseRefund(tx: Executor, purchaseId: string, amountMinor: number): Promise<PurchaseRow | null> {
   const [row] = await tx
     .update(purchases)
-    .set({ refundedMinor: sql`${purchases.refundedMinor} - ${amountMinor}`, updatedAt: sql`date_trunc('milliseconds', now())` })
+    .set({
+      refundedMinor: sql`${purchases.refundedMinor} - ${amountMinor}`,
+      refundPendingMinor: lessPending(amountMinor),
+      updatedAt: sql`date_trunc('milliseconds', now())`,
+    })
     .where(and(eq(purchases.id, purchaseId), gte(purchases.refundedMinor, amountMinor)))
+    .returning();
+  return row ?? null;
+}
+
+/** A refund's reservation turns into money given back: no longer pending, still refunded. */
+export async function completeRefund(tx: Executor, purchaseId: string, amountMinor: number): Promise<PurchaseRow | null> {
+  const [row] = await tx
+    .update(purchases)
+    .set({ refundPendingMinor: lessPending(amountMinor), updatedAt: sql`date_trunc('milliseconds', now())` })
+    .where(eq(purchases.id, purchaseId))
     .returning();
   return row ?? null;
 }

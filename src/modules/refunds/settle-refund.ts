@@ -6,6 +6,7 @@ import {
   purchaseEventData,
   findPurchase,
   releaseRefund,
+  completeRefund,
   updateIfStatus,
   REFUNDABLE_STATUSES,
   type PurchaseRow,
@@ -36,14 +37,14 @@ export async function settleRefund(ctx: ServiceContext, refundId: string, acquir
     const pending = await findRefund(tx, refundId);
     if (!pending) throw new Error(`refund ${refundId} vanished while settling`);
     // The purchase row first, like every refund and dispute, so that they settle one at a time.
-    const purchase = await findPurchase(tx, pending.purchaseId, true);
-    if (!purchase) throw new Error(`purchase ${pending.purchaseId} of refund ${refundId} is missing`);
+    if (!(await findPurchase(tx, pending.purchaseId, true))) throw new Error(`purchase ${pending.purchaseId} of refund ${refundId} is missing`);
     const [refund] = await tx
       .update(refunds)
       .set({ status: 'succeeded', acquirerRefundId, completedAt: at, updatedAt: at, recoveryLeaseUntil: null, lastError: null })
       .where(and(eq(refunds.id, refundId), eq(refunds.status, 'pending')))
       .returning();
     if (!refund) return null;
+    const purchase = (await completeRefund(tx, refund.purchaseId, refund.amountMinor))!;
 
     const disputed = await disputedTotal(tx, purchase.id);
     const before = (await refundedTotal(tx, purchase.id, refund.id)) + disputed;

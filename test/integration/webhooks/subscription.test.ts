@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishPurchaseUpdate, purchaseChannel } from '../../../src/modules/webhooks/index.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { buy, CARDS, confirm, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import { chargesFor } from '../../helpers/charges.js';
+import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
+import { refundPurchase } from '../../../src/modules/refunds/index.js';
+import { operatorContext, refund } from '../refunds/fixtures.js';
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription ($id: ID!) { purchaseUpdated(id: $id) { id status receipt } }
@@ -14,12 +18,12 @@ interface SseEvent {
 }
 
 /** A real SSE subscription (POST /graphql, Accept: text/event-stream) read event by event. */
-async function subscribe(baseUrl: string, token: string, purchaseId: string) {
+async function subscribe(baseUrl: string, token: string, purchaseId: string, query = SUBSCRIPTION) {
   const abort = new AbortController();
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query: SUBSCRIPTION, variables: { id: purchaseId } }),
+    body: JSON.stringify({ query, variables: { id: purchaseId } }),
     signal: abort.signal,
   });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -144,6 +148,34 @@ describe('purchaseUpdated over SSE across instances', () => {
       await byGame.waitFor((e) => statusOf(e) === 'SUCCEEDED');
     } finally {
       await byGame.close();
+    }
+  });
+
+  it('streams a refund as it goes: held while pending, then given back (each event read afresh)', async () => {
+    const player = await setUpPlayer(b, game, { card: CARDS.amex });
+    const bought = (await buy(b, game, player, game.items.skin!)).data.createPurchase.purchase;
+    expect(bought.status).toBe('SUCCEEDED');
+    const query = /* GraphQL */ `subscription ($id: ID!) {
+      purchaseUpdated(id: $id) { id status refunded { amount } refundPending { amount } refundable { amount } refunds { status } }
+    }`;
+    const stream = await subscribe(a.url!, game.secretKey, bought.id, query);
+    const view = (e: SseEvent) => e.data?.data?.purchaseUpdated;
+    try {
+      await stream.waitFor((e) => statusOf(e) === 'SUCCEEDED');
+      const [charge] = await chargesFor(b, decodeId(bought.id));
+      await armAcquirerFault(b, { mode: 'error_before_charge', path: `/v1/charges/${charge!.id}/refunds`, method: 'POST', count: 20 });
+      const key = `sub-refund-${randomBytes(4).toString('hex')}`;
+      const pending = await refund(b, game.secretKey, bought.id, { amount: '100', key });
+      expect(pending.data.refundPurchase.refund.status).toBe('PENDING');
+      await stream.waitFor((e) => view(e)?.refundPending?.amount === '100');
+      await clearAcquirerFaults(b);
+      const gameSecret = { ...operatorContext(b), principal: { kind: 'game_secret' as const, gameId: decodeId(game.gameId), developerId: 'dev', keyId: 'key' } };
+      await refundPurchase(gameSecret, { purchaseId: decodeId(bought.id), amount: { amount: '100', currency: 'USD' }, reason: 'customer request', idempotencyKey: key });
+      const settled = await stream.waitFor((e) => view(e)?.refunded?.amount === '100');
+      expect(view(settled)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundPending: { amount: '0' }, refundable: { amount: '399' }, refunds: [{ status: 'SUCCEEDED' }] });
+    } finally {
+      await clearAcquirerFaults(b);
+      await stream.close();
     }
   });
 
