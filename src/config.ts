@@ -65,7 +65,10 @@ const environmentSchema = z.object({
   /** Key that encrypts the games' webhook secrets at rest (AES-256-GCM, derived with HKDF). */
   WEBHOOK_SECRET_KEY: secret,
   /** Earlier WEBHOOK_SECRET_KEYs, comma-separated: they only decrypt, until every secret is sealed again under the current one. */
-  WEBHOOK_SECRET_KEY_PREVIOUS: z.string().optional(),
+  WEBHOOK_SECRET_KEY_PREVIOUS: z
+    .string()
+    .optional()
+    .refine((v) => (v ?? '').split(',').every((k) => k.trim().length === 0 || k.trim().length >= 32), 'each key at least 32 characters'),
   /** How long a receipt stays valid (its `exp`); a retired signing key stays published this long. */
   RECEIPT_TTL: durationMs.default(365 * 86_400_000),
   RISK_DAILY_CAPS: z.string().default('USD:50000,EUR:50000,GBP:45000,JPY:75000,KWD:150000'),

@@ -52,6 +52,18 @@ export async function reencryptWebhookSecrets(ctx: ServiceContext): Promise<numb
     if (batch.last === null) break;
     after = batch.last;
   }
-  if (moved > 0) logger.info({ moved }, 'webhook secrets sealed again under the current WEBHOOK_SECRET_KEY');
+  // Tells the operator when the previous keys can go (rows that no key opens, or locked just now, stay behind).
+  const [{ left } = { left: 0 }] = await db
+    .select({ left: sql<number>`count(*)::int` })
+    .from(gameWebhookSecrets)
+    .where(notLike(gameWebhookSecrets.secretCiphertext, `${prefix}%`));
+  if (moved > 0 || left > 0) {
+    logger.info(
+      { moved, left },
+      left === 0
+        ? 'webhook secrets are all sealed under the current WEBHOOK_SECRET_KEY: WEBHOOK_SECRET_KEY_PREVIOUS can be removed'
+        : 'webhook secrets not yet sealed under the current WEBHOOK_SECRET_KEY remain',
+    );
+  }
   return moved;
 }
