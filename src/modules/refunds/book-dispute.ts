@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/client.js';
 import { disputes } from '../../db/schema/index.js';
 import { getSalePosting, postDispute } from '../ledger/index.js';
@@ -49,7 +49,7 @@ export async function bookDispute(
     feeReturned = posted.feeReturnedMinor;
     [recorded] = (await tx
       .update(disputes)
-      .set({ amountMinor: dispute.amountMinor + amountMinor, feeReturnedMinor: dispute.feeReturnedMinor + feeReturned })
+      .set({ amountMinor: sql`${disputes.amountMinor} + ${amountMinor}`, feeReturnedMinor: sql`${disputes.feeReturnedMinor} + ${feeReturned}` })
       .where(eq(disputes.id, dispute.id))
       .returning()) as [DisputeRow];
     const returnedAfter = returnedBefore + amountMinor;
