@@ -2,10 +2,10 @@ import { eq, sql } from 'drizzle-orm';
 import type { Transaction } from '../../db/client.js';
 import { disputes } from '../../db/schema/index.js';
 import { getSalePosting, postDispute } from '../ledger/index.js';
-import { assertTransition, purchaseEventData, updateIfStatus, REFUNDABLE_STATUSES, type PurchaseRow } from '../purchases/index.js';
+import { purchaseEventData, type PurchaseRow } from '../purchases/index.js';
 import { enqueueEvent, type EnqueuedEvent } from '../webhooks/index.js';
-import { clawBack } from './claw-back.js';
-import { disputeEventData, statusAfterReversal, type DisputeRow } from './refund-rows.js';
+import { clawBack, clawbackEventData, type ClawbackResult } from './claw-back.js';
+import { applyReversalStatus, disputeEventData, type DisputeRow } from './refund-rows.js';
 
 export interface DisputeBooking {
   readonly dispute: DisputeRow;
@@ -30,8 +30,7 @@ export async function bookDispute(
   const { amountMinor, returnedBefore, postingKey, at } = booking;
   let current = purchase;
   let recorded = dispute;
-  const clawback = { units: 0, unitsKept: 0, currency: '0', currencyKept: '0' };
-  let feeReturned = 0;
+  let clawed: ClawbackResult = { unitsAsked: 0, unitsTaken: 0, currencyAsked: 0, currencyTaken: 0 };
   if (amountMinor > 0) {
     const sale = await getSalePosting(tx, purchase.id);
     if (!sale) throw new Error(`purchase ${purchase.id} has no posted sale to dispute`);
@@ -46,25 +45,14 @@ export async function bookDispute(
       at,
       ...(postingKey !== dispute.id ? { postingReference: postingKey } : {}),
     });
-    feeReturned = posted.feeReturnedMinor;
     [recorded] = (await tx
       .update(disputes)
-      .set({ amountMinor: sql`${disputes.amountMinor} + ${amountMinor}`, feeReturnedMinor: sql`${disputes.feeReturnedMinor} + ${feeReturned}` })
+      .set({ amountMinor: sql`${disputes.amountMinor} + ${amountMinor}`, feeReturnedMinor: sql`${disputes.feeReturnedMinor} + ${posted.feeReturnedMinor}` })
       .where(eq(disputes.id, dispute.id))
       .returning()) as [DisputeRow];
     const returnedAfter = returnedBefore + amountMinor;
-    const clawed = await clawBack(tx, purchase, returnedBefore, returnedAfter, { disputeId: dispute.id, key: postingKey }, at);
-    Object.assign(clawback, {
-      units: clawed.unitsTaken,
-      unitsKept: clawed.unitsAsked - clawed.unitsTaken,
-      currency: String(clawed.currencyTaken),
-      currencyKept: String(clawed.currencyAsked - clawed.currencyTaken),
-    });
-    const status = statusAfterReversal(purchase, returnedAfter);
-    if (status !== purchase.status) {
-      assertTransition(purchase.status, status);
-      current = (await updateIfStatus(tx, purchase.id, REFUNDABLE_STATUSES, { status })) ?? purchase;
-    }
+    clawed = await clawBack(tx, purchase, returnedBefore, returnedAfter, { disputeId: dispute.id, key: postingKey }, at);
+    current = await applyReversalStatus(tx, purchase, returnedAfter);
   }
   // purchase.disputed with the purchase's facts, the dispute as it now stands and what was clawed back.
   const event = await enqueueEvent(tx, {
@@ -75,7 +63,7 @@ export async function bookDispute(
     data: {
       ...purchaseEventData(current),
       dispute: { ...disputeEventData(recorded), feeReturned: String(recorded.feeReturnedMinor) },
-      clawback,
+      clawback: clawbackEventData(clawed),
       ...extraEventData,
     },
   });

@@ -112,3 +112,13 @@ export async function clawBack(
   });
   return { ...none, currencyAsked: asked, currencyTaken: taken };
 }
+
+/** What a clawback did, as webhook payloads state it (amounts of currency as strings of minor units). */
+export function clawbackEventData(clawed: ClawbackResult): Record<string, unknown> {
+  return {
+    units: clawed.unitsTaken,
+    unitsKept: clawed.unitsAsked - clawed.unitsTaken,
+    currency: String(clawed.currencyTaken),
+    currencyKept: String(clawed.currencyAsked - clawed.currencyTaken),
+  };
+}

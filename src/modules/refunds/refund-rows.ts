@@ -1,7 +1,7 @@
 import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { disputes, refunds } from '../../db/schema/index.js';
-import type { PurchaseRow } from '../purchases/index.js';
+import { assertTransition, updateIfStatus, REFUNDABLE_STATUSES, type PurchaseRow } from '../purchases/index.js';
 
 export type RefundRow = typeof refunds.$inferSelect;
 export type DisputeRow = typeof disputes.$inferSelect;
@@ -70,4 +70,12 @@ export function statusAfterReversal(purchase: PurchaseRow, returnedMinor: number
   if (returnedMinor >= purchase.amountMinor) return 'REFUNDED';
   if (returnedMinor > 0) return 'PARTIALLY_REFUNDED';
   return purchase.status;
+}
+
+/** Moves the purchase (its row locked by the caller) to statusAfterReversal, if that changes it; returns it as it now stands. */
+export async function applyReversalStatus(tx: Executor, purchase: PurchaseRow, returnedMinor: number): Promise<PurchaseRow> {
+  const status = statusAfterReversal(purchase, returnedMinor);
+  if (status === purchase.status) return purchase;
+  assertTransition(purchase.status, status);
+  return (await updateIfStatus(tx, purchase.id, REFUNDABLE_STATUSES, { status })) ?? purchase;
 }

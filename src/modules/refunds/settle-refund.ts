@@ -1,21 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { refunds } from '../../db/schema/index.js';
 import { postRefund, getSalePosting } from '../ledger/index.js';
-import {
-  assertTransition,
-  purchaseEventData,
-  findPurchase,
-  releaseRefund,
-  completeRefund,
-  updateIfStatus,
-  REFUNDABLE_STATUSES,
-  type PurchaseRow,
-} from '../purchases/index.js';
+import { purchaseEventData, findPurchase, releaseRefund, completeRefund, type PurchaseRow } from '../purchases/index.js';
 import { refundWalletSpend } from '../wallet/index.js';
 import { enqueueEvent, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
-import { clawBack } from './claw-back.js';
-import { disputedTotal, findRefund, refundedTotal, refundEventData, statusAfterReversal, type RefundRow } from './refund-rows.js';
+import { clawBack, clawbackEventData } from './claw-back.js';
+import { applyReversalStatus, disputedTotal, findRefund, refundedTotal, refundEventData, type RefundRow } from './refund-rows.js';
 import { topUpCappedDisputes } from './top-up-disputes.js';
 
 export interface RefundOutcome {
@@ -78,12 +69,7 @@ export async function settleRefund(ctx: ServiceContext, refundId: string, acquir
     const clawed = await clawBack(tx, purchase, before, after, { refundId: refund.id }, at);
     const [settled] = await tx.update(refunds).set({ feeReturnedMinor: feeReturned }).where(eq(refunds.id, refund.id)).returning();
 
-    const status = statusAfterReversal(purchase, after);
-    let current = purchase;
-    if (status !== purchase.status) {
-      assertTransition(purchase.status, status);
-      current = (await updateIfStatus(tx, purchase.id, REFUNDABLE_STATUSES, { status })) ?? purchase;
-    }
+    const current = await applyReversalStatus(tx, purchase, after);
     // purchase.refunded with the purchase's facts, what went back and what was clawed back.
     const event = await enqueueEvent(tx, {
       gameId: current.gameId,
@@ -93,12 +79,7 @@ export async function settleRefund(ctx: ServiceContext, refundId: string, acquir
       data: {
         ...purchaseEventData(current),
         refund: { ...refundEventData(settled!), feeReturned: String(feeReturned) },
-        clawback: {
-          units: clawed.unitsTaken,
-          unitsKept: clawed.unitsAsked - clawed.unitsTaken,
-          currency: String(clawed.currencyTaken),
-          currencyKept: String(clawed.currencyAsked - clawed.currencyTaken),
-        },
+        clawback: clawbackEventData(clawed),
       },
     });
     return { purchase: current, refund: settled!, event };

@@ -6,7 +6,7 @@ import { runMigrations } from '../../../src/db/migrate.js';
 import { createLogger } from '../../../src/logger.js';
 import { createAcquirerServer, type AcquirerServer } from '../../../src/acquirer/index.js';
 import { createHttpAcquirer, type HttpAcquirer } from '../../../src/adapters/acquirer/http-acquirer.js';
-import { CVC, key, startAcquirer, type AcquirerHarness, type RawResponse } from './harness.js';
+import { CVC, key, rawCaller, startAcquirer, type AcquirerHarness, type RawResponse } from './harness.js';
 
 /**
  * The charge path of POST /v1/charges that runs its own statements (src/acquirer/charge-fast-path.ts), on both
@@ -51,15 +51,7 @@ async function onPglite(): Promise<Setup> {
   const client = createHttpAcquirer({ baseUrl: url, secret, timeoutMs: 5_000, backoffMs: 5 });
   return {
     client,
-    async raw(method, path, { body, headers } = {}) {
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
-    },
+    raw: rawCaller(url, secret),
     async chargeRows(idempotencyKey) {
       const result = await db.pglite!.query<{ n: number }>('select count(*)::int as n from acquirer_charges where idempotency_key = $1', [idempotencyKey]);
       return result.rows[0]!.n;

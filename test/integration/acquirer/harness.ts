@@ -34,6 +34,19 @@ export interface AcquirerHarness {
   close(): Promise<void>;
 }
 
+/** Plain HTTP requests to an acquirer at `url` with its secret, for what the client does not send. */
+export function rawCaller(url: string, secret: string): AcquirerHarness['raw'] {
+  return async (method, path, { body, headers } = {}) => {
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
+  };
+}
+
 export const CVC = '123';
 export const AMEX_CVC = '1234';
 
@@ -73,15 +86,7 @@ export async function startAcquirer(
   };
   const client = newClient();
 
-  const raw: AcquirerHarness['raw'] = async (method, path, { body, headers } = {}) => {
-    const response = await fetch(`${url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json', ...headers },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, json: text ? JSON.parse(text) : null };
-  };
+  const raw = rawCaller(url, secret);
 
   return {
     db,
