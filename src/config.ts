@@ -32,6 +32,15 @@ const environmentSchema = z.object({
   RECEIPT_SIGNING_KEYS: z.string().optional(),
   OPERATOR_TOKEN: secret,
   SESSION_TTL: durationMs.default(30 * 86_400_000),
+  /**
+   * How long an instance may answer a credential from memory instead of Postgres. Revocations reach
+   * every instance through pub/sub at once; this bounds the exposure only when that announcement is
+   * lost (Redis down while revoking), hence the cap. 0 turns the cache off.
+   */
+  PRINCIPAL_CACHE_TTL: z
+    .preprocess((value) => (value === '0' ? '0ms' : value), durationMs)
+    .default(10_000)
+    .refine((ms) => ms <= 5 * 60_000, 'at most 5m'),
   IDEMPOTENCY_RETENTION: durationMs.default(24 * 3_600_000),
   IDEMPOTENCY_LOCK_TTL: durationMs.default(60_000),
   PURCHASE_CONFIRMATION_TTL: durationMs.default(15 * 60_000),

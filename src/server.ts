@@ -13,6 +13,7 @@ import type { Deps } from './modules/service-context.js';
 import { createMetrics } from './http/metrics.js';
 import { startWebhookDispatcher, type WebhookDispatcher } from './modules/webhooks/index.js';
 import { receiptKeyRing } from './modules/receipts/index.js';
+import { createPrincipalCache } from './modules/accounts/index.js';
 import { createAcquirerServer, type AcquirerServer } from './acquirer/index.js';
 import { createHttpAcquirer } from './adapters/acquirer/http-acquirer.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
@@ -71,6 +72,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     acquirerUrl = await sandbox.listen(config.ACQUIRER_PORT, config.HOST);
   }
   const acquirer = createHttpAcquirer({ baseUrl: acquirerUrl, secret: config.secrets.acquirerSecret, timeoutMs: config.ACQUIRER_TIMEOUT, logger });
+  // Subscribed to revocations before the first request; bypassed whenever that subscription is not live.
+  const principalCache = createPrincipalCache({ ttlMs: config.PRINCIPAL_CACHE_TTL, pubsub: stores.pubsub, clock, logger });
+  await principalCache.start();
   const deps: Deps = {
     config,
     db: database.db,
@@ -79,6 +83,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     rateLimiter: stores.rateLimiter,
     idempotencyStore: stores.idempotencyStore,
     pubsub: stores.pubsub,
+    principalCache,
     storeHealth: stores.storeHealth,
     acquirer,
     velocityStore: stores.velocityStore,
@@ -151,6 +156,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await webhookDispatcher?.stop();
       await acquirer.close();
       await sandbox?.close();
+      await principalCache.stop();
       await stores.close();
       await database.close();
     },

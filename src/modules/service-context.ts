@@ -6,6 +6,7 @@ import type { Principal } from '../shared/principal.js';
 import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from '../shared/ports.js';
 import type { VelocityStore } from '../shared/velocity-port.js';
 import type { Acquirer } from '../shared/acquirer-port.js';
+import type { PrincipalCache } from './accounts/index.js';
 
 /** What the modules run on; built once by app.ts (the composition root). */
 export interface Deps {
@@ -16,6 +17,8 @@ export interface Deps {
   readonly rateLimiter: RateLimiter;
   readonly idempotencyStore: IdempotencyStore;
   readonly pubsub: PubSub;
+  /** Credentials this instance authenticated recently; revocations drop them on every instance. */
+  readonly principalCache: PrincipalCache;
   readonly storeHealth: StoreHealth;
   /** Fraud velocity counters and API rate limits (Redis, or the in-process twin). */
   readonly velocityStore: VelocityStore;

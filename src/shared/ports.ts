@@ -47,11 +47,22 @@ export interface RateLimiter {
   reset(key: string): Promise<void>;
 }
 
-/** Cross-instance pub/sub for live purchase updates. */
+/** Cross-instance pub/sub for live purchase updates and credential revocations. */
 export interface PubSub {
   publish(channel: string, message: string): Promise<void>;
   /** Subscribes; the returned function unsubscribes. */
   subscribe(channel: string, listener: (message: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Whether a message published from now on reaches this instance's confirmed subscriptions: false
+   * while the subscriber connection is down or re-subscribing (what is published then is lost).
+   */
+  isLive(): boolean;
+  /**
+   * Calls `listener(false)` when messages may have been lost (the subscriber connection failed or
+   * closed) and `listener(true)` once every subscription is confirmed again; returns a function
+   * that stops it. The in-process twin is always live and never calls it.
+   */
+  onLiveChange(listener: (live: boolean) => void): () => void;
 }
 
 /** Whether the shared store (Redis) answers; reported by /readyz. */

@@ -49,6 +49,10 @@ export function createMemoryPubSub(logger?: Pick<Logger, 'error'>): MemoryPubSub
       };
     },
 
+    // one process: nothing can be lost between publisher and subscriber
+    isLive: () => true,
+    onLiveChange: () => () => {},
+
     activeChannels() {
       return [...channels.keys()];
     },

@@ -22,6 +22,7 @@ export function createRedisPubSub(redis: Pick<RedisClients, 'client' | 'subscrib
   const { client, subscriber, logger } = redis;
   const channels = new Map<string, ChannelEntry>();
   const channelOf = (channel: string) => `${redis.keyPrefix}${channel}`;
+  const liveness = watchLiveness(subscriber, logger);
 
   function openChannel(channel: string): ChannelEntry {
     const listeners = new Set<Listener>();
@@ -75,6 +76,51 @@ export function createRedisPubSub(redis: Pick<RedisClients, 'client' | 'subscrib
         if (current.listeners.size === 0) await closeChannel(channel, current);
       };
     },
+
+    isLive: () => subscriber.isReady,
+    onLiveChange: liveness,
+  };
+}
+
+type LiveListener = (live: boolean) => void;
+
+/**
+ * Reports the subscriber connection going down and coming back. node-redis sets isReady to false
+ * before it emits 'error', 'reconnecting' or 'end', and emits 'ready' only once its re-SUBSCRIBEs
+ * after a reconnect are confirmed, so 'ready' means every earlier subscription hears again. The
+ * connection's listeners are attached only while someone watches.
+ */
+function watchLiveness(subscriber: RedisClients['subscriber'], logger: Pick<RedisClients['logger'], 'error'>): (listener: LiveListener) => () => void {
+  const listeners = new Set<LiveListener>();
+  let reported = false;
+  const report = (live: boolean) => {
+    if (live === reported) return;
+    reported = live;
+    for (const listener of [...listeners]) {
+      try {
+        listener(live);
+      } catch (error) {
+        logger.error({ err: error }, 'A pub/sub liveness listener threw');
+      }
+    }
+  };
+  const down = () => report(false);
+  const ready = () => report(subscriber.isReady);
+  // Any error may have cost messages (a reset decoder too): report a loss even if the socket stays up.
+  const failed = () => {
+    report(false);
+    if (subscriber.isReady) report(true);
+  };
+  return (listener) => {
+    if (listeners.size === 0) {
+      reported = subscriber.isReady;
+      subscriber.on('ready', ready).on('error', failed).on('reconnecting', down).on('end', down);
+    }
+    listeners.add(listener);
+    return () => {
+      if (!listeners.delete(listener) || listeners.size > 0) return;
+      subscriber.off('ready', ready).off('error', failed).off('reconnecting', down).off('end', down);
+    };
   };
 }
 

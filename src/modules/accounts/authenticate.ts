@@ -4,14 +4,17 @@ import { gameAuthorizations, gameKeys, games, sessions } from '../../db/schema/i
 import { UnauthenticatedError } from '../../shared/errors.js';
 import { anonymous, type Principal } from '../../shared/principal.js';
 import type { Deps } from '../service-context.js';
+import type { CachedPrincipal } from './principal-cache.js';
 import { hashToken, safeEqual, TOKEN_PREFIX } from './tokens.js';
 
 const BEARER = /^Bearer ([A-Za-z0-9_-]{8,200})$/;
 
-// Every authenticated request runs one of these (never cached: a revocation holds at once), so they are prepared.
+// A request whose credential is not in the principal cache (principal-cache.ts) runs one of these, so
+// they are prepared. The cache keeps a principal at most PRINCIPAL_CACHE_TTL and never past a
+// session's expires_at; a revocation drops it on every instance at once (revocations.ts).
 const sessionByHash = preparedStatement((db) =>
   db
-    .select({ id: sessions.id, developerId: sessions.developerId, playerId: sessions.playerId })
+    .select({ id: sessions.id, developerId: sessions.developerId, playerId: sessions.playerId, expiresAt: sessions.expiresAt })
     .from(sessions)
     .where(and(eq(sessions.tokenHash, sql.placeholder('tokenHash')), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder('now'))))
     .limit(1)
@@ -52,29 +55,49 @@ export async function authenticate(deps: Deps, authorization: string | null): Pr
 }
 
 async function lookup(deps: Deps, token: string): Promise<Principal | null> {
-  const { db, clock, config } = deps;
+  const { config, principalCache } = deps;
   if (token.startsWith(TOKEN_PREFIX.operator)) {
     return safeEqual(token, config.secrets.operatorToken) ? { kind: 'operator' } : null;
   }
   const tokenHash = hashToken(config.secrets.tokenPepper, token);
+  const cached = principalCache.get(tokenHash);
+  if (cached) return cached;
+  // Read before the query: a revocation processed while it runs forbids caching its answer.
+  const ticket = principalCache.ticket();
+  const found = await lookupInDatabase(deps, token, tokenHash);
+  if (!found) return null; // unknown or revoked credentials are never cached
+  principalCache.put(ticket, tokenHash, found.principal, found.expiresAt);
+  return found.principal;
+}
+
+async function lookupInDatabase(
+  deps: Deps,
+  token: string,
+  tokenHash: string,
+): Promise<{ principal: CachedPrincipal; expiresAt?: Date } | null> {
+  const { db, clock } = deps;
   if (token.startsWith(TOKEN_PREFIX.developerSession) || token.startsWith(TOKEN_PREFIX.playerSession)) {
     const [session] = await sessionByHash(db).execute({ tokenHash, now: clock.now().toISOString() });
     if (!session) return null;
-    if (session.developerId) return { kind: 'developer', developerId: session.developerId, sessionId: session.id };
-    if (session.playerId) return { kind: 'player', playerId: session.playerId, sessionId: session.id };
+    const { expiresAt } = session;
+    if (session.developerId) return { principal: { kind: 'developer', developerId: session.developerId, sessionId: session.id }, expiresAt };
+    if (session.playerId) return { principal: { kind: 'player', playerId: session.playerId, sessionId: session.id }, expiresAt };
     return null;
   }
   if (token.startsWith(TOKEN_PREFIX.gameSecret) || token.startsWith(TOKEN_PREFIX.gamePublishable)) {
     const [key] = await gameKeyByHash(db).execute({ tokenHash });
     if (!key) return null;
-    return key.kind === 'secret'
-      ? { kind: 'game_secret', gameId: key.gameId, developerId: key.developerId, keyId: key.id }
-      : { kind: 'game_publishable', gameId: key.gameId, keyId: key.id };
+    return {
+      principal:
+        key.kind === 'secret'
+          ? { kind: 'game_secret', gameId: key.gameId, developerId: key.developerId, keyId: key.id }
+          : { kind: 'game_publishable', gameId: key.gameId, keyId: key.id },
+    };
   }
   if (token.startsWith(TOKEN_PREFIX.gameToken)) {
     const [grant] = await gameAuthorizationByHash(db).execute({ tokenHash });
     if (!grant) return null;
-    return { kind: 'player_game', playerId: grant.playerId, gameId: grant.gameId, authorizationId: grant.id };
+    return { principal: { kind: 'player_game', playerId: grant.playerId, gameId: grant.gameId, authorizationId: grant.id } };
   }
   return null;
 }

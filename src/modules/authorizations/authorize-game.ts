@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import { gameAuthorizations } from '../../db/schema/index.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { newId, newSecret } from '../../shared/ids.js';
-import { hashToken, TOKEN_PREFIX } from '../accounts/index.js';
+import { announceRevocation, hashToken, TOKEN_PREFIX } from '../accounts/index.js';
 import { findGame } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { parseAllowance, requirePlayerSession, toAuthorization, type GameAuthorization, type MoneyInput } from './authorization-rows.js';
@@ -35,6 +35,8 @@ export async function authorizeGame(
 
   const gameToken = newSecret(TOKEN_PREFIX.gameToken);
   const tokenHash = hashToken(config.secrets.tokenPepper, gameToken);
+  // An authorization whose old token this call replaces: a revocation of that token.
+  let rotatedId: string | null = null;
   const write = () =>
     db.transaction(async (tx) => {
       const now = clock.now();
@@ -44,6 +46,7 @@ export async function authorizeGame(
         .where(and(eq(gameAuthorizations.playerId, playerId), eq(gameAuthorizations.gameId, game.id), isNull(gameAuthorizations.revokedAt)))
         .for('update');
       if (current) {
+        rotatedId = current.id;
         const [row] = await tx
           .update(gameAuthorizations)
           .set({ ...allowance, tokenHash, updatedAt: now })
@@ -59,11 +62,16 @@ export async function authorizeGame(
     });
   let row;
   try {
-    row = await write();
-  } catch (error) {
-    // Two first authorizations at once: the loser finds the winner's row and rotates it.
-    if (!isUniqueViolation(error)) throw error;
-    row = await write();
+    try {
+      row = await write();
+    } catch (error) {
+      // Two first authorizations at once: the loser finds the winner's row and rotates it.
+      if (!isUniqueViolation(error)) throw error;
+      row = await write();
+    }
+  } finally {
+    // after the commit: the old token's cached principal goes from every instance
+    if (rotatedId) await announceRevocation(ctx.deps, { kind: 'game_authorization', ids: [rotatedId] });
   }
   return { authorization: toAuthorization(row), gameToken };
 }

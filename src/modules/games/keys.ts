@@ -2,7 +2,7 @@ import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { gameKeys } from '../../db/schema/index.js';
 import { newId, newSecret } from '../../shared/ids.js';
-import { hashToken, TOKEN_PREFIX } from '../accounts/index.js';
+import { announceRevocation, hashToken, TOKEN_PREFIX } from '../accounts/index.js';
 import type { ServiceContext } from '../service-context.js';
 
 export interface GameKeyPair {
@@ -32,10 +32,21 @@ export async function issueGameKeys(ctx: ServiceContext, executor: Executor, gam
   return { secretKey, publishableKey };
 }
 
-/** Revokes every live key of a game; they stop authenticating at once. */
-export async function revokeGameKeys(ctx: ServiceContext, executor: Executor, gameId: string): Promise<void> {
-  await executor
+/**
+ * Revokes every live key of a game and returns their ids. They stop authenticating once the
+ * caller's transaction commits and it announces the ids (announceGameKeyRevocation), which drops
+ * them from every instance's principal cache.
+ */
+export async function revokeGameKeys(ctx: ServiceContext, executor: Executor, gameId: string): Promise<string[]> {
+  const revoked = await executor
     .update(gameKeys)
     .set({ revokedAt: ctx.deps.clock.now() })
-    .where(and(eq(gameKeys.gameId, gameId), isNull(gameKeys.revokedAt)));
+    .where(and(eq(gameKeys.gameId, gameId), isNull(gameKeys.revokedAt)))
+    .returning({ id: gameKeys.id });
+  return revoked.map((row) => row.id);
+}
+
+/** After the transaction of revokeGameKeys (committed, or with an unknown outcome): see announceRevocation. */
+export function announceGameKeyRevocation(ctx: ServiceContext, keyIds: readonly string[]): Promise<void> {
+  return announceRevocation(ctx.deps, { kind: 'game_key', ids: keyIds });
 }

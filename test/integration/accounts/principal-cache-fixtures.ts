@@ -1,0 +1,100 @@
+// Helpers for the principal cache tests: counting credential lookups in Postgres, asking who a token is.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { vi } from 'vitest';
+import { tryConnectRedis } from '../../../src/adapters/redis/redis-client.js';
+import { createLogger, type Logger } from '../../../src/logger.js';
+import type { TestApp } from '../../helpers/test-app.js';
+
+/** The prepared statements of authenticate.ts: one runs per lookup that misses the cache. */
+export const LOOKUP_STATEMENTS = new Set(['accounts_session_by_hash', 'accounts_game_key_by_hash', 'accounts_game_authorization_by_hash']);
+
+export interface LookupCounter {
+  /** Credential lookups that reached Postgres since the counter started. */
+  readonly count: number;
+  restore(): void;
+}
+
+/** Counts the credential lookups an instance sends to Postgres (every other query goes through untouched). */
+export function countLookups(app: TestApp): LookupCounter {
+  const spy = vi.spyOn(app.database.pool!, 'query');
+  return {
+    get count() {
+      return spy.mock.calls.filter(([config]) => LOOKUP_STATEMENTS.has((config as { name?: string } | undefined)?.name ?? '')).length;
+    },
+    restore: () => spy.mockRestore(),
+  };
+}
+
+/** viewer.kind for a token, or the error code (UNAUTHENTICATED) when it is refused. */
+export async function whoIs(app: TestApp, token: string): Promise<string> {
+  const res = await app.gql<{ viewer: { kind: string } }>('{ viewer { kind } }', {}, { token });
+  if (res.errors?.length) return String(res.errors[0]!.extensions?.code);
+  return res.data.viewer.kind;
+}
+
+/** Waits until an instance's cache has processed a drop after `generation` (a revocation heard over pub/sub); returns the wait in ms. */
+export async function revocationHeard(app: TestApp, generation: number, timeoutMs = 2_000): Promise<number> {
+  const started = Date.now();
+  while (app.deps.principalCache.generation === generation) {
+    if (Date.now() - started > timeoutMs) throw new Error(`no revocation reached the instance within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return Date.now() - started;
+}
+
+export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A private, disposable redis-server to take down and bring back (the shared one is never touched). */
+export class PrivateRedis {
+  private process: ChildProcess | null = null;
+  constructor(readonly port: number) {}
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const started = Date.now();
+    while (!(await tryConnectRedis(this.url, 200))) {
+      if (Date.now() - started > 5_000) throw new Error(`redis-server did not start on port ${this.port}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async kill(): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    this.process = null;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** A logger at warn level whose lines the test reads. */
+export function capturingLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
+  const written: string[] = [];
+  const logger = createLogger('warn', { write: (line: string) => void written.push(line) });
+  return { logger, lines: () => written.map((line) => JSON.parse(line) as Record<string, unknown>) };
+}
