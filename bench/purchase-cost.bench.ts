@@ -9,8 +9,9 @@ import { buy, setUpGame, setUpPlayer } from '../test/helpers/flows.js';
 
 const app = await createTestApp({ env: { BACKGROUND_JOBS: 'false' } });
 const game = await setUpGame(app);
+const n = Number(process.argv[2] ?? 200);
 // Enough players that no velocity rule (purchases per player per minute) fires.
-const players = await Promise.all(Array.from({ length: 40 }, () => setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '1000000' })));
+const players = await Promise.all(Array.from({ length: Math.max(40, Math.ceil((n + 41) / 5)) }, () => setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '1000000' })));
 const item = game.items.life!;
 let next = 0;
 async function purchase(): Promise<void> {
@@ -18,7 +19,7 @@ async function purchase(): Promise<void> {
   if (res.data?.createPurchase?.purchase?.status !== 'SUCCEEDED') throw new Error(`purchase failed: ${res.text}`);
 }
 
-for (let i = 0; i < 40; i++) await purchase();
+for (let i = 0; i < players.length; i++) await purchase();
 
 const statements: string[] = [];
 const query = pg.Client.prototype.query;
@@ -33,7 +34,6 @@ const prepared = statements.filter((s) => s.startsWith('prepared ')).length;
 console.log(`SQL statements in one one-tap purchase: ${statements.length} (${prepared} prepared); the purchase's answer included`);
 if (process.env.SHOW_STATEMENTS) statements.forEach((s, i) => console.log(String(i + 1).padStart(3), s));
 
-const n = Number(process.argv[2] ?? 200);
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < n; i++) await purchase();

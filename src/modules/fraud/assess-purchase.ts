@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../../shared/errors.js';
 import type { PurchaseVelocityResult } from '../../shared/velocity-port.js';
 import type { ServiceContext } from '../service-context.js';
-import { activeBlocks } from './blocks.js';
 import { decide, RULES, type FiredRule, type RiskAssessment } from './rules.js';
-import { loadEffectiveSettings, type EffectiveRiskSettings } from './settings.js';
+import { loadPurchaseChecks } from './purchase-checks.js';
+import type { EffectiveRiskSettings } from './settings.js';
 import { normalizeDeviceId, normalizeIp } from './subjects.js';
 
 export interface AssessPurchaseInput {
@@ -43,10 +43,7 @@ export async function assessPurchase(ctx: ServiceContext, input: AssessPurchaseI
   if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 0) throw ValidationError.field('amountMinor', 'must be a non-negative integer');
   const { db, config, clock, velocityStore } = ctx.deps;
   const fingerprint = input.cardFingerprint || null;
-  const [settings, blocks] = await Promise.all([
-    loadEffectiveSettings(db, config, input.gameId),
-    activeBlocks(db, input.playerId, fingerprint),
-  ]);
+  const { settings, blocks } = await loadPurchaseChecks(db, config, { gameId: input.gameId, playerId: input.playerId, fingerprint });
   if (blocks.player || blocks.card) {
     // an operator's block needs no counting: nothing happens for this player or card
     const fired: FiredRule[] = [];

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { preparedStatement } from '../../db/prepared.js';
 import { riskEvents } from '../../db/schema/index.js';
 import { ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
@@ -26,23 +27,42 @@ export interface RiskEventInput {
 
 /** Writes one risk decision, in the caller's transaction when it passes one (the purchase's own). */
 export async function recordRiskEvent(executor: Executor, event: RiskEventInput): Promise<RiskEventRow> {
-  const [row] = await executor
-    .insert(riskEvents)
-    .values({
-      id: newId(),
-      gameId: event.gameId,
-      playerId: event.playerId,
-      purchaseId: event.purchaseId ?? null,
-      kind: event.kind,
-      decision: event.decision,
-      score: Math.min(100, Math.max(0, Math.round(event.score))),
-      rulesFired: event.rulesFired.map(({ rule, value, threshold }) => ({ rule, value, threshold })),
-      cardFingerprint: event.cardFingerprint ?? null,
-      ...(event.at ? { createdAt: event.at } : {}),
-    })
-    .returning();
+  const [row] = await insertRiskEvent(executor).execute({
+    id: newId(),
+    gameId: event.gameId,
+    playerId: event.playerId,
+    purchaseId: event.purchaseId ?? null,
+    kind: event.kind,
+    decision: event.decision,
+    score: Math.min(100, Math.max(0, Math.round(event.score))),
+    rulesFired: JSON.stringify(event.rulesFired.map(({ rule, value, threshold }) => ({ rule, value, threshold }))),
+    cardFingerprint: event.cardFingerprint ?? null,
+    createdAt: event.at?.toISOString() ?? null,
+  });
   return row!;
 }
+
+// Written with every assessed purchase, in its transaction: prepared. The placeholders are bare SQL
+// (not column-encoded), so that nulls stay SQL NULL; the caller passes driver values.
+const insertRiskEvent = preparedStatement((executor) => {
+  const value = (name: string) => sql`${sql.placeholder(name)}`;
+  return executor
+    .insert(riskEvents)
+    .values({
+      id: value('id'),
+      gameId: value('gameId'),
+      playerId: value('playerId'),
+      purchaseId: value('purchaseId'),
+      kind: value('kind'),
+      decision: value('decision'),
+      score: value('score'),
+      rulesFired: value('rulesFired'),
+      cardFingerprint: value('cardFingerprint'),
+      createdAt: sql`coalesce(${sql.placeholder('createdAt')}::timestamptz, now())`,
+    })
+    .returning()
+    .prepare('fraud_insert_risk_event');
+});
 
 export interface RiskEventFilter {
   readonly gameId?: string | null;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { purchases } from '../../db/schema/index.js';
+import type { Executor } from '../../db/client.js';
 import {
   CardDeclinedError,
   IdempotencyKeyReusedError,
@@ -24,7 +24,7 @@ import type { ServiceContext } from '../service-context.js';
 import { requirePlayerGame } from './access.js';
 import { chargeAndSettle } from './charge-card.js';
 import { assertWithinLimits, lockPlayers, oneTapSpentToday } from './limits.js';
-import { findByIdempotencyKey, findPurchase, type PurchaseRow } from './purchase-row.js';
+import { findByIdempotencyKey, findPurchase, insertPurchase, type PurchaseRow } from './purchase-row.js';
 import { succeedPurchase } from './settle-charge.js';
 
 const uuid = z.uuid('must be an id');
@@ -130,8 +130,8 @@ function baseRow(order: Order, now: Date) {
   };
 }
 
-async function insertOnce(tx: Parameters<Parameters<ServiceContext['deps']['db']['transaction']>[0]>[0], values: typeof purchases.$inferInsert): Promise<PurchaseRow> {
-  const [row] = await tx.insert(purchases).values(values).onConflictDoNothing().returning();
+async function insertOnce(tx: Executor, values: Parameters<typeof insertPurchase>[1]): Promise<PurchaseRow> {
+  const row = await insertPurchase(tx, values);
   if (!row) throw new DuplicateKey();
   return row;
 }
@@ -229,7 +229,7 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
       const stepUp = risk?.decision === 'STEP_UP';
       await takeStock(tx, order.item.id, order.quantity);
       const awaiting = { expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL) };
-      const values: typeof purchases.$inferInsert = !oneTap
+      const values: Parameters<typeof insertPurchase>[1] = !oneTap
         ? { ...baseRow(order, now), status: 'REQUIRES_CONFIRMATION', path: 'confirmation', cardId: card.cardId, ...awaiting }
         : stepUp
           ? { ...baseRow(order, now), ...riskColumns, status: 'REQUIRES_ACTION', actionReason: 'risk', path: 'one_tap', cardId: card.cardId, ...awaiting }

@@ -1,6 +1,6 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
+import { preparedSql, preparedStatement, type Param } from '../../db/prepared.js';
 import { purchases } from '../../db/schema/index.js';
 import { LimitReachedError } from '../../shared/errors.js';
 import type { CatalogItem } from '../catalog/index.js';
@@ -13,9 +13,11 @@ import { AWAITING_STATUSES, COUNTED_STATUSES } from './purchase-state.js';
  */
 export async function lockPlayers(tx: Executor, gameId: string, playerIds: readonly string[]): Promise<void> {
   for (const playerId of [...new Set(playerIds)].sort()) {
-    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`purchase:${gameId}:${playerId}`}, 0))`);
+    await lockPlayer.execute(tx, { key: `purchase:${gameId}:${playerId}` });
   }
 }
+
+const lockPlayer = preparedSql('purchases_lock_player', sql`select pg_advisory_xact_lock(hashtextextended(${sql.placeholder('key')}, 0))`);
 
 /**
  * maxPerPlayer counts units ever bought for the recipient (refunds do not reset it) plus those
@@ -73,7 +75,7 @@ function oneTapSpentQuery(executor: Executor, gameId: Param<string>, playerId: P
     );
 }
 
-// Read before every card purchase to decide on one tap: prepared (inside phase 1 it runs again, locked).
+// Read before every card purchase to decide on one tap, then again inside phase 1 under the lock: prepared.
 const oneTapSpent = preparedStatement((db) =>
   oneTapSpentQuery(db, sql.placeholder('gameId'), sql.placeholder('playerId'), sql.placeholder('currency'), sql.placeholder('dayStart')).prepare(
     'purchases_one_tap_spent_today',
@@ -83,8 +85,6 @@ const oneTapSpent = preparedStatement((db) =>
 /** What the player spent with one tap in this game since the start of the UTC day (toward the daily cap). */
 export async function oneTapSpentToday(executor: Executor, gameId: string, playerId: string, currency: string, now: Date): Promise<number> {
   const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const [row] = isTransaction(executor)
-    ? await oneTapSpentQuery(executor, gameId, playerId, currency, dayStart)
-    : await oneTapSpent(executor).execute({ gameId, playerId, currency, dayStart: dayStart.toISOString() });
+  const [row] = await oneTapSpent(executor).execute({ gameId, playerId, currency, dayStart: dayStart.toISOString() });
   return Number(row?.spent ?? 0);
 }

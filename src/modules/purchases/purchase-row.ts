@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
@@ -46,6 +47,42 @@ export async function findByIdempotencyKey(executor: Executor, gameId: string, p
   return row ?? null;
 }
 
+/** What creating a purchase writes; every other column takes its default. */
+type NewPurchase = Pick<
+  typeof purchases.$inferInsert,
+  'id' | 'createdAt' | 'updatedAt' | 'gameId' | 'playerId' | 'recipientId' | 'itemId' | 'quantity' | 'unitPriceMinor' | 'amountMinor'
+  | 'currency' | 'feeBps' | 'idempotencyKey' | 'status' | 'path' | 'cardId' | 'declineCode' | 'riskDecision' | 'riskScore'
+  | 'riskRules' | 'actionReason' | 'expiresAt' | 'processingAt'
+>;
+
+const NEW_PURCHASE_COLUMNS = [
+  'id', 'createdAt', 'updatedAt', 'gameId', 'playerId', 'recipientId', 'itemId', 'quantity', 'unitPriceMinor', 'amountMinor',
+  'currency', 'feeBps', 'idempotencyKey', 'status', 'path', 'cardId', 'declineCode', 'riskDecision', 'riskScore', 'riskRules',
+  'actionReason', 'expiresAt', 'processingAt',
+] as const satisfies readonly (keyof NewPurchase)[];
+
+// Every purchase is created by this one statement, whatever its path: prepared, every column a
+// placeholder. The placeholders are bare SQL (not column-encoded), so a null stays SQL NULL.
+const insertPurchaseStatement = preparedStatement((executor) =>
+  executor
+    .insert(purchases)
+    .values(Object.fromEntries(NEW_PURCHASE_COLUMNS.map((column) => [column, sql`${sql.placeholder(column)}`])) as unknown as typeof purchases.$inferInsert)
+    .onConflictDoNothing()
+    .returning()
+    .prepare('purchases_insert'),
+);
+
+/** Inserts a new purchase; null when its idempotency key (per game and buyer) is already taken. */
+export async function insertPurchase(tx: Executor, values: NewPurchase): Promise<PurchaseRow | null> {
+  const params: Record<string, unknown> = {};
+  for (const column of NEW_PURCHASE_COLUMNS) {
+    const value = values[column];
+    params[column] = value instanceof Date ? value.toISOString() : column === 'riskRules' && value != null ? JSON.stringify(value) : (value ?? null);
+  }
+  const [row] = await insertPurchaseStatement(tx).execute(params);
+  return row ?? null;
+}
+
 /**
  * Moves a purchase from `from` to the values given, only if it is still in `from`: the guard that
  * makes concurrent writers (a request, the recovery loop, another instance) finish it once.
@@ -59,10 +96,49 @@ export async function updateIfStatus(
   const statuses = typeof from === 'string' ? [from] : from;
   // Every status change follows the state machine; the SQL guard below makes it hold under concurrency.
   if (values.status) for (const status of statuses) assertTransition(status, values.status);
-  const [row] = await tx
-    .update(purchases)
-    .set({ ...values, updatedAt: sql`date_trunc('milliseconds', now())` })
-    .where(and(eq(purchases.id, id), sql`${purchases.status} in ${statuses}`))
-    .returning();
+  const columns = Object.keys(values).filter((c) => (values as Record<string, unknown>)[c] !== undefined).sort() as (keyof NewPurchaseUpdate)[];
+  const params: Record<string, unknown> = { id };
+  for (const column of columns) params[column] = driverValue(values[column]);
+  const [row] = await updateStatement(columns, statuses)(tx).execute(params);
   return row ?? null;
+}
+
+type NewPurchaseUpdate = Partial<typeof purchases.$inferInsert>;
+
+/** A value as the pg driver should receive it for a bare placeholder: jsonb as its JSON text, a date as ISO text. */
+function driverValue(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString();
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return value ?? null;
+}
+
+type UpdateStatement = ReturnType<typeof buildUpdateStatement>;
+const updateStatements = new Map<string, UpdateStatement>();
+
+/**
+ * The guarded update for one shape (the columns set, the statuses it leaves): status changes run on
+ * every purchase, so each shape is prepared once. The code has a handful of shapes; the map stays small.
+ */
+function updateStatement(columns: readonly string[], statuses: readonly PurchaseStatus[]): UpdateStatement {
+  const shape = `${columns.join(',')}|${statuses.join(',')}`;
+  let statement = updateStatements.get(shape);
+  if (!statement) {
+    statement = buildUpdateStatement(columns, statuses, `purchases_update_${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`);
+    updateStatements.set(shape, statement);
+  }
+  return statement;
+}
+
+function buildUpdateStatement(columns: readonly string[], statuses: readonly PurchaseStatus[], name: string) {
+  return preparedStatement((executor) =>
+    executor
+      .update(purchases)
+      .set({
+        ...(Object.fromEntries(columns.map((column) => [column, sql`${sql.placeholder(column)}`])) as NewPurchaseUpdate),
+        updatedAt: sql`date_trunc('milliseconds', now())`,
+      })
+      .where(and(eq(purchases.id, sql.placeholder('id')), sql`${purchases.status} in ${statuses}`))
+      .returning()
+      .prepare(name),
+  );
 }

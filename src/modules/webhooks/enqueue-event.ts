@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { preparedSql, type PreparedSql } from '../../db/prepared.js';
 import { games, outboxEvents, outboxEventTypes, type OutboxEventType, type OutboxStatus } from '../../db/schema/index.js';
 import type { Deps } from '../service-context.js';
 
@@ -78,39 +79,71 @@ export async function enqueueEvents(tx: Executor, inputs: readonly EnqueueEventI
   // Held until commit: a concurrent change of the same aggregate waits, then numbers after these.
   // Taken in a fixed order, so two changes touching the same aggregates never deadlock.
   for (const aggregateId of [...new Set(inputs.map((i) => i.aggregateId))].sort()) {
-    await tx.execute(sql`select pg_advisory_xact_lock(${SEQUENCE_LOCK_NAMESPACE}, hashtext(${aggregateId}))`);
+    await lockAggregate.execute(tx, { namespace: SEQUENCE_LOCK_NAMESPACE, aggregateId });
   }
   const ordinal = new Map<string, number>();
-  const rows = inputs.map((input) => {
+  const params: Record<string, unknown> = {};
+  const ids = inputs.map((input, i) => {
     const n = (ordinal.get(input.aggregateId) ?? 0) + 1;
     ordinal.set(input.aggregateId, n);
-    const occurredAt = input.occurredAt ?? new Date();
-    // Whether the game has an endpoint is read in the same statement (no separate game lookup).
-    const hasEndpoint = sql`exists (select 1 from ${games} where ${games.id} = ${input.gameId} and ${games.webhookUrl} is not null)`;
-    return {
-      id: newEventId(),
-      gameId: input.gameId,
-      type: input.type,
-      aggregateId: input.aggregateId,
-      // Every row of one statement sees the table as it was before it: the last number so far, plus n.
-      sequence: sql`(select coalesce(max(${outboxEvents.sequence}), 0) from ${outboxEvents} where ${outboxEvents.aggregateId} = ${input.aggregateId}) + ${n}`,
-      payload: input.data,
-      createdAt: occurredAt,
-      status: sql`case when ${hasEndpoint} then 'pending' else 'no_endpoint' end`,
-      nextAttemptAt: sql`case when ${hasEndpoint} then ${occurredAt.toISOString()}::timestamptz end`,
-    };
+    const id = newEventId();
+    Object.assign(params, {
+      [`id${i}`]: id,
+      [`gameId${i}`]: input.gameId,
+      [`type${i}`]: input.type,
+      [`aggregateId${i}`]: input.aggregateId,
+      [`n${i}`]: n,
+      [`payload${i}`]: JSON.stringify(input.data),
+      [`at${i}`]: (input.occurredAt ?? new Date()).toISOString(),
+    });
+    return id;
   });
-  const inserted = await tx.insert(outboxEvents).values(rows).returning({
-    id: outboxEvents.id,
-    gameId: outboxEvents.gameId,
-    type: outboxEvents.type,
-    aggregateId: outboxEvents.aggregateId,
-    sequence: outboxEvents.sequence,
-    status: outboxEvents.status,
-  });
+  const inserted = await insertStatement(inputs.length).execute<{ id: string; game_id: string; type: OutboxEventType; aggregate_id: string; sequence: number; status: OutboxStatus }>(
+    tx,
+    params,
+  );
   // RETURNING order is not promised: answer in the order given.
   const byId = new Map(inserted.map((row) => [row.id, row]));
-  return rows.map((row) => byId.get(row.id)!);
+  return ids.map((id) => {
+    const row = byId.get(id)!;
+    return { id, gameId: row.game_id, type: row.type, aggregateId: row.aggregate_id, sequence: row.sequence, status: row.status };
+  });
+}
+
+const lockAggregate = preparedSql('webhooks_lock_aggregate', sql`select pg_advisory_xact_lock(${sql.placeholder('namespace')}::int, hashtext(${sql.placeholder('aggregateId')}::text))`);
+
+const insertStatements = new Map<number, PreparedSql>();
+
+/**
+ * The insert of `count` events, prepared once per count (a change writes one or two). Each row's
+ * sequence is the aggregate's last number so far plus its ordinal: every row of one statement sees
+ * the table as it was before it. Whether the game has an endpoint is read in the same statement.
+ */
+function insertStatement(count: number): PreparedSql {
+  let statement = insertStatements.get(count);
+  if (!statement) {
+    const p = (name: string, i: number) => sql.placeholder(`${name}${i}`);
+    const rows = Array.from(
+      { length: count },
+      (_, i) =>
+        sql`(${p('id', i)}::text, ${p('gameId', i)}::uuid, ${p('type', i)}::text, ${p('aggregateId', i)}::text, ${p('n', i)}::int, ${p('payload', i)}::jsonb, ${p('at', i)}::timestamptz)`,
+    );
+    statement = preparedSql(
+      `webhooks_enqueue_${count}`,
+      sql`
+      insert into ${outboxEvents} (id, game_id, type, aggregate_id, sequence, payload, created_at, status, next_attempt_at)
+      select v.id, v.game_id, v.type, v.aggregate_id,
+             (select coalesce(max(o.sequence), 0) from ${outboxEvents} o where o.aggregate_id = v.aggregate_id) + v.n,
+             v.payload, v.created_at,
+             case when g.has_endpoint then 'pending' else 'no_endpoint' end,
+             case when g.has_endpoint then v.created_at end
+      from (values ${sql.join(rows, sql`, `)}) as v (id, game_id, type, aggregate_id, n, payload, created_at)
+      cross join lateral (select exists (select 1 from ${games} where ${games.id} = v.game_id and ${games.webhookUrl} is not null) as has_endpoint) g
+      returning id, game_id, type, aggregate_id, sequence, status`,
+    );
+    insertStatements.set(count, statement);
+  }
+  return statement;
 }
 
 /** The pub/sub channel on which dispatchers of every instance listen for new events. */
