@@ -1,5 +1,6 @@
 import { and, eq, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
+import { preparedStatement } from '../../db/prepared.js';
 import { ledgerAccounts, ledgerBalanceBuckets, type LedgerAccountKind } from '../../db/schema/index.js';
 import { newId } from '../../shared/ids.js';
 
@@ -55,7 +56,7 @@ export async function ensureAccounts(tx: Executor, keys: readonly AccountKey[]):
       .from(ledgerAccounts)
       .where(or(...wanted.map(keyCondition)));
   const ids = new Map<string, string>();
-  for (const row of await find(unique)) ids.set(accountKeyString(row), row.id);
+  for (const row of await findShared(tx, unique) ?? await find(unique)) ids.set(accountKeyString(row), row.id);
   const missing = unique.filter((k) => !ids.has(accountKeyString(k))).sort((a, b) => accountKeyString(a).localeCompare(accountKeyString(b)));
   if (missing.length > 0) {
     await tx
@@ -65,6 +66,30 @@ export async function ensureAccounts(tx: Executor, keys: readonly AccountKey[]):
     for (const row of await find(missing)) ids.set(accountKeyString(row), row.id);
   }
   return ids;
+}
+
+// Every sale and refund looks up a game's shared accounts in one currency: prepared (an index lookup
+// on the owner key, whose leading columns are game and player).
+const sharedAccounts = preparedStatement((executor) =>
+  executor
+    .select({ id: ledgerAccounts.id, kind: ledgerAccounts.kind, gameId: ledgerAccounts.gameId, playerId: ledgerAccounts.playerId, currency: ledgerAccounts.currency })
+    .from(ledgerAccounts)
+    .where(
+      and(
+        eq(ledgerAccounts.gameId, sql.placeholder('gameId')),
+        isNull(ledgerAccounts.playerId),
+        sql`${ledgerAccounts.kind} = any(${sql.placeholder('kinds')}::text[])`,
+        eq(ledgerAccounts.currency, sql.placeholder('currency')),
+      ),
+    )
+    .prepare('ledger_shared_accounts'),
+);
+
+/** The prepared lookup when every key is a shared account of one game in one currency; null otherwise. */
+async function findShared(tx: Executor, keys: readonly AccountKey[]) {
+  const [first] = keys;
+  if (!first || !keys.every((k) => k.playerId === null && k.gameId === first.gameId && k.currency === first.currency)) return null;
+  return sharedAccounts(tx).execute({ gameId: first.gameId, currency: first.currency, kinds: keys.map((k) => k.kind) });
 }
 
 /**

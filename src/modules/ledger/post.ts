@@ -1,7 +1,7 @@
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../db/client.js';
 import { isTransaction } from '../../db/prepared.js';
-import { queryRows } from '../../db/query-rows.js';
+import { queryRowsPrepared } from '../../db/query-rows.js';
 import { ledgerAccounts, ledgerTransactions, ledgerEntries, type LedgerTransactionKind } from '../../db/schema/index.js';
 import { InsufficientFundsError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
@@ -116,8 +116,9 @@ async function writePosting(tx: Transaction, header: PostingHeader, live: readon
 
   const entryRows = live.map((leg) => sql`(${newId()}::uuid, ${accountId(leg)}::uuid, ${leg.account.currency}, ${leg.amountMinor}::bigint)`);
   const bucketRows = shared.map((d) => sql`(${d.accountId}::uuid, ${d.amount}::bigint)`);
-  const [inserted] = await queryRows<{ id: string }>(
+  const [inserted] = await queryRowsPrepared<{ id: string }>(
     tx,
+    'ledger_post',
     sql`
     with posting as (
       insert into ledger_transactions (id, kind, reference, game_id, purchase_id, refund_id, dispute_id, player_id, reason, created_at)
