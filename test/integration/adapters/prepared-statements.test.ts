@@ -71,7 +71,7 @@ for (const driver of ['postgres', 'pglite'] as const) {
           await labelOf(tx, 1);
           await labelOf(tx, 1);
           const prepared = await tx.execute(sql`select name from pg_prepared_statements where name = 'test_probe_label_by_id'`);
-          expect(prepared.rows).toHaveLength(1);
+          expect((prepared as unknown as { rows: unknown[] }).rows).toHaveLength(1);
         });
       });
     }
