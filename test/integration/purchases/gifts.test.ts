@@ -33,6 +33,45 @@ describe('gifts', () => {
     }
   });
 
+  it('pages a player history of bought and received purchases, newest first, both ways, without repeats', async () => {
+    const alice = await setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '100000' });
+    const bob = await setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '100000' });
+    const made: { id: string; by: string; to: string }[] = [];
+    const steps: [typeof alice, typeof alice | null][] = [[alice, null], [bob, alice], [alice, bob], [alice, null], [bob, alice], [bob, null], [alice, null]];
+    for (const [buyer, friend] of steps) {
+      const res = await buy(app, game, buyer, game.items.life!, friend ? { giftTo: friend.playerId } : {});
+      made.push({ id: res.data.createPurchase.purchase.id, by: buyer.playerId, to: (friend ?? buyer).playerId });
+    }
+    const page = `query ($g: ID!, $p: ID, $first: Int, $after: String, $last: Int, $before: String) {
+      purchases(gameId: $g, playerId: $p, first: $first, after: $after, last: $last, before: $before) {
+        edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
+    const ids = (res: { data: { purchases: { edges: { node: { id: string } }[] } } }) => res.data.purchases.edges.map((e) => e.node.id);
+    const readAll = async (token: string, p: string | null, direction: 'forward' | 'backward') => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let guard = 0; guard < 10; guard++) {
+        const vars = direction === 'forward' ? { g: game.gameId, p, first: 2, after: cursor } : { g: game.gameId, p, last: 2, before: cursor };
+        const res = await app.gql(page, vars, { token });
+        expect(res.errors).toBeUndefined();
+        const info = res.data.purchases.pageInfo;
+        if (direction === 'forward') seen.push(...ids(res));
+        else seen.unshift(...ids(res));
+        if (!(direction === 'forward' ? info.hasNextPage : info.hasPreviousPage)) return seen;
+        cursor = direction === 'forward' ? info.endCursor : info.startCursor;
+      }
+      throw new Error('more pages than purchases');
+    };
+    const expected = (playerId: string) => made.filter((m) => m.by === playerId || m.to === playerId).map((m) => m.id).reverse();
+    for (const who of [alice, bob]) {
+      const want = expected(who.playerId);
+      expect(want.length).toBeGreaterThan(2);
+      expect(await readAll(who.gameToken, null, 'forward')).toEqual(want);
+      expect(await readAll(who.gameToken, null, 'backward')).toEqual(want);
+      // the game's secret key reads one player's history the same way
+      expect(await readAll(game.secretKey, who.playerId, 'forward')).toEqual(want);
+    }
+  });
+
   it('credits a gifted currency pack to the friend’s wallet', async () => {
     const buyer = await setUpPlayer(app, game);
     const friend = await setUpPlayer(app, game, { card: null });
