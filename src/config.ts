@@ -43,6 +43,8 @@ const environmentSchema = z.object({
     .refine((ms) => ms <= 5 * 60_000, 'at most 5m'),
   IDEMPOTENCY_RETENTION: durationMs.default(24 * 3_600_000),
   IDEMPOTENCY_LOCK_TTL: durationMs.default(60_000),
+  /** Completed responses an instance keeps in memory to replay without Redis (0: none). */
+  IDEMPOTENCY_REPLAY_CACHE: z.coerce.number().int().min(0).max(1_000_000).default(5_000),
   PURCHASE_CONFIRMATION_TTL: durationMs.default(15 * 60_000),
   RECOVERY_INTERVAL: durationMs.default(5_000),
   RECOVERY_THRESHOLD: durationMs.default(30_000),

@@ -3,6 +3,7 @@ import type { Config } from './config.js';
 import type { Clock } from './shared/clock.js';
 import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from './shared/ports.js';
 import { createRedisClients, tryConnectRedis } from './adapters/redis/redis-client.js';
+import { withReplayCache } from './adapters/idempotency-replay-cache.js';
 import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
 import { createRedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
 import { createRedisPubSub } from './adapters/redis/redis-pubsub.js';
@@ -52,7 +53,11 @@ export async function openStores(config: Config, clock: Clock, logger: Logger): 
   const redis = createRedisClients({ url, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT, keyPrefix: config.REDIS_KEY_PREFIX, logger });
   await redis.connect(5_000);
   return {
-    idempotencyStore: createRedisIdempotencyStore(redis),
+    // completed responses never change: replays this instance has seen skip the Redis round trip
+    idempotencyStore:
+      config.IDEMPOTENCY_REPLAY_CACHE > 0
+        ? withReplayCache(createRedisIdempotencyStore(redis), { maxEntries: config.IDEMPOTENCY_REPLAY_CACHE })
+        : createRedisIdempotencyStore(redis),
     rateLimiter: createRedisRateLimiter(redis, clock),
     pubsub: createRedisPubSub(redis),
     storeHealth: redis.health,

@@ -15,7 +15,7 @@ export function heldRecordToBegin(record: IdempotencyRecord, remainingMs: number
   if (record.state === 'running') {
     return { state: 'in_progress', fingerprint: record.fingerprint, retryAfterMs: Math.max(1, remainingMs) };
   }
-  return { state: 'completed', fingerprint: record.fingerprint, response: copyResponse(record.response) };
+  return { state: 'completed', fingerprint: record.fingerprint, response: copyResponse(record.response), remainingMs: Math.max(0, remainingMs) };
 }
 
 /** Parses a record stored as JSON by the Redis store. */

@@ -12,7 +12,13 @@ export interface StoredResponse {
 
 export type IdempotencyBegin =
   | { readonly state: 'acquired'; readonly ownerToken: string }
-  | { readonly state: 'completed'; readonly fingerprint: string; readonly response: StoredResponse }
+  | {
+      readonly state: 'completed';
+      readonly fingerprint: string;
+      readonly response: StoredResponse;
+      /** How much longer the store keeps it (its retention left), when the store knows. */
+      readonly remainingMs?: number;
+    }
   | { readonly state: 'in_progress'; readonly fingerprint: string; readonly retryAfterMs: number };
 
 /** Idempotency keys: a lock while the first request runs, then its stored response. */

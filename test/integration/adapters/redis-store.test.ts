@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClients, tryConnectRedis, type RedisClients } from '../../../src/adapters/redis/redis-client.js';
 import { createRedisIdempotencyStore } from '../../../src/adapters/redis/redis-idempotency-store.js';
+import { withReplayCache } from '../../../src/adapters/idempotency-replay-cache.js';
 import { createRedisPubSub } from '../../../src/adapters/redis/redis-pubsub.js';
 import { createRedisRateLimiter } from '../../../src/adapters/redis/redis-rate-limiter.js';
 import { createLogger } from '../../../src/logger.js';
@@ -50,6 +51,75 @@ storeContract('Redis', async (clock) => {
     },
     close: async () => undefined,
   };
+});
+
+// As production composes it (stores.ts): the Redis store behind the in-process replay cache.
+storeContract('Redis with the replay cache', async (clock) => {
+  const redis = await openRedis();
+  return {
+    idempotency: withReplayCache(createRedisIdempotencyStore(redis)),
+    rateLimiter: createRedisRateLimiter(redis, clock),
+    pubsub: createRedisPubSub(redis),
+    health: redis.health,
+    elapse: async (ms) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    },
+    isChannelSubscribed: async (channel) => {
+      const counts = await redis.client.pubSubNumSub(`${prefix}${channel}`);
+      return Number(counts[`${prefix}${channel}`] ?? 0) > 0;
+    },
+    close: async () => undefined,
+  };
+});
+
+describe('the replay cache', () => {
+  const stored = (body: string) => ({ status: 200, headers: { 'content-type': 'application/json' }, body });
+
+  it('answers a completed key it stored or saw from memory, and every other state from Redis', async () => {
+    const redis = await openRedis();
+    const inner = createRedisIdempotencyStore(redis);
+    let calls = 0;
+    const counted = { ...inner, begin: (...args: Parameters<typeof inner.begin>) => (calls++, inner.begin(...args)) };
+    const a = withReplayCache(counted);
+    const b = withReplayCache(counted); // another instance
+    const key = `replay:${randomUUID()}`;
+
+    const first = await a.begin(key, 'fp', 5_000);
+    expect(first.state).toBe('acquired');
+    // still running: asked of Redis every time, from both instances
+    expect((await b.begin(key, 'fp', 5_000)).state).toBe('in_progress');
+    expect(calls).toBe(2);
+    expect(await a.complete(key, (first as { ownerToken: string }).ownerToken, stored('{"n":1}'), 60_000)).toBe(true);
+
+    // the instance that stored it answers from memory
+    for (let i = 0; i < 3; i++) expect(await a.begin(key, 'fp', 5_000)).toMatchObject({ state: 'completed', fingerprint: 'fp', response: { body: '{"n":1}' } });
+    expect(calls).toBe(2);
+    // the other asks Redis once, then answers from memory; a different request still sees the original fingerprint
+    expect(await b.begin(key, 'other', 5_000)).toMatchObject({ state: 'completed', fingerprint: 'fp' });
+    expect(await b.begin(key, 'fp', 5_000)).toMatchObject({ state: 'completed', response: { body: '{"n":1}' } });
+    expect(calls).toBe(3);
+  });
+
+  it('forgets a response when the retention Redis had left runs out, and keeps nothing of a released key', async () => {
+    const redis = await openRedis();
+    let now = 0;
+    const inner = createRedisIdempotencyStore(redis);
+    const cached = withReplayCache(inner, { now: () => now });
+    const key = `replay:${randomUUID()}`;
+    const lock = await cached.begin(key, 'fp', 5_000);
+    await cached.complete(key, (lock as { ownerToken: string }).ownerToken, stored('{}'), 200);
+    now += 150;
+    expect((await cached.begin(key, 'fp', 5_000)).state).toBe('completed');
+    now += 100; // past the retention in the cache's time: it must ask Redis (which, in real time, may still hold it)
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect((await cached.begin(key, 'fp', 5_000)).state).toBe('acquired');
+
+    const released = `replay:${randomUUID()}`;
+    const held = await cached.begin(released, 'fp', 5_000);
+    await cached.release(released, (held as { ownerToken: string }).ownerToken);
+    expect((await cached.begin(released, 'fp', 5_000)).state).toBe('acquired');
+  });
 });
 
 describe('Redis store specifics', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { createTestApp, type GqlResponse, type TestApp } from '../../helpers/test-app.js';
 import { buy, decodeId, INVENTORY, setUpGame, setUpPlayer, WALLET, type GameSetup } from '../../helpers/flows.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
 
@@ -45,15 +45,15 @@ describe('gifts', () => {
     const page = `query ($g: ID!, $p: ID, $first: Int, $after: String, $last: Int, $before: String) {
       purchases(gameId: $g, playerId: $p, first: $first, after: $after, last: $last, before: $before) {
         edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
-    const ids = (res: { data: { purchases: { edges: { node: { id: string } }[] } } }) => res.data.purchases.edges.map((e) => e.node.id);
+    const ids = (res: GqlResponse): string[] => res.data.purchases.edges.map((e: { node: { id: string } }) => e.node.id);
     const readAll = async (token: string, p: string | null, direction: 'forward' | 'backward') => {
       const seen: string[] = [];
       let cursor: string | null = null;
       for (let guard = 0; guard < 10; guard++) {
-        const vars = direction === 'forward' ? { g: game.gameId, p, first: 2, after: cursor } : { g: game.gameId, p, last: 2, before: cursor };
-        const res = await app.gql(page, vars, { token });
+        const vars: Record<string, unknown> = direction === 'forward' ? { g: game.gameId, p, first: 2, after: cursor } : { g: game.gameId, p, last: 2, before: cursor };
+        const res: GqlResponse = await app.gql(page, vars, { token });
         expect(res.errors).toBeUndefined();
-        const info = res.data.purchases.pageInfo;
+        const info: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string } = res.data.purchases.pageInfo;
         if (direction === 'forward') seen.push(...ids(res));
         else seen.unshift(...ids(res));
         if (!(direction === 'forward' ? info.hasNextPage : info.hasPreviousPage)) return seen;
