@@ -1,5 +1,5 @@
-import { and, eq, gte, inArray, lt, ne, type SQL } from 'drizzle-orm';
-import { unionAll } from 'drizzle-orm/pg-core';
+import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
+import { union } from 'drizzle-orm/pg-core';
 import { games, purchases, type PurchaseStatus } from '../../db/schema/index.js';
 import { NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
@@ -81,9 +81,10 @@ export async function listPurchases(ctx: ServiceContext, filter: PurchaseFilter,
   const pageOf = (...only: SQL[]) => db.select().from(purchases).where(and(...conditions, ...only)).orderBy(...order).limit(page.limit);
   if (party === null) return pageOf();
   // Bought or received: one page from each index ((player, game, created) and (recipient, game,
-  // created)), merged. An OR of the two would leave the plan to statistics, and on stale ones
-  // Postgres read the game's whole history instead.
-  return unionAll(pageOf(eq(purchases.playerId, party)), pageOf(eq(purchases.recipientId, party), ne(purchases.playerId, party)))
+  // created)), merged, a purchase in both (bought for oneself) once. An OR of the two would leave
+  // the plan to statistics, and on stale ones Postgres read the game's whole history instead. No
+  // filter inside a branch: "recipient, not buyer" would walk all of a player's own purchases.
+  return union(pageOf(eq(purchases.playerId, party)), pageOf(eq(purchases.recipientId, party)))
     .orderBy(...order) // drizzle names the columns unqualified here, as the union's own
     .limit(page.limit);
 }
