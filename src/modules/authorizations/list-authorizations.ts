@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
+import { preparedStatement, type Param } from '../../db/prepared.js';
 import { gameAuthorizations } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
 import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
@@ -64,8 +64,6 @@ export async function getActiveAuthorization(
   if (!isUuid(playerId) || !isUuid(gameId)) return null;
   const [row] = options.lock
     ? await activeAuthorizationQuery(executor, playerId, gameId).for('update')
-    : isTransaction(executor)
-      ? await activeAuthorizationQuery(executor, playerId, gameId)
-      : await activeAuthorization(executor).execute({ playerId, gameId });
+    : await activeAuthorization(executor).execute({ playerId, gameId });
   return row ? toAuthorization(row) : null;
 }

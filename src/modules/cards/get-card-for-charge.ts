@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
+import { preparedStatement, type Param } from '../../db/prepared.js';
 import { cards } from '../../db/schema/index.js';
 import { NoCardOnFileError, NotFoundError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
@@ -39,7 +39,7 @@ const defaultCardOf = preparedStatement((db) => cardQuery(db, sql.placeholder('p
 export async function getCardForCharge(executor: Executor, playerId: string, cardId: string | null): Promise<ChargeableCard> {
   if (cardId !== null && !isUuid(cardId)) throw new NotFoundError('Card');
   if (!isUuid(playerId)) throw new NoCardOnFileError();
-  const [row] = cardId === null && !isTransaction(executor) ? await defaultCardOf(executor).execute({ playerId }) : await cardQuery(executor, playerId, cardId);
+  const [row] = cardId === null ? await defaultCardOf(executor).execute({ playerId }) : await cardQuery(executor, playerId, cardId);
   if (!row) throw cardId === null ? new NoCardOnFileError() : new NotFoundError('Card');
   return {
     cardId: row.id,

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Config } from '../../config.js';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
+import { preparedStatement, type Param } from '../../db/prepared.js';
 import { riskSettings } from '../../db/schema/index.js';
 import { isoDigits } from '../../shared/currencies.js';
 import { isUuid } from '../../shared/ids.js';
@@ -174,7 +174,7 @@ export async function loadEffectiveSettings(
   gameId: string | null,
 ): Promise<EffectiveRiskSettings> {
   if (!gameId || !isUuid(gameId)) return effectiveSettings(config, gameId ?? '', null);
-  const [row] = isTransaction(executor) ? await settingsQuery(executor, gameId) : await settingsOfGame(executor).execute({ gameId });
+  const [row] = await settingsOfGame(executor).execute({ gameId });
   return effectiveSettings(config, gameId, row ?? null);
 }
 

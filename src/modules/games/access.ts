@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
+import { preparedStatement, type Param } from '../../db/prepared.js';
 import { games } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
@@ -58,11 +58,7 @@ const gameById = preparedStatement((db) => gameQuery(db, sql.placeholder('id')).
 /** A game by id without any access check (callers check), or null; a malformed id is simply absent. */
 export async function findGame(executor: Executor, gameId: string, lock = false): Promise<GameRow | null> {
   if (!isUuid(gameId)) return null;
-  const [row] = lock
-    ? await gameQuery(executor, gameId).for('update')
-    : isTransaction(executor)
-      ? await gameQuery(executor, gameId)
-      : await gameById(executor).execute({ id: gameId });
+  const [row] = lock ? await gameQuery(executor, gameId).for('update') : await gameById(executor).execute({ id: gameId });
   return row ?? null;
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { isTransaction, preparedStatement, type Param } from '../../db/prepared.js';
+import { preparedStatement, type Param } from '../../db/prepared.js';
 import { purchases, type PurchaseStatus } from '../../db/schema/index.js';
 import type { Money } from '../../shared/money.js';
 import { assertTransition } from './purchase-state.js';
@@ -32,18 +32,12 @@ const purchaseByKey = preparedStatement((db) =>
 );
 
 export async function findPurchase(executor: Executor, id: string, lock = false): Promise<PurchaseRow | null> {
-  const [row] = lock
-    ? await purchaseQuery(executor, id).for('update')
-    : isTransaction(executor)
-      ? await purchaseQuery(executor, id)
-      : await purchaseById(executor).execute({ id });
+  const [row] = lock ? await purchaseQuery(executor, id).for('update') : await purchaseById(executor).execute({ id });
   return row ?? null;
 }
 
 export async function findByIdempotencyKey(executor: Executor, gameId: string, playerId: string, key: string): Promise<PurchaseRow | null> {
-  const [row] = isTransaction(executor)
-    ? await keyQuery(executor, gameId, playerId, key)
-    : await purchaseByKey(executor).execute({ gameId, playerId, key });
+  const [row] = await purchaseByKey(executor).execute({ gameId, playerId, key });
   return row ?? null;
 }
 
