@@ -90,14 +90,14 @@ export async function updateIfStatus(
   const statuses = typeof from === 'string' ? [from] : from;
   // Every status change follows the state machine; the SQL guard below makes it hold under concurrency.
   if (values.status) for (const status of statuses) assertTransition(status, values.status);
-  const columns = Object.keys(values).filter((c) => (values as Record<string, unknown>)[c] !== undefined).sort() as (keyof NewPurchaseUpdate)[];
+  const columns = Object.keys(values).filter((c) => (values as Record<string, unknown>)[c] !== undefined).sort() as (keyof PurchaseChanges)[];
   const params: Record<string, unknown> = { id };
   for (const column of columns) params[column] = driverValue(values[column]);
   const [row] = await updateStatement(columns, statuses)(tx).execute(params);
   return row ?? null;
 }
 
-type NewPurchaseUpdate = Partial<typeof purchases.$inferInsert>;
+type PurchaseChanges = Partial<typeof purchases.$inferInsert>;
 
 /** A value as the pg driver should receive it for a bare placeholder: jsonb as its JSON text, a date as ISO text. */
 function driverValue(value: unknown): unknown {
@@ -128,7 +128,7 @@ function buildUpdateStatement(columns: readonly string[], statuses: readonly Pur
     executor
       .update(purchases)
       .set({
-        ...(Object.fromEntries(columns.map((column) => [column, sql`${sql.placeholder(column)}`])) as NewPurchaseUpdate),
+        ...(Object.fromEntries(columns.map((column) => [column, sql`${sql.placeholder(column)}`])) as PurchaseChanges),
         updatedAt: sql`date_trunc('milliseconds', now())`,
       })
       .where(and(eq(purchases.id, sql.placeholder('id')), sql`${purchases.status} in ${statuses}`))
