@@ -125,8 +125,10 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
       const replay = states.get(request)?.replay;
       if (!replay) return;
       setResultProcessor(
-        () =>
-          new Response(replay.body, {
+        // yoga's own Response class: the server writes its string body at once (the global one's
+        // body would be streamed, several times the CPU of the replay itself)
+        (_result, fetchAPI) =>
+          new fetchAPI.Response(replay.body, {
             status: replay.status,
             headers: { ...replay.headers, 'idempotent-replayed': 'true' },
           }),
