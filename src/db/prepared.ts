@@ -1,4 +1,5 @@
-import type { Placeholder, Query, SQL } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { sql, type Placeholder, type Query, type SQL } from 'drizzle-orm';
 import { PgTransaction, type PgDialect, type PgPreparedQuery, type PreparedQueryConfig } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from './client.js';
 
@@ -52,6 +53,28 @@ export function preparedSql(name: string, query: SQL): PreparedSql {
       return result.rows;
     },
   };
+}
+
+/**
+ * A hand-written statement whose text varies with its shape (the number of rows it writes), values
+ * inline: run as a named statement, `<prefix>_<hash of the text>`, so that Postgres parses and plans
+ * each shape once per connection instead of on every call.
+ */
+export async function queryRowsPrepared<Row>(executor: Executor, prefix: string, query: SQL): Promise<Row[]> {
+  const session = sessionOf(executor);
+  const built = session.dialect.sqlToQuery(query);
+  const name = `${prefix}_${createHash('sha256').update(built.sql).digest('base64url').slice(0, 16)}`;
+  const result = (await session.prepareQuery(built, undefined, name, false).execute()) as unknown as { rows: Row[] };
+  return result.rows;
+}
+
+/**
+ * A placeholder as a column's value in a prepared insert or update, passed to the driver as given
+ * (not through the column's encoder): a null stays SQL NULL, so callers pass driver values (dates as
+ * ISO text, jsonb as JSON text).
+ */
+export function bareValue(name: string): SQL {
+  return sql`${sql.placeholder(name)}`;
 }
 
 /** A query's value, or a placeholder for it: one builder serves the prepared statement and the plain query. */

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { preparedStatement } from '../../db/prepared.js';
+import { bareValue, preparedStatement } from '../../db/prepared.js';
 import { riskEvents } from '../../db/schema/index.js';
 import { ValidationError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
@@ -42,27 +42,25 @@ export async function recordRiskEvent(executor: Executor, event: RiskEventInput)
   return row!;
 }
 
-// Written with every assessed purchase, in its transaction: prepared. The placeholders are bare SQL
-// (not column-encoded), so that nulls stay SQL NULL; the caller passes driver values.
-const insertRiskEvent = preparedStatement((executor) => {
-  const value = (name: string) => sql`${sql.placeholder(name)}`;
-  return executor
+// Written with every assessed purchase, in its transaction: prepared (bare placeholders: driver values).
+const insertRiskEvent = preparedStatement((executor) =>
+  executor
     .insert(riskEvents)
     .values({
-      id: value('id'),
-      gameId: value('gameId'),
-      playerId: value('playerId'),
-      purchaseId: value('purchaseId'),
-      kind: value('kind'),
-      decision: value('decision'),
-      score: value('score'),
-      rulesFired: value('rulesFired'),
-      cardFingerprint: value('cardFingerprint'),
+      id: bareValue('id'),
+      gameId: bareValue('gameId'),
+      playerId: bareValue('playerId'),
+      purchaseId: bareValue('purchaseId'),
+      kind: bareValue('kind'),
+      decision: bareValue('decision'),
+      score: bareValue('score'),
+      rulesFired: bareValue('rulesFired'),
+      cardFingerprint: bareValue('cardFingerprint'),
       createdAt: sql`coalesce(${sql.placeholder('createdAt')}::timestamptz, now())`,
     })
     .returning()
-    .prepare('fraud_insert_risk_event');
-});
+    .prepare('fraud_insert_risk_event'),
+);
 
 export interface RiskEventFilter {
   readonly gameId?: string | null;

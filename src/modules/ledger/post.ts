@@ -1,7 +1,6 @@
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../db/client.js';
-import { isTransaction } from '../../db/prepared.js';
-import { queryRowsPrepared } from '../../db/query-rows.js';
+import { isTransaction, queryRowsPrepared } from '../../db/prepared.js';
 import { ledgerAccounts, ledgerTransactions, ledgerEntries, type LedgerTransactionKind } from '../../db/schema/index.js';
 import { InsufficientFundsError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';

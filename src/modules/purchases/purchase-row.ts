@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { preparedStatement, type Param } from '../../db/prepared.js';
+import { bareValue, preparedStatement, type Param } from '../../db/prepared.js';
 import { purchases, type PurchaseStatus } from '../../db/schema/index.js';
 import type { Money } from '../../shared/money.js';
 import { assertTransition } from './purchase-state.js';
@@ -55,12 +55,11 @@ const NEW_PURCHASE_COLUMNS = [
   'actionReason', 'expiresAt', 'processingAt',
 ] as const satisfies readonly (keyof NewPurchase)[];
 
-// Every purchase is created by this one statement, whatever its path: prepared, every column a
-// placeholder. The placeholders are bare SQL (not column-encoded), so a null stays SQL NULL.
+// Every purchase is created by this one statement, whatever its path: prepared, every column a bare placeholder.
 const insertPurchaseStatement = preparedStatement((executor) =>
   executor
     .insert(purchases)
-    .values(Object.fromEntries(NEW_PURCHASE_COLUMNS.map((column) => [column, sql`${sql.placeholder(column)}`])) as unknown as typeof purchases.$inferInsert)
+    .values(Object.fromEntries(NEW_PURCHASE_COLUMNS.map((column) => [column, bareValue(column)])) as unknown as typeof purchases.$inferInsert)
     .onConflictDoNothing()
     .returning()
     .prepare('purchases_insert'),
@@ -69,10 +68,7 @@ const insertPurchaseStatement = preparedStatement((executor) =>
 /** Inserts a new purchase; null when its idempotency key (per game and buyer) is already taken. */
 export async function insertPurchase(tx: Executor, values: NewPurchase): Promise<PurchaseRow | null> {
   const params: Record<string, unknown> = {};
-  for (const column of NEW_PURCHASE_COLUMNS) {
-    const value = values[column];
-    params[column] = value instanceof Date ? value.toISOString() : column === 'riskRules' && value != null ? JSON.stringify(value) : (value ?? null);
-  }
+  for (const column of NEW_PURCHASE_COLUMNS) params[column] = driverValue(values[column]);
   const [row] = await insertPurchaseStatement(tx).execute(params);
   return row ?? null;
 }
@@ -99,7 +95,7 @@ export async function updateIfStatus(
 
 type PurchaseChanges = Partial<typeof purchases.$inferInsert>;
 
-/** A value as the pg driver should receive it for a bare placeholder: jsonb as its JSON text, a date as ISO text. */
+/** A value as the driver should receive it for a bare placeholder: jsonb (risk rules) as its JSON text, a date as ISO text. */
 function driverValue(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (value !== null && typeof value === 'object') return JSON.stringify(value);
@@ -128,7 +124,7 @@ function buildUpdateStatement(columns: readonly string[], statuses: readonly Pur
     executor
       .update(purchases)
       .set({
-        ...(Object.fromEntries(columns.map((column) => [column, sql`${sql.placeholder(column)}`])) as PurchaseChanges),
+        ...(Object.fromEntries(columns.map((column) => [column, bareValue(column)])) as PurchaseChanges),
         updatedAt: sql`date_trunc('milliseconds', now())`,
       })
       .where(and(eq(purchases.id, sql.placeholder('id')), sql`${purchases.status} in ${statuses}`))

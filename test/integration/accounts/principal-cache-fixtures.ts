@@ -1,9 +1,5 @@
 // Helpers for the principal cache tests: counting credential lookups in Postgres, asking who a token is.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { vi } from 'vitest';
-import { tryConnectRedis } from '../../../src/adapters/redis/redis-client.js';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import type { TestApp } from '../../helpers/test-app.js';
 
@@ -42,54 +38,6 @@ export async function revocationHeard(app: TestApp, generation: number, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   return Date.now() - started;
-}
-
-export async function waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** A private, disposable redis-server to take down and bring back (the shared one is never touched). */
-export class PrivateRedis {
-  private process: ChildProcess | null = null;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.process = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const started = Date.now();
-    while (!(await tryConnectRedis(this.url, 200))) {
-      if (Date.now() - started > 5_000) throw new Error(`redis-server did not start on port ${this.port}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
-  async kill(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    this.process = null;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
 }
 
 /** A logger at warn level whose lines the test reads. */

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, logOut } from '../../../src/modules/accounts/index.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { signUpDeveloper } from '../catalog/flows.js';
-import { capturingLogger, countLookups, freePort, PrivateRedis, revocationHeard, waitUntil, whoIs } from './principal-cache-fixtures.js';
+import { freePort, PrivateRedis, waitFor } from '../../helpers/processes.js';
+import { capturingLogger, countLookups, revocationHeard, whoIs } from './principal-cache-fixtures.js';
 
 describe('principal cache while the revocation subscriber is down (private redis-server)', () => {
   let redis: PrivateRedis;
@@ -39,7 +40,7 @@ describe('principal cache while the revocation subscriber is down (private redis
     lookups.restore();
 
     await redis.kill();
-    await waitUntil(() => !a.deps.principalCache.active && !b.deps.principalCache.active, 3_000, 'both caches to stop');
+    await waitFor(() => !a.deps.principalCache.active && !b.deps.principalCache.active, 3_000, 'both caches to stop');
     expect(b.deps.principalCache.size).toBe(0);
 
     // reads still work (rate limits fail open for them), each one asks Postgres
@@ -57,7 +58,7 @@ describe('principal cache while the revocation subscriber is down (private redis
     expect(await whoIs(a, first.token)).toBe('UNAUTHENTICATED');
 
     await redis.start();
-    await waitUntil(() => a.deps.principalCache.active && b.deps.principalCache.active, 5_000, 'both caches to resume');
+    await waitFor(() => a.deps.principalCache.active && b.deps.principalCache.active, 5_000, 'both caches to resume');
     expect(await whoIs(b, first.token)).toBe('UNAUTHENTICATED');
 
     lookups = countLookups(b);

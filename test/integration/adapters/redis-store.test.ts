@@ -8,7 +8,8 @@ import { createRedisRateLimiter } from '../../../src/adapters/redis/redis-rate-l
 import { createLogger } from '../../../src/logger.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { testRedisUrl } from '../../helpers/env.js';
-import { storeContract, waitFor } from './store-contract.js';
+import type { IdempotencyStore } from '../../../src/shared/ports.js';
+import { storeContract, waitFor, type StoreFactory } from './store-contract.js';
 
 /** Every key and channel of this file lives under its own prefix on the shared Redis. */
 const prefix = `test:adapters:${randomUUID()}:`;
@@ -33,45 +34,32 @@ afterAll(async () => {
   await Promise.all(opened.map((r) => r.close()));
 });
 
-storeContract('Redis', async (clock) => {
-  const redis = await openRedis();
-  return {
-    idempotency: createRedisIdempotencyStore(redis),
-    rateLimiter: createRedisRateLimiter(redis, clock),
-    pubsub: createRedisPubSub(redis),
-    health: redis.health,
-    // lock and retention TTLs are Redis' own PX expiry, in real time
-    elapse: async (ms) => {
-      clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, ms));
-    },
-    isChannelSubscribed: async (channel) => {
-      const counts = await redis.client.pubSubNumSub(`${prefix}${channel}`);
-      return Number(counts[`${prefix}${channel}`] ?? 0) > 0;
-    },
-    close: async () => undefined,
+/** The Redis stores on their own connection; `idempotency` wraps the idempotency store as a composition would. */
+function redisStores(idempotency: (store: IdempotencyStore) => IdempotencyStore = (store) => store): StoreFactory {
+  return async (clock) => {
+    const redis = await openRedis();
+    return {
+      idempotency: idempotency(createRedisIdempotencyStore(redis)),
+      rateLimiter: createRedisRateLimiter(redis, clock),
+      pubsub: createRedisPubSub(redis),
+      health: redis.health,
+      // lock and retention TTLs are Redis' own PX expiry, in real time
+      elapse: async (ms) => {
+        clock.advance(ms);
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      },
+      isChannelSubscribed: async (channel) => {
+        const counts = await redis.client.pubSubNumSub(`${prefix}${channel}`);
+        return Number(counts[`${prefix}${channel}`] ?? 0) > 0;
+      },
+      close: async () => undefined,
+    };
   };
-});
+}
 
+storeContract('Redis', redisStores());
 // As production composes it (stores.ts): the Redis store behind the in-process replay cache.
-storeContract('Redis with the replay cache', async (clock) => {
-  const redis = await openRedis();
-  return {
-    idempotency: withReplayCache(createRedisIdempotencyStore(redis)),
-    rateLimiter: createRedisRateLimiter(redis, clock),
-    pubsub: createRedisPubSub(redis),
-    health: redis.health,
-    elapse: async (ms) => {
-      clock.advance(ms);
-      await new Promise((resolve) => setTimeout(resolve, ms));
-    },
-    isChannelSubscribed: async (channel) => {
-      const counts = await redis.client.pubSubNumSub(`${prefix}${channel}`);
-      return Number(counts[`${prefix}${channel}`] ?? 0) > 0;
-    },
-    close: async () => undefined,
-  };
-});
+storeContract('Redis with the replay cache', redisStores((store) => withReplayCache(store)));
 
 describe('the replay cache', () => {
   const stored = (body: string) => ({ status: 200, headers: { 'content-type': 'application/json' }, body });
