@@ -53,7 +53,12 @@ export async function benchFraud(options: FraudBenchOptions = {}): Promise<Fraud
   const calls = options.calls ?? 5000;
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const keyPrefix = `bench:fraud:${randomUUID()}:`;
-  const redis = createRedisClients({ url: redisUrl, commandTimeoutMs: 2000, keyPrefix, logger: createLogger('silent') });
+  const redis = createRedisClients({
+    url: redisUrl,
+    commandTimeoutMs: 2000,
+    keyPrefix,
+    logger: createLogger('silent'),
+  });
   if (!(await redis.connect(5000))) throw new Error(`Redis is not reachable at ${redisUrl}`);
   const store = createRedisVelocityStore(redis);
   const players = Array.from({ length: options.players ?? 1000 }, () => randomUUID());

@@ -30,7 +30,13 @@ function sampleResponse(): string {
         __typename: 'PurchasePayload',
         purchase: {
           id: Buffer.from(`Purchase:${randomUUID()}`).toString('base64'),
-          status: 'SUCCEEDED', quantity: 1, declineCode: null, payUrl: null, receipt, oneTap: true, paidWith: 'CARD',
+          status: 'SUCCEEDED',
+          quantity: 1,
+          declineCode: null,
+          payUrl: null,
+          receipt,
+          oneTap: true,
+          paidWith: 'CARD',
           price: { amount: '99', currency: 'USD', formatted: '$0.99' },
           item: { id: Buffer.from(`Item:${randomUUID()}`).toString('base64'), sku: 'life', name: 'life' },
         },
@@ -39,18 +45,41 @@ function sampleResponse(): string {
   });
 }
 
-export async function benchIdempotency(options: { calls?: number; redisUrl?: string } = {}): Promise<IdempotencyBenchResult> {
+export async function benchIdempotency(
+  options: { calls?: number; redisUrl?: string } = {},
+): Promise<IdempotencyBenchResult> {
   const calls = options.calls ?? 3000;
   const redisUrl = options.redisUrl ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const keyPrefix = `bench:idem:${randomUUID()}:`;
-  const redis = createRedisClients({ url: redisUrl, commandTimeoutMs: 2000, keyPrefix, logger: createLogger('silent') });
+  const redis = createRedisClients({
+    url: redisUrl,
+    commandTimeoutMs: 2000,
+    keyPrefix,
+    logger: createLogger('silent'),
+  });
   if (!(await redis.connect(5000))) throw new Error(`Redis is not reachable at ${redisUrl}`);
   const store = createRedisIdempotencyStore(redis);
   const secret = 'bench-pepper-bench-pepper-bench-pepper-01';
   const body = sampleResponse();
-  const principal = { kind: 'player_game', playerId: randomUUID(), gameId: randomUUID(), authorizationId: randomUUID() } as const;
+  const principal = {
+    kind: 'player_game',
+    playerId: randomUUID(),
+    gameId: randomUUID(),
+    authorizationId: randomUUID(),
+  } as const;
   const args = (key: string) => [
-    { field: 'createPurchase', args: { input: { gameId: principal.gameId, itemId: randomUUID(), quantity: 1, expectedPrice: { amount: '99', currency: 'USD' }, idempotencyKey: key } } },
+    {
+      field: 'createPurchase',
+      args: {
+        input: {
+          gameId: principal.gameId,
+          itemId: randomUUID(),
+          quantity: 1,
+          expectedPrice: { amount: '99', currency: 'USD' },
+          idempotencyKey: key,
+        },
+      },
+    },
   ];
   const layer: number[] = [];
   const begins: number[] = [];
@@ -67,7 +96,12 @@ export async function benchIdempotency(options: { calls?: number; redisUrl?: str
       const begun = await store.begin(scope, fingerprint, 60_000);
       const t2 = performance.now();
       if (begun.state !== 'acquired') throw new Error('a fresh key was not acquired');
-      await store.complete(scope, begun.ownerToken, { status: 200, headers: { 'content-type': 'application/json' }, body }, 86_400_000);
+      await store.complete(
+        scope,
+        begun.ownerToken,
+        { status: 200, headers: { 'content-type': 'application/json' }, body },
+        86_400_000,
+      );
       const t3 = performance.now();
       const replay = await store.begin(scope, fingerprint, 60_000);
       const t4 = performance.now();
@@ -87,14 +121,22 @@ export async function benchIdempotency(options: { calls?: number; redisUrl?: str
     for (let i = 0; i < keys.length; i += 500) await redis.client.del(keys.slice(i, i + 500));
     await redis.close();
   }
-  return { layer: latency(layer), begin: latency(begins), complete: latency(completes), replayBegin: latency(replays), ping: latency(pings), responseBytes: Buffer.byteLength(body) };
+  return {
+    layer: latency(layer),
+    begin: latency(begins),
+    complete: latency(completes),
+    replayBegin: latency(replays),
+    ping: latency(pings),
+    responseBytes: Buffer.byteLength(body),
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const calls = Number(process.argv[2] ?? 3000);
   benchIdempotency({ calls })
     .then((r) => {
-      const row = (name: string, l: Latency) => `${name.padEnd(34)} median ${l.p50.toFixed(3)} ms  p99 ${l.p99.toFixed(3)} ms`;
+      const row = (name: string, l: Latency) =>
+        `${name.padEnd(34)} median ${l.p50.toFixed(3)} ms  p99 ${l.p99.toFixed(3)} ms`;
       console.log(row('layer (fingerprint+begin+complete)', r.layer));
       console.log(row('begin', r.begin));
       console.log(row('complete', r.complete));

@@ -11,7 +11,11 @@ const app = await createTestApp({ env: { BACKGROUND_JOBS: 'false' } });
 const game = await setUpGame(app);
 const n = Number(process.argv[2] ?? 200);
 // Enough players that no velocity rule (purchases per player per minute) fires.
-const players = await Promise.all(Array.from({ length: Math.max(40, Math.ceil((n + 41) / 5)) }, () => setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '1000000' })));
+const players = await Promise.all(
+  Array.from({ length: Math.max(40, Math.ceil((n + 41) / 5)) }, () =>
+    setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '1000000' }),
+  ),
+);
 const item = game.items.life!;
 let next = 0;
 async function purchase(): Promise<void> {
@@ -31,14 +35,18 @@ pg.Client.prototype.query = function (this: pg.Client, config: unknown, ...rest:
 await purchase();
 pg.Client.prototype.query = query;
 const prepared = statements.filter((s) => s.startsWith('prepared ')).length;
-console.log(`SQL statements in one one-tap purchase: ${statements.length} (${prepared} prepared); the purchase's answer included`);
-if (process.env.SHOW_STATEMENTS) statements.forEach((s, i) => console.log(String(i + 1).padStart(3), s));
+console.log(
+  `SQL statements in one one-tap purchase: ${statements.length} (${prepared} prepared); the purchase's answer included`,
+);
+if (process.env.SHOW_STATEMENTS) for (const [i, s] of statements.entries()) console.log(String(i + 1).padStart(3), s);
 
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let i = 0; i < n; i++) await purchase();
 const wall = (performance.now() - t0) / n;
 const cpu = process.cpuUsage(cpu0);
-console.log(`${n} sequential one-tap purchases: wall ${wall.toFixed(2)} ms, Node CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms per purchase`);
+console.log(
+  `${n} sequential one-tap purchases: wall ${wall.toFixed(2)} ms, Node CPU ${((cpu.user + cpu.system) / 1000 / n).toFixed(2)} ms per purchase`,
+);
 await app.close();
 process.exit(0);

@@ -104,7 +104,9 @@ async function resetDatabase(): Promise<void> {
   const url = new URL(DATABASE_URL);
   const name = decodeURIComponent(url.pathname.slice(1));
   if (!/bench/i.test(name) || !/^[A-Za-z0-9_]+$/.test(name)) {
-    throw new Error(`BENCH_DATABASE_URL must name a database whose name contains "bench" (it is dropped and recreated), got "${name}"`);
+    throw new Error(
+      `BENCH_DATABASE_URL must name a database whose name contains "bench" (it is dropped and recreated), got "${name}"`,
+    );
   }
   url.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: url.toString() });
@@ -161,7 +163,7 @@ async function sampleWaits<T>(during: Promise<T>): Promise<{ result: T; waits: [
     while (!done) {
       const { rows: found } = await pool.query<{ what: string }>(
         `select case when state = 'idle' then 'idle (in the pool)'
-                     when wait_event_type = 'Lock' then 'lock wait: ' || left(regexp_replace(query, '\s+', ' ', 'g'), 60)
+                     when wait_event_type = 'Lock' then 'lock wait: ' || left(regexp_replace(query, 's+', ' ', 'g'), 60)
                      when wait_event_type is null then 'running'
                      else state || ': ' || wait_event_type || ':' || wait_event end as what
          from pg_stat_activity where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()`,
@@ -174,7 +176,10 @@ async function sampleWaits<T>(during: Promise<T>): Promise<{ result: T; waits: [
   const result = await during;
   done = true;
   await sampler;
-  const waits = [...counts].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([what, n]) => [what, (100 * n) / Math.max(1, total)] as [string, number]);
+  const waits = [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([what, n]) => [what, (100 * n) / Math.max(1, total)] as [string, number]);
   return { result, waits };
 }
 
@@ -195,15 +200,25 @@ async function measure(
   log(
     `  ${name} @${options.connections}: ${fmt(result.rps)} ok/s (${baseline && !extra.isBaseline ? `${pct(result.rps, baseline.rps)} of baseline` : 'baseline'}), ` +
       `p50 ${fmt(l.p50)} ms, p95 ${fmt(l.p95)} ms, p99 ${fmt(l.p99)} ms, n=${result.ok}` +
-      (cpu ? ` · CPU % server ${fmt(cpu.server, 0)} load-gen ${fmt(cpu.loadGenerator, 0)} pg ${fmt(cpu.postgres, 0)} redis ${fmt(cpu.redis, 0)} other ${fmt(cpu.other, 0)}` : '') +
+      (cpu
+        ? ` · CPU % server ${fmt(cpu.server, 0)} load-gen ${fmt(cpu.loadGenerator, 0)} pg ${fmt(cpu.postgres, 0)} redis ${fmt(cpu.redis, 0)} other ${fmt(cpu.other, 0)}`
+        : '') +
       describe(result),
   );
-  if (sampled.waits.length) log(`    Postgres backends of this database (sampled every 100 ms): ${sampled.waits.map(([w, p]) => `${fmt(p, 0)} % ${w}`).join('; ')}`);
+  if (sampled.waits.length)
+    log(
+      `    Postgres backends of this database (sampled every 100 ms): ${sampled.waits.map(([w, p]) => `${fmt(p, 0)} % ${w}`).join('; ')}`,
+    );
   return result;
 }
 
 /** Round-robin over players with a fresh idempotency key per request. */
-function purchaseRequests(game: BenchGame, players: readonly BenchPlayer[], sku: string, quantity = 1): () => NextRequest {
+function purchaseRequests(
+  game: BenchGame,
+  players: readonly BenchPlayer[],
+  sku: string,
+  quantity = 1,
+): () => NextRequest {
   const item = game.items[sku]!;
   let next = 0;
   return () => {
@@ -212,21 +227,35 @@ function purchaseRequests(game: BenchGame, players: readonly BenchPlayer[], sku:
       headers: { authorization: `Bearer ${player.gameToken}` },
       body: JSON.stringify({
         query: CREATE_PURCHASE,
-        variables: { input: { gameId: game.id, itemId: item.id, quantity, expectedPrice: item.price, idempotencyKey: randomUUID() } },
+        variables: {
+          input: {
+            gameId: game.id,
+            itemId: item.id,
+            quantity,
+            expectedPrice: item.price,
+            idempotencyKey: randomUUID(),
+          },
+        },
       }),
     };
   };
 }
 
 /** Round-robin over games, and over each game's players, a fresh key each. */
-function spreadRequests(games: readonly BenchGame[], byGame: ReadonlyMap<string, readonly BenchPlayer[]>): () => NextRequest {
+function spreadRequests(
+  games: readonly BenchGame[],
+  byGame: ReadonlyMap<string, readonly BenchPlayer[]>,
+): () => NextRequest {
   const perGame = games.map((g) => purchaseRequests(g, byGame.get(g.id)!, 'life'));
   let next = 0;
   return () => perGame[next++ % perGame.length]!();
 }
 
 function fixed(body: unknown, token: string | null = null): () => NextRequest {
-  const request: NextRequest = { body: JSON.stringify(body), headers: token ? { authorization: `Bearer ${token}` } : {} };
+  const request: NextRequest = {
+    body: JSON.stringify(body),
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  };
   return () => request;
 }
 
@@ -254,22 +283,32 @@ async function main(): Promise<void> {
       `select name, setting from pg_settings where name in ('synchronous_commit','fsync','shared_buffers','max_connections','wal_level','autovacuum')`,
     )
   ).rows.map((r) => `${r.name}=${r.setting}`);
-  log(`machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres} (${pgSettings.join(', ')}), ${machine.redis}`);
+  log(
+    `machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres} (${pgSettings.join(', ')}), ${machine.redis}`,
+  );
   log(`load average at start: ${machine.loadAverageAtStart.join(' ')} (other work on the machine skews every figure)`);
-  log(`settings: BENCH_DURATION=${DURATION}s BENCH_SOAK=${SOAK}s BENCH_PLAYERS=${PLAYERS} database ${new URL(DATABASE_URL).pathname.slice(1)} redis prefix ${REDIS_KEY_PREFIX}`);
+  log(
+    `settings: BENCH_DURATION=${DURATION}s BENCH_SOAK=${SOAK}s BENCH_PLAYERS=${PLAYERS} database ${new URL(DATABASE_URL).pathname.slice(1)} redis prefix ${REDIS_KEY_PREFIX}`,
+  );
   log();
   meter = new CpuMeter(() => server?.pid ?? null, pool, CORES);
 
   // 1. The machine's raw Postgres rate (before the server runs, so it has the machine alone).
   log('## Postgres reference');
-  const reference: PgReference = await pgReference(DATABASE_URL, { seconds: Math.max(5, Math.round(DURATION / 2)), clients: [16, 64] });
-  for (const f of reference.figures) log(`  ${reference.tool}: ${f.name} @${f.clients} clients: ${fmt(f.tps, 0)} tx/s, average ${fmt(f.latencyMs)} ms`);
+  const reference: PgReference = await pgReference(DATABASE_URL, {
+    seconds: Math.max(5, Math.round(DURATION / 2)),
+    clients: [16, 64],
+  });
+  for (const f of reference.figures)
+    log(`  ${reference.tool}: ${f.name} @${f.clients} clients: ${fmt(f.tps, 0)} tx/s, average ${fmt(f.latencyMs)} ms`);
   log();
 
   // 2. The two Redis round trips of the purchase path, measured alone.
   log('## Costs measured directly (sequential calls from this process)');
   const fraud: FraudBenchResult = await benchFraud({ calls: 5000, redisUrl: REDIS_URL });
-  log(`  fraud check (one EVALSHA of velocity-rules.lua): median ${fraud.evaluate.medianMs.toFixed(3)} ms, p99 ${fraud.evaluate.p99Ms.toFixed(3)} ms; PING median ${fraud.ping.medianMs.toFixed(3)} ms, p99 ${fraud.ping.p99Ms.toFixed(3)} ms`);
+  log(
+    `  fraud check (one EVALSHA of velocity-rules.lua): median ${fraud.evaluate.medianMs.toFixed(3)} ms, p99 ${fraud.evaluate.p99Ms.toFixed(3)} ms; PING median ${fraud.ping.medianMs.toFixed(3)} ms, p99 ${fraud.ping.p99Ms.toFixed(3)} ms`,
+  );
   const idem: IdempotencyBenchResult = await benchIdempotency({ calls: 3000, redisUrl: REDIS_URL });
   log(
     `  idempotency layer on a first request (fingerprint + begin + complete, ${idem.responseBytes} B stored): median ${idem.layer.p50.toFixed(3)} ms, p99 ${idem.layer.p99.toFixed(3)} ms ` +
@@ -277,7 +316,9 @@ async function main(): Promise<void> {
   );
   const statements: StatementCost[] = await benchStatementCost(DATABASE_URL);
   for (const st of statements) {
-    log(`  one SQL statement, ${st.name}: ${st.wallMs.toFixed(3)} ms wall, ${st.nodeCpuMs.toFixed(3)} ms Node CPU, ${st.postgresCpuMs?.toFixed(3) ?? 'n/a'} ms Postgres CPU`);
+    log(
+      `  one SQL statement, ${st.name}: ${st.wallMs.toFixed(3)} ms wall, ${st.nodeCpuMs.toFixed(3)} ms Node CPU, ${st.postgresCpuMs?.toFixed(3) ?? 'n/a'} ms Postgres CPU`,
+    );
   }
   log();
 
@@ -300,12 +341,36 @@ async function main(): Promise<void> {
     await relaxRiskSettings(pool, g.rawId);
     spreadGames.push(g);
   }
-  const byGame = await insertPlayers(pool, { count: PLAYERS, games: spreadGames, pepper: SECRETS.TOKEN_PEPPER, acquirerToken, label: 'bench' });
+  const byGame = await insertPlayers(pool, {
+    count: PLAYERS,
+    games: spreadGames,
+    pepper: SECRETS.TOKEN_PEPPER,
+    acquirerToken,
+    label: 'bench',
+  });
   const players = byGame.get(game.id)!;
-  const historyPlayers = (await insertPlayers(pool, { count: 2, games: [historyGame], pepper: SECRETS.TOKEN_PEPPER, acquirerToken, label: 'history' })).get(historyGame.id)!;
+  const historyPlayers = (
+    await insertPlayers(pool, {
+      count: 2,
+      games: [historyGame],
+      pepper: SECRETS.TOKEN_PEPPER,
+      acquirerToken,
+      label: 'history',
+    })
+  ).get(historyGame.id)!;
   const [bigHistory, smallHistory] = historyPlayers as [BenchPlayer, BenchPlayer];
-  await insertHistory(pool, { gameRawId: historyGame.rawId, playerId: bigHistory.id, itemRawId: historyGame.items.life!.rawId, count: 100_000 });
-  await insertHistory(pool, { gameRawId: historyGame.rawId, playerId: smallHistory.id, itemRawId: historyGame.items.life!.rawId, count: 100 });
+  await insertHistory(pool, {
+    gameRawId: historyGame.rawId,
+    playerId: bigHistory.id,
+    itemRawId: historyGame.items.life!.rawId,
+    count: 100_000,
+  });
+  await insertHistory(pool, {
+    gameRawId: historyGame.rawId,
+    playerId: smallHistory.id,
+    itemRawId: historyGame.items.life!.rawId,
+    count: 100,
+  });
   const deepCursor = await historyCursor(pool, historyGame.rawId, bigHistory.id, 99_900);
   const catalogs: { size: number; game: BenchGame; lastPageCursor: string; lastCatalogAfter: string | null }[] = [];
   for (const size of [10, 1_000, 100_000]) {
@@ -316,9 +381,13 @@ async function main(): Promise<void> {
       [g.rawId, Math.max(0, size - 51)],
     );
     // The item just before the catalog's last full page: `catalog(after:)` takes an item id, not a cursor.
-    const { rows: beforeLast } = size > CATALOG_PAGE
-      ? await pool.query<{ id: string }>('select id from items where game_id = $1 order by created_at, id offset $2 limit 1', [g.rawId, size - CATALOG_PAGE - 1])
-      : { rows: [] };
+    const { rows: beforeLast } =
+      size > CATALOG_PAGE
+        ? await pool.query<{ id: string }>(
+            'select id from items where game_id = $1 order by created_at, id offset $2 limit 1',
+            [g.rawId, size - CATALOG_PAGE - 1],
+          )
+        : { rows: [] };
     catalogs.push({
       size,
       game: g,
@@ -328,7 +397,9 @@ async function main(): Promise<void> {
   }
   // Vacuumed now, so that autovacuum does not wake up on these bulk inserts in the middle of a measurement.
   await pool.query('vacuum analyze');
-  log(`  data: ${PLAYERS} players with a card and a game token (SQL), history of 100,000 and 100 purchases, catalogs of 10/1,000/100,000 items, in ${fmt((performance.now() - t) / 1000)} s`);
+  log(
+    `  data: ${PLAYERS} players with a card and a game token (SQL), history of 100,000 and 100 purchases, catalogs of 10/1,000/100,000 items, in ${fmt((performance.now() - t) / 1000)} s`,
+  );
 
   // Wallet players: 500 gems packs ×100 each (50,000 GEM) bought through the API, one-tap.
   t = performance.now();
@@ -340,59 +411,111 @@ async function main(): Promise<void> {
         const player = walletPlayers[nextWallet++];
         if (!player) return;
         const request = purchaseRequests(game, [player], 'gems', 100)();
-        const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...request.headers }, body: request.body });
+        const response = await fetch(`${url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...request.headers },
+          body: request.body,
+        });
         const body = await response.text();
         if (succeededPurchase(response.status, body)) throw new Error(`buying gems failed: ${body.slice(0, 300)}`);
       }
     }),
   );
-  log(`  ${walletPlayers.length} players bought 50,000 GEM each through the API in ${fmt((performance.now() - t) / 1000)} s`);
+  log(
+    `  ${walletPlayers.length} players bought 50,000 GEM each through the API in ${fmt((performance.now() - t) / 1000)} s`,
+  );
   await pool.query('analyze');
   // A production Postgres runs autovacuum; where the server has it off, the bench stands in for it
   // (analyze every minute, its naptime), or statistics go stale as the run writes and plans go bad.
   const autovacuumOn = pgSettings.includes('autovacuum=on');
   const standIn = autovacuumOn
     ? null
-    : setInterval(() => void pool.query('vacuum analyze').catch((error: unknown) => log(`  (stand-in vacuum analyze failed: ${String(error)})`)), 60_000);
+    : setInterval(
+        () =>
+          void pool
+            .query('vacuum analyze')
+            .catch((error: unknown) => log(`  (stand-in vacuum analyze failed: ${String(error)})`)),
+        60_000,
+      );
   standIn?.unref();
   if (standIn) log('  autovacuum is off on this Postgres: the bench runs vacuum analyze every minute in its place');
   log();
 
   // 4. Warm-up (JIT, pools, prepared plans), unmeasured.
   await runLoad({ url, connections: 16, duration: 3, next: fixed({ query: TYPENAME }) });
-  await runLoad({ url, connections: 16, duration: 3, next: purchaseRequests(game, players, 'life'), check: succeededPurchase });
+  await runLoad({
+    url,
+    connections: 16,
+    duration: 3,
+    next: purchaseRequests(game, players, 'life'),
+    check: succeededPurchase,
+  });
   await sleep(DRAIN_MS);
 
   log('## Baseline: `{ __typename }` (no credentials: API rate limit in Redis, parse, validate, execute)');
   for (const connections of [1, 16, 64]) {
-    await measure('baseline { __typename }', { url, connections, duration: Math.max(5, DURATION / 2), next: fixed({ query: TYPENAME }), check: noErrors }, { isBaseline: true });
+    await measure(
+      'baseline { __typename }',
+      { url, connections, duration: Math.max(5, DURATION / 2), next: fixed({ query: TYPENAME }), check: noErrors },
+      { isBaseline: true },
+    );
   }
   log();
 
   log('## One-tap createPurchase (approved card, a fresh idempotency key each, players round-robin)');
   const oneTap: Record<number, LoadResult> = {};
   for (const connections of [1, 16, 64]) {
-    oneTap[connections] = await measure('one-tap createPurchase', { url, connections, duration: DURATION, next: purchaseRequests(game, players, 'life'), check: succeededPurchase }, { waits: connections === 64 });
+    oneTap[connections] = await measure(
+      'one-tap createPurchase',
+      { url, connections, duration: DURATION, next: purchaseRequests(game, players, 'life'), check: succeededPurchase },
+      { waits: connections === 64 },
+    );
     await sleep(DRAIN_MS);
   }
-  const spread = await measure('one-tap createPurchase, spread over 8 games', { url, connections: 64, duration: DURATION, next: spreadRequests(spreadGames, byGame), check: succeededPurchase }, { waits: true });
+  const spread = await measure(
+    'one-tap createPurchase, spread over 8 games',
+    { url, connections: 64, duration: DURATION, next: spreadRequests(spreadGames, byGame), check: succeededPurchase },
+    { waits: true },
+  );
   await sleep(DRAIN_MS);
   log();
 
   log('## Replayed createPurchase (same key, same request: the stored response)');
   const replayPlayer = players[players.length - 1]!;
   const replayBody = JSON.parse(purchaseRequests(game, [replayPlayer], 'life')().body) as unknown;
-  const first = await gql(url, (replayBody as { query: string }).query, (replayBody as { variables: Record<string, unknown> }).variables, replayPlayer.gameToken);
+  const first = await gql(
+    url,
+    (replayBody as { query: string }).query,
+    (replayBody as { variables: Record<string, unknown> }).variables,
+    replayPlayer.gameToken,
+  );
   if (succeededPurchase(first.status, first.text)) throw new Error(`the purchase to replay failed: ${first.text}`);
-  const authenticated = await measure('authenticated { __typename } (game token looked up)', { url, connections: 64, duration: Math.max(5, DURATION / 2), next: fixed({ query: TYPENAME }, replayPlayer.gameToken), check: noErrors });
-  const replay = await measure('replayed createPurchase', { url, connections: 64, duration: DURATION, next: fixed(replayBody, replayPlayer.gameToken), check: succeededPurchase });
+  const authenticated = await measure('authenticated { __typename } (game token looked up)', {
+    url,
+    connections: 64,
+    duration: Math.max(5, DURATION / 2),
+    next: fixed({ query: TYPENAME }, replayPlayer.gameToken),
+    check: noErrors,
+  });
+  const replay = await measure('replayed createPurchase', {
+    url,
+    connections: 64,
+    duration: DURATION,
+    next: fixed(replayBody, replayPlayer.gameToken),
+    check: succeededPurchase,
+  });
   const key = (replayBody as { variables: { input: { idempotencyKey: string } } }).variables.input.idempotencyKey;
-  const { rows: replayRows } = await pool.query<{ n: number }>('select count(*)::int as n from purchases where idempotency_key = $1', [key]);
+  const { rows: replayRows } = await pool.query<{ n: number }>(
+    'select count(*)::int as n from purchases where idempotency_key = $1',
+    [key],
+  );
   const { rows: chargeRows } = await pool.query<{ n: number }>(
     'select count(*)::int as n from acquirer_charges c join purchases p on p.acquirer_charge_id = c.id where p.idempotency_key = $1',
     [key],
   );
-  log(`  after ${replay.ok} replays: ${replayRows[0]!.n} purchase and ${chargeRows[0]!.n} acquirer charge under that key`);
+  log(
+    `  after ${replay.ok} replays: ${replayRows[0]!.n} purchase and ${chargeRows[0]!.n} acquirer charge under that key`,
+  );
   // The server above answers replays of a key it stored from memory (IDEMPOTENCY_REPLAY_CACHE); an
   // instance that has not seen the key reads Redis: a second server without the cache shows that path.
   const main = server;
@@ -400,8 +523,20 @@ async function main(): Promise<void> {
   let replayFromRedis: LoadResult;
   try {
     // a fresh process: let the JIT warm up first, as the main server's earlier scenarios did
-    await runLoad({ url: server.url, connections: 16, duration: 3, next: fixed(replayBody, replayPlayer.gameToken), check: succeededPurchase });
-    replayFromRedis = await measure('replayed createPurchase, from Redis (an instance without the replay cache)', { url: server.url, connections: 64, duration: DURATION, next: fixed(replayBody, replayPlayer.gameToken), check: succeededPurchase });
+    await runLoad({
+      url: server.url,
+      connections: 16,
+      duration: 3,
+      next: fixed(replayBody, replayPlayer.gameToken),
+      check: succeededPurchase,
+    });
+    replayFromRedis = await measure('replayed createPurchase, from Redis (an instance without the replay cache)', {
+      url: server.url,
+      connections: 64,
+      duration: DURATION,
+      next: fixed(replayBody, replayPlayer.gameToken),
+      check: succeededPurchase,
+    });
   } finally {
     await server.stop();
     server = main;
@@ -409,7 +544,13 @@ async function main(): Promise<void> {
   log();
 
   log('## Gem-priced purchase (wallet: one transaction, no card, no acquirer)');
-  await measure('wallet createPurchase', { url, connections: 64, duration: DURATION, next: purchaseRequests(game, walletPlayers, 'shield'), check: succeededPurchase });
+  await measure('wallet createPurchase', {
+    url,
+    connections: 64,
+    duration: DURATION,
+    next: purchaseRequests(game, walletPlayers, 'shield'),
+    check: succeededPurchase,
+  });
   await sleep(DRAIN_MS);
   log();
 
@@ -421,12 +562,25 @@ async function main(): Promise<void> {
   const sampler = (async () => {
     const every = Math.max(1000, Math.min(5000, (SOAK * 1000) / 30));
     while (!soakDone) {
-      const [rss, heap] = await Promise.all([server!.metric('process_resident_memory_bytes'), server!.metric('nodejs_heap_size_used_bytes')]);
-      samples.push({ s: (performance.now() - soakStart) / 1000, rss: (rss ?? 0) / 2 ** 20, heap: (heap ?? 0) / 2 ** 20 });
+      const [rss, heap] = await Promise.all([
+        server!.metric('process_resident_memory_bytes'),
+        server!.metric('nodejs_heap_size_used_bytes'),
+      ]);
+      samples.push({
+        s: (performance.now() - soakStart) / 1000,
+        rss: (rss ?? 0) / 2 ** 20,
+        heap: (heap ?? 0) / 2 ** 20,
+      });
       await sleep(every);
     }
   })();
-  const soak = await measure(`soak one-tap createPurchase (${SOAK} s)`, { url, connections: 16, duration: SOAK, next: purchaseRequests(game, players, 'life'), check: succeededPurchase });
+  const soak = await measure(`soak one-tap createPurchase (${SOAK} s)`, {
+    url,
+    connections: 16,
+    duration: SOAK,
+    next: purchaseRequests(game, players, 'life'),
+    check: succeededPurchase,
+  });
   soakDone = true;
   await sampler;
   await sleep(DRAIN_MS);
@@ -442,7 +596,9 @@ async function main(): Promise<void> {
   };
   // The heap after collections (its floor) is what a leak raises; the floor of each third of the settled part.
   const thirds = [0, 1, 2].map((k) => {
-    const part = settled.filter((x) => x.s >= SOAK * (0.2 + (0.8 * k) / 3) && x.s < SOAK * (0.2 + (0.8 * (k + 1)) / 3) + 0.001);
+    const part = settled.filter(
+      (x) => x.s >= SOAK * (0.2 + (0.8 * k) / 3) && x.s < SOAK * (0.2 + (0.8 * (k + 1)) / 3) + 0.001,
+    );
     return { heapFloor: Math.min(...part.map((x) => x.heap)), rssFloor: Math.min(...part.map((x) => x.rss)) };
   });
   const firstSample = samples[0]!;
@@ -473,21 +629,41 @@ async function main(): Promise<void> {
   // every size is measured under the same load: the first page, and for large catalogs the last one.
   log(`## Catalog by size (catalog answers at most ${CATALOG_PAGE} items a call; Game.items pages of 50)`);
   for (const { size, game: g, lastPageCursor, lastCatalogAfter } of catalogs) {
-    const items = (n: number) => `${Math.min(n, CATALOG_PAGE).toLocaleString('en-US')} of ${size.toLocaleString('en-US')} items`;
+    const items = (n: number) =>
+      `${Math.min(n, CATALOG_PAGE).toLocaleString('en-US')} of ${size.toLocaleString('en-US')} items`;
     await measure(`catalog, first page (${items(size)})`, {
-      url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: CATALOG, variables: { gameId: g.id } }, g.publishableKey), check: noErrors,
+      url,
+      connections: 16,
+      duration: Math.max(5, DURATION / 2),
+      next: fixed({ query: CATALOG, variables: { gameId: g.id } }, g.publishableKey),
+      check: noErrors,
     });
     if (lastCatalogAfter) {
-      await measure(`catalog, last page (after item ${(size - CATALOG_PAGE).toLocaleString('en-US')}, ${items(size)})`, {
-        url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: CATALOG, variables: { gameId: g.id, after: lastCatalogAfter } }, g.publishableKey), check: noErrors,
-      });
+      await measure(
+        `catalog, last page (after item ${(size - CATALOG_PAGE).toLocaleString('en-US')}, ${items(size)})`,
+        {
+          url,
+          connections: 16,
+          duration: Math.max(5, DURATION / 2),
+          next: fixed({ query: CATALOG, variables: { gameId: g.id, after: lastCatalogAfter } }, g.publishableKey),
+          check: noErrors,
+        },
+      );
     }
     await measure(`Game.items(first: 50), first page, ${size.toLocaleString('en-US')} items`, {
-      url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: GAME_ITEMS, variables: { id: g.id } }, g.publishableKey), check: noErrors,
+      url,
+      connections: 16,
+      duration: Math.max(5, DURATION / 2),
+      next: fixed({ query: GAME_ITEMS, variables: { id: g.id } }, g.publishableKey),
+      check: noErrors,
     });
     if (size > 50) {
       await measure(`Game.items(first: 50), last page, ${size.toLocaleString('en-US')} items`, {
-        url, connections: 16, duration: Math.max(5, DURATION / 2), next: fixed({ query: GAME_ITEMS, variables: { id: g.id, after: lastPageCursor } }, g.publishableKey), check: noErrors,
+        url,
+        connections: 16,
+        duration: Math.max(5, DURATION / 2),
+        next: fixed({ query: GAME_ITEMS, variables: { id: g.id, after: lastPageCursor } }, g.publishableKey),
+        check: noErrors,
       });
     }
   }
@@ -520,11 +696,30 @@ async function main(): Promise<void> {
   log(`  catalog first-page answer sizes by catalog size — ${sizes.join(', ')}`);
   log();
 
-  log('## Purchase history: purchases(gameId, first: 50, after) with the player\'s game token');
-  const hist = (player: BenchPlayer, after?: string) => fixed({ query: PURCHASES, variables: { gameId: historyGame.id, ...(after ? { after } : {}) } }, player.gameToken);
-  await measure('history, 100 purchases, first page', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(smallHistory), check: noErrors });
-  await measure('history, 100,000 purchases, first page', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(bigHistory), check: noErrors });
-  await measure('history, 100,000 purchases, page after row 99,900', { url, connections: 16, duration: Math.max(5, DURATION / 2), next: hist(bigHistory, deepCursor), check: noErrors });
+  log("## Purchase history: purchases(gameId, first: 50, after) with the player's game token");
+  const hist = (player: BenchPlayer, after?: string) =>
+    fixed({ query: PURCHASES, variables: { gameId: historyGame.id, ...(after ? { after } : {}) } }, player.gameToken);
+  await measure('history, 100 purchases, first page', {
+    url,
+    connections: 16,
+    duration: Math.max(5, DURATION / 2),
+    next: hist(smallHistory),
+    check: noErrors,
+  });
+  await measure('history, 100,000 purchases, first page', {
+    url,
+    connections: 16,
+    duration: Math.max(5, DURATION / 2),
+    next: hist(bigHistory),
+    check: noErrors,
+  });
+  await measure('history, 100,000 purchases, page after row 99,900', {
+    url,
+    connections: 16,
+    duration: Math.max(5, DURATION / 2),
+    next: hist(bigHistory, deepCursor),
+    check: noErrors,
+  });
   log();
 
   await server.stop();
@@ -533,13 +728,25 @@ async function main(): Promise<void> {
   const cluster: { workers: number; result: LoadResult }[] = [];
   if (WITH_CLUSTER) {
     // Spread over the 8 games: on one game the sales queue on that game's ledger balance rows whatever the process count.
-    log('## Cluster (src/cluster.ts): one-tap createPurchase @64 over the 8 games against 1 and 2 API processes (acquirer in the primary)');
+    log(
+      '## Cluster (src/cluster.ts): one-tap createPurchase @64 over the 8 games against 1 and 2 API processes (acquirer in the primary)',
+    );
     for (const workers of [1, 2]) {
       server = await startServerProcess('src/cluster.ts', serverEnv({ CLUSTER_WORKERS: String(workers) }));
-      await runLoad({ url: server.url, connections: 64, duration: 3, next: spreadRequests(spreadGames, byGame), check: succeededPurchase });
+      await runLoad({
+        url: server.url,
+        connections: 64,
+        duration: 3,
+        next: spreadRequests(spreadGames, byGame),
+        check: succeededPurchase,
+      });
       await sleep(DRAIN_MS);
       const result = await measure(`cluster, ${workers} API process${workers === 1 ? '' : 'es'}, 8 games`, {
-        url: server.url, connections: 64, duration: DURATION, next: spreadRequests(spreadGames, byGame), check: succeededPurchase,
+        url: server.url,
+        connections: 64,
+        duration: DURATION,
+        next: spreadRequests(spreadGames, byGame),
+        check: succeededPurchase,
       });
       cluster.push({ workers, result });
       await server.stop();
@@ -555,7 +762,24 @@ async function main(): Promise<void> {
   log();
   log(
     table(
-      ['scenario', 'conns', 'ok/s', '% of baseline ok/s', 'p50 ms', 'p95 ms', 'p99 ms', 'p50 × baseline', 'server CPU %', 'load-gen CPU %', 'Postgres CPU %', 'Redis CPU %', 'other CPU %', 'server CPU ms/op', 'Postgres CPU ms/op', 'not ok'],
+      [
+        'scenario',
+        'conns',
+        'ok/s',
+        '% of baseline ok/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'p50 × baseline',
+        'server CPU %',
+        'load-gen CPU %',
+        'Postgres CPU %',
+        'Redis CPU %',
+        'other CPU %',
+        'server CPU ms/op',
+        'Postgres CPU ms/op',
+        'not ok',
+      ],
       rows.map(({ name, result, cpu, baseline }) => [
         name,
         String(result.connections),
@@ -579,23 +803,60 @@ async function main(): Promise<void> {
   log();
   const at64 = oneTap[64]!;
   const base64 = baselines.get(64)!;
-  log(`one-tap @64: ${fmt(at64.rps, 0)} purchases/s, p99 ${fmt(at64.latency.p99)} ms (target ≥ 1,000/s with p99 ≤ 100 ms on 2 cores: ${at64.rps >= 1000 && at64.latency.p99 <= 100 ? 'reached' : 'NOT reached'})`);
+  log(
+    `one-tap @64: ${fmt(at64.rps, 0)} purchases/s, p99 ${fmt(at64.latency.p99)} ms (target ≥ 1,000/s with p99 ≤ 100 ms on 2 cores: ${at64.rps >= 1000 && at64.latency.p99 <= 100 ? 'reached' : 'NOT reached'})`,
+  );
   log(
     `replay @64: ${pct(replay.rps, base64.rps)} of the baseline (target ≥ 70 %: ${replay.rps >= 0.7 * base64.rps ? 'reached' : 'NOT reached'}); ` +
       `${pct(replay.rps, authenticated.rps)} of an authenticated { __typename }; from Redis (an instance that has not seen the key): ${pct(replayFromRedis.rps, base64.rps)} of the baseline`,
   );
-  log(`idempotency layer: median ${idem.layer.p50.toFixed(3)} ms (target ≤ 1 ms: ${idem.layer.p50 <= 1 ? 'reached' : 'NOT reached'}), p99 ${idem.layer.p99.toFixed(3)} ms`);
-  log(`fraud check: median ${fraud.evaluate.medianMs.toFixed(3)} ms, p99 ${fraud.evaluate.p99Ms.toFixed(3)} ms (one round trip)`);
-  for (const f of reference.figures) log(`Postgres reference: ${f.name} @${f.clients}: ${fmt(f.tps, 0)} tx/s; one-tap @64 = ${fmt(at64.rps, 0)} purchases/s ≈ ${fmt((3 * at64.rps) / f.tps * 100, 0)} % of it counting the purchase's three write commits`);
-  log(`one-tap @64 over 8 games: ${fmt(spread.rps, 0)} purchases/s (×${fmt(spread.rps / at64.rps)} the one-game figure)`);
-  if (cluster.length === 2) log(`cluster: 1 process ${fmt(cluster[0]!.result.rps, 0)}/s, 2 processes ${fmt(cluster[1]!.result.rps, 0)}/s (×${fmt(cluster[1]!.result.rps / cluster[0]!.result.rps)})`);
+  log(
+    `idempotency layer: median ${idem.layer.p50.toFixed(3)} ms (target ≤ 1 ms: ${idem.layer.p50 <= 1 ? 'reached' : 'NOT reached'}), p99 ${idem.layer.p99.toFixed(3)} ms`,
+  );
+  log(
+    `fraud check: median ${fraud.evaluate.medianMs.toFixed(3)} ms, p99 ${fraud.evaluate.p99Ms.toFixed(3)} ms (one round trip)`,
+  );
+  for (const f of reference.figures)
+    log(
+      `Postgres reference: ${f.name} @${f.clients}: ${fmt(f.tps, 0)} tx/s; one-tap @64 = ${fmt(at64.rps, 0)} purchases/s ≈ ${fmt(((3 * at64.rps) / f.tps) * 100, 0)} % of it counting the purchase's three write commits`,
+    );
+  log(
+    `one-tap @64 over 8 games: ${fmt(spread.rps, 0)} purchases/s (×${fmt(spread.rps / at64.rps)} the one-game figure)`,
+  );
+  if (cluster.length === 2)
+    log(
+      `cluster: 1 process ${fmt(cluster[0]!.result.rps, 0)}/s, 2 processes ${fmt(cluster[1]!.result.rps, 0)}/s (×${fmt(cluster[1]!.result.rps / cluster[0]!.result.rps)})`,
+    );
   if (standIn) clearInterval(standIn);
-  log(`load average at the end: ${loadavg().map((n) => n.toFixed(2)).join(' ')}; ${removed} Redis keys of this run removed; took ${fmt((Date.now() - started.getTime()) / 1000, 0)} s`);
+  log(
+    `load average at the end: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(
+        ' ',
+      )}; ${removed} Redis keys of this run removed; took ${fmt((Date.now() - started.getTime()) / 1000, 0)} s`,
+  );
 
   if (process.env.BENCH_JSON) {
     writeFileSync(
       process.env.BENCH_JSON,
-      JSON.stringify({ started, machine, pgSettings, settings: { DURATION, SOAK, PLAYERS }, reference, fraud, idempotency: idem, statements, rows, memory, memorySamples: samples, cluster }, null, 2),
+      JSON.stringify(
+        {
+          started,
+          machine,
+          pgSettings,
+          settings: { DURATION, SOAK, PLAYERS },
+          reference,
+          fraud,
+          idempotency: idem,
+          statements,
+          rows,
+          memory,
+          memorySamples: samples,
+          cluster,
+        },
+        null,
+        2,
+      ),
     );
   }
   await pool.end();

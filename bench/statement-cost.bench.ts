@@ -35,10 +35,20 @@ export async function benchStatementCost(url: string, count = 3000): Promise<Sta
       }
     };
     // Any id: a missing row costs the same round trip.
-    const id = (await pool.query<{ id: string }>('select coalesce((select id from games limit 1), gen_random_uuid()) as id')).rows[0]!.id;
-    const prepared = handle.db.select().from(games).where(eq(games.id, sql.placeholder('id'))).limit(1).prepare('bench_game_by_id');
+    const id = (
+      await pool.query<{ id: string }>('select coalesce((select id from games limit 1), gen_random_uuid()) as id')
+    ).rows[0]!.id;
+    const prepared = handle.db
+      .select()
+      .from(games)
+      .where(eq(games.id, sql.placeholder('id')))
+      .limit(1)
+      .prepare('bench_game_by_id');
     const cases: [string, () => Promise<unknown>][] = [
-      ['drizzle select by id (as the modules run it)', () => handle.db.select().from(games).where(eq(games.id, id)).limit(1)],
+      [
+        'drizzle select by id (as the modules run it)',
+        () => handle.db.select().from(games).where(eq(games.id, id)).limit(1),
+      ],
       ['drizzle prepared select by id', () => prepared.execute({ id })],
       ['pg pool.query with a parameter', () => pool.query('select * from games where id = $1 limit 1', [id])],
     ];
@@ -70,7 +80,9 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   benchStatementCost(url)
     .then((rows) => {
       for (const r of rows) {
-        console.log(`${r.name.padEnd(46)} wall ${r.wallMs.toFixed(3)} ms, Node CPU ${r.nodeCpuMs.toFixed(3)} ms, Postgres CPU ${r.postgresCpuMs?.toFixed(3) ?? 'n/a'} ms per statement`);
+        console.log(
+          `${r.name.padEnd(46)} wall ${r.wallMs.toFixed(3)} ms, Node CPU ${r.nodeCpuMs.toFixed(3)} ms, Postgres CPU ${r.postgresCpuMs?.toFixed(3) ?? 'n/a'} ms per statement`,
+        );
       }
     })
     .catch((error: unknown) => {

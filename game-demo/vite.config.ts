@@ -17,6 +17,10 @@ export default defineConfig({
   },
   server: {
     // `npx vite --config game-demo/vite.config.ts` during development: the API runs on :4000.
-    proxy: { '/graphql': 'http://127.0.0.1:4000', '/pay': 'http://127.0.0.1:4000', '/demo-config.json': 'http://127.0.0.1:4000' },
+    proxy: {
+      '/graphql': 'http://127.0.0.1:4000',
+      '/pay': 'http://127.0.0.1:4000',
+      '/demo-config.json': 'http://127.0.0.1:4000',
+    },
   },
 });

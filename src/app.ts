@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
-import { createServerAdapter, type ServerAdapter } from '@whatwg-node/server';
+import { createServerAdapter, type ServerAdapter, type ServerAdapterBaseObject } from '@whatwg-node/server';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { schema } from './graphql/schema/index.js';
@@ -42,8 +42,7 @@ export interface Route {
 export interface App {
   readonly yoga: YogaServerInstance<ServerContext, AppContext>;
   /** A fetch-style handler for every route; `http.createServer(app.handler)` listens with it. */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly handler: ServerAdapter<ServerContext, any>;
+  readonly handler: ServerAdapter<ServerContext, ServerAdapterBaseObject<ServerContext>>;
   readonly metrics: Metrics;
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
 }
@@ -78,7 +77,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     maskedErrors: {
       maskError: (error, message) => {
         const masked = maskError(error, message);
-        if (masked.extensions.code === 'INTERNAL_SERVER_ERROR') logger.error({ err: error }, 'unexpected error in GraphQL');
+        if (masked.extensions.code === 'INTERNAL_SERVER_ERROR')
+          logger.error({ err: error }, 'unexpected error in GraphQL');
         return masked;
       },
     },

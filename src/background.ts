@@ -38,7 +38,9 @@ export function startBackgroundWork(deps: Deps, extraJobs: Job[] = []): Backgrou
   const runJob = (job: Job, logger: Logger) => {
     const promise = job
       .run(ctx)
-      .catch((error: unknown) => logger.warn({ err: error, job: job.name }, 'background job failed; it runs again at its next tick'))
+      .catch((error: unknown) =>
+        logger.warn({ err: error, job: job.name }, 'background job failed; it runs again at its next tick'),
+      )
       .finally(() => running.delete(promise));
     running.add(promise);
     return promise;

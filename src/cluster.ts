@@ -53,13 +53,19 @@ async function runPrimary(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const count = workerCount();
   for (const name of config.generatedSecrets) {
-    logger.warn(`${name} was not configured: generated one into ${config.dataDir}/secrets (shared by the workers; set it in production)`);
+    logger.warn(
+      `${name} was not configured: generated one into ${config.dataDir}/secrets (shared by the workers; set it in production)`,
+    );
   }
 
   // Migrate once, before any worker (and the acquirer, whose tables are in the same migrations) starts.
   const { openDatabase } = await import('./db/client.js');
   const { runMigrations } = await import('./db/migrate.js');
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: Math.min(config.DATABASE_POOL_SIZE, 10) });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    poolSize: Math.min(config.DATABASE_POOL_SIZE, 10),
+  });
   await runMigrations(database);
 
   let acquirer: { close(): Promise<void> } | null = null;
@@ -109,7 +115,9 @@ async function runPrimary(): Promise<void> {
         started = true;
         settle();
       });
-      worker.once('exit', (code, signal) => reject(new Error(`worker ${worker.process.pid} exited (${signal ?? code}) while starting`)));
+      worker.once('exit', (code, signal) =>
+        reject(new Error(`worker ${worker.process.pid} exited (${signal ?? code}) while starting`)),
+      );
     });
   let address: Address | null = null;
   try {
@@ -149,7 +157,11 @@ async function runPrimary(): Promise<void> {
         `  Demo game   ${url}/`,
         `  GraphiQL    ${url}/graphql`,
         `  Health      ${url}/healthz  ·  ${url}/readyz  ·  ${url}/metrics (of whichever process answers)`,
-        ...banner.map((line) => (line.startsWith('sandbox acquirer:') ? `sandbox acquirer: ${acquirerUrl}${acquirer ? ' (in the primary, shared)' : ''}` : line)),
+        ...banner.map((line) =>
+          line.startsWith('sandbox acquirer:')
+            ? `sandbox acquirer: ${acquirerUrl}${acquirer ? ' (in the primary, shared)' : ''}`
+            : line,
+        ),
         '',
       ].join('\n'),
     );

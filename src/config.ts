@@ -25,7 +25,10 @@ const environmentSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   REDIS_COMMAND_TIMEOUT: durationMs.default(1000),
   /** Prefix of every Redis key, so that several deployments (or test runs) can share one Redis. */
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/).default('coinslot:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+    .default('coinslot:'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TOKEN_PEPPER: secret,
   CARD_FINGERPRINT_KEY: secret,
@@ -51,7 +54,10 @@ const environmentSchema = z.object({
   ACQUIRER_URL: z.string().url().optional(),
   ACQUIRER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   ACQUIRER_SECRET: secret,
-  ACQUIRER_TEST_MODE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  ACQUIRER_TEST_MODE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   ACQUIRER_TIMEOUT: durationMs.default(10_000),
   ACQUIRER_DISPUTE_DELAY: durationMs.default(5_000),
   WEBHOOK_RETRY_SCHEDULE: z
@@ -70,7 +76,10 @@ const environmentSchema = z.object({
   /** How often each instance looks for due webhook events (a publish after commit wakes it sooner). */
   WEBHOOK_POLL_INTERVAL: durationMs.default(2_000),
   /** off: this instance delivers no webhooks (API-only instances, or tests that drive their own dispatcher). */
-  WEBHOOK_DISPATCHER: z.enum(['on', 'off']).default('on').transform((v) => v === 'on'),
+  WEBHOOK_DISPATCHER: z
+    .enum(['on', 'off'])
+    .default('on')
+    .transform((v) => v === 'on'),
   /** How long a rotated-out webhook secret keeps signing beside the new one. */
   WEBHOOK_SECRET_OVERLAP: durationMs.default(24 * 3_600_000),
   /** Key that encrypts the games' webhook secrets at rest (AES-256-GCM, derived with HKDF). */
@@ -79,7 +88,10 @@ const environmentSchema = z.object({
   WEBHOOK_SECRET_KEY_PREVIOUS: z
     .string()
     .optional()
-    .refine((v) => (v ?? '').split(',').every((k) => k.trim().length === 0 || k.trim().length >= 32), 'each key at least 32 characters'),
+    .refine(
+      (v) => (v ?? '').split(',').every((k) => k.trim().length === 0 || k.trim().length >= 32),
+      'each key at least 32 characters',
+    ),
   /** How long a receipt stays valid (its `exp`); a retired signing key stays published this long. */
   RECEIPT_TTL: durationMs.default(365 * 86_400_000),
   RISK_DAILY_CAPS: z.string().default('USD:50000,EUR:50000,GBP:45000,JPY:75000,KWD:150000'),
@@ -90,11 +102,23 @@ const environmentSchema = z.object({
   API_RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(1200),
   API_RATE_LIMIT_PERIOD: durationMs.default(60_000),
   /** Behind one trusted proxy (load balancer): the client IP is the last X-Forwarded-For entry. */
-  API_RATE_LIMIT_TRUST_PROXY: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  API_RATE_LIMIT_TRUST_PROXY: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** Recovery and expiry loops; off only in tests that drive them by hand. */
-  BACKGROUND_JOBS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  SEED_DEMO: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
-  GRAPHIQL: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  BACKGROUND_JOBS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  SEED_DEMO: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  GRAPHIQL: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -103,7 +127,15 @@ export class ConfigError extends Error {}
 
 /** Everything the process is configured with, read once at start. */
 export interface Config
-  extends Omit<Environment, 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET' | 'WEBHOOK_SECRET_KEY' | 'WEBHOOK_SECRET_KEY_PREVIOUS'> {
+  extends Omit<
+    Environment,
+    | 'TOKEN_PEPPER'
+    | 'CARD_FINGERPRINT_KEY'
+    | 'OPERATOR_TOKEN'
+    | 'ACQUIRER_SECRET'
+    | 'WEBHOOK_SECRET_KEY'
+    | 'WEBHOOK_SECRET_KEY_PREVIOUS'
+  > {
   readonly dataDir: string;
   readonly redisUrlWasSet: boolean;
   /** Cards go to the sandbox acquirer (in-process, or one in test mode): its published test cards apply. */
@@ -135,7 +167,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const generatedSecrets: string[] = [];
   const production = values.NODE_ENV === 'production';
   const secretOf = (
-    name: 'TOKEN_PEPPER' | 'CARD_FINGERPRINT_KEY' | 'OPERATOR_TOKEN' | 'ACQUIRER_SECRET' | 'WEBHOOK_SECRET_KEY' | 'RECEIPT_SIGNING_KEYS',
+    name:
+      | 'TOKEN_PEPPER'
+      | 'CARD_FINGERPRINT_KEY'
+      | 'OPERATOR_TOKEN'
+      | 'ACQUIRER_SECRET'
+      | 'WEBHOOK_SECRET_KEY'
+      | 'RECEIPT_SIGNING_KEYS',
   ): string => {
     const configured = values[name];
     if (configured) return configured;
@@ -186,6 +224,8 @@ function readOrCreateSecret(dataDir: string, name: string): { value: string; cre
 export function newReceiptSigningJwk(): Record<string, string> {
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwk = privateKey.export({ format: 'jwk' }) as { kty: string; crv: string; x: string; y: string; d: string };
-  const kid = createHash('sha256').update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y })).digest('base64url');
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }))
+    .digest('base64url');
   return { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y, d: jwk.d, kid, alg: 'ES256', use: 'sig' };
 }

@@ -16,7 +16,9 @@ try {
 
 const logger = createLogger(config.LOG_LEVEL);
 for (const name of config.generatedSecrets) {
-  logger.warn(`${name} was not configured: generated one into ${config.dataDir}/secrets (fine for the demo; set it in production)`);
+  logger.warn(
+    `${name} was not configured: generated one into ${config.dataDir}/secrets (fine for the demo; set it in production)`,
+  );
 }
 
 const server = await startServer(config, { logger });

@@ -54,7 +54,11 @@ export interface RunningServer {
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: config.dataDir,
+    poolSize: config.DATABASE_POOL_SIZE,
+  });
   await runMigrations(database);
   const stores = await openStores(config, clock, logger);
   // The sandbox acquirer runs in-process on the same database unless ACQUIRER_URL points to one elsewhere.
@@ -71,9 +75,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     });
     acquirerUrl = await sandbox.listen(config.ACQUIRER_PORT, config.HOST);
   }
-  const acquirer = createHttpAcquirer({ baseUrl: acquirerUrl, secret: config.secrets.acquirerSecret, timeoutMs: config.ACQUIRER_TIMEOUT, logger });
+  const acquirer = createHttpAcquirer({
+    baseUrl: acquirerUrl,
+    secret: config.secrets.acquirerSecret,
+    timeoutMs: config.ACQUIRER_TIMEOUT,
+    logger,
+  });
   // Subscribed to revocations before the first request; bypassed whenever that subscription is not live.
-  const principalCache = createPrincipalCache({ ttlMs: config.PRINCIPAL_CACHE_TTL, pubsub: stores.pubsub, clock, logger });
+  const principalCache = createPrincipalCache({
+    ttlMs: config.PRINCIPAL_CACHE_TTL,
+    pubsub: stores.pubsub,
+    clock,
+    logger,
+  });
   await principalCache.start();
   const deps: Deps = {
     config,
@@ -101,7 +115,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         // What the demo game needs to start: its game id and publishable key (public by design).
         handle: () =>
           demo
-            ? Response.json({ gameId: encodeGlobalID('Game', demo.gameId), publishableKey: demo.publishableKey, sandbox: config.sandbox })
+            ? Response.json({
+                gameId: encodeGlobalID('Game', demo.gameId),
+                publishableKey: demo.publishableKey,
+                sandbox: config.sandbox,
+              })
             : Response.json({ error: 'no_demo' }, { status: 404 }),
       },
       // Disputes pushed by the acquirer (the background poll picks up any it misses).
@@ -133,7 +151,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
     // Ask the acquirer to push disputes here; a failure only leaves them to the poll.
     const callbackUrl = `${config.PUBLIC_URL?.replace(/\/$/, '') ?? url}${DISPUTE_CALLBACK_PATH}`;
-    await acquirer.registerDisputeCallback(callbackUrl).catch((error: unknown) => logger.warn({ err: error, callbackUrl }, 'could not register the dispute callback'));
+    await acquirer
+      .registerDisputeCallback(callbackUrl)
+      .catch((error: unknown) => logger.warn({ err: error, callbackUrl }, 'could not register the dispute callback'));
   }
 
   return {

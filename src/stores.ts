@@ -50,7 +50,12 @@ export async function openStores(config: Config, clock: Clock, logger: Logger): 
       close: async () => {},
     };
   }
-  const redis = createRedisClients({ url, commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT, keyPrefix: config.REDIS_KEY_PREFIX, logger });
+  const redis = createRedisClients({
+    url,
+    commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT,
+    keyPrefix: config.REDIS_KEY_PREFIX,
+    logger,
+  });
   await redis.connect(5_000);
   return {
     // completed responses never change: replays this instance has seen skip the Redis round trip

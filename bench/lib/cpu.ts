@@ -135,6 +135,14 @@ export class CpuMeter {
     const loadGenerator = share(now.bench - start.bench);
     const postgres = delta('postgres');
     const redis = delta('redis');
-    return { server, loadGenerator, postgres, redis, other: Math.max(0, machine - server - loadGenerator - postgres - redis), machine, cores: this.cores };
+    return {
+      server,
+      loadGenerator,
+      postgres,
+      redis,
+      other: Math.max(0, machine - server - loadGenerator - postgres - redis),
+      machine,
+      cores: this.cores,
+    };
   }
 }

@@ -52,7 +52,13 @@ export interface GqlResult {
 }
 
 /** One GraphQL request over HTTP. */
-export async function gql(url: string, query: string, variables: Record<string, unknown> = {}, token: string | null = null, headers: Record<string, string> = {}): Promise<GqlResult> {
+export async function gql(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> = {},
+  token: string | null = null,
+  headers: Record<string, string> = {},
+): Promise<GqlResult> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
@@ -64,7 +70,14 @@ export async function gql(url: string, query: string, variables: Record<string, 
 }
 
 /** A mutation that must answer `typename` for `field`; throws with the body otherwise. */
-export async function mustMutate(url: string, query: string, input: Record<string, unknown>, token: string | null, field: string, typename: string): Promise<any> {
+export async function mustMutate(
+  url: string,
+  query: string,
+  input: Record<string, unknown>,
+  token: string | null,
+  field: string,
+  typename: string,
+): Promise<any> {
   const result = await gql(url, query, { input }, token);
   const payload = result.data?.[field];
   if (result.errors || payload?.__typename !== typename) throw new Error(`${field} failed: ${result.text}`);

@@ -49,26 +49,35 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     finish = resolve;
     abort = reject;
   });
-  const instance = autocannon({
-    url: `${options.url}/graphql`,
-    connections: options.connections,
-    ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 10 }),
-    timeout: options.timeoutSeconds ?? 30,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (request) => {
-          const next = options.next();
-          return { ...request, method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json', ...next.headers }, body: next.body };
+  const instance = autocannon(
+    {
+      url: `${options.url}/graphql`,
+      connections: options.connections,
+      ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 10 }),
+      timeout: options.timeoutSeconds ?? 30,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (request) => {
+            const next = options.next();
+            return {
+              ...request,
+              method: 'POST',
+              path: '/graphql',
+              headers: { 'content-type': 'application/json', ...next.headers },
+              body: next.body,
+            };
+          },
+          onResponse: (status, body) => {
+            const problem = status !== 200 ? `HTTP ${status}` : options.check ? options.check(status, body) : null;
+            if (problem) fail(problem);
+            else ok++;
+          },
         },
-        onResponse: (status, body) => {
-          const problem = status !== 200 ? `HTTP ${status}` : options.check ? options.check(status, body) : null;
-          if (problem) fail(problem);
-          else ok++;
-        },
-      },
-    ],
-  }, (error: unknown, result: autocannon.Result) => (error ? abort(error) : finish(result)));
+      ],
+    },
+    (error: unknown, result: autocannon.Result) => (error ? abort(error) : finish(result)),
+  );
   instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
     samples.push(responseTime);
   });
@@ -76,7 +85,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   if (result.errors > 0) failures['socket errors'] = result.errors;
   if (result.timeouts > 0) failures.timeouts = result.timeouts;
   const seconds = result.duration;
-  return { connections: options.connections, seconds, sent: samples.length, ok, rps: ok / seconds, latency: latency(samples), failures };
+  return {
+    connections: options.connections,
+    seconds,
+    sent: samples.length,
+    ok,
+    rps: ok / seconds,
+    latency: latency(samples),
+    failures,
+  };
 }
 
 /** A GraphQL answer with no `errors` (for queries). */

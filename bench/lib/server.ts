@@ -55,7 +55,10 @@ export async function startServerProcess(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not start within ${timeoutMs} ms:\n${log}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${entry} did not start within ${timeoutMs} ms:\n${log}`)),
+      timeoutMs,
+    );
     const look = () => {
       const match = /(http:\/\/[^\s/]+)\/healthz/.exec(log);
       if (match) {
@@ -82,7 +85,8 @@ export async function startServerProcess(
       for (const line of text.split('\n')) {
         if (line.startsWith('#')) continue;
         for (const full of [name, `coinslot_${name}`]) {
-          if (line.startsWith(`${full} `) || line.startsWith(`${full}{`)) total = (total ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+          if (line.startsWith(`${full} `) || line.startsWith(`${full}{`))
+            total = (total ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
         }
       }
       return total;

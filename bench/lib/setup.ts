@@ -5,7 +5,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import type pg from 'pg';
 import { hashToken } from '../../src/modules/accounts/tokens.js';
-import { ADD_CARD, AUTHORIZE_GAME, CREATE_GAME, CREATE_ITEM, DEFINE_CURRENCY, mustMutate, SIGN_UP_DEVELOPER, SIGN_UP_PLAYER } from './graphql.js';
+import {
+  ADD_CARD,
+  AUTHORIZE_GAME,
+  CREATE_GAME,
+  CREATE_ITEM,
+  DEFINE_CURRENCY,
+  mustMutate,
+  SIGN_UP_DEVELOPER,
+  SIGN_UP_PLAYER,
+} from './graphql.js';
 
 export interface BenchItem {
   readonly id: string;
@@ -34,23 +43,56 @@ function unique(label: string): string {
 
 /** A developer; and per game: the GEM currency and the standard items (life $0.99, gems pack $4.99, shield 50 GEM). */
 export async function createDeveloper(url: string): Promise<string> {
-  const dev = await mustMutate(url, SIGN_UP_DEVELOPER, { email: unique('dev'), password: 'bench-developer-password', name: 'Bench' }, null, 'signUpDeveloper', 'DeveloperAuthPayload');
+  const dev = await mustMutate(
+    url,
+    SIGN_UP_DEVELOPER,
+    { email: unique('dev'), password: 'bench-developer-password', name: 'Bench' },
+    null,
+    'signUpDeveloper',
+    'DeveloperAuthPayload',
+  );
   return dev.token as string;
 }
 
 export async function createGame(url: string, devToken: string, name: string, withItems = true): Promise<BenchGame> {
-  const created = await mustMutate(url, CREATE_GAME, { name, defaultCurrency: 'USD' }, devToken, 'createGame', 'CreateGamePayload');
+  const created = await mustMutate(
+    url,
+    CREATE_GAME,
+    { name, defaultCurrency: 'USD' },
+    devToken,
+    'createGame',
+    'CreateGamePayload',
+  );
   const id = created.game.id as string;
   const items: Record<string, BenchItem> = {};
   if (withItems) {
-    await mustMutate(url, DEFINE_CURRENCY, { gameId: id, code: 'GEM', name: 'Gems' }, devToken, 'defineCurrency', 'DefineCurrencyPayload');
+    await mustMutate(
+      url,
+      DEFINE_CURRENCY,
+      { gameId: id, code: 'GEM', name: 'Gems' },
+      devToken,
+      'defineCurrency',
+      'DefineCurrencyPayload',
+    );
     const specs = [
       { sku: 'life', kind: 'CONSUMABLE', prices: [{ amount: '99', currency: 'USD' }] },
-      { sku: 'gems', kind: 'CURRENCY_PACK', prices: [{ amount: '499', currency: 'USD' }], grants: { amount: '500', currency: 'GEM' } },
+      {
+        sku: 'gems',
+        kind: 'CURRENCY_PACK',
+        prices: [{ amount: '499', currency: 'USD' }],
+        grants: { amount: '500', currency: 'GEM' },
+      },
       { sku: 'shield', kind: 'CONSUMABLE', prices: [{ amount: '50', currency: 'GEM' }] },
     ];
     for (const spec of specs) {
-      const made = await mustMutate(url, CREATE_ITEM, { gameId: id, name: spec.sku, ...spec }, devToken, 'createItem', 'CreateItemPayload');
+      const made = await mustMutate(
+        url,
+        CREATE_ITEM,
+        { gameId: id, name: spec.sku, ...spec },
+        devToken,
+        'createItem',
+        'CreateItemPayload',
+      );
       items[spec.sku] = { id: made.item.id, rawId: rawId(made.item.id), price: spec.prices[0]! };
     }
   }
@@ -80,10 +122,33 @@ export async function relaxRiskSettings(pool: pg.Pool, gameRawId: string): Promi
 
 /** One player made through the API (sign-up, a real approved card at the acquirer, authorization); returns the card's acquirer token. */
 export async function templateCardToken(url: string, pool: pg.Pool, game: BenchGame): Promise<string> {
-  const player = await mustMutate(url, SIGN_UP_PLAYER, { email: unique('player'), password: 'bench-player-password', displayName: 'Template' }, null, 'signUpPlayer', 'PlayerAuthPayload');
-  const card = await mustMutate(url, ADD_CARD, { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123', holderName: 'Bench Player' }, player.token, 'addCard', 'AddCardPayload');
-  await mustMutate(url, AUTHORIZE_GAME, { gameId: game.id, oneTapMax: { amount: '1000', currency: 'USD' }, dailyCap: { amount: '5000', currency: 'USD' } }, player.token, 'authorizeGame', 'AuthorizeGamePayload');
-  const { rows } = await pool.query<{ acquirer_token: string }>('select acquirer_token from cards where id = $1', [rawId(card.card.id)]);
+  const player = await mustMutate(
+    url,
+    SIGN_UP_PLAYER,
+    { email: unique('player'), password: 'bench-player-password', displayName: 'Template' },
+    null,
+    'signUpPlayer',
+    'PlayerAuthPayload',
+  );
+  const card = await mustMutate(
+    url,
+    ADD_CARD,
+    { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123', holderName: 'Bench Player' },
+    player.token,
+    'addCard',
+    'AddCardPayload',
+  );
+  await mustMutate(
+    url,
+    AUTHORIZE_GAME,
+    { gameId: game.id, oneTapMax: { amount: '1000', currency: 'USD' }, dailyCap: { amount: '5000', currency: 'USD' } },
+    player.token,
+    'authorizeGame',
+    'AuthorizeGamePayload',
+  );
+  const { rows } = await pool.query<{ acquirer_token: string }>('select acquirer_token from cards where id = $1', [
+    rawId(card.card.id),
+  ]);
   return rows[0]!.acquirer_token;
 }
 
@@ -91,7 +156,10 @@ export async function templateCardToken(url: string, pool: pg.Pool, game: BenchG
  * `count` players, each with a default card (the template's acquirer token, its own fingerprint, added
  * a day ago) and an authorization of `games` with a large one-tap allowance; batched inserts.
  */
-export async function insertPlayers(pool: pg.Pool, options: { count: number; games: readonly BenchGame[]; pepper: string; acquirerToken: string; label: string }): Promise<Map<string, BenchPlayer[]>> {
+export async function insertPlayers(
+  pool: pg.Pool,
+  options: { count: number; games: readonly BenchGame[]; pepper: string; acquirerToken: string; label: string },
+): Promise<Map<string, BenchPlayer[]>> {
   const byGame = new Map<string, BenchPlayer[]>(options.games.map((g) => [g.id, []]));
   const batch = 1000;
   for (let start = 0; start < options.count; start += batch) {
@@ -118,7 +186,7 @@ export async function insertPlayers(pool: pg.Pool, options: { count: number; gam
         [ids, game.rawId, hashes],
       );
       const list = byGame.get(game.id)!;
-      ids.forEach((id, i) => list.push({ id, gameToken: tokens[i]! }));
+      for (const [i, id] of ids.entries()) list.push({ id, gameToken: tokens[i]! });
     }
   }
   return byGame;
@@ -146,7 +214,10 @@ export async function insertItems(pool: pg.Pool, gameRawId: string, count: numbe
  * `count` SUCCEEDED one-tap purchases of `item` for one player, a second apart, newest now (direct SQL:
  * history only; these rows have no ledger entries). Returns cursors of the pages after row `offsets`.
  */
-export async function insertHistory(pool: pg.Pool, options: { gameRawId: string; playerId: string; itemRawId: string; count: number }): Promise<void> {
+export async function insertHistory(
+  pool: pg.Pool,
+  options: { gameRawId: string; playerId: string; itemRawId: string; count: number },
+): Promise<void> {
   const batch = 50_000;
   for (let start = 0; start < options.count; start += batch) {
     const end = Math.min(options.count, start + batch);
@@ -163,7 +234,12 @@ export async function insertHistory(pool: pg.Pool, options: { gameRawId: string;
 }
 
 /** The connection cursor of the `offset`-th newest purchase visible to a player (as the API encodes it). */
-export async function historyCursor(pool: pg.Pool, gameRawId: string, playerId: string, offset: number): Promise<string> {
+export async function historyCursor(
+  pool: pg.Pool,
+  gameRawId: string,
+  playerId: string,
+  offset: number,
+): Promise<string> {
   const { rows } = await pool.query<{ created_at: Date; id: string }>(
     `select created_at, id from purchases where game_id = $1 and (player_id = $2 or recipient_id = $2)
      order by created_at desc, id desc offset $3 limit 1`,

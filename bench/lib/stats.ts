@@ -11,12 +11,21 @@ export interface Latency {
 
 /** Nearest-rank percentiles (ms) of raw samples. */
 export function latency(samples: readonly number[]): Latency {
-  if (samples.length === 0) return { n: 0, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, mean: Number.NaN, max: Number.NaN };
+  if (samples.length === 0)
+    return { n: 0, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, mean: Number.NaN, max: Number.NaN };
   const sorted = Float64Array.from(samples).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
   let sum = 0;
   for (const s of sorted) sum += s;
-  return { n: sorted.length, p50: at(0.5), p95: at(0.95), p99: at(0.99), mean: sum / sorted.length, max: sorted[sorted.length - 1] as number };
+  return {
+    n: sorted.length,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    mean: sum / sorted.length,
+    max: sorted[sorted.length - 1] as number,
+  };
 }
 
 /** A number with a sensible precision for a table (ms below 10 keep two decimals). */

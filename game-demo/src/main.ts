@@ -34,7 +34,8 @@ async function boot(): Promise<void> {
   const pauseButton = byId<HTMLButtonElement>('pause');
   const shopButton = byId<HTMLButtonElement>('open-shop');
   const toaster = new Toaster(byId('toast'));
-  for (const slot of document.querySelectorAll<HTMLElement>('[data-icon]')) slot.replaceWith(icon(slot.dataset.icon as IconName));
+  for (const slot of document.querySelectorAll<HTMLElement>('[data-icon]'))
+    slot.replaceWith(icon(slot.dataset.icon as IconName));
 
   let config: GameConfig;
   try {
@@ -44,7 +45,10 @@ async function boot(): Promise<void> {
     return;
   }
 
-  const client = createClient({ endpoint: config.endpoint, credential: () => session.gameToken() ?? config.publishableKey });
+  const client = createClient({
+    endpoint: config.endpoint,
+    credential: () => session.gameToken() ?? config.publishableKey,
+  });
   const sheet = new PaySheetBridge(app, config.payBase);
   const flow = new PurchaseFlow({ client, gameId: config.gameId, deviceId: session.deviceId() });
 
@@ -105,7 +109,10 @@ async function boot(): Promise<void> {
     pauseButton.textContent = state.phase === 'paused' ? '▶' : 'II';
     pauseButton.disabled = state.phase !== 'running' && state.phase !== 'paused';
     document.body.dataset.phase = state.phase;
-    canvas.setAttribute('aria-label', `${GAME_NAME} playfield: steer your comet between three lanes, away from rocks and into stars. Your comet: ${state.skin.name}.`);
+    canvas.setAttribute(
+      'aria-label',
+      `${GAME_NAME} playfield: steer your comet between three lanes, away from rocks and into stars. Your comet: ${state.skin.name}.`,
+    );
     renderScreen();
   }
 
@@ -131,7 +138,12 @@ async function boot(): Promise<void> {
       body = [
         h('h1', {}, GAME_NAME),
         h('p', {}, 'Dodge the rocks, catch the stars.'),
-        h('ul', { class: 'help' }, h('li', {}, '← → or swipe / tap a side: change lane'), h('li', {}, 'Space, ↑ or tap the middle: dash through')),
+        h(
+          'ul',
+          { class: 'help' },
+          h('li', {}, '← → or swipe / tap a side: change lane'),
+          h('li', {}, 'Space, ↑ or tap the middle: dash through'),
+        ),
       ];
     } else if (state.phase === 'paused') {
       play.textContent = 'Resume';
@@ -144,7 +156,9 @@ async function boot(): Promise<void> {
       life.addEventListener('click', () => shop.open('life'));
       body = [h('h2', {}, 'Game over'), h('p', { class: 'final' }, `Score ${state.score} · Best ${state.best}`), life];
     }
-    screen.replaceChildren(h('div', { class: 'screen-card' }, ...body, h('div', { class: 'screen-actions' }, play, openShop)));
+    screen.replaceChildren(
+      h('div', { class: 'screen-card' }, ...body, h('div', { class: 'screen-actions' }, play, openShop)),
+    );
     screen.hidden = false;
     play.focus({ preventScroll: true });
   }
@@ -179,7 +193,14 @@ async function boot(): Promise<void> {
   };
   requestAnimationFrame(frame);
 
-  hud = { phase: game.phase, lives: game.lives, shields: game.shields, score: game.score, best: game.best, skin: game.skin };
+  hud = {
+    phase: game.phase,
+    lives: game.lives,
+    shields: game.shields,
+    score: game.score,
+    best: game.best,
+    skin: game.skin,
+  };
   renderHud(hud);
   document.body.dataset.ready = 'true';
   void shop.loadCatalog();
@@ -189,7 +210,9 @@ async function boot(): Promise<void> {
 function showBootError(screen: HTMLElement, message: string): void {
   const retry = h('button', { type: 'button', class: 'button primary big' }, 'Try again');
   retry.addEventListener('click', () => location.reload());
-  screen.replaceChildren(h('div', { class: 'screen-card', role: 'alert' }, h('h2', {}, 'Could not start'), h('p', {}, message), retry));
+  screen.replaceChildren(
+    h('div', { class: 'screen-card', role: 'alert' }, h('h2', {}, 'Could not start'), h('p', {}, message), retry),
+  );
   screen.hidden = false;
   retry.focus();
 }

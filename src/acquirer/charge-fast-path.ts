@@ -93,10 +93,16 @@ async function cardOf(deps: FastChargeDeps, token: string): Promise<CardFacts | 
   return facts;
 }
 
-function storedKeyOf(rows: Rows | undefined): { requestHash: string; responseStatus: number; responseBody: unknown } | null {
+function storedKeyOf(
+  rows: Rows | undefined,
+): { requestHash: string; responseStatus: number; responseBody: unknown } | null {
   const row = rows?.[0];
   if (!row) return null;
-  return { requestHash: row.request_hash as string, responseStatus: Number(row.response_status), responseBody: row.response_body };
+  return {
+    requestHash: row.request_hash as string,
+    responseStatus: Number(row.response_status),
+    responseBody: row.response_body,
+  };
 }
 
 function orNull(value: string | null | undefined): string {
@@ -111,7 +117,13 @@ function orNull(value: string | null | undefined): string {
  * Round trip 1: `begin` and the key's advisory lock. Then the deadline is checked, holding the lock, as the
  * general path does. Round trip 2: acquirer_charge (the stored answer, or the charge and its answer) and `commit`.
  */
-export async function fastCharge(deps: FastChargeDeps, req: IncomingMessage, path: string, key: string, body: unknown): Promise<ChargeOutcome | null> {
+export async function fastCharge(
+  deps: FastChargeDeps,
+  req: IncomingMessage,
+  path: string,
+  key: string,
+  body: unknown,
+): Promise<ChargeOutcome | null> {
   let input: ChargeInput;
   try {
     input = parseChargeInput(body);
@@ -143,7 +155,15 @@ export async function fastCharge(deps: FastChargeDeps, req: IncomingMessage, pat
     const id = publicId('ch');
     const reply: Reply = {
       status: 201,
-      body: chargeJson({ id, ...decision, amountMinor: input.amountMinor, currency: input.currency, refundedMinor: 0, idempotencyKey: key, createdAt: now }),
+      body: chargeJson({
+        id,
+        ...decision,
+        amountMinor: input.amountMinor,
+        currency: input.currency,
+        refundedMinor: 0,
+        idempotencyKey: key,
+        createdAt: now,
+      }),
     };
     const [rows] = await tx.commit(
       `execute acquirer_charge(${account}, ${keyLiteral}, ${literal(id)}, ${literal(card.token)}, ${String(input.amountMinor)}, ` +

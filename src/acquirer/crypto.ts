@@ -76,7 +76,9 @@ export function canonicalJson(value: unknown): string {
 
 /** Keyed hash of a request; keyed because the body of a token request holds a card number. */
 export function requestHash(keys: AcquirerKeys, method: string, path: string, body: unknown): string {
-  return createHmac('sha256', keys.requestHash).update(`${method} ${path}\n${canonicalJson(body)}`).digest('base64url');
+  return createHmac('sha256', keys.requestHash)
+    .update(`${method} ${path}\n${canonicalJson(body)}`)
+    .digest('base64url');
 }
 
 /** Standard Webhooks signature: base64 HMAC-SHA256 of `id.timestamp.body` under the shared secret. */

@@ -57,7 +57,10 @@ export async function raiseDueDisputes(deps: DisputeDeps): Promise<number> {
         status: 'needs_response',
         createdAt: now,
       });
-      await tx.update(acquirerCharges).set({ disputedAt: now, updatedAt: now }).where(eq(acquirerCharges.id, charge.id));
+      await tx
+        .update(acquirerCharges)
+        .set({ disputedAt: now, updatedAt: now })
+        .where(eq(acquirerCharges.id, charge.id));
       if (endpoints.length > 0) {
         await tx
           .insert(acquirerDisputeDeliveries)
@@ -74,7 +77,12 @@ export async function deliverDueCallbacks(deps: DisputeDeps): Promise<number> {
   const now = deps.clock.now();
   const claimed = await deps.db.transaction(async (tx) => {
     const rows = await tx
-      .select({ delivery: acquirerDisputeDeliveries, dispute: acquirerDisputes, url: acquirerWebhookEndpoints.url, chargeKey: acquirerCharges.idempotencyKey })
+      .select({
+        delivery: acquirerDisputeDeliveries,
+        dispute: acquirerDisputes,
+        url: acquirerWebhookEndpoints.url,
+        chargeKey: acquirerCharges.idempotencyKey,
+      })
       .from(acquirerDisputeDeliveries)
       .innerJoin(acquirerDisputes, eq(acquirerDisputes.id, acquirerDisputeDeliveries.disputeId))
       .innerJoin(acquirerWebhookEndpoints, eq(acquirerWebhookEndpoints.id, acquirerDisputeDeliveries.endpointId))
@@ -94,7 +102,12 @@ export async function deliverDueCallbacks(deps: DisputeDeps): Promise<number> {
       await tx
         .update(acquirerDisputeDeliveries)
         .set({ nextAttemptAt: new Date(now.getTime() + DELIVERY_LEASE_MS) })
-        .where(inArray(acquirerDisputeDeliveries.id, rows.map((r) => r.delivery.id)));
+        .where(
+          inArray(
+            acquirerDisputeDeliveries.id,
+            rows.map((r) => r.delivery.id),
+          ),
+        );
     }
     return rows;
   });

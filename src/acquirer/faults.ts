@@ -1,7 +1,13 @@
 import { HttpError, invalid, asObject } from './http.js';
 import { newId } from '../shared/ids.js';
 
-export const FAULT_MODES = ['latency', 'timeout_after_charge', 'error_before_charge', 'error_after_charge', 'drop_connection'] as const;
+export const FAULT_MODES = [
+  'latency',
+  'timeout_after_charge',
+  'error_before_charge',
+  'error_after_charge',
+  'drop_connection',
+] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 /**
@@ -39,15 +45,19 @@ export function parseFault(input: unknown): Fault {
     throw invalid('mode', `one of ${FAULT_MODES.join(', ')}`);
   }
   const ms = body.ms ?? DEFAULT_MS[mode as FaultMode];
-  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 600_000) throw invalid('ms', 'an integer from 0 to 600000');
+  if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0 || ms > 600_000)
+    throw invalid('ms', 'an integer from 0 to 600000');
   const count = body.count ?? 1;
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1_000_000) throw invalid('count', 'a positive integer');
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1_000_000)
+    throw invalid('count', 'a positive integer');
   const phase = body.phase ?? 'after';
   if (phase !== 'before' && phase !== 'after') throw invalid('phase', "'before' or 'after'");
   const path = body.path ?? null;
-  if (path !== null && (typeof path !== 'string' || !path.startsWith('/'))) throw invalid('path', 'a path prefix such as /v1/charges');
+  if (path !== null && (typeof path !== 'string' || !path.startsWith('/')))
+    throw invalid('path', 'a path prefix such as /v1/charges');
   const method = body.method ?? null;
-  if (method !== null && (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method))) throw invalid('method', 'an HTTP method');
+  if (method !== null && (typeof method !== 'string' || !/^[A-Za-z]+$/.test(method)))
+    throw invalid('method', 'an HTTP method');
   return {
     id: newId(),
     mode: mode as FaultMode,
@@ -95,9 +105,14 @@ export function faultFromHeaders(headers: Record<string, string | string[] | und
   const ms = headers['acquirer-fault-ms'];
   const phase = headers['acquirer-fault-phase'];
   try {
-    return parseFault({ mode, ...(typeof ms === 'string' ? { ms: Number(ms) } : {}), ...(typeof phase === 'string' ? { phase } : {}) });
+    return parseFault({
+      mode,
+      ...(typeof ms === 'string' ? { ms: Number(ms) } : {}),
+      ...(typeof phase === 'string' ? { phase } : {}),
+    });
   } catch (error) {
-    if (error instanceof HttpError) throw new HttpError(400, 'invalid_fault', `Acquirer-Fault header: ${error.message}`);
+    if (error instanceof HttpError)
+      throw new HttpError(400, 'invalid_fault', `Acquirer-Fault header: ${error.message}`);
     throw error;
   }
 }

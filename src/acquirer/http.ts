@@ -57,15 +57,16 @@ export function readJsonBody(req: IncomingMessage): Promise<unknown> {
       }
       chunks.push(chunk);
     };
-    const onEnd = (): void => settle(() => {
-      const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
-      if (text.trim() === '') return resolve({});
-      try {
-        resolve(JSON.parse(text) as unknown);
-      } catch {
-        reject(new HttpError(400, 'invalid_json', 'The body is not valid JSON.'));
-      }
-    });
+    const onEnd = (): void =>
+      settle(() => {
+        const text = (chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8');
+        if (text.trim() === '') return resolve({});
+        try {
+          resolve(JSON.parse(text) as unknown);
+        } catch {
+          reject(new HttpError(400, 'invalid_json', 'The body is not valid JSON.'));
+        }
+      });
     const onError = (error: Error): void => settle(() => reject(error));
     const onClose = (): void => settle(() => reject(new Error('The request closed before its body ended.')));
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
@@ -111,13 +112,22 @@ export function deadlineError(req: IncomingMessage): HttpError | null {
   if (typeof raw !== 'string') return null;
   const deadline = Number(raw);
   if (Number.isFinite(deadline) && Date.now() >= deadline) {
-    return new HttpError(503, 'deadline_exceeded', 'The request reached processing after its deadline; nothing was done.', {}, true);
+    return new HttpError(
+      503,
+      'deadline_exceeded',
+      'The request reached processing after its deadline; nothing was done.',
+      {},
+      true,
+    );
   }
   return null;
 }
 
 /** The stored answer of an idempotency key, replayed for the same request; 422 for another request under the key. */
-export function replayReply(stored: { requestHash: string; responseStatus: number; responseBody: unknown }, requestHash: string): Reply {
+export function replayReply(
+  stored: { requestHash: string; responseStatus: number; responseBody: unknown },
+  requestHash: string,
+): Reply {
   if (stored.requestHash !== requestHash) {
     throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request.');
   }

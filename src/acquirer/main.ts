@@ -23,8 +23,11 @@ const acquirer = createAcquirerServer({
   logger,
 });
 const url = await acquirer.listen(config.ACQUIRER_PORT, config.HOST);
-if (config.generatedSecrets.includes('ACQUIRER_SECRET')) logger.warn('ACQUIRER_SECRET was not set: generated one into DATA_DIR/secrets');
-console.log(`sandbox acquirer listening on ${url}${config.ACQUIRER_TEST_MODE ? ' (test mode: fault injection on)' : ''}`);
+if (config.generatedSecrets.includes('ACQUIRER_SECRET'))
+  logger.warn('ACQUIRER_SECRET was not set: generated one into DATA_DIR/secrets');
+console.log(
+  `sandbox acquirer listening on ${url}${config.ACQUIRER_TEST_MODE ? ' (test mode: fault injection on)' : ''}`,
+);
 
 let stopping = false;
 async function stop(signal: string): Promise<void> {

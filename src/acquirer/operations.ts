@@ -3,7 +3,13 @@ import { and, asc, eq, gte, sql } from 'drizzle-orm';
 import type { Executor, Database } from '../db/client.js';
 import type { Clock } from '../shared/clock.js';
 import { isIsoCurrency } from '../shared/currencies.js';
-import { acquirerCards, acquirerCharges, acquirerDisputes, acquirerRefunds, acquirerWebhookEndpoints } from './schema.js';
+import {
+  acquirerCards,
+  acquirerCharges,
+  acquirerDisputes,
+  acquirerRefunds,
+  acquirerWebhookEndpoints,
+} from './schema.js';
 import { cvcMatches, cvcVerifier, decryptCardNumber, encryptCardNumber, type AcquirerKeys } from './crypto.js';
 import { behaviourOf, brandOf, luhnValid, type CardBehaviour } from './test-cards.js';
 import { HttpError, asObject, invalid, type Reply } from './http.js';
@@ -25,7 +31,18 @@ type DisputeRow = typeof acquirerDisputes.$inferSelect;
 
 /** A charge as the API shows it (the port's ChargeResult, plus createdAt). */
 export function chargeJson(
-  row: Pick<ChargeRow, 'id' | 'status' | 'declineCode' | 'risk' | 'amountMinor' | 'currency' | 'refundedMinor' | 'idempotencyKey' | 'createdAt'>,
+  row: Pick<
+    ChargeRow,
+    | 'id'
+    | 'status'
+    | 'declineCode'
+    | 'risk'
+    | 'amountMinor'
+    | 'currency'
+    | 'refundedMinor'
+    | 'idempotencyKey'
+    | 'createdAt'
+  >,
 ): Record<string, unknown> {
   return {
     chargeId: row.id,
@@ -54,7 +71,10 @@ export function disputeJson(row: DisputeRow, chargeIdempotencyKey: string): Reco
 }
 
 function declined(declineCode: string): Reply {
-  return { status: 402, body: { error: { code: 'card_declined', declineCode, message: `The card was declined (${declineCode}).` } } };
+  return {
+    status: 402,
+    body: { error: { code: 'card_declined', declineCode, message: `The card was declined (${declineCode}).` } },
+  };
 }
 
 function isExpired(expMonth: number, expYear: number, now: Date): boolean {
@@ -86,7 +106,8 @@ function cvcField(body: Record<string, unknown>, required: boolean): string | un
 /** POST /v1/tokens: verifies a card and keeps it encrypted; a decline is a stored 402. */
 export async function tokenizeCard(deps: OperationDeps, tx: Executor, input: unknown): Promise<Reply> {
   const body = asObject(input);
-  if (typeof body.number !== 'string' || !/^[0-9 ]{12,23}$/.test(body.number)) throw invalid('number', '12 to 19 digits');
+  if (typeof body.number !== 'string' || !/^[0-9 ]{12,23}$/.test(body.number))
+    throw invalid('number', '12 to 19 digits');
   const number = body.number.replace(/ /g, '');
   if (number.length < 12 || number.length > 19) throw invalid('number', '12 to 19 digits');
   const expMonth = intField(body, 'expMonth', 1, 12);
@@ -95,7 +116,8 @@ export async function tokenizeCard(deps: OperationDeps, tx: Executor, input: unk
   const cvc = cvcField(body, true) as string;
   if (cvc.length !== cvcLength) throw invalid('cvc', `${cvcLength} digits for this card`);
   const holderName = body.holderName;
-  if (typeof holderName !== 'string' || holderName.trim() === '' || holderName.length > 200) throw invalid('holderName', '1 to 200 characters');
+  if (typeof holderName !== 'string' || holderName.trim() === '' || holderName.length > 200)
+    throw invalid('holderName', '1 to 200 characters');
 
   if (!luhnValid(number)) return declined('incorrect_number');
   const behaviour = behaviourOf(number);
@@ -151,7 +173,10 @@ export interface CardFacts {
 }
 
 /** Decrypts a card row's number only to learn its sandbox behaviour; the number itself is not kept. */
-export function cardFacts(keys: AcquirerKeys, row: { token: string; numberCiphertext: string; expMonth: number; expYear: number; cvcVerifier: string }): CardFacts {
+export function cardFacts(
+  keys: AcquirerKeys,
+  row: { token: string; numberCiphertext: string; expMonth: number; expYear: number; cvcVerifier: string },
+): CardFacts {
   return {
     token: row.token,
     expMonth: row.expMonth,
@@ -163,7 +188,13 @@ export function cardFacts(keys: AcquirerKeys, row: { token: string; numberCipher
 
 /** The test card for acquirer faults: nothing is recorded, so a retry runs again and lookups find nothing. */
 export function processingError(): HttpError {
-  return new HttpError(503, 'processing_error', 'The acquirer could not process the charge; nothing was charged.', {}, true);
+  return new HttpError(
+    503,
+    'processing_error',
+    'The acquirer could not process the charge; nothing was charged.',
+    {},
+    true,
+  );
 }
 
 /** A charge decided, not yet recorded. */
@@ -190,12 +221,18 @@ export function decideCharge(deps: OperationDeps, card: CardFacts, cvc: string |
     [status, declineCode] = ['declined', 'incorrect_cvc'];
   }
   if (status !== 'approved') risk = 'normal';
-  const disputeDueAt = status === 'approved' && behaviour.disputed ? new Date(now.getTime() + deps.disputeDelayMs) : null;
+  const disputeDueAt =
+    status === 'approved' && behaviour.disputed ? new Date(now.getTime() + deps.disputeDelayMs) : null;
   return { status, declineCode, risk, disputeDueAt };
 }
 
 /** POST /v1/charges (inside the idempotency transaction): decides by card number and records the charge. */
-export async function createCharge(deps: OperationDeps, tx: Executor, idempotencyKey: string, input: unknown): Promise<ChargeOutcome> {
+export async function createCharge(
+  deps: OperationDeps,
+  tx: Executor,
+  idempotencyKey: string,
+  input: unknown,
+): Promise<ChargeOutcome> {
   const { token, amountMinor, currency, cvc } = parseChargeInput(input);
   const [card] = await tx
     .select()
@@ -238,11 +275,17 @@ async function lockedCharge(deps: OperationDeps, tx: Executor, chargeId: string)
 }
 
 /** POST /v1/charges/:id/confirm: checks the CVC of a requires_action charge; any other charge is returned as it is. */
-export async function confirmCharge(deps: OperationDeps, tx: Executor, chargeId: string, input: unknown): Promise<ChargeOutcome> {
+export async function confirmCharge(
+  deps: OperationDeps,
+  tx: Executor,
+  chargeId: string,
+  input: unknown,
+): Promise<ChargeOutcome> {
   const body = asObject(input);
   const cvc = cvcField(body, true) as string;
   const charge = await lockedCharge(deps, tx, chargeId);
-  if (charge.status !== 'requires_action') return { reply: { status: 200, body: chargeJson(charge) }, disputeDueAt: null };
+  if (charge.status !== 'requires_action')
+    return { reply: { status: 200, body: chargeJson(charge) }, disputeDueAt: null };
   const [card] = await tx.select().from(acquirerCards).where(eq(acquirerCards.token, charge.cardToken));
   if (!card) throw new Error(`charge ${charge.id} lost its card`);
   const behaviour = behaviourOf(decryptCardNumber(deps.keys, card.token, card.numberCiphertext));
@@ -285,11 +328,18 @@ export async function findCharge(deps: OperationDeps, chargeId: string): Promise
 
 /** Serializes every request carrying one idempotency key of one operation, until its transaction ends. */
 export async function lockIdempotencyKey(tx: Executor, account: string, operation: string, key: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`acquirer:${account}:${operation}:${key}`}, 0))`);
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(${`acquirer:${account}:${operation}:${key}`}, 0))`,
+  );
 }
 
 /** POST /v1/charges/:id/refunds: never beyond what is left of the charge, never for a disputed one. */
-export async function refundCharge(deps: OperationDeps, tx: Executor, chargeId: string, input: unknown): Promise<Reply> {
+export async function refundCharge(
+  deps: OperationDeps,
+  tx: Executor,
+  chargeId: string,
+  input: unknown,
+): Promise<Reply> {
   const body = asObject(input);
   const amountMinor = amountField(body);
   const charge = await lockedCharge(deps, tx, chargeId);
@@ -297,14 +347,19 @@ export async function refundCharge(deps: OperationDeps, tx: Executor, chargeId: 
     throw new HttpError(409, 'charge_not_refundable', `A ${charge.status} charge cannot be refunded.`);
   }
   // Like card networks: once disputed, the money goes back through the dispute, never also by a refund.
-  if (charge.disputedAt) throw new HttpError(409, 'charge_disputed', 'A disputed charge cannot be refunded: the dispute returns the money.');
+  if (charge.disputedAt)
+    throw new HttpError(409, 'charge_disputed', 'A disputed charge cannot be refunded: the dispute returns the money.');
   const refundableMinor = charge.amountMinor - charge.refundedMinor;
   if (amountMinor > refundableMinor) {
-    throw new HttpError(409, 'amount_exceeds_refundable', `At most ${refundableMinor} can still be refunded.`, { refundableMinor });
+    throw new HttpError(409, 'amount_exceeds_refundable', `At most ${refundableMinor} can still be refunded.`, {
+      refundableMinor,
+    });
   }
   const now = deps.clock.now();
   const refundId = publicId('re');
-  await tx.insert(acquirerRefunds).values({ id: refundId, chargeId, amountMinor, currency: charge.currency, kind: 'refund', createdAt: now });
+  await tx
+    .insert(acquirerRefunds)
+    .values({ id: refundId, chargeId, amountMinor, currency: charge.currency, kind: 'refund', createdAt: now });
   await tx
     .update(acquirerCharges)
     .set({ refundedMinor: sql`${acquirerCharges.refundedMinor} + ${amountMinor}`, updatedAt: now })
@@ -322,21 +377,40 @@ export async function voidCharge(deps: OperationDeps, tx: Executor, chargeId: st
       .update(acquirerCharges)
       .set({ status: 'declined', declineCode: 'canceled', voidedAt: charge.voidedAt ?? now, updatedAt: now })
       .where(eq(acquirerCharges.id, chargeId));
-    return { status: 200, body: { chargeId, status: 'canceled', refundId: null, amountMinor: 0, currency: charge.currency } };
+    return {
+      status: 200,
+      body: { chargeId, status: 'canceled', refundId: null, amountMinor: 0, currency: charge.currency },
+    };
   }
-  if (charge.status !== 'approved') throw new HttpError(409, 'charge_not_voidable', 'A declined charge took no money and cannot be voided.');
+  if (charge.status !== 'approved')
+    throw new HttpError(409, 'charge_not_voidable', 'A declined charge took no money and cannot be voided.');
   const remaining = charge.amountMinor - charge.refundedMinor;
   let refundId: string | null = null;
   if (remaining > 0) {
     refundId = publicId('re');
-    await tx.insert(acquirerRefunds).values({ id: refundId, chargeId, amountMinor: remaining, currency: charge.currency, kind: 'void', createdAt: now });
+    await tx.insert(acquirerRefunds).values({
+      id: refundId,
+      chargeId,
+      amountMinor: remaining,
+      currency: charge.currency,
+      kind: 'void',
+      createdAt: now,
+    });
   }
   // A voided charge is not disputed afterwards: the money is back with the card holder.
   await tx
     .update(acquirerCharges)
-    .set({ refundedMinor: charge.amountMinor, voidedAt: charge.voidedAt ?? now, disputeDueAt: charge.disputedAt ? charge.disputeDueAt : null, updatedAt: now })
+    .set({
+      refundedMinor: charge.amountMinor,
+      voidedAt: charge.voidedAt ?? now,
+      disputeDueAt: charge.disputedAt ? charge.disputeDueAt : null,
+      updatedAt: now,
+    })
     .where(eq(acquirerCharges.id, chargeId));
-  return { status: 200, body: { chargeId, status: 'voided', refundId, amountMinor: remaining, currency: charge.currency } };
+  return {
+    status: 200,
+    body: { chargeId, status: 'voided', refundId, amountMinor: remaining, currency: charge.currency },
+  };
 }
 
 /** GET /v1/disputes?since=&limit=: oldest first, since inclusive. */
@@ -356,7 +430,10 @@ export async function listDisputes(deps: OperationDeps, query: URLSearchParams):
     .limit(limit + 1);
   return {
     status: 200,
-    body: { data: rows.slice(0, limit).map((r) => disputeJson(r.dispute, r.chargeIdempotencyKey)), hasMore: rows.length > limit },
+    body: {
+      data: rows.slice(0, limit).map((r) => disputeJson(r.dispute, r.chargeIdempotencyKey)),
+      hasMore: rows.length > limit,
+    },
   };
 }
 
@@ -364,9 +441,13 @@ export async function listDisputes(deps: OperationDeps, query: URLSearchParams):
 export async function registerWebhookEndpoint(deps: OperationDeps, tx: Executor, input: unknown): Promise<Reply> {
   const body = asObject(input);
   const url = body.url;
-  if (typeof url !== 'string' || url.length > 2000 || !/^https?:\/\//.test(url) || !URL.canParse(url)) throw invalid('url', 'an http(s) URL');
+  if (typeof url !== 'string' || url.length > 2000 || !/^https?:\/\//.test(url) || !URL.canParse(url))
+    throw invalid('url', 'an http(s) URL');
   const account = deps.keys.account;
-  await tx.insert(acquirerWebhookEndpoints).values({ id: publicId('we'), account, url, createdAt: deps.clock.now() }).onConflictDoNothing();
+  await tx
+    .insert(acquirerWebhookEndpoints)
+    .values({ id: publicId('we'), account, url, createdAt: deps.clock.now() })
+    .onConflictDoNothing();
   const [row] = await tx
     .select()
     .from(acquirerWebhookEndpoints)

@@ -26,7 +26,11 @@ export interface PreparedStatement {
 /** Which prepared statements each connection (a pg client, or the PGlite instance) has: PREPARE is per session. */
 const preparedOn = new WeakMap<object, Set<string>>();
 
-async function ensurePrepared(connection: object, statements: readonly PreparedStatement[], run: (sql: string) => Promise<unknown>): Promise<void> {
+async function ensurePrepared(
+  connection: object,
+  statements: readonly PreparedStatement[],
+  run: (sql: string) => Promise<unknown>,
+): Promise<void> {
   let made = preparedOn.get(connection);
   if (!made) preparedOn.set(connection, (made = new Set()));
   for (const statement of statements) {
@@ -76,7 +80,8 @@ function poolSql(pool: pg.Pool): RawSql {
     async transaction(fn, prepared = []) {
       const client = await pool.connect();
       // A multi-statement simple query answers with one result per statement.
-      const run = async (script: string): Promise<Rows[]> => rowsOf((await client.query(script)) as pg.QueryResult | pg.QueryResult[]);
+      const run = async (script: string): Promise<Rows[]> =>
+        rowsOf((await client.query(script)) as pg.QueryResult | pg.QueryResult[]);
       // An object, not a let: TypeScript would not see the callbacks change it.
       const at = { state: 'idle' as 'idle' | 'open' | 'done' };
       let broken: Error | undefined;
@@ -118,7 +123,8 @@ function poolSql(pool: pg.Pool): RawSql {
 }
 
 function pgliteSql(db: PGlite): RawSql {
-  const run = async (tx: PGliteTransaction, script: string): Promise<Rows[]> => (await tx.exec(script)).map((r) => r.rows as Rows);
+  const run = async (tx: PGliteTransaction, script: string): Promise<Rows[]> =>
+    (await tx.exec(script)).map((r) => r.rows as Rows);
   return {
     async query(_name, text, values) {
       return (await db.query<Record<string, unknown>>(text, values as unknown[])).rows;

@@ -1,7 +1,18 @@
 // The sandbox acquirer's own tables: a separate service that happens to share the database, so every name starts with acquirer_.
 // Every row belongs to a merchant account, derived from the shared secret: acquirers with other secrets on the same
 // database (other deployments, parallel test runs) neither see nor sweep each other's cards, charges, keys or disputes.
-import { pgTable, text, timestamp, integer, bigint, jsonb, index, uniqueIndex, check, primaryKey } from 'drizzle-orm/pg-core';
+import {
+  pgTable,
+  text,
+  timestamp,
+  integer,
+  bigint,
+  jsonb,
+  index,
+  uniqueIndex,
+  check,
+  primaryKey,
+} from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 
 /** Tokenized cards. The number exists only as AES-256-GCM ciphertext; the CVC only as a keyed verifier (HMAC). */
@@ -43,7 +54,9 @@ export const acquirerCharges = pgTable(
   },
   (t) => [
     uniqueIndex('acquirer_charges_account_key_uq').on(t.account, t.idempotencyKey),
-    index('acquirer_charges_dispute_due_idx').on(t.disputeDueAt).where(sql`${t.disputedAt} is null and ${t.disputeDueAt} is not null`),
+    index('acquirer_charges_dispute_due_idx')
+      .on(t.disputeDueAt)
+      .where(sql`${t.disputedAt} is null and ${t.disputeDueAt} is not null`),
     check('acquirer_charges_amount_positive', sql`${t.amountMinor} > 0`),
     check('acquirer_charges_refund_bounded', sql`${t.refundedMinor} between 0 and ${t.amountMinor}`),
   ],
@@ -61,7 +74,10 @@ export const acquirerRefunds = pgTable(
     kind: text('kind', { enum: ['refund', 'void'] }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
   },
-  (t) => [index('acquirer_refunds_charge_idx').on(t.chargeId), check('acquirer_refunds_amount_positive', sql`${t.amountMinor} > 0`)],
+  (t) => [
+    index('acquirer_refunds_charge_idx').on(t.chargeId),
+    check('acquirer_refunds_amount_positive', sql`${t.amountMinor} > 0`),
+  ],
 );
 
 export const acquirerDisputes = pgTable(

@@ -80,7 +80,11 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
     handle(req, res).catch((error: unknown) => {
       // After close() the database may be gone under a request still running: not worth an error line.
       if (!closed) logger.error({ err: error }, 'acquirer request failed');
-      if (!res.headersSent) sendReply(res, { status: 500, body: { error: { code: 'internal_error', message: 'Internal error.', retryable: true } } });
+      if (!res.headersSent)
+        sendReply(res, {
+          status: 500,
+          body: { error: { code: 'internal_error', message: 'Internal error.', retryable: true } },
+        });
     });
   });
   server.keepAliveTimeout = 5_000;
@@ -146,7 +150,8 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
         throw new HttpError(401, 'unauthorized', 'Missing or wrong Bearer secret.');
       }
       const body = method === 'POST' ? await readJsonBody(req) : undefined;
-      if (options.testMode && !path.startsWith('/v1/test/')) fault = faultFromHeaders(req.headers) ?? faults.take(method, path);
+      if (options.testMode && !path.startsWith('/v1/test/'))
+        fault = faultFromHeaders(req.headers) ?? faults.take(method, path);
       if (fault) {
         logger.info({ mode: fault.mode, method, path }, 'injecting fault');
         if (fault.mode === 'latency') await sleep(fault.ms, res);
@@ -169,7 +174,10 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
         return;
       }
       if (fault.mode === 'error_after_charge') {
-        reply = { status: 500, body: { error: { code: 'injected_fault', message: 'Injected fault after processing.', retryable: true } } };
+        reply = {
+          status: 500,
+          body: { error: { code: 'injected_fault', message: 'Injected fault after processing.', retryable: true } },
+        };
       }
       if (fault.mode === 'timeout_after_charge') await sleep(fault.ms, res);
     }
@@ -216,7 +224,10 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
     }
     if (path === '/v1/charges' && method === 'GET') {
       const key = ctx.query.get('idempotency_key');
-      if (!key || !IDEMPOTENCY_KEY.test(key)) throw new HttpError(400, 'invalid_request', 'idempotency_key: required, 1 to 255 printable characters', { field: 'idempotency_key' });
+      if (!key || !IDEMPOTENCY_KEY.test(key))
+        throw new HttpError(400, 'invalid_request', 'idempotency_key: required, 1 to 255 printable characters', {
+          field: 'idempotency_key',
+        });
       return ops.findChargeByKey(deps, key);
     }
     const charge = CHARGE_ROUTE.exec(path);
@@ -230,8 +241,10 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
           return outcome.reply;
         });
       }
-      if (action === 'refunds' && method === 'POST') return idempotent(ctx, 'refunds', true, (tx) => ops.refundCharge(deps, tx, chargeId, ctx.body));
-      if (action === 'void' && method === 'POST') return idempotent(ctx, 'void', true, (tx) => ops.voidCharge(deps, tx, chargeId, ctx.body));
+      if (action === 'refunds' && method === 'POST')
+        return idempotent(ctx, 'refunds', true, (tx) => ops.refundCharge(deps, tx, chargeId, ctx.body));
+      if (action === 'void' && method === 'POST')
+        return idempotent(ctx, 'void', true, (tx) => ops.voidCharge(deps, tx, chargeId, ctx.body));
     }
     if (path === '/v1/disputes' && method === 'GET') return ops.listDisputes(deps, ctx.query);
     if (path === '/v1/webhook_endpoints' && method === 'POST') {
@@ -247,14 +260,31 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
     if (ctx.path === '/v1/test/faults' && ctx.method === 'POST') {
       const fault = parseFault(ctx.body);
       faults.arm(fault);
-      return { status: 201, body: { id: fault.id, mode: fault.mode, ms: fault.ms, count: fault.remaining, phase: fault.phase, path: fault.pathPrefix } };
+      return {
+        status: 201,
+        body: {
+          id: fault.id,
+          mode: fault.mode,
+          ms: fault.ms,
+          count: fault.remaining,
+          phase: fault.phase,
+          path: fault.pathPrefix,
+        },
+      };
     }
     if (ctx.path === '/v1/test/faults' && ctx.method === 'DELETE') {
       faults.clear();
       return { status: 204, body: null };
     }
     if (ctx.path === '/v1/test/faults' && ctx.method === 'GET') {
-      return { status: 200, body: { data: faults.list().map((f) => ({ id: f.id, mode: f.mode, ms: f.ms, remaining: f.remaining, path: f.pathPrefix })) } };
+      return {
+        status: 200,
+        body: {
+          data: faults
+            .list()
+            .map((f) => ({ id: f.id, mode: f.mode, ms: f.ms, remaining: f.remaining, path: f.pathPrefix })),
+        },
+      };
     }
     if (ctx.path === '/v1/test/sweep' && ctx.method === 'POST') {
       await sweep();
@@ -276,8 +306,10 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
   ): Promise<Reply> {
     const header = ctx.req.headers['idempotency-key'];
     const key = typeof header === 'string' ? header : null;
-    if (key === null && required) throw new HttpError(400, 'idempotency_key_required', 'This request needs an Idempotency-Key header.');
-    if (key !== null && !IDEMPOTENCY_KEY.test(key)) throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key: 1 to 255 printable characters.');
+    if (key === null && required)
+      throw new HttpError(400, 'idempotency_key_required', 'This request needs an Idempotency-Key header.');
+    if (key !== null && !IDEMPOTENCY_KEY.test(key))
+      throw new HttpError(400, 'invalid_idempotency_key', 'Idempotency-Key: 1 to 255 printable characters.');
     const hooks: Array<() => void> = [];
     const reply = await options.db.transaction(async (tx) => {
       const hash = requestHash(keys, ctx.method, ctx.path, ctx.body);

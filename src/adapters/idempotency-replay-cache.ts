@@ -48,7 +48,8 @@ export function withReplayCache(store: IdempotencyStore, options: ReplayCacheOpt
         completed.delete(key);
       }
       const begun = await store.begin(key, fingerprint, lockTtlMs);
-      if (begun.state === 'completed' && begun.remainingMs !== undefined) remember(key, begun.fingerprint, begun.response, begun.remainingMs);
+      if (begun.state === 'completed' && begun.remainingMs !== undefined)
+        remember(key, begun.fingerprint, begun.response, begun.remainingMs);
       if (begun.state === 'acquired') {
         // bounded: a lock whose complete or release never comes (a crash) is forgotten with the oldest
         if (running.size >= maxEntries) running.delete(running.keys().next().value as string);

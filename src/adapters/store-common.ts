@@ -7,7 +7,8 @@ export type IdempotencyRecord =
 
 /** Rejects a duration or limit that is not a positive integer (a caller's bug, not a store failure). */
 export function assertPositiveInteger(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
 }
 
 /** Turns a held key into the answer of begin(); `remainingMs` is how long the running lock still lives. */
@@ -15,7 +16,12 @@ export function heldRecordToBegin(record: IdempotencyRecord, remainingMs: number
   if (record.state === 'running') {
     return { state: 'in_progress', fingerprint: record.fingerprint, retryAfterMs: Math.max(1, remainingMs) };
   }
-  return { state: 'completed', fingerprint: record.fingerprint, response: copyResponse(record.response), remainingMs: Math.max(0, remainingMs) };
+  return {
+    state: 'completed',
+    fingerprint: record.fingerprint,
+    response: copyResponse(record.response),
+    remainingMs: Math.max(0, remainingMs),
+  };
 }
 
 /** Parses a record stored as JSON by the Redis store. */

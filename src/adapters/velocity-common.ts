@@ -22,7 +22,11 @@ export function velocityKeys(prefix: string) {
 export function assertVelocityRequest(request: object): void {
   const walk = (value: unknown, path: string): void => {
     if (typeof value === 'number') {
-      const positive = path.includes('limits') || path.endsWith('declinesToBlock') || path.endsWith('declineBlockMs') || /\.(limit|periodMs)$/.test(path);
+      const positive =
+        path.includes('limits') ||
+        path.endsWith('declinesToBlock') ||
+        path.endsWith('declineBlockMs') ||
+        /\.(limit|periodMs)$/.test(path);
       if (!Number.isSafeInteger(value) || value < 0 || (positive && value <= 0)) {
         throw new RangeError(`${path} must be a ${positive ? 'positive' : 'non-negative'} safe integer, got ${value}`);
       }

@@ -24,8 +24,14 @@ export interface KeysetPage {
 /** Conditions that keep rows strictly between the page's cursors. */
 export function keysetConditions(createdAt: PgColumn, id: PgColumn, page: KeysetPage): SQL[] {
   const conditions: SQL[] = [];
-  if (page.after) conditions.push(sql`(${createdAt}, ${id}) > (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.id}::uuid)`);
-  if (page.before) conditions.push(sql`(${createdAt}, ${id}) < (${page.before.createdAt.toISOString()}::timestamptz, ${page.before.id}::uuid)`);
+  if (page.after)
+    conditions.push(
+      sql`(${createdAt}, ${id}) > (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.id}::uuid)`,
+    );
+  if (page.before)
+    conditions.push(
+      sql`(${createdAt}, ${id}) < (${page.before.createdAt.toISOString()}::timestamptz, ${page.before.id}::uuid)`,
+    );
   return conditions;
 }
 

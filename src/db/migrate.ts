@@ -23,5 +23,6 @@ export async function runMigrations(handle: DatabaseHandle): Promise<void> {
     }
     return;
   }
-  if (handle.pglite) await migratePglite(drizzlePglite({ client: handle.pglite }), { migrationsFolder: MIGRATIONS_FOLDER });
+  if (handle.pglite)
+    await migratePglite(drizzlePglite({ client: handle.pglite }), { migrationsFolder: MIGRATIONS_FOLDER });
 }

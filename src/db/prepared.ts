@@ -7,7 +7,12 @@ import type { Executor, Transaction } from './client.js';
 interface DriverSession {
   readonly client: unknown;
   readonly dialect: PgDialect;
-  prepareQuery(query: Query, fields: undefined, name: string | undefined, isResponseInArrayMode: boolean): PgPreparedQuery<PreparedQueryConfig>;
+  prepareQuery(
+    query: Query,
+    fields: undefined,
+    name: string | undefined,
+    isResponseInArrayMode: boolean,
+  ): PgPreparedQuery<PreparedQueryConfig>;
 }
 
 function sessionOf(executor: Executor): DriverSession {

@@ -64,8 +64,12 @@ export const builder = new SchemaBuilder<{
     },
     unauthorizedError: (_parent, context) =>
       context.principal.kind === 'anonymous'
-        ? new GraphQLError('Authentication required.', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } })
-        : new GraphQLError('These credentials may not do that.', { extensions: { code: 'FORBIDDEN', http: { status: 403 } } }),
+        ? new GraphQLError('Authentication required.', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          })
+        : new GraphQLError('These credentials may not do that.', {
+            extensions: { code: 'FORBIDDEN', http: { status: 403 } },
+          }),
   },
   relay: {
     clientMutationId: 'omit',

@@ -64,7 +64,10 @@ builder.objectType(errors.CardDeclinedError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     declineCode: t.exposeString('declineCode'),
-    purchaseId: t.id({ nullable: true, resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null) }),
+    purchaseId: t.id({
+      nullable: true,
+      resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null),
+    }),
   }),
 });
 builder.objectType(errors.PriceChangedError, {
@@ -94,7 +97,13 @@ builder.objectType(errors.RiskBlockedError, {
 });
 
 /** Errors every mutation can answer with as typed results. */
-export const COMMON_ERRORS = [errors.ValidationError, errors.NotFoundError, errors.ForbiddenError, errors.RateLimitedError, errors.ServiceUnavailableError];
+export const COMMON_ERRORS = [
+  errors.ValidationError,
+  errors.NotFoundError,
+  errors.ForbiddenError,
+  errors.RateLimitedError,
+  errors.ServiceUnavailableError,
+];
 
 /**
  * The one place a thrown error becomes what the client sees: a DomainError keeps its message and
@@ -103,9 +112,21 @@ export const COMMON_ERRORS = [errors.ValidationError, errors.NotFoundError, erro
 export function maskError(error: unknown, message: string): GraphQLError {
   const graphqlError = isGraphQLError(error) ? error : null;
   const original = graphqlError ? (graphqlError.originalError ?? graphqlError) : error;
-  const location = graphqlError ? { nodes: graphqlError.nodes, path: graphqlError.path, source: graphqlError.source, positions: graphqlError.positions } : {};
+  const location = graphqlError
+    ? {
+        nodes: graphqlError.nodes,
+        path: graphqlError.path,
+        source: graphqlError.source,
+        positions: graphqlError.positions,
+      }
+    : {};
   if (original instanceof errors.DomainError) {
-    const status = original instanceof errors.UnauthenticatedError ? 401 : original instanceof errors.ForbiddenError ? 403 : undefined;
+    const status =
+      original instanceof errors.UnauthenticatedError
+        ? 401
+        : original instanceof errors.ForbiddenError
+          ? 403
+          : undefined;
     return new GraphQLError(original.message, {
       ...location,
       extensions: {

@@ -2,7 +2,7 @@ import { getArgumentValues, getOperationAST, Kind, type FieldNode } from 'graphq
 
 import type { Plugin } from 'graphql-yoga';
 import {
-  DomainError,
+  type DomainError,
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
   ServiceUnavailableError,
@@ -39,7 +39,7 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName);
-      if (!operation || operation.operation !== 'mutation') return;
+      if (operation?.operation !== 'mutation') return;
       const context = args.contextValue as GraphQLContext;
       const request = context.request;
       const mutationType = args.schema.getMutationType();
@@ -110,7 +110,9 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
           }
           // Same request still running elsewhere: wait a little for it to finish, then say so.
           if (Date.now() + wait > deadline) {
-            state.rejection = new IdempotencyInProgressError(Math.min(5, Math.max(1, Math.ceil(begun.retryAfterMs / 1000))));
+            state.rejection = new IdempotencyInProgressError(
+              Math.min(5, Math.max(1, Math.ceil(begun.retryAfterMs / 1000))),
+            );
             return;
           }
           await new Promise((resolve) => setTimeout(resolve, wait));
@@ -148,7 +150,12 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
         }
         const body = await response.clone().text();
         const contentType = response.headers.get('content-type') ?? 'application/json';
-        await idempotencyStore.complete(state.scope, ownerToken, { status: response.status, headers: { 'content-type': contentType }, body }, config.IDEMPOTENCY_RETENTION);
+        await idempotencyStore.complete(
+          state.scope,
+          ownerToken,
+          { status: response.status, headers: { 'content-type': contentType }, body },
+          config.IDEMPOTENCY_RETENTION,
+        );
       } catch (error) {
         // The lock expires by itself; a retry then runs again and the database backstop keeps it single.
         logger.warn({ err: error }, 'could not store the idempotent response');
@@ -161,7 +168,9 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
  * For the mutation guard (a Pothos plugin inside the errors plugin): the rejection decided for this
  * request, if any, and a way to mark the request as not storable after a retryable failure.
  */
-export function idempotencyStateOf(request: Request): { rejection?: DomainError; markInfraFailure(): void } | undefined {
+export function idempotencyStateOf(
+  request: Request,
+): { rejection?: DomainError; markInfraFailure(): void } | undefined {
   const state = states.get(request);
   if (!state) return undefined;
   return {

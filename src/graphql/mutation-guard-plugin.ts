@@ -30,7 +30,6 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
 SchemaBuilder.registerPlugin('mutationGuard', MutationGuardPlugin);
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   export namespace PothosSchemaTypes {
     export interface Plugins<Types extends SchemaTypes> {
       mutationGuard: MutationGuardPlugin<Types>;

@@ -39,7 +39,13 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
   let lastWarnAt = 0;
 
   function checksFor(request: Request, peer: string | null | undefined): ThrottleCheck[] {
-    const checks: ThrottleCheck[] = [{ key: `ip:${clientIp(request, peer, config.API_RATE_LIMIT_TRUST_PROXY) ?? 'unknown'}`, limit: config.API_RATE_LIMIT_PER_IP, periodMs }];
+    const checks: ThrottleCheck[] = [
+      {
+        key: `ip:${clientIp(request, peer, config.API_RATE_LIMIT_TRUST_PROXY) ?? 'unknown'}`,
+        limit: config.API_RATE_LIMIT_PER_IP,
+        periodMs,
+      },
+    ];
     const authorization = request.headers.get('authorization');
     if (authorization) {
       const credential = createHash('sha256').update(authorization.trim()).digest('base64url').slice(0, 32);
@@ -80,7 +86,11 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
         endResponse(
           new Response(JSON.stringify(body), {
             status: 429,
-            headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(retryAfterSeconds), ...rateLimitHeaders(shown) },
+            headers: {
+              'content-type': 'application/json; charset=utf-8',
+              'retry-after': String(retryAfterSeconds),
+              ...rateLimitHeaders(shown),
+            },
           }),
         );
       }
@@ -91,11 +101,18 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
       if (!state || state.shown !== null) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
-      const unavailable = new ServiceUnavailableError('A service Coinslot depends on is unavailable. Nothing was changed; try again.');
+      const unavailable = new ServiceUnavailableError(
+        'A service Coinslot depends on is unavailable. Nothing was changed; try again.',
+      );
       setResultAndStopExecution({
         errors: [
           new GraphQLError(unavailable.message, {
-            extensions: { code: unavailable.code, retryable: true, retryAfterSeconds: unavailable.retryAfterSeconds, http: { status: 503 } },
+            extensions: {
+              code: unavailable.code,
+              retryable: true,
+              retryAfterSeconds: unavailable.retryAfterSeconds,
+              http: { status: 503 },
+            },
           }),
         ],
       });

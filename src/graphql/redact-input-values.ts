@@ -32,7 +32,9 @@ function redactError(error: GraphQLError): GraphQLError {
     source: error.source,
     positions: error.positions,
     path: error.path,
-    extensions: original ? { ...error.extensions, originalError: { ...original, message: originalMessage } } : error.extensions,
+    extensions: original
+      ? { ...error.extensions, originalError: { ...original, message: originalMessage } }
+      : error.extensions,
   });
 }
 
@@ -40,7 +42,9 @@ function redactResult(result: ExecutionResult): ExecutionResult {
   if (!result.errors?.length) return result;
   return {
     ...result,
-    errors: result.errors.map((e) => (e instanceof GraphQLError ? redactError(e) : new GraphQLError(redactInputValues(String((e as Error).message))))),
+    errors: result.errors.map((e) =>
+      e instanceof GraphQLError ? redactError(e) : new GraphQLError(redactInputValues(String((e as Error).message))),
+    ),
   };
 }
 
@@ -49,7 +53,8 @@ export function redactInputValuesPlugin(): Plugin {
   return {
     onResultProcess({ result, setResult }) {
       if (Array.isArray(result)) setResult(result.map((r) => redactResult(r as ExecutionResult)));
-      else if (result && typeof result === 'object' && 'errors' in result) setResult(redactResult(result as ExecutionResult));
+      else if (result && typeof result === 'object' && 'errors' in result)
+        setResult(redactResult(result as ExecutionResult));
     },
   };
 }

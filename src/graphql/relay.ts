@@ -27,12 +27,17 @@ function decodeCursor(cursor: string | undefined, name: string): KeysetKey | und
   if (cursor === undefined) return undefined;
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(createdAt.getTime())) throw ValidationError.field(name, 'is not a valid cursor');
+  if (!id || !/^[0-9a-f-]{36}$/i.test(id) || Number.isNaN(createdAt.getTime()))
+    throw ValidationError.field(name, 'is not a valid cursor');
   return { createdAt, id };
 }
 
 /** Relay's before/after/limit as a keyset page for the modules. */
 export function keysetPage(args: ResolveCursorConnectionArgs): KeysetPage {
-  return { after: decodeCursor(args.after, 'after'), before: decodeCursor(args.before, 'before'), limit: args.limit, inverted: args.inverted };
+  return {
+    after: decodeCursor(args.after, 'after'),
+    before: decodeCursor(args.before, 'before'),
+    limit: args.limit,
+    inverted: args.inverted,
+  };
 }
-

@@ -27,7 +27,10 @@ function parseDateTime(value: unknown): Date {
 export const MoneyRef = builder.objectRef<Money>('Money').implement({
   description: 'An amount in integer minor units of a currency (ISO 4217, or a game currency).',
   fields: (t) => ({
-    amount: t.string({ description: 'Integer minor units, e.g. "499" for $4.99.', resolve: (m) => String(m.amountMinor) }),
+    amount: t.string({
+      description: 'Integer minor units, e.g. "499" for $4.99.',
+      resolve: (m) => String(m.amountMinor),
+    }),
     currency: t.exposeString('currency'),
     formatted: t.string({ resolve: (m) => formatMoney(m) }),
   }),

@@ -18,11 +18,13 @@ export async function disputeCallback(deps: Deps, request: Request): Promise<Res
   if (declared > MAX_BODY_BYTES) return Response.json({ error: 'too_large' }, { status: 413 });
   const rawBody = await request.text();
   if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES) return Response.json({ error: 'too_large' }, { status: 413 });
-  let dispute;
+  let dispute: ReturnType<typeof deps.acquirer.parseDisputeCallback>;
   try {
     // A plain record: the server adapter's Headers may not be the global class the port checks for.
     const headers: Record<string, string> = {};
-    request.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
+    request.headers.forEach((value, name) => {
+      headers[name.toLowerCase()] = value;
+    });
     dispute = deps.acquirer.parseDisputeCallback({ headers, rawBody });
   } catch (error) {
     if (error instanceof AcquirerRejectedError) {
@@ -31,8 +33,17 @@ export async function disputeCallback(deps: Deps, request: Request): Promise<Res
     }
     throw error;
   }
-  const ctx: ServiceContext = { deps, principal: { kind: 'operator' }, requestId: request.headers.get('x-request-id')?.slice(0, 100) || randomUUID(), ip: null };
+  const ctx: ServiceContext = {
+    deps,
+    principal: { kind: 'operator' },
+    requestId: request.headers.get('x-request-id')?.slice(0, 100) || randomUUID(),
+    ip: null,
+  };
   const result = await recordDispute(ctx, dispute);
-  if (result.outcome === 'retry') return Response.json({ error: 'not_ready', reason: result.reason }, { status: 503, headers: { 'retry-after': '5' } });
+  if (result.outcome === 'retry')
+    return Response.json(
+      { error: 'not_ready', reason: result.reason },
+      { status: 503, headers: { 'retry-after': '5' } },
+    );
   return Response.json({ received: true, outcome: result.outcome });
 }

@@ -9,7 +9,10 @@ export function healthz(): Response {
 /** GET /readyz: the database and the shared store answer; 503 names what does not. */
 export async function readyz(deps: Deps): Promise<Response> {
   const within = <T>(promise: Promise<T>, ms: number) =>
-    Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+    Promise.race([
+      promise,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref()),
+    ]);
   const [database, store] = await Promise.all([
     within(deps.db.execute(sql`select 1`), 2_000).then(
       () => 'up' as const,

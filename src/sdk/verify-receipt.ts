@@ -6,7 +6,14 @@
  *   const receipt = await verifyReceipt(purchase.receipt, { jwksUrl: 'https://pay.example/.well-known/jwks.json', gameId });
  *   grant(receipt.purchase.playerId, receipt.purchase.itemId, receipt.purchase.quantity);
  */
-import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTVerifyGetKey,
+} from 'jose';
 
 /** The JWS `typ` Coinslot puts on receipts. */
 export const RECEIPT_TYPE = 'coinslot-receipt+jwt';
@@ -100,7 +107,8 @@ export async function verifyReceipt(jws: string, options: VerifyReceiptOptions):
     };
   } catch (error) {
     if (error instanceof ReceiptVerificationError) throw error;
-    if (error instanceof errors.JOSEError) throw new ReceiptVerificationError(`Invalid receipt: ${error.message}`, error.code);
+    if (error instanceof errors.JOSEError)
+      throw new ReceiptVerificationError(`Invalid receipt: ${error.message}`, error.code);
     throw new ReceiptVerificationError(`Invalid receipt: ${(error as Error).message}`, 'invalid');
   }
 }

@@ -34,7 +34,13 @@ export interface VerifyWebhookOptions {
   readonly now?: Date | number;
 }
 
-export type WebhookVerificationCode = 'missing_headers' | 'invalid_timestamp' | 'timestamp_too_old' | 'timestamp_too_new' | 'invalid_signature' | 'invalid_payload';
+export type WebhookVerificationCode =
+  | 'missing_headers'
+  | 'invalid_timestamp'
+  | 'timestamp_too_old'
+  | 'timestamp_too_new'
+  | 'invalid_signature'
+  | 'invalid_payload';
 
 /** Why a webhook was refused; answer it with a 4xx and do not act on it. */
 export class WebhookVerificationError extends Error {
@@ -72,16 +78,23 @@ export function verifyWebhook<T = Record<string, unknown>>(options: VerifyWebhoo
   const timestamp = header(options.headers, 'webhook-timestamp');
   const signatureHeader = header(options.headers, 'webhook-signature');
   if (!id || !timestamp || !signatureHeader) {
-    throw new WebhookVerificationError('Missing webhook-id, webhook-timestamp or webhook-signature header.', 'missing_headers');
+    throw new WebhookVerificationError(
+      'Missing webhook-id, webhook-timestamp or webhook-signature header.',
+      'missing_headers',
+    );
   }
-  if (!/^\d{1,12}$/.test(timestamp)) throw new WebhookVerificationError('webhook-timestamp is not a Unix time in seconds.', 'invalid_timestamp');
+  if (!/^\d{1,12}$/.test(timestamp))
+    throw new WebhookVerificationError('webhook-timestamp is not a Unix time in seconds.', 'invalid_timestamp');
   const tolerance = options.toleranceSeconds ?? 300;
-  const nowMs = options.now === undefined ? Date.now() : typeof options.now === 'number' ? options.now : options.now.getTime();
+  const nowMs =
+    options.now === undefined ? Date.now() : typeof options.now === 'number' ? options.now : options.now.getTime();
   const skew = Math.floor(nowMs / 1000) - Number(timestamp);
   if (skew > tolerance) throw new WebhookVerificationError('The webhook timestamp is too old.', 'timestamp_too_old');
-  if (skew < -tolerance) throw new WebhookVerificationError('The webhook timestamp is too far in the future.', 'timestamp_too_new');
+  if (skew < -tolerance)
+    throw new WebhookVerificationError('The webhook timestamp is too far in the future.', 'timestamp_too_new');
 
-  const body = typeof options.payload === 'string' ? Buffer.from(options.payload, 'utf8') : Buffer.from(options.payload);
+  const body =
+    typeof options.payload === 'string' ? Buffer.from(options.payload, 'utf8') : Buffer.from(options.payload);
   const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), body]);
   const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret;
   const expected = secrets.map((secret) => createHmac('sha256', keyOf(secret)).update(signed).digest());

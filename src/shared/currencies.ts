@@ -15,7 +15,12 @@ const TWO_DIGITS =
 
 function table(): ReadonlyMap<string, number> {
   const digits = new Map<string, number>();
-  for (const [codes, n] of [[TWO_DIGITS, 2], [ZERO_DIGITS, 0], [THREE_DIGITS, 3], [FOUR_DIGITS, 4]] as const) {
+  for (const [codes, n] of [
+    [TWO_DIGITS, 2],
+    [ZERO_DIGITS, 0],
+    [THREE_DIGITS, 3],
+    [FOUR_DIGITS, 4],
+  ] as const) {
     for (const code of codes.split(' ')) digits.set(code, n);
   }
   return digits;

@@ -80,7 +80,10 @@ export class ServiceUnavailableError extends DomainError {
   readonly code = 'SERVICE_UNAVAILABLE';
   override readonly retryable = true;
   override readonly retryAfterSeconds: number;
-  constructor(message = 'A service Coinslot depends on is unavailable. Nothing was charged; try again.', retryAfterSeconds = 2) {
+  constructor(
+    message = 'A service Coinslot depends on is unavailable. Nothing was charged; try again.',
+    retryAfterSeconds = 2,
+  ) {
     super(message);
     this.retryAfterSeconds = retryAfterSeconds;
   }
@@ -88,14 +91,20 @@ export class ServiceUnavailableError extends DomainError {
 
 export class CardInvalidError extends DomainError {
   readonly code = 'CARD_INVALID';
-  constructor(readonly field: string, readonly reason: string) {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
     super(`Card ${field} is invalid: ${reason}.`);
   }
 }
 
 export class CardDeclinedError extends DomainError {
   readonly code = 'CARD_DECLINED';
-  constructor(readonly declineCode: string, readonly purchaseId: string | null = null) {
+  constructor(
+    readonly declineCode: string,
+    readonly purchaseId: string | null = null,
+  ) {
     super(`The card was declined (${declineCode}).`);
   }
 }
@@ -138,7 +147,10 @@ export class InsufficientFundsError extends DomainError {
 export class RiskBlockedError extends DomainError {
   readonly code = 'RISK_BLOCKED';
   override readonly retryAfterSeconds: number | null;
-  constructor(readonly rulesFired: readonly string[], retryAfterSeconds: number | null) {
+  constructor(
+    readonly rulesFired: readonly string[],
+    retryAfterSeconds: number | null,
+  ) {
     super('This purchase was blocked by risk checks.');
     this.retryAfterSeconds = retryAfterSeconds;
   }

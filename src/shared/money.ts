@@ -17,7 +17,8 @@ export type MoneyParseFailure = 'not_an_integer' | 'not_positive' | 'too_large';
 
 /** Parses an amount given as an integer string of minor units; rejects fractions, signs and unsafe sizes. */
 export function parseMinorUnits(raw: string): number | MoneyParseFailure {
-  if (!MINOR_UNITS.test(raw)) return /^-/.test(raw) ? 'not_positive' : raw.length > 16 && /^[0-9]+$/.test(raw) ? 'too_large' : 'not_an_integer';
+  if (!MINOR_UNITS.test(raw))
+    return /^-/.test(raw) ? 'not_positive' : raw.length > 16 && /^[0-9]+$/.test(raw) ? 'too_large' : 'not_an_integer';
   const value = Number(raw);
   if (!Number.isSafeInteger(value)) return 'too_large';
   if (value <= 0) return 'not_positive';
@@ -32,7 +33,9 @@ export function currencyDigits(currency: string): number {
 /** Renders integer minor units as an exact decimal string ("1234", 2 → "12.34"). */
 export function toDecimalString(amountMinor: number, digits: number): string {
   const negative = amountMinor < 0;
-  const units = Math.abs(amountMinor).toString().padStart(digits + 1, '0');
+  const units = Math.abs(amountMinor)
+    .toString()
+    .padStart(digits + 1, '0');
   const whole = digits === 0 ? units : units.slice(0, -digits);
   const fraction = digits === 0 ? '' : `.${units.slice(-digits)}`;
   return `${negative ? '-' : ''}${whole}${fraction}`;

@@ -8,7 +8,12 @@ export type Principal =
   /** A game client holding only the publishable key `pk_…` (catalog). */
   | { readonly kind: 'game_publishable'; readonly gameId: string; readonly keyId: string }
   /** A game client acting for one player, with the game token `gt_…` from authorizeGame. */
-  | { readonly kind: 'player_game'; readonly playerId: string; readonly gameId: string; readonly authorizationId: string }
+  | {
+      readonly kind: 'player_game';
+      readonly playerId: string;
+      readonly gameId: string;
+      readonly authorizationId: string;
+    }
   | { readonly kind: 'operator' };
 
 export const anonymous: Principal = { kind: 'anonymous' };

@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAcquirerServer, FAULT_MODES, type AcquirerServer } from '../../src/acquirer/index.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../helpers/acquirer-control.js';
-import { CARDS, CONFIRM_PURCHASE, CREATE_PURCHASE, decodeId, randomApprovedCard, setUpPlayer, type PlayerSetup } from '../helpers/flows.js';
+import {
+  CARDS,
+  CONFIRM_PURCHASE,
+  CREATE_PURCHASE,
+  decodeId,
+  randomApprovedCard,
+  setUpPlayer,
+  type PlayerSetup,
+} from '../helpers/flows.js';
 import { clientAddress, closeAgents, httpGql, type HttpGqlResult } from '../helpers/http-client.js';
 import { isolatedDatabase } from '../helpers/isolated-database.js';
 import { checkMoneyInvariants } from '../helpers/money-invariants.js';
@@ -33,7 +41,13 @@ const CONSUME = /* GraphQL */ `
 `;
 
 /** Special cards: each on at most two players (three players on one card is a fraud block by design). */
-const SPECIAL_CARDS = [CARDS.declinesLater, CARDS.authRequired, CARDS.elevatedRisk, CARDS.highestRisk, CARDS.processingError];
+const SPECIAL_CARDS = [
+  CARDS.declinesLater,
+  CARDS.authRequired,
+  CARDS.elevatedRisk,
+  CARDS.highestRisk,
+  CARDS.processingError,
+];
 
 interface Player extends PlayerSetup {
   readonly address: string;
@@ -70,7 +84,15 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
   let game: { gameId: string; secretKey: string; webhookSecret: string; items: Record<string, Item> };
   const players: Player[] = [];
   const startedAt = new Date();
-  const log = { kills: 0, redisRestarts: 0, faults: {} as Record<string, number>, http500: [] as string[], internal: [] as string[], networkErrors: 0, retries: 0 };
+  const log = {
+    kills: 0,
+    redisRestarts: 0,
+    faults: {} as Record<string, number>,
+    http500: [] as string[],
+    internal: [] as string[],
+    networkErrors: 0,
+    retries: 0,
+  };
 
   beforeAll(async () => {
     url = await isolatedDatabase('chaos');
@@ -78,11 +100,25 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
     redis = new PrivateRedis(await freePort());
     await redis.start();
     const env = testEnv({ DATABASE_URL: url, REDIS_URL: redis.url });
-    acquirer = createAcquirerServer({ db: database.db, secret: env.ACQUIRER_SECRET!, testMode: true, disputeDelayMs: 3_600_000, logger: pino({ level: 'silent' }) });
+    acquirer = createAcquirerServer({
+      db: database.db,
+      secret: env.ACQUIRER_SECRET!,
+      testMode: true,
+      disputeDelayMs: 3_600_000,
+      logger: pino({ level: 'silent' }),
+    });
     const acquirerUrl = await acquirer.listen(0, '127.0.0.1');
     let webhookSecret = '';
     receiver = await startFlakyReceiver({ secret: () => webhookSecret, failureRate: 0.2, slowMs: 2_500 });
-    app = await createTestApp({ env: { DATABASE_URL: url, REDIS_URL: redis.url, ACQUIRER_URL: acquirerUrl, BACKGROUND_JOBS: 'false', WEBHOOK_DISPATCHER: 'off' } });
+    app = await createTestApp({
+      env: {
+        DATABASE_URL: url,
+        REDIS_URL: redis.url,
+        ACQUIRER_URL: acquirerUrl,
+        BACKGROUND_JOBS: 'false',
+        WEBHOOK_DISPATCHER: 'off',
+      },
+    });
     game = await setUpChaosGame(app, receiver.url);
     webhookSecret = game.webhookSecret;
 
@@ -91,7 +127,11 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
       const batch = Array.from({ length: Math.min(6, SIZE.players - i) }, (_, j) => {
         const card = cards[i + j] ?? randomApprovedCard();
         // A one-tap allowance of 10.00 a purchase: 'big' (49.99) goes through the pay sheet.
-        return setUpPlayer(app, { gameId: game.gameId }, { card, oneTapMax: '1000', dailyCap: '20000' }).then((p) => ({ ...p, card, address: clientAddress(i + j) }));
+        return setUpPlayer(app, { gameId: game.gameId }, { card, oneTapMax: '1000', dailyCap: '20000' }).then((p) => ({
+          ...p,
+          card,
+          address: clientAddress(i + j),
+        }));
       });
       players.push(...(await Promise.all(batch)));
     }
@@ -115,7 +155,9 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
       API_RATE_LIMIT_PER_IP: '100000',
       LOG_LEVEL: 'warn',
     });
-    instances = await Promise.all(['api-1', 'api-2'].map(async (name) => new CoinslotProcess(name, await freePort(), shared)));
+    instances = await Promise.all(
+      ['api-1', 'api-2'].map(async (name) => new CoinslotProcess(name, await freePort(), shared)),
+    );
     await Promise.all(instances.map((i) => i.start()));
   }, 180_000);
 
@@ -130,7 +172,13 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
   });
 
   /** One request to a random instance, retried with the same body (so the same idempotency key) like a real client. */
-  async function call(query: string, variables: Record<string, unknown>, token: string, address: string, field: string): Promise<Record<string, any> | null> {
+  async function call(
+    query: string,
+    variables: Record<string, unknown>,
+    token: string,
+    address: string,
+    field: string,
+  ): Promise<Record<string, any> | null> {
     const deadline = Date.now() + 45_000;
     for (let attempt = 0; Date.now() < deadline; attempt += 1) {
       if (attempt > 0) {
@@ -148,10 +196,14 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
         log.networkErrors += 1;
         continue;
       }
-      if (result.status >= 500 && result.status !== 503) log.http500.push(`${field} HTTP ${result.status}: ${JSON.stringify(result.errors ?? result.data).slice(0, 300)}`);
+      if (result.status >= 500 && result.status !== 503)
+        log.http500.push(
+          `${field} HTTP ${result.status}: ${JSON.stringify(result.errors ?? result.data).slice(0, 300)}`,
+        );
       // A masked error is an exception nobody mapped to a typed error: a bug even when a retry succeeds.
       for (const error of result.errors ?? []) {
-        if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') log.internal.push(`${field} on ${target.name}: ${error.message}`);
+        if (error.extensions?.code === 'INTERNAL_SERVER_ERROR')
+          log.internal.push(`${field} on ${target.name}: ${error.message}`);
       }
       const value = result.data?.[field];
       if (!value) continue; // 503 (Redis down: mutations fail closed), 429, or a masked error: retry
@@ -166,20 +218,45 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
     const input = { gameId: game.gameId, itemId: item.id, quantity, expectedPrice: item.price, idempotencyKey: key };
     const value = await call(CREATE_PURCHASE, { input }, player.gameToken, player.address, 'createPurchase');
     if (!value) return;
-    outcomes.push({ op: 'purchase', key, typename: value.__typename, purchaseId: value.purchase?.id, status: value.purchase?.status });
+    outcomes.push({
+      op: 'purchase',
+      key,
+      typename: value.__typename,
+      purchaseId: value.purchase?.id,
+      status: value.purchase?.status,
+    });
     let current = value.purchase as { id: string; status: string } | undefined;
     // The player confirms in the pay sheet most of the time (with the CVC when asked), else walks away.
-    for (let step = 0; current && step < 2 && ['REQUIRES_CONFIRMATION', 'REQUIRES_ACTION'].includes(current.status) && Math.random() < 0.85; step += 1) {
+    for (
+      let step = 0;
+      current &&
+      step < 2 &&
+      ['REQUIRES_CONFIRMATION', 'REQUIRES_ACTION'].includes(current.status) &&
+      Math.random() < 0.85;
+      step += 1
+    ) {
       const confirmKey = randomUUID();
       const confirmed = await call(
         CONFIRM_PURCHASE,
-        { input: { purchaseId: current.id, idempotencyKey: confirmKey, ...(current.status === 'REQUIRES_ACTION' ? { cvc: '123' } : {}) } },
+        {
+          input: {
+            purchaseId: current.id,
+            idempotencyKey: confirmKey,
+            ...(current.status === 'REQUIRES_ACTION' ? { cvc: '123' } : {}),
+          },
+        },
         player.playerToken,
         player.address,
         'confirmPurchase',
       );
       if (!confirmed) return;
-      outcomes.push({ op: 'confirm', key: confirmKey, typename: confirmed.__typename, purchaseId: confirmed.purchase?.id ?? current.id, status: confirmed.purchase?.status });
+      outcomes.push({
+        op: 'confirm',
+        key: confirmKey,
+        typename: confirmed.__typename,
+        purchaseId: confirmed.purchase?.id ?? current.id,
+        status: confirmed.purchase?.status,
+      });
       current = confirmed.purchase;
     }
   }
@@ -224,11 +301,17 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
       await sleep(between(700, 2_000));
       if (stop.done) break;
       // Every run sees at least one kill (after 8 s) and one Redis restart (after 20 s), whatever the dice say.
-      const roll = log.kills === 0 && Date.now() - began > 8_000 ? 0 : log.redisRestarts === 0 && Date.now() - began > 20_000 ? 0.35 : Math.random();
+      const roll =
+        log.kills === 0 && Date.now() - began > 8_000
+          ? 0
+          : log.redisRestarts === 0 && Date.now() - began > 20_000
+            ? 0.35
+            : Math.random();
       if (roll < 0.3) {
         const candidates = instances.filter((i) => !restarting.has(i) && i.ready);
         // Mostly keep one instance serving; now and then both go down together.
-        if (candidates.length === 2 || (candidates.length === 1 && Math.random() < 0.35)) pending.push(restart(pick(candidates)));
+        if (candidates.length === 2 || (candidates.length === 1 && Math.random() < 0.35))
+          pending.push(restart(pick(candidates)));
       } else if (roll >= 0.3 && roll < 0.4 && Date.now() - lastRedisRestart > 15_000) {
         lastRedisRestart = Date.now();
         await redis.kill();
@@ -237,7 +320,12 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
         await redis.start();
       } else {
         const mode = pick(FAULT_MODES);
-        const fault: Record<string, unknown> = { mode, count: between(1, 4), path: '/v1/charges', ...(Math.random() < 0.8 ? { method: 'POST' } : {}) };
+        const fault: Record<string, unknown> = {
+          mode,
+          count: between(1, 4),
+          path: '/v1/charges',
+          ...(Math.random() < 0.8 ? { method: 'POST' } : {}),
+        };
         if (mode === 'latency') fault.ms = between(100, 1_500);
         if (mode === 'timeout_after_charge') fault.ms = between(2_500, 4_000);
         if (mode === 'drop_connection') fault.phase = pick(['before', 'after']);
@@ -262,87 +350,110 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
     }
   }
 
-  it('keeps every promise: one SUCCEEDED purchase per charge, inventory and ledger, nothing PROCESSING, every webhook delivered', async () => {
-    const gameId = decodeId(game.gameId);
-    const outcomes: Outcome[] = [];
-    const stop = { done: false };
-    const chaos = monkey(stop);
-    let next = 0;
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: SIZE.clients }, async () => {
-        while (next < SIZE.operations || Date.now() - started < SIZE.minSeconds * 1_000) {
-          next += 1;
-          await operation(outcomes);
-        }
-      }),
-    );
-    stop.done = true;
-    await chaos;
-    const loadMs = Date.now() - started;
+  it(
+    'keeps every promise: one SUCCEEDED purchase per charge, inventory and ledger, nothing PROCESSING, every webhook delivered',
+    async () => {
+      const gameId = decodeId(game.gameId);
+      const outcomes: Outcome[] = [];
+      const stop = { done: false };
+      const chaos = monkey(stop);
+      let next = 0;
+      const started = Date.now();
+      await Promise.all(
+        Array.from({ length: SIZE.clients }, async () => {
+          while (next < SIZE.operations || Date.now() - started < SIZE.minSeconds * 1_000) {
+            next += 1;
+            await operation(outcomes);
+          }
+        }),
+      );
+      stop.done = true;
+      await chaos;
+      const loadMs = Date.now() - started;
 
-    // Calm: faults cleared, Redis and both processes up; then recovery and the dispatchers catch up.
-    await clearAcquirerFaults(app);
-    if (!redis.running) await redis.start();
-    await Promise.all(instances.filter((i) => !i.running).map((i) => startWithRetries(i)));
-    const settleStarted = Date.now();
-    let backlog = { processing: -1, pending: -1 };
-    await waitFor(
-      async () => {
-        const { rows } = await database.pool!.query(
-          `select (select count(*)::int from purchases where game_id = $1 and status = 'PROCESSING') as processing,
+      // Calm: faults cleared, Redis and both processes up; then recovery and the dispatchers catch up.
+      await clearAcquirerFaults(app);
+      if (!redis.running) await redis.start();
+      await Promise.all(instances.filter((i) => !i.running).map((i) => startWithRetries(i)));
+      const settleStarted = Date.now();
+      let backlog = { processing: -1, pending: -1 };
+      await waitFor(
+        async () => {
+          const { rows } = await database.pool!.query(
+            `select (select count(*)::int from purchases where game_id = $1 and status = 'PROCESSING') as processing,
                   (select count(*)::int from outbox_events where game_id = $1 and status = 'pending') as pending`,
-          [gameId],
-        );
-        backlog = rows[0];
-        return backlog.processing === 0 && backlog.pending === 0;
-      },
-      SIZE.settleMs,
-      'recovery and webhook delivery to catch up',
-      250,
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}: still ${backlog.processing} PROCESSING purchases and ${backlog.pending} pending webhook events`);
-    });
-    const settleMs = Date.now() - settleStarted;
-
-    const report = await checkMoneyInvariants(database.pool!, database.db, { gameId, orphanChargesSince: startedAt });
-    const events = (await database.pool!.query('select id, type, status from outbox_events where game_id = $1', [gameId])).rows as { id: string; type: string; status: string }[];
-    const undelivered = events.filter((e) => e.status !== 'delivered' || !receiver.delivered.has(e.id));
-    const unknown = [...receiver.delivered.keys()].filter((id) => !events.some((e) => e.id === id));
-    const mismatches = await compareWithClients(database, gameId, outcomes);
-    const statuses = (await database.pool!.query('select status, count(*)::int as n from purchases where game_id = $1 group by status order by status', [gameId])).rows;
-
-    console.log(
-      JSON.stringify(
-        {
-          size: sizeName,
-          loadSeconds: Math.round(loadMs / 1000),
-          settleSeconds: Math.round(settleMs / 1000),
-          operations: outcomes.length,
-          answers: tally(outcomes.map((o) => `${o.op}:${o.typename}${o.status ? `:${o.status}` : ''}`)),
-          purchases: Object.fromEntries(statuses.map((s: { status: string; n: number }) => [s.status, s.n])),
-          charges: { all: report.counts.charges, living: report.counts.livingCharges },
-          chaos: { kills: log.kills, redisRestarts: log.redisRestarts, faults: log.faults, networkErrors: log.networkErrors, retries: log.retries, internalErrors: log.internal.length },
-          webhooks: { events: events.length, ...receiver.stats, distinctDelivered: receiver.delivered.size },
+            [gameId],
+          );
+          backlog = rows[0];
+          return backlog.processing === 0 && backlog.pending === 0;
         },
-        null,
-        2,
-      ),
-    );
+        SIZE.settleMs,
+        'recovery and webhook delivery to catch up',
+        250,
+      ).catch((error: Error) => {
+        throw new Error(
+          `${error.message}: still ${backlog.processing} PROCESSING purchases and ${backlog.pending} pending webhook events`,
+        );
+      });
+      const settleMs = Date.now() - settleStarted;
 
-    expect(report.violations, instances.flatMap((i) => i.output.slice(-10)).join('\n')).toEqual([]);
-    expect(undelivered.map((e) => `${e.id} ${e.type} ${e.status}`)).toEqual([]);
-    expect(unknown).toEqual([]);
-    expect(receiver.invalid).toEqual([]);
-    expect(mismatches).toEqual([]);
-    expect(log.http500).toEqual([]);
-    expect(log.internal, instances.flatMap((i) => i.output.filter((line) => /unexpected error/.test(line))).join('\n')).toEqual([]);
-    // The run really was chaotic and really sold things.
-    expect(log.kills).toBeGreaterThan(0);
-    expect(log.redisRestarts).toBeGreaterThan(0);
-    expect(Object.keys(log.faults).length).toBeGreaterThan(0);
-    expect(report.counts.SUCCEEDED ?? 0).toBeGreaterThan(SIZE.operations / 10);
-  }, 30 * 60_000);
+      const report = await checkMoneyInvariants(database.pool!, database.db, { gameId, orphanChargesSince: startedAt });
+      const events = (
+        await database.pool!.query('select id, type, status from outbox_events where game_id = $1', [gameId])
+      ).rows as { id: string; type: string; status: string }[];
+      const undelivered = events.filter((e) => e.status !== 'delivered' || !receiver.delivered.has(e.id));
+      const unknown = [...receiver.delivered.keys()].filter((id) => !events.some((e) => e.id === id));
+      const mismatches = await compareWithClients(database, gameId, outcomes);
+      const statuses = (
+        await database.pool!.query(
+          'select status, count(*)::int as n from purchases where game_id = $1 group by status order by status',
+          [gameId],
+        )
+      ).rows;
+
+      console.log(
+        JSON.stringify(
+          {
+            size: sizeName,
+            loadSeconds: Math.round(loadMs / 1000),
+            settleSeconds: Math.round(settleMs / 1000),
+            operations: outcomes.length,
+            answers: tally(outcomes.map((o) => `${o.op}:${o.typename}${o.status ? `:${o.status}` : ''}`)),
+            purchases: Object.fromEntries(statuses.map((s: { status: string; n: number }) => [s.status, s.n])),
+            charges: { all: report.counts.charges, living: report.counts.livingCharges },
+            chaos: {
+              kills: log.kills,
+              redisRestarts: log.redisRestarts,
+              faults: log.faults,
+              networkErrors: log.networkErrors,
+              retries: log.retries,
+              internalErrors: log.internal.length,
+            },
+            webhooks: { events: events.length, ...receiver.stats, distinctDelivered: receiver.delivered.size },
+          },
+          null,
+          2,
+        ),
+      );
+
+      expect(report.violations, instances.flatMap((i) => i.output.slice(-10)).join('\n')).toEqual([]);
+      expect(undelivered.map((e) => `${e.id} ${e.type} ${e.status}`)).toEqual([]);
+      expect(unknown).toEqual([]);
+      expect(receiver.invalid).toEqual([]);
+      expect(mismatches).toEqual([]);
+      expect(log.http500).toEqual([]);
+      expect(
+        log.internal,
+        instances.flatMap((i) => i.output.filter((line) => /unexpected error/.test(line))).join('\n'),
+      ).toEqual([]);
+      // The run really was chaotic and really sold things.
+      expect(log.kills).toBeGreaterThan(0);
+      expect(log.redisRestarts).toBeGreaterThan(0);
+      expect(Object.keys(log.faults).length).toBeGreaterThan(0);
+      expect(report.counts.SUCCEEDED ?? 0).toBeGreaterThan(SIZE.operations / 10);
+    },
+    30 * 60_000,
+  );
 });
 
 /** A developer and a game whose webhooks go to `webhookUrl`, with a GEM currency and the items the load buys. */
@@ -350,15 +461,29 @@ async function setUpChaosGame(app: TestApp, webhookUrl: string) {
   const ok = async (query: string, variables: Record<string, unknown>, token: string | null, field: string) => {
     const res = await app.gql(query, variables, { token });
     const value = res.data?.[field];
-    if (!value || value.__typename?.endsWith('Payload') === false) throw new Error(`${field} failed: ${JSON.stringify(res.errors ?? value)}`);
+    if (!value || value.__typename?.endsWith('Payload') === false)
+      throw new Error(`${field} failed: ${JSON.stringify(res.errors ?? value)}`);
     return value;
   };
-  const dev = await ok(`mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } } }`,
-    { input: { email: uniqueEmail('chaos'), password: 'developer-password', name: 'Chaos Studio' } }, null, 'signUpDeveloper');
-  const created = await ok(`mutation ($input: CreateGameInput!) { createGame(input: $input) { __typename ... on CreateGamePayload { game { id } secretKey webhookSecret } } }`,
-    { input: { name: 'Chaos', defaultCurrency: 'USD', webhookUrl } }, dev.token, 'createGame');
+  const dev = await ok(
+    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } } }`,
+    { input: { email: uniqueEmail('chaos'), password: 'developer-password', name: 'Chaos Studio' } },
+    null,
+    'signUpDeveloper',
+  );
+  const created = await ok(
+    `mutation ($input: CreateGameInput!) { createGame(input: $input) { __typename ... on CreateGamePayload { game { id } secretKey webhookSecret } } }`,
+    { input: { name: 'Chaos', defaultCurrency: 'USD', webhookUrl } },
+    dev.token,
+    'createGame',
+  );
   const gameId = created.game.id as string;
-  await ok(`mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`, { input: { gameId, code: 'GEM', name: 'Gems' } }, dev.token, 'defineCurrency');
+  await ok(
+    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
+    { input: { gameId, code: 'GEM', name: 'Gems' } },
+    dev.token,
+    'defineCurrency',
+  );
   const specs = [
     { sku: 'life', kind: 'CONSUMABLE', price: '99', currency: 'USD' },
     { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', currency: 'USD', grants: { amount: '500', currency: 'GEM' } },
@@ -369,8 +494,12 @@ async function setUpChaosGame(app: TestApp, webhookUrl: string) {
   const items: Record<string, Item> = {};
   for (const spec of specs) {
     const { sku, kind, price, currency, grants } = spec as typeof spec & { grants?: unknown };
-    const made = await ok(`mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on CreateItemPayload { item { id } } } }`,
-      { input: { gameId, sku, name: sku, kind, prices: [{ amount: price, currency }], ...(grants ? { grants } : {}) } }, dev.token, 'createItem');
+    const made = await ok(
+      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on CreateItemPayload { item { id } } } }`,
+      { input: { gameId, sku, name: sku, kind, prices: [{ amount: price, currency }], ...(grants ? { grants } : {}) } },
+      dev.token,
+      'createItem',
+    );
     items[sku] = { id: made.item.id, price: { amount: price, currency } };
   }
   return { gameId, secretKey: created.secretKey as string, webhookSecret: created.webhookSecret as string, items };
@@ -381,16 +510,21 @@ async function compareWithClients(database: DatabaseHandle, gameId: string, outc
   const wrong: string[] = [];
   for (const o of outcomes) {
     if (o.op === 'consume') {
-      const { rows } = await database.pool!.query(`select count(*)::int as n from inventory_events where game_id = $1 and kind = 'consume' and reference = $2`, [gameId, o.key]);
+      const { rows } = await database.pool!.query(
+        `select count(*)::int as n from inventory_events where game_id = $1 and kind = 'consume' and reference = $2`,
+        [gameId, o.key],
+      );
       const expected = o.typename === 'ConsumeItemPayload' ? 1 : 0;
-      if (rows[0].n !== expected) wrong.push(`consume ${o.key} answered ${o.typename} but ${rows[0].n} consumptions were recorded`);
+      if (rows[0].n !== expected)
+        wrong.push(`consume ${o.key} answered ${o.typename} but ${rows[0].n} consumptions were recorded`);
       continue;
     }
     if (!o.purchaseId) continue;
     const { rows } = await database.pool!.query('select status from purchases where id = $1', [decodeId(o.purchaseId)]);
     const status = rows[0]?.status as string | undefined;
     if (!status) wrong.push(`${o.op} ${o.key} answered purchase ${o.purchaseId}, which does not exist`);
-    else if (o.status === 'SUCCEEDED' && status !== 'SUCCEEDED') wrong.push(`${o.op} ${o.key} answered SUCCEEDED but the purchase is ${status}`);
+    else if (o.status === 'SUCCEEDED' && status !== 'SUCCEEDED')
+      wrong.push(`${o.op} ${o.key} answered SUCCEEDED but the purchase is ${status}`);
   }
   return wrong;
 }

@@ -17,7 +17,11 @@ export interface FlakyReceiver {
   close(): Promise<void>;
 }
 
-export async function startFlakyReceiver(options: { secret: () => string; failureRate: number; slowMs: number }): Promise<FlakyReceiver> {
+export async function startFlakyReceiver(options: {
+  secret: () => string;
+  failureRate: number;
+  slowMs: number;
+}): Promise<FlakyReceiver> {
   const delivered = new Map<string, number>();
   const types = new Map<string, string>();
   const invalid: { id: string; reason: string }[] = [];
@@ -81,7 +85,8 @@ export async function startFlakyReceiver(options: { secret: () => string; failur
 function verify(body: string, headers: IncomingHttpHeaders, secret: string): string | null {
   try {
     const event = verifyWebhook({ payload: body, headers, secret });
-    if (event.id !== headers['webhook-id']) return `body id ${event.id} is not webhook-id ${String(headers['webhook-id'])}`;
+    if (event.id !== headers['webhook-id'])
+      return `body id ${event.id} is not webhook-id ${String(headers['webhook-id'])}`;
     return null;
   } catch (error) {
     if (error instanceof WebhookVerificationError) return `${error.code}: ${error.message}`;

@@ -23,7 +23,13 @@ const CHROMIUM_ARGS = [
 export const DEMO_ITEMS = [
   { sku: 'extra-life', name: 'Extra life', kind: 'CONSUMABLE', prices: [{ amount: '99', currency: 'USD' }] },
   { sku: 'neon-skin', name: 'Neon skin', kind: 'DURABLE', prices: [{ amount: '499', currency: 'USD' }] },
-  { sku: 'gems-500', name: '500 gems', kind: 'CURRENCY_PACK', prices: [{ amount: '299', currency: 'USD' }], grants: { amount: '500', currency: 'GEM' } },
+  {
+    sku: 'gems-500',
+    name: '500 gems',
+    kind: 'CURRENCY_PACK',
+    prices: [{ amount: '299', currency: 'USD' }],
+    grants: { amount: '500', currency: 'GEM' },
+  },
   { sku: 'shield', name: 'Shield', kind: 'CONSUMABLE', prices: [{ amount: '50', currency: 'GEM' }] },
 ] as const;
 
@@ -56,7 +62,8 @@ export class Phone {
     const phone = new Phone(context, page, profile, label);
     page.on('pageerror', (error) => phone.errors.push(error.message));
     page.on('request', (request) => {
-      if (request.url().endsWith('/graphql') && request.headers().accept === 'text/event-stream') phone.subscriptions.push(request.postData() ?? '');
+      if (request.url().endsWith('/graphql') && request.headers().accept === 'text/event-stream')
+        phone.subscriptions.push(request.postData() ?? '');
     });
     return phone;
   }
@@ -75,7 +82,9 @@ export class Phone {
   /** Saves a screenshot as test-results/e2e/<label>-<nn>-<name>.png. */
   async shot(name: string): Promise<void> {
     this.shots += 1;
-    await this.page.screenshot({ path: join(SHOT_DIR, `${this.label}-${String(this.shots).padStart(2, '0')}-${name}.png`) });
+    await this.page.screenshot({
+      path: join(SHOT_DIR, `${this.label}-${String(this.shots).padStart(2, '0')}-${name}.png`),
+    });
   }
 
   /** The Coinslot pay sheet inside the game's overlay. */
@@ -112,7 +121,12 @@ export class Phone {
   }
 
   /** Signs up in the pay sheet, adds the test card by tapping it in the sandbox list, authorizes the allowance. */
-  async connectInSheet(options: { email: string; card: string; oneTapMax: string; displayName?: string }): Promise<void> {
+  async connectInSheet(options: {
+    email: string;
+    card: string;
+    oneTapMax: string;
+    displayName?: string;
+  }): Promise<void> {
     const sheet = this.sheet;
     await sheet.getByLabel('Your name').fill(options.displayName ?? 'Pat');
     await sheet.getByLabel('Email').fill(options.email);

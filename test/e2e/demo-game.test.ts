@@ -34,9 +34,12 @@ beforeAll(async () => {
   // The same build `npm start` runs: the game and the pay sheet into game-demo/dist.
   if (process.env.E2E_SKIP_BUILD !== '1') execFileSync('npm', ['run', 'build:game', '--silent'], { stdio: 'inherit' });
   app = await createTestApp({ listen: true });
-  const dev = await app.gql(`mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`, {
-    input: { email: uniqueEmail('e2e-dev'), password: 'developer-password', name: 'E2E studio' },
-  });
+  const dev = await app.gql(
+    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`,
+    {
+      input: { email: uniqueEmail('e2e-dev'), password: 'developer-password', name: 'E2E studio' },
+    },
+  );
   const devToken = dev.data.signUpDeveloper.token as string;
   const created = await app.gql(
     `mutation ($input: CreateGameInput!) { createGame(input: $input) { ... on CreateGamePayload { publishableKey game { id } } } }`,
@@ -44,9 +47,17 @@ beforeAll(async () => {
     { token: devToken },
   );
   gameId = created.data.createGame.game.id;
-  await app.gql(`mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`, { input: { gameId, code: 'GEM', name: 'Gems' } }, { token: devToken });
+  await app.gql(
+    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
+    { input: { gameId, code: 'GEM', name: 'Gems' } },
+    { token: devToken },
+  );
   for (const item of DEMO_ITEMS) {
-    const res = await app.gql(`mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on Error { message } } }`, { input: { gameId, ...item } }, { token: devToken });
+    const res = await app.gql(
+      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on Error { message } } }`,
+      { input: { gameId, ...item } },
+      { token: devToken },
+    );
     expect(res.data.createItem.__typename, JSON.stringify(res.data)).toBe('CreateItemPayload');
   }
   gameUrl = `${app.url}/?gameId=${encodeURIComponent(gameId)}&publishableKey=${encodeURIComponent(created.data.createGame.publishableKey)}`;
@@ -76,7 +87,9 @@ describe('the demo game on a phone', () => {
     // Not connected yet: the tap opens Coinslot's connect flow, then finishes the same purchase.
     await phone.buyButton('Extra life').click();
     await phone.connectInSheet({ email: uniqueEmail('e2e-player'), card: '4242 4242 4242 4242', oneTapMax: '$2' });
-    await expect.poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 }).toContain('Extra life added');
+    await expect
+      .poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 })
+      .toContain('Extra life added');
     expect(await phone.lives()).toBe(livesBefore + 1);
     await phone.shot('life-bought');
 
@@ -111,7 +124,9 @@ describe('the demo game on a phone', () => {
     const before = await purchasesOf(token, 'extra-life', 'SUCCEEDED');
     const lives = await phone.lives();
     await phone.buyButton('Extra life').dblclick();
-    await expect.poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 }).toContain('Extra life added');
+    await expect
+      .poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 })
+      .toContain('Extra life added');
     await phone.page.waitForTimeout(1500);
     await phone.shot('double-tap');
     expect(await purchasesOf(token, 'extra-life', 'SUCCEEDED')).toBe(before + 1);

@@ -33,11 +33,15 @@ describe('money parsing and formatting, fuzzed over every ISO 4217 currency', ()
 
   it('parses every positive safe amount back from its minor-unit string, with or without leading zeros', () => {
     fc.assert(
-      fc.property(amount.filter((n) => n > 0), fc.integer({ min: 0, max: 3 }), (n, zeros) => {
-        expect(parseMinorUnits(String(n))).toBe(n);
-        const padded = `${'0'.repeat(zeros)}${n}`;
-        if (padded.length <= 16) expect(parseMinorUnits(padded)).toBe(n);
-      }),
+      fc.property(
+        amount.filter((n) => n > 0),
+        fc.integer({ min: 0, max: 3 }),
+        (n, zeros) => {
+          expect(parseMinorUnits(String(n))).toBe(n);
+          const padded = `${'0'.repeat(zeros)}${n}`;
+          if (padded.length <= 16) expect(parseMinorUnits(padded)).toBe(n);
+        },
+      ),
       { numRuns: 2_000 },
     );
   });
@@ -58,7 +62,8 @@ describe('money parsing and formatting, fuzzed over every ISO 4217 currency', ()
           expect(BigInt(parsed)).toBe(BigInt(text));
         } else {
           expect(['not_an_integer', 'not_positive', 'too_large']).toContain(parsed);
-          if (/^[0-9]+$/.test(text)) expect(BigInt(text) <= 0n || BigInt(text) > BigInt(Number.MAX_SAFE_INTEGER) || text.length > 16).toBe(true);
+          if (/^[0-9]+$/.test(text))
+            expect(BigInt(text) <= 0n || BigInt(text) > BigInt(Number.MAX_SAFE_INTEGER) || text.length > 16).toBe(true);
         }
       }),
       { numRuns: 3_000 },
@@ -105,11 +110,15 @@ describe('money parsing and formatting, fuzzed over every ISO 4217 currency', ()
 
   it('formats a game currency (no ISO digits) as whole units with its code', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[A-Z]{2,8}$/).filter((c) => !ISO_CURRENCY_DIGITS.has(c)), amount, (code, n) => {
-        const formatted = formatMoney({ amountMinor: n, currency: code });
-        expect(formatted.endsWith(` ${code}`)).toBe(true);
-        expect(formatted.replace(` ${code}`, '').replace(/\D/g, '')).toBe(String(n));
-      }),
+      fc.property(
+        fc.stringMatching(/^[A-Z]{2,8}$/).filter((c) => !ISO_CURRENCY_DIGITS.has(c)),
+        amount,
+        (code, n) => {
+          const formatted = formatMoney({ amountMinor: n, currency: code });
+          expect(formatted.endsWith(` ${code}`)).toBe(true);
+          expect(formatted.replace(` ${code}`, '').replace(/\D/g, '')).toBe(String(n));
+        },
+      ),
       { numRuns: 1_000 },
     );
   });

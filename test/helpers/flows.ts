@@ -59,7 +59,14 @@ export interface PlayerSetup {
   readonly cardId: string | null;
 }
 
-async function ok<T = any>(app: TestApp, query: string, variables: Record<string, unknown>, token: string | null, field: string, typename: string): Promise<T> {
+async function ok<T = any>(
+  app: TestApp,
+  query: string,
+  variables: Record<string, unknown>,
+  token: string | null,
+  field: string,
+  typename: string,
+): Promise<T> {
   const res = await app.gql(query, variables, { token });
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
   expect(res.data[field].__typename, JSON.stringify(res.data[field])).toBe(typename);
@@ -85,29 +92,67 @@ export const STANDARD_ITEMS: ItemSpec[] = [
 ];
 
 /** A developer, a game with a GEM currency and the given items (a standard set by default). */
-export async function setUpGame(app: TestApp, items: ItemSpec[] = STANDARD_ITEMS, game: Record<string, unknown> = {}): Promise<GameSetup> {
-  const dev = await ok(app, `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } } }`,
-    { input: { email: uniqueEmail('dev'), password: 'developer-password', name: 'Dev' } }, null, 'signUpDeveloper', 'DeveloperAuthPayload');
-  const created = await ok(app, `mutation ($input: CreateGameInput!) { createGame(input: $input) { __typename ... on CreateGamePayload { secretKey publishableKey game { id } } } }`,
-    { input: { name: 'Test game', defaultCurrency: 'USD', ...game } }, dev.token, 'createGame', 'CreateGamePayload');
+export async function setUpGame(
+  app: TestApp,
+  items: ItemSpec[] = STANDARD_ITEMS,
+  game: Record<string, unknown> = {},
+): Promise<GameSetup> {
+  const dev = await ok(
+    app,
+    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } } }`,
+    { input: { email: uniqueEmail('dev'), password: 'developer-password', name: 'Dev' } },
+    null,
+    'signUpDeveloper',
+    'DeveloperAuthPayload',
+  );
+  const created = await ok(
+    app,
+    `mutation ($input: CreateGameInput!) { createGame(input: $input) { __typename ... on CreateGamePayload { secretKey publishableKey game { id } } } }`,
+    { input: { name: 'Test game', defaultCurrency: 'USD', ...game } },
+    dev.token,
+    'createGame',
+    'CreateGamePayload',
+  );
   const gameId = created.game.id as string;
-  await ok(app, `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
-    { input: { gameId, code: 'GEM', name: 'Gems' } }, dev.token, 'defineCurrency', 'DefineCurrencyPayload');
+  await ok(
+    app,
+    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
+    { input: { gameId, code: 'GEM', name: 'Gems' } },
+    dev.token,
+    'defineCurrency',
+    'DefineCurrencyPayload',
+  );
   const made: Record<string, DemoItem> = {};
   for (const spec of items) {
     const currency = spec.currency ?? 'USD';
-    const item = await ok(app, `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on CreateItemPayload { item { id sku } } ... on Error { message } } }`,
+    const item = await ok(
+      app,
+      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on CreateItemPayload { item { id sku } } ... on Error { message } } }`,
       {
         input: {
-          gameId, sku: spec.sku, name: spec.sku, kind: spec.kind, prices: [{ amount: spec.price, currency }],
+          gameId,
+          sku: spec.sku,
+          name: spec.sku,
+          kind: spec.kind,
+          prices: [{ amount: spec.price, currency }],
           ...(spec.grants ? { grants: spec.grants } : {}),
           ...(spec.stock !== undefined ? { stock: spec.stock } : {}),
           ...(spec.maxPerPlayer !== undefined ? { maxPerPlayer: spec.maxPerPlayer } : {}),
         },
-      }, dev.token, 'createItem', 'CreateItemPayload');
+      },
+      dev.token,
+      'createItem',
+      'CreateItemPayload',
+    );
     made[spec.sku] = { id: item.item.id, sku: spec.sku, price: { amount: spec.price, currency } };
   }
-  return { devToken: dev.token, gameId, secretKey: created.secretKey, publishableKey: created.publishableKey, items: made };
+  return {
+    devToken: dev.token,
+    gameId,
+    secretKey: created.secretKey,
+    publishableKey: created.publishableKey,
+    items: made,
+  };
 }
 
 export const CARDS = {
@@ -151,19 +196,50 @@ export async function setUpPlayer(
   game: Pick<GameSetup, 'gameId'>,
   options: { card?: string | null; oneTapMax?: string; dailyCap?: string; currency?: string } = {},
 ): Promise<PlayerSetup> {
-  const signUp = await ok(app, `mutation ($input: SignUpPlayerInput!) { signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } } }`,
-    { input: { email: uniqueEmail('player'), password: 'player-password', displayName: 'Player' } }, null, 'signUpPlayer', 'PlayerAuthPayload');
+  const signUp = await ok(
+    app,
+    `mutation ($input: SignUpPlayerInput!) { signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } } }`,
+    { input: { email: uniqueEmail('player'), password: 'player-password', displayName: 'Player' } },
+    null,
+    'signUpPlayer',
+    'PlayerAuthPayload',
+  );
   let cardId: string | null = null;
   const card = options.card === undefined ? randomApprovedCard() : options.card;
   if (card) {
-    const added = await ok(app, `mutation ($input: AddCardInput!) { addCard(input: $input) { __typename ... on AddCardPayload { card { id } } ... on Error { message } } }`,
-      { input: { number: card, expMonth: 12, expYear: 2040, cvc: card.length === 15 ? '1234' : '123', holderName: 'Pat Player' } }, signUp.token, 'addCard', 'AddCardPayload');
+    const added = await ok(
+      app,
+      `mutation ($input: AddCardInput!) { addCard(input: $input) { __typename ... on AddCardPayload { card { id } } ... on Error { message } } }`,
+      {
+        input: {
+          number: card,
+          expMonth: 12,
+          expYear: 2040,
+          cvc: card.length === 15 ? '1234' : '123',
+          holderName: 'Pat Player',
+        },
+      },
+      signUp.token,
+      'addCard',
+      'AddCardPayload',
+    );
     cardId = added.card.id;
   }
   const currency = options.currency ?? 'USD';
-  const auth = await ok(app, `mutation ($input: AuthorizeGameInput!) { authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { message } } }`,
-    { input: { gameId: game.gameId, oneTapMax: { amount: options.oneTapMax ?? '1000', currency }, dailyCap: { amount: options.dailyCap ?? '5000', currency } } },
-    signUp.token, 'authorizeGame', 'AuthorizeGamePayload');
+  const auth = await ok(
+    app,
+    `mutation ($input: AuthorizeGameInput!) { authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { message } } }`,
+    {
+      input: {
+        gameId: game.gameId,
+        oneTapMax: { amount: options.oneTapMax ?? '1000', currency },
+        dailyCap: { amount: options.dailyCap ?? '5000', currency },
+      },
+    },
+    signUp.token,
+    'authorizeGame',
+    'AuthorizeGamePayload',
+  );
   return { playerId: signUp.player.id, playerToken: signUp.token, gameToken: auth.gameToken, cardId };
 }
 
@@ -173,7 +249,13 @@ export async function buy(
   game: Pick<GameSetup, 'gameId'>,
   player: Pick<PlayerSetup, 'gameToken'>,
   item: DemoItem,
-  options: { key?: string; quantity?: number; price?: { amount: string; currency: string }; giftTo?: string; headers?: Record<string, string> } = {},
+  options: {
+    key?: string;
+    quantity?: number;
+    price?: { amount: string; currency: string };
+    giftTo?: string;
+    headers?: Record<string, string>;
+  } = {},
 ) {
   const res = await app.gql(
     CREATE_PURCHASE,
@@ -193,8 +275,24 @@ export async function buy(
 }
 
 /** confirmPurchase in the pay sheet with the player's session. */
-export async function confirm(app: TestApp, player: Pick<PlayerSetup, 'playerToken'>, purchaseId: string, extra: { cvc?: string; cardId?: string; key?: string } = {}) {
-  return app.gql(CONFIRM_PURCHASE, { input: { purchaseId, idempotencyKey: extra.key ?? randomUUID(), ...(extra.cvc ? { cvc: extra.cvc } : {}), ...(extra.cardId ? { cardId: extra.cardId } : {}) } }, { token: player.playerToken });
+export async function confirm(
+  app: TestApp,
+  player: Pick<PlayerSetup, 'playerToken'>,
+  purchaseId: string,
+  extra: { cvc?: string; cardId?: string; key?: string } = {},
+) {
+  return app.gql(
+    CONFIRM_PURCHASE,
+    {
+      input: {
+        purchaseId,
+        idempotencyKey: extra.key ?? randomUUID(),
+        ...(extra.cvc ? { cvc: extra.cvc } : {}),
+        ...(extra.cardId ? { cardId: extra.cardId } : {}),
+      },
+    },
+    { token: player.playerToken },
+  );
 }
 
 /** The raw id inside a Relay global id. */

@@ -15,7 +15,9 @@ export default async function setup(): Promise<void> {
 
   const client = new pg.Client({ connectionString: url.toString() });
   await client.connect();
-  await client.query('drop schema if exists public cascade; drop schema if exists drizzle cascade; create schema public;');
+  await client.query(
+    'drop schema if exists public cascade; drop schema if exists drizzle cascade; create schema public;',
+  );
   await client.end();
 
   const handle = await openDatabase({ url: url.toString(), dataDir: '.data/test' });

@@ -30,19 +30,39 @@ export interface InvariantReport {
  * (inventory grant or wallet credit) and its ledger posting (sale or wallet spend); inventories and wallets
  * equal what was bought less what was used; FAILED and CANCELED purchases moved nothing; checkLedger is empty.
  */
-export async function checkMoneyInvariants(pool: Queryable, db: Database, scope: InvariantScope): Promise<InvariantReport> {
+export async function checkMoneyInvariants(
+  pool: Queryable,
+  db: Database,
+  scope: InvariantScope,
+): Promise<InvariantReport> {
   const violations: string[] = [];
-  const q = async <T extends Record<string, any>>(text: string, params: unknown[] = [scope.gameId]): Promise<T[]> => (await pool.query(text, params)).rows as T[];
+  const q = async <T extends Record<string, any>>(text: string, params: unknown[] = [scope.gameId]): Promise<T[]> =>
+    (await pool.query(text, params)).rows as T[];
 
-  const statuses = await q<{ status: string; n: number }>(`select status, count(*)::int as n from purchases where game_id = $1 group by status`);
+  const statuses = await q<{ status: string; n: number }>(
+    `select status, count(*)::int as n from purchases where game_id = $1 group by status`,
+  );
   const counts: Record<string, number> = Object.fromEntries(statuses.map((s) => [s.status, s.n]));
 
-  for (const p of await q<{ id: string; status: string }>(`select id, status from purchases where game_id = $1 and status = 'PROCESSING'`)) {
+  for (const p of await q<{ id: string; status: string }>(
+    `select id, status from purchases where game_id = $1 and status = 'PROCESSING'`,
+  )) {
     violations.push(`purchase ${p.id} is still PROCESSING`);
   }
 
   // Charges of this game's purchases: the charge key is the purchase id, or id:N for a later attempt.
-  const charges = await q<{ charge_id: string; key: string; status: string; voided: boolean; amount_minor: number; purchase_id: string; purchase_status: string; named: string | null; path: string; purchase_amount: number }>(
+  const charges = await q<{
+    charge_id: string;
+    key: string;
+    status: string;
+    voided: boolean;
+    amount_minor: number;
+    purchase_id: string;
+    purchase_status: string;
+    named: string | null;
+    path: string;
+    purchase_amount: number;
+  }>(
     `select c.id as charge_id, c.idempotency_key as key, c.status, c.voided_at is not null as voided, c.amount_minor,
             p.id as purchase_id, p.status as purchase_status, p.acquirer_charge_id as named, p.path, p.amount_minor as purchase_amount
        from acquirer_charges c
@@ -55,14 +75,24 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
   const livingByPurchase = new Map<string, typeof living>();
   for (const c of living) livingByPurchase.set(c.purchase_id, [...(livingByPurchase.get(c.purchase_id) ?? []), c]);
   for (const [purchaseId, list] of livingByPurchase) {
-    if (list.length > 1) violations.push(`purchase ${purchaseId} has ${list.length} living charges: ${list.map((c) => c.charge_id).join(', ')} (charged more than once)`);
+    if (list.length > 1)
+      violations.push(
+        `purchase ${purchaseId} has ${list.length} living charges: ${list.map((c) => c.charge_id).join(', ')} (charged more than once)`,
+      );
     for (const c of list) {
       if (!['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(c.purchase_status)) {
-        violations.push(`charge ${c.charge_id} (${c.amount_minor}) of purchase ${purchaseId} is approved and not voided, but the purchase is ${c.purchase_status} (paid, not delivered)`);
+        violations.push(
+          `charge ${c.charge_id} (${c.amount_minor}) of purchase ${purchaseId} is approved and not voided, but the purchase is ${c.purchase_status} (paid, not delivered)`,
+        );
       } else if (c.named !== c.charge_id) {
-        violations.push(`charge ${c.charge_id} of purchase ${purchaseId} is living but the purchase names charge ${c.named}`);
+        violations.push(
+          `charge ${c.charge_id} of purchase ${purchaseId} is living but the purchase names charge ${c.named}`,
+        );
       }
-      if (c.amount_minor !== c.purchase_amount) violations.push(`charge ${c.charge_id} is ${c.amount_minor} but purchase ${purchaseId} costs ${c.purchase_amount}`);
+      if (c.amount_minor !== c.purchase_amount)
+        violations.push(
+          `charge ${c.charge_id} is ${c.amount_minor} but purchase ${purchaseId} costs ${c.purchase_amount}`,
+        );
     }
   }
 
@@ -73,11 +103,24 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
           and not exists (select 1 from purchases p where p.id::text = split_part(c.idempotency_key, ':', 1))`,
       [scope.orphanChargesSince],
     );
-    for (const o of orphans) violations.push(`charge ${o.id} (key ${o.key}) is approved and not voided but belongs to no purchase`);
+    for (const o of orphans)
+      violations.push(`charge ${o.id} (key ${o.key}) is approved and not voided but belongs to no purchase`);
   }
 
   // Paid purchases: a card one has its living charge; each has its fulfilment and its ledger posting.
-  const paid = await q<{ id: string; status: string; path: string; kind: string; quantity: number; amount_minor: number; charge_id: string | null; grants: number; sale: number; credit: number; spend: number }>(
+  const paid = await q<{
+    id: string;
+    status: string;
+    path: string;
+    kind: string;
+    quantity: number;
+    amount_minor: number;
+    charge_id: string | null;
+    grants: number;
+    sale: number;
+    credit: number;
+    spend: number;
+  }>(
     `select p.id, p.status, p.path, i.kind, p.quantity, p.amount_minor, p.acquirer_charge_id as charge_id,
             (select count(*)::int from inventory_events e where e.purchase_id = p.id and e.kind = 'grant') as grants,
             (select count(*)::int from ledger_transactions t where t.purchase_id = p.id and t.kind = 'sale') as sale,
@@ -88,13 +131,15 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
   );
   for (const p of paid) {
     if (p.path !== 'wallet') {
-      if (!livingByPurchase.has(p.id) && p.status !== 'REFUNDED') violations.push(`purchase ${p.id} is ${p.status} (card) but no living charge pays for it`);
+      if (!livingByPurchase.has(p.id) && p.status !== 'REFUNDED')
+        violations.push(`purchase ${p.id} is ${p.status} (card) but no living charge pays for it`);
       if (p.sale !== 1) violations.push(`purchase ${p.id} is ${p.status} (card) with ${p.sale} sale postings, not 1`);
     } else if (p.spend !== 1) {
       violations.push(`purchase ${p.id} is ${p.status} (wallet) with ${p.spend} wallet spends, not 1`);
     }
     if (p.kind === 'CURRENCY_PACK') {
-      if (p.credit !== 1) violations.push(`purchase ${p.id} (currency pack) is ${p.status} with ${p.credit} wallet credits, not 1`);
+      if (p.credit !== 1)
+        violations.push(`purchase ${p.id} (currency pack) is ${p.status} with ${p.credit} wallet credits, not 1`);
     } else if (p.grants !== 1) {
       violations.push(`purchase ${p.id} (${p.kind}) is ${p.status} with ${p.grants} inventory grants, not 1`);
     }
@@ -109,10 +154,18 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
                and not exists (select 1 from ledger_transactions r where r.purchase_id = p.id and r.kind = 'wallet_spend_reversal')) as moved
        from purchases p where p.game_id = $1 and p.status not in ${PAID}`,
   );
-  for (const p of unpaid) if (p.moved > 0) violations.push(`purchase ${p.id} is ${p.status} but has ${p.moved} fulfilment or ledger rows`);
+  for (const p of unpaid)
+    if (p.moved > 0) violations.push(`purchase ${p.id} is ${p.status} but has ${p.moved} fulfilment or ledger rows`);
 
   // Inventories: what was bought (a DURABLE once) less what was used and revoked, per player and item.
-  const inventory = await q<{ player_id: string; item_id: string; kind: string; bought: number; events: number; held: number }>(
+  const inventory = await q<{
+    player_id: string;
+    item_id: string;
+    kind: string;
+    bought: number;
+    events: number;
+    held: number;
+  }>(
     `with bought as (
         select p.recipient_id as player_id, p.item_id,
                case when i.kind = 'DURABLE' then least(1, sum(p.quantity)) else sum(p.quantity) end::int as bought
@@ -132,10 +185,15 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
               on e.player_id = coalesce(b.player_id, g.player_id) and e.item_id = coalesce(b.item_id, g.item_id)
        join items i on i.id = coalesce(b.item_id, g.item_id, e.item_id)`,
   );
-  for (const r of inventory as (typeof inventory[number] & { granted: number })[]) {
-    if (r.kind !== 'DURABLE' && r.granted !== r.bought) violations.push(`player ${r.player_id} was granted ${r.granted} of item ${r.item_id} but bought ${r.bought}`);
-    if (r.kind === 'DURABLE' && r.bought > 0 && r.granted < 1) violations.push(`player ${r.player_id} bought durable ${r.item_id} but was never granted it`);
-    if (r.events !== r.held) violations.push(`player ${r.player_id} holds ${r.held} of item ${r.item_id} but its events add up to ${r.events}`);
+  for (const r of inventory as ((typeof inventory)[number] & { granted: number })[]) {
+    if (r.kind !== 'DURABLE' && r.granted !== r.bought)
+      violations.push(`player ${r.player_id} was granted ${r.granted} of item ${r.item_id} but bought ${r.bought}`);
+    if (r.kind === 'DURABLE' && r.bought > 0 && r.granted < 1)
+      violations.push(`player ${r.player_id} bought durable ${r.item_id} but was never granted it`);
+    if (r.events !== r.held)
+      violations.push(
+        `player ${r.player_id} holds ${r.held} of item ${r.item_id} but its events add up to ${r.events}`,
+      );
   }
 
   // Wallets: currency packs bought less what wallet purchases spent, and what refunds moved back.
@@ -160,7 +218,8 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
               on a.player_id = x.player_id and a.currency = x.currency`,
   );
   for (const w of wallets) {
-    if (w.expected !== w.balance) violations.push(`wallet of player ${w.player_id} holds ${w.balance} ${w.currency}; purchases say ${w.expected}`);
+    if (w.expected !== w.balance)
+      violations.push(`wallet of player ${w.player_id} holds ${w.balance} ${w.currency}; purchases say ${w.expected}`);
   }
 
   for (const v of await checkLedger(db, { gameId: scope.gameId })) violations.push(`ledger: ${v}`);
@@ -169,6 +228,9 @@ export async function checkMoneyInvariants(pool: Queryable, db: Database, scope:
 
 /** How many purchases of the game are PROCESSING now. */
 export async function processingCount(pool: Queryable, gameId: string): Promise<number> {
-  const { rows } = await pool.query(`select count(*)::int as n from purchases where game_id = $1 and status = 'PROCESSING'`, [gameId]);
+  const { rows } = await pool.query(
+    `select count(*)::int as n from purchases where game_id = $1 and status = 'PROCESSING'`,
+    [gameId],
+  );
   return rows[0].n as number;
 }

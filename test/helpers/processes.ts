@@ -20,9 +20,18 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls until `check` passes or `timeoutMs` runs out; throws naming what it waited for. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await Promise.resolve().then(check).catch(() => false))) {
+  while (
+    !(await Promise.resolve()
+      .then(check)
+      .catch(() => false))
+  ) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
@@ -42,7 +51,11 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     await waitFor(() => tryConnectRedis(this.url, 200), 10_000, `redis-server on port ${this.port}`);
   }
 
@@ -109,7 +122,9 @@ export class CoinslotProcess {
     await waitFor(
       async () => {
         if (child.exitCode !== null || child.signalCode !== null) {
-          throw new Error(`${this.name} exited during start (${child.exitCode ?? child.signalCode}):\n${this.output.slice(-30).join('\n')}`);
+          throw new Error(
+            `${this.name} exited during start (${child.exitCode ?? child.signalCode}):\n${this.output.slice(-30).join('\n')}`,
+          );
         }
         const res = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(1_000) });
         return res.ok;
@@ -120,7 +135,9 @@ export class CoinslotProcess {
     ).catch((error: unknown) => {
       // waitFor swallows check errors; report the exit if that is what happened
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`${this.name} exited during start (${child.exitCode ?? child.signalCode}):\n${this.output.slice(-30).join('\n')}`);
+        throw new Error(
+          `${this.name} exited during start (${child.exitCode ?? child.signalCode}):\n${this.output.slice(-30).join('\n')}`,
+        );
       }
       throw error;
     });

@@ -73,7 +73,11 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
 /** A whole Coinslot on the test database and Redis, as `npm start` builds it. */
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig(testEnv(options.env));
-  const server = await startServer(config, { clock: options.clock, logger: options.logger, listen: options.listen ?? false });
+  const server = await startServer(config, {
+    clock: options.clock,
+    logger: options.logger,
+    listen: options.listen ?? false,
+  });
   return asTestApp(server);
 }
 

@@ -17,7 +17,11 @@ describe('WEBHOOK_SECRET_KEY_PREVIOUS', () => {
   });
 
   it('refuses a previous key shorter than 32 characters, naming the variable', () => {
-    expect(() => loadConfig({ DATA_DIR: dataDir, WEBHOOK_SECRET_KEY_PREVIOUS: `${'a'.repeat(32)},short` })).toThrow(ConfigError);
-    expect(() => loadConfig({ DATA_DIR: dataDir, WEBHOOK_SECRET_KEY_PREVIOUS: 'short' })).toThrow(/WEBHOOK_SECRET_KEY_PREVIOUS: each key at least 32 characters/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, WEBHOOK_SECRET_KEY_PREVIOUS: `${'a'.repeat(32)},short` })).toThrow(
+      ConfigError,
+    );
+    expect(() => loadConfig({ DATA_DIR: dataDir, WEBHOOK_SECRET_KEY_PREVIOUS: 'short' })).toThrow(
+      /WEBHOOK_SECRET_KEY_PREVIOUS: each key at least 32 characters/,
+    );
   });
 });

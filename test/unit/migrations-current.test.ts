@@ -21,7 +21,9 @@ describe('drizzle migrations', () => {
       })};\n`,
     );
     const before = readdirSync(out).filter((f) => f.endsWith('.sql'));
-    const output = execFileSync('npx', ['drizzle-kit', 'generate', '--config', config, '--name', 'pending_check'], { encoding: 'utf8' });
+    const output = execFileSync('npx', ['drizzle-kit', 'generate', '--config', config, '--name', 'pending_check'], {
+      encoding: 'utf8',
+    });
     const after = readdirSync(out).filter((f) => f.endsWith('.sql'));
     expect(after, `drizzle-kit would generate a migration:\n${output}`).toEqual(before);
     expect(output).toContain('No schema changes');

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { allocate, splitFee } from '../../src/shared/money.js';
 
 const total = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
-const weights = fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 12 }).filter((w) => w.some((x) => x > 0));
+const weights = fc
+  .array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 12 })
+  .filter((w) => w.some((x) => x > 0));
 
 /** |part − total·w/Σw| < 1, in exact integer arithmetic: |part·Σw − total·w| < Σw. */
 function withinOneOfShare(part: number, amount: number, weight: number, weightSum: number): boolean {

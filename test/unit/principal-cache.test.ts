@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryPubSub } from '../../src/adapters/memory/memory-pubsub.js';
 import { createLogger } from '../../src/logger.js';
-import { createPrincipalCache, type CachedPrincipal, type PrincipalCacheOptions } from '../../src/modules/accounts/principal-cache.js';
+import {
+  createPrincipalCache,
+  type CachedPrincipal,
+  type PrincipalCacheOptions,
+} from '../../src/modules/accounts/principal-cache.js';
 import { encodeRevocation, REVOCATION_CHANNEL } from '../../src/modules/accounts/revocations.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { PubSub } from '../../src/shared/ports.js';
 
 const logger = createLogger('silent');
 const session = (sessionId: string): CachedPrincipal => ({ kind: 'developer', developerId: 'dev-1', sessionId });
-const gameToken = (authorizationId: string): CachedPrincipal => ({ kind: 'player_game', playerId: 'p', gameId: 'g', authorizationId });
+const gameToken = (authorizationId: string): CachedPrincipal => ({
+  kind: 'player_game',
+  playerId: 'p',
+  gameId: 'g',
+  authorizationId,
+});
 
 /** A pub/sub whose subscriber connection the test takes down and brings back. */
 function controllablePubSub() {
@@ -42,14 +51,25 @@ function controllablePubSub() {
 }
 
 async function startedCache(overrides: Partial<PrincipalCacheOptions> = {}) {
-  const cache = createPrincipalCache({ ttlMs: 10_000, pubsub: createMemoryPubSub(), clock: new ManualClock(), logger, ...overrides });
+  const cache = createPrincipalCache({
+    ttlMs: 10_000,
+    pubsub: createMemoryPubSub(),
+    clock: new ManualClock(),
+    logger,
+    ...overrides,
+  });
   await cache.start();
   return cache;
 }
 
 describe('principal cache', () => {
   it('serves what was put with a current ticket, and nothing before start', async () => {
-    const cache = createPrincipalCache({ ttlMs: 10_000, pubsub: createMemoryPubSub(), clock: new ManualClock(), logger });
+    const cache = createPrincipalCache({
+      ttlMs: 10_000,
+      pubsub: createMemoryPubSub(),
+      clock: new ManualClock(),
+      logger,
+    });
     expect(cache.ticket()).toBeNull();
     cache.put(0, 'h1', session('s1'));
     expect(cache.get('h1')).toBeUndefined();

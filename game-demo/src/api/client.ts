@@ -15,7 +15,10 @@ export interface ClientOptions {
 
 interface GraphQLResponse<T> {
   data?: T | null;
-  errors?: { message: string; extensions?: { code?: string; retryable?: boolean; retryAfterSeconds?: number | null } }[];
+  errors?: {
+    message: string;
+    extensions?: { code?: string; retryable?: boolean; retryAfterSeconds?: number | null };
+  }[];
 }
 
 export interface Subscription {
@@ -77,14 +80,25 @@ export function createClient(options: ClientOptions) {
     const first = body.errors?.[0];
     if (first) {
       const ext = first.extensions ?? {};
-      throw new GraphQLRequestError(first.message, ext.code ?? null, response.status, ext.retryable ?? false, ext.retryAfterSeconds ?? null);
+      throw new GraphQLRequestError(
+        first.message,
+        ext.code ?? null,
+        response.status,
+        ext.retryable ?? false,
+        ext.retryAfterSeconds ?? null,
+      );
     }
-    if (body.data == null) throw new GraphQLRequestError('Empty answer from Coinslot.', null, response.status, false, null);
+    if (body.data == null)
+      throw new GraphQLRequestError('Empty answer from Coinslot.', null, response.status, false, null);
     return body.data;
   }
 
   /** Opens a subscription over SSE (graphql-yoga: POST with Accept: text/event-stream). */
-  function subscribe<R, V>(document: TadaDocumentNode<R, V>, variables: V, handlers: SubscribeHandlers<R>): Subscription {
+  function subscribe<R, V>(
+    document: TadaDocumentNode<R, V>,
+    variables: V,
+    handlers: SubscribeHandlers<R>,
+  ): Subscription {
     const controller = new AbortController();
     let closed = false;
     void (async () => {

@@ -269,7 +269,14 @@ export class GameEngine {
     for (let i = 0; i < count; i++) {
       const angle = (Math.PI * 2 * i) / count + this.random() * 0.4;
       const speed = 80 + this.random() * 160;
-      this.particles.push({ x, y, vx: Math.cos(angle) * speed, vy: Math.sin(angle) * speed - 60, life: 0.5 + this.random() * 0.4, color });
+      this.particles.push({
+        x,
+        y,
+        vx: Math.cos(angle) * speed,
+        vy: Math.sin(angle) * speed - 60,
+        life: 0.5 + this.random() * 0.4,
+        color,
+      });
     }
   }
 
@@ -277,6 +284,13 @@ export class GameEngine {
     const key = `${this.phase}|${this.lives}|${this.shields}|${this.score}|${this.best}|${this.skin.id}`;
     if (key === this.lastHud) return;
     this.lastHud = key;
-    this.onHud({ phase: this.phase, lives: this.lives, shields: this.shields, score: this.score, best: this.best, skin: this.skin });
+    this.onHud({
+      phase: this.phase,
+      lives: this.lives,
+      shields: this.shields,
+      score: this.score,
+      best: this.best,
+      skin: this.skin,
+    });
   }
 }

@@ -50,7 +50,8 @@ export function attachInput(game: GameEngine, surface: HTMLElement, options: Inp
 
   let start: { x: number; y: number; id: number } | null = null;
   // Taps on the overlay's buttons are theirs (Shop, Continue…), not steering or "start" taps.
-  const onControl = (event: PointerEvent): boolean => !!(event.target as Element | null)?.closest('button, a, input, select, textarea, label');
+  const onControl = (event: PointerEvent): boolean =>
+    !!(event.target as Element | null)?.closest('button, a, input, select, textarea, label');
   const onDown = (event: PointerEvent): void => {
     if (!options.enabled() || !event.isPrimary || onControl(event)) return;
     start = { x: event.clientX, y: event.clientY, id: event.pointerId };

@@ -18,7 +18,8 @@ export class Renderer {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('Canvas 2D is not available in this browser.');
     this.ctx = ctx;
-    for (let i = 0; i < 70; i++) this.sky.push({ x: Math.random(), y: Math.random(), depth: 0.2 + Math.random() * 0.8 });
+    for (let i = 0; i < 70; i++)
+      this.sky.push({ x: Math.random(), y: Math.random(), depth: 0.2 + Math.random() * 0.8 });
   }
 
   /** Matches the backing store to the element's CSS size so lines stay crisp on phones. */
@@ -98,7 +99,13 @@ export class Renderer {
       ctx.lineWidth = 3;
       ctx.beginPath();
       const x = game.laneCenter(game.laneX);
-      ctx.arc(x, game.playerY + game.playerRadius + 14, 6, -Math.PI / 2, -Math.PI / 2 + Math.PI * 2 * (1 - game.dashCooldown / 1.4));
+      ctx.arc(
+        x,
+        game.playerY + game.playerRadius + 14,
+        6,
+        -Math.PI / 2,
+        -Math.PI / 2 + Math.PI * 2 * (1 - game.dashCooldown / 1.4),
+      );
       ctx.stroke();
     }
   }

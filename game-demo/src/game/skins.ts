@@ -9,15 +9,37 @@ export interface Skin {
   readonly shape: 'round' | 'ship' | 'diamond';
 }
 
-export const DEFAULT_SKIN: Skin = { id: 'default', name: 'Classic', body: '#38bdf8', trim: '#e0f2fe', glow: 'rgba(56,189,248,0.55)', shape: 'round' };
+export const DEFAULT_SKIN: Skin = {
+  id: 'default',
+  name: 'Classic',
+  body: '#38bdf8',
+  trim: '#e0f2fe',
+  glow: 'rgba(56,189,248,0.55)',
+  shape: 'round',
+};
 
 // Looks picked by a word in the item's sku or name, so the seeded catalog decides which skins exist.
 const LOOKS: { words: RegExp; look: Omit<Skin, 'id' | 'name'> }[] = [
-  { words: /gold|golden|royal/i, look: { body: '#facc15', trim: '#fff7cc', glow: 'rgba(250,204,21,0.6)', shape: 'diamond' } },
-  { words: /neon|cyber|laser/i, look: { body: '#f0abfc', trim: '#22d3ee', glow: 'rgba(240,171,252,0.6)', shape: 'ship' } },
-  { words: /lava|fire|flame|ember|dragon/i, look: { body: '#f97316', trim: '#fde68a', glow: 'rgba(249,115,22,0.6)', shape: 'ship' } },
-  { words: /ice|frost|snow|crystal/i, look: { body: '#a5f3fc', trim: '#ffffff', glow: 'rgba(165,243,252,0.6)', shape: 'diamond' } },
-  { words: /forest|leaf|jade|emerald/i, look: { body: '#4ade80', trim: '#dcfce7', glow: 'rgba(74,222,128,0.55)', shape: 'round' } },
+  {
+    words: /gold|golden|royal/i,
+    look: { body: '#facc15', trim: '#fff7cc', glow: 'rgba(250,204,21,0.6)', shape: 'diamond' },
+  },
+  {
+    words: /neon|cyber|laser/i,
+    look: { body: '#f0abfc', trim: '#22d3ee', glow: 'rgba(240,171,252,0.6)', shape: 'ship' },
+  },
+  {
+    words: /lava|fire|flame|ember|dragon/i,
+    look: { body: '#f97316', trim: '#fde68a', glow: 'rgba(249,115,22,0.6)', shape: 'ship' },
+  },
+  {
+    words: /ice|frost|snow|crystal/i,
+    look: { body: '#a5f3fc', trim: '#ffffff', glow: 'rgba(165,243,252,0.6)', shape: 'diamond' },
+  },
+  {
+    words: /forest|leaf|jade|emerald/i,
+    look: { body: '#4ade80', trim: '#dcfce7', glow: 'rgba(74,222,128,0.55)', shape: 'round' },
+  },
 ];
 
 /** The look of a skin item: by keyword, else a colour derived from its sku so each skin stays distinct. */

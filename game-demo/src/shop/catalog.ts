@@ -36,7 +36,13 @@ export function effectOf(item: Pick<Item, 'kind' | 'sku' | 'name'>): Effect {
   return /life|heart/i.test(`${item.sku} ${item.name}`) ? 'life' : 'shield';
 }
 
-export const TERMINAL: ReadonlySet<PurchaseStatus> = new Set<PurchaseStatus>(['SUCCEEDED', 'FAILED', 'CANCELED', 'REFUNDED', 'PARTIALLY_REFUNDED']);
+export const TERMINAL: ReadonlySet<PurchaseStatus> = new Set<PurchaseStatus>([
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELED',
+  'REFUNDED',
+  'PARTIALLY_REFUNDED',
+]);
 
 /** True when the purchase will not change again by itself. */
 export function isTerminal(status: PurchaseStatus): boolean {

@@ -99,7 +99,13 @@ export class PaySheetBridge {
     // Only the sheet we opened, from Coinslot's origin, may talk to the game.
     if (event.origin !== this.payOrigin || !this.frame || event.source !== this.frame.contentWindow) return;
     const message = event.data as SheetMessage | null;
-    if (!message || typeof message !== 'object' || typeof message.type !== 'string' || !message.type.startsWith('coinslot:')) return;
+    if (
+      !message ||
+      typeof message !== 'object' ||
+      typeof message.type !== 'string' ||
+      !message.type.startsWith('coinslot:')
+    )
+      return;
     if (message.type === 'coinslot:close') {
       this.close();
       return;

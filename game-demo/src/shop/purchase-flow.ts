@@ -130,7 +130,11 @@ export class PurchaseFlow {
    * Follows a purchase until it settles: the `purchaseUpdated` subscription over SSE, with polling of
    * `purchase(id)` when the stream cannot be opened or breaks. Returns a handle to stop or refresh it.
    */
-  follow(purchaseId: string, onUpdate: (purchase: Purchase) => void, options: { pollMs?: number; timeoutMs?: number } = {}): Following {
+  follow(
+    purchaseId: string,
+    onUpdate: (purchase: Purchase) => void,
+    options: { pollMs?: number; timeoutMs?: number } = {},
+  ): Following {
     const pollMs = options.pollMs ?? 2000;
     let stopped = false;
     let timer = 0;
@@ -206,17 +210,38 @@ function fromResult(result: CreateResult): Outcome {
     case 'PurchasePayload':
       return fromPurchase(result.purchase);
     case 'PriceChanged':
-      return { kind: 'price-changed', currentPrice: result.currentPrice, message: `The price is now ${result.currentPrice.formatted}.` };
+      return {
+        kind: 'price-changed',
+        currentPrice: result.currentPrice,
+        message: `The price is now ${result.currentPrice.formatted}.`,
+      };
     case 'CardDeclined':
-      return { kind: 'declined', message: declineMessage(result.declineCode), declineCode: result.declineCode, purchaseId: result.purchaseId ?? null };
+      return {
+        kind: 'declined',
+        message: declineMessage(result.declineCode),
+        declineCode: result.declineCode,
+        purchaseId: result.purchaseId ?? null,
+      };
     case 'RiskBlocked':
-      return { kind: 'blocked', message: 'For your safety this purchase was paused.', retryAfterSeconds: result.retryAfterSeconds ?? null };
+      return {
+        kind: 'blocked',
+        message: 'For your safety this purchase was paused.',
+        retryAfterSeconds: result.retryAfterSeconds ?? null,
+      };
     case 'RateLimited':
-      return { kind: 'rate-limited', message: 'Too many purchases in a short time.', retryAfterSeconds: result.retryAfterSeconds ?? null };
+      return {
+        kind: 'rate-limited',
+        message: 'Too many purchases in a short time.',
+        retryAfterSeconds: result.retryAfterSeconds ?? null,
+      };
     case 'NoCardOnFile':
       return { kind: 'no-card', message: 'Add a card to your Coinslot account to buy with one tap.' };
     case 'InsufficientFunds':
-      return { kind: 'insufficient-funds', message: `Not enough ${result.balance.currency === 'GEM' ? 'gems' : result.balance.currency}: you have ${result.balance.formatted}.`, balance: result.balance };
+      return {
+        kind: 'insufficient-funds',
+        message: `Not enough ${result.balance.currency === 'GEM' ? 'gems' : result.balance.currency}: you have ${result.balance.formatted}.`,
+        balance: result.balance,
+      };
     case 'OutOfStock':
       return { kind: 'unavailable', message: 'Sold out.' };
     case 'LimitReached':
@@ -224,7 +249,11 @@ function fromResult(result: CreateResult): Outcome {
     case 'IdempotencyInProgress':
       return { kind: 'retry', message: 'Still working on it…', retryAfterSeconds: result.retryAfterSeconds ?? 1 };
     case 'ServiceUnavailable':
-      return { kind: 'retry', message: 'Coinslot is busy. Nothing was charged; try again.', retryAfterSeconds: result.retryAfterSeconds ?? 2 };
+      return {
+        kind: 'retry',
+        message: 'Coinslot is busy. Nothing was charged; try again.',
+        retryAfterSeconds: result.retryAfterSeconds ?? 2,
+      };
     case 'Forbidden':
       return { kind: 'not-connected', message: 'Connect your Coinslot account to buy.' };
     default:
@@ -235,7 +264,8 @@ function fromResult(result: CreateResult): Outcome {
 function fromThrown(error: unknown): Outcome {
   if (error instanceof NetworkError) return { kind: 'retry', message: error.message, retryAfterSeconds: null };
   if (error instanceof GraphQLRequestError) {
-    if (error.unauthenticated || error.code === 'FORBIDDEN') return { kind: 'not-connected', message: 'Connect your Coinslot account to buy.' };
+    if (error.unauthenticated || error.code === 'FORBIDDEN')
+      return { kind: 'not-connected', message: 'Connect your Coinslot account to buy.' };
     if (error.retryable) return { kind: 'retry', message: error.message, retryAfterSeconds: error.retryAfterSeconds };
     // A masked server error: the outcome is unknown, and retrying with the same key is what makes that safe.
     if (error.code === null || error.code === 'INTERNAL_SERVER_ERROR' || error.status >= 500) {

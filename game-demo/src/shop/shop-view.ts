@@ -7,7 +7,16 @@ import type { GameConfig } from '../config.js';
 import { openModal, type ModalHandle } from '../ui/dialog.js';
 import { icon, type IconName } from '../ui/icons.js';
 import { h, type Toaster } from '../ui/toast.js';
-import { displayPrice, effectOf, isVirtualCurrency, shopOrder, type Effect, type Item, type Money, type Purchase } from './catalog.js';
+import {
+  displayPrice,
+  effectOf,
+  isVirtualCurrency,
+  shopOrder,
+  type Effect,
+  type Item,
+  type Money,
+  type Purchase,
+} from './catalog.js';
 import type { PaySheetBridge } from './pay-sheet-bridge.js';
 import { fromPurchase, type Following, type Outcome, type PurchaseFlow } from './purchase-flow.js';
 
@@ -79,7 +88,14 @@ export class ShopView {
     this.owned = h('section', { class: 'shop-owned', 'aria-labelledby': 'owned-title' });
     this.element = h(
       'div',
-      { class: 'shop', id: 'shop', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'shop-title', hidden: true },
+      {
+        class: 'shop',
+        id: 'shop',
+        role: 'dialog',
+        'aria-modal': 'true',
+        'aria-labelledby': 'shop-title',
+        hidden: true,
+      },
       h(
         'div',
         { class: 'shop-panel' },
@@ -121,7 +137,11 @@ export class ShopView {
   async loadCatalog(): Promise<void> {
     this.catalogState = 'loading';
     this.list.setAttribute('aria-busy', 'true');
-    this.list.replaceChildren(...[0, 1, 2, 3].map(() => h('li', { class: 'item skeleton', 'aria-hidden': 'true' }, h('span'), h('span'), h('span'))));
+    this.list.replaceChildren(
+      ...[0, 1, 2, 3].map(() =>
+        h('li', { class: 'item skeleton', 'aria-hidden': 'true' }, h('span'), h('span'), h('span')),
+      ),
+    );
     try {
       const data = await this.deps.client.request(CatalogQuery, { gameId: this.deps.config.gameId });
       this.items = shopOrder(data.catalog);
@@ -138,7 +158,12 @@ export class ShopView {
       const retry = h('button', { type: 'button', class: 'button' }, 'Try again');
       retry.addEventListener('click', () => void this.loadCatalog());
       this.list.replaceChildren(
-        h('li', { class: 'shop-error' }, h('p', {}, `The shop could not load. ${error instanceof Error ? error.message : ''}`), retry),
+        h(
+          'li',
+          { class: 'shop-error' },
+          h('p', {}, `The shop could not load. ${error instanceof Error ? error.message : ''}`),
+          retry,
+        ),
       );
     } finally {
       this.list.removeAttribute('aria-busy');
@@ -204,7 +229,8 @@ export class ShopView {
       { gameId: this.deps.config.gameId },
       {
         onMessage: (message) => {
-          if (message.type === 'coinslot:cards-changed' && row) this.note(row, 'Card updated. Tap to try again.', 'info');
+          if (message.type === 'coinslot:cards-changed' && row)
+            this.note(row, 'Card updated. Tap to try again.', 'info');
         },
         onClose: () => row?.buy.focus(),
       },
@@ -238,7 +264,12 @@ export class ShopView {
       this.say('Disconnected from Coinslot on this device.');
     });
     this.account.replaceChildren(
-      h('p', {}, h('span', { class: 'dot', 'aria-hidden': 'true' }), name ? `Coinslot · ${name}` : 'Coinslot connected'),
+      h(
+        'p',
+        {},
+        h('span', { class: 'dot', 'aria-hidden': 'true' }),
+        name ? `Coinslot · ${name}` : 'Coinslot connected',
+      ),
       h('div', { class: 'row-actions' }, cards, leave),
     );
   }
@@ -248,7 +279,11 @@ export class ShopView {
     this.balance.replaceChildren(
       icon('gem', 18),
       h('span', { class: 'sr-only' }, 'Gem balance: '),
-      gems ? gems.formatted : this.deps.connected() ? '…' : h('span', { title: 'Connect Coinslot to see your gems' }, '—'),
+      gems
+        ? gems.formatted
+        : this.deps.connected()
+          ? '…'
+          : h('span', { title: 'Connect Coinslot to see your gems' }, '—'),
     );
   }
 
@@ -257,7 +292,9 @@ export class ShopView {
     if (!this.player) return null;
     const held = this.player.wallet.find((m) => isVirtualCurrency(m.currency));
     if (held) return held;
-    const currency = this.items.flatMap((i) => [...i.prices, ...(i.grants ? [i.grants] : [])]).find((m) => isVirtualCurrency(m.currency))?.currency;
+    const currency = this.items
+      .flatMap((i) => [...i.prices, ...(i.grants ? [i.grants] : [])])
+      .find((m) => isVirtualCurrency(m.currency))?.currency;
     return currency ? { amount: '0', currency, formatted: `0 ${currency}` } : null;
   }
 
@@ -302,7 +339,19 @@ export class ShopView {
       ),
       h('div', { class: 'item-actions' }, buy, extra),
     );
-    const row: Row = { item, effect, price, li, buy, extra, note, busy: false, cooldownUntil: 0, cooldownTimer: 0, retrying: false };
+    const row: Row = {
+      item,
+      effect,
+      price,
+      li,
+      buy,
+      extra,
+      note,
+      busy: false,
+      cooldownUntil: 0,
+      cooldownTimer: 0,
+      retrying: false,
+    };
     buy.addEventListener('click', () => void this.tap(row));
     return row;
   }
@@ -335,12 +384,23 @@ export class ShopView {
     buy.setAttribute('aria-busy', String(row.busy));
     buy.setAttribute(
       'aria-label',
-      owned ? (worn ? `${item.name}: wearing` : `Wear ${item.name}`) : row.price ? `Buy ${item.name} for ${row.price.formatted}` : `${item.name} unavailable`,
+      owned
+        ? worn
+          ? `${item.name}: wearing`
+          : `Wear ${item.name}`
+        : row.price
+          ? `Buy ${item.name} for ${row.price.formatted}`
+          : `${item.name} unavailable`,
     );
     row.li.dataset.state = row.busy ? 'busy' : owned ? 'owned' : 'idle';
   }
 
-  private note(row: Row, text: string, tone: 'good' | 'info' | 'bad', extra?: { label: string; action: () => void }): void {
+  private note(
+    row: Row,
+    text: string,
+    tone: 'good' | 'info' | 'bad',
+    extra?: { label: string; action: () => void },
+  ): void {
     row.note.textContent = text;
     row.note.dataset.tone = tone;
     if (extra) {
@@ -389,7 +449,12 @@ export class ShopView {
         return;
       case 'failed': {
         const declined = outcome.purchase.status === 'FAILED';
-        this.note(row, outcome.message, 'bad', declined ? { label: 'Change card', action: () => this.openCards(row) } : undefined);
+        this.note(
+          row,
+          outcome.message,
+          'bad',
+          declined ? { label: 'Change card', action: () => this.openCards(row) } : undefined,
+        );
         return;
       }
       case 'price-changed':
@@ -405,7 +470,10 @@ export class ShopView {
         this.cooldown(row, outcome.message, outcome.retryAfterSeconds);
         return;
       case 'no-card':
-        this.note(row, outcome.message, 'info', { label: 'Add card', action: () => this.connect(() => void this.tap(row), 'card') });
+        this.note(row, outcome.message, 'info', {
+          label: 'Add card',
+          action: () => this.connect(() => void this.tap(row), 'card'),
+        });
         this.connect(() => void this.tap(row), 'card');
         return;
       case 'not-connected':
@@ -416,7 +484,12 @@ export class ShopView {
         return;
       case 'insufficient-funds': {
         const pack = [...this.rows.values()].find((r) => r.effect === 'gems');
-        this.note(row, outcome.message, 'bad', pack ? { label: 'Get gems', action: () => this.focusRow(pack) } : undefined);
+        this.note(
+          row,
+          outcome.message,
+          'bad',
+          pack ? { label: 'Get gems', action: () => this.focusRow(pack) } : undefined,
+        );
         return;
       }
       case 'retry':
@@ -434,7 +507,12 @@ export class ShopView {
       this.applied.add(purchase.id);
       this.deps.apply(purchase);
     }
-    const what = { life: 'Extra life added!', skin: 'New look on!', gems: `${purchase.item.grants?.formatted ?? 'Gems'} added!`, shield: 'Shield ready!' }[row.effect];
+    const what = {
+      life: 'Extra life added!',
+      skin: 'New look on!',
+      gems: `${purchase.item.grants?.formatted ?? 'Gems'} added!`,
+      shield: 'Shield ready!',
+    }[row.effect];
     this.note(row, `Bought. ${what}`, 'good');
     this.deps.toaster.show(what, 'good');
     void this.refreshPlayer();
@@ -527,7 +605,11 @@ export class ShopView {
     }
     const entries = this.player.inventory.filter((e) => e.quantity > 0);
     const worn = this.deps.wornSkin();
-    const classic = h('button', { type: 'button', class: 'button small', 'aria-pressed': String(worn === 'default') }, 'Classic look');
+    const classic = h(
+      'button',
+      { type: 'button', class: 'button small', 'aria-pressed': String(worn === 'default') },
+      'Classic look',
+    );
     classic.addEventListener('click', () => {
       this.deps.wear(null);
       this.refreshRows();
@@ -539,7 +621,11 @@ export class ShopView {
         const effect = effectOf(entry.item);
         let action: HTMLButtonElement | null = null;
         if (effect === 'skin') {
-          action = h('button', { type: 'button', class: 'button small', 'aria-pressed': String(worn === entry.item.id) }, worn === entry.item.id ? 'Wearing' : 'Wear');
+          action = h(
+            'button',
+            { type: 'button', class: 'button small', 'aria-pressed': String(worn === entry.item.id) },
+            worn === entry.item.id ? 'Wearing' : 'Wear',
+          );
           action.addEventListener('click', () => {
             this.deps.wear(entry.item);
             this.refreshRows();
@@ -549,7 +635,11 @@ export class ShopView {
           'li',
           {},
           icon(ICONS[effect], 22),
-          h('span', { class: 'owned-name' }, effect === 'skin' ? entry.item.name : `${entry.item.name} × ${entry.quantity}`),
+          h(
+            'span',
+            { class: 'owned-name' },
+            effect === 'skin' ? entry.item.name : `${entry.item.name} × ${entry.quantity}`,
+          ),
           action,
         );
       }),

@@ -1,5 +1,6 @@
 // Modal behaviour for overlays: focus moves in, Tab stays in, Escape closes, focus returns to the opener.
-const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), iframe, [tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), iframe, [tabindex]:not([tabindex="-1"])';
 
 export interface ModalHandle {
   close(): void;
@@ -17,7 +18,9 @@ export function openModal(element: HTMLElement, onEscape: () => void, initialFoc
       return;
     }
     if (event.key !== 'Tab') return;
-    const items = [...element.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null || el === document.activeElement);
+    const items = [...element.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+      (el) => el.offsetParent !== null || el === document.activeElement,
+    );
     const first = items[0];
     const last = items[items.length - 1];
     if (!first || !last) return;

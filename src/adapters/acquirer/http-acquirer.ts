@@ -80,11 +80,26 @@ const disputeSchema = z.object({
   createdAt: z.iso.datetime(),
 });
 const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string().optional(), declineCode: z.string().optional(), outcome: z.string().optional() }).loose(),
+  error: z
+    .object({
+      code: z.string(),
+      message: z.string().optional(),
+      declineCode: z.string().optional(),
+      outcome: z.string().optional(),
+    })
+    .loose(),
 });
 
 /** Network errors raised before a single byte of the request left: the acquirer cannot have acted. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EADDRNOTAVAIL',
+]);
 
 interface Call {
   readonly name: string;
@@ -134,7 +149,13 @@ export class HttpAcquirer implements Acquirer {
       name: 'tokenize',
       method: 'POST',
       path: '/v1/tokens',
-      body: { number: card.number, expMonth: card.expMonth, expYear: card.expYear, cvc: card.cvc, holderName: card.holderName },
+      body: {
+        number: card.number,
+        expMonth: card.expMonth,
+        expYear: card.expYear,
+        cvc: card.cvc,
+        holderName: card.holderName,
+      },
       // A fresh key per call: its retries replay one verification instead of making several tokens.
       idempotencyKey: `tok-${randomUUID()}`,
     });
@@ -166,7 +187,8 @@ export class HttpAcquirer implements Acquirer {
 
   async confirmCharge(request: ConfirmChargeRequest): Promise<ChargeResult> {
     const charge = await this.lookupCharge(request.idempotencyKey);
-    if (!charge) throw new AcquirerRejectedError('No charge was made with this idempotency key.', 404, 'no_such_charge');
+    if (!charge)
+      throw new AcquirerRejectedError('No charge was made with this idempotency key.', 404, 'no_such_charge');
     if (charge.status !== 'requires_action') return charge;
     try {
       const answer = await this.call({
@@ -255,10 +277,14 @@ export class HttpAcquirer implements Acquirer {
     const id = header('webhook-id');
     const timestamp = header('webhook-timestamp');
     const signatures = header('webhook-signature');
-    const forged = (why: string): AcquirerRejectedError => new AcquirerRejectedError(`Dispute callback refused: ${why}.`, 400, 'invalid_signature');
+    const forged = (why: string): AcquirerRejectedError =>
+      new AcquirerRejectedError(`Dispute callback refused: ${why}.`, 400, 'invalid_signature');
     if (!id || !/^[0-9]{1,12}$/.test(timestamp) || !signatures) throw forged('missing webhook headers');
-    if (Math.abs(Date.now() / 1000 - Number(timestamp)) > this.toleranceSeconds) throw forged('timestamp outside the tolerance');
-    const expected = createHmac('sha256', this.options.secret).update(`${id}.${timestamp}.${callback.rawBody}`).digest();
+    if (Math.abs(Date.now() / 1000 - Number(timestamp)) > this.toleranceSeconds)
+      throw forged('timestamp outside the tolerance');
+    const expected = createHmac('sha256', this.options.secret)
+      .update(`${id}.${timestamp}.${callback.rawBody}`)
+      .digest();
     const valid = signatures.split(' ').some((entry) => {
       const [version, value] = entry.split(',');
       if (version !== 'v1' || !value) return false;
@@ -286,7 +312,12 @@ export class HttpAcquirer implements Acquirer {
   private parse<T>(schema: z.ZodType<T>, answer: Answer, effect: boolean): T {
     const parsed = schema.safeParse(answer.json);
     if (!parsed.success) {
-      throw new AcquirerUnavailableError(`The acquirer answered HTTP ${answer.status} with an unexpected body.`, effect, answer.status, 'bad_response');
+      throw new AcquirerUnavailableError(
+        `The acquirer answered HTTP ${answer.status} with an unexpected body.`,
+        effect,
+        answer.status,
+        'bad_response',
+      );
     }
     return parsed.data;
   }
@@ -311,7 +342,12 @@ export class HttpAcquirer implements Acquirer {
         latestDeadline = Math.min(started + this.timeoutMs, call.notAfter ?? Infinity);
         if (latestDeadline <= started) {
           // Past the caller's own deadline: not sent, so certainly not acted on.
-          throw new AcquirerUnavailableError('The request was not sent: its deadline had passed.', mayHaveActed, null, 'deadline_passed');
+          throw new AcquirerUnavailableError(
+            'The request was not sent: its deadline had passed.',
+            mayHaveActed,
+            null,
+            'deadline_passed',
+          );
         }
         if (call.chargeKey) this.markUnsettled(call.chargeKey, latestDeadline);
         let status: number;
@@ -336,8 +372,16 @@ export class HttpAcquirer implements Acquirer {
           const failure = describeNetworkError(error);
           mayHaveActed ||= effect && failure.sent;
           lostOnTheWire ||= failure.sent;
-          lastError = new AcquirerUnavailableError(`Acquirer ${call.name} failed: ${failure.code}.`, mayHaveActed, null, failure.code);
-          this.options.logger?.warn({ call: call.name, attempt, code: failure.code, ms: Date.now() - started }, 'acquirer call failed');
+          lastError = new AcquirerUnavailableError(
+            `Acquirer ${call.name} failed: ${failure.code}.`,
+            mayHaveActed,
+            null,
+            failure.code,
+          );
+          this.options.logger?.warn(
+            { call: call.name, attempt, code: failure.code, ms: Date.now() - started },
+            'acquirer call failed',
+          );
           if (failure.timedOut) break;
           continue;
         }
@@ -353,7 +397,12 @@ export class HttpAcquirer implements Acquirer {
           const nothingDone = error.success && error.data.error.outcome === 'none';
           mayHaveActed ||= effect && !nothingDone;
           const code = error.success ? error.data.error.code : `http_${status}`;
-          lastError = new AcquirerUnavailableError(`Acquirer ${call.name} failed: HTTP ${status} ${code}.`, mayHaveActed, status, code);
+          lastError = new AcquirerUnavailableError(
+            `Acquirer ${call.name} failed: HTTP ${status} ${code}.`,
+            mayHaveActed,
+            status,
+            code,
+          );
           this.options.logger?.warn({ call: call.name, attempt, status, code }, 'acquirer call failed');
           continue;
         }
@@ -405,7 +454,8 @@ function describeNetworkError(error: unknown): { code: string; sent: boolean; ti
     const code = (cause as Error & { code?: unknown }).code;
     if (typeof code === 'string') {
       if (NOT_SENT_CODES.has(code)) return { code, sent: false, timedOut: false };
-      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return { code, sent: true, timedOut: true };
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
+        return { code, sent: true, timedOut: true };
       return { code, sent: true, timedOut: false };
     }
     cause = cause.cause;

@@ -54,7 +54,11 @@ export function createMemoryIdempotencyStore(clock: Clock = systemClock): Idempo
       const now = clock.now().getTime();
       const running = ownedRunning(key, ownerToken, now);
       if (!running) return false;
-      const record: IdempotencyRecord = { state: 'completed', fingerprint: running.fingerprint, response: copyResponse(response) };
+      const record: IdempotencyRecord = {
+        state: 'completed',
+        fingerprint: running.fingerprint,
+        response: copyResponse(response),
+      };
       entries.set(key, { record, expiresAt: now + retentionMs });
       return true;
     },

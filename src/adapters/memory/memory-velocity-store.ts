@@ -47,7 +47,10 @@ export function createMemoryVelocityStore(): VelocityStore {
   /** amount of each purchase by attempt id, per amount log key */
   const amounts = new Map<string, Map<string, number>>();
   /** Per player: the rank each card was added with, and the attempt id of its first counted purchase. */
-  const ranks = new Map<string, { values: Map<string, number>; firstCharges: Map<string, string>; expiresAt: number }>();
+  const ranks = new Map<
+    string,
+    { values: Map<string, number>; firstCharges: Map<string, string>; expiresAt: number }
+  >();
   const tats = new Map<string, number>();
   const keys = velocityKeys('v:');
   let lastSweep = 0;
@@ -92,14 +95,21 @@ export function createMemoryVelocityStore(): VelocityStore {
     target.expiresAt = now + window;
   }
 
-  function declineState(key: string, now: number, window: number, n: number, blockMs: number): { recent: number; until: number } {
+  function declineState(
+    key: string,
+    now: number,
+    window: number,
+    n: number,
+    blockMs: number,
+  ): { recent: number; until: number } {
     const decl = log(key);
     decl.trim(now - DECLINE_RETENTION_MS);
     const recent = decl.after(now - window).length;
     const times = decl.after(now - window - blockMs).map(([, score]) => score);
     let until = 0;
     for (let i = n - 1; i < times.length; i++) {
-      if ((times[i] as number) - (times[i - n + 1] as number) < window) until = Math.max(until, (times[i] as number) + blockMs);
+      if ((times[i] as number) - (times[i - n + 1] as number) < window)
+        until = Math.max(until, (times[i] as number) + blockMs);
     }
     return { recent, until: until > now ? until : 0 };
   }
@@ -133,7 +143,10 @@ export function createMemoryVelocityStore(): VelocityStore {
     return entry.values.get(fingerprint) ?? null;
   }
 
-  const asCounter = (c: { value: number; retry: number }): VelocityCounter => ({ value: c.value, retryAfterMs: c.retry < 0 ? null : c.retry });
+  const asCounter = (c: { value: number; retry: number }): VelocityCounter => ({
+    value: c.value,
+    retryAfterMs: c.retry < 0 ? null : c.retry,
+  });
   const zero: Counted = { value: 0, over: false, retry: 0, counted: false };
 
   return {
@@ -167,7 +180,13 @@ export function createMemoryVelocityStore(): VelocityStore {
         }
       }
 
-      const declines = declineState(keys.declines(playerId), now, hourMs, limits.declinesToBlock, limits.declineBlockMs);
+      const declines = declineState(
+        keys.declines(playerId),
+        now,
+        hourMs,
+        limits.declinesToBlock,
+        limits.declineBlockMs,
+      );
 
       let byCard = zero;
       let byIp = zero;
@@ -245,7 +264,13 @@ export function createMemoryVelocityStore(): VelocityStore {
       assertVelocityRequest(request);
       const { nowMs: now, playerId, fingerprint: fp, limits } = request;
       sweep(now);
-      const declines = declineState(keys.declines(playerId), now, hourMs, limits.declinesToBlock, limits.declineBlockMs);
+      const declines = declineState(
+        keys.declines(playerId),
+        now,
+        hourMs,
+        limits.declinesToBlock,
+        limits.declineBlockMs,
+      );
       const cardsKey = keys.cardsOfPlayer(playerId);
       log(cardsKey).trim(now - dayMs);
       log(keys.playersOfCard(fp)).trim(now - dayMs);
@@ -324,7 +349,15 @@ export function createMemoryVelocityStore(): VelocityStore {
         const tat = Math.max(tats.get(`api:${check.key}`) ?? 0, now);
         const newTat = tat + interval;
         const allowAt = newTat - period;
-        return { check, period, interval, tat, newTat, allowed: allowAt <= now, retry: allowAt > now ? allowAt - now : 0 };
+        return {
+          check,
+          period,
+          interval,
+          tat,
+          newTat,
+          allowed: allowAt <= now,
+          retry: allowAt > now ? allowAt - now : 0,
+        };
       });
       const allAllowed = plans.every((p) => p.allowed);
       return plans.map((plan) => {

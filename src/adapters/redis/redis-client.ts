@@ -90,7 +90,8 @@ function createCommandClient(options: RedisClientsOptions) {
     socket: {
       connectTimeout: Math.max(options.commandTimeoutMs, 1000),
       // retry forever with capped exponential backoff and jitter, so an outage heals without a restart
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 16), maxDelay) + Math.floor(Math.random() * 100),
+      reconnectStrategy: (retries: number) =>
+        Math.min(50 * 2 ** Math.min(retries, 16), maxDelay) + Math.floor(Math.random() * 100),
     },
   });
 }
@@ -130,12 +131,16 @@ export function createRedisClients(options: RedisClientsOptions): RedisClients {
     health,
     async connect(waitMs = 5000) {
       // node-redis' connect() settles on the first ready (or on close); reconnects continue regardless
-      connecting ??= Promise.all([client.connect().catch(() => undefined), subscriber.connect().catch(() => undefined)]);
+      connecting ??= Promise.all([
+        client.connect().catch(() => undefined),
+        subscriber.connect().catch(() => undefined),
+      ]);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([connecting, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
       clearTimeout(timer);
       const ready = client.isReady && subscriber.isReady;
-      if (!ready) logger.warn({ url: redactUrl(options.url) }, 'Redis is not reachable yet; retrying in the background');
+      if (!ready)
+        logger.warn({ url: redactUrl(options.url) }, 'Redis is not reachable yet; retrying in the background');
       return ready;
     },
     async close() {
@@ -165,7 +170,10 @@ async function closeClient(client: RedisCommandClient, graceMs: number): Promise
   if (!client.isOpen) return;
   if (client.isReady && graceMs > 0) {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([client.close().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    await Promise.race([
+      client.close().catch(() => undefined),
+      new Promise((resolve) => (timer = setTimeout(resolve, graceMs))),
+    ]);
     clearTimeout(timer);
   }
   if (client.isOpen) {

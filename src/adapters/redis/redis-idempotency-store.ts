@@ -10,7 +10,9 @@ import { assertPositiveInteger, heldRecordToBegin, parseStoredRecord } from '../
  * {state:'completed', fingerprint, response} for the retention. Complete and release are Lua
  * compare-and-sets on the owner token, so a caller whose lock expired cannot touch a successor's.
  */
-export function createRedisIdempotencyStore(redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>): IdempotencyStore {
+export function createRedisIdempotencyStore(
+  redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>,
+): IdempotencyStore {
   const { client, commandTimeoutMs } = redis;
   const keyOf = (key: string) => `${redis.keyPrefix}idem:${key}`;
 
@@ -21,7 +23,10 @@ export function createRedisIdempotencyStore(redis: Pick<RedisClients, 'client' |
       const running = JSON.stringify({ state: 'running', owner: ownerToken, fingerprint });
       let reply: IdempotencyBeginReply;
       try {
-        reply = (await redisCall(() => client.idempotencyBegin(keyOf(key), running, lockTtlMs), commandTimeoutMs)) as IdempotencyBeginReply;
+        reply = (await redisCall(
+          () => client.idempotencyBegin(keyOf(key), running, lockTtlMs),
+          commandTimeoutMs,
+        )) as IdempotencyBeginReply;
       } catch (error) {
         // the script may still run on a slow Redis: free a lock nobody will use rather than block retries for lockTtlMs
         client.idempotencyRelease(keyOf(key), ownerToken).catch(() => undefined);
@@ -38,7 +43,10 @@ export function createRedisIdempotencyStore(redis: Pick<RedisClients, 'client' |
       assertPositiveInteger('retentionMs', retentionMs);
       // JSON.stringify escapes lone surrogates, so the body survives Redis' bytes and comes back identical
       const responseJson = JSON.stringify({ status: response.status, headers: response.headers, body: response.body });
-      const stored = await redisCall(() => client.idempotencyComplete(keyOf(key), ownerToken, responseJson, retentionMs), commandTimeoutMs);
+      const stored = await redisCall(
+        () => client.idempotencyComplete(keyOf(key), ownerToken, responseJson, retentionMs),
+        commandTimeoutMs,
+      );
       return stored === 1;
     },
 

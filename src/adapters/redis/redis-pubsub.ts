@@ -18,7 +18,9 @@ interface ChannelEntry {
  * by itself after a reconnect. Messages published while Redis is down are lost (pub/sub is
  * at-most-once); callers that need every event read them from the outbox.
  */
-export function createRedisPubSub(redis: Pick<RedisClients, 'client' | 'subscriber' | 'keyPrefix' | 'commandTimeoutMs' | 'logger'>): PubSub {
+export function createRedisPubSub(
+  redis: Pick<RedisClients, 'client' | 'subscriber' | 'keyPrefix' | 'commandTimeoutMs' | 'logger'>,
+): PubSub {
   const { client, subscriber, logger } = redis;
   const channels = new Map<string, ChannelEntry>();
   const channelOf = (channel: string) => `${redis.keyPrefix}${channel}`;
@@ -45,7 +47,9 @@ export function createRedisPubSub(redis: Pick<RedisClients, 'client' | 'subscrib
     if (channels.get(channel) === entry) channels.delete(channel);
     // removes only this entry's dispatch; node-redis sends UNSUBSCRIBE once the channel has no listener left
     // bounded: while Redis is down the UNSUBSCRIBE waits for the reconnect, which re-subscribes only live channels
-    await withDeadline(subscriber.unsubscribe(channelOf(channel), entry.dispatch), redis.commandTimeoutMs).catch(() => undefined);
+    await withDeadline(subscriber.unsubscribe(channelOf(channel), entry.dispatch), redis.commandTimeoutMs).catch(
+      () => undefined,
+    );
   }
 
   return {
@@ -90,7 +94,10 @@ type LiveListener = (live: boolean) => void;
  * after a reconnect are confirmed, so 'ready' means every earlier subscription hears again. The
  * connection's listeners are attached only while someone watches.
  */
-function watchLiveness(subscriber: RedisClients['subscriber'], logger: Pick<RedisClients['logger'], 'error'>): (listener: LiveListener) => () => void {
+function watchLiveness(
+  subscriber: RedisClients['subscriber'],
+  logger: Pick<RedisClients['logger'], 'error'>,
+): (listener: LiveListener) => () => void {
   const listeners = new Set<LiveListener>();
   let reported = false;
   const report = (live: boolean) => {

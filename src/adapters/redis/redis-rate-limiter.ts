@@ -19,14 +19,20 @@ import type { SlidingWindowMode, SlidingWindowReply } from './redis-scripts.js';
  * Time comes from the injected clock and travels to the script as an argument (not Redis TIME), so
  * tests can cross window edges with ManualClock; instances sharing Redis should run NTP-synced clocks.
  */
-export function createRedisRateLimiter(redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>, clock: Clock): RateLimiter {
+export function createRedisRateLimiter(
+  redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>,
+  clock: Clock,
+): RateLimiter {
   const { client, commandTimeoutMs } = redis;
   const keyOf = (key: string) => `${redis.keyPrefix}rl:${key}`;
 
   async function run(key: string, mode: SlidingWindowMode, limit: number, windowMs: number): Promise<RateLimitResult> {
     const now = clock.now().getTime();
     const member = `${now}:${randomBytes(8).toString('hex')}`;
-    const reply = await redisCall(() => client.slidingWindow(keyOf(key), mode, now, windowMs, limit, member), commandTimeoutMs);
+    const reply = await redisCall(
+      () => client.slidingWindow(keyOf(key), mode, now, windowMs, limit, member),
+      commandTimeoutMs,
+    );
     const [allowed, count, retryAfterMs, resetMs] = reply as SlidingWindowReply;
     return { allowed: allowed === 1, count, limit, retryAfterMs, resetMs };
   }

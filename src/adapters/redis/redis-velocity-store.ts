@@ -26,7 +26,9 @@ function counterOf(value: number, retry: number): VelocityCounter {
  * Redis Cluster note: one call touches keys of the player, the card, the IP and the device, which
  * hash to different slots; on a cluster these keys need one hash tag (one shard for fraud).
  */
-export function createRedisVelocityStore(redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>): VelocityStore {
+export function createRedisVelocityStore(
+  redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>,
+): VelocityStore {
   const { client, commandTimeoutMs } = redis;
   const keys = velocityKeys(`${redis.keyPrefix}v:`);
   const run = (keyList: string[], args: (string | number)[]) =>
@@ -72,8 +74,45 @@ export function createRedisVelocityStore(redis: Pick<RedisClients, 'client' | 'k
           cardRankRetentionMs,
         ],
       );
-      const [blocked, recorded, minV, minR, hourV, hourR, amountV, amountR, declines, declineUntil, fpV, fpR, ipV, ipR, devV, devR, rank, first] =
-        reply as number[] as [number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
+      const [
+        blocked,
+        recorded,
+        minV,
+        minR,
+        hourV,
+        hourR,
+        amountV,
+        amountR,
+        declines,
+        declineUntil,
+        fpV,
+        fpR,
+        ipV,
+        ipR,
+        devV,
+        devR,
+        rank,
+        first,
+      ] = reply as number[] as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       return {
         blocked: blocked === 1,
         recorded: recorded === 1,
@@ -122,7 +161,18 @@ export function createRedisVelocityStore(redis: Pick<RedisClients, 'client' | 'k
         ],
       );
       const [blocked, pcV, pcR, fpV, fpR, ipV, ipR, devV, devR, declines, declineUntil, rank] = reply as number[] as [
-        number, number, number, number, number, number, number, number, number, number, number, number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
       ];
       return {
         blocked: blocked === 1,
@@ -145,14 +195,26 @@ export function createRedisVelocityStore(redis: Pick<RedisClients, 'client' | 'k
           currency ? keys.amountLog(request.playerId, currency) : keys.none,
           currency ? keys.amounts(request.playerId, currency) : keys.none,
         ],
-        ['decline', request.nowMs, request.attemptId, currency ? 1 : 0, request.declinesToBlock, request.declineBlockMs, hourMs, DECLINE_RETENTION_MS],
+        [
+          'decline',
+          request.nowMs,
+          request.attemptId,
+          currency ? 1 : 0,
+          request.declinesToBlock,
+          request.declineBlockMs,
+          hourMs,
+          DECLINE_RETENTION_MS,
+        ],
       );
       const [declines, until] = reply as number[] as [number, number];
       return { declinesLastHour: declines, declineBlockUntilMs: until > 0 ? until : null };
     },
 
     async releasePurchase(request) {
-      await run([keys.amountLog(request.playerId, request.currency), keys.amounts(request.playerId, request.currency)], ['release', request.attemptId]);
+      await run(
+        [keys.amountLog(request.playerId, request.currency), keys.amounts(request.playerId, request.currency)],
+        ['release', request.attemptId],
+      );
     },
 
     async throttle(nowMs, checks): Promise<ThrottleOutcome[]> {
@@ -161,7 +223,11 @@ export function createRedisVelocityStore(redis: Pick<RedisClients, 'client' | 'k
       for (const check of checks) args.push(check.limit, check.periodMs);
       assertVelocityRequest({ nowMs, checks });
       const reply = (await redisCall(
-        () => client.apiRateLimit(checks.map((c) => `${redis.keyPrefix}api:${c.key}`), args),
+        () =>
+          client.apiRateLimit(
+            checks.map((c) => `${redis.keyPrefix}api:${c.key}`),
+            args,
+          ),
         commandTimeoutMs,
       )) as number[];
       return checks.map((check, i) => ({

@@ -1,4 +1,16 @@
-import { pgTable, text, timestamp, uuid, bigint, smallint, index, unique, check, foreignKey, primaryKey } from 'drizzle-orm/pg-core';
+import {
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+  bigint,
+  smallint,
+  index,
+  unique,
+  check,
+  foreignKey,
+  primaryKey,
+} from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { players } from './accounts.js';
 import { games } from './games.js';

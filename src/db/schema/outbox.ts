@@ -1,4 +1,15 @@
-import { pgTable, text, timestamp, uuid, integer, boolean, index, uniqueIndex, jsonb, check } from 'drizzle-orm/pg-core';
+import {
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+  integer,
+  boolean,
+  index,
+  uniqueIndex,
+  jsonb,
+  check,
+} from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { games } from './games.js';
 

@@ -1,4 +1,16 @@
-import { pgTable, text, timestamp, uuid, integer, bigint, boolean, index, uniqueIndex, jsonb, check } from 'drizzle-orm/pg-core';
+import {
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+  integer,
+  bigint,
+  boolean,
+  index,
+  uniqueIndex,
+  jsonb,
+  check,
+} from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { players } from './accounts.js';
 import { games } from './games.js';
@@ -92,6 +104,9 @@ export const purchases = pgTable(
     check('purchases_quantity_positive', sql`${t.quantity} > 0`),
     check('purchases_amount_positive', sql`${t.amountMinor} > 0`),
     check('purchases_refund_bounded', sql`${t.refundedMinor} >= 0 and ${t.refundedMinor} <= ${t.amountMinor}`),
-    check('purchases_refund_pending_bounded', sql`${t.refundPendingMinor} >= 0 and ${t.refundPendingMinor} <= ${t.refundedMinor}`),
+    check(
+      'purchases_refund_pending_bounded',
+      sql`${t.refundPendingMinor} >= 0 and ${t.refundPendingMinor} <= ${t.refundedMinor}`,
+    ),
   ],
 );

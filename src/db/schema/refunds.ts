@@ -53,7 +53,10 @@ export const refunds = pgTable(
     index('refunds_created_idx').on(t.createdAt, t.id),
     index('refunds_pending_idx').on(t.createdAt).where(sql`${t.status} = 'pending'`),
     check('refunds_amount_positive', sql`${t.amountMinor} > 0`),
-    check('refunds_fee_returned_bounded', sql`${t.feeReturnedMinor} is null or (${t.feeReturnedMinor} >= 0 and ${t.feeReturnedMinor} <= ${t.amountMinor})`),
+    check(
+      'refunds_fee_returned_bounded',
+      sql`${t.feeReturnedMinor} is null or (${t.feeReturnedMinor} >= 0 and ${t.feeReturnedMinor} <= ${t.amountMinor})`,
+    ),
   ],
 );
 

@@ -20,7 +20,10 @@ export const DeveloperRef = builder.loadableNodeRef('Developer', {
   load: (ids: string[], ctx) =>
     getDevelopersByIds(
       ctx.service,
-      ids.filter((id) => ctx.principal.kind === 'operator' || (ctx.principal.kind === 'developer' && ctx.principal.developerId === id)),
+      ids.filter(
+        (id) =>
+          ctx.principal.kind === 'operator' || (ctx.principal.kind === 'developer' && ctx.principal.developerId === id),
+      ),
     ).then((rows) => ids.map((id) => rows.find((r) => r?.id === id) ?? new NotFoundError('Developer'))),
   sort: (d) => d.id,
 });
@@ -44,7 +47,9 @@ PlayerRef.implement({
     email: t.string({
       nullable: true,
       resolve: (p, _args, ctx) =>
-        (ctx.principal.kind === 'player' && ctx.principal.playerId === p.id) || ctx.principal.kind === 'operator' ? p.email : null,
+        (ctx.principal.kind === 'player' && ctx.principal.playerId === p.id) || ctx.principal.kind === 'operator'
+          ? p.email
+          : null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -72,12 +77,14 @@ export const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
 
 builder.queryField('viewer', (t) => t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => ctx.principal }));
 
-const DeveloperAuthPayload = builder.objectRef<{ developer: DeveloperRow; token: string }>('DeveloperAuthPayload').implement({
-  fields: (t) => ({
-    developer: t.field({ type: DeveloperRef, resolve: (p) => p.developer }),
-    token: t.exposeString('token', { description: 'The session token; send it as "Authorization: Bearer <token>".' }),
-  }),
-});
+const DeveloperAuthPayload = builder
+  .objectRef<{ developer: DeveloperRow; token: string }>('DeveloperAuthPayload')
+  .implement({
+    fields: (t) => ({
+      developer: t.field({ type: DeveloperRef, resolve: (p) => p.developer }),
+      token: t.exposeString('token', { description: 'The session token; send it as "Authorization: Bearer <token>".' }),
+    }),
+  });
 const PlayerAuthPayload = builder.objectRef<{ player: PlayerRow; token: string }>('PlayerAuthPayload').implement({
   fields: (t) => ({
     player: t.field({ type: PlayerRef, resolve: (p) => p.player }),

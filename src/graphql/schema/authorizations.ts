@@ -37,19 +37,24 @@ GameAuthorizationRef.implement({
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'Set once revoked: its game token no longer works.' }),
+    revokedAt: t.expose('revokedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Set once revoked: its game token no longer works.',
+    }),
   }),
 });
 
 builder.objectField(ViewerRef, 'authorizations', (t) =>
   t.connection({
     type: GameAuthorizationRef,
-    description: "The games the signed-in player has authorized (not revoked), oldest first.",
+    description: 'The games the signed-in player has authorized (not revoked), oldest first.',
     authScopes: { player: true },
     resolve: (_principal, args, ctx) =>
       resolveCursorConnection(
         { args, toCursor: encodeCursor, maxSize: 100 },
-        (page: ResolveCursorConnectionArgs): Promise<GameAuthorization[]> => listAuthorizations(ctx.service, keysetPage(page)),
+        (page: ResolveCursorConnectionArgs): Promise<GameAuthorization[]> =>
+          listAuthorizations(ctx.service, keysetPage(page)),
       ),
   }),
 );
@@ -57,8 +62,16 @@ builder.objectField(ViewerRef, 'authorizations', (t) =>
 const AuthorizeGameInput = builder.inputType('AuthorizeGameInput', {
   fields: (t) => ({
     gameId: t.id({ required: true }),
-    oneTapMax: t.field({ type: MoneyInputRef, required: true, description: 'Per-purchase maximum; "0" means always ask.' }),
-    dailyCap: t.field({ type: MoneyInputRef, required: true, description: 'Daily total of one-tap purchases, same currency; "0" means always ask.' }),
+    oneTapMax: t.field({
+      type: MoneyInputRef,
+      required: true,
+      description: 'Per-purchase maximum; "0" means always ask.',
+    }),
+    dailyCap: t.field({
+      type: MoneyInputRef,
+      required: true,
+      description: 'Daily total of one-tap purchases, same currency; "0" means always ask.',
+    }),
   }),
 });
 const UpdateGameAuthorizationInput = builder.inputType('UpdateGameAuthorizationInput', {
@@ -72,14 +85,16 @@ const RevokeGameAuthorizationInput = builder.inputType('RevokeGameAuthorizationI
   fields: (t) => ({ authorizationId: t.id({ required: true }) }),
 });
 
-const AuthorizeGamePayload = builder.objectRef<{ authorization: GameAuthorization; gameToken: string }>('AuthorizeGamePayload').implement({
-  fields: (t) => ({
-    authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }),
-    gameToken: t.exposeString('gameToken', {
-      description: "The game's token for this player (`gt_…`), shown only now; authorizing again replaces it.",
+const AuthorizeGamePayload = builder
+  .objectRef<{ authorization: GameAuthorization; gameToken: string }>('AuthorizeGamePayload')
+  .implement({
+    fields: (t) => ({
+      authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }),
+      gameToken: t.exposeString('gameToken', {
+        description: "The game's token for this player (`gt_…`), shown only now; authorizing again replaces it.",
+      }),
     }),
-  }),
-});
+  });
 const authorizationPayload = (name: string) =>
   builder.objectRef<{ authorization: GameAuthorization }>(name).implement({
     fields: (t) => ({ authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }) }),

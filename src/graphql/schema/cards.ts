@@ -79,7 +79,10 @@ const cardPayload = (name: string, description: string) =>
   builder.objectRef<{ card: Card }>(name).implement({
     fields: (t) => ({ card: t.field({ type: CardRef, description, resolve: (p) => p.card }) }),
   });
-const AddCardPayload = cardPayload('AddCardPayload', 'The card on file (the one already there when the same card was added before).');
+const AddCardPayload = cardPayload(
+  'AddCardPayload',
+  'The card on file (the one already there when the same card was added before).',
+);
 const RemoveCardPayload = cardPayload('RemoveCardPayload', 'The removed card.');
 const SetDefaultCardPayload = cardPayload('SetDefaultCardPayload', 'The new default card.');
 
@@ -89,7 +92,10 @@ builder.mutationField('addCard', (t) =>
     description: 'Verifies a card at the acquirer and keeps it on file for the signed-in player.',
     args: { input: t.arg({ type: AddCardInput, required: true }) },
     authScopes: { player: true },
-    errors: { types: [...COMMON_ERRORS, CardInvalidError, CardDeclinedError, LimitReachedError, RiskBlockedError], directResult: true },
+    errors: {
+      types: [...COMMON_ERRORS, CardInvalidError, CardDeclinedError, LimitReachedError, RiskBlockedError],
+      directResult: true,
+    },
     resolve: async (_root, { input }, ctx) => ({ card: await addCard(ctx.service, input) }),
   }),
 );

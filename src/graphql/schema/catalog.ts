@@ -38,12 +38,25 @@ ItemRef.implement({
     name: t.exposeString('name'),
     description: t.exposeString('description', { nullable: true }),
     kind: t.field({ type: ItemKindEnum, resolve: (item) => item.kind }),
-    prices: t.field({ type: [MoneyRef], description: 'One price per currency, by currency code.', resolve: (item) => [...item.prices] }),
-    grants: t.field({ type: MoneyRef, nullable: true, description: 'What a CURRENCY_PACK credits per unit.', resolve: (item) => item.grants }),
+    prices: t.field({
+      type: [MoneyRef],
+      description: 'One price per currency, by currency code.',
+      resolve: (item) => [...item.prices],
+    }),
+    grants: t.field({
+      type: MoneyRef,
+      nullable: true,
+      description: 'What a CURRENCY_PACK credits per unit.',
+      resolve: (item) => item.grants,
+    }),
     stock: t.exposeInt('stock', { nullable: true, description: 'Units left to sell; null is unlimited.' }),
     maxPerPlayer: t.exposeInt('maxPerPlayer', { nullable: true }),
     availableFrom: t.expose('availableFrom', { type: 'DateTime', nullable: true }),
-    availableUntil: t.expose('availableUntil', { type: 'DateTime', nullable: true, description: 'Exclusive end of the window.' }),
+    availableUntil: t.expose('availableUntil', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Exclusive end of the window.',
+    }),
     active: t.boolean({ description: 'False once archived.', resolve: (item) => item.archivedAt === null }),
     availableNow: t.boolean({
       description: 'Active and inside its availability window: what the catalog lists.',
@@ -59,8 +72,10 @@ builder.objectField(GameRef, 'items', (t) =>
     type: ItemRef,
     description: 'All items for those who manage the game (archived ones too); what is on sale now for others.',
     resolve: (game, args, ctx) =>
-      resolveCursorConnection({ args, toCursor: (item: CatalogItem) => encodeCursor(item), maxSize: 100 }, (page: ResolveCursorConnectionArgs): Promise<CatalogItem[]> =>
-        listGameItems(ctx.service, game.id, keysetPage(page)),
+      resolveCursorConnection(
+        { args, toCursor: (item: CatalogItem) => encodeCursor(item), maxSize: 100 },
+        (page: ResolveCursorConnectionArgs): Promise<CatalogItem[]> =>
+          listGameItems(ctx.service, game.id, keysetPage(page)),
       ),
   }),
 );
@@ -89,10 +104,14 @@ builder.queryField('catalog', (t) =>
     },
     authScopes: { $any: { developer: true, gameSecret: true, gameClient: true, operator: true } },
     resolve: (_root, { gameId, first, after }, ctx) => {
-      const asked = (catalogItemsAsked.get(ctx) ?? 0) + Math.min(Math.max(first ?? CATALOG_PAGE_MAX, 0), CATALOG_PAGE_MAX);
+      const asked =
+        (catalogItemsAsked.get(ctx) ?? 0) + Math.min(Math.max(first ?? CATALOG_PAGE_MAX, 0), CATALOG_PAGE_MAX);
       catalogItemsAsked.set(ctx, asked);
       if (asked > CATALOG_ITEMS_PER_REQUEST) {
-        throw ValidationError.field('first', `the catalog fields of one request may ask for ${CATALOG_ITEMS_PER_REQUEST} items in all`);
+        throw ValidationError.field(
+          'first',
+          `the catalog fields of one request may ask for ${CATALOG_ITEMS_PER_REQUEST} items in all`,
+        );
       }
       return getCatalog(ctx.service, decodeId('Game', gameId, 'gameId'), {
         first,
@@ -124,7 +143,10 @@ const CreateItemInput = builder.inputType('CreateItemInput', {
     description: t.string(),
     kind: t.field({ type: ItemKindEnum, required: true }),
     prices: t.field({ type: [MoneyInputRef], required: true, description: 'ISO 4217 or game currencies, each once.' }),
-    grants: t.field({ type: MoneyInputRef, description: "CURRENCY_PACK only: an amount of one of the game's currencies." }),
+    grants: t.field({
+      type: MoneyInputRef,
+      description: "CURRENCY_PACK only: an amount of one of the game's currencies.",
+    }),
     maxPerPlayer: t.int(),
     stock: t.int({ description: 'Units to sell; absent is unlimited.' }),
     availableFrom: t.field({ type: 'DateTime' }),

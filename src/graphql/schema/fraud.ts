@@ -91,7 +91,10 @@ RiskEventRef.implement({
     rulesFired: t.field({ type: [RiskRuleHitRef], resolve: (e) => e.rulesFired }),
     game: t.field({ type: GameRef, nullable: true, description: 'Null for a card add.', resolve: (e) => e.gameId }),
     player: t.field({ type: PlayerRef, nullable: true, resolve: (e) => e.playerId }),
-    purchaseId: t.id({ nullable: true, resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null) }),
+    purchaseId: t.id({
+      nullable: true,
+      resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null),
+    }),
     cardFingerprint: t.exposeString('cardFingerprint', {
       nullable: true,
       description: 'The keyed fingerprint of the card involved (never its number); pass it to blockCardFingerprint.',
@@ -124,8 +127,9 @@ builder.queryField('riskEvents', (t) =>
         from: args.from ?? null,
         to: args.to ?? null,
       };
-      return resolveCursorConnection({ args, toCursor: (e: RiskEventRow) => encodeCursor(e), maxSize: 100 }, (page: ResolveCursorConnectionArgs) =>
-        listRiskEvents(ctx.service, filter, keysetPage(page)),
+      return resolveCursorConnection(
+        { args, toCursor: (e: RiskEventRow) => encodeCursor(e), maxSize: 100 },
+        (page: ResolveCursorConnectionArgs) => listRiskEvents(ctx.service, filter, keysetPage(page)),
       );
     },
   }),
@@ -137,13 +141,17 @@ interface BoundShape {
   readonly setting: RiskThresholdName;
 }
 const RiskSettingBoundRef = builder.objectRef<BoundShape>('RiskSettingBound').implement({
-  description: 'What a game may set for one threshold: anything from min to max (a game may tighten, and loosen only this far).',
+  description:
+    'What a game may set for one threshold: anything from min to max (a game may tighten, and loosen only this far).',
   fields: (t) => ({
     setting: t.exposeString('setting'),
     min: t.int({ resolve: (b) => RISK_BOUNDS[b.setting].min }),
     max: t.int({ resolve: (b) => RISK_BOUNDS[b.setting].max }),
     platformDefault: t.int({ resolve: (b) => PLATFORM_RISK_DEFAULTS[b.setting] }),
-    tighter: t.string({ description: 'LOWER or HIGHER: which way is stricter.', resolve: (b) => RISK_BOUNDS[b.setting].tighter.toUpperCase() }),
+    tighter: t.string({
+      description: 'LOWER or HIGHER: which way is stricter.',
+      resolve: (b) => RISK_BOUNDS[b.setting].tighter.toUpperCase(),
+    }),
   }),
 });
 
@@ -152,11 +160,13 @@ const thresholdDescriptions: Record<RiskThresholdName, string> = {
   purchasesPerHour: 'At most this many purchases per player in any hour.',
   declinesToBlock: 'This many declines of a player within an hour block them…',
   declineBlockSeconds: '…for this many seconds after the last of them.',
-  cardsStepUpAt: "A card added as the player's Nth distinct card within 24 hours (or later) asks for the CVC on its first charge.",
+  cardsStepUpAt:
+    "A card added as the player's Nth distinct card within 24 hours (or later) asks for the CVC on its first charge.",
   playersPerCardBlockAt: 'A card used by this many players within 24 hours is blocked.',
   cardsPerIpBlockAt: 'This many distinct cards from one IP within an hour block.',
   cardsPerDeviceBlockAt: 'This many distinct cards from one device within an hour block.',
-  newCardAgeSeconds: 'A card younger than this is new: a first charge on it above newCardStepUpAmounts asks for the CVC.',
+  newCardAgeSeconds:
+    'A card younger than this is new: a first charge on it above newCardStepUpAmounts asks for the CVC.',
 };
 
 export const RiskSettingsRef = builder.objectRef<EffectiveRiskSettings>('RiskSettings').implement({
@@ -164,7 +174,10 @@ export const RiskSettingsRef = builder.objectRef<EffectiveRiskSettings>('RiskSet
   fields: (t) => ({
     game: t.field({ type: GameRef, resolve: (s) => s.gameId }),
     ...(Object.fromEntries(
-      RISK_THRESHOLD_NAMES.map((name) => [name, t.int({ description: thresholdDescriptions[name], resolve: (s) => s.thresholds[name] })]),
+      RISK_THRESHOLD_NAMES.map((name) => [
+        name,
+        t.int({ description: thresholdDescriptions[name], resolve: (s) => s.thresholds[name] }),
+      ]),
     ) as Record<RiskThresholdName, ReturnType<typeof t.int>>),
     dailyAmountCaps: t.field({
       type: [MoneyRef],
@@ -181,7 +194,10 @@ export const RiskSettingsRef = builder.objectRef<EffectiveRiskSettings>('RiskSet
       resolve: () => CARDS_PER_PLAYER_REFUSE_AT,
     }),
     overridden: t.stringList({ description: 'The settings this game overrides.', resolve: (s) => [...s.overridden] }),
-    bounds: t.field({ type: [RiskSettingBoundRef], resolve: () => RISK_THRESHOLD_NAMES.map((setting) => ({ setting })) }),
+    bounds: t.field({
+      type: [RiskSettingBoundRef],
+      resolve: () => RISK_THRESHOLD_NAMES.map((setting) => ({ setting })),
+    }),
     moneyLoosenFactor: t.int({
       description: 'A per-currency amount may be raised to at most this many times the platform amount.',
       resolve: () => MONEY_LOOSEN_FACTOR,
@@ -214,30 +230,42 @@ builder.objectField(GameRef, 'riskSettings', (t) =>
 );
 
 const UpdateRiskSettingsInput = builder.inputType('UpdateRiskSettingsInput', {
-  description: 'Absent fields stay as they are; null goes back to the platform default. Values outside the bounds are refused.',
+  description:
+    'Absent fields stay as they are; null goes back to the platform default. Values outside the bounds are refused.',
   fields: (t) => ({
     gameId: t.id({ required: true }),
-    ...(Object.fromEntries(RISK_THRESHOLD_NAMES.map((name) => [name, t.int({ description: thresholdDescriptions[name] })])) as Record<
-      RiskThresholdName,
-      ReturnType<typeof t.int>
-    >),
-    dailyAmountCaps: t.field({ type: [MoneyInputRef], description: "Replaces the game's daily caps; [] or null: the platform's." }),
-    newCardStepUpAmounts: t.field({ type: [MoneyInputRef], description: "Replaces the game's new-card amounts; [] or null: the platform's." }),
+    ...(Object.fromEntries(
+      RISK_THRESHOLD_NAMES.map((name) => [name, t.int({ description: thresholdDescriptions[name] })]),
+    ) as Record<RiskThresholdName, ReturnType<typeof t.int>>),
+    dailyAmountCaps: t.field({
+      type: [MoneyInputRef],
+      description: "Replaces the game's daily caps; [] or null: the platform's.",
+    }),
+    newCardStepUpAmounts: t.field({
+      type: [MoneyInputRef],
+      description: "Replaces the game's new-card amounts; [] or null: the platform's.",
+    }),
   }),
 });
 
-const UpdateRiskSettingsPayload = builder.objectRef<{ settings: EffectiveRiskSettings }>('UpdateRiskSettingsPayload').implement({
-  fields: (t) => ({ settings: t.field({ type: RiskSettingsRef, resolve: (p) => p.settings }) }),
-});
+const UpdateRiskSettingsPayload = builder
+  .objectRef<{ settings: EffectiveRiskSettings }>('UpdateRiskSettingsPayload')
+  .implement({
+    fields: (t) => ({ settings: t.field({ type: RiskSettingsRef, resolve: (p) => p.settings }) }),
+  });
 
 builder.mutationField('updateRiskSettings', (t) =>
   t.field({
     type: UpdateRiskSettingsPayload,
-    description: "Sets a game's fraud thresholds (its developer): tighten freely, loosen only within the platform bounds.",
+    description:
+      "Sets a game's fraud thresholds (its developer): tighten freely, loosen only within the platform bounds.",
     args: { input: t.arg({ type: UpdateRiskSettingsInput, required: true }) },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      settings: await updateRiskSettings(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      settings: await updateRiskSettings(ctx.service, {
+        ...input,
+        gameId: decodeId('Game', input.gameId, 'input.gameId'),
+      }),
     }),
   }),
 );
@@ -267,7 +295,10 @@ const UnblockPlayerInput = builder.inputType('UnblockPlayerInput', {
 });
 const BlockCardFingerprintInput = builder.inputType('BlockCardFingerprintInput', {
   fields: (t) => ({
-    fingerprint: t.string({ required: true, description: "The card's keyed fingerprint, as RiskEvent.cardFingerprint shows it." }),
+    fingerprint: t.string({
+      required: true,
+      description: "The card's keyed fingerprint, as RiskEvent.cardFingerprint shows it.",
+    }),
     reason: t.string({ required: true }),
   }),
 });
@@ -278,9 +309,11 @@ const UnblockCardFingerprintInput = builder.inputType('UnblockCardFingerprintInp
 const BlockPlayerPayload = builder.objectRef<{ block: PlayerBlockRow }>('BlockPlayerPayload').implement({
   fields: (t) => ({ block: t.field({ type: PlayerBlockRef, resolve: (p) => p.block }) }),
 });
-const BlockCardFingerprintPayload = builder.objectRef<{ block: CardFingerprintBlockRow }>('BlockCardFingerprintPayload').implement({
-  fields: (t) => ({ block: t.field({ type: CardFingerprintBlockRef, resolve: (p) => p.block }) }),
-});
+const BlockCardFingerprintPayload = builder
+  .objectRef<{ block: CardFingerprintBlockRow }>('BlockCardFingerprintPayload')
+  .implement({
+    fields: (t) => ({ block: t.field({ type: CardFingerprintBlockRef, resolve: (p) => p.block }) }),
+  });
 const UnblockPayload = builder.objectRef<{ lifted: boolean }>('UnblockPayload').implement({
   fields: (t) => ({ lifted: t.exposeBoolean('lifted', { description: 'False when nothing was blocked.' }) }),
 });
@@ -293,7 +326,10 @@ builder.mutationField('blockPlayer', (t) =>
     args: { input: t.arg({ type: BlockPlayerInput, required: true }) },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      block: await blockPlayer(ctx.service, { playerId: decodeId('Player', input.playerId, 'input.playerId'), reason: input.reason }),
+      block: await blockPlayer(ctx.service, {
+        playerId: decodeId('Player', input.playerId, 'input.playerId'),
+        reason: input.reason,
+      }),
     }),
   }),
 );

@@ -2,7 +2,6 @@ import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@poth
 import { builder } from '../builder.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
-import { ValidationError } from '../../shared/errors.js';
 import {
   canManageGame,
   createGame,
@@ -38,7 +37,9 @@ GameRef.implement({
   description: 'A game of a developer: what it sells and how it is paid.',
   fields: (t) => ({
     name: t.exposeString('name'),
-    defaultCurrency: t.exposeString('defaultCurrency', { description: 'ISO 4217 code of the real money it prices in by default.' }),
+    defaultCurrency: t.exposeString('defaultCurrency', {
+      description: 'ISO 4217 code of the real money it prices in by default.',
+    }),
     platformFeeBps: t.int({
       nullable: true,
       description: "Coinslot's fee in basis points (3000 = 30%); null unless the caller manages the game.",
@@ -63,8 +64,9 @@ builder.objectField(ViewerRef, 'games', (t) =>
     type: GameRef,
     description: "A developer's own games (a game key: its game; an operator: all), oldest first.",
     resolve: (_principal, args, ctx) =>
-      resolveCursorConnection({ args, toCursor: (game: GameRow) => encodeCursor(game), maxSize: 100 }, (page: ResolveCursorConnectionArgs): Promise<GameRow[]> =>
-        listGames(ctx.service, keysetPage(page)),
+      resolveCursorConnection(
+        { args, toCursor: (game: GameRow) => encodeCursor(game), maxSize: 100 },
+        (page: ResolveCursorConnectionArgs): Promise<GameRow[]> => listGames(ctx.service, keysetPage(page)),
       ),
   }),
 );
@@ -73,7 +75,7 @@ builder.queryField('game', (t) =>
   t.field({
     type: GameRef,
     nullable: true,
-    description: 'A game the caller may see; someone else\'s game is a NOT_FOUND error.',
+    description: "A game the caller may see; someone else's game is a NOT_FOUND error.",
     args: { id: t.arg.id({ required: true }) },
     authScopes: { authenticated: true },
     resolve: (_root, { id }) => decodeId('Game', id, 'id'),
@@ -90,14 +92,19 @@ const gameWithKeys = (name: string) =>
   builder.objectRef<{ game: GameRow } & GameKeyPair>(name).implement({
     fields: (t) => ({
       game: t.field({ type: GameRef, resolve: (p) => p.game }),
-      secretKey: t.exposeString('secretKey', { description: 'The secret key `sk_…` for the game server; shown only now.' }),
-      publishableKey: t.exposeString('publishableKey', { description: 'The publishable key `pk_…` for the game client; shown only now.' }),
+      secretKey: t.exposeString('secretKey', {
+        description: 'The secret key `sk_…` for the game server; shown only now.',
+      }),
+      publishableKey: t.exposeString('publishableKey', {
+        description: 'The publishable key `pk_…` for the game client; shown only now.',
+      }),
     }),
   });
 const CreateGamePayload = gameWithKeys('CreateGamePayload');
 builder.objectField(CreateGamePayload, 'webhookSecret', (t) =>
   t.string({
-    description: 'The webhook signing secret `whsec_…` (Standard Webhooks); shown only now. rotateWebhookSecret replaces it.',
+    description:
+      'The webhook signing secret `whsec_…` (Standard Webhooks); shown only now. rotateWebhookSecret replaces it.',
     resolve: (p) => (p as typeof p & { webhookSecret: string }).webhookSecret,
   }),
 );

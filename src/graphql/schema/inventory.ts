@@ -1,6 +1,10 @@
 import { builder } from '../builder.js';
 import { COMMON_ERRORS } from '../errors.js';
-import { IdempotencyInProgressError, IdempotencyKeyReusedError, InsufficientQuantityError } from '../../shared/errors.js';
+import {
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  InsufficientQuantityError,
+} from '../../shared/errors.js';
 import { consumeItem, getInventory, type InventoryEntryView } from '../../modules/inventory/index.js';
 import { PlayerRef } from './accounts.js';
 import { ItemRef } from './catalog.js';
@@ -24,7 +28,11 @@ builder.queryField('inventory', (t) =>
     args: { gameId: t.arg.id({ required: true }), playerId: t.arg.id() },
     authScopes: { authenticated: true },
     resolve: (_root, { gameId, playerId }, ctx) =>
-      getInventory(ctx.service, decodeId('Game', gameId, 'gameId'), playerId == null ? null : decodeId('Player', playerId, 'playerId')),
+      getInventory(
+        ctx.service,
+        decodeId('Game', gameId, 'gameId'),
+        playerId == null ? null : decodeId('Player', playerId, 'playerId'),
+      ),
   }),
 );
 

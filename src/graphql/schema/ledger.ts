@@ -16,17 +16,20 @@ import { PlayerRef } from './accounts.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 
-const upperValues = <T extends string>(values: readonly T[]) => Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }]));
+const upperValues = <T extends string>(values: readonly T[]) =>
+  Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }]));
 
 const LedgerAccountKindEnum = builder.enumType('LedgerAccountKind', {
   description:
-    'ACQUIRER_RECEIVABLE: owed by the acquirer; GAME_PAYABLE: owed to the developer; PLATFORM_REVENUE: Coinslot fees; PLAYER_WALLET: a player\'s game currency; CURRENCY_ISSUED / CURRENCY_SPENT: game currency issued to and spent by players.',
+    "ACQUIRER_RECEIVABLE: owed by the acquirer; GAME_PAYABLE: owed to the developer; PLATFORM_REVENUE: Coinslot fees; PLAYER_WALLET: a player's game currency; CURRENCY_ISSUED / CURRENCY_SPENT: game currency issued to and spent by players.",
   values: upperValues(ledgerAccountKinds) as Record<string, { value: (typeof ledgerAccountKinds)[number] }>,
 });
 const LedgerTransactionKindEnum = builder.enumType('LedgerTransactionKind', {
   values: upperValues(ledgerTransactionKinds) as Record<string, { value: (typeof ledgerTransactionKinds)[number] }>,
 });
-const LedgerSideEnum = builder.enumType('LedgerSide', { values: { DEBIT: { value: 'debit' as const }, CREDIT: { value: 'credit' as const } } });
+const LedgerSideEnum = builder.enumType('LedgerSide', {
+  values: { DEBIT: { value: 'debit' as const }, CREDIT: { value: 'credit' as const } },
+});
 
 export const LedgerAccountRef = builder.loadableNodeRef('LedgerAccount', {
   id: { resolve: (a: LedgerAccountView) => a.id },
@@ -38,12 +41,21 @@ LedgerAccountRef.implement({
   fields: (t) => ({
     kind: t.field({ type: LedgerAccountKindEnum, resolve: (a) => a.kind }),
     currency: t.exposeString('currency'),
-    player: t.field({ type: PlayerRef, nullable: true, description: 'Whose wallet (PLAYER_WALLET only).', resolve: (a) => a.playerId }),
+    player: t.field({
+      type: PlayerRef,
+      nullable: true,
+      description: 'Whose wallet (PLAYER_WALLET only).',
+      resolve: (a) => a.playerId,
+    }),
     normalSide: t.field({ type: LedgerSideEnum, resolve: (a) => a.normalSide }),
     balance: t.field({
       type: MoneyRef,
-      description: 'The balance on its normal side: what the account normally holds is positive (a payable owed to the developer, revenue earned).',
-      resolve: (a) => ({ amountMinor: a.normalSide === 'debit' ? a.balanceMinor : -a.balanceMinor, currency: a.currency }),
+      description:
+        'The balance on its normal side: what the account normally holds is positive (a payable owed to the developer, revenue earned).',
+      resolve: (a) => ({
+        amountMinor: a.normalSide === 'debit' ? a.balanceMinor : -a.balanceMinor,
+        currency: a.currency,
+      }),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -54,20 +66,30 @@ const LedgerTransactionRef = builder.objectRef<LedgerEntryView>('LedgerTransacti
   fields: (t) => ({
     id: t.id({ resolve: (e) => encodeGlobalID('LedgerTransaction', e.transactionId) }),
     kind: t.field({ type: LedgerTransactionKindEnum, resolve: (e) => e.transactionKind }),
-    reference: t.exposeString('reference', { description: 'What it posts: the purchase, refund or dispute id, or a grant key.' }),
-    purchaseId: t.id({ nullable: true, resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null) }),
+    reference: t.exposeString('reference', {
+      description: 'What it posts: the purchase, refund or dispute id, or a grant key.',
+    }),
+    purchaseId: t.id({
+      nullable: true,
+      resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null),
+    }),
     refundId: t.id({ nullable: true, resolve: (e) => (e.refundId ? encodeGlobalID('Refund', e.refundId) : null) }),
     disputeId: t.id({ nullable: true, resolve: (e) => (e.disputeId ? encodeGlobalID('Dispute', e.disputeId) : null) }),
   }),
 });
 
 const LedgerEntryRef = builder.objectRef<LedgerEntryView>('LedgerEntry').implement({
-  description: 'One leg of a posting: an amount debited or credited to an account. Entries are never changed; corrections are new postings.',
+  description:
+    'One leg of a posting: an amount debited or credited to an account. Entries are never changed; corrections are new postings.',
   fields: (t) => ({
     id: t.id({ resolve: (e) => encodeGlobalID('LedgerEntry', e.id) }),
     account: t.field({ type: LedgerAccountRef, resolve: (e) => e.accountId }),
     side: t.field({ type: LedgerSideEnum, resolve: (e) => (e.amountMinor > 0 ? 'debit' : 'credit') }),
-    amount: t.field({ type: MoneyRef, description: 'Always positive; side says which way.', resolve: (e) => ({ amountMinor: Math.abs(e.amountMinor), currency: e.currency }) }),
+    amount: t.field({
+      type: MoneyRef,
+      description: 'Always positive; side says which way.',
+      resolve: (e) => ({ amountMinor: Math.abs(e.amountMinor), currency: e.currency }),
+    }),
     transaction: t.field({ type: LedgerTransactionRef, resolve: (e) => e }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
@@ -86,7 +108,8 @@ const LedgerRef = builder.objectRef<LedgerShape>('Ledger').implement({
       type: [LedgerAccountRef],
       description: "The game's accounts with their balances, by currency and kind; player wallets only when asked for.",
       args: { includeWallets: t.arg.boolean({ defaultValue: false }) },
-      resolve: (l, { includeWallets }, ctx) => (includeWallets ? getLedgerAccounts(ctx.service, l.gameId, { includeWallets: true }) : [...l.accounts]),
+      resolve: (l, { includeWallets }, ctx) =>
+        includeWallets ? getLedgerAccounts(ctx.service, l.gameId, { includeWallets: true }) : [...l.accounts],
     }),
     entries: t.connection({
       type: LedgerEntryRef,

@@ -62,35 +62,57 @@ PurchaseRef.implement({
     game: t.field({ type: GameRef, resolve: (p) => p.gameId }),
     item: t.field({ type: ItemRef, resolve: (p) => p.itemId }),
     quantity: t.exposeInt('quantity'),
-    price: t.field({ type: MoneyRef, description: 'What the buyer pays in all.', resolve: (p) => ({ amountMinor: p.amountMinor, currency: p.currency }) }),
+    price: t.field({
+      type: MoneyRef,
+      description: 'What the buyer pays in all.',
+      resolve: (p) => ({ amountMinor: p.amountMinor, currency: p.currency }),
+    }),
     unitPrice: t.field({ type: MoneyRef, resolve: (p) => ({ amountMinor: p.unitPriceMinor, currency: p.currency }) }),
     fee: t.field({
       type: MoneyRef,
       nullable: true,
       description: "The platform's fee; shown to the game's developer, its secret key and operators only.",
-      resolve: async (p, _args, ctx) => (p.feeMinor !== null && (await seesFees(p, ctx)) ? { amountMinor: p.feeMinor, currency: p.currency } : null),
+      resolve: async (p, _args, ctx) =>
+        p.feeMinor !== null && (await seesFees(p, ctx)) ? { amountMinor: p.feeMinor, currency: p.currency } : null,
     }),
     player: t.field({ type: PlayerRef, description: 'The buyer.', resolve: (p) => p.playerId }),
-    recipient: t.field({ type: PlayerRef, description: 'Who receives the item (the buyer, or a friend for a gift).', resolve: (p) => p.recipientId }),
+    recipient: t.field({
+      type: PlayerRef,
+      description: 'Who receives the item (the buyer, or a friend for a gift).',
+      resolve: (p) => p.recipientId,
+    }),
     isGift: t.boolean({ resolve: (p) => p.recipientId !== p.playerId }),
     card: t.field({
       type: PurchaseCardRef,
       nullable: true,
-      resolve: async (p, _args, ctx) => (p.cardId ? ((await getCardLabels(ctx.service.deps.db, [p.cardId]))[0] ?? null) : null),
+      resolve: async (p, _args, ctx) =>
+        p.cardId ? ((await getCardLabels(ctx.service.deps.db, [p.cardId]))[0] ?? null) : null,
     }),
     paidWith: t.string({ description: 'CARD or WALLET.', resolve: (p) => (p.path === 'wallet' ? 'WALLET' : 'CARD') }),
-    oneTap: t.boolean({ description: 'Charged at once within the one-tap allowance.', resolve: (p) => p.path === 'one_tap' }),
+    oneTap: t.boolean({
+      description: 'Charged at once within the one-tap allowance.',
+      resolve: (p) => p.path === 'one_tap',
+    }),
     risk: t.field({
       type: RiskAssessmentRef,
       nullable: true,
       resolve: (p) =>
-        p.riskDecision ? { decision: p.riskDecision, score: p.riskScore ?? 0, rulesFired: p.riskRules ?? [], retryAfterSeconds: null } : null,
+        p.riskDecision
+          ? {
+              decision: p.riskDecision,
+              score: p.riskScore ?? 0,
+              rulesFired: p.riskRules ?? [],
+              retryAfterSeconds: null,
+            }
+          : null,
     }),
     declineCode: t.exposeString('declineCode', { nullable: true }),
     requiresActionReason: t.string({
       nullable: true,
-      description: 'Why a REQUIRES_ACTION purchase waits: AUTHENTICATION (the bank) or STEP_UP (risk); both ask for the CVC.',
-      resolve: (p) => (p.status !== 'REQUIRES_ACTION' ? null : p.actionReason === 'acquirer' ? 'AUTHENTICATION' : 'STEP_UP'),
+      description:
+        'Why a REQUIRES_ACTION purchase waits: AUTHENTICATION (the bank) or STEP_UP (risk); both ask for the CVC.',
+      resolve: (p) =>
+        p.status !== 'REQUIRES_ACTION' ? null : p.actionReason === 'acquirer' ? 'AUTHENTICATION' : 'STEP_UP',
     }),
     payUrl: t.string({
       nullable: true,
@@ -98,7 +120,10 @@ PurchaseRef.implement({
       resolve: (p) => (p.status === 'REQUIRES_CONFIRMATION' || p.status === 'REQUIRES_ACTION' ? `/pay/${p.id}` : null),
     }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
-    receipt: t.exposeString('receipt', { nullable: true, description: 'A JWS (ES256) over the purchase facts, verifiable with /.well-known/jwks.json.' }),
+    receipt: t.exposeString('receipt', {
+      nullable: true,
+      description: 'A JWS (ES256) over the purchase facts, verifiable with /.well-known/jwks.json.',
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
   }),
@@ -120,7 +145,8 @@ builder.queryField('purchase', (t) =>
 builder.queryField('purchases', (t) =>
   t.connection({
     type: PurchaseRef,
-    description: 'A game\'s purchases, newest first: a player sees their own; the game, its developer and operators see all.',
+    description:
+      "A game's purchases, newest first: a player sees their own; the game, its developer and operators see all.",
     args: {
       gameId: t.arg.id({ required: true }),
       status: t.arg({ type: PurchaseStatusEnum }),
@@ -137,8 +163,9 @@ builder.queryField('purchases', (t) =>
         to: args.to ?? null,
         playerId: args.playerId ? decodeId('Player', args.playerId, 'playerId') : null,
       };
-      return resolveCursorConnection({ args, toCursor: (p: PurchaseRow) => encodeCursor(p), maxSize: 100 }, (page: ResolveCursorConnectionArgs) =>
-        listPurchases(ctx.service, filter, keysetPage(page)),
+      return resolveCursorConnection(
+        { args, toCursor: (p: PurchaseRow) => encodeCursor(p), maxSize: 100 },
+        (page: ResolveCursorConnectionArgs) => listPurchases(ctx.service, filter, keysetPage(page)),
       );
     },
   }),
@@ -153,8 +180,15 @@ const CreatePurchaseInput = builder.inputType('CreatePurchaseInput', {
     gameId: t.id({ required: true }),
     itemId: t.id({ required: true }),
     quantity: t.int({ defaultValue: 1 }),
-    expectedPrice: t.field({ type: MoneyInputRef, required: true, description: 'The price the game showed; a different current price answers PriceChanged.' }),
-    idempotencyKey: t.string({ required: true, description: 'One key per intended purchase (1–255 printable characters); retries reuse it.' }),
+    expectedPrice: t.field({
+      type: MoneyInputRef,
+      required: true,
+      description: 'The price the game showed; a different current price answers PriceChanged.',
+    }),
+    idempotencyKey: t.string({
+      required: true,
+      description: 'One key per intended purchase (1–255 printable characters); retries reuse it.',
+    }),
     giftTo: t.id({ description: 'Another player, who has authorized the game, receives the item.' }),
     deviceId: t.string({ description: 'A stable id of the device, for fraud rules.' }),
   }),
@@ -188,7 +222,8 @@ const PURCHASE_ERRORS = [
 builder.mutationField('createPurchase', (t) =>
   t.field({
     type: PurchasePayload,
-    description: 'Buys an item for the player of the game token: one tap within the allowance, otherwise it waits in the pay sheet.',
+    description:
+      'Buys an item for the player of the game token: one tap within the allowance, otherwise it waits in the pay sheet.',
     args: { input: t.arg({ type: CreatePurchaseInput, required: true }) },
     authScopes: { playerGame: true },
     errors: { types: PURCHASE_ERRORS, directResult: true },
@@ -226,6 +261,7 @@ builder.mutationField('cancelPurchase', (t) =>
     args: { input: t.arg({ type: CancelPurchaseInput, required: true }) },
     authScopes: { $any: { player: true, playerGame: true } },
     errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
-    resolve: (_root, { input }, ctx) => cancelPurchase(ctx.service, { purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId') }),
+    resolve: (_root, { input }, ctx) =>
+      cancelPurchase(ctx.service, { purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId') }),
   }),
 );

@@ -27,13 +27,21 @@ import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { PurchaseRef } from './purchases.js';
 
 const RefundStatusEnum = builder.enumType('RefundStatus', {
-  description: 'PENDING: the amount is reserved and the acquirer is being asked (retried until it answers); SUCCEEDED: the money went back; FAILED: the acquirer refused, the amount is refundable again.',
-  values: Object.fromEntries(refundStatuses.map((s) => [s.toUpperCase(), { value: s }])) as Record<string, { value: (typeof refundStatuses)[number] }>,
+  description:
+    'PENDING: the amount is reserved and the acquirer is being asked (retried until it answers); SUCCEEDED: the money went back; FAILED: the acquirer refused, the amount is refundable again.',
+  values: Object.fromEntries(refundStatuses.map((s) => [s.toUpperCase(), { value: s }])) as Record<
+    string,
+    { value: (typeof refundStatuses)[number] }
+  >,
 });
 
 /** Per request: a purchase's refunds and disputes, loaded once for a whole page of purchases. */
-const refundsOf = createContextCache((ctx: GraphQLContext) => new DataLoader<string, RefundRow[]>((ids) => getRefundsByPurchaseIds(ctx.service, ids)));
-const disputesOf = createContextCache((ctx: GraphQLContext) => new DataLoader<string, DisputeRow[]>((ids) => getDisputesByPurchaseIds(ctx.service, ids)));
+const refundsOf = createContextCache(
+  (ctx: GraphQLContext) => new DataLoader<string, RefundRow[]>((ids) => getRefundsByPurchaseIds(ctx.service, ids)),
+);
+const disputesOf = createContextCache(
+  (ctx: GraphQLContext) => new DataLoader<string, DisputeRow[]>((ids) => getDisputesByPurchaseIds(ctx.service, ids)),
+);
 
 /** Forgets what the loaders above read for this context: a subscription resolves each event anew. */
 export function forgetRefundsAndDisputes(ctx: GraphQLContext): void {
@@ -41,8 +49,13 @@ export function forgetRefundsAndDisputes(ctx: GraphQLContext): void {
   disputesOf(ctx).clearAll();
 }
 
-const feeMoney = async (ctx: GraphQLContext, row: { gameId: string; currency: string; feeReturnedMinor: number | null }) =>
-  row.feeReturnedMinor !== null && (await seesRefundFees(ctx.service, row.gameId)) ? { amountMinor: row.feeReturnedMinor, currency: row.currency } : null;
+const feeMoney = async (
+  ctx: GraphQLContext,
+  row: { gameId: string; currency: string; feeReturnedMinor: number | null },
+) =>
+  row.feeReturnedMinor !== null && (await seesRefundFees(ctx.service, row.gameId))
+    ? { amountMinor: row.feeReturnedMinor, currency: row.currency }
+    : null;
 
 export const RefundRef = builder.loadableNodeRef('Refund', {
   id: { resolve: (r: RefundRow) => r.id },
@@ -59,11 +72,15 @@ RefundRef.implement({
     feeReturned: t.field({
       type: MoneyRef,
       nullable: true,
-      description: 'The platform fee this refund gave back (largest-remainder share); for the developer, the game\'s secret key and operators, once succeeded.',
+      description:
+        "The platform fee this refund gave back (largest-remainder share); for the developer, the game's secret key and operators, once succeeded.",
       resolve: (r, _args, ctx) => feeMoney(ctx, r),
     }),
     failureCode: t.exposeString('failureCode', { nullable: true, description: "The acquirer's refusal, when FAILED." }),
-    requestedBy: t.string({ description: 'GAME (secret key) or OPERATOR.', resolve: (r) => (r.requestedBy === 'operator' ? 'OPERATOR' : 'GAME') }),
+    requestedBy: t.string({
+      description: 'GAME (secret key) or OPERATOR.',
+      resolve: (r) => (r.requestedBy === 'operator' ? 'OPERATOR' : 'GAME'),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
   }),
@@ -80,10 +97,15 @@ DisputeRef.implement({
     purchase: t.field({ type: PurchaseRef, resolve: (d) => d.purchaseId }),
     amount: t.field({
       type: MoneyRef,
-      description: 'What the dispute took back of the purchase (the acquirer\'s claim, capped at what refunds had left).',
+      description:
+        "What the dispute took back of the purchase (the acquirer's claim, capped at what refunds had left).",
       resolve: (d) => ({ amountMinor: d.amountMinor, currency: d.currency }),
     }),
-    claimedAmount: t.field({ type: MoneyRef, description: 'The amount the acquirer reported.', resolve: (d) => ({ amountMinor: d.acquirerAmountMinor, currency: d.currency }) }),
+    claimedAmount: t.field({
+      type: MoneyRef,
+      description: 'The amount the acquirer reported.',
+      resolve: (d) => ({ amountMinor: d.acquirerAmountMinor, currency: d.currency }),
+    }),
     reason: t.exposeString('reason'),
     acquirerDisputeId: t.exposeString('acquirerDisputeId'),
     feeReturned: t.field({ type: MoneyRef, nullable: true, resolve: (d, _args, ctx) => feeMoney(ctx, d) }),
@@ -93,19 +115,33 @@ DisputeRef.implement({
 });
 
 builder.objectField(PurchaseRef, 'refunds', (t) =>
-  t.field({ type: [RefundRef], description: 'Its refunds, oldest first.', resolve: (p, _args, ctx) => refundsOf(ctx).load(p.id) }),
+  t.field({
+    type: [RefundRef],
+    description: 'Its refunds, oldest first.',
+    resolve: (p, _args, ctx) => refundsOf(ctx).load(p.id),
+  }),
 );
 builder.objectField(PurchaseRef, 'disputes', (t) =>
-  t.field({ type: [DisputeRef], description: 'Its disputes (chargebacks), oldest first.', resolve: (p, _args, ctx) => disputesOf(ctx).load(p.id) }),
+  t.field({
+    type: [DisputeRef],
+    description: 'Its disputes (chargebacks), oldest first.',
+    resolve: (p, _args, ctx) => disputesOf(ctx).load(p.id),
+  }),
 );
 builder.objectField(PurchaseRef, 'disputed', (t) =>
-  t.boolean({ description: 'Whether the card holder disputed the charge.', resolve: async (p, _args, ctx) => (await disputesOf(ctx).load(p.id)).length > 0 }),
+  t.boolean({
+    description: 'Whether the card holder disputed the charge.',
+    resolve: async (p, _args, ctx) => (await disputesOf(ctx).load(p.id)).length > 0,
+  }),
 );
 builder.objectField(PurchaseRef, 'disputedAmount', (t) =>
   t.field({
     type: MoneyRef,
     description: 'What disputes took back (status counts it with refunds: REFUNDED once all the money went back).',
-    resolve: async (p, _args, ctx) => ({ amountMinor: (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0), currency: p.currency }),
+    resolve: async (p, _args, ctx) => ({
+      amountMinor: (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0),
+      currency: p.currency,
+    }),
   }),
 );
 builder.objectField(PurchaseRef, 'refunded', (t) =>
@@ -118,23 +154,31 @@ builder.objectField(PurchaseRef, 'refunded', (t) =>
 builder.objectField(PurchaseRef, 'refundPending', (t) =>
   t.field({
     type: MoneyRef,
-    description: 'What refunds asked for and not yet answered by the acquirer hold reserved (not refundable meanwhile).',
+    description:
+      'What refunds asked for and not yet answered by the acquirer hold reserved (not refundable meanwhile).',
     resolve: (p: PurchaseRow) => ({ amountMinor: p.refundPendingMinor, currency: p.currency }),
   }),
 );
 builder.objectField(PurchaseRef, 'refundable', (t) =>
   t.field({
     type: MoneyRef,
-    description: 'What may still be refunded: the price less refunds (pending ones included) and disputes; zero unless SUCCEEDED or PARTIALLY_REFUNDED.',
+    description:
+      'What may still be refunded: the price less refunds (pending ones included) and disputes; zero unless SUCCEEDED or PARTIALLY_REFUNDED.',
     resolve: async (p: PurchaseRow, _args, ctx) => {
-      if (p.status !== 'SUCCEEDED' && p.status !== 'PARTIALLY_REFUNDED') return { amountMinor: 0, currency: p.currency };
+      if (p.status !== 'SUCCEEDED' && p.status !== 'PARTIALLY_REFUNDED')
+        return { amountMinor: 0, currency: p.currency };
       const disputed = (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0);
       return { amountMinor: Math.max(0, p.amountMinor - p.refundedMinor - disputed), currency: p.currency };
     },
   }),
 );
 
-function decodeFilter(args: { gameId?: string | number | null; purchaseId?: string | number | null; from?: Date | null; to?: Date | null }) {
+function decodeFilter(args: {
+  gameId?: string | number | null;
+  purchaseId?: string | number | null;
+  from?: Date | null;
+  to?: Date | null;
+}) {
   return {
     gameId: args.gameId == null ? null : decodeId('Game', args.gameId, 'gameId'),
     purchaseId: args.purchaseId == null ? null : decodeId('Purchase', args.purchaseId, 'purchaseId'),
@@ -157,8 +201,9 @@ builder.queryField('refunds', (t) =>
     authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
     resolve: (_root, args, ctx) => {
       const filter = { ...decodeFilter(args), status: args.status ?? null };
-      return resolveCursorConnection({ args, toCursor: (r: RefundRow) => encodeCursor(r), maxSize: 100 }, (page: ResolveCursorConnectionArgs) =>
-        listRefunds(ctx.service, filter, keysetPage(page)),
+      return resolveCursorConnection(
+        { args, toCursor: (r: RefundRow) => encodeCursor(r), maxSize: 100 },
+        (page: ResolveCursorConnectionArgs) => listRefunds(ctx.service, filter, keysetPage(page)),
       );
     },
   }),
@@ -167,7 +212,8 @@ builder.queryField('refunds', (t) =>
 builder.queryField('disputes', (t) =>
   t.connection({
     type: DisputeRef,
-    description: "Disputes (chargebacks), newest first: a developer sees their games', a game's secret key its own, operators all.",
+    description:
+      "Disputes (chargebacks), newest first: a developer sees their games', a game's secret key its own, operators all.",
     args: {
       gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
       purchaseId: t.arg.id(),
@@ -177,8 +223,9 @@ builder.queryField('disputes', (t) =>
     authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
     resolve: (_root, args, ctx) => {
       const filter = decodeFilter(args);
-      return resolveCursorConnection({ args, toCursor: (d: DisputeRow) => encodeCursor(d), maxSize: 100 }, (page: ResolveCursorConnectionArgs) =>
-        listDisputes(ctx.service, filter, keysetPage(page)),
+      return resolveCursorConnection(
+        { args, toCursor: (d: DisputeRow) => encodeCursor(d), maxSize: 100 },
+        (page: ResolveCursorConnectionArgs) => listDisputes(ctx.service, filter, keysetPage(page)),
       );
     },
   }),
@@ -187,7 +234,9 @@ builder.queryField('disputes', (t) =>
 builder.objectType(RefundExceedsRemainingError, {
   name: 'RefundExceedsRemaining',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ remaining: t.field({ type: MoneyRef, description: 'What may still be refunded.', resolve: (e) => e.remaining }) }),
+  fields: (t) => ({
+    remaining: t.field({ type: MoneyRef, description: 'What may still be refunded.', resolve: (e) => e.remaining }),
+  }),
 });
 builder.objectType(RefundRejectedError, {
   name: 'RefundRejected',
@@ -201,16 +250,26 @@ builder.objectType(RefundRejectedError, {
 const RefundPurchaseInput = builder.inputType('RefundPurchaseInput', {
   fields: (t) => ({
     purchaseId: t.id({ required: true }),
-    amount: t.field({ type: MoneyInputRef, description: 'A partial refund, in the purchase\'s currency; everything left when absent.' }),
+    amount: t.field({
+      type: MoneyInputRef,
+      description: "A partial refund, in the purchase's currency; everything left when absent.",
+    }),
     reason: t.string({ required: true, description: 'Why (1–500 characters), kept with the refund.' }),
-    idempotencyKey: t.string({ required: true, description: 'One key per intended refund; a retry with it refunds once.' }),
+    idempotencyKey: t.string({
+      required: true,
+      description: 'One key per intended refund; a retry with it refunds once.',
+    }),
   }),
 });
 
 const RefundPurchasePayload = builder.objectRef<RefundOutcome>('RefundPurchasePayload').implement({
   fields: (t) => ({
     purchase: t.field({ type: PurchaseRef, resolve: (o) => o.purchase }),
-    refund: t.field({ type: RefundRef, description: 'SUCCEEDED, or PENDING when the acquirer could not be reached (completed in the background).', resolve: (o) => o.refund }),
+    refund: t.field({
+      type: RefundRef,
+      description: 'SUCCEEDED, or PENDING when the acquirer could not be reached (completed in the background).',
+      resolve: (o) => o.refund,
+    }),
   }),
 });
 
@@ -222,7 +281,14 @@ builder.mutationField('refundPurchase', (t) =>
     args: { input: t.arg({ type: RefundPurchaseInput, required: true }) },
     authScopes: { $any: { gameSecret: true, operator: true } },
     errors: {
-      types: [...COMMON_ERRORS, RefundExceedsRemainingError, RefundRejectedError, InvalidStateError, IdempotencyKeyReusedError, IdempotencyInProgressError],
+      types: [
+        ...COMMON_ERRORS,
+        RefundExceedsRemainingError,
+        RefundRejectedError,
+        InvalidStateError,
+        IdempotencyKeyReusedError,
+        IdempotencyInProgressError,
+      ],
       directResult: true,
     },
     resolve: (_root, { input }, ctx) =>

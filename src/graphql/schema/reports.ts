@@ -1,11 +1,20 @@
 import { builder } from '../builder.js';
 import { MoneyRef } from '../scalars.js';
-import { getSalesReport, type DailySales, type ItemSales, type SalesFigures, type SalesReport } from '../../modules/reports/index.js';
+import {
+  getSalesReport,
+  type DailySales,
+  type ItemSales,
+  type SalesFigures,
+  type SalesReport,
+} from '../../modules/reports/index.js';
 import { ItemRef } from './catalog.js';
 import { GameRef } from './games.js';
 import { decodeId } from '../relay.js';
 
-const money = (pick: (f: SalesFigures) => number) => (f: SalesFigures) => ({ amountMinor: pick(f), currency: f.currency });
+const money = (pick: (f: SalesFigures) => number) => (f: SalesFigures) => ({
+  amountMinor: pick(f),
+  currency: f.currency,
+});
 
 const SalesFiguresRef = builder.interfaceRef<SalesFigures>('SalesFigures').implement({
   description: 'Money of real-money sales in one currency: gross − refunds − disputes = platformFees + net.',
@@ -13,9 +22,21 @@ const SalesFiguresRef = builder.interfaceRef<SalesFigures>('SalesFigures').imple
     currency: t.exposeString('currency'),
     gross: t.field({ type: MoneyRef, description: 'What buyers paid.', resolve: money((f) => f.grossMinor) }),
     refunds: t.field({ type: MoneyRef, description: 'Given back by refunds.', resolve: money((f) => f.refundsMinor) }),
-    disputes: t.field({ type: MoneyRef, description: 'Taken back by disputes (chargebacks).', resolve: money((f) => f.disputesMinor) }),
-    platformFees: t.field({ type: MoneyRef, description: "Coinslot's fee, net of the fee returned with refunds and disputes.", resolve: money((f) => f.platformFeesMinor) }),
-    net: t.field({ type: MoneyRef, description: "The game's share: gross − refunds − disputes − platformFees.", resolve: money((f) => f.netMinor) }),
+    disputes: t.field({
+      type: MoneyRef,
+      description: 'Taken back by disputes (chargebacks).',
+      resolve: money((f) => f.disputesMinor),
+    }),
+    platformFees: t.field({
+      type: MoneyRef,
+      description: "Coinslot's fee, net of the fee returned with refunds and disputes.",
+      resolve: money((f) => f.platformFeesMinor),
+    }),
+    net: t.field({
+      type: MoneyRef,
+      description: "The game's share: gross − refunds − disputes − platformFees.",
+      resolve: money((f) => f.netMinor),
+    }),
     sales: t.exposeInt('sales', { description: 'Sales posted.' }),
     refundCount: t.int({ resolve: (f) => f.refunds }),
     disputeCount: t.int({ resolve: (f) => f.disputes }),
@@ -43,7 +64,8 @@ const DailySalesRef = builder.objectRef<DailySales>('DailySales').implement({
 });
 
 const SalesReportRef = builder.objectRef<SalesReport>('SalesReport').implement({
-  description: 'Every figure is a sum of ledger entries posted in [from, to), so the report agrees with the ledger to the minor unit.',
+  description:
+    'Every figure is a sum of ledger entries posted in [from, to), so the report agrees with the ledger to the minor unit.',
   fields: (t) => ({
     game: t.field({ type: GameRef, resolve: (r) => r.game }),
     from: t.expose('from', { type: 'DateTime' }),
@@ -57,9 +79,15 @@ const SalesReportRef = builder.objectRef<SalesReport>('SalesReport').implement({
 builder.queryField('salesReport', (t) =>
   t.field({
     type: SalesReportRef,
-    description: "A game's sales over [from, to) (at most 366 days), per currency, item and UTC day; for its developer, its secret key and operators.",
-    args: { gameId: t.arg.id({ required: true }), from: t.arg({ type: 'DateTime', required: true }), to: t.arg({ type: 'DateTime', required: true }) },
+    description:
+      "A game's sales over [from, to) (at most 366 days), per currency, item and UTC day; for its developer, its secret key and operators.",
+    args: {
+      gameId: t.arg.id({ required: true }),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+    },
     authScopes: { authenticated: true },
-    resolve: (_root, args, ctx) => getSalesReport(ctx.service, { gameId: decodeId('Game', args.gameId, 'gameId'), from: args.from, to: args.to }),
+    resolve: (_root, args, ctx) =>
+      getSalesReport(ctx.service, { gameId: decodeId('Game', args.gameId, 'gameId'), from: args.from, to: args.to }),
   }),
 );

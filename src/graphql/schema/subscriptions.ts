@@ -40,7 +40,8 @@ builder.subscriptionField('purchaseUpdated', (t) =>
         ctx.service.deps,
         purchaseId,
         () => readAsSubscriber(ctx, purchaseId),
-        (p) => `${p.status}|${p.updatedAt.toISOString()}|${p.refundedMinor}|${p.refundPendingMinor}|${p.receipt ? 1 : 0}`,
+        (p) =>
+          `${p.status}|${p.updatedAt.toISOString()}|${p.refundedMinor}|${p.refundPendingMinor}|${p.receipt ? 1 : 0}`,
       );
     },
     resolve: (purchase, _args, ctx) => {

@@ -11,6 +11,10 @@ builder.queryField('wallet', (t) =>
     args: { gameId: t.arg.id({ required: true }), playerId: t.arg.id() },
     authScopes: { authenticated: true },
     resolve: (_root, { gameId, playerId }, ctx) =>
-      getWallet(ctx.service, decodeId('Game', gameId, 'gameId'), playerId == null ? null : decodeId('Player', playerId, 'playerId')),
+      getWallet(
+        ctx.service,
+        decodeId('Game', gameId, 'gameId'),
+        playerId == null ? null : decodeId('Player', playerId, 'playerId'),
+      ),
   }),
 );

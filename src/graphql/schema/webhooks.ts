@@ -24,11 +24,16 @@ function toCursor(time: Date, id: string): string {
   return Buffer.from(`${time.toISOString()}|${id}`).toString('base64url');
 }
 
-function fromCursor(cursor: string | undefined, name: string, idPattern: RegExp): { createdAt: Date; id: string } | undefined {
+function fromCursor(
+  cursor: string | undefined,
+  name: string,
+  idPattern: RegExp,
+): { createdAt: Date; id: string } | undefined {
   if (cursor === undefined) return undefined;
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || !idPattern.test(id) || Number.isNaN(createdAt.getTime())) throw ValidationError.field(name, 'is not a valid cursor');
+  if (!id || !idPattern.test(id) || Number.isNaN(createdAt.getTime()))
+    throw ValidationError.field(name, 'is not a valid cursor');
   return { createdAt, id };
 }
 
@@ -58,7 +63,8 @@ function eventIdOf(value: string | number, path: string): string {
 }
 
 const WebhookEventStatusEnum = builder.enumType('WebhookEventStatus', {
-  description: 'PENDING: to be delivered (retries included); DELIVERED: a 2xx came back; FAILED: the retry schedule ran out; NO_ENDPOINT: the game had no webhook URL.',
+  description:
+    'PENDING: to be delivered (retries included); DELIVERED: a 2xx came back; FAILED: the retry schedule ran out; NO_ENDPOINT: the game had no webhook URL.',
   values: Object.fromEntries(outboxStatuses.map((s) => [s.toUpperCase(), { value: s }])) as Record<
     Uppercase<(typeof outboxStatuses)[number]>,
     { value: (typeof outboxStatuses)[number] }
@@ -84,14 +90,22 @@ export const WebhookDeliveryRef = builder.loadableNodeRef('WebhookDelivery', {
 WebhookEventRef.implement({
   description: 'An event of the outbox: what the game is told, and how far its delivery got.',
   fields: (t) => ({
-    eventId: t.exposeString('id', { description: 'The `evt_…` id, sent as webhook-id and in the body; the same on every retry.' }),
+    eventId: t.exposeString('id', {
+      description: 'The `evt_…` id, sent as webhook-id and in the body; the same on every retry.',
+    }),
     type: t.exposeString('type', { description: `One of ${outboxEventTypes.join(', ')}.` }),
     game: t.field({ type: GameRef, resolve: (e) => e.gameId }),
-    aggregateId: t.exposeString('aggregateId', { description: 'What it is about (a purchase id); delivered in order per aggregate.' }),
+    aggregateId: t.exposeString('aggregateId', {
+      description: 'What it is about (a purchase id); delivered in order per aggregate.',
+    }),
     sequence: t.exposeInt('sequence'),
     status: t.field({ type: WebhookEventStatusEnum, resolve: (e) => e.status }),
     attempts: t.exposeInt('attempts', { description: 'Automatic attempts so far.' }),
-    nextAttemptAt: t.field({ type: 'DateTime', nullable: true, resolve: (e) => (e.status === 'pending' ? e.nextAttemptAt : null) }),
+    nextAttemptAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      resolve: (e) => (e.status === 'pending' ? e.nextAttemptAt : null),
+    }),
     lastError: t.exposeString('lastError', { nullable: true }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
@@ -100,24 +114,32 @@ WebhookEventRef.implement({
       type: WebhookDeliveryRef,
       description: 'Every attempt to deliver this event, oldest first.',
       resolve: (e, args, ctx) =>
-        resolveCursorConnection({ args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 }, (p: ResolveCursorConnectionArgs) =>
-          listWebhookDeliveries(ctx.service, { gameId: e.gameId, eventId: e.id }, page(p, UUID)),
+        resolveCursorConnection(
+          { args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 },
+          (p: ResolveCursorConnectionArgs) =>
+            listWebhookDeliveries(ctx.service, { gameId: e.gameId, eventId: e.id }, page(p, UUID)),
         ),
     }),
   }),
 });
 
 WebhookDeliveryRef.implement({
-  description: 'One attempt to deliver an event to the game\'s endpoint.',
+  description: "One attempt to deliver an event to the game's endpoint.",
   fields: (t) => ({
     event: t.field({ type: WebhookEventRef, resolve: (d) => d.eventId }),
     eventId: t.exposeString('eventId'),
     url: t.exposeString('url'),
-    statusCode: t.exposeInt('statusCode', { nullable: true, description: 'Null when no answer came (timeout, refused connection).' }),
+    statusCode: t.exposeInt('statusCode', {
+      nullable: true,
+      description: 'Null when no answer came (timeout, refused connection).',
+    }),
     durationMs: t.exposeInt('durationMs'),
     success: t.exposeBoolean('success', { description: 'A 2xx answer came back.' }),
     error: t.exposeString('error', { nullable: true }),
-    responseExcerpt: t.exposeString('responseExcerpt', { nullable: true, description: 'The start of the endpoint\'s answer.' }),
+    responseExcerpt: t.exposeString('responseExcerpt', {
+      nullable: true,
+      description: "The start of the endpoint's answer.",
+    }),
     trigger: t.field({ type: WebhookTriggerEnum, resolve: (d) => d.trigger }),
     attemptedAt: t.expose('attemptedAt', { type: 'DateTime' }),
   }),
@@ -126,7 +148,8 @@ WebhookDeliveryRef.implement({
 builder.queryField('webhookEvents', (t) =>
   t.connection({
     type: WebhookEventRef,
-    description: "A game's outbox events, oldest first (last: n for the newest); for its developer, its secret key and operators.",
+    description:
+      "A game's outbox events, oldest first (last: n for the newest); for its developer, its secret key and operators.",
     args: {
       gameId: t.arg.id({ required: true }),
       status: t.arg({ type: WebhookEventStatusEnum }),
@@ -138,8 +161,14 @@ builder.queryField('webhookEvents', (t) =>
       if (args.type && !(outboxEventTypes as readonly string[]).includes(args.type)) {
         throw ValidationError.field('type', `must be one of ${outboxEventTypes.join(', ')}`);
       }
-      return resolveCursorConnection({ args, toCursor: (e: OutboxEventRow) => toCursor(e.createdAt, e.id), maxSize: 100 }, (p: ResolveCursorConnectionArgs) =>
-        listWebhookEvents(ctx.service, { gameId, status: args.status ?? null, type: (args.type as OutboxEventRow['type']) ?? null }, page(p, EVENT_ID)),
+      return resolveCursorConnection(
+        { args, toCursor: (e: OutboxEventRow) => toCursor(e.createdAt, e.id), maxSize: 100 },
+        (p: ResolveCursorConnectionArgs) =>
+          listWebhookEvents(
+            ctx.service,
+            { gameId, status: args.status ?? null, type: (args.type as OutboxEventRow['type']) ?? null },
+            page(p, EVENT_ID),
+          ),
       );
     },
   }),
@@ -148,7 +177,8 @@ builder.queryField('webhookEvents', (t) =>
 builder.queryField('webhookDeliveries', (t) =>
   t.connection({
     type: WebhookDeliveryRef,
-    description: "Every delivery attempt of a game's webhooks (or of one event), oldest first (last: n for the newest).",
+    description:
+      "Every delivery attempt of a game's webhooks (or of one event), oldest first (last: n for the newest).",
     args: {
       gameId: t.arg.id({ required: true }),
       eventId: t.arg.id({ description: 'An `evt_…` id or a WebhookEvent id.' }),
@@ -157,8 +187,9 @@ builder.queryField('webhookDeliveries', (t) =>
     resolve: (_root, args, ctx) => {
       const gameId = decodeId('Game', args.gameId, 'gameId');
       const eventId = args.eventId != null ? eventIdOf(args.eventId, 'eventId') : null;
-      return resolveCursorConnection({ args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 }, (p: ResolveCursorConnectionArgs) =>
-        listWebhookDeliveries(ctx.service, { gameId, eventId }, page(p, UUID)),
+      return resolveCursorConnection(
+        { args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 },
+        (p: ResolveCursorConnectionArgs) => listWebhookDeliveries(ctx.service, { gameId, eventId }, page(p, UUID)),
       );
     },
   }),
@@ -181,7 +212,10 @@ const SendTestWebhookInput = builder.inputType('SendTestWebhookInput', {
 const RotateWebhookSecretInput = builder.inputType('RotateWebhookSecretInput', {
   fields: (t) => ({
     gameId: t.id({ required: true }),
-    overlapSeconds: t.int({ description: 'How long the previous secret keeps signing beside the new one (default 24 h; 0 ends it now; at most 7 days).' }),
+    overlapSeconds: t.int({
+      description:
+        'How long the previous secret keeps signing beside the new one (default 24 h; 0 ends it now; at most 7 days).',
+    }),
   }),
 });
 
@@ -194,25 +228,30 @@ builder.mutationField('redeliverEvent', (t) =>
     args: { input: t.arg({ type: RedeliverEventInput, required: true }) },
     authScopes: WEBHOOK_MANAGERS,
     errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
-    resolve: (_root, { input }, ctx) => redeliverEvent(ctx.service, { eventId: eventIdOf(input.eventId, 'input.eventId') }),
+    resolve: (_root, { input }, ctx) =>
+      redeliverEvent(ctx.service, { eventId: eventIdOf(input.eventId, 'input.eventId') }),
   }),
 );
 
 builder.mutationField('sendTestWebhook', (t) =>
   t.field({
     type: WebhookAttemptPayload('SendTestWebhookPayload'),
-    description: 'Posts a signed `webhook.test` event to the game\'s endpoint now (once, no retries) and shows the answer.',
+    description:
+      "Posts a signed `webhook.test` event to the game's endpoint now (once, no retries) and shows the answer.",
     args: { input: t.arg({ type: SendTestWebhookInput, required: true }) },
     authScopes: WEBHOOK_MANAGERS,
     errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
-    resolve: (_root, { input }, ctx) => sendTestWebhook(ctx.service, { gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+    resolve: (_root, { input }, ctx) =>
+      sendTestWebhook(ctx.service, { gameId: decodeId('Game', input.gameId, 'input.gameId') }),
   }),
 );
 
 const RotateWebhookSecretPayload = builder.objectRef<RotatedWebhookSecret>('RotateWebhookSecretPayload').implement({
   fields: (t) => ({
     game: t.field({ type: GameRef, resolve: (p) => p.game }),
-    webhookSecret: t.exposeString('webhookSecret', { description: 'The new signing secret `whsec_…`; shown only now.' }),
+    webhookSecret: t.exposeString('webhookSecret', {
+      description: 'The new signing secret `whsec_…`; shown only now.',
+    }),
     previousSecretExpiresAt: t.expose('previousSecretExpiresAt', {
       type: 'DateTime',
       description: 'Until then every webhook carries a signature with each secret, so either verifies.',

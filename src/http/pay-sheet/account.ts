@@ -15,8 +15,19 @@ export function signIn(context: { gameName: string | null; reason?: string }, mo
 
   function render(current: Mode): void {
     const signingUp = current === 'sign-up';
-    const name = field('display-name', 'Your name', { type: 'text', autocomplete: 'nickname', required: true, maxlength: '60' });
-    const email = field('email', 'Email', { type: 'email', autocomplete: 'email', required: true, inputmode: 'email', spellcheck: 'false' });
+    const name = field('display-name', 'Your name', {
+      type: 'text',
+      autocomplete: 'nickname',
+      required: true,
+      maxlength: '60',
+    });
+    const email = field('email', 'Email', {
+      type: 'email',
+      autocomplete: 'email',
+      required: true,
+      inputmode: 'email',
+      spellcheck: 'false',
+    });
     const password = field('password', signingUp ? 'Password (10 characters or more)' : 'Password', {
       type: 'password',
       autocomplete: signingUp ? 'new-password' : 'current-password',
@@ -24,7 +35,11 @@ export function signIn(context: { gameName: string | null; reason?: string }, mo
       minlength: signingUp ? '10' : undefined,
     });
     const status = h('div', { class: 'form-status' });
-    const submit = h('button', { type: 'submit', class: 'btn primary wide' }, signingUp ? 'Create Coinslot account' : 'Sign in');
+    const submit = h(
+      'button',
+      { type: 'submit', class: 'btn primary wide' },
+      signingUp ? 'Create Coinslot account' : 'Sign in',
+    );
     const form = h(
       'form',
       { class: 'form', novalidate: true, 'aria-describedby': 'account-intro' },
@@ -34,7 +49,11 @@ export function signIn(context: { gameName: string | null; reason?: string }, mo
       status,
       submit,
     );
-    const other = h('button', { type: 'button', class: 'btn link' }, signingUp ? 'I already have an account' : 'Create an account instead');
+    const other = h(
+      'button',
+      { type: 'button', class: 'btn link' },
+      signingUp ? 'I already have an account' : 'Create an account instead',
+    );
     other.addEventListener('click', () => render(signingUp ? 'sign-in' : 'sign-up'));
 
     let busy = false;
@@ -88,12 +107,16 @@ export function signIn(context: { gameName: string | null; reason?: string }, mo
         } else if (result.__typename === 'InvalidCredentials') {
           status.replaceChildren(notice('error', 'Email or password is incorrect.'));
         } else if (result.__typename === 'RateLimited') {
-          status.replaceChildren(notice('error', `Too many attempts. Try again in ${formatWait(result.retryAfterSeconds)}.`));
+          status.replaceChildren(
+            notice('error', `Too many attempts. Try again in ${formatWait(result.retryAfterSeconds)}.`),
+          );
         } else {
           status.replaceChildren(notice('error', result.message));
         }
       } catch (error) {
-        status.replaceChildren(notice('error', error instanceof OfflineError ? error.message : 'Something went wrong. Try again.'));
+        status.replaceChildren(
+          notice('error', error instanceof OfflineError ? error.message : 'Something went wrong. Try again.'),
+        );
       } finally {
         busy = false;
         submit.removeAttribute('aria-disabled');

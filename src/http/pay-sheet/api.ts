@@ -31,12 +31,20 @@ export async function request<R, V>(document: TadaDocumentNode<R, V>, variables:
     query = print(document as Parameters<typeof print>[0]);
     printed.set(document, query);
   }
-  const headers = new Headers({ 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' });
+  const headers = new Headers({
+    'content-type': 'application/json',
+    accept: 'application/graphql-response+json, application/json',
+  });
   const token = session.token();
   if (token) headers.set('authorization', `Bearer ${token}`);
   let response: Response;
   try {
-    response = await fetch('/graphql', { method: 'POST', headers, body: JSON.stringify({ query, variables }), signal: AbortSignal.timeout(20_000) });
+    response = await fetch('/graphql', {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(20_000),
+    });
   } catch {
     throw new OfflineError('Could not reach Coinslot. Check your connection and try again.');
   }
@@ -44,7 +52,9 @@ export async function request<R, V>(document: TadaDocumentNode<R, V>, variables:
   try {
     body = (await response.json()) as typeof body;
   } catch {
-    throw response.status >= 500 ? new OfflineError(`Coinslot answered ${response.status}. Try again.`) : new ApiError(`Unexpected answer (${response.status}).`, null);
+    throw response.status >= 500
+      ? new OfflineError(`Coinslot answered ${response.status}. Try again.`)
+      : new ApiError(`Unexpected answer (${response.status}).`, null);
   }
   const first = body.errors?.[0];
   if (first) throw new ApiError(first.message, first.extensions?.code ?? null);

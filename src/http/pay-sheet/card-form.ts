@@ -43,7 +43,12 @@ export function declineText(code: string | null | undefined): string {
 }
 
 /** The add-card form; `onAdded` receives the saved card (brand and last four only). */
-export function cardForm(options: { holderName: string; makeDefault: boolean; submitLabel?: string; onAdded: (card: Card) => void }): HTMLElement {
+export function cardForm(options: {
+  holderName: string;
+  makeDefault: boolean;
+  submitLabel?: string;
+  onAdded: (card: Card) => void;
+}): HTMLElement {
   const number = field('card-number', 'Card number', {
     type: 'text',
     inputmode: 'numeric',
@@ -52,8 +57,20 @@ export function cardForm(options: { holderName: string; makeDefault: boolean; su
     maxlength: '23',
     spellcheck: 'false',
   });
-  const expiry = field('card-expiry', 'Expiry (MM/YY)', { type: 'text', inputmode: 'numeric', autocomplete: 'cc-exp', placeholder: 'MM/YY', maxlength: '5' });
-  const cvc = field('card-cvc', 'Security code (CVC)', { type: 'text', inputmode: 'numeric', autocomplete: 'cc-csc', placeholder: '123', maxlength: '4' });
+  const expiry = field('card-expiry', 'Expiry (MM/YY)', {
+    type: 'text',
+    inputmode: 'numeric',
+    autocomplete: 'cc-exp',
+    placeholder: 'MM/YY',
+    maxlength: '5',
+  });
+  const cvc = field('card-cvc', 'Security code (CVC)', {
+    type: 'text',
+    inputmode: 'numeric',
+    autocomplete: 'cc-csc',
+    placeholder: '123',
+    maxlength: '4',
+  });
   const holder = field('card-holder', 'Name on card', { type: 'text', autocomplete: 'cc-name' });
   holder.input.value = options.holderName;
   const status = h('div', { class: 'form-status' });
@@ -101,7 +118,15 @@ export function cardForm(options: { holderName: string; makeDefault: boolean; su
       )
     : null;
 
-  const form = h('form', { class: 'form', novalidate: true }, number.wrap, h('div', { class: 'field-row' }, expiry.wrap, cvc.wrap), holder.wrap, status, submit);
+  const form = h(
+    'form',
+    { class: 'form', novalidate: true },
+    number.wrap,
+    h('div', { class: 'field-row' }, expiry.wrap, cvc.wrap),
+    holder.wrap,
+    status,
+    submit,
+  );
 
   let busy = false;
   form.addEventListener('submit', async (event) => {
@@ -155,8 +180,16 @@ export function cardForm(options: { holderName: string; makeDefault: boolean; su
           options.onAdded(addCard.card);
           return;
         case 'CardInvalid': {
-          const target = addCard.field.includes('exp') ? expiry : addCard.field.includes('cvc') ? cvc : addCard.field.includes('holder') ? holder : number;
-          target.setError(`This ${addCard.field.replace(/([A-Z])/g, ' $1').toLowerCase()} is ${addCard.reason.replace(/_/g, ' ')}.`);
+          const target = addCard.field.includes('exp')
+            ? expiry
+            : addCard.field.includes('cvc')
+              ? cvc
+              : addCard.field.includes('holder')
+                ? holder
+                : number;
+          target.setError(
+            `This ${addCard.field.replace(/([A-Z])/g, ' $1').toLowerCase()} is ${addCard.reason.replace(/_/g, ' ')}.`,
+          );
           target.input.focus();
           break;
         }
@@ -164,16 +197,22 @@ export function cardForm(options: { holderName: string; makeDefault: boolean; su
           status.replaceChildren(notice('error', declineText(addCard.declineCode)));
           break;
         case 'RateLimited':
-          status.replaceChildren(notice('error', `Too many cards tried. Try again in ${formatWait(addCard.retryAfterSeconds)}.`));
+          status.replaceChildren(
+            notice('error', `Too many cards tried. Try again in ${formatWait(addCard.retryAfterSeconds)}.`),
+          );
           break;
         case 'ValidationError':
-          status.replaceChildren(notice('error', addCard.fieldErrors.map((i) => i.message).join(' ') || addCard.message));
+          status.replaceChildren(
+            notice('error', addCard.fieldErrors.map((i) => i.message).join(' ') || addCard.message),
+          );
           break;
         default:
           status.replaceChildren(notice('error', addCard.message));
       }
     } catch (error) {
-      status.replaceChildren(notice('error', error instanceof OfflineError ? error.message : 'The card could not be saved. Try again.'));
+      status.replaceChildren(
+        notice('error', error instanceof OfflineError ? error.message : 'The card could not be saved. Try again.'),
+      );
     } finally {
       busy = false;
       submit.removeAttribute('aria-disabled');

@@ -17,7 +17,11 @@ export function cardsScreen(cards: Card[], displayName: string, message?: string
       if (card.isDefault) {
         action = h('span', { class: 'badge' }, 'Default');
       } else {
-        const button = h('button', { type: 'button', class: 'btn secondary', 'aria-label': `Make ${label} the default card` }, 'Make default');
+        const button = h(
+          'button',
+          { type: 'button', class: 'btn secondary', 'aria-label': `Make ${label} the default card` },
+          'Make default',
+        );
         button.addEventListener('click', async () => {
           button.setAttribute('aria-disabled', 'true');
           try {
@@ -33,7 +37,9 @@ export function cardsScreen(cards: Card[], displayName: string, message?: string
               `${label} is now your default card.`,
             );
           } catch (error) {
-            status.replaceChildren(notice('error', error instanceof OfflineError ? error.message : 'Could not change the default card.'));
+            status.replaceChildren(
+              notice('error', error instanceof OfflineError ? error.message : 'Could not change the default card.'),
+            );
           } finally {
             button.removeAttribute('aria-disabled');
           }
@@ -43,7 +49,17 @@ export function cardsScreen(cards: Card[], displayName: string, message?: string
       return h(
         'li',
         { class: 'card-row' },
-        h('span', {}, h('span', { class: 'brand-badge' }, brandName(card.brand)), ` •• ${card.last4}`, h('span', { class: 'hint' }, ` · ${String(card.expMonth).padStart(2, '0')}/${String(card.expYear).slice(-2)}`)),
+        h(
+          'span',
+          {},
+          h('span', { class: 'brand-badge' }, brandName(card.brand)),
+          ` •• ${card.last4}`,
+          h(
+            'span',
+            { class: 'hint' },
+            ` · ${String(card.expMonth).padStart(2, '0')}/${String(card.expYear).slice(-2)}`,
+          ),
+        ),
         action,
       );
     }),
@@ -61,7 +77,11 @@ export function cardsScreen(cards: Card[], displayName: string, message?: string
         submitLabel: 'Save as default card',
         onAdded: (card) => {
           tell({ type: 'coinslot:cards-changed' });
-          cardsScreen([...cards.map((c) => ({ ...c, isDefault: false })), { ...card, isDefault: true }], displayName, `${brandName(card.brand)} •• ${card.last4} saved as your default card.`);
+          cardsScreen(
+            [...cards.map((c) => ({ ...c, isDefault: false })), { ...card, isDefault: true }],
+            displayName,
+            `${brandName(card.brand)} •• ${card.last4} saved as your default card.`,
+          );
         },
       }),
     );

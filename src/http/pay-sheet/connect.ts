@@ -44,7 +44,12 @@ function presets(currency: string, majors: number[]): { minor: number; label: st
   });
 }
 
-function choice(name: string, legend: string, options: { minor: number; label: string }[], selected: number): { element: HTMLElement; value(): number } {
+function choice(
+  name: string,
+  legend: string,
+  options: { minor: number; label: string }[],
+  selected: number,
+): { element: HTMLElement; value(): number } {
   const element = h(
     'fieldset',
     { class: 'choices' },
@@ -54,7 +59,13 @@ function choice(name: string, legend: string, options: { minor: number; label: s
       { class: 'chips' },
       ...options.map((option) => {
         const id = `${name}-${option.minor}`;
-        const input = h('input', { type: 'radio', name, id, value: String(option.minor), checked: option.minor === selected });
+        const input = h('input', {
+          type: 'radio',
+          name,
+          id,
+          value: String(option.minor),
+          checked: option.minor === selected,
+        });
         return h('div', { class: 'chip' }, input, h('label', { for: id }, option.label));
       }),
     ),
@@ -68,7 +79,12 @@ function choice(name: string, legend: string, options: { minor: number; label: s
 function authorizeStep(context: ConnectContext, card: Card, step?: string): void {
   const { currency } = context;
   const scale = currencyDigits(currency) === 0 ? 100 : 10 ** currencyDigits(currency);
-  const oneTap = choice('one-tap', 'One tap, without asking, up to', presets(currency, [0, 1, 2, 5, 10, 20]), 5 * scale);
+  const oneTap = choice(
+    'one-tap',
+    'One tap, without asking, up to',
+    presets(currency, [0, 1, 2, 5, 10, 20]),
+    5 * scale,
+  );
   const daily = choice('daily-cap', 'At most per day', presets(currency, [10, 20, 50, 100]), 50 * scale);
   const status = h('div', { class: 'form-status' });
   const allow = actionButton('Allow one-tap purchases', async () => {
@@ -82,7 +98,10 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
         },
       });
       if (authorizeGame.__typename !== 'AuthorizeGamePayload') {
-        const text = authorizeGame.__typename === 'ValidationError' ? authorizeGame.fieldErrors.map((i) => i.message).join(' ') || authorizeGame.message : authorizeGame.message;
+        const text =
+          authorizeGame.__typename === 'ValidationError'
+            ? authorizeGame.fieldErrors.map((i) => i.message).join(' ') || authorizeGame.message
+            : authorizeGame.message;
         status.replaceChildren(notice('error', text));
         return;
       }
@@ -95,10 +114,14 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
           { class: 'lead' },
           `One tap up to ${authorizeGame.authorization.oneTapMax.formatted}, at most ${authorizeGame.authorization.dailyCap.formatted} a day. Above that, Coinslot asks you first.`,
         ),
-        told ? h('p', { class: 'hint center' }, 'Returning to the game…') : h('p', { class: 'lead' }, 'You can go back to the game now.'),
+        told
+          ? h('p', { class: 'hint center' }, 'Returning to the game…')
+          : h('p', { class: 'lead' }, 'You can go back to the game now.'),
       );
     } catch (error) {
-      status.replaceChildren(notice('error', error instanceof OfflineError ? error.message : 'Could not connect the game. Try again.'));
+      status.replaceChildren(
+        notice('error', error instanceof OfflineError ? error.message : 'Could not connect the game. Try again.'),
+      );
     }
   });
   allow.classList.add('wide');
@@ -113,11 +136,19 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
       { class: 'card-line' },
       h('span', { class: 'brand-badge' }, brandName(card.brand)),
       ` •• ${card.last4}`,
-      h('span', { class: 'hint' }, ` · expires ${String(card.expMonth).padStart(2, '0')}/${String(card.expYear).slice(-2)}`),
+      h(
+        'span',
+        { class: 'hint' },
+        ` · expires ${String(card.expMonth).padStart(2, '0')}/${String(card.expYear).slice(-2)}`,
+      ),
     ),
     oneTap.element,
     daily.element,
-    h('p', { class: 'hint' }, 'Above these limits Coinslot asks you to confirm each purchase. You can change or revoke this any time.'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Above these limits Coinslot asks you to confirm each purchase. You can change or revoke this any time.',
+    ),
     status,
     h('div', { class: 'actions' }, allow, notNow),
   );

@@ -80,12 +80,16 @@ async function gameName(gameId: string | null, fallback: string | null): Promise
 
 /** `payUrl` carries the purchase's raw id; GraphQL takes the Relay global id (base64 of "Purchase:<id>"). */
 function purchaseGlobalId(segment: string): string {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment) ? btoa(`Purchase:${segment}`) : segment;
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment)
+    ? btoa(`Purchase:${segment}`)
+    : segment;
 }
 
 async function main(): Promise<void> {
   if (framedByStranger()) {
-    document.body.replaceChildren(h('p', { class: 'notice error' }, 'For your safety, Coinslot cannot be shown inside this page.'));
+    document.body.replaceChildren(
+      h('p', { class: 'notice error' }, 'For your safety, Coinslot cannot be shown inside this page.'),
+    );
     return;
   }
   const closeButton = document.getElementById('close');
@@ -104,11 +108,21 @@ async function main(): Promise<void> {
   showLoading();
   try {
     if (segment === 'connect') {
-      if (!gameId) return show(h('h1', {}, 'Nothing to connect'), notice('error', 'This link is missing the game. Open Coinslot from the game again.'));
+      if (!gameId)
+        return show(
+          h('h1', {}, 'Nothing to connect'),
+          notice('error', 'This link is missing the game. Open Coinslot from the game again.'),
+        );
       // The name the game gives is only for the sign-in screen; once signed in, Coinslot's record wins.
       const player = await me(params.get('game') ?? 'This game');
       const name = (await gameName(gameId, params.get('game'))) ?? 'This game';
-      return connect({ gameId, gameName: name, currency: (params.get('currency') ?? 'USD').toUpperCase(), displayName: player.displayName, cards: player.cards });
+      return connect({
+        gameId,
+        gameName: name,
+        currency: (params.get('currency') ?? 'USD').toUpperCase(),
+        displayName: player.displayName,
+        cards: player.cards,
+      });
     }
     if (segment === 'cards' || segment === '') {
       const player = await me(null);
@@ -121,7 +135,10 @@ async function main(): Promise<void> {
     retry.addEventListener('click', () => location.reload());
     show(
       h('h1', {}, 'Coinslot is unreachable'),
-      notice('error', error instanceof OfflineError ? error.message : 'Something went wrong on our side. Nothing was charged.'),
+      notice(
+        'error',
+        error instanceof OfflineError ? error.message : 'Something went wrong on our side. Nothing was charged.',
+      ),
       retry,
     );
   }

@@ -27,7 +27,6 @@ export const GameQuery = graphql(`
   }
 `);
 
-
 export const SignUpMutation = graphql(`
   mutation PaySignUp($input: SignUpPlayerInput!) {
     signUpPlayer(input: $input) {
@@ -132,7 +131,6 @@ export const ConfirmPurchaseMutation = graphql(
 `,
   [PurchaseFields],
 );
-
 
 export const LogOutMutation = graphql(`
   mutation PayLogOut {

@@ -27,7 +27,10 @@ export async function pay(purchaseId: string, cards: Card[]): Promise<void> {
   try {
     purchase = (await request(PurchaseQuery, { id: purchaseId })).purchase;
   } catch (error) {
-    return failure(error instanceof OfflineError ? error.message : 'This purchase could not be loaded.', () => void pay(purchaseId, cards));
+    return failure(
+      error instanceof OfflineError ? error.message : 'This purchase could not be loaded.',
+      () => void pay(purchaseId, cards),
+    );
   }
   if (!purchase) return failure('This purchase was not found in your Coinslot account.', null);
   const initial = cards.find((c) => c.isDefault) ?? cards[0];
@@ -57,7 +60,16 @@ function summary(purchase: Purchase): HTMLElement {
   return h(
     'section',
     { class: 'summary', 'aria-label': 'Purchase' },
-    h('div', {}, h('p', { class: 'item-name' }, purchase.quantity > 1 ? `${purchase.item.name} × ${purchase.quantity}` : purchase.item.name), purchase.item.description ? h('p', { class: 'hint' }, purchase.item.description) : null),
+    h(
+      'div',
+      {},
+      h(
+        'p',
+        { class: 'item-name' },
+        purchase.quantity > 1 ? `${purchase.item.name} × ${purchase.quantity}` : purchase.item.name,
+      ),
+      purchase.item.description ? h('p', { class: 'hint' }, purchase.item.description) : null,
+    ),
     h('p', { class: 'price' }, purchase.price.formatted),
   );
 }
@@ -66,7 +78,11 @@ function confirmScreen(state: PayState): void {
   const { purchase } = state;
   const stepUp = purchase.status === 'REQUIRES_ACTION';
   const selected = state.cards.find((c) => c.id === state.cardId) ?? null;
-  const status = h('div', { class: 'form-status' }, state.message ? notice(state.message.tone, state.message.text) : null);
+  const status = h(
+    'div',
+    { class: 'form-status' },
+    state.message ? notice(state.message.tone, state.message.text) : null,
+  );
   const cvc = stepUp
     ? field('cvc', `Security code of ${selected ? `${brandName(selected.brand)} •• ${selected.last4}` : 'your card'}`, {
         type: 'text',
@@ -94,11 +110,21 @@ function confirmScreen(state: PayState): void {
         'div',
         { class: 'card-option' },
         input,
-        h('label', { for: id }, h('span', { class: 'brand-badge' }, brandName(card.brand)), ` •• ${card.last4}`, card.isDefault ? h('span', { class: 'hint default-mark' }, '· default') : null),
+        h(
+          'label',
+          { for: id },
+          h('span', { class: 'brand-badge' }, brandName(card.brand)),
+          ` •• ${card.last4}`,
+          card.isDefault ? h('span', { class: 'hint default-mark' }, '· default') : null,
+        ),
       );
     }),
   );
-  const addAnother = h('button', { type: 'button', class: 'btn link' }, state.cards.length ? 'Use another card' : 'Add a card');
+  const addAnother = h(
+    'button',
+    { type: 'button', class: 'btn link' },
+    state.cards.length ? 'Use another card' : 'Add a card',
+  );
   const addBox = h('div', { class: 'add-card', hidden: true });
   addAnother.addEventListener('click', () => {
     addBox.hidden = false;
@@ -187,43 +213,64 @@ async function confirm(state: PayState, cvc: string | null): Promise<void> {
   for (let round = 0; ; round++) {
     let result;
     try {
-      result = (await request(ConfirmPurchaseMutation, { input: { purchaseId: state.purchase.id, cardId: state.cardId, cvc, idempotencyKey: key } })).confirmPurchase;
+      result = (
+        await request(ConfirmPurchaseMutation, {
+          input: { purchaseId: state.purchase.id, cardId: state.cardId, cvc, idempotencyKey: key },
+        })
+      ).confirmPurchase;
     } catch (error) {
       if (error instanceof ApiError && error.unauthenticated) {
         location.reload();
         return;
       }
-      state.message = { tone: 'error', text: error instanceof OfflineError ? `${error.message} You will not be charged twice.` : 'Something went wrong. Try again.' };
+      state.message = {
+        tone: 'error',
+        text:
+          error instanceof OfflineError
+            ? `${error.message} You will not be charged twice.`
+            : 'Something went wrong. Try again.',
+      };
       return confirmScreen(state);
     }
     if (result.__typename === 'IdempotencyInProgress' && round < 5) {
       await new Promise((r) => setTimeout(r, Math.min(3, result.retryAfterSeconds ?? 1) * 1000));
       continue;
     }
-    if (result.__typename !== 'ServiceUnavailable' && result.__typename !== 'IdempotencyInProgress') state.keys.delete(attempt);
+    if (result.__typename !== 'ServiceUnavailable' && result.__typename !== 'IdempotencyInProgress')
+      state.keys.delete(attempt);
     switch (result.__typename) {
       case 'PurchasePayload':
         state.purchase = result.purchase;
         state.message =
-          result.purchase.status === 'REQUIRES_ACTION' ? { tone: 'info', text: 'Enter the security code to finish.' } : null;
+          result.purchase.status === 'REQUIRES_ACTION'
+            ? { tone: 'info', text: 'Enter the security code to finish.' }
+            : null;
         return route(state);
       case 'CardDeclined':
         return afterDecline(state, declineText(result.declineCode));
       case 'RiskBlocked':
         state.message = {
           tone: 'error',
-          text: result.retryAfterSeconds ? `Paused for your safety. Try again in ${formatWait(result.retryAfterSeconds)}.` : 'Paused for your safety. This purchase cannot go through.',
+          text: result.retryAfterSeconds
+            ? `Paused for your safety. Try again in ${formatWait(result.retryAfterSeconds)}.`
+            : 'Paused for your safety. This purchase cannot go through.',
         };
         return confirmScreen(state);
       case 'RateLimited':
-        state.message = { tone: 'error', text: `Too many purchases in a short time. Try again in ${formatWait(result.retryAfterSeconds)}.` };
+        state.message = {
+          tone: 'error',
+          text: `Too many purchases in a short time. Try again in ${formatWait(result.retryAfterSeconds)}.`,
+        };
         return confirmScreen(state);
       case 'ServiceUnavailable':
       case 'IdempotencyInProgress':
         state.message = { tone: 'error', text: 'Coinslot is busy. Nothing was charged; tap Pay to try again.' };
         return confirmScreen(state);
       case 'PriceChanged':
-        state.message = { tone: 'error', text: `The price changed to ${result.currentPrice.formatted}. Start again from the game.` };
+        state.message = {
+          tone: 'error',
+          text: `The price changed to ${result.currentPrice.formatted}. Start again from the game.`,
+        };
         return confirmScreen(state);
       case 'InvalidState':
       case 'NotFound':
@@ -249,7 +296,16 @@ async function afterDecline(state: PayState, text: string): Promise<void> {
 }
 
 function processing(state: PayState): void {
-  show(h('h1', {}, 'Processing…'), summary(state.purchase), h('div', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), 'Talking to your bank'));
+  show(
+    h('h1', {}, 'Processing…'),
+    summary(state.purchase),
+    h(
+      'div',
+      { class: 'loading', role: 'status' },
+      h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+      'Talking to your bank',
+    ),
+  );
   const started = Date.now();
   const poll = async (): Promise<void> => {
     try {
@@ -262,7 +318,11 @@ function processing(state: PayState): void {
       // Try again on the next tick.
     }
     if (Date.now() - started < 120_000) setTimeout(() => void poll(), 1500);
-    else ended('Still processing', 'Your bank is slow to answer. The game will update when it finishes; you will not be charged twice.');
+    else
+      ended(
+        'Still processing',
+        'Your bank is slow to answer. The game will update when it finishes; you will not be charged twice.',
+      );
   };
   setTimeout(() => void poll(), 800);
 }
@@ -275,7 +335,9 @@ function paid(purchase: Purchase): void {
     h('div', { class: 'done-mark', 'aria-hidden': 'true' }, '✓'),
     h('h1', {}, 'Paid'),
     summary(purchase),
-    purchase.card ? h('p', { class: 'hint center' }, `Charged to ${brandName(purchase.card.brand)} •• ${purchase.card.last4}`) : null,
+    purchase.card
+      ? h('p', { class: 'hint center' }, `Charged to ${brandName(purchase.card.brand)} •• ${purchase.card.last4}`)
+      : null,
     back,
   );
   // The game closes the sheet when it sees the purchase succeed; this is the fallback.

@@ -37,7 +37,9 @@ export function showLoading(text = 'Loading…'): void {
   const root = document.getElementById('root');
   if (!root) return;
   root.setAttribute('aria-busy', 'true');
-  root.replaceChildren(h('div', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text));
+  root.replaceChildren(
+    h('div', { class: 'loading', role: 'status' }, h('span', { class: 'spinner', 'aria-hidden': 'true' }), text),
+  );
 }
 
 /** A labelled input with its own error line, wired with aria-describedby. */
@@ -67,7 +69,11 @@ export function notice(tone: 'error' | 'info' | 'success', text: string): HTMLEl
 }
 
 /** A button that shows a spinner and ignores taps while `run` is pending. */
-export function actionButton(label: string, run: () => Promise<void>, attrs: Record<string, string | boolean | undefined> = {}): HTMLButtonElement {
+export function actionButton(
+  label: string,
+  run: () => Promise<void>,
+  attrs: Record<string, string | boolean | undefined> = {},
+): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'btn primary', ...attrs }, label);
   let busy = false;
   button.addEventListener('click', async () => {
@@ -99,9 +105,11 @@ export function currencyDigits(currency: string): number {
 export function formatMinor(amountMinor: number, currency: string): string {
   const digits = currencyDigits(currency);
   try {
-    return new Intl.NumberFormat(undefined, { style: 'currency', currency, minimumFractionDigits: digits === 2 && amountMinor % 100 === 0 ? 0 : digits }).format(
-      amountMinor / 10 ** digits,
-    );
+    return new Intl.NumberFormat(undefined, {
+      style: 'currency',
+      currency,
+      minimumFractionDigits: digits === 2 && amountMinor % 100 === 0 ? 0 : digits,
+    }).format(amountMinor / 10 ** digits);
   } catch {
     return `${amountMinor} ${currency}`;
   }
@@ -109,7 +117,12 @@ export function formatMinor(amountMinor: number, currency: string): string {
 
 /** Brand name for display. */
 export function brandName(brand: string): string {
-  const names: Record<string, string> = { visa: 'Visa', mastercard: 'Mastercard', 'american-express': 'American Express', amex: 'American Express' };
+  const names: Record<string, string> = {
+    visa: 'Visa',
+    mastercard: 'Mastercard',
+    'american-express': 'American Express',
+    amex: 'American Express',
+  };
   return names[brand.toLowerCase()] ?? brand.charAt(0).toUpperCase() + brand.slice(1);
 }
 

@@ -14,9 +14,20 @@ const BEARER = /^Bearer ([A-Za-z0-9_-]{8,200})$/;
 // session's expires_at; a revocation drops it on every instance at once (revocations.ts).
 const sessionByHash = preparedStatement((db) =>
   db
-    .select({ id: sessions.id, developerId: sessions.developerId, playerId: sessions.playerId, expiresAt: sessions.expiresAt })
+    .select({
+      id: sessions.id,
+      developerId: sessions.developerId,
+      playerId: sessions.playerId,
+      expiresAt: sessions.expiresAt,
+    })
     .from(sessions)
-    .where(and(eq(sessions.tokenHash, sql.placeholder('tokenHash')), isNull(sessions.revokedAt), gt(sessions.expiresAt, sql.placeholder('now'))))
+    .where(
+      and(
+        eq(sessions.tokenHash, sql.placeholder('tokenHash')),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, sql.placeholder('now')),
+      ),
+    )
     .limit(1)
     .prepare('accounts_session_by_hash'),
 );
@@ -80,8 +91,10 @@ async function lookupInDatabase(
     const [session] = await sessionByHash(db).execute({ tokenHash, now: clock.now().toISOString() });
     if (!session) return null;
     const { expiresAt } = session;
-    if (session.developerId) return { principal: { kind: 'developer', developerId: session.developerId, sessionId: session.id }, expiresAt };
-    if (session.playerId) return { principal: { kind: 'player', playerId: session.playerId, sessionId: session.id }, expiresAt };
+    if (session.developerId)
+      return { principal: { kind: 'developer', developerId: session.developerId, sessionId: session.id }, expiresAt };
+    if (session.playerId)
+      return { principal: { kind: 'player', playerId: session.playerId, sessionId: session.id }, expiresAt };
     return null;
   }
   if (token.startsWith(TOKEN_PREFIX.gameSecret) || token.startsWith(TOKEN_PREFIX.gamePublishable)) {
@@ -97,7 +110,9 @@ async function lookupInDatabase(
   if (token.startsWith(TOKEN_PREFIX.gameToken)) {
     const [grant] = await gameAuthorizationByHash(db).execute({ tokenHash });
     if (!grant) return null;
-    return { principal: { kind: 'player_game', playerId: grant.playerId, gameId: grant.gameId, authorizationId: grant.id } };
+    return {
+      principal: { kind: 'player_game', playerId: grant.playerId, gameId: grant.gameId, authorizationId: grant.id },
+    };
   }
   return null;
 }

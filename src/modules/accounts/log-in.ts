@@ -19,7 +19,9 @@ async function checkPassword<T extends { passwordHash: string }>(
   input: { email: string; password: string },
 ): Promise<T> {
   await assertLoginAllowed(ctx, kind, input.email);
-  const ok = account ? await verifyPassword(account.passwordHash, input.password) : await verifyAgainstDummy(input.password);
+  const ok = account
+    ? await verifyPassword(account.passwordHash, input.password)
+    : await verifyAgainstDummy(input.password);
   if (!ok || !account) {
     await recordLoginFailure(ctx, kind, input.email);
     throw new InvalidCredentialsError();
@@ -27,7 +29,10 @@ async function checkPassword<T extends { passwordHash: string }>(
   return account;
 }
 
-export async function logInDeveloper(ctx: ServiceContext, raw: unknown): Promise<{ developer: DeveloperRow; token: string }> {
+export async function logInDeveloper(
+  ctx: ServiceContext,
+  raw: unknown,
+): Promise<{ developer: DeveloperRow; token: string }> {
   const input = parseInput(logInInput, raw);
   const [found] = await ctx.deps.db.select().from(developers).where(eq(developers.email, input.email)).limit(1);
   const developer = withoutPasswordHash(await checkPassword(ctx, 'developer', found, input));

@@ -17,7 +17,10 @@ export async function assertLoginAllowed(ctx: ServiceContext, kind: string, emai
   );
   const blocked = windows.filter((w) => w.count >= MAX_FAILURES);
   if (blocked.length > 0) {
-    throw new RateLimitedError(Math.max(...blocked.map((w) => w.resetMs)) / 1000, 'Too many failed sign-in attempts. Try again later.');
+    throw new RateLimitedError(
+      Math.max(...blocked.map((w) => w.resetMs)) / 1000,
+      'Too many failed sign-in attempts. Try again later.',
+    );
   }
 }
 

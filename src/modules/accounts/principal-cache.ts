@@ -176,7 +176,8 @@ export function createPrincipalCache(options: PrincipalCacheOptions): PrincipalC
         subscribed = true;
         live = pubsub.isLive();
       } catch (error) {
-        if (!failing) logger.warn({ err: error }, 'could not subscribe to revocations; principal cache bypassed until it can');
+        if (!failing)
+          logger.warn({ err: error }, 'could not subscribe to revocations; principal cache bypassed until it can');
         failing = true;
         // a connection that is down triggers the next attempt when it is back (onLiveChange); a live one needs a timer
         if (pubsub.isLive()) scheduleRetry();

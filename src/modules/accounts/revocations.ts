@@ -37,7 +37,10 @@ export function decodeRevocation(message: string): Revocation | null {
  * which is committed: it is logged, and the other instances' entries live at most
  * PRINCIPAL_CACHE_TTL (an instance whose subscriber lost Redis had already stopped using its cache).
  */
-export async function announceRevocation(deps: Pick<Deps, 'principalCache' | 'pubsub' | 'logger'>, revocation: Revocation): Promise<void> {
+export async function announceRevocation(
+  deps: Pick<Deps, 'principalCache' | 'pubsub' | 'logger'>,
+  revocation: Revocation,
+): Promise<void> {
   if (revocation.ids.length === 0) return;
   deps.principalCache.drop(revocation.ids);
   try {

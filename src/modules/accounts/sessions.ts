@@ -9,7 +9,11 @@ import { announceRevocation } from './revocations.js';
 export type SessionOwner = { developerId: string } | { playerId: string };
 
 /** Opens a session and returns its token; only the token's keyed hash is stored. */
-export async function openSession(ctx: ServiceContext, owner: SessionOwner, db: Executor = ctx.deps.db): Promise<string> {
+export async function openSession(
+  ctx: ServiceContext,
+  owner: SessionOwner,
+  db: Executor = ctx.deps.db,
+): Promise<string> {
   const { config, clock } = ctx.deps;
   const token = newSecret('developerId' in owner ? TOKEN_PREFIX.developerSession : TOKEN_PREFIX.playerSession);
   await db.insert(sessions).values({

@@ -19,7 +19,10 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Creates a developer account and signs it in. */
-export async function signUpDeveloper(ctx: ServiceContext, raw: unknown): Promise<{ developer: DeveloperRow; token: string }> {
+export async function signUpDeveloper(
+  ctx: ServiceContext,
+  raw: unknown,
+): Promise<{ developer: DeveloperRow; token: string }> {
   const input = parseInput(signUpDeveloperInput, raw);
   assertPasswordStrength(input.password);
   const passwordHash = await hashPassword(input.password);

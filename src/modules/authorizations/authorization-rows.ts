@@ -1,7 +1,13 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { gameAuthorizations } from '../../db/schema/index.js';
-import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError, type FieldIssue } from '../../shared/errors.js';
+import {
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+  ValidationError,
+  type FieldIssue,
+} from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
 import { isIsoCurrency } from '../../shared/currencies.js';
 import type { Money } from '../../shared/money.js';
@@ -65,16 +71,20 @@ export function parseAllowance(oneTapMax: MoneyInput, dailyCap: MoneyInput): All
   const issues: FieldIssue[] = [];
   const amount = (raw: string, path: string): number | null => {
     if (/^-/.test(raw)) issues.push({ path, message: 'must not be negative' });
-    else if (!MINOR_UNITS.test(raw)) issues.push({ path, message: 'must be a whole number of minor units, e.g. "500"' });
+    else if (!MINOR_UNITS.test(raw))
+      issues.push({ path, message: 'must be a whole number of minor units, e.g. "500"' });
     else if (!Number.isSafeInteger(Number(raw))) issues.push({ path, message: 'is too large' });
     else return Number(raw);
     return null;
   };
   const oneTap = amount(oneTapMax.amount, 'input.oneTapMax.amount');
   const daily = amount(dailyCap.amount, 'input.dailyCap.amount');
-  if (!isIsoCurrency(oneTapMax.currency)) issues.push({ path: 'input.oneTapMax.currency', message: 'must be an ISO 4217 currency code' });
-  if (!isIsoCurrency(dailyCap.currency)) issues.push({ path: 'input.dailyCap.currency', message: 'must be an ISO 4217 currency code' });
-  else if (oneTapMax.currency !== dailyCap.currency) issues.push({ path: 'input.dailyCap.currency', message: 'must be the currency of oneTapMax' });
+  if (!isIsoCurrency(oneTapMax.currency))
+    issues.push({ path: 'input.oneTapMax.currency', message: 'must be an ISO 4217 currency code' });
+  if (!isIsoCurrency(dailyCap.currency))
+    issues.push({ path: 'input.dailyCap.currency', message: 'must be an ISO 4217 currency code' });
+  else if (oneTapMax.currency !== dailyCap.currency)
+    issues.push({ path: 'input.dailyCap.currency', message: 'must be the currency of oneTapMax' });
   if (issues.length === 0 && (oneTap as number) > (daily as number)) {
     issues.push({ path: 'input.oneTapMax.amount', message: 'must not be above the daily cap' });
   }

@@ -5,7 +5,13 @@ import { newId, newSecret } from '../../shared/ids.js';
 import { announceRevocation, hashToken, TOKEN_PREFIX } from '../accounts/index.js';
 import { findGame } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
-import { parseAllowance, requirePlayerSession, toAuthorization, type GameAuthorization, type MoneyInput } from './authorization-rows.js';
+import {
+  parseAllowance,
+  requirePlayerSession,
+  toAuthorization,
+  type GameAuthorization,
+  type MoneyInput,
+} from './authorization-rows.js';
 
 export interface AuthorizeGameInput {
   readonly gameId: string;
@@ -43,7 +49,13 @@ export async function authorizeGame(
       const [current] = await tx
         .select({ id: gameAuthorizations.id })
         .from(gameAuthorizations)
-        .where(and(eq(gameAuthorizations.playerId, playerId), eq(gameAuthorizations.gameId, game.id), isNull(gameAuthorizations.revokedAt)))
+        .where(
+          and(
+            eq(gameAuthorizations.playerId, playerId),
+            eq(gameAuthorizations.gameId, game.id),
+            isNull(gameAuthorizations.revokedAt),
+          ),
+        )
         .for('update');
       if (current) {
         rotatedId = current.id;

@@ -26,7 +26,10 @@ export async function listAuthorizations(ctx: ServiceContext, page: KeysetPage):
 }
 
 /** Authorizations by id for the dataloader of GameAuthorization nodes: only the signed-in player's own; null elsewhere. */
-export async function getAuthorizationsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(GameAuthorization | null)[]> {
+export async function getAuthorizationsByIds(
+  ctx: ServiceContext,
+  ids: readonly string[],
+): Promise<(GameAuthorization | null)[]> {
   if (ctx.principal.kind !== 'player') return ids.map(() => null);
   const wanted = [...new Set(ids.filter(isUuid))];
   const rows = wanted.length
@@ -43,11 +46,19 @@ const activeAuthorizationQuery = (executor: Executor, playerId: Param<string>, g
   executor
     .select()
     .from(gameAuthorizations)
-    .where(and(eq(gameAuthorizations.playerId, playerId), eq(gameAuthorizations.gameId, gameId), isNull(gameAuthorizations.revokedAt)))
+    .where(
+      and(
+        eq(gameAuthorizations.playerId, playerId),
+        eq(gameAuthorizations.gameId, gameId),
+        isNull(gameAuthorizations.revokedAt),
+      ),
+    )
     .limit(1);
 // Every purchase reads the buyer's allowance: prepared.
 const activeAuthorization = preparedStatement((db) =>
-  activeAuthorizationQuery(db, sql.placeholder('playerId'), sql.placeholder('gameId')).prepare('authorizations_active_of_player_game'),
+  activeAuthorizationQuery(db, sql.placeholder('playerId'), sql.placeholder('gameId')).prepare(
+    'authorizations_active_of_player_game',
+  ),
 );
 
 /**

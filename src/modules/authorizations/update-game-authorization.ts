@@ -17,11 +17,17 @@ export interface UpdateGameAuthorizationInput {
 }
 
 /** Changes the one-tap allowance of one of the player's active authorizations; the game token stays. */
-export async function updateGameAuthorization(ctx: ServiceContext, input: UpdateGameAuthorizationInput): Promise<GameAuthorization> {
+export async function updateGameAuthorization(
+  ctx: ServiceContext,
+  input: UpdateGameAuthorizationInput,
+): Promise<GameAuthorization> {
   const playerId = requirePlayerSession(ctx);
   const allowance = parseAllowance(input.oneTapMax, input.dailyCap);
   const row = await ctx.deps.db.transaction(async (tx) => {
-    const current = await findPlayerAuthorization(tx, playerId, input.authorizationId, { activeOnly: true, lock: true });
+    const current = await findPlayerAuthorization(tx, playerId, input.authorizationId, {
+      activeOnly: true,
+      lock: true,
+    });
     const [updated] = await tx
       .update(gameAuthorizations)
       .set({ ...allowance, updatedAt: ctx.deps.clock.now() })

@@ -6,7 +6,14 @@ import { newId } from '../../shared/ids.js';
 import { assessCardAdd, recordDecline } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { validateCard, type AddCardFields } from './card-input.js';
-import { lockPlayerCards, makeDefaultCard, publicCard, requirePlayerSession, type Card, type CardRow } from './card-rows.js';
+import {
+  lockPlayerCards,
+  makeDefaultCard,
+  publicCard,
+  requirePlayerSession,
+  type Card,
+  type CardRow,
+} from './card-rows.js';
 import { storedFingerprint } from './fingerprint.js';
 
 export interface AddCardInput extends AddCardFields {
@@ -28,10 +35,18 @@ export async function addCard(ctx: ServiceContext, input: AddCardInput): Promise
   const playerId = requirePlayerSession(ctx);
   const { deps } = ctx;
   const card = validateCard(input, deps.clock.now());
-  const fingerprint = storedFingerprint(deps.config.secrets.cardFingerprintKey, card.digits, playerId, deps.config.sandbox);
+  const fingerprint = storedFingerprint(
+    deps.config.secrets.cardFingerprintKey,
+    card.digits,
+    playerId,
+    deps.config.sandbox,
+  );
 
   const existing = await findByFingerprint(ctx, playerId, fingerprint);
-  if (existing) return publicCard(input.makeDefault && !existing.isDefault ? await setDefault(ctx, playerId, existing.id) : existing);
+  if (existing)
+    return publicCard(
+      input.makeDefault && !existing.isDefault ? await setDefault(ctx, playerId, existing.id) : existing,
+    );
   await assertRoomForCard(ctx, playerId);
   // Card-testing rules (cards per player, IP and device; declines; blocked cards) before the acquirer sees it.
   await assessCardAdd(ctx, { playerId, fingerprint, ip: ctx.ip, deviceId: input.deviceId ?? null });

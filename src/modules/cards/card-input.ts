@@ -84,7 +84,8 @@ function checkExpiry(month: unknown, year: unknown, now: Date): { expMonth: numb
 function checkCvc(raw: string, size: number): string {
   if (!/^[0-9]*$/.test(raw)) throw invalid('cvc', 'invalid_characters');
   if (raw.length === 0) throw invalid('cvc', 'required');
-  if (!cardValidator.cvv(raw, size).isValid) throw invalid('cvc', size === 4 ? 'four_digits_expected' : 'three_digits_expected');
+  if (!cardValidator.cvv(raw, size).isValid)
+    throw invalid('cvc', size === 4 ? 'four_digits_expected' : 'three_digits_expected');
   return raw;
 }
 

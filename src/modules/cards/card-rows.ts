@@ -44,7 +44,10 @@ export async function findActiveCard(executor: Executor, playerId: string, cardI
 /** Makes `cardId` the player's only default card; call under lockPlayerCards. */
 export async function makeDefaultCard(tx: Transaction, playerId: string, cardId: string): Promise<CardRow> {
   // Clear first: the partial unique index allows one default per player at any instant.
-  await tx.update(cards).set({ isDefault: false }).where(and(eq(cards.playerId, playerId), eq(cards.isDefault, true)));
+  await tx
+    .update(cards)
+    .set({ isDefault: false })
+    .where(and(eq(cards.playerId, playerId), eq(cards.isDefault, true)));
   const [row] = await tx.update(cards).set({ isDefault: true }).where(eq(cards.id, cardId)).returning();
   return row as CardRow;
 }

@@ -25,10 +25,18 @@ const cardQuery = (executor: Executor, playerId: Param<string>, cardId: string |
   executor
     .select()
     .from(cards)
-    .where(and(eq(cards.playerId, playerId), isNull(cards.removedAt), cardId === null ? eq(cards.isDefault, true) : eq(cards.id, cardId)))
+    .where(
+      and(
+        eq(cards.playerId, playerId),
+        isNull(cards.removedAt),
+        cardId === null ? eq(cards.isDefault, true) : eq(cards.id, cardId),
+      ),
+    )
     .limit(1);
 // Every one-tap purchase reads the player's default card: prepared.
-const defaultCardOf = preparedStatement((db) => cardQuery(db, sql.placeholder('playerId'), null).prepare('cards_default_card_of_player'));
+const defaultCardOf = preparedStatement((db) =>
+  cardQuery(db, sql.placeholder('playerId'), null).prepare('cards_default_card_of_player'),
+);
 
 /**
  * The card to charge for a player: the given active card of that player, or the default card when
@@ -36,10 +44,15 @@ const defaultCardOf = preparedStatement((db) => cardQuery(db, sql.placeholder('p
  * no card at all → NoCardOnFileError. Runs on the executor given (the purchase's transaction).
  */
 
-export async function getCardForCharge(executor: Executor, playerId: string, cardId: string | null): Promise<ChargeableCard> {
+export async function getCardForCharge(
+  executor: Executor,
+  playerId: string,
+  cardId: string | null,
+): Promise<ChargeableCard> {
   if (cardId !== null && !isUuid(cardId)) throw new NotFoundError('Card');
   if (!isUuid(playerId)) throw new NoCardOnFileError();
-  const [row] = cardId === null ? await defaultCardOf(executor).execute({ playerId }) : await cardQuery(executor, playerId, cardId);
+  const [row] =
+    cardId === null ? await defaultCardOf(executor).execute({ playerId }) : await cardQuery(executor, playerId, cardId);
   if (!row) throw cardId === null ? new NoCardOnFileError() : new NotFoundError('Card');
   return {
     cardId: row.id,
@@ -61,7 +74,10 @@ export async function getCardLabels(
 ): Promise<({ cardId: string; brand: string; last4: string } | null)[]> {
   const wanted = [...new Set(cardIds.filter(isUuid))];
   const rows = wanted.length
-    ? await executor.select({ cardId: cards.id, brand: cards.brand, last4: cards.last4 }).from(cards).where(inArray(cards.id, wanted))
+    ? await executor
+        .select({ cardId: cards.id, brand: cards.brand, last4: cards.last4 })
+        .from(cards)
+        .where(inArray(cards.id, wanted))
     : [];
   const byId = new Map(rows.map((r) => [r.cardId, r]));
   return cardIds.map((id) => byId.get(id) ?? null);

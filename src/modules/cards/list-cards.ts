@@ -63,7 +63,12 @@ export interface AddedCard {
 export async function cardsAddedSince(executor: Executor, playerId: string, since: Date): Promise<AddedCard[]> {
   if (!isUuid(playerId)) return [];
   const rows = await executor
-    .select({ cardId: cards.id, fingerprint: cards.fingerprint, createdAt: cards.createdAt, removedAt: cards.removedAt })
+    .select({
+      cardId: cards.id,
+      fingerprint: cards.fingerprint,
+      createdAt: cards.createdAt,
+      removedAt: cards.removedAt,
+    })
     .from(cards)
     .where(and(eq(cards.playerId, playerId), gte(cards.createdAt, since)))
     .orderBy(asc(cards.createdAt), asc(cards.id));

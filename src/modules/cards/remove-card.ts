@@ -1,7 +1,15 @@
 import { eq } from 'drizzle-orm';
 import { cards } from '../../db/schema/index.js';
 import type { ServiceContext } from '../service-context.js';
-import { findActiveCard, lockPlayerCards, makeDefaultCard, newestActiveCard, publicCard, requirePlayerSession, type Card } from './card-rows.js';
+import {
+  findActiveCard,
+  lockPlayerCards,
+  makeDefaultCard,
+  newestActiveCard,
+  publicCard,
+  requirePlayerSession,
+  type Card,
+} from './card-rows.js';
 
 /**
  * Removes one of the player's cards (kept as a removed row for past purchases). When it was the

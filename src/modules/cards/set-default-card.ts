@@ -1,5 +1,12 @@
 import type { ServiceContext } from '../service-context.js';
-import { findActiveCard, lockPlayerCards, makeDefaultCard, publicCard, requirePlayerSession, type Card } from './card-rows.js';
+import {
+  findActiveCard,
+  lockPlayerCards,
+  makeDefaultCard,
+  publicCard,
+  requirePlayerSession,
+  type Card,
+} from './card-rows.js';
 
 /** Makes one of the player's cards the default (the card one-tap purchases charge). */
 export async function setDefaultCard(ctx: ServiceContext, input: { cardId: string }): Promise<Card> {

@@ -20,7 +20,11 @@ export async function archiveItem(ctx: ServiceContext, raw: unknown): Promise<Ca
     const row = await loadItemForWrite(ctx, tx, input.itemId);
     if (row.archivedAt) return (await withPrices(tx, [row]))[0]!;
     const now = ctx.deps.clock.now();
-    const [updated] = await tx.update(items).set({ archivedAt: now, updatedAt: now }).where(eq(items.id, row.id)).returning();
+    const [updated] = await tx
+      .update(items)
+      .set({ archivedAt: now, updatedAt: now })
+      .where(eq(items.id, row.id))
+      .returning();
     return (await withPrices(tx, [updated!]))[0]!;
   });
 }

@@ -44,7 +44,9 @@ export async function createItem(ctx: ServiceContext, raw: unknown): Promise<Cat
           updatedAt: now,
         })
         .returning();
-      await tx.insert(itemPrices).values(prices.map((p) => ({ itemId: row!.id, currency: p.currency, amountMinor: p.amountMinor })));
+      await tx
+        .insert(itemPrices)
+        .values(prices.map((p) => ({ itemId: row!.id, currency: p.currency, amountMinor: p.amountMinor })));
       const [item] = await withPrices(tx, [row!]);
       return item!;
     });

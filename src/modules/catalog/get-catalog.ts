@@ -46,9 +46,10 @@ function mayReadCatalog(principal: Principal, game: Pick<GameRow, 'id' | 'develo
 export async function getCatalog(ctx: ServiceContext, gameId: string, page: CatalogPage = {}): Promise<CatalogItem[]> {
   const { principal, deps } = ctx;
   if (principal.kind === 'anonymous') throw new UnauthenticatedError();
-  if (principal.kind === 'player') throw new ForbiddenError('Read the catalog with the game\'s key or a game token.');
+  if (principal.kind === 'player') throw new ForbiddenError("Read the catalog with the game's key or a game token.");
   const first = page.first ?? CATALOG_PAGE_MAX;
-  if (!Number.isInteger(first) || first < 1 || first > CATALOG_PAGE_MAX) throw ValidationError.field('first', `must be 1 to ${CATALOG_PAGE_MAX}`);
+  if (!Number.isInteger(first) || first < 1 || first > CATALOG_PAGE_MAX)
+    throw ValidationError.field('first', `must be 1 to ${CATALOG_PAGE_MAX}`);
   const after = page.after ?? null;
   if (after !== null && !isUuid(after)) throw ValidationError.field('after', 'must be an Item id');
   const game = await findGame(deps.db, gameId);
@@ -85,7 +86,10 @@ const anchor = alias(items, 'anchor');
  */
 function afterItem(db: Executor, gameId: string, itemId: string): SQL {
   const key = (column: typeof anchor.createdAt | typeof anchor.id) =>
-    db.select({ key: column }).from(anchor).where(and(eq(anchor.id, itemId), eq(anchor.gameId, gameId)));
+    db
+      .select({ key: column })
+      .from(anchor)
+      .where(and(eq(anchor.id, itemId), eq(anchor.gameId, gameId)));
   return sql`(${items.createdAt}, ${items.id}) > (${key(anchor.createdAt)}, ${key(anchor.id)})`;
 }
 

@@ -13,7 +13,10 @@ export async function getItemsByIds(ctx: ServiceContext, ids: readonly string[])
   if (wanted.length === 1) {
     // The common case (a purchase's answer names its item): one prepared statement.
     const found = await getItemById(ctx.deps.db, wanted[0]!);
-    const item = found && canReadGame(ctx.principal, { id: found.item.gameId, developerId: found.developerId }) ? found.item : null;
+    const item =
+      found && canReadGame(ctx.principal, { id: found.item.gameId, developerId: found.developerId })
+        ? found.item
+        : null;
     return ids.map((id) => (id === item?.id ? item : null));
   }
   const rows = wanted.length
@@ -23,7 +26,9 @@ export async function getItemsByIds(ctx: ServiceContext, ids: readonly string[])
         .innerJoin(games, eq(games.id, items.gameId))
         .where(inArray(items.id, wanted))
     : [];
-  const visible = rows.filter((r) => canReadGame(ctx.principal, { id: r.item.gameId, developerId: r.developerId })).map((r) => r.item);
+  const visible = rows
+    .filter((r) => canReadGame(ctx.principal, { id: r.item.gameId, developerId: r.developerId }))
+    .map((r) => r.item);
   const byId = new Map((await withPrices(ctx.deps.db, visible)).map((item) => [item.id, item]));
   return ids.map((id) => byId.get(id) ?? null);
 }

@@ -9,7 +9,12 @@ import { joinedPrices, toCatalogItem, type CatalogItem } from './item-rows.js';
 // price (an item without prices gives one row with null price columns).
 const itemWithPrices = preparedStatement((db) =>
   db
-    .select({ item: items, developerId: games.developerId, currency: itemPrices.currency, amountMinor: itemPrices.amountMinor })
+    .select({
+      item: items,
+      developerId: games.developerId,
+      currency: itemPrices.currency,
+      amountMinor: itemPrices.amountMinor,
+    })
     .from(items)
     .innerJoin(games, eq(games.id, items.gameId))
     .leftJoin(itemPrices, eq(itemPrices.itemId, items.id))
@@ -19,7 +24,10 @@ const itemWithPrices = preparedStatement((db) =>
 );
 
 /** One item with its prices and its game's developer (for access checks), or null; no access check here. */
-export async function getItemById(db: Database, itemId: string): Promise<{ item: CatalogItem; developerId: string } | null> {
+export async function getItemById(
+  db: Database,
+  itemId: string,
+): Promise<{ item: CatalogItem; developerId: string } | null> {
   if (!isUuid(itemId)) return null;
   const rows = await itemWithPrices(db).execute({ id: itemId });
   const first = rows[0];

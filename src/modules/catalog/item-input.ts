@@ -32,10 +32,23 @@ export const itemFields = {
   name: text(100),
   description: text(1000, 0).nullish(),
   kind: z.enum(itemKinds, { message: `must be one of ${itemKinds.join(', ')}` }),
-  prices: z.array(moneyInput).min(1, 'must list at least one price').max(MAX_PRICES, `must list at most ${MAX_PRICES} prices`),
+  prices: z
+    .array(moneyInput)
+    .min(1, 'must list at least one price')
+    .max(MAX_PRICES, `must list at most ${MAX_PRICES} prices`),
   grants: moneyInput.nullish(),
-  maxPerPlayer: z.number().int('must be a whole number').min(1, 'must be at least 1').max(INT4_MAX, `must be at most ${INT4_MAX}`).nullish(),
-  stock: z.number().int('must be a whole number').min(0, 'must not be negative').max(INT4_MAX, `must be at most ${INT4_MAX}`).nullish(),
+  maxPerPlayer: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(INT4_MAX, `must be at most ${INT4_MAX}`)
+    .nullish(),
+  stock: z
+    .number()
+    .int('must be a whole number')
+    .min(0, 'must not be negative')
+    .max(INT4_MAX, `must be at most ${INT4_MAX}`)
+    .nullish(),
   availableFrom: z.date().nullish(),
   availableUntil: z.date().nullish(),
 };
@@ -78,7 +91,10 @@ export function assertValidDraft(draft: ItemDraft, gameCurrencies: readonly stri
   if (draft.kind !== 'CURRENCY_PACK' && draft.grants)
     issues.push({ path: 'input.grants', message: 'only CURRENCY_PACK items grant a currency; set it to null' });
   if (draft.kind === 'CURRENCY_PACK' && draft.grants && !known.has(draft.grants.currency))
-    issues.push({ path: 'input.grants.currency', message: `must be one of this game's currencies${listed || ' (define one first)'}` });
+    issues.push({
+      path: 'input.grants.currency',
+      message: `must be one of this game's currencies${listed || ' (define one first)'}`,
+    });
   if (draft.availableFrom && draft.availableUntil && draft.availableFrom.getTime() >= draft.availableUntil.getTime())
     issues.push({ path: 'input.availableUntil', message: 'must be after availableFrom' });
   if (issues.length) throw new ValidationError(issues);

@@ -1,6 +1,6 @@
 import { asc, inArray } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { itemPrices, items, type ItemKind } from '../../db/schema/index.js';
+import { itemPrices, type items, type ItemKind } from '../../db/schema/index.js';
 import type { Money } from '../../shared/money.js';
 
 export type ItemRow = typeof items.$inferSelect;
@@ -28,7 +28,10 @@ export interface CatalogItem {
 }
 
 /** Whether an item is on sale at `now`: not archived and inside its availability window. */
-export function isOnSale(item: Pick<CatalogItem, 'archivedAt' | 'availableFrom' | 'availableUntil'>, now: Date): boolean {
+export function isOnSale(
+  item: Pick<CatalogItem, 'archivedAt' | 'availableFrom' | 'availableUntil'>,
+  now: Date,
+): boolean {
   if (item.archivedAt) return false;
   if (item.availableFrom && item.availableFrom.getTime() > now.getTime()) return false;
   if (item.availableUntil && item.availableUntil.getTime() <= now.getTime()) return false;
@@ -38,7 +41,9 @@ export function isOnSale(item: Pick<CatalogItem, 'archivedAt' | 'availableFrom' 
 /** An item's prices from rows read with a left join on item_prices (one row per price; nulls when it has none). */
 export function joinedPrices(rows: readonly { currency: string | null; amountMinor: number | null }[]): Money[] {
   const prices: Money[] = [];
-  for (const row of rows) if (row.currency !== null && row.amountMinor !== null) prices.push({ amountMinor: row.amountMinor, currency: row.currency });
+  for (const row of rows)
+    if (row.currency !== null && row.amountMinor !== null)
+      prices.push({ amountMinor: row.amountMinor, currency: row.currency });
   return prices;
 }
 
@@ -53,7 +58,12 @@ export async function withPrices(executor: Executor, rows: readonly ItemRow[]): 
     const batch = await executor
       .select()
       .from(itemPrices)
-      .where(inArray(itemPrices.itemId, rows.slice(start, start + PRICE_BATCH).map((r) => r.id)))
+      .where(
+        inArray(
+          itemPrices.itemId,
+          rows.slice(start, start + PRICE_BATCH).map((r) => r.id),
+        ),
+      )
       .orderBy(asc(itemPrices.itemId), asc(itemPrices.currency));
     for (const price of batch) prices.push(price);
   }
@@ -71,6 +81,9 @@ export function toCatalogItem(row: ItemRow, prices: Money[]): CatalogItem {
   return {
     ...rest,
     prices,
-    grants: grantsAmountMinor !== null && grantsCurrency !== null ? { amountMinor: grantsAmountMinor, currency: grantsCurrency } : null,
+    grants:
+      grantsAmountMinor !== null && grantsCurrency !== null
+        ? { amountMinor: grantsAmountMinor, currency: grantsCurrency }
+        : null,
   };
 }

@@ -5,7 +5,8 @@ import { items } from '../../db/schema/index.js';
 import { NotFoundError, OutOfStockError } from '../../shared/errors.js';
 
 function assertQuantity(quantity: number): void {
-  if (!Number.isSafeInteger(quantity) || quantity <= 0) throw new RangeError(`quantity must be a positive integer, got ${quantity}`);
+  if (!Number.isSafeInteger(quantity) || quantity <= 0)
+    throw new RangeError(`quantity must be a positive integer, got ${quantity}`);
 }
 
 // One round trip: the guarded update, and beside it the item as the statement began (tells
@@ -31,7 +32,10 @@ const takeStockStatement = preparedSql(
  */
 export async function takeStock(tx: Executor, itemId: string, quantity: number): Promise<number | null> {
   assertQuantity(quantity);
-  const [row] = await takeStockStatement.execute<{ taken: number | null; found: boolean; stock: number | null }>(tx, { itemId, quantity });
+  const [row] = await takeStockStatement.execute<{ taken: number | null; found: boolean; stock: number | null }>(tx, {
+    itemId,
+    quantity,
+  });
   if (!row) throw new Error('takeStock: the statement returned no row');
   if (row.taken !== null) return Number(row.taken);
   if (!row.found) throw new NotFoundError('Item');

@@ -79,7 +79,9 @@ export async function updateItem(ctx: ServiceContext, raw: unknown): Promise<Cat
         .returning();
       if (input.prices) {
         await tx.delete(itemPrices).where(eq(itemPrices.itemId, row.id));
-        await tx.insert(itemPrices).values(prices.map((p) => ({ itemId: row.id, currency: p.currency, amountMinor: p.amountMinor })));
+        await tx
+          .insert(itemPrices)
+          .values(prices.map((p) => ({ itemId: row.id, currency: p.currency, amountMinor: p.amountMinor })));
       }
       const [item] = await withPrices(tx, [updated!]);
       return item!;

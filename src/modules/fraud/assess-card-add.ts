@@ -31,8 +31,10 @@ export async function assessCardAdd(ctx: ServiceContext, input: AssessCardAddInp
   let assessment: RiskAssessment;
   if (blocks.player || blocks.card) {
     const fired: FiredRule[] = [];
-    if (blocks.player) fired.push({ rule: RULES.playerBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
-    if (blocks.card) fired.push({ rule: RULES.cardBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
+    if (blocks.player)
+      fired.push({ rule: RULES.playerBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
+    if (blocks.card)
+      fired.push({ rule: RULES.cardBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
     assessment = decide(fired, 1);
   } else {
     const d = PLATFORM_RISK_DEFAULTS;
@@ -75,20 +77,29 @@ function cardAddRules(v: CardAddVelocityResult, now: number): { fired: FiredRule
     if (value >= threshold) fired.push({ rule, value, threshold, effect: 'BLOCK', retryAfterMs });
   };
   if (v.declineBlockUntilMs !== null) {
-    fired.push({ rule: RULES.declinesPerHour, value: v.declinesLastHour, threshold: d.declinesToBlock, effect: 'BLOCK', retryAfterMs: v.declineBlockUntilMs - now });
+    fired.push({
+      rule: RULES.declinesPerHour,
+      value: v.declinesLastHour,
+      threshold: d.declinesToBlock,
+      effect: 'BLOCK',
+      retryAfterMs: v.declineBlockUntilMs - now,
+    });
   }
   // only allowed cards are counted, so a card added again never reaches the refusal count
   at(RULES.cardsPerPlayer, v.cardsOfPlayer.value, CARDS_PER_PLAYER_REFUSE_AT, v.cardsOfPlayer.retryAfterMs);
   at(RULES.playersPerCard, v.playersOnCard.value, d.playersPerCardBlockAt, v.playersOnCard.retryAfterMs);
   if (v.cardsOnIp.value > 0) at(RULES.cardsPerIp, v.cardsOnIp.value, d.cardsPerIpBlockAt, v.cardsOnIp.retryAfterMs);
-  if (v.cardsOnDevice.value > 0) at(RULES.cardsPerDevice, v.cardsOnDevice.value, d.cardsPerDeviceBlockAt, v.cardsOnDevice.retryAfterMs);
+  if (v.cardsOnDevice.value > 0)
+    at(RULES.cardsPerDevice, v.cardsOnDevice.value, d.cardsPerDeviceBlockAt, v.cardsOnDevice.retryAfterMs);
   return { fired, utilization: Math.max(0, ...ratios) };
 }
 
 /** Limits that lift by themselves are RateLimited (addCard's union has it); anything else is RiskBlocked. */
 function refusal(assessment: RiskAssessment): Error {
   const rules = assessment.rulesFired.map((r) => r.rule);
-  const limitsOnly = rules.every((r) => r === RULES.cardsPerPlayer || r === RULES.cardsPerIp || r === RULES.cardsPerDevice);
+  const limitsOnly = rules.every(
+    (r) => r === RULES.cardsPerPlayer || r === RULES.cardsPerIp || r === RULES.cardsPerDevice,
+  );
   if (limitsOnly && assessment.retryAfterSeconds !== null) {
     return new RateLimitedError(assessment.retryAfterSeconds, 'Too many cards were added recently. Try again later.');
   }

@@ -40,15 +40,22 @@ export interface PurchaseAssessment extends RiskAssessment {
  * (fail closed: the caller charges nothing).
  */
 export async function assessPurchase(ctx: ServiceContext, input: AssessPurchaseInput): Promise<PurchaseAssessment> {
-  if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 0) throw ValidationError.field('amountMinor', 'must be a non-negative integer');
+  if (!Number.isSafeInteger(input.amountMinor) || input.amountMinor < 0)
+    throw ValidationError.field('amountMinor', 'must be a non-negative integer');
   const { db, config, clock, velocityStore } = ctx.deps;
   const fingerprint = input.cardFingerprint || null;
-  const { settings, blocks } = await loadPurchaseChecks(db, config, { gameId: input.gameId, playerId: input.playerId, fingerprint });
+  const { settings, blocks } = await loadPurchaseChecks(db, config, {
+    gameId: input.gameId,
+    playerId: input.playerId,
+    fingerprint,
+  });
   if (blocks.player || blocks.card) {
     // an operator's block needs no counting: nothing happens for this player or card
     const fired: FiredRule[] = [];
-    if (blocks.player) fired.push({ rule: RULES.playerBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
-    if (blocks.card) fired.push({ rule: RULES.cardBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
+    if (blocks.player)
+      fired.push({ rule: RULES.playerBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
+    if (blocks.card)
+      fired.push({ rule: RULES.cardBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
     return { ...decide(fired, 1), cardFingerprint: fingerprint };
   }
 
@@ -100,7 +107,13 @@ function purchaseRules(
   };
 
   if (v.declineBlockUntilMs !== null) {
-    fired.push({ rule: RULES.declinesPerHour, value: v.declinesLastHour, threshold: t.declinesToBlock, effect: 'BLOCK', retryAfterMs: v.declineBlockUntilMs - now });
+    fired.push({
+      rule: RULES.declinesPerHour,
+      value: v.declinesLastHour,
+      threshold: t.declinesToBlock,
+      effect: 'BLOCK',
+      retryAfterMs: v.declineBlockUntilMs - now,
+    });
   } else {
     ratios.push(v.declinesLastHour / t.declinesToBlock);
   }
@@ -110,7 +123,8 @@ function purchaseRules(
   if (input.cardFingerprint) {
     at(RULES.playersPerCard, v.playersOnCard.value, t.playersPerCardBlockAt, v.playersOnCard.retryAfterMs);
     if (v.cardsOnIp.value > 0) at(RULES.cardsPerIp, v.cardsOnIp.value, t.cardsPerIpBlockAt, v.cardsOnIp.retryAfterMs);
-    if (v.cardsOnDevice.value > 0) at(RULES.cardsPerDevice, v.cardsOnDevice.value, t.cardsPerDeviceBlockAt, v.cardsOnDevice.retryAfterMs);
+    if (v.cardsOnDevice.value > 0)
+      at(RULES.cardsPerDevice, v.cardsOnDevice.value, t.cardsPerDeviceBlockAt, v.cardsOnDevice.retryAfterMs);
   }
   if (v.blocked && !fired.some((r) => r.effect === 'BLOCK')) {
     // the store refused with thresholds of its own reading; never let that through
@@ -120,12 +134,24 @@ function purchaseRules(
   const firstCharge = input.isFirstChargeOnCard ?? v.firstChargeOnCard;
   if (input.cardFingerprint && firstCharge) {
     if (v.cardAddRank !== null && v.cardAddRank >= t.cardsStepUpAt) {
-      fired.push({ rule: RULES.cardsPerPlayer, value: v.cardAddRank, threshold: t.cardsStepUpAt, effect: 'STEP_UP', retryAfterMs: null });
+      fired.push({
+        rule: RULES.cardsPerPlayer,
+        value: v.cardAddRank,
+        threshold: t.cardsStepUpAt,
+        effect: 'STEP_UP',
+        retryAfterMs: null,
+      });
     }
     const newCardAmount = settings.newCardStepUpAmount(input.currency);
     const age = input.cardAddedAt ? now - input.cardAddedAt.getTime() : Number.POSITIVE_INFINITY;
     if (age < t.newCardAgeSeconds * 1000 && input.amountMinor > newCardAmount) {
-      fired.push({ rule: RULES.newCardLargeFirstCharge, value: input.amountMinor, threshold: newCardAmount, effect: 'STEP_UP', retryAfterMs: null });
+      fired.push({
+        rule: RULES.newCardLargeFirstCharge,
+        value: input.amountMinor,
+        threshold: newCardAmount,
+        effect: 'STEP_UP',
+        retryAfterMs: null,
+      });
     }
   }
   return { fired, utilization: Math.max(0, ...ratios) };

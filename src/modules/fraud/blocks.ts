@@ -33,13 +33,22 @@ const cardBlock = preparedStatement((db) =>
   db
     .select({ id: blockedCardFingerprints.id })
     .from(blockedCardFingerprints)
-    .where(and(eq(blockedCardFingerprints.fingerprint, sql.placeholder('fingerprint')), isNull(blockedCardFingerprints.liftedAt)))
+    .where(
+      and(
+        eq(blockedCardFingerprints.fingerprint, sql.placeholder('fingerprint')),
+        isNull(blockedCardFingerprints.liftedAt),
+      ),
+    )
     .limit(1)
     .prepare('fraud_active_card_block'),
 );
 
 /** Which operator blocks apply to a player and a card, in one round trip each, run side by side. */
-export async function activeBlocks(db: Database, playerId: string, fingerprint: string | null): Promise<{ player: boolean; card: boolean }> {
+export async function activeBlocks(
+  db: Database,
+  playerId: string,
+  fingerprint: string | null,
+): Promise<{ player: boolean; card: boolean }> {
   const [player, card] = await Promise.all([
     isUuid(playerId) ? playerBlock(db).execute({ playerId }) : Promise.resolve([]),
     fingerprint ? cardBlock(db).execute({ fingerprint }) : Promise.resolve([]),

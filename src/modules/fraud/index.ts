@@ -1,9 +1,30 @@
 // The fraud module: velocity rules before a card is charged or added, per-game thresholds, operator blocks and the risk log.
 export { assessPurchase, type AssessPurchaseInput, type PurchaseAssessment } from './assess-purchase.js';
 export { assessCardAdd, type AssessCardAddInput } from './assess-card-add.js';
-export { recordDecline, releasePurchaseAmount, type RecordDeclineInput, type DeclineOutcome } from './record-decline.js';
-export { riskFromAcquirer, combineRisk, RULES, type RiskAssessment, type RiskDecision, type RiskRuleHit, type RiskRuleName } from './rules.js';
-export { recordRiskEvent, listRiskEvents, getRiskEventsByIds, type RiskEventInput, type RiskEventFilter, type RiskEventPage, type RiskEventRow } from './risk-events.js';
+export {
+  recordDecline,
+  releasePurchaseAmount,
+  type RecordDeclineInput,
+  type DeclineOutcome,
+} from './record-decline.js';
+export {
+  riskFromAcquirer,
+  combineRisk,
+  RULES,
+  type RiskAssessment,
+  type RiskDecision,
+  type RiskRuleHit,
+  type RiskRuleName,
+} from './rules.js';
+export {
+  recordRiskEvent,
+  listRiskEvents,
+  getRiskEventsByIds,
+  type RiskEventInput,
+  type RiskEventFilter,
+  type RiskEventPage,
+  type RiskEventRow,
+} from './risk-events.js';
 export {
   blockPlayer,
   unblockPlayer,

@@ -45,6 +45,13 @@ export async function recordDecline(ctx: ServiceContext, input: RecordDeclineInp
  * Gives a purchase's amount back to the player's daily total when it ends without a charge
  * (canceled, expired, failed, voided). One Redis call; harmless when repeated.
  */
-export async function releasePurchaseAmount(ctx: ServiceContext, input: { playerId: string; purchaseId: string; currency: string }): Promise<void> {
-  await ctx.deps.velocityStore.releasePurchase({ playerId: input.playerId, attemptId: input.purchaseId, currency: input.currency });
+export async function releasePurchaseAmount(
+  ctx: ServiceContext,
+  input: { playerId: string; purchaseId: string; currency: string },
+): Promise<void> {
+  await ctx.deps.velocityStore.releasePurchase({
+    playerId: input.playerId,
+    attemptId: input.purchaseId,
+    currency: input.currency,
+  });
 }

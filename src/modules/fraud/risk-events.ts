@@ -83,7 +83,11 @@ export interface RiskEventPage {
 }
 
 /** Risk events for operators, newest first, filtered by game, player, purchase, decision, kind and time. */
-export async function listRiskEvents(ctx: ServiceContext, filter: RiskEventFilter, page: RiskEventPage): Promise<RiskEventRow[]> {
+export async function listRiskEvents(
+  ctx: ServiceContext,
+  filter: RiskEventFilter,
+  page: RiskEventPage,
+): Promise<RiskEventRow[]> {
   requireOperator(ctx);
   if (filter.from && filter.to && filter.from >= filter.to) throw ValidationError.field('to', 'must be after from');
   const conditions: SQL[] = [];
@@ -101,9 +105,17 @@ export async function listRiskEvents(ctx: ServiceContext, filter: RiskEventFilte
   if (filter.kind) conditions.push(eq(riskEvents.kind, filter.kind));
   if (filter.from) conditions.push(gte(riskEvents.createdAt, filter.from));
   if (filter.to) conditions.push(lt(riskEvents.createdAt, filter.to));
-  if (page.after) conditions.push(sql`(${riskEvents.createdAt}, ${riskEvents.id}) < (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.id}::uuid)`);
-  if (page.before) conditions.push(sql`(${riskEvents.createdAt}, ${riskEvents.id}) > (${page.before.createdAt.toISOString()}::timestamptz, ${page.before.id}::uuid)`);
-  const order = page.inverted ? [asc(riskEvents.createdAt), asc(riskEvents.id)] : [desc(riskEvents.createdAt), desc(riskEvents.id)];
+  if (page.after)
+    conditions.push(
+      sql`(${riskEvents.createdAt}, ${riskEvents.id}) < (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.id}::uuid)`,
+    );
+  if (page.before)
+    conditions.push(
+      sql`(${riskEvents.createdAt}, ${riskEvents.id}) > (${page.before.createdAt.toISOString()}::timestamptz, ${page.before.id}::uuid)`,
+    );
+  const order = page.inverted
+    ? [asc(riskEvents.createdAt), asc(riskEvents.id)]
+    : [desc(riskEvents.createdAt), desc(riskEvents.id)];
   return ctx.deps.db
     .select()
     .from(riskEvents)
@@ -113,7 +125,10 @@ export async function listRiskEvents(ctx: ServiceContext, filter: RiskEventFilte
 }
 
 /** Risk events by id, in the order asked (operators only; null for anyone else or where absent). */
-export async function getRiskEventsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(RiskEventRow | null)[]> {
+export async function getRiskEventsByIds(
+  ctx: ServiceContext,
+  ids: readonly string[],
+): Promise<(RiskEventRow | null)[]> {
   if (ctx.principal.kind !== 'operator') return ids.map(() => null);
   const wanted = [...new Set(ids.filter(isUuid))];
   const rows = wanted.length ? await ctx.deps.db.select().from(riskEvents).where(inArray(riskEvents.id, wanted)) : [];

@@ -71,13 +71,27 @@ export function decide(fired: readonly FiredRule[], utilization: number): RiskAs
   const stepUps = fired.filter((r) => r.effect === 'STEP_UP');
   const rulesFired = fired.map(({ rule, value, threshold }) => ({ rule, value, threshold }));
   if (blocks.length > 0) {
-    const operator = blocks.some((r) => r.rule === RULES.playerBlocked || r.rule === RULES.cardBlocked || r.rule === RULES.acquirerHighestRisk);
+    const operator = blocks.some(
+      (r) => r.rule === RULES.playerBlocked || r.rule === RULES.cardBlocked || r.rule === RULES.acquirerHighestRisk,
+    );
     const waits = blocks.map((r) => r.retryAfterMs);
-    const retryAfterSeconds = waits.some((w) => w === null) ? null : Math.max(1, Math.ceil(Math.max(...(waits as number[])) / 1000));
-    return { decision: 'BLOCK', score: operator ? 100 : Math.min(100, 80 + 5 * (fired.length - 1)), rulesFired, retryAfterSeconds };
+    const retryAfterSeconds = waits.some((w) => w === null)
+      ? null
+      : Math.max(1, Math.ceil(Math.max(...(waits as number[])) / 1000));
+    return {
+      decision: 'BLOCK',
+      score: operator ? 100 : Math.min(100, 80 + 5 * (fired.length - 1)),
+      rulesFired,
+      retryAfterSeconds,
+    };
   }
   if (stepUps.length > 0) {
-    return { decision: 'STEP_UP', score: Math.min(79, 50 + 10 * (stepUps.length - 1) + Math.round(9 * clamp01(utilization))), rulesFired, retryAfterSeconds: null };
+    return {
+      decision: 'STEP_UP',
+      score: Math.min(79, 50 + 10 * (stepUps.length - 1) + Math.round(9 * clamp01(utilization))),
+      rulesFired,
+      retryAfterSeconds: null,
+    };
   }
   return { decision: 'ALLOW', score: Math.round(39 * clamp01(utilization)), rulesFired, retryAfterSeconds: null };
 }
@@ -89,10 +103,16 @@ function clamp01(value: number): number {
 /** The decision the acquirer's own risk flag asks for: highest → BLOCK (the charge is voided), elevated → STEP_UP. */
 export function riskFromAcquirer(level: AcquirerRisk): RiskAssessment {
   if (level === 'highest') {
-    return decide([{ rule: RULES.acquirerHighestRisk, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null }], 1);
+    return decide(
+      [{ rule: RULES.acquirerHighestRisk, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null }],
+      1,
+    );
   }
   if (level === 'elevated') {
-    return decide([{ rule: RULES.acquirerElevatedRisk, value: 1, threshold: 1, effect: 'STEP_UP', retryAfterMs: null }], 0);
+    return decide(
+      [{ rule: RULES.acquirerElevatedRisk, value: 1, threshold: 1, effect: 'STEP_UP', retryAfterMs: null }],
+      0,
+    );
   }
   return decide([], 0);
 }

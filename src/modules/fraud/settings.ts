@@ -49,7 +49,9 @@ export const PLATFORM_RISK_DEFAULTS: RiskThresholds = {
  * maximum named here. For counts a lower value is tighter; for declineBlockSeconds and
  * newCardAgeSeconds a higher value is tighter (so their minimum is the loosest allowed).
  */
-export const RISK_BOUNDS: Readonly<Record<RiskThresholdName, { readonly min: number; readonly max: number; readonly tighter: 'lower' | 'higher' }>> = {
+export const RISK_BOUNDS: Readonly<
+  Record<RiskThresholdName, { readonly min: number; readonly max: number; readonly tighter: 'lower' | 'higher' }>
+> = {
   purchasesPerMinute: { min: 1, max: 30, tighter: 'lower' },
   purchasesPerHour: { min: 1, max: 200, tighter: 'lower' },
   declinesToBlock: { min: 1, max: 5, tighter: 'lower' },
@@ -96,10 +98,19 @@ export function parseCurrencyAmounts(raw: string, name = 'amounts'): ReadonlyMap
   const cached = parsedMaps.get(raw);
   if (cached) return cached;
   const map = new Map<string, number>();
-  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [code, amount] = part.split(':').map((p) => p.trim());
     const value = Number(amount);
-    if (!code || isoDigits(code) === undefined || !/^\d+$/.test(amount ?? '') || !Number.isSafeInteger(value) || value <= 0) {
+    if (
+      !code ||
+      isoDigits(code) === undefined ||
+      !/^\d+$/.test(amount ?? '') ||
+      !Number.isSafeInteger(value) ||
+      value <= 0
+    ) {
       throw new Error(`${name}: "${part}" is not CODE:minorUnits with an ISO 4217 code and a positive integer`);
     }
     map.set(code, value);
@@ -137,7 +148,11 @@ export function configuredCurrencies(config: Pick<Config, 'RISK_DAILY_CAPS' | 'R
 type SettingsRow = typeof riskSettings.$inferSelect;
 
 /** Builds the effective settings from a game's row (or none). */
-export function effectiveSettings(config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>, gameId: string, row: SettingsRow | null): EffectiveRiskSettings {
+export function effectiveSettings(
+  config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
+  gameId: string,
+  row: SettingsRow | null,
+): EffectiveRiskSettings {
   const thresholds = { ...PLATFORM_RISK_DEFAULTS } as Record<RiskThresholdName, number>;
   const overridden: string[] = [];
   for (const name of RISK_THRESHOLD_NAMES) {
@@ -163,9 +178,12 @@ export function effectiveSettings(config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK
   };
 }
 
-const settingsQuery = (executor: Executor, gameId: Param<string>) => executor.select().from(riskSettings).where(eq(riskSettings.gameId, gameId)).limit(1);
+const settingsQuery = (executor: Executor, gameId: Param<string>) =>
+  executor.select().from(riskSettings).where(eq(riskSettings.gameId, gameId)).limit(1);
 // Read before every charge: prepared.
-const settingsOfGame = preparedStatement((db) => settingsQuery(db, sql.placeholder('gameId')).prepare('fraud_risk_settings_of_game'));
+const settingsOfGame = preparedStatement((db) =>
+  settingsQuery(db, sql.placeholder('gameId')).prepare('fraud_risk_settings_of_game'),
+);
 
 /** A game's effective settings, read in one query (defaults when the game has no row). */
 export async function loadEffectiveSettings(

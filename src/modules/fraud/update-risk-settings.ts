@@ -24,10 +24,9 @@ const moneyInput = z.object({ amount: z.string(), currency: z.string() });
 // Absent fields stay as they are; null resets a field to the platform default.
 const updateRiskSettingsInput = z.object({
   gameId: z.string(),
-  ...(Object.fromEntries(RISK_THRESHOLD_NAMES.map((name) => [name, z.number().int('must be an integer').nullish()])) as Record<
-    RiskThresholdName,
-    z.ZodOptional<z.ZodNullable<z.ZodNumber>>
-  >),
+  ...(Object.fromEntries(
+    RISK_THRESHOLD_NAMES.map((name) => [name, z.number().int('must be an integer').nullish()]),
+  ) as Record<RiskThresholdName, z.ZodOptional<z.ZodNullable<z.ZodNumber>>>),
   /** Replaces all of the game's daily caps; [] or null goes back to the platform's. */
   dailyAmountCaps: z.array(moneyInput).max(50).nullish(),
   newCardStepUpAmounts: z.array(moneyInput).max(50).nullish(),
@@ -48,26 +47,43 @@ export async function updateRiskSettings(ctx: ServiceContext, raw: unknown): Pro
     if (value === undefined) continue;
     const bound = RISK_BOUNDS[name];
     if (value !== null && (value < bound.min || value > bound.max)) {
-      issues.push({ path: `input.${name}`, message: `must be between ${bound.min} and ${bound.max} (platform bounds)` });
+      issues.push({
+        path: `input.${name}`,
+        message: `must be between ${bound.min} and ${bound.max} (platform bounds)`,
+      });
       continue;
     }
     changes[name] = value;
   }
-  const amounts = (field: 'dailyAmountCaps' | 'newCardStepUpAmounts', platform: (currency: string) => number, min: number) => {
+  const amounts = (
+    field: 'dailyAmountCaps' | 'newCardStepUpAmounts',
+    platform: (currency: string) => number,
+    min: number,
+  ) => {
     const list = input[field];
     if (list === undefined) return undefined;
     const map: Record<string, number> = {};
-    (list ?? []).forEach((money, i) => {
+    for (const [i, money] of (list ?? []).entries()) {
       const path = `input.${field}.${i}`;
-      if (isoDigits(money.currency) === undefined) return issues.push({ path: `${path}.currency`, message: 'must be an ISO 4217 currency code' });
-      if (money.currency in map) return issues.push({ path: `${path}.currency`, message: 'appears twice' });
+      if (isoDigits(money.currency) === undefined) {
+        issues.push({ path: `${path}.currency`, message: 'must be an ISO 4217 currency code' });
+        continue;
+      }
+      if (money.currency in map) {
+        issues.push({ path: `${path}.currency`, message: 'appears twice' });
+        continue;
+      }
       const amount = money.amount === '0' ? 0 : parseMinorUnits(money.amount);
       const max = platform(money.currency) * MONEY_LOOSEN_FACTOR;
       if (typeof amount !== 'number' || amount < min || amount > max) {
-        return issues.push({ path: `${path}.amount`, message: `must be integer minor units between ${min} and ${max} (platform bounds)` });
+        issues.push({
+          path: `${path}.amount`,
+          message: `must be integer minor units between ${min} and ${max} (platform bounds)`,
+        });
+        continue;
       }
       map[money.currency] = amount;
-    });
+    }
     return map;
   };
   const caps = amounts('dailyAmountCaps', (c) => platformDailyCap(config, c), 1);

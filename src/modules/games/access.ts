@@ -52,13 +52,16 @@ export function requireDeveloper(ctx: ServiceContext): string {
   throw new ForbiddenError('Only a developer may change games and catalogs.');
 }
 
-const gameQuery = (executor: Executor, id: Param<string>) => executor.select().from(games).where(eq(games.id, id)).limit(1);
+const gameQuery = (executor: Executor, id: Param<string>) =>
+  executor.select().from(games).where(eq(games.id, id)).limit(1);
 const gameById = preparedStatement((db) => gameQuery(db, sql.placeholder('id')).prepare('games_by_id'));
 
 /** A game by id without any access check (callers check), or null; a malformed id is simply absent. */
 export async function findGame(executor: Executor, gameId: string, lock = false): Promise<GameRow | null> {
   if (!isUuid(gameId)) return null;
-  const [row] = lock ? await gameQuery(executor, gameId).for('update') : await gameById(executor).execute({ id: gameId });
+  const [row] = lock
+    ? await gameQuery(executor, gameId).for('update')
+    : await gameById(executor).execute({ id: gameId });
   return row ?? null;
 }
 
@@ -66,7 +69,12 @@ export async function findGame(executor: Executor, gameId: string, lock = false)
  * The calling developer's own game, for a write; someone else's game is NotFound, never Forbidden.
  * `lock` takes the row lock so concurrent writes to the same game queue up.
  */
-export async function loadGameForWrite(ctx: ServiceContext, executor: Executor, gameId: string, lock = false): Promise<GameRow> {
+export async function loadGameForWrite(
+  ctx: ServiceContext,
+  executor: Executor,
+  gameId: string,
+  lock = false,
+): Promise<GameRow> {
   const developerId = requireDeveloper(ctx);
   if (!isUuid(gameId)) throw new NotFoundError('Game');
   const query = executor

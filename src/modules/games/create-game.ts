@@ -22,7 +22,10 @@ export const DEFAULT_PLATFORM_FEE_BPS = 3000;
  * Creates a game for the calling developer, with its keys (returned here once, stored hashed) and its
  * webhook signing secret (returned here once, stored encrypted).
  */
-export async function createGame(ctx: ServiceContext, raw: unknown): Promise<{ game: GameRow; webhookSecret: string } & GameKeyPair> {
+export async function createGame(
+  ctx: ServiceContext,
+  raw: unknown,
+): Promise<{ game: GameRow; webhookSecret: string } & GameKeyPair> {
   const developerId = requireDeveloper(ctx);
   const input = parseInput(createGameInput, raw);
   const now = ctx.deps.clock.now();

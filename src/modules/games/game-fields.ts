@@ -21,7 +21,8 @@ export const webhookUrl = z
     if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'must not contain credentials' });
     else if (url.protocol === 'http:' && !LOCAL_HOSTS.has(url.hostname))
       ctx.addIssue({ code: 'custom', message: 'must use https (plain http is allowed on localhost only)' });
-    else if (url.protocol !== 'https:' && url.protocol !== 'http:') ctx.addIssue({ code: 'custom', message: 'must use https' });
+    else if (url.protocol !== 'https:' && url.protocol !== 'http:')
+      ctx.addIssue({ code: 'custom', message: 'must use https' });
   });
 
 export const platformFeeBps = z

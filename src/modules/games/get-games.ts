@@ -34,10 +34,17 @@ export async function listGames(ctx: ServiceContext, page: KeysetPage): Promise<
 }
 
 /** The virtual currencies of each game asked for, by code (for dataloaders; the caller checks access to the game). */
-export async function getCurrenciesByGameIds(ctx: ServiceContext, gameIds: readonly string[]): Promise<GameCurrencyRow[][]> {
+export async function getCurrenciesByGameIds(
+  ctx: ServiceContext,
+  gameIds: readonly string[],
+): Promise<GameCurrencyRow[][]> {
   const wanted = [...new Set(gameIds.filter(isUuid))];
   const rows = wanted.length
-    ? await ctx.deps.db.select().from(gameCurrencies).where(inArray(gameCurrencies.gameId, wanted)).orderBy(asc(gameCurrencies.code))
+    ? await ctx.deps.db
+        .select()
+        .from(gameCurrencies)
+        .where(inArray(gameCurrencies.gameId, wanted))
+        .orderBy(asc(gameCurrencies.code))
     : [];
   return gameIds.map((id) => rows.filter((r) => r.gameId === id));
 }

@@ -19,7 +19,14 @@ export async function issueGameKeys(ctx: ServiceContext, executor: Executor, gam
   const publishableKey = newSecret(TOKEN_PREFIX.gamePublishable);
   const createdAt = ctx.deps.clock.now();
   await executor.insert(gameKeys).values([
-    { id: newId(), gameId, kind: 'secret', keyHash: hashToken(pepper, secretKey), keyPrefix: secretKey.slice(0, 10), createdAt },
+    {
+      id: newId(),
+      gameId,
+      kind: 'secret',
+      keyHash: hashToken(pepper, secretKey),
+      keyPrefix: secretKey.slice(0, 10),
+      createdAt,
+    },
     {
       id: newId(),
       gameId,

@@ -22,7 +22,11 @@ export async function reencryptWebhookSecrets(ctx: ServiceContext): Promise<numb
   for (;;) {
     const batch = await db.transaction(async (tx) => {
       const rows = await tx
-        .select({ id: gameWebhookSecrets.id, gameId: gameWebhookSecrets.gameId, sealed: gameWebhookSecrets.secretCiphertext })
+        .select({
+          id: gameWebhookSecrets.id,
+          gameId: gameWebhookSecrets.gameId,
+          sealed: gameWebhookSecrets.secretCiphertext,
+        })
         .from(gameWebhookSecrets)
         .where(and(gt(gameWebhookSecrets.id, after), notLike(gameWebhookSecrets.secretCiphertext, `${prefix}%`)))
         .orderBy(asc(gameWebhookSecrets.id))
@@ -31,9 +35,15 @@ export async function reencryptWebhookSecrets(ctx: ServiceContext): Promise<numb
       const resealed: { id: string; sealed: string }[] = [];
       for (const row of rows) {
         try {
-          resealed.push({ id: row.id, sealed: sealWebhookSecret(ctx.deps, row.gameId, openWebhookSecret(ctx.deps, row.gameId, row.sealed)) });
+          resealed.push({
+            id: row.id,
+            sealed: sealWebhookSecret(ctx.deps, row.gameId, openWebhookSecret(ctx.deps, row.gameId, row.sealed)),
+          });
         } catch (error) {
-          logger.error({ err: error, webhookSecretId: row.id, gameId: row.gameId }, 'a stored webhook secret opens with no configured key; left as it is');
+          logger.error(
+            { err: error, webhookSecretId: row.id, gameId: row.gameId },
+            'a stored webhook secret opens with no configured key; left as it is',
+          );
         }
       }
       if (resealed.length > 0) {
@@ -44,7 +54,12 @@ export async function reencryptWebhookSecrets(ctx: ServiceContext): Promise<numb
         await tx
           .update(gameWebhookSecrets)
           .set({ secretCiphertext: sql`case ${gameWebhookSecrets.id} ${cases} end` })
-          .where(inArray(gameWebhookSecrets.id, resealed.map((r) => r.id)));
+          .where(
+            inArray(
+              gameWebhookSecrets.id,
+              resealed.map((r) => r.id),
+            ),
+          );
       }
       return { last: rows.at(-1)?.id ?? null, resealed: resealed.length };
     });

@@ -68,7 +68,10 @@ export function openWebhookSecret(deps: Pick<Deps, 'config'>, gameId: string, se
   const [version, keyId, payload] = sealed.split(':');
   if (version === VERSION && keyId !== undefined && payload !== undefined) {
     const key = ring.byId.get(keyId);
-    if (!key) throw new Error(`webhook secret sealed with key ${keyId}, which is neither WEBHOOK_SECRET_KEY nor in WEBHOOK_SECRET_KEY_PREVIOUS`);
+    if (!key)
+      throw new Error(
+        `webhook secret sealed with key ${keyId}, which is neither WEBHOOK_SECRET_KEY nor in WEBHOOK_SECRET_KEY_PREVIOUS`,
+      );
     return openWith(key, gameId, payload);
   }
   for (const key of ring.all) {

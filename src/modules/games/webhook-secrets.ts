@@ -29,7 +29,12 @@ export async function issueWebhookSecret(ctx: ServiceContext, executor: Executor
 const rotateWebhookSecretInput = z.object({
   gameId: z.string(),
   /** How long the previous secret keeps signing; default WEBHOOK_SECRET_OVERLAP, 0 ends it at once. */
-  overlapSeconds: z.number().int().min(0).max(7 * 86_400).nullish(),
+  overlapSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .nullish(),
 });
 
 export interface RotatedWebhookSecret {
@@ -62,7 +67,11 @@ export async function rotateWebhookSecret(ctx: ServiceContext, raw: unknown): Pr
 }
 
 /** The secrets a webhook of this game is signed with now: the current one first, then those still in their overlap. */
-export async function getWebhookSigningSecrets(deps: Pick<Deps, 'config' | 'clock'>, executor: Executor, gameId: string): Promise<string[]> {
+export async function getWebhookSigningSecrets(
+  deps: Pick<Deps, 'config' | 'clock'>,
+  executor: Executor,
+  gameId: string,
+): Promise<string[]> {
   const rows = await executor
     .select({ ciphertext: gameWebhookSecrets.secretCiphertext, expiresAt: gameWebhookSecrets.expiresAt })
     .from(gameWebhookSecrets)

@@ -19,7 +19,11 @@ import { entryKey, readEntry, type InventoryEntryView } from './inventory-rows.j
 const consumeItemInput = z.object({
   playerId: z.string(),
   itemId: z.string(),
-  quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(1_000_000, 'must be at most 1000000'),
+  quantity: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1_000_000, 'must be at most 1000000'),
   idempotencyKey: z.string(),
 });
 
@@ -63,7 +67,8 @@ export async function consumeItem(ctx: ServiceContext, raw: unknown): Promise<In
       .where(and(eq(items.id, input.itemId), eq(items.gameId, gameId)))
       .limit(1);
     if (!item) throw new NotFoundError('Item');
-    if (item.kind !== 'CONSUMABLE') throw ValidationError.field('input.itemId', 'only CONSUMABLE items can be consumed');
+    if (item.kind !== 'CONSUMABLE')
+      throw ValidationError.field('input.itemId', 'only CONSUMABLE items can be consumed');
 
     const at = ctx.deps.clock.now();
     const [event] = await tx

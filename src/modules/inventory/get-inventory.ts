@@ -10,7 +10,11 @@ import { resolvePlayerScope } from './player-scope.js';
  * What a player holds in a game (quantity > 0), in the order first acquired. The player's game
  * token or session reads their own; the game's secret key, its developer and operators name the player.
  */
-export async function getInventory(ctx: ServiceContext, gameId: string, playerId?: string | null): Promise<InventoryEntryView[]> {
+export async function getInventory(
+  ctx: ServiceContext,
+  gameId: string,
+  playerId?: string | null,
+): Promise<InventoryEntryView[]> {
   const scope = await resolvePlayerScope(ctx, gameId, playerId);
   return ctx.deps.db
     .select({
@@ -21,12 +25,23 @@ export async function getInventory(ctx: ServiceContext, gameId: string, playerId
       updatedAt: inventoryEntries.updatedAt,
     })
     .from(inventoryEntries)
-    .where(and(eq(inventoryEntries.gameId, scope.game.id), eq(inventoryEntries.playerId, scope.playerId), gt(inventoryEntries.quantity, 0)))
+    .where(
+      and(
+        eq(inventoryEntries.gameId, scope.game.id),
+        eq(inventoryEntries.playerId, scope.playerId),
+        gt(inventoryEntries.quantity, 0),
+      ),
+    )
     .orderBy(asc(inventoryEntries.createdAt), asc(inventoryEntries.itemId));
 }
 
 /** Units of an item a player holds now (0 when none): for "already owns this DURABLE" checks. */
-export async function ownedQuantity(executor: Executor, gameId: string, playerId: string, itemId: string): Promise<number> {
+export async function ownedQuantity(
+  executor: Executor,
+  gameId: string,
+  playerId: string,
+  itemId: string,
+): Promise<number> {
   if (!isUuid(gameId) || !isUuid(playerId) || !isUuid(itemId)) return 0;
   return (await readEntry(executor, gameId, playerId, itemId)).quantity;
 }
@@ -36,7 +51,12 @@ export async function ownedQuantity(executor: Executor, gameId: string, playerId
  * consumed or revoked since: refunds do not reset it. Currency packs are not counted here (they
  * never enter the inventory); the purchases module's own count covers them.
  */
-export async function purchasedQuantity(executor: Executor, gameId: string, playerId: string, itemId: string): Promise<number> {
+export async function purchasedQuantity(
+  executor: Executor,
+  gameId: string,
+  playerId: string,
+  itemId: string,
+): Promise<number> {
   if (!isUuid(gameId) || !isUuid(playerId) || !isUuid(itemId)) return 0;
   const [row] = await executor
     .select({ total: sql<number>`coalesce(sum(${inventoryEvents.quantity}), 0)::bigint`.mapWith(Number) })

@@ -30,7 +30,8 @@ export interface GrantItemResult {
  * fulfilment grants nothing more. A CURRENCY_PACK is not an inventory item (credit the wallet).
  */
 export async function grantItem(tx: Executor, input: GrantItemInput): Promise<GrantItemResult> {
-  if (input.kind === 'CURRENCY_PACK') throw new RangeError('a CURRENCY_PACK credits the wallet; it is not granted as an item');
+  if (input.kind === 'CURRENCY_PACK')
+    throw new RangeError('a CURRENCY_PACK credits the wallet; it is not granted as an item');
   assertUnits('quantity', input.quantity);
   const reference = input.reference ?? input.purchaseId;
   if (!reference) throw new RangeError('grantItem needs a purchaseId or a reference');
@@ -48,7 +49,13 @@ export async function grantItem(tx: Executor, input: GrantItemInput): Promise<Gr
     at: at.toISOString(),
   });
   if (!entry) return { entry: await readEntry(tx, input.gameId, input.playerId, input.itemId), duplicate: true };
-  const view = { gameId: input.gameId, playerId: input.playerId, itemId: input.itemId, quantity: entry.quantity, updatedAt: new Date(entry.updated_at) };
+  const view = {
+    gameId: input.gameId,
+    playerId: input.playerId,
+    itemId: input.itemId,
+    quantity: entry.quantity,
+    updatedAt: new Date(entry.updated_at),
+  };
   return { entry: view, duplicate: false };
 }
 

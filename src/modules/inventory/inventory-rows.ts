@@ -14,16 +14,31 @@ export interface InventoryEntryView {
 }
 
 export function entryKey(gameId: string, playerId: string, itemId: string) {
-  return and(eq(inventoryEntries.gameId, gameId), eq(inventoryEntries.playerId, playerId), eq(inventoryEntries.itemId, itemId));
+  return and(
+    eq(inventoryEntries.gameId, gameId),
+    eq(inventoryEntries.playerId, playerId),
+    eq(inventoryEntries.itemId, itemId),
+  );
 }
 
 /** The entry of (game, player, item), optionally locked; an absent row reads as quantity 0. */
-export async function readEntry(executor: Executor, gameId: string, playerId: string, itemId: string, lock = false): Promise<InventoryEntryView> {
-  const query = executor.select().from(inventoryEntries).where(entryKey(gameId, playerId, itemId)).limit(1);
+export async function readEntry(
+  executor: Executor,
+  gameId: string,
+  playerId: string,
+  itemId: string,
+  lock = false,
+): Promise<InventoryEntryView> {
+  const query = executor
+    .select()
+    .from(inventoryEntries)
+    .where(entryKey(gameId, playerId, itemId))
+    .limit(1);
   const [row] = lock ? await query.for('update') : await query;
   return row ?? { gameId, playerId, itemId, quantity: 0, updatedAt: null };
 }
 
 export function assertUnits(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0 || value > 2_147_483_647) throw new RangeError(`${name} must be a positive 32-bit integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value <= 0 || value > 2_147_483_647)
+    throw new RangeError(`${name} must be a positive 32-bit integer, got ${value}`);
 }

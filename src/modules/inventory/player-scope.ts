@@ -14,10 +14,15 @@ export interface PlayerScope {
  * the player's Coinslot session (own), and, naming the player, the game's secret key, its developer
  * and operators. A game the caller may not see is NotFound; so is asking a token about another player.
  */
-export async function resolvePlayerScope(ctx: ServiceContext, gameId: string, playerId?: string | null): Promise<PlayerScope> {
+export async function resolvePlayerScope(
+  ctx: ServiceContext,
+  gameId: string,
+  playerId?: string | null,
+): Promise<PlayerScope> {
   const { principal } = ctx;
   if (principal.kind === 'anonymous') throw new UnauthenticatedError();
-  if (principal.kind === 'game_publishable') throw new ForbiddenError("Read a player's data with their game token or the game's secret key.");
+  if (principal.kind === 'game_publishable')
+    throw new ForbiddenError("Read a player's data with their game token or the game's secret key.");
   const game = await findGame(ctx.deps.db, gameId);
   if (!game) throw new NotFoundError('Game');
   if (principal.kind === 'player_game' || principal.kind === 'player') {
@@ -30,7 +35,7 @@ export async function resolvePlayerScope(ctx: ServiceContext, gameId: string, pl
     (principal.kind === 'game_secret' && principal.gameId === game.id) ||
     (principal.kind === 'developer' && principal.developerId === game.developerId);
   if (!mayRead) throw new NotFoundError('Game');
-  if (playerId == null) throw ValidationError.field('playerId', 'is required unless you hold the player\'s own token');
+  if (playerId == null) throw ValidationError.field('playerId', "is required unless you hold the player's own token");
   if (!isUuid(playerId)) throw new NotFoundError('Player');
   return { game, playerId };
 }

@@ -10,7 +10,10 @@ export type LedgerAccountRow = typeof ledgerAccounts.$inferSelect;
  * An account's balance as a column to select: its row (a wallet's balance) plus its buckets (a
  * shared account's, see ledgerBalanceBuckets).
  */
-export const accountBalance = sql<number>`(${ledgerAccounts.balanceMinor} + coalesce((select sum(${ledgerBalanceBuckets.balanceMinor}) from ${ledgerBalanceBuckets} where ${ledgerBalanceBuckets.accountId} = ${ledgerAccounts.id}), 0))::bigint`.mapWith(Number);
+export const accountBalance =
+  sql<number>`(${ledgerAccounts.balanceMinor} + coalesce((select sum(${ledgerBalanceBuckets.balanceMinor}) from ${ledgerBalanceBuckets} where ${ledgerBalanceBuckets.accountId} = ${ledgerAccounts.id}), 0))::bigint`.mapWith(
+    Number,
+  );
 
 /** Which side an account normally carries its balance on (assets and sinks: debit; what is owed or earned: credit). */
 export const NORMAL_SIDE: Record<LedgerAccountKind, 'debit' | 'credit'> = {
@@ -52,16 +55,32 @@ export async function ensureAccounts(tx: Executor, keys: readonly AccountKey[]):
   const unique = [...new Map(keys.map((k) => [accountKeyString(k), k])).values()];
   const find = async (wanted: AccountKey[]) =>
     tx
-      .select({ id: ledgerAccounts.id, kind: ledgerAccounts.kind, gameId: ledgerAccounts.gameId, playerId: ledgerAccounts.playerId, currency: ledgerAccounts.currency })
+      .select({
+        id: ledgerAccounts.id,
+        kind: ledgerAccounts.kind,
+        gameId: ledgerAccounts.gameId,
+        playerId: ledgerAccounts.playerId,
+        currency: ledgerAccounts.currency,
+      })
       .from(ledgerAccounts)
       .where(or(...wanted.map(keyCondition)));
   const ids = new Map<string, string>();
-  for (const row of await findShared(tx, unique) ?? await find(unique)) ids.set(accountKeyString(row), row.id);
-  const missing = unique.filter((k) => !ids.has(accountKeyString(k))).sort((a, b) => accountKeyString(a).localeCompare(accountKeyString(b)));
+  for (const row of (await findShared(tx, unique)) ?? (await find(unique))) ids.set(accountKeyString(row), row.id);
+  const missing = unique
+    .filter((k) => !ids.has(accountKeyString(k)))
+    .sort((a, b) => accountKeyString(a).localeCompare(accountKeyString(b)));
   if (missing.length > 0) {
     await tx
       .insert(ledgerAccounts)
-      .values(missing.map((k) => ({ id: newId(), kind: k.kind, gameId: k.gameId, playerId: k.playerId, currency: k.currency })))
+      .values(
+        missing.map((k) => ({
+          id: newId(),
+          kind: k.kind,
+          gameId: k.gameId,
+          playerId: k.playerId,
+          currency: k.currency,
+        })),
+      )
       .onConflictDoNothing();
     for (const row of await find(missing)) ids.set(accountKeyString(row), row.id);
   }
@@ -72,7 +91,13 @@ export async function ensureAccounts(tx: Executor, keys: readonly AccountKey[]):
 // on the owner key, whose leading columns are game and player).
 const sharedAccounts = preparedStatement((executor) =>
   executor
-    .select({ id: ledgerAccounts.id, kind: ledgerAccounts.kind, gameId: ledgerAccounts.gameId, playerId: ledgerAccounts.playerId, currency: ledgerAccounts.currency })
+    .select({
+      id: ledgerAccounts.id,
+      kind: ledgerAccounts.kind,
+      gameId: ledgerAccounts.gameId,
+      playerId: ledgerAccounts.playerId,
+      currency: ledgerAccounts.currency,
+    })
     .from(ledgerAccounts)
     .where(
       and(
@@ -88,7 +113,8 @@ const sharedAccounts = preparedStatement((executor) =>
 /** The prepared lookup when every key is a shared account of one game in one currency; null otherwise. */
 async function findShared(tx: Executor, keys: readonly AccountKey[]) {
   const [first] = keys;
-  if (!first || !keys.every((k) => k.playerId === null && k.gameId === first.gameId && k.currency === first.currency)) return null;
+  if (!first || !keys.every((k) => k.playerId === null && k.gameId === first.gameId && k.currency === first.currency))
+    return null;
   return sharedAccounts(tx).execute({ gameId: first.gameId, currency: first.currency, kinds: keys.map((k) => k.kind) });
 }
 

@@ -47,7 +47,8 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
         having sum(e.amount_minor) <> 0
         order by t.id, e.currency`,
   );
-  for (const r of unbalanced) violations.push(`transaction ${r.id} (${r.kind} ${r.reference}) sums to ${n(r.total)} ${r.currency}, not 0`);
+  for (const r of unbalanced)
+    violations.push(`transaction ${r.id} (${r.kind} ${r.reference}) sums to ${n(r.total)} ${r.currency}, not 0`);
 
   const empty = await queryRows<{ id: string; kind: string; reference: string }>(
     executor,
@@ -64,9 +65,16 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
         where ${txWhere} and (e.game_id <> t.game_id or a.game_id <> t.game_id)
         order by e.id`,
   );
-  for (const r of strays) violations.push(`entry ${r.entry_id} of transaction ${r.id} (${r.kind}) is on another game's account`);
+  for (const r of strays)
+    violations.push(`entry ${r.entry_id} of transaction ${r.id} (${r.kind}) is on another game's account`);
 
-  const outOfStep = await queryRows<{ id: string; kind: string; currency: string; balance_minor: unknown; entries: unknown }>(
+  const outOfStep = await queryRows<{
+    id: string;
+    kind: string;
+    currency: string;
+    balance_minor: unknown;
+    entries: unknown;
+  }>(
     executor,
     sql`select a.id, a.kind, a.currency, a.balance_minor + coalesce(b.total, 0) as balance_minor, coalesce(e.total, 0) as entries
         from ledger_accounts a
@@ -76,7 +84,9 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
         order by a.id`,
   );
   for (const r of outOfStep) {
-    violations.push(`account ${r.id} (${r.kind} ${r.currency}) has balance ${n(r.balance_minor)} but its entries sum to ${n(r.entries)}`);
+    violations.push(
+      `account ${r.id} (${r.kind} ${r.currency}) has balance ${n(r.balance_minor)} but its entries sum to ${n(r.entries)}`,
+    );
   }
 
   const negative = await queryRows<{ id: string; player_id: string; currency: string; balance_minor: unknown }>(
@@ -84,7 +94,8 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
     sql`select a.id, a.player_id, a.currency, a.balance_minor from ledger_accounts a
         where ${accountWhere} and a.kind = 'player_wallet' and a.balance_minor < 0 order by a.id`,
   );
-  for (const r of negative) violations.push(`wallet ${r.id} of player ${r.player_id} is below zero: ${n(r.balance_minor)} ${r.currency}`);
+  for (const r of negative)
+    violations.push(`wallet ${r.id} of player ${r.player_id} is below zero: ${n(r.balance_minor)} ${r.currency}`);
 
   const purchases = await queryRows<Record<string, unknown>>(
     executor,
@@ -108,9 +119,12 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
       violations.push(`purchase ${id} has refunds or disputes but no sale`);
       continue;
     }
-    if (fee < 0 || net < 0 || fee + net !== amount) violations.push(`purchase ${id} sale of ${amount} splits into fee ${fee} and net ${net}`);
-    if (rAmount < 0 || rFee < 0 || rNet < 0) violations.push(`purchase ${id} has a negative reversal (amount ${rAmount}, fee ${rFee}, net ${rNet})`);
-    if (rAmount > amount) violations.push(`purchase ${id} refunds and disputes total ${rAmount}, more than the sale of ${amount}`);
+    if (fee < 0 || net < 0 || fee + net !== amount)
+      violations.push(`purchase ${id} sale of ${amount} splits into fee ${fee} and net ${net}`);
+    if (rAmount < 0 || rFee < 0 || rNet < 0)
+      violations.push(`purchase ${id} has a negative reversal (amount ${rAmount}, fee ${rFee}, net ${rNet})`);
+    if (rAmount > amount)
+      violations.push(`purchase ${id} refunds and disputes total ${rAmount}, more than the sale of ${amount}`);
     if (rFee > fee) violations.push(`purchase ${id} returned fee ${rFee}, more than the sale fee ${fee}`);
     if (rNet > net) violations.push(`purchase ${id} returned net ${rNet}, more than the sale net ${net}`);
     if (rAmount === amount && (rFee !== fee || rNet !== net)) {
@@ -130,7 +144,10 @@ export async function checkLedger(executor: Executor, scope: LedgerCheckScope = 
              > coalesce(-sum(e.amount_minor) filter (where t.kind = 'wallet_spend'), 0)
         order by t.purchase_id`,
   );
-  for (const r of spends) violations.push(`purchase ${r.purchase_id as string} gave back ${n(r.returned)} units, more than the ${n(r.spent)} it spent`);
+  for (const r of spends)
+    violations.push(
+      `purchase ${r.purchase_id as string} gave back ${n(r.returned)} units, more than the ${n(r.spent)} it spent`,
+    );
 
   return violations;
 }

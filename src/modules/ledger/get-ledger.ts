@@ -1,5 +1,12 @@
 import { and, asc, eq, getTableColumns, inArray, isNull, type SQL } from 'drizzle-orm';
-import { games, ledgerAccounts, ledgerEntries, ledgerTransactions, type LedgerAccountKind, type LedgerTransactionKind } from '../../db/schema/index.js';
+import {
+  games,
+  ledgerAccounts,
+  ledgerEntries,
+  ledgerTransactions,
+  type LedgerAccountKind,
+  type LedgerTransactionKind,
+} from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
 import { findGame, type GameRow } from '../games/index.js';
@@ -45,14 +52,17 @@ function toView(row: LedgerAccountRow): LedgerAccountView {
 
 function mayReadLedger(ctx: ServiceContext, game: Pick<GameRow, 'developerId'>): boolean {
   const { principal } = ctx;
-  return principal.kind === 'operator' || (principal.kind === 'developer' && principal.developerId === game.developerId);
+  return (
+    principal.kind === 'operator' || (principal.kind === 'developer' && principal.developerId === game.developerId)
+  );
 }
 
 /** The game whose ledger is asked for: its developer's own, or any for an operator; another's is NotFound. */
 export async function loadLedgerGame(ctx: ServiceContext, gameId: string): Promise<GameRow> {
   const { principal } = ctx;
   if (principal.kind === 'anonymous') throw new UnauthenticatedError();
-  if (principal.kind !== 'developer' && principal.kind !== 'operator') throw new ForbiddenError("Only the game's developer and operators read its ledger.");
+  if (principal.kind !== 'developer' && principal.kind !== 'operator')
+    throw new ForbiddenError("Only the game's developer and operators read its ledger.");
   const game = await findGame(ctx.deps.db, gameId);
   if (!game || !mayReadLedger(ctx, game)) throw new NotFoundError('Game');
   return game;
@@ -62,18 +72,27 @@ export async function loadLedgerGame(ctx: ServiceContext, gameId: string): Promi
  * A game's ledger accounts with their balances (developer: own game; operator: any), by currency
  * and kind. Player wallets are left out unless asked for: a game may have very many.
  */
-export async function getLedgerAccounts(ctx: ServiceContext, gameId: string, options: { includeWallets?: boolean } = {}): Promise<LedgerAccountView[]> {
+export async function getLedgerAccounts(
+  ctx: ServiceContext,
+  gameId: string,
+  options: { includeWallets?: boolean } = {},
+): Promise<LedgerAccountView[]> {
   const game = await loadLedgerGame(ctx, gameId);
   const rows = await ctx.deps.db
     .select(accountColumns)
     .from(ledgerAccounts)
-    .where(and(eq(ledgerAccounts.gameId, game.id), options.includeWallets ? undefined : isNull(ledgerAccounts.playerId)))
+    .where(
+      and(eq(ledgerAccounts.gameId, game.id), options.includeWallets ? undefined : isNull(ledgerAccounts.playerId)),
+    )
     .orderBy(asc(ledgerAccounts.currency), asc(ledgerAccounts.kind), asc(ledgerAccounts.playerId));
   return rows.map(toView);
 }
 
 /** Ledger accounts by id, in the order asked (for node loading); null where absent or not the caller's to read. */
-export async function getLedgerAccountsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(LedgerAccountView | null)[]> {
+export async function getLedgerAccountsByIds(
+  ctx: ServiceContext,
+  ids: readonly string[],
+): Promise<(LedgerAccountView | null)[]> {
   const wanted = [...new Set(ids.filter(isUuid))];
   const rows = wanted.length
     ? await ctx.deps.db
@@ -99,7 +118,10 @@ export async function listLedgerEntries(
   filter: LedgerEntryFilter = {},
 ): Promise<LedgerEntryView[]> {
   const game = await loadLedgerGame(ctx, gameId);
-  const conditions: (SQL | undefined)[] = [eq(ledgerEntries.gameId, game.id), ...keysetConditions(ledgerEntries.createdAt, ledgerEntries.id, page)];
+  const conditions: (SQL | undefined)[] = [
+    eq(ledgerEntries.gameId, game.id),
+    ...keysetConditions(ledgerEntries.createdAt, ledgerEntries.id, page),
+  ];
   if (filter.accountId !== undefined) {
     if (!isUuid(filter.accountId)) return [];
     conditions.push(eq(ledgerEntries.accountId, filter.accountId));

@@ -31,11 +31,17 @@ export async function getSalePosting(executor: Executor, purchaseId: string): Pr
     .from(ledgerTransactions)
     .innerJoin(ledgerEntries, eq(ledgerEntries.transactionId, ledgerTransactions.id))
     .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
-    .where(and(eq(ledgerTransactions.purchaseId, purchaseId), inArray(ledgerTransactions.kind, ['sale', 'refund', 'dispute'])))
+    .where(
+      and(
+        eq(ledgerTransactions.purchaseId, purchaseId),
+        inArray(ledgerTransactions.kind, ['sale', 'refund', 'dispute']),
+      ),
+    )
     .groupBy(sql`1`, ledgerAccounts.kind, ledgerEntries.currency);
   const saleRows = rows.filter((r) => r.sale);
   if (saleRows.length === 0) return null;
-  const sum = (sale: boolean, kind: string) => rows.filter((r) => r.sale === sale && r.kind === kind).reduce((a, r) => a + r.total, 0);
+  const sum = (sale: boolean, kind: string) =>
+    rows.filter((r) => r.sale === sale && r.kind === kind).reduce((a, r) => a + r.total, 0);
   return {
     amountMinor: sum(true, 'acquirer_receivable'),
     feeMinor: -sum(true, 'platform_revenue'),

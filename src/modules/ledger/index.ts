@@ -4,7 +4,12 @@ export { postSale, type PostSaleInput, type PostSaleResult } from './post-sale.j
 export { postRefund, type PostRefundInput } from './post-refund.js';
 export { postDispute, type PostDisputeInput } from './post-dispute.js';
 export type { SaleReversalResult } from './reverse-sale.js';
-export { postWalletCredit, type WalletCreditInput, type WalletPostingInput, type WalletPostingResult } from './post-wallet-credit.js';
+export {
+  postWalletCredit,
+  type WalletCreditInput,
+  type WalletPostingInput,
+  type WalletPostingResult,
+} from './post-wallet-credit.js';
 export { postWalletSpend, type WalletSpendInput } from './post-wallet-spend.js';
 export { postWalletSpendReversal, type WalletSpendReversalInput } from './post-wallet-spend-reversal.js';
 export { postWalletClawback, type WalletClawbackInput, type WalletClawbackResult } from './post-wallet-clawback.js';
@@ -20,5 +25,10 @@ export {
   type LedgerEntryFilter,
 } from './get-ledger.js';
 export { NORMAL_SIDE } from './accounts.js';
-export { ledgerAccountKinds, ledgerTransactionKinds, type LedgerAccountKind, type LedgerTransactionKind } from '../../db/schema/index.js';
+export {
+  ledgerAccountKinds,
+  ledgerTransactionKinds,
+  type LedgerAccountKind,
+  type LedgerTransactionKind,
+} from '../../db/schema/index.js';
 export { ReversalExceedsSaleError } from './errors.js';

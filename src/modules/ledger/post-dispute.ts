@@ -18,5 +18,10 @@ export interface PostDisputeInput {
 /** Posts a dispute (chargeback): the same split as a refund of the disputed amount, kind 'dispute'. Once per posting reference. */
 export function postDispute(tx: Executor, input: PostDisputeInput): Promise<SaleReversalResult> {
   const { disputeId, disputedMinor, postingReference, ...sale } = input;
-  return reverseSale(tx, 'dispute', { disputeId, ...(postingReference ? { postingReference } : {}) }, { ...sale, amountMinor: disputedMinor });
+  return reverseSale(
+    tx,
+    'dispute',
+    { disputeId, ...(postingReference ? { postingReference } : {}) },
+    { ...sale, amountMinor: disputedMinor },
+  );
 }

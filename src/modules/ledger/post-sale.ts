@@ -27,7 +27,8 @@ export interface PostSaleResult {
  */
 export async function postSale(tx: Executor, input: PostSaleInput): Promise<PostSaleResult> {
   assertPositiveAmount('amountMinor', input.amountMinor);
-  if (!Number.isInteger(input.feeBps) || input.feeBps < 0 || input.feeBps > 10_000) throw new RangeError(`feeBps must be 0..10000, got ${input.feeBps}`);
+  if (!Number.isInteger(input.feeBps) || input.feeBps < 0 || input.feeBps > 10_000)
+    throw new RangeError(`feeBps must be 0..10000, got ${input.feeBps}`);
   const { fee, net } = splitFee(input.amountMinor, input.feeBps);
   const account = (kind: 'acquirer_receivable' | 'game_payable' | 'platform_revenue') => ({
     kind,
@@ -37,7 +38,13 @@ export async function postSale(tx: Executor, input: PostSaleInput): Promise<Post
   });
   const posted = await post(
     tx,
-    { kind: 'sale', reference: input.purchaseId, gameId: input.gameId, purchaseId: input.purchaseId, ...(input.at ? { at: input.at } : {}) },
+    {
+      kind: 'sale',
+      reference: input.purchaseId,
+      gameId: input.gameId,
+      purchaseId: input.purchaseId,
+      ...(input.at ? { at: input.at } : {}),
+    },
     [
       { account: account('acquirer_receivable'), amountMinor: input.amountMinor },
       { account: account('game_payable'), amountMinor: -net },

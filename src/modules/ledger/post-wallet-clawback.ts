@@ -33,10 +33,16 @@ export async function postWalletClawback(tx: Executor, input: WalletClawbackInpu
   const existing = await findPosting(tx, 'wallet_clawback', input.reference);
   if (existing) {
     const legs = await legsByKind(tx, existing.id);
-    return { takenMinor: -(legs.get('player_wallet') ?? 0), balanceMinor: wallet?.balanceMinor ?? 0, transactionId: existing.id, duplicate: true };
+    return {
+      takenMinor: -(legs.get('player_wallet') ?? 0),
+      balanceMinor: wallet?.balanceMinor ?? 0,
+      transactionId: existing.id,
+      duplicate: true,
+    };
   }
   const taken = Math.min(input.amountMinor, wallet?.balanceMinor ?? 0);
-  if (taken <= 0) return { takenMinor: 0, balanceMinor: wallet?.balanceMinor ?? 0, transactionId: null, duplicate: false };
+  if (taken <= 0)
+    return { takenMinor: 0, balanceMinor: wallet?.balanceMinor ?? 0, transactionId: null, duplicate: false };
   const posted = await post(
     tx,
     {
@@ -55,5 +61,10 @@ export async function postWalletClawback(tx: Executor, input: WalletClawbackInpu
       { account: currencyAccount('currency_issued', input.gameId, input.currency), amountMinor: taken },
     ],
   );
-  return { takenMinor: taken, balanceMinor: wallet!.balanceMinor - taken, transactionId: posted.transactionId, duplicate: posted.duplicate };
+  return {
+    takenMinor: taken,
+    balanceMinor: wallet!.balanceMinor - taken,
+    transactionId: posted.transactionId,
+    duplicate: posted.duplicate,
+  };
 }

@@ -49,6 +49,8 @@ export async function postWalletCredit(tx: Executor, input: WalletCreditInput): 
       { account: currencyAccount('currency_issued', input.gameId, input.currency), amountMinor: -input.amountMinor },
     ],
   );
-  const balanceMinor = posted.balances.get(accountKeyString(wallet)) ?? (await getWalletBalance(tx, input.gameId, input.playerId, input.currency));
+  const balanceMinor =
+    posted.balances.get(accountKeyString(wallet)) ??
+    (await getWalletBalance(tx, input.gameId, input.playerId, input.currency));
   return { balanceMinor, transactionId: posted.transactionId, duplicate: posted.duplicate };
 }

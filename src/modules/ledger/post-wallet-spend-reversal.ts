@@ -14,13 +14,23 @@ export interface WalletSpendReversalInput extends WalletPostingInput {
 }
 
 /** What the wallet legs of a purchase's transactions of `kind` add up to (signed, as posted). */
-async function walletTotal(tx: Executor, purchaseId: string, kind: 'wallet_spend' | 'wallet_spend_reversal'): Promise<number> {
+async function walletTotal(
+  tx: Executor,
+  purchaseId: string,
+  kind: 'wallet_spend' | 'wallet_spend_reversal',
+): Promise<number> {
   const [row] = await tx
     .select({ total: sql<number>`coalesce(sum(${ledgerEntries.amountMinor}), 0)::bigint`.mapWith(Number) })
     .from(ledgerTransactions)
     .innerJoin(ledgerEntries, eq(ledgerEntries.transactionId, ledgerTransactions.id))
     .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
-    .where(and(eq(ledgerTransactions.purchaseId, purchaseId), eq(ledgerTransactions.kind, kind), eq(ledgerAccounts.kind, 'player_wallet')));
+    .where(
+      and(
+        eq(ledgerTransactions.purchaseId, purchaseId),
+        eq(ledgerTransactions.kind, kind),
+        eq(ledgerAccounts.kind, 'player_wallet'),
+      ),
+    );
   return row?.total ?? 0;
 }
 
@@ -29,7 +39,10 @@ async function walletTotal(tx: Executor, purchaseId: string, kind: 'wallet_spend
  * currency_spent. All give-backs of a purchase together never exceed what it spent
  * (ReversalExceedsSaleError). Once per refund id.
  */
-export async function postWalletSpendReversal(tx: Executor, input: WalletSpendReversalInput): Promise<WalletPostingResult> {
+export async function postWalletSpendReversal(
+  tx: Executor,
+  input: WalletSpendReversalInput,
+): Promise<WalletPostingResult> {
   assertPositiveAmount('amountMinor', input.amountMinor);
   const [spend] = await tx
     .select({ id: ledgerTransactions.id })
@@ -41,7 +54,11 @@ export async function postWalletSpendReversal(tx: Executor, input: WalletSpendRe
   const wallet = walletAccount(input.gameId, input.playerId, input.currency);
   const existing = await findPosting(tx, 'wallet_spend_reversal', input.refundId);
   if (existing) {
-    return { balanceMinor: await getWalletBalance(tx, input.gameId, input.playerId, input.currency), transactionId: existing.id, duplicate: true };
+    return {
+      balanceMinor: await getWalletBalance(tx, input.gameId, input.playerId, input.currency),
+      transactionId: existing.id,
+      duplicate: true,
+    };
   }
   const spent = -(await walletTotal(tx, input.purchaseId, 'wallet_spend'));
   const returned = await walletTotal(tx, input.purchaseId, 'wallet_spend_reversal');
@@ -63,6 +80,8 @@ export async function postWalletSpendReversal(tx: Executor, input: WalletSpendRe
       { account: currencyAccount('currency_spent', input.gameId, input.currency), amountMinor: -input.amountMinor },
     ],
   );
-  const balanceMinor = posted.balances.get(accountKeyString(wallet)) ?? (await getWalletBalance(tx, input.gameId, input.playerId, input.currency));
+  const balanceMinor =
+    posted.balances.get(accountKeyString(wallet)) ??
+    (await getWalletBalance(tx, input.gameId, input.playerId, input.currency));
   return { balanceMinor, transactionId: posted.transactionId, duplicate: posted.duplicate };
 }

@@ -35,6 +35,8 @@ export async function postWalletSpend(tx: Executor, input: WalletSpendInput): Pr
       { account: currencyAccount('currency_spent', input.gameId, input.currency), amountMinor: input.amountMinor },
     ],
   );
-  const balanceMinor = posted.balances.get(accountKeyString(wallet)) ?? (await getWalletBalance(tx, input.gameId, input.playerId, input.currency));
+  const balanceMinor =
+    posted.balances.get(accountKeyString(wallet)) ??
+    (await getWalletBalance(tx, input.gameId, input.playerId, input.currency));
   return { balanceMinor, transactionId: posted.transactionId, duplicate: posted.duplicate };
 }

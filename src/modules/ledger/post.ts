@@ -1,7 +1,12 @@
 import { and, asc, eq, gte, inArray, sql } from 'drizzle-orm';
 import type { Executor, Transaction } from '../../db/client.js';
 import { isTransaction, queryRowsPrepared } from '../../db/prepared.js';
-import { ledgerAccounts, ledgerTransactions, ledgerEntries, type LedgerTransactionKind } from '../../db/schema/index.js';
+import {
+  ledgerAccounts,
+  ledgerTransactions,
+  ledgerEntries,
+  type LedgerTransactionKind,
+} from '../../db/schema/index.js';
 import { InsufficientFundsError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { accountKeyString, ensureAccounts, type AccountKey } from './accounts.js';
@@ -37,11 +42,16 @@ export interface Posted {
 
 /** Positive safe integer, or a RangeError: amounts reaching the ledger are already validated by their module. */
 export function assertPositiveAmount(name: string, value: number): void {
-  if (!Number.isSafeInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive safe integer, got ${value}`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new RangeError(`${name} must be a positive safe integer, got ${value}`);
 }
 
 /** The transaction already posted under (kind, reference), if any. */
-export async function findPosting(executor: Executor, kind: LedgerTransactionKind, reference: string): Promise<LedgerTransactionRow | null> {
+export async function findPosting(
+  executor: Executor,
+  kind: LedgerTransactionKind,
+  reference: string,
+): Promise<LedgerTransactionRow | null> {
   const [row] = await executor
     .select()
     .from(ledgerTransactions)
@@ -61,11 +71,13 @@ export async function post(executor: Executor, header: PostingHeader, legs: read
   const live = legs.filter((l) => l.amountMinor !== 0);
   const totals = new Map<string, number>();
   for (const leg of live) {
-    if (!Number.isSafeInteger(leg.amountMinor)) throw new RangeError(`ledger amount ${leg.amountMinor} is not a safe integer`);
+    if (!Number.isSafeInteger(leg.amountMinor))
+      throw new RangeError(`ledger amount ${leg.amountMinor} is not a safe integer`);
     if (leg.account.gameId !== header.gameId) throw new Error('a ledger transaction stays within one game');
     totals.set(leg.account.currency, (totals.get(leg.account.currency) ?? 0) + leg.amountMinor);
   }
-  for (const [currency, total] of totals) if (total !== 0) throw new Error(`ledger posting ${header.kind} does not balance in ${currency}: ${total}`);
+  for (const [currency, total] of totals)
+    if (total !== 0) throw new Error(`ledger posting ${header.kind} does not balance in ${currency}: ${total}`);
   if (live.length === 0) throw new Error(`ledger posting ${header.kind} has no non-zero leg`);
 
   const canBeRefused = live.some((l) => l.account.kind === 'player_wallet' && l.amountMinor < 0);
@@ -82,7 +94,8 @@ interface AccountDelta {
   readonly amount: number;
 }
 
-const byAccountId = (a: AccountDelta, b: AccountDelta) => (a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0);
+const byAccountId = (a: AccountDelta, b: AccountDelta) =>
+  a.accountId < b.accountId ? -1 : a.accountId > b.accountId ? 1 : 0;
 
 /**
  * One statement writes the header, the entries and the shared accounts' buckets, and writes nothing
@@ -94,7 +107,10 @@ const byAccountId = (a: AccountDelta, b: AccountDelta) => (a.accountId < b.accou
  * bucket rows of an account in opposite orders, and consecutive transactions spread over all buckets.
  */
 async function writePosting(tx: Transaction, header: PostingHeader, live: readonly Leg[]): Promise<Posted> {
-  const ids = await ensureAccounts(tx, live.map((l) => l.account));
+  const ids = await ensureAccounts(
+    tx,
+    live.map((l) => l.account),
+  );
   const accountId = (leg: Leg) => ids.get(accountKeyString(leg.account))!;
   const deltas = new Map<string, AccountDelta>();
   for (const leg of live) {
@@ -102,18 +118,27 @@ async function writePosting(tx: Transaction, header: PostingHeader, live: readon
     deltas.set(id, { accountId: id, key: leg.account, amount: (deltas.get(id)?.amount ?? 0) + leg.amountMinor });
   }
   const shared = [...deltas.values()].filter((d) => d.key.kind !== 'player_wallet' && d.amount !== 0).sort(byAccountId);
-  const wallets = [...deltas.values()].filter((d) => d.key.kind === 'player_wallet' && d.amount !== 0).sort(byAccountId);
+  const wallets = [...deltas.values()]
+    .filter((d) => d.key.kind === 'player_wallet' && d.amount !== 0)
+    .sort(byAccountId);
 
   if (wallets.length > 0) {
     await tx
       .select({ id: ledgerAccounts.id })
       .from(ledgerAccounts)
-      .where(inArray(ledgerAccounts.id, wallets.map((w) => w.accountId)))
+      .where(
+        inArray(
+          ledgerAccounts.id,
+          wallets.map((w) => w.accountId),
+        ),
+      )
       .orderBy(asc(ledgerAccounts.id))
       .for('no key update');
   }
 
-  const entryRows = live.map((leg) => sql`(${newId()}::uuid, ${accountId(leg)}::uuid, ${leg.account.currency}, ${leg.amountMinor}::bigint)`);
+  const entryRows = live.map(
+    (leg) => sql`(${newId()}::uuid, ${accountId(leg)}::uuid, ${leg.account.currency}, ${leg.amountMinor}::bigint)`,
+  );
   const bucketRows = shared.map((d) => sql`(${d.accountId}::uuid, ${d.amount}::bigint)`);
   const [inserted] = await queryRowsPrepared<{ id: string }>(
     tx,
@@ -158,7 +183,10 @@ async function writePosting(tx: Transaction, header: PostingHeader, live: readon
       .where(and(eq(ledgerAccounts.id, id), guarded ? gte(ledgerAccounts.balanceMinor, -amount) : undefined))
       .returning({ balanceMinor: ledgerAccounts.balanceMinor });
     if (!updated) {
-      const [row] = await tx.select({ balanceMinor: ledgerAccounts.balanceMinor }).from(ledgerAccounts).where(eq(ledgerAccounts.id, id));
+      const [row] = await tx
+        .select({ balanceMinor: ledgerAccounts.balanceMinor })
+        .from(ledgerAccounts)
+        .where(eq(ledgerAccounts.id, id));
       throw new InsufficientFundsError({ amountMinor: row?.balanceMinor ?? 0, currency: key.currency });
     }
     balances.set(accountKeyString(key), updated.balanceMinor);

@@ -69,7 +69,8 @@ export async function reverseSale(
     .limit(1)
     .for('update');
   if (!sale) throw new InvalidStateError('No sale is posted for this purchase; nothing can be refunded.');
-  if (sale.gameId !== input.gameId) throw new Error(`${kind} of purchase ${input.purchaseId} names another game than its sale`);
+  if (sale.gameId !== input.gameId)
+    throw new Error(`${kind} of purchase ${input.purchaseId} names another game than its sale`);
 
   const existing = await findPosting(tx, kind, referenceId);
   if (existing) {
@@ -90,18 +91,25 @@ export async function reverseSale(
   const saleLegs = await legsByKind(tx, sale.id);
   const saleAmount = saleLegs.get('acquirer_receivable') ?? 0;
   const saleFee = -(saleLegs.get('platform_revenue') ?? 0);
-  if (saleCurrency?.currency !== input.currency) throw new Error(`${kind} currency ${input.currency} differs from the sale's ${saleCurrency?.currency}`);
+  if (saleCurrency?.currency !== input.currency)
+    throw new Error(`${kind} currency ${input.currency} differs from the sale's ${saleCurrency?.currency}`);
   if (saleAmount !== input.saleAmountMinor || saleFee !== input.saleFeeMinor) {
-    throw new Error(`${kind} names a sale of ${input.saleAmountMinor} (fee ${input.saleFeeMinor}); the ledger has ${saleAmount} (fee ${saleFee})`);
+    throw new Error(
+      `${kind} names a sale of ${input.saleAmountMinor} (fee ${input.saleFeeMinor}); the ledger has ${saleAmount} (fee ${saleFee})`,
+    );
   }
 
   const before = await reversalTotals(tx, input.purchaseId);
   const cumulative = before.amount + input.amountMinor;
   if (cumulative > saleAmount) throw new ReversalExceedsSaleError(input.purchaseId, saleAmount - before.amount);
-  const feeCumulative = cumulative === saleAmount ? saleFee : allocate(saleFee, [cumulative, saleAmount - cumulative])[0]!;
+  const feeCumulative =
+    cumulative === saleAmount ? saleFee : allocate(saleFee, [cumulative, saleAmount - cumulative])[0]!;
   const feeReturned = feeCumulative - before.fee;
   const netReturned = input.amountMinor - feeReturned;
-  if (feeReturned < 0 || netReturned < 0) throw new Error(`${kind} split of ${input.amountMinor} went negative (fee ${feeReturned}); earlier reversals are inconsistent`);
+  if (feeReturned < 0 || netReturned < 0)
+    throw new Error(
+      `${kind} split of ${input.amountMinor} went negative (fee ${feeReturned}); earlier reversals are inconsistent`,
+    );
 
   const account = (k: 'acquirer_receivable' | 'game_payable' | 'platform_revenue') => ({
     kind: k,
@@ -126,5 +134,10 @@ export async function reverseSale(
       { account: account('platform_revenue'), amountMinor: feeReturned },
     ],
   );
-  return { feeReturnedMinor: feeReturned, netReturnedMinor: netReturned, transactionId: posted.transactionId, duplicate: posted.duplicate };
+  return {
+    feeReturnedMinor: feeReturned,
+    netReturnedMinor: netReturned,
+    transactionId: posted.transactionId,
+    duplicate: posted.duplicate,
+  };
 }

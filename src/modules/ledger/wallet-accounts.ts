@@ -10,7 +10,11 @@ export function walletAccount(gameId: string, playerId: string, currency: string
 }
 
 /** The game-level counterpart of wallet postings in `currency`. */
-export function currencyAccount(kind: 'currency_issued' | 'currency_spent', gameId: string, currency: string): AccountKey {
+export function currencyAccount(
+  kind: 'currency_issued' | 'currency_spent',
+  gameId: string,
+  currency: string,
+): AccountKey {
   return { kind, gameId, playerId: null, currency };
 }
 
@@ -19,13 +23,24 @@ export async function getWalletBalances(executor: Executor, gameId: string, play
   const rows = await executor
     .select({ currency: ledgerAccounts.currency, amountMinor: ledgerAccounts.balanceMinor })
     .from(ledgerAccounts)
-    .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.playerId, playerId), eq(ledgerAccounts.kind, 'player_wallet')))
+    .where(
+      and(
+        eq(ledgerAccounts.gameId, gameId),
+        eq(ledgerAccounts.playerId, playerId),
+        eq(ledgerAccounts.kind, 'player_wallet'),
+      ),
+    )
     .orderBy(asc(ledgerAccounts.currency));
   return rows;
 }
 
 /** One wallet balance; 0 when the player never held that currency. */
-export async function getWalletBalance(executor: Executor, gameId: string, playerId: string, currency: string): Promise<number> {
+export async function getWalletBalance(
+  executor: Executor,
+  gameId: string,
+  playerId: string,
+  currency: string,
+): Promise<number> {
   const [row] = await executor
     .select({ balanceMinor: ledgerAccounts.balanceMinor })
     .from(ledgerAccounts)

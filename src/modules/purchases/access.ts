@@ -39,6 +39,9 @@ export function requireBuyer(ctx: ServiceContext, purchase: PurchaseRow, allowGa
   if (principal.kind === 'anonymous') throw new UnauthenticatedError();
   const isBuyer =
     (principal.kind === 'player' && principal.playerId === purchase.playerId) ||
-    (allowGameToken && principal.kind === 'player_game' && principal.playerId === purchase.playerId && principal.gameId === purchase.gameId);
+    (allowGameToken &&
+      principal.kind === 'player_game' &&
+      principal.playerId === purchase.playerId &&
+      principal.gameId === purchase.gameId);
   if (!isBuyer) throw new NotFoundError('Purchase');
 }

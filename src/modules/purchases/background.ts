@@ -40,7 +40,7 @@ export async function recoverPurchases(ctx: ServiceContext): Promise<number> {
   let settled = 0;
   for (const id of claimed) {
     const purchase = await findPurchase(db, id);
-    if (!purchase || purchase.status !== 'PROCESSING') continue;
+    if (purchase?.status !== 'PROCESSING') continue;
     try {
       if (purchase.path === 'wallet') {
         // A wallet purchase commits its debit before settling; finishing it needs no outside call.
@@ -65,7 +65,12 @@ export async function expirePurchases(ctx: ServiceContext): Promise<number> {
   const due = await db
     .select()
     .from(purchases)
-    .where(and(sql`${purchases.status} in ('REQUIRES_CONFIRMATION', 'REQUIRES_ACTION')`, lt(purchases.expiresAt, clock.now())))
+    .where(
+      and(
+        sql`${purchases.status} in ('REQUIRES_CONFIRMATION', 'REQUIRES_ACTION')`,
+        lt(purchases.expiresAt, clock.now()),
+      ),
+    )
     .limit(BATCH);
   let expired = 0;
   for (const purchase of due) if (await cancelAwaiting(ctx, purchase)) expired += 1;

@@ -36,11 +36,20 @@ export async function cancelAwaiting(ctx: ServiceContext, purchase: PurchaseRow)
   if (canceled.acquirerChargeId && canceled.actionReason === 'acquirer') {
     // A charge held for authentication took no money; cancel it at the acquirer too (best effort).
     await acquirer
-      .voidCharge({ chargeId: canceled.acquirerChargeId, idempotencyKey: `${canceled.id}:${canceled.chargeAttempt}:void` })
-      .catch((error: unknown) => logger.warn({ err: error, purchaseId: canceled.id }, 'could not cancel the held charge'));
+      .voidCharge({
+        chargeId: canceled.acquirerChargeId,
+        idempotencyKey: `${canceled.id}:${canceled.chargeAttempt}:void`,
+      })
+      .catch((error: unknown) =>
+        logger.warn({ err: error, purchaseId: canceled.id }, 'could not cancel the held charge'),
+      );
   }
   await publishPurchaseUpdate(ctx.deps, canceled.id);
-  await releasePurchaseAmount(ctx, { playerId: canceled.playerId, purchaseId: canceled.id, currency: canceled.currency }).catch((error: unknown) =>
+  await releasePurchaseAmount(ctx, {
+    playerId: canceled.playerId,
+    purchaseId: canceled.id,
+    currency: canceled.currency,
+  }).catch((error: unknown) =>
     logger.warn({ err: error, purchaseId: canceled.id }, 'could not give the amount back to the daily total'),
   );
   return canceled;

@@ -20,7 +20,9 @@ export async function chargeAndSettle(
   // Recovery may judge this purchase from processingAt + RECOVERY_THRESHOLD on; the acquirer must have
   // acted (or refused) well before, so a stalled instance can never charge a purchase recovery failed.
   // Instances and the acquirer are assumed to keep clocks within RECOVERY_THRESHOLD / 5 of each other.
-  const notAfter = new Date((purchase.processingAt ?? ctx.deps.clock.now()).getTime() + config.RECOVERY_THRESHOLD * 0.8);
+  const notAfter = new Date(
+    (purchase.processingAt ?? ctx.deps.clock.now()).getTime() + config.RECOVERY_THRESHOLD * 0.8,
+  );
   let result;
   try {
     result = options.confirmPendingAction
@@ -35,8 +37,14 @@ export async function chargeAndSettle(
         });
   } catch (error) {
     if (error instanceof AcquirerUnavailableError) {
-      logger.warn({ purchaseId: purchase.id, code: error.code, outcomeUnknown: error.outcomeUnknown }, 'acquirer unavailable; purchase left processing for recovery');
-      throw new ServiceUnavailableError('The payment is being processed. Nothing will be charged twice; check the purchase again shortly.', 3);
+      logger.warn(
+        { purchaseId: purchase.id, code: error.code, outcomeUnknown: error.outcomeUnknown },
+        'acquirer unavailable; purchase left processing for recovery',
+      );
+      throw new ServiceUnavailableError(
+        'The payment is being processed. Nothing will be charged twice; check the purchase again shortly.',
+        3,
+      );
     }
     throw error;
   }

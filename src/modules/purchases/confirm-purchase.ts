@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { CardDeclinedError, InvalidStateError, NotFoundError, RiskBlockedError, ValidationError } from '../../shared/errors.js';
+import {
+  CardDeclinedError,
+  InvalidStateError,
+  NotFoundError,
+  RiskBlockedError,
+  ValidationError,
+} from '../../shared/errors.js';
 import { parseInput } from '../../shared/validation.js';
 import { getCardForCharge } from '../cards/index.js';
 import { assessPurchase, recordRiskEvent } from '../fraud/index.js';
@@ -42,21 +48,28 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
     await cancelAwaiting(ctx, purchase);
     throw new InvalidStateError('This purchase expired; start it again from the game.');
   }
-  if (purchase.status === 'REQUIRES_ACTION' && !input.cvc) throw ValidationError.field('input.cvc', 'is required to confirm this purchase');
+  if (purchase.status === 'REQUIRES_ACTION' && !input.cvc)
+    throw ValidationError.field('input.cvc', 'is required to confirm this purchase');
 
   const card = await getCardForCharge(db, purchase.playerId, input.cardId ?? null);
   const changedCard = card.cardId !== purchase.cardId;
 
   // A charge the acquirer holds for authentication is completed with the CVC, unless the player switched cards.
-  const pendingAtAcquirer = purchase.status === 'REQUIRES_ACTION' && purchase.actionReason === 'acquirer' && purchase.acquirerChargeId !== null;
+  const pendingAtAcquirer =
+    purchase.status === 'REQUIRES_ACTION' && purchase.actionReason === 'acquirer' && purchase.acquirerChargeId !== null;
   if (pendingAtAcquirer && !changedCard) {
     const processing = await toProcessing(ctx, purchase, {});
     if (!processing) return (await findPurchase(db, purchase.id)) as PurchaseRow;
-    return settledOrThrow(await chargeAndSettle(ctx, processing, card, { cvc: input.cvc ?? undefined, confirmPendingAction: true }));
+    return settledOrThrow(
+      await chargeAndSettle(ctx, processing, card, { cvc: input.cvc ?? undefined, confirmPendingAction: true }),
+    );
   }
   if (pendingAtAcquirer && changedCard) {
     // The held charge took no money; cancel it before charging the other card under a new attempt key.
-    await ctx.deps.acquirer.voidCharge({ chargeId: purchase.acquirerChargeId as string, idempotencyKey: `${purchase.id}:${purchase.chargeAttempt}:void` });
+    await ctx.deps.acquirer.voidCharge({
+      chargeId: purchase.acquirerChargeId as string,
+      idempotencyKey: `${purchase.id}:${purchase.chargeAttempt}:void`,
+    });
   }
 
   const risk = await assessPurchase(ctx, {
@@ -71,15 +84,29 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
     ip: ctx.ip,
     deviceId: null,
   });
-  await recordRiskEvent(db, { gameId: purchase.gameId, playerId: purchase.playerId, purchaseId: purchase.id, kind: 'purchase', ...risk });
+  await recordRiskEvent(db, {
+    gameId: purchase.gameId,
+    playerId: purchase.playerId,
+    purchaseId: purchase.id,
+    kind: 'purchase',
+    ...risk,
+  });
   const riskColumns = { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] };
   if (risk.decision === 'BLOCK') {
     await failPurchase(ctx, purchase, 'risk_blocked', riskColumns);
-    throw new RiskBlockedError(risk.rulesFired.map((r) => r.rule), risk.retryAfterSeconds);
+    throw new RiskBlockedError(
+      risk.rulesFired.map((r) => r.rule),
+      risk.retryAfterSeconds,
+    );
   }
   const stepUpSatisfied = Boolean(input.cvc);
   if ((risk.decision === 'STEP_UP' || purchase.actionReason === 'risk') && !stepUpSatisfied) {
-    const waiting = await updateIfStatus(db, purchase.id, purchase.status, { ...riskColumns, status: 'REQUIRES_ACTION', actionReason: 'risk', cardId: card.cardId });
+    const waiting = await updateIfStatus(db, purchase.id, purchase.status, {
+      ...riskColumns,
+      status: 'REQUIRES_ACTION',
+      actionReason: 'risk',
+      cardId: card.cardId,
+    });
     if (waiting) await publishPurchaseUpdate(ctx.deps, waiting.id);
     return waiting ?? ((await findPurchase(db, purchase.id)) as PurchaseRow);
   }
@@ -95,7 +122,11 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
   return settledOrThrow(await chargeAndSettle(ctx, processing, card, { cvc: input.cvc ?? undefined }));
 }
 
-async function toProcessing(ctx: ServiceContext, purchase: PurchaseRow, values: Partial<PurchaseRow>): Promise<PurchaseRow | null> {
+async function toProcessing(
+  ctx: ServiceContext,
+  purchase: PurchaseRow,
+  values: Partial<PurchaseRow>,
+): Promise<PurchaseRow | null> {
   const row = await updateIfStatus(ctx.deps.db, purchase.id, purchase.status, {
     ...values,
     status: 'PROCESSING',
@@ -109,6 +140,10 @@ async function toProcessing(ctx: ServiceContext, purchase: PurchaseRow, values: 
 /** A confirmation that ends declined answers with CardDeclined (the purchase stays readable as FAILED). */
 function settledOrThrow(purchase: PurchaseRow): PurchaseRow {
   if (purchase.status !== 'FAILED') return purchase;
-  if (purchase.declineCode === 'risk_blocked') throw new RiskBlockedError((purchase.riskRules ?? []).map((r) => r.rule), null);
+  if (purchase.declineCode === 'risk_blocked')
+    throw new RiskBlockedError(
+      (purchase.riskRules ?? []).map((r) => r.rule),
+      null,
+    );
   throw new CardDeclinedError(purchase.declineCode ?? 'generic_decline', purchase.id);
 }

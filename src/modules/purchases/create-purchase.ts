@@ -32,8 +32,16 @@ const uuid = z.uuid('must be an id');
 const createPurchaseInput = z.object({
   gameId: uuid,
   itemId: uuid,
-  quantity: z.number().int('must be a whole number').min(1, 'must be at least 1').max(100, 'must be at most 100').default(1),
-  expectedPrice: z.object({ amount: z.string().max(32), currency: z.string().regex(/^[A-Z]{2,8}$/, 'must be a currency code') }),
+  quantity: z
+    .number()
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(1),
+  expectedPrice: z.object({
+    amount: z.string().max(32),
+    currency: z.string().regex(/^[A-Z]{2,8}$/, 'must be a currency code'),
+  }),
   idempotencyKey: z.string(),
   giftTo: uuid.nullish(),
   deviceId: z.string().max(200).nullish(),
@@ -68,7 +76,9 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
   if (!item || !isOnSale(item, clock.now())) throw new NotFoundError('Item');
   const unitPrice = item.prices.find((p) => p.currency === expected.currency);
   if (!unitPrice || unitPrice.amountMinor !== expected.amountMinor) {
-    throw new PriceChangedError(unitPrice ?? item.prices.find((p) => p.currency === game.defaultCurrency) ?? (item.prices[0] as Money));
+    throw new PriceChangedError(
+      unitPrice ?? item.prices.find((p) => p.currency === game.defaultCurrency) ?? (item.prices[0] as Money),
+    );
   }
   const total = unitPrice.amountMinor * input.quantity;
   if (!Number.isSafeInteger(total)) throw ValidationError.field('input.quantity', 'makes the amount too large');
@@ -154,7 +164,11 @@ async function replayExisting(
 
 /** The typed error that a FAILED purchase answered with. */
 function outcomeError(purchase: PurchaseRow): Error {
-  if (purchase.declineCode === 'risk_blocked') return new RiskBlockedError((purchase.riskRules ?? []).map((r) => r.rule), null);
+  if (purchase.declineCode === 'risk_blocked')
+    return new RiskBlockedError(
+      (purchase.riskRules ?? []).map((r) => r.rule),
+      null,
+    );
   return new CardDeclinedError(purchase.declineCode ?? 'generic_decline', purchase.id);
 }
 
@@ -165,9 +179,19 @@ async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<Purchas
   try {
     created = await db.transaction(async (tx) => {
       await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
-      await assertWithinLimits(tx, { gameId: order.gameId, recipientId: order.recipientId, item: order.item, quantity: order.quantity });
+      await assertWithinLimits(tx, {
+        gameId: order.gameId,
+        recipientId: order.recipientId,
+        item: order.item,
+        quantity: order.quantity,
+      });
       await takeStock(tx, order.item.id, order.quantity);
-      const row = await insertOnce(tx, { ...baseRow(order, now), status: 'PROCESSING', path: 'wallet', processingAt: now });
+      const row = await insertOnce(tx, {
+        ...baseRow(order, now),
+        status: 'PROCESSING',
+        path: 'wallet',
+        processingAt: now,
+      });
       await debitWallet(tx, {
         gameId: order.gameId,
         playerId: order.buyerId,
@@ -218,24 +242,73 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
   try {
     created = await db.transaction(async (tx) => {
       await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
-      const riskColumns = risk ? { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] } : {};
+      const riskColumns = risk
+        ? { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] }
+        : {};
       if (risk?.decision === 'BLOCK') {
-        const row = await insertOnce(tx, { ...baseRow(order, now), ...riskColumns, status: 'FAILED', path: 'one_tap', cardId: card.cardId, declineCode: 'risk_blocked' });
-        await recordRiskEvent(tx, { gameId: order.gameId, playerId: order.buyerId, purchaseId: row.id, kind: 'purchase', ...risk });
+        const row = await insertOnce(tx, {
+          ...baseRow(order, now),
+          ...riskColumns,
+          status: 'FAILED',
+          path: 'one_tap',
+          cardId: card.cardId,
+          declineCode: 'risk_blocked',
+        });
+        await recordRiskEvent(tx, {
+          gameId: order.gameId,
+          playerId: order.buyerId,
+          purchaseId: row.id,
+          kind: 'purchase',
+          ...risk,
+        });
         return row;
       }
-      await assertWithinLimits(tx, { gameId: order.gameId, recipientId: order.recipientId, item: order.item, quantity: order.quantity });
-      const oneTap = risk !== null && withinAllowance(await oneTapSpentToday(tx, order.gameId, order.buyerId, order.currency, now));
+      await assertWithinLimits(tx, {
+        gameId: order.gameId,
+        recipientId: order.recipientId,
+        item: order.item,
+        quantity: order.quantity,
+      });
+      const oneTap =
+        risk !== null && withinAllowance(await oneTapSpentToday(tx, order.gameId, order.buyerId, order.currency, now));
       const stepUp = risk?.decision === 'STEP_UP';
       await takeStock(tx, order.item.id, order.quantity);
       const awaiting = { expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL) };
       const values: Parameters<typeof insertPurchase>[1] = !oneTap
-        ? { ...baseRow(order, now), status: 'REQUIRES_CONFIRMATION', path: 'confirmation', cardId: card.cardId, ...awaiting }
+        ? {
+            ...baseRow(order, now),
+            status: 'REQUIRES_CONFIRMATION',
+            path: 'confirmation',
+            cardId: card.cardId,
+            ...awaiting,
+          }
         : stepUp
-          ? { ...baseRow(order, now), ...riskColumns, status: 'REQUIRES_ACTION', actionReason: 'risk', path: 'one_tap', cardId: card.cardId, ...awaiting }
-          : { ...baseRow(order, now), ...riskColumns, status: 'PROCESSING', path: 'one_tap', cardId: card.cardId, processingAt: now };
+          ? {
+              ...baseRow(order, now),
+              ...riskColumns,
+              status: 'REQUIRES_ACTION',
+              actionReason: 'risk',
+              path: 'one_tap',
+              cardId: card.cardId,
+              ...awaiting,
+            }
+          : {
+              ...baseRow(order, now),
+              ...riskColumns,
+              status: 'PROCESSING',
+              path: 'one_tap',
+              cardId: card.cardId,
+              processingAt: now,
+            };
       const row = await insertOnce(tx, values);
-      if (risk) await recordRiskEvent(tx, { gameId: order.gameId, playerId: order.buyerId, purchaseId: row.id, kind: 'purchase', ...risk });
+      if (risk)
+        await recordRiskEvent(tx, {
+          gameId: order.gameId,
+          playerId: order.buyerId,
+          purchaseId: row.id,
+          kind: 'purchase',
+          ...risk,
+        });
       return row;
     });
   } catch (error) {
@@ -245,7 +318,10 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
 
   if (created.status === 'FAILED') {
     await publishPurchaseUpdate(ctx.deps, created.id);
-    throw new RiskBlockedError((risk?.rulesFired ?? []).map((r) => r.rule), risk?.retryAfterSeconds ?? null);
+    throw new RiskBlockedError(
+      (risk?.rulesFired ?? []).map((r) => r.rule),
+      risk?.retryAfterSeconds ?? null,
+    );
   }
   if (created.status !== 'PROCESSING') {
     await publishPurchaseUpdate(ctx.deps, created.id);
@@ -269,7 +345,11 @@ async function replayAfterRace(ctx: ServiceContext, order: Order): Promise<Purch
 }
 
 function moneyReason(failure: string): string {
-  return failure === 'not_positive' ? 'must be greater than zero' : failure === 'too_large' ? 'is too large' : 'must be a whole number of minor units, e.g. "499"';
+  return failure === 'not_positive'
+    ? 'must be greater than zero'
+    : failure === 'too_large'
+      ? 'is too large'
+      : 'must be a whole number of minor units, e.g. "499"';
 }
 
 export { findPurchase };

@@ -10,16 +10,32 @@ import type { PurchaseRow } from './purchase-row.js';
  * (a DURABLE owned once), or a CURRENCY_PACK's currency in the wallet. Returns the `item.granted`
  * event that tells the game, for the caller to enqueue with the sale's other events.
  */
-export async function fulfil(tx: Executor, purchase: PurchaseRow, item: CatalogItem, occurredAt: Date): Promise<EnqueueEventInput> {
+export async function fulfil(
+  tx: Executor,
+  purchase: PurchaseRow,
+  item: CatalogItem,
+  occurredAt: Date,
+): Promise<EnqueueEventInput> {
   const target = { gameId: purchase.gameId, playerId: purchase.recipientId, purchaseId: purchase.id };
   if (item.kind === 'CURRENCY_PACK' && item.grants) {
     const granted = { amountMinor: item.grants.amountMinor * purchase.quantity, currency: item.grants.currency };
-    await creditWallet(tx, { ...target, currency: granted.currency, amountMinor: granted.amountMinor, reason: 'currency_pack' });
+    await creditWallet(tx, {
+      ...target,
+      currency: granted.currency,
+      amountMinor: granted.amountMinor,
+      reason: 'currency_pack',
+    });
     return {
       gameId: purchase.gameId,
       type: 'item.granted',
       aggregateId: purchase.id,
-      data: { purchaseId: purchase.id, playerId: purchase.recipientId, itemId: item.id, sku: item.sku, currency: granted },
+      data: {
+        purchaseId: purchase.id,
+        playerId: purchase.recipientId,
+        itemId: item.id,
+        sku: item.sku,
+        currency: granted,
+      },
       occurredAt,
     };
   }
@@ -28,7 +44,13 @@ export async function fulfil(tx: Executor, purchase: PurchaseRow, item: CatalogI
     gameId: purchase.gameId,
     type: 'item.granted',
     aggregateId: purchase.id,
-    data: { purchaseId: purchase.id, playerId: purchase.recipientId, itemId: item.id, sku: item.sku, quantity: purchase.quantity },
+    data: {
+      purchaseId: purchase.id,
+      playerId: purchase.recipientId,
+      itemId: item.id,
+      sku: item.sku,
+      quantity: purchase.quantity,
+    },
     occurredAt,
   };
 }

@@ -20,7 +20,9 @@ export async function getPurchasesByIds(ctx: ServiceContext, ids: readonly strin
         .where(inArray(purchases.id, wanted))
     : [];
   const visible = new Map(
-    rows.filter((r) => canReadPurchase(ctx.principal, r.purchase, r.developerId)).map((r) => [r.purchase.id, r.purchase]),
+    rows
+      .filter((r) => canReadPurchase(ctx.principal, r.purchase, r.developerId))
+      .map((r) => [r.purchase.id, r.purchase]),
   );
   return ids.map((id) => visible.get(id) ?? null);
 }
@@ -43,7 +45,11 @@ export interface PurchaseFilter {
  * A page of a game's purchases, newest first. A player (session or game token) sees those they
  * bought or received; the game's secret key, its developer and operators see all of the game's.
  */
-export async function listPurchases(ctx: ServiceContext, filter: PurchaseFilter, page: KeysetPage): Promise<PurchaseRow[]> {
+export async function listPurchases(
+  ctx: ServiceContext,
+  filter: PurchaseFilter,
+  page: KeysetPage,
+): Promise<PurchaseRow[]> {
   const { principal } = ctx;
   if (principal.kind === 'anonymous') throw new UnauthenticatedError();
   const game = await findGame(ctx.deps.db, filter.gameId);
@@ -74,11 +80,22 @@ export async function listPurchases(ctx: ServiceContext, filter: PurchaseFilter,
   if (filter.from) conditions.push(gte(purchases.createdAt, filter.from));
   if (filter.to) conditions.push(lt(purchases.createdAt, filter.to));
   // Newest first: the keyset helpers order oldest first, so invert the page's direction.
-  const newestFirst: KeysetPage = { after: page.before, before: page.after, limit: page.limit, inverted: !page.inverted };
+  const newestFirst: KeysetPage = {
+    after: page.before,
+    before: page.after,
+    limit: page.limit,
+    inverted: !page.inverted,
+  };
   conditions.push(...keysetConditions(purchases.createdAt, purchases.id, newestFirst));
   const order = keysetOrder(purchases.createdAt, purchases.id, newestFirst);
   const { db } = ctx.deps;
-  const pageOf = (...only: SQL[]) => db.select().from(purchases).where(and(...conditions, ...only)).orderBy(...order).limit(page.limit);
+  const pageOf = (...only: SQL[]) =>
+    db
+      .select()
+      .from(purchases)
+      .where(and(...conditions, ...only))
+      .orderBy(...order)
+      .limit(page.limit);
   if (party === null) return pageOf();
   // Bought or received: one page from each index ((player, game, created) and (recipient, game,
   // created)), merged, a purchase in both (bought for oneself) once. An OR of the two would leave
@@ -88,4 +105,3 @@ export async function listPurchases(ctx: ServiceContext, filter: PurchaseFilter,
     .orderBy(...order) // drizzle names the columns unqualified here, as the union's own
     .limit(page.limit);
 }
-

@@ -17,7 +17,10 @@ export async function lockPlayers(tx: Executor, gameId: string, playerIds: reado
   }
 }
 
-const lockPlayer = preparedSql('purchases_lock_player', sql`select pg_advisory_xact_lock(hashtextextended(${sql.placeholder('key')}, 0))`);
+const lockPlayer = preparedSql(
+  'purchases_lock_player',
+  sql`select pg_advisory_xact_lock(hashtextextended(${sql.placeholder('key')}, 0))`,
+);
 
 /**
  * maxPerPlayer counts units ever bought for the recipient (refunds do not reset it) plus those
@@ -51,7 +54,9 @@ export async function assertWithinLimits(
     if (owned > 0 || inFlight > 0) throw new LimitReachedError('The player already owns this item.');
   }
   if (item.maxPerPlayer !== null && units + quantity > item.maxPerPlayer) {
-    throw new LimitReachedError(`At most ${item.maxPerPlayer} per player; ${Math.max(0, item.maxPerPlayer - units)} left.`);
+    throw new LimitReachedError(
+      `At most ${item.maxPerPlayer} per player; ${Math.max(0, item.maxPerPlayer - units)} left.`,
+    );
   }
 }
 
@@ -59,7 +64,13 @@ export async function assertWithinLimits(
 const IN_FLIGHT_STATUSES = ['PROCESSING', ...AWAITING_STATUSES];
 
 /** The sum's query, with values or with placeholders (to prepare it). */
-function oneTapSpentQuery(executor: Executor, gameId: Param<string>, playerId: Param<string>, currency: Param<string>, dayStart: Param<Date>) {
+function oneTapSpentQuery(
+  executor: Executor,
+  gameId: Param<string>,
+  playerId: Param<string>,
+  currency: Param<string>,
+  dayStart: Param<Date>,
+) {
   return executor
     .select({ spent: sql<number>`coalesce(sum(${purchases.amountMinor}), 0)::bigint` })
     .from(purchases)
@@ -77,13 +88,23 @@ function oneTapSpentQuery(executor: Executor, gameId: Param<string>, playerId: P
 
 // Read before every card purchase to decide on one tap, then again inside phase 1 under the lock: prepared.
 const oneTapSpent = preparedStatement((db) =>
-  oneTapSpentQuery(db, sql.placeholder('gameId'), sql.placeholder('playerId'), sql.placeholder('currency'), sql.placeholder('dayStart')).prepare(
-    'purchases_one_tap_spent_today',
-  ),
+  oneTapSpentQuery(
+    db,
+    sql.placeholder('gameId'),
+    sql.placeholder('playerId'),
+    sql.placeholder('currency'),
+    sql.placeholder('dayStart'),
+  ).prepare('purchases_one_tap_spent_today'),
 );
 
 /** What the player spent with one tap in this game since the start of the UTC day (toward the daily cap). */
-export async function oneTapSpentToday(executor: Executor, gameId: string, playerId: string, currency: string, now: Date): Promise<number> {
+export async function oneTapSpentToday(
+  executor: Executor,
+  gameId: string,
+  playerId: string,
+  currency: string,
+  now: Date,
+): Promise<number> {
   const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const [row] = await oneTapSpent(executor).execute({ gameId, playerId, currency, dayStart: dayStart.toISOString() });
   return Number(row?.spent ?? 0);

@@ -17,7 +17,8 @@ export function priceOf(purchase: Pick<PurchaseRow, 'amountMinor' | 'currency'>)
   return { amountMinor: purchase.amountMinor, currency: purchase.currency };
 }
 
-const purchaseQuery = (executor: Executor, id: Param<string>) => executor.select().from(purchases).where(eq(purchases.id, id)).limit(1);
+const purchaseQuery = (executor: Executor, id: Param<string>) =>
+  executor.select().from(purchases).where(eq(purchases.id, id)).limit(1);
 const purchaseById = preparedStatement((db) => purchaseQuery(db, sql.placeholder('id')).prepare('purchases_by_id'));
 
 const keyQuery = (executor: Executor, gameId: Param<string>, playerId: Param<string>, key: Param<string>) =>
@@ -28,7 +29,9 @@ const keyQuery = (executor: Executor, gameId: Param<string>, playerId: Param<str
     .limit(1);
 // Every createPurchase looks its key up first (the database backstop of idempotency): prepared.
 const purchaseByKey = preparedStatement((db) =>
-  keyQuery(db, sql.placeholder('gameId'), sql.placeholder('playerId'), sql.placeholder('key')).prepare('purchases_by_idempotency_key'),
+  keyQuery(db, sql.placeholder('gameId'), sql.placeholder('playerId'), sql.placeholder('key')).prepare(
+    'purchases_by_idempotency_key',
+  ),
 );
 
 export async function findPurchase(executor: Executor, id: string, lock = false): Promise<PurchaseRow | null> {
@@ -36,7 +39,12 @@ export async function findPurchase(executor: Executor, id: string, lock = false)
   return row ?? null;
 }
 
-export async function findByIdempotencyKey(executor: Executor, gameId: string, playerId: string, key: string): Promise<PurchaseRow | null> {
+export async function findByIdempotencyKey(
+  executor: Executor,
+  gameId: string,
+  playerId: string,
+  key: string,
+): Promise<PurchaseRow | null> {
   const [row] = await purchaseByKey(executor).execute({ gameId, playerId, key });
   return row ?? null;
 }
@@ -44,22 +52,66 @@ export async function findByIdempotencyKey(executor: Executor, gameId: string, p
 /** What creating a purchase writes; every other column takes its default. */
 type NewPurchase = Pick<
   typeof purchases.$inferInsert,
-  'id' | 'createdAt' | 'updatedAt' | 'gameId' | 'playerId' | 'recipientId' | 'itemId' | 'quantity' | 'unitPriceMinor' | 'amountMinor'
-  | 'currency' | 'feeBps' | 'idempotencyKey' | 'status' | 'path' | 'cardId' | 'declineCode' | 'riskDecision' | 'riskScore'
-  | 'riskRules' | 'actionReason' | 'expiresAt' | 'processingAt'
+  | 'id'
+  | 'createdAt'
+  | 'updatedAt'
+  | 'gameId'
+  | 'playerId'
+  | 'recipientId'
+  | 'itemId'
+  | 'quantity'
+  | 'unitPriceMinor'
+  | 'amountMinor'
+  | 'currency'
+  | 'feeBps'
+  | 'idempotencyKey'
+  | 'status'
+  | 'path'
+  | 'cardId'
+  | 'declineCode'
+  | 'riskDecision'
+  | 'riskScore'
+  | 'riskRules'
+  | 'actionReason'
+  | 'expiresAt'
+  | 'processingAt'
 >;
 
 const NEW_PURCHASE_COLUMNS = [
-  'id', 'createdAt', 'updatedAt', 'gameId', 'playerId', 'recipientId', 'itemId', 'quantity', 'unitPriceMinor', 'amountMinor',
-  'currency', 'feeBps', 'idempotencyKey', 'status', 'path', 'cardId', 'declineCode', 'riskDecision', 'riskScore', 'riskRules',
-  'actionReason', 'expiresAt', 'processingAt',
+  'id',
+  'createdAt',
+  'updatedAt',
+  'gameId',
+  'playerId',
+  'recipientId',
+  'itemId',
+  'quantity',
+  'unitPriceMinor',
+  'amountMinor',
+  'currency',
+  'feeBps',
+  'idempotencyKey',
+  'status',
+  'path',
+  'cardId',
+  'declineCode',
+  'riskDecision',
+  'riskScore',
+  'riskRules',
+  'actionReason',
+  'expiresAt',
+  'processingAt',
 ] as const satisfies readonly (keyof NewPurchase)[];
 
 // Every purchase is created by this one statement, whatever its path: prepared, every column a bare placeholder.
 const insertPurchaseStatement = preparedStatement((executor) =>
   executor
     .insert(purchases)
-    .values(Object.fromEntries(NEW_PURCHASE_COLUMNS.map((column) => [column, bareValue(column)])) as unknown as typeof purchases.$inferInsert)
+    .values(
+      Object.fromEntries(
+        NEW_PURCHASE_COLUMNS.map((column) => [column, bareValue(column)]),
+      ) as unknown as typeof purchases.$inferInsert,
+    )
     .onConflictDoNothing()
     .returning()
     .prepare('purchases_insert'),
@@ -86,7 +138,9 @@ export async function updateIfStatus(
   const statuses = typeof from === 'string' ? [from] : from;
   // Every status change follows the state machine; the SQL guard below makes it hold under concurrency.
   if (values.status) for (const status of statuses) assertTransition(status, values.status);
-  const columns = Object.keys(values).filter((c) => (values as Record<string, unknown>)[c] !== undefined).sort() as (keyof PurchaseChanges)[];
+  const columns = Object.keys(values)
+    .filter((c) => (values as Record<string, unknown>)[c] !== undefined)
+    .sort() as (keyof PurchaseChanges)[];
   const params: Record<string, unknown> = { id };
   for (const column of columns) params[column] = driverValue(values[column]);
   const [row] = await updateStatement(columns, statuses)(tx).execute(params);
@@ -113,7 +167,11 @@ function updateStatement(columns: readonly string[], statuses: readonly Purchase
   const shape = `${columns.join(',')}|${statuses.join(',')}`;
   let statement = updateStatements.get(shape);
   if (!statement) {
-    statement = buildUpdateStatement(columns, statuses, `purchases_update_${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`);
+    statement = buildUpdateStatement(
+      columns,
+      statuses,
+      `purchases_update_${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`,
+    );
     updateStatements.set(shape, statement);
   }
   return statement;

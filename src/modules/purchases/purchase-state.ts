@@ -22,11 +22,17 @@ export function canTransition(from: PurchaseStatus, to: PurchaseStatus): boolean
 }
 
 export function assertTransition(from: PurchaseStatus, to: PurchaseStatus): void {
-  if (!canTransition(from, to)) throw new InvalidStateError(`A ${from.toLowerCase()} purchase cannot become ${to.toLowerCase()}.`);
+  if (!canTransition(from, to))
+    throw new InvalidStateError(`A ${from.toLowerCase()} purchase cannot become ${to.toLowerCase()}.`);
 }
 
 /** Statuses in which the player was (or may have been) charged and the units count toward limits. */
-export const COUNTED_STATUSES: readonly PurchaseStatus[] = ['PROCESSING', 'SUCCEEDED', 'REFUNDED', 'PARTIALLY_REFUNDED'];
+export const COUNTED_STATUSES: readonly PurchaseStatus[] = [
+  'PROCESSING',
+  'SUCCEEDED',
+  'REFUNDED',
+  'PARTIALLY_REFUNDED',
+];
 /** Statuses waiting for the player in the pay sheet; they hold stock until confirmed, canceled or expired. */
 export const AWAITING_STATUSES: readonly PurchaseStatus[] = ['REQUIRES_CONFIRMATION', 'REQUIRES_ACTION'];
 export const FINAL_STATUSES: readonly PurchaseStatus[] = ['FAILED', 'CANCELED', 'REFUNDED'];

@@ -12,7 +12,12 @@ export const REFUNDABLE_STATUSES = ['SUCCEEDED', 'PARTIALLY_REFUNDED'] as const;
  * caller under the purchase's row lock) stay within the amount paid. Concurrent refunds therefore
  * never exceed the total. Null when the guard refuses (too much, or no longer refundable).
  */
-export async function reserveRefund(tx: Executor, purchaseId: string, amountMinor: number, otherReversedMinor: number): Promise<PurchaseRow | null> {
+export async function reserveRefund(
+  tx: Executor,
+  purchaseId: string,
+  amountMinor: number,
+  otherReversedMinor: number,
+): Promise<PurchaseRow | null> {
   const [row] = await tx
     .update(purchases)
     .set({
@@ -35,7 +40,11 @@ export async function reserveRefund(tx: Executor, purchaseId: string, amountMino
 const lessPending = (amountMinor: number) => sql`greatest(${purchases.refundPendingMinor} - ${amountMinor}, 0)`;
 
 /** Gives a failed refund's reservation back to the purchase (never below zero). */
-export async function releaseRefund(tx: Executor, purchaseId: string, amountMinor: number): Promise<PurchaseRow | null> {
+export async function releaseRefund(
+  tx: Executor,
+  purchaseId: string,
+  amountMinor: number,
+): Promise<PurchaseRow | null> {
   const [row] = await tx
     .update(purchases)
     .set({
@@ -49,7 +58,11 @@ export async function releaseRefund(tx: Executor, purchaseId: string, amountMino
 }
 
 /** A refund's reservation turns into money given back: no longer pending, still refunded. */
-export async function completeRefund(tx: Executor, purchaseId: string, amountMinor: number): Promise<PurchaseRow | null> {
+export async function completeRefund(
+  tx: Executor,
+  purchaseId: string,
+  amountMinor: number,
+): Promise<PurchaseRow | null> {
   const [row] = await tx
     .update(purchases)
     .set({ refundPendingMinor: lessPending(amountMinor), updatedAt: sql`date_trunc('milliseconds', now())` })

@@ -17,22 +17,40 @@ import type { RiskRuleHit } from '../../db/schema/index.js';
  * `purchase` may be a moment old, a lost guard re-reads it). Returns the purchase as it now stands.
  * `item` is the purchased item when the caller has it at hand (saves reading it again).
  */
-export async function settleCharge(ctx: ServiceContext, purchase: PurchaseRow, result: ChargeResult, item?: CatalogItem): Promise<PurchaseRow> {
+export async function settleCharge(
+  ctx: ServiceContext,
+  purchase: PurchaseRow,
+  result: ChargeResult,
+  item?: CatalogItem,
+): Promise<PurchaseRow> {
   if (purchase.status !== 'PROCESSING') return purchase;
 
-  if (result.status === 'declined') return failPurchase(ctx, purchase, result.declineCode ?? 'generic_decline', { acquirerChargeId: result.chargeId });
-  if (result.status === 'requires_action') return requireAction(ctx, purchase, 'acquirer', { acquirerChargeId: result.chargeId });
+  if (result.status === 'declined')
+    return failPurchase(ctx, purchase, result.declineCode ?? 'generic_decline', { acquirerChargeId: result.chargeId });
+  if (result.status === 'requires_action')
+    return requireAction(ctx, purchase, 'acquirer', { acquirerChargeId: result.chargeId });
 
   if (result.risk === 'highest') {
     // The acquirer's highest-risk flag: give the money back at once and block.
     await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: `${attemptKey(purchase)}:void` });
-    const rules: RiskRuleHit[] = [...(purchase.riskRules ?? []), { rule: 'acquirer_highest_risk', value: 1, threshold: 1 }];
-    return failPurchase(ctx, purchase, 'risk_blocked', { acquirerChargeId: result.chargeId, riskDecision: 'BLOCK', riskRules: rules, riskScore: 100 });
+    const rules: RiskRuleHit[] = [
+      ...(purchase.riskRules ?? []),
+      { rule: 'acquirer_highest_risk', value: 1, threshold: 1 },
+    ];
+    return failPurchase(ctx, purchase, 'risk_blocked', {
+      acquirerChargeId: result.chargeId,
+      riskDecision: 'BLOCK',
+      riskRules: rules,
+      riskScore: 100,
+    });
   }
   if (result.risk === 'elevated' && !purchase.attemptWithCvc) {
     // Elevated risk without the CVC: reverse this attempt and ask the player for the CVC (step-up).
     await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: `${attemptKey(purchase)}:void` });
-    const rules: RiskRuleHit[] = [...(purchase.riskRules ?? []), { rule: 'acquirer_elevated_risk', value: 1, threshold: 1 }];
+    const rules: RiskRuleHit[] = [
+      ...(purchase.riskRules ?? []),
+      { rule: 'acquirer_elevated_risk', value: 1, threshold: 1 },
+    ];
     return requireAction(ctx, purchase, 'risk', {
       acquirerChargeId: null,
       chargeAttempt: purchase.chargeAttempt + 1,
@@ -51,7 +69,8 @@ export async function succeedPurchase(
   itemAtHand?: CatalogItem,
 ): Promise<PurchaseRow> {
   const { db, clock } = ctx.deps;
-  const item = itemAtHand?.id === purchase.itemId ? itemAtHand : await getItemForPurchase(db, purchase.gameId, purchase.itemId);
+  const item =
+    itemAtHand?.id === purchase.itemId ? itemAtHand : await getItemForPurchase(db, purchase.gameId, purchase.itemId);
   if (!item) throw new Error(`item ${purchase.itemId} of purchase ${purchase.id} is missing`);
   const succeededAt = clock.now();
   const receipt = await signReceipt(ctx.deps, {
@@ -81,7 +100,13 @@ export async function succeedPurchase(
     });
     if (!row) return null;
     if (isCardSale) {
-      await postSale(tx, { purchaseId: row.id, gameId: row.gameId, amountMinor: row.amountMinor, currency: row.currency, feeBps: row.feeBps });
+      await postSale(tx, {
+        purchaseId: row.id,
+        gameId: row.gameId,
+        amountMinor: row.amountMinor,
+        currency: row.currency,
+        feeBps: row.feeBps,
+      });
     }
     const granted = await fulfil(tx, row, item, succeededAt);
     const events = await enqueueEvents(tx, [purchaseEvent(row, 'succeeded', {}, succeededAt), granted]);
@@ -126,7 +151,12 @@ export async function failPurchase(
  */
 async function tellFraud(ctx: ServiceContext, purchase: PurchaseRow): Promise<void> {
   const cardDecline = !['risk_blocked', 'processing_error'].includes(purchase.declineCode ?? '');
-  const input = { playerId: purchase.playerId, gameId: purchase.gameId, purchaseId: purchase.id, currency: purchase.currency };
+  const input = {
+    playerId: purchase.playerId,
+    gameId: purchase.gameId,
+    purchaseId: purchase.id,
+    currency: purchase.currency,
+  };
   try {
     if (cardDecline) await recordDecline(ctx, input);
     else await releasePurchaseAmount(ctx, input);

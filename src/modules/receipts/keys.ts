@@ -30,7 +30,8 @@ function parseKeys(raw: string): StoredJwk[] {
   } catch {
     throw new ReceiptKeyError('RECEIPT_SIGNING_KEYS must be a JSON array of EC P-256 private JWKs');
   }
-  if (!Array.isArray(keys) || keys.length === 0) throw new ReceiptKeyError('RECEIPT_SIGNING_KEYS must be a non-empty JSON array');
+  if (!Array.isArray(keys) || keys.length === 0)
+    throw new ReceiptKeyError('RECEIPT_SIGNING_KEYS must be a non-empty JSON array');
   const kids = new Set<string>();
   for (const [i, key] of keys.entries()) {
     const jwk = key as StoredJwk;

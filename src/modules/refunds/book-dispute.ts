@@ -24,7 +24,12 @@ export async function bookDispute(
   tx: Transaction,
   purchase: PurchaseRow,
   dispute: DisputeRow,
-  booking: { readonly amountMinor: number; readonly returnedBefore: number; readonly postingKey: string; readonly at: Date },
+  booking: {
+    readonly amountMinor: number;
+    readonly returnedBefore: number;
+    readonly postingKey: string;
+    readonly at: Date;
+  },
   extraEventData: Record<string, unknown> = {},
 ): Promise<DisputeBooking> {
   const { amountMinor, returnedBefore, postingKey, at } = booking;
@@ -47,11 +52,21 @@ export async function bookDispute(
     });
     [recorded] = (await tx
       .update(disputes)
-      .set({ amountMinor: sql`${disputes.amountMinor} + ${amountMinor}`, feeReturnedMinor: sql`${disputes.feeReturnedMinor} + ${posted.feeReturnedMinor}` })
+      .set({
+        amountMinor: sql`${disputes.amountMinor} + ${amountMinor}`,
+        feeReturnedMinor: sql`${disputes.feeReturnedMinor} + ${posted.feeReturnedMinor}`,
+      })
       .where(eq(disputes.id, dispute.id))
       .returning()) as [DisputeRow];
     const returnedAfter = returnedBefore + amountMinor;
-    clawed = await clawBack(tx, purchase, returnedBefore, returnedAfter, { disputeId: dispute.id, key: postingKey }, at);
+    clawed = await clawBack(
+      tx,
+      purchase,
+      returnedBefore,
+      returnedAfter,
+      { disputeId: dispute.id, key: postingKey },
+      at,
+    );
     current = await applyReversalStatus(tx, purchase, returnedAfter);
   }
   // purchase.disputed with the purchase's facts, the dispute as it now stands and what was clawed back.

@@ -27,7 +27,10 @@ export async function purchaseEntitlement(tx: Executor, purchase: PurchaseRow): 
     .limit(1);
   if (grant) return { kind: 'units', itemId: grant.itemId, units: grant.quantity };
   const [credit] = await tx
-    .select({ currency: ledgerEntries.currency, total: sql<number>`sum(${ledgerEntries.amountMinor})::bigint`.mapWith(Number) })
+    .select({
+      currency: ledgerEntries.currency,
+      total: sql<number>`sum(${ledgerEntries.amountMinor})::bigint`.mapWith(Number),
+    })
     .from(ledgerTransactions)
     .innerJoin(ledgerEntries, eq(ledgerEntries.transactionId, ledgerTransactions.id))
     .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
@@ -84,7 +87,8 @@ export async function clawBack(
   const entitlement = await purchaseEntitlement(tx, purchase);
   if (entitlement.kind === 'none') return none;
   const whole = entitlement.kind === 'units' ? entitlement.units : entitlement.amountMinor;
-  const asked = shareOf(whole, reversedAfter, purchase.amountMinor) - shareOf(whole, reversedBefore, purchase.amountMinor);
+  const asked =
+    shareOf(whole, reversedAfter, purchase.amountMinor) - shareOf(whole, reversedBefore, purchase.amountMinor);
   if (asked <= 0) return none;
   const key = (reference.key ?? reference.refundId ?? reference.disputeId)!;
   if (entitlement.kind === 'units') {

@@ -8,7 +8,11 @@ export class RefundExceedsRemainingError extends DomainError {
     /** What may still be refunded. */
     readonly remaining: Money,
   ) {
-    super(remaining.amountMinor === 0 ? 'Nothing is left to refund on this purchase.' : `Only ${remaining.amountMinor} minor units of this purchase are left to refund.`);
+    super(
+      remaining.amountMinor === 0
+        ? 'Nothing is left to refund on this purchase.'
+        : `Only ${remaining.amountMinor} minor units of this purchase are left to refund.`,
+    );
   }
 }
 

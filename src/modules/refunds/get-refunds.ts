@@ -37,7 +37,12 @@ async function scopeConditions(ctx: ServiceContext, table: Scoped, filter: Refun
   } else if (principal.kind === 'game_secret') {
     conditions.push(eq(table.gameId, principal.gameId));
   } else if (principal.kind === 'developer') {
-    conditions.push(inArray(table.gameId, ctx.deps.db.select({ id: games.id }).from(games).where(eq(games.developerId, principal.developerId))));
+    conditions.push(
+      inArray(
+        table.gameId,
+        ctx.deps.db.select({ id: games.id }).from(games).where(eq(games.developerId, principal.developerId)),
+      ),
+    );
   }
   if (filter.purchaseId != null) {
     if (!isUuid(filter.purchaseId)) throw new NotFoundError('Purchase');
@@ -54,7 +59,11 @@ function newestFirst(page: KeysetPage): KeysetPage {
 }
 
 /** A page of refunds, newest first, within what the caller may see (see scopeConditions). */
-export async function listRefunds(ctx: ServiceContext, filter: RefundListFilter, page: KeysetPage): Promise<RefundRow[]> {
+export async function listRefunds(
+  ctx: ServiceContext,
+  filter: RefundListFilter,
+  page: KeysetPage,
+): Promise<RefundRow[]> {
   const conditions = await scopeConditions(ctx, refunds, filter);
   if (filter.status) conditions.push(eq(refunds.status, filter.status));
   const order = newestFirst(page);
@@ -82,19 +91,33 @@ export async function listDisputes(ctx: ServiceContext, filter: RefundFilter, pa
  * The refunds of each purchase, oldest first, for purchases the caller has already been allowed to
  * read (Purchase.refunds): one query for a whole page of purchases.
  */
-export async function getRefundsByPurchaseIds(ctx: ServiceContext, purchaseIds: readonly string[]): Promise<RefundRow[][]> {
+export async function getRefundsByPurchaseIds(
+  ctx: ServiceContext,
+  purchaseIds: readonly string[],
+): Promise<RefundRow[][]> {
   const wanted = [...new Set(purchaseIds.filter(isUuid))];
   const rows = wanted.length
-    ? await ctx.deps.db.select().from(refunds).where(inArray(refunds.purchaseId, wanted)).orderBy(asc(refunds.createdAt), asc(refunds.id))
+    ? await ctx.deps.db
+        .select()
+        .from(refunds)
+        .where(inArray(refunds.purchaseId, wanted))
+        .orderBy(asc(refunds.createdAt), asc(refunds.id))
     : [];
   return purchaseIds.map((id) => rows.filter((r) => r.purchaseId === id));
 }
 
 /** The disputes of each purchase, oldest first (Purchase.disputes). */
-export async function getDisputesByPurchaseIds(ctx: ServiceContext, purchaseIds: readonly string[]): Promise<DisputeRow[][]> {
+export async function getDisputesByPurchaseIds(
+  ctx: ServiceContext,
+  purchaseIds: readonly string[],
+): Promise<DisputeRow[][]> {
   const wanted = [...new Set(purchaseIds.filter(isUuid))];
   const rows = wanted.length
-    ? await ctx.deps.db.select().from(disputes).where(inArray(disputes.purchaseId, wanted)).orderBy(asc(disputes.createdAt), asc(disputes.id))
+    ? await ctx.deps.db
+        .select()
+        .from(disputes)
+        .where(inArray(disputes.purchaseId, wanted))
+        .orderBy(asc(disputes.createdAt), asc(disputes.id))
     : [];
   return purchaseIds.map((id) => rows.filter((r) => r.purchaseId === id));
 }
@@ -110,7 +133,9 @@ export async function getRefundsByIds(ctx: ServiceContext, ids: readonly string[
         .innerJoin(games, eq(games.id, refunds.gameId))
         .where(inArray(refunds.id, wanted))
     : [];
-  const visible = new Map(rows.filter((r) => canReadPurchase(ctx.principal, r.purchase, r.developerId)).map((r) => [r.refund.id, r.refund]));
+  const visible = new Map(
+    rows.filter((r) => canReadPurchase(ctx.principal, r.purchase, r.developerId)).map((r) => [r.refund.id, r.refund]),
+  );
   return ids.map((id) => visible.get(id) ?? null);
 }
 
@@ -125,7 +150,9 @@ export async function getDisputesByIds(ctx: ServiceContext, ids: readonly string
         .innerJoin(games, eq(games.id, disputes.gameId))
         .where(inArray(disputes.id, wanted))
     : [];
-  const visible = new Map(rows.filter((r) => canReadPurchase(ctx.principal, r.purchase, r.developerId)).map((r) => [r.dispute.id, r.dispute]));
+  const visible = new Map(
+    rows.filter((r) => canReadPurchase(ctx.principal, r.purchase, r.developerId)).map((r) => [r.dispute.id, r.dispute]),
+  );
   return ids.map((id) => visible.get(id) ?? null);
 }
 

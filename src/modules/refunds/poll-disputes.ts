@@ -33,10 +33,14 @@ export async function pollDisputes(ctx: ServiceContext): Promise<number> {
       for (const dispute of list) {
         const result = await recordDispute(ctx, dispute);
         if (result.outcome === 'retry') {
-          logger.info({ acquirerDisputeId: dispute.disputeId, reason: result.reason }, 'dispute waits for its purchase to settle');
+          logger.info(
+            { acquirerDisputeId: dispute.disputeId, reason: result.reason },
+            'dispute waits for its purchase to settle',
+          );
           return recorded;
         }
-        if (result.outcome === 'unmatched') logger.warn({ acquirerDisputeId: dispute.disputeId, reason: result.reason }, 'dispute ignored');
+        if (result.outcome === 'unmatched')
+          logger.warn({ acquirerDisputeId: dispute.disputeId, reason: result.reason }, 'dispute ignored');
         if (result.outcome === 'recorded') recorded += 1;
         // `since` is inclusive: the next page starts at this instant and skips what it already recorded.
         since = dispute.createdAt;

@@ -42,7 +42,8 @@ export async function recordDispute(ctx: ServiceContext, dispute: Dispute): Prom
   if (found.acquirerChargeId !== null && found.acquirerChargeId !== dispute.chargeId) {
     return { outcome: 'unmatched', reason: "the charge is not the purchase's settled charge" };
   }
-  if (dispute.currency !== found.currency) return { outcome: 'unmatched', reason: `currency ${dispute.currency} differs from the purchase's` };
+  if (dispute.currency !== found.currency)
+    return { outcome: 'unmatched', reason: `currency ${dispute.currency} differs from the purchase's` };
 
   const at = clock.now();
   const done = await db.transaction(async (tx) => {
@@ -75,17 +76,34 @@ export async function recordDispute(ctx: ServiceContext, dispute: Dispute): Prom
       .onConflictDoNothing()
       .returning();
     if (!row) {
-      const [other] = await tx.select().from(disputes).where(eq(disputes.acquirerDisputeId, dispute.disputeId)).limit(1);
+      const [other] = await tx
+        .select()
+        .from(disputes)
+        .where(eq(disputes.acquirerDisputeId, dispute.disputeId))
+        .limit(1);
       return { outcome: 'duplicate' as const, dispute: other! };
     }
 
     const returnedBefore = (await refundedTotal(tx, purchase.id)) + disputedBefore;
     // The row starts at 0 booked; bookDispute adds the amount to it.
-    const booked = await bookDispute(tx, purchase, row, { amountMinor: amount, returnedBefore, postingKey: row.id, at });
+    const booked = await bookDispute(tx, purchase, row, {
+      amountMinor: amount,
+      returnedBefore,
+      postingKey: row.id,
+      at,
+    });
     return { outcome: 'recorded' as const, ...booked };
   });
   if (done.outcome !== 'recorded') return done;
-  logger.info({ disputeId: done.dispute.id, acquirerDisputeId: dispute.disputeId, purchaseId: found.id, amountMinor: done.dispute.amountMinor }, 'dispute recorded');
+  logger.info(
+    {
+      disputeId: done.dispute.id,
+      acquirerDisputeId: dispute.disputeId,
+      purchaseId: found.id,
+      amountMinor: done.dispute.amountMinor,
+    },
+    'dispute recorded',
+  );
   await publishPurchaseUpdate(ctx.deps, done.purchase.id, done.purchase.status);
   await notifyEvents(ctx.deps, done.event);
   return { outcome: 'recorded', dispute: done.dispute, purchase: done.purchase };

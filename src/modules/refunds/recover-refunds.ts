@@ -41,7 +41,7 @@ export async function recoverRefunds(ctx: ServiceContext): Promise<number> {
   let settled = 0;
   for (const id of claimed) {
     const refund = await findRefund(db, id);
-    if (!refund || refund.status !== 'pending') continue;
+    if (refund?.status !== 'pending') continue;
     try {
       const outcome = await driveRefund(ctx, refund, false);
       if (outcome.refund.status !== 'pending') settled += 1;

@@ -63,12 +63,14 @@ export async function refundPurchase(ctx: ServiceContext, raw: unknown): Promise
   assertIdempotencyKey(input.idempotencyKey);
   const { db, clock } = ctx.deps;
   const found = isUuid(input.purchaseId) ? await findPurchase(db, input.purchaseId) : null;
-  if (!found || (principal.kind === 'game_secret' && principal.gameId !== found.gameId)) throw new NotFoundError('Purchase');
+  if (!found || (principal.kind === 'game_secret' && principal.gameId !== found.gameId))
+    throw new NotFoundError('Purchase');
   let requested: number | null = null;
   if (input.amount) {
     const parsed = parseMinorUnits(input.amount.amount);
     if (typeof parsed === 'string') throw ValidationError.field('input.amount.amount', AMOUNT_MESSAGES[parsed]);
-    if (input.amount.currency !== found.currency) throw ValidationError.field('input.amount.currency', `must be ${found.currency}, the purchase's currency`);
+    if (input.amount.currency !== found.currency)
+      throw ValidationError.field('input.amount.currency', `must be ${found.currency}, the purchase's currency`);
     requested = parsed;
   }
   const ask = { requested, reason: input.reason, key: input.idempotencyKey };
@@ -85,11 +87,15 @@ export async function refundPurchase(ctx: ServiceContext, raw: unknown): Promise
       const disputed = await disputedTotal(tx, purchase.id);
       const remaining = Math.max(0, purchase.amountMinor - purchase.refundedMinor - disputed);
       if (!(REFUNDABLE_STATUSES as readonly string[]).includes(purchase.status)) {
-        if (purchase.status === 'REFUNDED') throw new RefundExceedsRemainingError({ amountMinor: 0, currency: purchase.currency });
-        throw new InvalidStateError(`A ${purchase.status.toLowerCase().replace('_', ' ')} purchase cannot be refunded.`);
+        if (purchase.status === 'REFUNDED')
+          throw new RefundExceedsRemainingError({ amountMinor: 0, currency: purchase.currency });
+        throw new InvalidStateError(
+          `A ${purchase.status.toLowerCase().replace('_', ' ')} purchase cannot be refunded.`,
+        );
       }
       const amount = requested ?? remaining;
-      if (amount <= 0 || amount > remaining) throw new RefundExceedsRemainingError({ amountMinor: remaining, currency: purchase.currency });
+      if (amount <= 0 || amount > remaining)
+        throw new RefundExceedsRemainingError({ amountMinor: remaining, currency: purchase.currency });
       if (!(await reserveRefund(tx, purchase.id, amount, disputed))) {
         throw new RefundExceedsRemainingError({ amountMinor: remaining, currency: purchase.currency });
       }
@@ -125,7 +131,11 @@ export async function refundPurchase(ctx: ServiceContext, raw: unknown): Promise
 }
 
 /** A repeat of the same refund request: the same refund, carried on if still pending; other arguments → IdempotencyKeyReused. */
-async function replay(ctx: ServiceContext, refund: RefundRow, ask: { requested: number | null; reason: string }): Promise<RefundOutcome> {
+async function replay(
+  ctx: ServiceContext,
+  refund: RefundRow,
+  ask: { requested: number | null; reason: string },
+): Promise<RefundOutcome> {
   if (refund.requestedMinor !== ask.requested || refund.reason !== ask.reason) throw new IdempotencyKeyReusedError();
   if (refund.status === 'pending') return driveRefund(ctx, refund, true);
   if (refund.status === 'failed') throw new RefundRejectedError(refund.failureCode ?? 'refused', refund.id);
@@ -138,14 +148,22 @@ async function replay(ctx: ServiceContext, refund: RefundRow, ask: { requested: 
  * once) and commit what it answered. Transient failures leave it pending and answer it so;
  * a refusal fails it (and throws RefundRejected when `throwOnRejection`).
  */
-export async function driveRefund(ctx: ServiceContext, refund: RefundRow, throwOnRejection: boolean): Promise<RefundOutcome> {
+export async function driveRefund(
+  ctx: ServiceContext,
+  refund: RefundRow,
+  throwOnRejection: boolean,
+): Promise<RefundOutcome> {
   const { db, acquirer, logger } = ctx.deps;
   const purchase = await findPurchase(db, refund.purchaseId);
   if (!purchase) throw new Error(`purchase ${refund.purchaseId} of refund ${refund.id} is missing`);
   if (purchase.path === 'wallet') return settleRefund(ctx, refund.id, null);
   if (!purchase.acquirerChargeId) throw new Error(`card purchase ${purchase.id} has no acquirer charge to refund`);
   try {
-    const result = await acquirer.refund({ chargeId: purchase.acquirerChargeId, amountMinor: refund.amountMinor, idempotencyKey: refund.id });
+    const result = await acquirer.refund({
+      chargeId: purchase.acquirerChargeId,
+      amountMinor: refund.amountMinor,
+      idempotencyKey: refund.id,
+    });
     await notePendingAttempt(ctx, refund.id, null);
     return await settleRefund(ctx, refund.id, result.refundId);
   } catch (error) {
@@ -156,7 +174,10 @@ export async function driveRefund(ctx: ServiceContext, refund: RefundRow, throwO
       return failed;
     }
     if (error instanceof AcquirerUnavailableError) {
-      logger.warn({ refundId: refund.id, purchaseId: purchase.id, code: error.code }, 'acquirer unavailable for a refund; left pending for recovery');
+      logger.warn(
+        { refundId: refund.id, purchaseId: purchase.id, code: error.code },
+        'acquirer unavailable for a refund; left pending for recovery',
+      );
       await notePendingAttempt(ctx, refund.id, `${error.code}: ${error.message}`);
       return { purchase: (await findPurchase(db, purchase.id))!, refund: (await findRefund(db, refund.id))! };
     }

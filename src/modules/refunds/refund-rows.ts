@@ -11,7 +11,11 @@ export async function findRefund(executor: Executor, id: string): Promise<Refund
   return row ?? null;
 }
 
-export async function findRefundByKey(executor: Executor, purchaseId: string, idempotencyKey: string): Promise<RefundRow | null> {
+export async function findRefundByKey(
+  executor: Executor,
+  purchaseId: string,
+  idempotencyKey: string,
+): Promise<RefundRow | null> {
   const [row] = await executor
     .select()
     .from(refunds)
@@ -30,11 +34,21 @@ export async function disputedTotal(executor: Executor, purchaseId: string): Pro
 }
 
 /** What succeeded refunds returned of a purchase, leaving one refund out (the one being settled). */
-export async function refundedTotal(executor: Executor, purchaseId: string, except: string | null = null): Promise<number> {
+export async function refundedTotal(
+  executor: Executor,
+  purchaseId: string,
+  except: string | null = null,
+): Promise<number> {
   const [row] = await executor
     .select({ total: sql<number>`coalesce(sum(${refunds.amountMinor}), 0)::bigint`.mapWith(Number) })
     .from(refunds)
-    .where(and(eq(refunds.purchaseId, purchaseId), eq(refunds.status, 'succeeded'), except ? ne(refunds.id, except) : undefined));
+    .where(
+      and(
+        eq(refunds.purchaseId, purchaseId),
+        eq(refunds.status, 'succeeded'),
+        except ? ne(refunds.id, except) : undefined,
+      ),
+    );
   return row?.total ?? 0;
 }
 
@@ -73,7 +87,11 @@ export function statusAfterReversal(purchase: PurchaseRow, returnedMinor: number
 }
 
 /** Moves the purchase (its row locked by the caller) to statusAfterReversal, if that changes it; returns it as it now stands. */
-export async function applyReversalStatus(tx: Executor, purchase: PurchaseRow, returnedMinor: number): Promise<PurchaseRow> {
+export async function applyReversalStatus(
+  tx: Executor,
+  purchase: PurchaseRow,
+  returnedMinor: number,
+): Promise<PurchaseRow> {
   const status = statusAfterReversal(purchase, returnedMinor);
   if (status === purchase.status) return purchase;
   assertTransition(purchase.status, status);

@@ -1,12 +1,25 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { refunds } from '../../db/schema/index.js';
 import { postRefund, getSalePosting } from '../ledger/index.js';
-import { purchaseEventData, findPurchase, releaseRefund, completeRefund, type PurchaseRow } from '../purchases/index.js';
+import {
+  purchaseEventData,
+  findPurchase,
+  releaseRefund,
+  completeRefund,
+  type PurchaseRow,
+} from '../purchases/index.js';
 import { refundWalletSpend } from '../wallet/index.js';
 import { enqueueEvent, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { clawBack, clawbackEventData } from './claw-back.js';
-import { applyReversalStatus, disputedTotal, findRefund, refundedTotal, refundEventData, type RefundRow } from './refund-rows.js';
+import {
+  applyReversalStatus,
+  disputedTotal,
+  findRefund,
+  refundedTotal,
+  refundEventData,
+  type RefundRow,
+} from './refund-rows.js';
 import { topUpCappedDisputes } from './top-up-disputes.js';
 
 export interface RefundOutcome {
@@ -21,17 +34,29 @@ export interface RefundOutcome {
  * currency back), the entitlement is clawed back in proportion, the purchase turns REFUNDED or
  * PARTIALLY_REFUNDED and `purchase.refunded` goes to the outbox. Published after the commit.
  */
-export async function settleRefund(ctx: ServiceContext, refundId: string, acquirerRefundId: string | null): Promise<RefundOutcome> {
+export async function settleRefund(
+  ctx: ServiceContext,
+  refundId: string,
+  acquirerRefundId: string | null,
+): Promise<RefundOutcome> {
   const { db, clock } = ctx.deps;
   const at = clock.now();
   const done = await db.transaction(async (tx) => {
     const pending = await findRefund(tx, refundId);
     if (!pending) throw new Error(`refund ${refundId} vanished while settling`);
     // The purchase row first, like every refund and dispute, so that they settle one at a time.
-    if (!(await findPurchase(tx, pending.purchaseId, true))) throw new Error(`purchase ${pending.purchaseId} of refund ${refundId} is missing`);
+    if (!(await findPurchase(tx, pending.purchaseId, true)))
+      throw new Error(`purchase ${pending.purchaseId} of refund ${refundId} is missing`);
     const [refund] = await tx
       .update(refunds)
-      .set({ status: 'succeeded', acquirerRefundId, completedAt: at, updatedAt: at, recoveryLeaseUntil: null, lastError: null })
+      .set({
+        status: 'succeeded',
+        acquirerRefundId,
+        completedAt: at,
+        updatedAt: at,
+        recoveryLeaseUntil: null,
+        lastError: null,
+      })
       .where(and(eq(refunds.id, refundId), eq(refunds.status, 'pending')))
       .returning();
     if (!refund) return null;
@@ -67,7 +92,11 @@ export async function settleRefund(ctx: ServiceContext, refundId: string, acquir
       feeReturned = posted.feeReturnedMinor;
     }
     const clawed = await clawBack(tx, purchase, before, after, { refundId: refund.id }, at);
-    const [settled] = await tx.update(refunds).set({ feeReturnedMinor: feeReturned }).where(eq(refunds.id, refund.id)).returning();
+    const [settled] = await tx
+      .update(refunds)
+      .set({ feeReturnedMinor: feeReturned })
+      .where(eq(refunds.id, refund.id))
+      .returning();
 
     const current = await applyReversalStatus(tx, purchase, after);
     // purchase.refunded with the purchase's facts, what went back and what was clawed back.
@@ -107,7 +136,13 @@ export async function failRefund(ctx: ServiceContext, refundId: string, failureC
     await findPurchase(tx, pending.purchaseId, true);
     const [refund] = await tx
       .update(refunds)
-      .set({ status: 'failed', failureCode: failureCode.slice(0, 100), completedAt: at, updatedAt: at, recoveryLeaseUntil: null })
+      .set({
+        status: 'failed',
+        failureCode: failureCode.slice(0, 100),
+        completedAt: at,
+        updatedAt: at,
+        recoveryLeaseUntil: null,
+      })
       .where(and(eq(refunds.id, refundId), eq(refunds.status, 'pending')))
       .returning();
     if (!refund) return null;
@@ -129,6 +164,10 @@ export async function failRefund(ctx: ServiceContext, refundId: string, failureC
 export async function notePendingAttempt(ctx: ServiceContext, refundId: string, error: string | null): Promise<void> {
   await ctx.deps.db
     .update(refunds)
-    .set({ attempts: sql`${refunds.attempts} + 1`, lastError: error === null ? null : error.slice(0, 500), updatedAt: ctx.deps.clock.now() })
+    .set({
+      attempts: sql`${refunds.attempts} + 1`,
+      lastError: error === null ? null : error.slice(0, 500),
+      updatedAt: ctx.deps.clock.now(),
+    })
     .where(and(eq(refunds.id, refundId), eq(refunds.status, 'pending')));
 }

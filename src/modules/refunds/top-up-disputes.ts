@@ -40,7 +40,12 @@ export async function topUpCappedDisputes(
       tx,
       current,
       dispute,
-      { amountMinor, returnedBefore: refunded + disputed, postingKey: `${dispute.id}:after-refund:${refusedRefundId}`, at },
+      {
+        amountMinor,
+        returnedBefore: refunded + disputed,
+        postingKey: `${dispute.id}:after-refund:${refusedRefundId}`,
+        at,
+      },
       { topUp: { amount: String(amountMinor), refusedRefundId } },
     );
     current = booked.purchase;

@@ -1,2 +1,8 @@
 // The reports module: read-only views over the ledger and purchases for developers and operators.
-export { getSalesReport, type SalesReport, type SalesFigures, type ItemSales, type DailySales } from './sales-report.js';
+export {
+  getSalesReport,
+  type SalesReport,
+  type SalesFigures,
+  type ItemSales,
+  type DailySales,
+} from './sales-report.js';

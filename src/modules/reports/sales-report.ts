@@ -50,12 +50,26 @@ export interface SalesReport {
 const salesReportInput = z
   .object({ gameId: z.string(), from: z.date(), to: z.date() })
   .refine((v) => v.from.getTime() < v.to.getTime(), { message: 'must be after from', path: ['to'] })
-  .refine((v) => v.to.getTime() - v.from.getTime() <= 366 * 86_400_000, { message: 'the period may be at most 366 days', path: ['to'] });
+  .refine((v) => v.to.getTime() - v.from.getTime() <= 366 * 86_400_000, {
+    message: 'the period may be at most 366 days',
+    path: ['to'],
+  });
 
 const REAL_MONEY_KINDS = ['sale', 'refund', 'dispute'] as const;
 
 function empty(currency: string): { -readonly [K in keyof SalesFigures]: SalesFigures[K] } {
-  return { currency, grossMinor: 0, refundsMinor: 0, disputesMinor: 0, platformFeesMinor: 0, netMinor: 0, sales: 0, refunds: 0, disputes: 0, units: 0 };
+  return {
+    currency,
+    grossMinor: 0,
+    refundsMinor: 0,
+    disputesMinor: 0,
+    platformFeesMinor: 0,
+    netMinor: 0,
+    sales: 0,
+    refunds: 0,
+    disputes: 0,
+    units: 0,
+  };
 }
 
 /**

@@ -18,10 +18,17 @@ export async function getWallet(ctx: ServiceContext, gameId: string, playerId?: 
   ]);
   const balances = new Map<string, number>(codes.map((code) => [code, 0]));
   for (const money of held) balances.set(money.currency, money.amountMinor);
-  return [...balances].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, amountMinor]) => ({ amountMinor, currency }));
+  return [...balances]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, amountMinor]) => ({ amountMinor, currency }));
 }
 
 /** One balance for the purchases module's checks (0 when the player never held the currency). */
-export async function walletBalance(executor: Executor, gameId: string, playerId: string, currency: string): Promise<Money> {
+export async function walletBalance(
+  executor: Executor,
+  gameId: string,
+  playerId: string,
+  currency: string,
+): Promise<Money> {
   return { amountMinor: await getWalletBalance(executor, gameId, playerId, currency), currency };
 }

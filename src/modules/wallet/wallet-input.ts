@@ -13,5 +13,6 @@ export interface WalletMovement {
 
 /** Wallets hold game currencies only; an ISO code here is a caller's bug, not a user error. */
 export function assertGameCurrencyCode(currency: string): void {
-  if (!VIRTUAL_CURRENCY_CODE.test(currency) || isIsoCurrency(currency)) throw new RangeError(`${currency} is not a game currency code`);
+  if (!VIRTUAL_CURRENCY_CODE.test(currency) || isIsoCurrency(currency))
+    throw new RangeError(`${currency} is not a game currency code`);
 }

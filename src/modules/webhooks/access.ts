@@ -14,7 +14,10 @@ export async function loadManagedGame(ctx: ServiceContext, gameId: string): Prom
 }
 
 /** An event of a game the caller manages, with that game; anyone else: NotFound. */
-export async function loadManagedEvent(ctx: ServiceContext, eventId: string): Promise<{ event: OutboxEventRow; game: GameRow }> {
+export async function loadManagedEvent(
+  ctx: ServiceContext,
+  eventId: string,
+): Promise<{ event: OutboxEventRow; game: GameRow }> {
   if (ctx.principal.kind === 'anonymous') throw new UnauthenticatedError();
   const [event] = /^evt_[0-9a-f]{32}$/.test(eventId)
     ? await ctx.deps.db.select().from(outboxEvents).where(eq(outboxEvents.id, eventId)).limit(1)

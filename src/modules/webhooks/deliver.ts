@@ -11,7 +11,9 @@ export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export type DeliveryTrigger = WebhookDeliveryRow['trigger'];
 
 /** Where and how an event is sent: the game's URL and its signing secrets, or why it cannot be. */
-export type DeliveryTarget = { readonly url: string; readonly secrets: readonly string[] } | { readonly url: null; readonly reason: string };
+export type DeliveryTarget =
+  | { readonly url: string; readonly secrets: readonly string[] }
+  | { readonly url: null; readonly reason: string };
 
 /** The result of one HTTP attempt, before it is recorded. */
 export interface AttemptOutcome {
@@ -28,7 +30,12 @@ const EXCERPT_CHARS = 500;
 
 /** The JSON body of an event as Standard Webhooks describes it: id, type, timestamp, data. */
 export function webhookBody(event: Pick<OutboxEventRow, 'id' | 'type' | 'createdAt' | 'payload'>): string {
-  return JSON.stringify({ id: event.id, type: event.type, timestamp: event.createdAt.toISOString(), data: event.payload });
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    timestamp: event.createdAt.toISOString(),
+    data: event.payload,
+  });
 }
 
 /** The game's webhook URL and current signing secrets. */
@@ -82,7 +89,15 @@ export async function postWebhook(
       attemptedAt,
     };
   } catch (error) {
-    return { url: target.url, success: false, statusCode: null, durationMs: elapsed(), error: describe(error, timeout), responseExcerpt: null, attemptedAt };
+    return {
+      url: target.url,
+      success: false,
+      statusCode: null,
+      durationMs: elapsed(),
+      error: describe(error, timeout),
+      responseExcerpt: null,
+      attemptedAt,
+    };
   }
 }
 
@@ -121,7 +136,11 @@ export async function recordDelivery(
 }
 
 /** The delay before the next attempt after `attempts` failed ones, with ±10 % jitter; null when the schedule is spent. */
-export function nextRetryDelayMs(schedule: readonly number[], attempts: number, random: () => number = Math.random): number | null {
+export function nextRetryDelayMs(
+  schedule: readonly number[],
+  attempts: number,
+  random: () => number = Math.random,
+): number | null {
   const base = schedule[attempts - 1];
   if (base === undefined) return null;
   return Math.round(base * (0.9 + 0.2 * random()));

@@ -77,14 +77,22 @@ async function claimDue(deps: Deps, options: WebhookDispatcherOptions): Promise<
     const rows = await tx
       .update(outboxEvents)
       .set({ leaseToken, nextAttemptAt: leaseUntil })
-      .where(inArray(outboxEvents.id, due.map((d) => d.id)))
+      .where(
+        inArray(
+          outboxEvents.id,
+          due.map((d) => d.id),
+        ),
+      )
       .returning();
     return rows.map((event) => ({ event, leaseToken }));
   });
 }
 
 /** A dispatcher that runs only when ticked (tests); startWebhookDispatcher adds the loop. */
-export function createWebhookDispatcher(deps: Deps, options: WebhookDispatcherOptions = {}): WebhookDispatcher & { start(): Promise<void> } {
+export function createWebhookDispatcher(
+  deps: Deps,
+  options: WebhookDispatcherOptions = {},
+): WebhookDispatcher & { start(): Promise<void> } {
   const { logger } = deps;
   const pollIntervalMs = options.pollIntervalMs ?? deps.config.WEBHOOK_POLL_INTERVAL;
   const abort = new AbortController();
@@ -100,7 +108,9 @@ export function createWebhookDispatcher(deps: Deps, options: WebhookDispatcherOp
       .update(outboxEvents)
       .set({ leaseToken: null, nextAttemptAt: deps.clock.now() })
       .where(and(eq(outboxEvents.id, claimed.event.id), eq(outboxEvents.leaseToken, claimed.leaseToken)))
-      .catch((error: unknown) => logger.warn({ err: error, eventId: claimed.event.id }, 'could not release a webhook claim'));
+      .catch((error: unknown) =>
+        logger.warn({ err: error, eventId: claimed.event.id }, 'could not release a webhook claim'),
+      );
   }
 
   async function attempt(claimed: Claimed, targets: Map<string, Promise<DeliveryTarget>>): Promise<void> {
@@ -125,7 +135,11 @@ export function createWebhookDispatcher(deps: Deps, options: WebhookDispatcherOp
       return;
     }
     const { status } = await settleAttempt(deps, event, leaseToken, outcome, options.random);
-    if (status === 'failed') logger.warn({ eventId: event.id, gameId: event.gameId, attempts: event.attempts + 1 }, 'webhook delivery failed for good');
+    if (status === 'failed')
+      logger.warn(
+        { eventId: event.id, gameId: event.gameId, attempts: event.attempts + 1 },
+        'webhook delivery failed for good',
+      );
   }
 
   async function runTick(): Promise<number> {
@@ -206,7 +220,10 @@ export function createWebhookDispatcher(deps: Deps, options: WebhookDispatcherOp
 }
 
 /** Starts delivering webhooks in the background: a poll every WEBHOOK_POLL_INTERVAL, and at once when woken. */
-export async function startWebhookDispatcher(deps: Deps, options: WebhookDispatcherOptions = {}): Promise<WebhookDispatcher> {
+export async function startWebhookDispatcher(
+  deps: Deps,
+  options: WebhookDispatcherOptions = {},
+): Promise<WebhookDispatcher> {
   const dispatcher = createWebhookDispatcher(deps, options);
   await dispatcher.start();
   return dispatcher;

@@ -2,7 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { preparedSql, type PreparedSql } from '../../db/prepared.js';
-import { games, outboxEvents, outboxEventTypes, type OutboxEventType, type OutboxStatus } from '../../db/schema/index.js';
+import {
+  games,
+  outboxEvents,
+  outboxEventTypes,
+  type OutboxEventType,
+  type OutboxStatus,
+} from '../../db/schema/index.js';
 import type { Deps } from '../service-context.js';
 
 /** The events a domain change may announce (webhook.test is sent only by sendTestWebhook). */
@@ -98,19 +104,33 @@ export async function enqueueEvents(tx: Executor, inputs: readonly EnqueueEventI
     });
     return id;
   });
-  const inserted = await insertStatement(inputs.length).execute<{ id: string; game_id: string; type: OutboxEventType; aggregate_id: string; sequence: number; status: OutboxStatus }>(
-    tx,
-    params,
-  );
+  const inserted = await insertStatement(inputs.length).execute<{
+    id: string;
+    game_id: string;
+    type: OutboxEventType;
+    aggregate_id: string;
+    sequence: number;
+    status: OutboxStatus;
+  }>(tx, params);
   // RETURNING order is not promised: answer in the order given.
   const byId = new Map(inserted.map((row) => [row.id, row]));
   return ids.map((id) => {
     const row = byId.get(id)!;
-    return { id, gameId: row.game_id, type: row.type, aggregateId: row.aggregate_id, sequence: row.sequence, status: row.status };
+    return {
+      id,
+      gameId: row.game_id,
+      type: row.type,
+      aggregateId: row.aggregate_id,
+      sequence: row.sequence,
+      status: row.status,
+    };
   });
 }
 
-const lockAggregate = preparedSql('webhooks_lock_aggregate', sql`select pg_advisory_xact_lock(${sql.placeholder('namespace')}::int, hashtext(${sql.placeholder('aggregateId')}::text))`);
+const lockAggregate = preparedSql(
+  'webhooks_lock_aggregate',
+  sql`select pg_advisory_xact_lock(${sql.placeholder('namespace')}::int, hashtext(${sql.placeholder('aggregateId')}::text))`,
+);
 
 const insertStatements = new Map<number, PreparedSql>();
 
@@ -153,7 +173,10 @@ export const WAKE_CHANNEL = 'webhooks:wake';
  * After the commit: wakes the webhook dispatchers of every instance so that the events go out at
  * once rather than at the next poll. Never throws (the poll delivers them anyway).
  */
-export async function notifyEvents(deps: Pick<Deps, 'pubsub' | 'logger'>, events: EnqueuedEvent | readonly EnqueuedEvent[]): Promise<void> {
+export async function notifyEvents(
+  deps: Pick<Deps, 'pubsub' | 'logger'>,
+  events: EnqueuedEvent | readonly EnqueuedEvent[],
+): Promise<void> {
   const list = (Array.isArray(events) ? events : [events]) as readonly EnqueuedEvent[];
   const pending = list.filter((e) => e.status === 'pending');
   if (pending.length === 0) return;

@@ -3,7 +3,7 @@ import type { PgColumn } from 'drizzle-orm/pg-core';
 import { outboxEvents, webhookDeliveries, type OutboxEventType, type OutboxStatus } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
 import { canManageGame, findGame } from '../games/index.js';
-import { type KeysetPage } from '../../db/keyset.js';
+import type { KeysetPage } from '../../db/keyset.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadManagedEvent, loadManagedGame } from './access.js';
 import type { OutboxEventRow, WebhookDeliveryRow } from './deliver.js';
@@ -11,8 +11,10 @@ import type { OutboxEventRow, WebhookDeliveryRow } from './deliver.js';
 // Keyset on (time, id) where the id is text (events) or uuid (deliveries): compared as text, ordered alike.
 function keyset(time: PgColumn, id: PgColumn, page: KeysetPage): { where: SQL[]; order: SQL[] } {
   const where: SQL[] = [];
-  if (page.after) where.push(sql`(${time}, ${id}::text) > (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.id})`);
-  if (page.before) where.push(sql`(${time}, ${id}::text) < (${page.before.createdAt.toISOString()}::timestamptz, ${page.before.id})`);
+  if (page.after)
+    where.push(sql`(${time}, ${id}::text) > (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.id})`);
+  if (page.before)
+    where.push(sql`(${time}, ${id}::text) < (${page.before.createdAt.toISOString()}::timestamptz, ${page.before.id})`);
   const order = page.inverted ? [desc(time), sql`${id}::text desc`] : [asc(time), sql`${id}::text asc`];
   return { where, order };
 }
@@ -24,7 +26,11 @@ export interface WebhookEventFilter {
 }
 
 /** A game's outbox events, oldest first; only for whoever manages the game. */
-export async function listWebhookEvents(ctx: ServiceContext, filter: WebhookEventFilter, page: KeysetPage): Promise<OutboxEventRow[]> {
+export async function listWebhookEvents(
+  ctx: ServiceContext,
+  filter: WebhookEventFilter,
+  page: KeysetPage,
+): Promise<OutboxEventRow[]> {
   const game = await loadManagedGame(ctx, filter.gameId);
   const { where, order } = keyset(outboxEvents.createdAt, outboxEvents.id, page);
   return ctx.deps.db
@@ -78,19 +84,35 @@ async function visibleGameIds(ctx: ServiceContext, gameIds: readonly string[]): 
 }
 
 /** Events by id, in the order asked (for dataloaders); null where absent or not the caller's. */
-export async function getWebhookEventsByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(OutboxEventRow | null)[]> {
+export async function getWebhookEventsByIds(
+  ctx: ServiceContext,
+  ids: readonly string[],
+): Promise<(OutboxEventRow | null)[]> {
   const wanted = [...new Set(ids.filter((id) => /^evt_[0-9a-f]{32}$/.test(id)))];
-  const rows = wanted.length ? await ctx.deps.db.select().from(outboxEvents).where(inArray(outboxEvents.id, wanted)) : [];
-  const visible = await visibleGameIds(ctx, rows.map((r) => r.gameId));
+  const rows = wanted.length
+    ? await ctx.deps.db.select().from(outboxEvents).where(inArray(outboxEvents.id, wanted))
+    : [];
+  const visible = await visibleGameIds(
+    ctx,
+    rows.map((r) => r.gameId),
+  );
   const byId = new Map(rows.filter((r) => visible.has(r.gameId)).map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id) ?? null);
 }
 
 /** Delivery attempts by id, in the order asked (for dataloaders); null where absent or not the caller's. */
-export async function getWebhookDeliveriesByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(WebhookDeliveryRow | null)[]> {
+export async function getWebhookDeliveriesByIds(
+  ctx: ServiceContext,
+  ids: readonly string[],
+): Promise<(WebhookDeliveryRow | null)[]> {
   const wanted = [...new Set(ids.filter(isUuid))];
-  const rows = wanted.length ? await ctx.deps.db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, wanted)) : [];
-  const visible = await visibleGameIds(ctx, rows.map((r) => r.gameId));
+  const rows = wanted.length
+    ? await ctx.deps.db.select().from(webhookDeliveries).where(inArray(webhookDeliveries.id, wanted))
+    : [];
+  const visible = await visibleGameIds(
+    ctx,
+    rows.map((r) => r.gameId),
+  );
   const byId = new Map(rows.filter((r) => visible.has(r.gameId)).map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id) ?? null);
 }

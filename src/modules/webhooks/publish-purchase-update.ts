@@ -17,8 +17,16 @@ export interface PurchaseUpdateMessage {
  * After a purchase's change committed: tells the `purchaseUpdated` subscribers of every instance.
  * Never throws: pub/sub is at most once, and the purchase itself is the truth a client can re-read.
  */
-export async function publishPurchaseUpdate(deps: Pick<Deps, 'pubsub' | 'logger' | 'clock'>, purchaseId: string, status?: string): Promise<void> {
-  const message: PurchaseUpdateMessage = { purchaseId, ...(status ? { status } : {}), at: deps.clock.now().toISOString() };
+export async function publishPurchaseUpdate(
+  deps: Pick<Deps, 'pubsub' | 'logger' | 'clock'>,
+  purchaseId: string,
+  status?: string,
+): Promise<void> {
+  const message: PurchaseUpdateMessage = {
+    purchaseId,
+    ...(status ? { status } : {}),
+    at: deps.clock.now().toISOString(),
+  };
   try {
     await deps.pubsub.publish(purchaseChannel(purchaseId), JSON.stringify(message));
   } catch (error) {

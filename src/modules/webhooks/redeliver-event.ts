@@ -5,7 +5,13 @@ import { InvalidStateError } from '../../shared/errors.js';
 import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadManagedEvent } from './access.js';
-import { deliveryTarget, postWebhook, recordDelivery, type OutboxEventRow, type WebhookDeliveryRow } from './deliver.js';
+import {
+  deliveryTarget,
+  postWebhook,
+  recordDelivery,
+  type OutboxEventRow,
+  type WebhookDeliveryRow,
+} from './deliver.js';
 
 const redeliverEventInput = z.object({ eventId: z.string() });
 
@@ -31,7 +37,13 @@ export async function redeliverEvent(ctx: ServiceContext, raw: unknown): Promise
     // Clearing the lease also voids the result of an automatic attempt that may be in flight.
     const [updated] = await tx
       .update(outboxEvents)
-      .set({ status: 'delivered', deliveredAt: outcome.attemptedAt, nextAttemptAt: null, leaseToken: null, lastError: null })
+      .set({
+        status: 'delivered',
+        deliveredAt: outcome.attemptedAt,
+        nextAttemptAt: null,
+        leaseToken: null,
+        lastError: null,
+      })
       .where(and(eq(outboxEvents.id, event.id), ne(outboxEvents.status, 'delivered')))
       .returning();
     return { event: updated ?? event, delivery };

@@ -5,7 +5,13 @@ import { InvalidStateError } from '../../shared/errors.js';
 import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadManagedGame } from './access.js';
-import { deliveryTarget, postWebhook, recordDelivery, type WebhookDeliveryRow, type OutboxEventRow } from './deliver.js';
+import {
+  deliveryTarget,
+  postWebhook,
+  recordDelivery,
+  type WebhookDeliveryRow,
+  type OutboxEventRow,
+} from './deliver.js';
 import { newEventId } from './enqueue-event.js';
 
 const sendTestWebhookInput = z.object({ gameId: z.string() });
@@ -14,7 +20,10 @@ const sendTestWebhookInput = z.object({ gameId: z.string() });
  * Sends a `webhook.test` event to the game's endpoint now, signed like every other, and returns the
  * attempt. A test is tried once, never retried; it is listed with the other events.
  */
-export async function sendTestWebhook(ctx: ServiceContext, raw: unknown): Promise<{ event: OutboxEventRow; delivery: WebhookDeliveryRow }> {
+export async function sendTestWebhook(
+  ctx: ServiceContext,
+  raw: unknown,
+): Promise<{ event: OutboxEventRow; delivery: WebhookDeliveryRow }> {
   const input = parseInput(sendTestWebhookInput, raw);
   const game = await loadManagedGame(ctx, input.gameId);
   const target = await deliveryTarget(ctx.deps, game.id);

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
-import { getDevelopersByIds, getPlayersByIds, logInPlayer, signUpDeveloper, signUpPlayer } from '../../../src/modules/accounts/index.js';
+import {
+  getDevelopersByIds,
+  getPlayersByIds,
+  logInPlayer,
+  signUpDeveloper,
+  signUpPlayer,
+} from '../../../src/modules/accounts/index.js';
 
 const SIGN_UP = /* GraphQL */ `
   mutation SignUp($input: SignUpDeveloperInput!) {
@@ -39,7 +45,10 @@ describe('developer accounts', () => {
     expect(token).toMatch(/^ds_[A-Za-z0-9_-]{43}$/);
 
     const viewer = await app.gql(VIEWER, {}, { token });
-    expect(viewer.data.viewer).toEqual({ kind: 'DEVELOPER', developer: { id: signUp.data.signUpDeveloper.developer.id, email } });
+    expect(viewer.data.viewer).toEqual({
+      kind: 'DEVELOPER',
+      developer: { id: signUp.data.signUpDeveloper.developer.id, email },
+    });
 
     const out = await app.gql('mutation { logOut }', {}, { token });
     expect(out.data.logOut).toBe(true);
@@ -64,8 +73,16 @@ describe('developer accounts', () => {
 
   it('never reads a password hash out of the database beyond the password check', async () => {
     const ctx = { deps: app.deps, principal: { kind: 'operator' as const }, requestId: 'test', ip: null };
-    const developer = await signUpDeveloper(ctx, { email: uniqueEmail('dev'), password: 'correct horse battery', name: 'No hash' });
-    const player = await signUpPlayer(ctx, { email: uniqueEmail('player'), password: 'correct horse battery', displayName: 'No hash' });
+    const developer = await signUpDeveloper(ctx, {
+      email: uniqueEmail('dev'),
+      password: 'correct horse battery',
+      name: 'No hash',
+    });
+    const player = await signUpPlayer(ctx, {
+      email: uniqueEmail('player'),
+      password: 'correct horse battery',
+      displayName: 'No hash',
+    });
     const loggedIn = await logInPlayer(ctx, { email: player.player.email, password: 'correct horse battery' });
     const [readDeveloper] = await getDevelopersByIds(ctx, [developer.developer.id]);
     const [readPlayer] = await getPlayersByIds(ctx, [player.player.id]);
@@ -78,7 +95,9 @@ describe('developer accounts', () => {
   it('refuses a taken email with EmailTaken, case-insensitively', async () => {
     const email = uniqueEmail('dev');
     await app.gql(SIGN_UP, { input: { email, password: 'password-0001', name: 'One' } });
-    const again = await app.gql(SIGN_UP, { input: { email: email.toUpperCase(), password: 'password-0002', name: 'Two' } });
+    const again = await app.gql(SIGN_UP, {
+      input: { email: email.toUpperCase(), password: 'password-0002', name: 'Two' },
+    });
     expect(again.data.signUpDeveloper).toMatchObject({ __typename: 'EmailTaken', code: 'EMAIL_TAKEN' });
   });
 
@@ -92,7 +111,10 @@ describe('developer accounts', () => {
 
   it('refuses a short password', async () => {
     const res = await app.gql(SIGN_UP, { input: { email: uniqueEmail(), password: 'nine-char', name: 'x' } });
-    expect(res.data.signUpDeveloper).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: 'input.password' }] });
+    expect(res.data.signUpDeveloper).toMatchObject({
+      __typename: 'ValidationError',
+      fieldErrors: [{ path: 'input.password' }],
+    });
   });
 
   it('gives the same InvalidCredentials for a wrong password and an unknown email', async () => {

@@ -4,7 +4,11 @@ import { createLogger, type Logger } from '../../../src/logger.js';
 import type { TestApp } from '../../helpers/test-app.js';
 
 /** The prepared statements of authenticate.ts: one runs per lookup that misses the cache. */
-export const LOOKUP_STATEMENTS = new Set(['accounts_session_by_hash', 'accounts_game_key_by_hash', 'accounts_game_authorization_by_hash']);
+export const LOOKUP_STATEMENTS = new Set([
+  'accounts_session_by_hash',
+  'accounts_game_key_by_hash',
+  'accounts_game_authorization_by_hash',
+]);
 
 export interface LookupCounter {
   /** Credential lookups that reached Postgres since the counter started. */
@@ -17,7 +21,9 @@ export function countLookups(app: TestApp): LookupCounter {
   const spy = vi.spyOn(app.database.pool!, 'query');
   return {
     get count() {
-      return spy.mock.calls.filter(([config]) => LOOKUP_STATEMENTS.has((config as { name?: string } | undefined)?.name ?? '')).length;
+      return spy.mock.calls.filter(([config]) =>
+        LOOKUP_STATEMENTS.has((config as { name?: string } | undefined)?.name ?? ''),
+      ).length;
     },
     restore: () => spy.mockRestore(),
   };

@@ -29,7 +29,13 @@ describe('principal cache across two instances', () => {
     const game = await createGame(a, developer);
     const player = await signUpPlayer(a);
     const { gameToken } = await authorizeGame(a, player.token, game.id);
-    const tokens = { DEVELOPER: developer.token, PLAYER: player.token, GAME_SECRET: game.secretKey, GAME_PUBLISHABLE: game.publishableKey, PLAYER_GAME: gameToken };
+    const tokens = {
+      DEVELOPER: developer.token,
+      PLAYER: player.token,
+      GAME_SECRET: game.secretKey,
+      GAME_PUBLISHABLE: game.publishableKey,
+      PLAYER_GAME: gameToken,
+    };
 
     // b has seen none of them yet
     const lookups = countLookups(b);
@@ -104,7 +110,11 @@ describe('principal cache across two instances', () => {
     for (const app of [a, b]) expect(await whoIs(app, gameToken)).toBe('PLAYER_GAME');
 
     const before = b.deps.principalCache.generation;
-    const revoked = await a.gql(REVOKE_AUTHORIZATION, { input: { authorizationId: authorization.id } }, { token: player.token });
+    const revoked = await a.gql(
+      REVOKE_AUTHORIZATION,
+      { input: { authorizationId: authorization.id } },
+      { token: player.token },
+    );
     expect(revoked.data.revokeGameAuthorization.authorization.revokedAt).not.toBeNull();
     expect(await whoIs(a, gameToken)).toBe('UNAUTHENTICATED');
     await revocationHeard(b, before);
@@ -130,7 +140,9 @@ describe('principal cache across two instances', () => {
   it('a lookup that read Postgres before a revocation committed does not cache its stale answer', async () => {
     const developer = await signUpDeveloper(a, 'race');
     const tokenHash = hashToken(a.config.secrets.tokenPepper, developer.token);
-    const [session] = (await a.database.pool!.query('select id, developer_id from sessions where token_hash = $1', [tokenHash])).rows;
+    const [session] = (
+      await a.database.pool!.query('select id, developer_id from sessions where token_hash = $1', [tokenHash])
+    ).rows;
     const principal: Principal = { kind: 'developer', developerId: session.developer_id, sessionId: session.id };
     a.deps.principalCache.clear();
 

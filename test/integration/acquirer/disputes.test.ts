@@ -39,7 +39,8 @@ async function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms 
   }
 }
 
-const forKey = (calls: Received[], chargeKey: string) => calls.filter((c) => c.rawBody.includes(`"chargeIdempotencyKey":${JSON.stringify(chargeKey)}`));
+const forKey = (calls: Received[], chargeKey: string) =>
+  calls.filter((c) => c.rawBody.includes(`"chargeIdempotencyKey":${JSON.stringify(chargeKey)}`));
 
 let h: AcquirerHarness;
 let endpoint: Awaited<ReturnType<typeof receiver>>;
@@ -68,11 +69,18 @@ describe('disputes', () => {
   it('raises a dispute for the dispute card after the delay, posts it signed, and lists it', async () => {
     const since = new Date(Date.now() - 1_000);
     const chargeKey = key('disputed');
-    const charge = await h.client.charge({ token: disputeToken, amountMinor: 1_500, currency: 'GBP', idempotencyKey: chargeKey });
+    const charge = await h.client.charge({
+      token: disputeToken,
+      amountMinor: 1_500,
+      currency: 'GBP',
+      idempotencyKey: chargeKey,
+    });
     expect(charge.status).toBe('approved');
     const chargedAt = Date.now();
 
-    const [call] = await until(() => (forKey(endpoint.calls, chargeKey).length > 0 ? forKey(endpoint.calls, chargeKey) : undefined));
+    const [call] = await until(() =>
+      forKey(endpoint.calls, chargeKey).length > 0 ? forKey(endpoint.calls, chargeKey) : undefined,
+    );
     expect(Date.now() - chargedAt).toBeGreaterThanOrEqual(250);
     const dispute = h.client.parseDisputeCallback({ headers: call!.headers, rawBody: call!.rawBody });
     expect(dispute).toMatchObject({
@@ -97,9 +105,19 @@ describe('disputes', () => {
     const since = new Date(Date.now() - 1_000);
     const plainKey = key('plain');
     const plainToken = await h.token('4242424242424242');
-    const plain = await h.client.charge({ token: plainToken, amountMinor: 100, currency: 'USD', idempotencyKey: plainKey });
+    const plain = await h.client.charge({
+      token: plainToken,
+      amountMinor: 100,
+      currency: 'USD',
+      idempotencyKey: plainKey,
+    });
     const voidedKey = key('voided');
-    const voided = await h.client.charge({ token: disputeToken, amountMinor: 100, currency: 'USD', idempotencyKey: voidedKey });
+    const voided = await h.client.charge({
+      token: disputeToken,
+      amountMinor: 100,
+      currency: 'USD',
+      idempotencyKey: voidedKey,
+    });
     await h.client.voidCharge({ chargeId: voided.chargeId, idempotencyKey: key('void') });
     const witnessKey = key('witness');
     await h.client.charge({ token: disputeToken, amountMinor: 100, currency: 'USD', idempotencyKey: witnessKey });
@@ -115,15 +133,22 @@ describe('disputes', () => {
     await h.client.registerDisputeCallback(flaky.url);
     const chargeKey = key('retried');
     await h.client.charge({ token: disputeToken, amountMinor: 250, currency: 'USD', idempotencyKey: chargeKey });
-    const calls = await until(() => (forKey(flaky.calls, chargeKey).length >= 2 ? forKey(flaky.calls, chargeKey) : undefined), 6_000);
+    const calls = await until(
+      () => (forKey(flaky.calls, chargeKey).length >= 2 ? forKey(flaky.calls, chargeKey) : undefined),
+      6_000,
+    );
     expect(calls[0]!.headers['webhook-id']).toBe(calls[1]!.headers['webhook-id']);
-    expect(h.client.parseDisputeCallback({ headers: calls[1]!.headers, rawBody: calls[1]!.rawBody }).chargeIdempotencyKey).toBe(chargeKey);
+    expect(
+      h.client.parseDisputeCallback({ headers: calls[1]!.headers, rawBody: calls[1]!.rawBody }).chargeIdempotencyKey,
+    ).toBe(chargeKey);
   });
 
   it('refuses forged, tampered or stale callbacks', async () => {
     const chargeKey = key('forged');
     await h.client.charge({ token: disputeToken, amountMinor: 300, currency: 'USD', idempotencyKey: chargeKey });
-    const [call] = await until(() => (forKey(endpoint.calls, chargeKey).length > 0 ? forKey(endpoint.calls, chargeKey) : undefined));
+    const [call] = await until(() =>
+      forKey(endpoint.calls, chargeKey).length > 0 ? forKey(endpoint.calls, chargeKey) : undefined,
+    );
     const good = call!;
     const refused = (headers: IncomingHttpHeaders, rawBody: string) => {
       try {
@@ -134,16 +159,40 @@ describe('disputes', () => {
       }
     };
     expect(refused(good.headers, good.rawBody)).toBeNull();
-    expect(refused(good.headers, good.rawBody.replace('"amountMinor":300', '"amountMinor":3'))).toBeInstanceOf(AcquirerRejectedError);
+    expect(refused(good.headers, good.rawBody.replace('"amountMinor":300', '"amountMinor":3'))).toBeInstanceOf(
+      AcquirerRejectedError,
+    );
     const id = String(good.headers['webhook-id']);
     const stale = Math.floor(Date.now() / 1000) - 3_600;
-    expect(refused({ ...good.headers, 'webhook-timestamp': String(stale), 'webhook-signature': signWebhook(h.secret, id, stale, good.rawBody) }, good.rawBody)).toBeInstanceOf(AcquirerRejectedError);
+    expect(
+      refused(
+        {
+          ...good.headers,
+          'webhook-timestamp': String(stale),
+          'webhook-signature': signWebhook(h.secret, id, stale, good.rawBody),
+        },
+        good.rawBody,
+      ),
+    ).toBeInstanceOf(AcquirerRejectedError);
     const now = Math.floor(Date.now() / 1000);
-    expect(refused({ ...good.headers, 'webhook-timestamp': String(now), 'webhook-signature': signWebhook('another-secret', id, now, good.rawBody) }, good.rawBody)).toBeInstanceOf(AcquirerRejectedError);
+    expect(
+      refused(
+        {
+          ...good.headers,
+          'webhook-timestamp': String(now),
+          'webhook-signature': signWebhook('another-secret', id, now, good.rawBody),
+        },
+        good.rawBody,
+      ),
+    ).toBeInstanceOf(AcquirerRejectedError);
     expect(refused({}, good.rawBody)).toBeInstanceOf(AcquirerRejectedError);
     // A fresh, correctly signed callback is accepted: the check is the signature, not the delivery.
     const parsed: Dispute = h.client.parseDisputeCallback({
-      headers: { 'webhook-id': id, 'webhook-timestamp': String(now), 'webhook-signature': signWebhook(h.secret, id, now, good.rawBody) },
+      headers: {
+        'webhook-id': id,
+        'webhook-timestamp': String(now),
+        'webhook-signature': signWebhook(h.secret, id, now, good.rawBody),
+      },
       rawBody: good.rawBody,
     });
     expect(parsed.chargeIdempotencyKey).toBe(chargeKey);

@@ -14,7 +14,11 @@ import { CVC, key, rawCaller, startAcquirer, type AcquirerHarness, type RawRespo
  */
 interface Setup {
   readonly client: HttpAcquirer;
-  raw(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<RawResponse>;
+  raw(
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<RawResponse>;
   chargeRows(idempotencyKey: string): Promise<number>;
   /** Whether the fast path's statements were prepared on the database (so it ran). */
   fastPathPrepared(): Promise<boolean>;
@@ -31,7 +35,9 @@ async function onPostgres(): Promise<Setup> {
     fastPathPrepared: async () => {
       const clients = await Promise.all(Array.from({ length: 8 }, () => h.db.pool!.connect()));
       try {
-        const found = await Promise.all(clients.map((c) => c.query("select 1 from pg_prepared_statements where name = 'acquirer_charge'")));
+        const found = await Promise.all(
+          clients.map((c) => c.query("select 1 from pg_prepared_statements where name = 'acquirer_charge'")),
+        );
         return found.some((r) => r.rowCount === 1);
       } finally {
         for (const c of clients) c.release();
@@ -46,18 +52,31 @@ async function onPglite(): Promise<Setup> {
   const db: DatabaseHandle = await openDatabase({ dataDir: '.data/test', inMemory: true });
   await runMigrations(db);
   const secret = `acquirer-test-secret-${randomUUID()}`;
-  const server: AcquirerServer = createAcquirerServer({ db: db.db, secret, testMode: true, disputeDelayMs: 100, sweepIntervalMs: 100, logger: createLogger('silent') });
+  const server: AcquirerServer = createAcquirerServer({
+    db: db.db,
+    secret,
+    testMode: true,
+    disputeDelayMs: 100,
+    sweepIntervalMs: 100,
+    logger: createLogger('silent'),
+  });
   const url = await server.listen(0);
   const client = createHttpAcquirer({ baseUrl: url, secret, timeoutMs: 5_000, backoffMs: 5 });
   return {
     client,
     raw: rawCaller(url, secret),
     async chargeRows(idempotencyKey) {
-      const result = await db.pglite!.query<{ n: number }>('select count(*)::int as n from acquirer_charges where idempotency_key = $1', [idempotencyKey]);
+      const result = await db.pglite!.query<{ n: number }>(
+        'select count(*)::int as n from acquirer_charges where idempotency_key = $1',
+        [idempotencyKey],
+      );
       return result.rows[0]!.n;
     },
     async fastPathPrepared() {
-      return (await db.pglite!.query("select 1 from pg_prepared_statements where name = 'acquirer_charge'")).rows.length === 1;
+      return (
+        (await db.pglite!.query("select 1 from pg_prepared_statements where name = 'acquirer_charge'")).rows.length ===
+        1
+      );
     },
     async close() {
       await client.close();
@@ -75,7 +94,13 @@ describe.each([
   let token: string;
   beforeAll(async () => {
     s = await start();
-    const result = await s.client.tokenizeCard({ number: '4242424242424242', expMonth: 12, expYear: new Date().getUTCFullYear() + 3, cvc: CVC, holderName: 'Fast Path' });
+    const result = await s.client.tokenizeCard({
+      number: '4242424242424242',
+      expMonth: 12,
+      expYear: new Date().getUTCFullYear() + 3,
+      cvc: CVC,
+      holderName: 'Fast Path',
+    });
     if (!result.ok) throw new Error('card declined');
     token = result.token;
   }, 60_000);
@@ -91,14 +116,24 @@ describe.each([
     const body = { token, amountMinor: 4_321, currency: 'EUR' };
     const first = await charge(idempotencyKey, body);
     expect(first.status).toBe(201);
-    expect(first.json).toMatchObject({ status: 'approved', risk: 'normal', amountMinor: 4_321, currency: 'EUR', refundedMinor: 0, idempotencyKey });
+    expect(first.json).toMatchObject({
+      status: 'approved',
+      risk: 'normal',
+      amountMinor: 4_321,
+      currency: 'EUR',
+      refundedMinor: 0,
+      idempotencyKey,
+    });
     expect(first.json.chargeId).toMatch(/^ch_/);
     const again = await charge(idempotencyKey, body);
     expect(again.status).toBe(201);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.json).toEqual(first.json);
     // The lookup takes the key's lock and reads the row through the general path's statements.
-    expect(await s.client.lookupCharge(idempotencyKey)).toMatchObject({ chargeId: first.json.chargeId, status: 'approved' });
+    expect(await s.client.lookupCharge(idempotencyKey)).toMatchObject({
+      chargeId: first.json.chargeId,
+      status: 'approved',
+    });
     expect((await s.raw('GET', `/v1/charges/${first.json.chargeId}`)).json).toEqual(first.json);
     expect(await s.chargeRows(idempotencyKey)).toBe(1);
     expect(await s.fastPathPrepared()).toBe(true);
@@ -135,7 +170,11 @@ describe.each([
   it('answers a used key with another body 422 before checking that body, as the general path does', async () => {
     const idempotencyKey = key('reuse');
     expect((await charge(idempotencyKey, { token, amountMinor: 100, currency: 'USD' })).status).toBe(201);
-    for (const body of [{ token: 'tok_unknown', amountMinor: 100, currency: 'USD' }, { token, amountMinor: -1, currency: 'USD' }, { token: "tok_'", amountMinor: 1, currency: 'USD' }]) {
+    for (const body of [
+      { token: 'tok_unknown', amountMinor: 100, currency: 'USD' },
+      { token, amountMinor: -1, currency: 'USD' },
+      { token: "tok_'", amountMinor: 1, currency: 'USD' },
+    ]) {
       const response = await charge(idempotencyKey, body);
       expect(response.status).toBe(422);
       expect(response.json.error.code).toBe('idempotency_key_reused');
@@ -197,7 +236,9 @@ describe('statements of a charge on Postgres', () => {
       expect(queries[0]).toMatch(/^begin; execute acquirer_lock_key\(/);
       expect(queries[1]).toMatch(/^execute acquirer_charge\(.*; commit$/s);
       queries.length = 0;
-      expect((await h.client.charge({ token, amountMinor: 2, currency: 'USD', idempotencyKey })).chargeId).toBe(charged.chargeId);
+      expect((await h.client.charge({ token, amountMinor: 2, currency: 'USD', idempotencyKey })).chargeId).toBe(
+        charged.chargeId,
+      );
       expect(queries).toHaveLength(2);
     } finally {
       pg.Client.prototype.query = query;

@@ -21,8 +21,13 @@ afterAll(async () => {
   await h?.close();
 });
 
-const chargeOf = (idempotencyKey: string, client: HttpAcquirer = h.client) => client.charge({ token, amountMinor: 4_200, currency: 'USD', idempotencyKey });
-const failureOf = (promise: Promise<unknown>) => promise.then(() => null, (error: unknown) => error);
+const chargeOf = (idempotencyKey: string, client: HttpAcquirer = h.client) =>
+  client.charge({ token, amountMinor: 4_200, currency: 'USD', idempotencyKey });
+const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => null,
+    (error: unknown) => error,
+  );
 
 describe('fault injection through the HTTP client', () => {
   it('timeout after the charge: outcome unknown, then the lookup finds the one charge', async () => {
@@ -134,7 +139,13 @@ describe('fault injection through the HTTP client', () => {
         probe.close(() => resolve(free));
       });
     });
-    const client = createHttpAcquirer({ baseUrl: `http://127.0.0.1:${port}`, secret: h.secret, timeoutMs: 2_000, maxAttempts: 2, backoffMs: 1 });
+    const client = createHttpAcquirer({
+      baseUrl: `http://127.0.0.1:${port}`,
+      secret: h.secret,
+      timeoutMs: 2_000,
+      maxAttempts: 2,
+      backoffMs: 1,
+    });
     const error = await failureOf(client.charge({ token, amountMinor: 1, currency: 'USD', idempotencyKey: key() }));
     expect(error).toMatchObject({ outcomeUnknown: false, code: 'ECONNREFUSED' });
     await client.close();

@@ -3,7 +3,11 @@ import { Writable } from 'node:stream';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/client.js';
 import { createLogger } from '../../../src/logger.js';
 import { createAcquirerServer, type AcquirerServer, type AcquirerServerOptions } from '../../../src/acquirer/index.js';
-import { createHttpAcquirer, type HttpAcquirer, type HttpAcquirerOptions } from '../../../src/adapters/acquirer/http-acquirer.js';
+import {
+  createHttpAcquirer,
+  type HttpAcquirer,
+  type HttpAcquirerOptions,
+} from '../../../src/adapters/acquirer/http-acquirer.js';
 import type { ChargeResult } from '../../../src/shared/acquirer-port.js';
 import { testDatabaseUrl } from '../../helpers/env.js';
 
@@ -24,9 +28,20 @@ export interface AcquirerHarness {
   /** A client with other options against the same acquirer. */
   newClient(options?: Partial<HttpAcquirerOptions>): HttpAcquirer;
   /** A plain HTTP call with the right secret (unless headers override it). */
-  raw(method: string, path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<RawResponse>;
+  raw(
+    method: string,
+    path: string,
+    options?: { body?: unknown; headers?: Record<string, string> },
+  ): Promise<RawResponse>;
   /** Arms a fault through the test control endpoint. */
-  fault(spec: { mode: string; ms?: number; count?: number; phase?: 'before' | 'after'; path?: string; method?: string }): Promise<void>;
+  fault(spec: {
+    mode: string;
+    ms?: number;
+    count?: number;
+    phase?: 'before' | 'after';
+    path?: string;
+    method?: string;
+  }): Promise<void>;
   /** Tokenizes a card that must verify, returning its token. */
   token(number: string, cvc?: string): Promise<string>;
   /** Rows in acquirer_charges with this idempotency key. */
@@ -80,7 +95,15 @@ export async function startAcquirer(
   const url = await server.listen(0);
   const clients: HttpAcquirer[] = [];
   const newClient = (extra: Partial<HttpAcquirerOptions> = {}): HttpAcquirer => {
-    const client = createHttpAcquirer({ baseUrl: url, secret, timeoutMs: 5_000, backoffMs: 5, logger, ...clientOptions, ...extra });
+    const client = createHttpAcquirer({
+      baseUrl: url,
+      secret,
+      timeoutMs: 5_000,
+      backoffMs: 5,
+      logger,
+      ...clientOptions,
+      ...extra,
+    });
     clients.push(client);
     return client;
   };
@@ -102,12 +125,21 @@ export async function startAcquirer(
       if (response.status !== 201) throw new Error(`arming fault failed: ${JSON.stringify(response.json)}`);
     },
     async token(number, cvc = CVC) {
-      const result = await client.tokenizeCard({ number, expMonth: 12, expYear: new Date().getUTCFullYear() + 3, cvc, holderName: 'Test Holder' });
+      const result = await client.tokenizeCard({
+        number,
+        expMonth: 12,
+        expYear: new Date().getUTCFullYear() + 3,
+        cvc,
+        holderName: 'Test Holder',
+      });
       if (!result.ok) throw new Error(`card ${number.slice(-4)} declined at verification: ${result.declineCode}`);
       return result.token;
     },
     async chargeRows(idempotencyKey) {
-      const result = await db.pool!.query('select count(*)::int as n from acquirer_charges where idempotency_key = $1', [idempotencyKey]);
+      const result = await db.pool!.query(
+        'select count(*)::int as n from acquirer_charges where idempotency_key = $1',
+        [idempotencyKey],
+      );
       return result.rows[0].n as number;
     },
     async close() {

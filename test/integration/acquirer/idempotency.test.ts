@@ -18,7 +18,10 @@ describe('Idempotency-Key on POST', () => {
     const body = { token, amountMinor: 1_999, currency: 'USD' };
     const first = await h.raw('POST', '/v1/charges', { body, headers: { 'idempotency-key': idempotencyKey } });
     // The same body with keys in another order and other whitespace is the same request.
-    const second = await h.raw('POST', '/v1/charges', { body: { currency: 'USD', amountMinor: 1_999, token }, headers: { 'idempotency-key': idempotencyKey } });
+    const second = await h.raw('POST', '/v1/charges', {
+      body: { currency: 'USD', amountMinor: 1_999, token },
+      headers: { 'idempotency-key': idempotencyKey },
+    });
     expect(first.status).toBe(201);
     expect(second.status).toBe(201);
     expect(second.json).toEqual(first.json);
@@ -29,9 +32,15 @@ describe('Idempotency-Key on POST', () => {
 
   it('answers 422 when the key comes back with another body, and charges nothing more', async () => {
     const idempotencyKey = key();
-    const first = await h.raw('POST', '/v1/charges', { body: { token, amountMinor: 100, currency: 'USD' }, headers: { 'idempotency-key': idempotencyKey } });
+    const first = await h.raw('POST', '/v1/charges', {
+      body: { token, amountMinor: 100, currency: 'USD' },
+      headers: { 'idempotency-key': idempotencyKey },
+    });
     expect(first.status).toBe(201);
-    const other = await h.raw('POST', '/v1/charges', { body: { token, amountMinor: 101, currency: 'USD' }, headers: { 'idempotency-key': idempotencyKey } });
+    const other = await h.raw('POST', '/v1/charges', {
+      body: { token, amountMinor: 101, currency: 'USD' },
+      headers: { 'idempotency-key': idempotencyKey },
+    });
     expect(other.status).toBe(422);
     expect(other.json.error.code).toBe('idempotency_key_reused');
     expect(await h.chargeRows(idempotencyKey)).toBe(1);
@@ -52,7 +61,10 @@ describe('Idempotency-Key on POST', () => {
     const idempotencyKey = key();
     const responses = await Promise.all(
       Array.from({ length: 8 }, () =>
-        h.raw('POST', '/v1/charges', { body: { token, amountMinor: 300, currency: 'JPY' }, headers: { 'idempotency-key': idempotencyKey, connection: 'close' } }),
+        h.raw('POST', '/v1/charges', {
+          body: { token, amountMinor: 300, currency: 'JPY' },
+          headers: { 'idempotency-key': idempotencyKey, connection: 'close' },
+        }),
       ),
     );
     expect(responses.map((r) => r.status)).toEqual(Array(8).fill(201));
@@ -78,8 +90,14 @@ describe('Idempotency-Key on POST', () => {
 
     const declineKey = key();
     const declineBody = { ...body, number: '4000000000009995' };
-    const declined = await h.raw('POST', '/v1/tokens', { body: declineBody, headers: { 'idempotency-key': declineKey } });
-    const replayed = await h.raw('POST', '/v1/tokens', { body: declineBody, headers: { 'idempotency-key': declineKey } });
+    const declined = await h.raw('POST', '/v1/tokens', {
+      body: declineBody,
+      headers: { 'idempotency-key': declineKey },
+    });
+    const replayed = await h.raw('POST', '/v1/tokens', {
+      body: declineBody,
+      headers: { 'idempotency-key': declineKey },
+    });
     expect(declined.status).toBe(402);
     expect(replayed.status).toBe(402);
     expect(replayed.json).toEqual(declined.json);
@@ -88,9 +106,15 @@ describe('Idempotency-Key on POST', () => {
 
   it('does not store refusals: the key stays usable after a bad request', async () => {
     const idempotencyKey = key();
-    const bad = await h.raw('POST', '/v1/charges', { body: { token, amountMinor: -5, currency: 'USD' }, headers: { 'idempotency-key': idempotencyKey } });
+    const bad = await h.raw('POST', '/v1/charges', {
+      body: { token, amountMinor: -5, currency: 'USD' },
+      headers: { 'idempotency-key': idempotencyKey },
+    });
     expect(bad.status).toBe(400);
-    const good = await h.raw('POST', '/v1/charges', { body: { token, amountMinor: 5, currency: 'USD' }, headers: { 'idempotency-key': idempotencyKey } });
+    const good = await h.raw('POST', '/v1/charges', {
+      body: { token, amountMinor: 5, currency: 'USD' },
+      headers: { 'idempotency-key': idempotencyKey },
+    });
     expect(good.status).toBe(201);
   });
 
@@ -104,7 +128,9 @@ describe('Idempotency-Key on POST', () => {
   it('surfaces a reused key through the client as a rejection', async () => {
     const idempotencyKey = key();
     await h.client.charge({ token, amountMinor: 10, currency: 'USD', idempotencyKey });
-    const error = await h.client.charge({ token, amountMinor: 11, currency: 'USD', idempotencyKey }).catch((e: unknown) => e);
+    const error = await h.client
+      .charge({ token, amountMinor: 11, currency: 'USD', idempotencyKey })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AcquirerRejectedError);
     expect(error).toMatchObject({ httpStatus: 422, code: 'idempotency_key_reused' });
   });

@@ -28,7 +28,9 @@ describe('refunds', () => {
     expect(rest.amountMinor).toBe(1_000);
     expect(rest.refundId).not.toBe(part.refundId);
     expect(await h.client.lookupCharge(charge.idempotencyKey)).toMatchObject({ refundedMinor: 1_250 });
-    const more = await h.client.refund({ chargeId: charge.chargeId, amountMinor: 1, idempotencyKey: key() }).catch((e: unknown) => e);
+    const more = await h.client
+      .refund({ chargeId: charge.chargeId, amountMinor: 1, idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(more).toBeInstanceOf(AcquirerRejectedError);
     expect(more).toMatchObject({ httpStatus: 409, code: 'amount_exceeds_refundable' });
   });
@@ -37,12 +39,17 @@ describe('refunds', () => {
     const charge = await newCharge(999);
     const refund = await h.client.refund({ chargeId: charge.chargeId, amountMinor: 999, idempotencyKey: key() });
     expect(refund.amountMinor).toBe(999);
-    expect(await h.client.lookupCharge(charge.idempotencyKey)).toMatchObject({ refundedMinor: 999, status: 'approved' });
+    expect(await h.client.lookupCharge(charge.idempotencyKey)).toMatchObject({
+      refundedMinor: 999,
+      status: 'approved',
+    });
   });
 
   it('refuses a refund above the charge and leaves it untouched', async () => {
     const charge = await newCharge(500);
-    const error = await h.client.refund({ chargeId: charge.chargeId, amountMinor: 501, idempotencyKey: key() }).catch((e: unknown) => e);
+    const error = await h.client
+      .refund({ chargeId: charge.chargeId, amountMinor: 501, idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ httpStatus: 409, code: 'amount_exceeds_refundable' });
     expect(await h.client.lookupCharge(charge.idempotencyKey)).toMatchObject({ refundedMinor: 0 });
   });
@@ -50,33 +57,52 @@ describe('refunds', () => {
   it('refunds once per idempotency key, however often it is repeated', async () => {
     const charge = await newCharge(1_000);
     const idempotencyKey = key('refund');
-    const answers = await Promise.all(Array.from({ length: 6 }, () => h.client.refund({ chargeId: charge.chargeId, amountMinor: 300, idempotencyKey })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => h.client.refund({ chargeId: charge.chargeId, amountMinor: 300, idempotencyKey })),
+    );
     expect(new Set(answers.map((a) => a.refundId)).size).toBe(1);
     expect(await h.client.lookupCharge(charge.idempotencyKey)).toMatchObject({ refundedMinor: 300 });
-    const rows = await h.db.pool!.query('select count(*)::int as n from acquirer_refunds where charge_id = $1', [charge.chargeId]);
+    const rows = await h.db.pool!.query('select count(*)::int as n from acquirer_refunds where charge_id = $1', [
+      charge.chargeId,
+    ]);
     expect(rows.rows[0].n).toBe(1);
   });
 
   it('never lets concurrent refunds with different keys exceed the charge', async () => {
     const charge = await newCharge(1_000);
     const settled = await Promise.allSettled(
-      Array.from({ length: 7 }, () => h.client.refund({ chargeId: charge.chargeId, amountMinor: 300, idempotencyKey: key() })),
+      Array.from({ length: 7 }, () =>
+        h.client.refund({ chargeId: charge.chargeId, amountMinor: 300, idempotencyKey: key() }),
+      ),
     );
     expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(3);
-    expect(settled.filter((s) => s.status === 'rejected').every((s) => (s as PromiseRejectedResult).reason.code === 'amount_exceeds_refundable')).toBe(true);
+    expect(
+      settled
+        .filter((s) => s.status === 'rejected')
+        .every((s) => (s as PromiseRejectedResult).reason.code === 'amount_exceeds_refundable'),
+    ).toBe(true);
     expect(await h.client.lookupCharge(charge.idempotencyKey)).toMatchObject({ refundedMinor: 900 });
   });
 
   it('refuses to refund a declined charge', async () => {
     const declinedToken = await h.token('4000000000000341');
-    const charge = await h.client.charge({ token: declinedToken, amountMinor: 100, currency: 'USD', idempotencyKey: key() });
+    const charge = await h.client.charge({
+      token: declinedToken,
+      amountMinor: 100,
+      currency: 'USD',
+      idempotencyKey: key(),
+    });
     expect(charge.status).toBe('declined');
-    const error = await h.client.refund({ chargeId: charge.chargeId, amountMinor: 100, idempotencyKey: key() }).catch((e: unknown) => e);
+    const error = await h.client
+      .refund({ chargeId: charge.chargeId, amountMinor: 100, idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ httpStatus: 409, code: 'charge_not_refundable' });
   });
 
   it('refuses an unknown charge', async () => {
-    const error = await h.client.refund({ chargeId: 'ch_missing', amountMinor: 1, idempotencyKey: key() }).catch((e: unknown) => e);
+    const error = await h.client
+      .refund({ chargeId: 'ch_missing', amountMinor: 1, idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ httpStatus: 404, code: 'no_such_charge' });
   });
 

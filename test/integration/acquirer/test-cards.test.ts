@@ -49,7 +49,10 @@ describe('verification (tokenize) by test card', () => {
   });
 
   it('declines a card whose expiry has passed', async () => {
-    const result = await h.client.tokenizeCard({ ...card('4242424242424242'), expYear: new Date().getUTCFullYear() - 1 });
+    const result = await h.client.tokenizeCard({
+      ...card('4242424242424242'),
+      expYear: new Date().getUTCFullYear() - 1,
+    });
     expect(result).toEqual({ ok: false, declineCode: 'expired_card' });
   });
 
@@ -72,7 +75,13 @@ describe('charges by test card', () => {
   const charge = async (number: string, extra: { cvc?: string; amountMinor?: number } = {}) => {
     const token = await h.token(number, number.startsWith('37') ? AMEX_CVC : CVC);
     const idempotencyKey = key('charge');
-    const result = await h.client.charge({ token, amountMinor: extra.amountMinor ?? 1_250, currency: 'USD', idempotencyKey, ...(extra.cvc ? { cvc: extra.cvc } : {}) });
+    const result = await h.client.charge({
+      token,
+      amountMinor: extra.amountMinor ?? 1_250,
+      currency: 'USD',
+      idempotencyKey,
+      ...(extra.cvc ? { cvc: extra.cvc } : {}),
+    });
     return { token, idempotencyKey, result };
   };
 
@@ -86,7 +95,14 @@ describe('charges by test card', () => {
     ['6011111111111117', 'normal'],
   ])('approves %s with risk %s', async (number, risk) => {
     const { result, idempotencyKey } = await charge(number);
-    expect(result).toMatchObject({ status: 'approved', risk, amountMinor: 1_250, currency: 'USD', refundedMinor: 0, idempotencyKey });
+    expect(result).toMatchObject({
+      status: 'approved',
+      risk,
+      amountMinor: 1_250,
+      currency: 'USD',
+      refundedMinor: 0,
+      idempotencyKey,
+    });
     expect(result.chargeId).toMatch(/^ch_/);
     expect(result.declineCode).toBeUndefined();
   });
@@ -95,7 +111,12 @@ describe('charges by test card', () => {
     const token = await h.token('4000000000000341');
     for (let i = 0; i < 2; i += 1) {
       const result = await h.client.charge({ token, amountMinor: 500, currency: 'EUR', idempotencyKey: key() });
-      expect(result).toMatchObject({ status: 'declined', declineCode: 'card_declined', amountMinor: 500, currency: 'EUR' });
+      expect(result).toMatchObject({
+        status: 'declined',
+        declineCode: 'card_declined',
+        amountMinor: 500,
+        currency: 'EUR',
+      });
     }
   });
 
@@ -103,12 +124,21 @@ describe('charges by test card', () => {
     const token = await h.token('4000002760003184');
     for (const cvc of [undefined, CVC]) {
       const idempotencyKey = key();
-      const first = await h.client.charge({ token, amountMinor: 700, currency: 'USD', idempotencyKey, ...(cvc ? { cvc } : {}) });
+      const first = await h.client.charge({
+        token,
+        amountMinor: 700,
+        currency: 'USD',
+        idempotencyKey,
+        ...(cvc ? { cvc } : {}),
+      });
       expect(first.status).toBe('requires_action');
       const confirmed = await h.client.confirmCharge({ idempotencyKey, cvc: CVC });
       expect(confirmed).toMatchObject({ status: 'approved', chargeId: first.chargeId, risk: 'normal' });
       // Confirming again changes nothing.
-      expect(await h.client.confirmCharge({ idempotencyKey, cvc: '999' })).toMatchObject({ status: 'approved', chargeId: first.chargeId });
+      expect(await h.client.confirmCharge({ idempotencyKey, cvc: '999' })).toMatchObject({
+        status: 'approved',
+        chargeId: first.chargeId,
+      });
     }
   });
 
@@ -117,18 +147,26 @@ describe('charges by test card', () => {
     expect(result.status).toBe('requires_action');
     const confirmed = await h.client.confirmCharge({ idempotencyKey, cvc: '321' });
     expect(confirmed).toMatchObject({ status: 'declined', declineCode: 'incorrect_cvc', chargeId: result.chargeId });
-    expect(await h.client.lookupCharge(idempotencyKey)).toMatchObject({ status: 'declined', declineCode: 'incorrect_cvc' });
+    expect(await h.client.lookupCharge(idempotencyKey)).toMatchObject({
+      status: 'declined',
+      declineCode: 'incorrect_cvc',
+    });
   });
 
   it('checks a CVC sent with a charge against the card', async () => {
     expect((await charge('4242424242424242', { cvc: CVC })).result.status).toBe('approved');
-    expect((await charge('4242424242424242', { cvc: '999' })).result).toMatchObject({ status: 'declined', declineCode: 'incorrect_cvc' });
+    expect((await charge('4242424242424242', { cvc: '999' })).result).toMatchObject({
+      status: 'declined',
+      declineCode: 'incorrect_cvc',
+    });
   });
 
   it('fails 0119 as a retryable acquirer fault with nothing charged', async () => {
     const token = await h.token('4000000000000119');
     const idempotencyKey = key();
-    const error = await h.client.charge({ token, amountMinor: 900, currency: 'USD', idempotencyKey }).catch((e: unknown) => e);
+    const error = await h.client
+      .charge({ token, amountMinor: 900, currency: 'USD', idempotencyKey })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AcquirerUnavailableError);
     expect(error).toMatchObject({ outcomeUnknown: false, retryable: true, httpStatus: 503, code: 'processing_error' });
     expect(await h.client.lookupCharge(idempotencyKey)).toBeNull();
@@ -147,14 +185,21 @@ describe('charges by test card', () => {
     const { result, idempotencyKey } = await charge('4000002760003184');
     const voided = await h.client.voidCharge({ chargeId: result.chargeId, idempotencyKey: key('void') });
     expect(voided).toMatchObject({ status: 'canceled', refundId: null, amountMinor: 0 });
-    expect(await h.client.confirmCharge({ idempotencyKey, cvc: CVC })).toMatchObject({ status: 'declined', declineCode: 'canceled' });
+    expect(await h.client.confirmCharge({ idempotencyKey, cvc: CVC })).toMatchObject({
+      status: 'declined',
+      declineCode: 'canceled',
+    });
   });
 
   it('refuses a charge on an unknown token and a non-ISO currency', async () => {
-    const unknown = await h.client.charge({ token: 'tok_nope', amountMinor: 100, currency: 'USD', idempotencyKey: key() }).catch((e: unknown) => e);
+    const unknown = await h.client
+      .charge({ token: 'tok_nope', amountMinor: 100, currency: 'USD', idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(unknown).toMatchObject({ httpStatus: 404, code: 'no_such_token' });
     const token = await h.token('4242424242424242');
-    const currency = await h.client.charge({ token, amountMinor: 100, currency: 'GEM', idempotencyKey: key() }).catch((e: unknown) => e);
+    const currency = await h.client
+      .charge({ token, amountMinor: 100, currency: 'GEM', idempotencyKey: key() })
+      .catch((e: unknown) => e);
     expect(currency).toBeInstanceOf(AcquirerRejectedError);
     expect(currency).toMatchObject({ httpStatus: 400 });
   });

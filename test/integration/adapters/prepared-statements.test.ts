@@ -11,9 +11,16 @@ import { isolatedDatabase } from '../../helpers/isolated-database.js';
 const probes = pgTable('prepared_probes', { id: integer('id').primaryKey(), label: text('label').notNull() });
 
 const labelById = preparedStatement((executor) =>
-  executor.select({ label: probes.label }).from(probes).where(eq(probes.id, sql.placeholder('id'))).prepare('test_probe_label_by_id'),
+  executor
+    .select({ label: probes.label })
+    .from(probes)
+    .where(eq(probes.id, sql.placeholder('id')))
+    .prepare('test_probe_label_by_id'),
 );
-const countRows = preparedSql('test_probe_count', sql`select count(*)::int as n from prepared_probes where id >= ${sql.placeholder('from')}`);
+const countRows = preparedSql(
+  'test_probe_count',
+  sql`select count(*)::int as n from prepared_probes where id >= ${sql.placeholder('from')}`,
+);
 
 async function labelOf(executor: Executor, id: number): Promise<string | null> {
   const [row] = await labelById(executor).execute({ id });
@@ -26,7 +33,9 @@ for (const driver of ['postgres', 'pglite'] as const) {
     beforeAll(async () => {
       const url = driver === 'postgres' ? await isolatedDatabase('prepared') : undefined;
       handle = await openDatabase({ url, dataDir: '/tmp', inMemory: true, poolSize: 4 });
-      await handle.db.execute(sql`create table if not exists prepared_probes (id integer primary key, label text not null)`);
+      await handle.db.execute(
+        sql`create table if not exists prepared_probes (id integer primary key, label text not null)`,
+      );
       await handle.db.execute(sql`truncate prepared_probes`);
     }, 60_000);
     afterAll(() => handle?.close());
@@ -70,7 +79,9 @@ for (const driver of ['postgres', 'pglite'] as const) {
         await handle.db.transaction(async (tx) => {
           await labelOf(tx, 1);
           await labelOf(tx, 1);
-          const prepared = await tx.execute(sql`select name from pg_prepared_statements where name = 'test_probe_label_by_id'`);
+          const prepared = await tx.execute(
+            sql`select name from pg_prepared_statements where name = 'test_probe_label_by_id'`,
+          );
           expect((prepared as unknown as { rows: unknown[] }).rows).toHaveLength(1);
         });
       });

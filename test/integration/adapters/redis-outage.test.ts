@@ -36,9 +36,13 @@ class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    );
     this.process = child;
     await waitFor(() => tryConnectRedis(this.url, 200), 5000, `redis-server on port ${this.port}`);
   }
@@ -82,7 +86,12 @@ describe('Redis outage and recovery (private redis-server)', () => {
 
   beforeAll(async () => {
     server = new PrivateRedis(await freePort());
-    redis = createRedisClients({ url: server.url, commandTimeoutMs: COMMAND_TIMEOUT_MS, keyPrefix: 'outage:', logger: createLogger('silent') });
+    redis = createRedisClients({
+      url: server.url,
+      commandTimeoutMs: COMMAND_TIMEOUT_MS,
+      keyPrefix: 'outage:',
+      logger: createLogger('silent'),
+    });
     idempotency = createRedisIdempotencyStore(redis);
     limiter = createRedisRateLimiter(redis, clock);
     pubsub = createRedisPubSub(redis);
@@ -150,10 +159,14 @@ describe('Redis outage and recovery (private redis-server)', () => {
     expect((await limiter.consume('rl-after', 1, 60_000)).allowed).toBe(false);
 
     // node-redis re-subscribed the channel by itself on reconnect
-    await waitFor(async () => {
-      await pubsub.publish(channel, 'after-restart');
-      return received.includes('after-restart');
-    }, 3000, 'the message after the restart');
+    await waitFor(
+      async () => {
+        await pubsub.publish(channel, 'after-restart');
+        return received.includes('after-restart');
+      },
+      3000,
+      'the message after the restart',
+    );
     expect(received).not.toContain('lost');
   });
 
@@ -163,7 +176,9 @@ describe('Redis outage and recovery (private redis-server)', () => {
       const elapsed = await expectUnavailable(() => limiter.consume('rl-hang', 5, 60_000));
       expect(elapsed).toBeGreaterThanOrEqual(COMMAND_TIMEOUT_MS - 50);
       expect(elapsed).toBeLessThan(COMMAND_TIMEOUT_MS + 500);
-      expect(await expectUnavailable(() => idempotency.begin('k-hang', 'fp', 60_000))).toBeLessThan(COMMAND_TIMEOUT_MS + 500);
+      expect(await expectUnavailable(() => idempotency.begin('k-hang', 'fp', 60_000))).toBeLessThan(
+        COMMAND_TIMEOUT_MS + 500,
+      );
       expect(await redis.health.ping()).toBe(false);
     } finally {
       server.signal('SIGCONT');

@@ -59,7 +59,10 @@ function redisStores(idempotency: (store: IdempotencyStore) => IdempotencyStore 
 
 storeContract('Redis', redisStores());
 // As production composes it (stores.ts): the Redis store behind the in-process replay cache.
-storeContract('Redis with the replay cache', redisStores((store) => withReplayCache(store)));
+storeContract(
+  'Redis with the replay cache',
+  redisStores((store) => withReplayCache(store)),
+);
 
 describe('the replay cache', () => {
   const stored = (body: string) => ({ status: 200, headers: { 'content-type': 'application/json' }, body });
@@ -68,7 +71,13 @@ describe('the replay cache', () => {
     const redis = await openRedis();
     const inner = createRedisIdempotencyStore(redis);
     let calls = 0;
-    const counted = { ...inner, begin: (...args: Parameters<typeof inner.begin>) => (calls++, inner.begin(...args)) };
+    const counted = {
+      ...inner,
+      begin: (...args: Parameters<typeof inner.begin>) => {
+        calls++;
+        return inner.begin(...args);
+      },
+    };
     const a = withReplayCache(counted);
     const b = withReplayCache(counted); // another instance
     const key = `replay:${randomUUID()}`;
@@ -81,7 +90,12 @@ describe('the replay cache', () => {
     expect(await a.complete(key, (first as { ownerToken: string }).ownerToken, stored('{"n":1}'), 60_000)).toBe(true);
 
     // the instance that stored it answers from memory
-    for (let i = 0; i < 3; i++) expect(await a.begin(key, 'fp', 5_000)).toMatchObject({ state: 'completed', fingerprint: 'fp', response: { body: '{"n":1}' } });
+    for (let i = 0; i < 3; i++)
+      expect(await a.begin(key, 'fp', 5_000)).toMatchObject({
+        state: 'completed',
+        fingerprint: 'fp',
+        response: { body: '{"n":1}' },
+      });
     expect(calls).toBe(2);
     // the other asks Redis once, then answers from memory; a different request still sees the original fingerprint
     expect(await b.begin(key, 'other', 5_000)).toMatchObject({ state: 'completed', fingerprint: 'fp' });

@@ -20,7 +20,11 @@ export interface StoreUnderTest {
 export type StoreFactory = (clock: ManualClock) => Promise<StoreUnderTest>;
 
 /** Polls until `check` passes or `timeoutMs` runs out. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 2000, what = 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 2000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -162,7 +166,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
 
       it('200 concurrent begins on one key: exactly one acquires, the others see it in progress', async () => {
         const key = unique('k');
-        const results = await Promise.all(Array.from({ length: 200 }, () => store.idempotency.begin(key, 'fp-same', LOCK)));
+        const results = await Promise.all(
+          Array.from({ length: 200 }, () => store.idempotency.begin(key, 'fp-same', LOCK)),
+        );
         expect(results.filter((r) => r.state === 'acquired')).toHaveLength(1);
         const others = results.filter((r) => r.state !== 'acquired');
         expect(others).toHaveLength(199);
@@ -180,7 +186,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await expect(store.idempotency.begin(unique('k'), 'fp', 0)).rejects.toThrow(RangeError);
         const owner = await store.idempotency.begin(unique('k'), 'fp', LOCK);
         if (owner.state !== 'acquired') throw new Error('expected the lock');
-        await expect(store.idempotency.complete('k', owner.ownerToken, response('{}'), 1.5)).rejects.toThrow(RangeError);
+        await expect(store.idempotency.complete('k', owner.ownerToken, response('{}'), 1.5)).rejects.toThrow(
+          RangeError,
+        );
       });
     });
 
@@ -248,12 +256,23 @@ export function storeContract(name: string, factory: StoreFactory): void {
         clock.set(t0 + 10_000);
         // with a limit of 2, the 2nd oldest hit (at +5 s) must leave before one more fits
         const refused = await store.rateLimiter.consume(key, 2, WINDOW);
-        expect(refused).toMatchObject({ allowed: false, count: 3, retryAfterMs: WINDOW - 5_000, resetMs: WINDOW - 10_000 });
+        expect(refused).toMatchObject({
+          allowed: false,
+          count: 3,
+          retryAfterMs: WINDOW - 5_000,
+          resetMs: WINDOW - 10_000,
+        });
       });
 
       it('resetMs is when the oldest hit leaves, and 0 for an empty window', async () => {
         const key = unique('rl');
-        expect(await store.rateLimiter.peek(key, 5, WINDOW)).toEqual({ allowed: true, count: 0, limit: 5, retryAfterMs: 0, resetMs: 0 });
+        expect(await store.rateLimiter.peek(key, 5, WINDOW)).toEqual({
+          allowed: true,
+          count: 0,
+          limit: 5,
+          retryAfterMs: 0,
+          resetMs: 0,
+        });
         await store.rateLimiter.consume(key, 5, WINDOW);
         clock.advance(12_345);
         const result = await store.rateLimiter.consume(key, 5, WINDOW);
@@ -263,7 +282,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
       it('peek reports without counting', async () => {
         const key = unique('rl');
         await store.rateLimiter.consume(key, 2, WINDOW);
-        for (let i = 0; i < 5; i++) expect(await store.rateLimiter.peek(key, 2, WINDOW)).toMatchObject({ allowed: true, count: 1 });
+        for (let i = 0; i < 5; i++)
+          expect(await store.rateLimiter.peek(key, 2, WINDOW)).toMatchObject({ allowed: true, count: 1 });
         await store.rateLimiter.consume(key, 2, WINDOW);
         const full = await store.rateLimiter.peek(key, 2, WINDOW);
         expect(full.allowed).toBe(false);

@@ -24,7 +24,9 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 async function cardRows(playerId: string): Promise<Record<string, any>[]> {
-  const result = await app.database.db.execute(sql`select * from cards where player_id = ${playerId} order by created_at`);
+  const result = await app.database.db.execute(
+    sql`select * from cards where player_id = ${playerId} order by created_at`,
+  );
   return (result as unknown as { rows: Record<string, any>[] }).rows;
 }
 
@@ -48,7 +50,14 @@ describe('verification of the sandbox test cards', () => {
     const [row] = await cardRows(player.id);
     expect(row!.acquirer_token).toMatch(/^tok_/);
     // A published test card is fingerprinted per player in sandbox mode (see storedFingerprint).
-    expect(row!.fingerprint).toBe(storedFingerprint(app.config.secrets.cardFingerprintKey, TEST_CARDS[name].replace(/ /g, ''), player.id, app.config.sandbox));
+    expect(row!.fingerprint).toBe(
+      storedFingerprint(
+        app.config.secrets.cardFingerprintKey,
+        TEST_CARDS[name].replace(/ /g, ''),
+        player.id,
+        app.config.sandbox,
+      ),
+    );
   });
 
   const declined: [keyof typeof TEST_CARDS, string][] = [
@@ -70,7 +79,9 @@ describe('verification of the sandbox test cards', () => {
     const card = await addCard(app, player.token, TEST_CARDS.visa, { holderName: '  José  Müller-Østergård ' });
     expect(card.holderName).toBe('José Müller-Østergård');
     const other = await signUpPlayer(app);
-    expect((await addCard(app, other.token, TEST_CARDS.visa, { holderName: '山田 太郎' })).holderName).toBe('山田 太郎');
+    expect((await addCard(app, other.token, TEST_CARDS.visa, { holderName: '山田 太郎' })).holderName).toBe(
+      '山田 太郎',
+    );
   });
 });
 
@@ -127,7 +138,10 @@ describe('the default card', () => {
     ]);
 
     const set = await app.gql(SET_DEFAULT_CARD, { input: { cardId: mastercard.id } }, { token: player.token });
-    expect(set.data.setDefaultCard).toMatchObject({ __typename: 'SetDefaultCardPayload', card: { id: mastercard.id, isDefault: true } });
+    expect(set.data.setDefaultCard).toMatchObject({
+      __typename: 'SetDefaultCardPayload',
+      card: { id: mastercard.id, isDefault: true },
+    });
     expect((await listCards(app, player.token)).filter((c) => c.isDefault).map((c) => c.id)).toEqual([mastercard.id]);
 
     const again = await addCard(app, player.token, TEST_CARDS.visa, { makeDefault: true });
@@ -142,7 +156,10 @@ describe('the default card', () => {
     const amex = await addCard(app, player.token, TEST_CARDS.amex);
 
     const removed = await app.gql(REMOVE_CARD, { input: { cardId: visa.id } }, { token: player.token });
-    expect(removed.data.removeCard).toMatchObject({ __typename: 'RemoveCardPayload', card: { id: visa.id, isDefault: false } });
+    expect(removed.data.removeCard).toMatchObject({
+      __typename: 'RemoveCardPayload',
+      card: { id: visa.id, isDefault: false },
+    });
     expect((await listCards(app, player.token)).map((c) => [c.id, c.isDefault])).toEqual([
       [mastercard.id, false],
       [amex.id, true],
@@ -188,7 +205,9 @@ describe('the default card', () => {
 describe('concurrent requests', () => {
   it('the same card added twice at once is stored once', async () => {
     const player = await signUpPlayer(app);
-    const results = await Promise.all([0, 1, 2].map(() => app.gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa) }, { token: player.token })));
+    const results = await Promise.all(
+      [0, 1, 2].map(() => app.gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa) }, { token: player.token })),
+    );
     const ids = new Set(results.map((r) => r.data.addCard.card.id));
     expect(ids.size).toBe(1);
     expect(await cardRows(player.id)).toHaveLength(1);
@@ -197,9 +216,15 @@ describe('concurrent requests', () => {
   it('two first cards at once leave exactly one default', async () => {
     const player = await signUpPlayer(app);
     const results = await Promise.all(
-      [TEST_CARDS.visa, TEST_CARDS.mastercard, TEST_CARDS.amex].map((n) => app.gql(ADD_CARD, { input: cardInput(n) }, { token: player.token })),
+      [TEST_CARDS.visa, TEST_CARDS.mastercard, TEST_CARDS.amex].map((n) =>
+        app.gql(ADD_CARD, { input: cardInput(n) }, { token: player.token }),
+      ),
     );
-    expect(results.map((r) => r.data.addCard.__typename)).toEqual(['AddCardPayload', 'AddCardPayload', 'AddCardPayload']);
+    expect(results.map((r) => r.data.addCard.__typename)).toEqual([
+      'AddCardPayload',
+      'AddCardPayload',
+      'AddCardPayload',
+    ]);
     expect((await cardRows(player.id)).filter((row) => row.is_default)).toHaveLength(1);
   });
 });
@@ -218,7 +243,9 @@ describe("another player's card", () => {
     expect(remove.data.removeCard).toMatchObject({ __typename: 'NotFound', code: 'NOT_FOUND' });
     const setDefault = await app.gql(SET_DEFAULT_CARD, { input: { cardId: card.id } }, { token: other.token });
     expect(setDefault.data.setDefaultCard).toMatchObject({ __typename: 'NotFound', code: 'NOT_FOUND' });
-    await expect(getCardForCharge(app.database.db, other.id, rawId(card.id))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(getCardForCharge(app.database.db, other.id, rawId(card.id))).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
 
     // Nothing changed for the owner, who can still read it.
     const own = await app.gql(CARD_NODE, { id: card.id }, { token: owner.token });
@@ -228,7 +255,10 @@ describe("another player's card", () => {
   it('answers a malformed card id with a ValidationError', async () => {
     const player = await signUpPlayer(app);
     const result = await app.gql(REMOVE_CARD, { input: { cardId: 'not-a-global-id' } }, { token: player.token });
-    expect(result.data.removeCard).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: 'input.cardId' }] });
+    expect(result.data.removeCard).toMatchObject({
+      __typename: 'ValidationError',
+      fieldErrors: [{ path: 'input.cardId' }],
+    });
   });
 });
 

@@ -51,7 +51,11 @@ describe('authorizeGame', () => {
     expect(viewer.data.viewer).toEqual({ kind: 'PLAYER_GAME', player: { id: player.globalId, email: null } });
 
     const active = await getActiveAuthorization(app.database.db, player.id, rawId(game.id));
-    expect(active).toMatchObject({ id: rawId(authorization.id), oneTapMax: { amountMinor: 500, currency: 'USD' }, dailyCap: { amountMinor: 2000 } });
+    expect(active).toMatchObject({
+      id: rawId(authorization.id),
+      oneTapMax: { amountMinor: 500, currency: 'USD' },
+      dailyCap: { amountMinor: 2000 },
+    });
     expect(await getActiveAuthorization(app.database.db, player.id, randomUUID())).toBeNull();
   });
 
@@ -71,7 +75,11 @@ describe('authorizeGame', () => {
       [money('500'), money(''), 'input.dailyCap.amount'],
     ];
     for (const [oneTapMax, dailyCap, path] of bad) {
-      const result = await app.gql(AUTHORIZE_GAME, { input: { gameId: game.id, oneTapMax, dailyCap } }, { token: player.token });
+      const result = await app.gql(
+        AUTHORIZE_GAME,
+        { input: { gameId: game.id, oneTapMax, dailyCap } },
+        { token: player.token },
+      );
       expect(result.data.authorizeGame.__typename, JSON.stringify({ oneTapMax, dailyCap })).toBe('ValidationError');
       expect(result.data.authorizeGame.fieldErrors.map((e: { path: string }) => e.path)).toContain(path);
     }
@@ -92,7 +100,10 @@ describe('authorizeGame', () => {
       { input: { gameId: 'nope', oneTapMax: money('1'), dailyCap: money('1') } },
       { token: player.token },
     );
-    expect(malformed.data.authorizeGame).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: 'input.gameId' }] });
+    expect(malformed.data.authorizeGame).toMatchObject({
+      __typename: 'ValidationError',
+      fieldErrors: [{ path: 'input.gameId' }],
+    });
   });
 
   it('authorizing again updates the allowance and rotates the token: the old one stops at once', async () => {
@@ -119,12 +130,18 @@ describe('updating, revoking and listing authorizations', () => {
     const { gameToken, authorization } = await authorizeGame(app, player.token, game.id, '500', '5000', 'JPY');
     const result = await app.gql(
       UPDATE_AUTHORIZATION,
-      { input: { authorizationId: authorization.id, oneTapMax: money('1000', 'JPY'), dailyCap: money('10000', 'JPY') } },
+      {
+        input: { authorizationId: authorization.id, oneTapMax: money('1000', 'JPY'), dailyCap: money('10000', 'JPY') },
+      },
       { token: player.token },
     );
     expect(result.data.updateGameAuthorization).toMatchObject({
       __typename: 'UpdateGameAuthorizationPayload',
-      authorization: { id: authorization.id, oneTapMax: { amount: '1000', currency: 'JPY', formatted: '¥1,000' }, dailyCap: { amount: '10000' } },
+      authorization: {
+        id: authorization.id,
+        oneTapMax: { amount: '1000', currency: 'JPY', formatted: '¥1,000' },
+        dailyCap: { amount: '10000' },
+      },
     });
     expect((await app.gql(PREFILL, {}, { token: gameToken })).data.viewer.kind).toBe('PLAYER_GAME');
   });
@@ -137,7 +154,11 @@ describe('updating, revoking and listing authorizations', () => {
     await authorizeGame(app, player.token, other.id);
     expect((await app.gql(PREFILL, {}, { token: gameToken })).data.viewer.kind).toBe('PLAYER_GAME');
 
-    const revoked = await app.gql(REVOKE_AUTHORIZATION, { input: { authorizationId: authorization.id } }, { token: player.token });
+    const revoked = await app.gql(
+      REVOKE_AUTHORIZATION,
+      { input: { authorizationId: authorization.id } },
+      { token: player.token },
+    );
     expect(revoked.data.revokeGameAuthorization.authorization.revokedAt).not.toBeNull();
     const refused = await app.gql(PREFILL, {}, { token: gameToken });
     expect(refused.status).toBe(401);
@@ -147,8 +168,14 @@ describe('updating, revoking and listing authorizations', () => {
     const list = await app.gql(AUTHORIZATIONS, {}, { token: player.token });
     expect(list.data.viewer.authorizations.edges.map((e: any) => e.node.game.id)).toEqual([other.id]);
 
-    const again = await app.gql(REVOKE_AUTHORIZATION, { input: { authorizationId: authorization.id } }, { token: player.token });
-    expect(again.data.revokeGameAuthorization.authorization.revokedAt).toBe(revoked.data.revokeGameAuthorization.authorization.revokedAt);
+    const again = await app.gql(
+      REVOKE_AUTHORIZATION,
+      { input: { authorizationId: authorization.id } },
+      { token: player.token },
+    );
+    expect(again.data.revokeGameAuthorization.authorization.revokedAt).toBe(
+      revoked.data.revokeGameAuthorization.authorization.revokedAt,
+    );
     const update = await app.gql(
       UPDATE_AUTHORIZATION,
       { input: { authorizationId: authorization.id, oneTapMax: money('1'), dailyCap: money('1') } },
@@ -164,7 +191,10 @@ describe('updating, revoking and listing authorizations', () => {
 
   it("lists the player's authorized games oldest first, a page at a time", async () => {
     const player = await signUpPlayer(app);
-    const games = [await createGame(app, developer, { name: 'First' }), await createGame(app, developer, { name: 'Second' })];
+    const games = [
+      await createGame(app, developer, { name: 'First' }),
+      await createGame(app, developer, { name: 'Second' }),
+    ];
     for (const game of games) await authorizeGame(app, player.token, game.id);
     const page = await app.gql(
       `{ viewer { authorizations(first: 1) { edges { cursor node { game { name } } } pageInfo { hasNextPage endCursor } } } }`,
@@ -187,7 +217,11 @@ describe('updating, revoking and listing authorizations', () => {
     const intruder = await signUpPlayer(app);
     const game = await createGame(app, developer);
     const { gameToken, authorization } = await authorizeGame(app, owner.token, game.id);
-    const revoke = await app.gql(REVOKE_AUTHORIZATION, { input: { authorizationId: authorization.id } }, { token: intruder.token });
+    const revoke = await app.gql(
+      REVOKE_AUTHORIZATION,
+      { input: { authorizationId: authorization.id } },
+      { token: intruder.token },
+    );
     expect(revoke.data.revokeGameAuthorization).toMatchObject({ __typename: 'NotFound' });
     const update = await app.gql(
       UPDATE_AUTHORIZATION,
@@ -231,7 +265,11 @@ describe('what a game token may do', () => {
     const card = await addCard(app, player.token, TEST_CARDS.visa);
     const forbidden: [string, string, Record<string, unknown>][] = [
       ['addCard', ADD_CARD, { input: cardInput(TEST_CARDS.mastercard) }],
-      ['authorizeGame', AUTHORIZE_GAME, { input: { gameId: game.id, oneTapMax: money('99999'), dailyCap: money('99999') } }],
+      [
+        'authorizeGame',
+        AUTHORIZE_GAME,
+        { input: { gameId: game.id, oneTapMax: money('99999'), dailyCap: money('99999') } },
+      ],
       ['cards', CARDS, {}],
       ['authorizations', AUTHORIZATIONS, {}],
       ['removeCard', REMOVE_CARD, { input: { cardId: card.id } }],
@@ -246,7 +284,9 @@ describe('what a game token may do', () => {
     for (const [name, query, variables] of forbidden) {
       const result = await app.gql(query, variables, { token: gameToken });
       expect(result.errors?.[0]?.extensions?.code, name).toBe('FORBIDDEN');
-      expect(JSON.stringify(result.data ?? null), name).not.toMatch(/"__typename":"(AddCard|AuthorizeGame|RemoveCard|SetDefaultCard)Payload"/);
+      expect(JSON.stringify(result.data ?? null), name).not.toMatch(
+        /"__typename":"(AddCard|AuthorizeGame|RemoveCard|SetDefaultCard)Payload"/,
+      );
     }
     const node = await app.gql(CARD_NODE, { id: card.id }, { token: gameToken });
     expect(node.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -265,7 +305,9 @@ describe('what a game token may do', () => {
     expect(add.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const prefill = await app.gql(`{ viewer { defaultCard { last4 } } }`, {}, { token: developer.token });
     expect(prefill.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const anonymous = await app.gql(AUTHORIZE_GAME, { input: { gameId: game.id, oneTapMax: money('1'), dailyCap: money('1') } });
+    const anonymous = await app.gql(AUTHORIZE_GAME, {
+      input: { gameId: game.id, oneTapMax: money('1'), dailyCap: money('1') },
+    });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -44,7 +44,9 @@ afterAll(async () => {
 /** Rows in the acquirer's card and idempotency tables: every verification leaves one or the other. */
 async function acquirerRows(): Promise<{ cards: number; requests: number }> {
   const count = async (table: string) => {
-    const result = (await acquirerDb.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: { n: number }[] };
+    const result = (await acquirerDb.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as {
+      rows: { n: number }[];
+    };
     return Number(result.rows[0]!.n);
   };
   return { cards: await count('acquirer_cards'), requests: await count('acquirer_idempotency_keys') };
@@ -53,7 +55,8 @@ async function acquirerRows(): Promise<{ cards: number; requests: number }> {
 const VISA = TEST_CARDS.visa;
 const AMEX = TEST_CARDS.amex;
 /** A good Visa input on this file's clock, with one thing changed. */
-const input = (override: Record<string, unknown> = {}, number: string = VISA) => cardInput(number, { expYear: 2032, ...override });
+const input = (override: Record<string, unknown> = {}, number: string = VISA) =>
+  cardInput(number, { expYear: 2032, ...override });
 
 const cases: [string, Record<string, unknown>, string, string][] = [
   ['letters in the number', { number: '4242 4242 4242 abcd' }, 'number', 'invalid_characters'],
@@ -95,22 +98,25 @@ const cases: [string, Record<string, unknown>, string, string][] = [
 ];
 
 describe('bad card input', () => {
-  it.each(cases)('answers %s with CardInvalid, stores nothing and never calls the acquirer', async (_name, override, field, reason) => {
-    const before = await acquirerRows();
-    const spy = vi.spyOn(app.deps.acquirer, 'tokenizeCard');
-    try {
-      const result = await app.gql(ADD_CARD, { input: input(override) }, { token: player.token });
-      expect(result.errors).toBeUndefined();
-      expect(result.data.addCard).toMatchObject({ __typename: 'CardInvalid', code: 'CARD_INVALID', field, reason });
-      // The message names the field and the reason, never the value.
-      expect(result.data.addCard.message).toBe(`Card ${field} is invalid: ${reason}.`);
-      expect(spy).not.toHaveBeenCalled();
-    } finally {
-      spy.mockRestore();
-    }
-    expect(await acquirerRows()).toEqual(before);
-    expect(await listCards(app, player.token)).toEqual([]);
-  });
+  it.each(cases)(
+    'answers %s with CardInvalid, stores nothing and never calls the acquirer',
+    async (_name, override, field, reason) => {
+      const before = await acquirerRows();
+      const spy = vi.spyOn(app.deps.acquirer, 'tokenizeCard');
+      try {
+        const result = await app.gql(ADD_CARD, { input: input(override) }, { token: player.token });
+        expect(result.errors).toBeUndefined();
+        expect(result.data.addCard).toMatchObject({ __typename: 'CardInvalid', code: 'CARD_INVALID', field, reason });
+        // The message names the field and the reason, never the value.
+        expect(result.data.addCard.message).toBe(`Card ${field} is invalid: ${reason}.`);
+        expect(spy).not.toHaveBeenCalled();
+      } finally {
+        spy.mockRestore();
+      }
+      expect(await acquirerRows()).toEqual(before);
+      expect(await listCards(app, player.token)).toEqual([]);
+    },
+  );
 
   it('reaches the acquirer only for good input: a decline leaves a stored request, a good card a token', async () => {
     // Proves the counts above would have moved had the acquirer been called.
@@ -121,7 +127,10 @@ describe('bad card input', () => {
     expect(afterDecline).toEqual({ cards: before.cards, requests: before.requests + 1 });
 
     const added = await app.gql(ADD_CARD, { input: input({ expMonth: 6, expYear: 2030 }) }, { token: player.token });
-    expect(added.data.addCard).toMatchObject({ __typename: 'AddCardPayload', card: { last4: '4242', expMonth: 6, expYear: 2030 } });
+    expect(added.data.addCard).toMatchObject({
+      __typename: 'AddCardPayload',
+      card: { last4: '4242', expMonth: 6, expYear: 2030 },
+    });
     expect(await acquirerRows()).toEqual({ cards: before.cards + 1, requests: before.requests + 2 });
   });
 

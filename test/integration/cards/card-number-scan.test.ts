@@ -71,7 +71,11 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 /** Runs a GraphQL operation and keeps its response for the scan. */
-async function gql(query: string, variables: Record<string, unknown> = {}, options: { token?: string; headers?: Record<string, string> } = {}) {
+async function gql(
+  query: string,
+  variables: Record<string, unknown> = {},
+  options: { token?: string; headers?: Record<string, string> } = {},
+) {
   const result = await app.gql(query, variables, options);
   responses.push(`${JSON.stringify(Object.fromEntries(result.headers))}\n${result.text}`);
   return result;
@@ -111,41 +115,94 @@ async function runFullFlow(): Promise<{ acquirerToken: string }> {
   const outcomes: string[] = [];
   // Spread over two players: a sixth card for one player in a day is refused by the fraud rules.
   for (const [index, { number, cvc }] of CARDS_USED.entries()) {
-    const result = await gql(ADD_CARD, { input: cardInput(number, { cvc }) }, { token: index < 4 ? alice.token : carol.token });
+    const result = await gql(
+      ADD_CARD,
+      { input: cardInput(number, { cvc }) },
+      { token: index < 4 ? alice.token : carol.token },
+    );
     outcomes.push(result.data.addCard.__typename);
   }
-  expect(outcomes).toEqual(['AddCardPayload', 'AddCardPayload', 'AddCardPayload', 'CardDeclined', 'CardDeclined', 'AddCardPayload', 'AddCardPayload']);
+  expect(outcomes).toEqual([
+    'AddCardPayload',
+    'AddCardPayload',
+    'AddCardPayload',
+    'CardDeclined',
+    'CardDeclined',
+    'AddCardPayload',
+    'AddCardPayload',
+  ]);
 
   // The same card again, dashed, under an idempotency key (its response is stored and replayed), and by another player.
   const headers = { 'idempotency-key': `scan-${Date.now()}` };
   const dashed = cardInput('4242-4242-4242-4242', { cvc: '071' });
-  for (let i = 0; i < 2; i++) expect((await gql(ADD_CARD, { input: dashed }, { token: alice.token, headers })).data.addCard.__typename).toBe('AddCardPayload');
-  const bobsCard = await gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa, { cvc: '071', makeDefault: true }) }, { token: bob.token });
+  for (let i = 0; i < 2; i++)
+    expect((await gql(ADD_CARD, { input: dashed }, { token: alice.token, headers })).data.addCard.__typename).toBe(
+      'AddCardPayload',
+    );
+  const bobsCard = await gql(
+    ADD_CARD,
+    { input: cardInput(TEST_CARDS.visa, { cvc: '071', makeDefault: true }) },
+    { token: bob.token },
+  );
   expect(bobsCard.data.addCard.__typename).toBe('AddCardPayload');
 
   // The acquirer failing: once before doing anything (retried, then unavailable), once dropping the line after tokenizing.
   await acquirerFault({ mode: 'error_before_charge', path: '/v1/tokens', count: 10 });
-  const unavailable = await gql(ADD_CARD, { input: cardInput(TEST_CARDS.disputed, { cvc: '071' }) }, { token: bob.token });
+  const unavailable = await gql(
+    ADD_CARD,
+    { input: cardInput(TEST_CARDS.disputed, { cvc: '071' }) },
+    { token: bob.token },
+  );
   expect(unavailable.data.addCard.__typename).toBe('ServiceUnavailable');
   await acquirerFault(null);
   await acquirerFault({ mode: 'drop_connection', phase: 'after', path: '/v1/tokens', count: 1 });
-  const retried = await gql(ADD_CARD, { input: cardInput(TEST_CARDS.mastercard, { cvc: '093' }) }, { token: bob.token });
+  const retried = await gql(
+    ADD_CARD,
+    { input: cardInput(TEST_CARDS.mastercard, { cvc: '093' }) },
+    { token: bob.token },
+  );
   expect(retried.data.addCard.__typename).toBe('AddCardPayload');
 
   // Bad input that graphql-js would echo: a number given as a number, a CVC as a list, literals in the query, a name holding the number.
-  expect(await rawGraphql(JSON.stringify({ query: ADD_CARD, variables: { input: { ...cardInput('x'), number: 4242424242424242 } } }), alice.token)).toContain('errors');
-  expect(await rawGraphql(JSON.stringify({ query: ADD_CARD, variables: { input: { ...cardInput(TEST_CARDS.amex), cvc: ['0815'] } } }), alice.token)).toContain('errors');
-  expect(await rawGraphql(JSON.stringify({ query: ADD_CARD, variables: { input: { number: TEST_CARDS.visa, cvc: '071' } } }), alice.token)).toContain('errors');
+  expect(
+    await rawGraphql(
+      JSON.stringify({ query: ADD_CARD, variables: { input: { ...cardInput('x'), number: 4242424242424242 } } }),
+      alice.token,
+    ),
+  ).toContain('errors');
+  expect(
+    await rawGraphql(
+      JSON.stringify({ query: ADD_CARD, variables: { input: { ...cardInput(TEST_CARDS.amex), cvc: ['0815'] } } }),
+      alice.token,
+    ),
+  ).toContain('errors');
+  expect(
+    await rawGraphql(
+      JSON.stringify({ query: ADD_CARD, variables: { input: { number: TEST_CARDS.visa, cvc: '071' } } }),
+      alice.token,
+    ),
+  ).toContain('errors');
   const literal = `mutation { addCard(input: {number: 5555555555554444, cvc: "093", expMonth: 1, expYear: 2040, holderName: "L"}) { __typename } }`;
   expect(await rawGraphql(JSON.stringify({ query: literal }), alice.token)).toContain('errors');
   const literalCvc = `mutation { addCard(input: {number: "5555 5555 5555 4444", cvc: 93, expMonth: 1, expYear: 2040, holderName: "L"}) { __typename } }`;
   expect(await rawGraphql(JSON.stringify({ query: literalCvc }), alice.token)).toContain('errors');
-  expect(await rawGraphql(`{"query": "mutation { addCard(input: {number: \\"${TEST_CARDS.visa}\\" cvc: \\"071\\" `, alice.token)).toContain('errors');
+  expect(
+    await rawGraphql(
+      `{"query": "mutation { addCard(input: {number: \\"${TEST_CARDS.visa}\\" cvc: \\"071\\" `,
+      alice.token,
+    ),
+  ).toContain('errors');
   for (const holderName of [TEST_CARDS.mastercard, `Ada ${digitsOf(TEST_CARDS.visa)}`]) {
-    expect((await gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa, { cvc: '071', holderName }) }, { token: alice.token })).data.addCard.__typename).toBe('CardInvalid');
+    expect(
+      (await gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa, { cvc: '071', holderName }) }, { token: alice.token }))
+        .data.addCard.__typename,
+    ).toBe('CardInvalid');
   }
   for (const number of ['4242 4242 4242 4241', `${digitsOf(TEST_CARDS.visa)}0000`]) {
-    expect((await gql(ADD_CARD, { input: cardInput(number, { cvc: '071' }) }, { token: alice.token })).data.addCard.__typename).toBe('CardInvalid');
+    expect(
+      (await gql(ADD_CARD, { input: cardInput(number, { cvc: '071' }) }, { token: alice.token })).data.addCard
+        .__typename,
+    ).toBe('CardInvalid');
   }
 
   // Reading, changing and using the cards.
@@ -156,7 +213,10 @@ async function runFullFlow(): Promise<{ acquirerToken: string }> {
   await gql(SET_DEFAULT_CARD, { input: { cardId: cards[1]!.id } }, { token: alice.token });
   await gql(REMOVE_CARD, { input: { cardId: cards[1]!.id } }, { token: alice.token });
   const { gameToken } = await authorizeGame(app, alice.token, game.id);
-  expect((await gql(PREFILL, {}, { token: gameToken })).data.viewer.defaultCard).toEqual({ brand: 'american-express', last4: '0005' });
+  expect((await gql(PREFILL, {}, { token: gameToken })).data.viewer.defaultCard).toEqual({
+    brand: 'american-express',
+    last4: '0005',
+  });
   await gql(CARDS, {}, { token: gameToken });
   await gql(AUTHORIZATIONS, {}, { token: alice.token });
 
@@ -174,7 +234,16 @@ interface Column {
 }
 
 /** Where a CVC could be kept at all; a timestamp's milliseconds (".042+00") are not a CVC. */
-const TEXT_TYPES = new Set(['text', 'character varying', 'character', 'json', 'jsonb', 'bytea', 'ARRAY', 'USER-DEFINED']);
+const TEXT_TYPES = new Set([
+  'text',
+  'character varying',
+  'character',
+  'json',
+  'jsonb',
+  'bytea',
+  'ARRAY',
+  'USER-DEFINED',
+]);
 
 /**
  * Values of every column of every table (Coinslot's, drizzle's migrations, the acquirer's) whose text
@@ -194,10 +263,13 @@ async function scanDatabase(needles: readonly string[], textOnly = false): Promi
     if (textOnly && !TEXT_TYPES.has(column.data_type)) continue;
     const target = sql.raw(`"${column.table_schema}"."${column.table_name}"`);
     const value = sql.raw(`"${column.column_name}"::text`);
-    const rows = (await app.database.db.execute(sql`select ${value} as v from ${target} where ${value} ~ ${pattern}`)) as unknown as {
+    const rows = (await app.database.db.execute(
+      sql`select ${value} as v from ${target} where ${value} ~ ${pattern}`,
+    )) as unknown as {
       rows: { v: string }[];
     };
-    for (const row of rows.rows) hits.push({ where: `${column.table_schema}.${column.table_name}.${column.column_name}`, value: row.v });
+    for (const row of rows.rows)
+      hits.push({ where: `${column.table_schema}.${column.table_name}.${column.column_name}`, value: row.v });
   }
   return hits;
 }
@@ -226,7 +298,9 @@ describe('card numbers and CVCs', () => {
 
   it('appear in no GraphQL response or error', () => {
     expect(responses.length).toBeGreaterThan(30);
-    expect(responses.some((r) => r.includes('CardInvalid')) && responses.some((r) => r.includes('"errors"'))).toBe(true);
+    expect(responses.some((r) => r.includes('CardInvalid')) && responses.some((r) => r.includes('"errors"'))).toBe(
+      true,
+    );
     const leaks = responses.flatMap((text) => findCardData(text).map((hit) => `${hit} in ${text.slice(0, 300)}`));
     expect(leaks).toEqual([]);
   });
@@ -234,12 +308,16 @@ describe('card numbers and CVCs', () => {
   it('appear in no column of any table, the acquirer tables included', async () => {
     // The same scan finds a value that is stored: the acquirer token, in cards and in the acquirer's own tables.
     const control = await scanDatabase([acquirerToken]);
-    expect(control.map((h) => h.where)).toEqual(expect.arrayContaining(['public.cards.acquirer_token', 'public.acquirer_cards.token']));
+    expect(control.map((h) => h.where)).toEqual(
+      expect.arrayContaining(['public.cards.acquirer_token', 'public.acquirer_cards.token']),
+    );
 
     const numbers = await scanDatabase(NUMBER_NEEDLES);
     expect(numbers.map((hit) => `${hit.where}: ${hit.value.slice(0, 200)}`)).toEqual([]);
     const cvcs = await scanDatabase(CVCS, true);
-    const leaks = cvcs.flatMap((hit) => findCardData(hit.value).map((found) => `${found} in ${hit.where}: ${hit.value.slice(0, 200)}`));
+    const leaks = cvcs.flatMap((hit) =>
+      findCardData(hit.value).map((found) => `${found} in ${hit.where}: ${hit.value.slice(0, 200)}`),
+    );
     expect(leaks).toEqual([]);
   });
 });

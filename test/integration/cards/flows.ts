@@ -127,7 +127,12 @@ export function cardInput(number: string, overrides: Record<string, unknown> = {
 }
 
 /** Adds a card that must be accepted and returns it. */
-export async function addCard(app: TestApp, token: string, number: string, overrides: Record<string, unknown> = {}): Promise<Record<string, any>> {
+export async function addCard(
+  app: TestApp,
+  token: string,
+  number: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Record<string, any>> {
   const result = await app.gql(ADD_CARD, { input: cardInput(number, overrides) }, { token });
   expect(result.errors).toBeUndefined();
   expect(result.data.addCard.__typename, JSON.stringify(result.data.addCard)).toBe('AddCardPayload');

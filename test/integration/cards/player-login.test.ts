@@ -36,11 +36,13 @@ describe('player sign-in', () => {
   it('throttles an account after 5 failed logins, whatever the password', async () => {
     const player = await signUpPlayer(app);
     for (let i = 0; i < 5; i++) {
-      expect((await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: `wrong-password-${i}` } })).data.logInPlayer.__typename).toBe(
-        'InvalidCredentials',
-      );
+      expect(
+        (await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: `wrong-password-${i}` } })).data
+          .logInPlayer.__typename,
+      ).toBe('InvalidCredentials');
     }
-    const blocked = (await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: player.password } })).data.logInPlayer;
+    const blocked = (await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: player.password } })).data
+      .logInPlayer;
     expect(blocked).toMatchObject({ __typename: 'RateLimited', code: 'RATE_LIMITED', retryable: true });
     expect(blocked.retryAfterSeconds).toBeGreaterThan(0);
     expect(blocked.retryAfterSeconds).toBeLessThanOrEqual(15 * 60);

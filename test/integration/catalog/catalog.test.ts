@@ -56,29 +56,77 @@ describe('catalog', () => {
   it('creates items of every kind, priced in real and virtual currencies, and lists them with the publishable key', async () => {
     const g = await createGame(app, alice);
     await defineCurrency(app, alice, g.id, 'GEM', 'Gems');
-    const potion = await createItem(alice, itemInput(g.id, {
-      sku: 'potion.small', name: 'Small potion', description: 'Heals a little.',
-      prices: [{ amount: '99', currency: 'USD' }, { amount: '50', currency: 'GEM' }], maxPerPlayer: 10, stock: 500,
-    }));
-    const sword = await createItem(alice, itemInput(g.id, { sku: 'sword_1', name: 'Sword', kind: 'DURABLE', prices: [{ amount: '1999', currency: 'USD' }] }));
-    const pack = await createItem(alice, itemInput(g.id, {
-      sku: 'gems-500', name: '500 gems', kind: 'CURRENCY_PACK', prices: [{ amount: '499', currency: 'USD' }], grants: { amount: '500', currency: 'GEM' },
-    }));
+    const potion = await createItem(
+      alice,
+      itemInput(g.id, {
+        sku: 'potion.small',
+        name: 'Small potion',
+        description: 'Heals a little.',
+        prices: [
+          { amount: '99', currency: 'USD' },
+          { amount: '50', currency: 'GEM' },
+        ],
+        maxPerPlayer: 10,
+        stock: 500,
+      }),
+    );
+    const sword = await createItem(
+      alice,
+      itemInput(g.id, {
+        sku: 'sword_1',
+        name: 'Sword',
+        kind: 'DURABLE',
+        prices: [{ amount: '1999', currency: 'USD' }],
+      }),
+    );
+    const pack = await createItem(
+      alice,
+      itemInput(g.id, {
+        sku: 'gems-500',
+        name: '500 gems',
+        kind: 'CURRENCY_PACK',
+        prices: [{ amount: '499', currency: 'USD' }],
+        grants: { amount: '500', currency: 'GEM' },
+      }),
+    );
     expect(potion).toMatchObject({
-      sku: 'potion.small', kind: 'CONSUMABLE', description: 'Heals a little.', maxPerPlayer: 10, stock: 500, active: true, availableNow: true, grants: null,
-      prices: [{ amount: '50', currency: 'GEM', formatted: '50 GEM' }, { amount: '99', currency: 'USD', formatted: '$0.99' }],
+      sku: 'potion.small',
+      kind: 'CONSUMABLE',
+      description: 'Heals a little.',
+      maxPerPlayer: 10,
+      stock: 500,
+      active: true,
+      availableNow: true,
+      grants: null,
+      prices: [
+        { amount: '50', currency: 'GEM', formatted: '50 GEM' },
+        { amount: '99', currency: 'USD', formatted: '$0.99' },
+      ],
     });
     expect(pack.grants).toEqual({ amount: '500', currency: 'GEM', formatted: '500 GEM' });
 
-    const catalog = await app.gql(`query ($gameId: ID!) { catalog(gameId: $gameId) { id sku game { id name } } }`, { gameId: g.id }, { token: g.publishableKey });
+    const catalog = await app.gql(
+      `query ($gameId: ID!) { catalog(gameId: $gameId) { id sku game { id name } } }`,
+      { gameId: g.id },
+      { token: g.publishableKey },
+    );
     expect(catalog.errors).toBeUndefined();
-    expect(catalog.data.catalog).toEqual([potion, sword, pack].map((i) => ({ id: i.id, sku: i.sku, game: { id: g.id, name: 'Dungeon Tapper' } })));
+    expect(catalog.data.catalog).toEqual(
+      [potion, sword, pack].map((i) => ({ id: i.id, sku: i.sku, game: { id: g.id, name: 'Dungeon Tapper' } })),
+    );
   });
 
-  it('formats money with each currency\'s ISO digits: JPY 0, USD 2, KWD 3', async () => {
-    const item = await createItem(alice, itemInput(game.id, {
-      prices: [{ amount: '500', currency: 'JPY' }, { amount: '499', currency: 'USD' }, { amount: '1250', currency: 'KWD' }],
-    }));
+  it("formats money with each currency's ISO digits: JPY 0, USD 2, KWD 3", async () => {
+    const item = await createItem(
+      alice,
+      itemInput(game.id, {
+        prices: [
+          { amount: '500', currency: 'JPY' },
+          { amount: '499', currency: 'USD' },
+          { amount: '1250', currency: 'KWD' },
+        ],
+      }),
+    );
     expect(item.prices).toEqual([
       { amount: '500', currency: 'JPY', formatted: '¥500' },
       { amount: '1250', currency: 'KWD', formatted: 'KWD\u00a01.250' },
@@ -95,27 +143,66 @@ describe('catalog', () => {
     ['letters', '12abc', 'must be a whole number'],
     ['an empty amount', '', 'must be a whole number'],
   ])('refuses %s as a price with the field path, writing nothing', async (_label, amount, message) => {
-    const input = itemInput(game.id, { prices: [{ amount: '100', currency: 'USD' }, { amount, currency: 'GEM' }] });
+    const input = itemInput(game.id, {
+      prices: [
+        { amount: '100', currency: 'USD' },
+        { amount, currency: 'GEM' },
+      ],
+    });
     const result = await app.gql(CREATE_ITEM, { input }, { token: alice.token });
     expect(result.data.createItem.__typename).toBe('ValidationError');
-    expect(result.data.createItem.fieldErrors).toEqual([{ path: 'input.prices.1.amount', message: expect.stringContaining(message) }]);
+    expect(result.data.createItem.fieldErrors).toEqual([
+      { path: 'input.prices.1.amount', message: expect.stringContaining(message) },
+    ]);
     expect(await countSku(input.sku as string)).toBe(0);
   });
 
   it('accepts the largest safe integer amount', async () => {
-    const item = await createItem(alice, itemInput(game.id, { prices: [{ amount: '9007199254740991', currency: 'JPY' }] }));
+    const item = await createItem(
+      alice,
+      itemInput(game.id, { prices: [{ amount: '9007199254740991', currency: 'JPY' }] }),
+    );
     expect(item.prices[0].amount).toBe('9007199254740991');
   });
 
   it.each<[string, Record<string, unknown>, string]>([
     ['an unknown currency', { prices: [{ amount: '100', currency: 'XYZ' }] }, 'input.prices.0.currency'],
     ['a lowercase currency', { prices: [{ amount: '100', currency: 'usd' }] }, 'input.prices.0.currency'],
-    ['a currency listed twice', { prices: [{ amount: '100', currency: 'USD' }, { amount: '200', currency: 'USD' }] }, 'input.prices.1.currency'],
+    [
+      'a currency listed twice',
+      {
+        prices: [
+          { amount: '100', currency: 'USD' },
+          { amount: '200', currency: 'USD' },
+        ],
+      },
+      'input.prices.1.currency',
+    ],
     ['no price at all', { prices: [] }, 'input.prices'],
     ['a pack without grants', { kind: 'CURRENCY_PACK' }, 'input.grants'],
-    ['a pack granting an ISO currency', { kind: 'CURRENCY_PACK', grants: { amount: '100', currency: 'USD' }, prices: [{ amount: '100', currency: 'EUR' }] }, 'input.grants.currency'],
-    ['a pack granting an undefined currency', { kind: 'CURRENCY_PACK', grants: { amount: '100', currency: 'COIN' } }, 'input.grants.currency'],
-    ['a pack priced in what it grants', { kind: 'CURRENCY_PACK', grants: { amount: '100', currency: 'GEM' }, prices: [{ amount: '90', currency: 'GEM' }] }, 'input.prices.0.currency'],
+    [
+      'a pack granting an ISO currency',
+      {
+        kind: 'CURRENCY_PACK',
+        grants: { amount: '100', currency: 'USD' },
+        prices: [{ amount: '100', currency: 'EUR' }],
+      },
+      'input.grants.currency',
+    ],
+    [
+      'a pack granting an undefined currency',
+      { kind: 'CURRENCY_PACK', grants: { amount: '100', currency: 'COIN' } },
+      'input.grants.currency',
+    ],
+    [
+      'a pack priced in what it grants',
+      {
+        kind: 'CURRENCY_PACK',
+        grants: { amount: '100', currency: 'GEM' },
+        prices: [{ amount: '90', currency: 'GEM' }],
+      },
+      'input.prices.0.currency',
+    ],
     ['grants on a consumable', { grants: { amount: '100', currency: 'GEM' } }, 'input.grants'],
     ['zero grants', { kind: 'CURRENCY_PACK', grants: { amount: '0', currency: 'GEM' } }, 'input.grants.amount'],
     ['a sku with spaces', { sku: 'bad sku' }, 'input.sku'],
@@ -125,8 +212,16 @@ describe('catalog', () => {
     ['a description of 1001 characters', { description: 'd'.repeat(1001) }, 'input.description'],
     ['maxPerPlayer 0', { maxPerPlayer: 0 }, 'input.maxPerPlayer'],
     ['a negative stock', { stock: -1 }, 'input.stock'],
-    ['a window that ends before it starts', { availableFrom: '2026-06-02T00:00:00Z', availableUntil: '2026-06-01T00:00:00Z' }, 'input.availableUntil'],
-    ['an empty window', { availableFrom: '2026-06-02T00:00:00Z', availableUntil: '2026-06-02T00:00:00Z' }, 'input.availableUntil'],
+    [
+      'a window that ends before it starts',
+      { availableFrom: '2026-06-02T00:00:00Z', availableUntil: '2026-06-01T00:00:00Z' },
+      'input.availableUntil',
+    ],
+    [
+      'an empty window',
+      { availableFrom: '2026-06-02T00:00:00Z', availableUntil: '2026-06-02T00:00:00Z' },
+      'input.availableUntil',
+    ],
   ])('refuses %s with a ValidationError at its path, writing nothing', async (_label, overrides, path) => {
     const input = itemInput(game.id, overrides);
     const result = await app.gql(CREATE_ITEM, { input }, { token: alice.token });
@@ -139,7 +234,11 @@ describe('catalog', () => {
   it('refuses a sku the game already has with SkuTaken, but another game may use it', async () => {
     const sku = `dup-${randomBytes(4).toString('hex')}`;
     await createItem(alice, itemInput(game.id, { sku }));
-    const again = await app.gql(CREATE_ITEM, { input: itemInput(game.id, { sku, name: 'Other' }) }, { token: alice.token });
+    const again = await app.gql(
+      CREATE_ITEM,
+      { input: itemInput(game.id, { sku, name: 'Other' }) },
+      { token: alice.token },
+    );
     expect(again.data.createItem).toMatchObject({ __typename: 'SkuTaken', code: 'SKU_TAKEN', sku });
     const other = await createGame(app, alice);
     await createItem(alice, itemInput(other.id, { sku }));
@@ -155,8 +254,11 @@ describe('catalog', () => {
     const later = await createItem(alice, itemInput(g.id, { sku: 'later', availableFrom: iso(now + HOUR) }));
     const expired = await createItem(alice, itemInput(g.id, { sku: 'expired', availableUntil: iso(now - 1) }));
     const endsNow = await createItem(alice, itemInput(g.id, { sku: 'ends-now', availableUntil: iso(now) }));
-    const startsNow = await createItem(alice, itemInput(g.id, { sku: 'starts-now', availableFrom: iso(now) }));
-    const flash = await createItem(alice, itemInput(g.id, { sku: 'flash', availableFrom: iso(now - HOUR), availableUntil: iso(now + HOUR) }));
+    await createItem(alice, itemInput(g.id, { sku: 'starts-now', availableFrom: iso(now) }));
+    const flash = await createItem(
+      alice,
+      itemInput(g.id, { sku: 'flash', availableFrom: iso(now - HOUR), availableUntil: iso(now + HOUR) }),
+    );
     const archivedResult = await app.gql(ARCHIVE_ITEM, { input: { itemId: archived.id } }, { token: alice.token });
     expect(archivedResult.data.archiveItem.item).toMatchObject({ active: false, availableNow: false });
 
@@ -176,7 +278,8 @@ describe('catalog', () => {
       return result.data.catalog as { id: string; sku: string }[];
     };
     const paged: string[] = [];
-    for (let page = await pageAfter(null); page.length > 0; page = await pageAfter(page[0]!.id)) paged.push(page[0]!.sku);
+    for (let page = await pageAfter(null); page.length > 0; page = await pageAfter(page[0]!.id))
+      paged.push(page[0]!.sku);
     expect(paged).toEqual(['always', 'starts-now', 'flash']);
     expect((await pageAfter(archived.id)).map((i) => i.sku)).toEqual(['starts-now']);
     expect((await pageAfter(later.id)).map((i) => i.sku)).toEqual(['starts-now']);
@@ -184,41 +287,96 @@ describe('catalog', () => {
     // The developer sees every item through Game.items; the publishable key only what is on sale.
     const ITEMS = `query ($id: ID!) { game(id: $id) { items(first: 50) { edges { node { sku active } } } } }`;
     const mine = await app.gql(ITEMS, { id: g.id }, { token: alice.token });
-    expect(mine.data.game.items.edges.map((e: any) => e.node.sku)).toEqual(['always', 'archived', 'later', 'expired', 'ends-now', 'starts-now', 'flash']);
+    expect(mine.data.game.items.edges.map((e: any) => e.node.sku)).toEqual([
+      'always',
+      'archived',
+      'later',
+      'expired',
+      'ends-now',
+      'starts-now',
+      'flash',
+    ]);
     const theirs = await app.gql(ITEMS, { id: g.id }, { token: g.publishableKey });
     expect(theirs.data.game.items.edges.map((e: any) => e.node.sku)).toEqual(['always', 'starts-now', 'flash']);
 
     clock.advance(HOUR); // the flash sale ends as `later` opens
     expect(await skus()).toEqual(['always', 'later', 'starts-now']);
     // An archived item stays readable by id (inventories and past purchases point to it).
-    const node = await app.gql(`query ($id: ID!) { node(id: $id) { ... on Item { sku active } } }`, { id: archived.id }, { token: g.publishableKey });
+    const node = await app.gql(
+      `query ($id: ID!) { node(id: $id) { ... on Item { sku active } } }`,
+      { id: archived.id },
+      { token: g.publishableKey },
+    );
     expect(node.data.node).toEqual({ sku: 'archived', active: false });
     expect(always.active).toBe(true);
     expect(flash.availableNow).toBe(true);
   });
 
   it('updates an item: fields change, prices are replaced as a set, null clears optional fields', async () => {
-    const item = await createItem(alice, itemInput(game.id, {
-      stock: 10, maxPerPlayer: 2, description: 'Old', prices: [{ amount: '100', currency: 'USD' }, { amount: '10', currency: 'GEM' }],
-    }));
-    const result = await app.gql(UPDATE_ITEM, {
-      input: { itemId: item.id, name: 'Big potion', prices: [{ amount: '150', currency: 'EUR' }], stock: null, description: null },
-    }, { token: alice.token });
+    const item = await createItem(
+      alice,
+      itemInput(game.id, {
+        stock: 10,
+        maxPerPlayer: 2,
+        description: 'Old',
+        prices: [
+          { amount: '100', currency: 'USD' },
+          { amount: '10', currency: 'GEM' },
+        ],
+      }),
+    );
+    const result = await app.gql(
+      UPDATE_ITEM,
+      {
+        input: {
+          itemId: item.id,
+          name: 'Big potion',
+          prices: [{ amount: '150', currency: 'EUR' }],
+          stock: null,
+          description: null,
+        },
+      },
+      { token: alice.token },
+    );
     expect(result.data.updateItem.__typename).toBe('UpdateItemPayload');
     expect(result.data.updateItem.item).toMatchObject({
-      id: item.id, sku: item.sku, name: 'Big potion', description: null, stock: null, maxPerPlayer: 2,
+      id: item.id,
+      sku: item.sku,
+      name: 'Big potion',
+      description: null,
+      stock: null,
+      maxPerPlayer: 2,
       prices: [{ amount: '150', currency: 'EUR', formatted: '€1.50' }],
     });
-    const prices = await app.database.pool!.query('select currency from item_prices where item_id = $1', [rawId(item.id)]);
+    const prices = await app.database.pool!.query('select currency from item_prices where item_id = $1', [
+      rawId(item.id),
+    ]);
     expect(prices.rows.map((r) => r.currency)).toEqual(['EUR']);
 
-    const toPack = await app.gql(UPDATE_ITEM, { input: { itemId: item.id, kind: 'CURRENCY_PACK' } }, { token: alice.token });
+    const toPack = await app.gql(
+      UPDATE_ITEM,
+      { input: { itemId: item.id, kind: 'CURRENCY_PACK' } },
+      { token: alice.token },
+    );
     expect(toPack.data.updateItem.__typename).toBe('ValidationError');
     expect(toPack.data.updateItem.fieldErrors[0].path).toBe('input.grants');
-    const asPack = await app.gql(UPDATE_ITEM, { input: { itemId: item.id, kind: 'CURRENCY_PACK', grants: { amount: '100', currency: 'GEM' } } }, { token: alice.token });
-    expect(asPack.data.updateItem.item).toMatchObject({ kind: 'CURRENCY_PACK', grants: { amount: '100', currency: 'GEM' } });
-    const badAmount = await app.gql(UPDATE_ITEM, { input: { itemId: item.id, prices: [{ amount: '1.50', currency: 'EUR' }] } }, { token: alice.token });
-    expect(badAmount.data.updateItem.fieldErrors).toEqual([{ path: 'input.prices.0.amount', message: expect.any(String) }]);
+    const asPack = await app.gql(
+      UPDATE_ITEM,
+      { input: { itemId: item.id, kind: 'CURRENCY_PACK', grants: { amount: '100', currency: 'GEM' } } },
+      { token: alice.token },
+    );
+    expect(asPack.data.updateItem.item).toMatchObject({
+      kind: 'CURRENCY_PACK',
+      grants: { amount: '100', currency: 'GEM' },
+    });
+    const badAmount = await app.gql(
+      UPDATE_ITEM,
+      { input: { itemId: item.id, prices: [{ amount: '1.50', currency: 'EUR' }] } },
+      { token: alice.token },
+    );
+    expect(badAmount.data.updateItem.fieldErrors).toEqual([
+      { path: 'input.prices.0.amount', message: expect.any(String) },
+    ]);
 
     const taken = await createItem(alice, itemInput(game.id));
     const clash = await app.gql(UPDATE_ITEM, { input: { itemId: item.id, sku: taken.sku } }, { token: alice.token });
@@ -237,7 +395,11 @@ describe('catalog', () => {
     expect(read.data?.node ?? null).toBeNull();
     const catalog = await app.gql(CATALOG, { gameId: game.id }, { token: bob.token });
     expect(catalog.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const still = await app.gql(`query ($id: ID!) { node(id: $id) { ... on Item { name active } } }`, { id: item.id }, { token: alice.token });
+    const still = await app.gql(
+      `query ($id: ID!) { node(id: $id) { ... on Item { name active } } }`,
+      { id: item.id },
+      { token: alice.token },
+    );
     expect(still.data.node).toEqual({ name: 'Health potion', active: true });
   });
 
@@ -252,7 +414,13 @@ describe('catalog', () => {
        values ($1, $2, $3, 0, 0, 'USD', $4)`,
       [randomUUID(), rawId(player.id), rawId(game.id), hashToken(app.config.secrets.tokenPepper, gameToken)],
     );
-    for (const token of [game.publishableKey, game.secretKey, gameToken, alice.token, app.config.secrets.operatorToken]) {
+    for (const token of [
+      game.publishableKey,
+      game.secretKey,
+      gameToken,
+      alice.token,
+      app.config.secrets.operatorToken,
+    ]) {
       const result = await app.gql(CATALOG, { gameId: game.id }, { token });
       expect(result.errors, token.slice(0, 3)).toBeUndefined();
       expect(result.data.catalog.map((i: { id: string }) => i.id)).toContain(item.id);
@@ -276,7 +444,9 @@ describe('catalog', () => {
     const unlimited = await createItem(alice, itemInput(game.id));
     const db = app.database.db;
     const id = rawId(limited.id);
-    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => db.transaction((tx) => takeStock(tx, id, 1))));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, () => db.transaction((tx) => takeStock(tx, id, 1))),
+    );
     const taken = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
     expect(taken).toHaveLength(5);
@@ -291,16 +461,31 @@ describe('catalog', () => {
     expect(await takeStock(db, rawId(unlimited.id), 1000)).toBeNull();
     await returnStock(db, rawId(unlimited.id), 5);
     const item = await getItemForPurchase(db, rawId(game.id), rawId(unlimited.id));
-    expect(item).toMatchObject({ stock: null, prices: [{ amountMinor: 499, currency: 'USD' }], grants: null, kind: 'CONSUMABLE' });
+    expect(item).toMatchObject({
+      stock: null,
+      prices: [{ amountMinor: 499, currency: 'USD' }],
+      grants: null,
+      kind: 'CONSUMABLE',
+    });
     const other = await createGame(app, alice);
     expect(await getItemForPurchase(db, rawId(other.id), rawId(unlimited.id))).toBeNull();
     expect(await getItemForPurchase(db, rawId(game.id), 'not-a-uuid')).toBeNull();
   });
 
   it('lists item fields for the developer through the node interface', async () => {
-    const item = await createItem(alice, itemInput(game.id, { availableFrom: '2026-05-01T00:00:00Z', availableUntil: '2026-07-01T00:00:00Z' }));
-    const read = await app.gql(`query ($id: ID!) { node(id: $id) { ... on Item { ${ITEM_FIELDS} } } }`, { id: item.id }, { token: alice.token });
+    const item = await createItem(
+      alice,
+      itemInput(game.id, { availableFrom: '2026-05-01T00:00:00Z', availableUntil: '2026-07-01T00:00:00Z' }),
+    );
+    const read = await app.gql(
+      `query ($id: ID!) { node(id: $id) { ... on Item { ${ITEM_FIELDS} } } }`,
+      { id: item.id },
+      { token: alice.token },
+    );
     expect(read.data.node).toEqual(item);
-    expect(item).toMatchObject({ availableFrom: '2026-05-01T00:00:00.000Z', availableUntil: '2026-07-01T00:00:00.000Z' });
+    expect(item).toMatchObject({
+      availableFrom: '2026-05-01T00:00:00.000Z',
+      availableUntil: '2026-07-01T00:00:00.000Z',
+    });
   });
 });

@@ -110,14 +110,28 @@ export async function signUpPlayer(app: TestApp): Promise<{ token: string; id: s
   return { token: result.data.signUpPlayer.token, id: result.data.signUpPlayer.player.id };
 }
 
-export async function createGame(app: TestApp, developer: Developer, input: Record<string, unknown> = {}): Promise<CreatedGame> {
-  const result = await app.gql(CREATE_GAME, { input: { name: 'Dungeon Tapper', defaultCurrency: 'USD', ...input } }, { token: developer.token });
+export async function createGame(
+  app: TestApp,
+  developer: Developer,
+  input: Record<string, unknown> = {},
+): Promise<CreatedGame> {
+  const result = await app.gql(
+    CREATE_GAME,
+    { input: { name: 'Dungeon Tapper', defaultCurrency: 'USD', ...input } },
+    { token: developer.token },
+  );
   expect(result.data.createGame.__typename).toBe('CreateGamePayload');
   const { game, secretKey, publishableKey } = result.data.createGame;
   return { id: game.id, secretKey, publishableKey };
 }
 
-export async function defineCurrency(app: TestApp, developer: Developer, gameId: string, code: string, name = code): Promise<void> {
+export async function defineCurrency(
+  app: TestApp,
+  developer: Developer,
+  gameId: string,
+  code: string,
+  name = code,
+): Promise<void> {
   const result = await app.gql(DEFINE_CURRENCY, { input: { gameId, code, name } }, { token: developer.token });
   expect(result.data.defineCurrency.__typename).toBe('DefineCurrencyPayload');
 }
@@ -134,7 +148,11 @@ export function itemInput(gameId: string, overrides: Record<string, unknown> = {
   };
 }
 
-export async function createItem(app: TestApp, developer: Developer, input: Record<string, unknown>): Promise<Record<string, any>> {
+export async function createItem(
+  app: TestApp,
+  developer: Developer,
+  input: Record<string, unknown>,
+): Promise<Record<string, any>> {
   const result = await app.gql(CREATE_ITEM, { input }, { token: developer.token });
   expect(result.errors).toBeUndefined();
   expect(result.data.createItem.__typename, JSON.stringify(result.data.createItem)).toBe('CreateItemPayload');

@@ -41,24 +41,46 @@ describe('games', () => {
   afterAll(() => app.close());
 
   it('creates a game with the default fee and returns sk_/pk_ keys stored only as hashes', async () => {
-    const result = await app.gql(CREATE_GAME, { input: { name: 'Tapper', defaultCurrency: 'EUR' } }, { token: alice.token });
+    const result = await app.gql(
+      CREATE_GAME,
+      { input: { name: 'Tapper', defaultCurrency: 'EUR' } },
+      { token: alice.token },
+    );
     const payload = result.data.createGame;
     expect(payload.__typename).toBe('CreateGamePayload');
-    expect(payload.game).toMatchObject({ name: 'Tapper', defaultCurrency: 'EUR', platformFeeBps: 3000, webhookUrl: null, currencies: [] });
+    expect(payload.game).toMatchObject({
+      name: 'Tapper',
+      defaultCurrency: 'EUR',
+      platformFeeBps: 3000,
+      webhookUrl: null,
+      currencies: [],
+    });
     expect(payload.secretKey).toMatch(/^sk_[A-Za-z0-9_-]{43}$/);
     expect(payload.publishableKey).toMatch(/^pk_[A-Za-z0-9_-]{43}$/);
 
-    const stored = await app.database.pool!.query('select key_hash, key_prefix, kind from game_keys where key_hash = any($1) or key_prefix = any($2)', [
-      [payload.secretKey, payload.publishableKey],
-      [payload.secretKey.slice(0, 10), payload.publishableKey.slice(0, 10)],
-    ]);
+    const stored = await app.database.pool!.query(
+      'select key_hash, key_prefix, kind from game_keys where key_hash = any($1) or key_prefix = any($2)',
+      [
+        [payload.secretKey, payload.publishableKey],
+        [payload.secretKey.slice(0, 10), payload.publishableKey.slice(0, 10)],
+      ],
+    );
     expect(stored.rows.map((r) => r.kind).sort()).toEqual(['publishable', 'secret']);
     for (const row of stored.rows) expect([payload.secretKey, payload.publishableKey]).not.toContain(row.key_hash);
   });
 
   it('accepts a fee and an https webhook, and http only on localhost', async () => {
-    for (const webhookUrl of ['https://game.example.com/hooks', 'http://localhost:3000/hook', 'http://127.0.0.1/hook', 'http://[::1]:8080/hook']) {
-      const result = await app.gql(CREATE_GAME, { input: { name: 'Hooked', defaultCurrency: 'USD', platformFeeBps: 1500, webhookUrl } }, { token: alice.token });
+    for (const webhookUrl of [
+      'https://game.example.com/hooks',
+      'http://localhost:3000/hook',
+      'http://127.0.0.1/hook',
+      'http://[::1]:8080/hook',
+    ]) {
+      const result = await app.gql(
+        CREATE_GAME,
+        { input: { name: 'Hooked', defaultCurrency: 'USD', platformFeeBps: 1500, webhookUrl } },
+        { token: alice.token },
+      );
       expect(result.data.createGame.__typename, webhookUrl).toBe('CreateGamePayload');
       expect(result.data.createGame.game).toMatchObject({ platformFeeBps: 1500, webhookUrl });
     }
@@ -74,7 +96,11 @@ describe('games', () => {
     ['an empty name', { name: '   ' }, 'input.name'],
   ])('refuses %s with a ValidationError naming the field, and writes nothing', async (_label, overrides, path) => {
     const name = `Bad game ${Math.random()}`;
-    const result = await app.gql(CREATE_GAME, { input: { name, defaultCurrency: 'USD', ...overrides } }, { token: alice.token });
+    const result = await app.gql(
+      CREATE_GAME,
+      { input: { name, defaultCurrency: 'USD', ...overrides } },
+      { token: alice.token },
+    );
     expect(result.data.createGame.__typename).toBe('ValidationError');
     expect(result.data.createGame.code).toBe('VALIDATION_FAILED');
     expect(result.data.createGame.fieldErrors.map((e: { path: string }) => e.path)).toContain(path);
@@ -120,7 +146,9 @@ describe('games', () => {
   it('keeps exactly one live key pair when rotations race', async () => {
     const game = await createGame(app, alice);
     const results = await Promise.all(
-      Array.from({ length: 5 }, () => app.gql(ROTATE_GAME_KEYS, { input: { gameId: game.id } }, { token: alice.token })),
+      Array.from({ length: 5 }, () =>
+        app.gql(ROTATE_GAME_KEYS, { input: { gameId: game.id } }, { token: alice.token }),
+      ),
     );
     expect(results.every((r) => r.data.rotateGameKeys.__typename === 'RotateGameKeysPayload')).toBe(true);
     const live = await app.database.pool!.query(
@@ -132,21 +160,55 @@ describe('games', () => {
 
   it('updates name, webhook and fee, and clears the webhook with null', async () => {
     const game = await createGame(app, alice, { webhookUrl: 'https://a.example.com/h' });
-    const updated = await app.gql(UPDATE_GAME, { input: { gameId: game.id, name: 'Renamed', platformFeeBps: 0 } }, { token: alice.token });
-    expect(updated.data.updateGame.game).toMatchObject({ name: 'Renamed', platformFeeBps: 0, webhookUrl: 'https://a.example.com/h' });
-    const cleared = await app.gql(UPDATE_GAME, { input: { gameId: game.id, webhookUrl: null } }, { token: alice.token });
+    const updated = await app.gql(
+      UPDATE_GAME,
+      { input: { gameId: game.id, name: 'Renamed', platformFeeBps: 0 } },
+      { token: alice.token },
+    );
+    expect(updated.data.updateGame.game).toMatchObject({
+      name: 'Renamed',
+      platformFeeBps: 0,
+      webhookUrl: 'https://a.example.com/h',
+    });
+    const cleared = await app.gql(
+      UPDATE_GAME,
+      { input: { gameId: game.id, webhookUrl: null } },
+      { token: alice.token },
+    );
     expect(cleared.data.updateGame.game).toMatchObject({ name: 'Renamed', webhookUrl: null });
-    const bad = await app.gql(UPDATE_GAME, { input: { gameId: game.id, platformFeeBps: 20000 } }, { token: alice.token });
+    const bad = await app.gql(
+      UPDATE_GAME,
+      { input: { gameId: game.id, platformFeeBps: 20000 } },
+      { token: alice.token },
+    );
     expect(bad.data.updateGame.__typename).toBe('ValidationError');
   });
 
   it('defines virtual currencies, unique per game and never an ISO 4217 code', async () => {
     const game = await createGame(app, alice);
     await defineCurrency(app, alice, game.id, 'GEM', 'Gems');
-    const again = await app.gql(DEFINE_CURRENCY, { input: { gameId: game.id, code: 'GEM', name: 'More gems' } }, { token: alice.token });
-    expect(again.data.defineCurrency).toMatchObject({ __typename: 'CurrencyCodeTaken', code: 'CURRENCY_CODE_TAKEN', currencyCode: 'GEM' });
-    for (const [code, path] of [['USD', 'input.code'], ['JPY', 'input.code'], ['gem', 'input.code'], ['G', 'input.code'], ['ABCDEFGHI', 'input.code']]) {
-      const bad = await app.gql(DEFINE_CURRENCY, { input: { gameId: game.id, code, name: 'x' } }, { token: alice.token });
+    const again = await app.gql(
+      DEFINE_CURRENCY,
+      { input: { gameId: game.id, code: 'GEM', name: 'More gems' } },
+      { token: alice.token },
+    );
+    expect(again.data.defineCurrency).toMatchObject({
+      __typename: 'CurrencyCodeTaken',
+      code: 'CURRENCY_CODE_TAKEN',
+      currencyCode: 'GEM',
+    });
+    for (const [code, path] of [
+      ['USD', 'input.code'],
+      ['JPY', 'input.code'],
+      ['gem', 'input.code'],
+      ['G', 'input.code'],
+      ['ABCDEFGHI', 'input.code'],
+    ]) {
+      const bad = await app.gql(
+        DEFINE_CURRENCY,
+        { input: { gameId: game.id, code, name: 'x' } },
+        { token: alice.token },
+      );
       expect(bad.data.defineCurrency.__typename, code).toBe('ValidationError');
       expect(bad.data.defineCurrency.fieldErrors[0].path).toBe(path);
     }
@@ -167,7 +229,11 @@ describe('games', () => {
     expect(update.data.updateGame).toMatchObject({ __typename: 'NotFound', code: 'NOT_FOUND' });
     const rotate = await app.gql(ROTATE_GAME_KEYS, { input: { gameId: game.id } }, { token: bob.token });
     expect(rotate.data.rotateGameKeys.__typename).toBe('NotFound');
-    const currency = await app.gql(DEFINE_CURRENCY, { input: { gameId: game.id, code: 'GOLD', name: 'Gold' } }, { token: bob.token });
+    const currency = await app.gql(
+      DEFINE_CURRENCY,
+      { input: { gameId: game.id, code: 'GOLD', name: 'Gold' } },
+      { token: bob.token },
+    );
     expect(currency.data.defineCurrency.__typename).toBe('NotFound');
     const item = await app.gql(CREATE_ITEM, { input: itemInput(game.id) }, { token: bob.token });
     expect(item.data.createItem.__typename).toBe('NotFound');
@@ -189,7 +255,11 @@ describe('games', () => {
     const first = await app.gql(VIEWER_GAMES, { first: 2 }, { token: carol.token });
     expect(first.data.viewer.games.edges.map((e: any) => e.node.name)).toEqual(['First', 'Second']);
     expect(first.data.viewer.games.pageInfo.hasNextPage).toBe(true);
-    const second = await app.gql(VIEWER_GAMES, { first: 2, after: first.data.viewer.games.pageInfo.endCursor }, { token: carol.token });
+    const second = await app.gql(
+      VIEWER_GAMES,
+      { first: 2, after: first.data.viewer.games.pageInfo.endCursor },
+      { token: carol.token },
+    );
     expect(second.data.viewer.games.edges.map((e: any) => e.node.name)).toEqual(['Third']);
     expect(second.data.viewer.games.pageInfo.hasNextPage).toBe(false);
     const bobs = await app.gql(VIEWER_GAMES, { first: 100 }, { token: bob.token });
@@ -202,21 +272,36 @@ describe('games', () => {
     const anonymous = await app.gql(CREATE_GAME, { input: { name: 'x', defaultCurrency: 'USD' } });
     expect(anonymous.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     const player = await signUpPlayer(app);
-    const forbidden = await app.gql(CREATE_GAME, { input: { name: 'x', defaultCurrency: 'USD' } }, { token: player.token });
+    const forbidden = await app.gql(
+      CREATE_GAME,
+      { input: { name: 'x', defaultCurrency: 'USD' } },
+      { token: player.token },
+    );
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const game = await createGame(app, alice);
-    const bySecretKey = await app.gql(UPDATE_GAME, { input: { gameId: game.id, name: 'x' } }, { token: game.secretKey });
+    const bySecretKey = await app.gql(
+      UPDATE_GAME,
+      { input: { gameId: game.id, name: 'x' } },
+      { token: game.secretKey },
+    );
     expect(bySecretKey.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
   it('answers a malformed or wrong-type id with a typed ValidationError, and an unknown one with NotFound', async () => {
     const game = await createGame(app, alice);
-    for (const gameId of ['not-an-id', encodeGlobalID('Item', '00000000-0000-4000-8000-000000000000'), Buffer.from('Game').toString('base64')]) {
+    for (const gameId of [
+      'not-an-id',
+      encodeGlobalID('Item', '00000000-0000-4000-8000-000000000000'),
+      Buffer.from('Game').toString('base64'),
+    ]) {
       const result = await app.gql(UPDATE_GAME, { input: { gameId, name: 'x' } }, { token: alice.token });
       expect(result.data.updateGame.__typename, gameId).toBe('ValidationError');
       expect(result.data.updateGame.fieldErrors[0].path).toBe('input.gameId');
     }
-    for (const gameId of [encodeGlobalID('Game', '00000000-0000-4000-8000-000000000000'), encodeGlobalID('Game', 'abc')]) {
+    for (const gameId of [
+      encodeGlobalID('Game', '00000000-0000-4000-8000-000000000000'),
+      encodeGlobalID('Game', 'abc'),
+    ]) {
       const result = await app.gql(UPDATE_GAME, { input: { gameId, name: 'x' } }, { token: alice.token });
       expect(result.data.updateGame.__typename, gameId).toBe('NotFound');
     }

@@ -41,7 +41,10 @@ describe('a catalog larger than one answer', () => {
        insert into item_prices (item_id, currency, amount_minor) select id, 'USD', substr(sku, 5)::bigint from made`,
       [decodeGlobalID(game.id).id, ITEMS],
     );
-    const { rows } = await app.database.pool!.query<{ sku: string }>('select sku from items where game_id = $1 order by created_at, id', [decodeGlobalID(game.id).id]);
+    const { rows } = await app.database.pool!.query<{ sku: string }>(
+      'select sku from items where game_id = $1 order by created_at, id',
+      [decodeGlobalID(game.id).id],
+    );
     expected = rows.map((r) => r.sku).filter((sku) => onSale(Number(sku.slice(4))));
   }, 60_000);
 
@@ -69,7 +72,11 @@ describe('a catalog larger than one answer', () => {
   it('answers the first 500 items on sale when no size is asked, as the binding query is written', async () => {
     expect(CATALOG_PAGE_MAX).toBe(500);
     expect(expected.length).toBeGreaterThan(2 * CATALOG_PAGE_MAX);
-    const result = await app.gql<{ catalog: Row[] }>('query ($gameId: ID!) { catalog(gameId: $gameId) { sku } }', { gameId: game.id }, { token: game.publishableKey });
+    const result = await app.gql<{ catalog: Row[] }>(
+      'query ($gameId: ID!) { catalog(gameId: $gameId) { sku } }',
+      { gameId: game.id },
+      { token: game.publishableKey },
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data.catalog.map((i) => i.sku)).toEqual(expected.slice(0, CATALOG_PAGE_MAX));
     const explicitNull = await page({ first: null, after: null });
@@ -90,7 +97,10 @@ describe('a catalog larger than one answer', () => {
   it('pages to the end: every item on sale exactly once, in order, each with its own price', async () => {
     for (const first of [undefined, 97]) {
       const { rows, pages } = await readAll(first);
-      expect(rows.map((i) => i.sku), `first: ${first}`).toEqual(expected);
+      expect(
+        rows.map((i) => i.sku),
+        `first: ${first}`,
+      ).toEqual(expected);
       expect(new Set(rows.map((i) => i.id)).size).toBe(expected.length);
       expect(pages).toBe(Math.floor(expected.length / (first ?? CATALOG_PAGE_MAX)) + 1);
       expect(rows.every((i) => i.prices.length === 1 && i.prices[0]!.amount === i.sku.slice(4))).toBe(true);
@@ -112,7 +122,10 @@ describe('a catalog larger than one answer', () => {
       expect(next.errors).toBeUndefined();
       expect(next.data.catalog.map((i) => i.sku)).toEqual(expected.slice(4, 8));
       // An archived or not-yet-open item of the game (never listed) marks a place as well.
-      const archived = await app.database.pool!.query<{ id: string }>(`select id from items where game_id = $1 and sku = 'sku-7'`, [decodeGlobalID(game.id).id]);
+      const archived = await app.database.pool!.query<{ id: string }>(
+        `select id from items where game_id = $1 and sku = 'sku-7'`,
+        [decodeGlobalID(game.id).id],
+      );
       const fromArchived = await page({ first: 2, after: encodeGlobalID('Item', archived.rows[0]!.id) });
       expect(fromArchived.errors).toBeUndefined();
       expect(fromArchived.data.catalog).toHaveLength(2);
@@ -126,7 +139,9 @@ describe('a catalog larger than one answer', () => {
       const result = await page({ first });
       expect(result.data?.catalog ?? null, String(first)).toBeNull();
       expect(result.errors?.[0]?.extensions?.code, String(first)).toBe('VALIDATION_FAILED');
-      expect(result.errors?.[0]?.extensions?.fieldErrors, String(first)).toEqual([{ path: 'first', message: `must be 1 to ${CATALOG_PAGE_MAX}` }]);
+      expect(result.errors?.[0]?.extensions?.fieldErrors, String(first)).toEqual([
+        { path: 'first', message: `must be 1 to ${CATALOG_PAGE_MAX}` },
+      ]);
     }
     const otherGame = await createGame(app, developer);
     const { rows: otherItems } = await app.database.pool!.query<{ id: string }>(
@@ -163,7 +178,10 @@ describe('a catalog larger than one answer', () => {
       const result = await app.gql(tooMany, { g: game.id }, { token: game.publishableKey });
       expect(result.data ?? null).toBeNull();
       expect(result.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
-      expect(result.errors?.[0]?.extensions?.fieldErrors?.[0]).toEqual({ path: 'first', message: `the catalog fields of one request may ask for ${2 * CATALOG_PAGE_MAX} items in all` });
+      expect(result.errors?.[0]?.extensions?.fieldErrors?.[0]).toEqual({
+        path: 'first',
+        message: `the catalog fields of one request may ask for ${2 * CATALOG_PAGE_MAX} items in all`,
+      });
     }
     // The budget is per request: the next one starts afresh.
     expect((await page({})).data.catalog).toHaveLength(CATALOG_PAGE_MAX);
@@ -204,6 +222,8 @@ describe('prices of more items than one statement can name', () => {
     const rows = await app.deps.db.select().from(items).where(eq(items.gameId, gameId));
     const priced = await withPrices(app.deps.db, rows);
     expect(priced).toHaveLength(70_000);
-    expect(priced.every((item) => item.prices.length === 1 && String(item.prices[0]!.amountMinor) === item.sku.slice(4))).toBe(true);
+    expect(
+      priced.every((item) => item.prices.length === 1 && String(item.prices[0]!.amountMinor) === item.sku.slice(4)),
+    ).toBe(true);
   }, 60_000);
 });

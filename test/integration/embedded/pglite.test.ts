@@ -26,14 +26,24 @@ describe('embedded default (PGlite)', () => {
     const bought = await buy(app, game, player, game.items.life!);
     expect(bought.data.createPurchase.purchase.status).toBe('SUCCEEDED');
     const demoGameId = (await (await first.app.fetch('http://x/demo-config.json')).json()).gameId;
-    const demoCatalog = await app.gql(`query ($g: ID!) { catalog(gameId: $g) { id sku prices { formatted } } }`, {
-      g: demoGameId,
-    }, { token: first.demo!.publishableKey });
-    expect(demoCatalog.data.catalog.map((i: { sku: string }) => i.sku)).toEqual(expect.arrayContaining(['extra-life', 'golden-skin', 'gems-500', 'shield']));
+    const demoCatalog = await app.gql(
+      `query ($g: ID!) { catalog(gameId: $g) { id sku prices { formatted } } }`,
+      {
+        g: demoGameId,
+      },
+      { token: first.demo!.publishableKey },
+    );
+    expect(demoCatalog.data.catalog.map((i: { sku: string }) => i.sku)).toEqual(
+      expect.arrayContaining(['extra-life', 'golden-skin', 'gems-500', 'shield']),
+    );
     // Paging (the keyset after an item) runs on PGlite too: one item at a time gives the same list.
     const paged: string[] = [];
     for (let after: string | null = null; ; ) {
-      const page: any = await app.gql(`query ($g: ID!, $a: ID) { catalog(gameId: $g, first: 1, after: $a) { id } }`, { g: demoGameId, a: after }, { token: first.demo!.publishableKey });
+      const page: any = await app.gql(
+        `query ($g: ID!, $a: ID) { catalog(gameId: $g, first: 1, after: $a) { id } }`,
+        { g: demoGameId, a: after },
+        { token: first.demo!.publishableKey },
+      );
       expect(page.errors).toBeUndefined();
       if (page.data.catalog.length === 0) break;
       after = page.data.catalog[0].id as string;
@@ -56,10 +66,18 @@ describe('embedded default (PGlite)', () => {
   it('falls back to the in-process store only when REDIS_URL was not set and nothing answers', async () => {
     const logger = createLogger('silent');
     const base = loadConfig(testEnv());
-    const unset = await openStores({ ...base, REDIS_URL: 'redis://127.0.0.1:1', redisUrlWasSet: false }, systemClock, logger);
+    const unset = await openStores(
+      { ...base, REDIS_URL: 'redis://127.0.0.1:1', redisUrlWasSet: false },
+      systemClock,
+      logger,
+    );
     expect(unset.storeHealth.kind).toBe('memory');
     await unset.close();
-    const configured = await openStores({ ...base, REDIS_URL: 'redis://127.0.0.1:1', redisUrlWasSet: true }, systemClock, logger);
+    const configured = await openStores(
+      { ...base, REDIS_URL: 'redis://127.0.0.1:1', redisUrlWasSet: true },
+      systemClock,
+      logger,
+    );
     try {
       expect(configured.storeHealth.kind).toBe('redis');
       expect(await configured.storeHealth.ping()).toBe(false);
@@ -68,4 +86,3 @@ describe('embedded default (PGlite)', () => {
     }
   }, 30_000);
 });
-

@@ -27,7 +27,8 @@ describe('API rate limit per credential and per IP', () => {
     await app?.close();
   });
 
-  const fromIp = (ip: string, token?: string) => app.gql(VIEWER, {}, { token: token ?? null, headers: { 'x-forwarded-for': ip } });
+  const fromIp = (ip: string, token?: string) =>
+    app.gql(VIEWER, {}, { token: token ?? null, headers: { 'x-forwarded-for': ip } });
 
   it('puts RateLimit-Limit, -Remaining and -Reset on every response, counting down', async () => {
     const ip = freshIp();
@@ -48,7 +49,11 @@ describe('API rate limit per credential and per IP', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('12');
     expect(refused.headers.get('ratelimit-remaining')).toBe('0');
-    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryable: true, retryAfterSeconds: 12 });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: 'RATE_LIMITED',
+      retryable: true,
+      retryAfterSeconds: 12,
+    });
     expect(refused.data).toBeUndefined();
     clock.advance(12_000 - 1);
     expect((await fromIp(ip)).status).toBe(429);

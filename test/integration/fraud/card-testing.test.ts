@@ -47,10 +47,19 @@ describe('card testing: 20 different cards tried within a minute', () => {
     const outcomes: Outcome[] = [];
     const acquirerCalls: number[] = [];
     for (const [i, attempt] of attempts.entries()) {
-      const ctx = contextOf(app.deps, { kind: 'player', playerId: attempt.playerId, sessionId: randomUUID() }, attempt.ip);
+      const ctx = contextOf(
+        app.deps,
+        { kind: 'player', playerId: attempt.playerId, sessionId: randomUUID() },
+        attempt.ip,
+      );
       const fingerprint = cardFingerprint(app.config.secrets.cardFingerprintKey, attempt.number);
       try {
-        await assessCardAdd(ctx, { playerId: attempt.playerId, fingerprint, ip: attempt.ip, deviceId: attempt.deviceId });
+        await assessCardAdd(ctx, {
+          playerId: attempt.playerId,
+          fingerprint,
+          ip: attempt.ip,
+          deviceId: attempt.deviceId,
+        });
       } catch (error) {
         if (error instanceof RateLimitedError) outcomes.push('RATE_LIMITED');
         else if (error instanceof RiskBlockedError) outcomes.push('RISK_BLOCKED');
@@ -60,7 +69,13 @@ describe('card testing: 20 different cards tried within a minute', () => {
       }
       outcomes.push('ALLOW');
       acquirerCalls.push(i);
-      const verdict = await app.deps.acquirer.tokenizeCard({ number: attempt.number, expMonth: 12, expYear: 2099, cvc: '123', holderName: 'Card Tester' });
+      const verdict = await app.deps.acquirer.tokenizeCard({
+        number: attempt.number,
+        expMonth: 12,
+        expYear: 2099,
+        cvc: '123',
+        holderName: 'Card Tester',
+      });
       if (!verdict.ok) await recordDecline(ctx, { playerId: attempt.playerId });
       clock.advance(2_000);
     }
@@ -70,22 +85,40 @@ describe('card testing: 20 different cards tried within a minute', () => {
   it('from one device and 20 fresh accounts: 4 cards pass, the 5th and every later one are refused before the acquirer', async () => {
     const deviceId = `device-${randomUUID()}`;
     const attempts = await Promise.all(
-      Array.from({ length: 20 }, async () => ({ playerId: await newPlayer(app.deps), ip: null, deviceId, number: cardNumber(++seed) })),
+      Array.from({ length: 20 }, async () => ({
+        playerId: await newPlayer(app.deps),
+        ip: null,
+        deviceId,
+        number: cardNumber(++seed),
+      })),
     );
     const { outcomes, acquirerCalls } = await attack(attempts);
     expect(outcomes.filter((o) => o === 'ALLOW')).toHaveLength(4);
     expect(outcomes.slice(0, 4)).toEqual(['ALLOW', 'ALLOW', 'ALLOW', 'ALLOW']);
     expect(outcomes.slice(4).every((o) => o === 'RATE_LIMITED')).toBe(true);
     expect(acquirerCalls).toEqual([0, 1, 2, 3]);
-    const events = await listRiskEvents(contextOf(app.deps, operator), { playerId: attempts[4]!.playerId }, { limit: 5, inverted: false });
-    expect(events[0]).toMatchObject({ kind: 'card_add', decision: 'BLOCK', rulesFired: [{ rule: 'cards_per_device', value: 5, threshold: 5 }] });
+    const events = await listRiskEvents(
+      contextOf(app.deps, operator),
+      { playerId: attempts[4]!.playerId },
+      { limit: 5, inverted: false },
+    );
+    expect(events[0]).toMatchObject({
+      kind: 'card_add',
+      decision: 'BLOCK',
+      rulesFired: [{ rule: 'cards_per_device', value: 5, threshold: 5 }],
+    });
   });
 
   it('from one IP: the same threshold holds', async () => {
     const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
     const player = await newPlayer(app.deps);
     const others = await Promise.all(Array.from({ length: 19 }, () => newPlayer(app.deps)));
-    const attempts = [player, ...others].map((playerId) => ({ playerId, ip, deviceId: null, number: cardNumber(++seed) }));
+    const attempts = [player, ...others].map((playerId) => ({
+      playerId,
+      ip,
+      deviceId: null,
+      number: cardNumber(++seed),
+    }));
     const { outcomes, acquirerCalls } = await attack(attempts);
     expect(outcomes.filter((o) => o === 'ALLOW')).toHaveLength(4);
     expect(acquirerCalls).toEqual([0, 1, 2, 3]);
@@ -95,8 +128,15 @@ describe('card testing: 20 different cards tried within a minute', () => {
     const playerId = await newPlayer(app.deps);
     const deviceId = `device-${randomUUID()}`;
     // 4000 0000 0000 0002 and friends decline at verification; vary the rest with approved numbers after them
-    const numbers = ['4000000000000002', '4000000000009995', '4000000000000069', ...Array.from({ length: 17 }, () => cardNumber(++seed))];
-    const { outcomes, acquirerCalls } = await attack(numbers.map((number) => ({ playerId, ip: null, deviceId, number })));
+    const numbers = [
+      '4000000000000002',
+      '4000000000009995',
+      '4000000000000069',
+      ...Array.from({ length: 17 }, () => cardNumber(++seed)),
+    ];
+    const { outcomes, acquirerCalls } = await attack(
+      numbers.map((number) => ({ playerId, ip: null, deviceId, number })),
+    );
     expect(outcomes.slice(0, 3)).toEqual(['ALLOW', 'ALLOW', 'ALLOW']);
     expect(outcomes.slice(3).every((o) => o === 'RISK_BLOCKED')).toBe(true);
     expect(acquirerCalls).toEqual([0, 1, 2]);

@@ -14,7 +14,11 @@ export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 
 /** A service context for `principal` on the app's dependencies. */
-export function contextOf(deps: Deps, principal: Principal = { kind: 'anonymous' }, ip: string | null = null): ServiceContext {
+export function contextOf(
+  deps: Deps,
+  principal: Principal = { kind: 'anonymous' },
+  ip: string | null = null,
+): ServiceContext {
   return { deps, principal, requestId: randomUUID(), ip };
 }
 
@@ -23,7 +27,9 @@ export const operator: Principal = { kind: 'operator' };
 /** A player row of the test's own (the fraud tables only need it to exist). */
 export async function newPlayer(deps: Deps): Promise<string> {
   const id = randomUUID();
-  await deps.db.insert(players).values({ id, email: `fraud-${id}@example.test`, displayName: 'Fraud Test', passwordHash: 'not-a-hash' });
+  await deps.db
+    .insert(players)
+    .values({ id, email: `fraud-${id}@example.test`, displayName: 'Fraud Test', passwordHash: 'not-a-hash' });
   return id;
 }
 
@@ -31,8 +37,12 @@ export async function newPlayer(deps: Deps): Promise<string> {
 export async function newGame(deps: Deps): Promise<{ gameId: string; developerId: string }> {
   const developerId = randomUUID();
   const gameId = randomUUID();
-  await deps.db.insert(developers).values({ id: developerId, email: `dev-${developerId}@example.test`, name: 'Dev', passwordHash: 'not-a-hash' });
-  await deps.db.insert(games).values({ id: gameId, developerId, name: `Game ${gameId.slice(0, 8)}`, defaultCurrency: 'USD' });
+  await deps.db
+    .insert(developers)
+    .values({ id: developerId, email: `dev-${developerId}@example.test`, name: 'Dev', passwordHash: 'not-a-hash' });
+  await deps.db
+    .insert(games)
+    .values({ id: gameId, developerId, name: `Game ${gameId.slice(0, 8)}`, defaultCurrency: 'USD' });
   return { gameId, developerId };
 }
 
@@ -89,7 +99,11 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    this.child = spawn(
+      'redis-server',
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    );
     await waitFor(() => tryConnectRedis(this.url, 200), 5000, `redis-server on port ${this.port}`);
   }
 
@@ -108,6 +122,7 @@ export async function dropRedisKeys(app: TestApp | undefined): Promise<void> {
   const client = app?.stores.redis?.client;
   if (!app || !client?.isReady) return;
   const keys: string[] = [];
-  for await (const batch of client.scanIterator({ MATCH: `${app.config.REDIS_KEY_PREFIX}*`, COUNT: 1000 })) keys.push(...batch);
+  for await (const batch of client.scanIterator({ MATCH: `${app.config.REDIS_KEY_PREFIX}*`, COUNT: 1000 }))
+    keys.push(...batch);
   for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
 }

@@ -32,7 +32,9 @@ describe('fraud checks when Redis stops (a private redis-server, killed and rest
   });
 
   it('assesses normally while Redis is up', async () => {
-    expect((await assessPurchase(ctx(), purchaseOf(player, { cardFingerprint: newFingerprint() }))).decision).toBe('ALLOW');
+    expect((await assessPurchase(ctx(), purchaseOf(player, { cardFingerprint: newFingerprint() }))).decision).toBe(
+      'ALLOW',
+    );
     const query = await app.gql('{ viewer { kind } }');
     expect(query.headers.get('ratelimit-limit')).toBe('1200');
   });
@@ -66,8 +68,13 @@ describe('fraud checks when Redis stops (a private redis-server, killed and rest
   it('works again with the same clients once Redis is back on the same port', async () => {
     await redis.start();
     await waitFor(() => app.stores.storeHealth.ping(), 5000, 'the clients to reconnect');
-    expect((await assessPurchase(ctx(), purchaseOf(player, { cardFingerprint: newFingerprint() }))).decision).toBe('ALLOW');
-    expect((await assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null })).decision).toBe('ALLOW');
+    expect((await assessPurchase(ctx(), purchaseOf(player, { cardFingerprint: newFingerprint() }))).decision).toBe(
+      'ALLOW',
+    );
+    expect(
+      (await assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null }))
+        .decision,
+    ).toBe('ALLOW');
     const query = await app.gql('{ viewer { kind } }');
     expect(query.headers.get('ratelimit-remaining')).not.toBeNull();
     expect((await app.app.fetch('http://coinslot.test/readyz')).status).toBe(200);

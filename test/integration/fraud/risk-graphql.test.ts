@@ -34,17 +34,24 @@ describe('risk settings and operator tools over GraphQL', () => {
   let operatorToken: string;
 
   async function developer(): Promise<string> {
-    const signUp = await app.gql(SIGN_UP_DEVELOPER, { input: { email: uniqueEmail('risk-dev'), password: 'long-enough-password', name: 'Risk Dev' } });
+    const signUp = await app.gql(SIGN_UP_DEVELOPER, {
+      input: { email: uniqueEmail('risk-dev'), password: 'long-enough-password', name: 'Risk Dev' },
+    });
     return signUp.data.signUpDeveloper.token as string;
   }
-  const update = (fields: Record<string, unknown>, token = developerToken) => app.gql(UPDATE, { input: { gameId: gameGid, ...fields } }, { token });
+  const update = (fields: Record<string, unknown>, token = developerToken) =>
+    app.gql(UPDATE, { input: { gameId: gameGid, ...fields } }, { token });
 
   beforeAll(async () => {
     app = await createTestApp({ clock });
     operatorToken = app.config.secrets.operatorToken;
     developerToken = await developer();
     otherDeveloperToken = await developer();
-    const created = await app.gql(CREATE_GAME, { input: { name: 'Risky Game', defaultCurrency: 'USD' } }, { token: developerToken });
+    const created = await app.gql(
+      CREATE_GAME,
+      { input: { name: 'Risky Game', defaultCurrency: 'USD' } },
+      { token: developerToken },
+    );
     gameGid = created.data.createGame.game.id;
     gameId = Buffer.from(gameGid, 'base64').toString().split(':')[1] as string;
   });
@@ -57,7 +64,11 @@ describe('risk settings and operator tools over GraphQL', () => {
     it('tightens a threshold, and the next assessment for that game uses it', async () => {
       const result = await update({ purchasesPerMinute: 2 });
       expect(result.data.updateRiskSettings.__typename).toBe('UpdateRiskSettingsPayload');
-      expect(result.data.updateRiskSettings.settings).toMatchObject({ purchasesPerMinute: 2, purchasesPerHour: 60, overridden: ['purchasesPerMinute'] });
+      expect(result.data.updateRiskSettings.settings).toMatchObject({
+        purchasesPerMinute: 2,
+        purchasesPerHour: 60,
+        overridden: ['purchasesPerMinute'],
+      });
       const player = await newPlayer(app.deps);
       const ctx = contextOf(app.deps);
       expect((await assessPurchase(ctx, purchaseOf(player, { gameId }))).decision).toBe('ALLOW');
@@ -70,9 +81,21 @@ describe('risk settings and operator tools over GraphQL', () => {
     });
 
     it('loosens only up to the platform maxima: the maximum is accepted, one beyond it refused', async () => {
-      const atMax = await update({ purchasesPerMinute: 30, cardsPerDeviceBlockAt: 10, declineBlockSeconds: 1800, dailyAmountCaps: [{ amount: '200000', currency: 'USD' }] });
-      expect(atMax.data.updateRiskSettings.settings).toMatchObject({ purchasesPerMinute: 30, cardsPerDeviceBlockAt: 10, declineBlockSeconds: 1800 });
-      expect(atMax.data.updateRiskSettings.settings.dailyAmountCaps).toContainEqual({ amount: '200000', currency: 'USD' });
+      const atMax = await update({
+        purchasesPerMinute: 30,
+        cardsPerDeviceBlockAt: 10,
+        declineBlockSeconds: 1800,
+        dailyAmountCaps: [{ amount: '200000', currency: 'USD' }],
+      });
+      expect(atMax.data.updateRiskSettings.settings).toMatchObject({
+        purchasesPerMinute: 30,
+        cardsPerDeviceBlockAt: 10,
+        declineBlockSeconds: 1800,
+      });
+      expect(atMax.data.updateRiskSettings.settings.dailyAmountCaps).toContainEqual({
+        amount: '200000',
+        currency: 'USD',
+      });
       const beyond = await update({
         purchasesPerMinute: 31,
         cardsPerDeviceBlockAt: 11,
@@ -89,12 +112,26 @@ describe('risk settings and operator tools over GraphQL', () => {
         'input.purchasesPerMinute',
       ]);
       // nothing of a refused update is applied
-      const read = await app.gql(`query ($id: ID!) { riskSettings(gameId: $id) { ${SETTINGS_FIELDS} } }`, { id: gameGid }, { token: developerToken });
-      expect(read.data.riskSettings).toMatchObject({ purchasesPerMinute: 30, cardsPerDeviceBlockAt: 10, declineBlockSeconds: 1800 });
+      const read = await app.gql(
+        `query ($id: ID!) { riskSettings(gameId: $id) { ${SETTINGS_FIELDS} } }`,
+        { id: gameGid },
+        { token: developerToken },
+      );
+      expect(read.data.riskSettings).toMatchObject({
+        purchasesPerMinute: 30,
+        cardsPerDeviceBlockAt: 10,
+        declineBlockSeconds: 1800,
+      });
     });
 
     it('refuses a currency that is not ISO 4217 and the same currency twice', async () => {
-      const result = await update({ dailyAmountCaps: [{ amount: '100', currency: 'GEMS' }, { amount: '100', currency: 'EUR' }, { amount: '100', currency: 'EUR' }] });
+      const result = await update({
+        dailyAmountCaps: [
+          { amount: '100', currency: 'GEMS' },
+          { amount: '100', currency: 'EUR' },
+          { amount: '100', currency: 'EUR' },
+        ],
+      });
       expect(result.data.updateRiskSettings.fieldErrors.map((e: { path: string }) => e.path)).toEqual([
         'input.dailyAmountCaps.0.currency',
         'input.dailyAmountCaps.2.currency',
@@ -102,20 +139,52 @@ describe('risk settings and operator tools over GraphQL', () => {
     });
 
     it('resets a threshold to the platform default with null and publishes the bounds', async () => {
-      const result = await update({ purchasesPerMinute: null, cardsPerDeviceBlockAt: null, declineBlockSeconds: null, dailyAmountCaps: null });
+      const result = await update({
+        purchasesPerMinute: null,
+        cardsPerDeviceBlockAt: null,
+        declineBlockSeconds: null,
+        dailyAmountCaps: null,
+      });
       const settings = result.data.updateRiskSettings.settings;
-      expect(settings).toMatchObject({ purchasesPerMinute: 10, cardsPerDeviceBlockAt: 5, declineBlockSeconds: 3600, overridden: [], cardsPerPlayerRefuseAt: 6, moneyLoosenFactor: 4 });
+      expect(settings).toMatchObject({
+        purchasesPerMinute: 10,
+        cardsPerDeviceBlockAt: 5,
+        declineBlockSeconds: 3600,
+        overridden: [],
+        cardsPerPlayerRefuseAt: 6,
+        moneyLoosenFactor: 4,
+      });
       expect(settings.dailyAmountCaps).toContainEqual({ amount: '50000', currency: 'USD' });
-      expect(settings.bounds).toContainEqual({ setting: 'purchasesPerMinute', min: 1, max: 30, platformDefault: 10, tighter: 'LOWER' });
-      expect(settings.bounds).toContainEqual({ setting: 'newCardAgeSeconds', min: 300, max: 86400, platformDefault: 600, tighter: 'HIGHER' });
+      expect(settings.bounds).toContainEqual({
+        setting: 'purchasesPerMinute',
+        min: 1,
+        max: 30,
+        platformDefault: 10,
+        tighter: 'LOWER',
+      });
+      expect(settings.bounds).toContainEqual({
+        setting: 'newCardAgeSeconds',
+        min: 300,
+        max: 86400,
+        platformDefault: 600,
+        tighter: 'HIGHER',
+      });
     });
 
     it("answers NotFound for another developer's game, and shows it no settings", async () => {
       const result = await update({ purchasesPerMinute: 1 }, otherDeveloperToken);
       expect(result.data.updateRiskSettings.code).toBe('NOT_FOUND');
-      const read = await app.gql(`query ($id: ID!) { riskSettings(gameId: $id) { purchasesPerMinute } }`, { id: gameGid }, { token: otherDeveloperToken });
+      const read = await app.gql(
+        `query ($id: ID!) { riskSettings(gameId: $id) { purchasesPerMinute } }`,
+        { id: gameGid },
+        { token: otherDeveloperToken },
+      );
       expect(read.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-      const own = await app.gql(`query ($id: ID!) { game(id: $id) { riskSettings { purchasesPerMinute } } }`, { id: gameGid }, { token: developerToken });
+      const own = await app.gql(
+        `query ($id: ID!) { game(id: $id) { riskSettings { purchasesPerMinute } } }`,
+        { id: gameGid },
+        { token: developerToken },
+      );
       expect(own.data.game.riskSettings).toEqual({ purchasesPerMinute: 10 });
     });
   });
@@ -134,12 +203,24 @@ describe('risk settings and operator tools over GraphQL', () => {
       const player = await newPlayer(app.deps);
       const playerGid = encodeGlobalID('Player', player);
       const BLOCK = `mutation ($input: BlockPlayerInput!) { blockPlayer(input: $input) { __typename ... on BlockPlayerPayload { block { reason player { id } } } ${ERROR_FIELDS} } }`;
-      const denied = await app.gql(BLOCK, { input: { playerId: playerGid, reason: 'stolen cards' } }, { token: developerToken });
+      const denied = await app.gql(
+        BLOCK,
+        { input: { playerId: playerGid, reason: 'stolen cards' } },
+        { token: developerToken },
+      );
       expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const blocked = await app.gql(BLOCK, { input: { playerId: playerGid, reason: 'stolen cards' } }, { token: operatorToken });
+      const blocked = await app.gql(
+        BLOCK,
+        { input: { playerId: playerGid, reason: 'stolen cards' } },
+        { token: operatorToken },
+      );
       expect(blocked.data.blockPlayer.block).toEqual({ reason: 'stolen cards', player: { id: playerGid } });
       expect((await assessPurchase(contextOf(app.deps), purchaseOf(player))).decision).toBe('BLOCK');
-      const unblock = await app.gql(`mutation ($input: UnblockPlayerInput!) { unblockPlayer(input: $input) { ... on UnblockPayload { lifted } } }`, { input: { playerId: playerGid } }, { token: operatorToken });
+      const unblock = await app.gql(
+        `mutation ($input: UnblockPlayerInput!) { unblockPlayer(input: $input) { ... on UnblockPayload { lifted } } }`,
+        { input: { playerId: playerGid } },
+        { token: operatorToken },
+      );
       expect(unblock.data.unblockPlayer.lifted).toBe(true);
       expect((await assessPurchase(contextOf(app.deps), purchaseOf(player))).decision).toBe('ALLOW');
 
@@ -150,7 +231,10 @@ describe('risk settings and operator tools over GraphQL', () => {
         { token: operatorToken },
       );
       expect(card.data.blockCardFingerprint.block).toEqual({ fingerprint, reason: 'reported stolen' });
-      expect((await assessPurchase(contextOf(app.deps), purchaseOf(player, { cardFingerprint: fingerprint }))).rulesFired[0]?.rule).toBe('card_blocked');
+      expect(
+        (await assessPurchase(contextOf(app.deps), purchaseOf(player, { cardFingerprint: fingerprint }))).rulesFired[0]
+          ?.rule,
+      ).toBe('card_blocked');
     });
 
     it('lists risk events newest first, filtered by player and decision, page by page, for the operator only', async () => {
@@ -167,7 +251,11 @@ describe('risk settings and operator tools over GraphQL', () => {
       expect(page1.pageInfo.hasNextPage).toBe(true);
       expect(page1.edges[0].node).toMatchObject({ kind: 'CARD_ADD', decision: 'ALLOW', player: { id: playerGid } });
       expect(new Date(page1.edges[0].node.createdAt) > new Date(page1.edges[1].node.createdAt)).toBe(true);
-      const second = await app.gql(EVENTS, { playerId: playerGid, first: 2, after: page1.pageInfo.endCursor }, { token: operatorToken });
+      const second = await app.gql(
+        EVENTS,
+        { playerId: playerGid, first: 2, after: page1.pageInfo.endCursor },
+        { token: operatorToken },
+      );
       expect(second.data.riskEvents.edges).toHaveLength(1);
       expect(second.data.riskEvents.pageInfo.hasNextPage).toBe(false);
       const blocks = await app.gql(EVENTS, { playerId: playerGid, decision: 'BLOCK' }, { token: operatorToken });

@@ -18,7 +18,17 @@ import type { Deps } from '../../../src/modules/service-context.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { ForbiddenError, RateLimitedError, RiskBlockedError } from '../../../src/shared/errors.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { contextOf, DAY, HOUR, MINUTE, newFingerprint, newPlayer, operator, purchaseOf, dropRedisKeys } from './fixtures.js';
+import {
+  contextOf,
+  DAY,
+  HOUR,
+  MINUTE,
+  newFingerprint,
+  newPlayer,
+  operator,
+  purchaseOf,
+  dropRedisKeys,
+} from './fixtures.js';
 
 describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
   const clock = new ManualClock();
@@ -99,7 +109,11 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
       expect((await assess(purchaseOf(player, { currency: 'JPY', amountMinor: 75_000 }))).decision).toBe('ALLOW');
       expect((await assess(purchaseOf(player, { currency: 'JPY', amountMinor: 1 }))).decision).toBe('BLOCK');
       expect((await assess(purchaseOf(player, { currency: 'CHF', amountMinor: 50_000 }))).decision).toBe('ALLOW');
-      expect((await assess(purchaseOf(player, { currency: 'CHF', amountMinor: 1 }))).rulesFired[0]).toEqual({ rule: 'daily_amount', value: 50_001, threshold: 50_000 });
+      expect((await assess(purchaseOf(player, { currency: 'CHF', amountMinor: 1 }))).rulesFired[0]).toEqual({
+        rule: 'daily_amount',
+        value: 50_001,
+        threshold: 50_000,
+      });
     });
 
     it('says waiting cannot help when one purchase is above the whole cap', async () => {
@@ -135,7 +149,9 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
       expect(blocked.decision).toBe('BLOCK');
       expect(blocked.rulesFired).toEqual([{ rule: 'declines_per_hour', value: 3, threshold: 3 }]);
       expect(blocked.retryAfterSeconds).toBe(3600);
-      await expect(assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null })).rejects.toBeInstanceOf(RiskBlockedError);
+      await expect(
+        assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null }),
+      ).rejects.toBeInstanceOf(RiskBlockedError);
       clock.advance(HOUR - 1);
       expect((await assess(purchaseOf(player))).decision).toBe('BLOCK');
       clock.advance(1);
@@ -157,20 +173,32 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
     it('allows 5 distinct cards in 24 hours and refuses the 6th with RateLimited and a retry-after', async () => {
       const player = await newPlayer(deps);
       for (let i = 0; i < 5; i++) {
-        expect((await assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null })).decision).toBe('ALLOW');
+        expect(
+          (await assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null }))
+            .decision,
+        ).toBe('ALLOW');
         clock.advance(MINUTE);
       }
-      const sixth = await assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null }).catch((e: unknown) => e);
+      const sixth = await assessCardAdd(ctx(), {
+        playerId: player,
+        fingerprint: newFingerprint(),
+        ip: null,
+        deviceId: null,
+      }).catch((e: unknown) => e);
       expect(sixth).toBeInstanceOf(RateLimitedError);
       expect((sixth as RateLimitedError).retryAfterSeconds).toBe((DAY - 5 * MINUTE) / 1000);
       clock.advance(DAY - 5 * MINUTE);
-      expect((await assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null })).decision).toBe('ALLOW');
+      expect(
+        (await assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null }))
+          .decision,
+      ).toBe('ALLOW');
     });
 
     it('steps up the first charge on the 3rd card added within 24 hours, not on the 2nd, not on a later charge', async () => {
       const player = await newPlayer(deps);
       const cards = [newFingerprint(), newFingerprint(), newFingerprint()];
-      for (const fingerprint of cards) await assessCardAdd(ctx(), { playerId: player, fingerprint, ip: null, deviceId: null });
+      for (const fingerprint of cards)
+        await assessCardAdd(ctx(), { playerId: player, fingerprint, ip: null, deviceId: null });
       clock.advance(HOUR);
       const addedAt = new Date(clock.now().getTime() - HOUR);
       const second = await assess(purchaseOf(player, { cardFingerprint: cards[1] as string, cardAddedAt: addedAt }));
@@ -185,7 +213,9 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
       expect((await assess(thirdInput)).decision).toBe('STEP_UP');
       const later = await assess(purchaseOf(player, { cardFingerprint: cards[2] as string, cardAddedAt: addedAt }));
       expect(later.decision).toBe('ALLOW');
-      const explicit = await assess(purchaseOf(player, { cardFingerprint: cards[2] as string, cardAddedAt: addedAt, isFirstChargeOnCard: true }));
+      const explicit = await assess(
+        purchaseOf(player, { cardFingerprint: cards[2] as string, cardAddedAt: addedAt, isFirstChargeOnCard: true }),
+      );
       expect(explicit.decision).toBe('STEP_UP');
     });
   });
@@ -199,7 +229,12 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
       const third = await assess(purchaseOf(c, { cardFingerprint: fingerprint }));
       expect(third.decision).toBe('BLOCK');
       expect(third.rulesFired).toContainEqual({ rule: 'players_per_card', value: 3, threshold: 3 });
-      const atAdd = await assessCardAdd(ctx(), { playerId: await newPlayer(deps), fingerprint, ip: null, deviceId: null }).catch((e: unknown) => e);
+      const atAdd = await assessCardAdd(ctx(), {
+        playerId: await newPlayer(deps),
+        fingerprint,
+        ip: null,
+        deviceId: null,
+      }).catch((e: unknown) => e);
       expect(atAdd).toBeInstanceOf(RiskBlockedError);
       expect((atAdd as RiskBlockedError).rulesFired).toEqual(['players_per_card']);
     });
@@ -209,14 +244,20 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
     it('lets 4 distinct cards from one IP buy within an hour and blocks the 5th', async () => {
       const ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}`;
       for (let i = 0; i < 4; i++) {
-        expect((await assess(purchaseOf(await newPlayer(deps), { cardFingerprint: newFingerprint(), ip }))).decision).toBe('ALLOW');
+        expect(
+          (await assess(purchaseOf(await newPlayer(deps), { cardFingerprint: newFingerprint(), ip }))).decision,
+        ).toBe('ALLOW');
       }
-      const fifth = await assess(purchaseOf(await newPlayer(deps), { cardFingerprint: newFingerprint(), ip: `::ffff:${ip}` }));
+      const fifth = await assess(
+        purchaseOf(await newPlayer(deps), { cardFingerprint: newFingerprint(), ip: `::ffff:${ip}` }),
+      );
       expect(fifth.decision).toBe('BLOCK');
       expect(fifth.rulesFired).toEqual([{ rule: 'cards_per_ip', value: 5, threshold: 5 }]);
       expect(fifth.retryAfterSeconds).toBe(3600);
       clock.advance(HOUR);
-      expect((await assess(purchaseOf(await newPlayer(deps), { cardFingerprint: newFingerprint(), ip }))).decision).toBe('ALLOW');
+      expect(
+        (await assess(purchaseOf(await newPlayer(deps), { cardFingerprint: newFingerprint(), ip }))).decision,
+      ).toBe('ALLOW');
     });
   });
 
@@ -239,19 +280,38 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
       const player = await newPlayer(deps);
       const fingerprint = newFingerprint();
       const cardAddedAt = clock.now();
-      expect((await assess(purchaseOf(player, { cardFingerprint: fingerprint, cardAddedAt, currency: 'JPY', amountMinor: 7_500 }))).decision).toBe('ALLOW');
-      expect((await assess(purchaseOf(player, { cardFingerprint: fingerprint, cardAddedAt, currency: 'JPY', amountMinor: 7_501 }))).decision).toBe('ALLOW');
+      expect(
+        (
+          await assess(
+            purchaseOf(player, { cardFingerprint: fingerprint, cardAddedAt, currency: 'JPY', amountMinor: 7_500 }),
+          )
+        ).decision,
+      ).toBe('ALLOW');
+      expect(
+        (
+          await assess(
+            purchaseOf(player, { cardFingerprint: fingerprint, cardAddedAt, currency: 'JPY', amountMinor: 7_501 }),
+          )
+        ).decision,
+      ).toBe('ALLOW');
       expect((await newCard(player, { cardAddedAt, currency: 'JPY', amountMinor: 7_501 })).decision).toBe('STEP_UP');
     });
   });
 
   describe('operator blocks', () => {
-    it('blocks a player\'s purchases and card adds until unblocked', async () => {
+    it("blocks a player's purchases and card adds until unblocked", async () => {
       const player = await newPlayer(deps);
       await blockPlayer(contextOf(deps, operator), { playerId: player, reason: 'chargebacks' });
       const blocked = await assess(purchaseOf(player));
-      expect(blocked).toMatchObject({ decision: 'BLOCK', score: 100, retryAfterSeconds: null, rulesFired: [{ rule: 'player_blocked', value: 1, threshold: 1 }] });
-      await expect(assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null })).rejects.toBeInstanceOf(RiskBlockedError);
+      expect(blocked).toMatchObject({
+        decision: 'BLOCK',
+        score: 100,
+        retryAfterSeconds: null,
+        rulesFired: [{ rule: 'player_blocked', value: 1, threshold: 1 }],
+      });
+      await expect(
+        assessCardAdd(ctx(), { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null }),
+      ).rejects.toBeInstanceOf(RiskBlockedError);
       expect(await unblockPlayer(contextOf(deps, operator), { playerId: player })).toBe(true);
       expect(await unblockPlayer(contextOf(deps, operator), { playerId: player })).toBe(false);
       expect((await assess(purchaseOf(player))).decision).toBe('ALLOW');
@@ -276,8 +336,15 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
 
   describe('acquirer risk', () => {
     it('maps highest to BLOCK, elevated to STEP_UP and normal to ALLOW; the stricter of two assessments wins', () => {
-      expect(riskFromAcquirer('highest')).toMatchObject({ decision: 'BLOCK', score: 100, rulesFired: [{ rule: 'acquirer_highest_risk' }] });
-      expect(riskFromAcquirer('elevated')).toMatchObject({ decision: 'STEP_UP', rulesFired: [{ rule: 'acquirer_elevated_risk' }] });
+      expect(riskFromAcquirer('highest')).toMatchObject({
+        decision: 'BLOCK',
+        score: 100,
+        rulesFired: [{ rule: 'acquirer_highest_risk' }],
+      });
+      expect(riskFromAcquirer('elevated')).toMatchObject({
+        decision: 'STEP_UP',
+        rulesFired: [{ rule: 'acquirer_elevated_risk' }],
+      });
       expect(riskFromAcquirer('normal')).toMatchObject({ decision: 'ALLOW', rulesFired: [] });
       const combined = combineRisk(riskFromAcquirer('normal'), riskFromAcquirer('highest'));
       expect(combined.decision).toBe('BLOCK');
@@ -294,14 +361,29 @@ describe('fraud rules (real Postgres and Redis, ManualClock)', () => {
       const gameId = randomUUID();
       const risk = await assess(purchaseOf(player, { gameId, purchaseId, cardFingerprint: fingerprint }));
       clock.advance(1000);
-      await recordRiskEvent(deps.db, { gameId, playerId: player, purchaseId, kind: 'purchase', ...risk, at: clock.now() });
+      await recordRiskEvent(deps.db, {
+        gameId,
+        playerId: player,
+        purchaseId,
+        kind: 'purchase',
+        ...risk,
+        at: clock.now(),
+      });
       const all = await listRiskEvents(contextOf(deps, operator), { playerId: player }, { limit: 10, inverted: false });
       expect(all.map((e) => e.kind)).toEqual(['purchase', 'card_add']);
       expect(all[0]).toMatchObject({ gameId, purchaseId, decision: 'ALLOW', cardFingerprint: fingerprint });
       expect(all[1]).toMatchObject({ gameId: null, cardFingerprint: fingerprint, decision: 'ALLOW' });
-      const cardAdds = await listRiskEvents(contextOf(deps, operator), { playerId: player, kind: 'card_add' }, { limit: 10, inverted: false });
+      const cardAdds = await listRiskEvents(
+        contextOf(deps, operator),
+        { playerId: player, kind: 'card_add' },
+        { limit: 10, inverted: false },
+      );
       expect(cardAdds).toHaveLength(1);
-      const page2 = await listRiskEvents(contextOf(deps, operator), { playerId: player }, { limit: 10, inverted: false, after: all[0] });
+      const page2 = await listRiskEvents(
+        contextOf(deps, operator),
+        { playerId: player },
+        { limit: 10, inverted: false, after: all[0] },
+      );
       expect(page2.map((e) => e.id)).toEqual([all[1]?.id]);
       await expect(listRiskEvents(ctx(), { playerId: player }, { limit: 10, inverted: false })).rejects.toThrow();
     });

@@ -41,7 +41,11 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
       store = await factory();
     });
 
-    const purchase = (playerId: string, nowMs: number, over: Partial<PurchaseVelocityRequest> = {}): PurchaseVelocityRequest => ({
+    const purchase = (
+      playerId: string,
+      nowMs: number,
+      over: Partial<PurchaseVelocityRequest> = {},
+    ): PurchaseVelocityRequest => ({
       nowMs,
       playerId,
       attemptId: randomUUID(),
@@ -53,7 +57,11 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
       limits: purchaseLimits,
       ...over,
     });
-    const cardAdd = (playerId: string, nowMs: number, over: Partial<CardAddVelocityRequest> = {}): CardAddVelocityRequest => ({
+    const cardAdd = (
+      playerId: string,
+      nowMs: number,
+      over: Partial<CardAddVelocityRequest> = {},
+    ): CardAddVelocityRequest => ({
       nowMs,
       playerId,
       fingerprint: randomUUID(),
@@ -123,7 +131,10 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         const player = randomUUID();
         expect((await store.evaluate(purchase(player, t0, { amountMinor: 30_000 }))).amountLastDay.value).toBe(30_000);
         expect((await store.evaluate(purchase(player, t0 + HOUR, { amountMinor: 19_999 }))).blocked).toBe(false);
-        expect((await store.evaluate(purchase(player, t0 + 2 * HOUR, { amountMinor: 1 }))).amountLastDay).toEqual({ value: 50_000, retryAfterMs: 0 });
+        expect((await store.evaluate(purchase(player, t0 + 2 * HOUR, { amountMinor: 1 }))).amountLastDay).toEqual({
+          value: 50_000,
+          retryAfterMs: 0,
+        });
         const over = await store.evaluate(purchase(player, t0 + 3 * HOUR, { amountMinor: 1 }));
         expect(over.blocked).toBe(true);
         expect(over.amountLastDay).toEqual({ value: 50_001, retryAfterMs: DAY - 3 * HOUR });
@@ -152,14 +163,28 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         await store.releasePurchase({ playerId: player, attemptId: first.attemptId, currency: 'USD' });
         const second = purchase(player, t0 + 1, { amountMinor: 40_000 });
         expect((await store.evaluate(second)).blocked).toBe(false);
-        await store.recordDecline({ nowMs: t0 + 2, playerId: player, attemptId: second.attemptId, currency: 'USD', declinesToBlock: 3, declineBlockMs: HOUR });
+        await store.recordDecline({
+          nowMs: t0 + 2,
+          playerId: player,
+          attemptId: second.attemptId,
+          currency: 'USD',
+          declinesToBlock: 3,
+          declineBlockMs: HOUR,
+        });
         expect((await store.evaluate(purchase(player, t0 + 3, { amountMinor: 50_000 }))).blocked).toBe(false);
       });
     });
 
     describe('declines', () => {
       const decline = (playerId: string, nowMs: number) =>
-        store.recordDecline({ nowMs, playerId, attemptId: randomUUID(), currency: null, declinesToBlock: 3, declineBlockMs: HOUR });
+        store.recordDecline({
+          nowMs,
+          playerId,
+          attemptId: randomUUID(),
+          currency: null,
+          declinesToBlock: 3,
+          declineBlockMs: HOUR,
+        });
 
       it('blocks for an hour from the 3rd decline within an hour, not after the 2nd', async () => {
         const player = randomUUID();
@@ -188,7 +213,14 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
 
       it('counts a repeated report of the same decline once', async () => {
         const player = randomUUID();
-        const request = { nowMs: t0, playerId: player, attemptId: randomUUID(), currency: null, declinesToBlock: 3, declineBlockMs: HOUR };
+        const request = {
+          nowMs: t0,
+          playerId: player,
+          attemptId: randomUUID(),
+          currency: null,
+          declinesToBlock: 3,
+          declineBlockMs: HOUR,
+        };
         await store.recordDecline(request);
         await store.recordDecline(request);
         expect((await store.recordDecline(request)).declinesLastHour).toBe(1);
@@ -199,14 +231,16 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         await decline(player, t0);
         await decline(player, t0 + 1);
         expect((await store.evaluate(purchase(player, t0 + 2))).blocked).toBe(false);
-        const strict = await store.evaluate(purchase(player, t0 + 3, { limits: { ...purchaseLimits, declinesToBlock: 2 } }));
+        const strict = await store.evaluate(
+          purchase(player, t0 + 3, { limits: { ...purchaseLimits, declinesToBlock: 2 } }),
+        );
         expect(strict.blocked).toBe(true);
         expect(strict.declineBlockUntilMs).toBe(t0 + 1 + HOUR);
       });
     });
 
     describe('cards', () => {
-      it('ranks a player\'s distinct cards of 24 hours and refuses the 6th, without counting it', async () => {
+      it("ranks a player's distinct cards of 24 hours and refuses the 6th, without counting it", async () => {
         const player = randomUUID();
         for (let i = 1; i <= 5; i++) {
           const added = await store.evaluateCardAdd(cardAdd(player, t0 + i * MINUTE));
@@ -237,21 +271,30 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         const player = randomUUID();
         const fingerprints = [randomUUID(), randomUUID(), randomUUID()];
         for (const fingerprint of fingerprints) await store.evaluateCardAdd(cardAdd(player, t0, { fingerprint }));
-        expect((await store.evaluate(purchase(player, t0 + 2 * DAY, { cardFingerprint: fingerprints[2] as string }))).cardAddRank).toBe(3);
+        expect(
+          (await store.evaluate(purchase(player, t0 + 2 * DAY, { cardFingerprint: fingerprints[2] as string })))
+            .cardAddRank,
+        ).toBe(3);
         expect((await store.evaluate(purchase(player, t0, { cardFingerprint: randomUUID() }))).cardAddRank).toBeNull();
       });
 
       it('knows the first counted purchase on a card, and keeps it first when evaluated again', async () => {
         const player = randomUUID();
         const fingerprint = randomUUID();
-        const blocked = await store.evaluate(purchase(player, t0, { cardFingerprint: fingerprint, amountMinor: 60_000 }));
+        const blocked = await store.evaluate(
+          purchase(player, t0, { cardFingerprint: fingerprint, amountMinor: 60_000 }),
+        );
         expect(blocked.firstChargeOnCard).toBe(true);
         const first = purchase(player, t0 + 1, { cardFingerprint: fingerprint });
         expect((await store.evaluate(first)).firstChargeOnCard).toBe(true);
         expect((await store.evaluate({ ...first, nowMs: t0 + 2 })).firstChargeOnCard).toBe(true);
-        expect((await store.evaluate(purchase(player, t0 + 3, { cardFingerprint: fingerprint }))).firstChargeOnCard).toBe(false);
+        expect(
+          (await store.evaluate(purchase(player, t0 + 3, { cardFingerprint: fingerprint }))).firstChargeOnCard,
+        ).toBe(false);
         // another player's first charge on the same card is theirs
-        expect((await store.evaluate(purchase(randomUUID(), t0 + 4, { cardFingerprint: fingerprint }))).firstChargeOnCard).toBe(true);
+        expect(
+          (await store.evaluate(purchase(randomUUID(), t0 + 4, { cardFingerprint: fingerprint }))).firstChargeOnCard,
+        ).toBe(true);
       });
 
       it('blocks a card once a 3rd player uses it within 24 hours, at card add and at purchase', async () => {
@@ -263,8 +306,12 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         expect(third.blocked).toBe(true);
         expect(third.playersOnCard).toEqual({ value: 3, retryAfterMs: DAY - 2 * HOUR });
         // a's use leaves the day at t0 + DAY: c's next attempt then counts b and c only
-        expect((await store.evaluate(purchase(c, t0 + DAY - 1, { cardFingerprint: fingerprint }))).playersOnCard.value).toBe(3);
-        expect((await store.evaluate(purchase(c, t0 + DAY + 1, { cardFingerprint: fingerprint }))).playersOnCard.value).toBe(2);
+        expect(
+          (await store.evaluate(purchase(c, t0 + DAY - 1, { cardFingerprint: fingerprint }))).playersOnCard.value,
+        ).toBe(3);
+        expect(
+          (await store.evaluate(purchase(c, t0 + DAY + 1, { cardFingerprint: fingerprint }))).playersOnCard.value,
+        ).toBe(2);
       });
 
       it('blocks the 5th distinct card from one device or IP within an hour; 4 pass', async () => {
@@ -283,8 +330,14 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         expect(byIp.blocked).toBe(true);
         expect(byIp.cardsOnIp.value).toBe(5);
         // tried cards count even when refused: the device stays blocked while the attack goes on
-        expect((await store.evaluate(purchase(randomUUID(), t0 + HOUR + 1, { deviceId, cardFingerprint: randomUUID() }))).cardsOnDevice.value).toBe(5);
-        expect((await store.evaluate(purchase(randomUUID(), t0 + HOUR + 6, { deviceId, cardFingerprint: randomUUID() }))).cardsOnDevice.value).toBe(2);
+        expect(
+          (await store.evaluate(purchase(randomUUID(), t0 + HOUR + 1, { deviceId, cardFingerprint: randomUUID() })))
+            .cardsOnDevice.value,
+        ).toBe(5);
+        expect(
+          (await store.evaluate(purchase(randomUUID(), t0 + HOUR + 6, { deviceId, cardFingerprint: randomUUID() })))
+            .cardsOnDevice.value,
+        ).toBe(2);
       });
     });
 
@@ -315,7 +368,9 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
 
     it('rejects a malformed request as a caller bug', async () => {
       await expect(store.evaluate(purchase(randomUUID(), t0, { amountMinor: 1.5 }))).rejects.toThrow(RangeError);
-      await expect(store.evaluate(purchase(randomUUID(), t0, { limits: { ...purchaseLimits, purchasesPerMinute: 0 } }))).rejects.toThrow(RangeError);
+      await expect(
+        store.evaluate(purchase(randomUUID(), t0, { limits: { ...purchaseLimits, purchasesPerMinute: 0 } })),
+      ).rejects.toThrow(RangeError);
     });
   });
 }

@@ -12,7 +12,12 @@ const prefix = `test:velocity:${randomUUID()}:`;
 let redis: RedisClients | undefined;
 
 async function openRedis(): Promise<RedisClients> {
-  redis ??= createRedisClients({ url: testRedisUrl(), commandTimeoutMs: 1000, keyPrefix: prefix, logger: createLogger('silent') });
+  redis ??= createRedisClients({
+    url: testRedisUrl(),
+    commandTimeoutMs: 1000,
+    keyPrefix: prefix,
+    logger: createLogger('silent'),
+  });
   if (!(await redis.connect(5000))) throw new Error(`Redis is not reachable at ${testRedisUrl()}`);
   return redis;
 }

@@ -17,7 +17,9 @@ afterAll(() => client?.end());
 
 async function seqScans(table: string): Promise<{ scans: number; rows: number }> {
   await client.query('select pg_stat_force_next_flush()').catch(() => undefined); // Postgres 15+: flush this session's counters
-  const { rows } = await client.query('select seq_scan, seq_tup_read from pg_stat_user_tables where relname = $1', [table]);
+  const { rows } = await client.query('select seq_scan, seq_tup_read from pg_stat_user_tables where relname = $1', [
+    table,
+  ]);
   return { scans: Number(rows[0].seq_scan), rows: Number(rows[0].seq_tup_read) };
 }
 

@@ -13,7 +13,9 @@ import { MIGRATIONS_FOLDER } from '../../../src/db/migrate.js';
 const BUCKETS_MIGRATION = '0011_ledger_balance_buckets';
 
 const folders: string[] = [];
-afterAll(() => folders.forEach((f) => rmSync(f, { recursive: true, force: true })));
+afterAll(() => {
+  for (const f of folders) rmSync(f, { recursive: true, force: true });
+});
 
 /** A copy of the migrations folder whose journal stops before `tag`. */
 function migrationsBefore(tag: string): string {
@@ -30,7 +32,7 @@ function migrationsBefore(tag: string): string {
 }
 
 describe(`migration ${BUCKETS_MIGRATION}`, () => {
-  it("leaves every balance in its row, and rows keep taking postings of the previous release", async () => {
+  it('leaves every balance in its row, and rows keep taking postings of the previous release', async () => {
     const pglite = await PGlite.create('memory://');
     try {
       const db = drizzle({ client: pglite });
@@ -60,7 +62,9 @@ describe(`migration ${BUCKETS_MIGRATION}`, () => {
       ]);
       // Buckets are 0..31 only.
       await expect(
-        pglite.exec(`insert into ledger_balance_buckets (account_id, bucket, balance_minor) values ('00000000-0000-4000-8000-00000000000a', 32, 1)`),
+        pglite.exec(
+          `insert into ledger_balance_buckets (account_id, bucket, balance_minor) values ('00000000-0000-4000-8000-00000000000a', 32, 1)`,
+        ),
       ).rejects.toThrow(/ledger_balance_buckets_bucket_range/);
     } finally {
       await pglite.close();

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { openDatabase, type DatabaseHandle, type Executor } from '../../../src/db/client.js';
-import { developers, games, gameCurrencies, items, itemPrices, players, type ItemKind } from '../../../src/db/schema/index.js';
+import {
+  developers,
+  games,
+  gameCurrencies,
+  items,
+  itemPrices,
+  players,
+  type ItemKind,
+} from '../../../src/db/schema/index.js';
 import { newId } from '../../../src/shared/ids.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import type { Principal } from '../../../src/shared/principal.js';
@@ -18,15 +26,25 @@ const tag = () => randomBytes(5).toString('hex');
 export async function makeGame(db: Executor, options: { feeBps?: number; currency?: string } = {}) {
   const developerId = newId();
   const gameId = newId();
-  await db.insert(developers).values({ id: developerId, email: `dev-${tag()}@example.test`, name: 'Ledger studio', passwordHash: 'x' });
-  await db.insert(games).values({ id: gameId, developerId, name: `Game ${tag()}`, defaultCurrency: options.currency ?? 'USD', platformFeeBps: options.feeBps ?? 3000 });
+  await db
+    .insert(developers)
+    .values({ id: developerId, email: `dev-${tag()}@example.test`, name: 'Ledger studio', passwordHash: 'x' });
+  await db.insert(games).values({
+    id: gameId,
+    developerId,
+    name: `Game ${tag()}`,
+    defaultCurrency: options.currency ?? 'USD',
+    platformFeeBps: options.feeBps ?? 3000,
+  });
   await db.insert(gameCurrencies).values({ id: newId(), gameId, code: 'GEM', name: 'Gems' });
   return { developerId, gameId };
 }
 
 export async function makePlayer(db: Executor): Promise<string> {
   const id = newId();
-  await db.insert(players).values({ id, email: `player-${tag()}@example.test`, displayName: 'Player', passwordHash: 'x' });
+  await db
+    .insert(players)
+    .values({ id, email: `player-${tag()}@example.test`, displayName: 'Player', passwordHash: 'x' });
   return id;
 }
 
@@ -48,7 +66,10 @@ export async function makeItem(db: Executor, gameId: string, kind: ItemKind = 'C
 export class Rollback extends Error {}
 
 /** Runs `body` in a transaction that is always rolled back (for deliberately corrupting the ledger). */
-export async function inRolledBackTransaction(db: DatabaseHandle['db'], body: (tx: Executor) => Promise<void>): Promise<void> {
+export async function inRolledBackTransaction(
+  db: DatabaseHandle['db'],
+  body: (tx: Executor) => Promise<void>,
+): Promise<void> {
   await db
     .transaction(async (tx) => {
       await body(tx);

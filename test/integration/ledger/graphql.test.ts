@@ -5,7 +5,16 @@ import { grantItem } from '../../../src/modules/inventory/index.js';
 import { postSale } from '../../../src/modules/ledger/index.js';
 import { creditWallet } from '../../../src/modules/wallet/index.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { createGame, createItem, defineCurrency, itemInput, signUpDeveloper, signUpPlayer, type CreatedGame, type Developer } from '../catalog/flows.js';
+import {
+  createGame,
+  createItem,
+  defineCurrency,
+  itemInput,
+  signUpDeveloper,
+  signUpPlayer,
+  type CreatedGame,
+  type Developer,
+} from '../catalog/flows.js';
 
 const INVENTORY = /* GraphQL */ `
   query ($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id name } } }
@@ -48,8 +57,22 @@ describe('inventory, wallet and ledger over GraphQL', () => {
     potionId = (await createItem(app, developer, itemInput(game.id))).id;
     player = await signUpPlayer(app);
     const db = app.database.db;
-    await grantItem(db, { gameId: raw(game.id), playerId: raw(player.id), itemId: raw(potionId), kind: 'CONSUMABLE', quantity: 3, purchaseId: newId() });
-    await creditWallet(db, { gameId: raw(game.id), playerId: raw(player.id), currency: 'GEM', amountMinor: 250, reason: 'currency_pack', purchaseId: newId() });
+    await grantItem(db, {
+      gameId: raw(game.id),
+      playerId: raw(player.id),
+      itemId: raw(potionId),
+      kind: 'CONSUMABLE',
+      quantity: 3,
+      purchaseId: newId(),
+    });
+    await creditWallet(db, {
+      gameId: raw(game.id),
+      playerId: raw(player.id),
+      currency: 'GEM',
+      amountMinor: 250,
+      reason: 'currency_pack',
+      purchaseId: newId(),
+    });
   });
   afterAll(() => app.close());
 
@@ -58,7 +81,11 @@ describe('inventory, wallet and ledger over GraphQL', () => {
     expect(own.data.inventory).toEqual([{ quantity: 3, item: { id: potionId, name: 'Health potion' } }]);
     const bySecret = await app.gql(INVENTORY, { gameId: game.id, playerId: player.id }, { token: game.secretKey });
     expect(bySecret.data.inventory).toEqual(own.data.inventory);
-    const byPublishable = await app.gql(INVENTORY, { gameId: game.id, playerId: player.id }, { token: game.publishableKey });
+    const byPublishable = await app.gql(
+      INVENTORY,
+      { gameId: game.id, playerId: player.id },
+      { token: game.publishableKey },
+    );
     expect(byPublishable.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
@@ -70,12 +97,19 @@ describe('inventory, wallet and ledger over GraphQL', () => {
   it('consumes with the secret key once per idempotency key and never below zero', async () => {
     const input = { playerId: player.id, itemId: potionId, quantity: 2, idempotencyKey: newId() };
     const first = await app.gql(CONSUME, { input }, { token: game.secretKey });
-    expect(first.data.consumeItem).toEqual({ __typename: 'ConsumeItemPayload', entry: { quantity: 1, item: { id: potionId } } });
+    expect(first.data.consumeItem).toEqual({
+      __typename: 'ConsumeItemPayload',
+      entry: { quantity: 1, item: { id: potionId } },
+    });
     const replay = await app.gql(CONSUME, { input }, { token: game.secretKey });
     expect(replay.text).toBe(first.text);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     const tooMany = await app.gql(CONSUME, { input: { ...input, idempotencyKey: newId() } }, { token: game.secretKey });
-    expect(tooMany.data.consumeItem).toMatchObject({ __typename: 'InsufficientQuantity', code: 'INSUFFICIENT_QUANTITY', available: 1 });
+    expect(tooMany.data.consumeItem).toMatchObject({
+      __typename: 'InsufficientQuantity',
+      code: 'INSUFFICIENT_QUANTITY',
+      available: 1,
+    });
     const inventory = await app.gql(INVENTORY, { gameId: game.id }, { token: player.token });
     expect(inventory.data.inventory[0].quantity).toBe(1);
   });
@@ -94,11 +128,19 @@ describe('inventory, wallet and ledger over GraphQL', () => {
 
   it("gives the developer their game's ledger and another developer nothing", async () => {
     const purchaseId = newId();
-    await postSale(app.database.db, { purchaseId, gameId: raw(game.id), amountMinor: 99, currency: 'USD', feeBps: 3000 });
+    await postSale(app.database.db, {
+      purchaseId,
+      gameId: raw(game.id),
+      amountMinor: 99,
+      currency: 'USD',
+      feeBps: 3000,
+    });
     const ledger = await app.gql(LEDGER, { gameId: game.id }, { token: developer.token });
     expect(ledger.errors).toBeUndefined();
     const balances = Object.fromEntries(
-      ledger.data.ledger.accounts.filter((a: { currency: string }) => a.currency === 'USD').map((a: { kind: string; balance: { amount: string } }) => [a.kind, a.balance.amount]),
+      ledger.data.ledger.accounts
+        .filter((a: { currency: string }) => a.currency === 'USD')
+        .map((a: { kind: string; balance: { amount: string } }) => [a.kind, a.balance.amount]),
     );
     expect(balances).toEqual({ ACQUIRER_RECEIVABLE: '99', GAME_PAYABLE: '69', PLATFORM_REVENUE: '30' });
     const saleLegs = ledger.data.ledger.entries.edges

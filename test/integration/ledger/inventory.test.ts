@@ -1,10 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../../src/db/client.js';
 import { gameAuthorizations } from '../../../src/db/schema/index.js';
-import { ForbiddenError, IdempotencyKeyReusedError, InsufficientQuantityError, NotFoundError, ValidationError } from '../../../src/shared/errors.js';
+import {
+  ForbiddenError,
+  IdempotencyKeyReusedError,
+  InsufficientQuantityError,
+  NotFoundError,
+  ValidationError,
+} from '../../../src/shared/errors.js';
 import { newId } from '../../../src/shared/ids.js';
 import type { Principal } from '../../../src/shared/principal.js';
-import { consumeItem, getInventory, grantItem, ownedQuantity, purchasedQuantity, revokeItem } from '../../../src/modules/inventory/index.js';
+import {
+  consumeItem,
+  getInventory,
+  grantItem,
+  ownedQuantity,
+  purchasedQuantity,
+  revokeItem,
+} from '../../../src/modules/inventory/index.js';
 import { makeGame, makeItem, makePlayer, openTestDatabase, serviceContext } from './fixtures.js';
 
 let handle: DatabaseHandle;
@@ -21,7 +34,8 @@ async function holding(units: number) {
   const playerId = await makePlayer(db);
   const potion = await makeItem(db, gameId, 'CONSUMABLE');
   const sword = await makeItem(db, gameId, 'DURABLE');
-  if (units > 0) await grantItem(db, { gameId, playerId, itemId: potion, kind: 'CONSUMABLE', quantity: units, purchaseId: newId() });
+  if (units > 0)
+    await grantItem(db, { gameId, playerId, itemId: potion, kind: 'CONSUMABLE', quantity: units, purchaseId: newId() });
   const secret: Principal = { kind: 'game_secret', gameId, developerId, keyId: newId() };
   return { gameId, developerId, playerId, potion, sword, secret: serviceContext(db, secret) };
 }
@@ -33,13 +47,27 @@ describe('grantItem', () => {
     const { gameId, playerId, potion, sword } = await holding(0);
     const purchaseId = newId();
     await grantItem(db, { gameId, playerId, itemId: potion, kind: 'CONSUMABLE', quantity: 3, purchaseId });
-    const again = await grantItem(db, { gameId, playerId, itemId: potion, kind: 'CONSUMABLE', quantity: 3, purchaseId });
+    const again = await grantItem(db, {
+      gameId,
+      playerId,
+      itemId: potion,
+      kind: 'CONSUMABLE',
+      quantity: 3,
+      purchaseId,
+    });
     expect(again).toMatchObject({ duplicate: true, entry: { quantity: 3 } });
     await grantItem(db, { gameId, playerId, itemId: potion, kind: 'CONSUMABLE', quantity: 2, purchaseId: newId() });
     expect(await ownedQuantity(db, gameId, playerId, potion)).toBe(5);
 
     await grantItem(db, { gameId, playerId, itemId: sword, kind: 'DURABLE', quantity: 1, purchaseId: newId() });
-    const second = await grantItem(db, { gameId, playerId, itemId: sword, kind: 'DURABLE', quantity: 2, purchaseId: newId() });
+    const second = await grantItem(db, {
+      gameId,
+      playerId,
+      itemId: sword,
+      kind: 'DURABLE',
+      quantity: 2,
+      purchaseId: newId(),
+    });
     expect(second.entry.quantity).toBe(1);
     expect(await purchasedQuantity(db, gameId, playerId, potion)).toBe(5);
   });
@@ -47,7 +75,9 @@ describe('grantItem', () => {
   it('refuses to put a currency pack in the inventory', async () => {
     const { gameId, playerId } = await holding(0);
     const pack = await makeItem(db, gameId, 'CURRENCY_PACK');
-    await expect(grantItem(db, { gameId, playerId, itemId: pack, kind: 'CURRENCY_PACK', quantity: 1, purchaseId: newId() })).rejects.toThrow(/wallet/);
+    await expect(
+      grantItem(db, { gameId, playerId, itemId: pack, kind: 'CURRENCY_PACK', quantity: 1, purchaseId: newId() }),
+    ).rejects.toThrow(/wallet/);
   });
 });
 
@@ -63,7 +93,9 @@ describe('consumeItem', () => {
 
   it('lets exactly as many concurrent consumptions succeed as there are units', async () => {
     const { gameId, playerId, potion, secret } = await holding(10);
-    const results = await Promise.allSettled(Array.from({ length: 30 }, () => consumeItem(secret, { playerId, itemId: potion, ...consume(1) })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => consumeItem(secret, { playerId, itemId: potion, ...consume(1) })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(10);
     const errors = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
     expect(errors.every((e) => e instanceof InsufficientQuantityError && e.available === 0)).toBe(true);
@@ -76,34 +108,67 @@ describe('consumeItem', () => {
     await consumeItem(secret, { playerId, itemId: potion, ...consume(2, key) });
     expect(await consumeItem(secret, { playerId, itemId: potion, ...consume(2, key) })).toMatchObject({ quantity: 3 });
     expect(await ownedQuantity(db, gameId, playerId, potion)).toBe(3);
-    await expect(consumeItem(secret, { playerId, itemId: potion, ...consume(1, key) })).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(consumeItem(secret, { playerId, itemId: potion, ...consume(1, key) })).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
   });
 
   it("answers NotFound for another game's secret key and for a stranger, and refuses to consume a DURABLE", async () => {
     const { playerId, potion } = await holding(2);
     const other = await holding(0);
-    await expect(consumeItem(other.secret, { playerId, itemId: potion, ...consume(1) })).rejects.toMatchObject({ code: 'NOT_FOUND', what: 'Item' });
+    await expect(consumeItem(other.secret, { playerId, itemId: potion, ...consume(1) })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      what: 'Item',
+    });
     const mine = await holding(1);
-    await expect(consumeItem(mine.secret, { playerId: await makePlayer(db), itemId: mine.potion, ...consume(1) })).rejects.toMatchObject({ what: 'Player' });
-    await expect(consumeItem(mine.secret, { playerId: newId(), itemId: newId(), ...consume(1) })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      consumeItem(mine.secret, { playerId: await makePlayer(db), itemId: mine.potion, ...consume(1) }),
+    ).rejects.toMatchObject({ what: 'Player' });
+    await expect(
+      consumeItem(mine.secret, { playerId: newId(), itemId: newId(), ...consume(1) }),
+    ).rejects.toBeInstanceOf(NotFoundError);
     const owner = await holding(0);
-    await grantItem(db, { gameId: owner.gameId, playerId: owner.playerId, itemId: owner.sword, kind: 'DURABLE', quantity: 1, purchaseId: newId() });
-    await expect(consumeItem(owner.secret, { playerId: owner.playerId, itemId: owner.sword, ...consume(1) })).rejects.toBeInstanceOf(ValidationError);
+    await grantItem(db, {
+      gameId: owner.gameId,
+      playerId: owner.playerId,
+      itemId: owner.sword,
+      kind: 'DURABLE',
+      quantity: 1,
+      purchaseId: newId(),
+    });
+    await expect(
+      consumeItem(owner.secret, { playerId: owner.playerId, itemId: owner.sword, ...consume(1) }),
+    ).rejects.toBeInstanceOf(ValidationError);
   });
 
   it('tells a known player without units of the item that none are left', async () => {
     const { gameId, playerId, secret } = await holding(0);
-    await db.insert(gameAuthorizations).values({ id: newId(), playerId, gameId, oneTapMaxMinor: 0, dailyCapMinor: 0, currency: 'USD', tokenHash: newId() });
+    await db.insert(gameAuthorizations).values({
+      id: newId(),
+      playerId,
+      gameId,
+      oneTapMaxMinor: 0,
+      dailyCapMinor: 0,
+      currency: 'USD',
+      tokenHash: newId(),
+    });
     const potion = await makeItem(db, gameId, 'CONSUMABLE');
-    await expect(consumeItem(secret, { playerId, itemId: potion, ...consume(1) })).rejects.toMatchObject({ code: 'INSUFFICIENT_QUANTITY', available: 0 });
+    await expect(consumeItem(secret, { playerId, itemId: potion, ...consume(1) })).rejects.toMatchObject({
+      code: 'INSUFFICIENT_QUANTITY',
+      available: 0,
+    });
   });
 
   it("is only for the game's secret key", async () => {
     const { gameId, developerId, playerId, potion } = await holding(1);
     const asDeveloper = serviceContext(db, { kind: 'developer', developerId, sessionId: newId() });
-    await expect(consumeItem(asDeveloper, { playerId, itemId: potion, ...consume(1) })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(consumeItem(asDeveloper, { playerId, itemId: potion, ...consume(1) })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
     const asPlayer = serviceContext(db, { kind: 'player_game', playerId, gameId, authorizationId: newId() });
-    await expect(consumeItem(asPlayer, { playerId, itemId: potion, ...consume(1) })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(consumeItem(asPlayer, { playerId, itemId: potion, ...consume(1) })).rejects.toBeInstanceOf(
+      ForbiddenError,
+    );
     expect(await ownedQuantity(db, gameId, playerId, potion)).toBe(1);
   });
 });

@@ -2,12 +2,24 @@ import fc from 'fast-check';
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle, Executor } from '../../../src/db/client.js';
-import { ledgerAccounts, ledgerBalanceBuckets, ledgerEntries, ledgerTransactions } from '../../../src/db/schema/index.js';
+import {
+  ledgerAccounts,
+  ledgerBalanceBuckets,
+  ledgerEntries,
+  ledgerTransactions,
+} from '../../../src/db/schema/index.js';
 import { accountBalance } from '../../../src/modules/ledger/accounts.js';
 import { newId } from '../../../src/shared/ids.js';
 import { splitFee } from '../../../src/shared/money.js';
 import { BALANCE_BUCKETS } from '../../../src/modules/ledger/post.js';
-import { checkLedger, getSalePosting, postDispute, postRefund, postSale, ReversalExceedsSaleError } from '../../../src/modules/ledger/index.js';
+import {
+  checkLedger,
+  getSalePosting,
+  postDispute,
+  postRefund,
+  postSale,
+  ReversalExceedsSaleError,
+} from '../../../src/modules/ledger/index.js';
 import { inRolledBackTransaction, makeGame, openTestDatabase } from './fixtures.js';
 
 let handle: DatabaseHandle;
@@ -60,7 +72,13 @@ describe('ledger postings', () => {
   it('posts a sale once per purchase: a repeat returns the first figures and writes nothing', async () => {
     const { gameId } = await makeGame(db);
     const first = await sale(db, gameId, 99);
-    const again = await postSale(db, { purchaseId: first.purchaseId, gameId, amountMinor: 99, currency: 'USD', feeBps: 1000 });
+    const again = await postSale(db, {
+      purchaseId: first.purchaseId,
+      gameId,
+      amountMinor: 99,
+      currency: 'USD',
+      feeBps: 1000,
+    });
     expect(again).toMatchObject({ feeMinor: 30, netMinor: 69, duplicate: true, transactionId: first.transactionId });
     expect(await balances(db, gameId)).toEqual({ acquirer_receivable: 99, game_payable: -69, platform_revenue: -30 });
   });
@@ -77,7 +95,13 @@ describe('ledger postings', () => {
     expect(first.netReturnedMinor + second.netReturnedMinor).toBe(69);
     expect(await balances(db, gameId)).toEqual({ acquirer_receivable: 0, game_payable: 0, platform_revenue: 0 });
     expect(await getSalePosting(db, s.purchaseId)).toEqual({
-      amountMinor: 99, feeMinor: 30, netMinor: 69, currency: 'USD', reversedMinor: 99, feeReturnedMinor: 30, netReturnedMinor: 69,
+      amountMinor: 99,
+      feeMinor: 30,
+      netMinor: 69,
+      currency: 'USD',
+      reversedMinor: 99,
+      feeReturnedMinor: 30,
+      netReturnedMinor: 69,
     });
 
     const third = postRefund(db, { ...base, refundId: newId(), refundMinor: 1 });
@@ -92,7 +116,13 @@ describe('ledger postings', () => {
     const fees: number[] = [];
     for (let i = 0; i < 7; i++) {
       const r = await postRefund(db, {
-        purchaseId: s.purchaseId, gameId, currency: 'USD', saleAmountMinor: 7, saleFeeMinor: 2, refundId: newId(), refundMinor: 1,
+        purchaseId: s.purchaseId,
+        gameId,
+        currency: 'USD',
+        saleAmountMinor: 7,
+        saleFeeMinor: 2,
+        refundId: newId(),
+        refundMinor: 1,
       });
       fees.push(r.feeReturnedMinor);
       expect(fees.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(2);
@@ -122,7 +152,13 @@ describe('ledger postings', () => {
             let net = 0;
             for (const part of parts) {
               const r = await postRefund(tx, {
-                purchaseId: s.purchaseId, gameId, currency: 'USD', saleAmountMinor: amount, saleFeeMinor: s.feeMinor, refundId: newId(), refundMinor: part,
+                purchaseId: s.purchaseId,
+                gameId,
+                currency: 'USD',
+                saleAmountMinor: amount,
+                saleFeeMinor: s.feeMinor,
+                refundId: newId(),
+                refundMinor: part,
               });
               expect(r.feeReturnedMinor).toBeGreaterThanOrEqual(0);
               expect(r.netReturnedMinor).toBeGreaterThanOrEqual(0);
@@ -142,7 +178,15 @@ describe('ledger postings', () => {
   it('posts a refund once per refund id', async () => {
     const { gameId } = await makeGame(db);
     const s = await sale(db, gameId, 99);
-    const input = { purchaseId: s.purchaseId, gameId, currency: 'USD', saleAmountMinor: 99, saleFeeMinor: 30, refundId: newId(), refundMinor: 40 };
+    const input = {
+      purchaseId: s.purchaseId,
+      gameId,
+      currency: 'USD',
+      saleAmountMinor: 99,
+      saleFeeMinor: 30,
+      refundId: newId(),
+      refundMinor: 40,
+    };
     const first = await postRefund(db, input);
     const again = await postRefund(db, input);
     expect(again).toEqual({ ...first, duplicate: true });
@@ -154,22 +198,37 @@ describe('ledger postings', () => {
     const s = await sale(db, gameId, 99);
     const base = { purchaseId: s.purchaseId, gameId, currency: 'USD', saleAmountMinor: 99, saleFeeMinor: 30 };
     await postRefund(db, { ...base, refundId: newId(), refundMinor: 33 });
-    await expect(postDispute(db, { ...base, disputeId: newId(), disputedMinor: 67 })).rejects.toMatchObject({ remainingMinor: 66 });
+    await expect(postDispute(db, { ...base, disputeId: newId(), disputedMinor: 67 })).rejects.toMatchObject({
+      remainingMinor: 66,
+    });
     const dispute = await postDispute(db, { ...base, disputeId: newId(), disputedMinor: 66 });
     expect(dispute.feeReturnedMinor + dispute.netReturnedMinor).toBe(66);
     expect(await balances(db, gameId)).toEqual({ acquirer_receivable: 0, game_payable: 0, platform_revenue: 0 });
-    const kinds = await db.select({ kind: ledgerTransactions.kind }).from(ledgerTransactions).where(eq(ledgerTransactions.purchaseId, s.purchaseId));
+    const kinds = await db
+      .select({ kind: ledgerTransactions.kind })
+      .from(ledgerTransactions)
+      .where(eq(ledgerTransactions.purchaseId, s.purchaseId));
     expect(kinds.map((k) => k.kind).sort()).toEqual(['dispute', 'refund', 'sale']);
     expect(await checkLedger(db, { gameId })).toEqual([]);
   });
 
   it('refuses a refund of a purchase that has no sale, and one whose sale figures differ from the books', async () => {
     const { gameId } = await makeGame(db);
-    const orphan = { purchaseId: newId(), gameId, currency: 'USD', saleAmountMinor: 10, saleFeeMinor: 3, refundId: newId(), refundMinor: 5 };
+    const orphan = {
+      purchaseId: newId(),
+      gameId,
+      currency: 'USD',
+      saleAmountMinor: 10,
+      saleFeeMinor: 3,
+      refundId: newId(),
+      refundMinor: 5,
+    };
     expect(await getSalePosting(db, orphan.purchaseId)).toBeNull();
     await expect(postRefund(db, orphan)).rejects.toMatchObject({ code: 'INVALID_STATE' });
     const s = await sale(db, gameId, 10);
-    await expect(postRefund(db, { ...orphan, purchaseId: s.purchaseId, saleFeeMinor: 4 })).rejects.toThrow(/ledger has 10 \(fee 3\)/);
+    await expect(postRefund(db, { ...orphan, purchaseId: s.purchaseId, saleFeeMinor: 4 })).rejects.toThrow(
+      /ledger has 10 \(fee 3\)/,
+    );
     expect(await checkLedger(db, { gameId })).toEqual([]);
   });
 
@@ -192,13 +251,23 @@ describe('ledger postings', () => {
     const results = await Promise.allSettled(
       Array.from({ length: 12 }, () =>
         db.transaction((tx) =>
-          postRefund(tx, { purchaseId: s.purchaseId, gameId, currency: 'USD', saleAmountMinor: 1001, saleFeeMinor: s.feeMinor, refundId: newId(), refundMinor: 91 }),
+          postRefund(tx, {
+            purchaseId: s.purchaseId,
+            gameId,
+            currency: 'USD',
+            saleAmountMinor: 1001,
+            saleFeeMinor: s.feeMinor,
+            refundId: newId(),
+            refundMinor: 91,
+          }),
         ),
       ),
     );
     const ok = results.filter((r) => r.status === 'fulfilled');
     expect(ok).toHaveLength(11);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(ReversalExceedsSaleError)]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([
+      expect.any(ReversalExceedsSaleError),
+    ]);
     expect(await balances(db, gameId)).toEqual({ acquirer_receivable: 0, game_payable: 0, platform_revenue: 0 });
     expect(await checkLedger(db, { gameId })).toEqual([]);
   });
@@ -208,13 +277,25 @@ describe('shared account balances in buckets', () => {
   it('spreads concurrent sales of one game over several bucket rows whose sum is the balance', async () => {
     const { gameId } = await makeGame(db);
     const amounts = Array.from({ length: 40 }, (_, i) => 100 + i);
-    const results = await Promise.all(amounts.map((amountMinor) => db.transaction((tx) => sale(tx, gameId, amountMinor))));
+    const results = await Promise.all(
+      amounts.map((amountMinor) => db.transaction((tx) => sale(tx, gameId, amountMinor))),
+    );
     const gross = amounts.reduce((a, b) => a + b, 0);
     const fees = results.reduce((a, r) => a + r.feeMinor, 0);
-    expect(await balances(db, gameId)).toEqual({ acquirer_receivable: gross, game_payable: -(gross - fees), platform_revenue: -fees });
-    const [receivable] = await db.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
+    expect(await balances(db, gameId)).toEqual({
+      acquirer_receivable: gross,
+      game_payable: -(gross - fees),
+      platform_revenue: -fees,
+    });
+    const [receivable] = await db
+      .select()
+      .from(ledgerAccounts)
+      .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
     expect(receivable!.balanceMinor).toBe(0);
-    const buckets = await db.select().from(ledgerBalanceBuckets).where(eq(ledgerBalanceBuckets.accountId, receivable!.id));
+    const buckets = await db
+      .select()
+      .from(ledgerBalanceBuckets)
+      .where(eq(ledgerBalanceBuckets.accountId, receivable!.id));
     // 40 postings over 32 buckets land in far more than one row (all in one: about 1 in 10^58).
     expect(buckets.length).toBeGreaterThan(5);
     expect(buckets.every((b) => b.bucket >= 0 && b.bucket < BALANCE_BUCKETS)).toBe(true);
@@ -222,7 +303,7 @@ describe('shared account balances in buckets', () => {
     expect(await checkLedger(db, { gameId })).toEqual([]);
   });
 
-  it("lets two sales of one game commit while a third holds its transaction open (no shared row lock between them)", async () => {
+  it('lets two sales of one game commit while a third holds its transaction open (no shared row lock between them)', async () => {
     const { gameId } = await makeGame(db);
     await sale(db, gameId, 5); // opens the accounts (a first sale's new account rows are locked until it commits)
     // Hold one sale's transaction open: with a single balance row the others would wait for it.
@@ -245,7 +326,8 @@ describe('shared account balances in buckets', () => {
     );
     const settled = await Promise.allSettled(others);
     release();
-    for (const r of settled) if (r.status === 'rejected') expect(String(r.reason?.cause ?? r.reason)).toMatch(/lock timeout/);
+    for (const r of settled)
+      if (r.status === 'rejected') expect(String(r.reason?.cause ?? r.reason)).toMatch(/lock timeout/);
     await holder;
     // Each of the 6 shares the holder's bucket with probability 1/32; all 6 together never.
     expect(settled.filter((r) => r.status === 'fulfilled').length).toBeGreaterThanOrEqual(3);
@@ -257,16 +339,30 @@ describe('shared account balances in buckets', () => {
     const s1 = await sale(db, gameId, 10);
     await inRolledBackTransaction(db, async (tx) => {
       // As if 7 had been posted by the previous release (entry and row balance, no bucket).
-      const [receivable] = await tx.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
-      const [payable] = await tx.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'game_payable')));
+      const [receivable] = await tx
+        .select()
+        .from(ledgerAccounts)
+        .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
+      const [payable] = await tx
+        .select()
+        .from(ledgerAccounts)
+        .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'game_payable')));
       const id = newId();
-      await tx.insert(ledgerTransactions).values({ id, kind: 'sale', reference: newId(), gameId, purchaseId: s1.purchaseId });
+      await tx
+        .insert(ledgerTransactions)
+        .values({ id, kind: 'sale', reference: newId(), gameId, purchaseId: s1.purchaseId });
       await tx.insert(ledgerEntries).values([
         { id: newId(), transactionId: id, accountId: receivable!.id, currency: 'USD', amountMinor: 7, gameId },
         { id: newId(), transactionId: id, accountId: payable!.id, currency: 'USD', amountMinor: -7, gameId },
       ]);
-      await tx.update(ledgerAccounts).set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} + 7` }).where(eq(ledgerAccounts.id, receivable!.id));
-      await tx.update(ledgerAccounts).set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} - 7` }).where(eq(ledgerAccounts.id, payable!.id));
+      await tx
+        .update(ledgerAccounts)
+        .set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} + 7` })
+        .where(eq(ledgerAccounts.id, receivable!.id));
+      await tx
+        .update(ledgerAccounts)
+        .set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} - 7` })
+        .where(eq(ledgerAccounts.id, payable!.id));
       expect(await balances(tx, gameId)).toMatchObject({ acquirer_receivable: 17, game_payable: -(7 + s1.netMinor) });
       expect((await checkLedger(tx, { gameId })).filter((v) => v.includes('balance'))).toEqual([]);
     });
@@ -280,12 +376,19 @@ describe('ledger guards in the database', () => {
   it('refuses to commit a transaction whose entries do not sum to zero', async () => {
     const { gameId } = await makeGame(db);
     const s = await sale(db, gameId, 10);
-    const [receivable] = await db.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
+    const [receivable] = await db
+      .select()
+      .from(ledgerAccounts)
+      .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
     const transactionId = newId();
     const error = await db
       .transaction(async (tx) => {
-        await tx.insert(ledgerTransactions).values({ id: transactionId, kind: 'refund', reference: transactionId, gameId, purchaseId: s.purchaseId });
-        await tx.insert(ledgerEntries).values({ id: newId(), transactionId, accountId: receivable!.id, currency: 'USD', amountMinor: -4, gameId });
+        await tx
+          .insert(ledgerTransactions)
+          .values({ id: transactionId, kind: 'refund', reference: transactionId, gameId, purchaseId: s.purchaseId });
+        await tx
+          .insert(ledgerEntries)
+          .values({ id: newId(), transactionId, accountId: receivable!.id, currency: 'USD', amountMinor: -4, gameId });
       })
       .catch((e: unknown) => e);
     expect(codeOf(error)).toBe('23514');
@@ -295,9 +398,16 @@ describe('ledger guards in the database', () => {
   it('keeps entries and transactions append-only', async () => {
     const { gameId } = await makeGame(db);
     const s = await sale(db, gameId, 10);
-    const update = await db.update(ledgerEntries).set({ amountMinor: 11 }).where(eq(ledgerEntries.transactionId, s.transactionId)).catch((e: unknown) => e);
+    const update = await db
+      .update(ledgerEntries)
+      .set({ amountMinor: 11 })
+      .where(eq(ledgerEntries.transactionId, s.transactionId))
+      .catch((e: unknown) => e);
     expect(codeOf(update)).toBe('55000');
-    const remove = await db.delete(ledgerTransactions).where(eq(ledgerTransactions.id, s.transactionId)).catch((e: unknown) => e);
+    const remove = await db
+      .delete(ledgerTransactions)
+      .where(eq(ledgerTransactions.id, s.transactionId))
+      .catch((e: unknown) => e);
     expect(codeOf(remove)).toBe('55000');
     expect(await checkLedger(db, { purchaseId: s.purchaseId })).toEqual([]);
   });
@@ -308,10 +418,23 @@ describe('checkLedger', () => {
     const { gameId } = await makeGame(db);
     const s = await sale(db, gameId, 99);
     await inRolledBackTransaction(db, async (tx) => {
-      const [receivable] = await tx.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
-      await tx.insert(ledgerEntries).values({ id: newId(), transactionId: s.transactionId, accountId: receivable!.id, currency: 'USD', amountMinor: 5, gameId });
+      const [receivable] = await tx
+        .select()
+        .from(ledgerAccounts)
+        .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
+      await tx.insert(ledgerEntries).values({
+        id: newId(),
+        transactionId: s.transactionId,
+        accountId: receivable!.id,
+        currency: 'USD',
+        amountMinor: 5,
+        gameId,
+      });
       // Keep the balance in step so that only the imbalance is reported.
-      await tx.update(ledgerAccounts).set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} + 5` }).where(eq(ledgerAccounts.id, receivable!.id));
+      await tx
+        .update(ledgerAccounts)
+        .set({ balanceMinor: sql`${ledgerAccounts.balanceMinor} + 5` })
+        .where(eq(ledgerAccounts.id, receivable!.id));
       const violations = await checkLedger(tx, { gameId });
       expect(violations).toEqual([
         expect.stringMatching(new RegExp(`transaction ${s.transactionId} \\(sale ${s.purchaseId}\\) sums to 5 USD`)),
@@ -325,12 +448,17 @@ describe('checkLedger', () => {
     const { gameId } = await makeGame(db);
     await sale(db, gameId, 99);
     await inRolledBackTransaction(db, async (tx) => {
-      const [payable] = await tx.select().from(ledgerAccounts).where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'game_payable')));
+      const [payable] = await tx
+        .select()
+        .from(ledgerAccounts)
+        .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'game_payable')));
       await tx
         .update(ledgerBalanceBuckets)
         .set({ balanceMinor: sql`${ledgerBalanceBuckets.balanceMinor} - 1` })
         .where(eq(ledgerBalanceBuckets.accountId, payable!.id));
-      expect(await checkLedger(tx, { gameId })).toEqual([expect.stringMatching(/\(game_payable USD\) has balance -70 but its entries sum to -69/)]);
+      expect(await checkLedger(tx, { gameId })).toEqual([
+        expect.stringMatching(/\(game_payable USD\) has balance -70 but its entries sum to -69/),
+      ]);
     });
   });
 
@@ -341,11 +469,34 @@ describe('checkLedger', () => {
       const accounts = await tx.select().from(ledgerAccounts).where(eq(ledgerAccounts.gameId, gameId));
       const id = (kind: string) => accounts.find((a) => a.kind === kind)!.id;
       const refundId = newId();
-      await tx.insert(ledgerTransactions).values({ id: refundId, kind: 'refund', reference: refundId, gameId, purchaseId: s.purchaseId, refundId });
+      await tx
+        .insert(ledgerTransactions)
+        .values({ id: refundId, kind: 'refund', reference: refundId, gameId, purchaseId: s.purchaseId, refundId });
       await tx.insert(ledgerEntries).values([
-        { id: newId(), transactionId: refundId, accountId: id('acquirer_receivable'), currency: 'USD', amountMinor: -12, gameId },
-        { id: newId(), transactionId: refundId, accountId: id('platform_revenue'), currency: 'USD', amountMinor: 5, gameId },
-        { id: newId(), transactionId: refundId, accountId: id('game_payable'), currency: 'USD', amountMinor: 7, gameId },
+        {
+          id: newId(),
+          transactionId: refundId,
+          accountId: id('acquirer_receivable'),
+          currency: 'USD',
+          amountMinor: -12,
+          gameId,
+        },
+        {
+          id: newId(),
+          transactionId: refundId,
+          accountId: id('platform_revenue'),
+          currency: 'USD',
+          amountMinor: 5,
+          gameId,
+        },
+        {
+          id: newId(),
+          transactionId: refundId,
+          accountId: id('game_payable'),
+          currency: 'USD',
+          amountMinor: 7,
+          gameId,
+        },
       ]);
       const violations = await checkLedger(tx, { purchaseId: s.purchaseId });
       expect(violations).toEqual(

@@ -5,7 +5,14 @@ import { ledgerTransactions } from '../../../src/db/schema/index.js';
 import { InsufficientFundsError, NotFoundError, ValidationError } from '../../../src/shared/errors.js';
 import { newId } from '../../../src/shared/ids.js';
 import { checkLedger, ReversalExceedsSaleError } from '../../../src/modules/ledger/index.js';
-import { clawbackWallet, creditWallet, debitWallet, getWallet, refundWalletSpend, walletBalance } from '../../../src/modules/wallet/index.js';
+import {
+  clawbackWallet,
+  creditWallet,
+  debitWallet,
+  getWallet,
+  refundWalletSpend,
+  walletBalance,
+} from '../../../src/modules/wallet/index.js';
 import { makeGame, makePlayer, openTestDatabase, Rollback, serviceContext } from './fixtures.js';
 import { BALANCE_BUCKETS } from '../../../src/modules/ledger/post.js';
 import { queryRows } from '../../../src/db/query-rows.js';
@@ -21,18 +28,28 @@ afterAll(() => handle.close());
 async function funded(amount: number) {
   const { gameId, developerId } = await makeGame(db);
   const playerId = await makePlayer(db);
-  await creditWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: amount, reason: 'currency_pack', purchaseId: newId() });
+  await creditWallet(db, {
+    gameId,
+    playerId,
+    currency: 'GEM',
+    amountMinor: amount,
+    reason: 'currency_pack',
+    purchaseId: newId(),
+  });
   return { gameId, developerId, playerId };
 }
 
-const balanceOf = async (gameId: string, playerId: string) => (await walletBalance(db, gameId, playerId, 'GEM')).amountMinor;
+const balanceOf = async (gameId: string, playerId: string) =>
+  (await walletBalance(db, gameId, playerId, 'GEM')).amountMinor;
 
 describe('wallet', () => {
   it('lets exactly floor(balance / price) of 50 concurrent debits succeed and never goes below zero', async () => {
     const { gameId, playerId } = await funded(1000);
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, () =>
-        db.transaction((tx) => debitWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 70, purchaseId: newId() })),
+        db.transaction((tx) =>
+          debitWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 70, purchaseId: newId() }),
+        ),
       ),
     );
     const succeeded = results.filter((r) => r.status === 'fulfilled');
@@ -57,12 +74,25 @@ describe('wallet', () => {
     let t2Waiting!: () => void;
     const t2Started = new Promise<void>((resolve) => (t2Waiting = resolve));
     const t1 = db.transaction(async (tx) => {
-      const [{ bucket }] = await queryRows<{ bucket: number }>(tx, sql`select (txid_current() % ${BALANCE_BUCKETS})::int as bucket`) as [{ bucket: number }];
-      await tx.execute(sql`select id from ledger_accounts where game_id = ${gameId} and player_id = ${playerId} and kind = 'player_wallet' for no key update`);
+      const [{ bucket }] = (await queryRows<{ bucket: number }>(
+        tx,
+        sql`select (txid_current() % ${BALANCE_BUCKETS})::int as bucket`,
+      )) as [{ bucket: number }];
+      await tx.execute(
+        sql`select id from ledger_accounts where game_id = ${gameId} and player_id = ${playerId} and kind = 'player_wallet' for no key update`,
+      );
       locked(bucket);
       await t2Started;
       await new Promise((resolve) => setTimeout(resolve, 300)); // T2 is now blocked somewhere
-      await clawbackWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 100, purchaseId: newId(), refundId: newId(), reference: newId() });
+      await clawbackWallet(tx, {
+        gameId,
+        playerId,
+        currency: 'GEM',
+        amountMinor: 100,
+        purchaseId: newId(),
+        refundId: newId(),
+        reference: newId(),
+      });
     });
     const bucket = await walletLocked;
     // T2 credits the same wallet from a transaction in the same bucket (retried until its xid lands there).
@@ -71,10 +101,20 @@ describe('wallet', () => {
       for (let attempt = 0; attempt < 1000; attempt++) {
         const credited = await db
           .transaction(async (tx) => {
-            const [{ mine }] = await queryRows<{ mine: number }>(tx, sql`select (txid_current() % ${BALANCE_BUCKETS})::int as mine`) as [{ mine: number }];
+            const [{ mine }] = (await queryRows<{ mine: number }>(
+              tx,
+              sql`select (txid_current() % ${BALANCE_BUCKETS})::int as mine`,
+            )) as [{ mine: number }];
             if (mine !== bucket) throw new Rollback();
             t2Waiting();
-            await creditWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 40, reason: 'currency_pack', purchaseId: newId() });
+            await creditWallet(tx, {
+              gameId,
+              playerId,
+              currency: 'GEM',
+              amountMinor: 40,
+              reason: 'currency_pack',
+              purchaseId: newId(),
+            });
             return true;
           })
           .catch((error: unknown) => {
@@ -93,7 +133,9 @@ describe('wallet', () => {
   it('refuses a debit beyond the balance with the balance, writing nothing', async () => {
     const { gameId, playerId } = await funded(30);
     const purchaseId = newId();
-    await expect(debitWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 31, purchaseId })).rejects.toMatchObject({
+    await expect(
+      debitWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 31, purchaseId }),
+    ).rejects.toMatchObject({
       code: 'INSUFFICIENT_FUNDS',
       balance: { amountMinor: 30, currency: 'GEM' },
     });
@@ -104,7 +146,9 @@ describe('wallet', () => {
   it("keeps the caller's transaction usable after InsufficientFunds (the failed spend rolls back alone)", async () => {
     const { gameId, playerId } = await funded(10);
     await db.transaction(async (tx) => {
-      await expect(debitWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 11, purchaseId: newId() })).rejects.toBeInstanceOf(InsufficientFundsError);
+      await expect(
+        debitWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 11, purchaseId: newId() }),
+      ).rejects.toBeInstanceOf(InsufficientFundsError);
       await debitWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 4, purchaseId: newId() });
     });
     expect(await balanceOf(gameId, playerId)).toBe(6);
@@ -115,21 +159,41 @@ describe('wallet', () => {
     const { gameId } = await makeGame(db);
     const playerId = await makePlayer(db);
     const pack = newId();
-    const first = await creditWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 500, reason: 'currency_pack', purchaseId: pack });
-    const again = await creditWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 500, reason: 'currency_pack', purchaseId: pack });
+    const first = await creditWallet(db, {
+      gameId,
+      playerId,
+      currency: 'GEM',
+      amountMinor: 500,
+      reason: 'currency_pack',
+      purchaseId: pack,
+    });
+    const again = await creditWallet(db, {
+      gameId,
+      playerId,
+      currency: 'GEM',
+      amountMinor: 500,
+      reason: 'currency_pack',
+      purchaseId: pack,
+    });
     expect(first).toEqual({ balance: { amountMinor: 500, currency: 'GEM' }, duplicate: false });
     expect(again).toEqual({ balance: { amountMinor: 500, currency: 'GEM' }, duplicate: true });
     const buy = newId();
     await debitWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 120, purchaseId: buy });
-    expect(await debitWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 120, purchaseId: buy })).toMatchObject({ duplicate: true });
+    expect(
+      await debitWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 120, purchaseId: buy }),
+    ).toMatchObject({ duplicate: true });
     expect(await balanceOf(gameId, playerId)).toBe(380);
   });
 
   it('refuses a currency the game did not define', async () => {
     const { gameId } = await makeGame(db);
     const playerId = await makePlayer(db);
-    await expect(creditWallet(db, { gameId, playerId, currency: 'COIN', amountMinor: 5, reason: 'grant', reference: newId() })).rejects.toThrow(/no currency COIN/);
-    await expect(creditWallet(db, { gameId, playerId, currency: 'USD', amountMinor: 5, reason: 'grant', reference: newId() })).rejects.toThrow(/not a game currency/);
+    await expect(
+      creditWallet(db, { gameId, playerId, currency: 'COIN', amountMinor: 5, reason: 'grant', reference: newId() }),
+    ).rejects.toThrow(/no currency COIN/);
+    await expect(
+      creditWallet(db, { gameId, playerId, currency: 'USD', amountMinor: 5, reason: 'grant', reference: newId() }),
+    ).rejects.toThrow(/not a game currency/);
   });
 
   it('claws back only what is left of granted currency, once per refund', async () => {
@@ -139,10 +203,19 @@ describe('wallet', () => {
     expect(await clawbackWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 100, refundId })).toBe(30);
     expect(await balanceOf(gameId, playerId)).toBe(0);
     // New currency arrives; repeating the same refund's clawback must not touch it.
-    await creditWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 50, reason: 'currency_pack', purchaseId: newId() });
+    await creditWallet(db, {
+      gameId,
+      playerId,
+      currency: 'GEM',
+      amountMinor: 50,
+      reason: 'currency_pack',
+      purchaseId: newId(),
+    });
     expect(await clawbackWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 100, refundId })).toBe(30);
     expect(await balanceOf(gameId, playerId)).toBe(50);
-    expect(await clawbackWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 20, disputeId: newId() })).toBe(20);
+    expect(await clawbackWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 20, disputeId: newId() })).toBe(
+      20,
+    );
     expect(await balanceOf(gameId, playerId)).toBe(30);
     expect(await checkLedger(db, { gameId })).toEqual([]);
   });
@@ -159,10 +232,17 @@ describe('wallet', () => {
     const purchaseId = newId();
     await debitWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 60, purchaseId });
     await refundWalletSpend(db, { gameId, playerId, currency: 'GEM', amountMinor: 40, purchaseId, refundId: newId() });
-    await expect(refundWalletSpend(db, { gameId, playerId, currency: 'GEM', amountMinor: 21, purchaseId, refundId: newId() })).rejects.toBeInstanceOf(
-      ReversalExceedsSaleError,
-    );
-    const last = await refundWalletSpend(db, { gameId, playerId, currency: 'GEM', amountMinor: 20, purchaseId, refundId: newId() });
+    await expect(
+      refundWalletSpend(db, { gameId, playerId, currency: 'GEM', amountMinor: 21, purchaseId, refundId: newId() }),
+    ).rejects.toBeInstanceOf(ReversalExceedsSaleError);
+    const last = await refundWalletSpend(db, {
+      gameId,
+      playerId,
+      currency: 'GEM',
+      amountMinor: 20,
+      purchaseId,
+      refundId: newId(),
+    });
     expect(last.balance.amountMinor).toBe(100);
     expect(await checkLedger(db, { gameId })).toEqual([]);
   });
@@ -176,9 +256,12 @@ describe('getWallet', () => {
     await expect(getWallet(ctx, gameId, await makePlayer(db))).rejects.toBeInstanceOf(NotFoundError);
     const other = await makeGame(db);
     await expect(getWallet(ctx, other.gameId)).rejects.toBeInstanceOf(NotFoundError);
-    expect(await getWallet(serviceContext(db, { kind: 'player_game', playerId: await makePlayer(db), gameId, authorizationId: newId() }), gameId)).toEqual([
-      { amountMinor: 0, currency: 'GEM' },
-    ]);
+    expect(
+      await getWallet(
+        serviceContext(db, { kind: 'player_game', playerId: await makePlayer(db), gameId, authorizationId: newId() }),
+        gameId,
+      ),
+    ).toEqual([{ amountMinor: 0, currency: 'GEM' }]);
   });
 
   it("needs the player with the game's secret key, and another game's key sees nothing", async () => {
@@ -187,7 +270,12 @@ describe('getWallet', () => {
     expect(await getWallet(secret, gameId, playerId)).toEqual([{ amountMinor: 7, currency: 'GEM' }]);
     await expect(getWallet(secret, gameId)).rejects.toBeInstanceOf(ValidationError);
     const other = await makeGame(db);
-    const otherSecret = serviceContext(db, { kind: 'game_secret', gameId: other.gameId, developerId: other.developerId, keyId: newId() });
+    const otherSecret = serviceContext(db, {
+      kind: 'game_secret',
+      gameId: other.gameId,
+      developerId: other.developerId,
+      keyId: newId(),
+    });
     await expect(getWallet(otherSecret, gameId, playerId)).rejects.toBeInstanceOf(NotFoundError);
   });
 });

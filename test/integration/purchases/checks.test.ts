@@ -19,14 +19,20 @@ describe('checks before any charge', () => {
   it('answers PriceChanged with the current price when the shown price is stale', async () => {
     const player = await setUpPlayer(app, game);
     const res = await buy(app, game, player, game.items.life!, { price: { amount: '89', currency: 'USD' } });
-    expect(res.data.createPurchase).toMatchObject({ __typename: 'PriceChanged', currentPrice: { amount: '99', currency: 'USD' } });
+    expect(res.data.createPurchase).toMatchObject({
+      __typename: 'PriceChanged',
+      currentPrice: { amount: '99', currency: 'USD' },
+    });
   });
 
   it('refuses a second DURABLE and purchases beyond maxPerPlayer with LimitReached', async () => {
     const player = await setUpPlayer(app, game);
     expect((await buy(app, game, player, game.items.skin!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
     expect((await buy(app, game, player, game.items.skin!)).data.createPurchase.__typename).toBe('LimitReached');
-    expect((await buy(app, game, player, game.items.limited!, { quantity: 2, price: game.items.limited!.price })).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(
+      (await buy(app, game, player, game.items.limited!, { quantity: 2, price: game.items.limited!.price })).data
+        .createPurchase.purchase.status,
+    ).toBe('SUCCEEDED');
     expect((await buy(app, game, player, game.items.limited!)).data.createPurchase.__typename).toBe('LimitReached');
   });
 
@@ -58,7 +64,11 @@ describe('checks before any charge', () => {
     expect(badKey.data.createPurchase.__typename).toBe('ValidationError');
     const zero = await buy(app, game, player, game.items.life!, { quantity: 0 });
     expect(zero.data.createPurchase.__typename).toBe('ValidationError');
-    const list = await app.gql(`query ($g: ID!) { purchases(gameId: $g) { edges { node { id } } } }`, { g: game.gameId }, { token: player.gameToken });
+    const list = await app.gql(
+      `query ($g: ID!) { purchases(gameId: $g) { edges { node { id } } } }`,
+      { g: game.gameId },
+      { token: player.gameToken },
+    );
     expect(list.data.purchases.edges).toEqual([]);
   });
 

@@ -16,16 +16,24 @@ describe('purchases under concurrency', () => {
     const game: GameSetup = await setUpGame(app, [{ sku: 'flash', kind: 'CONSUMABLE', price: '199', stock: 10 }]);
     const players = [];
     // Set up in batches: 50 argon2 sign-ups at once would only queue on the 2 cores.
-    for (let i = 0; i < 5; i++) players.push(...(await Promise.all(Array.from({ length: 10 }, () => setUpPlayer(app, game)))));
+    for (let i = 0; i < 5; i++)
+      players.push(...(await Promise.all(Array.from({ length: 10 }, () => setUpPlayer(app, game)))));
     const results = await Promise.all(players.map((p) => buy(app, game, p, game.items.flash!)));
-    const outcomes = results.map((r) => r.data.createPurchase.__typename + ':' + (r.data.createPurchase.purchase?.status ?? ''));
+    const outcomes = results.map(
+      (r) => r.data.createPurchase.__typename + ':' + (r.data.createPurchase.purchase?.status ?? ''),
+    );
     const succeeded = results.filter((r) => r.data.createPurchase.purchase?.status === 'SUCCEEDED');
     expect(succeeded, outcomes.join(',')).toHaveLength(10);
     expect(results.filter((r) => r.data.createPurchase.__typename === 'OutOfStock')).toHaveLength(40);
     let charges = 0;
-    for (const r of succeeded) charges += livingCharges(await chargesFor(app, decodeId(r.data.createPurchase.purchase.id))).length;
+    for (const r of succeeded)
+      charges += livingCharges(await chargesFor(app, decodeId(r.data.createPurchase.purchase.id))).length;
     expect(charges).toBe(10);
-    const stock = await app.gql(`query ($id: ID!) { node(id: $id) { ... on Item { stock } } }`, { id: game.items.flash!.id }, { token: game.devToken });
+    const stock = await app.gql(
+      `query ($id: ID!) { node(id: $id) { ... on Item { stock } } }`,
+      { id: game.items.flash!.id },
+      { token: game.devToken },
+    );
     expect(stock.data.node.stock).toBe(0);
     await expectLedgerBalanced(app, { gameId: decodeId(game.gameId) });
   }, 180_000);
@@ -50,7 +58,9 @@ describe('purchases under concurrency', () => {
     const game = await setUpGame(app, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }]);
     const player = await setUpPlayer(app, game);
     const key = randomUUID();
-    const results = await Promise.all(Array.from({ length: 200 }, () => buy(app, game, player, game.items.life!, { key })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => buy(app, game, player, game.items.life!, { key })),
+    );
     const ids = new Set<string>();
     for (const r of results) {
       const value = r.data.createPurchase;

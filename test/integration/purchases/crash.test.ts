@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAcquirerServer, type AcquirerServer } from '../../../src/acquirer/index.js';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/client.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
-import { CREATE_PURCHASE, decodeId, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../../helpers/flows.js';
+import {
+  CREATE_PURCHASE,
+  decodeId,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+  type PlayerSetup,
+} from '../../helpers/flows.js';
 import { clientAddress, closeAgents, httpGql, type HttpGqlResult } from '../../helpers/http-client.js';
 import { isolatedDatabase } from '../../helpers/isolated-database.js';
 import { checkMoneyInvariants, processingCount } from '../../helpers/money-invariants.js';
@@ -35,15 +42,24 @@ describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-ta
     url = await isolatedDatabase('crash');
     database = await openDatabase({ url, dataDir: '.data/test', poolSize: 10 });
     const env = testEnv();
-    acquirer = createAcquirerServer({ db: database.db, secret: env.ACQUIRER_SECRET!, testMode: true, disputeDelayMs: 3_600_000, logger: pino({ level: 'silent' }) });
+    acquirer = createAcquirerServer({
+      db: database.db,
+      secret: env.ACQUIRER_SECRET!,
+      testMode: true,
+      disputeDelayMs: 3_600_000,
+      logger: pino({ level: 'silent' }),
+    });
     const acquirerUrl = await acquirer.listen(0, '127.0.0.1');
     // In-process, only to set up the game and players (same secrets as the child, so its tokens work there).
-    app = await createTestApp({ env: { DATABASE_URL: url, ACQUIRER_URL: acquirerUrl, BACKGROUND_JOBS: 'false', WEBHOOK_DISPATCHER: 'off' } });
+    app = await createTestApp({
+      env: { DATABASE_URL: url, ACQUIRER_URL: acquirerUrl, BACKGROUND_JOBS: 'false', WEBHOOK_DISPATCHER: 'off' },
+    });
     game = await setUpGame(app, [
       { sku: 'life', kind: 'CONSUMABLE', price: '99' },
       { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', grants: { amount: '500', currency: 'GEM' } },
     ]);
-    for (let i = 0; i < PLAYERS; i += 8) players.push(...(await Promise.all(Array.from({ length: 8 }, () => setUpPlayer(app, game)))));
+    for (let i = 0; i < PLAYERS; i += 8)
+      players.push(...(await Promise.all(Array.from({ length: 8 }, () => setUpPlayer(app, game)))));
     child = new CoinslotProcess('coinslot', await freePort(), {
       ...testEnv({
         DATABASE_URL: url,
@@ -84,7 +100,12 @@ describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-ta
       return [buy(1), buy(1 + (i % 3), game.items.life!)];
     });
     const send = (a: Attempt) =>
-      httpGql(child.url, CREATE_PURCHASE, { input: a.input }, { token: a.player.gameToken, address: a.address, timeoutMs: 15_000 }).then(
+      httpGql(
+        child.url,
+        CREATE_PURCHASE,
+        { input: a.input },
+        { token: a.player.gameToken, address: a.address, timeoutMs: 15_000 },
+      ).then(
         (result) => (a.outcome = result),
         (error: Error) => (a.outcome = error),
       );
@@ -99,7 +120,11 @@ describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-ta
     expect(cutOff, 'requests cut off by the kill').toBeGreaterThan(0);
 
     // The acquirer finishes the requests it was holding: charged purchases the dead process never settled.
-    await waitFor(async () => (await strandedCharges(database, gameId)) > 0, 5_000, 'a charge whose purchase the kill left PROCESSING');
+    await waitFor(
+      async () => (await strandedCharges(database, gameId)) > 0,
+      5_000,
+      'a charge whose purchase the kill left PROCESSING',
+    );
 
     await child.start();
     // The clients retry what was cut off, with the same idempotency keys, until they get an answer.
@@ -115,7 +140,12 @@ describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-ta
         }
       }),
     );
-    await waitFor(async () => (await processingCount(database.pool!, gameId)) === 0, 20_000, 'recovery to settle every PROCESSING purchase', 200);
+    await waitFor(
+      async () => (await processingCount(database.pool!, gameId)) === 0,
+      20_000,
+      'recovery to settle every PROCESSING purchase',
+      200,
+    );
 
     const report = await checkMoneyInvariants(database.pool!, database.db, { gameId, orphanChargesSince: startedAt });
     expect(report.violations, child.output.slice(-20).join('\n')).toEqual([]);
@@ -123,7 +153,10 @@ describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-ta
 
     // Every answer a client got agrees with the database; one purchase per idempotency key.
     for (const a of attempts) {
-      const { rows } = await database.pool!.query('select id, status from purchases where game_id = $1 and idempotency_key = $2', [gameId, a.input.idempotencyKey]);
+      const { rows } = await database.pool!.query(
+        'select id, status from purchases where game_id = $1 and idempotency_key = $2',
+        [gameId, a.input.idempotencyKey],
+      );
       expect(rows.length).toBeLessThanOrEqual(1);
       const value = a.outcome instanceof Error ? null : a.outcome?.data?.createPurchase;
       if (value?.__typename === 'PurchasePayload') {
@@ -137,7 +170,9 @@ describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-ta
 
 /** How many charge requests the armed latency fault has held so far. */
 async function chargesHeld(app: TestApp): Promise<number> {
-  const res = await fetch(`${app.acquirer.url}/v1/test/faults`, { headers: { authorization: `Bearer ${app.acquirer.secret}` } });
+  const res = await fetch(`${app.acquirer.url}/v1/test/faults`, {
+    headers: { authorization: `Bearer ${app.acquirer.secret}` },
+  });
   const body = (await res.json()) as { data: { mode: string; remaining: number }[] };
   const latency = body.data.find((f) => f.mode === 'latency');
   return latency ? 1_000 - latency.remaining : 1_000;

@@ -19,7 +19,12 @@ describe('gifts', () => {
     const friend = await setUpPlayer(app, game, { card: null });
     const res = await buy(app, game, buyer, game.items.life!, { giftTo: friend.playerId });
     const gift = res.data.createPurchase.purchase;
-    expect(gift).toMatchObject({ status: 'SUCCEEDED', isGift: true, player: { id: buyer.playerId }, recipient: { id: friend.playerId } });
+    expect(gift).toMatchObject({
+      status: 'SUCCEEDED',
+      isGift: true,
+      player: { id: buyer.playerId },
+      recipient: { id: friend.playerId },
+    });
     expect(livingCharges(await chargesFor(app, decodeId(gift.id)))).toHaveLength(1);
 
     const friendInventory = await app.gql(INVENTORY, { gameId: game.gameId }, { token: friend.gameToken });
@@ -37,7 +42,15 @@ describe('gifts', () => {
     const alice = await setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '100000' });
     const bob = await setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '100000' });
     const made: { id: string; by: string; to: string }[] = [];
-    const steps: [typeof alice, typeof alice | null][] = [[alice, null], [bob, alice], [alice, bob], [alice, null], [bob, alice], [bob, null], [alice, null]];
+    const steps: [typeof alice, typeof alice | null][] = [
+      [alice, null],
+      [bob, alice],
+      [alice, bob],
+      [alice, null],
+      [bob, alice],
+      [bob, null],
+      [alice, null],
+    ];
     for (const [buyer, friend] of steps) {
       const res = await buy(app, game, buyer, game.items.life!, friend ? { giftTo: friend.playerId } : {});
       made.push({ id: res.data.createPurchase.purchase.id, by: buyer.playerId, to: (friend ?? buyer).playerId });
@@ -45,15 +58,20 @@ describe('gifts', () => {
     const page = `query ($g: ID!, $p: ID, $first: Int, $after: String, $last: Int, $before: String) {
       purchases(gameId: $g, playerId: $p, first: $first, after: $after, last: $last, before: $before) {
         edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
-    const ids = (res: GqlResponse): string[] => res.data.purchases.edges.map((e: { node: { id: string } }) => e.node.id);
+    const ids = (res: GqlResponse): string[] =>
+      res.data.purchases.edges.map((e: { node: { id: string } }) => e.node.id);
     const readAll = async (token: string, p: string | null, direction: 'forward' | 'backward') => {
       const seen: string[] = [];
       let cursor: string | null = null;
       for (let guard = 0; guard < 10; guard++) {
-        const vars: Record<string, unknown> = direction === 'forward' ? { g: game.gameId, p, first: 2, after: cursor } : { g: game.gameId, p, last: 2, before: cursor };
+        const vars: Record<string, unknown> =
+          direction === 'forward'
+            ? { g: game.gameId, p, first: 2, after: cursor }
+            : { g: game.gameId, p, last: 2, before: cursor };
         const res: GqlResponse = await app.gql(page, vars, { token });
         expect(res.errors).toBeUndefined();
-        const info: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string } = res.data.purchases.pageInfo;
+        const info: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string } =
+          res.data.purchases.pageInfo;
         if (direction === 'forward') seen.push(...ids(res));
         else seen.unshift(...ids(res));
         if (!(direction === 'forward' ? info.hasNextPage : info.hasPreviousPage)) return seen;
@@ -61,7 +79,11 @@ describe('gifts', () => {
       }
       throw new Error('more pages than purchases');
     };
-    const expected = (playerId: string) => made.filter((m) => m.by === playerId || m.to === playerId).map((m) => m.id).reverse();
+    const expected = (playerId: string) =>
+      made
+        .filter((m) => m.by === playerId || m.to === playerId)
+        .map((m) => m.id)
+        .reverse();
     for (const who of [alice, bob]) {
       const want = expected(who.playerId);
       expect(want.length).toBeGreaterThan(2);
@@ -76,7 +98,11 @@ describe('gifts', () => {
     const buyer = await setUpPlayer(app, game);
     const friend = await setUpPlayer(app, game, { card: null });
     await buy(app, game, buyer, game.items.gems!, { giftTo: friend.playerId });
-    expect((await app.gql(WALLET, { gameId: game.gameId }, { token: friend.gameToken })).data.wallet).toEqual([{ amount: '500', currency: 'GEM' }]);
-    expect((await app.gql(WALLET, { gameId: game.gameId }, { token: buyer.gameToken })).data.wallet).toEqual([{ amount: '0', currency: 'GEM' }]);
+    expect((await app.gql(WALLET, { gameId: game.gameId }, { token: friend.gameToken })).data.wallet).toEqual([
+      { amount: '500', currency: 'GEM' },
+    ]);
+    expect((await app.gql(WALLET, { gameId: game.gameId }, { token: buyer.gameToken })).data.wallet).toEqual([
+      { amount: '0', currency: 'GEM' },
+    ]);
   });
 });

@@ -21,7 +21,9 @@ interface PlanNode {
 
 function rowsScanned(node: PlanNode): number {
   // what a scan returned and what it read only to filter out
-  const own = /Scan/.test(node['Node Type']) ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops'] : 0;
+  const own = /Scan/.test(node['Node Type'])
+    ? (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0)) * node['Actual Loops']
+    : 0;
   return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsScanned(child), 0);
 }
 
@@ -57,10 +59,11 @@ describe('a player history page', () => {
     const query = pg.Client.prototype.query;
     pg.Client.prototype.query = function (this: pg.Client, config: unknown, values?: unknown, ...rest: unknown[]) {
       const text = typeof config === 'string' ? config : ((config as { text?: string })?.text ?? '');
-      if (/from "purchases"/.test(text) && /union/i.test(text)) captured.push({ text, values: (values as unknown[]) ?? [] });
+      if (/from "purchases"/.test(text) && /union/i.test(text))
+        captured.push({ text, values: (values as unknown[]) ?? [] });
       return (query as (...args: unknown[]) => unknown).call(this, config, values, ...rest);
     } as typeof query;
-    let page;
+    let page: any;
     try {
       page = await app.gql(HISTORY, { g: game.gameId, first: 20 }, { token: player.gameToken });
     } finally {

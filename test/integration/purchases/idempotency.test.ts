@@ -108,7 +108,9 @@ describe('idempotent purchases', () => {
       const player = await setUpPlayer(short, game);
       const key = randomUUID();
       await buy(short, game, player, game.items.life!, { key });
-      expect((await buy(short, game, player, game.items.life!, { key })).headers.get('idempotent-replayed')).toBe('true');
+      expect((await buy(short, game, player, game.items.life!, { key })).headers.get('idempotent-replayed')).toBe(
+        'true',
+      );
       await new Promise((resolve) => setTimeout(resolve, 1_200));
       const late = await buy(short, game, player, game.items.life!, { key });
       expect(late.headers.get('idempotent-replayed')).toBeNull();
@@ -127,4 +129,3 @@ describe('idempotent purchases', () => {
     }
   });
 });
-

@@ -20,7 +20,13 @@ describe('idempotency across three server processes sharing Redis and Postgres',
     const url = await isolatedDatabase('multi');
     database = await openDatabase({ url, dataDir: '.data/test', poolSize: 5 });
     const env = testEnv({ DATABASE_URL: url, WEBHOOK_DISPATCHER: 'off', LOG_LEVEL: 'warn' });
-    acquirer = createAcquirerServer({ db: database.db, secret: env.ACQUIRER_SECRET!, testMode: true, disputeDelayMs: 3_600_000, logger: pino({ level: 'silent' }) });
+    acquirer = createAcquirerServer({
+      db: database.db,
+      secret: env.ACQUIRER_SECRET!,
+      testMode: true,
+      disputeDelayMs: 3_600_000,
+      logger: pino({ level: 'silent' }),
+    });
     const acquirerUrl = await acquirer.listen(0, '127.0.0.1');
     // One Redis key space for all: the processes share the same REDIS_KEY_PREFIX, as instances of one deployment do.
     const shared = { ...env, ACQUIRER_URL: acquirerUrl };
@@ -40,9 +46,17 @@ describe('idempotency across three server processes sharing Redis and Postgres',
   it('makes one purchase and one charge from 200 identical requests spread over the three', async () => {
     const game = await setUpGame(app, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }]);
     const player = await setUpPlayer(app, game);
-    const input = { gameId: game.gameId, itemId: game.items.life!.id, quantity: 1, expectedPrice: game.items.life!.price, idempotencyKey: randomUUID() };
+    const input = {
+      gameId: game.gameId,
+      itemId: game.items.life!.id,
+      quantity: 1,
+      expectedPrice: game.items.life!.price,
+      idempotencyKey: randomUUID(),
+    };
     const answers = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => httpGql(processes[i % 3]!.url, CREATE_PURCHASE, { input }, { token: player.gameToken, timeoutMs: 30_000 })),
+      Array.from({ length: 200 }, (_, i) =>
+        httpGql(processes[i % 3]!.url, CREATE_PURCHASE, { input }, { token: player.gameToken, timeoutMs: 30_000 }),
+      ),
     );
     const ids = new Set<string>();
     for (const answer of answers) {
@@ -54,7 +68,9 @@ describe('idempotency across three server processes sharing Redis and Postgres',
     expect(ids.size).toBe(1);
     const [id] = [...ids];
     expect(livingCharges(await chargesFor(app, decodeId(id!)))).toHaveLength(1);
-    const rows = await database.db.execute(`select count(*)::int as n from purchases where game_id = '${decodeId(game.gameId)}'` as never);
+    const rows = await database.db.execute(
+      `select count(*)::int as n from purchases where game_id = '${decodeId(game.gameId)}'` as never,
+    );
     expect((rows as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
   }, 120_000);
 });

@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, CARDS, confirm, decodeId, INVENTORY, PURCHASE, setUpGame, setUpPlayer, WALLET, type GameSetup } from '../../helpers/flows.js';
+import {
+  buy,
+  CARDS,
+  confirm,
+  decodeId,
+  INVENTORY,
+  PURCHASE,
+  setUpGame,
+  setUpPlayer,
+  WALLET,
+  type GameSetup,
+} from '../../helpers/flows.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 
@@ -17,7 +28,12 @@ describe('one-tap purchases', () => {
     const player = await setUpPlayer(app, game);
     const res = await buy(app, game, player, game.items.life!);
     const purchase = res.data.createPurchase.purchase;
-    expect(purchase).toMatchObject({ status: 'SUCCEEDED', oneTap: true, paidWith: 'CARD', price: { amount: '99', currency: 'USD', formatted: '$0.99' } });
+    expect(purchase).toMatchObject({
+      status: 'SUCCEEDED',
+      oneTap: true,
+      paidWith: 'CARD',
+      price: { amount: '99', currency: 'USD', formatted: '$0.99' },
+    });
     expect(purchase.card).toEqual({ brand: 'visa', last4: expect.stringMatching(/^\d{4}$/) });
     expect(purchase.receipt).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     expect(purchase.fee).toBeNull(); // the player's game token does not see fees
@@ -42,9 +58,7 @@ describe('one-tap purchases', () => {
   });
 
   it('answers each declining test card with CardDeclined and its code, leaving a FAILED purchase and nothing granted', async () => {
-    for (const [card, code] of [
-      [CARDS.declinesLater, 'card_declined'],
-    ] as const) {
+    for (const [card, code] of [[CARDS.declinesLater, 'card_declined']] as const) {
       const player = await setUpPlayer(app, game, { card });
       const res = await buy(app, game, player, game.items.life!);
       expect(res.data.createPurchase).toMatchObject({ __typename: 'CardDeclined', declineCode: code });
@@ -63,7 +77,10 @@ describe('one-tap purchases', () => {
     expect(waiting).toMatchObject({ status: 'REQUIRES_ACTION', requiresActionReason: 'AUTHENTICATION' });
     expect(waiting.payUrl).toMatch(/^\/pay\//);
     const noCvc = await confirm(app, player, waiting.id);
-    expect(noCvc.data.confirmPurchase).toMatchObject({ __typename: 'ValidationError', fieldErrors: [{ path: 'input.cvc' }] });
+    expect(noCvc.data.confirmPurchase).toMatchObject({
+      __typename: 'ValidationError',
+      fieldErrors: [{ path: 'input.cvc' }],
+    });
     const done = await confirm(app, player, waiting.id, { cvc: '123' });
     expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
     expect(livingCharges(await chargesFor(app, decodeId(waiting.id)))).toHaveLength(1);
@@ -75,7 +92,13 @@ describe('one-tap purchases', () => {
     const res = await buy(app, game, player, game.items.life!);
     expect(res.data.createPurchase.__typename).toBe('RiskBlocked');
     expect(res.data.createPurchase.rulesFired).toContain('acquirer_highest_risk');
-    const [purchase] = (await app.gql(`query ($g: ID!) { purchases(gameId: $g) { edges { node { id status declineCode risk { decision } } } } }`, { g: game.gameId }, { token: player.gameToken })).data.purchases.edges.map((e: any) => e.node);
+    const [purchase] = (
+      await app.gql(
+        `query ($g: ID!) { purchases(gameId: $g) { edges { node { id status declineCode risk { decision } } } } }`,
+        { g: game.gameId },
+        { token: player.gameToken },
+      )
+    ).data.purchases.edges.map((e: any) => e.node);
     expect(purchase).toMatchObject({ status: 'FAILED', declineCode: 'risk_blocked', risk: { decision: 'BLOCK' } });
     expect(livingCharges(await chargesFor(app, decodeId(purchase.id)))).toHaveLength(0);
   });
@@ -84,7 +107,11 @@ describe('one-tap purchases', () => {
     const player = await setUpPlayer(app, game, { card: CARDS.elevatedRisk });
     const res = await buy(app, game, player, game.items.life!);
     const waiting = res.data.createPurchase.purchase;
-    expect(waiting).toMatchObject({ status: 'REQUIRES_ACTION', requiresActionReason: 'STEP_UP', risk: { decision: 'STEP_UP' } });
+    expect(waiting).toMatchObject({
+      status: 'REQUIRES_ACTION',
+      requiresActionReason: 'STEP_UP',
+      risk: { decision: 'STEP_UP' },
+    });
     const done = await confirm(app, player, waiting.id, { cvc: '123' });
     expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
     expect(livingCharges(await chargesFor(app, decodeId(waiting.id)))).toHaveLength(1);
@@ -95,7 +122,11 @@ describe('one-tap purchases', () => {
     const player = await setUpPlayer(app, game, { oneTapMax: '500', dailyCap: '1000' });
     const res = await buy(app, game, player, game.items.big!);
     const waiting = res.data.createPurchase.purchase;
-    expect(waiting).toMatchObject({ status: 'REQUIRES_CONFIRMATION', oneTap: false, payUrl: expect.stringContaining('/pay/') });
+    expect(waiting).toMatchObject({
+      status: 'REQUIRES_CONFIRMATION',
+      oneTap: false,
+      payUrl: expect.stringContaining('/pay/'),
+    });
     expect(await chargesFor(app, decodeId(waiting.id))).toHaveLength(0);
     const done = await confirm(app, player, waiting.id);
     expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
@@ -120,7 +151,11 @@ describe('one-tap purchases', () => {
     expect((await confirm(app, other, waiting.id)).data.confirmPurchase.__typename).toBe('NotFound');
     const soldOut = await buy(app, limited, other, limited.items.rare!);
     expect(soldOut.data.createPurchase).toMatchObject({ __typename: 'OutOfStock', available: 0 });
-    const canceled = await app.gql(`mutation ($input: CancelPurchaseInput!) { cancelPurchase(input: $input) { __typename ... on PurchasePayload { purchase { status } } } }`, { input: { purchaseId: waiting.id } }, { token: player.gameToken });
+    const canceled = await app.gql(
+      `mutation ($input: CancelPurchaseInput!) { cancelPurchase(input: $input) { __typename ... on PurchasePayload { purchase { status } } } }`,
+      { input: { purchaseId: waiting.id } },
+      { token: player.gameToken },
+    );
     expect(canceled.data.cancelPurchase.purchase.status).toBe('CANCELED');
     const bought = await buy(app, limited, other, limited.items.rare!, { price: { amount: '2000', currency: 'USD' } });
     expect(bought.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');

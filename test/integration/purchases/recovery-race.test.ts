@@ -22,7 +22,13 @@ describe('recovery on one instance while another is still about to charge the sa
   beforeAll(async () => {
     // Its own database: B's recovery with a 1-second threshold would settle other files' purchases.
     url = await isolatedDatabase('recovery_race');
-    const env = { DATABASE_URL: url, BACKGROUND_JOBS: 'false', WEBHOOK_DISPATCHER: 'off', ACQUIRER_TIMEOUT: '500ms', RECOVERY_THRESHOLD: '1s' };
+    const env = {
+      DATABASE_URL: url,
+      BACKGROUND_JOBS: 'false',
+      WEBHOOK_DISPATCHER: 'off',
+      ACQUIRER_TIMEOUT: '500ms',
+      RECOVERY_THRESHOLD: '1s',
+    };
     a = await createTestApp({ env });
     b = await createTestApp({ env: { ...env, ACQUIRER_URL: a.acquirer.url } });
     game = await setUpGame(a, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }]);
@@ -48,14 +54,20 @@ describe('recovery on one instance while another is still about to charge the sa
     try {
       const answer = buy(a, game, player, game.items.life!);
       const gameId = decodeId(game.gameId);
-      await waitFor(async () => (await processingCount(a.database.pool!, gameId)) === 1, 10_000, 'the purchase to be PROCESSING');
+      await waitFor(
+        async () => (await processingCount(a.database.pool!, gameId)) === 1,
+        10_000,
+        'the purchase to be PROCESSING',
+      );
       // Past the threshold (which is larger than the acquirer timeout): B's recovery finds no charge and fails it.
       await new Promise((r) => setTimeout(r, 1_200));
       const service = { deps: b.deps, principal: { kind: 'operator' as const }, requestId: 'race', ip: null };
       expect(await recoverPurchases(service)).toBe(1);
       release();
       const res = await answer;
-      const { rows } = await a.database.pool!.query('select status, decline_code from purchases where game_id = $1', [gameId]);
+      const { rows } = await a.database.pool!.query('select status, decline_code from purchases where game_id = $1', [
+        gameId,
+      ]);
       expect(rows).toEqual([{ status: 'FAILED', decline_code: 'processing_error' }]);
       // The stalled request is not sent: the caller hears "retry", and a retry finds the FAILED purchase.
       expect(['ServiceUnavailable', 'CardDeclined']).toContain(res.data.createPurchase.__typename);

@@ -15,7 +15,10 @@ describe('acquirer faults and recovery', () => {
   beforeAll(async () => {
     // A database of its own: no other test's recovery loop may settle these PROCESSING purchases first.
     const url = await isolatedDatabase('recovery');
-    app = await createTestApp({ clock, env: { DATABASE_URL: url, ACQUIRER_TIMEOUT: '1s', RECOVERY_THRESHOLD: '30s', RECOVERY_INTERVAL: '1h' } });
+    app = await createTestApp({
+      clock,
+      env: { DATABASE_URL: url, ACQUIRER_TIMEOUT: '1s', RECOVERY_THRESHOLD: '30s', RECOVERY_INTERVAL: '1h' },
+    });
     game = await setUpGame(app);
   });
   afterAll(() => app.close());
@@ -23,11 +26,21 @@ describe('acquirer faults and recovery', () => {
 
   it('leaves a purchase PROCESSING when the acquirer times out after charging, and recovery finishes it with one charge', async () => {
     const player = await setUpPlayer(app, game);
-    await armAcquirerFault(app, { mode: 'timeout_after_charge', ms: 5_000, path: '/v1/charges', method: 'POST', count: 5 });
+    await armAcquirerFault(app, {
+      mode: 'timeout_after_charge',
+      ms: 5_000,
+      path: '/v1/charges',
+      method: 'POST',
+      count: 5,
+    });
     const res = await buy(app, game, player, game.items.life!);
     await clearAcquirerFaults(app);
     expect(res.data.createPurchase).toMatchObject({ __typename: 'ServiceUnavailable', retryable: true });
-    const list = await app.gql(`query ($g: ID!) { purchases(gameId: $g) { edges { node { id status } } } }`, { g: game.gameId }, { token: player.gameToken });
+    const list = await app.gql(
+      `query ($g: ID!) { purchases(gameId: $g) { edges { node { id status } } } }`,
+      { g: game.gameId },
+      { token: player.gameToken },
+    );
     const [{ node: pending }] = list.data.purchases.edges;
     expect(pending.status).toBe('PROCESSING');
 
@@ -47,7 +60,11 @@ describe('acquirer faults and recovery', () => {
     expect(retry.data.createPurchase.__typename).toBe('ServiceUnavailable');
     clock.advance(31_000);
     await recoverPurchases(service());
-    const list = await app.gql(`query ($g: ID!) { purchases(gameId: $g) { edges { node { id status declineCode } } } }`, { g: game.gameId }, { token: player.gameToken });
+    const list = await app.gql(
+      `query ($g: ID!) { purchases(gameId: $g) { edges { node { id status declineCode } } } }`,
+      { g: game.gameId },
+      { token: player.gameToken },
+    );
     for (const { node } of list.data.purchases.edges) {
       expect(node).toMatchObject({ status: 'FAILED', declineCode: 'processing_error' });
       expect(livingCharges(await chargesFor(app, decodeId(node.id)))).toHaveLength(0);
@@ -76,9 +93,13 @@ describe('acquirer faults and recovery', () => {
     expect(waiting.status).toBe('REQUIRES_CONFIRMATION');
     clock.advance(14 * 60_000);
     await expirePurchases(service());
-    expect((await app.gql(PURCHASE, { id: waiting.id }, { token: player.gameToken })).data.purchase.status).toBe('REQUIRES_CONFIRMATION');
+    expect((await app.gql(PURCHASE, { id: waiting.id }, { token: player.gameToken })).data.purchase.status).toBe(
+      'REQUIRES_CONFIRMATION',
+    );
     clock.advance(2 * 60_000);
     expect(await expirePurchases(service())).toBeGreaterThanOrEqual(1);
-    expect((await app.gql(PURCHASE, { id: waiting.id }, { token: player.gameToken })).data.purchase.status).toBe('CANCELED');
+    expect((await app.gql(PURCHASE, { id: waiting.id }, { token: player.gameToken })).data.purchase.status).toBe(
+      'CANCELED',
+    );
   });
 });

@@ -30,7 +30,9 @@ describe('purchases when Redis goes away', () => {
     const refused = await buy(app, game, player, game.items.life!);
     const answer = refused.data?.createPurchase ?? refused.errors?.[0]?.extensions;
     expect(answer).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
-    const purchases = await app.database.db.execute(`select count(*)::int as n from purchases where game_id = '${decodeId(game.gameId)}'` as never);
+    const purchases = await app.database.db.execute(
+      `select count(*)::int as n from purchases where game_id = '${decodeId(game.gameId)}'` as never,
+    );
     expect((purchases as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
 
     const catalog = await app.gql(CATALOG, { g: game.gameId }, { token: game.publishableKey });
@@ -40,7 +42,11 @@ describe('purchases when Redis goes away', () => {
     expect(await ready.json()).toMatchObject({ redis: 'down', database: 'up' });
 
     await redis.start();
-    await waitFor(async () => (await app.app.fetch('http://x/readyz')).status === 200, 15_000, 'readiness after Redis returns');
+    await waitFor(
+      async () => (await app.app.fetch('http://x/readyz')).status === 200,
+      15_000,
+      'readiness after Redis returns',
+    );
     expect((await buy(app, game, player, game.items.life!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
   }, 60_000);
 });

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, CARDS, decodeId, INVENTORY, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../../helpers/flows.js';
+import {
+  buy,
+  CARDS,
+  decodeId,
+  INVENTORY,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+  type PlayerSetup,
+} from '../../helpers/flows.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { splitFee } from '../../../src/shared/money.js';
 import { signWebhook } from '../../../src/acquirer/crypto.js';
@@ -22,10 +31,19 @@ async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promi
 
 /** Asks the sandbox acquirer to raise due disputes now. */
 async function sweep(app: TestApp): Promise<void> {
-  await fetch(`${app.acquirer.url}/v1/test/sweep`, { method: 'POST', headers: { authorization: `Bearer ${app.acquirer.secret}` } });
+  await fetch(`${app.acquirer.url}/v1/test/sweep`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${app.acquirer.secret}` },
+  });
 }
 
-async function disputedBuy(app: TestApp, game: GameSetup, player: PlayerSetup, sku: string, quantity = 1): Promise<string> {
+async function disputedBuy(
+  app: TestApp,
+  game: GameSetup,
+  player: PlayerSetup,
+  sku: string,
+  quantity = 1,
+): Promise<string> {
   const res = await buy(app, game, player, game.items[sku]!, { quantity });
   expect(res.data.createPurchase.purchase?.status, JSON.stringify(res.data)).toBe('SUCCEEDED');
   return res.data.createPurchase.purchase.id as string;
@@ -35,7 +53,9 @@ describe('disputes through the poll', () => {
   let app: TestApp;
   let game: GameSetup;
   beforeAll(async () => {
-    app = await createTestApp({ env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms', ...ownAcquirerAccount() } });
+    app = await createTestApp({
+      env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms', ...ownAcquirerAccount() },
+    });
     game = await setUpGame(app);
   });
   afterAll(() => app.close());
@@ -55,16 +75,36 @@ describe('disputes through the poll', () => {
     const id = await disputedBuy(app, game, player, 'skin');
     const purchase = await pollUntilDisputed(id);
 
-    expect(purchase).toMatchObject({ status: 'REFUNDED', disputed: true, disputedAmount: { amount: '499' }, refunded: { amount: '0' }, refundable: { amount: '0' } });
+    expect(purchase).toMatchObject({
+      status: 'REFUNDED',
+      disputed: true,
+      disputedAmount: { amount: '499' },
+      refunded: { amount: '0' },
+      refundable: { amount: '0' },
+    });
     const { fee, net } = splitFee(499, 3000);
     expect(purchase.disputes).toEqual([
-      expect.objectContaining({ amount: { amount: '499', currency: 'USD' }, claimedAmount: { amount: '499', currency: 'USD' }, reason: 'fraudulent', feeReturned: { amount: String(fee), currency: 'USD' } }),
+      expect.objectContaining({
+        amount: { amount: '499', currency: 'USD' },
+        claimedAmount: { amount: '499', currency: 'USD' },
+        reason: 'fraudulent',
+        feeReturned: { amount: String(fee), currency: 'USD' },
+      }),
     ]);
-    expect(await ledgerLegs(app, decodeId(id))).toMatchObject({ 'dispute:acquirer_receivable': -499, 'dispute:platform_revenue': fee, 'dispute:game_payable': net });
+    expect(await ledgerLegs(app, decodeId(id))).toMatchObject({
+      'dispute:acquirer_receivable': -499,
+      'dispute:platform_revenue': fee,
+      'dispute:game_payable': net,
+    });
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
     expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
     const event = (await outboxFor(app, decodeId(id))).find((e) => e.type === 'purchase.disputed');
-    expect(event?.payload).toMatchObject({ id: decodeId(id), status: 'REFUNDED', dispute: { amount: '499', currency: 'USD', reason: 'fraudulent' }, clawback: { units: 1 } });
+    expect(event?.payload).toMatchObject({
+      id: decodeId(id),
+      status: 'REFUNDED',
+      dispute: { amount: '499', currency: 'USD', reason: 'fraudulent' },
+      clawback: { units: 1 },
+    });
 
     // Polling again (and again) records it once.
     await pollDisputes(operatorContext(app));
@@ -74,10 +114,15 @@ describe('disputes through the poll', () => {
     expect((await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed')).toHaveLength(1);
     // Nothing is left to refund.
     const late = await refund(app, game.secretKey, id);
-    expect(late.data.refundPurchase).toMatchObject({ __typename: 'RefundExceedsRemaining', remaining: { amount: '0' } });
+    expect(late.data.refundPurchase).toMatchObject({
+      __typename: 'RefundExceedsRemaining',
+      remaining: { amount: '0' },
+    });
 
     const listed = await app.gql(DISPUTES, { gameId: game.gameId, purchaseId: id }, { token: game.devToken });
-    expect(listed.data.disputes.edges).toEqual([expect.objectContaining({ node: expect.objectContaining({ purchase: { id, status: 'REFUNDED' } }) })]);
+    expect(listed.data.disputes.edges).toEqual([
+      expect.objectContaining({ node: expect.objectContaining({ purchase: { id, status: 'REFUNDED' } }) }),
+    ]);
     const asPlayer = await app.gql(DISPUTES, { gameId: game.gameId }, { token: player.gameToken });
     expect(asPlayer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
@@ -89,7 +134,11 @@ describe('disputes through the poll', () => {
     expect(partial.data.refundPurchase.purchase.status).toBe('PARTIALLY_REFUNDED');
     const purchase = await pollUntilDisputed(id);
 
-    expect(purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '100' }, disputedAmount: { amount: '296' } });
+    expect(purchase).toMatchObject({
+      status: 'REFUNDED',
+      refunded: { amount: '100' },
+      disputedAmount: { amount: '296' },
+    });
     expect(purchase.disputes[0]).toMatchObject({ amount: { amount: '296' }, claimedAmount: { amount: '396' } });
     const legs = await ledgerLegs(app, decodeId(id));
     expect(legs['refund:acquirer_receivable']! + legs['dispute:acquirer_receivable']!).toBe(-396);
@@ -103,24 +152,55 @@ describe('disputes through the poll', () => {
     const id = await disputedBuy(app, game, player, 'life', 4); // 396
     const [charge] = await chargesFor(app, decodeId(id));
     // The refund reaches no acquirer: it stays PENDING, its 100 reserved.
-    await armAcquirerFault(app, { mode: 'error_before_charge', path: `/v1/charges/${charge!.id}/refunds`, method: 'POST', count: 20 });
+    await armAcquirerFault(app, {
+      mode: 'error_before_charge',
+      path: `/v1/charges/${charge!.id}/refunds`,
+      method: 'POST',
+      count: 20,
+    });
     const key = `pending-refund-${randomUUID()}`;
     const pending = await refund(app, game.secretKey, id, { amount: '100', key });
     expect(pending.data.refundPurchase.refund.status).toBe('PENDING');
     const capped = await pollUntilDisputed(id);
-    expect(capped).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '0' }, refundPending: { amount: '100' }, refundable: { amount: '0' }, disputedAmount: { amount: '296' } });
+    expect(capped).toMatchObject({
+      status: 'PARTIALLY_REFUNDED',
+      refunded: { amount: '0' },
+      refundPending: { amount: '100' },
+      refundable: { amount: '0' },
+      disputedAmount: { amount: '296' },
+    });
     await clearAcquirerFaults(app);
 
     // Asked again (same key), the acquirer refuses: the charge is disputed. The freed 100 goes to the dispute.
-    const gameSecret = { ...operatorContext(app), principal: { kind: 'game_secret' as const, gameId: decodeId(game.gameId), developerId: 'dev', keyId: 'key' } };
+    const gameSecret = {
+      ...operatorContext(app),
+      principal: { kind: 'game_secret' as const, gameId: decodeId(game.gameId), developerId: 'dev', keyId: 'key' },
+    };
     await expect(
-      refundPurchase(gameSecret, { purchaseId: decodeId(id), amount: { amount: '100', currency: 'USD' }, reason: 'customer request', idempotencyKey: key }),
+      refundPurchase(gameSecret, {
+        purchaseId: decodeId(id),
+        amount: { amount: '100', currency: 'USD' },
+        reason: 'customer request',
+        idempotencyKey: key,
+      }),
     ).rejects.toMatchObject({ code: 'REFUND_REJECTED', acquirerCode: 'charge_disputed' });
 
     const after = (await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey })).data.purchase;
-    expect(after).toMatchObject({ status: 'REFUNDED', refunded: { amount: '0' }, refundPending: { amount: '0' }, refundable: { amount: '0' }, disputedAmount: { amount: '396' } });
+    expect(after).toMatchObject({
+      status: 'REFUNDED',
+      refunded: { amount: '0' },
+      refundPending: { amount: '0' },
+      refundable: { amount: '0' },
+      disputedAmount: { amount: '396' },
+    });
     const { fee } = splitFee(396, 3000);
-    expect(after.disputes).toEqual([expect.objectContaining({ amount: { amount: '396', currency: 'USD' }, claimedAmount: { amount: '396', currency: 'USD' }, feeReturned: { amount: String(fee), currency: 'USD' } })]);
+    expect(after.disputes).toEqual([
+      expect.objectContaining({
+        amount: { amount: '396', currency: 'USD' },
+        claimedAmount: { amount: '396', currency: 'USD' },
+        feeReturned: { amount: String(fee), currency: 'USD' },
+      }),
+    ]);
     expect(after.refunds).toEqual([expect.objectContaining({ status: 'FAILED', failureCode: 'charge_disputed' })]);
     const legs = await ledgerLegs(app, decodeId(id));
     expect(legs['dispute:acquirer_receivable']).toBe(-396);
@@ -129,14 +209,29 @@ describe('disputes through the poll', () => {
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
     // 2 of the 4 units went with the capped dispute, the other 2 with the top-up.
     expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
-    const announced = (await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed').map((e) => e.payload);
+    const announced = (await outboxFor(app, decodeId(id)))
+      .filter((e) => e.type === 'purchase.disputed')
+      .map((e) => e.payload);
     expect(announced).toEqual([
-      expect.objectContaining({ dispute: expect.objectContaining({ amount: '296' }), clawback: expect.objectContaining({ units: 2 }) }),
-      expect.objectContaining({ status: 'REFUNDED', dispute: expect.objectContaining({ amount: '396' }), clawback: expect.objectContaining({ units: 2 }), topUp: expect.objectContaining({ amount: '100' }) }),
+      expect.objectContaining({
+        dispute: expect.objectContaining({ amount: '296' }),
+        clawback: expect.objectContaining({ units: 2 }),
+      }),
+      expect.objectContaining({
+        status: 'REFUNDED',
+        dispute: expect.objectContaining({ amount: '396' }),
+        clawback: expect.objectContaining({ units: 2 }),
+        topUp: expect.objectContaining({ amount: '100' }),
+      }),
     ]);
     // Refused again (a replay of the failed refund) changes nothing more.
     await expect(
-      refundPurchase(gameSecret, { purchaseId: decodeId(id), amount: { amount: '100', currency: 'USD' }, reason: 'customer request', idempotencyKey: key }),
+      refundPurchase(gameSecret, {
+        purchaseId: decodeId(id),
+        amount: { amount: '100', currency: 'USD' },
+        reason: 'customer request',
+        idempotencyKey: key,
+      }),
     ).rejects.toMatchObject({ code: 'REFUND_REJECTED' });
     expect((await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed')).toHaveLength(2);
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
@@ -147,7 +242,11 @@ describe('disputes through the poll', () => {
     const id = await disputedBuy(app, game, player, 'gems'); // 500 GEM
     await disputedBuy(app, game, player, 'shield', 3); // 150 GEM spent
     await pollUntilDisputed(id);
-    const wallet = await app.gql(`query ($g: ID!) { wallet(gameId: $g) { amount currency } }`, { g: game.gameId }, { token: player.gameToken });
+    const wallet = await app.gql(
+      `query ($g: ID!) { wallet(gameId: $g) { amount currency } }`,
+      { g: game.gameId },
+      { token: player.gameToken },
+    );
     expect(wallet.data.wallet).toEqual([{ amount: '0', currency: 'GEM' }]);
     const event = (await outboxFor(app, decodeId(id))).find((e) => e.type === 'purchase.disputed');
     expect(event?.payload.clawback).toMatchObject({ currency: '350', currencyKept: '150' });
@@ -160,12 +259,19 @@ describe('disputes through the callback', () => {
   let game: GameSetup;
   beforeAll(async () => {
     // Listening registers POST /acquirer/disputes with the acquirer; no background poll runs.
-    app = await createTestApp({ listen: true, env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms', ...ownAcquirerAccount() } });
+    app = await createTestApp({
+      listen: true,
+      env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms', ...ownAcquirerAccount() },
+    });
     game = await setUpGame(app);
   });
   afterAll(async () => {
     const auth = { authorization: `Bearer ${app.acquirer.secret}`, 'content-type': 'application/json' };
-    const registered = await fetch(`${app.acquirer.url}/v1/webhook_endpoints`, { method: 'POST', headers: auth, body: JSON.stringify({ url: `${app.url}/acquirer/disputes` }) });
+    const registered = await fetch(`${app.acquirer.url}/v1/webhook_endpoints`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ url: `${app.url}/acquirer/disputes` }),
+    });
     const { id } = (await registered.json()) as { id: string };
     await fetch(`${app.acquirer.url}/v1/webhook_endpoints/${id}`, { method: 'DELETE', headers: auth });
     await app.close();
@@ -183,11 +289,19 @@ describe('disputes through the callback', () => {
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
 
     // The same dispute again, correctly signed: 200, recorded once.
-    const listing = await fetch(`${app.acquirer.url}/v1/disputes?since=1970-01-01T00:00:00Z&limit=1000`, { headers: { authorization: `Bearer ${app.acquirer.secret}` } });
-    const data = ((await listing.json()) as { data: { disputeId: string; chargeIdempotencyKey: string }[] }).data.find((d) => d.chargeIdempotencyKey === decodeId(id))!;
+    const listing = await fetch(`${app.acquirer.url}/v1/disputes?since=1970-01-01T00:00:00Z&limit=1000`, {
+      headers: { authorization: `Bearer ${app.acquirer.secret}` },
+    });
+    const data = ((await listing.json()) as { data: { disputeId: string; chargeIdempotencyKey: string }[] }).data.find(
+      (d) => d.chargeIdempotencyKey === decodeId(id),
+    )!;
     const body = JSON.stringify({ type: 'dispute.created', data });
     const timestamp = Math.floor(Date.now() / 1000);
-    const headers = { 'content-type': 'application/json', 'webhook-id': data.disputeId, 'webhook-timestamp': String(timestamp) };
+    const headers = {
+      'content-type': 'application/json',
+      'webhook-id': data.disputeId,
+      'webhook-timestamp': String(timestamp),
+    };
     const redelivered = await fetch(`${app.url}/acquirer/disputes`, {
       method: 'POST',
       headers: { ...headers, 'webhook-signature': signWebhook(app.acquirer.secret, data.disputeId, timestamp, body) },
@@ -197,7 +311,10 @@ describe('disputes through the callback', () => {
     expect(await redelivered.json()).toEqual({ received: true, outcome: 'duplicate' });
     const forged = await fetch(`${app.url}/acquirer/disputes`, {
       method: 'POST',
-      headers: { ...headers, 'webhook-signature': signWebhook('not-the-acquirer-secret-not-the-acquirer', data.disputeId, timestamp, body) },
+      headers: {
+        ...headers,
+        'webhook-signature': signWebhook('not-the-acquirer-secret-not-the-acquirer', data.disputeId, timestamp, body),
+      },
       body,
     });
     expect(forged.status).toBe(400);

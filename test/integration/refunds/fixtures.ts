@@ -49,7 +49,9 @@ export function refund(
         purchaseId,
         reason: options.reason ?? 'customer request',
         idempotencyKey: options.key ?? randomUUID(),
-        ...(options.amount !== undefined ? { amount: { amount: options.amount, currency: options.currency ?? 'USD' } } : {}),
+        ...(options.amount !== undefined
+          ? { amount: { amount: options.amount, currency: options.currency ?? 'USD' } }
+          : {}),
       },
     },
     { token },

@@ -13,7 +13,10 @@ describe('refunds when the acquirer fails', () => {
   let game: GameSetup;
   const clock = new ManualClock(Date.now());
   beforeAll(async () => {
-    app = await createTestApp({ clock, env: { BACKGROUND_JOBS: 'false', ACQUIRER_TIMEOUT: '2s', RECOVERY_THRESHOLD: '30s' } });
+    app = await createTestApp({
+      clock,
+      env: { BACKGROUND_JOBS: 'false', ACQUIRER_TIMEOUT: '2s', RECOVERY_THRESHOLD: '30s' },
+    });
     game = await setUpGame(app);
   });
   afterAll(() => app.close());
@@ -29,15 +32,30 @@ describe('refunds when the acquirer fails', () => {
   it('leaves a refund PENDING when the acquirer errs after refunding, and the recovery job completes it with one acquirer refund', async () => {
     const { player, id, chargeId } = await boughtSkin();
     // Every retry of the client fails too: the acquirer refunded on the first, then answered 500.
-    await armAcquirerFault(app, { mode: 'error_after_charge', path: `/v1/charges/${chargeId}/refunds`, method: 'POST', count: 10 });
+    await armAcquirerFault(app, {
+      mode: 'error_after_charge',
+      path: `/v1/charges/${chargeId}/refunds`,
+      method: 'POST',
+      count: 10,
+    });
     const res = await refund(app, game.secretKey, id);
     await clearAcquirerFaults(app);
     expect(res.data.refundPurchase.refund).toMatchObject({ status: 'PENDING', amount: { amount: '499' } });
-    expect(res.data.refundPurchase.purchase).toMatchObject({ status: 'SUCCEEDED', refunded: { amount: '0' }, refundPending: { amount: '499' }, refundable: { amount: '0' } });
+    expect(res.data.refundPurchase.purchase).toMatchObject({
+      status: 'SUCCEEDED',
+      refunded: { amount: '0' },
+      refundPending: { amount: '499' },
+      refundable: { amount: '0' },
+    });
     // Reserved: nothing more can be refunded meanwhile, and nothing is booked or revoked yet.
     const meanwhile = await refund(app, game.secretKey, id, { amount: '1' });
-    expect(meanwhile.data.refundPurchase).toMatchObject({ __typename: 'RefundExceedsRemaining', remaining: { amount: '0' } });
-    expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toHaveLength(1);
+    expect(meanwhile.data.refundPurchase).toMatchObject({
+      __typename: 'RefundExceedsRemaining',
+      remaining: { amount: '0' },
+    });
+    expect(
+      (await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory,
+    ).toHaveLength(1);
 
     // Too fresh for the job: its own request may still be finishing it.
     expect(await recoverRefunds(operatorContext(app))).toBe(0);
@@ -45,8 +63,14 @@ describe('refunds when the acquirer fails', () => {
     expect(await recoverRefunds(operatorContext(app))).toBe(1);
 
     const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-    expect(after.data.purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '499' }, refundPending: { amount: '0' } });
-    expect(after.data.purchase.refunds).toEqual([expect.objectContaining({ status: 'SUCCEEDED', amount: { amount: '499', currency: 'USD' } })]);
+    expect(after.data.purchase).toMatchObject({
+      status: 'REFUNDED',
+      refunded: { amount: '499' },
+      refundPending: { amount: '0' },
+    });
+    expect(after.data.purchase.refunds).toEqual([
+      expect.objectContaining({ status: 'SUCCEEDED', amount: { amount: '499', currency: 'USD' } }),
+    ]);
     expect(await acquirerRefundsFor(app, decodeId(id))).toHaveLength(1);
     expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
@@ -56,7 +80,12 @@ describe('refunds when the acquirer fails', () => {
 
   it('keeps retrying while the acquirer is down (nothing refunded), then refunds once it answers', async () => {
     const { id, chargeId } = await boughtSkin();
-    await armAcquirerFault(app, { mode: 'error_before_charge', path: `/v1/charges/${chargeId}/refunds`, method: 'POST', count: 20 });
+    await armAcquirerFault(app, {
+      mode: 'error_before_charge',
+      path: `/v1/charges/${chargeId}/refunds`,
+      method: 'POST',
+      count: 20,
+    });
     const res = await refund(app, game.secretKey, id, { amount: '100' });
     expect(res.data.refundPurchase.refund.status).toBe('PENDING');
     clock.advance(31_000);
@@ -66,14 +95,23 @@ describe('refunds when the acquirer fails', () => {
     clock.advance(31_000);
     expect(await recoverRefunds(operatorContext(app))).toBe(1);
     const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-    expect(after.data.purchase).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '100' }, refundable: { amount: '399' } });
+    expect(after.data.purchase).toMatchObject({
+      status: 'PARTIALLY_REFUNDED',
+      refunded: { amount: '100' },
+      refundable: { amount: '399' },
+    });
     expect((await acquirerRefundsFor(app, decodeId(id))).map((r) => Number(r.amount_minor))).toEqual([100]);
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
   });
 
   it('completes a pending refund on a repeat of the same request, and fails a refund the acquirer refuses (its amount refundable again)', async () => {
     const { id, chargeId } = await boughtSkin();
-    await armAcquirerFault(app, { mode: 'error_before_charge', path: `/v1/charges/${chargeId}/refunds`, method: 'POST', count: 20 });
+    await armAcquirerFault(app, {
+      mode: 'error_before_charge',
+      path: `/v1/charges/${chargeId}/refunds`,
+      method: 'POST',
+      count: 20,
+    });
     const key = 'refund-retry-key';
     const first = await refund(app, game.secretKey, id, { amount: '200', key });
     expect(first.data.refundPurchase.refund.status).toBe('PENDING');
@@ -81,8 +119,16 @@ describe('refunds when the acquirer fails', () => {
     // The idempotency layer replays the stored PENDING answer; the same request past it (Redis forgot) carries the refund on.
     const replayed = await refund(app, game.secretKey, id, { amount: '200', key });
     expect(replayed.text).toBe(first.text);
-    const secretKey = { ...operatorContext(app), principal: { kind: 'game_secret' as const, gameId: decodeId(game.gameId), developerId: 'dev', keyId: 'key' } };
-    const carried = await refundPurchase(secretKey, { purchaseId: decodeId(id), amount: { amount: '200', currency: 'USD' }, reason: 'customer request', idempotencyKey: key });
+    const secretKey = {
+      ...operatorContext(app),
+      principal: { kind: 'game_secret' as const, gameId: decodeId(game.gameId), developerId: 'dev', keyId: 'key' },
+    };
+    const carried = await refundPurchase(secretKey, {
+      purchaseId: decodeId(id),
+      amount: { amount: '200', currency: 'USD' },
+      reason: 'customer request',
+      idempotencyKey: key,
+    });
     expect(carried.refund).toMatchObject({ id: decodeId(first.data.refundPurchase.refund.id), status: 'succeeded' });
 
     // The card holder got money back outside Coinslot: the acquirer refuses what is no longer refundable.
@@ -90,14 +136,22 @@ describe('refunds when the acquirer fails', () => {
     await acquirer.refund({ chargeId, amountMinor: 299, idempotencyKey: `outside-${id}` }).catch(() => undefined);
     const refused = await refund(app, game.secretKey, id, { amount: '250' });
     // 200 pending/refunded + 250 fits the purchase (499) but not the charge: the acquirer refuses.
-    expect(refused.data.refundPurchase).toMatchObject({ __typename: 'RefundRejected', code: 'REFUND_REJECTED', acquirerCode: 'amount_exceeds_refundable' });
+    expect(refused.data.refundPurchase).toMatchObject({
+      __typename: 'RefundRejected',
+      code: 'REFUND_REJECTED',
+      acquirerCode: 'amount_exceeds_refundable',
+    });
     const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
     const statuses = after.data.purchase.refunds.map((r: any) => [r.amount.amount, r.status, r.failureCode]).sort();
     expect(statuses).toEqual([
       ['200', 'SUCCEEDED', null],
       ['250', 'FAILED', 'amount_exceeds_refundable'],
     ]);
-    expect(after.data.purchase).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '200' }, refundable: { amount: '299' } });
+    expect(after.data.purchase).toMatchObject({
+      status: 'PARTIALLY_REFUNDED',
+      refunded: { amount: '200' },
+      refundable: { amount: '299' },
+    });
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
   });
 });

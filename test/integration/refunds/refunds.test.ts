@@ -1,11 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, decodeId, INVENTORY, setUpGame, setUpPlayer, WALLET, type GameSetup, type PlayerSetup } from '../../helpers/flows.js';
+import {
+  buy,
+  decodeId,
+  INVENTORY,
+  setUpGame,
+  setUpPlayer,
+  WALLET,
+  type GameSetup,
+  type PlayerSetup,
+} from '../../helpers/flows.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { splitFee } from '../../../src/shared/money.js';
 import { refundPurchase } from '../../../src/modules/refunds/index.js';
-import { acquirerRefundsFor, ledgerLegs, operatorContext, outboxFor, PURCHASE_REFUNDS, refund, REFUNDS } from './fixtures.js';
+import {
+  acquirerRefundsFor,
+  ledgerLegs,
+  operatorContext,
+  outboxFor,
+  PURCHASE_REFUNDS,
+  refund,
+  REFUNDS,
+} from './fixtures.js';
 
 const CONSUME = /* GraphQL */ `
   mutation ($input: ConsumeItemInput!) { consumeItem(input: $input) { __typename ... on ConsumeItemPayload { entry { quantity } } } }
@@ -39,12 +56,21 @@ describe('refunds', () => {
   }
   const inventoryOf = async (player: PlayerSetup) =>
     Object.fromEntries(
-      ((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory as { quantity: number; item: { sku: string } }[]).map(
-        (e) => [e.item.sku, e.quantity],
-      ),
+      (
+        (await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory as {
+          quantity: number;
+          item: { sku: string };
+        }[]
+      ).map((e) => [e.item.sku, e.quantity]),
     );
   const gemsOf = async (player: PlayerSetup) =>
-    Number(((await app.gql(WALLET, { gameId: game.gameId }, { token: player.gameToken })).data.wallet as { amount: string }[])[0]?.amount ?? 0);
+    Number(
+      (
+        (await app.gql(WALLET, { gameId: game.gameId }, { token: player.gameToken })).data.wallet as {
+          amount: string;
+        }[]
+      )[0]?.amount ?? 0,
+    );
 
   it('refunds a durable in full: money back at the acquirer, fee reversed, item revoked, REFUNDED, purchase.refunded in the outbox', async () => {
     const player = await setUpPlayer(app, game);
@@ -56,19 +82,38 @@ describe('refunds', () => {
     const payload = res.data.refundPurchase;
     expect(payload.__typename, JSON.stringify(payload)).toBe('RefundPurchasePayload');
     const { fee, net } = splitFee(499, 3000);
-    expect(payload.refund).toMatchObject({ status: 'SUCCEEDED', amount: { amount: '499', currency: 'USD' }, feeReturned: { amount: String(fee) }, reason: 'changed their mind', requestedBy: 'GAME' });
-    expect(payload.purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '499' }, refundable: { amount: '0' }, disputed: false });
+    expect(payload.refund).toMatchObject({
+      status: 'SUCCEEDED',
+      amount: { amount: '499', currency: 'USD' },
+      feeReturned: { amount: String(fee) },
+      reason: 'changed their mind',
+      requestedBy: 'GAME',
+    });
+    expect(payload.purchase).toMatchObject({
+      status: 'REFUNDED',
+      refunded: { amount: '499' },
+      refundable: { amount: '0' },
+      disputed: false,
+    });
     expect(payload.purchase.refunds).toHaveLength(1);
 
     expect(await inventoryOf(player)).toEqual({});
     expect((await acquirerRefundsFor(app, decodeId(id))).map((r) => Number(r.amount_minor))).toEqual([499]);
     const legs = await ledgerLegs(app, decodeId(id));
-    expect(legs).toMatchObject({ 'refund:acquirer_receivable': -499, 'refund:platform_revenue': fee, 'refund:game_payable': net });
+    expect(legs).toMatchObject({
+      'refund:acquirer_receivable': -499,
+      'refund:platform_revenue': fee,
+      'refund:game_payable': net,
+    });
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
 
     const events = await outboxFor(app, decodeId(id));
     const refunded = events.find((e) => e.type === 'purchase.refunded');
-    expect(refunded?.payload).toMatchObject({ status: 'REFUNDED', refund: { amount: '499', currency: 'USD', status: 'succeeded' }, clawback: { units: 1, unitsKept: 0 } });
+    expect(refunded?.payload).toMatchObject({
+      status: 'REFUNDED',
+      refund: { amount: '499', currency: 'USD', status: 'succeeded' },
+      clawback: { units: 1, unitsKept: 0 },
+    });
   });
 
   it('does not reset the purchase limit: a refunded durable with maxPerPlayer 1 cannot be bought again', async () => {
@@ -83,7 +128,9 @@ describe('refunds', () => {
     const player = await setUpPlayer(app, game);
     const partly = await bought(player, 'badge');
     // A partial refund keeps the durable (floor(1 × 100/299) = 0 units go back): it is still owned.
-    expect((await refund(app, game.secretKey, partly, { amount: '100' })).data.refundPurchase.__typename).toBe('RefundPurchasePayload');
+    expect((await refund(app, game.secretKey, partly, { amount: '100' })).data.refundPurchase.__typename).toBe(
+      'RefundPurchasePayload',
+    );
     expect((await buy(app, game, player, game.items.badge!)).data.createPurchase.__typename).toBe('LimitReached');
     expect((await refund(app, game.secretKey, partly)).data.refundPurchase.purchase.status).toBe('REFUNDED');
     expect(await inventoryOf(player)).toEqual({});
@@ -95,34 +142,57 @@ describe('refunds', () => {
     const player = await setUpPlayer(app, game);
     const id = await bought(player, 'life', 4); // 396
     const first = await refund(app, game.secretKey, id, { amount: '100' });
-    expect(first.data.refundPurchase.purchase).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '100' }, refundable: { amount: '296' } });
+    expect(first.data.refundPurchase.purchase).toMatchObject({
+      status: 'PARTIALLY_REFUNDED',
+      refunded: { amount: '100' },
+      refundable: { amount: '296' },
+    });
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
     // floor(4 × 100/396) = 1 unit goes back with the first part.
     expect(await inventoryOf(player)).toEqual({ life: 3 });
 
     const second = await refund(app, game.secretKey, id, { amount: '296' });
-    expect(second.data.refundPurchase.purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '396' }, refundable: { amount: '0' } });
+    expect(second.data.refundPurchase.purchase).toMatchObject({
+      status: 'REFUNDED',
+      refunded: { amount: '396' },
+      refundable: { amount: '0' },
+    });
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
     expect(await inventoryOf(player)).toEqual({});
-    const fees = (second.data.refundPurchase.purchase.refunds as { feeReturned: { amount: string } }[]).map((r) => Number(r.feeReturned.amount));
+    const fees = (second.data.refundPurchase.purchase.refunds as { feeReturned: { amount: string } }[]).map((r) =>
+      Number(r.feeReturned.amount),
+    );
     expect(fees.reduce((a, b) => a + b, 0)).toBe(splitFee(396, 3000).fee);
 
     const third = await refund(app, game.secretKey, id, { amount: '1' });
-    expect(third.data.refundPurchase).toMatchObject({ __typename: 'RefundExceedsRemaining', code: 'REFUND_EXCEEDS_REMAINING', remaining: { amount: '0', currency: 'USD' } });
+    expect(third.data.refundPurchase).toMatchObject({
+      __typename: 'RefundExceedsRemaining',
+      code: 'REFUND_EXCEEDS_REMAINING',
+      remaining: { amount: '0', currency: 'USD' },
+    });
     const tooMuch = await refund(app, game.secretKey, await bought(player, 'life'), { amount: '100' });
-    expect(tooMuch.data.refundPurchase).toMatchObject({ __typename: 'RefundExceedsRemaining', remaining: { amount: '99' } });
+    expect(tooMuch.data.refundPurchase).toMatchObject({
+      __typename: 'RefundExceedsRemaining',
+      remaining: { amount: '99' },
+    });
     expect((await acquirerRefundsFor(app, decodeId(id))).map((r) => Number(r.amount_minor))).toEqual([100, 296]);
   });
 
   it('never refunds more than the total when refunds race', async () => {
     const player = await setUpPlayer(app, game);
     const id = await bought(player, 'skin'); // 499
-    const results = await Promise.all(Array.from({ length: 8 }, () => refund(app, game.secretKey, id, { amount: '100' })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => refund(app, game.secretKey, id, { amount: '100' })),
+    );
     const kinds = results.map((r) => r.data.refundPurchase.__typename);
     expect(kinds.filter((k) => k === 'RefundPurchasePayload')).toHaveLength(4);
     expect(kinds.filter((k) => k === 'RefundExceedsRemaining')).toHaveLength(4);
     const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-    expect(after.data.purchase).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '400' }, refundable: { amount: '99' } });
+    expect(after.data.purchase).toMatchObject({
+      status: 'PARTIALLY_REFUNDED',
+      refunded: { amount: '400' },
+      refundable: { amount: '99' },
+    });
     expect((await acquirerRefundsFor(app, decodeId(id))).reduce((a, r) => a + Number(r.amount_minor), 0)).toBe(400);
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
   });
@@ -130,7 +200,11 @@ describe('refunds', () => {
   it('refunds a consumable the player partly consumed: the refund goes through, only unconsumed units are revoked', async () => {
     const player = await setUpPlayer(app, game);
     const id = await bought(player, 'life', 5); // 495
-    const consumed = await app.gql(CONSUME, { input: { playerId: player.playerId, itemId: game.items.life!.id, quantity: 3, idempotencyKey: randomUUID() } }, { token: game.secretKey });
+    const consumed = await app.gql(
+      CONSUME,
+      { input: { playerId: player.playerId, itemId: game.items.life!.id, quantity: 3, idempotencyKey: randomUUID() } },
+      { token: game.secretKey },
+    );
     expect(consumed.data.consumeItem.entry.quantity).toBe(2);
 
     const res = await refund(app, game.secretKey, id);
@@ -144,7 +218,11 @@ describe('refunds', () => {
   it('revokes floor(quantity × refunded share) on a partial refund, leaving what was consumed alone', async () => {
     const player = await setUpPlayer(app, game);
     const id = await bought(player, 'life', 10); // 990
-    await app.gql(CONSUME, { input: { playerId: player.playerId, itemId: game.items.life!.id, quantity: 4, idempotencyKey: randomUUID() } }, { token: game.secretKey });
+    await app.gql(
+      CONSUME,
+      { input: { playerId: player.playerId, itemId: game.items.life!.id, quantity: 4, idempotencyKey: randomUUID() } },
+      { token: game.secretKey },
+    );
     await refund(app, game.secretKey, id, { amount: '500' }); // floor(10 × 500/990) = 5 units asked, 6 held
     expect(await inventoryOf(player)).toEqual({ life: 1 });
     await refund(app, game.secretKey, id, { amount: '490' }); // the other 5 asked, 1 held
@@ -181,7 +259,10 @@ describe('refunds', () => {
     const id = await bought(player, 'shield', 2); // 100 GEM
     expect(await gemsOf(player)).toBe(400);
     const res = await refund(app, game.secretKey, id, { amount: '50', currency: 'GEM' });
-    expect(res.data.refundPurchase.purchase).toMatchObject({ status: 'PARTIALLY_REFUNDED', refunded: { amount: '50', currency: 'GEM' } });
+    expect(res.data.refundPurchase.purchase).toMatchObject({
+      status: 'PARTIALLY_REFUNDED',
+      refunded: { amount: '50', currency: 'GEM' },
+    });
     expect(res.data.refundPurchase.refund.feeReturned).toEqual({ amount: '0', currency: 'GEM' });
     expect(await gemsOf(player)).toBe(450);
     expect(await inventoryOf(player)).toEqual({ shield: 1 });
@@ -224,10 +305,23 @@ describe('refunds', () => {
     expect(reused.data.refundPurchase.__typename).toBe('IdempotencyKeyReused');
 
     // Without Redis's stored answer, the database still finds the refund by its key.
-    const direct = { purchaseId: decodeId(id), amount: { amount: '200', currency: 'USD' }, reason: 'customer request', idempotencyKey: key };
-    const again = await refundPurchase({ ...operatorContext(app), principal: { kind: 'game_secret', gameId: decodeId(game.gameId), developerId: 'x', keyId: 'x' } }, direct);
+    const direct = {
+      purchaseId: decodeId(id),
+      amount: { amount: '200', currency: 'USD' },
+      reason: 'customer request',
+      idempotencyKey: key,
+    };
+    const again = await refundPurchase(
+      {
+        ...operatorContext(app),
+        principal: { kind: 'game_secret', gameId: decodeId(game.gameId), developerId: 'x', keyId: 'x' },
+      },
+      direct,
+    );
     expect(again.refund.id).toBe(decodeId(first.data.refundPurchase.refund.id));
-    await expect(refundPurchase(operatorContext(app), { ...direct, reason: 'another reason' })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
+    await expect(refundPurchase(operatorContext(app), { ...direct, reason: 'another reason' })).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+    });
     expect((await acquirerRefundsFor(app, decodeId(id))).map((r) => Number(r.amount_minor))).toEqual([200]);
   });
 

@@ -31,7 +31,10 @@ const DAY = 86_400_000;
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** A posted sale as the ledger knows it, to reverse it the way the refund and dispute flows do. */
-async function saleOf(app: TestApp, purchaseId: string): Promise<{ gameId: string; amountMinor: number; feeMinor: number; currency: string }> {
+async function saleOf(
+  app: TestApp,
+  purchaseId: string,
+): Promise<{ gameId: string; amountMinor: number; feeMinor: number; currency: string }> {
   const rows = await app.database.pool!.query(
     `select t.game_id, a.kind, e.amount_minor, e.currency from ledger_transactions t
        join ledger_entries e on e.transaction_id = t.id join ledger_accounts a on a.id = e.account_id
@@ -39,7 +42,12 @@ async function saleOf(app: TestApp, purchaseId: string): Promise<{ gameId: strin
     [purchaseId],
   );
   const leg = (kind: string) => Number(rows.rows.find((r) => r.kind === kind)!.amount_minor);
-  return { gameId: rows.rows[0].game_id, amountMinor: leg('acquirer_receivable'), feeMinor: -leg('platform_revenue'), currency: rows.rows[0].currency };
+  return {
+    gameId: rows.rows[0].game_id,
+    amountMinor: leg('acquirer_receivable'),
+    feeMinor: -leg('platform_revenue'),
+    currency: rows.rows[0].currency,
+  };
 }
 
 describe('sales report', () => {
@@ -76,7 +84,14 @@ describe('sales report', () => {
     await app.deps.db.transaction(async (tx) => {
       for (const r of reversals) {
         const sale = await saleOf(app, r.purchaseId);
-        const common = { purchaseId: r.purchaseId, gameId: sale.gameId, currency: sale.currency, saleAmountMinor: sale.amountMinor, saleFeeMinor: sale.feeMinor, at: r.at };
+        const common = {
+          purchaseId: r.purchaseId,
+          gameId: sale.gameId,
+          currency: sale.currency,
+          saleAmountMinor: sale.amountMinor,
+          saleFeeMinor: sale.feeMinor,
+          at: r.at,
+        };
         const result =
           r.kind === 'refund'
             ? await postRefund(tx, { ...common, refundId: newId(), refundMinor: r.amount })
@@ -87,7 +102,11 @@ describe('sales report', () => {
     });
     await expectLedgerBalanced(app, { gameId: decodeId(game.gameId) });
 
-    const res = await app.gql(REPORT, { gameId: game.gameId, from: new Date(now - DAY).toISOString(), to: new Date(now + 3 * DAY).toISOString() }, { token: game.devToken });
+    const res = await app.gql(
+      REPORT,
+      { gameId: game.gameId, from: new Date(now - DAY).toISOString(), to: new Date(now + 3 * DAY).toISOString() },
+      { token: game.devToken },
+    );
     expect(res.errors).toBeUndefined();
     const report = res.data.salesReport;
 
@@ -117,7 +136,9 @@ describe('sales report', () => {
     );
     const balance = (kind: string) => Number(balances.rows.find((r) => r.kind === kind)?.balance_minor ?? 0);
     const total = report.totals[0];
-    expect(balance('acquirer_receivable')).toBe(Number(total.gross.amount) - Number(total.refunds.amount) - Number(total.disputes.amount));
+    expect(balance('acquirer_receivable')).toBe(
+      Number(total.gross.amount) - Number(total.refunds.amount) - Number(total.disputes.amount),
+    );
     expect(-balance('platform_revenue')).toBe(Number(total.platformFees.amount));
     expect(-balance('game_payable')).toBe(Number(total.net.amount));
 
@@ -125,7 +146,13 @@ describe('sales report', () => {
     expect(Object.keys(bySku).sort()).toEqual(['cape', 'gems', 'odd']);
     expect(bySku.odd).toMatchObject({ units: 3, gross: { amount: '21' }, refunds: { amount: '3' }, refundCount: 1 });
     expect(bySku.cape).toMatchObject({ units: 2, gross: { amount: '666' }, refunds: { amount: '333' } });
-    expect(bySku.gems).toMatchObject({ units: 1, gross: { amount: '99' }, disputes: { amount: '99' }, net: { amount: '0' }, platformFees: { amount: '0' } });
+    expect(bySku.gems).toMatchObject({
+      units: 1,
+      gross: { amount: '99' },
+      disputes: { amount: '99' },
+      net: { amount: '0' },
+      platformFees: { amount: '0' },
+    });
     for (const field of ['gross', 'refunds', 'disputes', 'platformFees', 'net'] as const) {
       const sum = report.items.reduce((a: number, i: any) => a + Number(i[field].amount), 0);
       expect(sum).toBe(Number(total[field].amount));
@@ -144,15 +171,27 @@ describe('sales report', () => {
     ]);
 
     // a window that ends before the refunds sees only the sales
-    const early = await app.gql(REPORT, { gameId: game.gameId, from: new Date(now - DAY).toISOString(), to: tomorrow.toISOString() }, { token: game.devToken });
-    expect(early.data.salesReport.totals[0]).toMatchObject({ gross: { amount: String(gross) }, refunds: { amount: '0' }, disputes: { amount: '0' } });
+    const early = await app.gql(
+      REPORT,
+      { gameId: game.gameId, from: new Date(now - DAY).toISOString(), to: tomorrow.toISOString() },
+      { token: game.devToken },
+    );
+    expect(early.data.salesReport.totals[0]).toMatchObject({
+      gross: { amount: String(gross) },
+      refunds: { amount: '0' },
+      disputes: { amount: '0' },
+    });
   });
 
-  it('is for the game\'s developer, its secret key and operators only, over a sane period', async () => {
+  it("is for the game's developer, its secret key and operators only, over a sane period", async () => {
     const window = { from: new Date(now - DAY).toISOString(), to: new Date(now + DAY).toISOString() };
     const byKey = await app.gql(REPORT, { gameId: game.gameId, ...window }, { token: game.secretKey });
     expect(byKey.errors).toBeUndefined();
-    const byOperator = await app.gql(REPORT, { gameId: game.gameId, ...window }, { token: app.config.secrets.operatorToken });
+    const byOperator = await app.gql(
+      REPORT,
+      { gameId: game.gameId, ...window },
+      { token: app.config.secrets.operatorToken },
+    );
     expect(byOperator.errors).toBeUndefined();
     const other = await setUpGame(app, []);
     const byStranger = await app.gql(REPORT, { gameId: game.gameId, ...window }, { token: other.devToken });
@@ -160,7 +199,11 @@ describe('sales report', () => {
     const player = await setUpPlayer(app, game, { card: null });
     const byPlayer = await app.gql(REPORT, { gameId: game.gameId, ...window }, { token: player.gameToken });
     expect(byPlayer.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const backwards = await app.gql(REPORT, { gameId: game.gameId, from: window.to, to: window.from }, { token: game.devToken });
+    const backwards = await app.gql(
+      REPORT,
+      { gameId: game.gameId, from: window.to, to: window.from },
+      { token: game.devToken },
+    );
     expect(backwards.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
   });
 });

@@ -3,7 +3,15 @@ import { createWebhookDispatcher, type WebhookDispatcher } from '../../../src/mo
 import { verifyWebhook } from '../../../src/sdk/verify-webhook.js';
 import type { ManualClock } from '../../../src/shared/clock.js';
 import type { TestApp } from '../../helpers/test-app.js';
-import { createGameWithWebhook, createWebhookTestApp, enqueue, futureClock, outboxRow, startReceiver, type Receiver } from './fixtures.js';
+import {
+  createGameWithWebhook,
+  createWebhookTestApp,
+  enqueue,
+  futureClock,
+  outboxRow,
+  startReceiver,
+  type Receiver,
+} from './fixtures.js';
 
 const DELIVERIES = /* GraphQL */ `
   query ($gameId: ID!, $eventId: ID) {
@@ -40,7 +48,9 @@ describe('webhook delivery', () => {
     const game = await createGameWithWebhook(app, receiver.url);
     const dispatcher = dispatcherFor(game.gameId);
     receiver.failNext(3);
-    const [event] = await enqueue(app, game.gameId, [{ aggregateId: crypto.randomUUID(), data: { purchaseId: 'p1', amount: '499' } }]);
+    const [event] = await enqueue(app, game.gameId, [
+      { aggregateId: crypto.randomUUID(), data: { purchaseId: 'p1', amount: '499' } },
+    ]);
     const mine = () => receiver.requests.filter((r) => r.id === event!.id);
 
     await dispatcher.tick();
@@ -56,16 +66,31 @@ describe('webhook delivery', () => {
     expect(requests.map((r) => r.answered)).toEqual([500, 500, 500, 200]);
     expect(new Set(requests.map((r) => r.body)).size).toBe(1);
     const last = requests[3]!;
-    const verified = verifyWebhook({ payload: last.body, headers: last.headers, secret: game.webhookSecret, now: clock.now() });
-    expect(verified).toMatchObject({ id: event!.id, type: 'purchase.succeeded', data: { purchaseId: 'p1', amount: '499' } });
+    const verified = verifyWebhook({
+      payload: last.body,
+      headers: last.headers,
+      secret: game.webhookSecret,
+      now: clock.now(),
+    });
+    expect(verified).toMatchObject({
+      id: event!.id,
+      type: 'purchase.succeeded',
+      data: { purchaseId: 'p1', amount: '499' },
+    });
     expect(JSON.parse(last.body).timestamp).toMatch(/^\d{4}-\d{2}-\d{2}T/);
     expect((await outboxRow(app, event!.id)).status).toBe('delivered');
 
     // every attempt is listed for the developer
-    const listed = await app.gql(DELIVERIES, { gameId: game.globalId, eventId: event!.id }, { token: game.developerToken });
+    const listed = await app.gql(
+      DELIVERIES,
+      { gameId: game.globalId, eventId: event!.id },
+      { token: game.developerToken },
+    );
     const nodes = listed.data.webhookDeliveries.edges.map((e: { node: unknown }) => e.node);
     expect(nodes.map((n: { statusCode: number }) => n.statusCode)).toEqual([500, 500, 500, 200]);
-    expect(nodes.every((n: { trigger: string; url: string }) => n.trigger === 'AUTOMATIC' && n.url === receiver.url)).toBe(true);
+    expect(
+      nodes.every((n: { trigger: string; url: string }) => n.trigger === 'AUTOMATIC' && n.url === receiver.url),
+    ).toBe(true);
     expect(nodes[3].event).toEqual({ eventId: event!.id, status: 'DELIVERED', attempts: 4 });
   });
 
@@ -174,9 +199,21 @@ describe('webhook delivery', () => {
       const [event] = await enqueue(timeoutApp, game.gameId, [{ aggregateId: crypto.randomUUID() }]);
       await dispatcher.tick();
       await dispatcher.stop();
-      expect(await outboxRow(timeoutApp, event!.id)).toMatchObject({ status: 'pending', attempts: 1, last_error: 'timeout' });
-      const listed = await timeoutApp.gql(DELIVERIES, { gameId: game.globalId, eventId: event!.id }, { token: game.developerToken });
-      expect(listed.data.webhookDeliveries.edges[0].node).toMatchObject({ statusCode: null, success: false, error: 'timeout' });
+      expect(await outboxRow(timeoutApp, event!.id)).toMatchObject({
+        status: 'pending',
+        attempts: 1,
+        last_error: 'timeout',
+      });
+      const listed = await timeoutApp.gql(
+        DELIVERIES,
+        { gameId: game.globalId, eventId: event!.id },
+        { token: game.developerToken },
+      );
+      expect(listed.data.webhookDeliveries.edges[0].node).toMatchObject({
+        statusCode: null,
+        success: false,
+        error: 'timeout',
+      });
     } finally {
       await timeoutApp.close();
       await slow.close();

@@ -11,7 +11,10 @@ import { createGameWithWebhook, enqueue, startReceiver } from './fixtures.js';
 
 describe('webhooks on the embedded database', () => {
   it('claims, signs and delivers on PGlite (SKIP LOCKED and the sequence lock work there too)', async () => {
-    const { DATABASE_URL: _postgres, ...env } = testEnv({ WEBHOOK_DISPATCHER: 'off', DATA_DIR: mkdtempSync(join(tmpdir(), 'coinslot-webhooks-pglite-')) });
+    const { DATABASE_URL: _postgres, ...env } = testEnv({
+      WEBHOOK_DISPATCHER: 'off',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'coinslot-webhooks-pglite-')),
+    });
     const config = loadConfig(env);
     const server = await startServer(config, { listen: false });
     const receiver = await startReceiver();
@@ -20,7 +23,11 @@ describe('webhooks on the embedded database', () => {
       const app = {
         ...server,
         config,
-        async gql(query: string, variables: Record<string, unknown> = {}, { token = null }: { token?: string | null } = {}) {
+        async gql(
+          query: string,
+          variables: Record<string, unknown> = {},
+          { token = null }: { token?: string | null } = {},
+        ) {
           const response = await server.app.fetch('http://coinslot.test/graphql', {
             method: 'POST',
             headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -32,14 +39,24 @@ describe('webhooks on the embedded database', () => {
       } as unknown as TestApp;
       const game = await createGameWithWebhook(app, receiver.url);
       const aggregate = crypto.randomUUID();
-      const events = await enqueue(app, game.gameId, [{ aggregateId: aggregate }, { aggregateId: aggregate, type: 'item.granted' }]);
+      const events = await enqueue(app, game.gameId, [
+        { aggregateId: aggregate },
+        { aggregateId: aggregate, type: 'item.granted' },
+      ]);
       expect(events.map((e) => e.sequence)).toEqual([1, 2]);
       const dispatcher = createWebhookDispatcher(server.deps, { gameIds: [game.gameId] });
       expect(await dispatcher.tick()).toBe(2);
       await dispatcher.stop();
       expect(receiver.requests.map((r) => r.id)).toEqual(events.map((e) => e.id));
       const last = receiver.requests[1]!;
-      expect(verifyWebhook({ payload: last.body, headers: last.headers, secret: game.webhookSecret, now: server.deps.clock.now() }).type).toBe('item.granted');
+      expect(
+        verifyWebhook({
+          payload: last.body,
+          headers: last.headers,
+          secret: game.webhookSecret,
+          now: server.deps.clock.now(),
+        }).type,
+      ).toBe('item.granted');
     } finally {
       await receiver.close();
       await server.close();

@@ -2,7 +2,12 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { ManualClock } from '../../../src/shared/clock.js';
-import { enqueueEvent, notifyEvents, type DomainEventType, type EnqueuedEvent } from '../../../src/modules/webhooks/index.js';
+import {
+  enqueueEvent,
+  notifyEvents,
+  type DomainEventType,
+  type EnqueuedEvent,
+} from '../../../src/modules/webhooks/index.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
 
 /** One request as the receiver saw it: raw body and headers, and what it answered. */
@@ -42,7 +47,8 @@ export async function startReceiver(options: { failFirst?: number; delayMs?: num
         status = 500;
       }
       requests.push({ id, body, headers: req.headers, answered: status, at: Date.now() });
-      const reply = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'receiver is down');
+      const reply = () =>
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'receiver is down');
       if (options.delayMs) setTimeout(reply, options.delayMs);
       else reply();
     });
@@ -75,9 +81,16 @@ export function futureClock(): ManualClock {
 }
 
 /** An instance whose built-in dispatcher is off: the test creates and ticks its own, scoped to its games. */
-export function createWebhookTestApp(clock: ManualClock, options: { listen?: boolean; env?: Record<string, string> } = {}): Promise<TestApp> {
+export function createWebhookTestApp(
+  clock: ManualClock,
+  options: { listen?: boolean; env?: Record<string, string> } = {},
+): Promise<TestApp> {
   // No background jobs: with a clock 400 days ahead, their recovery would settle other test files' PROCESSING purchases.
-  return createTestApp({ clock, listen: options.listen, env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false', ...options.env } });
+  return createTestApp({
+    clock,
+    listen: options.listen,
+    env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false', ...options.env },
+  });
 }
 
 export interface TestGame {
@@ -107,7 +120,9 @@ const CREATE_GAME = /* GraphQL */ `
 
 /** A developer and a game with `webhookUrl`, made over GraphQL. */
 export async function createGameWithWebhook(app: TestApp, webhookUrl: string | null): Promise<TestGame> {
-  const signUp = await app.gql(SIGN_UP, { input: { email: uniqueEmail('hooks'), password: 'webhook password 1', name: 'Hook Studio' } });
+  const signUp = await app.gql(SIGN_UP, {
+    input: { email: uniqueEmail('hooks'), password: 'webhook password 1', name: 'Hook Studio' },
+  });
   const developerToken = signUp.data.signUpDeveloper.token as string;
   const created = await app.gql(
     CREATE_GAME,
@@ -147,7 +162,13 @@ export async function enqueue(
 }
 
 /** Reads an outbox row directly (what the dispatcher decided). */
-export async function outboxRow(app: TestApp, eventId: string): Promise<{ status: string; attempts: number; next_attempt_at: Date | null; last_error: string | null }> {
-  const result = await app.database.pool!.query('select status, attempts, next_attempt_at, last_error from outbox_events where id = $1', [eventId]);
+export async function outboxRow(
+  app: TestApp,
+  eventId: string,
+): Promise<{ status: string; attempts: number; next_attempt_at: Date | null; last_error: string | null }> {
+  const result = await app.database.pool!.query(
+    'select status, attempts, next_attempt_at, last_error from outbox_events where id = $1',
+    [eventId],
+  );
   return result.rows[0];
 }

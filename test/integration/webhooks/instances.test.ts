@@ -1,8 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWebhookDispatcher, createWebhookDispatcher, type WebhookDispatcher } from '../../../src/modules/webhooks/index.js';
+import {
+  startWebhookDispatcher,
+  createWebhookDispatcher,
+  type WebhookDispatcher,
+} from '../../../src/modules/webhooks/index.js';
 import type { ManualClock } from '../../../src/shared/clock.js';
 import type { TestApp } from '../../helpers/test-app.js';
-import { createGameWithWebhook, createWebhookTestApp, enqueue, futureClock, outboxRow, startReceiver, type Receiver } from './fixtures.js';
+import {
+  createGameWithWebhook,
+  createWebhookTestApp,
+  enqueue,
+  futureClock,
+  outboxRow,
+  startReceiver,
+  type Receiver,
+} from './fixtures.js';
 
 describe('webhook delivery from several instances', () => {
   let clock: ManualClock;
@@ -51,7 +63,9 @@ describe('webhook delivery from several instances', () => {
       const [succeeded, granted] = events.filter((e) => e.aggregateId === p);
       expect(received.indexOf(succeeded!.id)).toBeLessThan(received.indexOf(granted!.id));
     }
-    const rows = await a.database.pool!.query('select count(*)::int as n from webhook_deliveries where game_id = $1', [game.gameId]);
+    const rows = await a.database.pool!.query('select count(*)::int as n from webhook_deliveries where game_id = $1', [
+      game.gameId,
+    ]);
     expect(rows.rows[0].n).toBe(30);
   });
 

@@ -3,7 +3,15 @@ import { createWebhookDispatcher } from '../../../src/modules/webhooks/index.js'
 import { verifyWebhook } from '../../../src/sdk/verify-webhook.js';
 import type { ManualClock } from '../../../src/shared/clock.js';
 import { uniqueEmail, type TestApp } from '../../helpers/test-app.js';
-import { createGameWithWebhook, createWebhookTestApp, enqueue, futureClock, outboxRow, startReceiver, type Receiver } from './fixtures.js';
+import {
+  createGameWithWebhook,
+  createWebhookTestApp,
+  enqueue,
+  futureClock,
+  outboxRow,
+  startReceiver,
+  type Receiver,
+} from './fixtures.js';
 
 const SEND_TEST = /* GraphQL */ `
   mutation ($input: SendTestWebhookInput!) {
@@ -60,7 +68,12 @@ describe('webhook management for developers', () => {
       delivery: { statusCode: 200, success: true, trigger: 'TEST' },
     });
     const request = receiver.requests.find((r) => r.id === payload.event.eventId)!;
-    const event = verifyWebhook({ payload: request.body, headers: request.headers, secret: game.webhookSecret, now: clock.now() });
+    const event = verifyWebhook({
+      payload: request.body,
+      headers: request.headers,
+      secret: game.webhookSecret,
+      now: clock.now(),
+    });
     expect(event).toMatchObject({ type: 'webhook.test', data: { gameId: game.gameId } });
   });
 
@@ -72,7 +85,10 @@ describe('webhook management for developers', () => {
     const game = await createGameWithWebhook(app, receiver.url);
     receiver.failNext(1);
     const failed = await app.gql(SEND_TEST, { input: { gameId: game.globalId } }, { token: game.developerToken });
-    expect(failed.data.sendTestWebhook).toMatchObject({ event: { status: 'FAILED' }, delivery: { statusCode: 500, success: false } });
+    expect(failed.data.sendTestWebhook).toMatchObject({
+      event: { status: 'FAILED' },
+      delivery: { statusCode: 500, success: false },
+    });
     const dispatcher = createWebhookDispatcher(app.deps, { gameIds: [game.gameId] });
     clock.advance(86_400_000);
     expect(await dispatcher.tick()).toBe(0);
@@ -83,7 +99,10 @@ describe('webhook management for developers', () => {
     const game = await createGameWithWebhook(app, receiver.url);
     const [event] = await enqueue(app, game.gameId, [{ aggregateId: crypto.randomUUID() }]);
     // the schedule ran out while the endpoint was down
-    await app.database.pool!.query(`update outbox_events set status = 'failed', attempts = 12, next_attempt_at = null where id = $1`, [event!.id]);
+    await app.database.pool!.query(
+      `update outbox_events set status = 'failed', attempts = 12, next_attempt_at = null where id = $1`,
+      [event!.id],
+    );
 
     const res = await app.gql(REDELIVER, { input: { eventId: event!.id } }, { token: game.developerToken });
     expect(res.data.redeliverEvent).toMatchObject({
@@ -92,7 +111,11 @@ describe('webhook management for developers', () => {
       delivery: { statusCode: 200, success: true, trigger: 'MANUAL' },
     });
     // the WebhookEvent global id works as well, and the receiver sees the same id again
-    const again = await app.gql(REDELIVER, { input: { eventId: res.data.redeliverEvent.event.id } }, { token: game.secretKey });
+    const again = await app.gql(
+      REDELIVER,
+      { input: { eventId: res.data.redeliverEvent.event.id } },
+      { token: game.secretKey },
+    );
     expect(again.data.redeliverEvent.delivery.success).toBe(true);
     const seen = receiver.requests.filter((r) => r.id === event!.id);
     expect(seen).toHaveLength(2);
@@ -100,7 +123,7 @@ describe('webhook management for developers', () => {
     expect((await outboxRow(app, event!.id)).status).toBe('delivered');
   });
 
-  it('lists a game\'s events with their deliveries, page by page', async () => {
+  it("lists a game's events with their deliveries, page by page", async () => {
     const game = await createGameWithWebhook(app, receiver.url);
     const aggregate = crypto.randomUUID();
     await enqueue(app, game.gameId, [
@@ -114,7 +137,11 @@ describe('webhook management for developers', () => {
     const first = await app.gql(EVENTS, { gameId: game.globalId, first: 2 }, { token: game.developerToken });
     const page1 = first.data.webhookEvents;
     expect(page1.pageInfo.hasNextPage).toBe(true);
-    const second = await app.gql(EVENTS, { gameId: game.globalId, first: 2, after: page1.pageInfo.endCursor }, { token: game.developerToken });
+    const second = await app.gql(
+      EVENTS,
+      { gameId: game.globalId, first: 2, after: page1.pageInfo.endCursor },
+      { token: game.developerToken },
+    );
     const nodes = [...page1.edges, ...second.data.webhookEvents.edges].map((e: { node: any }) => e.node);
     expect(nodes.map((n) => n.sequence)).toEqual([1, 2, 3]);
     expect(nodes.map((n) => n.type)).toEqual(['purchase.succeeded', 'item.granted', 'purchase.refunded']);
@@ -124,7 +151,7 @@ describe('webhook management for developers', () => {
     expect(failed.data.webhookEvents.edges).toEqual([]);
   });
 
-  it('shows and resends a game\'s webhooks to no one but its developer, its secret key and operators', async () => {
+  it("shows and resends a game's webhooks to no one but its developer, its secret key and operators", async () => {
     const game = await createGameWithWebhook(app, receiver.url);
     const stranger = await createGameWithWebhook(app, receiver.url);
     const [event] = await enqueue(app, game.gameId, [{ aggregateId: crypto.randomUUID() }]);
@@ -136,12 +163,20 @@ describe('webhook management for developers', () => {
     expect(own.data.webhookDeliveries.edges).toHaveLength(1);
     const byKey = await app.gql(DELIVERIES, { gameId: game.globalId }, { token: game.secretKey });
     expect(byKey.data.webhookDeliveries.edges).toHaveLength(1);
-    const byOperator = await app.gql(DELIVERIES, { gameId: game.globalId }, { token: app.config.secrets.operatorToken });
+    const byOperator = await app.gql(
+      DELIVERIES,
+      { gameId: game.globalId },
+      { token: app.config.secrets.operatorToken },
+    );
     expect(byOperator.data.webhookDeliveries.edges).toHaveLength(1);
 
     const byStranger = await app.gql(DELIVERIES, { gameId: game.globalId }, { token: stranger.developerToken });
     expect(byStranger.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const strangerRedeliver = await app.gql(REDELIVER, { input: { eventId: event!.id } }, { token: stranger.secretKey });
+    const strangerRedeliver = await app.gql(
+      REDELIVER,
+      { input: { eventId: event!.id } },
+      { token: stranger.secretKey },
+    );
     expect(strangerRedeliver.data.redeliverEvent).toMatchObject({ __typename: 'NotFound' });
 
     const player = await app.gql(

@@ -57,7 +57,15 @@ describe('signed receipts', () => {
   it('publishes only public keys, with kid and ES256', () => {
     expect(jwks.keys).toHaveLength(1);
     const [key] = jwks.keys;
-    expect(key).toEqual({ kty: 'EC', crv: 'P-256', x: TEST_RECEIPT_KEY.x, y: TEST_RECEIPT_KEY.y, kid: TEST_RECEIPT_KEY.kid, alg: 'ES256', use: 'sig' });
+    expect(key).toEqual({
+      kty: 'EC',
+      crv: 'P-256',
+      x: TEST_RECEIPT_KEY.x,
+      y: TEST_RECEIPT_KEY.y,
+      kid: TEST_RECEIPT_KEY.kid,
+      alg: 'ES256',
+      use: 'sig',
+    });
     expect(JSON.stringify(jwks)).not.toContain(TEST_RECEIPT_KEY.d);
   });
 
@@ -67,7 +75,11 @@ describe('signed receipts', () => {
     const header = JSON.parse(Buffer.from(jws.split('.')[0]!, 'base64url').toString());
     expect(header).toEqual({ alg: 'ES256', kid: TEST_RECEIPT_KEY.kid, typ: 'coinslot-receipt+jwt' });
 
-    const receipt = await verifyReceipt(jws, { jwks: structuredClone(jwks), gameId: sold.gameId, currentDate: clock.now() });
+    const receipt = await verifyReceipt(jws, {
+      jwks: structuredClone(jwks),
+      gameId: sold.gameId,
+      currentDate: clock.now(),
+    });
     expect(receipt.kid).toBe(TEST_RECEIPT_KEY.kid);
     expect(receipt.purchase).toEqual({
       id: sold.purchaseId,
@@ -97,17 +109,54 @@ describe('signed receipts', () => {
     const jws = await signReceipt(app.deps, sold);
     const options = { jwks, currentDate: clock.now() };
     expect(await rejection(verifyReceipt(jws, options))).toBe('accepted');
-    expect(await rejection(verifyReceipt(tamper(jws, 1, (p) => (p.purchase.quantity = 200)), options))).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
-    expect(await rejection(verifyReceipt(tamper(jws, 1, (p) => (p.purchase.price.amount = '1')), options))).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
-    expect(await rejection(verifyReceipt(tamper(jws, 0, (h) => (h.alg = 'none')), options))).not.toBe('accepted');
-    expect(await rejection(verifyReceipt(tamper(jws, 0, (h) => (h.alg = 'HS256')), options))).not.toBe('accepted');
+    expect(
+      await rejection(
+        verifyReceipt(
+          tamper(jws, 1, (p) => (p.purchase.quantity = 200)),
+          options,
+        ),
+      ),
+    ).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+    expect(
+      await rejection(
+        verifyReceipt(
+          tamper(jws, 1, (p) => (p.purchase.price.amount = '1')),
+          options,
+        ),
+      ),
+    ).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+    expect(
+      await rejection(
+        verifyReceipt(
+          tamper(jws, 0, (h) => (h.alg = 'none')),
+          options,
+        ),
+      ),
+    ).not.toBe('accepted');
+    expect(
+      await rejection(
+        verifyReceipt(
+          tamper(jws, 0, (h) => (h.alg = 'HS256')),
+          options,
+        ),
+      ),
+    ).not.toBe('accepted');
 
     // a key that is not Coinslot's: same kid, other key material
     const impostorKey: Record<string, string> = { ...newReceiptSigningJwk(), kid: TEST_RECEIPT_KEY.kid };
     const { d: _d, ...impostor } = impostorKey;
-    expect(await rejection(verifyReceipt(jws, { ...options, jwks: { keys: [impostor] } }))).toBe('ERR_JWS_SIGNATURE_VERIFICATION_FAILED');
+    expect(await rejection(verifyReceipt(jws, { ...options, jwks: { keys: [impostor] } }))).toBe(
+      'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    );
     // a receipt signed by another key than the published one
-    const stranger = await createTestApp({ clock, env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false', RECEIPT_SIGNING_KEYS: JSON.stringify([newReceiptSigningJwk()]) } });
+    const stranger = await createTestApp({
+      clock,
+      env: {
+        WEBHOOK_DISPATCHER: 'off',
+        BACKGROUND_JOBS: 'false',
+        RECEIPT_SIGNING_KEYS: JSON.stringify([newReceiptSigningJwk()]),
+      },
+    });
     try {
       const forged = await signReceipt(stranger.deps, sold);
       expect(await rejection(verifyReceipt(forged, options))).toBe('ERR_JWKS_NO_MATCHING_KEY');
@@ -115,8 +164,14 @@ describe('signed receipts', () => {
       await stranger.close();
     }
 
-    expect(await rejection(verifyReceipt(jws, { ...options, gameId: crypto.randomUUID() }))).toBe('ERR_JWT_CLAIM_VALIDATION_FAILED');
-    expect(await rejection(verifyReceipt(jws, { ...options, currentDate: new Date(clock.now().getTime() + 366 * 86_400_000) }))).toBe('ERR_JWT_EXPIRED');
+    expect(await rejection(verifyReceipt(jws, { ...options, gameId: crypto.randomUUID() }))).toBe(
+      'ERR_JWT_CLAIM_VALIDATION_FAILED',
+    );
+    expect(
+      await rejection(
+        verifyReceipt(jws, { ...options, currentDate: new Date(clock.now().getTime() + 366 * 86_400_000) }),
+      ),
+    ).toBe('ERR_JWT_EXPIRED');
     expect(await rejection(verifyReceipt('not.a.receipt', options))).not.toBe('accepted');
   });
 
@@ -130,7 +185,10 @@ describe('signed receipts', () => {
 
     const oldReceipt = await signReceipt(app.deps, facts());
     const rotatedClock = new ManualClock(at);
-    const rotatedApp = await createTestApp({ clock: rotatedClock, env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false', RECEIPT_SIGNING_KEYS: rotated } });
+    const rotatedApp = await createTestApp({
+      clock: rotatedClock,
+      env: { WEBHOOK_DISPATCHER: 'off', BACKGROUND_JOBS: 'false', RECEIPT_SIGNING_KEYS: rotated },
+    });
     try {
       const newReceipt = await signReceipt(rotatedApp.deps, facts());
       expect(JSON.parse(Buffer.from(newReceipt.split('.')[0]!, 'base64url').toString()).kid).toBe(ring[0]!.kid);

@@ -30,7 +30,10 @@ function contextWith(current: string, previous: string[] = []): ServiceContext {
 }
 
 async function storedFor(gameId: string): Promise<string[]> {
-  const rows = await handle.db.select({ sealed: gameWebhookSecrets.secretCiphertext }).from(gameWebhookSecrets).where(eq(gameWebhookSecrets.gameId, gameId));
+  const rows = await handle.db
+    .select({ sealed: gameWebhookSecrets.secretCiphertext })
+    .from(gameWebhookSecrets)
+    .where(eq(gameWebhookSecrets.gameId, gameId));
   return rows.map((r) => r.sealed);
 }
 
@@ -57,7 +60,9 @@ describe('rotating WEBHOOK_SECRET_KEY', () => {
     const rotated = contextWith(keyB, [keyA]);
     expect(await getWebhookSigningSecrets(rotated.deps, handle.db, gameId)).toEqual([secret]);
     // Without A the old value does not open: that is what re-encryption is for.
-    await expect(getWebhookSigningSecrets(contextWith(keyB).deps, handle.db, gameId)).rejects.toThrow(/neither WEBHOOK_SECRET_KEY nor/);
+    await expect(getWebhookSigningSecrets(contextWith(keyB).deps, handle.db, gameId)).rejects.toThrow(
+      /neither WEBHOOK_SECRET_KEY nor/,
+    );
 
     expect(await reencryptWebhookSecrets(rotated)).toBeGreaterThanOrEqual(1);
     const [sealedB] = await storedFor(gameId);
@@ -77,8 +82,22 @@ describe('rotating WEBHOOK_SECRET_KEY', () => {
     const strayId = newId();
     const stray = legacySeal(`some-other-key-${randomBytes(8).toString('hex')}`, gameId, 'whsec_unreadable');
     await handle.db.insert(gameWebhookSecrets).values([
-      { id: legacyId, gameId, secretCiphertext: legacySeal(keyA, gameId, secret), secretPrefix: secret.slice(0, 12), createdAt: new Date(), expiresAt: null },
-      { id: strayId, gameId, secretCiphertext: stray, secretPrefix: 'whsec_unread', createdAt: new Date(0), expiresAt: new Date(1) },
+      {
+        id: legacyId,
+        gameId,
+        secretCiphertext: legacySeal(keyA, gameId, secret),
+        secretPrefix: secret.slice(0, 12),
+        createdAt: new Date(),
+        expiresAt: null,
+      },
+      {
+        id: strayId,
+        gameId,
+        secretCiphertext: stray,
+        secretPrefix: 'whsec_unread',
+        createdAt: new Date(0),
+        expiresAt: new Date(1),
+      },
     ]);
     const rotated = contextWith(keyB, [keyA]);
     expect(await getWebhookSigningSecrets(rotated.deps, handle.db, gameId)).toEqual([secret]);

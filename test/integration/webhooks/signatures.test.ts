@@ -51,7 +51,9 @@ describe('webhook signatures', () => {
   });
 
   async function deliverOne(game: TestGame): Promise<ReceivedRequest> {
-    const [event] = await enqueue(app, game.gameId, [{ aggregateId: crypto.randomUUID(), data: { purchaseId: 'p', amount: '100' } }]);
+    const [event] = await enqueue(app, game.gameId, [
+      { aggregateId: crypto.randomUUID(), data: { purchaseId: 'p', amount: '100' } },
+    ]);
     const dispatcher = createWebhookDispatcher(app.deps, { gameIds: [game.gameId] });
     await dispatcher.tick();
     await dispatcher.stop();
@@ -63,7 +65,10 @@ describe('webhook signatures', () => {
   it('hands out a whsec_ secret once and keeps it only encrypted', async () => {
     const game = await createGameWithWebhook(app, receiver.url);
     expect(game.webhookSecret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
-    const rows = await app.database.pool!.query('select secret_ciphertext, secret_prefix from game_webhook_secrets where game_id = $1', [game.gameId]);
+    const rows = await app.database.pool!.query(
+      'select secret_ciphertext, secret_prefix from game_webhook_secrets where game_id = $1',
+      [game.gameId],
+    );
     expect(rows.rows).toHaveLength(1);
     const key = game.webhookSecret.slice('whsec_'.length);
     expect(rows.rows[0].secret_ciphertext).not.toContain(key);
@@ -82,7 +87,11 @@ describe('webhook signatures', () => {
       .digest('base64');
     expect(request.headers['webhook-signature']).toBe(`v1,${expected}`);
     expect(request.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(request.body)).toMatchObject({ id, type: 'purchase.succeeded', data: { purchaseId: 'p', amount: '100' } });
+    expect(JSON.parse(request.body)).toMatchObject({
+      id,
+      type: 'purchase.succeeded',
+      data: { purchaseId: 'p', amount: '100' },
+    });
   });
 
   it('verifyWebhook rejects a tampered body, a wrong secret, an old or future timestamp and missing headers', async () => {
@@ -92,25 +101,37 @@ describe('webhook signatures', () => {
     const now = clock.now();
     const base = { payload: request.body, headers: request.headers, secret: game.webhookSecret, now };
     expect(codeOf(() => verifyWebhook(base))).toBe('accepted');
-    expect(codeOf(() => verifyWebhook({ ...base, payload: request.body.replace('"100"', '"1000"') }))).toBe('invalid_signature');
+    expect(codeOf(() => verifyWebhook({ ...base, payload: request.body.replace('"100"', '"1000"') }))).toBe(
+      'invalid_signature',
+    );
     expect(codeOf(() => verifyWebhook({ ...base, secret: other.webhookSecret }))).toBe('invalid_signature');
     expect(codeOf(() => verifyWebhook({ ...base, now: now.getTime() + 301_000 }))).toBe('timestamp_too_old');
     expect(codeOf(() => verifyWebhook({ ...base, now: now.getTime() - 301_000 }))).toBe('timestamp_too_new');
     expect(codeOf(() => verifyWebhook({ ...base, now: now.getTime() + 299_000 }))).toBe('accepted');
-    expect(codeOf(() => verifyWebhook({ ...base, now: now.getTime() + 3_000, toleranceSeconds: 2 }))).toBe('timestamp_too_old');
+    expect(codeOf(() => verifyWebhook({ ...base, now: now.getTime() + 3_000, toleranceSeconds: 2 }))).toBe(
+      'timestamp_too_old',
+    );
     // a replay with a fresh timestamp but the old signature does not verify either
     const replayed = { ...request.headers, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000) + 60) };
-    expect(codeOf(() => verifyWebhook({ ...base, headers: replayed, now: now.getTime() + 60_000 }))).toBe('invalid_signature');
+    expect(codeOf(() => verifyWebhook({ ...base, headers: replayed, now: now.getTime() + 60_000 }))).toBe(
+      'invalid_signature',
+    );
     const { 'webhook-signature': _dropped, ...unsigned } = request.headers;
     expect(codeOf(() => verifyWebhook({ ...base, headers: unsigned }))).toBe('missing_headers');
     // Fetch-style Headers and bytes work as well as Node's header object and strings
-    const headers = new Headers(Object.entries(request.headers).filter(([, v]) => typeof v === 'string') as [string, string][]);
+    const headers = new Headers(
+      Object.entries(request.headers).filter(([, v]) => typeof v === 'string') as [string, string][],
+    );
     expect(verifyWebhook({ ...base, headers, payload: new TextEncoder().encode(request.body) }).id).toBe(request.id);
   });
 
   it('signs with both secrets during a rotation overlap, then with the new one only', async () => {
     const game = await createGameWithWebhook(app, receiver.url);
-    const rotated = await app.gql(ROTATE, { input: { gameId: game.globalId, overlapSeconds: 3600 } }, { token: game.developerToken });
+    const rotated = await app.gql(
+      ROTATE,
+      { input: { gameId: game.globalId, overlapSeconds: 3600 } },
+      { token: game.developerToken },
+    );
     const payload = rotated.data.rotateWebhookSecret;
     expect(payload.__typename).toBe('RotateWebhookSecretPayload');
     const newSecret = payload.webhookSecret as string;
@@ -120,26 +141,42 @@ describe('webhook signatures', () => {
     const during = await deliverOne(game);
     expect((during.headers['webhook-signature'] as string).split(' ')).toHaveLength(2);
     for (const secret of [game.webhookSecret, newSecret]) {
-      expect(verifyWebhook({ payload: during.body, headers: during.headers, secret, now: clock.now() }).id).toBe(during.id);
+      expect(verifyWebhook({ payload: during.body, headers: during.headers, secret, now: clock.now() }).id).toBe(
+        during.id,
+      );
     }
 
     clock.advance(3_600_001);
     const after = await deliverOne(game);
     expect((after.headers['webhook-signature'] as string).split(' ')).toHaveLength(1);
-    expect(verifyWebhook({ payload: after.body, headers: after.headers, secret: newSecret, now: clock.now() }).id).toBe(after.id);
-    expect(codeOf(() => verifyWebhook({ payload: after.body, headers: after.headers, secret: game.webhookSecret, now: clock.now() }))).toBe(
-      'invalid_signature',
+    expect(verifyWebhook({ payload: after.body, headers: after.headers, secret: newSecret, now: clock.now() }).id).toBe(
+      after.id,
     );
+    expect(
+      codeOf(() =>
+        verifyWebhook({ payload: after.body, headers: after.headers, secret: game.webhookSecret, now: clock.now() }),
+      ),
+    ).toBe('invalid_signature');
     // a receiver holding both secrets while it switches accepts either way
-    expect(verifyWebhook({ payload: after.body, headers: after.headers, secret: [game.webhookSecret, newSecret], now: clock.now() }).id).toBe(after.id);
+    expect(
+      verifyWebhook({
+        payload: after.body,
+        headers: after.headers,
+        secret: [game.webhookSecret, newSecret],
+        now: clock.now(),
+      }).id,
+    ).toBe(after.id);
   });
 
-  it('lets only the game\'s own developer rotate its webhook secret', async () => {
+  it("lets only the game's own developer rotate its webhook secret", async () => {
     const game = await createGameWithWebhook(app, receiver.url);
     const stranger = await createGameWithWebhook(app, receiver.url);
     const refused = await app.gql(ROTATE, { input: { gameId: game.globalId } }, { token: stranger.developerToken });
     expect(refused.data.rotateWebhookSecret).toMatchObject({ __typename: 'NotFound', code: 'NOT_FOUND' });
     const request = await deliverOne(game);
-    expect(verifyWebhook({ payload: request.body, headers: request.headers, secret: game.webhookSecret, now: clock.now() }).id).toBe(request.id);
+    expect(
+      verifyWebhook({ payload: request.body, headers: request.headers, secret: game.webhookSecret, now: clock.now() })
+        .id,
+    ).toBe(request.id);
   });
 });

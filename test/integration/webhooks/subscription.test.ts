@@ -108,7 +108,10 @@ describe('purchaseUpdated over SSE across instances', () => {
       const done = await confirm(b, player, waiting.id);
       expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
       const succeeded = await stream.waitFor((e) => statusOf(e) === 'SUCCEEDED');
-      expect(succeeded.data.data.purchaseUpdated).toMatchObject({ id: waiting.id, receipt: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/) });
+      expect(succeeded.data.data.purchaseUpdated).toMatchObject({
+        id: waiting.id,
+        receipt: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
+      });
       expect(stream.events.every((e) => !e.data?.errors)).toBe(true);
     } finally {
       await stream.close();
@@ -126,7 +129,7 @@ describe('purchaseUpdated over SSE across instances', () => {
     expect(listeners).toBe(0);
   });
 
-  it('lets the game\'s secret key follow its purchase, but no other player nor another game', async () => {
+  it("lets the game's secret key follow its purchase, but no other player nor another game", async () => {
     const player = await setUpPlayer(b, game);
     const other = await setUpPlayer(b, game, { card: null });
     const otherGame = await setUpGame(b, []);
@@ -163,16 +166,34 @@ describe('purchaseUpdated over SSE across instances', () => {
     try {
       await stream.waitFor((e) => statusOf(e) === 'SUCCEEDED');
       const [charge] = await chargesFor(b, decodeId(bought.id));
-      await armAcquirerFault(b, { mode: 'error_before_charge', path: `/v1/charges/${charge!.id}/refunds`, method: 'POST', count: 20 });
+      await armAcquirerFault(b, {
+        mode: 'error_before_charge',
+        path: `/v1/charges/${charge!.id}/refunds`,
+        method: 'POST',
+        count: 20,
+      });
       const key = `sub-refund-${randomBytes(4).toString('hex')}`;
       const pending = await refund(b, game.secretKey, bought.id, { amount: '100', key });
       expect(pending.data.refundPurchase.refund.status).toBe('PENDING');
       await stream.waitFor((e) => view(e)?.refundPending?.amount === '100');
       await clearAcquirerFaults(b);
-      const gameSecret = { ...operatorContext(b), principal: { kind: 'game_secret' as const, gameId: decodeId(game.gameId), developerId: 'dev', keyId: 'key' } };
-      await refundPurchase(gameSecret, { purchaseId: decodeId(bought.id), amount: { amount: '100', currency: 'USD' }, reason: 'customer request', idempotencyKey: key });
+      const gameSecret = {
+        ...operatorContext(b),
+        principal: { kind: 'game_secret' as const, gameId: decodeId(game.gameId), developerId: 'dev', keyId: 'key' },
+      };
+      await refundPurchase(gameSecret, {
+        purchaseId: decodeId(bought.id),
+        amount: { amount: '100', currency: 'USD' },
+        reason: 'customer request',
+        idempotencyKey: key,
+      });
       const settled = await stream.waitFor((e) => view(e)?.refunded?.amount === '100');
-      expect(view(settled)).toMatchObject({ status: 'PARTIALLY_REFUNDED', refundPending: { amount: '0' }, refundable: { amount: '399' }, refunds: [{ status: 'SUCCEEDED' }] });
+      expect(view(settled)).toMatchObject({
+        status: 'PARTIALLY_REFUNDED',
+        refundPending: { amount: '0' },
+        refundable: { amount: '399' },
+        refunds: [{ status: 'SUCCEEDED' }],
+      });
     } finally {
       await clearAcquirerFaults(b);
       await stream.close();

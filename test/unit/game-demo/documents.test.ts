@@ -27,7 +27,9 @@ describe('GraphQL documents of the demo game and the pay sheet', () => {
     test(`every ${label} operation validates against schema.graphql`, () => {
       const documents = operations(module);
       expect(documents.length).toBeGreaterThan(3);
-      const problems = documents.flatMap(([name, text]) => validate(schema, parse(text)).map((e) => `${name}: ${e.message}`));
+      const problems = documents.flatMap(([name, text]) =>
+        validate(schema, parse(text)).map((e) => `${name}: ${e.message}`),
+      );
       expect(problems).toEqual([]);
     });
   }
@@ -41,10 +43,15 @@ describe('GraphQL documents of the demo game and the pay sheet', () => {
       // The same named-schema config as the committed tsconfigs, writing to a temporary file instead.
       const dir = mkdtempSync(join(tmpdir(), 'coinslot-tada-'));
       const fresh = join(dir, 'graphql-env.d.ts');
-      const plugin = { name: 'gql.tada/ts-plugin', schemas: [{ name: 'coinslot', schema: resolve('schema.graphql'), tadaOutputLocation: fresh }] };
+      const plugin = {
+        name: 'gql.tada/ts-plugin',
+        schemas: [{ name: 'coinslot', schema: resolve('schema.graphql'), tadaOutputLocation: fresh }],
+      };
       writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: { plugins: [plugin] } }));
       execFileSync('npx', ['gql-tada', 'generate-output', '-c', join(dir, 'tsconfig.json')], { stdio: 'pipe' });
-      expect(readFileSync(fresh, 'utf8'), `stale: run npx gql-tada generate-output -c ${tsconfig}`).toBe(readFileSync(committed, 'utf8'));
+      expect(readFileSync(fresh, 'utf8'), `stale: run npx gql-tada generate-output -c ${tsconfig}`).toBe(
+        readFileSync(committed, 'utf8'),
+      );
     },
     30_000,
   );

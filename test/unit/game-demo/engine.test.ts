@@ -5,7 +5,10 @@ import { GameEngine, START_LIVES, type HudState } from '../../../game-demo/src/g
 function engine(): { game: GameEngine; huds: HudState[] } {
   const huds: HudState[] = [];
   // A fixed "random" keeps spawns out of the way: only the rocks the test places can hit.
-  const game = new GameEngine((hud) => huds.push(hud), () => 0.99);
+  const game = new GameEngine(
+    (hud) => huds.push(hud),
+    () => 0.99,
+  );
   game.resize(390, 780);
   return { game, huds };
 }

@@ -5,8 +5,20 @@ import { NetworkError } from '../../../game-demo/src/api/errors.js';
 import type { Item, Money, Purchase } from '../../../game-demo/src/shop/catalog.js';
 import { PurchaseFlow } from '../../../game-demo/src/shop/purchase-flow.js';
 
-const usd = (amount: string): Money => ({ amount, currency: 'USD', formatted: `$${(Number(amount) / 100).toFixed(2)}` });
-const LIFE: Item = { id: 'item-life', sku: 'extra-life', name: 'Extra life', description: null, kind: 'CONSUMABLE', prices: [usd('99')], grants: null };
+const usd = (amount: string): Money => ({
+  amount,
+  currency: 'USD',
+  formatted: `$${(Number(amount) / 100).toFixed(2)}`,
+});
+const LIFE: Item = {
+  id: 'item-life',
+  sku: 'extra-life',
+  name: 'Extra life',
+  description: null,
+  kind: 'CONSUMABLE',
+  prices: [usd('99')],
+  grants: null,
+};
 
 function purchase(status: Purchase['status'], extra: Partial<Purchase> = {}): Purchase {
   return { id: 'p1', status, quantity: 1, declineCode: null, payUrl: null, price: usd('99'), item: LIFE, ...extra };
@@ -31,7 +43,8 @@ function scripted(...answers: Answer[]) {
     },
   } as unknown as Client;
   let n = 0;
-  const flow = (autoRetries = 0) => new PurchaseFlow({ client, gameId: 'g1', autoRetries, sleep: async () => {}, newKey: () => `key-${++n}` });
+  const flow = (autoRetries = 0) =>
+    new PurchaseFlow({ client, gameId: 'g1', autoRetries, sleep: async () => {}, newKey: () => `key-${++n}` });
   return { sent, flow };
 }
 
@@ -59,7 +72,11 @@ describe('PurchaseFlow', () => {
   });
 
   test('a Retry tap after an unknown outcome reuses the key; the next purchase after a result gets a new one', async () => {
-    const { sent, flow } = scripted(new NetworkError(), ok(purchase('SUCCEEDED')), ok(purchase('SUCCEEDED', { id: 'p2' })));
+    const { sent, flow } = scripted(
+      new NetworkError(),
+      ok(purchase('SUCCEEDED')),
+      ok(purchase('SUCCEEDED', { id: 'p2' })),
+    );
     const purchases = flow(0);
     expect((await purchases.buy(LIFE, usd('99'))).kind).toBe('retry');
     expect((await purchases.buy(LIFE, usd('99'))).kind).toBe('succeeded');
@@ -85,13 +102,23 @@ describe('PurchaseFlow', () => {
   test('maps results: waiting purchases go to the pay sheet, declines and limits become messages', async () => {
     const { flow } = scripted(
       ok(purchase('REQUIRES_CONFIRMATION')),
-      { __typename: 'CardDeclined', message: 'declined', code: 'CARD_DECLINED', declineCode: 'insufficient_funds', purchaseId: 'p3' },
+      {
+        __typename: 'CardDeclined',
+        message: 'declined',
+        code: 'CARD_DECLINED',
+        declineCode: 'insufficient_funds',
+        purchaseId: 'p3',
+      },
       { __typename: 'RateLimited', message: 'slow down', code: 'RATE_LIMITED', retryable: true, retryAfterSeconds: 42 },
       { __typename: 'NoCardOnFile', message: 'no card', code: 'NO_CARD_ON_FILE' },
     );
     const purchases = flow();
     expect((await purchases.buy(LIFE, usd('99'))).kind).toBe('pending');
-    expect(await purchases.buy(LIFE, usd('99'))).toMatchObject({ kind: 'declined', declineCode: 'insufficient_funds', message: expect.stringMatching(/insufficient funds/) });
+    expect(await purchases.buy(LIFE, usd('99'))).toMatchObject({
+      kind: 'declined',
+      declineCode: 'insufficient_funds',
+      message: expect.stringMatching(/insufficient funds/),
+    });
     expect(await purchases.buy(LIFE, usd('99'))).toMatchObject({ kind: 'rate-limited', retryAfterSeconds: 42 });
     expect((await purchases.buy(LIFE, usd('99'))).kind).toBe('no-card');
   });
