@@ -1,7 +1,7 @@
 import cardValidator from 'card-validator';
 import type { AcquirerRisk } from '../shared/acquirer-port.js';
 
-/** How the sandbox treats a card number, after the test-card table of shared/API.md. */
+/** How the sandbox treats a card number, after the test-card table of src/acquirer/README.md. */
 export interface CardBehaviour {
   /** Verification (tokenization) declines with this code. */
   readonly declineOnVerify?: string;

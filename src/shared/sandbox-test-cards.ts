@@ -1,5 +1,5 @@
 /**
- * The sandbox's published test card numbers (API.md). Every developer and player types the same
+ * The sandbox's published test card numbers (src/acquirer/README.md). Every developer and player types the same
  * ones, so in sandbox mode they are not treated as one physical card shared by many players.
  */
 export const SANDBOX_TEST_CARD_NUMBERS: ReadonlySet<string> = new Set([

@@ -318,7 +318,7 @@ describe('ledger invariants under random sequences of API calls', () => {
 
 /**
  * Reads refundPurchase from the running schema: its input fields (purchaseId, amount, reason,
- * idempotencyKey as API.md names them) and the payload type that carries the purchase. Null when absent.
+ * idempotencyKey as schema.graphql names them) and the payload type that carries the purchase. Null when absent.
  */
 async function discoverRefundApi(app: TestApp): Promise<RefundApi | null> {
   const mutation = await app.gql(

@@ -3,7 +3,7 @@ import { assertTransition, canTransition, TRANSITIONS } from '../../src/modules/
 import { purchaseStatuses } from '../../src/db/schema/purchases.js';
 
 describe('purchase state machine', () => {
-  it('follows the diagram of DESIGN.md', () => {
+  it('follows the diagram of docs/architecture.md', () => {
     expect(canTransition('REQUIRES_CONFIRMATION', 'PROCESSING')).toBe(true);
     expect(canTransition('REQUIRES_CONFIRMATION', 'CANCELED')).toBe(true);
     expect(canTransition('PROCESSING', 'SUCCEEDED')).toBe(true);

@@ -6,7 +6,7 @@ import { field, formatWait, h, notice } from './ui.js';
 
 export type Card = ResultOf<typeof CardFields>;
 
-/** The sandbox acquirer's test cards (API.md), offered only in sandbox mode. */
+/** The sandbox acquirer's test cards (src/acquirer/README.md), offered only in sandbox mode. */
 export const TEST_CARDS: readonly { number: string; label: string }[] = [
   { number: '4242 4242 4242 4242', label: 'Visa · approved' },
   { number: '5555 5555 5555 4444', label: 'Mastercard · approved' },

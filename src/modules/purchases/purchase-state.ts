@@ -2,7 +2,7 @@ import { InvalidStateError } from '../../shared/errors.js';
 import type { PurchaseStatus } from '../../db/schema/purchases.js';
 
 /**
- * The purchase state machine of DESIGN.md. Every status change goes through `assertTransition`,
+ * The purchase state machine of docs/architecture.md. Every status change goes through `assertTransition`,
  * and SQL updates also guard on the expected current status so that concurrent writers cannot skip it.
  */
 export const TRANSITIONS: Readonly<Record<PurchaseStatus, readonly PurchaseStatus[]>> = {

@@ -5,7 +5,7 @@ import { decryptCardNumber, deriveKeys } from '../../../src/acquirer/crypto.js';
 import { SANDBOX_TEST_CARD_NUMBERS } from '../../../src/shared/sandbox-test-cards.js';
 import { AMEX_CVC, CVC, key, startAcquirer, type AcquirerHarness } from './harness.js';
 
-// The published sandbox cards (API.md), from the one list Coinslot keeps of them.
+// The published sandbox cards (src/acquirer/README.md), from the one list Coinslot keeps of them.
 const TEST_CARDS = [...SANDBOX_TEST_CARD_NUMBERS];
 
 let h: AcquirerHarness;

@@ -75,7 +75,7 @@ export const REVOKE_AUTHORIZATION = /* GraphQL */ `
 export const AUTHORIZATIONS = /* GraphQL */ `{ viewer { authorizations { edges { node { ${AUTHORIZATION_FIELDS} } } } } }`;
 export const PREFILL = /* GraphQL */ `{ viewer { kind player { displayName } defaultCard { brand last4 } } }`;
 
-/** The sandbox's test cards (shared/API.md), as typed by a player. */
+/** The sandbox's test cards (src/acquirer/README.md), as typed by a player. */
 export const TEST_CARDS = {
   visa: '4242 4242 4242 4242',
   mastercard: '5555 5555 5555 4444',
