@@ -35,6 +35,11 @@ export async function chargeAndSettle(
           notAfter,
           ...(options.cvc ? { cvc: options.cvc } : {}),
         });
+    // The player just typed the CVC (our step-up); if the bank now asks for it too, answer with the same
+    // code in this request instead of sending the player back to type it a second time.
+    if (result.status === 'requires_action' && options.cvc && !options.confirmPendingAction) {
+      result = await acquirer.confirmCharge({ idempotencyKey: attemptKey(purchase), cvc: options.cvc, notAfter });
+    }
   } catch (error) {
     if (error instanceof AcquirerUnavailableError) {
       logger.warn(
