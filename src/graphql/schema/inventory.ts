@@ -38,7 +38,9 @@ builder.queryField('inventory', (t) =>
 
 const ConsumeItemInput = builder.inputType('ConsumeItemInput', {
   fields: (t) => ({
-    playerId: t.id({ required: true }),
+    playerId: t.id({
+      description: "Whose units: required with the secret key; a player's game token uses up its own player's.",
+    }),
     itemId: t.id({ required: true, description: 'A CONSUMABLE item of the game.' }),
     quantity: t.int({ required: true, description: 'Units to use up, at least 1.' }),
     idempotencyKey: t.string({ required: true, description: 'A retry with the same key consumes once.' }),
@@ -52,9 +54,10 @@ const ConsumeItemPayload = builder.objectRef<{ entry: InventoryEntryView }>('Con
 builder.mutationField('consumeItem', (t) =>
   t.field({
     type: ConsumeItemPayload,
-    description: "Uses up units of a consumable a player holds (the game's secret key); never below zero.",
+    description:
+      "Uses up units of a consumable a player holds (the game's secret key, or the player's own game token); never below zero.",
     args: { input: t.arg({ type: ConsumeItemInput, required: true }) },
-    authScopes: { gameSecret: true },
+    authScopes: { gameSecret: true, playerGame: true },
     errors: {
       types: [...COMMON_ERRORS, InsufficientQuantityError, IdempotencyKeyReusedError, IdempotencyInProgressError],
       directResult: true,
@@ -62,7 +65,7 @@ builder.mutationField('consumeItem', (t) =>
     resolve: async (_root, { input }, ctx) => ({
       entry: await consumeItem(ctx.service, {
         ...input,
-        playerId: decodeId('Player', input.playerId, 'input.playerId'),
+        playerId: input.playerId == null ? null : decodeId('Player', input.playerId, 'input.playerId'),
         itemId: decodeId('Item', input.itemId, 'input.itemId'),
       }),
     }),

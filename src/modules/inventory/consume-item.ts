@@ -17,7 +17,7 @@ import type { ServiceContext } from '../service-context.js';
 import { entryKey, readEntry, type InventoryEntryView } from './inventory-rows.js';
 
 const consumeItemInput = z.object({
-  playerId: z.string(),
+  playerId: z.string().nullish(),
   itemId: z.string(),
   quantity: z
     .number()
@@ -44,8 +44,10 @@ async function isGamePlayer(executor: Executor, gameId: string, playerId: string
 }
 
 /**
- * Uses up units of a consumable a player holds (game secret key only; its own game's player and
- * item, others are NotFound). Never below zero: too few → InsufficientQuantity with what is held.
+ * Uses up units of a consumable a player holds: the game's secret key names the player; a player's
+ * game token uses up its own player's units in its own game (a client-side game has no server to
+ * hold the secret key, and using up one's own items can only take from oneself). Another game's
+ * player or item is NotFound. Never below zero: too few → InsufficientQuantity with what is held.
  * Once per (game, player, idempotency key) in the database, behind the GraphQL idempotency layer:
  * a repeat of the same consumption answers the current entry; the key with another item or
  * quantity → IdempotencyKeyReused.
@@ -53,10 +55,20 @@ async function isGamePlayer(executor: Executor, gameId: string, playerId: string
 export async function consumeItem(ctx: ServiceContext, raw: unknown): Promise<InventoryEntryView> {
   const { principal } = ctx;
   if (principal.kind === 'anonymous') throw new UnauthenticatedError();
-  if (principal.kind !== 'game_secret') throw new ForbiddenError("Only the game's server (secret key) consumes items.");
-  const input = parseInput(consumeItemInput, raw);
-  assertIdempotencyKey(input.idempotencyKey);
+  if (principal.kind !== 'game_secret' && principal.kind !== 'player_game')
+    throw new ForbiddenError("Items are used up by the game: its server (secret key) or the player's game token.");
+  const parsed = parseInput(consumeItemInput, raw);
+  assertIdempotencyKey(parsed.idempotencyKey);
   const gameId = principal.gameId;
+  let playerId: string;
+  if (principal.kind === 'player_game') {
+    if (parsed.playerId != null && parsed.playerId !== principal.playerId) throw new NotFoundError('Player');
+    playerId = principal.playerId;
+  } else {
+    if (parsed.playerId == null) throw ValidationError.field('input.playerId', 'is required with the secret key');
+    playerId = parsed.playerId;
+  }
+  const input = { ...parsed, playerId };
   if (!isUuid(input.itemId)) throw new NotFoundError('Item');
   if (!isUuid(input.playerId)) throw new NotFoundError('Player');
 

@@ -114,6 +114,40 @@ describe('inventory, wallet and ledger over GraphQL', () => {
     expect(inventory.data.inventory[0].quantity).toBe(1);
   });
 
+  it("lets the player's game token use up its own units, once per key, without naming the player", async () => {
+    const authorized = await app.gql(
+      `mutation ($input: AuthorizeGameInput!) { authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { message } } }`,
+      {
+        input: {
+          gameId: game.id,
+          oneTapMax: { amount: '0', currency: 'USD' },
+          dailyCap: { amount: '0', currency: 'USD' },
+        },
+      },
+      { token: player.token },
+    );
+    const gameToken = authorized.data.authorizeGame.gameToken as string;
+    expect(gameToken).toMatch(/^gt_/);
+    const before = (await app.gql(INVENTORY, { gameId: game.id }, { token: gameToken })).data.inventory[0].quantity;
+    const input = { itemId: potionId, quantity: 1, idempotencyKey: newId() };
+    const first = await app.gql(CONSUME, { input }, { token: gameToken });
+    expect(first.data.consumeItem).toEqual({
+      __typename: 'ConsumeItemPayload',
+      entry: { quantity: before - 1, item: { id: potionId } },
+    });
+    const replay = await app.gql(CONSUME, { input }, { token: gameToken });
+    expect(replay.data.consumeItem.entry.quantity).toBe(before - 1);
+    const other = await signUpPlayer(app);
+    const someoneElse = await app.gql(
+      CONSUME,
+      { input: { ...input, playerId: other.id, idempotencyKey: newId() } },
+      { token: gameToken },
+    );
+    expect(someoneElse.data.consumeItem).toMatchObject({ __typename: 'NotFound' });
+    const inventory = await app.gql(INVENTORY, { gameId: game.id }, { token: player.token });
+    expect(inventory.data.inventory[0]?.quantity ?? 0).toBe(before - 1);
+  });
+
   it("answers NotFound to another game's secret key and refuses a consumption without an idempotency key", async () => {
     const other = await createGame(app, developer);
     const input = { playerId: player.id, itemId: potionId, quantity: 1, idempotencyKey: newId() };

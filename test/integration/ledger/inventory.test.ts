@@ -159,17 +159,48 @@ describe('consumeItem', () => {
     });
   });
 
-  it("is only for the game's secret key", async () => {
-    const { gameId, developerId, playerId, potion } = await holding(1);
+  it("is for the game's secret key and the player's own game token, not a developer or a player session", async () => {
+    const { gameId, developerId, playerId, potion } = await holding(2);
     const asDeveloper = serviceContext(db, { kind: 'developer', developerId, sessionId: newId() });
     await expect(consumeItem(asDeveloper, { playerId, itemId: potion, ...consume(1) })).rejects.toBeInstanceOf(
       ForbiddenError,
     );
-    const asPlayer = serviceContext(db, { kind: 'player_game', playerId, gameId, authorizationId: newId() });
-    await expect(consumeItem(asPlayer, { playerId, itemId: potion, ...consume(1) })).rejects.toBeInstanceOf(
+    const asSession = serviceContext(db, { kind: 'player', playerId, sessionId: newId() });
+    await expect(consumeItem(asSession, { playerId, itemId: potion, ...consume(1) })).rejects.toBeInstanceOf(
       ForbiddenError,
     );
-    expect(await ownedQuantity(db, gameId, playerId, potion)).toBe(1);
+    expect(await ownedQuantity(db, gameId, playerId, potion)).toBe(2);
+
+    // The player's game token uses up its own units, with or without naming the player, once per key.
+    const asPlayer = serviceContext(db, { kind: 'player_game', playerId, gameId, authorizationId: newId() });
+    const key = newId();
+    expect(await consumeItem(asPlayer, { itemId: potion, ...consume(1, key) })).toMatchObject({ quantity: 1 });
+    expect(await consumeItem(asPlayer, { itemId: potion, ...consume(1, key) })).toMatchObject({ quantity: 1 });
+    expect(await consumeItem(asPlayer, { playerId, itemId: potion, ...consume(1) })).toMatchObject({ quantity: 0 });
+    await expect(consumeItem(asPlayer, { itemId: potion, ...consume(1) })).rejects.toBeInstanceOf(
+      InsufficientQuantityError,
+    );
+  });
+
+  it("never lets a game token use up another player's units or another game's items", async () => {
+    const mine = await holding(1);
+    const other = await holding(1);
+    const token = serviceContext(db, {
+      kind: 'player_game',
+      playerId: mine.playerId,
+      gameId: mine.gameId,
+      authorizationId: newId(),
+    });
+    await expect(
+      consumeItem(token, { playerId: other.playerId, itemId: mine.potion, ...consume(1) }),
+    ).rejects.toBeInstanceOf(NotFoundError);
+    await expect(consumeItem(token, { itemId: other.potion, ...consume(1) })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await ownedQuantity(db, other.gameId, other.playerId, other.potion)).toBe(1);
+    expect(await ownedQuantity(db, mine.gameId, mine.playerId, mine.potion)).toBe(1);
+    // The secret key still has to name the player.
+    await expect(consumeItem(mine.secret, { itemId: mine.potion, ...consume(1) })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });
 
