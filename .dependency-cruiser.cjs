@@ -79,6 +79,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/sdk/' },
     },
     {
+      name: 'the-web-front-talks-http-only',
+      severity: 'error',
+      comment: "Coinslot's web front runs in the browser: it reaches the server over HTTP, never by import.",
+      from: { path: '^web/' },
+      to: { path: '^src/', pathNot: '^src/sdk/' },
+    },
+    {
       name: 'games-are-third-parties',
       severity: 'error',
       comment: 'The demo games use only the public API and the SDK, as any studio would.',

@@ -3,13 +3,13 @@ import { defineConfig } from 'vite';
 // This folder, without node imports so the browser tsconfig can check this file too.
 const here = decodeURIComponent(new URL('.', import.meta.url).pathname);
 
-/** The demo game: built into game-demo/dist and served by Coinslot at `/`. */
+/** The demo game: built into dist/game-demo on its own; a third party that talks to Coinslot over HTTP only. */
 export default defineConfig({
   root: here,
   base: '/',
   publicDir: false,
   build: {
-    outDir: `${here}dist`,
+    outDir: `${here}../dist/game-demo`,
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,

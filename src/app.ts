@@ -28,7 +28,12 @@ export interface AppOptions {
   readonly plugins?: Plugin<GraphQLContext & ServerContext>[];
   /** Extra routes beside GraphQL, tried before the static game. */
   readonly routes?: Route[];
-  /** Folder of the built demo game, served at `/`. */
+  /** Folder of Coinslot's built web front (dist/web): `/assets/*`, `/pay/*` and `/account`. */
+  readonly webDir?: string;
+  /**
+   * Folder of a built demo game served at every other path. Transitional: the demo game moves to its
+   * own origin; until then Coinslot serves it beside the web front.
+   */
   readonly staticDir?: string;
   readonly metrics?: Metrics;
 }
@@ -101,7 +106,10 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     },
   });
 
-  const serveGame = options.staticDir ? staticFiles(options.staticDir) : null;
+  const serveWeb = options.webDir ? staticFiles(options.webDir) : null;
+  const serveGame = options.staticDir ? staticFiles(options.staticDir, { fallbackToIndex: true }) : null;
+  /** The web front's pages: every path of theirs opens its index.html, which routes by path. */
+  const webPage = /^\/(pay|account)(\/|$)/;
   const routes: Route[] = [
     { method: 'GET', pattern: /^\/healthz$/, handle: () => healthz() },
     { method: 'GET', pattern: /^\/readyz$/, handle: () => readyz(deps) },
@@ -131,6 +139,15 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
             route = (candidate.pattern as RegExp).source;
             response = await candidate.handle(request, match, serverContext);
             break;
+          }
+        }
+        if (!response && serveWeb && request.method === 'GET') {
+          if (url.pathname.startsWith('/assets/')) {
+            route = 'web';
+            response = await serveWeb(url.pathname);
+          } else if (webPage.test(url.pathname)) {
+            route = 'web';
+            response = await serveWeb('/index.html');
           }
         }
         if (!response && serveGame && request.method === 'GET') {

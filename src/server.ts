@@ -21,7 +21,10 @@ import { seedDemo, type DemoInfo } from './seed.js';
 import { disputeCallback, DISPUTE_CALLBACK_PATH } from './http/dispute-callback.js';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 
-export const GAME_DIST = fileURLToPath(new URL('../game-demo/dist', import.meta.url));
+/** Coinslot's web front (consent, pay sheet, account), built by `npm run build:web`. */
+export const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
+/** The demo game, built by `npm run build:game`. */
+export const GAME_DIST = fileURLToPath(new URL('../dist/game-demo', import.meta.url));
 
 export interface StartOptions {
   readonly clock?: Clock;
@@ -106,6 +109,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   await receiptKeyRing(config);
   const demo = config.SEED_DEMO ? await seedDemo(deps) : null;
   const app = buildApp(deps, {
+    webDir: WEB_DIST,
     staticDir: GAME_DIST,
     metrics: createMetrics({ defaultMetrics: true }),
     routes: [

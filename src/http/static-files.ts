@@ -12,18 +12,22 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
-/**
- * Serves files under `root` (the built demo game, and the pay sheet under /pay/). A path that is not
- * a file falls back to the index.html of its nearest folder that has one, so /pay/<purchaseId>
- * opens the pay sheet and any other path the game.
- */
-export function staticFiles(root: string): (pathname: string) => Promise<Response | null> {
+export interface StaticOptions {
+  /**
+   * A path that is not a file falls back to the index.html of its nearest folder that has one (an app
+   * that routes by path, such as /pay/<purchaseId>); without it such a path is not found.
+   */
+  readonly fallbackToIndex?: boolean;
+}
+
+/** Serves the files under `root` (a vite build output). */
+export function staticFiles(root: string, options: StaticOptions = {}): (pathname: string) => Promise<Response | null> {
   const base = normalize(root + sep);
   return async (pathname) => {
     const relative = decodeURIComponent(pathname).replace(/^\/+/, '') || 'index.html';
     const path = normalize(join(base, relative));
     if (!path.startsWith(base)) return null;
-    const file = (await isFile(path)) ? path : await nearestIndex(base, relative);
+    const file = (await isFile(path)) ? path : options.fallbackToIndex ? await nearestIndex(base, relative) : null;
     if (!file) return null;
     const body = await readFile(file);
     const immutable = file.includes(`${sep}assets${sep}`);

@@ -31,8 +31,8 @@ async function purchasesOf(token: string, sku: string, status: string): Promise<
 }
 
 beforeAll(async () => {
-  // The same build `npm start` runs: the game and the pay sheet into game-demo/dist.
-  if (process.env.E2E_SKIP_BUILD !== '1') execFileSync('npm', ['run', 'build:game', '--silent'], { stdio: 'inherit' });
+  // The same build `npm start` runs: the web front into dist/web, the game into dist/game-demo.
+  if (process.env.E2E_SKIP_BUILD !== '1') execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   app = await createTestApp({ listen: true });
   const dev = await app.gql(
     `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`,

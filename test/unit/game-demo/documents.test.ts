@@ -8,7 +8,7 @@ import { print } from '@0no-co/graphql.web';
 import { buildSchema, parse, validate } from 'graphql';
 import { describe, expect, test } from 'vitest';
 import * as gameOperations from '../../../game-demo/src/api/operations.js';
-import * as sheetOperations from '../../../src/http/pay-sheet/operations.js';
+import * as sheetOperations from '../../../web/operations.js';
 
 const schema = buildSchema(readFileSync('schema.graphql', 'utf8'));
 
@@ -36,7 +36,7 @@ describe('GraphQL documents of the demo game and the pay sheet', () => {
 
   test.each([
     ['game-demo/src/api/graphql-env.d.ts', 'game-demo/tsconfig.json'],
-    ['src/http/pay-sheet/graphql-env.d.ts', 'src/http/pay-sheet/tsconfig.json'],
+    ['web/graphql-env.d.ts', 'web/tsconfig.json'],
   ])(
     '%s is generated from the current schema.graphql',
     (committed, tsconfig) => {
