@@ -261,7 +261,7 @@ function fixed(body: unknown, token: string | null = null): () => NextRequest {
 
 async function main(): Promise<void> {
   const started = new Date();
-  const { newReceiptSigningJwk } = await import('../src/config.js');
+  const { newReceiptSigningJwk } = await import('../src/shared/receipt-signing-key.js');
   receiptKeys = JSON.stringify([newReceiptSigningJwk()]);
 
   log(`# Coinslot benchmark — ${started.toISOString()}`);

@@ -28,6 +28,8 @@ export interface AppOptions {
   readonly plugins?: Plugin<GraphQLContext & ServerContext>[];
   /** Extra routes beside GraphQL, tried before the static game. */
   readonly routes?: Route[];
+  /** Serve GraphiQL on GET /graphql (config GRAPHIQL; off unless asked). */
+  readonly graphiql?: boolean;
   /** Folder of Coinslot's built web front (dist/web): `/assets/*`, `/pay/*` and `/account`. */
   readonly webDir?: string;
   /**
@@ -76,7 +78,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
   const yoga = createYoga<ServerContext, AppContext>({
     schema,
     graphqlEndpoint: '/graphql',
-    graphiql: deps.config.GRAPHIQL ? { title: 'Coinslot GraphQL' } : false,
+    graphiql: options.graphiql ? { title: 'Coinslot GraphQL' } : false,
     landingPage: false,
     logging: false,
     maskedErrors: {

@@ -23,8 +23,8 @@ export interface DemoInfo {
  * Seeds, on an empty database, a demo developer and game with items of every kind priced in USD
  * and a GEM currency with items priced in it; keeps the demo keys in DATA_DIR/demo.json.
  */
-export async function seedDemo(deps: Deps): Promise<DemoInfo | null> {
-  const file = join(deps.config.dataDir, 'demo.json');
+export async function seedDemo(deps: Deps, dataDir: string): Promise<DemoInfo | null> {
+  const file = join(dataDir, 'demo.json');
   const [demo] = await deps.db.select().from(developers).where(eq(developers.email, DEMO_DEVELOPER_EMAIL)).limit(1);
   if (demo && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoInfo;
   const anonymous: ServiceContext = { deps, principal: { kind: 'anonymous' }, requestId: 'seed', ip: null };

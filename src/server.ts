@@ -34,6 +34,8 @@ export interface StartOptions {
 }
 
 export interface RunningServer {
+  /** What the process was configured with (read once by the caller). */
+  readonly config: Config;
   readonly app: App;
   readonly deps: Deps;
   readonly database: DatabaseHandle;
@@ -107,9 +109,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
   // A malformed RECEIPT_SIGNING_KEYS stops the start rather than the first sale.
   await receiptKeyRing(config);
-  const demo = config.SEED_DEMO ? await seedDemo(deps) : null;
+  const demo = config.SEED_DEMO ? await seedDemo(deps, config.dataDir) : null;
   const app = buildApp(deps, {
     webDir: WEB_DIST,
+    graphiql: config.GRAPHIQL,
     staticDir: GAME_DIST,
     metrics: createMetrics({ defaultMetrics: true }),
     routes: [
@@ -161,6 +164,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   return {
+    config,
     app,
     deps,
     database,

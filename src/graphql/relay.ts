@@ -1,7 +1,7 @@
 // Relay plumbing shared by the schema files: global ids in, keyset cursors out.
 import { decodeGlobalID, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { ValidationError } from '../shared/errors.js';
-import type { KeysetKey, KeysetPage } from '../db/keyset.js';
+import type { KeysetKey, KeysetPage } from '../shared/page.js';
 
 /**
  * The raw id inside a Relay global id of `typename`; a malformed id or one of another type is a

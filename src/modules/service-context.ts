@@ -1,16 +1,17 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Clock } from '../shared/clock.js';
 import type { Principal } from '../shared/principal.js';
 import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from '../shared/ports.js';
 import type { VelocityStore } from '../shared/velocity-port.js';
 import type { Acquirer } from '../shared/acquirer-port.js';
-import type { PrincipalCache } from './accounts/index.js';
+import type { PrincipalCache } from '../shared/principal-cache-port.js';
+import type { Settings } from '../shared/settings.js';
 
 /** What the modules run on; built once by app.ts (the composition root). */
 export interface Deps {
-  readonly config: Config;
+  /** The configuration values modules read (src/shared/settings.ts), from the composition root. */
+  readonly config: Settings;
   readonly db: Database;
   readonly clock: Clock;
   readonly logger: Logger;

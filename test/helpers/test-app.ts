@@ -85,7 +85,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 export function asTestApp(server: RunningServer): TestApp {
   return {
     ...server,
-    config: server.deps.config,
     async gql(query, variables = {}, { token = null, headers = {} } = {}) {
       const response = await server.app.fetch('http://coinslot.test/graphql', {
         method: 'POST',

@@ -15,7 +15,6 @@ import {
   PriceChangedError,
   RiskBlockedError,
 } from '../../shared/errors.js';
-import { purchaseStatuses } from '../../db/schema/purchases.js';
 import {
   cancelPurchase,
   confirmPurchase,
@@ -23,6 +22,7 @@ import {
   getPurchasesByIds,
   listPurchases,
   type PurchaseRow,
+  purchaseStatuses,
 } from '../../modules/purchases/index.js';
 import { getCardLabels } from '../../modules/cards/index.js';
 import { canManageGame, findGame } from '../../modules/games/index.js';

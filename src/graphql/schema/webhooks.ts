@@ -2,8 +2,7 @@ import { decodeGlobalID, resolveCursorConnection, type ResolveCursorConnectionAr
 import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { InvalidStateError, ValidationError } from '../../shared/errors.js';
-import { outboxEventTypes, outboxStatuses } from '../../db/schema/outbox.js';
-import type { KeysetPage } from '../../db/keyset.js';
+import type { KeysetPage } from '../../shared/page.js';
 import { rotateWebhookSecret, type RotatedWebhookSecret } from '../../modules/games/index.js';
 import {
   getWebhookDeliveriesByIds,
@@ -15,6 +14,8 @@ import {
   webhookBody,
   type OutboxEventRow,
   type WebhookDeliveryRow,
+  outboxEventTypes,
+  outboxStatuses,
 } from '../../modules/webhooks/index.js';
 import { GameRef } from './games.js';
 import { decodeId } from '../relay.js';

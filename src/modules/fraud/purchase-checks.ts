@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Config } from '../../config.js';
+import type { Settings } from '../../shared/settings.js';
 import type { Database } from '../../db/client.js';
 import { preparedStatement } from '../../db/prepared.js';
 import { blockedCardFingerprints, playerBlocks, riskSettings } from '../../db/schema/index.js';
@@ -30,7 +30,7 @@ export interface PurchaseChecks {
 /** A game's effective risk settings and the operator blocks on a player and a card, in one query. */
 export async function loadPurchaseChecks(
   db: Database,
-  config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
+  config: Pick<Settings, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
   input: { gameId: string; playerId: string; fingerprint: string | null },
 ): Promise<PurchaseChecks> {
   const [row] = await purchaseChecks(db).execute({

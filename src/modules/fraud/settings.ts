@@ -1,5 +1,5 @@
 import { eq, sql } from 'drizzle-orm';
-import type { Config } from '../../config.js';
+import type { Settings } from '../../shared/settings.js';
 import type { Executor } from '../../db/client.js';
 import { preparedStatement, type Param } from '../../db/prepared.js';
 import { riskSettings } from '../../db/schema/index.js';
@@ -120,7 +120,7 @@ export function parseCurrencyAmounts(raw: string, name = 'amounts'): ReadonlyMap
 }
 
 /** The platform's daily cap in a currency: configured (RISK_DAILY_CAPS) or 500 major units; a virtual currency has none. */
-export function platformDailyCap(config: Pick<Config, 'RISK_DAILY_CAPS'>, currency: string): number {
+export function platformDailyCap(config: Pick<Settings, 'RISK_DAILY_CAPS'>, currency: string): number {
   const configured = parseCurrencyAmounts(config.RISK_DAILY_CAPS, 'RISK_DAILY_CAPS').get(currency);
   if (configured !== undefined) return configured;
   const digits = isoDigits(currency);
@@ -129,7 +129,7 @@ export function platformDailyCap(config: Pick<Config, 'RISK_DAILY_CAPS'>, curren
 }
 
 /** The platform's new-card step-up amount in a currency: configured (RISK_NEW_CARD_AMOUNTS) or 50 major units. */
-export function platformNewCardAmount(config: Pick<Config, 'RISK_NEW_CARD_AMOUNTS'>, currency: string): number {
+export function platformNewCardAmount(config: Pick<Settings, 'RISK_NEW_CARD_AMOUNTS'>, currency: string): number {
   const configured = parseCurrencyAmounts(config.RISK_NEW_CARD_AMOUNTS, 'RISK_NEW_CARD_AMOUNTS').get(currency);
   if (configured !== undefined) return configured;
   const digits = isoDigits(currency);
@@ -137,7 +137,7 @@ export function platformNewCardAmount(config: Pick<Config, 'RISK_NEW_CARD_AMOUNT
 }
 
 /** The currencies that have a configured platform amount, for showing settings. */
-export function configuredCurrencies(config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>): string[] {
+export function configuredCurrencies(config: Pick<Settings, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>): string[] {
   const codes = new Set([
     ...parseCurrencyAmounts(config.RISK_DAILY_CAPS, 'RISK_DAILY_CAPS').keys(),
     ...parseCurrencyAmounts(config.RISK_NEW_CARD_AMOUNTS, 'RISK_NEW_CARD_AMOUNTS').keys(),
@@ -149,7 +149,7 @@ type SettingsRow = typeof riskSettings.$inferSelect;
 
 /** Builds the effective settings from a game's row (or none). */
 export function effectiveSettings(
-  config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
+  config: Pick<Settings, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
   gameId: string,
   row: SettingsRow | null,
 ): EffectiveRiskSettings {
@@ -188,7 +188,7 @@ const settingsOfGame = preparedStatement((db) =>
 /** A game's effective settings, read in one query (defaults when the game has no row). */
 export async function loadEffectiveSettings(
   executor: Executor,
-  config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
+  config: Pick<Settings, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
   gameId: string | null,
 ): Promise<EffectiveRiskSettings> {
   if (!gameId || !isUuid(gameId)) return effectiveSettings(config, gameId ?? '', null);
@@ -198,7 +198,7 @@ export async function loadEffectiveSettings(
 
 /** Every currency the settings speak of (configured or overridden), as Money, for display. */
 export function amountsByCurrency(
-  config: Pick<Config, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
+  config: Pick<Settings, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
   settings: EffectiveRiskSettings,
   of: 'dailyAmountCap' | 'newCardStepUpAmount',
 ): Money[] {

@@ -7,5 +7,6 @@ export { getPurchase, getPurchasesByIds, listPurchases, type PurchaseFilter } fr
 export { canReadPurchase } from './access.js';
 export { attemptKey, findPurchase, updateIfStatus, priceOf, type PurchaseRow } from './purchase-row.js';
 export { purchaseEventData, enqueuePurchaseEvent } from './purchase-events.js';
+export { purchaseStatuses, type PurchaseStatus } from '../../db/schema/purchases.js';
 export { TRANSITIONS, canTransition, assertTransition, COUNTED_STATUSES, AWAITING_STATUSES } from './purchase-state.js';
 export { reserveRefund, releaseRefund, completeRefund, REFUNDABLE_STATUSES } from './refund-reservation.js';

@@ -1,6 +1,6 @@
 import { importJWK, type CryptoKey, type JWK } from 'jose';
-import type { Config } from '../../config.js';
-import { newReceiptSigningJwk } from '../../config.js';
+import { newReceiptSigningJwk } from '../../shared/receipt-signing-key.js';
+import type { Settings } from '../../shared/settings.js';
 
 /**
  * The receipt keys of RECEIPT_SIGNING_KEYS (or DATA_DIR/secrets/receipt_signing_keys): a JSON array of
@@ -55,7 +55,7 @@ function publicHalf(jwk: StoredJwk): JWK {
 const rings = new WeakMap<object, Promise<ReceiptKeyRing>>();
 
 /** The parsed key ring of a configuration (parsed once); throws ReceiptKeyError on a bad configuration. */
-export function receiptKeyRing(config: Pick<Config, 'secrets'>): Promise<ReceiptKeyRing> {
+export function receiptKeyRing(config: Pick<Settings, 'secrets'>): Promise<ReceiptKeyRing> {
   let ring = rings.get(config);
   if (!ring) {
     ring = (async () => {
@@ -71,7 +71,11 @@ export function receiptKeyRing(config: Pick<Config, 'secrets'>): Promise<Receipt
 }
 
 /** The public keys to publish at `now`: the current one and every retired one whose receipts may still be valid. */
-export function publishedKeys(ring: ReceiptKeyRing, config: Pick<Config, 'secrets' | 'RECEIPT_TTL'>, now: Date): JWK[] {
+export function publishedKeys(
+  ring: ReceiptKeyRing,
+  config: Pick<Settings, 'secrets' | 'RECEIPT_TTL'>,
+  now: Date,
+): JWK[] {
   const stored = parseKeys(config.secrets.receiptSigningKeys);
   return ring.publicKeys.filter((_, i) => {
     const retiredAt = stored[i]?.retired_at;

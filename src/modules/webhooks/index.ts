@@ -9,6 +9,7 @@ export {
   type EnqueueEventInput,
   type EnqueuedEvent,
 } from './enqueue-event.js';
+export { outboxEventTypes, outboxStatuses, type OutboxEventType, type OutboxStatus } from '../../db/schema/outbox.js';
 export { signWebhook, type WebhookHeaders } from './sign-webhook.js';
 export {
   webhookBody,

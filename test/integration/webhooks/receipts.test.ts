@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JSONWebKeySet } from 'jose';
-import { newReceiptSigningJwk } from '../../../src/config.js';
+import { newReceiptSigningJwk } from '../../../src/shared/receipt-signing-key.js';
 import { receiptJwks, rotateReceiptKeys, signReceipt, type ReceiptFacts } from '../../../src/modules/receipts/index.js';
 import { ReceiptVerificationError, verifyReceipt } from '../../../src/sdk/verify-receipt.js';
 import { ManualClock } from '../../../src/shared/clock.js';
