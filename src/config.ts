@@ -81,6 +81,15 @@ const environmentSchema = z.object({
     .enum(['on', 'off'])
     .default('on')
     .transform((v) => v === 'on'),
+  /**
+   * Webhooks (and every other call to a developer-supplied URL) may go to loopback, private (RFC 1918),
+   * carrier-grade NAT and unique-local addresses: for tests and a local demo only, never implied by
+   * production. Link-local, metadata and other special addresses stay refused.
+   */
+  WEBHOOK_ALLOW_PRIVATE_NETWORK: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   /** How long a rotated-out webhook secret keeps signing beside the new one. */
   WEBHOOK_SECRET_OVERLAP: durationMs.default(24 * 3_600_000),
   /** Key that encrypts the games' webhook secrets at rest (AES-256-GCM, derived with HKDF). */

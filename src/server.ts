@@ -16,6 +16,8 @@ import { receiptKeyRing } from './modules/receipts/index.js';
 import { createPrincipalCache } from './modules/accounts/index.js';
 import { createAcquirerServer, type AcquirerServer } from './acquirer/index.js';
 import { createHttpAcquirer } from './adapters/acquirer/http-acquirer.js';
+import { createOutboundHttp } from './adapters/http/outbound-http.js';
+import type { OutboundHttp } from './shared/outbound-http-port.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
 import { seedDemo, type DemoInfo } from './seed.js';
 import { disputeCallback, DISPUTE_CALLBACK_PATH } from './http/dispute-callback.js';
@@ -31,6 +33,8 @@ export interface StartOptions {
   readonly logger?: Logger;
   /** Listen on config.PORT (default true); false builds everything without a socket. */
   readonly listen?: boolean;
+  /** The client for developer-supplied URLs; tests inject one with their own DNS lookup. */
+  readonly outboundHttp?: OutboundHttp;
 }
 
 export interface RunningServer {
@@ -94,6 +98,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     logger,
   });
   await principalCache.start();
+  const outboundHttp =
+    options.outboundHttp ?? createOutboundHttp({ allowPrivateNetwork: config.WEBHOOK_ALLOW_PRIVATE_NETWORK });
   const deps: Deps = {
     config,
     db: database.db,
@@ -106,6 +112,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     storeHealth: stores.storeHealth,
     acquirer,
     velocityStore: stores.velocityStore,
+    outboundHttp,
   };
   // A malformed RECEIPT_SIGNING_KEYS stops the start rather than the first sale.
   await receiptKeyRing(config);
@@ -183,6 +190,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await background?.stop();
       await webhookDispatcher?.stop();
       await acquirer.close();
+      await outboundHttp.close();
       await sandbox?.close();
       await principalCache.stop();
       await stores.close();

@@ -7,6 +7,7 @@ import type { VelocityStore } from '../shared/velocity-port.js';
 import type { Acquirer } from '../shared/acquirer-port.js';
 import type { PrincipalCache } from '../shared/principal-cache-port.js';
 import type { Settings } from '../shared/settings.js';
+import type { OutboundHttp } from '../shared/outbound-http-port.js';
 
 /** What the modules run on; built once by app.ts (the composition root). */
 export interface Deps {
@@ -25,6 +26,8 @@ export interface Deps {
   readonly velocityStore: VelocityStore;
   /** Verifies and charges cards (the sandbox acquirer over HTTP). */
   readonly acquirer: Acquirer;
+  /** Every request to a developer-supplied URL (webhooks): internal destinations refused. */
+  readonly outboundHttp: OutboundHttp;
 }
 
 /** One request's view: the dependencies, who is calling, and where from. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { testDatabaseUrl, testRedisUrl } from './env.js';
 
@@ -15,6 +15,8 @@ export interface TestAppOptions {
   readonly logger?: Logger;
   /** Listen on a free port (default false: drive it with app.fetch). */
   readonly listen?: boolean;
+  /** The client for developer-supplied URLs (a test's own DNS lookup). */
+  readonly outboundHttp?: StartOptions['outboundHttp'];
 }
 
 export interface GqlResponse<T = Record<string, any>> {
@@ -66,6 +68,8 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     RECEIPT_SIGNING_KEYS: JSON.stringify([TEST_RECEIPT_KEY]),
     ACQUIRER_TEST_MODE: 'true',
     SEED_DEMO: 'false',
+    // the tests' webhook receivers listen on loopback; test/security/ turns this off to prove the refusals
+    WEBHOOK_ALLOW_PRIVATE_NETWORK: 'true',
     ...extra,
   };
 }
@@ -77,6 +81,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
     clock: options.clock,
     logger: options.logger,
     listen: options.listen ?? false,
+    outboundHttp: options.outboundHttp,
   });
   return asTestApp(server);
 }

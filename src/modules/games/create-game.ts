@@ -5,7 +5,7 @@ import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import type { GameRow } from './access.js';
 import { requireDeveloper } from './access.js';
-import { gameName, isoCurrency, platformFeeBps, webhookUrl } from './game-fields.js';
+import { assertWebhookDestination, gameName, isoCurrency, platformFeeBps, webhookUrl } from './game-fields.js';
 import { issueGameKeys, type GameKeyPair } from './keys.js';
 import { issueWebhookSecret } from './webhook-secrets.js';
 
@@ -28,6 +28,7 @@ export async function createGame(
 ): Promise<{ game: GameRow; webhookSecret: string } & GameKeyPair> {
   const developerId = requireDeveloper(ctx);
   const input = parseInput(createGameInput, raw);
+  assertWebhookDestination(ctx.deps.outboundHttp, input.webhookUrl);
   const now = ctx.deps.clock.now();
   return ctx.deps.db.transaction(async (tx) => {
     const [game] = await tx

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { isIsoCurrency } from '../../shared/currencies.js';
+import { ValidationError } from '../../shared/errors.js';
 import { text } from '../../shared/validation.js';
+import type { OutboundHttp } from '../../shared/outbound-http-port.js';
 
 // Plain http is only for a developer's own machine; anything reachable from outside must be https.
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
@@ -24,6 +26,21 @@ export const webhookUrl = z
     else if (url.protocol !== 'https:' && url.protocol !== 'http:')
       ctx.addIssue({ code: 'custom', message: 'must use https' });
   });
+
+/**
+ * Refuses a webhook URL whose host can never be called (a loopback, private, link-local or metadata
+ * address written literally, in any of its spellings, or a metadata host name), unless private
+ * networks are allowed. Names are resolved and checked again at every delivery.
+ */
+export function assertWebhookDestination(
+  outboundHttp: Pick<OutboundHttp, 'refusal'>,
+  url: string | null | undefined,
+  path = 'input.webhookUrl',
+): void {
+  if (!url) return;
+  const refusal = outboundHttp.refusal(url);
+  if (refusal) throw ValidationError.field(path, `is not an allowed destination (${refusal})`);
+}
 
 export const platformFeeBps = z
   .number()

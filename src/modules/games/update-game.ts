@@ -4,7 +4,7 @@ import { games } from '../../db/schema/index.js';
 import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadGameForWrite, type GameRow } from './access.js';
-import { gameName, platformFeeBps, webhookUrl } from './game-fields.js';
+import { assertWebhookDestination, gameName, platformFeeBps, webhookUrl } from './game-fields.js';
 
 // Absent fields stay as they are; webhookUrl: null removes the webhook.
 const updateGameInput = z.object({
@@ -17,6 +17,7 @@ const updateGameInput = z.object({
 /** Changes a game's name, webhook URL or platform fee; only its own developer may. */
 export async function updateGame(ctx: ServiceContext, raw: unknown): Promise<GameRow> {
   const input = parseInput(updateGameInput, raw);
+  assertWebhookDestination(ctx.deps.outboundHttp, input.webhookUrl);
   return ctx.deps.db.transaction(async (tx) => {
     const game = await loadGameForWrite(ctx, tx, input.gameId, true);
     const changes: Partial<typeof games.$inferInsert> = {};

@@ -2,6 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { outboxEvents, webhookDeliveries } from '../../db/schema/index.js';
 import { newId } from '../../shared/ids.js';
+import { DESTINATION_NOT_ALLOWED, NO_RESPONSE } from '../../shared/outbound-http-port.js';
 import { findGame, getWebhookSigningSecrets } from '../games/index.js';
 import type { Deps } from '../service-context.js';
 import { signWebhook } from './sign-webhook.js';
@@ -27,6 +28,8 @@ export interface AttemptOutcome {
 }
 
 const EXCERPT_CHARS = 500;
+// UTF-8 takes at most 4 bytes a character: enough bytes for the excerpt, and never more is read.
+const EXCERPT_BYTES = EXCERPT_CHARS * 4;
 
 /** The JSON body of an event as Standard Webhooks describes it: id, type, timestamp, data. */
 export function webhookBody(event: Pick<OutboxEventRow, 'id' | 'type' | 'createdAt' | 'payload'>): string {
@@ -48,8 +51,11 @@ export async function deliveryTarget(deps: Deps, gameId: string): Promise<Delive
 }
 
 /**
- * POSTs one event, signed, with the configured timeout. A 2xx answer is success; anything else
- * (another status, a timeout, a refused connection) is a failure with its reason. Never throws.
+ * POSTs one event, signed, through the outbound client (internal destinations refused, no
+ * redirects, time and size bounded). A 2xx answer is success; anything else is a failure whose
+ * reason says no more than the developer needs: the status, "no response" (connection refused,
+ * reset, DNS or TLS failure and timeout alike, so it cannot map a network) or "destination not
+ * allowed" (with no excerpt). Never throws.
  */
 export async function postWebhook(
   deps: Deps,
@@ -60,53 +66,38 @@ export async function postWebhook(
   const attemptedAt = deps.clock.now();
   const body = webhookBody(event);
   const headers = signWebhook(target.secrets, event.id, Math.floor(attemptedAt.getTime() / 1000), body);
-  const timeout = AbortSignal.timeout(deps.config.WEBHOOK_TIMEOUT);
-  const signal = abort ? AbortSignal.any([timeout, abort]) : timeout;
   const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  try {
-    const response = await fetch(target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': 'Coinslot-Webhooks/1.0', ...headers },
-      body,
-      signal,
-      redirect: 'manual',
-    });
-    let excerpt: string | null = null;
-    try {
-      excerpt = (await response.text()).slice(0, EXCERPT_CHARS) || null;
-    } catch {
-      // the status is what counts; a body cut short by the deadline changes nothing
-    }
-    const success = response.status >= 200 && response.status < 300;
-    return {
-      url: target.url,
-      success,
-      statusCode: response.status,
-      durationMs: elapsed(),
-      error: success ? null : `HTTP ${response.status}`,
-      responseExcerpt: excerpt,
-      attemptedAt,
-    };
-  } catch (error) {
+  const result = await deps.outboundHttp.send({
+    method: 'POST',
+    url: target.url,
+    headers: { 'content-type': 'application/json', 'user-agent': 'Coinslot-Webhooks/1.0', ...headers },
+    body,
+    timeoutMs: deps.config.WEBHOOK_TIMEOUT,
+    maxResponseBytes: EXCERPT_BYTES,
+    signal: abort,
+  });
+  const durationMs = Math.round(performance.now() - started);
+  if (result.kind !== 'response') {
     return {
       url: target.url,
       success: false,
       statusCode: null,
-      durationMs: elapsed(),
-      error: describe(error, timeout),
+      durationMs,
+      error: result.kind === 'refused' ? DESTINATION_NOT_ALLOWED : NO_RESPONSE,
       responseExcerpt: null,
       attemptedAt,
     };
   }
-}
-
-function describe(error: unknown, timeout: AbortSignal): string {
-  if (timeout.aborted) return 'timeout';
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return cause.code;
-  if ((error as Error).name === 'AbortError') return 'aborted';
-  return ((error as Error).message || 'request failed').slice(0, 200);
+  const success = result.status >= 200 && result.status < 300;
+  return {
+    url: target.url,
+    success,
+    statusCode: result.status,
+    durationMs,
+    error: success ? null : `HTTP ${result.status}`,
+    responseExcerpt: result.body.slice(0, EXCERPT_CHARS) || null,
+    attemptedAt,
+  };
 }
 
 /** Saves one attempt in webhook_deliveries (every attempt is kept, whatever its trigger). */

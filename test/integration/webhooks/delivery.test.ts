@@ -190,7 +190,7 @@ describe('webhook delivery', () => {
     expect(await outboxRow(app, event!.id)).toMatchObject({ status: 'no_endpoint', attempts: 0 });
   });
 
-  it('records a timeout as a failed attempt without a status code', async () => {
+  it('records a timeout as a failed attempt without a status code ("no response")', async () => {
     const slow = await startReceiver({ delayMs: 1_500 });
     const timeoutApp = await createWebhookTestApp(clock, { env: { WEBHOOK_TIMEOUT: '300ms' } });
     try {
@@ -202,7 +202,7 @@ describe('webhook delivery', () => {
       expect(await outboxRow(timeoutApp, event!.id)).toMatchObject({
         status: 'pending',
         attempts: 1,
-        last_error: 'timeout',
+        last_error: 'no response',
       });
       const listed = await timeoutApp.gql(
         DELIVERIES,
@@ -212,7 +212,7 @@ describe('webhook delivery', () => {
       expect(listed.data.webhookDeliveries.edges[0].node).toMatchObject({
         statusCode: null,
         success: false,
-        error: 'timeout',
+        error: 'no response',
       });
     } finally {
       await timeoutApp.close();
