@@ -70,6 +70,7 @@ export async function benchFraud(options: FraudBenchOptions = {}): Promise<Fraud
     amountMinor: 499,
     currency: 'USD',
     cardFingerprint: cards[i % cards.length] as string,
+    cardHasPaid: false,
     ip: `10.0.${(i >> 8) & 255}.${i & 255}`,
     deviceId: `device-${i % players.length}`,
     limits: {
@@ -79,8 +80,9 @@ export async function benchFraud(options: FraudBenchOptions = {}): Promise<Fraud
       declinesToBlock: 3,
       declineBlockMs: 3_600_000,
       playersPerCardBlockAt: 3,
-      cardsPerIpBlockAt: 5,
+      cardsPerIpSignalAt: 5,
       cardsPerDeviceBlockAt: 5,
+      addressDeclinePointsAt: 10,
     },
   });
 

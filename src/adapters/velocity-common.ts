@@ -1,18 +1,30 @@
-/** Key names of the velocity store, shared by the Redis store and its in-process twin. */
+/**
+ * Key names of the velocity store, shared by the Redis store and its in-process twin. Each subject's
+ * keys share one Redis Cluster hash tag ({p:…} the player, {c:…} the card, {ip:…} the address,
+ * {d:…} the device), so every script call touches a single slot.
+ */
 export function velocityKeys(prefix: string) {
+  if (/[{}]/.test(prefix)) throw new RangeError('the Redis key prefix must not contain { or } (hash tags are ours)');
+  const player = (playerId: string) => `${prefix}{p:${playerId}}:`;
   return {
-    /** Placeholder for a key an operation does not use (Lua scripts take a fixed key list). */
-    none: `${prefix}none`,
-    purchases: (playerId: string) => `${prefix}pp:${playerId}`,
-    amountLog: (playerId: string, currency: string) => `${prefix}amt:${playerId}:${currency}`,
-    amounts: (playerId: string, currency: string) => `${prefix}amtv:${playerId}:${currency}`,
-    declines: (playerId: string) => `${prefix}dec:${playerId}`,
-    cardsOfPlayer: (playerId: string) => `${prefix}pc:${playerId}`,
-    cardRanks: (playerId: string) => `${prefix}rank:${playerId}`,
-    playersOfCard: (fingerprint: string) => `${prefix}fpp:${fingerprint}`,
-    cardsOfIp: (ip: string) => `${prefix}ipc:${ip}`,
-    cardsOfDevice: (deviceId: string) => `${prefix}dvc:${deviceId}`,
+    /** Placeholder in the player's slot for a key an operation does not use (scripts take a fixed key list). */
+    none: (playerId: string) => `${player(playerId)}none`,
+    purchases: (playerId: string) => `${player(playerId)}pp`,
+    amountLog: (playerId: string, currency: string) => `${player(playerId)}amt:${currency}`,
+    amounts: (playerId: string, currency: string) => `${player(playerId)}amtv:${currency}`,
+    declines: (playerId: string) => `${player(playerId)}dec`,
+    cardsOfPlayer: (playerId: string) => `${player(playerId)}pc`,
+    cardRanks: (playerId: string) => `${player(playerId)}rank`,
+    playersOfCard: (fingerprint: string) => `${prefix}{c:${fingerprint}}:players`,
+    cardsOfIp: (ip: string) => `${prefix}{ip:${ip}}:cards`,
+    declinesOfIp: (ip: string) => `${prefix}{ip:${ip}}:dec`,
+    cardsOfDevice: (deviceId: string) => `${prefix}{d:${deviceId}}:cards`,
   };
+}
+
+/** The member a decline is logged under: its weight travels in its first letter (b = bank, c = CVC). */
+export function declineMember(kind: 'bank' | 'incorrect_cvc', id: string): string {
+  return `${kind === 'incorrect_cvc' ? 'c' : 'b'}:${id}`;
 }
 
 /**

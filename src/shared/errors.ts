@@ -150,10 +150,26 @@ export class RiskBlockedError extends DomainError {
   constructor(
     readonly rulesFired: readonly string[],
     retryAfterSeconds: number | null,
+    what = 'This purchase',
   ) {
-    super('This purchase was blocked by risk checks.');
+    // players read the wait in minutes or hours; retryAfterSeconds stays seconds for machines
+    super(
+      `${what} was blocked by risk checks.${retryAfterSeconds === null ? '' : ` Try again in ${waitPhrase(retryAfterSeconds)}.`}`,
+    );
     this.retryAfterSeconds = retryAfterSeconds;
   }
+}
+
+/** A wait as players read it: "1 minute", "45 minutes", "2 hours", "1 hour 30 minutes" (rounded up to a minute). */
+export function waitPhrase(seconds: number): string {
+  const minutes = Math.max(1, Math.ceil(seconds / 60));
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (minutes < 60) return plural(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  // from 3 hours on, minutes are noise: round up to the hour
+  if (hours >= 3) return plural(rest > 0 ? hours + 1 : hours, 'hour');
+  return rest === 0 ? plural(hours, 'hour') : `${plural(hours, 'hour')} ${plural(rest, 'minute')}`;
 }
 
 export class IdempotencyKeyReusedError extends DomainError {

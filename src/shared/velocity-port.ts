@@ -1,8 +1,9 @@
 /**
- * The velocity store: the counters behind the fraud rules, read and updated atomically in one
- * round trip per call (Redis: one Lua script, src/adapters/redis/scripts/velocity-rules.lua; an
- * in-process twin for the embedded default). Time is always the caller's (`nowMs`, from the
- * injected Clock), never the store's, so tests can cross window edges.
+ * The velocity store: the counters behind the fraud rules (Redis: src/adapters/redis/scripts/velocity-rules.lua;
+ * an in-process twin for the embedded default). The player's counters are read, checked and
+ * updated atomically in one script call; the card's, the address's and the device's live in other
+ * Redis Cluster slots and are read (and touched) first, in calls pipelined together. Time is always
+ * the caller's (`nowMs`, from the injected Clock), never the store's, so tests can cross window edges.
  *
  * Windows are sliding logs, exact at their edges: an entry made at `t` counts while `now < t + window`.
  * Thresholds travel with each call (a game may override them), so the store holds no settings.
@@ -19,9 +20,33 @@ export const VELOCITY_WINDOWS = {
   dayMs: 86_400_000,
   /** How long the rank a card was added with is kept (its first charge may come much later). */
   cardRankRetentionMs: 30 * 86_400_000,
-  /** Longest decline block a game may configure; the decline log is kept for window + this. */
+  /** Longest decline lock-out a game may configure (the cap of the escalation). */
   maxDeclineBlockMs: 86_400_000,
+  /** The first decline lock-out of a day; each further one within 24 hours lasts 3 times longer, up to the cap. */
+  firstDeclineLockMs: 5 * 60_000,
+  /** Declined cards from one address count toward "card testing from this address" for this long. */
+  addressDeclineMs: 15 * 60_000,
 } as const;
+
+/**
+ * Weight of a decline. A bank decline (insufficient funds, do not honor, stolen…) says more about
+ * card testing than a mistyped CVC, which honest players make all the time.
+ */
+export const DECLINE_POINTS = { bank: 2, incorrectCvc: 1 } as const;
+export type DeclineKind = 'bank' | 'incorrect_cvc';
+
+/** The points a decline weighs: incorrect_cvc 1, any other card decline 2. */
+export function declinePoints(kind: DeclineKind): number {
+  return kind === 'incorrect_cvc' ? DECLINE_POINTS.incorrectCvc : DECLINE_POINTS.bank;
+}
+
+/**
+ * How long the player's `level`-th decline lock-out within 24 hours lasts (level 0 = the first):
+ * 5 minutes, then 15, 45, 135…, never longer than `capMs`.
+ */
+export function declineLockMs(level: number, capMs: number): number {
+  return Math.min(VELOCITY_WINDOWS.firstDeclineLockMs * 3 ** Math.min(level, 20), capMs);
+}
 
 /** Thresholds of the purchase rules, as the game's effective settings give them. */
 export interface PurchaseVelocityLimits {
@@ -31,15 +56,21 @@ export interface PurchaseVelocityLimits {
   readonly purchasesPerHour: number;
   /** At most this much (minor units of the request's currency) per player in any 24 hours. */
   readonly dailyAmountCap: number;
-  /** This many declines of a player within an hour block them for `declineBlockMs`. */
+  /**
+   * This many bank declines within an hour (2 points each; a mistyped CVC is 1 point) lock the player
+   * out: 5 minutes the first time in 24 hours, 3 times longer each further time, up to `declineBlockMs`.
+   */
   readonly declinesToBlock: number;
+  /** The longest decline lock-out (the cap of the escalation). */
   readonly declineBlockMs: number;
-  /** Blocked when this many players (this one included) used the card in 24 hours. */
+  /** A card that has not paid yet is blocked when this many players (this one included) used it in 24 hours. */
   readonly playersPerCardBlockAt: number;
-  /** Blocked when this many distinct cards (this one included) came from the IP in an hour. */
-  readonly cardsPerIpBlockAt: number;
-  /** Blocked when this many distinct cards (this one included) came from the device in an hour. */
+  /** Signal: this many distinct cards from the address within an hour (the caller steps up a card that has not paid yet). */
+  readonly cardsPerIpSignalAt: number;
+  /** A card that has not paid yet is blocked when this many distinct cards came from the device within an hour. */
   readonly cardsPerDeviceBlockAt: number;
+  /** The address is "card testing" while its declined cards weigh this many points within 15 minutes. */
+  readonly addressDeclinePointsAt: number;
 }
 
 export interface PurchaseVelocityRequest {
@@ -51,6 +82,11 @@ export interface PurchaseVelocityRequest {
   readonly currency: string;
   /** Keyed fingerprint of the card to charge; null when no card is involved. */
   readonly cardFingerprint: string | null;
+  /**
+   * Whether this card already has successful charges with Coinslot (the database knows). Address,
+   * device and shared-card counts never block such a card.
+   */
+  readonly cardHasPaid: boolean;
   readonly ip: string | null;
   readonly deviceId: string | null;
   readonly limits: PurchaseVelocityLimits;
@@ -63,7 +99,34 @@ export interface VelocityCounter {
   readonly retryAfterMs: number | null;
 }
 
-export interface PurchaseVelocityResult {
+/** The player's decline record: weighted points since the last lock-out, and the lock-out in force. */
+export interface DeclineState {
+  /** Declines of the player in the last hour (a count, whatever their weight). */
+  readonly declinesLastHour: number;
+  /** Points of the declines within the last hour that came after the last lock-out began. */
+  readonly declinePoints: number;
+  /** Lock-outs of the player that began within the last 24 hours (the next one lasts longer). */
+  readonly lockOuts: number;
+  /** Clock ms until which the player is locked out for declines; null when not. */
+  readonly declineBlockUntilMs: number | null;
+}
+
+/**
+ * Counters of the subjects other than the player: the card (players using it), the address (cards
+ * tried from it, and the weight of its declined cards) and the device. Each lives in its own Redis
+ * Cluster slot, so the store reads them in calls of their own before the player's.
+ */
+export interface SubjectCounters {
+  /** Players that used the card in 24 hours, this one included; 0 without a card. */
+  readonly playersOnCard: VelocityCounter;
+  /** Distinct cards from the IP / device in an hour, this one included; 0 without one. */
+  readonly cardsOnIp: VelocityCounter;
+  readonly cardsOnDevice: VelocityCounter;
+  /** Points of the cards declined from the address in 15 minutes; retry = ms until below the threshold. */
+  readonly addressDeclinePoints: VelocityCounter;
+}
+
+export interface PurchaseVelocityResult extends DeclineState, SubjectCounters {
   /** True when a blocking counter refused the attempt: it was not counted as a purchase. */
   readonly blocked: boolean;
   /** Whether the purchase and its amount were counted (false when blocked). */
@@ -72,15 +135,6 @@ export interface PurchaseVelocityResult {
   readonly purchasesLastHour: VelocityCounter;
   /** Amount of the currency in the last 24 hours, this purchase included. */
   readonly amountLastDay: VelocityCounter;
-  /** Declines of the player in the last hour (not counting this attempt, which is not a decline). */
-  readonly declinesLastHour: number;
-  /** Clock ms until which the player is blocked for declines; null when not blocked. */
-  readonly declineBlockUntilMs: number | null;
-  /** Players that used the card in 24 hours, this one included; 0 without a card. */
-  readonly playersOnCard: VelocityCounter;
-  /** Distinct cards from the IP / device in an hour, this one included; 0 without one. */
-  readonly cardsOnIp: VelocityCounter;
-  readonly cardsOnDevice: VelocityCounter;
   /**
    * The rank the card had among the player's distinct cards added within 24 hours when it was
    * added (1 = first); null when the store never saw it added.
@@ -97,8 +151,9 @@ export interface CardAddVelocityLimits {
   /** The player's Nth distinct card within 24 hours is refused. */
   readonly cardsPerPlayerRefuseAt: number;
   readonly playersPerCardBlockAt: number;
-  readonly cardsPerIpBlockAt: number;
+  readonly cardsPerIpSignalAt: number;
   readonly cardsPerDeviceBlockAt: number;
+  readonly addressDeclinePointsAt: number;
   readonly declinesToBlock: number;
   readonly declineBlockMs: number;
 }
@@ -107,21 +162,18 @@ export interface CardAddVelocityRequest {
   readonly nowMs: number;
   readonly playerId: string;
   readonly fingerprint: string;
+  /** Whether the player has a card with successful charges (an address under card testing does not refuse them). */
+  readonly playerHasPaid: boolean;
   readonly ip: string | null;
   readonly deviceId: string | null;
   readonly limits: CardAddVelocityLimits;
 }
 
-export interface CardAddVelocityResult {
+export interface CardAddVelocityResult extends DeclineState, SubjectCounters {
   /** True when a counter refused the card; it was then not counted as one of the player's cards. */
   readonly blocked: boolean;
   /** Distinct cards of the player in 24 hours with this one; a card already counted is not new. */
   readonly cardsOfPlayer: VelocityCounter;
-  readonly playersOnCard: VelocityCounter;
-  readonly cardsOnIp: VelocityCounter;
-  readonly cardsOnDevice: VelocityCounter;
-  readonly declinesLastHour: number;
-  readonly declineBlockUntilMs: number | null;
   /** The card's rank among the player's cards of the last 24 hours (stored for its first charge); null when refused. */
   readonly rank: number | null;
 }
@@ -131,22 +183,58 @@ export interface DeclineRequest {
   readonly playerId: string;
   /** The declined purchase (or card add), so that a repeated report counts once. */
   readonly attemptId: string;
+  /** A mistyped CVC weighs 1 point, any other decline 2. */
+  readonly kind: DeclineKind;
   /** When the declined attempt was a purchase: its amount reservation is released. */
   readonly currency: string | null;
+  /** Where the declined card came from: it counts toward card testing from the address. */
+  readonly ip: string | null;
+  /** The declined card (a card declined twice from one address counts once there). */
+  readonly cardFingerprint: string | null;
   /** Thresholds to report the block state with (the platform defaults when no game is known). */
   readonly declinesToBlock: number;
   readonly declineBlockMs: number;
 }
 
-export interface DeclineResult {
-  readonly declinesLastHour: number;
-  readonly declineBlockUntilMs: number | null;
-}
+export type DeclineResult = DeclineState;
 
 export interface ReleaseRequest {
   readonly playerId: string;
   readonly attemptId: string;
   readonly currency: string;
+}
+
+/**
+ * Which subject counters refuse a purchase. Address counts never do (an address is a signal: many
+ * honest players share one); the device and a card shared by several players refuse only a card
+ * that has not paid yet. Both twins of the store and the fraud rules use this one function.
+ */
+export function purchaseSubjectBlocks(
+  s: SubjectCounters,
+  limits: Pick<PurchaseVelocityLimits, 'playersPerCardBlockAt' | 'cardsPerDeviceBlockAt'>,
+  cardHasPaid: boolean,
+): { playersOnCard: boolean; cardsOnDevice: boolean } {
+  return {
+    playersOnCard: !cardHasPaid && s.playersOnCard.value >= limits.playersPerCardBlockAt,
+    cardsOnDevice: !cardHasPaid && s.cardsOnDevice.value > 0 && s.cardsOnDevice.value >= limits.cardsPerDeviceBlockAt,
+  };
+}
+
+/**
+ * Which subject counters refuse a card being added: a card shared by several players, many cards
+ * from one device, and (for a player without a paid card) an address whose declined cards show
+ * card testing right now.
+ */
+export function cardAddSubjectBlocks(
+  s: SubjectCounters,
+  limits: Pick<CardAddVelocityLimits, 'playersPerCardBlockAt' | 'cardsPerDeviceBlockAt' | 'addressDeclinePointsAt'>,
+  playerHasPaid: boolean,
+): { playersOnCard: boolean; cardsOnDevice: boolean; addressDeclines: boolean } {
+  return {
+    playersOnCard: s.playersOnCard.value >= limits.playersPerCardBlockAt,
+    cardsOnDevice: s.cardsOnDevice.value > 0 && s.cardsOnDevice.value >= limits.cardsPerDeviceBlockAt,
+    addressDeclines: !playerHasPaid && s.addressDeclinePoints.value >= limits.addressDeclinePointsAt,
+  };
 }
 
 /** One subject of an API rate limit: GCRA with `limit` requests per `periodMs`. */
@@ -172,7 +260,7 @@ export interface VelocityStore {
   evaluate(request: PurchaseVelocityRequest): Promise<PurchaseVelocityResult>;
   /** The same for a card being added: refused cards are not counted as the player's, but still as tried from the IP/device. */
   evaluateCardAdd(request: CardAddVelocityRequest): Promise<CardAddVelocityResult>;
-  /** Counts a decline of the player (and releases the declined purchase's amount). */
+  /** Counts a decline of the player (and releases the declined purchase's amount) and of the address. */
   recordDecline(request: DeclineRequest): Promise<DeclineResult>;
   /** Gives back a purchase's amount reservation (canceled or failed without a charge). */
   releasePurchase(request: ReleaseRequest): Promise<void>;

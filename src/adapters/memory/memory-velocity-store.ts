@@ -1,15 +1,22 @@
 import type {
   CardAddVelocityResult,
+  DeclineState,
   PurchaseVelocityResult,
+  SubjectCounters,
   ThrottleOutcome,
   VelocityCounter,
   VelocityStore,
 } from '../../shared/velocity-port.js';
-import { VELOCITY_WINDOWS } from '../../shared/velocity-port.js';
-import { assertVelocityRequest, velocityKeys } from '../velocity-common.js';
+import {
+  cardAddSubjectBlocks,
+  DECLINE_POINTS,
+  purchaseSubjectBlocks,
+  VELOCITY_WINDOWS,
+} from '../../shared/velocity-port.js';
+import { assertVelocityRequest, declineMember, velocityKeys } from '../velocity-common.js';
 
-const { minuteMs, hourMs, dayMs, cardRankRetentionMs, maxDeclineBlockMs } = VELOCITY_WINDOWS;
-const DECLINE_RETENTION_MS = hourMs + maxDeclineBlockMs;
+const { minuteMs, hourMs, dayMs, cardRankRetentionMs, firstDeclineLockMs, addressDeclineMs } = VELOCITY_WINDOWS;
+const DECLINE_RETENTION_MS = dayMs + hourMs;
 /** How often (clock ms) idle logs are swept, like Redis' PEXPIRE would drop them. */
 const SWEEP_EVERY_MS = 60_000;
 
@@ -39,8 +46,9 @@ interface Counted {
 
 /**
  * The in-process twin of the Redis velocity store (embedded default, single instance only): the
- * same logs, edges, thresholds and retry-afters as scripts/velocity-rules.lua and api-rate-limit.lua,
- * on the caller's clock. Each call runs synchronously, so it is as atomic as the Lua script.
+ * same logs, edges, thresholds, lock-out replay and retry-afters as scripts/velocity-rules.lua and
+ * api-rate-limit.lua, on the caller's clock, and the same order: the card's, address's and device's
+ * counters first, then the player's. Each call runs synchronously, so it is as atomic as the scripts.
  */
 export function createMemoryVelocityStore(): VelocityStore {
   const logs = new Map<string, Log>();
@@ -52,6 +60,7 @@ export function createMemoryVelocityStore(): VelocityStore {
     { values: Map<string, number>; firstCharges: Map<string, string>; expiresAt: number }
   >();
   const tats = new Map<string, number>();
+  const weightOf = (member: string) => (member.startsWith('c:') ? DECLINE_POINTS.incorrectCvc : DECLINE_POINTS.bank);
   const keys = velocityKeys('v:');
   let lastSweep = 0;
 
@@ -95,23 +104,102 @@ export function createMemoryVelocityStore(): VelocityStore {
     target.expiresAt = now + window;
   }
 
-  function declineState(
-    key: string,
-    now: number,
-    window: number,
-    n: number,
-    blockMs: number,
-  ): { recent: number; until: number } {
+  /** The player's decline record, replayed oldest first exactly as decline_state in velocity-rules.lua. */
+  function declineState(key: string, now: number, lockAt: number, capMs: number): DeclineState {
     const decl = log(key);
     decl.trim(now - DECLINE_RETENTION_MS);
-    const recent = decl.after(now - window).length;
-    const times = decl.after(now - window - blockMs).map(([, score]) => score);
-    let until = 0;
-    for (let i = n - 1; i < times.length; i++) {
-      if ((times[i] as number) - (times[i - n + 1] as number) < window)
-        until = Math.max(until, (times[i] as number) + blockMs);
+    const rows = decl.after(Number.NEGATIVE_INFINITY);
+    const times: number[] = [];
+    const weights: number[] = [];
+    const counts: boolean[] = [];
+    const locks: number[] = [];
+    let lockUntil = 0;
+    let since = -1;
+    for (const [member, t] of rows) {
+      const j = times.length;
+      times.push(t);
+      weights.push(weightOf(member));
+      counts.push(t >= lockUntil);
+      if (!counts[j]) continue;
+      let points = 0;
+      for (let k = 0; k <= j; k++) {
+        if (counts[k] && (times[k] as number) > since && (times[k] as number) > t - hourMs)
+          points += weights[k] as number;
+      }
+      if (points >= lockAt) {
+        const level = locks.filter((start) => start > t - dayMs).length;
+        lockUntil = t + Math.min(firstDeclineLockMs * 3 ** Math.min(level, 20), capMs);
+        since = t;
+        locks.push(t);
+      }
     }
-    return { recent, until: until > now ? until : 0 };
+    let recent = 0;
+    let points = 0;
+    times.forEach((t, j) => {
+      if (t <= now - hourMs) return;
+      recent += 1;
+      if (counts[j] && t > since) points += weights[j] as number;
+    });
+    return {
+      declinesLastHour: recent,
+      declinePoints: points,
+      lockOuts: locks.filter((start) => start > now - dayMs).length,
+      declineBlockUntilMs: lockUntil > now ? lockUntil : null,
+    };
+  }
+
+  /** The card's, address's and device's counters, touched as the subject calls of the script touch them. */
+  function subjects(
+    now: number,
+    playerId: string,
+    fp: string,
+    ip: string | null,
+    deviceId: string | null,
+    limits: {
+      playersPerCardBlockAt: number;
+      cardsPerIpSignalAt: number;
+      cardsPerDeviceBlockAt: number;
+      addressDeclinePointsAt: number;
+    },
+  ): SubjectCounters {
+    log(keys.playersOfCard(fp)).trim(now - dayMs);
+    const byCard = counter(keys.playersOfCard(fp), playerId, now, dayMs, limits.playersPerCardBlockAt);
+    touch(keys.playersOfCard(fp), playerId, now, dayMs);
+    let byIp = zero;
+    let addressPoints = { value: 0, retry: 0 };
+    if (ip) {
+      log(keys.cardsOfIp(ip)).trim(now - hourMs);
+      byIp = counter(keys.cardsOfIp(ip), fp, now, hourMs, limits.cardsPerIpSignalAt);
+      touch(keys.cardsOfIp(ip), fp, now, hourMs);
+      const declined = log(keys.declinesOfIp(ip));
+      declined.trim(now - addressDeclineMs);
+      const rows = declined.after(now - addressDeclineMs);
+      const points = rows.reduce((sum, [member]) => sum + weightOf(member), 0);
+      let retry = 0;
+      if (points >= limits.addressDeclinePointsAt) {
+        let left = points;
+        for (const [member, score] of rows) {
+          left -= weightOf(member);
+          if (left < limits.addressDeclinePointsAt) {
+            retry = score + addressDeclineMs - now;
+            break;
+          }
+        }
+      }
+      addressPoints = { value: points, retry };
+    }
+    let byDevice = zero;
+    if (deviceId) {
+      log(keys.cardsOfDevice(deviceId)).trim(now - hourMs);
+      byDevice = counter(keys.cardsOfDevice(deviceId), fp, now, hourMs, limits.cardsPerDeviceBlockAt);
+      touch(keys.cardsOfDevice(deviceId), fp, now, hourMs);
+    }
+    return {
+      playersOnCard: asCounter(byCard),
+      cardsOnIp: asCounter(byIp),
+      cardsOnDevice: asCounter(byDevice),
+      addressDeclinePoints: asCounter(addressPoints),
+    };
   }
 
   function trimmedSum(logKey: string, cutoff: number): number {
@@ -180,20 +268,21 @@ export function createMemoryVelocityStore(): VelocityStore {
         }
       }
 
-      const declines = declineState(
-        keys.declines(playerId),
-        now,
-        hourMs,
-        limits.declinesToBlock,
-        limits.declineBlockMs,
-      );
+      const lockAt = limits.declinesToBlock * DECLINE_POINTS.bank;
+      const fp = request.cardFingerprint;
+      const subject = fp
+        ? subjects(now, playerId, fp, request.ip, request.deviceId, limits)
+        : {
+            playersOnCard: asCounter(zero),
+            cardsOnIp: asCounter(zero),
+            cardsOnDevice: asCounter(zero),
+            addressDeclinePoints: asCounter(zero),
+          };
+      const refused = Object.values(purchaseSubjectBlocks(subject, limits, request.cardHasPaid)).some(Boolean);
+      const declines = declineState(keys.declines(playerId), now, lockAt, limits.declineBlockMs);
 
-      let byCard = zero;
-      let byIp = zero;
-      let byDevice = zero;
       let rank: number | null = null;
       let firstCharge = true;
-      const fp = request.cardFingerprint;
       const rankEntry = () => {
         const rankKey = keys.cardRanks(playerId);
         let entry = ranks.get(rankKey);
@@ -206,24 +295,10 @@ export function createMemoryVelocityStore(): VelocityStore {
       if (fp) {
         const first = rankEntry().firstCharges.get(fp);
         if (first !== undefined && first !== attemptId) firstCharge = false;
-        log(keys.playersOfCard(fp)).trim(now - dayMs);
-        byCard = counter(keys.playersOfCard(fp), playerId, now, dayMs, limits.playersPerCardBlockAt);
-        if (request.ip) {
-          log(keys.cardsOfIp(request.ip)).trim(now - hourMs);
-          byIp = counter(keys.cardsOfIp(request.ip), fp, now, hourMs, limits.cardsPerIpBlockAt);
-        }
-        if (request.deviceId) {
-          log(keys.cardsOfDevice(request.deviceId)).trim(now - hourMs);
-          byDevice = counter(keys.cardsOfDevice(request.deviceId), fp, now, hourMs, limits.cardsPerDeviceBlockAt);
-        }
         rank = rankOf(playerId, fp, now);
-        touch(keys.playersOfCard(fp), playerId, now, dayMs);
-        if (request.ip) touch(keys.cardsOfIp(request.ip), fp, now, hourMs);
-        if (request.deviceId) touch(keys.cardsOfDevice(request.deviceId), fp, now, hourMs);
       }
 
-      const blocked =
-        perMinute.over || perHour.over || amountOver || declines.until > 0 || byCard.over || byIp.over || byDevice.over;
+      const blocked = perMinute.over || perHour.over || amountOver || declines.declineBlockUntilMs !== null || refused;
       if (!blocked) {
         const purchaseLog = log(purchases);
         if (!perHour.counted) purchaseLog.scores.set(attemptId, now);
@@ -250,11 +325,8 @@ export function createMemoryVelocityStore(): VelocityStore {
         purchasesLastMinute: asCounter(perMinute),
         purchasesLastHour: asCounter(perHour),
         amountLastDay: asCounter({ value: amountValue, retry: amountRetry }),
-        declinesLastHour: declines.recent,
-        declineBlockUntilMs: declines.until > 0 ? declines.until : null,
-        playersOnCard: asCounter(byCard),
-        cardsOnIp: asCounter(byIp),
-        cardsOnDevice: asCounter(byDevice),
+        ...declines,
+        ...subject,
         cardAddRank: rank,
         firstChargeOnCard: firstCharge,
       };
@@ -264,35 +336,21 @@ export function createMemoryVelocityStore(): VelocityStore {
       assertVelocityRequest(request);
       const { nowMs: now, playerId, fingerprint: fp, limits } = request;
       sweep(now);
+      const subject = subjects(now, playerId, fp, request.ip, request.deviceId, limits);
+      const refused = Object.values(cardAddSubjectBlocks(subject, limits, request.playerHasPaid)).some(Boolean);
       const declines = declineState(
         keys.declines(playerId),
         now,
-        hourMs,
-        limits.declinesToBlock,
+        limits.declinesToBlock * DECLINE_POINTS.bank,
         limits.declineBlockMs,
       );
       const cardsKey = keys.cardsOfPlayer(playerId);
       log(cardsKey).trim(now - dayMs);
-      log(keys.playersOfCard(fp)).trim(now - dayMs);
       let ofPlayer = counter(cardsKey, fp, now, dayMs, limits.cardsPerPlayerRefuseAt);
       // the same card added again is not a new card
       if (ofPlayer.counted) ofPlayer = { ...ofPlayer, over: false, retry: 0 };
-      const byCard = counter(keys.playersOfCard(fp), playerId, now, dayMs, limits.playersPerCardBlockAt);
-      let byIp = zero;
-      let byDevice = zero;
-      if (request.ip) {
-        log(keys.cardsOfIp(request.ip)).trim(now - hourMs);
-        byIp = counter(keys.cardsOfIp(request.ip), fp, now, hourMs, limits.cardsPerIpBlockAt);
-        touch(keys.cardsOfIp(request.ip), fp, now, hourMs);
-      }
-      if (request.deviceId) {
-        log(keys.cardsOfDevice(request.deviceId)).trim(now - hourMs);
-        byDevice = counter(keys.cardsOfDevice(request.deviceId), fp, now, hourMs, limits.cardsPerDeviceBlockAt);
-        touch(keys.cardsOfDevice(request.deviceId), fp, now, hourMs);
-      }
-      touch(keys.playersOfCard(fp), playerId, now, dayMs);
 
-      const blocked = declines.until > 0 || ofPlayer.over || byCard.over || byIp.over || byDevice.over;
+      const blocked = declines.declineBlockUntilMs !== null || ofPlayer.over || refused;
       let rank: number | null = null;
       if (!blocked) {
         const rankKey = keys.cardRanks(playerId);
@@ -313,11 +371,8 @@ export function createMemoryVelocityStore(): VelocityStore {
       return {
         blocked,
         cardsOfPlayer: asCounter(ofPlayer),
-        playersOnCard: asCounter(byCard),
-        cardsOnIp: asCounter(byIp),
-        cardsOnDevice: asCounter(byDevice),
-        declinesLastHour: declines.recent,
-        declineBlockUntilMs: declines.until > 0 ? declines.until : null,
+        ...subject,
+        ...declines,
         rank,
       };
     },
@@ -328,13 +383,18 @@ export function createMemoryVelocityStore(): VelocityStore {
       sweep(now);
       const key = keys.declines(request.playerId);
       const decl = log(key);
-      if (!decl.scores.has(request.attemptId)) decl.scores.set(request.attemptId, now);
+      const member = declineMember(request.kind, request.attemptId);
+      if (!decl.scores.has(member)) decl.scores.set(member, now);
       decl.expiresAt = now + DECLINE_RETENTION_MS;
       if (request.currency) release(keys.amountLog(request.playerId, request.currency), request.attemptId);
-      const state = declineState(key, now, hourMs, request.declinesToBlock, request.declineBlockMs);
-      return { declinesLastHour: state.recent, declineBlockUntilMs: state.until > 0 ? state.until : null };
+      if (request.ip) {
+        const declined = log(keys.declinesOfIp(request.ip));
+        declined.trim(now - addressDeclineMs);
+        declined.scores.set(declineMember(request.kind, request.cardFingerprint ?? request.attemptId), now);
+        declined.expiresAt = now + addressDeclineMs;
+      }
+      return declineState(key, now, request.declinesToBlock * DECLINE_POINTS.bank, request.declineBlockMs);
     },
-
     async releasePurchase(request) {
       release(keys.amountLog(request.playerId, request.currency), request.attemptId);
     },

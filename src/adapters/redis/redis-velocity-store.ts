@@ -1,30 +1,50 @@
 import type {
   CardAddVelocityResult,
+  DeclineState,
   PurchaseVelocityResult,
+  SubjectCounters,
   ThrottleOutcome,
   VelocityCounter,
   VelocityStore,
 } from '../../shared/velocity-port.js';
-import { VELOCITY_WINDOWS } from '../../shared/velocity-port.js';
+import {
+  cardAddSubjectBlocks,
+  DECLINE_POINTS,
+  purchaseSubjectBlocks,
+  VELOCITY_WINDOWS,
+} from '../../shared/velocity-port.js';
 import { redisCall, type RedisClients } from './redis-client.js';
-import { assertVelocityRequest, velocityKeys } from '../velocity-common.js';
+import { assertVelocityRequest, declineMember, velocityKeys } from '../velocity-common.js';
 
-const { minuteMs, hourMs, dayMs, cardRankRetentionMs, maxDeclineBlockMs } = VELOCITY_WINDOWS;
-/** The decline log must cover a window plus the longest block a game may configure. */
-const DECLINE_RETENTION_MS = hourMs + maxDeclineBlockMs;
+const { minuteMs, hourMs, dayMs, cardRankRetentionMs, firstDeclineLockMs, addressDeclineMs } = VELOCITY_WINDOWS;
+/** The decline log must cover the 24 hours that grade a lock-out, plus the hour of points before them. */
+export const DECLINE_RETENTION_MS = dayMs + hourMs;
 
 /** A counter from the script's (value, retry) pair; the script says -1 where waiting cannot help. */
 function counterOf(value: number, retry: number): VelocityCounter {
   return { value, retryAfterMs: retry < 0 ? null : retry };
 }
 
+const NO_COUNTER: VelocityCounter = { value: 0, retryAfterMs: 0 };
+
+/** The decline record from the script's (declines, points, lock-outs, until) reply. */
+function declineStateOf(reply: number[], at: number): DeclineState {
+  const [declines, points, lockOuts, until] = reply.slice(at, at + 4) as [number, number, number, number];
+  return {
+    declinesLastHour: declines,
+    declinePoints: points,
+    lockOuts,
+    declineBlockUntilMs: until > 0 ? until : null,
+  };
+}
+
 /**
- * The velocity store in Redis: every call is one EVALSHA of scripts/velocity-rules.lua (or
- * api-rate-limit.lua for throttle), so all counters of a decision are read and written atomically
- * in one round trip. Keys live under `<prefix>v:` (`<prefix>api:` for API limits) and expire when idle.
- *
- * Redis Cluster note: one call touches keys of the player, the card, the IP and the device, which
- * hash to different slots; on a cluster these keys need one hash tag (one shard for fraud).
+ * The velocity store in Redis: every call is EVALSHA of scripts/velocity-rules.lua (api-rate-limit.lua
+ * for throttle). A decision reads the card's, the address's and the device's counters in calls of
+ * their own, pipelined (one round trip; on Redis Cluster they go to their nodes in parallel), then
+ * the player's counters in one atomic call that is told whether a subject refused. Each call touches
+ * one hash tag only, so it works unchanged on Redis Cluster. Keys live under `<prefix>v:`
+ * (`<prefix>api:` for API limits) and expire when idle.
  */
 export function createRedisVelocityStore(
   redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>,
@@ -32,41 +52,85 @@ export function createRedisVelocityStore(
   const { client, commandTimeoutMs } = redis;
   const keys = velocityKeys(`${redis.keyPrefix}v:`);
   const run = (keyList: string[], args: (string | number)[]) =>
-    redisCall(() => client.velocityRules(keyList, args), commandTimeoutMs);
+    redisCall(() => client.velocityRules(keyList, args), commandTimeoutMs) as Promise<number[]>;
+
+  /** The card's, address's and device's counters (each call touches them: tried cards are evidence). */
+  async function subjects(
+    nowMs: number,
+    playerId: string,
+    fingerprint: string,
+    ip: string | null,
+    deviceId: string | null,
+    limits: {
+      playersPerCardBlockAt: number;
+      cardsPerIpSignalAt: number;
+      cardsPerDeviceBlockAt: number;
+      addressDeclinePointsAt: number;
+    },
+  ): Promise<SubjectCounters> {
+    const [card, address, device] = await Promise.all([
+      run([keys.playersOfCard(fingerprint)], ['card_players', nowMs, playerId, limits.playersPerCardBlockAt, dayMs]),
+      ip
+        ? run(
+            [keys.cardsOfIp(ip), keys.declinesOfIp(ip)],
+            [
+              'address',
+              nowMs,
+              fingerprint,
+              limits.cardsPerIpSignalAt,
+              limits.addressDeclinePointsAt,
+              hourMs,
+              addressDeclineMs,
+            ],
+          )
+        : null,
+      deviceId
+        ? run([keys.cardsOfDevice(deviceId)], ['device', nowMs, fingerprint, limits.cardsPerDeviceBlockAt, hourMs])
+        : null,
+    ]);
+    return {
+      playersOnCard: counterOf(card[0] as number, card[1] as number),
+      cardsOnIp: address ? counterOf(address[0] as number, address[1] as number) : NO_COUNTER,
+      addressDeclinePoints: address ? counterOf(address[2] as number, address[3] as number) : NO_COUNTER,
+      cardsOnDevice: device ? counterOf(device[0] as number, device[1] as number) : NO_COUNTER,
+    };
+  }
 
   return {
     async evaluate(request): Promise<PurchaseVelocityResult> {
       assertVelocityRequest(request);
-      const { limits } = request;
+      const { limits, playerId } = request;
       const fp = request.cardFingerprint ?? '';
+      const subject = fp
+        ? await subjects(request.nowMs, playerId, fp, request.ip, request.deviceId, limits)
+        : {
+            playersOnCard: NO_COUNTER,
+            cardsOnIp: NO_COUNTER,
+            cardsOnDevice: NO_COUNTER,
+            addressDeclinePoints: NO_COUNTER,
+          };
+      const refused = Object.values(purchaseSubjectBlocks(subject, limits, request.cardHasPaid)).some(Boolean);
       const reply = await run(
         [
-          keys.purchases(request.playerId),
-          keys.amountLog(request.playerId, request.currency),
-          keys.amounts(request.playerId, request.currency),
-          keys.declines(request.playerId),
-          keys.cardRanks(request.playerId),
-          fp ? keys.playersOfCard(fp) : keys.none,
-          fp && request.ip ? keys.cardsOfIp(request.ip) : keys.none,
-          fp && request.deviceId ? keys.cardsOfDevice(request.deviceId) : keys.none,
+          keys.purchases(playerId),
+          keys.amountLog(playerId, request.currency),
+          keys.amounts(playerId, request.currency),
+          keys.declines(playerId),
+          keys.cardRanks(playerId),
         ],
         [
           'purchase',
           request.nowMs,
           request.attemptId,
           request.amountMinor,
-          request.playerId,
           fp,
-          request.ip ? 1 : 0,
-          request.deviceId ? 1 : 0,
+          refused ? 1 : 0,
           limits.purchasesPerMinute,
           limits.purchasesPerHour,
           limits.dailyAmountCap,
-          limits.declinesToBlock,
+          limits.declinesToBlock * DECLINE_POINTS.bank,
           limits.declineBlockMs,
-          limits.playersPerCardBlockAt,
-          limits.cardsPerIpBlockAt,
-          limits.cardsPerDeviceBlockAt,
+          firstDeclineLockMs,
           minuteMs,
           hourMs,
           dayMs,
@@ -74,56 +138,16 @@ export function createRedisVelocityStore(
           cardRankRetentionMs,
         ],
       );
-      const [
-        blocked,
-        recorded,
-        minV,
-        minR,
-        hourV,
-        hourR,
-        amountV,
-        amountR,
-        declines,
-        declineUntil,
-        fpV,
-        fpR,
-        ipV,
-        ipR,
-        devV,
-        devR,
-        rank,
-        first,
-      ] = reply as number[] as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      const [blocked, recorded, minV, minR, hourV, hourR, amountV, amountR] = reply as number[];
+      const [rank, first] = reply.slice(12) as [number, number];
       return {
         blocked: blocked === 1,
         recorded: recorded === 1,
-        purchasesLastMinute: counterOf(minV, minR),
-        purchasesLastHour: counterOf(hourV, hourR),
-        amountLastDay: counterOf(amountV, amountR),
-        declinesLastHour: declines,
-        declineBlockUntilMs: declineUntil > 0 ? declineUntil : null,
-        playersOnCard: counterOf(fpV, fpR),
-        cardsOnIp: counterOf(ipV, ipR),
-        cardsOnDevice: counterOf(devV, devR),
+        purchasesLastMinute: counterOf(minV as number, minR as number),
+        purchasesLastHour: counterOf(hourV as number, hourR as number),
+        amountLastDay: counterOf(amountV as number, amountR as number),
+        ...declineStateOf(reply, 8),
+        ...subject,
         cardAddRank: rank > 0 ? rank : null,
         firstChargeOnCard: first === 1,
       };
@@ -131,83 +155,74 @@ export function createRedisVelocityStore(
 
     async evaluateCardAdd(request): Promise<CardAddVelocityResult> {
       assertVelocityRequest(request);
-      const { limits } = request;
+      const { limits, playerId, fingerprint } = request;
+      const subject = await subjects(request.nowMs, playerId, fingerprint, request.ip, request.deviceId, limits);
+      const refused = Object.values(cardAddSubjectBlocks(subject, limits, request.playerHasPaid)).some(Boolean);
       const reply = await run(
-        [
-          keys.cardsOfPlayer(request.playerId),
-          keys.cardRanks(request.playerId),
-          keys.declines(request.playerId),
-          keys.playersOfCard(request.fingerprint),
-          request.ip ? keys.cardsOfIp(request.ip) : keys.none,
-          request.deviceId ? keys.cardsOfDevice(request.deviceId) : keys.none,
-        ],
+        [keys.cardsOfPlayer(playerId), keys.cardRanks(playerId), keys.declines(playerId)],
         [
           'card_add',
           request.nowMs,
-          request.playerId,
-          request.fingerprint,
-          request.ip ? 1 : 0,
-          request.deviceId ? 1 : 0,
+          fingerprint,
+          refused ? 1 : 0,
           limits.cardsPerPlayerRefuseAt,
-          limits.playersPerCardBlockAt,
-          limits.cardsPerIpBlockAt,
-          limits.cardsPerDeviceBlockAt,
-          limits.declinesToBlock,
+          limits.declinesToBlock * DECLINE_POINTS.bank,
           limits.declineBlockMs,
+          firstDeclineLockMs,
           hourMs,
           dayMs,
           DECLINE_RETENTION_MS,
           cardRankRetentionMs,
         ],
       );
-      const [blocked, pcV, pcR, fpV, fpR, ipV, ipR, devV, devR, declines, declineUntil, rank] = reply as number[] as [
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-        number,
-      ];
+      const [blocked, pcV, pcR] = reply as [number, number, number];
+      const rank = reply[7] as number;
       return {
         blocked: blocked === 1,
         cardsOfPlayer: counterOf(pcV, pcR),
-        playersOnCard: counterOf(fpV, fpR),
-        cardsOnIp: counterOf(ipV, ipR),
-        cardsOnDevice: counterOf(devV, devR),
-        declinesLastHour: declines,
-        declineBlockUntilMs: declineUntil > 0 ? declineUntil : null,
+        ...subject,
+        ...declineStateOf(reply, 3),
         rank: rank > 0 ? rank : null,
       };
     },
 
     async recordDecline(request) {
       assertVelocityRequest(request);
-      const currency = request.currency;
-      const reply = await run(
-        [
-          keys.declines(request.playerId),
-          currency ? keys.amountLog(request.playerId, currency) : keys.none,
-          currency ? keys.amounts(request.playerId, currency) : keys.none,
-        ],
-        [
-          'decline',
-          request.nowMs,
-          request.attemptId,
-          currency ? 1 : 0,
-          request.declinesToBlock,
-          request.declineBlockMs,
-          hourMs,
-          DECLINE_RETENTION_MS,
-        ],
-      );
-      const [declines, until] = reply as number[] as [number, number];
-      return { declinesLastHour: declines, declineBlockUntilMs: until > 0 ? until : null };
+      const { currency, playerId } = request;
+      const [reply] = await Promise.all([
+        run(
+          [
+            keys.declines(playerId),
+            currency ? keys.amountLog(playerId, currency) : keys.none(playerId),
+            currency ? keys.amounts(playerId, currency) : keys.none(playerId),
+          ],
+          [
+            'decline',
+            request.nowMs,
+            declineMember(request.kind, request.attemptId),
+            request.attemptId,
+            currency ? 1 : 0,
+            request.declinesToBlock * DECLINE_POINTS.bank,
+            request.declineBlockMs,
+            firstDeclineLockMs,
+            hourMs,
+            dayMs,
+            DECLINE_RETENTION_MS,
+          ],
+        ),
+        request.ip
+          ? run(
+              [keys.declinesOfIp(request.ip)],
+              [
+                'address_decline',
+                request.nowMs,
+                declineMember(request.kind, request.cardFingerprint ?? request.attemptId),
+                addressDeclineMs,
+              ],
+            )
+          : null,
+      ]);
+      return declineStateOf(reply, 0);
     },
 
     async releasePurchase(request) {

@@ -158,13 +158,17 @@ const RiskSettingBoundRef = builder.objectRef<BoundShape>('RiskSettingBound').im
 const thresholdDescriptions: Record<RiskThresholdName, string> = {
   purchasesPerMinute: 'At most this many purchases per player in any minute.',
   purchasesPerHour: 'At most this many purchases per player in any hour.',
-  declinesToBlock: 'This many declines of a player within an hour block them…',
-  declineBlockSeconds: '…for this many seconds after the last of them.',
+  declinesToBlock:
+    'This many bank declines of a player within an hour (a mistyped CVC counts half) lock them out for a while.',
+  declineBlockSeconds:
+    'The longest decline lock-out in seconds (they escalate: 5 minutes, then 15, 45… within 24 hours).',
   cardsStepUpAt:
     "A card added as the player's Nth distinct card within 24 hours (or later) asks for the CVC on its first charge.",
-  playersPerCardBlockAt: 'A card used by this many players within 24 hours is blocked.',
-  cardsPerIpBlockAt: 'This many distinct cards from one IP within an hour block.',
-  cardsPerDeviceBlockAt: 'This many distinct cards from one device within an hour block.',
+  playersPerCardBlockAt: 'A card that has not paid yet, used by this many players within 24 hours, is blocked.',
+  cardsPerIpBlockAt:
+    'A signal, never a block: from this many distinct cards from one IP within an hour, the first charge of a card that has not paid yet asks for the CVC.',
+  cardsPerDeviceBlockAt:
+    'From this many distinct cards from one device within an hour, a card that has not paid yet is refused.',
   newCardAgeSeconds:
     'A card younger than this is new: a first charge on it above newCardStepUpAmounts asks for the CVC.',
 };

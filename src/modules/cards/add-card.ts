@@ -68,7 +68,7 @@ export async function addCard(ctx: ServiceContext, input: AddCardInput): Promise
     throw error;
   }
   if (!verdict.ok) {
-    await recordDecline(ctx, { playerId });
+    await recordDecline(ctx, { playerId, declineCode: verdict.declineCode, ip: ctx.ip, cardFingerprint: fingerprint });
     throw new CardDeclinedError(verdict.declineCode);
   }
 

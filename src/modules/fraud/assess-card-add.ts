@@ -1,10 +1,17 @@
-import { RateLimitedError, RiskBlockedError } from '../../shared/errors.js';
-import type { CardAddVelocityResult } from '../../shared/velocity-port.js';
+import { RateLimitedError, RiskBlockedError, waitPhrase } from '../../shared/errors.js';
+import {
+  cardAddSubjectBlocks,
+  DECLINE_POINTS,
+  type CardAddVelocityLimits,
+  type CardAddVelocityResult,
+  type VelocityCounter,
+} from '../../shared/velocity-port.js';
 import type { ServiceContext } from '../service-context.js';
 import { activeBlocks } from './blocks.js';
 import { recordRiskEvent } from './risk-events.js';
 import { decide, RULES, type FiredRule, type RiskAssessment } from './rules.js';
-import { CARDS_PER_PLAYER_REFUSE_AT, PLATFORM_RISK_DEFAULTS } from './settings.js';
+import { playerHasPaid } from './purchase-checks.js';
+import { ADDRESS_DECLINE_POINTS_AT, CARDS_PER_PLAYER_REFUSE_AT, PLATFORM_RISK_DEFAULTS } from './settings.js';
 import { normalizeDeviceId, normalizeIp } from './subjects.js';
 
 export interface AssessCardAddInput {
@@ -15,19 +22,34 @@ export interface AssessCardAddInput {
   readonly deviceId: string | null;
 }
 
+/** The thresholds of a card add: the platform's (a card belongs to the player's account, not to a game). */
+export const CARD_ADD_LIMITS: CardAddVelocityLimits = {
+  cardsPerPlayerRefuseAt: CARDS_PER_PLAYER_REFUSE_AT,
+  playersPerCardBlockAt: PLATFORM_RISK_DEFAULTS.playersPerCardBlockAt,
+  cardsPerIpSignalAt: PLATFORM_RISK_DEFAULTS.cardsPerIpBlockAt,
+  cardsPerDeviceBlockAt: PLATFORM_RISK_DEFAULTS.cardsPerDeviceBlockAt,
+  addressDeclinePointsAt: ADDRESS_DECLINE_POINTS_AT,
+  declinesToBlock: PLATFORM_RISK_DEFAULTS.declinesToBlock,
+  declineBlockMs: PLATFORM_RISK_DEFAULTS.declineBlockSeconds * 1000,
+};
+
 /**
- * Checks a card the player is adding, before the acquirer sees it, and counts it (one Redis call):
- * operator blocks, the decline block, the 6th distinct card in 24 hours, a card already used by
- * 3 players, and card testing (5 distinct cards from one IP or device within an hour). Every
- * decision is written to risk_events. Returns the ALLOW assessment; a refusal throws
- * RateLimitedError (a limit that lifts: too many cards) or RiskBlockedError, both with
- * retryAfterSeconds where waiting helps. Redis unreachable → ServiceUnavailableError.
- * Platform thresholds apply (a card belongs to the player's account, not to a game).
+ * Checks a card the player is adding, before the acquirer sees it, and counts it: operator blocks,
+ * the player's decline lock-out, the 6th distinct card in 24 hours, a card already used by 3
+ * players, 5 distinct cards from one device within an hour, and, for a player who never paid with
+ * a card, an address whose declined cards show card testing right now. Many cards from one address
+ * alone refuse nothing (carrier-grade NAT puts thousands of players behind one). Every decision is
+ * written to risk_events. Returns the ALLOW assessment; a refusal throws RateLimitedError (a limit
+ * that lifts: too many cards) or RiskBlockedError, both with retryAfterSeconds where waiting helps.
+ * Redis unreachable → ServiceUnavailableError.
  */
 export async function assessCardAdd(ctx: ServiceContext, input: AssessCardAddInput): Promise<RiskAssessment> {
   const { db, clock, velocityStore } = ctx.deps;
   const at = clock.now();
-  const blocks = await activeBlocks(db, input.playerId, input.fingerprint);
+  const [blocks, hasPaid] = await Promise.all([
+    activeBlocks(db, input.playerId, input.fingerprint),
+    playerHasPaid(db, input.playerId),
+  ]);
   let assessment: RiskAssessment;
   if (blocks.player || blocks.card) {
     const fired: FiredRule[] = [];
@@ -37,23 +59,16 @@ export async function assessCardAdd(ctx: ServiceContext, input: AssessCardAddInp
       fired.push({ rule: RULES.cardBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
     assessment = decide(fired, 1);
   } else {
-    const d = PLATFORM_RISK_DEFAULTS;
     const velocity = await velocityStore.evaluateCardAdd({
       nowMs: at.getTime(),
       playerId: input.playerId,
       fingerprint: input.fingerprint,
+      playerHasPaid: hasPaid,
       ip: normalizeIp(input.ip),
       deviceId: normalizeDeviceId(input.deviceId),
-      limits: {
-        cardsPerPlayerRefuseAt: CARDS_PER_PLAYER_REFUSE_AT,
-        playersPerCardBlockAt: d.playersPerCardBlockAt,
-        cardsPerIpBlockAt: d.cardsPerIpBlockAt,
-        cardsPerDeviceBlockAt: d.cardsPerDeviceBlockAt,
-        declinesToBlock: d.declinesToBlock,
-        declineBlockMs: d.declineBlockSeconds * 1000,
-      },
+      limits: CARD_ADD_LIMITS,
     });
-    const { fired, utilization } = cardAddRules(velocity, at.getTime());
+    const { fired, utilization } = cardAddRules(velocity, at.getTime(), hasPaid);
     assessment = decide(fired, utilization);
   }
   await recordRiskEvent(db, {
@@ -68,13 +83,20 @@ export async function assessCardAdd(ctx: ServiceContext, input: AssessCardAddInp
   return assessment;
 }
 
-function cardAddRules(v: CardAddVelocityResult, now: number): { fired: FiredRule[]; utilization: number } {
+/** The rules that fired for a card being added (the distinct cards of its address only grade the score). */
+export function cardAddRules(
+  v: CardAddVelocityResult,
+  now: number,
+  playerHasPaid: boolean,
+): { fired: FiredRule[]; utilization: number } {
   const d = PLATFORM_RISK_DEFAULTS;
   const fired: FiredRule[] = [];
-  const ratios: number[] = [];
-  const at = (rule: FiredRule['rule'], value: number, threshold: number, retryAfterMs: number | null) => {
-    ratios.push(value / threshold);
-    if (value >= threshold) fired.push({ rule, value, threshold, effect: 'BLOCK', retryAfterMs });
+  const ratios: number[] = [v.cardsOnIp.value / d.cardsPerIpBlockAt];
+  const blocks = cardAddSubjectBlocks(v, CARD_ADD_LIMITS, playerHasPaid);
+  const at = (rule: FiredRule['rule'], counter: VelocityCounter, threshold: number, fires: boolean) => {
+    ratios.push(counter.value / threshold);
+    if (fires)
+      fired.push({ rule, value: counter.value, threshold, effect: 'BLOCK', retryAfterMs: counter.retryAfterMs });
   };
   if (v.declineBlockUntilMs !== null) {
     fired.push({
@@ -84,24 +106,36 @@ function cardAddRules(v: CardAddVelocityResult, now: number): { fired: FiredRule
       effect: 'BLOCK',
       retryAfterMs: v.declineBlockUntilMs - now,
     });
+  } else {
+    ratios.push(v.declinePoints / (d.declinesToBlock * DECLINE_POINTS.bank));
   }
   // only allowed cards are counted, so a card added again never reaches the refusal count
-  at(RULES.cardsPerPlayer, v.cardsOfPlayer.value, CARDS_PER_PLAYER_REFUSE_AT, v.cardsOfPlayer.retryAfterMs);
-  at(RULES.playersPerCard, v.playersOnCard.value, d.playersPerCardBlockAt, v.playersOnCard.retryAfterMs);
-  if (v.cardsOnIp.value > 0) at(RULES.cardsPerIp, v.cardsOnIp.value, d.cardsPerIpBlockAt, v.cardsOnIp.retryAfterMs);
+  at(
+    RULES.cardsPerPlayer,
+    v.cardsOfPlayer,
+    CARDS_PER_PLAYER_REFUSE_AT,
+    v.cardsOfPlayer.value >= CARDS_PER_PLAYER_REFUSE_AT,
+  );
+  at(RULES.playersPerCard, v.playersOnCard, d.playersPerCardBlockAt, blocks.playersOnCard);
   if (v.cardsOnDevice.value > 0)
-    at(RULES.cardsPerDevice, v.cardsOnDevice.value, d.cardsPerDeviceBlockAt, v.cardsOnDevice.retryAfterMs);
+    at(RULES.cardsPerDevice, v.cardsOnDevice, d.cardsPerDeviceBlockAt, blocks.cardsOnDevice);
+  if (!playerHasPaid && v.addressDeclinePoints.value > 0)
+    at(RULES.addressCardTesting, v.addressDeclinePoints, ADDRESS_DECLINE_POINTS_AT, blocks.addressDeclines);
+  if (v.blocked && !fired.some((r) => r.effect === 'BLOCK')) {
+    throw new Error('velocity store refused a card that no rule explains');
+  }
   return { fired, utilization: Math.max(0, ...ratios) };
 }
 
 /** Limits that lift by themselves are RateLimited (addCard's union has it); anything else is RiskBlocked. */
 function refusal(assessment: RiskAssessment): Error {
   const rules = assessment.rulesFired.map((r) => r.rule);
-  const limitsOnly = rules.every(
-    (r) => r === RULES.cardsPerPlayer || r === RULES.cardsPerIp || r === RULES.cardsPerDevice,
-  );
+  const limitsOnly = rules.every((r) => r === RULES.cardsPerPlayer || r === RULES.cardsPerDevice);
   if (limitsOnly && assessment.retryAfterSeconds !== null) {
-    return new RateLimitedError(assessment.retryAfterSeconds, 'Too many cards were added recently. Try again later.');
+    return new RateLimitedError(
+      assessment.retryAfterSeconds,
+      `Too many cards were added recently. Try again in ${waitPhrase(assessment.retryAfterSeconds)}.`,
+    );
   }
-  return new RiskBlockedError(rules, assessment.retryAfterSeconds);
+  return new RiskBlockedError(rules, assessment.retryAfterSeconds, 'Adding this card');
 }

@@ -1,10 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { ValidationError } from '../../shared/errors.js';
-import type { PurchaseVelocityResult } from '../../shared/velocity-port.js';
+import {
+  DECLINE_POINTS,
+  purchaseSubjectBlocks,
+  type PurchaseVelocityLimits,
+  type PurchaseVelocityResult,
+  type VelocityCounter,
+} from '../../shared/velocity-port.js';
 import type { ServiceContext } from '../service-context.js';
 import { decide, RULES, type FiredRule, type RiskAssessment } from './rules.js';
 import { loadPurchaseChecks } from './purchase-checks.js';
-import type { EffectiveRiskSettings } from './settings.js';
+import { ADDRESS_DECLINE_POINTS_AT, type EffectiveRiskSettings } from './settings.js';
 import { normalizeDeviceId, normalizeIp } from './subjects.js';
 
 export interface AssessPurchaseInput {
@@ -34,8 +40,9 @@ export interface PurchaseAssessment extends RiskAssessment {
 }
 
 /**
- * Decides whether a card may be charged: operator blocks (database), then every velocity counter
- * in one atomic Redis call that also counts the purchase unless it is blocked. ALLOW charges,
+ * Decides whether a card may be charged: operator blocks and whether the card paid before (database,
+ * one query), then the velocity counters (the card's, address's and device's, then the player's in
+ * one atomic call that also counts the purchase unless it is blocked). ALLOW charges,
  * STEP_UP asks for the CVC, BLOCK charges nothing. Redis unreachable → ServiceUnavailableError
  * (fail closed: the caller charges nothing).
  */
@@ -44,7 +51,7 @@ export async function assessPurchase(ctx: ServiceContext, input: AssessPurchaseI
     throw ValidationError.field('amountMinor', 'must be a non-negative integer');
   const { db, config, clock, velocityStore } = ctx.deps;
   const fingerprint = input.cardFingerprint || null;
-  const { settings, blocks } = await loadPurchaseChecks(db, config, {
+  const { settings, blocks, cardHasPaid } = await loadPurchaseChecks(db, config, {
     gameId: input.gameId,
     playerId: input.playerId,
     fingerprint,
@@ -60,8 +67,6 @@ export async function assessPurchase(ctx: ServiceContext, input: AssessPurchaseI
   }
 
   const now = clock.now().getTime();
-  const t = settings.thresholds;
-  const cap = settings.dailyAmountCap(input.currency);
   const velocity = await velocityStore.evaluate({
     nowMs: now,
     playerId: input.playerId,
@@ -69,41 +74,77 @@ export async function assessPurchase(ctx: ServiceContext, input: AssessPurchaseI
     amountMinor: input.amountMinor,
     currency: input.currency,
     cardFingerprint: fingerprint,
+    cardHasPaid,
     ip: normalizeIp(input.ip),
     deviceId: normalizeDeviceId(input.deviceId),
-    limits: {
-      purchasesPerMinute: t.purchasesPerMinute,
-      purchasesPerHour: t.purchasesPerHour,
-      dailyAmountCap: cap,
-      declinesToBlock: t.declinesToBlock,
-      declineBlockMs: t.declineBlockSeconds * 1000,
-      playersPerCardBlockAt: t.playersPerCardBlockAt,
-      cardsPerIpBlockAt: t.cardsPerIpBlockAt,
-      cardsPerDeviceBlockAt: t.cardsPerDeviceBlockAt,
-    },
+    limits: purchaseVelocityLimits(settings, input.currency),
   });
-  const { fired, utilization } = purchaseRules(velocity, settings, input, now);
+  const { fired, utilization } = purchaseRules(
+    velocity,
+    settings,
+    { ...input, cardFingerprint: fingerprint },
+    now,
+    cardHasPaid,
+  );
   return { ...decide(fired, utilization), cardFingerprint: fingerprint };
 }
 
-/** The rules that fired for the counters the store reported, and how close the nearest limit came. */
-function purchaseRules(
+/** The velocity store's thresholds from a game's effective settings. */
+export function purchaseVelocityLimits(settings: EffectiveRiskSettings, currency: string): PurchaseVelocityLimits {
+  const t = settings.thresholds;
+  return {
+    purchasesPerMinute: t.purchasesPerMinute,
+    purchasesPerHour: t.purchasesPerHour,
+    dailyAmountCap: settings.dailyAmountCap(currency),
+    declinesToBlock: t.declinesToBlock,
+    declineBlockMs: t.declineBlockSeconds * 1000,
+    playersPerCardBlockAt: t.playersPerCardBlockAt,
+    cardsPerIpSignalAt: t.cardsPerIpBlockAt,
+    cardsPerDeviceBlockAt: t.cardsPerDeviceBlockAt,
+    addressDeclinePointsAt: ADDRESS_DECLINE_POINTS_AT,
+  };
+}
+
+/**
+ * The rules that fired for the counters the store reported, and how close the nearest limit came.
+ * The player's own counters block; the card's, the device's and the address's never touch a card
+ * that already paid, and the address only ever asks for the CVC.
+ */
+export function purchaseRules(
   v: PurchaseVelocityResult,
   settings: EffectiveRiskSettings,
-  input: AssessPurchaseInput,
+  input: Pick<
+    AssessPurchaseInput,
+    'cardFingerprint' | 'cardAddedAt' | 'isFirstChargeOnCard' | 'amountMinor' | 'currency'
+  >,
   now: number,
+  cardHasPaid: boolean,
 ): { fired: FiredRule[]; utilization: number } {
   const t = settings.thresholds;
-  const cap = settings.dailyAmountCap(input.currency);
+  const limits = purchaseVelocityLimits(settings, input.currency);
+  const cap = limits.dailyAmountCap;
   const fired: FiredRule[] = [];
   const ratios: number[] = [];
   const over = (rule: FiredRule['rule'], value: number, max: number, retryAfterMs: number | null) => {
     ratios.push(value / max);
     if (value > max) fired.push({ rule, value, threshold: max, effect: 'BLOCK', retryAfterMs });
   };
-  const at = (rule: FiredRule['rule'], value: number, threshold: number, retryAfterMs: number | null) => {
-    ratios.push(value / threshold);
-    if (value >= threshold) fired.push({ rule, value, threshold, effect: 'BLOCK', retryAfterMs });
+  const hit = (
+    effect: FiredRule['effect'],
+    rule: FiredRule['rule'],
+    counter: VelocityCounter,
+    threshold: number,
+    fires: boolean,
+  ) => {
+    ratios.push(counter.value / threshold);
+    if (fires)
+      fired.push({
+        rule,
+        value: counter.value,
+        threshold,
+        effect,
+        retryAfterMs: effect === 'BLOCK' ? counter.retryAfterMs : null,
+      });
   };
 
   if (v.declineBlockUntilMs !== null) {
@@ -115,24 +156,34 @@ function purchaseRules(
       retryAfterMs: v.declineBlockUntilMs - now,
     });
   } else {
-    ratios.push(v.declinesLastHour / t.declinesToBlock);
+    ratios.push(v.declinePoints / (t.declinesToBlock * DECLINE_POINTS.bank));
   }
   over(RULES.purchasesPerMinute, v.purchasesLastMinute.value, t.purchasesPerMinute, v.purchasesLastMinute.retryAfterMs);
   over(RULES.purchasesPerHour, v.purchasesLastHour.value, t.purchasesPerHour, v.purchasesLastHour.retryAfterMs);
   if (cap < Number.MAX_SAFE_INTEGER) over(RULES.dailyAmount, v.amountLastDay.value, cap, v.amountLastDay.retryAfterMs);
-  if (input.cardFingerprint) {
-    at(RULES.playersPerCard, v.playersOnCard.value, t.playersPerCardBlockAt, v.playersOnCard.retryAfterMs);
-    if (v.cardsOnIp.value > 0) at(RULES.cardsPerIp, v.cardsOnIp.value, t.cardsPerIpBlockAt, v.cardsOnIp.retryAfterMs);
+  if (input.cardFingerprint && !cardHasPaid) {
+    // a card that already paid is exempt: sharing an address, a device or a card is no evidence against it
+    const blocks = purchaseSubjectBlocks(v, limits, cardHasPaid);
+    hit('BLOCK', RULES.playersPerCard, v.playersOnCard, t.playersPerCardBlockAt, blocks.playersOnCard);
     if (v.cardsOnDevice.value > 0)
-      at(RULES.cardsPerDevice, v.cardsOnDevice.value, t.cardsPerDeviceBlockAt, v.cardsOnDevice.retryAfterMs);
+      hit('BLOCK', RULES.cardsPerDevice, v.cardsOnDevice, t.cardsPerDeviceBlockAt, blocks.cardsOnDevice);
+    if (v.cardsOnIp.value > 0)
+      hit('STEP_UP', RULES.cardsPerIp, v.cardsOnIp, t.cardsPerIpBlockAt, v.cardsOnIp.value >= t.cardsPerIpBlockAt);
+    if (v.addressDeclinePoints.value > 0)
+      hit(
+        'STEP_UP',
+        RULES.addressCardTesting,
+        v.addressDeclinePoints,
+        ADDRESS_DECLINE_POINTS_AT,
+        v.addressDeclinePoints.value >= ADDRESS_DECLINE_POINTS_AT,
+      );
   }
   if (v.blocked && !fired.some((r) => r.effect === 'BLOCK')) {
     // the store refused with thresholds of its own reading; never let that through
     throw new Error('velocity store blocked a purchase that no rule explains');
   }
-
   const firstCharge = input.isFirstChargeOnCard ?? v.firstChargeOnCard;
-  if (input.cardFingerprint && firstCharge) {
+  if (input.cardFingerprint && firstCharge && !cardHasPaid) {
     if (v.cardAddRank !== null && v.cardAddRank >= t.cardsStepUpAt) {
       fired.push({
         rule: RULES.cardsPerPlayer,

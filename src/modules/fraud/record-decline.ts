@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../service-context.js';
 import { loadEffectiveSettings } from './settings.js';
+import { normalizeIp } from './subjects.js';
 
 export interface RecordDeclineInput {
   readonly playerId: string;
@@ -10,6 +11,11 @@ export interface RecordDeclineInput {
   readonly purchaseId?: string | null;
   /** The declined purchase's currency (with purchaseId: its amount leaves the daily total). */
   readonly currency?: string | null;
+  /** The acquirer's decline code: incorrect_cvc weighs half of any other decline. */
+  readonly declineCode?: string | null;
+  /** Where the declined card came from, and which card: it counts toward card testing from the address. */
+  readonly ip?: string | null;
+  readonly cardFingerprint?: string | null;
 }
 
 export interface DeclineOutcome {
@@ -20,9 +26,10 @@ export interface DeclineOutcome {
 }
 
 /**
- * Counts a decline of the player (a declined charge, or a card the acquirer refused to verify): 3
- * within an hour block the player's purchases and card adds for an hour. One Redis call;
- * Redis unreachable → ServiceUnavailableError.
+ * Counts a decline of the player (a declined charge, or a card the acquirer refused to verify) and of
+ * its address: 3 bank declines within an hour (a mistyped CVC counts half) lock the player's
+ * purchases and card adds out for 5 minutes, 15 the next time within 24 hours, then 45…, up to
+ * declineBlockSeconds. Redis unreachable → ServiceUnavailableError.
  */
 export async function recordDecline(ctx: ServiceContext, input: RecordDeclineInput): Promise<DeclineOutcome> {
   const { db, config, clock, velocityStore } = ctx.deps;
@@ -31,6 +38,9 @@ export async function recordDecline(ctx: ServiceContext, input: RecordDeclineInp
     nowMs: clock.now().getTime(),
     playerId: input.playerId,
     attemptId: input.purchaseId || randomUUID(),
+    kind: input.declineCode === 'incorrect_cvc' ? 'incorrect_cvc' : 'bank',
+    ip: normalizeIp(input.ip ?? null),
+    cardFingerprint: input.cardFingerprint ?? null,
     currency: input.purchaseId && input.currency ? input.currency : null,
     declinesToBlock: thresholds.declinesToBlock,
     declineBlockMs: thresholds.declineBlockSeconds * 1000,

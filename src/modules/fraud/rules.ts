@@ -34,16 +34,25 @@ export const RULES = {
   purchasesPerHour: 'purchases_per_hour',
   /** BLOCK (over): amount of the player in the currency in the last 24 hours (minor units). */
   dailyAmount: 'daily_amount',
-  /** BLOCK (at): declines of the player within an hour; the block lasts declineBlockSeconds from the last of them. */
+  /**
+   * BLOCK: the player is locked out for declines (value: declines in the last hour; threshold:
+   * declinesToBlock bank declines, a mistyped CVC weighing half). Lock-outs escalate within 24 hours:
+   * 5 minutes, 15, 45… up to declineBlockSeconds.
+   */
   declinesPerHour: 'declines_per_hour',
   /** STEP_UP (at) on a card's first charge: the rank the card was added with among the player's cards of 24 hours; at card add: refused (at). */
   cardsPerPlayer: 'cards_per_player',
-  /** BLOCK (at): distinct players who used the card in 24 hours. */
+  /** BLOCK (at) of a card that has not paid yet: distinct players who used the card in 24 hours. */
   playersPerCard: 'players_per_card',
-  /** BLOCK (at): distinct cards from the IP in an hour. */
+  /** STEP_UP (at) on a card that has not paid yet: distinct cards from the address in an hour (never a block). */
   cardsPerIp: 'cards_per_ip',
-  /** BLOCK (at): distinct cards from the device in an hour. */
+  /** BLOCK (at) of a card that has not paid yet, at card add and at purchase: distinct cards from the device in an hour. */
   cardsPerDevice: 'cards_per_device',
+  /**
+   * Declined cards from the address within 15 minutes, in points (bank decline 2, mistyped CVC 1):
+   * BLOCK of a new card added by a player without a paid card; STEP_UP on a card that has not paid yet.
+   */
+  addressCardTesting: 'address_card_testing',
   /** STEP_UP (over): the first charge on a card added less than newCardAgeSeconds ago, by its amount. */
   newCardLargeFirstCharge: 'new_card_large_first_charge',
   /** STEP_UP: the acquirer marked the charge elevated risk. */

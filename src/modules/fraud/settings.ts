@@ -13,17 +13,23 @@ export interface RiskThresholds {
   readonly purchasesPerMinute: number;
   /** At most this many purchases per player per hour. */
   readonly purchasesPerHour: number;
-  /** This many declines within an hour block the player… */
+  /**
+   * This many bank declines within an hour lock the player out (a bank decline weighs 2 points, a
+   * mistyped CVC 1): 5 minutes the first time in 24 hours, 15, 45… on repetition…
+   */
   readonly declinesToBlock: number;
-  /** …for this long from the last of them. */
+  /** …never longer than this (the cap of the escalation). */
   readonly declineBlockSeconds: number;
   /** A card added as the player's Nth (or later) distinct card within 24 hours steps up on its first charge. */
   readonly cardsStepUpAt: number;
-  /** A card used by this many players within 24 hours is blocked. */
+  /** A card that has not paid yet, used by this many players within 24 hours, is blocked. */
   readonly playersPerCardBlockAt: number;
-  /** This many distinct cards from one IP within an hour block. */
+  /**
+   * A signal, never a wall (the name is kept for compatibility): from this many distinct cards from
+   * one address within an hour, the first charge of a card that has not paid yet asks for the CVC.
+   */
   readonly cardsPerIpBlockAt: number;
-  /** This many distinct cards from one device within an hour block. */
+  /** From this many distinct cards from one device within an hour, a card that has not paid yet is refused. */
   readonly cardsPerDeviceBlockAt: number;
   /** A card younger than this is "new" for the large-first-charge rule. */
   readonly newCardAgeSeconds: number;
@@ -36,7 +42,7 @@ export const PLATFORM_RISK_DEFAULTS: RiskThresholds = {
   purchasesPerMinute: 10,
   purchasesPerHour: 60,
   declinesToBlock: 3,
-  declineBlockSeconds: 3600,
+  declineBlockSeconds: 14_400,
   cardsStepUpAt: 3,
   playersPerCardBlockAt: 3,
   cardsPerIpBlockAt: 5,
@@ -70,6 +76,13 @@ export const MONEY_LOOSEN_FACTOR = 4;
 
 /** The player's 6th distinct card within 24 hours is refused (platform-wide: a card belongs to no game). */
 export const CARDS_PER_PLAYER_REFUSE_AT = 6;
+
+/**
+ * An address is "card testing" while the cards declined from it within 15 minutes weigh this many
+ * points (a bank decline 2, a mistyped CVC 1): 5 declined cards. Then a player without a paid card
+ * cannot add a new card from it, and a card that has not paid yet asks for the CVC. Platform-wide.
+ */
+export const ADDRESS_DECLINE_POINTS_AT = 10;
 
 /** Major units used for an ISO currency without a configured amount: the daily cap and the new-card amount. */
 const FALLBACK_DAILY_CAP_MAJOR = 500;

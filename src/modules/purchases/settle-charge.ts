@@ -156,6 +156,7 @@ async function tellFraud(ctx: ServiceContext, purchase: PurchaseRow): Promise<vo
     gameId: purchase.gameId,
     purchaseId: purchase.id,
     currency: purchase.currency,
+    declineCode: purchase.declineCode,
   };
   try {
     if (cardDecline) await recordDecline(ctx, input);

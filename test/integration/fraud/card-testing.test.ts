@@ -43,7 +43,9 @@ describe('card testing: 20 different cards tried within a minute', () => {
    * decline counted when the acquirer refuses. Returns each attempt's outcome and which attempts
    * reached the acquirer.
    */
-  async function attack(attempts: { playerId: string; ip: string | null; deviceId: string | null; number: string }[]) {
+  async function attack(
+    attempts: { playerId: string; ip: string | null; deviceId: string | null; number: string; expYear?: number }[],
+  ) {
     const outcomes: Outcome[] = [];
     const acquirerCalls: number[] = [];
     for (const [i, attempt] of attempts.entries()) {
@@ -72,11 +74,17 @@ describe('card testing: 20 different cards tried within a minute', () => {
       const verdict = await app.deps.acquirer.tokenizeCard({
         number: attempt.number,
         expMonth: 12,
-        expYear: 2099,
+        expYear: attempt.expYear ?? 2099,
         cvc: '123',
         holderName: 'Card Tester',
       });
-      if (!verdict.ok) await recordDecline(ctx, { playerId: attempt.playerId });
+      if (!verdict.ok)
+        await recordDecline(ctx, {
+          playerId: attempt.playerId,
+          declineCode: verdict.declineCode,
+          ip: attempt.ip,
+          cardFingerprint: fingerprint,
+        });
       clock.advance(2_000);
     }
     return { outcomes, acquirerCalls };
@@ -109,19 +117,39 @@ describe('card testing: 20 different cards tried within a minute', () => {
     });
   });
 
-  it('from one IP: the same threshold holds', async () => {
+  it('from one IP and 20 fresh accounts guessing expiry dates: 5 declined cards, then the address refuses new cards', async () => {
     const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
-    const player = await newPlayer(app.deps);
-    const others = await Promise.all(Array.from({ length: 19 }, () => newPlayer(app.deps)));
-    const attempts = [player, ...others].map((playerId) => ({
+    const players = await Promise.all(Array.from({ length: 20 }, () => newPlayer(app.deps)));
+    // the acquirer declines each (expired_card): what a tester sees while guessing
+    const attempts = players.map((playerId) => ({
       playerId,
       ip,
       deviceId: null,
       number: cardNumber(++seed),
+      expYear: 2001,
     }));
     const { outcomes, acquirerCalls } = await attack(attempts);
-    expect(outcomes.filter((o) => o === 'ALLOW')).toHaveLength(4);
-    expect(acquirerCalls).toEqual([0, 1, 2, 3]);
+    expect(acquirerCalls).toEqual([0, 1, 2, 3, 4]);
+    expect(outcomes.slice(5).every((o) => o === 'RISK_BLOCKED')).toBe(true);
+    const events = await listRiskEvents(
+      contextOf(app.deps, operator),
+      { playerId: attempts[5]!.playerId },
+      { limit: 5, inverted: false },
+    );
+    expect(events[0]).toMatchObject({
+      kind: 'card_add',
+      decision: 'BLOCK',
+      rulesFired: [{ rule: 'address_card_testing', value: 10, threshold: 10 }],
+    });
+  });
+
+  it('from one IP, cards that verify are never refused for their number: carrier-grade NAT is many players', async () => {
+    const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
+    const players = await Promise.all(Array.from({ length: 20 }, () => newPlayer(app.deps)));
+    const { outcomes } = await attack(
+      players.map((playerId) => ({ playerId, ip, deviceId: null, number: cardNumber(++seed) })),
+    );
+    expect(outcomes.every((o) => o === 'ALLOW')).toBe(true);
   });
 
   it('one account trying declined cards is blocked after its 3rd decline, before the device limit', async () => {

@@ -149,7 +149,7 @@ describe('risk settings and operator tools over GraphQL', () => {
       expect(settings).toMatchObject({
         purchasesPerMinute: 10,
         cardsPerDeviceBlockAt: 5,
-        declineBlockSeconds: 3600,
+        declineBlockSeconds: 14400,
         overridden: [],
         cardsPerPlayerRefuseAt: 6,
         moneyLoosenFactor: 4,

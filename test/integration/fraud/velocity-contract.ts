@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type {
   CardAddVelocityLimits,
   CardAddVelocityRequest,
+  DeclineRequest,
   PurchaseVelocityLimits,
   PurchaseVelocityRequest,
   VelocityStore,
@@ -17,19 +18,21 @@ export const purchaseLimits: PurchaseVelocityLimits = {
   purchasesPerHour: 60,
   dailyAmountCap: 50_000,
   declinesToBlock: 3,
-  declineBlockMs: HOUR,
+  declineBlockMs: 4 * HOUR,
   playersPerCardBlockAt: 3,
-  cardsPerIpBlockAt: 5,
+  cardsPerIpSignalAt: 5,
   cardsPerDeviceBlockAt: 5,
+  addressDeclinePointsAt: 10,
 };
 
 export const cardLimits: CardAddVelocityLimits = {
   cardsPerPlayerRefuseAt: 6,
   playersPerCardBlockAt: 3,
-  cardsPerIpBlockAt: 5,
+  cardsPerIpSignalAt: 5,
   cardsPerDeviceBlockAt: 5,
+  addressDeclinePointsAt: 10,
   declinesToBlock: 3,
-  declineBlockMs: HOUR,
+  declineBlockMs: 4 * HOUR,
 };
 
 /** The contract both the Redis velocity store and its in-process twin pass. */
@@ -52,6 +55,7 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
       amountMinor: 100,
       currency: 'USD',
       cardFingerprint: null,
+      cardHasPaid: false,
       ip: null,
       deviceId: null,
       limits: purchaseLimits,
@@ -65,6 +69,7 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
       nowMs,
       playerId,
       fingerprint: randomUUID(),
+      playerHasPaid: false,
       ip: null,
       deviceId: null,
       limits: cardLimits,
@@ -167,40 +172,90 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
           nowMs: t0 + 2,
           playerId: player,
           attemptId: second.attemptId,
+          kind: 'bank',
           currency: 'USD',
+          ip: null,
+          cardFingerprint: null,
           declinesToBlock: 3,
-          declineBlockMs: HOUR,
+          declineBlockMs: 4 * HOUR,
         });
         expect((await store.evaluate(purchase(player, t0 + 3, { amountMinor: 50_000 }))).blocked).toBe(false);
       });
     });
 
     describe('declines', () => {
-      const decline = (playerId: string, nowMs: number) =>
+      const decline = (
+        playerId: string,
+        nowMs: number,
+        kind: 'bank' | 'incorrect_cvc' = 'bank',
+        over: Partial<DeclineRequest> = {},
+      ) =>
         store.recordDecline({
           nowMs,
           playerId,
           attemptId: randomUUID(),
+          kind,
           currency: null,
+          ip: null,
+          cardFingerprint: null,
           declinesToBlock: 3,
-          declineBlockMs: HOUR,
+          declineBlockMs: 4 * HOUR,
+          ...over,
         });
 
-      it('blocks for an hour from the 3rd decline within an hour, not after the 2nd', async () => {
+      it('locks the player out for 5 minutes from the 3rd bank decline within an hour, not after the 2nd', async () => {
         const player = randomUUID();
         await decline(player, t0);
         expect((await decline(player, t0 + 10 * MINUTE)).declineBlockUntilMs).toBeNull();
         expect((await store.evaluate(purchase(player, t0 + 11 * MINUTE))).blocked).toBe(false);
         const third = await decline(player, t0 + 20 * MINUTE);
-        expect(third).toEqual({ declinesLastHour: 3, declineBlockUntilMs: t0 + 20 * MINUTE + HOUR });
-        const blocked = await store.evaluate(purchase(player, t0 + 20 * MINUTE + HOUR - 1));
+        expect(third).toEqual({
+          declinesLastHour: 3,
+          declinePoints: 0,
+          lockOuts: 1,
+          declineBlockUntilMs: t0 + 25 * MINUTE,
+        });
+        const blocked = await store.evaluate(purchase(player, t0 + 25 * MINUTE - 1));
         expect(blocked.blocked).toBe(true);
-        expect(blocked.declineBlockUntilMs).toBe(t0 + 20 * MINUTE + HOUR);
-        // the declines left the hour long ago, but the block runs for its full hour
-        expect((await store.evaluate(purchase(player, t0 + 20 * MINUTE + HOUR))).blocked).toBe(false);
+        expect(blocked.declineBlockUntilMs).toBe(t0 + 25 * MINUTE);
+        expect((await store.evaluateCardAdd(cardAdd(player, t0 + 25 * MINUTE - 1))).blocked).toBe(true);
+        // the lock-out ends after 5 minutes, though the declines are still within the hour
+        expect((await store.evaluate(purchase(player, t0 + 25 * MINUTE))).blocked).toBe(false);
       });
 
-      it('does not block when the 3rd decline comes exactly one hour after the 1st', async () => {
+      it('weighs a mistyped CVC half: 2 bank declines and 1 incorrect_cvc do not lock, a 2nd incorrect_cvc does', async () => {
+        const player = randomUUID();
+        await decline(player, t0);
+        await decline(player, t0 + 1);
+        const cvc = await decline(player, t0 + 2, 'incorrect_cvc');
+        expect(cvc).toMatchObject({ declinesLastHour: 3, declinePoints: 5, declineBlockUntilMs: null });
+        expect((await decline(player, t0 + 3, 'incorrect_cvc')).declineBlockUntilMs).toBe(t0 + 3 + 5 * MINUTE);
+        // six mistyped CVCs of an honest but clumsy player lock as long as three bank declines
+        const clumsy = randomUUID();
+        for (let i = 0; i < 5; i++) await decline(clumsy, t0 + i, 'incorrect_cvc');
+        expect((await decline(clumsy, t0 + 5, 'incorrect_cvc')).declineBlockUntilMs).toBe(t0 + 5 + 5 * MINUTE);
+      });
+
+      it('escalates on repetition within 24 hours: 5 minutes, 15, 45, up to the cap; a day later 5 again', async () => {
+        const player = randomUUID();
+        const run = async (start: number) => {
+          await decline(player, start);
+          await decline(player, start + 1);
+          return (await decline(player, start + 2)).declineBlockUntilMs;
+        };
+        expect(await run(t0)).toBe(t0 + 2 + 5 * MINUTE);
+        expect(await run(t0 + 10 * MINUTE)).toBe(t0 + 10 * MINUTE + 2 + 15 * MINUTE);
+        expect(await run(t0 + HOUR)).toBe(t0 + HOUR + 2 + 45 * MINUTE);
+        expect(await run(t0 + 2 * HOUR)).toBe(t0 + 2 * HOUR + 2 + 135 * MINUTE);
+        const capped = await run(t0 + 5 * HOUR);
+        expect(capped).toBe(t0 + 5 * HOUR + 2 + 4 * HOUR);
+        const state = await store.evaluate(purchase(player, t0 + 5 * HOUR + 3));
+        expect(state).toMatchObject({ blocked: true, lockOuts: 5 });
+        // 24 hours after the first lock-outs began, the record is clean again
+        expect(await run(t0 + 2 * DAY)).toBe(t0 + 2 * DAY + 2 + 5 * MINUTE);
+      });
+
+      it('does not lock when the 3rd decline comes exactly one hour after the 1st', async () => {
         const player = randomUUID();
         await decline(player, t0);
         await decline(player, t0 + 30 * MINUTE);
@@ -208,16 +263,19 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         const justInside = randomUUID();
         await decline(justInside, t0);
         await decline(justInside, t0 + 30 * MINUTE);
-        expect((await decline(justInside, t0 + HOUR - 1)).declineBlockUntilMs).toBe(t0 + 2 * HOUR - 1);
+        expect((await decline(justInside, t0 + HOUR - 1)).declineBlockUntilMs).toBe(t0 + HOUR - 1 + 5 * MINUTE);
       });
 
       it('counts a repeated report of the same decline once', async () => {
         const player = randomUUID();
-        const request = {
+        const request: DeclineRequest = {
           nowMs: t0,
           playerId: player,
           attemptId: randomUUID(),
+          kind: 'bank',
           currency: null,
+          ip: null,
+          cardFingerprint: null,
           declinesToBlock: 3,
           declineBlockMs: HOUR,
         };
@@ -226,7 +284,7 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         expect((await store.recordDecline(request)).declinesLastHour).toBe(1);
       });
 
-      it('applies the thresholds of the call: a stricter game blocks after 2', async () => {
+      it('applies the thresholds of the call: a stricter game locks after 2', async () => {
         const player = randomUUID();
         await decline(player, t0);
         await decline(player, t0 + 1);
@@ -235,7 +293,7 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
           purchase(player, t0 + 3, { limits: { ...purchaseLimits, declinesToBlock: 2 } }),
         );
         expect(strict.blocked).toBe(true);
-        expect(strict.declineBlockUntilMs).toBe(t0 + 1 + HOUR);
+        expect(strict.declineBlockUntilMs).toBe(t0 + 1 + 5 * MINUTE);
       });
     });
 
@@ -297,47 +355,106 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         ).toBe(true);
       });
 
-      it('blocks a card once a 3rd player uses it within 24 hours, at card add and at purchase', async () => {
+      it('blocks a card that has not paid once a 3rd player uses it within 24 hours; a paid card is not blocked', async () => {
         const fingerprint = randomUUID();
         const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
         expect((await store.evaluateCardAdd(cardAdd(a, t0, { fingerprint }))).playersOnCard.value).toBe(1);
         expect((await store.evaluate(purchase(b, t0 + HOUR, { cardFingerprint: fingerprint }))).blocked).toBe(false);
         const third = await store.evaluate(purchase(c, t0 + 2 * HOUR, { cardFingerprint: fingerprint }));
         expect(third.blocked).toBe(true);
+        expect(third.recorded).toBe(false);
         expect(third.playersOnCard).toEqual({ value: 3, retryAfterMs: DAY - 2 * HOUR });
-        // a's use leaves the day at t0 + DAY: c's next attempt then counts b and c only
+        // the card's owner, whose charges went through, keeps buying
+        const owner = await store.evaluate(
+          purchase(a, t0 + 2 * HOUR + 1, { cardFingerprint: fingerprint, cardHasPaid: true }),
+        );
+        expect(owner.blocked).toBe(false);
+        expect(owner.playersOnCard.value).toBe(3);
+        // b's use leaves the day at t0 + DAY + HOUR: c's next attempt then counts a and c only
         expect(
-          (await store.evaluate(purchase(c, t0 + DAY - 1, { cardFingerprint: fingerprint }))).playersOnCard.value,
-        ).toBe(3);
-        expect(
-          (await store.evaluate(purchase(c, t0 + DAY + 1, { cardFingerprint: fingerprint }))).playersOnCard.value,
+          (await store.evaluate(purchase(c, t0 + DAY + HOUR + 1, { cardFingerprint: fingerprint }))).playersOnCard
+            .value,
         ).toBe(2);
       });
 
-      it('blocks the 5th distinct card from one device or IP within an hour; 4 pass', async () => {
+      it('refuses the 5th distinct card from one device within an hour (4 pass), but never a card that paid', async () => {
         const deviceId = randomUUID();
-        const ip = `198.51.100.${Math.floor(Math.random() * 250)}-${randomUUID()}`;
         for (let i = 1; i <= 4; i++) {
-          const added = await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + i, { deviceId, ip }));
+          const added = await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + i, { deviceId }));
           expect(added.blocked).toBe(false);
           expect(added.cardsOnDevice.value).toBe(i);
-          expect(added.cardsOnIp.value).toBe(i);
         }
         const fifth = await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + 5, { deviceId }));
         expect(fifth.blocked).toBe(true);
         expect(fifth.cardsOnDevice).toEqual({ value: 5, retryAfterMs: HOUR - 4 });
-        const byIp = await store.evaluate(purchase(randomUUID(), t0 + 6, { ip, cardFingerprint: randomUUID() }));
-        expect(byIp.blocked).toBe(true);
-        expect(byIp.cardsOnIp.value).toBe(5);
-        // tried cards count even when refused: the device stays blocked while the attack goes on
+        const fresh = await store.evaluate(purchase(randomUUID(), t0 + 6, { deviceId, cardFingerprint: randomUUID() }));
+        expect(fresh.blocked).toBe(true);
+        const paid = await store.evaluate(
+          purchase(randomUUID(), t0 + 7, { deviceId, cardFingerprint: randomUUID(), cardHasPaid: true }),
+        );
+        expect(paid.blocked).toBe(false);
+        expect(paid.cardsOnDevice.value).toBe(7);
+        // tried cards count even when refused: the device stays hot while the attack goes on
         expect(
           (await store.evaluate(purchase(randomUUID(), t0 + HOUR + 1, { deviceId, cardFingerprint: randomUUID() })))
             .cardsOnDevice.value,
-        ).toBe(5);
+        ).toBe(7);
         expect(
-          (await store.evaluate(purchase(randomUUID(), t0 + HOUR + 6, { deviceId, cardFingerprint: randomUUID() })))
+          (await store.evaluate(purchase(randomUUID(), t0 + HOUR + 8, { deviceId, cardFingerprint: randomUUID() })))
             .cardsOnDevice.value,
         ).toBe(2);
+      });
+
+      it('counts distinct cards from one address without ever refusing for them', async () => {
+        const ip = `198.51.100.7-${randomUUID()}`;
+        for (let i = 1; i <= 30; i++) {
+          const added = await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + i, { ip }));
+          expect(added.blocked).toBe(false);
+          expect(added.cardsOnIp.value).toBe(i);
+        }
+        const bought = await store.evaluate(purchase(randomUUID(), t0 + 31, { ip, cardFingerprint: randomUUID() }));
+        expect(bought.blocked).toBe(false);
+        expect(bought.cardsOnIp).toEqual({ value: 31, retryAfterMs: HOUR - 4 });
+      });
+
+      it('marks an address hot from 10 points of declined cards in 15 minutes: new cards of players who never paid are refused', async () => {
+        const ip = `203.0.113.9-${randomUUID()}`;
+        const declineFrom = (nowMs: number, kind: 'bank' | 'incorrect_cvc', card = randomUUID()) =>
+          store.recordDecline({
+            nowMs,
+            playerId: randomUUID(),
+            attemptId: randomUUID(),
+            kind,
+            currency: null,
+            ip,
+            cardFingerprint: card,
+            declinesToBlock: 3,
+            declineBlockMs: 4 * HOUR,
+          });
+        // 4 bank-declined cards and a card declined twice for its CVC (counted once): 9 points
+        await declineFrom(t0, 'bank');
+        for (let i = 1; i <= 3; i++) await declineFrom(t0 + i * MINUTE, 'bank');
+        const mistyped = randomUUID();
+        await declineFrom(t0 + 4 * MINUTE, 'incorrect_cvc', mistyped);
+        await declineFrom(t0 + 5 * MINUTE, 'incorrect_cvc', mistyped);
+        const warm = await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + 6 * MINUTE, { ip }));
+        expect(warm.blocked).toBe(false);
+        expect(warm.addressDeclinePoints).toEqual({ value: 9, retryAfterMs: 0 });
+        await declineFrom(t0 + 7 * MINUTE, 'incorrect_cvc');
+        const hot = await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + 8 * MINUTE, { ip }));
+        expect(hot.blocked).toBe(true);
+        expect(hot.rank).toBeNull();
+        // it cools down when the oldest declined card leaves the 15 minutes
+        expect(hot.addressDeclinePoints).toEqual({ value: 10, retryAfterMs: 7 * MINUTE });
+        // a player who paid before adds a card; nobody's purchase is refused for the address
+        expect(
+          (await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + 8 * MINUTE, { ip, playerHasPaid: true }))).blocked,
+        ).toBe(false);
+        expect(
+          (await store.evaluate(purchase(randomUUID(), t0 + 8 * MINUTE, { ip, cardFingerprint: randomUUID() })))
+            .blocked,
+        ).toBe(false);
+        expect((await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + 15 * MINUTE, { ip }))).blocked).toBe(false);
       });
     });
 

@@ -47,6 +47,7 @@ describe('Redis velocity store specifics', () => {
       amountMinor: 100,
       currency: 'USD',
       cardFingerprint: `fp-${player}`,
+      cardHasPaid: false,
       ip: '203.0.113.9',
       deviceId: `dev-${player}`,
       limits: purchaseLimits,

@@ -1,9 +1,12 @@
--- Fraud velocity counters: every counter of one decision is read, checked and updated here, in one
--- atomic call. Windows are sorted-set logs (score = clock ms of the entry), exact at their edges:
--- an entry at t counts while now < t + window. Time comes from the caller's clock (ARGV), never
--- Redis TIME, so tests can cross window edges. PEXPIRE only collects idle keys.
--- ARGV[1] is the operation: 'purchase', 'card_add', 'decline' or 'release' (keys and arguments below).
--- Values include the attempt being evaluated; retry-afters are ms (0 = allowed, -1 = waiting cannot help).
+-- Fraud velocity counters. Each call touches the keys of one subject only, all under one Redis
+-- Cluster hash tag: the player ({p:…}), the card ({c:…}), the address ({ip:…}) or the device ({d:…}).
+-- The store reads the card, address and device counters first (pipelined, one call each), then runs
+-- the player's call, which reads, checks and updates every counter of the player atomically and is
+-- told whether a subject counter refused the attempt. Windows are sorted-set logs (score = clock ms
+-- of the entry), exact at their edges: an entry at t counts while now < t + window. Time comes from
+-- the caller's clock (ARGV), never Redis TIME, so tests can cross window edges. PEXPIRE only collects
+-- idle keys. ARGV[1] is the operation (keys and arguments below). Values include the attempt being
+-- evaluated; retry-afters are ms (0 = allowed, -1 = waiting cannot help).
 
 local op = ARGV[1]
 
@@ -52,29 +55,68 @@ local function counter(key, member, now, window, block_from)
   return value, true, kth_other_leaves(key, member, now, window, value - block_from + 1), counted
 end
 
--- Declines in the last window, and the clock ms until which `n` declines within a window block
--- the player (each run of n declines within a window blocks for block_ms from the last of them).
-local function decline_state(key, now, window, n, block_ms, retention)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - retention))
-  local recent = redis.call('ZCOUNT', key, '(' .. int(now - window), '+inf')
-  local rows = redis.call('ZRANGEBYSCORE', key, '(' .. int(now - window - block_ms), '+inf', 'WITHSCORES')
-  local times = {}
-  for i = 2, #rows, 2 do
-    times[#times + 1] = tonumber(rows[i])
+-- The weight of a logged decline: its member starts with 'c:' for a mistyped CVC (1), 'b:' otherwise (2).
+local function weight(member)
+  if string.sub(member, 1, 2) == 'c:' then
+    return 1
   end
-  local until_ms = 0
-  for i = n, #times do
-    if times[i] - times[i - n + 1] < window then
-      local candidate = times[i] + block_ms
-      if candidate > until_ms then
-        until_ms = candidate
+  return 2
+end
+
+-- The player's decline record, replayed from the log oldest first: `lock_at` points within an hour
+-- (counting only declines after the last lock-out began, and none made during one) start a lock-out
+-- of first_ms * 3^k, k = lock-outs begun in the 24 hours before it, never longer than cap_ms.
+-- Returns declines in the last hour, points now, lock-outs begun in 24 hours, lock-out end (0 = none).
+local function decline_state(key, now, hour, day, lock_at, cap_ms, first_ms, retention)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(now - retention))
+  local rows = redis.call('ZRANGEBYSCORE', key, '-inf', '+inf', 'WITHSCORES')
+  local times, weights, counts = {}, {}, {}
+  local locks = {}
+  local lock_until, since = 0, -1
+  for i = 1, #rows, 2 do
+    local t = tonumber(rows[i + 1])
+    local j = #times + 1
+    times[j] = t
+    weights[j] = weight(rows[i])
+    counts[j] = t >= lock_until
+    if counts[j] then
+      local points = 0
+      for k = 1, j do
+        if counts[k] and times[k] > since and times[k] > t - hour then
+          points = points + weights[k]
+        end
+      end
+      if points >= lock_at then
+        local level = 0
+        for _, start in ipairs(locks) do
+          if start > t - day then
+            level = level + 1
+          end
+        end
+        lock_until = t + math.min(first_ms * 3 ^ math.min(level, 20), cap_ms)
+        since = t
+        locks[#locks + 1] = t
       end
     end
   end
-  if until_ms <= now then
-    until_ms = 0
+  local recent, points, lockouts = 0, 0, 0
+  for j = 1, #times do
+    if times[j] > now - hour then
+      recent = recent + 1
+      if counts[j] and times[j] > since then
+        points = points + weights[j]
+      end
+    end
   end
-  return recent, until_ms
+  for _, start in ipairs(locks) do
+    if start > now - day then
+      lockouts = lockouts + 1
+    end
+  end
+  if lock_until <= now then
+    lock_until = 0
+  end
+  return recent, points, lockouts, lock_until
 end
 
 -- The amount log keeps one entry per purchase (member = attempt id) and a hash of their amounts
@@ -122,28 +164,89 @@ local function touch(key, member, now, window)
   redis.call('PEXPIRE', key, int(window))
 end
 
+-- Subject calls ------------------------------------------------------------------------------
+
+if op == 'card_players' then
+  -- KEYS: 1 players of the card   ARGV: 2 now, 3 player id, 4 block at, 5 day ms
+  local now, player, day = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[5])
+  trim(KEYS[1], now, day)
+  local v, _, retry = counter(KEYS[1], player, now, day, tonumber(ARGV[4]))
+  -- who used the card is evidence whatever the outcome
+  touch(KEYS[1], player, now, day)
+  return { v, retry }
+end
+
+if op == 'address' then
+  -- KEYS: 1 cards of the address, 2 declined cards of the address
+  -- ARGV: 2 now, 3 fingerprint, 4 cards signal at, 5 decline points at, 6 hour ms, 7 address decline window ms
+  local now, fp, hour, window = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[6]), tonumber(ARGV[7])
+  trim(KEYS[1], now, hour)
+  local cards_v, _, cards_retry = counter(KEYS[1], fp, now, hour, tonumber(ARGV[4]))
+  touch(KEYS[1], fp, now, hour)
+  trim(KEYS[2], now, window)
+  local rows = redis.call('ZRANGEBYSCORE', KEYS[2], '(' .. int(now - window), '+inf', 'WITHSCORES')
+  local points = 0
+  for i = 1, #rows, 2 do
+    points = points + weight(rows[i])
+  end
+  local at = tonumber(ARGV[5])
+  local retry = 0
+  if points >= at then
+    -- the address cools down once enough of its declined cards leave the window
+    local left = points
+    for i = 1, #rows, 2 do
+      left = left - weight(rows[i])
+      if left < at then
+        retry = tonumber(rows[i + 1]) + window - now
+        break
+      end
+    end
+  end
+  return { cards_v, cards_retry, points, retry }
+end
+
+if op == 'device' then
+  -- KEYS: 1 cards of the device   ARGV: 2 now, 3 fingerprint, 4 block at, 5 hour ms
+  local now, fp, hour = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[5])
+  trim(KEYS[1], now, hour)
+  local v, _, retry = counter(KEYS[1], fp, now, hour, tonumber(ARGV[4]))
+  -- tried cards count even when refused: the device stays blocked while the attack goes on
+  touch(KEYS[1], fp, now, hour)
+  return { v, retry }
+end
+
+if op == 'address_decline' then
+  -- KEYS: 1 declined cards of the address   ARGV: 2 now, 3 member ('b:'|'c:' .. card), 4 window ms
+  local now, window = tonumber(ARGV[2]), tonumber(ARGV[4])
+  trim(KEYS[1], now, window)
+  -- a card declined again counts once, from its latest decline
+  redis.call('ZADD', KEYS[1], int(now), ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], int(window))
+  return 1
+end
+
+-- Player calls -------------------------------------------------------------------------------
+
 if op == 'purchase' then
-  -- KEYS: 1 purchases log, 2 amount log, 3 amounts hash, 4 declines log, 5 card rank hash,
-  --       6 players of the card, 7 cards of the IP, 8 cards of the device
-  -- ARGV: 2 now, 3 attempt id, 4 amount, 5 player id, 6 card fingerprint ('' = none), 7 has ip, 8 has device,
-  --       9 purchases/min, 10 purchases/hour, 11 daily cap, 12 declines to block, 13 decline block ms,
-  --       14 players per card block at, 15 cards per ip block at, 16 cards per device block at,
-  --       17 minute ms, 18 hour ms, 19 day ms, 20 decline log retention ms, 21 card rank retention ms
+  -- KEYS: 1 purchases log, 2 amount log, 3 amounts hash, 4 declines log, 5 card rank hash
+  -- ARGV: 2 now, 3 attempt id, 4 amount, 5 card fingerprint ('' = none), 6 a subject refused (1|0),
+  --       7 purchases/min, 8 purchases/hour, 9 daily cap, 10 decline points to lock, 11 lock cap ms,
+  --       12 first lock ms, 13 minute ms, 14 hour ms, 15 day ms, 16 decline log retention ms,
+  --       17 card rank retention ms
   -- The card rank hash also holds 'c:<fingerprint>' = the attempt id of the player's first counted
   -- purchase on the card.
   local now = tonumber(ARGV[2])
   local attempt = ARGV[3]
   local amount = tonumber(ARGV[4])
-  local player = ARGV[5]
-  local fp = ARGV[6]
-  local minute, hour, day = tonumber(ARGV[17]), tonumber(ARGV[18]), tonumber(ARGV[19])
+  local fp = ARGV[5]
+  local minute, hour, day = tonumber(ARGV[13]), tonumber(ARGV[14]), tonumber(ARGV[15])
 
   -- purchases per minute and per hour share one log, kept for the longer window
   trim(KEYS[1], now, hour)
-  local min_v, min_over, min_retry = counter(KEYS[1], attempt, now, minute, tonumber(ARGV[9]) + 1)
-  local hour_v, hour_over, hour_retry, counted = counter(KEYS[1], attempt, now, hour, tonumber(ARGV[10]) + 1)
+  local min_v, min_over, min_retry = counter(KEYS[1], attempt, now, minute, tonumber(ARGV[7]) + 1)
+  local hour_v, hour_over, hour_retry, counted = counter(KEYS[1], attempt, now, hour, tonumber(ARGV[8]) + 1)
 
-  local cap = tonumber(ARGV[11])
+  local cap = tonumber(ARGV[9])
   local sum = trimmed_sum(KEYS[2], KEYS[3], now - day)
   local amount_counted = redis.call('HGET', KEYS[3], attempt)
   local amount_v = sum
@@ -170,11 +273,9 @@ if op == 'purchase' then
     end
   end
 
-  local declines, decline_until = decline_state(KEYS[4], now, hour, tonumber(ARGV[12]), tonumber(ARGV[13]), tonumber(ARGV[20]))
+  local declines, points, lockouts, decline_until = decline_state(KEYS[4], now, hour, day,
+    tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[16]))
 
-  local fp_v, fp_over, fp_retry = 0, false, 0
-  local ip_v, ip_over, ip_retry = 0, false, 0
-  local dev_v, dev_over, dev_retry = 0, false, 0
   local rank = -1
   local first_charge = 1
   if fp ~= '' then
@@ -182,24 +283,10 @@ if op == 'purchase' then
     if first and first ~= attempt then
       first_charge = 0
     end
-    trim(KEYS[6], now, day)
-    trim(KEYS[7], now, hour)
-    trim(KEYS[8], now, hour)
-    fp_v, fp_over, fp_retry = counter(KEYS[6], player, now, day, tonumber(ARGV[14]))
-    if ARGV[7] == '1' then
-      ip_v, ip_over, ip_retry = counter(KEYS[7], fp, now, hour, tonumber(ARGV[15]))
-    end
-    if ARGV[8] == '1' then
-      dev_v, dev_over, dev_retry = counter(KEYS[8], fp, now, hour, tonumber(ARGV[16]))
-    end
     rank = tonumber(redis.call('HGET', KEYS[5], fp) or '-1')
-    -- who used the card from where is evidence whatever the outcome
-    touch(KEYS[6], player, now, day)
-    if ARGV[7] == '1' then touch(KEYS[7], fp, now, hour) end
-    if ARGV[8] == '1' then touch(KEYS[8], fp, now, hour) end
   end
 
-  local blocked = min_over or hour_over or amount_over or decline_until > 0 or fp_over or ip_over or dev_over
+  local blocked = min_over or hour_over or amount_over or decline_until > 0 or ARGV[6] == '1'
   local recorded = 0
   if not blocked then
     recorded = 1
@@ -216,53 +303,35 @@ if op == 'purchase' then
     redis.call('PEXPIRE', KEYS[3], day)
     if fp ~= '' then
       redis.call('HSETNX', KEYS[5], 'c:' .. fp, attempt)
-      redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[21]))
+      redis.call('PEXPIRE', KEYS[5], tonumber(ARGV[17]))
     end
   end
   return {
     blocked and 1 or 0, recorded,
     min_v, min_retry, hour_v, hour_retry, amount_v, amount_retry,
-    declines, decline_until,
-    fp_v, fp_retry, ip_v, ip_retry, dev_v, dev_retry, rank, first_charge,
+    declines, points, lockouts, decline_until, rank, first_charge,
   }
 end
 
 if op == 'card_add' then
-  -- KEYS: 1 cards of the player, 2 card rank hash, 3 declines log, 4 players of the card,
-  --       5 cards of the IP, 6 cards of the device
-  -- ARGV: 2 now, 3 player id, 4 fingerprint, 5 has ip, 6 has device, 7 refuse the player's Nth card,
-  --       8 players per card block at, 9 cards per ip block at, 10 cards per device block at,
-  --       11 declines to block, 12 decline block ms, 13 hour ms, 14 day ms,
-  --       15 decline log retention ms, 16 rank retention ms
+  -- KEYS: 1 cards of the player, 2 card rank hash, 3 declines log
+  -- ARGV: 2 now, 3 fingerprint, 4 a subject refused (1|0), 5 refuse the player's Nth card,
+  --       6 decline points to lock, 7 lock cap ms, 8 first lock ms, 9 hour ms, 10 day ms,
+  --       11 decline log retention ms, 12 rank retention ms
   local now = tonumber(ARGV[2])
-  local player = ARGV[3]
-  local fp = ARGV[4]
-  local hour, day = tonumber(ARGV[13]), tonumber(ARGV[14])
+  local fp = ARGV[3]
+  local hour, day = tonumber(ARGV[9]), tonumber(ARGV[10])
 
-  local declines, decline_until = decline_state(KEYS[3], now, hour, tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[15]))
+  local declines, points, lockouts, decline_until = decline_state(KEYS[3], now, hour, day,
+    tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[11]))
   trim(KEYS[1], now, day)
-  trim(KEYS[4], now, day)
-  trim(KEYS[5], now, hour)
-  trim(KEYS[6], now, hour)
-  local pc_v, pc_over, pc_retry, known = counter(KEYS[1], fp, now, day, tonumber(ARGV[7]))
+  local pc_v, pc_over, pc_retry, known = counter(KEYS[1], fp, now, day, tonumber(ARGV[5]))
   if known then
     -- the same card added again is not a new card
     pc_over, pc_retry = false, 0
   end
-  local fp_v, fp_over, fp_retry = counter(KEYS[4], player, now, day, tonumber(ARGV[8]))
-  local ip_v, ip_over, ip_retry = 0, false, 0
-  local dev_v, dev_over, dev_retry = 0, false, 0
-  if ARGV[5] == '1' then
-    ip_v, ip_over, ip_retry = counter(KEYS[5], fp, now, hour, tonumber(ARGV[9]))
-    touch(KEYS[5], fp, now, hour)
-  end
-  if ARGV[6] == '1' then
-    dev_v, dev_over, dev_retry = counter(KEYS[6], fp, now, hour, tonumber(ARGV[10]))
-    touch(KEYS[6], fp, now, hour)
-  end
-  touch(KEYS[4], player, now, day)
 
-  local blocked = decline_until > 0 or pc_over or fp_over or ip_over or dev_over
+  local blocked = decline_until > 0 or pc_over or ARGV[4] == '1'
   local rank = -1
   if not blocked then
     if known then
@@ -272,27 +341,25 @@ if op == 'card_add' then
       redis.call('HSET', KEYS[2], fp, int(rank))
     end
     touch(KEYS[1], fp, now, day)
-    redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[16]))
+    redis.call('PEXPIRE', KEYS[2], tonumber(ARGV[12]))
   end
-  return {
-    blocked and 1 or 0,
-    pc_v, pc_retry, fp_v, fp_retry, ip_v, ip_retry, dev_v, dev_retry,
-    declines, decline_until, rank,
-  }
+  return { blocked and 1 or 0, pc_v, pc_retry, declines, points, lockouts, decline_until, rank }
 end
 
 if op == 'decline' then
   -- KEYS: 1 declines log, 2 amount log, 3 amounts hash
-  -- ARGV: 2 now, 3 attempt id, 4 release the amount (1|0), 5 declines to block, 6 decline block ms,
-  --       7 hour ms, 8 decline log retention ms
+  -- ARGV: 2 now, 3 member ('b:'|'c:' .. attempt id), 4 attempt id, 5 release the amount (1|0),
+  --       6 decline points to lock, 7 lock cap ms, 8 first lock ms, 9 hour ms, 10 day ms,
+  --       11 decline log retention ms
   local now = tonumber(ARGV[2])
   redis.call('ZADD', KEYS[1], 'NX', int(now), ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[8]))
-  if ARGV[4] == '1' then
-    release(KEYS[2], KEYS[3], ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[11]))
+  if ARGV[5] == '1' then
+    release(KEYS[2], KEYS[3], ARGV[4])
   end
-  local declines, decline_until = decline_state(KEYS[1], now, tonumber(ARGV[7]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[8]))
-  return { declines, decline_until }
+  local declines, points, lockouts, decline_until = decline_state(KEYS[1], now, tonumber(ARGV[9]),
+    tonumber(ARGV[10]), tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[11]))
+  return { declines, points, lockouts, decline_until }
 end
 
 if op == 'release' then
