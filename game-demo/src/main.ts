@@ -6,7 +6,9 @@ import { GameEngine, type HudState } from './game/engine.js';
 import { attachInput } from './game/input.js';
 import { Renderer } from './game/render.js';
 import { DEFAULT_SKIN, skinForItem } from './game/skins.js';
+import { MAX_LIVES } from './game/engine.js';
 import { effectOf } from './shop/catalog.js';
+import { Inventory } from './shop/inventory.js';
 import { PaySheetBridge } from './shop/pay-sheet-bridge.js';
 import { PurchaseFlow } from './shop/purchase-flow.js';
 import { ShopView, type PlayerState } from './shop/shop-view.js';
@@ -51,6 +53,9 @@ async function boot(): Promise<void> {
   });
   const sheet = new PaySheetBridge(app, config.payBase);
   const flow = new PurchaseFlow({ client, gameId: config.gameId, deviceId: session.deviceId() });
+  const inventory = new Inventory({ client, gameId: config.gameId });
+  const extraLivesEl = h('span', { class: 'extra-lives', id: 'extra-lives', hidden: true });
+  livesEl.after(extraLivesEl);
 
   let hud: HudState | null = null;
   const game = new GameEngine((state) => {
@@ -58,11 +63,66 @@ async function boot(): Promise<void> {
     renderHud(state);
   });
   const renderer = new Renderer(canvas);
+  // A shield that took a hit is used up at Coinslot too; the engine already spent it in play.
+  game.onShieldUsed = () => {
+    void inventory.use('shield').then((outcome) => {
+      if (outcome.kind === 'not-connected') shop.disconnected();
+      game.setShields(inventory.held('shield'));
+    });
+  };
+
+  /** Why an extra life cannot go into play now, or null. */
+  const lifeUseBlocked = (): string | null => {
+    if (inventory.held('life') <= 0) return 'None left.';
+    if (game.phase === 'ready') return 'Start a run to use it.';
+    if (game.lives >= MAX_LIVES) return `Your lives are full (${MAX_LIVES}).`;
+    return null;
+  };
+
+  /** Uses up one extra life at Coinslot, then adds it to the run (never the other way round). */
+  async function useLife(): Promise<void> {
+    if (lifeUseBlocked() !== null) return;
+    const outcome = await inventory.use('life');
+    switch (outcome.kind) {
+      case 'used':
+        game.addLives(1);
+        toaster.show(`Extra life used! ${inventory.held('life')} left.`, 'good');
+        break;
+      case 'none-held':
+        toaster.show('No extra lives left. Get one in the shop.', 'info');
+        break;
+      case 'not-connected':
+        shop.disconnected();
+        break;
+      case 'retry':
+        toaster.show('Could not reach Coinslot. Your life is safe; try again.', 'bad');
+        break;
+      case 'error':
+        toaster.show(outcome.message, 'bad');
+        break;
+    }
+    renderExtraLives();
+    shop.refreshRows();
+    lastScreen = '';
+    renderScreen();
+  }
+
+  function renderExtraLives(): void {
+    const extra = inventory.state ? inventory.held('life') : 0;
+    extraLivesEl.hidden = extra === 0;
+    extraLivesEl.replaceChildren(h('span', { class: 'sr-only' }, ', extra lives:'), `+${extra}`);
+    extraLivesEl.title = `${extra} extra ${extra === 1 ? 'life' : 'lives'} saved in Coinslot`;
+    renderScreen();
+  }
 
   const shop = new ShopView(app, {
     client,
     config,
     flow,
+    inventory,
+    livesRoom: () => game.livesRoom - inventory.held('life'),
+    lifeUseBlocked,
+    useLife,
     sheet,
     toaster,
     gameName: GAME_NAME,
@@ -70,8 +130,9 @@ async function boot(): Promise<void> {
     setGameToken: (token) => session.setGameToken(token),
     apply: (purchase) => {
       const effect = effectOf(purchase.item);
-      if (effect === 'life') game.addLives(purchase.quantity);
-      else if (effect === 'shield') game.addShields(purchase.quantity);
+      // Lives and shields land in Coinslot's inventory and stay there until used; the shop reloads it.
+      // A life bought at game over is what the player wanted to continue with: use it at once.
+      if (effect === 'life' && game.phase === 'over') void inventory.load().then(() => useLife());
       else if (effect === 'skin') wear(purchase.item);
       // Gems: the shop reloads the wallet, the server's balance is the truth.
     },
@@ -91,6 +152,8 @@ async function boot(): Promise<void> {
   }
 
   function renderGems(state: PlayerState | null): void {
+    game.setShields(state ? inventory.held('shield') : 0);
+    renderExtraLives();
     const gems = state ? shop.gemBalance() : null;
     gemsEl.textContent = gems ? gems.formatted.replace(/\s*[A-Z]{3,}$/, '') : '—';
     gemsEl.title = gems ? gems.formatted : 'Connect Coinslot to see your gems';
@@ -105,8 +168,9 @@ async function boot(): Promise<void> {
     shieldsEl.hidden = state.shields === 0;
     shieldsEl.replaceChildren(icon('shield', 18), h('span', { class: 'sr-only' }, ', shields:'), String(state.shields));
     scoreEl.textContent = String(state.score);
+    // An icon only: the accessible name is the label, with no visible text to contradict it.
     pauseButton.setAttribute('aria-label', state.phase === 'paused' ? 'Resume' : 'Pause');
-    pauseButton.textContent = state.phase === 'paused' ? '▶' : 'II';
+    pauseButton.replaceChildren(icon(state.phase === 'paused' ? 'play' : 'pause', 18));
     pauseButton.disabled = state.phase !== 'running' && state.phase !== 'paused';
     document.body.dataset.phase = state.phase;
     canvas.setAttribute(
@@ -121,7 +185,7 @@ async function boot(): Promise<void> {
     const state = hud;
     if (!state) return;
     const covered = shop.isOpen || sheet.isOpen;
-    const key = `${state.phase}|${covered}|${state.phase === 'over' ? state.score : ''}`;
+    const key = `${state.phase}|${covered}|${state.phase === 'over' ? `${state.score}|${inventory.held('life')}` : ''}`;
     if (key === lastScreen) return;
     lastScreen = key;
     if (state.phase === 'running' || covered) {
@@ -152,8 +216,13 @@ async function boot(): Promise<void> {
     } else {
       play.textContent = 'Play again';
       play.addEventListener('click', () => game.start());
-      const life = h('button', { type: 'button', class: 'button big accent' }, 'Continue: get an extra life');
-      life.addEventListener('click', () => shop.open('life'));
+      const saved = inventory.held('life');
+      const life = h(
+        'button',
+        { type: 'button', class: 'button big accent' },
+        saved > 0 ? `Continue: use an extra life (${saved} left)` : 'Continue: get an extra life',
+      );
+      life.addEventListener('click', () => (saved > 0 ? void useLife() : shop.open('life')));
       body = [h('h2', {}, 'Game over'), h('p', { class: 'final' }, `Score ${state.score} · Best ${state.best}`), life];
     }
     screen.replaceChildren(
@@ -205,6 +274,28 @@ async function boot(): Promise<void> {
   document.body.dataset.ready = 'true';
   void shop.loadCatalog();
   void shop.refreshPlayer();
+
+  // Gifts from friends arrive in Coinslot's inventory: look now and then while the game is in view.
+  const GIFT_POLL_MS = 4000;
+  const lookForGifts = async (): Promise<void> => {
+    // While one of our own purchases is landing, a rise in the inventory is not a gift.
+    if (document.hidden || !session.gameToken() || sheet.isOpen || shop.ownRefreshes > 0) return;
+    const before = new Map((inventory.state?.inventory ?? []).map((e) => [e.item.id, e.quantity] as const));
+    const hadState = inventory.state !== null;
+    const ownChanges = shop.ownChanges;
+    await shop.refreshPlayer();
+    // A purchase of our own that landed meanwhile is not a gift.
+    if (!hadState || !inventory.state || shop.ownChanges !== ownChanges) return;
+    for (const entry of inventory.state.inventory) {
+      const was = before.get(entry.item.id) ?? 0;
+      if (entry.quantity > was)
+        toaster.show(`A gift arrived: ${entry.item.name} × ${entry.quantity - was}!`, 'good', 4000);
+    }
+  };
+  window.setInterval(() => void lookForGifts(), GIFT_POLL_MS);
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden) void lookForGifts();
+  });
 }
 
 function showBootError(screen: HTMLElement, message: string): void {

@@ -1,8 +1,9 @@
 // Flows for the demo-game e2e test: a phone-sized Chromium, the game page, the Coinslot pay sheet inside it.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Frame, type FrameLocator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const SHOT_DIR = join(process.cwd(), 'test-results', 'e2e');
@@ -18,6 +19,36 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeFinding {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly targets: string[];
+}
+
+/**
+ * Runs axe-core in a page or frame (each frame on its own: the pay sheet is another document) and
+ * returns its critical and serious violations, which the tests expect to be none.
+ */
+export async function axeSerious(target: Page | Frame): Promise<AxeFinding[]> {
+  const loaded = await target.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe !== 'undefined');
+  if (!loaded) await target.addScriptTag({ content: AXE_SOURCE });
+  return target.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<any> } }).axe;
+    const result = await axe.run(document, { iframes: false, resultTypes: ['violations'] });
+    return (result.violations as any[])
+      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => ({
+        id: v.id as string,
+        impact: v.impact as string,
+        help: v.help as string,
+        targets: (v.nodes as any[]).map((n) => String(n.target)),
+      }));
+  });
+}
 
 /** The catalog the test game sells (the names the shop must show come from here, through the API). */
 export const DEMO_ITEMS = [
@@ -87,6 +118,14 @@ export class Phone {
     });
   }
 
+  /** axe-core on the game page and, when open, the pay sheet's frame: no critical or serious violation. */
+  async expectAccessible(where: string): Promise<void> {
+    const findings = await axeSerious(this.page);
+    for (const frame of this.page.frames())
+      if (frame !== this.page.mainFrame()) findings.push(...(await axeSerious(frame)));
+    expect(findings, `axe-core on ${where}`).toEqual([]);
+  }
+
   /** The Coinslot pay sheet inside the game's overlay. */
   get sheet(): FrameLocator {
     return this.page.frameLocator('iframe[title="Coinslot pay sheet"]');
@@ -94,6 +133,13 @@ export class Phone {
 
   async lives(): Promise<number> {
     return Number(await this.page.locator('#lives').textContent());
+  }
+
+  /** Extra lives saved in Coinslot, as the HUD shows them ("+2"; 0 when the badge is hidden). */
+  async extraLives(): Promise<number> {
+    const badge = this.page.locator('#extra-lives');
+    if (await badge.isHidden()) return 0;
+    return Number((await badge.textContent())?.replace(/[^0-9]/g, '') ?? '0');
   }
 
   async gems(): Promise<string> {

@@ -89,8 +89,10 @@ describe('the demo game on a phone', () => {
     await phone.connectInSheet({ email: uniqueEmail('e2e-player'), card: '4242 4242 4242 4242', oneTapMax: '$2' });
     await expect
       .poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 })
-      .toContain('Extra life added');
-    expect(await phone.lives()).toBe(livesBefore + 1);
+      .toContain('Extra life saved');
+    // Saved in Coinslot's inventory until used, not spent on the run at once.
+    await expect.poll(() => phone.extraLives()).toBe(1);
+    expect(await phone.lives()).toBe(livesBefore);
     await phone.shot('life-bought');
 
     const token = await phone.gameToken();
@@ -122,15 +124,15 @@ describe('the demo game on a phone', () => {
   test('a double tap on Buy makes one purchase', async () => {
     const token = (await phone.gameToken())!;
     const before = await purchasesOf(token, 'extra-life', 'SUCCEEDED');
-    const lives = await phone.lives();
+    const extra = await phone.extraLives();
     await phone.buyButton('Extra life').dblclick();
     await expect
       .poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 })
-      .toContain('Extra life added');
+      .toContain('Extra life saved');
     await phone.page.waitForTimeout(1500);
     await phone.shot('double-tap');
     expect(await purchasesOf(token, 'extra-life', 'SUCCEEDED')).toBe(before + 1);
-    expect(await phone.lives()).toBe(lives + 1);
+    expect(await phone.extraLives()).toBe(extra + 1);
   }, 60_000);
 
   test('gems bought with a pack pay for a gem-priced item', async () => {
@@ -149,6 +151,65 @@ describe('the demo game on a phone', () => {
     expect(phone.errors).toEqual([]);
   }, 60_000);
 
+  test('what was paid for stays: extra lives survive a reload, a used one is gone at Coinslot too, and at the cap nothing is charged', async () => {
+    const { page } = phone;
+    const token = (await phone.gameToken())!;
+    const held = async (): Promise<number> => {
+      const state = await app.gql(PLAYER_STATE, { gameId }, { token });
+      expect(state.errors).toBeUndefined();
+      const entry = (state.data.inventory as { quantity: number; item: { sku: string } }[]).find(
+        (e) => e.item.sku === 'extra-life',
+      );
+      return entry?.quantity ?? 0;
+    };
+    const start = await held();
+    expect(await phone.extraLives()).toBe(start);
+    for (let i = 1; i <= 2; i++) {
+      await phone.openShop();
+      await phone.buyButton('Extra life').click();
+      await expect.poll(() => phone.extraLives(), { timeout: 15_000 }).toBe(start + i);
+    }
+    await phone.expectAccessible('the shop with items held');
+    await page.reload();
+    await page.getByRole('button', { name: 'Play' }).waitFor();
+    await expect.poll(() => phone.extraLives(), { timeout: 15_000 }).toBe(start + 2);
+    expect(await held()).toBe(start + 2);
+    await phone.shot('reloaded-lives-kept');
+
+    // Use one in a run: it joins the run's lives and leaves Coinslot's inventory.
+    await page.getByRole('button', { name: 'Play' }).click();
+    await phone.openShop();
+    const lives = await phone.lives();
+    await page.getByRole('button', { name: 'Use an extra life' }).click();
+    await expect.poll(() => phone.lives()).toBe(lives + 1);
+    await expect.poll(() => phone.extraLives()).toBe(start + 1);
+    expect(await held()).toBe(start + 1);
+    await phone.shot('life-used');
+    await page.reload();
+    await page.getByRole('button', { name: 'Play' }).waitFor();
+    await expect.poll(() => phone.extraLives(), { timeout: 15_000 }).toBe(start + 1);
+    expect(await held()).toBe(start + 1);
+
+    // At the cap (9 lives: 3 to start a run and the extra ones held) the button says so and charges nothing.
+    await phone.openShop();
+    for (let n = 3 + start + 1; n < 9; n++) {
+      const before = await phone.extraLives();
+      await phone.buyButton('Extra life').click();
+      await expect.poll(() => phone.extraLives(), { timeout: 15_000 }).toBe(before + 1);
+    }
+    const full = page.getByRole('button', { name: 'Extra life: lives full' });
+    await full.waitFor();
+    const bought = await purchasesOf(token, 'extra-life', 'SUCCEEDED');
+    await full.click({ force: true }); // aria-disabled: a tap still explains why
+    await expect.poll(() => phone.itemNote('Extra life').textContent()).toContain('nothing was charged');
+    await phone.shot('lives-full');
+    await page.waitForTimeout(500);
+    expect(await purchasesOf(token, 'extra-life', 'SUCCEEDED')).toBe(bought);
+    expect(await held()).toBe(6);
+    await phone.expectAccessible('the shop at the lives cap');
+    expect(phone.errors).toEqual([]);
+  }, 120_000);
+
   test('a declined card shows its message, offers to change card, and grants nothing', async () => {
     const other = await Phone.open('declined');
     try {
@@ -159,7 +220,7 @@ describe('the demo game on a phone', () => {
       await other.buyButton('Extra life').click();
       // Adding 4000 0000 0000 0341 succeeds; every charge on it is declined.
       await other.connectInSheet({ email: uniqueEmail('e2e-declined'), card: '4000 0000 0000 0341', oneTapMax: '$2' });
-      await expect.poll(() => other.itemNote('Extra life').textContent(), { timeout: 15_000 }).toMatch(/declined/i);
+      await expect.poll(() => other.itemNote('Extra life').textContent(), { timeout: 15_000 }).toMatch(/bank said no/i);
       await expect(page.getByRole('button', { name: 'Change card' }).isVisible()).resolves.toBe(true);
       await other.shot('declined');
       expect(await other.lives()).toBe(lives);

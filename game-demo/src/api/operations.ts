@@ -42,6 +42,8 @@ export const PurchaseFields = graphql(
     quantity
     declineCode
     payUrl
+    isGift
+    requiresActionReason
     price { amount currency formatted }
     item { ...ItemFields }
   }
@@ -84,4 +86,19 @@ export const PurchaseUpdatedSubscription = graphql(
   }
 `,
   [PurchaseFields],
+);
+
+/** Uses up units the player holds (their own, with the game token); one key per intended use. */
+export const ConsumeItemMutation = graphql(
+  `
+  mutation ConsumeItem($input: ConsumeItemInput!) {
+    consumeItem(input: $input) {
+      __typename
+      ... on ConsumeItemPayload { entry { quantity item { id } } }
+      ... on InsufficientQuantity { available }
+      ... on Error { message code }
+      ... on RetryableError { retryable retryAfterSeconds }
+    }
+  }
+`,
 );

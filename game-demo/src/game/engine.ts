@@ -51,8 +51,10 @@ const STAR_POINTS = 25;
 export class GameEngine {
   phase: Phase = 'ready';
   lives = START_LIVES;
-  /** Bought shields: each absorbs one hit and lasts across runs until used. */
+  /** Bought shields: each absorbs one hit and lasts across runs until used (mirrors what Coinslot holds). */
   shields = 0;
+  /** Called when a shield absorbed a hit, so the game uses up one unit at Coinslot. */
+  onShieldUsed: (() => void) | null = null;
   score = 0;
   best = 0;
   skin: Skin = DEFAULT_SKIN;
@@ -165,6 +167,17 @@ export class GameEngine {
     this.emit();
   }
 
+  /** Sets the shields held (from the inventory Coinslot keeps). */
+  setShields(count: number): void {
+    this.shields = Math.max(0, count);
+    this.emit();
+  }
+
+  /** Room for more lives in this run (the cap counts lives in play). */
+  get livesRoom(): number {
+    return MAX_LIVES - (this.phase === 'ready' ? START_LIVES : this.lives);
+  }
+
   wear(skin: Skin): void {
     this.skin = skin;
     this.emit();
@@ -252,6 +265,7 @@ export class GameEngine {
   private hit(x: number, y: number): void {
     if (this.shields > 0) {
       this.shields -= 1;
+      this.onShieldUsed?.();
       this.hurtLeft = HURT_TIME / 2;
       this.burst(x, y, '#93c5fd', 12);
       return;

@@ -58,19 +58,3 @@ export function shopOrder(items: readonly Item[]): Item[] {
   };
   return [...items].sort((a, b) => rank(a) - rank(b));
 }
-
-/** A friendly sentence for an acquirer decline code. */
-export function declineMessage(code: string | null | undefined): string {
-  switch (code) {
-    case 'insufficient_funds':
-      return 'Your card was declined for insufficient funds.';
-    case 'expired_card':
-      return 'Your card has expired.';
-    case 'incorrect_cvc':
-      return 'The security code (CVC) was incorrect.';
-    case 'processing_error':
-      return 'The card could not be charged right now. Nothing was taken; try again.';
-    default:
-      return 'Your card was declined. Nothing was charged.';
-  }
-}

@@ -3,7 +3,21 @@ import type { Client } from '../api/client.js';
 import { GraphQLRequestError, NetworkError } from '../api/errors.js';
 import type { ResultOf } from '../api/graphql.js';
 import { CreatePurchaseMutation, PurchaseQuery, PurchaseUpdatedSubscription } from '../api/operations.js';
-import { declineMessage, isTerminal, type Item, type Money, type Purchase } from './catalog.js';
+import {
+  busyMessage,
+  declineMessage,
+  insufficientGemsMessage,
+  noCardMessage,
+  priceChangedMessage,
+  rateLimitedMessage,
+  riskBlockedMessage,
+  unavailableMessage,
+  type PlayerMessage,
+} from '../../../src/sdk/player-messages.js';
+import { isTerminal, type Item, type Money, type Purchase } from './catalog.js';
+
+/** One line for a note: what happened, then what to do. */
+const say = (m: PlayerMessage): string => `${m.text} ${m.next}`;
 
 type CreateResult = ResultOf<typeof CreatePurchaseMutation>['createPurchase'];
 
@@ -32,6 +46,9 @@ export interface Attempt {
   readonly key: string;
   readonly item: Item;
   readonly price: Money;
+  readonly giftTo: string | null;
+  /** Where the attempt is kept: the item, or the item and the friend for a gift. */
+  readonly slot: string;
 }
 
 export interface PurchaseFlowDeps {
@@ -43,6 +60,11 @@ export interface PurchaseFlowDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Automatic retries of an unknown outcome before asking the player. */
   readonly autoRetries?: number;
+}
+
+/** What to buy: one of `item` at `price`, for the player or as a gift to a friend (their player id). */
+export interface BuyOptions {
+  readonly giftTo?: string | null;
 }
 
 /** A purchase being followed: `refresh` reads it now (e.g. when the pay sheet says it is done). */
@@ -74,31 +96,33 @@ export class PurchaseFlow {
   }
 
   /** Buys one of `item` at the price shown; joins the request already in flight for it. */
-  buy(item: Item, price: Money): Promise<Outcome> {
-    const running = this.inFlight.get(item.id);
+  buy(item: Item, price: Money, options: BuyOptions = {}): Promise<Outcome> {
+    const giftTo = options.giftTo ?? null;
+    const slot = giftTo ? `${item.id}>${giftTo}` : item.id;
+    const running = this.inFlight.get(slot);
     if (running) return running;
-    const previous = this.open.get(item.id);
+    const previous = this.open.get(slot);
     // The same intended purchase keeps its key; a new price means a new intention (and a new key).
     const attempt: Attempt =
       previous && previous.price.amount === price.amount && previous.price.currency === price.currency
         ? previous
-        : { key: this.newKey(), item, price };
-    this.open.set(item.id, attempt);
-    const promise = this.run(attempt).finally(() => this.inFlight.delete(item.id));
-    this.inFlight.set(item.id, promise);
+        : { key: this.newKey(), item, price, giftTo, slot };
+    this.open.set(slot, attempt);
+    const promise = this.run(attempt).finally(() => this.inFlight.delete(slot));
+    this.inFlight.set(slot, promise);
     return promise;
   }
 
   /** Forgets an unfinished attempt, so that the next tap is a new purchase. */
-  abandon(itemId: string): void {
-    this.open.delete(itemId);
+  abandon(itemId: string, giftTo?: string | null): void {
+    this.open.delete(giftTo ? `${itemId}>${giftTo}` : itemId);
   }
 
   private async run(attempt: Attempt): Promise<Outcome> {
     for (let round = 0; ; round++) {
       const outcome = await this.once(attempt);
       if (outcome.kind !== 'retry') {
-        this.open.delete(attempt.item.id);
+        this.open.delete(attempt.slot);
         return outcome;
       }
       if (round >= this.autoRetries) return outcome;
@@ -117,6 +141,7 @@ export class PurchaseFlow {
           expectedPrice: { amount: attempt.price.amount, currency: attempt.price.currency },
           idempotencyKey: attempt.key,
           deviceId: this.deps.deviceId ?? null,
+          giftTo: attempt.giftTo,
         },
       });
       result = data.createPurchase;
@@ -194,12 +219,16 @@ export function fromPurchase(purchase: Purchase): Outcome {
     case 'SUCCEEDED':
       return { kind: 'succeeded', purchase };
     case 'FAILED':
-      return { kind: 'failed', purchase, message: declineMessage(purchase.declineCode) };
+      return { kind: 'failed', purchase, message: say(declineMessage(purchase.declineCode)) };
     case 'CANCELED':
-      return { kind: 'failed', purchase, message: 'The purchase was canceled. Nothing was charged.' };
+      return { kind: 'failed', purchase, message: say(declineMessage('canceled')) };
     case 'REFUNDED':
     case 'PARTIALLY_REFUNDED':
-      return { kind: 'failed', purchase, message: 'This purchase was refunded.' };
+      return {
+        kind: 'failed',
+        purchase,
+        message: 'This purchase was refunded: the money went back. Your Coinslot account shows the details.',
+      };
     default:
       return { kind: 'pending', purchase };
   }
@@ -213,47 +242,43 @@ function fromResult(result: CreateResult): Outcome {
       return {
         kind: 'price-changed',
         currentPrice: result.currentPrice,
-        message: `The price is now ${result.currentPrice.formatted}.`,
+        message: say(priceChangedMessage(result.currentPrice)),
       };
     case 'CardDeclined':
       return {
         kind: 'declined',
-        message: declineMessage(result.declineCode),
+        message: say(declineMessage(result.declineCode)),
         declineCode: result.declineCode,
         purchaseId: result.purchaseId ?? null,
       };
     case 'RiskBlocked':
       return {
         kind: 'blocked',
-        message: 'For your safety this purchase was paused.',
+        message: say(riskBlockedMessage(result.retryAfterSeconds)),
         retryAfterSeconds: result.retryAfterSeconds ?? null,
       };
     case 'RateLimited':
       return {
         kind: 'rate-limited',
-        message: 'Too many purchases in a short time.',
+        message: say(rateLimitedMessage(result.retryAfterSeconds)),
         retryAfterSeconds: result.retryAfterSeconds ?? null,
       };
     case 'NoCardOnFile':
-      return { kind: 'no-card', message: 'Add a card to your Coinslot account to buy with one tap.' };
+      return { kind: 'no-card', message: say(noCardMessage()) };
     case 'InsufficientFunds':
       return {
         kind: 'insufficient-funds',
-        message: `Not enough ${result.balance.currency === 'GEM' ? 'gems' : result.balance.currency}: you have ${result.balance.formatted}.`,
+        message: say(insufficientGemsMessage(null, result.balance)),
         balance: result.balance,
       };
     case 'OutOfStock':
-      return { kind: 'unavailable', message: 'Sold out.' };
+      return { kind: 'unavailable', message: say(unavailableMessage('sold-out')) };
     case 'LimitReached':
-      return { kind: 'unavailable', message: 'You already own as many as allowed.' };
+      return { kind: 'unavailable', message: say(unavailableMessage('limit')) };
     case 'IdempotencyInProgress':
       return { kind: 'retry', message: 'Still working on it…', retryAfterSeconds: result.retryAfterSeconds ?? 1 };
     case 'ServiceUnavailable':
-      return {
-        kind: 'retry',
-        message: 'Coinslot is busy. Nothing was charged; try again.',
-        retryAfterSeconds: result.retryAfterSeconds ?? 2,
-      };
+      return { kind: 'retry', message: busyMessage().text, retryAfterSeconds: result.retryAfterSeconds ?? 2 };
     case 'Forbidden':
       return { kind: 'not-connected', message: 'Connect your Coinslot account to buy.' };
     default:

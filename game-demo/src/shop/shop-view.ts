@@ -1,8 +1,7 @@
 // The in-game shop: the catalog from Coinslot, the gem balance, owned items, and one-tap Buy buttons.
 import type { Client } from '../api/client.js';
 import { GraphQLRequestError } from '../api/errors.js';
-import type { ResultOf } from '../api/graphql.js';
-import { CatalogQuery, PlayerStateQuery } from '../api/operations.js';
+import { CatalogQuery } from '../api/operations.js';
 import type { GameConfig } from '../config.js';
 import { openModal, type ModalHandle } from '../ui/dialog.js';
 import { icon, type IconName } from '../ui/icons.js';
@@ -18,14 +17,30 @@ import {
   type Purchase,
 } from './catalog.js';
 import type { PaySheetBridge } from './pay-sheet-bridge.js';
+import type { Inventory, PlayerState } from './inventory.js';
 import { fromPurchase, type Following, type Outcome, type PurchaseFlow } from './purchase-flow.js';
+import {
+  insufficientGemsMessage,
+  revokedGameMessage,
+  shortWait,
+  unknownOutcomeMessage,
+  type PlayerMessage,
+} from '../../../src/sdk/player-messages.js';
 
-export type PlayerState = ResultOf<typeof PlayerStateQuery>;
+export type { PlayerState };
 
 export interface ShopDeps {
   readonly client: Client;
   readonly config: GameConfig;
   readonly flow: PurchaseFlow;
+  /** The player's items and wallet as Coinslot holds them. */
+  readonly inventory: Inventory;
+  /** How many more lives the player may hold (run lives plus extra lives, up to the cap). */
+  readonly livesRoom: () => number;
+  /** Why an extra life cannot be used now (null: it can). */
+  readonly lifeUseBlocked: () => string | null;
+  /** Uses up one extra life from Coinslot and adds it to the run. */
+  readonly useLife: () => Promise<void>;
   readonly sheet: PaySheetBridge;
   readonly toaster: Toaster;
   readonly gameName: string;
@@ -64,11 +79,19 @@ export class ShopView {
   private readonly balance: HTMLElement;
   private readonly account: HTMLElement;
   private readonly owned: HTMLElement;
+  private readonly gift: HTMLElement;
+  private giftFor: string | null = null;
+  /** Counts this player's own purchases that landed (so a gift check can tell them apart). */
+  ownChanges = 0;
+  /** Reloads after this player's own purchases still in flight (what the game holds is stale meanwhile). */
+  ownRefreshes = 0;
   private readonly message: HTMLElement;
   private readonly closeButton: HTMLButtonElement;
   private rows = new Map<string, Row>();
   private items: Item[] = [];
-  private player: PlayerState | null = null;
+  private get player(): PlayerState | null {
+    return this.deps.inventory.state;
+  }
   private modal: ModalHandle | null = null;
   private readonly applied = new Set<string>();
   private catalogState: 'idle' | 'loading' | 'ready' | 'error' = 'idle';
@@ -86,6 +109,7 @@ export class ShopView {
     this.message = h('p', { class: 'shop-message', role: 'status', 'aria-live': 'polite' });
     this.list = h('ul', { class: 'shop-list', 'aria-label': 'Items for sale' });
     this.owned = h('section', { class: 'shop-owned', 'aria-labelledby': 'owned-title' });
+    this.gift = h('section', { class: 'shop-gift', 'aria-labelledby': 'gift-title' });
     this.element = h(
       'div',
       {
@@ -99,17 +123,20 @@ export class ShopView {
       h(
         'div',
         { class: 'shop-panel' },
-        h('header', { class: 'shop-head' }, h('h2', { id: 'shop-title' }, 'Shop'), this.balance, this.closeButton),
+        // A div, not a header: inside the dialog a <header> would be a second banner landmark.
+        h('div', { class: 'shop-head' }, h('h2', { id: 'shop-title' }, 'Shop'), this.balance, this.closeButton),
         this.account,
         this.message,
         this.list,
         this.owned,
+        this.gift,
       ),
     );
     host.append(this.element);
     this.renderAccount();
     this.renderBalance();
     this.renderOwned();
+    this.renderGift();
   }
 
   get isOpen(): boolean {
@@ -174,22 +201,23 @@ export class ShopView {
   /** Reloads wallet and inventory (connected players only). */
   async refreshPlayer(): Promise<void> {
     if (!this.deps.connected()) {
-      this.player = null;
+      this.deps.inventory.forget();
       this.deps.onPlayerState(null);
       this.renderAccount();
       this.renderBalance();
       this.renderOwned();
+      this.renderGift();
       return;
     }
     try {
-      this.player = await this.deps.client.request(PlayerStateQuery, { gameId: this.deps.config.gameId });
+      await this.deps.inventory.load();
       this.playerError = false;
       if (this.message.dataset.tone === 'bad') this.say('');
     } catch (error) {
       if (error instanceof GraphQLRequestError && error.unauthenticated) {
-        this.deps.setGameToken(null);
-        this.player = null;
-        this.say('Your Coinslot connection expired. Connect again to buy.', 'bad');
+        // Revoked in the Coinslot account (or expired): the token is dead, ask to connect again.
+        this.disconnected();
+        return;
       } else {
         this.say('Could not load your gems and items. They are safe; try again soon.', 'bad');
         this.playerError = true;
@@ -201,7 +229,28 @@ export class ShopView {
     this.renderAccount();
     this.renderBalance();
     this.renderOwned();
+    this.renderGift();
     for (const row of this.rows.values()) this.renderRow(row);
+  }
+
+  /** Coinslot refused the game token: forget it and say what that means and what to do. */
+  disconnected(): void {
+    this.deps.setGameToken(null);
+    this.deps.inventory.forget();
+    this.deps.onPlayerState(null);
+    const message = revokedGameMessage(this.deps.gameName);
+    this.say(`${message.text} ${message.next}`, 'bad');
+    this.renderAccount();
+    this.renderBalance();
+    this.renderOwned();
+    this.renderGift();
+    for (const row of this.rows.values()) this.renderRow(row);
+  }
+
+  /** Re-renders what depends on the game's state (lives in play, the run's phase). */
+  refreshRows(): void {
+    for (const row of this.rows.values()) this.renderRow(row);
+    this.renderOwned();
   }
 
   /** Opens Coinslot's connect flow; `then` runs once the game holds a game token. */
@@ -214,6 +263,7 @@ export class ShopView {
         onMessage: (message) => {
           if (message.type !== 'coinslot:connected') return;
           this.deps.setGameToken(message.gameToken);
+          this.say('');
           this.deps.sheet.close();
           this.deps.toaster.show('Coinslot connected', 'good');
           void this.refreshPlayer().then(() => then?.());
@@ -252,16 +302,19 @@ export class ShopView {
     const name = this.player?.viewer.player?.displayName;
     const cards = h('button', { type: 'button', class: 'button' }, 'Cards');
     cards.addEventListener('click', () => this.openCards());
-    const leave = h('button', { type: 'button', class: 'button' }, 'Disconnect');
+    const leave = h('button', { type: 'button', class: 'button' }, 'Forget on this device');
     leave.addEventListener('click', () => {
       this.deps.setGameToken(null);
-      this.player = null;
+      this.deps.inventory.forget();
       this.deps.onPlayerState(null);
       this.renderAccount();
       this.renderBalance();
       this.renderOwned();
+      this.renderGift();
       for (const row of this.rows.values()) this.renderRow(row);
-      this.say('Disconnected from Coinslot on this device.');
+      this.say(
+        'This device forgot your Coinslot connection. To stop the game charging your card everywhere, disconnect it in your Coinslot account.',
+      );
     });
     this.account.replaceChildren(
       h(
@@ -299,7 +352,7 @@ export class ShopView {
   }
 
   private quantityOwned(itemId: string): number {
-    return this.player?.inventory.find((e) => e.item.id === itemId)?.quantity ?? 0;
+    return this.deps.inventory.quantity(itemId);
   }
 
   private renderItems(): void {
@@ -361,24 +414,28 @@ export class ShopView {
     const owned = row.effect === 'skin' && this.quantityOwned(item.id) > 0;
     const worn = owned && this.deps.wornSkin() === item.id;
     const cooling = row.cooldownUntil > Date.now();
+    // Never sell what the game cannot give: at the lives cap the button says so and charges nothing.
+    const full = row.effect === 'life' && !row.busy && this.deps.connected() && this.deps.livesRoom() <= 0;
     const label = !row.price
       ? 'Unavailable'
       : row.busy
         ? 'Buying…'
         : cooling
-          ? `Wait ${Math.ceil((row.cooldownUntil - Date.now()) / 1000)} s`
-          : row.retrying
-            ? 'Retry'
-            : worn
-              ? 'Wearing'
-              : owned
-                ? 'Wear'
-                : row.price.formatted;
+          ? shortWait((row.cooldownUntil - Date.now()) / 1000)
+          : full
+            ? 'Lives full'
+            : row.retrying
+              ? 'Retry'
+              : worn
+                ? 'Wearing'
+                : owned
+                  ? 'Wear'
+                  : row.price.formatted;
     buy.textContent = label;
     buy.classList.toggle('busy', row.busy);
     buy.classList.toggle('owned', owned);
     buy.classList.toggle('virtual', !!row.price && isVirtualCurrency(row.price.currency));
-    const inactive = row.busy || cooling || !row.price || worn;
+    const inactive = row.busy || cooling || !row.price || worn || full;
     // aria-disabled keeps the focus on the button while it is busy; clicks are ignored meanwhile.
     buy.setAttribute('aria-disabled', String(inactive));
     buy.setAttribute('aria-busy', String(row.busy));
@@ -388,11 +445,15 @@ export class ShopView {
         ? worn
           ? `${item.name}: wearing`
           : `Wear ${item.name}`
-        : row.price
-          ? `Buy ${item.name} for ${row.price.formatted}`
-          : `${item.name} unavailable`,
+        : full
+          ? `${item.name}: lives full`
+          : cooling
+            ? `${item.name}: ${shortWait((row.cooldownUntil - Date.now()) / 1000).toLowerCase()}`
+            : row.price
+              ? `Buy ${item.name} for ${row.price.formatted}`
+              : `${item.name} unavailable`,
     );
-    row.li.dataset.state = row.busy ? 'busy' : owned ? 'owned' : 'idle';
+    row.li.dataset.state = row.busy ? 'busy' : owned ? 'owned' : full ? 'full' : 'idle';
   }
 
   private note(
@@ -427,6 +488,10 @@ export class ShopView {
     if (!this.deps.connected()) {
       this.note(row, 'Connect Coinslot to buy.', 'info');
       this.connect(() => void this.tap(row));
+      return;
+    }
+    if (row.effect === 'life' && this.deps.livesRoom() <= 0) {
+      this.note(row, 'You have all the lives you can hold. Use some first; nothing was charged.', 'info');
       return;
     }
     row.busy = true;
@@ -477,23 +542,24 @@ export class ShopView {
         this.connect(() => void this.tap(row), 'card');
         return;
       case 'not-connected':
-        this.deps.setGameToken(null);
-        this.renderAccount();
-        this.note(row, outcome.message, 'info');
-        this.connect(() => void this.tap(row));
+        this.disconnected();
+        this.note(row, 'Connect again to buy.', 'info');
         return;
       case 'insufficient-funds': {
         const pack = [...this.rows.values()].find((r) => r.effect === 'gems');
+        const words: PlayerMessage | null = outcome.balance
+          ? insufficientGemsMessage(row.price, outcome.balance)
+          : null;
         this.note(
           row,
-          outcome.message,
+          words ? `${words.text} ${words.next}` : outcome.message,
           'bad',
           pack ? { label: 'Get gems', action: () => this.focusRow(pack) } : undefined,
         );
         return;
       }
       case 'retry':
-        this.note(row, `${outcome.message} Tap Retry: you will not be charged twice.`, 'bad');
+        this.note(row, `${outcome.message} ${unknownOutcomeMessage().next}`, 'bad');
         return;
       case 'unavailable':
       case 'error':
@@ -503,19 +569,23 @@ export class ShopView {
   }
 
   private succeed(row: Row, purchase: Purchase): void {
+    this.ownChanges++;
+    this.ownRefreshes++;
     if (!this.applied.has(purchase.id)) {
       this.applied.add(purchase.id);
-      this.deps.apply(purchase);
+      if (!purchase.isGift) this.deps.apply(purchase);
     }
-    const what = {
-      life: 'Extra life added!',
-      skin: 'New look on!',
-      gems: `${purchase.item.grants?.formatted ?? 'Gems'} added!`,
-      shield: 'Shield ready!',
-    }[row.effect];
+    const what = purchase.isGift
+      ? 'Gift sent! Your friend gets it right away.'
+      : {
+          life: 'Extra life saved! It’s yours until you use it.',
+          skin: 'New look on!',
+          gems: `${purchase.item.grants?.formatted ?? 'Gems'} added!`,
+          shield: 'Shield ready! It blocks the next rock.',
+        }[row.effect];
     this.note(row, `Bought. ${what}`, 'good');
     this.deps.toaster.show(what, 'good');
-    void this.refreshPlayer();
+    void this.refreshPlayer().finally(() => this.ownRefreshes--);
   }
 
   /** Above the one-tap allowance (or a step-up): the player confirms in Coinslot's pay sheet. */
@@ -564,12 +634,15 @@ export class ShopView {
   }
 
   private cooldown(row: Row, message: string, retryAfterSeconds: number | null): void {
-    const seconds = Math.max(1, retryAfterSeconds ?? 30);
+    const seconds = Math.max(1, retryAfterSeconds ?? 60);
     row.cooldownUntil = Date.now() + seconds * 1000;
-    this.note(row, `${message} Try again in ${formatWait(seconds)}.`, 'bad');
+    // The message already says how long, in minutes or hours (player-messages).
+    this.note(row, message, 'bad');
+    window.clearTimeout(row.cooldownTimer);
     const tick = (): void => {
       this.renderRow(row);
-      if (row.cooldownUntil > Date.now()) row.cooldownTimer = window.setTimeout(tick, 1000);
+      const left = row.cooldownUntil - Date.now();
+      if (left > 0) row.cooldownTimer = window.setTimeout(tick, Math.min(left, 15_000));
       else this.note(row, 'You can try again now.', 'info');
     };
     tick();
@@ -580,11 +653,6 @@ export class ShopView {
     row.buy.focus({ preventScroll: true });
     row.li.classList.add('highlight');
     window.setTimeout(() => row.li.classList.remove('highlight'), 1600);
-  }
-
-  private refreshRows(): void {
-    for (const row of this.rows.values()) this.renderRow(row);
-    this.renderOwned();
   }
 
   private renderOwned(): void {
@@ -620,6 +688,7 @@ export class ShopView {
       ...entries.map((entry) => {
         const effect = effectOf(entry.item);
         let action: HTMLButtonElement | null = null;
+        let hint: string | null = null;
         if (effect === 'skin') {
           action = h(
             'button',
@@ -630,15 +699,38 @@ export class ShopView {
             this.deps.wear(entry.item);
             this.refreshRows();
           });
+        } else if (effect === 'life') {
+          const blocked = this.deps.lifeUseBlocked();
+          const button = h(
+            'button',
+            {
+              type: 'button',
+              class: 'button small',
+              'aria-disabled': String(blocked !== null),
+              'aria-label': `Use an ${entry.item.name.toLowerCase()}`,
+            },
+            'Use',
+          );
+          action = button;
+          hint = blocked;
+          button.addEventListener('click', () => {
+            if (this.deps.lifeUseBlocked() !== null || button.getAttribute('aria-busy') === 'true') return;
+            button.setAttribute('aria-busy', 'true');
+            button.textContent = 'Using…';
+            void this.deps.useLife().finally(() => this.refreshRows());
+          });
+        } else if (effect === 'shield') {
+          hint = 'Blocks the next rock by itself.';
         }
         return h(
           'li',
-          {},
+          { 'data-sku': entry.item.sku },
           icon(ICONS[effect], 22),
           h(
             'span',
             { class: 'owned-name' },
             effect === 'skin' ? entry.item.name : `${entry.item.name} × ${entry.quantity}`,
+            hint ? h('span', { class: 'owned-hint' }, hint) : null,
           ),
           action,
         );
@@ -650,10 +742,108 @@ export class ShopView {
       h('div', { class: 'row-actions' }, classic),
     );
   }
-}
 
-function formatWait(seconds: number): string {
-  if (seconds < 90) return `${seconds} s`;
-  const minutes = Math.ceil(seconds / 60);
-  return minutes < 90 ? `${minutes} min` : `${Math.ceil(minutes / 60)} h`;
+  /** Gifts: the player's own friend code, and sending an item to a friend who connected this game too. */
+  private renderGift(): void {
+    const title = h('h3', { id: 'gift-title' }, 'Gifts');
+    const me = this.player?.viewer.player?.id;
+    if (!this.deps.connected() || !me) {
+      this.gift.replaceChildren(title, h('p', { class: 'muted' }, 'Connect Coinslot to send and get gifts.'));
+      return;
+    }
+    const code = h('code', { class: 'friend-code', id: 'friend-code' }, me);
+    const copy = h('button', { type: 'button', class: 'button small' }, 'Copy');
+    copy.addEventListener('click', () => {
+      void navigator.clipboard?.writeText(me).then(
+        () => this.deps.toaster.show('Friend code copied', 'good'),
+        () => this.deps.toaster.show('Select the code and copy it', 'info'),
+      );
+    });
+    const giftable = this.items.filter((i) => {
+      const price = displayPrice(i);
+      return price && !isVirtualCurrency(price.currency) && effectOf(i) !== 'gems';
+    });
+    const friend = h('input', {
+      id: 'gift-friend',
+      type: 'text',
+      autocomplete: 'off',
+      spellcheck: 'false',
+      'aria-describedby': 'gift-help',
+    });
+    friend.value = this.giftFor ?? '';
+    friend.addEventListener('input', () => (this.giftFor = friend.value.trim() || null));
+    const which = h(
+      'select',
+      { id: 'gift-item' },
+      ...giftable.map((i) => h('option', { value: i.id }, `${i.name} · ${displayPrice(i)?.formatted ?? ''}`)),
+    );
+    const status = h('p', { class: 'item-note', role: 'status', 'aria-live': 'polite' });
+    const send = h('button', { type: 'button', class: 'button primary' }, 'Send gift');
+    const form = h(
+      'form',
+      { class: 'gift-form', novalidate: true },
+      h('label', { for: 'gift-friend' }, 'Friend’s code'),
+      friend,
+      h('p', { class: 'muted small', id: 'gift-help' }, 'Your friend finds it here, in their own game.'),
+      h('label', { for: 'gift-item' }, 'Gift'),
+      which,
+      send,
+      status,
+    );
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      void this.sendGift(friend, which, send, status);
+    });
+    send.type = 'submit';
+    this.gift.replaceChildren(
+      title,
+      h('p', { class: 'friend-line' }, 'Your friend code: ', code, ' ', copy),
+      ...(giftable.length ? [form] : []),
+    );
+  }
+
+  private async sendGift(
+    friend: HTMLInputElement,
+    which: HTMLSelectElement,
+    send: HTMLButtonElement,
+    status: HTMLElement,
+  ): Promise<void> {
+    const to = friend.value.trim();
+    const item = this.items.find((i) => i.id === which.value);
+    const price = item ? displayPrice(item) : null;
+    if (!to) {
+      status.textContent = 'Type your friend’s code first.';
+      status.dataset.tone = 'bad';
+      friend.focus();
+      return;
+    }
+    if (!item || !price || send.getAttribute('aria-busy') === 'true') return;
+    if (to === this.player?.viewer.player?.id) {
+      status.textContent = 'That’s your own code. Ask your friend for theirs.';
+      status.dataset.tone = 'bad';
+      return;
+    }
+    send.setAttribute('aria-busy', 'true');
+    send.textContent = 'Sending…';
+    const outcome = await this.deps.flow.buy(item, price, { giftTo: to });
+    send.removeAttribute('aria-busy');
+    send.textContent = 'Send gift';
+    const row = this.rows.get(item.id);
+    if (outcome.kind === 'succeeded' || outcome.kind === 'pending') {
+      if (row) this.handle(row, outcome);
+      status.textContent =
+        outcome.kind === 'succeeded'
+          ? `Gift sent: ${item.name}. Your friend gets it right away.`
+          : 'Confirm in Coinslot…';
+      status.dataset.tone = 'good';
+      return;
+    }
+    status.dataset.tone = 'bad';
+    status.textContent =
+      outcome.kind === 'error' && /recipient|not found/i.test(outcome.message)
+        ? 'No friend with this code has connected this game yet. Check the code, or ask them to connect first.'
+        : 'message' in outcome
+          ? outcome.message
+          : 'The gift could not be sent.';
+  }
 }

@@ -17,6 +17,11 @@ const PATHS: Record<IconName, { d: string; fill: string }[]> = {
     { d: 'M12 2l8 3v6c0 5-3.4 9.4-8 11-4.6-1.6-8-6-8-11V5z', fill: '#60a5fa' },
     { d: 'M12 5l5 2v4c0 3.4-2.1 6.4-5 7.6z', fill: '#bfdbfe' },
   ],
+  pause: [
+    { d: 'M6 4h4v16H6z', fill: 'currentColor' },
+    { d: 'M14 4h4v16h-4z', fill: 'currentColor' },
+  ],
+  play: [{ d: 'M7 4l13 8-13 8z', fill: 'currentColor' }],
   star: [{ d: 'M12 2l2.9 6.6 7.1.6-5.4 4.7 1.6 7-6.2-3.7-6.2 3.7 1.6-7L2 9.2l7.1-.6z', fill: '#fde047' }],
   skin: [
     {
@@ -30,7 +35,7 @@ const PATHS: Record<IconName, { d: string; fill: string }[]> = {
   ],
 };
 
-export type IconName = 'heart' | 'gem' | 'shield' | 'skin' | 'star';
+export type IconName = 'heart' | 'gem' | 'shield' | 'skin' | 'star' | 'pause' | 'play';
 
 /** A decorative icon (aria-hidden): the text beside it carries the meaning. */
 export function icon(name: IconName, size = 20): SVGSVGElement {

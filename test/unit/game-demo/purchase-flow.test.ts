@@ -21,7 +21,18 @@ const LIFE: Item = {
 };
 
 function purchase(status: Purchase['status'], extra: Partial<Purchase> = {}): Purchase {
-  return { id: 'p1', status, quantity: 1, declineCode: null, payUrl: null, price: usd('99'), item: LIFE, ...extra };
+  return {
+    id: 'p1',
+    status,
+    quantity: 1,
+    declineCode: null,
+    payUrl: null,
+    isGift: false,
+    requiresActionReason: null,
+    price: usd('99'),
+    item: LIFE,
+    ...extra,
+  };
 }
 
 type Answer = unknown | Error | Promise<unknown>;
@@ -117,9 +128,13 @@ describe('PurchaseFlow', () => {
     expect(await purchases.buy(LIFE, usd('99'))).toMatchObject({
       kind: 'declined',
       declineCode: 'insufficient_funds',
-      message: expect.stringMatching(/insufficient funds/),
+      // What happened, that nothing was charged, and the next step.
+      message: expect.stringMatching(/enough money on this card.*Nothing was charged.*Try another card/),
     });
-    expect(await purchases.buy(LIFE, usd('99'))).toMatchObject({ kind: 'rate-limited', retryAfterSeconds: 42 });
+    const limited = await purchases.buy(LIFE, usd('99'));
+    expect(limited).toMatchObject({ kind: 'rate-limited', retryAfterSeconds: 42 });
+    // Waits in minutes, never in seconds.
+    expect((limited as { message: string }).message).toMatch(/in 1 minute\./);
     expect((await purchases.buy(LIFE, usd('99'))).kind).toBe('no-card');
   });
 });
