@@ -8,6 +8,7 @@ import {
   logInDeveloper,
   logInPlayer,
   logOut,
+  logOutEverywhere,
   signUpDeveloper,
   signUpPlayer,
   type DeveloperRow,
@@ -147,5 +148,13 @@ builder.mutationField('logOut', (t) =>
     description: 'Ends the current developer or player session; true when a session was ended.',
     authScopes: { $any: { developer: true, player: true } },
     resolve: (_root, _args, ctx) => logOut(ctx.service),
+  }),
+);
+builder.mutationField('logOutEverywhere', (t) =>
+  t.int({
+    description:
+      "Ends every session of the signed-in developer or player, on every device (this one too); returns how many. Games' tokens stay: revoke a game to stop it.",
+    authScopes: { $any: { developer: true, player: true } },
+    resolve: (_root, _args, ctx) => logOutEverywhere(ctx.service),
   }),
 );

@@ -20,13 +20,14 @@ import {
   confirmPurchase,
   createPurchase,
   getPurchasesByIds,
+  listPlayerPurchases,
   listPurchases,
   type PurchaseRow,
   purchaseStatuses,
 } from '../../modules/purchases/index.js';
 import { getCardLabels } from '../../modules/cards/index.js';
 import { canManageGame, findGame } from '../../modules/games/index.js';
-import { PlayerRef } from './accounts.js';
+import { PlayerRef, ViewerRef } from './accounts.js';
 import { ItemRef } from './catalog.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
@@ -168,6 +169,20 @@ builder.queryField('purchases', (t) =>
         (page: ResolveCursorConnectionArgs) => listPurchases(ctx.service, filter, keysetPage(page)),
       );
     },
+  }),
+);
+
+builder.objectField(ViewerRef, 'purchases', (t) =>
+  t.connection({
+    type: PurchaseRef,
+    description:
+      "The signed-in player's purchases across every game, newest first: bought for themselves, given as gifts, and received from friends.",
+    authScopes: { player: true },
+    resolve: (_principal, args, ctx) =>
+      resolveCursorConnection(
+        { args, toCursor: (p: PurchaseRow) => encodeCursor(p), maxSize: 100 },
+        (page: ResolveCursorConnectionArgs) => listPlayerPurchases(ctx.service, keysetPage(page)),
+      ),
   }),
 );
 

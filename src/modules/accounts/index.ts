@@ -1,7 +1,7 @@
 // The accounts module: developers, players, sessions and credentials.
 export { signUpDeveloper, signUpPlayer, type DeveloperRow, type PlayerRow } from './sign-up.js';
 export { logInDeveloper, logInPlayer } from './log-in.js';
-export { logOut, openSession } from './sessions.js';
+export { logOut, logOutEverywhere, openSession } from './sessions.js';
 export { authenticate } from './authenticate.js';
 export { createPrincipalCache, type PrincipalCache, type CachedPrincipal } from './principal-cache.js';
 export { announceRevocation, REVOCATION_CHANNEL, type Revocation, type CredentialKind } from './revocations.js';

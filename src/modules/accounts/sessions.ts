@@ -43,3 +43,29 @@ export async function logOut(ctx: ServiceContext): Promise<boolean> {
     await announceRevocation(ctx.deps, { kind: 'session', ids: [principal.sessionId] });
   }
 }
+
+/**
+ * Signs the caller out everywhere: revokes every open session of the same developer or player (this
+ * one included); their tokens stop working at once, on every instance. Game tokens are grants to
+ * games, not sessions: they stay until the player revokes the game. Returns how many were ended.
+ */
+export async function logOutEverywhere(ctx: ServiceContext): Promise<number> {
+  const { principal } = ctx;
+  if (principal.kind !== 'developer' && principal.kind !== 'player') return 0;
+  const owner =
+    principal.kind === 'player'
+      ? eq(sessions.playerId, principal.playerId)
+      : eq(sessions.developerId, principal.developerId);
+  let ids: string[] = [principal.sessionId];
+  try {
+    const revoked = await ctx.deps.db
+      .update(sessions)
+      .set({ revokedAt: ctx.deps.clock.now() })
+      .where(and(owner, isNull(sessions.revokedAt)))
+      .returning({ id: sessions.id });
+    ids = [...new Set([principal.sessionId, ...revoked.map((r) => r.id)])];
+    return revoked.length;
+  } finally {
+    await announceRevocation(ctx.deps, { kind: 'session', ids });
+  }
+}

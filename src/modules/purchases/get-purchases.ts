@@ -1,7 +1,7 @@
 import { and, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import { union } from 'drizzle-orm/pg-core';
 import { games, purchases, type PurchaseStatus } from '../../db/schema/index.js';
-import { NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
+import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
 import { findGame } from '../games/index.js';
 import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
@@ -103,5 +103,38 @@ export async function listPurchases(
   // filter inside a branch: "recipient, not buyer" would walk all of a player's own purchases.
   return union(pageOf(eq(purchases.playerId, party)), pageOf(eq(purchases.recipientId, party)))
     .orderBy(...order) // drizzle names the columns unqualified here, as the union's own
+    .limit(page.limit);
+}
+
+/**
+ * The signed-in player's own history across every game, newest first: what they bought (for
+ * themselves or as gifts) and what friends gave them. Player session only (the account page); a
+ * game token sees its own game through listPurchases.
+ */
+export async function listPlayerPurchases(ctx: ServiceContext, page: KeysetPage): Promise<PurchaseRow[]> {
+  const { principal } = ctx;
+  if (principal.kind === 'anonymous') throw new UnauthenticatedError();
+  if (principal.kind !== 'player') throw new ForbiddenError('Your history across games is for your Coinslot session.');
+  const newestFirst: KeysetPage = {
+    after: page.before,
+    before: page.after,
+    limit: page.limit,
+    inverted: !page.inverted,
+  };
+  const conditions = keysetConditions(purchases.createdAt, purchases.id, newestFirst);
+  const order = keysetOrder(purchases.createdAt, purchases.id, newestFirst);
+  const pageOf = (only: SQL) =>
+    ctx.deps.db
+      .select()
+      .from(purchases)
+      .where(and(...conditions, only))
+      .orderBy(...order)
+      .limit(page.limit);
+  // Bought or received, merged as in listPurchases (one index per side, a purchase for oneself once).
+  return union(
+    pageOf(eq(purchases.playerId, principal.playerId)),
+    pageOf(eq(purchases.recipientId, principal.playerId)),
+  )
+    .orderBy(...order)
     .limit(page.limit);
 }

@@ -3,7 +3,13 @@ export { createPurchase, type CreatePurchaseInput } from './create-purchase.js';
 export { confirmPurchase } from './confirm-purchase.js';
 export { cancelPurchase } from './cancel-purchase.js';
 export { recoverPurchases, expirePurchases } from './background.js';
-export { getPurchase, getPurchasesByIds, listPurchases, type PurchaseFilter } from './get-purchases.js';
+export {
+  getPurchase,
+  getPurchasesByIds,
+  listPlayerPurchases,
+  listPurchases,
+  type PurchaseFilter,
+} from './get-purchases.js';
 export { canReadPurchase } from './access.js';
 export { attemptKey, findPurchase, updateIfStatus, priceOf, type PurchaseRow } from './purchase-row.js';
 export { purchaseEventData, enqueuePurchaseEvent } from './purchase-events.js';
