@@ -1,4 +1,5 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { publicId, type IdKind } from './shared/public-ids.js';
 
 export type { Logger };
 
@@ -25,6 +26,29 @@ export const REDACTED_PATHS = [
   'input.cvc',
 ];
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Log keys that hold a row id, written as the public id (`pur_…`) that the API, webhooks and receipts show. */
+const ID_KEYS: Record<string, IdKind> = {
+  purchaseId: 'Purchase',
+  gameId: 'Game',
+  playerId: 'Player',
+  itemId: 'Item',
+  cardId: 'Card',
+  refundId: 'Refund',
+  disputeId: 'Dispute',
+  developerId: 'Developer',
+  authorizationId: 'GameAuthorization',
+};
+
+/** Serializers that turn the UUID under an id key into its public id; anything else passes as it is. */
+export const ID_SERIALIZERS = Object.fromEntries(
+  Object.entries(ID_KEYS).map(([key, kind]) => [
+    key,
+    (value: unknown) => (typeof value === 'string' && UUID.test(value) ? publicId(kind, value) : value),
+  ]),
+);
+
 /** JSON logs (pino) with redaction; tests pass a destination to capture every line. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
@@ -32,6 +56,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       level,
       base: { service: 'coinslot' },
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      serializers: { err: pino.stdSerializers.err, ...ID_SERIALIZERS },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     destination,

@@ -21,7 +21,7 @@ import type { OutboundHttp } from './shared/outbound-http-port.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
 import { seedDemo, type DemoInfo } from './seed.js';
 import { disputeCallback, DISPUTE_CALLBACK_PATH } from './http/dispute-callback.js';
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { publicId } from './shared/public-ids.js';
 
 /** Coinslot's web front (consent, pay sheet, account), built by `npm run build:web`. */
 export const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
@@ -130,7 +130,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         handle: () =>
           demo
             ? Response.json({
-                gameId: encodeGlobalID('Game', demo.gameId),
+                gameId: publicId('Game', demo.gameId),
                 publishableKey: demo.publishableKey,
                 sandbox: config.sandbox,
               })
@@ -148,7 +148,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   await background?.runOnce();
   if (demo) {
     banner.push(`demo developer: ${demo.developerEmail} / ${demo.developerPassword}`);
-    banner.push(`demo game id: ${encodeGlobalID('Game', demo.gameId)}`);
+    banner.push(`demo game id: ${publicId('Game', demo.gameId)}`);
     banner.push(`demo keys: ${demo.publishableKey} (publishable), ${demo.secretKey} (secret)`);
   }
   banner.push(`operator token: ${config.secrets.operatorToken}`);

@@ -78,7 +78,7 @@ async function gameName(gameId: string | null, fallback: string | null): Promise
   return fallback;
 }
 
-/** `payUrl` carries the purchase's raw id; GraphQL takes the Relay global id (base64 of "Purchase:<id>"). */
+/** `payUrl` carries the purchase's id (`pur_…`); a link of before carried its raw UUID, read here as a Relay id. */
 function purchaseGlobalId(segment: string): string {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(segment)
     ? btoa(`Purchase:${segment}`)

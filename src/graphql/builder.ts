@@ -6,6 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import DataloaderPlugin from '@pothos/plugin-dataloader';
 import { GraphQLError } from 'graphql';
 import { ValidationError } from '../shared/errors.js';
+import { isIdKind, parseLegacyId, parsePublicId, publicId } from '../shared/public-ids.js';
 import { MUTATION_GUARD } from './mutation-guard-plugin.js';
 import type { GraphQLContext } from './context.js';
 
@@ -76,6 +77,15 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    // One id everywhere (src/shared/public-ids.ts): `pur_…`, `gam_…`; Relay's base64 ids of before
+    // are still read. A kind without a prefix keeps Relay's form (a test finds any such Node).
+    encodeGlobalID: (typename, id) =>
+      isIdKind(typename) ? publicId(typename, String(id)) : Buffer.from(`${typename}:${id}`).toString('base64'),
+    decodeGlobalID: (globalID) => {
+      const parsed = parsePublicId(globalID) ?? parseLegacyId(globalID);
+      if (!parsed) throw ValidationError.field('id', 'is not a Coinslot id');
+      return { typename: parsed.kind, id: parsed.rowId };
+    },
   },
 });
 

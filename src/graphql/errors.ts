@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { builder } from './builder.js';
 import { MoneyRef } from './scalars.js';
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import * as errors from '../shared/errors.js';
+import { publicIdOrNull } from '../shared/public-ids.js';
 
 /** Every error type implements Error; retryable ones also say when to retry. */
 export const ErrorInterface = builder.interfaceRef<errors.DomainError>('Error').implement({
@@ -66,7 +66,7 @@ builder.objectType(errors.CardDeclinedError, {
     declineCode: t.exposeString('declineCode'),
     purchaseId: t.id({
       nullable: true,
-      resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null),
+      resolve: (e) => publicIdOrNull('Purchase', e.purchaseId),
     }),
   }),
 });

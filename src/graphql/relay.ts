@@ -1,21 +1,20 @@
 // Relay plumbing shared by the schema files: global ids in, keyset cursors out.
-import { decodeGlobalID, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import type { ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { ValidationError } from '../shared/errors.js';
 import type { KeysetKey, KeysetPage } from '../shared/page.js';
+import { ID_PREFIXES, parseLegacyId, parsePublicId, type IdKind } from '../shared/public-ids.js';
 
 /**
- * The raw id inside a Relay global id of `typename`; a malformed id or one of another type is a
- * ValidationError on `path` (a typed result in mutations, a VALIDATION_FAILED error elsewhere).
+ * The row id inside the public id (`pur_…`) of a `kind`; during the transition also a Relay global
+ * id or a bare UUID of before. A malformed id or one of another kind is a ValidationError on `path`
+ * (a typed result in mutations, a VALIDATION_FAILED error elsewhere).
  */
-export function decodeId(typename: string, globalId: string | number, path: string): string {
-  let decoded: { typename: string; id: string };
-  try {
-    decoded = decodeGlobalID(String(globalId));
-  } catch {
-    throw ValidationError.field(path, `must be a ${typename} id`);
-  }
-  if (decoded.typename !== typename) throw ValidationError.field(path, `must be a ${typename} id`);
-  return decoded.id;
+export function decodeId(kind: IdKind, id: string | number, path: string): string {
+  const text = String(id);
+  const parsed = parsePublicId(text) ?? parseLegacyId(text, kind);
+  if (!parsed || parsed.kind !== kind)
+    throw ValidationError.field(path, `must be a ${kind} id (${ID_PREFIXES[kind]}_…)`);
+  return parsed.rowId;
 }
 
 /** Opaque connection cursor of a row ordered by (createdAt, id). */

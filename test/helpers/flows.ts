@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { uniqueEmail, type TestApp } from './test-app.js';
+import { parsePublicId } from '../../src/shared/public-ids.js';
 
 export const ERROR_FIELDS = /* GraphQL */ `
   ... on Error { code message }
@@ -295,7 +296,9 @@ export async function confirm(
   );
 }
 
-/** The raw id inside a Relay global id. */
-export function decodeId(globalId: string): string {
-  return Buffer.from(globalId, 'base64').toString('utf8').split(':').slice(1).join(':');
+/** The row id (UUID) inside a public id (`pur_…`); throws on anything else. */
+export function decodeId(id: string): string {
+  const parsed = parsePublicId(id);
+  if (!parsed) throw new Error(`not a public id: ${id}`);
+  return parsed.rowId;
 }

@@ -1,4 +1,4 @@
-import { encodeGlobalID, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { MoneyInputRef, MoneyRef } from '../scalars.js';
@@ -28,6 +28,7 @@ import {
 import { PlayerRef } from './accounts.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
+import { publicIdOrNull } from '../../shared/public-ids.js';
 
 export const RiskDecisionEnum = builder.enumType('RiskDecision', {
   description: 'ALLOW charges; STEP_UP asks the player for the CVC first; BLOCK charges nothing.',
@@ -93,7 +94,7 @@ RiskEventRef.implement({
     player: t.field({ type: PlayerRef, nullable: true, resolve: (e) => e.playerId }),
     purchaseId: t.id({
       nullable: true,
-      resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null),
+      resolve: (e) => publicIdOrNull('Purchase', e.purchaseId),
     }),
     cardFingerprint: t.exposeString('cardFingerprint', {
       nullable: true,

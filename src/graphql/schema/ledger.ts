@@ -1,4 +1,4 @@
-import { encodeGlobalID, resolveCursorConnection } from '@pothos/plugin-relay';
+import { resolveCursorConnection } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import { orNotFound } from '../errors.js';
 import { MoneyRef } from '../scalars.js';
@@ -15,6 +15,7 @@ import {
 import { PlayerRef } from './accounts.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
+import { publicId, publicIdOrNull } from '../../shared/public-ids.js';
 
 const upperValues = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }]));
@@ -64,17 +65,17 @@ LedgerAccountRef.implement({
 const LedgerTransactionRef = builder.objectRef<LedgerEntryView>('LedgerTransaction').implement({
   description: 'The posting an entry belongs to; every posting sums to zero per currency.',
   fields: (t) => ({
-    id: t.id({ resolve: (e) => encodeGlobalID('LedgerTransaction', e.transactionId) }),
+    id: t.id({ resolve: (e) => publicId('LedgerTransaction', e.transactionId) }),
     kind: t.field({ type: LedgerTransactionKindEnum, resolve: (e) => e.transactionKind }),
     reference: t.exposeString('reference', {
       description: 'What it posts: the purchase, refund or dispute id, or a grant key.',
     }),
     purchaseId: t.id({
       nullable: true,
-      resolve: (e) => (e.purchaseId ? encodeGlobalID('Purchase', e.purchaseId) : null),
+      resolve: (e) => publicIdOrNull('Purchase', e.purchaseId),
     }),
-    refundId: t.id({ nullable: true, resolve: (e) => (e.refundId ? encodeGlobalID('Refund', e.refundId) : null) }),
-    disputeId: t.id({ nullable: true, resolve: (e) => (e.disputeId ? encodeGlobalID('Dispute', e.disputeId) : null) }),
+    refundId: t.id({ nullable: true, resolve: (e) => publicIdOrNull('Refund', e.refundId) }),
+    disputeId: t.id({ nullable: true, resolve: (e) => publicIdOrNull('Dispute', e.disputeId) }),
   }),
 });
 
@@ -82,7 +83,7 @@ const LedgerEntryRef = builder.objectRef<LedgerEntryView>('LedgerEntry').impleme
   description:
     'One leg of a posting: an amount debited or credited to an account. Entries are never changed; corrections are new postings.',
   fields: (t) => ({
-    id: t.id({ resolve: (e) => encodeGlobalID('LedgerEntry', e.id) }),
+    id: t.id({ resolve: (e) => publicId('LedgerEntry', e.id) }),
     account: t.field({ type: LedgerAccountRef, resolve: (e) => e.accountId }),
     side: t.field({ type: LedgerSideEnum, resolve: (e) => (e.amountMinor > 0 ? 'debit' : 'credit') }),
     amount: t.field({

@@ -32,6 +32,7 @@ import { ItemRef } from './catalog.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { RiskAssessmentRef } from './fraud.js';
+import { publicId } from '../../shared/public-ids.js';
 
 export const PurchaseStatusEnum = builder.enumType('PurchaseStatus', { values: purchaseStatuses });
 
@@ -118,7 +119,10 @@ PurchaseRef.implement({
     payUrl: t.string({
       nullable: true,
       description: 'Where the player confirms this purchase (the Coinslot pay sheet), while it waits for them.',
-      resolve: (p) => (p.status === 'REQUIRES_CONFIRMATION' || p.status === 'REQUIRES_ACTION' ? `/pay/${p.id}` : null),
+      resolve: (p) =>
+        p.status === 'REQUIRES_CONFIRMATION' || p.status === 'REQUIRES_ACTION'
+          ? `/pay/${publicId('Purchase', p.id)}`
+          : null,
     }),
     expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
     receipt: t.exposeString('receipt', {

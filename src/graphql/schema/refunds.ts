@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { createContextCache } from '@pothos/core';
-import { encodeGlobalID, resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
+import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
 import type { GraphQLContext } from '../context.js';
 import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
@@ -25,6 +25,7 @@ import {
 } from '../../modules/refunds/index.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { PurchaseRef } from './purchases.js';
+import { publicId } from '../../shared/public-ids.js';
 
 const RefundStatusEnum = builder.enumType('RefundStatus', {
   description:
@@ -243,7 +244,7 @@ builder.objectType(RefundRejectedError, {
   interfaces: [ErrorInterface],
   fields: (t) => ({
     acquirerCode: t.exposeString('acquirerCode'),
-    refundId: t.id({ resolve: (e) => encodeGlobalID('Refund', e.refundId) }),
+    refundId: t.id({ resolve: (e) => publicId('Refund', e.refundId) }),
   }),
 });
 

@@ -4,6 +4,7 @@ import { grantItem } from '../inventory/index.js';
 import { creditWallet } from '../wallet/index.js';
 import type { EnqueueEventInput } from '../webhooks/index.js';
 import type { PurchaseRow } from './purchase-row.js';
+import { publicId } from '../../shared/public-ids.js';
 
 /**
  * Delivers what was bought to the recipient, in the success transaction: units in the inventory
@@ -30,9 +31,9 @@ export async function fulfil(
       type: 'item.granted',
       aggregateId: purchase.id,
       data: {
-        purchaseId: purchase.id,
-        playerId: purchase.recipientId,
-        itemId: item.id,
+        purchaseId: publicId('Purchase', purchase.id),
+        playerId: publicId('Player', purchase.recipientId),
+        itemId: publicId('Item', item.id),
         sku: item.sku,
         currency: granted,
       },
@@ -45,9 +46,9 @@ export async function fulfil(
     type: 'item.granted',
     aggregateId: purchase.id,
     data: {
-      purchaseId: purchase.id,
-      playerId: purchase.recipientId,
-      itemId: item.id,
+      purchaseId: publicId('Purchase', purchase.id),
+      playerId: publicId('Player', purchase.recipientId),
+      itemId: publicId('Item', item.id),
       sku: item.sku,
       quantity: purchase.quantity,
     },

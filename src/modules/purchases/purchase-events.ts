@@ -1,15 +1,16 @@
 import type { Executor } from '../../db/client.js';
 import { enqueueEvent, type EnqueuedEvent, type EnqueueEventInput } from '../webhooks/index.js';
 import type { PurchaseRow } from './purchase-row.js';
+import { publicId } from '../../shared/public-ids.js';
 
-/** The public facts of a purchase in webhook payloads: ids, amounts as strings of minor units, no card data. */
+/** The public facts of a purchase in webhook payloads: public ids (`pur_…`), amounts as strings of minor units, no card data. */
 export function purchaseEventData(purchase: PurchaseRow): Record<string, unknown> {
   return {
-    id: purchase.id,
-    gameId: purchase.gameId,
-    playerId: purchase.playerId,
-    recipientId: purchase.recipientId,
-    itemId: purchase.itemId,
+    id: publicId('Purchase', purchase.id),
+    gameId: publicId('Game', purchase.gameId),
+    playerId: publicId('Player', purchase.playerId),
+    recipientId: publicId('Player', purchase.recipientId),
+    itemId: publicId('Item', purchase.itemId),
     quantity: purchase.quantity,
     amount: String(purchase.amountMinor),
     currency: purchase.currency,

@@ -1,6 +1,7 @@
 import { SignJWT, type JWK } from 'jose';
 import type { Deps } from '../service-context.js';
 import { publishedKeys, receiptKeyRing } from './keys.js';
+import { publicId } from '../../shared/public-ids.js';
 
 /** The JWS `typ` of a receipt, so that no other token of ours can pass for one. */
 export const RECEIPT_TYPE = 'coinslot-receipt+jwt';
@@ -43,19 +44,24 @@ export function receiptIssuer(deps: Pick<Deps, 'config'>): string {
 }
 
 /**
- * Signs a receipt: a compact JWS (ES256, header kid and typ) whose claims are iss, sub (the purchase
- * id), aud (the game id), iat, exp (iat + RECEIPT_TTL, one year by default) and `purchase` (the facts).
+ * Signs a receipt: a compact JWS (ES256, header kid and typ) whose claims are iss, sub (the purchase's
+ * public id `pur_…`), aud (the game's `gam_…`), iat, exp (iat + RECEIPT_TTL, one year by default) and `purchase` (the facts).
  * A game server verifies it offline with the keys at /.well-known/jwks.json.
  */
 export async function signReceipt(deps: Pick<Deps, 'config' | 'clock'>, facts: ReceiptFacts): Promise<string> {
   const ring = await receiptKeyRing(deps.config);
   const issuedAt = Math.floor(deps.clock.now().getTime() / 1000);
+  const ids = {
+    purchase: publicId('Purchase', facts.purchaseId),
+    game: publicId('Game', facts.gameId),
+    player: publicId('Player', facts.playerId),
+  };
   const purchase: ReceiptPurchaseClaim = {
-    id: facts.purchaseId,
-    gameId: facts.gameId,
-    playerId: facts.playerId,
-    buyerId: facts.buyerId ?? facts.playerId,
-    itemId: facts.itemId,
+    id: ids.purchase,
+    gameId: ids.game,
+    playerId: ids.player,
+    buyerId: facts.buyerId ? publicId('Player', facts.buyerId) : ids.player,
+    itemId: publicId('Item', facts.itemId),
     sku: facts.sku ?? null,
     quantity: facts.quantity,
     price: { amount: String(facts.amountMinor), currency: facts.currency },
@@ -65,8 +71,8 @@ export async function signReceipt(deps: Pick<Deps, 'config' | 'clock'>, facts: R
   return new SignJWT({ purchase: { ...purchase } })
     .setProtectedHeader({ alg: 'ES256', kid: ring.kid, typ: RECEIPT_TYPE })
     .setIssuer(receiptIssuer(deps))
-    .setSubject(facts.purchaseId)
-    .setAudience(facts.gameId)
+    .setSubject(ids.purchase)
+    .setAudience(ids.game)
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + Math.floor(deps.config.RECEIPT_TTL / 1000))
     .sign(ring.signingKey);

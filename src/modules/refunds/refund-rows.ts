@@ -2,6 +2,7 @@ import { and, eq, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { disputes, refunds } from '../../db/schema/index.js';
 import { assertTransition, updateIfStatus, REFUNDABLE_STATUSES, type PurchaseRow } from '../purchases/index.js';
+import { publicId } from '../../shared/public-ids.js';
 
 export type RefundRow = typeof refunds.$inferSelect;
 export type DisputeRow = typeof disputes.$inferSelect;
@@ -55,7 +56,7 @@ export async function refundedTotal(
 /** The public facts of a refund in webhook payloads (amounts as strings of minor units). */
 export function refundEventData(refund: RefundRow): Record<string, unknown> {
   return {
-    id: refund.id,
+    id: publicId('Refund', refund.id),
     amount: String(refund.amountMinor),
     currency: refund.currency,
     reason: refund.reason,
@@ -67,7 +68,7 @@ export function refundEventData(refund: RefundRow): Record<string, unknown> {
 /** The public facts of a dispute in webhook payloads. */
 export function disputeEventData(dispute: DisputeRow): Record<string, unknown> {
   return {
-    id: dispute.id,
+    id: publicId('Dispute', dispute.id),
     acquirerDisputeId: dispute.acquirerDisputeId,
     amount: String(dispute.amountMinor),
     currency: dispute.currency,

@@ -13,6 +13,7 @@ import {
   type OutboxEventRow,
 } from './deliver.js';
 import { newEventId } from './enqueue-event.js';
+import { publicId } from '../../shared/public-ids.js';
 
 const sendTestWebhookInput = z.object({ gameId: z.string() });
 
@@ -39,7 +40,10 @@ export async function sendTestWebhook(
       // its own aggregate: a test never waits behind, nor holds up, a purchase's events
       aggregateId: id,
       sequence: 1,
-      payload: { gameId: game.id, message: 'A test webhook from Coinslot: your endpoint and signature check work.' },
+      payload: {
+        gameId: publicId('Game', game.id),
+        message: 'A test webhook from Coinslot: your endpoint and signature check work.',
+      },
       createdAt: now,
       status: 'failed',
       attempts: 0,

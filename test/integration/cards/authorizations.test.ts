@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { createGame, signUpDeveloper, type Developer } from '../catalog/flows.js';
@@ -22,6 +21,7 @@ import {
   TEST_CARDS,
   UPDATE_AUTHORIZATION,
 } from './flows.js';
+import { publicId } from '../../../src/shared/public-ids.js';
 
 let app: TestApp;
 let developer: Developer;
@@ -91,7 +91,7 @@ describe('authorizeGame', () => {
     const player = await signUpPlayer(app);
     const unknown = await app.gql(
       AUTHORIZE_GAME,
-      { input: { gameId: encodeGlobalID('Game', randomUUID()), oneTapMax: money('1'), dailyCap: money('1') } },
+      { input: { gameId: publicId('Game', randomUUID()), oneTapMax: money('1'), dailyCap: money('1') } },
       { token: player.token },
     );
     expect(unknown.data.authorizeGame).toMatchObject({ __typename: 'NotFound', code: 'NOT_FOUND' });

@@ -1,6 +1,7 @@
 // GraphQL documents, test cards and small flows shared by the cards and authorizations tests.
 import { expect } from 'vitest';
 import { uniqueEmail, type TestApp } from '../../helpers/test-app.js';
+import { decodeId } from '../../helpers/flows.js';
 
 const ERROR_FIELDS = /* GraphQL */ `
   ... on Error { code message }
@@ -93,7 +94,7 @@ export const TEST_CARDS = {
 } as const;
 
 /** The database id inside a Relay global id. */
-export const rawId = (globalId: string): string => Buffer.from(globalId, 'base64').toString().split(':')[1] as string;
+export const rawId = (id: string): string => decodeId(id);
 
 export interface Player {
   readonly token: string;

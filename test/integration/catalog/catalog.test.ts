@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { hashToken } from '../../../src/modules/accounts/index.js';
@@ -21,8 +20,9 @@ import {
   type CreatedGame,
   type Developer,
 } from './flows.js';
+import { decodeId } from '../../helpers/flows.js';
 
-const rawId = (globalId: string) => decodeGlobalID(globalId).id;
+const rawId = (globalId: string) => decodeId(globalId);
 const HOUR = 3_600_000;
 
 describe('catalog', () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import type { Clock } from '../../../src/shared/clock.js';
 import {
@@ -17,6 +16,8 @@ import {
   signUpPlayer,
   type Developer,
 } from './flows.js';
+import { publicId } from '../../../src/shared/public-ids.js';
+import { decodeId } from '../../helpers/flows.js';
 
 const VIEWER_GAMES = /* GraphQL */ `
   query ($first: Int, $after: String) {
@@ -153,7 +154,7 @@ describe('games', () => {
     expect(results.every((r) => r.data.rotateGameKeys.__typename === 'RotateGameKeysPayload')).toBe(true);
     const live = await app.database.pool!.query(
       `select kind from game_keys where game_id = $1 and revoked_at is null order by kind`,
-      [decodeGlobalID(game.id).id],
+      [decodeId(game.id)],
     );
     expect(live.rows.map((r) => r.kind)).toEqual(['publishable', 'secret']);
   });
@@ -291,16 +292,22 @@ describe('games', () => {
     const game = await createGame(app, alice);
     for (const gameId of [
       'not-an-id',
-      encodeGlobalID('Item', '00000000-0000-4000-8000-000000000000'),
+      publicId('Item', '00000000-0000-4000-8000-000000000000'),
       Buffer.from('Game').toString('base64'),
+      Buffer.from('Game:abc').toString('base64'), // a Relay id of before, but of no row
+      'gam_abc',
+      'gam_8zzzzzzzzzzzzzzzzzzzzzzzzz', // 130 bits: no UUID
+      'gam_0000000000000000000000000i', // not Crockford's alphabet
     ]) {
       const result = await app.gql(UPDATE_GAME, { input: { gameId, name: 'x' } }, { token: alice.token });
       expect(result.data.updateGame.__typename, gameId).toBe('ValidationError');
       expect(result.data.updateGame.fieldErrors[0].path).toBe('input.gameId');
     }
     for (const gameId of [
-      encodeGlobalID('Game', '00000000-0000-4000-8000-000000000000'),
-      encodeGlobalID('Game', 'abc'),
+      publicId('Game', '00000000-0000-4000-8000-000000000000'),
+      // Ids of before the one-id change are read during the transition.
+      Buffer.from('Game:00000000-0000-4000-8000-000000000000').toString('base64'),
+      '00000000-0000-4000-8000-000000000000',
     ]) {
       const result = await app.gql(UPDATE_GAME, { input: { gameId, name: 'x' } }, { token: alice.token });
       expect(result.data.updateGame.__typename, gameId).toBe('NotFound');

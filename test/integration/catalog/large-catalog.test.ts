@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { eq } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { items } from '../../../src/db/schema/index.js';
 import { CATALOG_PAGE_MAX } from '../../../src/modules/catalog/index.js';
 import { withPrices } from '../../../src/modules/catalog/item-rows.js';
 import { createGame, signUpDeveloper, type CreatedGame, type Developer } from './flows.js';
+import { publicId } from '../../../src/shared/public-ids.js';
+import { decodeId } from '../../helpers/flows.js';
 
 const PAGE = /* GraphQL */ `
   query ($gameId: ID!, $first: Int, $after: ID) { catalog(gameId: $gameId, first: $first, after: $after) { id sku prices { amount } } }
@@ -39,11 +40,11 @@ describe('a catalog larger than one answer', () => {
          from generate_series(1, $2::int) g
          returning id, sku)
        insert into item_prices (item_id, currency, amount_minor) select id, 'USD', substr(sku, 5)::bigint from made`,
-      [decodeGlobalID(game.id).id, ITEMS],
+      [decodeId(game.id), ITEMS],
     );
     const { rows } = await app.database.pool!.query<{ sku: string }>(
       'select sku from items where game_id = $1 order by created_at, id',
-      [decodeGlobalID(game.id).id],
+      [decodeId(game.id)],
     );
     expected = rows.map((r) => r.sku).filter((sku) => onSale(Number(sku.slice(4))));
   }, 60_000);
@@ -116,7 +117,7 @@ describe('a catalog larger than one answer', () => {
   it('keeps its place when the last item of a page is archived or leaves its window meanwhile', async () => {
     const first = await page({ first: 4 });
     const last = first.data.catalog.at(-1)!;
-    await app.database.pool!.query('update items set archived_at = now() where id = $1', [decodeGlobalID(last.id).id]);
+    await app.database.pool!.query('update items set archived_at = now() where id = $1', [decodeId(last.id)]);
     try {
       const next = await page({ first: 4, after: last.id });
       expect(next.errors).toBeUndefined();
@@ -124,13 +125,13 @@ describe('a catalog larger than one answer', () => {
       // An archived or not-yet-open item of the game (never listed) marks a place as well.
       const archived = await app.database.pool!.query<{ id: string }>(
         `select id from items where game_id = $1 and sku = 'sku-7'`,
-        [decodeGlobalID(game.id).id],
+        [decodeId(game.id)],
       );
-      const fromArchived = await page({ first: 2, after: encodeGlobalID('Item', archived.rows[0]!.id) });
+      const fromArchived = await page({ first: 2, after: publicId('Item', archived.rows[0]!.id) });
       expect(fromArchived.errors).toBeUndefined();
       expect(fromArchived.data.catalog).toHaveLength(2);
     } finally {
-      await app.database.pool!.query('update items set archived_at = null where id = $1', [decodeGlobalID(last.id).id]);
+      await app.database.pool!.query('update items set archived_at = null where id = $1', [decodeId(last.id)]);
     }
   });
 
@@ -146,14 +147,14 @@ describe('a catalog larger than one answer', () => {
     const otherGame = await createGame(app, developer);
     const { rows: otherItems } = await app.database.pool!.query<{ id: string }>(
       `insert into items (id, game_id, sku, name, kind) values (gen_random_uuid(), $1, 'elsewhere', 'Elsewhere', 'CONSUMABLE') returning id`,
-      [decodeGlobalID(otherGame.id).id],
+      [decodeId(otherGame.id)],
     );
     const bad = [
       'garbage',
       game.id, // a Game id, not an Item id
-      encodeGlobalID('Item', 'abc'),
-      encodeGlobalID('Item', '00000000-0000-4000-8000-000000000000'),
-      encodeGlobalID('Item', otherItems[0]!.id), // another game's item
+      'itm_abc',
+      publicId('Item', '00000000-0000-4000-8000-000000000000'),
+      publicId('Item', otherItems[0]!.id), // another game's item
     ];
     for (const after of bad) {
       const result = await page({ first: 5, after });
@@ -209,7 +210,7 @@ describe('prices of more items than one statement can name', () => {
 
   it('attaches each of 70,000 items its own price', async () => {
     const game = await createGame(app, await signUpDeveloper(app, 'huge'));
-    const gameId = decodeGlobalID(game.id).id;
+    const gameId = decodeId(game.id);
     await app.database.pool!.query(
       `with made as (
          insert into items (id, game_id, sku, name, kind, created_at, updated_at)

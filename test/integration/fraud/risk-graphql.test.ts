@@ -1,9 +1,10 @@
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assessCardAdd, assessPurchase } from '../../../src/modules/fraud/index.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
 import { contextOf, newFingerprint, newPlayer, purchaseOf, dropRedisKeys } from './fixtures.js';
+import { publicId } from '../../../src/shared/public-ids.js';
+import { decodeId } from '../../helpers/flows.js';
 
 const ERROR_FIELDS = /* GraphQL */ `... on Error { code message } ... on ValidationError { fieldErrors { path message } }`;
 const SETTINGS_FIELDS = /* GraphQL */ `
@@ -53,7 +54,7 @@ describe('risk settings and operator tools over GraphQL', () => {
       { token: developerToken },
     );
     gameGid = created.data.createGame.game.id;
-    gameId = Buffer.from(gameGid, 'base64').toString().split(':')[1] as string;
+    gameId = decodeId(gameGid);
   });
   afterAll(async () => {
     await dropRedisKeys(app);
@@ -201,7 +202,7 @@ describe('risk settings and operator tools over GraphQL', () => {
 
     it('blocks and unblocks a player and a card fingerprint with the operator token only', async () => {
       const player = await newPlayer(app.deps);
-      const playerGid = encodeGlobalID('Player', player);
+      const playerGid = publicId('Player', player);
       const BLOCK = `mutation ($input: BlockPlayerInput!) { blockPlayer(input: $input) { __typename ... on BlockPlayerPayload { block { reason player { id } } } ${ERROR_FIELDS} } }`;
       const denied = await app.gql(
         BLOCK,
@@ -244,7 +245,7 @@ describe('risk settings and operator tools over GraphQL', () => {
         await assessCardAdd(ctx, { playerId: player, fingerprint: newFingerprint(), ip: null, deviceId: null });
         clock.advance(1000);
       }
-      const playerGid = encodeGlobalID('Player', player);
+      const playerGid = publicId('Player', player);
       const first = await app.gql(EVENTS, { playerId: playerGid, first: 2 }, { token: operatorToken });
       const page1 = first.data.riskEvents;
       expect(page1.edges).toHaveLength(2);

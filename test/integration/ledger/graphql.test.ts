@@ -1,4 +1,3 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../../src/shared/ids.js';
 import { grantItem } from '../../../src/modules/inventory/index.js';
@@ -15,6 +14,7 @@ import {
   type CreatedGame,
   type Developer,
 } from '../catalog/flows.js';
+import { decodeId } from '../../helpers/flows.js';
 
 const INVENTORY = /* GraphQL */ `
   query ($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id name } } }
@@ -40,7 +40,7 @@ const LEDGER = /* GraphQL */ `
   }
 `;
 
-const raw = (globalId: string) => decodeGlobalID(globalId).id;
+const raw = (globalId: string) => decodeId(globalId);
 
 describe('inventory, wallet and ledger over GraphQL', () => {
   let app: TestApp;

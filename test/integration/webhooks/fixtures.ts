@@ -1,6 +1,5 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { ManualClock } from '../../../src/shared/clock.js';
 import {
   enqueueEvent,
@@ -9,6 +8,7 @@ import {
   type EnqueuedEvent,
 } from '../../../src/modules/webhooks/index.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
+import { decodeId } from '../../helpers/flows.js';
 
 /** One request as the receiver saw it: raw body and headers, and what it answered. */
 export interface ReceivedRequest {
@@ -132,7 +132,7 @@ export async function createGameWithWebhook(app: TestApp, webhookUrl: string | n
   const payload = created.data.createGame;
   if (payload.__typename !== 'CreateGamePayload') throw new Error(`createGame failed: ${JSON.stringify(payload)}`);
   const globalId = payload.game.id as string;
-  const gameId = decodeGlobalID(globalId).id;
+  const gameId = decodeId(globalId);
   return { gameId, globalId, developerToken, secretKey: payload.secretKey, webhookSecret: payload.webhookSecret };
 }
 

@@ -4,6 +4,7 @@ import { newReceiptSigningJwk } from '../../../src/shared/receipt-signing-key.js
 import { receiptJwks, rotateReceiptKeys, signReceipt, type ReceiptFacts } from '../../../src/modules/receipts/index.js';
 import { ReceiptVerificationError, verifyReceipt } from '../../../src/sdk/verify-receipt.js';
 import { ManualClock } from '../../../src/shared/clock.js';
+import { publicId } from '../../../src/shared/public-ids.js';
 import { createTestApp, TEST_RECEIPT_KEY, type TestApp } from '../../helpers/test-app.js';
 
 function facts(overrides: Partial<ReceiptFacts> = {}): ReceiptFacts {
@@ -77,16 +78,17 @@ describe('signed receipts', () => {
 
     const receipt = await verifyReceipt(jws, {
       jwks: structuredClone(jwks),
-      gameId: sold.gameId,
+      gameId: publicId('Game', sold.gameId),
       currentDate: clock.now(),
     });
     expect(receipt.kid).toBe(TEST_RECEIPT_KEY.kid);
+    // Every id in the receipt is the public id the API shows (pur_…, gam_…).
     expect(receipt.purchase).toEqual({
-      id: sold.purchaseId,
-      gameId: sold.gameId,
-      playerId: sold.playerId,
-      buyerId: sold.buyerId,
-      itemId: sold.itemId,
+      id: publicId('Purchase', sold.purchaseId),
+      gameId: publicId('Game', sold.gameId),
+      playerId: publicId('Player', sold.playerId),
+      buyerId: publicId('Player', sold.buyerId!),
+      itemId: publicId('Item', sold.itemId),
       sku: 'gems-500',
       quantity: 2,
       price: { amount: '998', currency: 'USD' },
@@ -101,7 +103,7 @@ describe('signed receipts', () => {
     const sold = facts();
     const jws = await signReceipt(app.deps, sold);
     const receipt = await verifyReceipt(jws, { jwksUrl: `${app.url}/.well-known/jwks.json`, currentDate: clock.now() });
-    expect(receipt.purchase.id).toBe(sold.purchaseId);
+    expect(receipt.purchase.id).toBe(publicId('Purchase', sold.purchaseId));
   });
 
   it('rejects a tampered payload or header, a wrong key, another game, an expired receipt and garbage', async () => {
