@@ -47,6 +47,16 @@ const environmentSchema = z.object({
     .refine((ms) => ms <= 5 * 60_000, 'at most 5m'),
   IDEMPOTENCY_RETENTION: durationMs.default(24 * 3_600_000),
   IDEMPOTENCY_LOCK_TTL: durationMs.default(60_000),
+  /** Key that encrypts every response the idempotency layer keeps in Redis (AES-256-GCM, derived with HKDF). */
+  IDEMPOTENCY_ENCRYPTION_KEY: secret,
+  /** Earlier IDEMPOTENCY_ENCRYPTION_KEYs, comma-separated: they only decrypt (keep one for IDEMPOTENCY_RETENTION after a rotation). */
+  IDEMPOTENCY_ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .optional()
+    .refine(
+      (v) => (v ?? '').split(',').every((k) => k.trim().length === 0 || k.trim().length >= 32),
+      'each key at least 32 characters',
+    ),
   /** Completed responses an instance keeps in memory to replay without Redis (0: none). */
   IDEMPOTENCY_REPLAY_CACHE: z.coerce.number().int().min(0).max(1_000_000).default(5_000),
   PURCHASE_CONFIRMATION_TTL: durationMs.default(15 * 60_000),
@@ -145,6 +155,8 @@ export interface Config
     | 'ACQUIRER_SECRET'
     | 'WEBHOOK_SECRET_KEY'
     | 'WEBHOOK_SECRET_KEY_PREVIOUS'
+    | 'IDEMPOTENCY_ENCRYPTION_KEY'
+    | 'IDEMPOTENCY_ENCRYPTION_KEY_PREVIOUS'
   > {
   readonly dataDir: string;
   readonly redisUrlWasSet: boolean;
@@ -160,6 +172,8 @@ export interface Config
     readonly webhookSecretKeysPrevious: readonly string[];
     /** JSON array of private EC P-256 JWKs; the first signs receipts, the others are only published. */
     readonly receiptSigningKeys: string;
+    /** IDEMPOTENCY_ENCRYPTION_KEY first, then IDEMPOTENCY_ENCRYPTION_KEY_PREVIOUS: the first seals, all open. */
+    readonly idempotencyEncryptionKeys: readonly string[];
   };
   /** Names of secrets generated into DATA_DIR because they were not configured. */
   readonly generatedSecrets: readonly string[];
@@ -183,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       | 'OPERATOR_TOKEN'
       | 'ACQUIRER_SECRET'
       | 'WEBHOOK_SECRET_KEY'
+      | 'IDEMPOTENCY_ENCRYPTION_KEY'
       | 'RECEIPT_SIGNING_KEYS',
   ): string => {
     const configured = values[name];
@@ -209,6 +224,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((k) => k.trim())
         .filter((k) => k.length > 0),
       receiptSigningKeys: secretOf('RECEIPT_SIGNING_KEYS'),
+      idempotencyEncryptionKeys: [
+        secretOf('IDEMPOTENCY_ENCRYPTION_KEY'),
+        ...(values.IDEMPOTENCY_ENCRYPTION_KEY_PREVIOUS ?? '')
+          .split(',')
+          .map((k) => k.trim())
+          .filter((k) => k.length > 0),
+      ],
     },
     generatedSecrets,
   };

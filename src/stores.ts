@@ -4,6 +4,7 @@ import type { Clock } from './shared/clock.js';
 import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from './shared/ports.js';
 import { createRedisClients, tryConnectRedis } from './adapters/redis/redis-client.js';
 import { withReplayCache } from './adapters/idempotency-replay-cache.js';
+import { withEncryptedResponses } from './adapters/encrypted-idempotency-store.js';
 import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
 import { createRedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
 import { createRedisPubSub } from './adapters/redis/redis-pubsub.js';
@@ -57,12 +58,14 @@ export async function openStores(config: Config, clock: Clock, logger: Logger): 
     logger,
   });
   await redis.connect(5_000);
+  // Responses may carry credentials (createGame's keys, a session token): Redis only ever sees them sealed.
+  const sealed = withEncryptedResponses(createRedisIdempotencyStore(redis), config.secrets.idempotencyEncryptionKeys);
   return {
     // completed responses never change: replays this instance has seen skip the Redis round trip
     idempotencyStore:
       config.IDEMPOTENCY_REPLAY_CACHE > 0
-        ? withReplayCache(createRedisIdempotencyStore(redis), { maxEntries: config.IDEMPOTENCY_REPLAY_CACHE })
-        : createRedisIdempotencyStore(redis),
+        ? withReplayCache(sealed, { maxEntries: config.IDEMPOTENCY_REPLAY_CACHE })
+        : sealed,
     rateLimiter: createRedisRateLimiter(redis, clock),
     pubsub: createRedisPubSub(redis),
     storeHealth: redis.health,

@@ -66,6 +66,7 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     // Fixed like the others, so that several instances on one database decrypt and verify alike.
     WEBHOOK_SECRET_KEY: 'test-webhook-secret-key-test-webhook-secret-01',
     RECEIPT_SIGNING_KEYS: JSON.stringify([TEST_RECEIPT_KEY]),
+    IDEMPOTENCY_ENCRYPTION_KEY: 'test-idempotency-key-test-idempotency-key-01',
     ACQUIRER_TEST_MODE: 'true',
     SEED_DEMO: 'false',
     // the tests' webhook receivers listen on loopback; test/security/ turns this off to prove the refusals

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClients, tryConnectRedis, type RedisClients } from '../../../src/adapters/redis/redis-client.js';
 import { createRedisIdempotencyStore } from '../../../src/adapters/redis/redis-idempotency-store.js';
 import { withReplayCache } from '../../../src/adapters/idempotency-replay-cache.js';
+import { withEncryptedResponses } from '../../../src/adapters/encrypted-idempotency-store.js';
 import { createRedisPubSub } from '../../../src/adapters/redis/redis-pubsub.js';
 import { createRedisRateLimiter } from '../../../src/adapters/redis/redis-rate-limiter.js';
 import { createLogger } from '../../../src/logger.js';
@@ -57,12 +58,57 @@ function redisStores(idempotency: (store: IdempotencyStore) => IdempotencyStore 
   };
 }
 
+const SEALING_KEY = 'test-idempotency-key-test-idempotency-key-01';
+
 storeContract('Redis', redisStores());
-// As production composes it (stores.ts): the Redis store behind the in-process replay cache.
 storeContract(
-  'Redis with the replay cache',
-  redisStores((store) => withReplayCache(store)),
+  'Redis with sealed responses',
+  redisStores((store) => withEncryptedResponses(store, [SEALING_KEY])),
 );
+// As production composes it (stores.ts): the sealed Redis store behind the in-process replay cache.
+storeContract(
+  'Redis with sealed responses and the replay cache',
+  redisStores((store) => withReplayCache(withEncryptedResponses(store, [SEALING_KEY]))),
+);
+
+describe('sealed responses', () => {
+  const secret = 'sk_live_0123456789abcdef';
+  const response = { status: 200, headers: { 'content-type': 'application/json' }, body: `{"secretKey":"${secret}"}` };
+
+  async function storeOne(store: IdempotencyStore, key: string): Promise<void> {
+    const begun = await store.begin(key, 'fp', 5_000);
+    if (begun.state !== 'acquired') throw new Error('not acquired');
+    expect(await store.complete(key, begun.ownerToken, response, 60_000)).toBe(true);
+  }
+
+  it('keeps only ciphertext in Redis and replays the exact body', async () => {
+    const redis = await openRedis();
+    const store = withEncryptedResponses(createRedisIdempotencyStore(redis), [SEALING_KEY]);
+    const key = `sealed:${randomUUID()}`;
+    await storeOne(store, key);
+    const raw = (await redis.client.get(`${prefix}idem:${key}`)) as string;
+    expect(raw).not.toContain(secret);
+    expect(raw).not.toContain('secretKey');
+    expect(await store.begin(key, 'fp', 5_000)).toMatchObject({ state: 'completed', response });
+  });
+
+  it('opens with a previous key after a rotation, and a value moved under another key does not open', async () => {
+    const redis = await openRedis();
+    const inner = createRedisIdempotencyStore(redis);
+    const key = `sealed:${randomUUID()}`;
+    await storeOne(withEncryptedResponses(inner, ['old-idempotency-key-old-idempotency-key-0001']), key);
+    const rotated = withEncryptedResponses(inner, [SEALING_KEY, 'old-idempotency-key-old-idempotency-key-0001']);
+    expect(await rotated.begin(key, 'fp', 5_000)).toMatchObject({ state: 'completed', response });
+    await expect(withEncryptedResponses(inner, [SEALING_KEY]).begin(key, 'fp', 5_000)).rejects.toThrow(
+      /IDEMPOTENCY_ENCRYPTION_KEY/,
+    );
+
+    const other = `sealed:${randomUUID()}`;
+    const value = (await redis.client.get(`${prefix}idem:${key}`)) as string;
+    await redis.client.set(`${prefix}idem:${other}`, value, { PX: 60_000 });
+    await expect(rotated.begin(other, 'fp', 5_000)).rejects.toThrow();
+  });
+});
 
 describe('the replay cache', () => {
   const stored = (body: string) => ({ status: 200, headers: { 'content-type': 'application/json' }, body });
