@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import pino from 'pino';
+import { createClient } from 'redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAcquirerServer, type AcquirerServer } from '../../../src/acquirer/index.js';
+import { openDatabase, type DatabaseHandle } from '../../../src/db/client.js';
+import { setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../../helpers/flows.js';
+import { freePort, PrivateRedis, waitFor } from '../../helpers/processes.js';
+import { testDatabaseUrl } from '../../helpers/env.js';
+import { createTestApp, testEnv, type TestApp } from '../../helpers/test-app.js';
+
+/**
+ * What one one-tap purchase costs in round trips: Postgres statements sent by the API's pool, Redis
+ * commands the server executed, HTTP calls to the acquirer. Each one is protocol, scheduling and (for
+ * Postgres) commit overhead on every purchase (bench/RESULTS.md), so a change that adds one fails here.
+ *
+ * The target of issue 18 is at most 4 Postgres round trips and 3 Redis calls; the limits below are
+ * today's counts and only ever go down.
+ */
+const LIMITS = { postgres: 22, redis: 6, acquirerHttp: 1 } as const;
+const TARGET = { postgres: 4, redis: 3 } as const;
+
+// What a game asks for after a purchase (bench/lib/graphql.ts: the demo game's fields and the receipt).
+const CREATE_PURCHASE = /* GraphQL */ `mutation CreatePurchase($input: CreatePurchaseInput!) {
+  createPurchase(input: $input) {
+    __typename
+    ... on PurchasePayload { purchase { id status quantity declineCode payUrl receipt oneTap paidWith
+      price { amount currency formatted } item { id sku name } } }
+    ... on Error { code message }
+  }
+}`;
+
+interface Counts {
+  readonly postgres: string[];
+  readonly redis: string[];
+  readonly acquirerHttp: string[];
+}
+
+describe('round trips of one one-tap purchase', () => {
+  let redis: PrivateRedis;
+  let acquirerDb: DatabaseHandle;
+  let acquirer: AcquirerServer;
+  let app: TestApp;
+  let game: GameSetup;
+  let player: PlayerSetup;
+  let redisStats: ReturnType<typeof createClient>;
+
+  beforeAll(async () => {
+    // Redis of its own: the server's command statistics are this app's alone.
+    redis = new PrivateRedis(await freePort());
+    await redis.start();
+    redisStats = createClient({ url: redis.url });
+    await redisStats.connect();
+    // The acquirer on a database handle of its own, as a remote acquirer would be: its statements are not ours.
+    acquirerDb = await openDatabase({ url: testDatabaseUrl(), dataDir: '.data/test', poolSize: 4 });
+    acquirer = createAcquirerServer({
+      db: acquirerDb.db,
+      secret: testEnv().ACQUIRER_SECRET!,
+      testMode: true,
+      disputeDelayMs: 3_600_000,
+      logger: pino({ level: 'silent' }),
+    });
+    const acquirerUrl = await acquirer.listen(0, '127.0.0.1');
+    app = await createTestApp({
+      env: { REDIS_URL: redis.url, ACQUIRER_URL: acquirerUrl, BACKGROUND_JOBS: 'false', WEBHOOK_DISPATCHER: 'off' },
+    });
+    // A game with a webhook endpoint, as a real one has: its events wake the dispatchers.
+    game = await setUpGame(app, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }], {
+      webhookUrl: 'https://game.example/coinslot',
+    });
+    player = await setUpPlayer(app, game);
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+    await acquirer?.close();
+    await acquirerDb?.close();
+    await redisStats?.quit();
+    await redis?.kill();
+  });
+
+  async function purchase(): Promise<string> {
+    const res = await app.gql(
+      CREATE_PURCHASE,
+      {
+        input: {
+          gameId: game.gameId,
+          itemId: game.items.life!.id,
+          quantity: 1,
+          expectedPrice: { amount: '99', currency: 'USD' },
+          idempotencyKey: randomUUID(),
+        },
+      },
+      { token: player.gameToken },
+    );
+    expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
+    expect(res.data.createPurchase).toMatchObject({ __typename: 'PurchasePayload', purchase: { status: 'SUCCEEDED' } });
+    return res.data.createPurchase.purchase.receipt as string;
+  }
+
+  /** Runs `work` and counts what the API sent while it ran. */
+  async function count(work: () => Promise<unknown>): Promise<Counts> {
+    const pool = app.database.pool;
+    if (!pool) throw new Error('the round-trip count needs Postgres (TEST_DATABASE_URL)');
+    const ours = new WeakSet<object>();
+    const onAcquire = (client: object) => ours.add(client);
+    pool.on('acquire', onAcquire);
+    const postgres: string[] = [];
+    const query = pg.Client.prototype.query;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      if (ours.has(this)) {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string; name?: string }).text;
+        postgres.push(((args[0] as { name?: string }).name ?? text ?? '?').replace(/\s+/g, ' ').slice(0, 80));
+      }
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    const port = app.deps.acquirer as unknown as { call: (c: { name: string }) => Promise<unknown> };
+    const call = port.call;
+    const acquirerHttp: string[] = [];
+    port.call = function (this: unknown, c: { name: string }) {
+      acquirerHttp.push(c.name);
+      return call.call(this, c);
+    };
+    // MONITOR shows what clients send (a script's own commands appear as `[… lua]`, not counted).
+    const redisCommands: string[] = [];
+    const monitor = redisStats.duplicate();
+    await monitor.connect();
+    await monitor.monitor((line: string) => {
+      if (!/\slua\]/.test(line)) redisCommands.push(line);
+    });
+    try {
+      await work();
+    } finally {
+      pg.Client.prototype.query = query;
+      port.call = call;
+      pool.off('acquire', onAcquire);
+    }
+    // A marker through the same server: every command sent before it has been monitored once it arrives.
+    const marker = `round-trips-marker-${randomUUID()}`;
+    await redisStats.get(marker);
+    await waitFor(() => redisCommands.some((line) => line.includes(marker)), 5_000, 'the monitor marker');
+    await monitor.destroy();
+    const redisSent = redisCommands
+      .filter((line) => !line.includes(marker))
+      .map((line) => line.replace(/^[\d.]+ \[[^\]]*\] /, '').slice(0, 60));
+    return { postgres, redis: redisSent, acquirerHttp };
+  }
+
+  it(`sends at most ${LIMITS.postgres} Postgres statements, ${LIMITS.redis} Redis commands and ${LIMITS.acquirerHttp} acquirer call (target ${TARGET.postgres} and ${TARGET.redis})`, async () => {
+    // A first purchase warms what an instance keeps (the player's credential, prepared statements, ledger accounts).
+    await purchase();
+    const counts = await count(purchase);
+    const redisCalls = counts.redis.length;
+    const report = JSON.stringify(counts, null, 1);
+    expect(counts.postgres.length, report).toBeLessThanOrEqual(LIMITS.postgres);
+    expect(redisCalls, report).toBeLessThanOrEqual(LIMITS.redis);
+    expect(counts.acquirerHttp, report).toEqual(['charge']);
+    // The counter itself sees the work: a purchase cannot be made without these.
+    expect(counts.postgres.length).toBeGreaterThan(0);
+    expect(redisCalls).toBeGreaterThan(0);
+  });
+});
