@@ -246,14 +246,18 @@ builder.mutationField('createPurchase', (t) =>
     args: { input: t.arg({ type: CreatePurchaseInput, required: true }) },
     authScopes: { playerGame: true },
     errors: { types: PURCHASE_ERRORS, directResult: true },
-    resolve: (_root, { input }, ctx) =>
-      createPurchase(ctx.service, {
+    resolve: async (_root, { input }, ctx) => {
+      const { purchase, item } = await createPurchase(ctx.service, {
         ...input,
         gameId: decodeId('Game', input.gameId, 'input.gameId'),
         itemId: decodeId('Item', input.itemId, 'input.itemId'),
         giftTo: input.giftTo ? decodeId('Player', input.giftTo, 'input.giftTo') : null,
         quantity: input.quantity ?? 1,
-      }),
+      });
+      // The answer's `item` from the row the purchase read, not a second read of it.
+      if (item) ItemRef.getDataloader(ctx).prime(item.id, item);
+      return purchase;
+    },
   }),
 );
 

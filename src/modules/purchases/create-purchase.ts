@@ -55,7 +55,7 @@ export type CreatePurchaseInput = z.input<typeof createPurchaseInput>;
  * game currency are paid from the wallet in one transaction. Retries with the same idempotency key
  * return the same purchase (the database backstop of the Redis idempotency layer).
  */
-export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise<PurchaseRow> {
+export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise<CreatedPurchase> {
   const principal = requirePlayerGame(ctx);
   const input = parseInput(createPurchaseInput, raw);
   assertIdempotencyKey(input.idempotencyKey);
@@ -68,7 +68,7 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
   const recipientId = input.giftTo ?? buyerId;
 
   const existing = await findByIdempotencyKey(db, input.gameId, buyerId, input.idempotencyKey);
-  if (existing) return replayExisting(existing, { ...input, recipientId, expected });
+  if (existing) return { purchase: await replayExisting(existing, { ...input, recipientId, expected }), item: null };
 
   const game = await findGame(db, input.gameId);
   if (!game) throw new NotFoundError('Game');
@@ -100,7 +100,15 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
     idempotencyKey: input.idempotencyKey,
     deviceId: input.deviceId ?? null,
   };
-  return isIsoCurrency(order.currency) ? buyWithCard(ctx, order) : buyWithWallet(ctx, order);
+  const purchase = await (isIsoCurrency(order.currency) ? buyWithCard(ctx, order) : buyWithWallet(ctx, order));
+  // The item as read for this purchase answers for it too, unless its stock (which the purchase moved) matters.
+  return { purchase, item: item.stock === null ? item : null };
+}
+
+/** What createPurchase answers: the purchase, and its item when the one read for it still holds for the answer. */
+export interface CreatedPurchase {
+  readonly purchase: PurchaseRow;
+  readonly item: CatalogItem | null;
 }
 
 interface Order {
