@@ -60,8 +60,20 @@ const environmentSchema = z.object({
   /** Completed responses an instance keeps in memory to replay without Redis (0: none). */
   IDEMPOTENCY_REPLAY_CACHE: z.coerce.number().int().min(0).max(1_000_000).default(5_000),
   PURCHASE_CONFIRMATION_TTL: durationMs.default(15 * 60_000),
+  /**
+   * How long an unconfirmed purchase holds its stock (never longer than the confirmation TTL); then
+   * the units go back on sale and confirming takes them again, or answers OutOfStock.
+   */
+  PURCHASE_STOCK_HOLD: durationMs.default(3 * 60_000),
+  /** Unconfirmed purchases a player may have waiting in one game; the next answers LimitReached. */
+  PURCHASE_MAX_UNCONFIRMED: z.coerce.number().int().min(1).max(100).default(5),
   RECOVERY_INTERVAL: durationMs.default(5_000),
   RECOVERY_THRESHOLD: durationMs.default(30_000),
+  /**
+   * Recovery passes that may fail to settle a charged purchase before its charge is voided or
+   * refunded at the acquirer and the purchase ends FAILED (settlement_failed), listed for operators.
+   */
+  RECOVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
   ACQUIRER_URL: z.string().url().optional(),
   ACQUIRER_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   ACQUIRER_SECRET: secret,

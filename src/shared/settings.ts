@@ -9,6 +9,12 @@ export interface Settings {
   readonly PUBLIC_URL?: string | undefined;
   readonly SESSION_TTL: number;
   readonly PURCHASE_CONFIRMATION_TTL: number;
+  /** How long an unconfirmed purchase holds its stock (capped by the confirmation TTL). */
+  readonly PURCHASE_STOCK_HOLD: number;
+  /** Unconfirmed purchases a player may have waiting per game. */
+  readonly PURCHASE_MAX_UNCONFIRMED: number;
+  /** Recovery passes that may fail to settle a charged purchase before it is voided or refunded and FAILED. */
+  readonly RECOVERY_MAX_ATTEMPTS: number;
   /** How often the recovery jobs run, and how old a PROCESSING purchase or pending refund must be. */
   readonly RECOVERY_INTERVAL: number;
   readonly RECOVERY_THRESHOLD: number;

@@ -87,6 +87,14 @@ export const purchases = pgTable(
     processingAt: timestamp('processing_at', { withTimezone: true }),
     /** A recovery worker's lease on a PROCESSING purchase (many instances, no double work). */
     recoveryLeaseUntil: timestamp('recovery_lease_until', { withTimezone: true }),
+    /** Recovery passes that tried and failed to settle this purchase; bounded by RECOVERY_MAX_ATTEMPTS. */
+    recoveryAttempts: integer('recovery_attempts').notNull().default(0),
+    /** Why a purchase ended FAILED when the reason is ours, not the card's (e.g. a settlement that kept failing). */
+    failureReason: text('failure_reason'),
+    /** Until when an unconfirmed purchase holds its stock (PURCHASE_STOCK_HOLD); null when the hold has no end. */
+    stockHoldUntil: timestamp('stock_hold_until', { withTimezone: true }),
+    /** The held stock went back to the item after the hold lapsed; confirming takes it again. */
+    stockReleased: boolean('stock_released').notNull().default(false),
     succeededAt: timestamp('succeeded_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
@@ -101,6 +109,12 @@ export const purchases = pgTable(
     index('purchases_awaiting_idx')
       .on(t.expiresAt)
       .where(sql`${t.status} in ('REQUIRES_CONFIRMATION', 'REQUIRES_ACTION')`),
+    // The stock-hold sweep reads lapsed holds of waiting purchases.
+    index('purchases_stock_hold_idx')
+      .on(t.stockHoldUntil)
+      .where(sql`${t.status} in ('REQUIRES_CONFIRMATION', 'REQUIRES_ACTION') and not ${t.stockReleased}`),
+    // Operators list the purchases whose settlement failed for good.
+    index('purchases_settlement_failed_idx').on(t.updatedAt, t.id).where(sql`${t.declineCode} = 'settlement_failed'`),
     check('purchases_quantity_positive', sql`${t.quantity} > 0`),
     check('purchases_amount_positive', sql`${t.amountMinor} > 0`),
     check('purchases_refund_bounded', sql`${t.refundedMinor} >= 0 and ${t.refundedMinor} <= ${t.amountMinor}`),

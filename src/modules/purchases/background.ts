@@ -4,6 +4,7 @@ import type { ServiceContext } from '../service-context.js';
 import { cancelAwaiting } from './cancel-purchase.js';
 import { attemptKey, findPurchase } from './purchase-row.js';
 import { failPurchase, settleCharge, succeedPurchase } from './settle-charge.js';
+import { releaseLapsedStockHolds } from './stock-holds.js';
 
 const BATCH = 25;
 
@@ -59,9 +60,13 @@ export async function recoverPurchases(ctx: ServiceContext): Promise<number> {
   return settled;
 }
 
-/** Unconfirmed purchases past their expiry become CANCELED and give their stock back. */
+/**
+ * Unconfirmed purchases past their expiry become CANCELED and give their stock back; those whose
+ * stock hold lapsed give their units back first (PURCHASE_STOCK_HOLD) and keep waiting.
+ */
 export async function expirePurchases(ctx: ServiceContext): Promise<number> {
   const { db, clock } = ctx.deps;
+  await db.transaction((tx) => releaseLapsedStockHolds(tx, clock.now()));
   const due = await db
     .select()
     .from(purchases)

@@ -29,7 +29,8 @@ export async function cancelAwaiting(ctx: ServiceContext, purchase: PurchaseRow)
   const { db, acquirer, logger } = ctx.deps;
   const canceled = await db.transaction(async (tx) => {
     const row = await updateIfStatus(tx, purchase.id, AWAITING_STATUSES, { status: 'CANCELED', expiresAt: null });
-    if (row) await returnStock(tx, row.itemId, row.quantity);
+    // units whose hold lapsed were given back already
+    if (row && !row.stockReleased) await returnStock(tx, row.itemId, row.quantity);
     return row;
   });
   if (!canceled) return null;

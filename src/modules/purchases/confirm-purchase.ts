@@ -17,6 +17,7 @@ import { cancelAwaiting } from './cancel-purchase.js';
 import { chargeAndSettle } from './charge-card.js';
 import { findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
 import { failPurchase } from './settle-charge.js';
+import { takeStockReleasingLapsed } from './stock-holds.js';
 
 const confirmPurchaseInput = z.object({
   purchaseId: z.uuid('must be a purchase id'),
@@ -54,24 +55,8 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
   const card = await getCardForCharge(db, purchase.playerId, input.cardId ?? null);
   const changedCard = card.cardId !== purchase.cardId;
 
-  // A charge the acquirer holds for authentication is completed with the CVC, unless the player switched cards.
-  const pendingAtAcquirer =
-    purchase.status === 'REQUIRES_ACTION' && purchase.actionReason === 'acquirer' && purchase.acquirerChargeId !== null;
-  if (pendingAtAcquirer && !changedCard) {
-    const processing = await toProcessing(ctx, purchase, {});
-    if (!processing) return (await findPurchase(db, purchase.id)) as PurchaseRow;
-    return settledOrThrow(
-      await chargeAndSettle(ctx, processing, card, { cvc: input.cvc ?? undefined, confirmPendingAction: true }),
-    );
-  }
-  if (pendingAtAcquirer && changedCard) {
-    // The held charge took no money; cancel it before charging the other card under a new attempt key.
-    await ctx.deps.acquirer.voidCharge({
-      chargeId: purchase.acquirerChargeId as string,
-      idempotencyKey: `${purchase.id}:${purchase.chargeAttempt}:void`,
-    });
-  }
-
+  // Rules run on every confirmation, the step-up's CVC included (the same purchase is counted once):
+  // an operator block or a velocity limit that arrived since it was created stops it here.
   const risk = await assessPurchase(ctx, {
     purchaseId: purchase.id,
     gameId: purchase.gameId,
@@ -92,11 +77,28 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
     ...risk,
   });
   const riskColumns = { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] };
+
+  // A charge the acquirer holds for authentication took no money: it is canceled before a block or another card.
+  const pendingAtAcquirer =
+    purchase.status === 'REQUIRES_ACTION' && purchase.actionReason === 'acquirer' && purchase.acquirerChargeId !== null;
+  if (pendingAtAcquirer && (changedCard || risk.decision === 'BLOCK')) {
+    await ctx.deps.acquirer.voidCharge({
+      chargeId: purchase.acquirerChargeId as string,
+      idempotencyKey: `${purchase.id}:${purchase.chargeAttempt}:void`,
+    });
+  }
   if (risk.decision === 'BLOCK') {
     await failPurchase(ctx, purchase, 'risk_blocked', riskColumns);
     throw new RiskBlockedError(
       risk.rulesFired.map((r) => r.rule),
       risk.retryAfterSeconds,
+    );
+  }
+  if (pendingAtAcquirer && !changedCard) {
+    const processing = await toProcessing(ctx, purchase, riskColumns);
+    if (!processing) return (await findPurchase(db, purchase.id)) as PurchaseRow;
+    return settledOrThrow(
+      await chargeAndSettle(ctx, processing, card, { cvc: input.cvc ?? undefined, confirmPendingAction: true }),
     );
   }
   const stepUpSatisfied = Boolean(input.cvc);
@@ -122,16 +124,33 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
   return settledOrThrow(await chargeAndSettle(ctx, processing, card, { cvc: input.cvc ?? undefined }));
 }
 
+/**
+ * Moves a confirmed purchase to PROCESSING (phase 1 of its charge). A purchase whose stock hold lapsed
+ * and was given back takes the units again in the same transaction, or answers OutOfStock and waits on.
+ */
 async function toProcessing(
   ctx: ServiceContext,
   purchase: PurchaseRow,
   values: Partial<PurchaseRow>,
 ): Promise<PurchaseRow | null> {
-  const row = await updateIfStatus(ctx.deps.db, purchase.id, purchase.status, {
+  const { db, clock } = ctx.deps;
+  const now = clock.now();
+  const moved = {
     ...values,
-    status: 'PROCESSING',
-    processingAt: ctx.deps.clock.now(),
+    status: 'PROCESSING' as const,
+    processingAt: now,
     expiresAt: null,
+    stockHoldUntil: null,
+    stockReleased: false,
+  };
+  // The row is locked first: the stock-hold sweep cannot release the units between this read and the move.
+  const row = await db.transaction(async (tx) => {
+    const current = await findPurchase(tx, purchase.id, true);
+    if (current?.status !== purchase.status) return null;
+    const processing = await updateIfStatus(tx, purchase.id, purchase.status, moved);
+    if (processing && current.stockReleased)
+      await takeStockReleasingLapsed(tx, processing.itemId, processing.quantity, now);
+    return processing;
   });
   if (row) await publishPurchaseUpdate(ctx.deps, row.id);
   return row;

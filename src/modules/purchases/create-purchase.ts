@@ -14,8 +14,8 @@ import { parseMinorUnits, type Money } from '../../shared/money.js';
 import { parseInput } from '../../shared/validation.js';
 import { getActiveAuthorization } from '../authorizations/index.js';
 import { getCardForCharge } from '../cards/index.js';
-import { getItemForPurchase, isOnSale, takeStock, type CatalogItem } from '../catalog/index.js';
-import { assessPurchase, recordRiskEvent } from '../fraud/index.js';
+import { getItemForPurchase, isOnSale, type CatalogItem } from '../catalog/index.js';
+import { assessPurchase, recordRiskEvent, releasePurchaseAmount, type PurchaseAssessment } from '../fraud/index.js';
 import { findGame } from '../games/index.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
 import { debitWallet } from '../wallet/index.js';
@@ -23,9 +23,10 @@ import { publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requirePlayerGame } from './access.js';
 import { chargeAndSettle } from './charge-card.js';
-import { assertWithinLimits, lockPlayers, oneTapSpentToday } from './limits.js';
+import { assertUnconfirmedBelowCap, assertWithinLimits, lockPlayers, oneTapSpentToday } from './limits.js';
 import { findByIdempotencyKey, findPurchase, insertPurchase, type PurchaseRow } from './purchase-row.js';
 import { succeedPurchase } from './settle-charge.js';
+import { stockHoldUntil, takeStockReleasingLapsed } from './stock-holds.js';
 
 const uuid = z.uuid('must be an id');
 
@@ -182,20 +183,24 @@ function outcomeError(purchase: PurchaseRow): Error {
 
 async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
   const { db, clock } = ctx.deps;
+  // Rules run on every path: no card here, but operator blocks and the player's velocity still apply.
+  const risk = await assessOrder(ctx, order, null);
   const now = clock.now();
   let created: PurchaseRow;
   try {
     created = await db.transaction(async (tx) => {
       await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
+      if (risk.decision === 'BLOCK') return insertBlocked(tx, order, risk, now, 'wallet', null);
       await assertWithinLimits(tx, {
         gameId: order.gameId,
         recipientId: order.recipientId,
         item: order.item,
         quantity: order.quantity,
       });
-      await takeStock(tx, order.item.id, order.quantity);
+      await takeStockReleasingLapsed(tx, order.item.id, order.quantity, now);
       const row = await insertOnce(tx, {
         ...baseRow(order, now),
+        ...riskColumns(risk),
         status: 'PROCESSING',
         path: 'wallet',
         processingAt: now,
@@ -208,12 +213,13 @@ async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<Purchas
         purchaseId: row.id,
         reason: 'purchase',
       });
+      await recordPurchaseRisk(tx, order, row, risk);
       return row;
     });
   } catch (error) {
-    if (error instanceof DuplicateKey) return replayAfterRace(ctx, order);
-    throw error;
+    return afterFailedInsert(ctx, order, error);
   }
+  if (created.status === 'FAILED') return blockedOutcome(ctx, created, risk);
   // Nothing outside the database is involved: settle at once (the status guard keeps it single).
   return succeedPurchase(ctx, created, null, order.item);
 }
@@ -229,108 +235,70 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
     order.amountMinor <= authorization.oneTapMax.amountMinor &&
     spent + order.amountMinor <= authorization.dailyCap.amountMinor;
 
-  // Risk is assessed right before a charge: now for one tap, at confirmation otherwise.
-  const oneTapLikely = withinAllowance(await oneTapSpentToday(db, order.gameId, order.buyerId, order.currency, now));
-  const risk = oneTapLikely
-    ? await assessPurchase(ctx, {
-        purchaseId: order.id,
-        gameId: order.gameId,
-        playerId: order.buyerId,
-        cardId: card.cardId,
-        cardFingerprint: card.fingerprint,
-        cardAddedAt: card.createdAt,
-        amountMinor: order.amountMinor,
-        currency: order.currency,
-        ip: ctx.ip,
-        deviceId: order.deviceId,
-      })
-    : null;
+  // Every attempt is assessed and counted, one tap or not: a purchase waiting for confirmation takes
+  // stock too, so blocks and velocity must stop it before phase 1 (it is assessed again, and counted
+  // once, when the player confirms).
+  const risk = await assessOrder(ctx, order, card);
 
   let created: PurchaseRow;
   try {
     created = await db.transaction(async (tx) => {
       await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
-      const riskColumns = risk
-        ? { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] }
-        : {};
-      if (risk?.decision === 'BLOCK') {
-        const row = await insertOnce(tx, {
-          ...baseRow(order, now),
-          ...riskColumns,
-          status: 'FAILED',
-          path: 'one_tap',
-          cardId: card.cardId,
-          declineCode: 'risk_blocked',
-        });
-        await recordRiskEvent(tx, {
-          gameId: order.gameId,
-          playerId: order.buyerId,
-          purchaseId: row.id,
-          kind: 'purchase',
-          ...risk,
-        });
-        return row;
-      }
+      if (risk.decision === 'BLOCK') return insertBlocked(tx, order, risk, now, 'one_tap', card.cardId);
       await assertWithinLimits(tx, {
         gameId: order.gameId,
         recipientId: order.recipientId,
         item: order.item,
         quantity: order.quantity,
       });
-      const oneTap =
-        risk !== null && withinAllowance(await oneTapSpentToday(tx, order.gameId, order.buyerId, order.currency, now));
-      const stepUp = risk?.decision === 'STEP_UP';
-      await takeStock(tx, order.item.id, order.quantity);
-      const awaiting = { expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL) };
+      const oneTap = withinAllowance(await oneTapSpentToday(tx, order.gameId, order.buyerId, order.currency, now));
+      const stepUp = risk.decision === 'STEP_UP';
+      if (!oneTap || stepUp)
+        await assertUnconfirmedBelowCap(tx, {
+          gameId: order.gameId,
+          playerId: order.buyerId,
+          max: config.PURCHASE_MAX_UNCONFIRMED,
+        });
+      await takeStockReleasingLapsed(tx, order.item.id, order.quantity, now);
+      const awaiting = {
+        expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL),
+        stockHoldUntil: stockHoldUntil(now, config),
+        cardId: card.cardId,
+      };
       const values: Parameters<typeof insertPurchase>[1] = !oneTap
         ? {
             ...baseRow(order, now),
+            ...riskColumns(risk),
             status: 'REQUIRES_CONFIRMATION',
             path: 'confirmation',
-            cardId: card.cardId,
             ...awaiting,
           }
         : stepUp
           ? {
               ...baseRow(order, now),
-              ...riskColumns,
+              ...riskColumns(risk),
               status: 'REQUIRES_ACTION',
               actionReason: 'risk',
               path: 'one_tap',
-              cardId: card.cardId,
               ...awaiting,
             }
           : {
               ...baseRow(order, now),
-              ...riskColumns,
+              ...riskColumns(risk),
               status: 'PROCESSING',
               path: 'one_tap',
               cardId: card.cardId,
               processingAt: now,
             };
       const row = await insertOnce(tx, values);
-      if (risk)
-        await recordRiskEvent(tx, {
-          gameId: order.gameId,
-          playerId: order.buyerId,
-          purchaseId: row.id,
-          kind: 'purchase',
-          ...risk,
-        });
+      await recordPurchaseRisk(tx, order, row, risk);
       return row;
     });
   } catch (error) {
-    if (error instanceof DuplicateKey) return replayAfterRace(ctx, order);
-    throw error;
+    return afterFailedInsert(ctx, order, error);
   }
 
-  if (created.status === 'FAILED') {
-    await publishPurchaseUpdate(ctx.deps, created.id);
-    throw new RiskBlockedError(
-      (risk?.rulesFired ?? []).map((r) => r.rule),
-      risk?.retryAfterSeconds ?? null,
-    );
-  }
+  if (created.status === 'FAILED') return blockedOutcome(ctx, created, risk);
   if (created.status !== 'PROCESSING') {
     await publishPurchaseUpdate(ctx.deps, created.id);
     return created;
@@ -338,6 +306,82 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
   const settled = await chargeAndSettle(ctx, created, card, { item: order.item });
   if (settled.status === 'FAILED') throw outcomeError(settled);
   return settled;
+}
+
+/** The fraud rules for this order (operator blocks, then velocity), counting it under its purchase id. */
+function assessOrder(
+  ctx: ServiceContext,
+  order: Order,
+  card: { cardId: string; fingerprint: string; createdAt: Date } | null,
+): Promise<PurchaseAssessment> {
+  return assessPurchase(ctx, {
+    purchaseId: order.id,
+    gameId: order.gameId,
+    playerId: order.buyerId,
+    cardId: card?.cardId ?? null,
+    cardFingerprint: card?.fingerprint ?? null,
+    cardAddedAt: card?.createdAt ?? null,
+    amountMinor: order.amountMinor,
+    currency: order.currency,
+    ip: ctx.ip,
+    deviceId: order.deviceId,
+  });
+}
+
+function riskColumns(risk: PurchaseAssessment) {
+  return { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] };
+}
+
+function recordPurchaseRisk(tx: Executor, order: Order, row: PurchaseRow, risk: PurchaseAssessment) {
+  return recordRiskEvent(tx, {
+    gameId: order.gameId,
+    playerId: order.buyerId,
+    purchaseId: row.id,
+    kind: 'purchase',
+    ...risk,
+  });
+}
+
+/** A blocked attempt is kept as a FAILED purchase (no stock taken, nothing charged), so a retry replays it. */
+async function insertBlocked(
+  tx: Executor,
+  order: Order,
+  risk: PurchaseAssessment,
+  now: Date,
+  path: 'one_tap' | 'wallet',
+  cardId: string | null,
+): Promise<PurchaseRow> {
+  const row = await insertOnce(tx, {
+    ...baseRow(order, now),
+    ...riskColumns(risk),
+    status: 'FAILED',
+    path,
+    cardId,
+    declineCode: 'risk_blocked',
+  });
+  await recordPurchaseRisk(tx, order, row, risk);
+  return row;
+}
+
+async function blockedOutcome(ctx: ServiceContext, created: PurchaseRow, risk: PurchaseAssessment): Promise<never> {
+  await publishPurchaseUpdate(ctx.deps, created.id);
+  throw new RiskBlockedError(
+    risk.rulesFired.map((r) => r.rule),
+    risk.retryAfterSeconds,
+  );
+}
+
+/**
+ * Phase 1 did not write this order: a concurrent request won the key (answer with its purchase), or
+ * a check refused it. Either way the amount the assessment counted goes back to the daily total.
+ */
+async function afterFailedInsert(ctx: ServiceContext, order: Order, error: unknown): Promise<PurchaseRow> {
+  await releasePurchaseAmount(ctx, { playerId: order.buyerId, purchaseId: order.id, currency: order.currency }).catch(
+    (releaseError: unknown) =>
+      ctx.deps.logger.warn({ err: releaseError, purchaseId: order.id }, 'could not give back an unused amount'),
+  );
+  if (error instanceof DuplicateKey) return replayAfterRace(ctx, order);
+  throw error;
 }
 
 /** A concurrent request with the same key won the insert: answer with its purchase. */

@@ -109,3 +109,29 @@ export async function oneTapSpentToday(
   const [row] = await oneTapSpent(executor).execute({ gameId, playerId, currency, dayStart: dayStart.toISOString() });
   return Number(row?.spent ?? 0);
 }
+
+/**
+ * A player may have at most `max` purchases waiting for confirmation in one game: purchases that
+ * hold stock and are never confirmed cannot pile up. Run under lockPlayers, so that concurrent
+ * requests cannot both take the last place.
+ */
+export async function assertUnconfirmedBelowCap(
+  tx: Executor,
+  input: { gameId: string; playerId: string; max: number },
+): Promise<void> {
+  const [row] = await tx
+    .select({ waiting: sql<number>`count(*)::int` })
+    .from(purchases)
+    .where(
+      and(
+        eq(purchases.gameId, input.gameId),
+        eq(purchases.playerId, input.playerId),
+        sql`${purchases.status} in ${AWAITING_STATUSES}`,
+      ),
+    );
+  if ((row?.waiting ?? 0) >= input.max) {
+    throw new LimitReachedError(
+      `You have ${input.max} purchases waiting for confirmation in this game. Confirm or cancel one of them first.`,
+    );
+  }
+}

@@ -74,6 +74,7 @@ type NewPurchase = Pick<
   | 'riskRules'
   | 'actionReason'
   | 'expiresAt'
+  | 'stockHoldUntil'
   | 'processingAt'
 >;
 
@@ -100,6 +101,7 @@ const NEW_PURCHASE_COLUMNS = [
   'riskRules',
   'actionReason',
   'expiresAt',
+  'stockHoldUntil',
   'processingAt',
 ] as const satisfies readonly (keyof NewPurchase)[];
 

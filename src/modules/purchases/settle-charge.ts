@@ -7,6 +7,7 @@ import { enqueueEvents, notifyEvents, publishPurchaseUpdate } from '../webhooks/
 import { recordDecline, releasePurchaseAmount } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { fulfil } from './fulfil.js';
+import { stockHoldUntil } from './stock-holds.js';
 import { enqueuePurchaseEvent, purchaseEvent } from './purchase-events.js';
 import { attemptKey, findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
 import type { RiskRuleHit } from '../../db/schema/index.js';
@@ -135,7 +136,8 @@ export async function failPurchase(
       recoveryLeaseUntil: null,
     });
     if (!row) return null;
-    await returnStock(tx, row.itemId, row.quantity);
+    // units whose hold lapsed (a purchase that never reached PROCESSING) were given back already
+    if (!row.stockReleased) await returnStock(tx, row.itemId, row.quantity);
     return { row, event: await enqueuePurchaseEvent(tx, row, 'failed', {}, clock.now()) };
   });
   if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
@@ -179,6 +181,7 @@ async function requireAction(
     status: 'REQUIRES_ACTION',
     actionReason: reason,
     expiresAt: new Date(clock.now().getTime() + config.PURCHASE_CONFIRMATION_TTL),
+    stockHoldUntil: stockHoldUntil(clock.now(), config),
     recoveryLeaseUntil: null,
   });
   if (!row) return (await findPurchase(db, purchase.id)) as PurchaseRow;

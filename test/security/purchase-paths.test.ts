@@ -1,0 +1,231 @@
+// Issue 17 findings 5 and 8 (and issue 19.2): the fraud rules and operator blocks apply to every
+// purchase path, and unconfirmed purchases cannot hoard stock. Replays the review's reproductions.
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expirePurchases } from '../../src/modules/purchases/index.js';
+import { ManualClock } from '../../src/shared/clock.js';
+import { chargesFor, livingCharges } from '../helpers/charges.js';
+import {
+  buy,
+  CARDS,
+  confirm,
+  decodeId,
+  PURCHASE,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+  type PlayerSetup,
+} from '../helpers/flows.js';
+import { expectLedgerBalanced } from '../helpers/ledger-check.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const HOLD_MS = 3 * 60_000;
+const CANCEL_PURCHASE = /* GraphQL */ `
+  mutation ($input: CancelPurchaseInput!) {
+    cancelPurchase(input: $input) { __typename ... on PurchasePayload { purchase { id status } } ... on Error { code message } }
+  }
+`;
+
+describe('every purchase path runs the rules; blocks stop them all; unconfirmed purchases hold stock briefly', () => {
+  const clock = new ManualClock(Date.now());
+  let app: TestApp;
+  let game: GameSetup;
+  let operatorToken: string;
+  beforeAll(async () => {
+    app = await createTestApp({ clock, env: { BACKGROUND_JOBS: 'false', PURCHASE_STOCK_HOLD: '3m' } });
+    operatorToken = app.config.secrets.operatorToken;
+    game = await setUpGame(app, [
+      { sku: 'life', kind: 'CONSUMABLE', price: '99' },
+      { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', grants: { amount: '500', currency: 'GEM' } },
+      { sku: 'shield', kind: 'CONSUMABLE', price: '50', currency: 'GEM' },
+    ]);
+  });
+  afterAll(() => app.close());
+  const service = () => ({ deps: app.deps, principal: { kind: 'operator' as const }, requestId: 'test', ip: null });
+
+  async function limitedItem(stock: number) {
+    const dev = await app.gql(
+      `mutation ($input: CreateItemInput!) { createItem(input: $input) { ... on CreateItemPayload { item { id } } } }`,
+      {
+        input: {
+          gameId: game.gameId,
+          sku: `limited-${randomUUID().slice(0, 8)}`,
+          name: 'Limited',
+          kind: 'CONSUMABLE',
+          prices: [{ amount: '199', currency: 'USD' }],
+          stock,
+        },
+      },
+      { token: game.devToken },
+    );
+    return { id: dev.data.createItem.item.id as string, sku: 'limited', price: { amount: '199', currency: 'USD' } };
+  }
+  async function stockOf(itemId: string): Promise<number> {
+    const res = await app.gql(
+      `query ($id: ID!) { node(id: $id) { ... on Item { stock } } }`,
+      { id: itemId },
+      {
+        token: game.devToken,
+      },
+    );
+    return res.data.node.stock as number;
+  }
+  async function statusOf(player: PlayerSetup, purchaseId: string): Promise<string> {
+    return (await app.gql(PURCHASE, { id: purchaseId }, { token: player.gameToken })).data.purchase.status;
+  }
+  async function blockPlayer(player: PlayerSetup) {
+    const res = await app.gql(
+      `mutation ($input: BlockPlayerInput!) { blockPlayer(input: $input) { __typename } }`,
+      { input: { playerId: player.playerId, reason: 'chargebacks' } },
+      { token: operatorToken },
+    );
+    expect(res.data.blockPlayer.__typename).toBe('BlockPlayerPayload');
+  }
+
+  it('a zero-allowance player cannot keep a limited stock: 5 waiting purchases at most, holds lapse', async () => {
+    const item = await limitedItem(12);
+    const hoarder = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
+    const waiting: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await buy(app, game, hoarder, item, { quantity: 2 });
+      expect(res.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');
+      // assessed like any other attempt: the decision is on the purchase
+      expect(res.data.createPurchase.purchase.risk.decision).toBe('ALLOW');
+      waiting.push(res.data.createPurchase.purchase.id);
+    }
+    const sixth = await buy(app, game, hoarder, item, { quantity: 2 });
+    expect(sixth.data.createPurchase).toMatchObject({ __typename: 'LimitReached' });
+    expect(sixth.data.createPurchase.message).toMatch(/5 purchases waiting for confirmation/);
+    expect(await stockOf(item.id)).toBe(2);
+
+    // Within the hold, the units are the hoarder's.
+    const honest = await setUpPlayer(app, game, { oneTapMax: '5000', dailyCap: '50000' });
+    expect((await buy(app, game, honest, item, { quantity: 12 })).data.createPurchase.__typename).toBe('OutOfStock');
+
+    // Once the hold lapses the units are on sale again, without waiting for the sweep.
+    clock.advance(HOLD_MS + 1_000);
+    const bought = await buy(app, game, honest, item, { quantity: 12 });
+    expect(bought.data.createPurchase.purchase?.status, JSON.stringify(bought.data)).toBe('SUCCEEDED');
+    expect(await stockOf(item.id)).toBe(0);
+
+    // Confirming after the hold answers OutOfStock and charges nothing; canceling gives back nothing twice.
+    const late = await confirm(app, hoarder, waiting[0]!);
+    expect(late.data.confirmPurchase).toMatchObject({ __typename: 'OutOfStock' });
+    expect(await statusOf(hoarder, waiting[0]!)).toBe('REQUIRES_CONFIRMATION');
+    expect(await chargesFor(app, decodeId(waiting[0]!))).toEqual([]);
+    for (const id of waiting) {
+      const canceled = await app.gql(CANCEL_PURCHASE, { input: { purchaseId: id } }, { token: hoarder.gameToken });
+      expect(canceled.data?.cancelPurchase.purchase.status, JSON.stringify(canceled.errors)).toBe('CANCELED');
+    }
+    expect(await stockOf(item.id)).toBe(0);
+    await expectLedgerBalanced(app, { gameId: decodeId(game.gameId) });
+  });
+
+  it('the sweep gives lapsed holds back, and a confirmation then takes the units again', async () => {
+    const item = await limitedItem(3);
+    const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
+    const pending = (await buy(app, game, player, item, { quantity: 3 })).data.createPurchase.purchase;
+    expect(await stockOf(item.id)).toBe(0);
+    clock.advance(HOLD_MS - 1_000);
+    await expirePurchases(service());
+    expect(await stockOf(item.id)).toBe(0);
+    clock.advance(2_000);
+    await expirePurchases(service());
+    expect(await stockOf(item.id)).toBe(3);
+    const confirmed = await confirm(app, player, pending.id);
+    expect(confirmed.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(await stockOf(item.id)).toBe(0);
+    expect(livingCharges(await chargesFor(app, decodeId(pending.id)))).toHaveLength(1);
+  });
+
+  it('counts unconfirmed purchases in the velocity: 30 in a row are stopped at the per-minute limit', async () => {
+    const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
+    const outcomes: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const res = await buy(app, game, player, game.items.life!);
+      const value = res.data.createPurchase;
+      outcomes.push(value.__typename === 'PurchasePayload' ? value.purchase.status : value.__typename);
+      // canceled at once, so that the cap on waiting purchases is not what stops them
+      if (value.purchase) {
+        const canceled = await app.gql(
+          CANCEL_PURCHASE,
+          { input: { purchaseId: value.purchase.id } },
+          { token: player.gameToken },
+        );
+        expect(canceled.data?.cancelPurchase.purchase?.status, JSON.stringify(canceled.errors)).toBe('CANCELED');
+      }
+    }
+    expect(outcomes.slice(0, 10)).toEqual(Array(10).fill('REQUIRES_CONFIRMATION'));
+    expect(outcomes.slice(10)).toEqual(Array(20).fill('RiskBlocked'));
+  });
+
+  it('a blocked player starts nothing: wallet, above-allowance, confirmation, step-up and gift', async () => {
+    const player = await setUpPlayer(app, game, { oneTapMax: '500', dailyCap: '5000' });
+    const friend = await setUpPlayer(app, game);
+    // Before the block: gems in the wallet, a purchase waiting for confirmation.
+    expect((await buy(app, game, player, game.items.gems!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const item = await limitedItem(5);
+    const oneTap = (await buy(app, game, player, item, { quantity: 2 })).data.createPurchase.purchase;
+    expect(oneTap.status).toBe('SUCCEEDED');
+    const big = await limitedItem(5);
+    const bigWaiting = (
+      await buy(app, game, player, { ...big, price: { amount: '199', currency: 'USD' } }, { quantity: 3 })
+    ).data.createPurchase.purchase;
+    expect(bigWaiting.status).toBe('REQUIRES_CONFIRMATION');
+    expect(await stockOf(big.id)).toBe(2);
+
+    await blockPlayer(player);
+    const wallet = await buy(app, game, player, game.items.shield!);
+    expect(wallet.data.createPurchase).toMatchObject({ __typename: 'RiskBlocked', rulesFired: ['player_blocked'] });
+    const aboveAllowance = await buy(app, game, player, big, { quantity: 2 });
+    expect(aboveAllowance.data.createPurchase.__typename).toBe('RiskBlocked');
+    expect(await stockOf(big.id)).toBe(2);
+    const gift = await buy(app, game, player, game.items.life!, { giftTo: friend.playerId });
+    expect(gift.data.createPurchase.__typename).toBe('RiskBlocked');
+    const confirmed = await confirm(app, player, bigWaiting.id);
+    expect(confirmed.data.confirmPurchase.__typename).toBe('RiskBlocked');
+    expect(await statusOf(player, bigWaiting.id)).toBe('FAILED');
+    expect(await stockOf(big.id)).toBe(5);
+    expect(await chargesFor(app, decodeId(bigWaiting.id))).toEqual([]);
+    const balance = await app.gql(
+      `query ($g: ID!) { wallet(gameId: $g) { amount currency } }`,
+      { g: game.gameId },
+      { token: player.gameToken },
+    );
+    expect(balance.data.wallet).toEqual([{ amount: '500', currency: 'GEM' }]);
+  });
+
+  it('a block stops a step-up at the CVC: the held charge is canceled and nothing is charged', async () => {
+    const player = await setUpPlayer(app, game, { card: CARDS.authRequired });
+    const held = (await buy(app, game, player, game.items.life!)).data.createPurchase.purchase;
+    expect(held).toMatchObject({ status: 'REQUIRES_ACTION', requiresActionReason: expect.any(String) });
+    await blockPlayer(player);
+    const stepUp = await confirm(app, player, held.id, { cvc: '123' });
+    expect(stepUp.data.confirmPurchase.__typename).toBe('RiskBlocked');
+    expect(await statusOf(player, held.id)).toBe('FAILED');
+    expect(livingCharges(await chargesFor(app, decodeId(held.id)))).toEqual([]);
+  });
+
+  it('a blocked card starts nothing, for any player who holds it', async () => {
+    const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
+    const first = (await buy(app, game, player, game.items.life!)).data.createPurchase.purchase;
+    const events = await app.gql(
+      `query ($p: ID!) { riskEvents(playerId: $p, first: 1) { edges { node { cardFingerprint } } } }`,
+      { p: player.playerId },
+      { token: operatorToken },
+    );
+    const fingerprint = events.data.riskEvents.edges[0].node.cardFingerprint as string;
+    expect(fingerprint).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    const blocked = await app.gql(
+      `mutation ($input: BlockCardFingerprintInput!) { blockCardFingerprint(input: $input) { __typename } }`,
+      { input: { fingerprint, reason: 'reported stolen' } },
+      { token: operatorToken },
+    );
+    expect(blocked.data.blockCardFingerprint.__typename).toBe('BlockCardFingerprintPayload');
+    expect((await buy(app, game, player, game.items.life!)).data.createPurchase).toMatchObject({
+      __typename: 'RiskBlocked',
+      rulesFired: ['card_blocked'],
+    });
+    expect((await confirm(app, player, first.id)).data.confirmPurchase.__typename).toBe('RiskBlocked');
+  });
+});
