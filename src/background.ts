@@ -3,6 +3,7 @@ import type { Deps, ServiceContext } from './modules/service-context.js';
 import { expirePurchases, recoverPurchases } from './modules/purchases/index.js';
 import { pollDisputes, recoverRefunds } from './modules/refunds/index.js';
 import { reencryptWebhookSecrets } from './modules/games/index.js';
+import { systemActor } from './shared/principal.js';
 
 export interface BackgroundWork {
   /** Runs every job once now (tests, and the pass at start). */
@@ -17,11 +18,12 @@ interface Job {
 }
 
 /**
- * The periodic jobs of one instance: recovery of PROCESSING purchases and expiry of unconfirmed
- * ones. Every job is safe to run on many instances at once (leases, SKIP LOCKED, status guards).
+ * The periodic jobs of one instance: recovery of PROCESSING purchases and of pending refunds, expiry
+ * of unconfirmed purchases, the dispute poll and the re-encryption of webhook secrets (plus any
+ * extra jobs). Every job is safe to run on many instances at once (leases, SKIP LOCKED, status
+ * guards). Each acts as the system actor named after it, never as an operator.
  */
 export function startBackgroundWork(deps: Deps, extraJobs: Job[] = []): BackgroundWork {
-  const ctx: ServiceContext = { deps, principal: { kind: 'operator' }, requestId: 'background', ip: null };
   const jobs: Job[] = [
     { name: 'recover-purchases', everyMs: deps.config.RECOVERY_INTERVAL, run: recoverPurchases },
     { name: 'expire-purchases', everyMs: 5_000, run: expirePurchases },
@@ -37,7 +39,7 @@ export function startBackgroundWork(deps: Deps, extraJobs: Job[] = []): Backgrou
   let stopped = false;
   const runJob = (job: Job, logger: Logger) => {
     const promise = job
-      .run(ctx)
+      .run({ deps, principal: systemActor(job.name), requestId: `background:${job.name}`, ip: null })
       .catch((error: unknown) =>
         logger.warn({ err: error, job: job.name }, 'background job failed; it runs again at its next tick'),
       )

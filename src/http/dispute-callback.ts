@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { AcquirerRejectedError } from '../shared/acquirer-port.js';
 import { recordDispute } from '../modules/refunds/index.js';
+import { systemActor } from '../shared/principal.js';
 import type { Deps, ServiceContext } from '../modules/service-context.js';
 
 /** The path the acquirer POSTs new disputes to (registered at start with registerDisputeCallback). */
@@ -35,7 +36,7 @@ export async function disputeCallback(deps: Deps, request: Request): Promise<Res
   }
   const ctx: ServiceContext = {
     deps,
-    principal: { kind: 'operator' },
+    principal: systemActor('dispute-callback'),
     requestId: request.headers.get('x-request-id')?.slice(0, 100) || randomUUID(),
     ip: null,
   };

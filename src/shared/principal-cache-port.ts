@@ -1,7 +1,7 @@
 import type { Principal } from './principal.js';
 
-/** Principals that come from the database (operator tokens never do, anonymous is no credential). */
-export type CachedPrincipal = Exclude<Principal, { kind: 'anonymous' } | { kind: 'operator' }>;
+/** Principals that come from the database (operator tokens never do, anonymous is no credential, the system actor has none). */
+export type CachedPrincipal = Exclude<Principal, { kind: 'anonymous' } | { kind: 'operator' } | { kind: 'system' }>;
 
 /** Taken before a database lookup; its answer may be cached only if nothing was revoked since. */
 export type CacheTicket = number;

@@ -14,9 +14,20 @@ export type Principal =
       readonly gameId: string;
       readonly authorizationId: string;
     }
-  | { readonly kind: 'operator' };
+  | { readonly kind: 'operator' }
+  /**
+   * Coinslot itself: a background job (recovery, expiry, dispute polling…) or a signed acquirer
+   * callback. It is no caller: no read or write a credential may ask for is open to it, and the
+   * work it does (settling a purchase, booking a dispute) checks no caller. Never from a token.
+   */
+  | { readonly kind: 'system'; readonly job: string };
 
 export const anonymous: Principal = { kind: 'anonymous' };
+
+/** The actor of background work, named after the job (it shows in logs and idempotency scopes). */
+export function systemActor(job: string): Extract<Principal, { kind: 'system' }> {
+  return { kind: 'system', job };
+}
 
 /** A stable id of the principal, for idempotency scopes and rate-limit keys. */
 export function principalKey(principal: Principal): string {
@@ -35,5 +46,7 @@ export function principalKey(principal: Principal): string {
       return `pg:${principal.gameId}:${principal.playerId}`;
     case 'operator':
       return 'operator';
+    case 'system':
+      return `system:${principal.job}`;
   }
 }

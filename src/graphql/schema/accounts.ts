@@ -1,6 +1,6 @@
 import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
-import { EmailTakenError, InvalidCredentialsError, NotFoundError, RateLimitedError } from '../../shared/errors.js';
+import { EmailTakenError, InvalidCredentialsError, RateLimitedError } from '../../shared/errors.js';
 import type { Principal } from '../../shared/principal.js';
 import {
   getDevelopersByIds,
@@ -13,19 +13,13 @@ import {
   signUpPlayer,
   type DeveloperRow,
   type PlayerRow,
+  type PlayerView,
 } from '../../modules/accounts/index.js';
 
 export const DeveloperRef = builder.loadableNodeRef('Developer', {
   id: { resolve: (d: DeveloperRow) => d.id },
-  // Only the developer themself (or an operator) can load a developer node.
-  load: (ids: string[], ctx) =>
-    getDevelopersByIds(
-      ctx.service,
-      ids.filter(
-        (id) =>
-          ctx.principal.kind === 'operator' || (ctx.principal.kind === 'developer' && ctx.principal.developerId === id),
-      ),
-    ).then((rows) => ids.map((id) => rows.find((r) => r?.id === id) ?? new NotFoundError('Developer'))),
+  // The module answers only the developer themself and operators: anyone else gets NotFound.
+  load: (ids: string[], ctx) => getDevelopersByIds(ctx.service, ids).then(orNotFound('Developer')),
   sort: (d) => d.id,
 });
 DeveloperRef.implement({
@@ -37,20 +31,16 @@ DeveloperRef.implement({
 });
 
 export const PlayerRef = builder.loadableNodeRef('Player', {
-  id: { resolve: (p: PlayerRow) => p.id },
+  id: { resolve: (p: PlayerView) => p.id },
   load: (ids: string[], ctx) => getPlayersByIds(ctx.service, ids).then(orNotFound('Player')),
   sort: (p) => p.id,
 });
 PlayerRef.implement({
   fields: (t) => ({
     displayName: t.exposeString('displayName'),
-    // The email is the player's own business: shown to the player and operators only.
-    email: t.string({
+    email: t.exposeString('email', {
       nullable: true,
-      resolve: (p, _args, ctx) =>
-        (ctx.principal.kind === 'player' && ctx.principal.playerId === p.id) || ctx.principal.kind === 'operator'
-          ? p.email
-          : null,
+      description: 'Shown to the player themself and to operators; null for anyone else.',
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),

@@ -1,6 +1,5 @@
 import { resolveCursorConnection, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { builder } from '../builder.js';
-import type { GraphQLContext } from '../context.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { MoneyInputRef, MoneyRef } from '../scalars.js';
 import {
@@ -24,9 +23,9 @@ import {
   listPurchases,
   type PurchaseRow,
   purchaseStatuses,
+  visibleFee,
 } from '../../modules/purchases/index.js';
 import { getCardLabels } from '../../modules/cards/index.js';
-import { canManageGame, findGame } from '../../modules/games/index.js';
 import { PlayerRef, ViewerRef } from './accounts.js';
 import { ItemRef } from './catalog.js';
 import { GameRef } from './games.js';
@@ -47,16 +46,6 @@ export const PurchaseRef = builder.loadableNodeRef('Purchase', {
   sort: (p) => p.id,
 });
 
-/** Fees are the developer's and the operator's business, not the player's. */
-async function seesFees(purchase: PurchaseRow, ctx: GraphQLContext): Promise<boolean> {
-  const { principal } = ctx;
-  if (principal.kind === 'operator') return true;
-  if (principal.kind === 'game_secret') return principal.gameId === purchase.gameId;
-  if (principal.kind !== 'developer') return false;
-  const game = await findGame(ctx.service.deps.db, purchase.gameId);
-  return game !== null && canManageGame(principal, game);
-}
-
 PurchaseRef.implement({
   description: 'A purchase of an item by a player in a game.',
   fields: (t) => ({
@@ -74,8 +63,7 @@ PurchaseRef.implement({
       type: MoneyRef,
       nullable: true,
       description: "The platform's fee; shown to the game's developer, its secret key and operators only.",
-      resolve: async (p, _args, ctx) =>
-        p.feeMinor !== null && (await seesFees(p, ctx)) ? { amountMinor: p.feeMinor, currency: p.currency } : null,
+      resolve: (p, _args, ctx) => visibleFee(ctx.service, p),
     }),
     player: t.field({ type: PlayerRef, description: 'The buyer.', resolve: (p) => p.playerId }),
     recipient: t.field({

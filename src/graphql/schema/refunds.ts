@@ -16,7 +16,7 @@ import {
   listRefunds,
   refundPurchase,
   refundStatuses,
-  seesRefundFees,
+  visibleFeeReturned,
   RefundExceedsRemainingError,
   RefundRejectedError,
   type DisputeRow,
@@ -50,14 +50,6 @@ export function forgetRefundsAndDisputes(ctx: GraphQLContext): void {
   disputesOf(ctx).clearAll();
 }
 
-const feeMoney = async (
-  ctx: GraphQLContext,
-  row: { gameId: string; currency: string; feeReturnedMinor: number | null },
-) =>
-  row.feeReturnedMinor !== null && (await seesRefundFees(ctx.service, row.gameId))
-    ? { amountMinor: row.feeReturnedMinor, currency: row.currency }
-    : null;
-
 export const RefundRef = builder.loadableNodeRef('Refund', {
   id: { resolve: (r: RefundRow) => r.id },
   load: (ids: string[], ctx) => getRefundsByIds(ctx.service, ids).then(orNotFound('Refund')),
@@ -75,7 +67,7 @@ RefundRef.implement({
       nullable: true,
       description:
         "The platform fee this refund gave back (largest-remainder share); for the developer, the game's secret key and operators, once succeeded.",
-      resolve: (r, _args, ctx) => feeMoney(ctx, r),
+      resolve: (r, _args, ctx) => visibleFeeReturned(ctx.service, r),
     }),
     failureCode: t.exposeString('failureCode', { nullable: true, description: "The acquirer's refusal, when FAILED." }),
     requestedBy: t.string({
@@ -109,7 +101,11 @@ DisputeRef.implement({
     }),
     reason: t.exposeString('reason'),
     acquirerDisputeId: t.exposeString('acquirerDisputeId'),
-    feeReturned: t.field({ type: MoneyRef, nullable: true, resolve: (d, _args, ctx) => feeMoney(ctx, d) }),
+    feeReturned: t.field({
+      type: MoneyRef,
+      nullable: true,
+      resolve: (d, _args, ctx) => visibleFeeReturned(ctx.service, d),
+    }),
     raisedAt: t.expose('raisedAt', { type: 'DateTime', description: 'When the acquirer raised it.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When Coinslot recorded it.' }),
   }),

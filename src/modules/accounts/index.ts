@@ -5,6 +5,6 @@ export { logOut, logOutEverywhere, openSession } from './sessions.js';
 export { authenticate } from './authenticate.js';
 export { createPrincipalCache, type PrincipalCache, type CachedPrincipal } from './principal-cache.js';
 export { announceRevocation, REVOCATION_CHANNEL, type Revocation, type CredentialKind } from './revocations.js';
-export { getDevelopersByIds, getPlayersByIds } from './get-accounts.js';
+export { getDevelopersByIds, getPlayersByIds, playerView, type PlayerView } from './get-accounts.js';
 export { hashToken, TOKEN_PREFIX } from './tokens.js';
 export { hashPassword, verifyPassword, assertPasswordStrength } from './passwords.js';

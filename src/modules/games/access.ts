@@ -26,6 +26,7 @@ export function canReadGame(principal: Principal, game: Pick<GameRow, 'id' | 'de
     case 'player_game':
       return principal.gameId === game.id;
     case 'anonymous':
+    case 'system':
       return false;
   }
 }
@@ -63,6 +64,20 @@ export async function findGame(executor: Executor, gameId: string, lock = false)
     ? await gameQuery(executor, gameId).for('update')
     : await gameById(executor).execute({ id: gameId });
   return row ?? null;
+}
+
+/**
+ * Whether the caller sees a game's business figures (a purchase's fee, what a refund or dispute gave
+ * back of it): the game's developer, its secret key and operators; never players or game clients.
+ * The one home of that rule: purchases and refunds show their fees through it.
+ */
+export async function seesGameFees(ctx: ServiceContext, gameId: string): Promise<boolean> {
+  const { principal } = ctx;
+  if (principal.kind === 'operator') return true;
+  if (principal.kind === 'game_secret') return principal.gameId === gameId;
+  if (principal.kind !== 'developer') return false;
+  const game = await findGame(ctx.deps.db, gameId);
+  return game !== null && canManageGame(principal, game);
 }
 
 /**

@@ -4,7 +4,15 @@ export { rotateGameKeys } from './rotate-game-keys.js';
 export { updateGame } from './update-game.js';
 export { defineCurrency, type GameCurrencyRow } from './define-currency.js';
 export { getGamesByIds, listGames, getCurrenciesByGameIds, listCurrencyCodes } from './get-games.js';
-export { canReadGame, canManageGame, requireDeveloper, findGame, loadGameForWrite, type GameRow } from './access.js';
+export {
+  canReadGame,
+  canManageGame,
+  seesGameFees,
+  requireDeveloper,
+  findGame,
+  loadGameForWrite,
+  type GameRow,
+} from './access.js';
 export { CurrencyCodeTakenError } from './errors.js';
 export type { GameKeyPair } from './keys.js';
 export {

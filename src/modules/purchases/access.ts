@@ -1,5 +1,7 @@
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
+import type { Money } from '../../shared/money.js';
 import type { Principal } from '../../shared/principal.js';
+import { seesGameFees } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
 import type { PurchaseRow } from './purchase-row.js';
 
@@ -23,6 +25,12 @@ export function canReadPurchase(principal: Principal, purchase: PurchaseRow, gam
     default:
       return false;
   }
+}
+
+/** The platform's fee on a purchase, for those who see the game's fees (else null, and null before the sale). */
+export async function visibleFee(ctx: ServiceContext, purchase: PurchaseRow): Promise<Money | null> {
+  if (purchase.feeMinor === null || !(await seesGameFees(ctx, purchase.gameId))) return null;
+  return { amountMinor: purchase.feeMinor, currency: purchase.currency };
 }
 
 /** The game client acting for a player: the only caller that creates purchases. */

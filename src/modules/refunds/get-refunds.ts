@@ -2,7 +2,8 @@ import { and, asc, eq, gte, inArray, lt, type SQL } from 'drizzle-orm';
 import { disputes, games, purchases, refunds, type RefundStatus } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
-import { canManageGame, findGame } from '../games/index.js';
+import type { Money } from '../../shared/money.js';
+import { canManageGame, findGame, seesGameFees } from '../games/index.js';
 import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.js';
 import { canReadPurchase } from '../purchases/index.js';
 import type { ServiceContext } from '../service-context.js';
@@ -156,12 +157,11 @@ export async function getDisputesByIds(ctx: ServiceContext, ids: readonly string
   return ids.map((id) => visible.get(id) ?? null);
 }
 
-/** Whether the caller sees the fee side of a game's refunds and disputes (its developer, its secret key, operators). */
-export async function seesRefundFees(ctx: ServiceContext, gameId: string): Promise<boolean> {
-  const { principal } = ctx;
-  if (principal.kind === 'operator') return true;
-  if (principal.kind === 'game_secret') return principal.gameId === gameId;
-  if (principal.kind !== 'developer') return false;
-  const game = await findGame(ctx.deps.db, gameId);
-  return game !== null && canManageGame(principal, game);
+/** What a refund or dispute gave back of the platform's fee, for those who see the game's fees (else null). */
+export async function visibleFeeReturned(
+  ctx: ServiceContext,
+  row: Pick<RefundRow, 'gameId' | 'currency' | 'feeReturnedMinor'>,
+): Promise<Money | null> {
+  if (row.feeReturnedMinor === null || !(await seesGameFees(ctx, row.gameId))) return null;
+  return { amountMinor: row.feeReturnedMinor, currency: row.currency };
 }

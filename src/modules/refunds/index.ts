@@ -14,7 +14,7 @@ export {
   getDisputesByPurchaseIds,
   getRefundsByIds,
   getDisputesByIds,
-  seesRefundFees,
+  visibleFeeReturned,
   type RefundFilter,
   type RefundListFilter,
 } from './get-refunds.js';
