@@ -100,15 +100,18 @@ export function cardForm(options: {
         'details',
         { class: 'test-cards', open: true },
         h('summary', {}, 'Sandbox test cards'),
-        h('p', { class: 'hint' }, 'Tap a card to fill the form. No real money moves in the sandbox.'),
+        h('p', { class: 'hint' }, 'Tap a card to fill the form above. No real money moves in the sandbox.'),
         h(
           'ul',
           {},
           ...TEST_CARDS.map((card) => {
             const button = h(
               'button',
-              { type: 'button', class: 'test-card', 'aria-label': `Use test card ${card.number}: ${card.label}` },
+              // The name comes from the visible text (axe: label-content-name-mismatch), with hidden words around it.
+              { type: 'button', class: 'test-card' },
+              h('span', { class: 'sr-only' }, 'Use test card '),
               h('span', { class: 'mono' }, card.number),
+              h('span', { class: 'sr-only' }, ': '),
               h('span', { class: 'hint' }, card.label),
             );
             button.addEventListener('click', () => fill(card.number));
@@ -220,5 +223,6 @@ export function cardForm(options: {
     }
   });
 
-  return h('div', { class: 'card-form' }, sandbox, form);
+  // The test cards go below the form, so the Save button stays in view on a phone.
+  return h('div', { class: 'card-form' }, form, sandbox);
 }

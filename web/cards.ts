@@ -19,7 +19,7 @@ export function cardsScreen(cards: Card[], displayName: string, message?: string
       } else {
         const button = h(
           'button',
-          { type: 'button', class: 'btn secondary', 'aria-label': `Make ${label} the default card` },
+          { type: 'button', class: 'btn secondary', 'aria-label': `Make default: ${label}` },
           'Make default',
         );
         button.addEventListener('click', async () => {

@@ -1,5 +1,6 @@
 // Coinslot's pay sheet: /pay/connect, /pay/cards and /pay/<purchaseId>, always as the signed-in player.
 import { signIn } from './account.js';
+import { accountPage } from './account-page.js';
 import { ApiError, OfflineError, request } from './api.js';
 import type { Card } from './card-form.js';
 import { cardsScreen } from './cards.js';
@@ -63,7 +64,11 @@ function renderHeader(displayName: string | null): void {
     session.clear();
     location.reload();
   });
-  account.replaceChildren(h('span', { class: 'who' }, displayName), out);
+  // The account page: every control the consent screen promises (limits, disconnecting a game, cards, history).
+  const manage = location.pathname.startsWith('/account')
+    ? null
+    : h('a', { class: 'btn link small', href: '/account', target: '_blank', rel: 'noopener' }, 'Account');
+  account.replaceChildren(h('span', { class: 'who' }, displayName), manage ?? '', out);
 }
 
 /** The game's name as Coinslot knows it; the query parameter is only a fallback for display. */
@@ -102,6 +107,25 @@ async function main(): Promise<void> {
   document.addEventListener('keydown', (event) => {
     if (event.key === 'Escape' && !event.defaultPrevented) closeSheet();
   });
+  if (location.pathname.replace(/\/+$/, '') === '/account') {
+    if (closeButton) closeButton.hidden = true;
+    document.body.classList.add('account-page');
+    showLoading();
+    try {
+      return await accountPage(async () => {
+        await me(null, 'Sign in to see your Coinslot account.');
+      });
+    } catch (error) {
+      console.error('account page', error);
+      const retry = h('button', { type: 'button', class: 'btn primary wide' }, 'Try again');
+      retry.addEventListener('click', () => location.reload());
+      return show(
+        h('h1', {}, 'Coinslot is unreachable'),
+        notice('error', error instanceof OfflineError ? error.message : 'Something went wrong on our side.'),
+        retry,
+      );
+    }
+  }
   const params = new URLSearchParams(location.search);
   const segment = decodeURIComponent(location.pathname.replace(/^\/pay\/?/, '').split('/')[0] ?? '');
   const gameId = params.get('gameId');
