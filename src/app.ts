@@ -6,6 +6,7 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { schema } from './graphql/schema/index.js';
 import { maskError } from './graphql/errors.js';
 import { idempotencyPlugin } from './graphql/idempotency.js';
+import { retryAfterPlugin } from './graphql/retry-after.js';
 import { rateLimitPlugin } from './graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from './graphql/redact-input-values.js';
 import type { AppContext, GraphQLContext } from './graphql/context.js';
@@ -96,6 +97,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       // API rate limits run first (before parsing and authentication), always before idempotency
       rateLimitPlugin(deps),
       idempotencyPlugin(deps),
+      retryAfterPlugin(),
       redactInputValuesPlugin(),
       ...((options.plugins ?? []) as Plugin[]),
     ] as Plugin[],

@@ -134,13 +134,24 @@ export function maskError(error: unknown, message: string): GraphQLError {
         ...(original.retryable ? { retryable: true, retryAfterSeconds: original.retryAfterSeconds } : {}),
         ...(original instanceof errors.ValidationError ? { fieldErrors: original.issues } : {}),
         ...(status ? { http: { status } } : {}),
+        // yoga copies http.headers onto the response (and never shows `http` to the client);
+        // retryable errors are never 401/403, so the two never meet
+        ...(original.retryable ? { http: { headers: { 'retry-after': String(retryAfter(original)) } } } : {}),
       },
     });
   }
   // GraphQL's own errors (syntax, validation, scope-auth) are meant for the client as they are.
   if (graphqlError && !graphqlError.originalError) return graphqlError;
-  if (graphqlError && isGraphQLError(graphqlError.originalError)) return graphqlError.originalError;
+  // A GraphQLError wrapping another (a variable that did not coerce, an auth error located at its
+  // field) stays the outer one: it names the variable or carries the path, and the HTTP status
+  // (400 for variables) was set on it; its extensions already include the inner one's.
+  if (graphqlError && isGraphQLError(graphqlError.originalError)) return graphqlError;
   return new GraphQLError(message, { ...location, extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+}
+
+/** Whole seconds to wait before retrying a retryable error (at least 1). */
+function retryAfter(error: errors.DomainError): number {
+  return Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1));
 }
 
 /** By name as well as class: a test runner or bundler may load a second copy of graphql. */

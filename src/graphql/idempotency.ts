@@ -21,6 +21,10 @@ interface RequestState {
   rejection?: DomainError;
   /** An infrastructure failure happened: the response is not stored and the key is freed for a retry. */
   infraFailure: boolean;
+  /** Input validation refused a mutation field before it ran; stored only if another field ran. */
+  refusedByValidation?: boolean;
+  /** A mutation field ran (to a result or a business error). */
+  ran?: boolean;
 }
 
 const states = new WeakMap<Request, RequestState>();
@@ -32,7 +36,9 @@ const IN_PROGRESS_WAIT_MS = 1_500;
  * `Idempotency-Key` header; scope = principal + operation; fingerprint = operation + canonical arguments.
  * First request: lock (SET NX PX), run, store the exact response. Replay: the stored bytes with
  * `Idempotent-Replayed: true`. Reuse with other arguments → IdempotencyKeyReused; still running →
- * IdempotencyInProgress. Retryable failures are not stored: the lock is released.
+ * IdempotencyInProgress. Not stored (the lock is released, a retry runs): retryable failures, and
+ * requests refused by input validation before anything ran (variables that do not coerce: HTTP 400;
+ * a ValidationError in every field), as Stripe does. Only an HTTP 200 that ran is stored.
  */
 export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
   const { idempotencyStore, config, logger } = deps;
@@ -144,7 +150,8 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
       const ownerToken = state.ownerToken;
       state.ownerToken = undefined;
       try {
-        if (state.infraFailure || response.status >= 500) {
+        const refused = state.refusedByValidation === true && state.ran !== true;
+        if (state.infraFailure || refused || response.status !== 200) {
           await idempotencyStore.release(state.scope, ownerToken);
           return;
         }
@@ -170,13 +177,19 @@ export function idempotencyPlugin(deps: Deps): Plugin<GraphQLContext> {
  */
 export function idempotencyStateOf(
   request: Request,
-): { rejection?: DomainError; markInfraFailure(): void } | undefined {
+): { rejection?: DomainError; markInfraFailure(): void; markRefusedByValidation(): void; markRan(): void } | undefined {
   const state = states.get(request);
   if (!state) return undefined;
   return {
     rejection: state.rejection,
     markInfraFailure: () => {
       state.infraFailure = true;
+    },
+    markRefusedByValidation: () => {
+      state.refusedByValidation = true;
+    },
+    markRan: () => {
+      state.ran = true;
     },
   };
 }

@@ -1,12 +1,15 @@
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
-import { DomainError } from '../shared/errors.js';
+import { DomainError, ValidationError } from '../shared/errors.js';
 import { idempotencyStateOf } from './idempotency.js';
+import { noteRetryAfter } from './retry-after.js';
 
 /**
  * Wraps every mutation resolver inside the errors plugin: a request the idempotency layer rejected
  * (key reused, still in progress, store down) throws that typed error, which then becomes a member
- * of the field's result union; a retryable failure marks the request as not to be stored.
+ * of the field's result union. A retryable failure is not stored (the key is freed for a retry) and
+ * sets Retry-After; a request refused by input validation before it ran is not stored either, so a
+ * corrected retry with the same key runs.
  */
 export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override wrapResolve(
@@ -15,12 +18,18 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
     if (fieldConfig.parentType !== 'Mutation') return resolver;
     return async (parent, args, context, info) => {
-      const state = idempotencyStateOf((context as { request: Request }).request);
-      if (state?.rejection) throw state.rejection;
+      const request = (context as { request: Request }).request;
+      const state = idempotencyStateOf(request);
       try {
-        return await resolver(parent, args, context, info);
+        if (state?.rejection) throw state.rejection;
+        const result = await resolver(parent, args, context, info);
+        state?.markRan();
+        return result;
       } catch (error) {
-        if (state && (!(error instanceof DomainError) || error.retryable)) state.markInfraFailure();
+        if (error instanceof DomainError && error.retryable) noteRetryAfter(request, error.retryAfterSeconds);
+        if (error instanceof ValidationError) state?.markRefusedByValidation();
+        else if (!(error instanceof DomainError) || error.retryable) state?.markInfraFailure();
+        else state?.markRan();
         throw error;
       }
     };

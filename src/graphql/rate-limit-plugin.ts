@@ -111,7 +111,7 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
               code: unavailable.code,
               retryable: true,
               retryAfterSeconds: unavailable.retryAfterSeconds,
-              http: { status: 503 },
+              http: { status: 503, headers: { 'retry-after': String(unavailable.retryAfterSeconds ?? 1) } },
             },
           }),
         ],
