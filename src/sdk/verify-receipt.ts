@@ -23,8 +23,12 @@ export interface VerifyReceiptOptions {
   readonly jwks?: JSONWebKeySet;
   /** Where Coinslot publishes it (`<coinslot>/.well-known/jwks.json`); fetched and cached, refetched for an unknown kid. */
   readonly jwksUrl?: string | URL;
-  /** Your game's id: a receipt for another game is rejected. */
-  readonly gameId?: string;
+  /**
+   * Your game's id (as Coinslot shows it): a receipt for another game is rejected. Required: a valid
+   * receipt of any other game would otherwise pass. Pass `false` only to accept every game's
+   * receipts on purpose (e.g. a server shared by several games that checks `purchase.gameId` itself).
+   */
+  readonly gameId: string | false;
   /** The expected issuer (Coinslot's PUBLIC_URL), when you want it checked. */
   readonly issuer?: string;
   /** The time to check `exp` against (default now). */
@@ -83,6 +87,9 @@ function keySet(options: VerifyReceiptOptions): JWTVerifyGetKey {
 
 /** Checks a receipt's ES256 signature against the JWKS, its type, expiry and (if given) game and issuer; returns its facts or throws ReceiptVerificationError. */
 export async function verifyReceipt(jws: string, options: VerifyReceiptOptions): Promise<VerifiedReceipt> {
+  if (typeof options.gameId !== 'string' && options.gameId !== false)
+    throw new TypeError('verifyReceipt needs `gameId` (your game id), or `gameId: false` to accept any game');
+  if (options.gameId === '') throw new TypeError('verifyReceipt: `gameId` is empty');
   const keys = keySet(options);
   try {
     const { payload, protectedHeader } = await jwtVerify(jws, keys, {
