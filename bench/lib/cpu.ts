@@ -6,6 +6,9 @@ import type pg from 'pg';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
+/** The application_name of the standalone sandbox acquirer's Postgres connections (set in its DATABASE_URL). */
+export const ACQUIRER_APPLICATION_NAME = 'coinslot-bench-acquirer';
+
 function procTicks(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -52,7 +55,7 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - idle, total };
 }
 
-type Group = 'server' | 'postgres' | 'redis';
+type Group = 'server' | 'postgres' | 'redis' | 'acquirer';
 
 interface Snapshot {
   readonly at: number;
@@ -66,6 +69,8 @@ interface Snapshot {
 /** CPU shares (percent of one core) over a run. */
 export interface CpuShares {
   readonly server: number;
+  /** The sandbox acquirer's process and its Postgres backends (a remote acquirer's cost, not ours). */
+  readonly acquirer: number;
   readonly loadGenerator: number;
   readonly postgres: number;
   readonly redis: number;
@@ -80,16 +85,25 @@ export class CpuMeter {
     private readonly serverPid: () => number | null,
     private readonly pool: pg.Pool,
     private readonly cores: number,
+    private readonly acquirerPid: () => number | null = () => null,
   ) {}
 
   private async pids() {
     const root = this.serverPid();
     const server = root ? [root, ...children(root)] : [];
-    // This database's backends, and Postgres' own processes (WAL writer, checkpointer, autovacuum…).
-    const { rows } = await this.pool.query<{ pid: number }>(
-      `select pid from pg_stat_activity where datname = current_database() or backend_type <> 'client backend'`,
+    // This database's backends, and Postgres' own processes (WAL writer, checkpointer, autovacuum…);
+    // the acquirer's backends (application_name ACQUIRER_APPLICATION_NAME) count as the acquirer's.
+    const { rows } = await this.pool.query<{ pid: number; acquirer: boolean }>(
+      `select pid, application_name = $1 as acquirer from pg_stat_activity where datname = current_database() or backend_type <> 'client backend'`,
+      [ACQUIRER_APPLICATION_NAME],
     );
-    return { server, postgres: rows.map((r) => r.pid), redis: pidsNamed('redis-server') };
+    const acquirerRoot = this.acquirerPid();
+    return {
+      server,
+      postgres: rows.filter((r) => !r.acquirer).map((r) => r.pid),
+      redis: pidsNamed('redis-server'),
+      acquirer: [...(acquirerRoot ? [acquirerRoot] : []), ...rows.filter((r) => r.acquirer).map((r) => r.pid)],
+    };
   }
 
   private snap(pids: Snapshot['pids']): Snapshot {
@@ -97,7 +111,12 @@ export class CpuMeter {
     return {
       at: performance.now(),
       machine: machineTicks(),
-      ticks: { server: read(pids.server), postgres: read(pids.postgres), redis: read(pids.redis) },
+      ticks: {
+        server: read(pids.server),
+        postgres: read(pids.postgres),
+        redis: read(pids.redis),
+        acquirer: read(pids.acquirer),
+      },
       bench: procTicks(process.pid),
       pids,
     };
@@ -116,6 +135,7 @@ export class CpuMeter {
       server: [...new Set([...start.pids.server, ...latest.server])],
       postgres: [...new Set([...start.pids.postgres, ...latest.postgres])],
       redis: [...new Set([...start.pids.redis, ...latest.redis])],
+      acquirer: [...new Set([...start.pids.acquirer, ...latest.acquirer])],
     };
     const now = this.snap(merged);
     const wallMs = now.at - start.at;
@@ -135,12 +155,14 @@ export class CpuMeter {
     const loadGenerator = share(now.bench - start.bench);
     const postgres = delta('postgres');
     const redis = delta('redis');
+    const acquirer = delta('acquirer');
     return {
       server,
+      acquirer,
       loadGenerator,
       postgres,
       redis,
-      other: Math.max(0, machine - server - loadGenerator - postgres - redis),
+      other: Math.max(0, machine - server - loadGenerator - postgres - redis - acquirer),
       machine,
       cores: this.cores,
     };

@@ -19,10 +19,12 @@ export interface ServerProcess {
 
 /** Starts `node --import tsx <entry>` with `env` and waits until it prints where it listens. */
 export async function startServerProcess(
-  entry: 'src/main.ts' | 'src/cluster.ts',
+  entry: 'src/main.ts' | 'src/cluster.ts' | 'src/acquirer/main.ts',
   env: Record<string, string>,
-  options: { timeoutMs?: number; nodeArgs?: readonly string[] } = {},
+  options: { timeoutMs?: number; nodeArgs?: readonly string[]; readyPattern?: RegExp } = {},
 ): Promise<ServerProcess> {
+  // The API prints its /healthz address; the standalone acquirer 'sandbox acquirer listening on <url>'.
+  const readyPattern = options.readyPattern ?? /(http:\/\/[^\s/]+)\/healthz/;
   const timeoutMs = options.timeoutMs ?? 60_000;
   // nodeArgs: e.g. --cpu-prof --cpu-prof-dir=… to profile the server under load.
   const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', entry], {
@@ -60,7 +62,7 @@ export async function startServerProcess(
       timeoutMs,
     );
     const look = () => {
-      const match = /(http:\/\/[^\s/]+)\/healthz/.exec(log);
+      const match = readyPattern.exec(log);
       if (match) {
         clearTimeout(timer);
         child.stdout!.off('data', look);
