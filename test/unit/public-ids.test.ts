@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ID_PREFIXES, parseLegacyId, parsePublicId, publicId } from '../../src/shared/public-ids.js';
+import { ID_PREFIXES, isIdKind, parseLegacyId, parsePublicId, publicId } from '../../src/shared/public-ids.js';
 
 describe('public ids', () => {
   it("encodes as TypeID does (the spec's own vectors)", () => {
@@ -51,5 +51,18 @@ describe('public ids', () => {
     expect(parseLegacyId(uuid)).toBeNull();
     expect(parseLegacyId(Buffer.from(`Nope:${uuid}`).toString('base64'))).toBeNull();
     expect(parseLegacyId(Buffer.from('Purchase:abc').toString('base64'))).toBeNull();
+  });
+});
+
+describe('the schema and the ids', () => {
+  it('gives every Node type a prefix, so that none falls back to a Relay id', async () => {
+    const { schema } = await import('../../src/graphql/schema/index.js');
+    const { isObjectType } = await import('graphql');
+    const nodes = Object.values(schema.getTypeMap())
+      .filter(isObjectType)
+      .filter((type) => type.getInterfaces().some((i) => i.name === 'Node'))
+      .map((type) => type.name);
+    expect(nodes.length).toBeGreaterThan(10);
+    expect(nodes.filter((name) => !isIdKind(name))).toEqual([]);
   });
 });
