@@ -59,6 +59,11 @@ export class PrivateRedis {
     await waitFor(() => tryConnectRedis(this.url, 200), 10_000, `redis-server on port ${this.port}`);
   }
 
+  /** SIGSTOP freezes the server (connections stay open, nothing answers); SIGCONT resumes it. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.child?.kill(signal);
+  }
+
   /** SIGKILL: every key is lost (no persistence), as in a crash. */
   async kill(): Promise<void> {
     const child = this.child;

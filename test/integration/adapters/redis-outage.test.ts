@@ -1,6 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisClients, tryConnectRedis, type RedisClients } from '../../../src/adapters/redis/redis-client.js';
 import { createRedisIdempotencyStore } from '../../../src/adapters/redis/redis-idempotency-store.js';
@@ -10,56 +7,9 @@ import { createLogger } from '../../../src/logger.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { ServiceUnavailableError } from '../../../src/shared/errors.js';
 import type { IdempotencyStore, PubSub, RateLimiter } from '../../../src/shared/ports.js';
-import { waitFor } from './store-contract.js';
+import { freePort, PrivateRedis, waitFor } from '../../helpers/processes.js';
 
 const COMMAND_TIMEOUT_MS = 500;
-
-/** A free TCP port on 127.0.0.1, for this file's private redis-server. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** A private, disposable redis-server (the shared one is never killed or flushed). */
-class PrivateRedis {
-  private process: ChildProcess | null = null;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
-    this.process = child;
-    await waitFor(() => tryConnectRedis(this.url, 200), 5000, `redis-server on port ${this.port}`);
-  }
-
-  async kill(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    this.process = null;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
-
-  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
-    this.process?.kill(signal);
-  }
-}
 
 /** Asserts that `call` rejects with ServiceUnavailableError, and how long it took. */
 async function expectUnavailable(call: () => Promise<unknown>): Promise<number> {

@@ -10,7 +10,8 @@ import { createLogger } from '../../../src/logger.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { testRedisUrl } from '../../helpers/env.js';
 import type { IdempotencyStore } from '../../../src/shared/ports.js';
-import { storeContract, waitFor, type StoreFactory } from './store-contract.js';
+import { waitFor } from '../../helpers/processes.js';
+import { storeContract, type StoreFactory } from './store-contract.js';
 
 /** Every key and channel of this file lives under its own prefix on the shared Redis. */
 const prefix = `test:adapters:${randomUUID()}:`;

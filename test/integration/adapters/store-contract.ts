@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/shared/clock.js';
 import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth, StoredResponse } from '../../../src/shared/ports.js';
+import { waitFor } from '../../helpers/processes.js';
 
 /** One store implementation under test, built around a ManualClock the suite controls. */
 export interface StoreUnderTest {
@@ -18,19 +19,6 @@ export interface StoreUnderTest {
 }
 
 export type StoreFactory = (clock: ManualClock) => Promise<StoreUnderTest>;
-
-/** Polls until `check` passes or `timeoutMs` runs out. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs = 2000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const unique = (label: string) => `${label}:${randomUUID()}`;
 
@@ -365,11 +353,11 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const offKept = await store.pubsub.subscribe(channel, (m) => kept.push(m));
         const offDropped = await store.pubsub.subscribe(channel, (m) => dropped.push(m));
         await store.pubsub.publish(channel, 'before');
-        await waitFor(() => dropped.length === 1 && kept.length === 1);
+        await waitFor(() => dropped.length === 1 && kept.length === 1, 2000, 'one message each');
         await offDropped();
         await offDropped(); // idempotent
         await store.pubsub.publish(channel, 'after');
-        await waitFor(() => kept.length === 2);
+        await waitFor(() => kept.length === 2, 2000, 'the second message');
         expect(kept).toEqual(['before', 'after']);
         expect(dropped).toEqual(['before']);
         expect(await store.isChannelSubscribed(channel)).toBe(true);
@@ -392,7 +380,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         // and a new listener subscribes it again
         const offC = await store.pubsub.subscribe(channel, (m) => received.push(m));
         await store.pubsub.publish(channel, 'again');
-        await waitFor(() => received.length === 1);
+        await waitFor(() => received.length === 1, 2000, 'the message');
         expect(received).toEqual(['again']);
         await offC();
       });

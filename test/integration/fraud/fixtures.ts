@@ -1,8 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
-import { tryConnectRedis } from '../../../src/adapters/redis/redis-client.js';
 import { developers, games, players } from '../../../src/db/schema/index.js';
 import type { Deps, ServiceContext } from '../../../src/modules/service-context.js';
 import type { Principal } from '../../../src/shared/principal.js';
@@ -68,54 +64,8 @@ export function purchaseOf(playerId: string, over: Partial<AssessPurchaseInput> 
   };
 }
 
-/** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** Polls until `check` passes or `timeoutMs` runs out. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** A private, disposable redis-server that a test may kill (the shared one is never killed or flushed). */
-export class PrivateRedis {
-  private child: ChildProcess | null = null;
-  constructor(readonly port: number) {}
-
-  get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { stdio: 'ignore' },
-    );
-    await waitFor(() => tryConnectRedis(this.url, 200), 5000, `redis-server on port ${this.port}`);
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    this.child = null;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
+// The process helpers live in one place; re-exported for the fraud tests that import them from here.
+export { freePort, PrivateRedis, waitFor } from '../../helpers/processes.js';
 
 /** Removes the keys a test app wrote under its own prefix (never FLUSHDB a shared Redis). */
 export async function dropRedisKeys(app: TestApp | undefined): Promise<void> {
