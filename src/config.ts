@@ -24,6 +24,29 @@ const environmentSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   REDIS_URL: z.string().url().optional(),
+  /**
+   * Seed nodes of a Redis Cluster, comma-separated redis:// URLs; when set, the cluster client is
+   * used instead of REDIS_URL (every script keeps its keys in one slot with hash tags).
+   */
+  REDIS_CLUSTER_URLS: z
+    .string()
+    .optional()
+    .transform((raw) =>
+      raw === undefined || raw.trim() === ''
+        ? []
+        : raw
+            .split(',')
+            .map((url) => url.trim())
+            .filter(Boolean),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .url()
+          .regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL'),
+      ),
+    ),
   REDIS_COMMAND_TIMEOUT: durationMs.default(1000),
   /** Prefix of every Redis key, so that several deployments (or test runs) can share one Redis. */
   REDIS_KEY_PREFIX: z

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Clock } from './shared/clock.js';
 import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from './shared/ports.js';
-import { createRedisClients, tryConnectRedis } from './adapters/redis/redis-client.js';
+import { openRedisClients, tryConnectRedis } from './adapters/redis/redis-client.js';
 import { withReplayCache } from './adapters/idempotency-replay-cache.js';
 import { withEncryptedResponses } from './adapters/encrypted-idempotency-store.js';
 import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
@@ -31,12 +31,14 @@ export interface Stores {
 }
 
 /**
- * Redis at REDIS_URL; only when REDIS_URL was not set and nothing answers there, the in-process
- * store (one instance only). A configured Redis that is down is waited for, never replaced.
+ * The Redis Cluster at REDIS_CLUSTER_URLS when set; else Redis at REDIS_URL; only when neither was
+ * set and nothing answers at the default URL, the in-process store (one instance only). A configured
+ * Redis that is down is waited for, never replaced.
  */
 export async function openStores(config: Config, clock: Clock, logger: Logger): Promise<Stores> {
   const url = config.REDIS_URL as string;
-  if (!config.redisUrlWasSet && !(await tryConnectRedis(url, 500))) {
+  const clusterUrls = config.REDIS_CLUSTER_URLS;
+  if (clusterUrls.length === 0 && !config.redisUrlWasSet && !(await tryConnectRedis(url, 500))) {
     logger.warn(
       'No Redis answers at redis://127.0.0.1:6379 and REDIS_URL is not set: using the in-process store. ' +
         'This is for a single instance only; set REDIS_URL to run several.',
@@ -51,8 +53,9 @@ export async function openStores(config: Config, clock: Clock, logger: Logger): 
       close: async () => {},
     };
   }
-  const redis = createRedisClients({
+  const redis = openRedisClients({
     url,
+    clusterUrls,
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT,
     keyPrefix: config.REDIS_KEY_PREFIX,
     logger,

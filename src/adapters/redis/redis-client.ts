@@ -1,4 +1,5 @@
-import { createClient, ErrorReply } from 'redis';
+import { EventEmitter } from 'node:events';
+import { createClient, createCluster, ErrorReply } from 'redis';
 import type { Logger } from '../../logger.js';
 import { ServiceUnavailableError } from '../../shared/errors.js';
 import type { StoreHealth } from '../../shared/ports.js';
@@ -7,6 +8,8 @@ import { redisScripts } from './redis-scripts.js';
 export interface RedisClientsOptions {
   /** `redis[s]://[[user][:password]@]host[:port][/db]` */
   readonly url: string;
+  /** Seed nodes of a Redis Cluster (REDIS_CLUSTER_URLS); when given, `url` is ignored. */
+  readonly clusterUrls?: readonly string[];
   /** Every adapter call fails with ServiceUnavailableError after this long (config REDIS_COMMAND_TIMEOUT). */
   readonly commandTimeoutMs: number;
   /** Prefix of every key and channel the adapters touch (config REDIS_KEY_PREFIX). */
@@ -16,14 +19,50 @@ export interface RedisClientsOptions {
   readonly maxReconnectDelayMs?: number;
 }
 
-/** The command client, with Coinslot's Lua scripts registered. */
+/** The single-node command client, with Coinslot's Lua scripts registered. */
 export type RedisCommandClient = ReturnType<typeof createCommandClient>;
+type ClusterCommandClient = ReturnType<typeof createClusterClient>;
+
+type Listener = (message: string) => void;
+
+/**
+ * What the adapters may call, on a single Redis and on a Redis Cluster alike: Coinslot's scripts
+ * (each touching the keys of one hash tag) and a few commands.
+ */
+export interface RedisCommands {
+  readonly isReady: boolean;
+  velocityRules: RedisCommandClient['velocityRules'];
+  apiRateLimit: RedisCommandClient['apiRateLimit'];
+  idempotencyBegin: RedisCommandClient['idempotencyBegin'];
+  idempotencyComplete: RedisCommandClient['idempotencyComplete'];
+  idempotencyRelease: RedisCommandClient['idempotencyRelease'];
+  slidingWindow: RedisCommandClient['slidingWindow'];
+  publish(channel: string, message: string): Promise<unknown>;
+  /** Deletes keys; on a cluster one by one (they may live in different slots). */
+  del(keys: string | string[]): Promise<unknown>;
+  ping(): Promise<string>;
+  /** A raw command with no key (PUBSUB NUMSUB…); on a cluster it goes to any node. */
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** The subscriber side: channel subscriptions and the connection's liveness events. */
+export interface RedisSubscriber {
+  readonly isReady: boolean;
+  subscribe(channel: string, listener: Listener): Promise<unknown>;
+  unsubscribe(channel: string, listener: Listener): Promise<unknown>;
+  on(event: 'ready' | 'error' | 'reconnecting' | 'end', listener: (...args: unknown[]) => void): void;
+  off(event: 'ready' | 'error' | 'reconnecting' | 'end', listener: (...args: unknown[]) => void): void;
+}
 
 export interface RedisClients {
   /** Commands and scripts. */
-  readonly client: RedisCommandClient;
+  readonly client: RedisCommands;
   /** A duplicate connection in subscriber mode (RESP2 forbids other commands on it). */
-  readonly subscriber: RedisCommandClient;
+  readonly subscriber: RedisSubscriber;
+  /** True on a Redis Cluster: a script's keys must share one hash tag, and several subjects take several calls. */
+  readonly cluster: boolean;
+  /** Every key matching a SCAN pattern (on a cluster, from every master): for tests and tools, not requests. */
+  scanKeys(match: string): Promise<string[]>;
   readonly keyPrefix: string;
   readonly commandTimeoutMs: number;
   readonly logger: Logger;
@@ -96,8 +135,154 @@ function createCommandClient(options: RedisClientsOptions) {
   });
 }
 
+/** The clients of a single Redis, with node-redis' full API (tests and tools use it to SCAN and inspect). */
+export interface SingleRedisClients extends RedisClients {
+  readonly client: RedisCommandClient;
+  readonly subscriber: RedisCommandClient;
+}
+
+/** Creates the clients of a single Redis, or of a Redis Cluster when `clusterUrls` is given. */
+export function openRedisClients(options: RedisClientsOptions): RedisClients {
+  return options.clusterUrls && options.clusterUrls.length > 0
+    ? createRedisClusterClients({ ...options, clusterUrls: options.clusterUrls })
+    : createRedisClients(options);
+}
+
+function createClusterClient(options: RedisClientsOptions & { clusterUrls: readonly string[] }) {
+  const maxDelay = options.maxReconnectDelayMs ?? 1000;
+  return createCluster({
+    rootNodes: options.clusterUrls.map((url) => ({ url })),
+    scripts: redisScripts,
+    commandOptions: { timeout: options.commandTimeoutMs },
+    defaults: {
+      disableOfflineQueue: true,
+      maintNotifications: 'disabled',
+      socket: {
+        connectTimeout: Math.max(options.commandTimeoutMs, 1000),
+        reconnectStrategy: (retries: number) =>
+          Math.min(50 * 2 ** Math.min(retries, 16), maxDelay) + Math.floor(Math.random() * 100),
+      },
+    },
+  });
+}
+
+/**
+ * The clients of a Redis Cluster (node-redis createCluster): commands go to the master of their key's
+ * slot and follow MOVED/ASK redirections while slots move or a replica takes over; Coinslot's scripts
+ * keep every key of a call in one slot (hash tags). Pub/sub uses classic PUBLISH/SUBSCRIBE, which the
+ * cluster bus delivers to subscribers on any node.
+ */
+export function createRedisClusterClients(
+  options: RedisClientsOptions & { clusterUrls: readonly string[] },
+): RedisClients {
+  const { logger } = options;
+  const cluster = createClusterClient(options);
+  const subscriberCluster = cluster.duplicate();
+  let down = false;
+  cluster.on('error', (error: unknown) => {
+    if (!down) logger.error({ err: error instanceof Error ? error.message : String(error) }, 'Redis Cluster failed');
+    down = true;
+  });
+  cluster.on('node-error', (error: unknown, node: unknown) => {
+    logger.warn({ err: error instanceof Error ? error.message : String(error), node }, 'A Redis Cluster node failed');
+  });
+  const scripts = cluster as unknown as Pick<
+    RedisCommandClient,
+    | 'velocityRules'
+    | 'apiRateLimit'
+    | 'idempotencyBegin'
+    | 'idempotencyComplete'
+    | 'idempotencyRelease'
+    | 'slidingWindow'
+  >;
+  const client: RedisCommands = {
+    get isReady() {
+      return cluster.isOpen && cluster.masters.length > 0;
+    },
+    velocityRules: (...args) => scripts.velocityRules(...args),
+    apiRateLimit: (...args) => scripts.apiRateLimit(...args),
+    idempotencyBegin: (...args) => scripts.idempotencyBegin(...args),
+    idempotencyComplete: (...args) => scripts.idempotencyComplete(...args),
+    idempotencyRelease: (...args) => scripts.idempotencyRelease(...args),
+    slidingWindow: (...args) => scripts.slidingWindow(...args),
+    publish: (channel, message) => cluster.publish(channel, message),
+    del: async (keys) => Promise.all((Array.isArray(keys) ? keys : [keys]).map((key) => cluster.del(key))),
+    ping: async () => String(await cluster.sendCommand(undefined, true, ['PING'])),
+    sendCommand: (args) => cluster.sendCommand(undefined, true, args),
+  };
+  const subscriber = clusterSubscriber(subscriberCluster);
+  let connecting: Promise<unknown> | undefined;
+  return {
+    client,
+    subscriber,
+    cluster: true,
+    async scanKeys(match) {
+      const keys: string[] = [];
+      for (const master of cluster.masters) {
+        const node = await cluster.nodeClient(master);
+        for await (const batch of node.scanIterator({ MATCH: match, COUNT: 1000 })) keys.push(...batch);
+      }
+      return keys;
+    },
+    keyPrefix: options.keyPrefix,
+    commandTimeoutMs: options.commandTimeoutMs,
+    logger,
+    health: {
+      kind: 'redis',
+      async ping() {
+        try {
+          return (await redisCall(() => client.ping(), options.commandTimeoutMs)) === 'PONG';
+        } catch {
+          return false;
+        }
+      },
+    },
+    async connect(waitMs = 5000) {
+      connecting ??= Promise.all([
+        cluster
+          .connect()
+          .catch((error: unknown) => logger.warn({ err: String(error) }, 'Redis Cluster connect failed')),
+        subscriberCluster.connect().catch(() => undefined),
+      ]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([connecting, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+      const ready = client.isReady && subscriber.isReady;
+      if (!ready) logger.warn('Redis Cluster is not reachable yet');
+      return ready;
+    },
+    async close() {
+      for (const c of [cluster, subscriberCluster]) {
+        try {
+          if (c.isOpen) c.destroy();
+        } catch {
+          // already closed
+        }
+      }
+    },
+  };
+}
+
+/** The cluster's subscriber as RedisSubscriber: liveness from its nodes' events. */
+function clusterSubscriber(cluster: ClusterCommandClient): RedisSubscriber {
+  const events = new EventEmitter();
+  cluster.on('node-ready', () => events.emit('ready'));
+  cluster.on('node-error', (error: unknown) => events.emit('error', error));
+  cluster.on('node-reconnecting', () => events.emit('reconnecting'));
+  cluster.on('error', (error: unknown) => events.emit('error', error));
+  return {
+    get isReady() {
+      return cluster.isOpen;
+    },
+    subscribe: (channel, listener) => cluster.subscribe(channel, listener as (message: unknown) => void),
+    unsubscribe: (channel, listener) => cluster.unsubscribe(channel, listener as (message: unknown) => void),
+    on: (event, listener) => void events.on(event, listener),
+    off: (event, listener) => void events.off(event, listener),
+  };
+}
+
 /** Creates the command and subscriber clients (not yet connected) with timeouts, fail-fast and reconnects. */
-export function createRedisClients(options: RedisClientsOptions): RedisClients {
+export function createRedisClients(options: RedisClientsOptions): SingleRedisClients {
   const { logger } = options;
   const client = createCommandClient(options);
   const subscriber = client.duplicate();
@@ -125,6 +310,12 @@ export function createRedisClients(options: RedisClientsOptions): RedisClients {
   return {
     client,
     subscriber,
+    cluster: false,
+    async scanKeys(match) {
+      const keys: string[] = [];
+      for await (const batch of client.scanIterator({ MATCH: match, COUNT: 1000 })) keys.push(...batch);
+      return keys;
+    },
     keyPrefix: options.keyPrefix,
     commandTimeoutMs: options.commandTimeoutMs,
     logger,

@@ -121,12 +121,18 @@ function watchLiveness(
   return (listener) => {
     if (listeners.size === 0) {
       reported = subscriber.isReady;
-      subscriber.on('ready', ready).on('error', failed).on('reconnecting', down).on('end', down);
+      subscriber.on('ready', ready);
+      subscriber.on('error', failed);
+      subscriber.on('reconnecting', down);
+      subscriber.on('end', down);
     }
     listeners.add(listener);
     return () => {
       if (!listeners.delete(listener) || listeners.size > 0) return;
-      subscriber.off('ready', ready).off('error', failed).off('reconnecting', down).off('end', down);
+      subscriber.off('ready', ready);
+      subscriber.off('error', failed);
+      subscriber.off('reconnecting', down);
+      subscriber.off('end', down);
     };
   };
 }

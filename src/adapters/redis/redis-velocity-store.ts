@@ -3,6 +3,7 @@ import type {
   DeclineState,
   PurchaseVelocityResult,
   SubjectCounters,
+  ThrottleCheck,
   ThrottleOutcome,
   VelocityCounter,
   VelocityStore,
@@ -47,7 +48,7 @@ function declineStateOf(reply: number[], at: number): DeclineState {
  * (`<prefix>api:` for API limits) and expire when idle.
  */
 export function createRedisVelocityStore(
-  redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs'>,
+  redis: Pick<RedisClients, 'client' | 'keyPrefix' | 'commandTimeoutMs' | 'cluster'>,
 ): VelocityStore {
   const { client, commandTimeoutMs } = redis;
   const keys = velocityKeys(`${redis.keyPrefix}v:`);
@@ -234,17 +235,34 @@ export function createRedisVelocityStore(
 
     async throttle(nowMs, checks): Promise<ThrottleOutcome[]> {
       if (checks.length === 0) return [];
-      const args: number[] = [nowMs];
-      for (const check of checks) args.push(check.limit, check.periodMs);
       assertVelocityRequest({ nowMs, checks });
-      const reply = (await redisCall(
-        () =>
-          client.apiRateLimit(
-            checks.map((c) => `${redis.keyPrefix}api:${c.key}`),
-            args,
-          ),
-        commandTimeoutMs,
-      )) as number[];
+      const call = (subset: readonly ThrottleCheck[], peek: boolean) => {
+        const args: (number | string)[] = [nowMs];
+        for (const check of subset) args.push(check.limit, check.periodMs);
+        if (peek) args.push('peek');
+        return redisCall(
+          () =>
+            client.apiRateLimit(
+              subset.map((c) => `${redis.keyPrefix}api:${c.key}`),
+              args,
+            ),
+          commandTimeoutMs,
+        ) as Promise<number[]>;
+      };
+      let reply: number[];
+      if (!redis.cluster || checks.length === 1) {
+        reply = await call(checks, false);
+      } else {
+        // the subjects' keys live in different slots: look at each (pipelined), count only if all allow;
+        // two requests racing between the two steps may both pass (an API limit, not money)
+        const peeked = (await Promise.all(checks.map((check) => call([check], true)))).flat();
+        const allAllowed = checks.every((_, i) => peeked[i * 4] === 1);
+        if (allAllowed) {
+          reply = (await Promise.all(checks.map((check) => call([check], false)))).flat();
+        } else {
+          reply = peeked.map((value, i) => (i % 4 === 0 ? 0 : value));
+        }
+      }
       return checks.map((check, i) => ({
         allowed: reply[i * 4] === 1,
         limit: check.limit,

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisClients, tryConnectRedis, type RedisClients } from '../../../src/adapters/redis/redis-client.js';
+import {
+  createRedisClients,
+  createRedisClusterClients,
+  tryConnectRedis,
+  type SingleRedisClients,
+} from '../../../src/adapters/redis/redis-client.js';
 import { createRedisIdempotencyStore } from '../../../src/adapters/redis/redis-idempotency-store.js';
 import { withReplayCache } from '../../../src/adapters/idempotency-replay-cache.js';
 import { withEncryptedResponses } from '../../../src/adapters/encrypted-idempotency-store.js';
@@ -9,6 +14,7 @@ import { createRedisRateLimiter } from '../../../src/adapters/redis/redis-rate-l
 import { createLogger } from '../../../src/logger.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { testRedisUrl } from '../../helpers/env.js';
+import { LocalRedisCluster, redisCli } from '../../helpers/redis-cluster.js';
 import type { IdempotencyStore } from '../../../src/shared/ports.js';
 import { waitFor } from '../../helpers/processes.js';
 import { storeContract, type StoreFactory } from './store-contract.js';
@@ -16,9 +22,9 @@ import { storeContract, type StoreFactory } from './store-contract.js';
 /** Every key and channel of this file lives under its own prefix on the shared Redis. */
 const prefix = `test:adapters:${randomUUID()}:`;
 const logger = createLogger('silent');
-const opened: RedisClients[] = [];
+const opened: SingleRedisClients[] = [];
 
-async function openRedis(): Promise<RedisClients> {
+async function openRedis(): Promise<SingleRedisClients> {
   const redis = createRedisClients({ url: testRedisUrl(), commandTimeoutMs: 1000, keyPrefix: prefix, logger });
   if (!(await redis.connect(5000))) throw new Error(`Redis is not reachable at ${testRedisUrl()}`);
   opened.push(redis);
@@ -62,6 +68,48 @@ function redisStores(idempotency: (store: IdempotencyStore) => IdempotencyStore 
 const SEALING_KEY = 'test-idempotency-key-test-idempotency-key-01';
 
 storeContract('Redis', redisStores());
+// The idempotency store, rate limiter and pub/sub (subscriptions and revocations use it) on a local
+// 3-master Redis Cluster: each script's keys share one slot; PUBLISH reaches subscribers on any node.
+let cluster: LocalRedisCluster | undefined;
+const clusterOpened: { close(): Promise<void> }[] = [];
+afterAll(async () => {
+  await Promise.all(clusterOpened.map((c) => c.close()));
+  await cluster?.stop();
+});
+storeContract('Redis Cluster', async (clock) => {
+  cluster ??= await LocalRedisCluster.start(3);
+  const nodes = cluster;
+  const redis = createRedisClusterClients({
+    url: '',
+    clusterUrls: nodes.urls,
+    commandTimeoutMs: 2000,
+    keyPrefix: prefix,
+    logger,
+  });
+  clusterOpened.push(redis);
+  if (!(await redis.connect(10_000))) throw new Error('the local Redis Cluster is not reachable');
+  return {
+    idempotency: createRedisIdempotencyStore(redis),
+    rateLimiter: createRedisRateLimiter(redis, clock),
+    pubsub: createRedisPubSub(redis),
+    health: redis.health,
+    elapse: async (ms) => {
+      clock.advance(ms);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+    },
+    isChannelSubscribed: async (channel) => {
+      // a classic subscription lives on one node of the cluster: ask them all
+      let total = 0;
+      for (const node of nodes.nodes) {
+        const reply = (await redisCli(node.port, 'PUBSUB', 'NUMSUB', `${prefix}${channel}`)).trim().split('\n');
+        total += Number(reply[1] ?? 0);
+      }
+      return total > 0;
+    },
+    close: async () => undefined,
+  };
+});
+
 storeContract(
   'Redis with sealed responses',
   redisStores((store) => withEncryptedResponses(store, [SEALING_KEY])),
@@ -172,8 +220,8 @@ describe('the replay cache', () => {
 });
 
 describe('Redis store specifics', () => {
-  let a: RedisClients;
-  let b: RedisClients;
+  let a: SingleRedisClients;
+  let b: SingleRedisClients;
   beforeAll(async () => {
     a = await openRedis();
     b = await openRedis();

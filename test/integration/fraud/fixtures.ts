@@ -69,10 +69,9 @@ export { freePort, PrivateRedis, waitFor } from '../../helpers/processes.js';
 
 /** Removes the keys a test app wrote under its own prefix (never FLUSHDB a shared Redis). */
 export async function dropRedisKeys(app: TestApp | undefined): Promise<void> {
-  const client = app?.stores.redis?.client;
-  if (!app || !client?.isReady) return;
-  const keys: string[] = [];
-  for await (const batch of client.scanIterator({ MATCH: `${app.config.REDIS_KEY_PREFIX}*`, COUNT: 1000 }))
-    keys.push(...batch);
-  for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
+  const redis = app?.stores.redis;
+  if (!app || !redis?.client.isReady) return;
+  const keys = await redis.scanKeys(`${app.config.REDIS_KEY_PREFIX}*`);
+  // one by one on a cluster (the keys live in many slots); in batches on a single Redis
+  for (let i = 0; i < keys.length; i += 500) await redis.client.del(keys.slice(i, i + 500));
 }

@@ -1,17 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRedisClients, type RedisClients } from '../../../src/adapters/redis/redis-client.js';
+import {
+  createRedisClients,
+  createRedisClusterClients,
+  type RedisClients,
+  type SingleRedisClients,
+} from '../../../src/adapters/redis/redis-client.js';
 import { createRedisVelocityStore } from '../../../src/adapters/redis/redis-velocity-store.js';
 import { createMemoryVelocityStore } from '../../../src/adapters/memory/memory-velocity-store.js';
 import { createLogger } from '../../../src/logger.js';
 import { testRedisUrl } from '../../helpers/env.js';
+import { LocalRedisCluster } from '../../helpers/redis-cluster.js';
 import { purchaseLimits, velocityContract } from './velocity-contract.js';
 
 /** Every key of this file lives under its own prefix on the shared Redis. */
 const prefix = `test:velocity:${randomUUID()}:`;
-let redis: RedisClients | undefined;
+let redis: SingleRedisClients | undefined;
 
-async function openRedis(): Promise<RedisClients> {
+async function openRedis(): Promise<SingleRedisClients> {
   redis ??= createRedisClients({
     url: testRedisUrl(),
     commandTimeoutMs: 1000,
@@ -33,6 +39,26 @@ afterAll(async () => {
 });
 
 velocityContract('Redis', async () => createRedisVelocityStore(await openRedis()));
+
+// The same contract on a local 3-master Redis Cluster: every call's keys share one slot.
+let cluster: LocalRedisCluster | undefined;
+let clusterClients: RedisClients | undefined;
+afterAll(async () => {
+  await clusterClients?.close();
+  await cluster?.stop();
+});
+velocityContract('Redis Cluster', async () => {
+  cluster = await LocalRedisCluster.start(3);
+  clusterClients = createRedisClusterClients({
+    url: '',
+    clusterUrls: cluster.urls,
+    commandTimeoutMs: 2000,
+    keyPrefix: 'test:velocity:',
+    logger: createLogger('silent'),
+  });
+  if (!(await clusterClients.connect(10_000))) throw new Error('the local Redis Cluster is not reachable');
+  return createRedisVelocityStore(clusterClients);
+});
 velocityContract('In-process', async () => createMemoryVelocityStore());
 
 describe('Redis velocity store specifics', () => {

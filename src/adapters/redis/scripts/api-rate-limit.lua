@@ -4,9 +4,12 @@
 -- KEYS[i]       the subject's key (credential, IP…)
 -- ARGV[1]       now (ms)
 -- ARGV[2i]      limit of subject i (requests per period)   ARGV[2i+1]  its period (ms)
+-- ARGV[2n+2]    optional 'peek': report without counting (a Redis Cluster checks subjects in other
+--               slots one call each: peek all, then count all)
 -- Returns, per subject: allowed (0|1), remaining, reset ms (until the full quota is back),
 -- retry-after ms (0 when allowed).
 local now = tonumber(ARGV[1]) * 1000
+local peek = ARGV[2 * #KEYS + 2] == 'peek'
 local plans = {}
 local all_allowed = true
 
@@ -37,7 +40,7 @@ local reply = {}
 for i, plan in ipairs(plans) do
   local allowed = all_allowed and 1 or 0
   local tat = plan.tat
-  if all_allowed then
+  if all_allowed and not peek then
     tat = plan.new_tat
     redis.call('SET', plan.key, string.format('%d', tat), 'PX', string.format('%d', math.ceil((tat - now) / 1000) + 1))
   end
