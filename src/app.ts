@@ -17,6 +17,10 @@ import { healthz, readyz } from './http/health.js';
 import { jwks } from './http/jwks.js';
 import { staticFiles } from './http/static-files.js';
 import { clientIp } from './http/client-ip.js';
+import { authorizeEndpoint, tokenEndpoint } from './http/oauth.js';
+import { htmlHeaders } from './http/web-headers.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /** What the HTTP server passes along with each request. */
 export interface ServerContext {
@@ -113,9 +117,22 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
   const serveWeb = options.webDir ? staticFiles(options.webDir) : null;
   const serveGame = options.staticDir ? staticFiles(options.staticDir, { fallbackToIndex: true }) : null;
   /** The web front's pages: every path of theirs opens its index.html, which routes by path. */
-  const webPage = /^\/(pay|account)(\/|$)/;
+  const webPaths = /^\/(pay|account)(\/|$)/;
+  /** The web front's page (it routes by path), with `frame-ancestors` as given. */
+  const webPage = async (frameAncestors: readonly string[]): Promise<Response | null> => {
+    if (!options.webDir) return null;
+    const body = await readFile(join(options.webDir, 'index.html')).catch(() => null);
+    return body ? new Response(body, { headers: htmlHeaders({ frameAncestors }) }) : null;
+  };
   const routes: Route[] = [
     { method: 'GET', pattern: /^\/healthz$/, handle: () => healthz() },
+    // Coinslot Connect: OAuth 2.0 authorization code + PKCE for games on their own origins and native apps.
+    {
+      method: 'GET',
+      pattern: /^\/oauth\/authorize$/,
+      handle: (request) => authorizeEndpoint(deps, request, () => webPage([])),
+    },
+    { method: 'POST', pattern: /^\/oauth\/token$/, handle: (request) => tokenEndpoint(deps, request) },
     { method: 'GET', pattern: /^\/readyz$/, handle: () => readyz(deps) },
     { method: 'GET', pattern: /^\/\.well-known\/jwks\.json$/, handle: () => jwks(deps) },
     {
@@ -149,7 +166,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
           if (url.pathname.startsWith('/assets/')) {
             route = 'web';
             response = await serveWeb(url.pathname);
-          } else if (webPage.test(url.pathname)) {
+          } else if (webPaths.test(url.pathname)) {
             route = 'web';
             response = await serveWeb('/index.html');
           }

@@ -105,7 +105,9 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
         status.replaceChildren(notice('error', text));
         return;
       }
-      const told = tell({ type: 'coinslot:connected', gameToken: authorizeGame.gameToken });
+      // Without OAuth fields the token comes back here (the OAuth flow has redirectTo instead).
+      const told =
+        authorizeGame.gameToken !== null && tell({ type: 'coinslot:connected', gameToken: authorizeGame.gameToken });
       show(
         h('div', { class: 'done-mark', 'aria-hidden': 'true' }, '✓'),
         h('h1', {}, `${context.gameName} is connected`),

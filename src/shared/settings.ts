@@ -5,6 +5,8 @@
  * Durations are milliseconds.
  */
 export interface Settings {
+  /** Production refuses development conveniences (http origins and redirect URIs on loopback). */
+  readonly NODE_ENV: 'development' | 'production' | 'test';
   /** The platform's public address, the `iss` of receipts; unset in development. */
   readonly PUBLIC_URL?: string | undefined;
   readonly SESSION_TTL: number;

@@ -1,6 +1,5 @@
 // The demo game in headless Chromium at a phone viewport, against a real Coinslot on Postgres and Redis.
 // Screenshots of every step go to test-results/e2e/.
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
 import { DEMO_ITEMS, Phone } from './demo-game-flows.js';
@@ -31,8 +30,7 @@ async function purchasesOf(token: string, sku: string, status: string): Promise<
 }
 
 beforeAll(async () => {
-  // The same build `npm start` runs: the web front into dist/web, the game into dist/game-demo.
-  if (process.env.E2E_SKIP_BUILD !== '1') execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+  // The global setup built the web front (dist/web) and the game (dist/game-demo) as `npm start` does.
   app = await createTestApp({ listen: true });
   const dev = await app.gql(
     `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`,

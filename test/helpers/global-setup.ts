@@ -1,10 +1,16 @@
+import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/client.js';
 import { runMigrations } from '../../src/db/migrate.js';
 import { testDatabaseUrl } from './env.js';
 
-/** Once per run: a fresh schema in the test database, migrated from drizzle/ as production would be. */
+/**
+ * Once per run: the web front and the demo games built as `npm start` builds them (the OAuth and
+ * browser tests serve them; E2E_SKIP_BUILD=1 reuses the last build), and a fresh schema in the test
+ * database, migrated from drizzle/ as production would be.
+ */
 export default async function setup(): Promise<void> {
+  if (process.env.E2E_SKIP_BUILD !== '1') execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
   const url = new URL(testDatabaseUrl());
   const database = url.pathname.slice(1);
   const admin = new pg.Client({ connectionString: Object.assign(new URL(url), { pathname: '/postgres' }).toString() });

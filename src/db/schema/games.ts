@@ -13,6 +13,10 @@ export const games = pgTable(
     defaultCurrency: text('default_currency').notNull(),
     platformFeeBps: integer('platform_fee_bps').notNull().default(3000),
     webhookUrl: text('webhook_url'),
+    /** Exact web origins the game runs on (Coinslot Connect: postMessage targets, frame-ancestors, CORS). */
+    allowedOrigins: text('allowed_origins').array().notNull().default(sql`'{}'::text[]`),
+    /** Exact OAuth redirect URIs of its native apps (private-use schemes, https app links). */
+    redirectUris: text('redirect_uris').array().notNull().default(sql`'{}'::text[]`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -8,6 +8,7 @@ import {
   listAuthorizations,
   revokeGameAuthorization,
   updateGameAuthorization,
+  type AuthorizeGameResult,
   type GameAuthorization,
 } from '../../modules/authorizations/index.js';
 import { ViewerRef } from './accounts.js';
@@ -72,6 +73,13 @@ const AuthorizeGameInput = builder.inputType('AuthorizeGameInput', {
       required: true,
       description: 'Daily total of one-tap purchases, same currency; "0" means always ask.',
     }),
+    redirectUri: t.string({
+      description:
+        "Coinslot Connect (OAuth 2.0 + PKCE): one of the game's registered redirect URIs, or one of its registered origins for response_mode=web_message. With it the payload has redirectTo and no gameToken.",
+    }),
+    codeChallenge: t.string({ description: 'base64url(SHA-256(code_verifier)) of the game (RFC 7636).' }),
+    codeChallengeMethod: t.string({ description: 'Only S256.' }),
+    state: t.string({ description: "The game's state, echoed unchanged in redirectTo." }),
   }),
 });
 const UpdateGameAuthorizationInput = builder.inputType('UpdateGameAuthorizationInput', {
@@ -85,16 +93,21 @@ const RevokeGameAuthorizationInput = builder.inputType('RevokeGameAuthorizationI
   fields: (t) => ({ authorizationId: t.id({ required: true }) }),
 });
 
-const AuthorizeGamePayload = builder
-  .objectRef<{ authorization: GameAuthorization; gameToken: string }>('AuthorizeGamePayload')
-  .implement({
-    fields: (t) => ({
-      authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }),
-      gameToken: t.exposeString('gameToken', {
-        description: "The game's token for this player (`gt_…`), shown only now; authorizing again replaces it.",
-      }),
+const AuthorizeGamePayload = builder.objectRef<AuthorizeGameResult>('AuthorizeGamePayload').implement({
+  fields: (t) => ({
+    authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }),
+    gameToken: t.exposeString('gameToken', {
+      nullable: true,
+      description:
+        "The game's token for this player (`gt_…`), shown only now; authorizing again replaces it. Null in the OAuth flow: the game exchanges the code at /oauth/token.",
     }),
-  });
+    redirectTo: t.exposeString('redirectTo', {
+      nullable: true,
+      description:
+        'In the OAuth flow: the registered redirect URI with the single-use code and the state (RFC 6749 §4.1.2); the code lives 60 seconds.',
+    }),
+  }),
+});
 const authorizationPayload = (name: string) =>
   builder.objectRef<{ authorization: GameAuthorization }>(name).implement({
     fields: (t) => ({ authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }) }),

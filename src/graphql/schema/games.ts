@@ -50,6 +50,13 @@ GameRef.implement({
       description: 'Where purchase events are posted; null when unset or the caller does not manage the game.',
       resolve: (g, _args, ctx) => (canManageGame(ctx.principal, g) ? g.webhookUrl : null),
     }),
+    allowedOrigins: t.exposeStringList('allowedOrigins', {
+      description:
+        'The exact web origins the game runs on: Coinslot Connect posts results only to them, frames its pages only inside them and answers their API calls (CORS). Public, as they show in those headers anyway.',
+    }),
+    redirectUris: t.exposeStringList('redirectUris', {
+      description: "The exact OAuth redirect URIs of the game's native apps (private-use schemes, https app links).",
+    }),
     currencies: t.loadableList({
       type: GameCurrencyRef,
       load: (gameIds: string[], ctx) => getCurrenciesByGameIds(ctx.service, gameIds),
@@ -122,6 +129,14 @@ const CreateGameInput = builder.inputType('CreateGameInput', {
     defaultCurrency: t.string({ required: true, description: 'ISO 4217 code, e.g. USD.' }),
     platformFeeBps: t.int({ description: 'Basis points, 0 to 10000; default 3000.' }),
     webhookUrl: t.string({ description: 'https, or http on localhost only.' }),
+    allowedOrigins: t.stringList({
+      description:
+        'Exact web origins the game runs on, such as https://play.example.com (http on loopback outside production only; no wildcards).',
+    }),
+    redirectUris: t.stringList({
+      description:
+        'Exact OAuth redirect URIs of its native apps: a private-use scheme in reverse-domain form (com.example.game:/coinslot) or an https app link.',
+    }),
   }),
 });
 const RotateGameKeysInput = builder.inputType('RotateGameKeysInput', {
@@ -134,6 +149,14 @@ const UpdateGameInput = builder.inputType('UpdateGameInput', {
     name: t.string(),
     webhookUrl: t.string(),
     platformFeeBps: t.int(),
+    allowedOrigins: t.stringList({
+      description:
+        'Replaces the list: exact web origins the game runs on, such as https://play.example.com (http on loopback outside production only; no wildcards).',
+    }),
+    redirectUris: t.stringList({
+      description:
+        'Replaces the list: exact OAuth redirect URIs of its native apps: a private-use scheme in reverse-domain form (com.example.game:/coinslot) or an https app link.',
+    }),
   }),
 });
 const DefineCurrencyInput = builder.inputType('DefineCurrencyInput', {

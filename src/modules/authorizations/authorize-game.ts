@@ -12,11 +12,25 @@ import {
   type GameAuthorization,
   type MoneyInput,
 } from './authorization-rows.js';
+import { issueCode, parseCodeRequest, type CodeRequest } from './oauth-codes.js';
 
 export interface AuthorizeGameInput {
   readonly gameId: string;
   readonly oneTapMax: MoneyInput;
   readonly dailyCap: MoneyInput;
+  /** OAuth (Coinslot Connect): with these the game gets a code at redirectUri instead of the token here. */
+  readonly redirectUri?: string | null;
+  readonly codeChallenge?: string | null;
+  readonly codeChallengeMethod?: string | null;
+  readonly state?: string | null;
+}
+
+export interface AuthorizeGameResult {
+  readonly authorization: GameAuthorization;
+  /** The game token, when no code was asked for; null in the OAuth flow (the game exchanges the code). */
+  readonly gameToken: string | null;
+  /** The registered redirect URI with `code` and `state`, in the OAuth flow. */
+  readonly redirectTo: string | null;
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -25,22 +39,40 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * The signed-in player grants a game one-tap purchases within an allowance, and gets the game
- * token (`gt_…`, shown once, stored only as a keyed hash) that the game acts with for this player.
- * Authorizing a game again sets the new allowance and rotates the token: the old one stops at once.
+ * The signed-in player grants a game one-tap purchases within an allowance.
+ *
+ * Without OAuth fields the player gets the game token (`gt_…`, shown once, stored only as a keyed
+ * hash) that the game acts with for this player; authorizing again sets the new allowance and
+ * rotates the token: the old one stops at once.
+ *
+ * With them (Coinslot Connect: redirectUri, codeChallenge, S256, state) the allowance is saved and a
+ * single-use code bound to the game, the redirect URI and the challenge is issued instead; the game
+ * exchanges it at /oauth/token for its token, which rotates then. No token is returned here.
  */
-export async function authorizeGame(
-  ctx: ServiceContext,
-  input: AuthorizeGameInput,
-): Promise<{ authorization: GameAuthorization; gameToken: string }> {
+export async function authorizeGame(ctx: ServiceContext, input: AuthorizeGameInput): Promise<AuthorizeGameResult> {
   const playerId = requirePlayerSession(ctx);
   const allowance = parseAllowance(input.oneTapMax, input.dailyCap);
   const { db, clock, config } = ctx.deps;
   const game = await findGame(db, input.gameId);
   if (!game) throw new NotFoundError('Game');
+  const wantsCode =
+    input.redirectUri != null ||
+    input.codeChallenge != null ||
+    input.codeChallengeMethod != null ||
+    input.state != null;
+  const codeRequest: CodeRequest | null = wantsCode
+    ? parseCodeRequest(game, {
+        redirectUri: input.redirectUri ?? '',
+        codeChallenge: input.codeChallenge ?? '',
+        codeChallengeMethod: input.codeChallengeMethod,
+        state: input.state ?? '',
+      })
+    : null;
 
+  // In the OAuth flow nobody learns this one: a new authorization's placeholder until the exchange.
   const gameToken = newSecret(TOKEN_PREFIX.gameToken);
   const tokenHash = hashToken(config.secrets.tokenPepper, gameToken);
+  let redirectTo: string | null = null;
   // An authorization whose old token this call replaces: a revocation of that token.
   let rotatedId: string | null = null;
   const write = () =>
@@ -57,19 +89,22 @@ export async function authorizeGame(
           ),
         )
         .for('update');
+      let row;
       if (current) {
-        rotatedId = current.id;
-        const [row] = await tx
+        // The OAuth flow keeps the current token until the exchange rotates it.
+        if (!codeRequest) rotatedId = current.id;
+        [row] = await tx
           .update(gameAuthorizations)
-          .set({ ...allowance, tokenHash, updatedAt: now })
+          .set(codeRequest ? { ...allowance, updatedAt: now } : { ...allowance, tokenHash, updatedAt: now })
           .where(eq(gameAuthorizations.id, current.id))
           .returning();
-        return row!;
+      } else {
+        [row] = await tx
+          .insert(gameAuthorizations)
+          .values({ id: newId(), playerId, gameId: game.id, ...allowance, tokenHash, createdAt: now, updatedAt: now })
+          .returning();
       }
-      const [row] = await tx
-        .insert(gameAuthorizations)
-        .values({ id: newId(), playerId, gameId: game.id, ...allowance, tokenHash, createdAt: now, updatedAt: now })
-        .returning();
+      if (codeRequest) redirectTo = await issueCode(ctx.deps, tx, row!, codeRequest);
       return row!;
     });
   let row;
@@ -85,5 +120,5 @@ export async function authorizeGame(
     // after the commit: the old token's cached principal goes from every instance
     if (rotatedId) await announceRevocation(ctx.deps, { kind: 'game_authorization', ids: [rotatedId] });
   }
-  return { authorization: toAuthorization(row), gameToken };
+  return { authorization: toAuthorization(row), gameToken: codeRequest ? null : gameToken, redirectTo };
 }

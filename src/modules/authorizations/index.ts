@@ -1,5 +1,13 @@
 // The authorizations module: a player's grants to games, their one-tap allowances and game tokens.
-export { authorizeGame, type AuthorizeGameInput } from './authorize-game.js';
+export { authorizeGame, type AuthorizeGameInput, type AuthorizeGameResult } from './authorize-game.js';
+export {
+  exchangeCode,
+  isRegisteredRedirect,
+  OAuthError,
+  CODE_TTL_MS,
+  GAME_TOKEN_SCOPE,
+  type CodeExchange,
+} from './oauth-codes.js';
 export { updateGameAuthorization, type UpdateGameAuthorizationInput } from './update-game-authorization.js';
 export { revokeGameAuthorization } from './revoke-game-authorization.js';
 export { listAuthorizations, getAuthorizationsByIds, getActiveAuthorization } from './list-authorizations.js';

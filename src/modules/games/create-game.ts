@@ -5,16 +5,27 @@ import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import type { GameRow } from './access.js';
 import { requireDeveloper } from './access.js';
-import { assertWebhookDestination, gameName, isoCurrency, platformFeeBps, webhookUrl } from './game-fields.js';
+import {
+  allowedOrigins,
+  assertWebhookDestination,
+  gameName,
+  isoCurrency,
+  platformFeeBps,
+  redirectUris,
+  webhookUrl,
+} from './game-fields.js';
 import { issueGameKeys, type GameKeyPair } from './keys.js';
 import { issueWebhookSecret } from './webhook-secrets.js';
 
-const createGameInput = z.object({
-  name: gameName,
-  defaultCurrency: isoCurrency,
-  platformFeeBps: platformFeeBps.nullish(),
-  webhookUrl: webhookUrl.nullish(),
-});
+const createGameInput = (production: boolean) =>
+  z.object({
+    name: gameName,
+    defaultCurrency: isoCurrency,
+    platformFeeBps: platformFeeBps.nullish(),
+    webhookUrl: webhookUrl.nullish(),
+    allowedOrigins: allowedOrigins(production).nullish(),
+    redirectUris: redirectUris(production).nullish(),
+  });
 
 export const DEFAULT_PLATFORM_FEE_BPS = 3000;
 
@@ -27,7 +38,7 @@ export async function createGame(
   raw: unknown,
 ): Promise<{ game: GameRow; webhookSecret: string } & GameKeyPair> {
   const developerId = requireDeveloper(ctx);
-  const input = parseInput(createGameInput, raw);
+  const input = parseInput(createGameInput(ctx.deps.config.NODE_ENV === 'production'), raw);
   assertWebhookDestination(ctx.deps.outboundHttp, input.webhookUrl);
   const now = ctx.deps.clock.now();
   return ctx.deps.db.transaction(async (tx) => {
@@ -40,6 +51,8 @@ export async function createGame(
         defaultCurrency: input.defaultCurrency,
         platformFeeBps: input.platformFeeBps ?? DEFAULT_PLATFORM_FEE_BPS,
         webhookUrl: input.webhookUrl || null,
+        allowedOrigins: input.allowedOrigins ?? [],
+        redirectUris: input.redirectUris ?? [],
         createdAt: now,
         updatedAt: now,
       })

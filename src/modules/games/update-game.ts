@@ -4,19 +4,30 @@ import { games } from '../../db/schema/index.js';
 import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadGameForWrite, type GameRow } from './access.js';
-import { assertWebhookDestination, gameName, platformFeeBps, webhookUrl } from './game-fields.js';
+import {
+  allowedOrigins,
+  assertWebhookDestination,
+  gameName,
+  platformFeeBps,
+  redirectUris,
+  webhookUrl,
+} from './game-fields.js';
 
 // Absent fields stay as they are; webhookUrl: null removes the webhook.
-const updateGameInput = z.object({
-  gameId: z.string(),
-  name: gameName.optional(),
-  webhookUrl: webhookUrl.nullish(),
-  platformFeeBps: platformFeeBps.optional(),
-});
+// allowedOrigins/redirectUris replace the whole list when given ([] empties it).
+const updateGameInput = (production: boolean) =>
+  z.object({
+    gameId: z.string(),
+    name: gameName.optional(),
+    webhookUrl: webhookUrl.nullish(),
+    platformFeeBps: platformFeeBps.optional(),
+    allowedOrigins: allowedOrigins(production).optional(),
+    redirectUris: redirectUris(production).optional(),
+  });
 
-/** Changes a game's name, webhook URL or platform fee; only its own developer may. */
+/** Changes a game's name, webhook URL, platform fee, origins or redirect URIs; only its own developer may. */
 export async function updateGame(ctx: ServiceContext, raw: unknown): Promise<GameRow> {
-  const input = parseInput(updateGameInput, raw);
+  const input = parseInput(updateGameInput(ctx.deps.config.NODE_ENV === 'production'), raw);
   assertWebhookDestination(ctx.deps.outboundHttp, input.webhookUrl);
   return ctx.deps.db.transaction(async (tx) => {
     const game = await loadGameForWrite(ctx, tx, input.gameId, true);
@@ -24,6 +35,8 @@ export async function updateGame(ctx: ServiceContext, raw: unknown): Promise<Gam
     if (input.name !== undefined) changes.name = input.name;
     if (input.webhookUrl !== undefined) changes.webhookUrl = input.webhookUrl || null;
     if (input.platformFeeBps !== undefined) changes.platformFeeBps = input.platformFeeBps;
+    if (input.allowedOrigins !== undefined) changes.allowedOrigins = input.allowedOrigins;
+    if (input.redirectUris !== undefined) changes.redirectUris = input.redirectUris;
     if (Object.keys(changes).length === 0) return game;
     const [updated] = await tx
       .update(games)
