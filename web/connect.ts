@@ -5,7 +5,37 @@ import { closeSheet, tell } from './messages.js';
 import { AuthorizeGameMutation } from './operations.js';
 import { actionButton, brandName, currencyDigits, formatMinor, h, notice, show } from './ui.js';
 
+/** Coinslot Connect (/oauth/authorize): where the code goes, checked by the server before this page opened. */
+export interface OAuthRequest {
+  readonly redirectUri: string;
+  readonly codeChallenge: string;
+  readonly state: string;
+  /** response_mode=web_message: the code goes by postMessage to the opener at redirectUri (an origin). */
+  readonly webMessage: boolean;
+}
+
+/** Hands the answer to the game: a message to its registered origin only, or a redirect. */
+function answer(oauth: OAuthRequest, redirectTo: string): void {
+  const url = new URL(redirectTo);
+  if (oauth.webMessage) {
+    const opener = window.opener as Window | null;
+    const message = Object.fromEntries(url.searchParams);
+    // targetOrigin is the registered origin the server built redirectTo from: never '*'.
+    opener?.postMessage({ type: 'coinslot:authorization', ...message }, url.origin);
+    window.close();
+  } else location.assign(url.href);
+}
+
+/** The player said no: RFC 6749 §4.1.2.1 access_denied, with the same state. */
+export function deny(oauth: OAuthRequest): void {
+  const url = new URL(oauth.redirectUri);
+  url.searchParams.set('error', 'access_denied');
+  url.searchParams.set('state', oauth.state);
+  answer(oauth, url.href);
+}
+
 export interface ConnectContext {
+  readonly oauth?: OAuthRequest;
   readonly gameId: string;
   readonly gameName: string;
   readonly currency: string;
@@ -95,6 +125,14 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
           gameId: context.gameId,
           oneTapMax: { amount: String(oneTap.value()), currency },
           dailyCap: { amount: String(daily.value()), currency },
+          ...(context.oauth
+            ? {
+                redirectUri: context.oauth.redirectUri,
+                codeChallenge: context.oauth.codeChallenge,
+                codeChallengeMethod: 'S256',
+                state: context.oauth.state,
+              }
+            : {}),
         },
       });
       if (authorizeGame.__typename !== 'AuthorizeGamePayload') {
@@ -103,6 +141,14 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
             ? authorizeGame.fieldErrors.map((i) => i.message).join(' ') || authorizeGame.message
             : authorizeGame.message;
         status.replaceChildren(notice('error', text));
+        return;
+      }
+      if (context.oauth && authorizeGame.redirectTo) {
+        show(
+          h('h1', {}, `${context.gameName} is connected`),
+          h('p', { class: 'hint center' }, 'Returning to the game…'),
+        );
+        answer(context.oauth, authorizeGame.redirectTo);
         return;
       }
       // Without OAuth fields the token comes back here (the OAuth flow has redirectTo instead).
@@ -128,7 +174,7 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
   });
   allow.classList.add('wide');
   const notNow = h('button', { type: 'button', class: 'btn secondary wide' }, 'Not now');
-  notNow.addEventListener('click', () => closeSheet());
+  notNow.addEventListener('click', () => (context.oauth ? deny(context.oauth) : closeSheet()));
 
   show(
     step ? h('p', { class: 'step' }, step) : null,

@@ -127,6 +127,33 @@ async function main(): Promise<void> {
     }
   }
   const params = new URLSearchParams(location.search);
+  if (location.pathname === '/oauth/authorize') {
+    // Coinslot Connect: the server checked the game and where the answer goes before serving this page.
+    showLoading();
+    const gameId = params.get('client_id') ?? '';
+    try {
+      const player = await me('This game');
+      const name = (await gameName(gameId, null)) ?? 'This game';
+      return connect({
+        gameId,
+        gameName: name,
+        currency: 'USD',
+        displayName: player.displayName,
+        cards: player.cards,
+        oauth: {
+          redirectUri: params.get('redirect_uri') ?? '',
+          codeChallenge: params.get('code_challenge') ?? '',
+          state: params.get('state') ?? '',
+          webMessage: params.get('response_mode') === 'web_message',
+        },
+      });
+    } catch {
+      return show(
+        h('h1', {}, 'Coinslot is unreachable'),
+        notice('error', 'Try again in a moment. Nothing was shared.'),
+      );
+    }
+  }
   const segment = decodeURIComponent(location.pathname.replace(/^\/pay\/?/, '').split('/')[0] ?? '');
   const gameId = params.get('gameId');
   showLoading();

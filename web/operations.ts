@@ -85,7 +85,7 @@ export const AuthorizeGameMutation = graphql(`
   mutation PayAuthorizeGame($input: AuthorizeGameInput!) {
     authorizeGame(input: $input) {
       __typename
-      ... on AuthorizeGamePayload { gameToken authorization { id oneTapMax { formatted } dailyCap { formatted } } }
+      ... on AuthorizeGamePayload { gameToken redirectTo authorization { id oneTapMax { formatted } dailyCap { formatted } } }
       ... on Error { message code }
       ... on ValidationError { fieldErrors { path message } }
     }
