@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createServerAdapter, type ServerAdapter, type ServerAdapterBaseObject } from '@whatwg-node/server';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -35,6 +36,8 @@ export interface AppOptions {
   readonly routes?: Route[];
   /** Serve GraphiQL on GET /graphql (config GRAPHIQL; off unless asked). */
   readonly graphiql?: boolean;
+  /** Answer introspection queries (config INTROSPECTION; off in production unless asked). */
+  readonly introspection?: boolean;
   /** Folder of Coinslot's built web front (dist/web): `/assets/*`, `/pay/*` and `/account`. */
   readonly webDir?: string;
   /**
@@ -43,6 +46,10 @@ export interface AppOptions {
    */
   readonly staticDir?: string;
   readonly metrics?: Metrics;
+  /** Request bodies above this many bytes get 413 before anything parses them (MAX_BODY_BYTES). */
+  readonly maxBodyBytes?: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  readonly metricsToken?: string;
 }
 
 export interface Route {
@@ -60,6 +67,64 @@ export interface App {
 }
 
 type URLPattern = never;
+
+/** Refuses __schema and __type queries at validation (production, unless INTROSPECTION=true). */
+const disableIntrospection: Plugin = {
+  onValidate({ addValidationRule }) {
+    addValidationRule(NoSchemaIntrospectionCustomRule);
+  },
+};
+
+/** Whether every percent escape of a path decodes (a bad one is the client's 400, never a 500). */
+function isDecodablePath(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const tooLarge = (limit: number) =>
+  Response.json({ error: 'payload_too_large', message: `the body is larger than ${limit} bytes` }, { status: 413 });
+
+/**
+ * A request whose body is at most `limit` bytes, or 413: a declared Content-Length above it is refused
+ * unread; a body without one (chunked) is read up to the limit and refused as soon as it passes it.
+ */
+async function boundBody(request: Request, limit: number): Promise<Request | Response> {
+  if (request.body === null) return request;
+  const declared = request.headers.get('content-length');
+  if (declared !== null) return Number(declared) > limit ? tooLarge(limit) : request;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new Request(request, { body, duplex: 'half' } as RequestInit);
+}
+
+/** Constant-time comparison of a bearer token with the expected one (both hashed first, so lengths never leak). */
+function bearerMatches(request: Request, expected: string): boolean {
+  const header = request.headers.get('authorization') ?? '';
+  const given = header.startsWith('Bearer ') ? header.slice(7) : '';
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return given.length > 0 && timingSafeEqual(digest(given), digest(expected));
+}
 
 /** The composition root of the HTTP surface: GraphQL, health, metrics and the demo game. */
 export function buildApp(deps: Deps, options: AppOptions = {}): App {
@@ -103,6 +168,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       idempotencyPlugin(deps),
       retryAfterPlugin(),
       redactInputValuesPlugin(),
+      ...(options.introspection === false ? [disableIntrospection] : []),
       ...((options.plugins ?? []) as Plugin[]),
     ] as Plugin[],
     context: async ({ request, ...server }): Promise<AppContext> => {
@@ -138,19 +204,34 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     {
       method: 'GET',
       pattern: /^\/metrics$/,
-      handle: async () =>
-        new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } }),
+      handle: async (request) =>
+        options.metricsToken !== undefined && !bearerMatches(request, options.metricsToken)
+          ? Response.json({ error: 'unauthorized' }, { status: 401, headers: { 'www-authenticate': 'Bearer' } })
+          : new Response(await metrics.registry.metrics(), {
+              headers: { 'content-type': metrics.registry.contentType },
+            }),
     },
     ...(options.routes ?? []),
   ];
 
-  const handler = createServerAdapter<ServerContext>(async (request, serverContext) => {
+  const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
+  const handler = createServerAdapter<ServerContext>(async (incoming, serverContext) => {
+    let request = incoming;
     const url = new URL(request.url);
     const started = performance.now();
     let route = 'other';
     let response: Response | null = null;
     try {
-      if (url.pathname === '/graphql') {
+      if (!isDecodablePath(url.pathname)) {
+        response = Response.json({ error: 'bad_request', message: 'malformed path' }, { status: 400 });
+      } else {
+        const bounded = await boundBody(request, maxBodyBytes);
+        if (bounded instanceof Response) response = bounded;
+        else request = bounded;
+      }
+      if (response) {
+        // answered above: a malformed path or a body over the limit
+      } else if (url.pathname === '/graphql') {
         route = '/graphql';
         response = await yoga.handle(request, serverContext);
       } else {

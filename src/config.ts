@@ -166,14 +166,19 @@ const environmentSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
-  SEED_DEMO: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true'),
-  GRAPHIQL: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((v) => v === 'true'),
+  /** Demo developer and game on an empty database; GraphiQL; introspection. Default: on in development, off in production. */
+  SEED_DEMO: z.enum(['true', 'false']).optional(),
+  GRAPHIQL: z.enum(['true', 'false']).optional(),
+  INTROSPECTION: z.enum(['true', 'false']).optional(),
+  /** Bearer token /metrics asks for; in production without it /metrics answers no one. */
+  METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /** Request bodies above this get 413 before parsing. */
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1_048_576)
+    .default(1_048_576),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
@@ -192,7 +197,13 @@ export interface Config
     | 'WEBHOOK_SECRET_KEY_PREVIOUS'
     | 'IDEMPOTENCY_ENCRYPTION_KEY'
     | 'IDEMPOTENCY_ENCRYPTION_KEY_PREVIOUS'
+    | 'SEED_DEMO'
+    | 'GRAPHIQL'
+    | 'INTROSPECTION'
   > {
+  readonly SEED_DEMO: boolean;
+  readonly GRAPHIQL: boolean;
+  readonly INTROSPECTION: boolean;
   readonly dataDir: string;
   readonly redisUrlWasSet: boolean;
   /** Cards go to the sandbox acquirer (in-process, or one in test mode): its published test cards apply. */
@@ -225,6 +236,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = resolve(values.DATA_DIR);
   const generatedSecrets: string[] = [];
   const production = values.NODE_ENV === 'production';
+  if (production) {
+    // Everything production needs is checked before anything is written (no secret file, no database).
+    const missing = [
+      'TOKEN_PEPPER',
+      'CARD_FINGERPRINT_KEY',
+      'OPERATOR_TOKEN',
+      'ACQUIRER_SECRET',
+      'WEBHOOK_SECRET_KEY',
+      'IDEMPOTENCY_ENCRYPTION_KEY',
+      'RECEIPT_SIGNING_KEYS',
+      'DATABASE_URL',
+      'REDIS_URL',
+    ].filter((name) => !values[name as keyof typeof values]);
+    const issues = missing.map((name) => `  ${name}: required in production`);
+    if (issues.length > 0) throw new ConfigError(`Invalid configuration:\n${issues.join('\n')}`);
+  }
   const secretOf = (
     name:
       | 'TOKEN_PEPPER'
@@ -242,8 +269,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (created) generatedSecrets.push(name);
     return value;
   };
+  // Production starts closed: tooling and demo data only when asked for by name.
+  const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? !production : value === 'true');
   return {
     ...values,
+    SEED_DEMO: flag(values.SEED_DEMO),
+    GRAPHIQL: flag(values.GRAPHIQL),
+    INTROSPECTION: flag(values.INTROSPECTION),
     dataDir,
     redisUrlWasSet: values.REDIS_URL !== undefined,
     sandbox: values.ACQUIRER_URL === undefined || values.ACQUIRER_TEST_MODE,

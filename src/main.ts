@@ -27,7 +27,7 @@ const lines = [
   `  Coinslot is running (${server.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}/pglite` : 'Postgres'}, ${server.stores.storeHealth.kind === 'redis' ? 'Redis' : 'in-process store'})`,
   '',
   `  Demo game   ${server.url}/`,
-  `  GraphiQL    ${server.url}/graphql`,
+  ...(config.GRAPHIQL ? [`  GraphiQL    ${server.url}/graphql`] : []),
   `  Health      ${server.url}/healthz  ·  ${server.url}/readyz  ·  ${server.url}/metrics`,
   ...server.banner.map((line) => `  ${line}`),
   '',

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -120,6 +121,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const app = buildApp(deps, {
     webDir: WEB_DIST,
     graphiql: config.GRAPHIQL,
+    introspection: config.INTROSPECTION,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    // production without METRICS_TOKEN: a token nobody has, so /metrics answers no one
+    metricsToken:
+      config.METRICS_TOKEN ?? (config.NODE_ENV === 'production' ? randomBytes(32).toString('hex') : undefined),
     staticDir: GAME_DIST,
     metrics: createMetrics({ defaultMetrics: true }),
     routes: [
@@ -146,12 +152,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const background = config.BACKGROUND_JOBS ? startBackgroundWork(deps) : null;
   // The pass at start: purchases a crash left PROCESSING are finished before new traffic piles up.
   await background?.runOnce();
-  if (demo) {
+  // Secrets on the console are a development convenience; production prints none.
+  const printSecrets = config.NODE_ENV !== 'production';
+  if (demo && printSecrets) {
     banner.push(`demo developer: ${demo.developerEmail} / ${demo.developerPassword}`);
     banner.push(`demo game id: ${publicId('Game', demo.gameId)}`);
     banner.push(`demo keys: ${demo.publishableKey} (publishable), ${demo.secretKey} (secret)`);
   }
-  banner.push(`operator token: ${config.secrets.operatorToken}`);
+  if (printSecrets) banner.push(`operator token: ${config.secrets.operatorToken}`);
   let server: Server | null = null;
   let url: string | null = null;
   if (options.listen !== false) {

@@ -1,0 +1,83 @@
+// Issue 17, findings 4, 11 and 13: closed production config, body limit, malformed paths, /metrics token.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+describe('production configuration (findings 4 and 13)', () => {
+  it('names every missing setting at once and writes nothing', () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'coinslot-prod-')), 'data');
+    let error: unknown;
+    try {
+      loadConfig({ NODE_ENV: 'production', DATA_DIR: dataDir });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    for (const name of ['TOKEN_PEPPER', 'OPERATOR_TOKEN', 'IDEMPOTENCY_ENCRYPTION_KEY', 'DATABASE_URL', 'REDIS_URL'])
+      expect((error as Error).message).toContain(`${name}: required in production`);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('turns demo seeding, GraphiQL and introspection off in production unless asked for', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'coinslot-dev-'));
+    expect(loadConfig({ DATA_DIR: dataDir })).toMatchObject({ SEED_DEMO: true, GRAPHIQL: true, INTROSPECTION: true });
+    const secret = 's'.repeat(40);
+    const production = loadConfig({
+      NODE_ENV: 'production',
+      DATA_DIR: dataDir,
+      DATABASE_URL: 'postgres://x@127.0.0.1/x',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      TOKEN_PEPPER: secret,
+      CARD_FINGERPRINT_KEY: secret,
+      OPERATOR_TOKEN: secret,
+      ACQUIRER_SECRET: secret,
+      WEBHOOK_SECRET_KEY: secret,
+      IDEMPOTENCY_ENCRYPTION_KEY: secret,
+      RECEIPT_SIGNING_KEYS: '[]',
+      GRAPHIQL: 'true',
+    });
+    expect(production).toMatchObject({ SEED_DEMO: false, GRAPHIQL: true, INTROSPECTION: false });
+  });
+});
+
+describe('HTTP hardening (findings 4 and 11)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp({ env: { MAX_BODY_BYTES: '4096', INTROSPECTION: 'false' } });
+  });
+  afterAll(() => app?.close());
+
+  it('answers 413 to a body over MAX_BODY_BYTES, declared or chunked, and 400 to a malformed path', async () => {
+    const big = JSON.stringify({ query: `{ __typename }`, variables: { pad: 'x'.repeat(10_000) } });
+    const declared = await app.app.fetch('http://coinslot.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(big.length) },
+      body: big,
+    });
+    expect(declared.status).toBe(413);
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const chunked = await app.app.fetch('http://coinslot.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(413);
+    const small = await app.gql('{ __typename }');
+    expect(small.status).toBe(200);
+    expect((await app.app.fetch('http://coinslot.test/%E0%A4%A')).status).toBe(400);
+  });
+
+  it('refuses introspection when INTROSPECTION=false', async () => {
+    const res = await app.gql('{ __schema { types { name } } }');
+    expect(res.errors?.[0]?.message).toMatch(/introspection/i);
+  });
+});
