@@ -71,6 +71,9 @@ export function testEnv(extra: Record<string, string> = {}): Record<string, stri
     SEED_DEMO: 'false',
     // the tests' webhook receivers listen on loopback; test/security/ turns this off to prove the refusals
     WEBHOOK_ALLOW_PRIVATE_NETWORK: 'true',
+    // Above the 1 MiB default, so the bad-input and fuzz suites reach the field validation behind it;
+    // test/security/http-hardening.test.ts sets its own small limit to prove the 413.
+    MAX_BODY_BYTES: String(8 * 1024 * 1024),
     ...extra,
   };
 }

@@ -100,7 +100,7 @@ describe('disputes through the poll', () => {
     expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
     const event = (await outboxFor(app, decodeId(id))).find((e) => e.type === 'purchase.disputed');
     expect(event?.payload).toMatchObject({
-      id: decodeId(id),
+      id, // the purchase's one public id, as in GraphQL
       status: 'REFUNDED',
       dispute: { amount: '499', currency: 'USD', reason: 'fraudulent' },
       clawback: { units: 1 },

@@ -74,7 +74,7 @@ describe('webhook management for developers', () => {
       secret: game.webhookSecret,
       now: clock.now(),
     });
-    expect(event).toMatchObject({ type: 'webhook.test', data: { gameId: game.gameId } });
+    expect(event).toMatchObject({ type: 'webhook.test', data: { gameId: game.globalId } });
   });
 
   it('sendTestWebhook without a webhook URL is an InvalidState, and a failing endpoint is reported, not retried', async () => {
