@@ -19,7 +19,7 @@ import {
   type HistoryFields,
 } from './account-operations.js';
 import { ApiError, OfflineError, request } from './api.js';
-import { cardForm, type Card } from './card-form.js';
+import { cardForm, cardSummary, type Card } from './card-form.js';
 import type { ResultOf } from './graphql.js';
 import { LogOutMutation, SetDefaultCardMutation } from './operations.js';
 import { session } from './session.js';
@@ -206,23 +206,7 @@ function cardsSection(state: AccountState): HTMLElement {
         yes.focus();
       });
       actions.append(remove);
-      return h(
-        'li',
-        { class: 'card-row' },
-        h(
-          'span',
-          {},
-          h('span', { class: 'brand-badge' }, brandName(card.brand)),
-          ` •• ${card.last4}`,
-          h(
-            'span',
-            { class: 'hint' },
-            ` · ${String(card.expMonth).padStart(2, '0')}/${String(card.expYear).slice(-2)}`,
-          ),
-        ),
-        actions,
-        confirmBox,
-      );
+      return h('li', { class: 'card-row' }, cardSummary(card), actions, confirmBox);
     }),
   );
   const add = h('button', { type: 'button', class: 'btn secondary wide' }, 'Add a card');

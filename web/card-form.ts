@@ -2,9 +2,21 @@
 import { OfflineError, request } from './api.js';
 import type { ResultOf } from './graphql.js';
 import { AddCardMutation, type CardFields } from './operations.js';
-import { field, formatWait, h, notice } from './ui.js';
+import { brandName, field, formatWait, h, notice } from './ui.js';
 
 export type Card = ResultOf<typeof CardFields>;
+
+/** A saved card as a row shows it: brand, last four, expiry (MM/YY). */
+export function cardSummary(card: Pick<Card, 'brand' | 'last4' | 'expMonth' | 'expYear'>): HTMLElement {
+  const expiry = `${String(card.expMonth).padStart(2, '0')}/${String(card.expYear).slice(-2)}`;
+  return h(
+    'span',
+    {},
+    h('span', { class: 'brand-badge' }, brandName(card.brand)),
+    ` •• ${card.last4}`,
+    h('span', { class: 'hint' }, ` · ${expiry}`),
+  );
+}
 
 /** The sandbox acquirer's test cards (src/acquirer/README.md), offered only in sandbox mode. */
 export const TEST_CARDS: readonly { number: string; label: string }[] = [

@@ -1,6 +1,6 @@
 // /pay/cards: the player's cards; choose the default or add one (e.g. after a decline).
 import { OfflineError, request } from './api.js';
-import { cardForm, type Card } from './card-form.js';
+import { cardForm, cardSummary, type Card } from './card-form.js';
 import { closeSheet, tell } from './messages.js';
 import { SetDefaultCardMutation } from './operations.js';
 import { brandName, h, notice, show } from './ui.js';
@@ -46,22 +46,7 @@ export function cardsScreen(cards: Card[], displayName: string, message?: string
         });
         action = button;
       }
-      return h(
-        'li',
-        { class: 'card-row' },
-        h(
-          'span',
-          {},
-          h('span', { class: 'brand-badge' }, brandName(card.brand)),
-          ` •• ${card.last4}`,
-          h(
-            'span',
-            { class: 'hint' },
-            ` · ${String(card.expMonth).padStart(2, '0')}/${String(card.expYear).slice(-2)}`,
-          ),
-        ),
-        action,
-      );
+      return h('li', { class: 'card-row' }, cardSummary(card), action);
     }),
   );
   const add = h('button', { type: 'button', class: 'btn secondary wide' }, 'Add a card');
