@@ -322,9 +322,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
     });
 
     describe('pub/sub', () => {
-      /** Publishes a marker on a control channel and waits for it, so that anything sent before has arrived. */
-      async function flush(): Promise<void> {
-        const control = unique('control');
+      /**
+       * A channel name whose Redis Cluster slot is set by its hash tag: channels that share a tag are
+       * published through one master, so the cluster bus keeps their messages in order.
+       */
+      const tagged = (tag: string, label: string) => `{${tag}}:${label}:${randomUUID()}`;
+
+      /**
+       * Publishes a marker on a control channel in the same slot as `channel` and waits for it, so that
+       * anything published on `channel` before has arrived (across slots a cluster promises no order).
+       */
+      async function flush(channel: string): Promise<void> {
+        const control = tagged(channel.slice(1, channel.indexOf('}')), 'control');
         let seen = false;
         const off = await store.pubsub.subscribe(control, () => (seen = true));
         await store.pubsub.publish(control, 'marker');
@@ -365,7 +374,8 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
 
       it('unsubscribes the channel itself when its last listener leaves', async () => {
-        const channel = unique('purchase');
+        const tag = randomUUID();
+        const channel = tagged(tag, 'purchase');
         const received: string[] = [];
         const offA = await store.pubsub.subscribe(channel, (m) => received.push(m));
         const offB = await store.pubsub.subscribe(channel, (m) => received.push(m));
@@ -375,7 +385,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
         await offB();
         expect(await store.isChannelSubscribed(channel)).toBe(false);
         await store.pubsub.publish(channel, 'nobody listens');
-        await flush();
+        await flush(channel);
         expect(received).toEqual([]);
         // and a new listener subscribes it again
         const offC = await store.pubsub.subscribe(channel, (m) => received.push(m));
@@ -386,8 +396,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
       });
 
       it('channels are isolated, and a throwing listener does not starve the others', async () => {
-        const channel = unique('purchase');
-        const other = unique('purchase');
+        const tag = randomUUID();
+        const channel = tagged(tag, 'purchase');
+        const other = tagged(tag, 'other');
         const got: string[] = [];
         const offThrower = await store.pubsub.subscribe(channel, () => {
           throw new Error('listener bug');
@@ -396,8 +407,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
         const offOther = await store.pubsub.subscribe(other, (m) => got.push(`o:${m}`));
         await store.pubsub.publish(channel, 'x');
         await store.pubsub.publish(channel, 'y');
-        await flush();
-        expect(got).toEqual(['c:x', 'c:y']);
+        await store.pubsub.publish(other, 'z');
+        await flush(channel);
+        expect(got).toEqual(['c:x', 'c:y', 'o:z']);
         await Promise.all([offThrower(), offGood(), offOther()]);
       });
     });
