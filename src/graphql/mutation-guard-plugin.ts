@@ -1,14 +1,14 @@
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
-import { DomainError, ValidationError } from '../shared/errors.js';
+import { DomainError, RateLimitedError, ValidationError } from '../shared/errors.js';
 import { idempotencyStateOf } from './idempotency.js';
-import { noteRetryAfter } from './retry-after.js';
+import { noteRateLimit, noteRetryAfter } from './retry-after.js';
 
 /**
  * Wraps every mutation resolver inside the errors plugin: a request the idempotency layer rejected
  * (key reused, still in progress, store down) throws that typed error, which then becomes a member
  * of the field's result union. A retryable failure is not stored (the key is freed for a retry) and
- * sets Retry-After; a request refused by input validation before it ran is not stored either, so a
+ * sets Retry-After (and, for a RateLimited answer, the RateLimit fields of its quota); a request refused by input validation before it ran is not stored either, so a
  * corrected retry with the same key runs.
  */
 export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
@@ -27,6 +27,16 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
         return result;
       } catch (error) {
         if (error instanceof DomainError && error.retryable) noteRetryAfter(request, error.retryAfterSeconds);
+        if (error instanceof RateLimitedError && error.policy) {
+          // a typed RateLimited answer: the quota it ran into, used up until the wait is over
+          noteRateLimit(request, {
+            policy: error.policy.name,
+            quota: error.policy.quota,
+            windowSeconds: error.policy.windowSeconds,
+            remaining: 0,
+            resetSeconds: error.retryAfterSeconds,
+          });
+        }
         if (error instanceof ValidationError) state?.markRefusedByValidation();
         else if (!(error instanceof DomainError) || error.retryable) state?.markInfraFailure();
         else state?.markRan();

@@ -6,11 +6,12 @@ import { clientIp } from '../http/client-ip.js';
 import type { ThrottleCheck, ThrottleOutcome } from '../shared/velocity-port.js';
 import type { Deps } from '../modules/service-context.js';
 import type { GraphQLContext } from './context.js';
+import { noteRateLimit, rateLimitFields, type RateLimitState } from './retry-after.js';
 
 /** What the rate limit decided for one HTTP request. */
 interface LimitState {
-  /** The most constraining outcome, for the RateLimit-* headers; null when the store was unreachable. */
-  readonly shown: ThrottleOutcome | null;
+  /** Every quota counted, for the RateLimit headers; null when the store was unreachable. */
+  readonly shown: readonly RateLimitState[] | null;
 }
 
 const states = new WeakMap<Request, LimitState>();
@@ -24,8 +25,9 @@ interface PeerContext {
  * API rate limits on every GraphQL request, per credential and per client IP, in one Redis call
  * (GCRA, VelocityStore.throttle) before the request is parsed or authenticated. The credential is
  * the Authorization header's hash, so counting needs no database and unknown tokens are counted
- * too (and bounded by their IP). Every response carries `RateLimit-Limit`, `RateLimit-Remaining`
- * and `RateLimit-Reset` (seconds) for the tighter of the two; a refused request gets HTTP 429 with
+ * too (and bounded by their IP). Every response carries the IETF draft's `RateLimit-Policy`
+ * (`"ip";q=600;w=60, "credential";q=1200;w=60`) and `RateLimit` (`"ip";r=599;t=1, …`: what is
+ * left of each and the seconds until it is whole); a refused request gets HTTP 429 with
  * `Retry-After` and a RATE_LIMITED error.
  *
  * Redis unreachable: reads (queries, subscriptions) go through unlimited — fail open, so the
@@ -38,18 +40,25 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
   // one warning per 10 s of outage, not one per request
   let lastWarnAt = 0;
 
-  function checksFor(request: Request, peer: string | null | undefined): ThrottleCheck[] {
-    const checks: ThrottleCheck[] = [
+  /** The checks of a request, each with the policy name its RateLimit items carry. */
+  function checksFor(request: Request, peer: string | null | undefined): { policy: string; check: ThrottleCheck }[] {
+    const checks = [
       {
-        key: `ip:${clientIp(request, peer, config.API_RATE_LIMIT_TRUST_PROXY) ?? 'unknown'}`,
-        limit: config.API_RATE_LIMIT_PER_IP,
-        periodMs,
+        policy: 'ip',
+        check: {
+          key: `ip:${clientIp(request, peer, config.API_RATE_LIMIT_TRUST_PROXY) ?? 'unknown'}`,
+          limit: config.API_RATE_LIMIT_PER_IP,
+          periodMs,
+        },
       },
     ];
     const authorization = request.headers.get('authorization');
     if (authorization) {
       const credential = createHash('sha256').update(authorization.trim()).digest('base64url').slice(0, 32);
-      checks.push({ key: `cred:${credential}`, limit: config.API_RATE_LIMIT_PER_CREDENTIAL, periodMs });
+      checks.push({
+        policy: 'credential',
+        check: { key: `cred:${credential}`, limit: config.API_RATE_LIMIT_PER_CREDENTIAL, periodMs },
+      });
     }
     return checks;
   }
@@ -59,7 +68,10 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
       const checks = checksFor(request, (serverContext as PeerContext | undefined)?.ip);
       let outcomes: ThrottleOutcome[];
       try {
-        outcomes = await velocityStore.throttle(clock.now().getTime(), checks);
+        outcomes = await velocityStore.throttle(
+          clock.now().getTime(),
+          checks.map((c) => c.check),
+        );
       } catch (error) {
         if (!(error instanceof ServiceUnavailableError)) throw error;
         if (Date.now() - lastWarnAt > 10_000) {
@@ -70,10 +82,10 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
         return;
       }
       const refused = outcomes.filter((o) => !o.allowed && o.retryAfterMs > 0);
-      // the tightest subject decides what the headers show
-      const shown = [...outcomes].sort((a, b) => a.remaining - b.remaining || b.resetMs - a.resetMs)[0] ?? null;
+      const shown = outcomes.map((o, i) => stateOf(checks[i]?.policy ?? 'api', o, periodMs));
       states.set(request, { shown });
-      if (!outcomes.every((o) => o.allowed) && shown) {
+      for (const state of shown) noteRateLimit(request, state);
+      if (!outcomes.every((o) => o.allowed)) {
         const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(1, ...refused.map((o) => o.retryAfterMs)) / 1000));
         const body = {
           errors: [
@@ -89,7 +101,7 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
             headers: {
               'content-type': 'application/json; charset=utf-8',
               'retry-after': String(retryAfterSeconds),
-              ...rateLimitHeaders(shown),
+              ...rateLimitFields(shown),
             },
           }),
         );
@@ -117,20 +129,16 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
         ],
       });
     },
-
-    onResponse({ request, response }) {
-      const shown = states.get(request)?.shown;
-      if (!shown || response.headers.has('ratelimit-limit')) return;
-      for (const [name, value] of Object.entries(rateLimitHeaders(shown))) response.headers.set(name, value);
-    },
   };
 }
 
-/** The IETF draft's RateLimit-* fields (reset in seconds from now). */
-function rateLimitHeaders(outcome: ThrottleOutcome): Record<string, string> {
+/** One API quota as the RateLimit fields show it. */
+function stateOf(policy: string, outcome: ThrottleOutcome, periodMs: number): RateLimitState {
   return {
-    'ratelimit-limit': String(outcome.limit),
-    'ratelimit-remaining': String(outcome.remaining),
-    'ratelimit-reset': String(Math.ceil(outcome.resetMs / 1000)),
+    policy,
+    quota: outcome.limit,
+    windowSeconds: Math.ceil(periodMs / 1000),
+    remaining: outcome.remaining,
+    resetSeconds: Math.ceil(outcome.resetMs / 1000),
   };
 }

@@ -66,11 +66,28 @@ export class ConflictError extends DomainError {
   }
 }
 
+/**
+ * The quota a refusal ran into, as the IETF RateLimit header fields advertise it
+ * (RateLimit-Policy: "<name>";q=<quota>;w=<windowSeconds>).
+ */
+export interface RateLimitPolicy {
+  /** A short, fixed policy name (never an id): "login", "cards_per_player"… */
+  readonly name: string;
+  /** How many are allowed per window. */
+  readonly quota: number;
+  readonly windowSeconds: number;
+}
+
 export class RateLimitedError extends DomainError {
   readonly code = 'RATE_LIMITED';
   override readonly retryable = true;
   override readonly retryAfterSeconds: number;
-  constructor(retryAfterSeconds: number, message = 'Too many attempts. Try again later.') {
+  constructor(
+    retryAfterSeconds: number,
+    message = 'Too many attempts. Try again later.',
+    /** The quota that was used up, for the RateLimit-Policy and RateLimit response headers. */
+    readonly policy: RateLimitPolicy | null = null,
+  ) {
     super(message);
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
   }

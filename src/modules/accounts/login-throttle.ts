@@ -20,6 +20,7 @@ export async function assertLoginAllowed(ctx: ServiceContext, kind: string, emai
     throw new RateLimitedError(
       Math.max(...blocked.map((w) => w.resetMs)) / 1000,
       'Too many failed sign-in attempts. Try again later.',
+      { name: 'login', quota: MAX_FAILURES, windowSeconds: WINDOW_MS / 1000 },
     );
   }
 }

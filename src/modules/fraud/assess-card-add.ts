@@ -132,9 +132,14 @@ function refusal(assessment: RiskAssessment): Error {
   const rules = assessment.rulesFired.map((r) => r.rule);
   const limitsOnly = rules.every((r) => r === RULES.cardsPerPlayer || r === RULES.cardsPerDevice);
   if (limitsOnly && assessment.retryAfterSeconds !== null) {
+    // the limit that lifts last is the one the player waits for
+    const perPlayer = rules.includes(RULES.cardsPerPlayer);
     return new RateLimitedError(
       assessment.retryAfterSeconds,
       `Too many cards were added recently. Try again in ${waitPhrase(assessment.retryAfterSeconds)}.`,
+      perPlayer
+        ? { name: RULES.cardsPerPlayer, quota: CARDS_PER_PLAYER_REFUSE_AT - 1, windowSeconds: 24 * 3600 }
+        : { name: RULES.cardsPerDevice, quota: PLATFORM_RISK_DEFAULTS.cardsPerDeviceBlockAt - 1, windowSeconds: 3600 },
     );
   }
   return new RiskBlockedError(rules, assessment.retryAfterSeconds, 'Adding this card');

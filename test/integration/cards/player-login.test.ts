@@ -36,16 +36,21 @@ describe('player sign-in', () => {
   it('throttles an account after 5 failed logins, whatever the password', async () => {
     const player = await signUpPlayer(app);
     for (let i = 0; i < 5; i++) {
-      expect(
-        (await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: `wrong-password-${i}` } })).data
-          .logInPlayer.__typename,
-      ).toBe('InvalidCredentials');
+      const failed = await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: `wrong-password-${i}` } });
+      expect(failed.data.logInPlayer.__typename).toBe('InvalidCredentials');
+      // not limited yet: no login quota shown
+      expect(failed.headers.get('ratelimit') ?? '').not.toContain('"login"');
     }
-    const blocked = (await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: player.password } })).data
-      .logInPlayer;
+    const response = await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: player.password } });
+    const blocked = response.data.logInPlayer;
     expect(blocked).toMatchObject({ __typename: 'RateLimited', code: 'RATE_LIMITED', retryable: true });
     expect(blocked.retryAfterSeconds).toBeGreaterThan(0);
     expect(blocked.retryAfterSeconds).toBeLessThanOrEqual(15 * 60);
+    // the typed answer stays HTTP 200, and its headers say the same as its body (IETF RateLimit fields)
+    expect(response.status).toBe(200);
+    expect(response.headers.get('retry-after')).toBe(String(blocked.retryAfterSeconds));
+    expect(response.headers.get('ratelimit-policy')).toContain('"login";q=5;w=900');
+    expect(response.headers.get('ratelimit')).toContain(`"login";r=0;t=${blocked.retryAfterSeconds}`);
   });
 
   // Last in the file: it leaves this app's one peer address throttled.

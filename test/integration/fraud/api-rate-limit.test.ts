@@ -30,16 +30,19 @@ describe('API rate limit per credential and per IP', () => {
   const fromIp = (ip: string, token?: string) =>
     app.gql(VIEWER, {}, { token: token ?? null, headers: { 'x-forwarded-for': ip } });
 
-  it('puts RateLimit-Limit, -Remaining and -Reset on every response, counting down', async () => {
+  it('puts the IETF RateLimit-Policy and RateLimit fields on every response, counting down', async () => {
     const ip = freshIp();
     const first = await fromIp(ip);
     expect(first.status).toBe(200);
-    expect(first.headers.get('ratelimit-limit')).toBe('5');
-    expect(first.headers.get('ratelimit-remaining')).toBe('4');
-    expect(first.headers.get('ratelimit-reset')).toBe('12');
+    expect(first.headers.get('ratelimit-policy')).toBe('"ip";q=5;w=60');
+    expect(first.headers.get('ratelimit')).toBe('"ip";r=4;t=12');
     const second = await fromIp(ip);
-    expect(second.headers.get('ratelimit-remaining')).toBe('3');
-    expect(second.headers.get('ratelimit-reset')).toBe('24');
+    expect(second.headers.get('ratelimit')).toBe('"ip";r=3;t=24');
+    // with a credential, both quotas are listed
+    const withToken = await fromIp(freshIp(), app.config.secrets.operatorToken);
+    expect(withToken.headers.get('ratelimit-policy')).toBe('"ip";q=5;w=60, "credential";q=3;w=60');
+    expect(withToken.headers.get('ratelimit')).toBe('"ip";r=4;t=12, "credential";r=2;t=20');
+    clock.advance(60_000);
   });
 
   it('answers the 6th request from one IP in a minute with 429, Retry-After and a RATE_LIMITED error, then lets it in again', async () => {
@@ -48,7 +51,8 @@ describe('API rate limit per credential and per IP', () => {
     const refused = await fromIp(ip);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('12');
-    expect(refused.headers.get('ratelimit-remaining')).toBe('0');
+    expect(refused.headers.get('ratelimit')).toBe('"ip";r=0;t=60');
+    expect(refused.headers.get('ratelimit-policy')).toBe('"ip";q=5;w=60');
     expect(refused.errors?.[0]?.extensions).toMatchObject({
       code: 'RATE_LIMITED',
       retryable: true,
@@ -68,12 +72,13 @@ describe('API rate limit per credential and per IP', () => {
     for (let i = 0; i < 3; i++) expect((await fromIp(freshIp(), token)).status).toBe(200);
     const refused = await fromIp(freshIp(), token);
     expect(refused.status).toBe(429);
-    expect(refused.headers.get('ratelimit-limit')).toBe('3');
+    expect(refused.headers.get('ratelimit-policy')).toContain('"credential";q=3;w=60');
+    expect(refused.headers.get('ratelimit')).toContain('"credential";r=0;');
     expect(refused.headers.get('retry-after')).toBe('20');
     // an unknown token is a credential of its own (counted without a database lookup), so it is not refused for the operator's
     const other = await fromIp(freshIp(), 'op_not-the-operator-token-at-all-0000');
     expect(other.status).toBe(401);
-    expect(other.headers.get('ratelimit-remaining')).toBe('2');
+    expect(other.headers.get('ratelimit')).toContain('"credential";r=2;');
   });
 
   it('refuses mutations too, before they run', async () => {
