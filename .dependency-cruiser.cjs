@@ -44,7 +44,7 @@ module.exports = {
           '^src/http/',
           '^src/adapters/',
           '^src/config\\.ts$',
-          '^src/(main|app|server|stores|cluster|background|seed)\\.ts$',
+          '^src/(main|cluster)\\.ts$',
           '^src/composition/',
           '^src/acquirer/',
         ],
@@ -95,18 +95,34 @@ module.exports = {
     {
       name: 'only-the-root-reads-config',
       severity: 'error',
-      comment: 'Configuration is read once by the composition root and handed down.',
+      comment:
+        'Configuration is read once by an entry point and handed to the composition root (src/composition/), which hands modules what they need.',
       from: {
         path: '^src/',
         pathNot: [
-          '^src/(main|app|server|stores|cluster|background|seed|config)\\.ts$',
+          '^src/(main|cluster|config)\\.ts$',
           '^src/composition/',
           '^src/acquirer/main\\.ts$',
           '^src/db/migrate-cli\\.ts$',
-          '^src/graphql/print-schema\\.ts$',
         ],
       },
       to: { path: '^src/config\\.ts$' },
+    },
+    {
+      name: 'only-the-root-builds-adapters',
+      severity: 'error',
+      comment:
+        'Adapters (Redis, memory twins, the acquirer and outbound HTTP clients) are built in one place, src/composition/; everything else sees the ports in src/shared/.',
+      from: { path: '^src/', pathNot: ['^src/composition/', '^src/adapters/'] },
+      to: { path: '^src/adapters/' },
+    },
+    {
+      name: 'only-entry-points-call-the-root',
+      severity: 'error',
+      comment:
+        'The composition root is called by the entry points (main.ts, cluster.ts, acquirer/main.ts) and test helpers, never by what it wires.',
+      from: { path: '^src/', pathNot: ['^src/composition/', '^src/(main|cluster)\\.ts$', '^src/acquirer/main\\.ts$'] },
+      to: { path: '^src/composition/' },
     },
   ],
   options: {

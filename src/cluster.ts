@@ -59,29 +59,9 @@ async function runPrimary(): Promise<void> {
   }
 
   // Migrate once, before any worker (and the acquirer, whose tables are in the same migrations) starts.
-  const { openDatabase } = await import('./db/client.js');
-  const { runMigrations } = await import('./db/migrate.js');
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.dataDir,
-    poolSize: Math.min(config.DATABASE_POOL_SIZE, 10),
-  });
-  await runMigrations(database);
-
-  let acquirer: { close(): Promise<void> } | null = null;
-  let acquirerUrl = config.ACQUIRER_URL;
-  if (!acquirerUrl) {
-    const { createAcquirerServer } = await import('./acquirer/index.js');
-    const sandbox = createAcquirerServer({
-      db: database.db,
-      secret: config.secrets.acquirerSecret,
-      testMode: config.ACQUIRER_TEST_MODE,
-      disputeDelayMs: config.ACQUIRER_DISPUTE_DELAY,
-      logger,
-    });
-    acquirerUrl = await sandbox.listen(config.ACQUIRER_PORT, config.HOST);
-    acquirer = sandbox;
-  }
+  const { startClusterPrimary } = await import('./composition/index.js');
+  const shared = await startClusterPrimary(config, logger);
+  const acquirerUrl = shared.acquirerUrl;
 
   const env = { ACQUIRER_URL: acquirerUrl };
   let stopping = false;
@@ -128,8 +108,7 @@ async function runPrimary(): Promise<void> {
   } catch (error) {
     console.error((error as Error).message);
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-    await acquirer?.close();
-    await database.close();
+    await shared.close();
     process.exit(1);
   }
 
@@ -159,7 +138,7 @@ async function runPrimary(): Promise<void> {
         `  Health      ${url}/healthz  ·  ${url}/readyz  ·  ${url}/metrics (of whichever process answers)`,
         ...banner.map((line) =>
           line.startsWith('sandbox acquirer:')
-            ? `sandbox acquirer: ${acquirerUrl}${acquirer ? ' (in the primary, shared)' : ''}`
+            ? `sandbox acquirer: ${acquirerUrl}${shared.sharedSandbox ? ' (in the primary, shared)' : ''}`
             : line,
         ),
         '',
@@ -186,8 +165,7 @@ async function runPrimary(): Promise<void> {
         ),
       )
         .then(async () => {
-          await acquirer?.close();
-          await database.close();
+          await shared.close();
           process.exit(0);
         })
         .catch((error: unknown) => {
@@ -201,7 +179,7 @@ async function runPrimary(): Promise<void> {
 async function runWorker(): Promise<void> {
   const config = readConfig();
   const logger = createLogger(config.LOG_LEVEL).child({ worker: cluster.worker?.id });
-  const { startServer } = await import('./server.js');
+  const { startServer } = await import('./composition/index.js');
   const server = await startServer(config, { logger });
   process.send?.({ type: 'started', banner: server.banner } satisfies WorkerMessage);
   let stopping = false;

@@ -1,7 +1,7 @@
 // Process entry: read config, start Coinslot (API, sandbox acquirer, demo game), print where to open it.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { startServer } from './server.js';
+import { startServer } from './composition/index.js';
 
 let config;
 try {

@@ -1,28 +1,12 @@
 // `npm run acquirer`: the sandbox acquirer alone, on ACQUIRER_PORT, with ACQUIRER_SECRET, on DATABASE_URL (or its own PGlite under DATA_DIR/acquirer).
-import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { createLogger } from '../logger.js';
-import { openDatabase } from '../db/client.js';
-import { runMigrations } from '../db/migrate.js';
-import { createAcquirerServer } from './server.js';
+import { startStandaloneAcquirer } from '../composition/index.js';
 
 const config = loadConfig();
 const logger = createLogger(config.LOG_LEVEL);
-// PGlite allows one process per data folder, so the standalone acquirer keeps its own beside Coinslot's.
-const database = await openDatabase({
-  url: config.DATABASE_URL,
-  dataDir: join(config.dataDir, 'acquirer'),
-  poolSize: Math.min(config.DATABASE_POOL_SIZE, 10),
-});
-await runMigrations(database);
-const acquirer = createAcquirerServer({
-  db: database.db,
-  secret: config.secrets.acquirerSecret,
-  testMode: config.ACQUIRER_TEST_MODE,
-  disputeDelayMs: config.ACQUIRER_DISPUTE_DELAY,
-  logger,
-});
-const url = await acquirer.listen(config.ACQUIRER_PORT, config.HOST);
+const acquirer = await startStandaloneAcquirer(config, logger);
+const url = acquirer.url;
 if (config.generatedSecrets.includes('ACQUIRER_SECRET'))
   logger.warn('ACQUIRER_SECRET was not set: generated one into DATA_DIR/secrets');
 console.log(
@@ -35,7 +19,6 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   logger.info({ signal }, 'stopping sandbox acquirer');
   await acquirer.close();
-  await database.close();
   process.exit(0);
 }
 process.on('SIGINT', () => void stop('SIGINT'));

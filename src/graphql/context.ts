@@ -2,7 +2,7 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { Principal } from '../shared/principal.js';
 import type { ServiceContext } from '../modules/service-context.js';
 
-/** What app.ts adds to each request: who is calling and the modules' service context. */
+/** What composition/app.ts adds to each request: who is calling and the modules' service context. */
 export interface AppContext {
   readonly principal: Principal;
   readonly service: ServiceContext;

@@ -16,7 +16,7 @@ interface LimitState {
 
 const states = new WeakMap<Request, LimitState>();
 
-/** The peer address the server passes along (app.ts ServerContext). */
+/** The peer address the server passes along (composition/app.ts ServerContext). */
 interface PeerContext {
   readonly ip?: string | null;
 }

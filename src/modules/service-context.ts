@@ -9,7 +9,7 @@ import type { PrincipalCache } from '../shared/principal-cache-port.js';
 import type { Settings } from '../shared/settings.js';
 import type { OutboundHttp } from '../shared/outbound-http-port.js';
 
-/** What the modules run on; built once by app.ts (the composition root). */
+/** What the modules run on; built once by the composition root (src/composition/root.ts). */
 export interface Deps {
   /** The configuration values modules read (src/shared/settings.ts), from the composition root. */
   readonly config: Settings;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import { startServer, type RunningServer, type StartOptions } from '../../src/server.js';
+import { startServer, type RunningServer, type StartOptions } from '../../src/composition/index.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { testDatabaseUrl, testRedisUrl } from './env.js';
 

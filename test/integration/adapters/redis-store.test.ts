@@ -114,7 +114,7 @@ storeContract(
   'Redis with sealed responses',
   redisStores((store) => withEncryptedResponses(store, [SEALING_KEY])),
 );
-// As production composes it (stores.ts): the sealed Redis store behind the in-process replay cache.
+// As production composes it (src/composition/stores.ts): the sealed Redis store behind the in-process replay cache.
 storeContract(
   'Redis with sealed responses and the replay cache',
   redisStores((store) => withReplayCache(withEncryptedResponses(store, [SEALING_KEY]))),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
-import { startServer } from '../../../src/server.js';
+import { startServer } from '../../../src/composition/index.js';
 import { createWebhookDispatcher } from '../../../src/modules/webhooks/index.js';
 import { verifyWebhook } from '../../../src/sdk/verify-webhook.js';
 import { testEnv, type TestApp } from '../../helpers/test-app.js';

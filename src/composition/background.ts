@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import type { Deps, ServiceContext } from './modules/service-context.js';
-import { expirePurchases, recoverPurchases } from './modules/purchases/index.js';
-import { pollDisputes, recoverRefunds } from './modules/refunds/index.js';
-import { reencryptWebhookSecrets } from './modules/games/index.js';
-import { systemActor } from './shared/principal.js';
+import type { Deps, ServiceContext } from '../modules/service-context.js';
+import { expirePurchases, recoverPurchases } from '../modules/purchases/index.js';
+import { pollDisputes, recoverRefunds } from '../modules/refunds/index.js';
+import { reencryptWebhookSecrets } from '../modules/games/index.js';
+import { systemActor } from '../shared/principal.js';
 
 export interface BackgroundWork {
   /** Runs every job once now (tests, and the pass at start). */

@@ -1,33 +1,34 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
-import { createLogger } from './logger.js';
-import { openDatabase, type DatabaseHandle } from './db/client.js';
-import { runMigrations } from './db/migrate.js';
-import { systemClock, type Clock } from './shared/clock.js';
+import type { Config } from '../config.js';
+import { createLogger } from '../logger.js';
+import { openDatabase, type DatabaseHandle } from '../db/client.js';
+import { runMigrations } from '../db/migrate.js';
+import { systemClock, type Clock } from '../shared/clock.js';
 import { openStores, type Stores } from './stores.js';
 import { buildApp, type App } from './app.js';
-import type { Deps } from './modules/service-context.js';
-import { createMetrics } from './http/metrics.js';
-import { startWebhookDispatcher, type WebhookDispatcher } from './modules/webhooks/index.js';
-import { receiptKeyRing } from './modules/receipts/index.js';
-import { createPrincipalCache } from './modules/accounts/index.js';
-import { createAcquirerServer, type AcquirerServer } from './acquirer/index.js';
-import { createHttpAcquirer } from './adapters/acquirer/http-acquirer.js';
-import { createOutboundHttp } from './adapters/http/outbound-http.js';
-import type { OutboundHttp } from './shared/outbound-http-port.js';
+import type { Deps } from '../modules/service-context.js';
+import { createMetrics } from '../http/metrics.js';
+import { startWebhookDispatcher, type WebhookDispatcher } from '../modules/webhooks/index.js';
+import { receiptKeyRing } from '../modules/receipts/index.js';
+import { createPrincipalCache } from '../modules/accounts/index.js';
+import { createAcquirerServer, type AcquirerServer } from '../acquirer/index.js';
+import { createHttpAcquirer } from '../adapters/acquirer/http-acquirer.js';
+import { createOutboundHttp } from '../adapters/http/outbound-http.js';
+import type { OutboundHttp } from '../shared/outbound-http-port.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
 import { seedDemo, type DemoInfo } from './seed.js';
-import { disputeCallback, DISPUTE_CALLBACK_PATH } from './http/dispute-callback.js';
-import { publicId } from './shared/public-ids.js';
+import { disputeCallback, DISPUTE_CALLBACK_PATH } from '../http/dispute-callback.js';
+import { publicId } from '../shared/public-ids.js';
 
 /** Coinslot's web front (consent, pay sheet, account), built by `npm run build:web`. */
-export const WEB_DIST = fileURLToPath(new URL('../dist/web', import.meta.url));
+export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 /** The demo game, built by `npm run build:game`. */
-export const GAME_DIST = fileURLToPath(new URL('../dist/game-demo', import.meta.url));
+export const GAME_DIST = fileURLToPath(new URL('../../dist/game-demo', import.meta.url));
 
 export interface StartOptions {
   readonly clock?: Clock;
@@ -60,31 +61,89 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** The sandbox acquirer on `database`, listening on ACQUIRER_PORT (its `url` says where). */
+export async function startSandboxAcquirer(
+  config: Config,
+  database: DatabaseHandle,
+  options: { readonly clock?: Clock; readonly logger: Logger },
+): Promise<AcquirerServer> {
+  const sandbox = createAcquirerServer({
+    db: database.db,
+    secret: config.secrets.acquirerSecret,
+    testMode: config.ACQUIRER_TEST_MODE,
+    ...(options.clock ? { clock: options.clock } : {}),
+    disputeDelayMs: config.ACQUIRER_DISPUTE_DELAY,
+    logger: options.logger,
+  });
+  await sandbox.listen(config.ACQUIRER_PORT, config.HOST);
+  return sandbox;
+}
+
+/** Opens the database (at most `poolSize` connections) and brings its schema up to date. */
+export async function openMigratedDatabase(
+  config: Config,
+  options: { readonly dataDir?: string; readonly poolSize?: number } = {},
+): Promise<DatabaseHandle> {
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    dataDir: options.dataDir ?? config.dataDir,
+    poolSize: options.poolSize ?? config.DATABASE_POOL_SIZE,
+  });
+  await runMigrations(database);
+  return database;
+}
+
+/**
+ * What a cluster's primary runs before its workers: migrations once, and one sandbox acquirer for
+ * all of them (unless ACQUIRER_URL names one). `acquirerUrl` goes to the workers' environment.
+ */
+export async function startClusterPrimary(
+  config: Config,
+  logger: Logger,
+): Promise<{ readonly acquirerUrl: string; readonly sharedSandbox: boolean; close(): Promise<void> }> {
+  const database = await openMigratedDatabase(config, { poolSize: Math.min(config.DATABASE_POOL_SIZE, 10) });
+  const sandbox = config.ACQUIRER_URL ? null : await startSandboxAcquirer(config, database, { logger });
+  return {
+    acquirerUrl: sandbox?.url ?? (config.ACQUIRER_URL as string),
+    sharedSandbox: sandbox !== null,
+    async close() {
+      await sandbox?.close();
+      await database.close();
+    },
+  };
+}
+
+/**
+ * `npm run acquirer`: the sandbox acquirer alone. PGlite allows one process per data folder, so it
+ * keeps its own under DATA_DIR/acquirer beside Coinslot's.
+ */
+export async function startStandaloneAcquirer(
+  config: Config,
+  logger: Logger,
+): Promise<{ readonly url: string; close(): Promise<void> }> {
+  const database = await openMigratedDatabase(config, {
+    dataDir: join(config.dataDir, 'acquirer'),
+    poolSize: Math.min(config.DATABASE_POOL_SIZE, 10),
+  });
+  const sandbox = await startSandboxAcquirer(config, database, { logger });
+  return {
+    url: sandbox.url,
+    async close() {
+      await sandbox.close();
+      await database.close();
+    },
+  };
+}
+
 /** Opens the database and stores, migrates, builds the app and listens: everything `npm start` runs. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const database = await openDatabase({
-    url: config.DATABASE_URL,
-    dataDir: config.dataDir,
-    poolSize: config.DATABASE_POOL_SIZE,
-  });
-  await runMigrations(database);
+  const database = await openMigratedDatabase(config);
   const stores = await openStores(config, clock, logger);
   // The sandbox acquirer runs in-process on the same database unless ACQUIRER_URL points to one elsewhere.
-  let sandbox: AcquirerServer | null = null;
-  let acquirerUrl = config.ACQUIRER_URL;
-  if (!acquirerUrl) {
-    sandbox = createAcquirerServer({
-      db: database.db,
-      secret: config.secrets.acquirerSecret,
-      testMode: config.ACQUIRER_TEST_MODE,
-      clock,
-      disputeDelayMs: config.ACQUIRER_DISPUTE_DELAY,
-      logger,
-    });
-    acquirerUrl = await sandbox.listen(config.ACQUIRER_PORT, config.HOST);
-  }
+  const sandbox = config.ACQUIRER_URL ? null : await startSandboxAcquirer(config, database, { clock, logger });
+  const acquirerUrl = sandbox?.url ?? (config.ACQUIRER_URL as string);
   const acquirer = createHttpAcquirer({
     baseUrl: acquirerUrl,
     secret: config.secrets.acquirerSecret,

@@ -1,21 +1,21 @@
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
-import type { Clock } from './shared/clock.js';
-import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from './shared/ports.js';
-import { openRedisClients, tryConnectRedis } from './adapters/redis/redis-client.js';
-import { withReplayCache } from './adapters/idempotency-replay-cache.js';
-import { withEncryptedResponses } from './adapters/encrypted-idempotency-store.js';
-import { createRedisIdempotencyStore } from './adapters/redis/redis-idempotency-store.js';
-import { createRedisRateLimiter } from './adapters/redis/redis-rate-limiter.js';
-import { createRedisPubSub } from './adapters/redis/redis-pubsub.js';
-import { createMemoryIdempotencyStore } from './adapters/memory/memory-idempotency-store.js';
-import { createMemoryRateLimiter } from './adapters/memory/memory-rate-limiter.js';
-import { createMemoryPubSub } from './adapters/memory/memory-pubsub.js';
-import { createMemoryHealth } from './adapters/memory/memory-health.js';
-import type { RedisClients } from './adapters/redis/redis-client.js';
-import type { VelocityStore } from './shared/velocity-port.js';
-import { createRedisVelocityStore } from './adapters/redis/redis-velocity-store.js';
-import { createMemoryVelocityStore } from './adapters/memory/memory-velocity-store.js';
+import type { Config } from '../config.js';
+import type { Clock } from '../shared/clock.js';
+import type { IdempotencyStore, PubSub, RateLimiter, StoreHealth } from '../shared/ports.js';
+import { openRedisClients, tryConnectRedis } from '../adapters/redis/redis-client.js';
+import { withReplayCache } from '../adapters/idempotency-replay-cache.js';
+import { withEncryptedResponses } from '../adapters/encrypted-idempotency-store.js';
+import { createRedisIdempotencyStore } from '../adapters/redis/redis-idempotency-store.js';
+import { createRedisRateLimiter } from '../adapters/redis/redis-rate-limiter.js';
+import { createRedisPubSub } from '../adapters/redis/redis-pubsub.js';
+import { createMemoryIdempotencyStore } from '../adapters/memory/memory-idempotency-store.js';
+import { createMemoryRateLimiter } from '../adapters/memory/memory-rate-limiter.js';
+import { createMemoryPubSub } from '../adapters/memory/memory-pubsub.js';
+import { createMemoryHealth } from '../adapters/memory/memory-health.js';
+import type { RedisClients } from '../adapters/redis/redis-client.js';
+import type { VelocityStore } from '../shared/velocity-port.js';
+import { createRedisVelocityStore } from '../adapters/redis/redis-velocity-store.js';
+import { createMemoryVelocityStore } from '../adapters/memory/memory-velocity-store.js';
 
 /** The shared store behind idempotency, limits and pub/sub: Redis, or the in-process twin. */
 export interface Stores {

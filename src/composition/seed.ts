@@ -2,11 +2,11 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
-import { developers, games } from './db/schema/index.js';
-import { signUpDeveloper } from './modules/accounts/index.js';
-import { createGame, defineCurrency, rotateGameKeys } from './modules/games/index.js';
-import { createItem } from './modules/catalog/index.js';
-import type { Deps, ServiceContext } from './modules/service-context.js';
+import { developers, games } from '../db/schema/index.js';
+import { signUpDeveloper } from '../modules/accounts/index.js';
+import { createGame, defineCurrency, rotateGameKeys } from '../modules/games/index.js';
+import { createItem } from '../modules/catalog/index.js';
+import type { Deps, ServiceContext } from '../modules/service-context.js';
 
 export const DEMO_DEVELOPER_EMAIL = 'demo@coinslot.dev';
 
