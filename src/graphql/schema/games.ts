@@ -11,6 +11,7 @@ import {
   getGamesByIds,
   listGames,
   rotateGameKeys,
+  setGamePlatformFee,
   updateGame,
   type GameCurrencyRow,
   type GameKeyPair,
@@ -42,7 +43,8 @@ GameRef.implement({
     }),
     platformFeeBps: t.int({
       nullable: true,
-      description: "Coinslot's fee in basis points (3000 = 30%); null unless the caller manages the game.",
+      description:
+        "Coinslot's fee in basis points (3000 = 30%), set by operators only (setGamePlatformFee); null unless the caller manages the game.",
       resolve: (g, _args, ctx) => (canManageGame(ctx.principal, g) ? g.platformFeeBps : null),
     }),
     webhookUrl: t.string({
@@ -127,7 +129,6 @@ const CreateGameInput = builder.inputType('CreateGameInput', {
   fields: (t) => ({
     name: t.string({ required: true }),
     defaultCurrency: t.string({ required: true, description: 'ISO 4217 code, e.g. USD.' }),
-    platformFeeBps: t.int({ description: 'Basis points, 0 to 10000; default 3000.' }),
     webhookUrl: t.string({ description: 'https, or http on localhost only.' }),
     allowedOrigins: t.stringList({
       description:
@@ -148,7 +149,6 @@ const UpdateGameInput = builder.inputType('UpdateGameInput', {
     gameId: t.id({ required: true }),
     name: t.string(),
     webhookUrl: t.string(),
-    platformFeeBps: t.int(),
     allowedOrigins: t.stringList({
       description:
         'Replaces the list: exact web origins the game runs on, such as https://play.example.com (http on loopback outside production only; no wildcards).',
@@ -156,6 +156,15 @@ const UpdateGameInput = builder.inputType('UpdateGameInput', {
     redirectUris: t.stringList({
       description:
         'Replaces the list: exact OAuth redirect URIs of its native apps: a private-use scheme in reverse-domain form (com.example.game:/coinslot) or an https app link.',
+    }),
+  }),
+});
+const SetGamePlatformFeeInput = builder.inputType('SetGamePlatformFeeInput', {
+  fields: (t) => ({
+    gameId: t.id({ required: true }),
+    platformFeeBps: t.int({
+      required: true,
+      description: "Coinslot's share of each later sale in basis points, 0 to 10000 (3000 = 30%).",
     }),
   }),
 });
@@ -195,6 +204,22 @@ builder.mutationField('updateGame', (t) =>
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
       game: await updateGame(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+    }),
+  }),
+);
+builder.mutationField('setGamePlatformFee', (t) =>
+  t.field({
+    type: UpdateGamePayload,
+    description:
+      "Sets a game's platform fee for its later sales (operator token only; purchases already made keep theirs).",
+    args: { input: t.arg({ type: SetGamePlatformFeeInput, required: true }) },
+    authScopes: { operator: true },
+    errors: { types: [...COMMON_ERRORS], directResult: true },
+    resolve: async (_root, { input }, ctx) => ({
+      game: await setGamePlatformFee(ctx.service, {
+        ...input,
+        gameId: decodeId('Game', input.gameId, 'input.gameId'),
+      }),
     }),
   }),
 );

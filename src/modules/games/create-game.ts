@@ -10,7 +10,6 @@ import {
   assertWebhookDestination,
   gameName,
   isoCurrency,
-  platformFeeBps,
   redirectUris,
   webhookUrl,
 } from './game-fields.js';
@@ -21,7 +20,6 @@ const createGameInput = (production: boolean) =>
   z.object({
     name: gameName,
     defaultCurrency: isoCurrency,
-    platformFeeBps: platformFeeBps.nullish(),
     webhookUrl: webhookUrl.nullish(),
     allowedOrigins: allowedOrigins(production).nullish(),
     redirectUris: redirectUris(production).nullish(),
@@ -30,7 +28,8 @@ const createGameInput = (production: boolean) =>
 export const DEFAULT_PLATFORM_FEE_BPS = 3000;
 
 /**
- * Creates a game for the calling developer, with its keys (returned here once, stored hashed) and its
+ * Creates a game for the calling developer at the default platform fee (only operators change it:
+ * setGamePlatformFee), with its keys (returned here once, stored hashed) and its
  * webhook signing secret (returned here once, stored encrypted).
  */
 export async function createGame(
@@ -49,7 +48,7 @@ export async function createGame(
         developerId,
         name: input.name,
         defaultCurrency: input.defaultCurrency,
-        platformFeeBps: input.platformFeeBps ?? DEFAULT_PLATFORM_FEE_BPS,
+        platformFeeBps: DEFAULT_PLATFORM_FEE_BPS,
         webhookUrl: input.webhookUrl || null,
         allowedOrigins: input.allowedOrigins ?? [],
         redirectUris: input.redirectUris ?? [],

@@ -4,14 +4,7 @@ import { games } from '../../db/schema/index.js';
 import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadGameForWrite, type GameRow } from './access.js';
-import {
-  allowedOrigins,
-  assertWebhookDestination,
-  gameName,
-  platformFeeBps,
-  redirectUris,
-  webhookUrl,
-} from './game-fields.js';
+import { allowedOrigins, assertWebhookDestination, gameName, redirectUris, webhookUrl } from './game-fields.js';
 
 // Absent fields stay as they are; webhookUrl: null removes the webhook.
 // allowedOrigins/redirectUris replace the whole list when given ([] empties it).
@@ -20,12 +13,14 @@ const updateGameInput = (production: boolean) =>
     gameId: z.string(),
     name: gameName.optional(),
     webhookUrl: webhookUrl.nullish(),
-    platformFeeBps: platformFeeBps.optional(),
     allowedOrigins: allowedOrigins(production).optional(),
     redirectUris: redirectUris(production).optional(),
   });
 
-/** Changes a game's name, webhook URL, platform fee, origins or redirect URIs; only its own developer may. */
+/**
+ * Changes a game's name, webhook URL, origins or redirect URIs; only its own developer may. The platform
+ * fee is Coinslot's, not the developer's: operators set it with setGamePlatformFee.
+ */
 export async function updateGame(ctx: ServiceContext, raw: unknown): Promise<GameRow> {
   const input = parseInput(updateGameInput(ctx.deps.config.NODE_ENV === 'production'), raw);
   assertWebhookDestination(ctx.deps.outboundHttp, input.webhookUrl);
@@ -34,7 +29,6 @@ export async function updateGame(ctx: ServiceContext, raw: unknown): Promise<Gam
     const changes: Partial<typeof games.$inferInsert> = {};
     if (input.name !== undefined) changes.name = input.name;
     if (input.webhookUrl !== undefined) changes.webhookUrl = input.webhookUrl || null;
-    if (input.platformFeeBps !== undefined) changes.platformFeeBps = input.platformFeeBps;
     if (input.allowedOrigins !== undefined) changes.allowedOrigins = input.allowedOrigins;
     if (input.redirectUris !== undefined) changes.redirectUris = input.redirectUris;
     if (Object.keys(changes).length === 0) return game;

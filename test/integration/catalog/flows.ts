@@ -45,6 +45,11 @@ export const UPDATE_GAME = /* GraphQL */ `
     updateGame(input: $input) { __typename ... on UpdateGamePayload { game { ${GAME_FIELDS} } } ${ERROR_FIELDS} }
   }
 `;
+export const SET_GAME_PLATFORM_FEE = /* GraphQL */ `
+  mutation ($input: SetGamePlatformFeeInput!) {
+    setGamePlatformFee(input: $input) { __typename ... on UpdateGamePayload { game { ${GAME_FIELDS} } } ${ERROR_FIELDS} }
+  }
+`;
 export const DEFINE_CURRENCY = /* GraphQL */ `
   mutation ($input: DefineCurrencyInput!) {
     defineCurrency(input: $input) {

@@ -8,6 +8,7 @@ import {
   DEFINE_CURRENCY,
   GAME,
   ROTATE_GAME_KEYS,
+  SET_GAME_PLATFORM_FEE,
   UPDATE_GAME,
   createGame,
   defineCurrency,
@@ -70,7 +71,7 @@ describe('games', () => {
     for (const row of stored.rows) expect([payload.secretKey, payload.publishableKey]).not.toContain(row.key_hash);
   });
 
-  it('accepts a fee and an https webhook, and http only on localhost', async () => {
+  it('accepts an https webhook, and http only on localhost', async () => {
     for (const webhookUrl of [
       'https://game.example.com/hooks',
       'http://localhost:3000/hook',
@@ -79,17 +80,15 @@ describe('games', () => {
     ]) {
       const result = await app.gql(
         CREATE_GAME,
-        { input: { name: 'Hooked', defaultCurrency: 'USD', platformFeeBps: 1500, webhookUrl } },
+        { input: { name: 'Hooked', defaultCurrency: 'USD', webhookUrl } },
         { token: alice.token },
       );
       expect(result.data.createGame.__typename, webhookUrl).toBe('CreateGamePayload');
-      expect(result.data.createGame.game).toMatchObject({ platformFeeBps: 1500, webhookUrl });
+      expect(result.data.createGame.game).toMatchObject({ platformFeeBps: 3000, webhookUrl });
     }
   });
 
   it.each([
-    ['a fee above 10000', { platformFeeBps: 10001 }, 'input.platformFeeBps'],
-    ['a negative fee', { platformFeeBps: -1 }, 'input.platformFeeBps'],
     ['plain http off localhost', { webhookUrl: 'http://game.example.com/hook' }, 'input.webhookUrl'],
     ['a webhook that is not a URL', { webhookUrl: 'not a url' }, 'input.webhookUrl'],
     ['a webhook with credentials', { webhookUrl: 'https://user:pw@game.example.com/hook' }, 'input.webhookUrl'],
@@ -159,16 +158,12 @@ describe('games', () => {
     expect(live.rows.map((r) => r.kind)).toEqual(['publishable', 'secret']);
   });
 
-  it('updates name, webhook and fee, and clears the webhook with null', async () => {
+  it('updates name and webhook, and clears the webhook with null', async () => {
     const game = await createGame(app, alice, { webhookUrl: 'https://a.example.com/h' });
-    const updated = await app.gql(
-      UPDATE_GAME,
-      { input: { gameId: game.id, name: 'Renamed', platformFeeBps: 0 } },
-      { token: alice.token },
-    );
+    const updated = await app.gql(UPDATE_GAME, { input: { gameId: game.id, name: 'Renamed' } }, { token: alice.token });
     expect(updated.data.updateGame.game).toMatchObject({
       name: 'Renamed',
-      platformFeeBps: 0,
+      platformFeeBps: 3000,
       webhookUrl: 'https://a.example.com/h',
     });
     const cleared = await app.gql(
@@ -177,12 +172,65 @@ describe('games', () => {
       { token: alice.token },
     );
     expect(cleared.data.updateGame.game).toMatchObject({ name: 'Renamed', webhookUrl: null });
-    const bad = await app.gql(
-      UPDATE_GAME,
-      { input: { gameId: game.id, platformFeeBps: 20000 } },
-      { token: alice.token },
+  });
+
+  it('lets only an operator set the platform fee; the developer reads it but cannot change it', async () => {
+    const game = await createGame(app, alice);
+    // The developer inputs have no fee: the request is refused as invalid before anything runs.
+    for (const [document, input] of [
+      [UPDATE_GAME, { gameId: game.id, platformFeeBps: 0 }],
+      [CREATE_GAME, { name: 'Free ride', defaultCurrency: 'USD', platformFeeBps: 0 }],
+    ] as const) {
+      const refused = await app.gql(document, { input }, { token: alice.token });
+      expect(refused.status).toBe(400);
+      expect(refused.errors?.[0]?.message).toContain('platformFeeBps');
+    }
+    const freeRide = await app.database.pool!.query('select 1 from games where name = $1', ['Free ride']);
+    expect(freeRide.rowCount).toBe(0);
+    // The operator mutation refuses the developer, the game's own keys and anonymous callers.
+    for (const token of [alice.token, bob.token, game.secretKey, undefined]) {
+      const denied = await app.gql(SET_GAME_PLATFORM_FEE, { input: { gameId: game.id, platformFeeBps: 0 } }, { token });
+      expect(denied.data?.setGamePlatformFee ?? null, String(token)).toBeNull();
+      expect(['FORBIDDEN', 'UNAUTHENTICATED']).toContain(denied.errors?.[0]?.extensions?.code);
+    }
+    const unchanged = await app.gql(GAME, { id: game.id }, { token: alice.token });
+    expect(unchanged.data.game.platformFeeBps).toBe(3000);
+
+    const operator = app.config.secrets.operatorToken;
+    const set = await app.gql(
+      SET_GAME_PLATFORM_FEE,
+      { input: { gameId: game.id, platformFeeBps: 1500 } },
+      {
+        token: operator,
+      },
     );
-    expect(bad.data.updateGame.__typename).toBe('ValidationError');
+    expect(set.data.setGamePlatformFee.game).toMatchObject({ id: game.id, platformFeeBps: 1500 });
+    const read = await app.gql(GAME, { id: game.id }, { token: alice.token });
+    expect(read.data.game.platformFeeBps).toBe(1500);
+
+    for (const [fee, label] of [
+      [10_001, 'above 10000'],
+      [-1, 'negative'],
+    ] as const) {
+      const bad = await app.gql(
+        SET_GAME_PLATFORM_FEE,
+        { input: { gameId: game.id, platformFeeBps: fee } },
+        {
+          token: operator,
+        },
+      );
+      expect(bad.data.setGamePlatformFee, label).toMatchObject({ __typename: 'ValidationError' });
+      expect(bad.data.setGamePlatformFee.fieldErrors.map((e: { path: string }) => e.path)).toEqual([
+        'input.platformFeeBps',
+      ]);
+    }
+    const unknown = await app.gql(
+      SET_GAME_PLATFORM_FEE,
+      { input: { gameId: publicId('Game', '00000000-0000-4000-8000-000000000000'), platformFeeBps: 10 } },
+      { token: operator },
+    );
+    expect(unknown.data.setGamePlatformFee.__typename).toBe('NotFound');
+    expect((await app.gql(GAME, { id: game.id }, { token: alice.token })).data.game.platformFeeBps).toBe(1500);
   });
 
   it('defines virtual currencies, unique per game and never an ISO 4217 code', async () => {
