@@ -2,7 +2,8 @@
 import { OfflineError, request } from './api.js';
 import { LogInMutation, SignUpMutation } from './operations.js';
 import { session } from './session.js';
-import { field, formatWait, h, notice, show } from './ui.js';
+import { tooManyTriesMessage } from '../src/sdk/player-messages.js';
+import { field, h, messageNotice, notice, show } from './ui.js';
 
 type Mode = 'sign-up' | 'sign-in';
 
@@ -107,9 +108,7 @@ export function signIn(context: { gameName: string | null; reason?: string }, mo
         } else if (result.__typename === 'InvalidCredentials') {
           status.replaceChildren(notice('error', 'Email or password is incorrect.'));
         } else if (result.__typename === 'RateLimited') {
-          status.replaceChildren(
-            notice('error', `Too many attempts. Try again in ${formatWait(result.retryAfterSeconds)}.`),
-          );
+          status.replaceChildren(messageNotice('error', tooManyTriesMessage('sign-ins', result.retryAfterSeconds)));
         } else {
           status.replaceChildren(notice('error', result.message));
         }

@@ -2,7 +2,8 @@
 import { OfflineError, request } from './api.js';
 import type { ResultOf } from './graphql.js';
 import { AddCardMutation, type CardFields } from './operations.js';
-import { brandName, field, formatWait, h, notice } from './ui.js';
+import { declineMessage, tooManyTriesMessage } from '../src/sdk/player-messages.js';
+import { brandName, field, h, messageNotice, notice } from './ui.js';
 
 export type Card = ResultOf<typeof CardFields>;
 
@@ -38,20 +39,6 @@ export const TEST_CARDS: readonly { number: string; label: string }[] = [
 /** True when this Coinslot runs against the sandbox acquirer (set on the sheet's <html>). */
 export function isSandbox(): boolean {
   return document.documentElement.dataset.sandbox !== 'false';
-}
-
-const DECLINES: Record<string, string> = {
-  generic_decline: 'Your bank declined this card. Try another card.',
-  card_declined: 'Your bank declined this card. Try another card.',
-  insufficient_funds: 'This card has insufficient funds.',
-  expired_card: 'This card has expired.',
-  incorrect_cvc: 'The security code is incorrect.',
-  processing_error: 'The card could not be checked right now. Try again.',
-};
-
-/** A friendly sentence for an acquirer decline code. */
-export function declineText(code: string | null | undefined): string {
-  return (code && DECLINES[code]) || 'This card was declined. Try another card.';
 }
 
 /** The add-card form; `onAdded` receives the saved card (brand and last four only). */
@@ -209,12 +196,10 @@ export function cardForm(options: {
           break;
         }
         case 'CardDeclined':
-          status.replaceChildren(notice('error', declineText(addCard.declineCode)));
+          status.replaceChildren(messageNotice('error', declineMessage(addCard.declineCode)));
           break;
         case 'RateLimited':
-          status.replaceChildren(
-            notice('error', `Too many cards tried. Try again in ${formatWait(addCard.retryAfterSeconds)}.`),
-          );
+          status.replaceChildren(messageNotice('error', tooManyTriesMessage('cards', addCard.retryAfterSeconds)));
           break;
         case 'ValidationError':
           status.replaceChildren(

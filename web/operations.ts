@@ -99,17 +99,27 @@ export const PurchaseFields = graphql(`
     quantity
     declineCode
     requiresActionReason
+    confirmationReason
     expiresAt
+    paidWith
     price { amount currency formatted }
+    refunded { amount currency formatted }
     item { id name description }
+    game { id name }
     card { brand last4 }
   }
 `);
 
+/** The purchase, and the player's allowances (to say why a confirmation is asked, in the game's own limits). */
 export const PurchaseQuery = graphql(
   `
   query PayPurchase($id: ID!) {
     purchase(id: $id) { ...PayPurchaseFields }
+    viewer {
+      authorizations(first: 50) {
+        edges { node { game { id } oneTapMax { amount currency formatted } dailyCap { amount currency formatted } } }
+      }
+    }
   }
 `,
   [PurchaseFields],
@@ -124,7 +134,7 @@ export const ConfirmPurchaseMutation = graphql(
       ... on Error { message code }
       ... on RetryableError { retryAfterSeconds }
       ... on CardDeclined { declineCode purchaseId }
-      ... on PriceChanged { currentPrice { formatted } }
+      ... on PriceChanged { currentPrice { amount currency formatted } }
       ... on RiskBlocked { rulesFired }
     }
   }

@@ -1,19 +1,45 @@
 // /pay/<purchaseId>: the item, the price, the card, one Pay button; the CVC on a step-up; another card after a decline.
+// Every sentence about what happened and what to do next comes from src/sdk/player-messages.ts.
+import {
+  busyMessage,
+  canceledPurchaseMessage,
+  changeAllowanceHint,
+  confirmationReason,
+  declineMessage,
+  priceChangedMessage,
+  rateLimitedMessage,
+  refundMessage,
+  revokedGameMessage,
+  riskBlockedMessage,
+  stepUpReason,
+  unknownOutcomeMessage,
+  type Allowance,
+  type PlayerMessage,
+} from '../src/sdk/player-messages.js';
 import { ApiError, OfflineError, request } from './api.js';
-import { cardForm, declineText, type Card } from './card-form.js';
+import { cardForm, type Card } from './card-form.js';
 import type { ResultOf } from './graphql.js';
 import { closeSheet, tell } from './messages.js';
 import { CancelPurchaseMutation, ConfirmPurchaseMutation, PurchaseQuery, type PurchaseFields } from './operations.js';
-import { brandName, field, formatWait, h, notice, show, showLoading } from './ui.js';
+import { brandName, field, h, messageNotice, show, showLoading } from './ui.js';
 
 type Purchase = ResultOf<typeof PurchaseFields>;
+type PayData = ResultOf<typeof PurchaseQuery>;
+
+/** The allowance the player gave the purchase's game (null when it is not connected any more). */
+function allowanceOf(data: PayData, gameId: string): Allowance | null {
+  const node = data.viewer.authorizations.edges.find((e) => e.node.game.id === gameId)?.node;
+  return node ? { oneTapMax: node.oneTapMax, dailyCap: node.dailyCap } : null;
+}
 
 interface PayState {
   purchase: Purchase;
   cards: Card[];
   cardId: string | null;
-  /** Shown above the Pay button (a decline, a limit). */
-  message: { tone: 'error' | 'info'; text: string } | null;
+  /** The allowance of the purchase's game, for saying why a confirmation is asked. */
+  allowance: Allowance | null;
+  /** Shown above the Pay button (a decline, a limit): what happened and the next step. */
+  message: { tone: 'error' | 'info'; say: Pick<PlayerMessage, 'text' | 'next'> } | null;
   /** Idempotency keys of confirm attempts whose outcome is unknown, by card and code: a retry reuses its key. */
   keys: Map<string, string>;
 }
@@ -23,18 +49,26 @@ const CONFIRMABLE = new Set(['REQUIRES_CONFIRMATION', 'REQUIRES_ACTION']);
 /** Loads the purchase and shows the right screen for its status. */
 export async function pay(purchaseId: string, cards: Card[]): Promise<void> {
   showLoading('Loading your purchase…');
-  let purchase: Purchase | null;
+  let data: PayData;
   try {
-    purchase = (await request(PurchaseQuery, { id: purchaseId })).purchase;
+    data = await request(PurchaseQuery, { id: purchaseId });
   } catch (error) {
     return failure(
       error instanceof OfflineError ? error.message : 'This purchase could not be loaded.',
       () => void pay(purchaseId, cards),
     );
   }
+  const purchase = data.purchase;
   if (!purchase) return failure('This purchase was not found in your Coinslot account.', null);
   const initial = cards.find((c) => c.isDefault) ?? cards[0];
-  route({ purchase, cards, cardId: initial?.id ?? null, message: null, keys: new Map() });
+  route({
+    purchase,
+    cards,
+    cardId: initial?.id ?? null,
+    allowance: allowanceOf(data, purchase.game.id),
+    message: null,
+    keys: new Map(),
+  });
 }
 
 function route(state: PayState): void {
@@ -50,9 +84,12 @@ function route(state: PayState): void {
     case 'FAILED':
       return declined(state);
     case 'CANCELED':
-      return ended('This purchase expired or was canceled', 'Nothing was charged. Start again from the game.');
+      return ended('This purchase ended', canceledPurchaseMessage());
     default:
-      return ended('This purchase was refunded', 'The money went back to your card.');
+      return ended(purchase.status === 'PARTIALLY_REFUNDED' ? 'Partly refunded' : 'Refunded', {
+        text: refundMessage(purchase.status, purchase.refunded, purchase.paidWith),
+        next: 'Your purchases and their receipts are in your Coinslot account.',
+      });
   }
 }
 
@@ -81,7 +118,7 @@ function confirmScreen(state: PayState): void {
   const status = h(
     'div',
     { class: 'form-status' },
-    state.message ? notice(state.message.tone, state.message.text) : null,
+    state.message ? messageNotice(state.message.tone, state.message.say) : null,
   );
   const cvc = stepUp
     ? field('cvc', `Security code of ${selected ? `${brandName(selected.brand)} •• ${selected.last4}` : 'your card'}`, {
@@ -179,18 +216,30 @@ function confirmScreen(state: PayState): void {
     closeSheet();
   });
 
-  show(
-    h('h1', {}, stepUp ? 'Confirm it’s you' : 'Confirm purchase'),
-    stepUp
-      ? h(
+  // Why Coinslot asks: the purchase's own reason (above the one-tap limit, the daily cap, "always ask"),
+  // or the CVC check; and where the limits are changed.
+  const why = stepUp
+    ? h('p', { class: 'lead why' }, stepUpReason(purchase.requiresActionReason))
+    : h(
+        'div',
+        { class: 'why' },
+        h(
           'p',
           { class: 'lead' },
-          purchase.requiresActionReason === 'STEP_UP'
-            ? 'For your safety, enter the card’s security code to confirm this purchase.'
-            : 'Your bank asks for the card’s security code for this purchase.',
-        )
-      : null,
+          confirmationReason(purchase.game.name, purchase.price, state.allowance, purchase.confirmationReason),
+        ),
+        h(
+          'p',
+          { class: 'hint' },
+          changeAllowanceHint(purchase.game.name),
+          ' ',
+          h('a', { href: '/account#games-title', target: '_blank', rel: 'noopener' }, 'Change limits'),
+        ),
+      );
+  show(
+    h('h1', {}, stepUp ? 'Confirm it’s you' : 'Confirm purchase'),
     summary(purchase),
+    why,
     chooser,
     addAnother,
     addBox,
@@ -223,13 +272,8 @@ async function confirm(state: PayState, cvc: string | null): Promise<void> {
         location.reload();
         return;
       }
-      state.message = {
-        tone: 'error',
-        text:
-          error instanceof OfflineError
-            ? `${error.message} You will not be charged twice.`
-            : 'Something went wrong. Try again.',
-      };
+      // The outcome is unknown: the key is kept, so Pay again is the same confirmation, never a second charge.
+      state.message = { tone: 'error', say: unknownOutcomeMessage('Pay') };
       return confirmScreen(state);
     }
     if (result.__typename === 'IdempotencyInProgress' && round < 5) {
@@ -243,56 +287,48 @@ async function confirm(state: PayState, cvc: string | null): Promise<void> {
         state.purchase = result.purchase;
         state.message =
           result.purchase.status === 'REQUIRES_ACTION'
-            ? { tone: 'info', text: 'Enter the security code to finish.' }
+            ? { tone: 'info', say: { text: stepUpReason(result.purchase.requiresActionReason), next: '' } }
             : null;
         return route(state);
       case 'CardDeclined':
-        return afterDecline(state, declineText(result.declineCode));
+        return afterDecline(state, declineMessage(result.declineCode));
       case 'RiskBlocked':
-        state.message = {
-          tone: 'error',
-          text: result.retryAfterSeconds
-            ? `Paused for your safety. Try again in ${formatWait(result.retryAfterSeconds)}.`
-            : 'Paused for your safety. This purchase cannot go through.',
-        };
+        state.message = { tone: 'error', say: riskBlockedMessage(result.retryAfterSeconds) };
         return confirmScreen(state);
       case 'RateLimited':
-        state.message = {
-          tone: 'error',
-          text: `Too many purchases in a short time. Try again in ${formatWait(result.retryAfterSeconds)}.`,
-        };
+        state.message = { tone: 'error', say: rateLimitedMessage(result.retryAfterSeconds) };
         return confirmScreen(state);
       case 'ServiceUnavailable':
       case 'IdempotencyInProgress':
-        state.message = { tone: 'error', text: 'Coinslot is busy. Nothing was charged; tap Pay to try again.' };
+        state.message = { tone: 'error', say: busyMessage() };
         return confirmScreen(state);
       case 'PriceChanged':
-        state.message = {
-          tone: 'error',
-          text: `The price changed to ${result.currentPrice.formatted}. Start again from the game.`,
-        };
+        state.message = { tone: 'error', say: priceChangedMessage(result.currentPrice) };
+        return confirmScreen(state);
+      case 'Forbidden':
+        state.message = { tone: 'error', say: revokedGameMessage(state.purchase.game.name) };
         return confirmScreen(state);
       case 'InvalidState':
       case 'NotFound':
         return pay(state.purchase.id, state.cards);
       default:
-        state.message = { tone: 'error', text: result.message };
+        state.message = { tone: 'error', say: { text: result.message, next: '' } };
         return confirmScreen(state);
     }
   }
 }
 
 /** After a decline: if the purchase can still be confirmed, pick another card here; else explain. */
-async function afterDecline(state: PayState, text: string): Promise<void> {
+async function afterDecline(state: PayState, message: PlayerMessage): Promise<void> {
   try {
     const latest = (await request(PurchaseQuery, { id: state.purchase.id })).purchase;
     if (latest) state.purchase = latest;
   } catch {
     // Keep what we had; the message still stands.
   }
-  state.message = { tone: 'error', text: `${text} Choose another card.` };
+  state.message = { tone: 'error', say: message };
   if (CONFIRMABLE.has(state.purchase.status)) return confirmScreen(state);
-  return declined(state, text);
+  return declined(state, message);
 }
 
 function processing(state: PayState): void {
@@ -319,10 +355,10 @@ function processing(state: PayState): void {
     }
     if (Date.now() - started < 120_000) setTimeout(() => void poll(), 1500);
     else
-      ended(
-        'Still processing',
-        'Your bank is slow to answer. The game will update when it finishes; you will not be charged twice.',
-      );
+      ended('Still processing', {
+        text: 'Your bank is slow to answer. You will not be charged twice.',
+        next: 'Go back to the game: it updates by itself when the bank answers.',
+      });
   };
   setTimeout(() => void poll(), 800);
 }
@@ -344,7 +380,7 @@ function paid(purchase: Purchase): void {
   if (told) setTimeout(() => closeSheet(), 2500);
 }
 
-function declined(state: PayState, text?: string): void {
+function declined(state: PayState, message?: PlayerMessage): void {
   tell({ type: 'coinslot:purchase', purchaseId: state.purchase.id, status: state.purchase.status });
   const back = h('button', { type: 'button', class: 'btn primary wide' }, 'Back to the game');
   back.addEventListener('click', () => closeSheet());
@@ -352,16 +388,20 @@ function declined(state: PayState, text?: string): void {
   show(
     h('h1', {}, 'Payment declined'),
     summary(state.purchase),
-    notice('error', text ?? declineText(state.purchase.declineCode)),
-    h('p', { class: 'hint' }, 'Nothing was charged. Change your card, then buy again in the game.'),
+    messageNotice('error', message ?? declineMessage(state.purchase.declineCode)),
     h('div', { class: 'actions' }, manage, back),
   );
 }
 
-function ended(title: string, text: string): void {
+function ended(title: string, message: { text: string; next: string }): void {
   const back = h('button', { type: 'button', class: 'btn primary wide' }, 'Back to the game');
   back.addEventListener('click', () => closeSheet());
-  show(h('h1', {}, title), h('p', { class: 'lead' }, text), back);
+  show(
+    h('h1', {}, title),
+    h('p', { class: 'lead' }, message.text),
+    message.next ? h('p', { class: 'hint' }, message.next) : null,
+    back,
+  );
 }
 
 function failure(text: string, retry: (() => void) | null): void {
@@ -372,5 +412,9 @@ function failure(text: string, retry: (() => void) | null): void {
     again = h('button', { type: 'button', class: 'btn primary wide' }, 'Try again');
     again.addEventListener('click', retry);
   }
-  show(h('h1', {}, 'Something went wrong'), notice('error', text), h('div', { class: 'actions' }, again, back));
+  show(
+    h('h1', {}, 'Something went wrong'),
+    messageNotice('error', { text, next: retry ? 'Tap Try again, or go back to the game.' : '' }),
+    h('div', { class: 'actions' }, again, back),
+  );
 }

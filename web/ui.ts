@@ -126,8 +126,12 @@ export function brandName(brand: string): string {
   return names[brand.toLowerCase()] ?? brand.charAt(0).toUpperCase() + brand.slice(1);
 }
 
-/** Seconds as a short wait, e.g. "45 s" or "3 min". */
-export function formatWait(seconds: number | null | undefined): string {
-  const s = Math.max(1, Math.ceil(seconds ?? 30));
-  return s < 90 ? `${s} s` : `${Math.ceil(s / 60)} min`;
+/** A player message (src/sdk/player-messages.ts): what happened, then the next step on its own line. */
+export function messageNotice(tone: 'error' | 'info', message: { text: string; next: string }): HTMLElement {
+  return h(
+    'div',
+    { class: `notice ${tone}`, role: tone === 'error' ? 'alert' : 'status' },
+    h('p', {}, message.text),
+    message.next ? h('p', { class: 'next-step' }, message.next) : null,
+  );
 }

@@ -109,6 +109,30 @@ export function rateLimitedMessage(retryAfterSeconds: number | null | undefined)
   };
 }
 
+/** Too many cards or sign-ins tried in a short time. */
+export function tooManyTriesMessage(
+  what: 'cards' | 'sign-ins',
+  retryAfterSeconds: number | null | undefined,
+): PlayerMessage {
+  return {
+    text:
+      what === 'cards'
+        ? 'That’s a lot of cards tried in a short time, so Coinslot is taking a break to keep you safe.'
+        : 'That’s a lot of sign-in tries in a short time, so Coinslot is taking a break to keep you safe.',
+    next: `You can try again in ${formatWait(retryAfterSeconds)}.`,
+    step: 'wait',
+  };
+}
+
+/** The purchase waited too long or was canceled before it was paid. */
+export function canceledPurchaseMessage(): PlayerMessage {
+  return {
+    text: `This purchase ran out of time or was canceled. ${NOTHING_CHARGED}`,
+    next: 'Go back to the game and tap Buy again if you still want it.',
+    step: 'none',
+  };
+}
+
 /** Fraud rules paused or refused the purchase. */
 export function riskBlockedMessage(retryAfterSeconds: number | null | undefined): PlayerMessage {
   if (retryAfterSeconds && retryAfterSeconds > 0)
@@ -150,10 +174,10 @@ export function priceChangedMessage(price: ShownMoney): PlayerMessage {
 }
 
 /** Coinslot could not say whether it went through (network, busy): the retry is safe. */
-export function unknownOutcomeMessage(): PlayerMessage {
+export function unknownOutcomeMessage(button = 'Retry'): PlayerMessage {
   return {
     text: 'We couldn’t tell if that went through.',
-    next: 'Tap Retry: you will never be charged twice for one tap.',
+    next: `Tap ${button} again: you will never be charged twice for one tap.`,
     step: 'try-again',
   };
 }
@@ -190,17 +214,55 @@ export interface Allowance {
   readonly dailyCap: ShownMoney;
 }
 
-/** Why the pay sheet asks before charging, given the game's allowance (null when unknown). */
-export function confirmationReason(gameName: string, price: ShownMoney, allowance: Allowance | null): string {
-  if (!allowance) return `Coinslot asks you before ${gameName} charges your card.`;
-  const max = Number(allowance.oneTapMax.amount);
-  if (max === 0 || Number(allowance.dailyCap.amount) === 0)
-    return `You asked Coinslot to check with you before every purchase in ${gameName}.`;
-  if (allowance.oneTapMax.currency !== price.currency)
-    return `Your one-tap limit for ${gameName} is in ${allowance.oneTapMax.currency}, and this is priced in ${price.currency}, so Coinslot asks you first.`;
-  if (Number(price.amount) > max)
-    return `This costs ${price.formatted}. That is more than the ${allowance.oneTapMax.formatted} you let ${gameName} charge with one tap, so Coinslot asks you first.`;
-  return `Your one-tap buys in ${gameName} today have reached your daily limit of ${allowance.dailyCap.formatted}, so Coinslot asks you first.`;
+/** Why Coinslot asks before charging, as the purchase says it (`Purchase.confirmationReason`). */
+export type ConfirmationCause = 'ALWAYS_ASK' | 'OTHER_CURRENCY' | 'ABOVE_ONE_TAP_MAX' | 'DAILY_CAP';
+
+/**
+ * Why the pay sheet asks before charging. `cause` is the purchase's own confirmationReason; without
+ * it (an older purchase) the reason is inferred from the allowance (null when that is unknown too).
+ */
+export function confirmationReason(
+  gameName: string,
+  price: ShownMoney,
+  allowance: Allowance | null,
+  cause?: ConfirmationCause | string | null,
+): string {
+  const known =
+    cause === 'ALWAYS_ASK' || cause === 'OTHER_CURRENCY' || cause === 'ABOVE_ONE_TAP_MAX' || cause === 'DAILY_CAP'
+      ? cause
+      : allowance
+        ? inferCause(price, allowance)
+        : null;
+  switch (known) {
+    case 'ALWAYS_ASK':
+      return `You asked Coinslot to check with you before every purchase in ${gameName}.`;
+    case 'OTHER_CURRENCY':
+      return allowance
+        ? `Your one-tap limit for ${gameName} is in ${allowance.oneTapMax.currency}, and this is priced in ${price.currency}, so Coinslot asks you first.`
+        : `This is priced in another money than your one-tap limit for ${gameName}, so Coinslot asks you first.`;
+    case 'ABOVE_ONE_TAP_MAX':
+      return allowance
+        ? `This costs ${price.formatted}. That is more than the ${allowance.oneTapMax.formatted} you let ${gameName} charge with one tap, so Coinslot asks you first.`
+        : `This costs ${price.formatted}, more than you let ${gameName} charge with one tap, so Coinslot asks you first.`;
+    case 'DAILY_CAP':
+      return allowance
+        ? `Your one-tap buys in ${gameName} today have reached your daily limit of ${allowance.dailyCap.formatted}, so Coinslot asks you first.`
+        : `Your one-tap buys in ${gameName} today have reached your daily limit, so Coinslot asks you first.`;
+    default:
+      return `Coinslot asks you before ${gameName} charges your card.`;
+  }
+}
+
+function inferCause(price: ShownMoney, allowance: Allowance): ConfirmationCause {
+  if (Number(allowance.oneTapMax.amount) === 0 || Number(allowance.dailyCap.amount) === 0) return 'ALWAYS_ASK';
+  if (allowance.oneTapMax.currency !== price.currency) return 'OTHER_CURRENCY';
+  if (Number(price.amount) > Number(allowance.oneTapMax.amount)) return 'ABOVE_ONE_TAP_MAX';
+  return 'DAILY_CAP';
+}
+
+/** Where the player changes the allowance, said under the reason a confirmation is asked. */
+export function changeAllowanceHint(gameName: string): string {
+  return `To change what ${gameName} may charge with one tap, open your Coinslot account.`;
 }
 
 /** Why the CVC is asked: our own safety check, or the bank's. */

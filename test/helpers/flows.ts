@@ -15,7 +15,7 @@ export const ERROR_FIELDS = /* GraphQL */ `
   ... on InsufficientFunds { balance { amount currency } }
 `;
 export const PURCHASE_FIELDS = /* GraphQL */ `
-  id status quantity declineCode requiresActionReason payUrl receipt isGift paidWith oneTap
+  id status quantity declineCode requiresActionReason confirmationReason payUrl receipt isGift paidWith oneTap
   price { amount currency formatted } fee { amount currency } refunded { amount currency }
   item { id sku } card { brand last4 } risk { decision score rulesFired { rule value threshold } }
   player { id } recipient { id } createdAt updatedAt expiresAt

@@ -69,7 +69,11 @@ export const purchases = pgTable(
     refundPendingMinor: bigint('refund_pending_minor', { mode: 'number' }).notNull().default(0),
     status: text('status', { enum: purchaseStatuses }).notNull(),
     path: text('path', { enum: purchasePaths }).notNull(),
-    /** Why the purchase waits in REQUIRES_ACTION: 'acquirer' (3-D Secure-like) or 'risk' (our step-up). */
+    /**
+     * Why the purchase waits for the player. In REQUIRES_ACTION: 'acquirer' (3-D Secure-like) or 'risk'
+     * (our step-up). In REQUIRES_CONFIRMATION: 'always_ask', 'currency', 'one_tap_max' or 'daily_cap'
+     * (which part of the allowance it is outside of; see confirmationCause).
+     */
     actionReason: text('action_reason'),
     cardId: uuid('card_id'),
     /** Each charge attempt has its own acquirer idempotency key: the purchase id, then id:2, id:3 after a void. */

@@ -33,6 +33,14 @@ import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { RiskAssessmentRef } from './fraud.js';
 import { publicId } from '../../shared/public-ids.js';
 
+/** What Purchase.confirmationReason says for each cause create-purchase records. */
+const CONFIRMATION_REASONS: Record<string, string> = {
+  always_ask: 'ALWAYS_ASK',
+  currency: 'OTHER_CURRENCY',
+  one_tap_max: 'ABOVE_ONE_TAP_MAX',
+  daily_cap: 'DAILY_CAP',
+};
+
 export const PurchaseStatusEnum = builder.enumType('PurchaseStatus', { values: purchaseStatuses });
 
 const PurchaseCardRef = builder.objectRef<{ brand: string; last4: string }>('PurchaseCard').implement({
@@ -103,6 +111,13 @@ PurchaseRef.implement({
         'Why a REQUIRES_ACTION purchase waits: AUTHENTICATION (the bank) or STEP_UP (risk); both ask for the CVC.',
       resolve: (p) =>
         p.status !== 'REQUIRES_ACTION' ? null : p.actionReason === 'acquirer' ? 'AUTHENTICATION' : 'STEP_UP',
+    }),
+    confirmationReason: t.string({
+      nullable: true,
+      description:
+        "Why a REQUIRES_CONFIRMATION purchase asks the player: ALWAYS_ASK (an allowance of zero), OTHER_CURRENCY (priced in another currency than the allowance), ABOVE_ONE_TAP_MAX (costs more than the one-tap maximum) or DAILY_CAP (today's one-tap buys reached the daily cap).",
+      resolve: (p) =>
+        p.status !== 'REQUIRES_CONFIRMATION' ? null : (CONFIRMATION_REASONS[p.actionReason ?? ''] ?? null),
     }),
     payUrl: t.string({
       nullable: true,

@@ -224,6 +224,21 @@ async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<Purchas
   return succeedPurchase(ctx, created, null, order.item);
 }
 
+/**
+ * Why a card purchase outside the one-tap allowance waits for the player, in the order the pay sheet
+ * explains it: the player asked to be asked every time, another currency, above the one-tap maximum,
+ * or today's one-tap buys reached the daily cap.
+ */
+export function confirmationCause(
+  allowance: { oneTapMax: { amountMinor: number; currency: string }; dailyCap: { amountMinor: number } },
+  order: { amountMinor: number; currency: string },
+): 'always_ask' | 'currency' | 'one_tap_max' | 'daily_cap' {
+  if (allowance.oneTapMax.amountMinor === 0 || allowance.dailyCap.amountMinor === 0) return 'always_ask';
+  if (allowance.oneTapMax.currency !== order.currency) return 'currency';
+  if (order.amountMinor > allowance.oneTapMax.amountMinor) return 'one_tap_max';
+  return 'daily_cap';
+}
+
 async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
   const { db, clock, config } = ctx.deps;
   const card = await getCardForCharge(db, order.buyerId, null);
@@ -271,6 +286,8 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
             ...riskColumns(risk),
             status: 'REQUIRES_CONFIRMATION',
             path: 'confirmation',
+            // Why the player is asked, for the pay sheet to say so (Purchase.confirmationReason).
+            actionReason: confirmationCause(authorization, order),
             ...awaiting,
           }
         : stepUp

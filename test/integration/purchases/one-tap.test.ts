@@ -124,6 +124,7 @@ describe('one-tap purchases', () => {
     const waiting = res.data.createPurchase.purchase;
     expect(waiting).toMatchObject({
       status: 'REQUIRES_CONFIRMATION',
+      confirmationReason: 'ABOVE_ONE_TAP_MAX',
       oneTap: false,
       payUrl: expect.stringContaining('/pay/'),
     });
@@ -139,7 +140,23 @@ describe('one-tap purchases', () => {
     const skin = await buy(app, game, player, game.items.skin!);
     expect(skin.data.createPurchase.purchase.status).toBe('SUCCEEDED'); // 99 + 499 = 598 ≤ 998
     const again = await buy(app, game, player, game.items.gems!); // 598 + 499 > 998
-    expect(again.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');
+    expect(again.data.createPurchase.purchase).toMatchObject({
+      status: 'REQUIRES_CONFIRMATION',
+      confirmationReason: 'DAILY_CAP',
+    });
+    // Once confirmed it says no more why it waited; one that never waited never had a reason.
+    const done = await confirm(app, player, again.data.createPurchase.purchase.id);
+    expect(done.data.confirmPurchase.purchase).toMatchObject({ status: 'SUCCEEDED', confirmationReason: null });
+    expect(skin.data.createPurchase.purchase.confirmationReason).toBeNull();
+  });
+
+  it('says the player asked to be asked every time when the allowance is zero', async () => {
+    const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '1000' });
+    const res = await buy(app, game, player, game.items.life!);
+    expect(res.data.createPurchase.purchase).toMatchObject({
+      status: 'REQUIRES_CONFIRMATION',
+      confirmationReason: 'ALWAYS_ASK',
+    });
   });
 
   it('a game token of another player cannot confirm, and the buyer can cancel; stock comes back', async () => {
