@@ -16,13 +16,24 @@ interface Me {
   cards: Card[];
 }
 
-/** Refuses to run inside a frame of another site, so no one can overlay or click-jack the Pay button. */
+/**
+ * Refuses to run inside a frame of another site, so no one can overlay or click-jack the Pay button.
+ * The server's `frame-ancestors` admits Coinslot and the game's registered origins only; this is the
+ * same rule in the page, for browsers that ignore it: Coinslot itself, or the game's origin the server
+ * checked before serving the page (`origin`, or the web_message `redirect_uri` of the consent).
+ */
 function framedByStranger(): boolean {
   if (window.parent === window) return false;
+  const params = new URLSearchParams(location.search);
+  const game =
+    params.get('origin') ?? (params.get('response_mode') === 'web_message' ? params.get('redirect_uri') : null);
+  const allowed = new Set([location.origin, ...(game ? [game] : [])]);
+  const ancestors = location.ancestorOrigins as DOMStringList | undefined;
+  if (ancestors) return Array.from(ancestors).some((origin) => !allowed.has(origin));
   try {
     return window.parent.location.origin !== location.origin;
   } catch {
-    return true;
+    return game === null;
   }
 }
 
@@ -71,16 +82,19 @@ function renderHeader(displayName: string | null): void {
   account.replaceChildren(h('span', { class: 'who' }, displayName), manage ?? '', out);
 }
 
-/** The game's name as Coinslot knows it; the query parameter is only a fallback for display. */
-async function gameName(gameId: string | null, fallback: string | null): Promise<string | null> {
-  if (!gameId) return fallback;
+/** The game as Coinslot knows it (name, currency); the query parameters are only a fallback for display. */
+async function gameInfo(
+  gameId: string | null,
+  fallback: string | null,
+): Promise<{ name: string | null; currency: string | null }> {
+  if (!gameId) return { name: fallback, currency: null };
   try {
     const { game } = await request(GameQuery, { id: gameId });
-    if (game?.name) return game.name;
+    if (game?.name) return { name: game.name, currency: game.defaultCurrency };
   } catch {
     // Not readable with this session: show the name the game gave.
   }
-  return fallback;
+  return { name: fallback, currency: null };
 }
 
 /** `payUrl` carries the purchase's id (`pur_…`); a link of before carried its raw UUID, read here as a Relay id. */
@@ -133,11 +147,12 @@ async function main(): Promise<void> {
     const gameId = params.get('client_id') ?? '';
     try {
       const player = await me('This game');
-      const name = (await gameName(gameId, null)) ?? 'This game';
+      const game = await gameInfo(gameId, null);
       return connect({
         gameId,
-        gameName: name,
-        currency: 'USD',
+        gameName: game.name ?? 'This game',
+        // The allowance is in the game's own currency (what its items are priced in).
+        currency: game.currency ?? 'USD',
         displayName: player.displayName,
         cards: player.cards,
         oauth: {
@@ -166,11 +181,11 @@ async function main(): Promise<void> {
         );
       // The name the game gives is only for the sign-in screen; once signed in, Coinslot's record wins.
       const player = await me(params.get('game') ?? 'This game');
-      const name = (await gameName(gameId, params.get('game'))) ?? 'This game';
+      const game = await gameInfo(gameId, params.get('game'));
       return connect({
         gameId,
-        gameName: name,
-        currency: (params.get('currency') ?? 'USD').toUpperCase(),
+        gameName: game.name ?? 'This game',
+        currency: (game.currency ?? params.get('currency') ?? 'USD').toUpperCase(),
         displayName: player.displayName,
         cards: player.cards,
       });

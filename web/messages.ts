@@ -1,4 +1,5 @@
-// What the pay sheet tells the game that opened it: only to the same origin, only these messages.
+// What the pay sheet tells the game that opened it: only to the game's registered origin (or Coinslot's
+// own), only these messages.
 
 /** Messages posted to the game (see game-demo/src/shop/pay-sheet-bridge.ts). */
 export type SheetMessage =
@@ -18,11 +19,22 @@ export function hasHost(): boolean {
   return host() !== null;
 }
 
-/** Posts to the game; targetOrigin is our own origin, so a foreign page never receives a token. */
+/**
+ * The game's origin: `?origin=`, which the server checked against the game's registered origins before
+ * it served this page (an unregistered one gets an error page instead), else Coinslot's own origin.
+ */
+export function gameOrigin(): string {
+  return new URLSearchParams(location.search).get('origin') ?? location.origin;
+}
+
+/**
+ * Posts to the game; targetOrigin is that exact origin (never '*'), so the browser delivers nothing to
+ * a page of any other origin, even one that opened or framed this window.
+ */
 export function tell(message: SheetMessage): boolean {
   const target = host();
   if (!target) return false;
-  target.postMessage(message, location.origin);
+  target.postMessage(message, gameOrigin());
   return true;
 }
 

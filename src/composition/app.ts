@@ -20,6 +20,7 @@ import { staticFiles } from '../http/static-files.js';
 import { clientIp } from '../http/client-ip.js';
 import { authorizeEndpoint, tokenEndpoint } from '../http/oauth.js';
 import { htmlHeaders } from '../http/web-headers.js';
+import { frameAncestorsFor, payPage } from '../http/web-pages.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -40,6 +41,8 @@ export interface AppOptions {
   readonly introspection?: boolean;
   /** Folder of Coinslot's built web front (dist/web): `/assets/*`, `/pay/*` and `/account`. */
   readonly webDir?: string;
+  /** Folder of the built browser SDK (dist/sdk): `GET /sdk/coinslot.js`. */
+  readonly sdkDir?: string;
   /**
    * Folder of a built demo game served at every other path. Transitional: the demo game moves to its
    * own origin; until then Coinslot serves it beside the web front.
@@ -183,7 +186,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
   const serveWeb = options.webDir ? staticFiles(options.webDir) : null;
   const serveGame = options.staticDir ? staticFiles(options.staticDir, { fallbackToIndex: true }) : null;
   /** The web front's pages: every path of theirs opens its index.html, which routes by path. */
-  const webPaths = /^\/(pay|account)(\/|$)/;
+  const webPaths = /^\/account(\/|$)/;
+  const notFound = () => Response.json({ error: 'not_found' }, { status: 404 });
   /** The web front's page (it routes by path), with `frame-ancestors` as given. */
   const webPage = async (frameAncestors: readonly string[]): Promise<Response | null> => {
     if (!options.webDir) return null;
@@ -196,8 +200,40 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     {
       method: 'GET',
       pattern: /^\/oauth\/authorize$/,
-      handle: (request) => authorizeEndpoint(deps, request, () => webPage([])),
+      handle: (request) => authorizeEndpoint(deps, request, (game) => webPage(frameAncestorsFor(game))),
     },
+    // The pay sheet: framed only by its game's registered origins; posts only to a registered origin.
+    ...(options.webDir
+      ? [
+          {
+            method: 'GET' as const,
+            pattern: /^\/pay(\/|$)/,
+            handle: async (request: Request) => (await payPage(deps, request, webPage)) ?? notFound(),
+          },
+        ]
+      : []),
+    ...(options.sdkDir
+      ? [
+          {
+            method: 'GET' as const,
+            pattern: /^\/sdk\/coinslot\.js(\.map)?$/,
+            handle: async (_request: Request, match: RegExpExecArray) => {
+              const body = await readFile(join(options.sdkDir!, `coinslot.js${match[1] ?? ''}`)).catch(() => null);
+              if (!body) return notFound();
+              return new Response(body, {
+                headers: {
+                  'content-type': match[1] ? 'application/json' : 'text/javascript; charset=utf-8',
+                  // Public code every game loads from its own origin (a module script needs CORS).
+                  'access-control-allow-origin': '*',
+                  'cross-origin-resource-policy': 'cross-origin',
+                  'cache-control': 'no-cache',
+                  'x-content-type-options': 'nosniff',
+                },
+              });
+            },
+          },
+        ]
+      : []),
     { method: 'POST', pattern: /^\/oauth\/token$/, handle: (request) => tokenEndpoint(deps, request) },
     { method: 'GET', pattern: /^\/readyz$/, handle: () => readyz(deps) },
     { method: 'GET', pattern: /^\/\.well-known\/jwks\.json$/, handle: () => jwks(deps) },

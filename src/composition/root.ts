@@ -27,6 +27,8 @@ import { publicId } from '../shared/public-ids.js';
 
 /** Coinslot's web front (consent, pay sheet, account), built by `npm run build:web`. */
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
+/** The browser SDK (coinslot.js), built by `npm run build:sdk`. */
+export const SDK_DIST = fileURLToPath(new URL('../../dist/sdk', import.meta.url));
 /** The demo game, built by `npm run build:game`. */
 export const GAME_DIST = fileURLToPath(new URL('../../dist/game-demo', import.meta.url));
 
@@ -179,6 +181,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const demo = config.SEED_DEMO ? await seedDemo(deps, config.dataDir) : null;
   const app = buildApp(deps, {
     webDir: WEB_DIST,
+    sdkDir: SDK_DIST,
     graphiql: config.GRAPHIQL,
     introspection: config.INTROSPECTION,
     maxBodyBytes: config.MAX_BODY_BYTES,

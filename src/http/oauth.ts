@@ -54,7 +54,7 @@ main{max-width:28rem;margin:0 auto}h1{font-size:1.375rem;margin:0 0 .75rem}p{mar
 export async function authorizeEndpoint(
   deps: Deps,
   request: Request,
-  consentPage: () => Promise<Response | null>,
+  consentPage: (game: GameRow) => Promise<Response | null>,
 ): Promise<Response> {
   const params = new URL(request.url).searchParams;
   const game = await clientGame(deps, params.get('client_id'));
@@ -96,7 +96,7 @@ export async function authorizeEndpoint(
     if (state) back.searchParams.set('state', state);
     return new Response(null, { status: 302, headers: { location: back.href, 'cache-control': 'no-store' } });
   }
-  const page = await consentPage();
+  const page = await consentPage(game);
   if (!page)
     return new Response('Coinslot web front is not built (npm run build:web).', {
       status: 503,

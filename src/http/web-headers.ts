@@ -2,8 +2,8 @@
 
 export interface PageHeaderOptions {
   /**
-   * Origins that may frame the page (a game's registered origins, for the pay sheet of its purchase);
-   * empty: no one, not even Coinslot itself, so the page cannot be click-jacked.
+   * Sources that may frame the page (`'self'` and a game's registered origins, for the pages of that
+   * game); empty: no one, not even Coinslot itself, so the page cannot be click-jacked.
    */
   readonly frameAncestors: readonly string[];
   /** The error page carries its few styles inline. */
@@ -28,8 +28,12 @@ export function htmlHeaders(options: PageHeaderOptions): Record<string, string> 
     'content-type': 'text/html; charset=utf-8',
     'cache-control': 'no-store',
     'content-security-policy': csp,
-    // Older browsers without frame-ancestors: DENY when no one may frame (X-Frame-Options cannot list origins).
+    // Older browsers without frame-ancestors: X-Frame-Options cannot list origins, so it is sent only
+    // when it says the same thing (no one, or Coinslot alone).
     ...(options.frameAncestors.length === 0 ? { 'x-frame-options': 'DENY' } : {}),
+    ...(options.frameAncestors.length === 1 && options.frameAncestors[0] === "'self'"
+      ? { 'x-frame-options': 'SAMEORIGIN' }
+      : {}),
     'x-content-type-options': 'nosniff',
     'referrer-policy': 'same-origin',
   };

@@ -1,0 +1,126 @@
+// Coinslot's pages for a game on a foreign origin: who may frame them (frame-ancestors from the game's
+// registered origins) and where they may post (an unregistered `origin` gets an error page, never the
+// pay sheet), and the browser SDK served to every game.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { buy, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+
+const GAME_ORIGIN = 'https://play.skyhopper.example';
+const SECOND_ORIGIN = 'http://localhost:4001';
+
+let app: TestApp;
+let game: GameSetup;
+let bare: GameSetup;
+let purchaseId: string;
+
+const get = (path: string, headers: Record<string, string> = {}) =>
+  fetch(`${app.url}${path}`, { redirect: 'manual', headers });
+
+beforeAll(async () => {
+  app = await createTestApp({ listen: true });
+  game = await setUpGame(app, undefined, { allowedOrigins: [GAME_ORIGIN, SECOND_ORIGIN] });
+  bare = await setUpGame(app);
+  // Above the allowance: a purchase that waits in the pay sheet.
+  const player = await setUpPlayer(app, game, { oneTapMax: '0' });
+  const res = await buy(app, game, player, game.items.skin!);
+  expect(res.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');
+  purchaseId = res.data.createPurchase.purchase.id;
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+function frameAncestors(response: Response): string {
+  const csp = response.headers.get('content-security-policy') ?? '';
+  return /frame-ancestors ([^;]*)/.exec(csp)?.[1] ?? '';
+}
+
+describe('the pay sheet of a purchase', () => {
+  test("may be framed by Coinslot and the purchase's game's registered origins only", async () => {
+    const page = await get(`/pay/${purchaseId}`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(frameAncestors(page).split(' ').sort()).toEqual(["'self'", GAME_ORIGIN, SECOND_ORIGIN].sort());
+    // X-Frame-Options cannot list origins: not sent when origins are allowed (CSP decides)
+    expect(page.headers.get('x-frame-options')).toBeNull();
+  });
+
+  test("a purchase of a game without origins, an unknown purchase, /pay/cards: 'self' only", async () => {
+    const player = await setUpPlayer(app, bare, { oneTapMax: '0' });
+    const res = await buy(app, bare, player, bare.items.skin!);
+    const own = await get(`/pay/${res.data.createPurchase.purchase.id}`);
+    expect(frameAncestors(own)).toBe("'self'");
+    expect(own.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    for (const path of ['/pay/pur_00000000000000000000000000', '/pay/not-an-id', '/pay/cards', '/pay/']) {
+      const page = await get(path);
+      expect(page.status, path).toBe(200);
+      expect(frameAncestors(page), path).toBe("'self'");
+    }
+    const cards = await get(`/pay/cards?client_id=${encodeURIComponent(game.gameId)}`);
+    expect(frameAncestors(cards).split(' ')).toContain(GAME_ORIGIN);
+  });
+
+  test('with a registered origin the page is served; with any other origin Coinslot shows an error page', async () => {
+    const registered = await get(`/pay/${purchaseId}?origin=${encodeURIComponent(SECOND_ORIGIN)}`);
+    expect(registered.status).toBe(200);
+    expect(await registered.text()).toContain('<div class="sheet">');
+    for (const origin of ['https://evil.example', `${GAME_ORIGIN}/`, 'https://play.skyhopper.example:444', '*']) {
+      const refused = await get(`/pay/${purchaseId}?origin=${encodeURIComponent(origin)}`);
+      expect(refused.status, origin).toBe(400);
+      const body = await refused.text();
+      expect(body, origin).not.toContain('<div class="sheet">');
+      expect(body).toContain('did not register this website');
+      expect(frameAncestors(refused)).toBe("'none'");
+    }
+    // A purchase of another game cannot borrow this game's origin, even with its client_id.
+    const player = await setUpPlayer(app, bare, { oneTapMax: '0' });
+    const other = await buy(app, bare, player, bare.items.skin!);
+    const borrowed = await get(
+      `/pay/${other.data.createPurchase.purchase.id}?client_id=${encodeURIComponent(game.gameId)}&origin=${encodeURIComponent(GAME_ORIGIN)}`,
+    );
+    expect(borrowed.status).toBe(400);
+    // /pay/cards: the origin is checked against client_id's game.
+    expect((await get(`/pay/cards?client_id=${game.gameId}&origin=${encodeURIComponent(GAME_ORIGIN)}`)).status).toBe(
+      200,
+    );
+    expect((await get(`/pay/cards?client_id=${bare.gameId}&origin=${encodeURIComponent(GAME_ORIGIN)}`)).status).toBe(
+      400,
+    );
+    expect((await get(`/pay/cards?origin=${encodeURIComponent(GAME_ORIGIN)}`)).status).toBe(400);
+  });
+});
+
+describe('the consent page', () => {
+  test("frame-ancestors are the game's registered origins and 'self'", async () => {
+    const url = new URL(`${app.url}/oauth/authorize`);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: game.gameId,
+      redirect_uri: GAME_ORIGIN,
+      response_mode: 'web_message',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      state: 'xyz',
+    }).toString();
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    expect(frameAncestors(page).split(' ').sort()).toEqual(["'self'", GAME_ORIGIN, SECOND_ORIGIN].sort());
+  });
+});
+
+describe('coinslot.js', () => {
+  test('is served as a JavaScript module any game may load (CORS *), with its source map', async () => {
+    const sdk = await get('/sdk/coinslot.js', { origin: 'https://anywhere.example' });
+    expect(sdk.status).toBe(200);
+    expect(sdk.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(sdk.headers.get('access-control-allow-origin')).toBe('*');
+    const code = await sdk.text();
+    expect(code).toContain('export');
+    expect(code).toContain('createCoinslot');
+    expect(code).toContain('code_challenge_method');
+    expect(code).not.toMatch(/^import /m);
+    expect((await get('/sdk/coinslot.js.map')).status).toBe(200);
+    expect((await get('/sdk/other.js')).headers.get('content-type')).not.toContain('javascript');
+  });
+});
