@@ -6,7 +6,7 @@ import type { GraphQLContext } from '../context.js';
 import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
 import { MoneyInputRef, MoneyRef } from '../scalars.js';
 import { IdempotencyInProgressError, IdempotencyKeyReusedError, InvalidStateError } from '../../shared/errors.js';
-import type { PurchaseRow } from '../../modules/purchases/index.js';
+import { refundable, refundedSoFar, type PurchaseRow } from '../../modules/purchases/index.js';
 import {
   getDisputesByIds,
   getDisputesByPurchaseIds,
@@ -16,6 +16,7 @@ import {
   listRefunds,
   refundPurchase,
   refundStatuses,
+  sumDisputed,
   visibleFeeReturned,
   RefundExceedsRemainingError,
   RefundRejectedError,
@@ -136,7 +137,7 @@ builder.objectField(PurchaseRef, 'disputedAmount', (t) =>
     type: MoneyRef,
     description: 'What disputes took back (status counts it with refunds: REFUNDED once all the money went back).',
     resolve: async (p, _args, ctx) => ({
-      amountMinor: (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0),
+      amountMinor: sumDisputed(await disputesOf(ctx).load(p.id)),
       currency: p.currency,
     }),
   }),
@@ -145,7 +146,7 @@ builder.objectField(PurchaseRef, 'refunded', (t) =>
   t.field({
     type: MoneyRef,
     description: 'What refunds gave back to the card holder (or wallet) so far; pending ones are in refundPending.',
-    resolve: (p: PurchaseRow) => ({ amountMinor: p.refundedMinor - p.refundPendingMinor, currency: p.currency }),
+    resolve: (p: PurchaseRow) => ({ amountMinor: refundedSoFar(p), currency: p.currency }),
   }),
 );
 builder.objectField(PurchaseRef, 'refundPending', (t) =>
@@ -161,12 +162,10 @@ builder.objectField(PurchaseRef, 'refundable', (t) =>
     type: MoneyRef,
     description:
       'What may still be refunded: the price less refunds (pending ones included) and disputes; zero unless SUCCEEDED or PARTIALLY_REFUNDED.',
-    resolve: async (p: PurchaseRow, _args, ctx) => {
-      if (p.status !== 'SUCCEEDED' && p.status !== 'PARTIALLY_REFUNDED')
-        return { amountMinor: 0, currency: p.currency };
-      const disputed = (await disputesOf(ctx).load(p.id)).reduce((a, d) => a + d.amountMinor, 0);
-      return { amountMinor: Math.max(0, p.amountMinor - p.refundedMinor - disputed), currency: p.currency };
-    },
+    resolve: async (p: PurchaseRow, _args, ctx) => ({
+      amountMinor: refundable(p, sumDisputed(await disputesOf(ctx).load(p.id))),
+      currency: p.currency,
+    }),
   }),
 );
 

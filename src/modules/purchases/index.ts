@@ -15,4 +15,12 @@ export { attemptKey, findPurchase, updateIfStatus, priceOf, type PurchaseRow } f
 export { purchaseEventData, enqueuePurchaseEvent } from './purchase-events.js';
 export { purchaseStatuses, type PurchaseStatus } from '../../db/schema/purchases.js';
 export { TRANSITIONS, canTransition, assertTransition, COUNTED_STATUSES, AWAITING_STATUSES } from './purchase-state.js';
-export { reserveRefund, releaseRefund, completeRefund, REFUNDABLE_STATUSES } from './refund-reservation.js';
+export {
+  reserveRefund,
+  releaseRefund,
+  completeRefund,
+  remaining,
+  refundable,
+  refundedSoFar,
+  REFUNDABLE_STATUSES,
+} from './refund-reservation.js';

@@ -1,6 +1,7 @@
 import type { Executor } from '../../db/client.js';
 import { enqueueEvent, type EnqueuedEvent, type EnqueueEventInput } from '../webhooks/index.js';
 import type { PurchaseRow } from './purchase-row.js';
+import { refundedSoFar } from './refund-reservation.js';
 import { publicId } from '../../shared/public-ids.js';
 
 /** The public facts of a purchase in webhook payloads: public ids (`pur_…`), amounts as strings of minor units, no card data. */
@@ -16,7 +17,7 @@ export function purchaseEventData(purchase: PurchaseRow): Record<string, unknown
     currency: purchase.currency,
     status: purchase.status,
     declineCode: purchase.declineCode,
-    refunded: String(purchase.refundedMinor - purchase.refundPendingMinor),
+    refunded: String(refundedSoFar(purchase)),
     refundPending: String(purchase.refundPendingMinor),
     createdAt: purchase.createdAt.toISOString(),
     updatedAt: purchase.updatedAt.toISOString(),

@@ -7,6 +7,29 @@ import type { PurchaseRow } from './purchase-row.js';
 export const REFUNDABLE_STATUSES = ['SUCCEEDED', 'PARTIALLY_REFUNDED'] as const;
 
 /**
+ * What neither refunds nor disputes have given back yet: the price less refunds (pending ones
+ * included, so a reserved amount is never given twice) and disputes, never below zero. The one
+ * place this sum is written in TypeScript; `reserveRefund` checks the same sum in SQL under the
+ * row lock, so a refund never passes it even when two race.
+ */
+export function remaining(purchase: Pick<PurchaseRow, 'amountMinor' | 'refundedMinor'>, disputedMinor: number): number {
+  return Math.max(0, purchase.amountMinor - purchase.refundedMinor - disputedMinor);
+}
+
+/** What refunds gave back so far: reserved amounts (pending refunds) are not given back yet. */
+export function refundedSoFar(purchase: Pick<PurchaseRow, 'refundedMinor' | 'refundPendingMinor'>): number {
+  return purchase.refundedMinor - purchase.refundPendingMinor;
+}
+
+/** What may still be refunded of a purchase: `remaining`, or zero unless its status allows a refund. */
+export function refundable(
+  purchase: Pick<PurchaseRow, 'amountMinor' | 'refundedMinor' | 'status'>,
+  disputedMinor: number,
+): number {
+  return (REFUNDABLE_STATUSES as readonly string[]).includes(purchase.status) ? remaining(purchase, disputedMinor) : 0;
+}
+
+/**
  * Reserves `amountMinor` of a purchase for a refund in one guarded UPDATE: only while it is
  * refundable and only if refunds so far, this one and `otherReversedMinor` (disputes, read by the
  * caller under the purchase's row lock) stay within the amount paid. Concurrent refunds therefore

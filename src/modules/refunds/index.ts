@@ -18,6 +18,6 @@ export {
   type RefundFilter,
   type RefundListFilter,
 } from './get-refunds.js';
-export { disputedTotal, refundedTotal, type RefundRow, type DisputeRow } from './refund-rows.js';
+export { disputedTotal, refundedTotal, sumDisputed, type RefundRow, type DisputeRow } from './refund-rows.js';
 export { RefundExceedsRemainingError, RefundRejectedError } from './errors.js';
 export { refundStatuses, type RefundStatus } from '../../db/schema/index.js';

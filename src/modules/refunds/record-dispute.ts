@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import { disputes } from '../../db/schema/index.js';
 import type { Dispute } from '../../shared/acquirer-port.js';
 import { isUuid, newId } from '../../shared/ids.js';
-import { findPurchase, type PurchaseRow } from '../purchases/index.js';
+import { findPurchase, remaining, type PurchaseRow } from '../purchases/index.js';
 import { notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { bookDispute } from './book-dispute.js';
@@ -56,7 +56,7 @@ export async function recordDispute(ctx: ServiceContext, dispute: Dispute): Prom
     const disputedBefore = await disputedTotal(tx, purchase.id);
     // Refunds reserved (pending) count as given back, so the card holder is not paid twice; if the
     // acquirer then refuses one (it does not refund a disputed charge), failRefund tops this up.
-    const left = Math.max(0, purchase.amountMinor - purchase.refundedMinor - disputedBefore);
+    const left = remaining(purchase, disputedBefore);
     const amount = Math.min(dispute.amountMinor, left);
     const [row] = await tx
       .insert(disputes)

@@ -14,7 +14,7 @@ import { parseMinorUnits } from '../../shared/money.js';
 import { principalKey, type Principal } from '../../shared/principal.js';
 import { parseInput, text } from '../../shared/validation.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
-import { findPurchase, reserveRefund, REFUNDABLE_STATUSES, type PurchaseRow } from '../purchases/index.js';
+import { findPurchase, remaining, reserveRefund, REFUNDABLE_STATUSES, type PurchaseRow } from '../purchases/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { RefundExceedsRemainingError, RefundRejectedError } from './errors.js';
@@ -85,7 +85,7 @@ export async function refundPurchase(ctx: ServiceContext, raw: unknown): Promise
       // Under the row lock: a concurrent request with the same key has committed by now.
       if (await findRefundByKey(tx, purchase.id, ask.key)) throw new KeyTaken();
       const disputed = await disputedTotal(tx, purchase.id);
-      const remaining = Math.max(0, purchase.amountMinor - purchase.refundedMinor - disputed);
+      const left = remaining(purchase, disputed);
       if (!(REFUNDABLE_STATUSES as readonly string[]).includes(purchase.status)) {
         if (purchase.status === 'REFUNDED')
           throw new RefundExceedsRemainingError({ amountMinor: 0, currency: purchase.currency });
@@ -93,11 +93,11 @@ export async function refundPurchase(ctx: ServiceContext, raw: unknown): Promise
           `A ${purchase.status.toLowerCase().replace('_', ' ')} purchase cannot be refunded.`,
         );
       }
-      const amount = requested ?? remaining;
-      if (amount <= 0 || amount > remaining)
-        throw new RefundExceedsRemainingError({ amountMinor: remaining, currency: purchase.currency });
+      const amount = requested ?? left;
+      if (amount <= 0 || amount > left)
+        throw new RefundExceedsRemainingError({ amountMinor: left, currency: purchase.currency });
       if (!(await reserveRefund(tx, purchase.id, amount, disputed))) {
-        throw new RefundExceedsRemainingError({ amountMinor: remaining, currency: purchase.currency });
+        throw new RefundExceedsRemainingError({ amountMinor: left, currency: purchase.currency });
       }
       const now = clock.now();
       const [row] = await tx

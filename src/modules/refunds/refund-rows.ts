@@ -26,6 +26,11 @@ export async function findRefundByKey(
 }
 
 /** What disputes took back of a purchase (as booked). */
+/** What disputes took back, summed from rows already read (a resolver's batch); `disputedTotal` asks the database. */
+export function sumDisputed(rows: readonly Pick<DisputeRow, 'amountMinor'>[]): number {
+  return rows.reduce((sum, row) => sum + row.amountMinor, 0);
+}
+
 export async function disputedTotal(executor: Executor, purchaseId: string): Promise<number> {
   const [row] = await executor
     .select({ total: sql<number>`coalesce(sum(${disputes.amountMinor}), 0)::bigint`.mapWith(Number) })

@@ -1,7 +1,7 @@
 import { and, asc, eq, lt } from 'drizzle-orm';
 import type { Transaction } from '../../db/client.js';
 import { disputes } from '../../db/schema/index.js';
-import type { PurchaseRow } from '../purchases/index.js';
+import { remaining, type PurchaseRow } from '../purchases/index.js';
 import type { EnqueuedEvent } from '../webhooks/index.js';
 import { bookDispute } from './book-dispute.js';
 import { disputedTotal, refundedTotal } from './refund-rows.js';
@@ -33,7 +33,7 @@ export async function topUpCappedDisputes(
   const refunded = await refundedTotal(tx, purchase.id);
   for (const dispute of capped) {
     // What neither refunds (succeeded or still reserved) nor disputes have returned yet.
-    const left = current.amountMinor - current.refundedMinor - disputed;
+    const left = remaining(current, disputed);
     const amountMinor = Math.min(dispute.acquirerAmountMinor - dispute.amountMinor, left);
     if (amountMinor <= 0) break;
     const booked = await bookDispute(
