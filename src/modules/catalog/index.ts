@@ -8,4 +8,5 @@ export { getItemForPurchase } from './item-by-id.js';
 export { takeStock, returnStock } from './stock.js';
 export { isOnSale, type CatalogItem } from './item-rows.js';
 export { SkuTakenError } from './errors.js';
+export { MAX_PURCHASE_QUANTITY, MAX_GRANT_MINOR } from './item-input.js';
 export { itemKinds as ITEM_KINDS, type ItemKind } from '../../db/schema/index.js';

@@ -8,6 +8,14 @@ import { text } from '../../shared/validation.js';
 const INT4_MAX = 2_147_483_647;
 const MAX_PRICES = 32;
 
+/** The most units of an item one purchase may buy (createPurchase's `quantity`). */
+export const MAX_PURCHASE_QUANTITY = 100;
+/**
+ * The largest grant a CURRENCY_PACK may carry: bought MAX_PURCHASE_QUANTITY at once it must still be
+ * a safe integer (what the wallet, the ledger's bigint columns and every amount in TypeScript hold).
+ */
+export const MAX_GRANT_MINOR = Math.floor(Number.MAX_SAFE_INTEGER / MAX_PURCHASE_QUANTITY);
+
 const AMOUNT_MESSAGES = {
   not_an_integer: 'must be a whole number of minor units, e.g. "499" for 4.99 (no decimal point, sign or letters)',
   not_positive: 'must be greater than zero',
@@ -69,7 +77,8 @@ export interface ItemDraft {
 
 /**
  * The rules that need the game or more than one field: price currencies are ISO 4217 or the game's
- * own and appear once; only a CURRENCY_PACK grants, and it grants one of the game's currencies;
+ * own and appear once; only a CURRENCY_PACK grants, and it grants one of the game's currencies, at
+ * most MAX_GRANT_MINOR (so that any quantity a purchase may buy is still a safe integer);
  * the availability window is not empty. Throws one ValidationError listing every issue.
  */
 export function assertValidDraft(draft: ItemDraft, gameCurrencies: readonly string[]): void {
@@ -90,6 +99,11 @@ export function assertValidDraft(draft: ItemDraft, gameCurrencies: readonly stri
     issues.push({ path: 'input.grants', message: 'is required for a CURRENCY_PACK item' });
   if (draft.kind !== 'CURRENCY_PACK' && draft.grants)
     issues.push({ path: 'input.grants', message: 'only CURRENCY_PACK items grant a currency; set it to null' });
+  if (draft.grants && draft.grants.amountMinor > MAX_GRANT_MINOR)
+    issues.push({
+      path: 'input.grants.amount',
+      message: `must be at most ${MAX_GRANT_MINOR}, so that ${MAX_PURCHASE_QUANTITY} packs bought at once can still be credited`,
+    });
   if (draft.kind === 'CURRENCY_PACK' && draft.grants && !known.has(draft.grants.currency))
     issues.push({
       path: 'input.grants.currency',

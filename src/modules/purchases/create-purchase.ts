@@ -14,11 +14,11 @@ import { parseMinorUnits, type Money } from '../../shared/money.js';
 import { parseInput } from '../../shared/validation.js';
 import { getActiveAuthorization } from '../authorizations/index.js';
 import { getCardForCharge } from '../cards/index.js';
-import { getItemForPurchase, isOnSale, type CatalogItem } from '../catalog/index.js';
+import { getItemForPurchase, isOnSale, MAX_PURCHASE_QUANTITY, type CatalogItem } from '../catalog/index.js';
 import { assessPurchase, recordRiskEvent, releasePurchaseAmount, type PurchaseAssessment } from '../fraud/index.js';
 import { findGame } from '../games/index.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
-import { debitWallet } from '../wallet/index.js';
+import { debitWallet, walletBalance } from '../wallet/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requirePlayerGame } from './access.js';
@@ -37,7 +37,7 @@ const createPurchaseInput = z.object({
     .number()
     .int('must be a whole number')
     .min(1, 'must be at least 1')
-    .max(100, 'must be at most 100')
+    .max(MAX_PURCHASE_QUANTITY, `must be at most ${MAX_PURCHASE_QUANTITY}`)
     .default(1),
   expectedPrice: z.object({
     amount: z.string().max(32),
@@ -83,6 +83,7 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
   }
   const total = unitPrice.amountMinor * input.quantity;
   if (!Number.isSafeInteger(total)) throw ValidationError.field('input.quantity', 'makes the amount too large');
+  await assertGrantFits(db, item, recipientId, input.quantity);
   if (recipientId !== buyerId) {
     const friend = await getActiveAuthorization(db, recipientId, input.gameId);
     if (!friend) throw new NotFoundError('Gift recipient (a player who has authorized this game)');
@@ -104,6 +105,26 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
   const purchase = await (isIsoCurrency(order.currency) ? buyWithCard(ctx, order) : buyWithWallet(ctx, order));
   // The item as read for this purchase answers for it too, unless its stock (which the purchase moved) matters.
   return { purchase, item: item.stock === null ? item : null };
+}
+
+/**
+ * Every amount settlement will write must be representable before anything is charged: a pack's
+ * grant times the quantity, and the recipient's balance after it (a wallet, like every amount, is a
+ * safe integer). Items are refused at createItem/updateItem when their grant could overflow; this
+ * holds for rows written any other way too. (The balance is read without a lock: a grant that lands
+ * meanwhile and overflows it fails settlement, and recovery voids the charge.)
+ */
+async function assertGrantFits(db: Executor, item: CatalogItem, recipientId: string, quantity: number): Promise<void> {
+  if (!item.grants) return;
+  const granted = item.grants.amountMinor * quantity;
+  if (!Number.isSafeInteger(granted))
+    throw ValidationError.field('input.quantity', `makes the ${item.grants.currency} granted too large`);
+  const held = await walletBalance(db, item.gameId, recipientId, item.grants.currency);
+  if (!Number.isSafeInteger(held.amountMinor + granted))
+    throw ValidationError.field(
+      'input.quantity',
+      `would take the recipient's ${item.grants.currency} balance beyond what a wallet can hold`,
+    );
 }
 
 /** What createPurchase answers: the purchase, and its item when the one read for it still holds for the answer. */
