@@ -24,6 +24,9 @@ export interface AuthScopes {
   operator: boolean;
 }
 
+/** The object types that implement Node, filled once the schema is built (schema/index.ts). */
+export const nodeKinds = new Set<string>();
+
 /** The schema builder: plugins, context and scalars; domain types live in schema/<domain>.ts. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
@@ -84,6 +87,8 @@ export const builder = new SchemaBuilder<{
     decodeGlobalID: (globalID) => {
       const parsed = parsePublicId(globalID) ?? parseLegacyId(globalID);
       if (!parsed) throw ValidationError.field('id', 'is not a Coinslot id');
+      // A kind without a Node type (a ledger transaction or entry) would reach Pothos as an untyped error.
+      if (!nodeKinds.has(parsed.kind)) throw ValidationError.field('id', `a ${parsed.kind} id names no Node`);
       return { typename: parsed.kind, id: parsed.rowId };
     },
   },

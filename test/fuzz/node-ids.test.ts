@@ -1,0 +1,145 @@
+// Hostile ids for every Node type (issue 17, item 9): `node(id:)`, `nodes(ids:)` and the typed
+// lookups get well-formed ids of every kind, ids of the wrong kind, bad prefixes, bad base32, raw
+// garbage and legacy Relay/UUID forms wrapped around garbage. The answer is null, NotFound or a
+// ValidationError: never a 5xx, never a masked "Unexpected error", never SQL in the logs.
+import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ID_PREFIXES, publicId, type IdKind } from '../../src/shared/public-ids.js';
+import { buy, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
+import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const KINDS = Object.keys(ID_PREFIXES) as IdKind[];
+const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+/** Ids that look like one of ours but are not, in every spelling a client or an attacker might send. */
+const hostileId: fc.Arbitrary<string> = fc.oneof(
+  // a well-formed id of any kind whose row does not exist
+  fc.constantFrom(...KINDS).map((kind) => publicId(kind, randomUUID())),
+  // the right length and prefix, characters outside Crockford's alphabet or past 128 bits
+  fc
+    .tuple(fc.constantFrom(...Object.values(ID_PREFIXES)), fc.string({ minLength: 26, maxLength: 26 }))
+    .map(([prefix, body]) => `${prefix}_${body}`),
+  fc.constantFrom(...Object.values(ID_PREFIXES)).map((prefix) => `${prefix}_8${'z'.repeat(25)}`),
+  fc.constantFrom(...Object.values(ID_PREFIXES)).map((prefix) => `${prefix.toUpperCase()}_${'0'.repeat(26)}`),
+  fc
+    .tuple(
+      fc.constantFrom(...Object.values(ID_PREFIXES)),
+      fc.array(fc.constantFrom(...BASE32), { minLength: 0, maxLength: 40 }),
+    )
+    .map(([prefix, chars]) => `${prefix}_${chars.join('')}`),
+  // an unknown prefix with a valid body
+  fc.string({ minLength: 1, maxLength: 8 }).map((prefix) => `${prefix}_${'0'.repeat(26)}`),
+  // legacy Relay ids around garbage, and bare UUIDs (valid, upper case, broken)
+  fc
+    .tuple(fc.constantFrom(...KINDS, 'Nope', 'player', ''), fc.string({ maxLength: 60 }))
+    .map(([kind, rest]) => b64(`${kind}:${rest}`)),
+  fc.constantFrom(...KINDS).map((kind) => b64(`${kind}:${randomUUID()}`)),
+  fc.constantFrom(...KINDS).map((kind) => b64(`${kind}:${randomUUID()}' or 1=1 --`)),
+  fc.constant(randomUUID()),
+  fc.constant(randomUUID().toUpperCase()),
+  fc.uuid().map((uuid) => `${uuid.slice(0, 35)}g`),
+  fc.uuid().map((uuid) => `${uuid}'; drop table players; --`),
+  // raw garbage
+  fc.string({ unit: 'binary', maxLength: 80 }),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '_',
+    'ply_',
+    'evt_',
+    `evt_${'g'.repeat(32)}`,
+    '%00',
+    '../../etc/passwd',
+    'x'.repeat(10_000),
+  ),
+);
+
+describe('hostile ids of every Node type', () => {
+  let app: TestApp;
+  let game: GameSetup;
+  let player: PlayerSetup;
+  const logged: string[] = [];
+
+  beforeAll(async () => {
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) });
+    app = await createTestApp({
+      logger,
+      env: {
+        BACKGROUND_JOBS: 'false',
+        WEBHOOK_DISPATCHER: 'off',
+        API_RATE_LIMIT_PER_CREDENTIAL: '1000000',
+        API_RATE_LIMIT_PER_IP: '1000000',
+      },
+    });
+    game = await setUpGame(app);
+    player = await setUpPlayer(app, game);
+    await buy(app, game, player, game.items.skin!);
+    logged.length = 0;
+  }, 60_000);
+  afterAll(() => app?.close());
+
+  /** Null, NOT_FOUND or VALIDATION_FAILED: nothing else, nothing logged. */
+  function expectRefused(res: Awaited<ReturnType<TestApp['gql']>>, what: string): void {
+    const context = `${what} → ${res.status} ${res.text.slice(0, 400)}`;
+    expect(res.status, context).toBeLessThan(500);
+    for (const error of res.errors ?? []) {
+      expect(['NOT_FOUND', 'VALIDATION_FAILED', 'BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN'], context).toContain(
+        error.extensions?.code,
+      );
+    }
+    expect(logged.join('\n'), context).not.toMatch(/select|unexpected|"level":50/i);
+  }
+
+  it('node(id:) with any credential answers null or a typed error, never a 500', async () => {
+    const tokens = [null, player.playerToken, player.gameToken, game.secretKey, game.publishableKey, game.devToken];
+    await fc.assert(
+      fc.asyncProperty(hostileId, fc.constantFrom(...tokens), async (id, token) => {
+        const res = await app.gql(`query ($id: ID!) { node(id: $id) { __typename id } }`, { id }, { token });
+        expectRefused(res, `node(${JSON.stringify(id.slice(0, 80))})`);
+        // nothing that does not exist is ever found
+        expect(res.data?.node ?? null, JSON.stringify(id)).toBeNull();
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('nodes(ids:) and every typed lookup refuse hostile ids the same way', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(hostileId, { minLength: 1, maxLength: 5 }), async (ids) => {
+        const res = await app.gql(
+          `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename } }`,
+          { ids },
+          {
+            token: game.secretKey,
+          },
+        );
+        expectRefused(res, `nodes(${JSON.stringify(ids).slice(0, 200)})`);
+      }),
+      { numRuns: 100 },
+    );
+    const lookups = [
+      [`query ($id: ID!) { purchase(id: $id) { id } }`, game.secretKey],
+      [`query ($id: ID!) { game(id: $id) { id } }`, game.devToken],
+      [`query ($id: ID!) { riskSettings(gameId: $id) { updatedAt } }`, game.devToken],
+      [`query ($id: ID!) { wallet(gameId: $id) { amount } }`, player.gameToken],
+      [`query ($id: ID!) { webhookEvents(gameId: $id) { edges { node { id } } } }`, game.secretKey],
+      [
+        `query ($id: ID!, $g: ID!) { ledger(gameId: $g) { entries(purchaseId: $id) { edges { node { id } } } } }`,
+        game.devToken,
+      ],
+      [`query ($id: ID!) { purchases(gameId: $id) { edges { node { id } } } }`, game.secretKey],
+      [`query ($id: ID!, $g: ID!) { inventory(gameId: $g, playerId: $id) { quantity } }`, game.secretKey],
+    ] as const;
+    await fc.assert(
+      fc.asyncProperty(hostileId, fc.constantFrom(...lookups), async (id, [query, token]) => {
+        const res = await app.gql(query, { id, g: game.gameId }, { token });
+        expectRefused(res, `${query.slice(0, 40)} ${JSON.stringify(id.slice(0, 80))}`);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
