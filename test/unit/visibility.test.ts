@@ -3,7 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { playerView, type PlayerRow } from '../../src/modules/accounts/index.js';
 import { canManageGame, canReadGame, seesGameFees } from '../../src/modules/games/index.js';
-import { canReadPurchase, visibleFee, type PurchaseRow } from '../../src/modules/purchases/index.js';
+import {
+  canReadPurchase,
+  visibleCardId,
+  visibleFee,
+  visibleRisk,
+  type PurchaseRow,
+} from '../../src/modules/purchases/index.js';
 import type { Deps, ServiceContext } from '../../src/modules/service-context.js';
 import { principalKey, systemActor, type Principal } from '../../src/shared/principal.js';
 
@@ -86,5 +92,53 @@ describe("a player's email", () => {
     expect(playerView(secretKey, player).email).toBeNull();
     expect(playerView({ kind: 'player', playerId: 'someone-else', sessionId: 's' }, player).email).toBeNull();
     expect(playerView(gameToken, player).displayName).toBe('Buyer');
+  });
+});
+
+describe("a purchase's card and fraud decision", () => {
+  const friend = '00000000-0000-4000-8000-0000000000f1';
+  const gift = {
+    ...purchase,
+    recipientId: friend,
+    cardId: '00000000-0000-4000-8000-0000000000e1',
+    riskDecision: 'STEP_UP',
+    riskScore: 55,
+    riskRules: [{ rule: 'purchases_per_minute', value: 4, threshold: 3 }],
+  } as PurchaseRow;
+  const recipientSession: Principal = { kind: 'player', playerId: friend, sessionId: 's2' };
+  const recipientToken: Principal = { kind: 'player_game', playerId: friend, gameId: game.id, authorizationId: 'a2' };
+
+  it("are hidden from a gift's recipient", async () => {
+    for (const principal of [recipientSession, recipientToken]) {
+      expect(await visibleCardId(ctxOf(principal), gift)).toBeNull();
+      expect(await visibleRisk(ctxOf(principal), gift)).toBeNull();
+    }
+  });
+
+  it('show the buyer the card and the decision with the rule names, not their values or thresholds', async () => {
+    for (const principal of [ownSession, gameToken]) {
+      expect(await visibleCardId(ctxOf(principal), gift)).toBe(gift.cardId);
+      expect(await visibleRisk(ctxOf(principal), gift)).toEqual({
+        decision: 'STEP_UP',
+        score: 55,
+        rulesFired: [{ rule: 'purchases_per_minute', value: null, threshold: null }],
+      });
+    }
+  });
+
+  it('show the game (secret key) and operators everything', async () => {
+    for (const principal of [secretKey, { kind: 'operator' } as Principal]) {
+      expect(await visibleCardId(ctxOf(principal), gift)).toBe(gift.cardId);
+      expect((await visibleRisk(ctxOf(principal), gift))?.rulesFired).toEqual(gift.riskRules);
+    }
+  });
+
+  it("hide both from a publishable key, another game's token and the system actor", async () => {
+    const publishable: Principal = { kind: 'game_publishable', gameId: game.id, keyId: 'p' };
+    const otherGame: Principal = { ...gameToken, gameId: '00000000-0000-4000-8000-0000000000ff' };
+    for (const principal of [publishable, otherGame, systemActor('x'), { kind: 'anonymous' } as Principal]) {
+      expect(await visibleCardId(ctxOf(principal), gift)).toBeNull();
+      expect(await visibleRisk(ctxOf(principal), gift)).toBeNull();
+    }
   });
 });

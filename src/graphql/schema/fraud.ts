@@ -42,8 +42,9 @@ const RiskEventKindEnum = builder.enumType('RiskEventKind', {
 /** A rule as stored on a purchase or a risk event. */
 export interface RiskRuleHitShape {
   readonly rule: string;
-  readonly value: number;
-  readonly threshold: number;
+  /** Null unless the caller is the game's developer, its secret key or an operator. */
+  readonly value: number | null;
+  readonly threshold: number | null;
 }
 
 /** What the Purchase.risk field resolves to (the purchases module stores decision, score and rules). */
@@ -64,8 +65,15 @@ export const RiskRuleHitRef = builder.objectRef<RiskRuleHitShape>('RiskRuleHit')
         'acquirer_elevated_risk or acquirer_highest_risk.',
     }),
     // Float: amounts in minor units can exceed GraphQL's 32-bit Int; they stay exact integers.
-    value: t.exposeFloat('value'),
-    threshold: t.exposeFloat('threshold'),
+    value: t.exposeFloat('value', {
+      nullable: true,
+      description: "What the rule saw; null unless the caller is the game's developer, its secret key or an operator.",
+    }),
+    threshold: t.exposeFloat('threshold', {
+      nullable: true,
+      description:
+        "The rule's threshold; null unless the caller is the game's developer, its secret key or an operator.",
+    }),
   }),
 });
 

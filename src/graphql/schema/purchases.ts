@@ -23,7 +23,9 @@ import {
   listPurchases,
   type PurchaseRow,
   purchaseStatuses,
+  visibleCardId,
   visibleFee,
+  visibleRisk,
 } from '../../modules/purchases/index.js';
 import { getCardLabels } from '../../modules/cards/index.js';
 import { PlayerRef, ViewerRef } from './accounts.js';
@@ -83,8 +85,11 @@ PurchaseRef.implement({
     card: t.field({
       type: PurchaseCardRef,
       nullable: true,
-      resolve: async (p, _args, ctx) =>
-        p.cardId ? ((await getCardLabels(ctx.service.deps.db, [p.cardId]))[0] ?? null) : null,
+      description: "The buyer's card: for the buyer, the game and operators (null for a gift's recipient).",
+      resolve: async (p, _args, ctx) => {
+        const cardId = await visibleCardId(ctx.service, p);
+        return cardId ? ((await getCardLabels(ctx.service.deps.db, [cardId]))[0] ?? null) : null;
+      },
     }),
     paidWith: t.string({ description: 'CARD or WALLET.', resolve: (p) => (p.path === 'wallet' ? 'WALLET' : 'CARD') }),
     oneTap: t.boolean({
@@ -94,15 +99,13 @@ PurchaseRef.implement({
     risk: t.field({
       type: RiskAssessmentRef,
       nullable: true,
-      resolve: (p) =>
-        p.riskDecision
-          ? {
-              decision: p.riskDecision,
-              score: p.riskScore ?? 0,
-              rulesFired: p.riskRules ?? [],
-              retryAfterSeconds: null,
-            }
-          : null,
+      description:
+        "The fraud decision: in full for the game's developer, its secret key and operators; the buyer sees the decision, " +
+        "score and rule names without values or thresholds; null for anyone else (a gift's recipient).",
+      resolve: async (p, _args, ctx) => {
+        const risk = await visibleRisk(ctx.service, p);
+        return risk ? { ...risk, retryAfterSeconds: null } : null;
+      },
     }),
     declineCode: t.exposeString('declineCode', { nullable: true }),
     requiresActionReason: t.string({

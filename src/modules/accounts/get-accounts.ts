@@ -1,5 +1,5 @@
-import { inArray } from 'drizzle-orm';
-import { developers, players } from '../../db/schema/index.js';
+import { and, eq, inArray, or } from 'drizzle-orm';
+import { developers, gameAuthorizations, games, players, purchases } from '../../db/schema/index.js';
 import type { Principal } from '../../shared/principal.js';
 import type { ServiceContext } from '../service-context.js';
 import { developerColumns, playerColumns, type DeveloperRow, type PlayerRow } from './account-rows.js';
@@ -37,13 +37,65 @@ export function playerView(principal: Principal, player: PlayerRow): PlayerView 
   return own || principal.kind === 'operator' ? player : { ...player, email: null };
 }
 
-/** Players by id, in the order asked (for dataloaders), as the caller may see them; null where absent. */
+/**
+ * Which of `ids` the caller may read as a Player: the player themself; a game the player authorized
+ * (its game tokens, its secret key, its developer; a revoked authorization still counts, the game
+ * keeps its purchases); the other party of a gift (a recipient sees who gave, a buyer whom they gave
+ * to); operators. No one else: not anonymous callers, not a publishable key (public by design).
+ */
+export async function visiblePlayerIds(ctx: ServiceContext, ids: readonly string[]): Promise<Set<string>> {
+  const { principal } = ctx;
+  const { db } = ctx.deps;
+  if (ids.length === 0) return new Set();
+  const requested = [...new Set(ids)];
+  const authorizedBy = async (gameCondition: ReturnType<typeof eq>) => {
+    const rows = await db
+      .selectDistinct({ playerId: gameAuthorizations.playerId })
+      .from(gameAuthorizations)
+      .innerJoin(games, eq(games.id, gameAuthorizations.gameId))
+      .where(and(inArray(gameAuthorizations.playerId, requested), gameCondition));
+    return rows.map((r) => r.playerId);
+  };
+  switch (principal.kind) {
+    case 'operator':
+      return new Set(requested);
+    case 'player': {
+      const me = principal.playerId;
+      const others = requested.filter((id) => id !== me);
+      const parties = others.length
+        ? await db
+            .selectDistinct({ playerId: purchases.playerId, recipientId: purchases.recipientId })
+            .from(purchases)
+            .where(
+              or(
+                and(eq(purchases.playerId, me), inArray(purchases.recipientId, others)),
+                and(eq(purchases.recipientId, me), inArray(purchases.playerId, others)),
+              ),
+            )
+        : [];
+      return new Set([
+        ...(requested.includes(me) ? [me] : []),
+        ...parties.flatMap((p) => [p.playerId, p.recipientId]).filter((id) => id !== me),
+      ]);
+    }
+    case 'player_game':
+    case 'game_secret':
+      return new Set(await authorizedBy(eq(games.id, principal.gameId)));
+    case 'developer':
+      return new Set(await authorizedBy(eq(games.developerId, principal.developerId)));
+    default:
+      return new Set();
+  }
+}
+
+/**
+ * Players by id, in the order asked (for dataloaders), as the caller may see them; null where absent
+ * or not the caller's to see (visiblePlayerIds), so a stranger's id and a missing one look alike.
+ */
 export async function getPlayersByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(PlayerView | null)[]> {
-  const rows = ids.length
-    ? await ctx.deps.db
-        .select(playerColumns)
-        .from(players)
-        .where(inArray(players.id, [...ids]))
+  const visible = [...(await visiblePlayerIds(ctx, ids))];
+  const rows = visible.length
+    ? await ctx.deps.db.select(playerColumns).from(players).where(inArray(players.id, visible))
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => {

@@ -53,3 +53,55 @@ export function requireBuyer(ctx: ServiceContext, purchase: PurchaseRow, allowGa
       principal.gameId === purchase.gameId);
   if (!isBuyer) throw new NotFoundError('Purchase');
 }
+
+/** Whether the caller is the purchase's buyer: their session, or their game token in its game. */
+function isBuyer(principal: Principal, purchase: PurchaseRow): boolean {
+  return (
+    (principal.kind === 'player' && principal.playerId === purchase.playerId) ||
+    (principal.kind === 'player_game' &&
+      principal.playerId === purchase.playerId &&
+      principal.gameId === purchase.gameId)
+  );
+}
+
+/**
+ * The card a purchase was charged to (its id, for the brand and last four): the buyer's business, the
+ * game's (developer, secret key) and operators'. A gift's recipient sees what was given and by whom,
+ * never the buyer's card.
+ */
+export async function visibleCardId(ctx: ServiceContext, purchase: PurchaseRow): Promise<string | null> {
+  if (purchase.cardId === null) return null;
+  return isBuyer(ctx.principal, purchase) || (await seesGameFees(ctx, purchase.gameId)) ? purchase.cardId : null;
+}
+
+/** A fraud rule as the caller sees it: the values and thresholds only for the game and operators. */
+export interface RiskRuleView {
+  readonly rule: string;
+  readonly value: number | null;
+  readonly threshold: number | null;
+}
+
+/** The fraud decision on a purchase as the caller sees it. */
+export interface RiskView {
+  readonly decision: NonNullable<PurchaseRow['riskDecision']>;
+  readonly score: number;
+  readonly rulesFired: readonly RiskRuleView[];
+}
+
+/**
+ * The fraud decision on a purchase: in full (score, rules with the values they saw and their
+ * thresholds) for the game's developer, its secret key and operators; the decision, score and the
+ * names of the rules for the buyer (their session or game client), whose tuning knobs the thresholds
+ * are not (a card tester would probe just under them); nothing for anyone else, a gift's recipient
+ * included.
+ */
+export async function visibleRisk(ctx: ServiceContext, purchase: PurchaseRow): Promise<RiskView | null> {
+  if (!purchase.riskDecision) return null;
+  const rules = purchase.riskRules ?? [];
+  const base = { decision: purchase.riskDecision, score: purchase.riskScore ?? 0 };
+  if (await seesGameFees(ctx, purchase.gameId))
+    return { ...base, rulesFired: rules.map((r) => ({ rule: r.rule, value: r.value, threshold: r.threshold })) };
+  if (isBuyer(ctx.principal, purchase))
+    return { ...base, rulesFired: rules.map((r) => ({ rule: r.rule, value: null, threshold: null })) };
+  return null;
+}

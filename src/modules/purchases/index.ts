@@ -10,7 +10,7 @@ export {
   listPurchases,
   type PurchaseFilter,
 } from './get-purchases.js';
-export { canReadPurchase, visibleFee } from './access.js';
+export { canReadPurchase, visibleCardId, visibleFee, visibleRisk, type RiskRuleView, type RiskView } from './access.js';
 export { attemptKey, findPurchase, updateIfStatus, priceOf, type PurchaseRow } from './purchase-row.js';
 export { purchaseEventData, enqueuePurchaseEvent } from './purchase-events.js';
 export { purchaseStatuses, type PurchaseStatus } from '../../db/schema/purchases.js';
