@@ -3,7 +3,9 @@ import { builder } from './builder.js';
 import { formatMoney, type Money } from '../shared/money.js';
 
 builder.scalarType('DateTime', {
-  description: 'An instant in time, as an ISO 8601 string with a time zone (e.g. 2026-11-27T10:00:00Z).',
+  description:
+    'An instant in time: an RFC 3339 date-time with a time zone, e.g. 2026-11-27T10:00:00Z. Coinslot always answers in UTC with milliseconds (2026-11-27T10:00:00.000Z); on input any offset is accepted (+02:00) and the seconds may be left out.',
+  specifiedByURL: 'https://www.rfc-editor.org/rfc/rfc3339',
   serialize: (value) => (value instanceof Date ? value.toISOString() : new Date(value as string).toISOString()),
   parseValue: (value) => parseDateTime(value),
   parseLiteral: (ast) => {

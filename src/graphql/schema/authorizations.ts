@@ -47,17 +47,20 @@ GameAuthorizationRef.implement({
 });
 
 builder.objectField(ViewerRef, 'authorizations', (t) =>
-  t.connection({
-    type: GameAuthorizationRef,
-    description: 'The games the signed-in player has authorized (not revoked), oldest first.',
-    authScopes: { player: true },
-    resolve: (_principal, args, ctx) =>
-      resolveCursorConnection(
-        { args, toCursor: encodeCursor, maxSize: 100 },
-        (page: ResolveCursorConnectionArgs): Promise<GameAuthorization[]> =>
-          listAuthorizations(ctx.service, keysetPage(page)),
-      ),
-  }),
+  t.connection(
+    {
+      type: GameAuthorizationRef,
+      description: 'The games the signed-in player has authorized (not revoked), oldest first.',
+      authScopes: { player: true },
+      resolve: (_principal, args, ctx) =>
+        resolveCursorConnection(
+          { args, toCursor: encodeCursor, maxSize: 100 },
+          (page: ResolveCursorConnectionArgs): Promise<GameAuthorization[]> =>
+            listAuthorizations(ctx.service, keysetPage(page)),
+        ),
+    },
+    GameAuthorizationConnection,
+  ),
 );
 
 const AuthorizeGameInput = builder.inputType('AuthorizeGameInput', {
@@ -155,3 +158,10 @@ builder.mutationField('revokeGameAuthorization', (t) =>
     }),
   }),
 );
+
+/** The shared Relay connection of game authorizations (one type wherever a list of them is paged). */
+export const GameAuthorizationConnection = builder.connectionObject({
+  type: GameAuthorizationRef,
+  name: 'GameAuthorizationConnection',
+  description: 'A page of game authorizations, with the cursors to fetch the pages around it.',
+});

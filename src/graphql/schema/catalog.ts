@@ -68,16 +68,19 @@ ItemRef.implement({
 });
 
 builder.objectField(GameRef, 'items', (t) =>
-  t.connection({
-    type: ItemRef,
-    description: 'All items for those who manage the game (archived ones too); what is on sale now for others.',
-    resolve: (game, args, ctx) =>
-      resolveCursorConnection(
-        { args, toCursor: (item: CatalogItem) => encodeCursor(item), maxSize: 100 },
-        (page: ResolveCursorConnectionArgs): Promise<CatalogItem[]> =>
-          listGameItems(ctx.service, game.id, keysetPage(page)),
-      ),
-  }),
+  t.connection(
+    {
+      type: ItemRef,
+      description: 'All items for those who manage the game (archived ones too); what is on sale now for others.',
+      resolve: (game, args, ctx) =>
+        resolveCursorConnection(
+          { args, toCursor: (item: CatalogItem) => encodeCursor(item), maxSize: 100 },
+          (page: ResolveCursorConnectionArgs): Promise<CatalogItem[]> =>
+            listGameItems(ctx.service, game.id, keysetPage(page)),
+        ),
+    },
+    ItemConnection,
+  ),
 );
 
 /**
@@ -207,3 +210,10 @@ builder.mutationField('archiveItem', (t) =>
     }),
   }),
 );
+
+/** The shared Relay connection of items (one type wherever a list of them is paged). */
+export const ItemConnection = builder.connectionObject({
+  type: ItemRef,
+  name: 'ItemConnection',
+  description: 'A page of items, with the cursors to fetch the pages around it.',
+});

@@ -113,35 +113,38 @@ RiskEventRef.implement({
 });
 
 builder.queryField('riskEvents', (t) =>
-  t.connection({
-    type: RiskEventRef,
-    description: 'Fraud decisions, newest first (operator token only).',
-    authScopes: { operator: true },
-    args: {
-      gameId: t.arg.id(),
-      playerId: t.arg.id(),
-      purchaseId: t.arg.id(),
-      decision: t.arg({ type: RiskDecisionEnum }),
-      kind: t.arg({ type: RiskEventKindEnum }),
-      from: t.arg({ type: 'DateTime', description: 'Inclusive.' }),
-      to: t.arg({ type: 'DateTime', description: 'Exclusive.' }),
+  t.connection(
+    {
+      type: RiskEventRef,
+      description: 'Fraud decisions, newest first (operator token only).',
+      authScopes: { operator: true },
+      args: {
+        gameId: t.arg.id(),
+        playerId: t.arg.id(),
+        purchaseId: t.arg.id(),
+        decision: t.arg({ type: RiskDecisionEnum }),
+        kind: t.arg({ type: RiskEventKindEnum }),
+        from: t.arg({ type: 'DateTime', description: 'Inclusive.' }),
+        to: t.arg({ type: 'DateTime', description: 'Exclusive.' }),
+      },
+      resolve: (_root, args, ctx) => {
+        const filter = {
+          gameId: args.gameId ? decodeId('Game', args.gameId, 'gameId') : null,
+          playerId: args.playerId ? decodeId('Player', args.playerId, 'playerId') : null,
+          purchaseId: args.purchaseId ? decodeId('Purchase', args.purchaseId, 'purchaseId') : null,
+          decision: args.decision ?? null,
+          kind: args.kind ?? null,
+          from: args.from ?? null,
+          to: args.to ?? null,
+        };
+        return resolveCursorConnection(
+          { args, toCursor: (e: RiskEventRow) => encodeCursor(e), maxSize: 100 },
+          (page: ResolveCursorConnectionArgs) => listRiskEvents(ctx.service, filter, keysetPage(page)),
+        );
+      },
     },
-    resolve: (_root, args, ctx) => {
-      const filter = {
-        gameId: args.gameId ? decodeId('Game', args.gameId, 'gameId') : null,
-        playerId: args.playerId ? decodeId('Player', args.playerId, 'playerId') : null,
-        purchaseId: args.purchaseId ? decodeId('Purchase', args.purchaseId, 'purchaseId') : null,
-        decision: args.decision ?? null,
-        kind: args.kind ?? null,
-        from: args.from ?? null,
-        to: args.to ?? null,
-      };
-      return resolveCursorConnection(
-        { args, toCursor: (e: RiskEventRow) => encodeCursor(e), maxSize: 100 },
-        (page: ResolveCursorConnectionArgs) => listRiskEvents(ctx.service, filter, keysetPage(page)),
-      );
-    },
-  }),
+    RiskEventConnection,
+  ),
 );
 
 // ---- per-game settings
@@ -378,3 +381,10 @@ builder.mutationField('unblockCardFingerprint', (t) =>
     resolve: async (_root, { input }, ctx) => ({ lifted: await unblockCardFingerprint(ctx.service, input) }),
   }),
 );
+
+/** The shared Relay connection of risk events (one type wherever a list of them is paged). */
+export const RiskEventConnection = builder.connectionObject({
+  type: RiskEventRef,
+  name: 'RiskEventConnection',
+  description: 'A page of risk events, with the cursors to fetch the pages around it.',
+});

@@ -69,15 +69,18 @@ GameRef.implement({
 });
 
 builder.objectField(ViewerRef, 'games', (t) =>
-  t.connection({
-    type: GameRef,
-    description: "A developer's own games (a game key: its game; an operator: all), oldest first.",
-    resolve: (_principal, args, ctx) =>
-      resolveCursorConnection(
-        { args, toCursor: (game: GameRow) => encodeCursor(game), maxSize: 100 },
-        (page: ResolveCursorConnectionArgs): Promise<GameRow[]> => listGames(ctx.service, keysetPage(page)),
-      ),
-  }),
+  t.connection(
+    {
+      type: GameRef,
+      description: "A developer's own games (a game key: its game; an operator: all), oldest first.",
+      resolve: (_principal, args, ctx) =>
+        resolveCursorConnection(
+          { args, toCursor: (game: GameRow) => encodeCursor(game), maxSize: 100 },
+          (page: ResolveCursorConnectionArgs): Promise<GameRow[]> => listGames(ctx.service, keysetPage(page)),
+        ),
+    },
+    GameConnection,
+  ),
 );
 
 builder.queryField('game', (t) =>
@@ -234,3 +237,10 @@ builder.mutationField('defineCurrency', (t) =>
     }),
   }),
 );
+
+/** The shared Relay connection of games (one type wherever a list of them is paged). */
+export const GameConnection = builder.connectionObject({
+  type: GameRef,
+  name: 'GameConnection',
+  description: 'A page of games, with the cursors to fetch the pages around it.',
+});

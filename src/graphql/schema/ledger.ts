@@ -6,16 +6,20 @@ import {
   checkGameLedger,
   getLedgerAccounts,
   getLedgerAccountsByIds,
+  getLedgerEntriesByIds,
+  getLedgerTransactionEntries,
+  getLedgerTransactionsByIds,
   ledgerAccountKinds,
   ledgerTransactionKinds,
   listLedgerEntries,
   type LedgerAccountView,
   type LedgerEntryView,
+  type LedgerTransactionView,
 } from '../../modules/ledger/index.js';
 import { PlayerRef } from './accounts.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
-import { publicId, publicIdOrNull } from '../../shared/public-ids.js';
+import { publicIdOrNull } from '../../shared/public-ids.js';
 
 const upperValues = <T extends string>(values: readonly T[]) =>
   Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }]));
@@ -62,28 +66,45 @@ LedgerAccountRef.implement({
   }),
 });
 
-const LedgerTransactionRef = builder.objectRef<LedgerEntryView>('LedgerTransaction').implement({
+export const LedgerTransactionRef = builder.loadableNodeRef('LedgerTransaction', {
+  id: { resolve: (tx: LedgerTransactionView) => tx.id },
+  load: (ids: string[], ctx) => getLedgerTransactionsByIds(ctx.service, ids).then(orNotFound('LedgerTransaction')),
+  sort: (tx) => tx.id,
+});
+
+export const LedgerEntryRef = builder.loadableNodeRef('LedgerEntry', {
+  id: { resolve: (e: LedgerEntryView) => e.id },
+  load: (ids: string[], ctx) => getLedgerEntriesByIds(ctx.service, ids).then(orNotFound('LedgerEntry')),
+  sort: (e) => e.id,
+});
+
+LedgerTransactionRef.implement({
   description: 'The posting an entry belongs to; every posting sums to zero per currency.',
   fields: (t) => ({
-    id: t.id({ resolve: (e) => publicId('LedgerTransaction', e.transactionId) }),
-    kind: t.field({ type: LedgerTransactionKindEnum, resolve: (e) => e.transactionKind }),
+    kind: t.field({ type: LedgerTransactionKindEnum, resolve: (tx) => tx.kind }),
     reference: t.exposeString('reference', {
       description: 'What it posts: the purchase, refund or dispute id, or a grant key.',
     }),
     purchaseId: t.id({
       nullable: true,
-      resolve: (e) => publicIdOrNull('Purchase', e.purchaseId),
+      resolve: (tx) => publicIdOrNull('Purchase', tx.purchaseId),
     }),
-    refundId: t.id({ nullable: true, resolve: (e) => publicIdOrNull('Refund', e.refundId) }),
-    disputeId: t.id({ nullable: true, resolve: (e) => publicIdOrNull('Dispute', e.disputeId) }),
+    refundId: t.id({ nullable: true, resolve: (tx) => publicIdOrNull('Refund', tx.refundId) }),
+    disputeId: t.id({ nullable: true, resolve: (tx) => publicIdOrNull('Dispute', tx.disputeId) }),
+    entries: t.loadableList({
+      type: LedgerEntryRef,
+      description: 'Its legs, oldest first: the debits and credits that sum to zero per currency.',
+      load: (ids: string[], ctx) => getLedgerTransactionEntries(ctx.service, ids),
+      resolve: (tx) => tx.id,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
 
-const LedgerEntryRef = builder.objectRef<LedgerEntryView>('LedgerEntry').implement({
+LedgerEntryRef.implement({
   description:
     'One leg of a posting: an amount debited or credited to an account. Entries are never changed; corrections are new postings.',
   fields: (t) => ({
-    id: t.id({ resolve: (e) => publicId('LedgerEntry', e.id) }),
     account: t.field({ type: LedgerAccountRef, resolve: (e) => e.accountId }),
     side: t.field({ type: LedgerSideEnum, resolve: (e) => (e.amountMinor > 0 ? 'debit' : 'credit') }),
     amount: t.field({
@@ -91,7 +112,7 @@ const LedgerEntryRef = builder.objectRef<LedgerEntryView>('LedgerEntry').impleme
       description: 'Always positive; side says which way.',
       resolve: (e) => ({ amountMinor: Math.abs(e.amountMinor), currency: e.currency }),
     }),
-    transaction: t.field({ type: LedgerTransactionRef, resolve: (e) => e }),
+    transaction: t.field({ type: LedgerTransactionRef, resolve: (e) => e.transactionId }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
   }),
 });
@@ -112,18 +133,21 @@ const LedgerRef = builder.objectRef<LedgerShape>('Ledger').implement({
       resolve: (l, { includeWallets }, ctx) =>
         includeWallets ? getLedgerAccounts(ctx.service, l.gameId, { includeWallets: true }) : [...l.accounts],
     }),
-    entries: t.connection({
-      type: LedgerEntryRef,
-      description: 'Entries, oldest first; filter by account or purchase.',
-      args: { accountId: t.arg.id(), purchaseId: t.arg.id() },
-      resolve: (l, args, ctx) =>
-        resolveCursorConnection<Promise<LedgerEntryView[]>>({ args, toCursor: encodeCursor, maxSize: 100 }, (page) =>
-          listLedgerEntries(ctx.service, l.gameId, keysetPage(page), {
-            accountId: args.accountId == null ? undefined : decodeId('LedgerAccount', args.accountId, 'accountId'),
-            purchaseId: args.purchaseId == null ? undefined : decodeId('Purchase', args.purchaseId, 'purchaseId'),
-          }),
-        ),
-    }),
+    entries: t.connection(
+      {
+        type: LedgerEntryRef,
+        description: 'Entries, oldest first; filter by account or purchase.',
+        args: { accountId: t.arg.id(), purchaseId: t.arg.id() },
+        resolve: (l, args, ctx) =>
+          resolveCursorConnection<Promise<LedgerEntryView[]>>({ args, toCursor: encodeCursor, maxSize: 100 }, (page) =>
+            listLedgerEntries(ctx.service, l.gameId, keysetPage(page), {
+              accountId: args.accountId == null ? undefined : decodeId('LedgerAccount', args.accountId, 'accountId'),
+              purchaseId: args.purchaseId == null ? undefined : decodeId('Purchase', args.purchaseId, 'purchaseId'),
+            }),
+          ),
+      },
+      LedgerEntryConnection,
+    ),
     violations: t.stringList({
       description: 'Broken ledger invariants of this game (empty when the books are healthy).',
       resolve: (l, _args, ctx) => checkGameLedger(ctx.service, l.gameId),
@@ -143,3 +167,10 @@ builder.queryField('ledger', (t) =>
     },
   }),
 );
+
+/** The shared Relay connection of ledger entries (one type wherever a list of them is paged). */
+export const LedgerEntryConnection = builder.connectionObject({
+  type: LedgerEntryRef,
+  name: 'LedgerEntryConnection',
+  description: 'A page of ledger entries, with the cursors to fetch the pages around it.',
+});

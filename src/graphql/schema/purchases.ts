@@ -154,46 +154,52 @@ builder.queryField('purchase', (t) =>
 );
 
 builder.queryField('purchases', (t) =>
-  t.connection({
-    type: PurchaseRef,
-    description:
-      "A game's purchases, newest first: a player sees their own; the game, its developer and operators see all.",
-    args: {
-      gameId: t.arg.id({ required: true }),
-      status: t.arg({ type: PurchaseStatusEnum }),
-      from: t.arg({ type: 'DateTime' }),
-      to: t.arg({ type: 'DateTime' }),
-      playerId: t.arg.id({ description: 'One player (game keys, developers and operators).' }),
+  t.connection(
+    {
+      type: PurchaseRef,
+      description:
+        "A game's purchases, newest first: a player sees their own; the game, its developer and operators see all.",
+      args: {
+        gameId: t.arg.id({ required: true }),
+        status: t.arg({ type: PurchaseStatusEnum }),
+        from: t.arg({ type: 'DateTime' }),
+        to: t.arg({ type: 'DateTime' }),
+        playerId: t.arg.id({ description: 'One player (game keys, developers and operators).' }),
+      },
+      authScopes: { authenticated: true },
+      resolve: (_root, args, ctx) => {
+        const filter = {
+          gameId: decodeId('Game', args.gameId, 'gameId'),
+          status: args.status ?? null,
+          from: args.from ?? null,
+          to: args.to ?? null,
+          playerId: args.playerId ? decodeId('Player', args.playerId, 'playerId') : null,
+        };
+        return resolveCursorConnection(
+          { args, toCursor: (p: PurchaseRow) => encodeCursor(p), maxSize: 100 },
+          (page: ResolveCursorConnectionArgs) => listPurchases(ctx.service, filter, keysetPage(page)),
+        );
+      },
     },
-    authScopes: { authenticated: true },
-    resolve: (_root, args, ctx) => {
-      const filter = {
-        gameId: decodeId('Game', args.gameId, 'gameId'),
-        status: args.status ?? null,
-        from: args.from ?? null,
-        to: args.to ?? null,
-        playerId: args.playerId ? decodeId('Player', args.playerId, 'playerId') : null,
-      };
-      return resolveCursorConnection(
-        { args, toCursor: (p: PurchaseRow) => encodeCursor(p), maxSize: 100 },
-        (page: ResolveCursorConnectionArgs) => listPurchases(ctx.service, filter, keysetPage(page)),
-      );
-    },
-  }),
+    PurchaseConnection,
+  ),
 );
 
 builder.objectField(ViewerRef, 'purchases', (t) =>
-  t.connection({
-    type: PurchaseRef,
-    description:
-      "The signed-in player's purchases across every game, newest first: bought for themselves, given as gifts, and received from friends.",
-    authScopes: { player: true },
-    resolve: (_principal, args, ctx) =>
-      resolveCursorConnection(
-        { args, toCursor: (p: PurchaseRow) => encodeCursor(p), maxSize: 100 },
-        (page: ResolveCursorConnectionArgs) => listPlayerPurchases(ctx.service, keysetPage(page)),
-      ),
-  }),
+  t.connection(
+    {
+      type: PurchaseRef,
+      description:
+        "The signed-in player's purchases across every game, newest first: bought for themselves, given as gifts, and received from friends.",
+      authScopes: { player: true },
+      resolve: (_principal, args, ctx) =>
+        resolveCursorConnection(
+          { args, toCursor: (p: PurchaseRow) => encodeCursor(p), maxSize: 100 },
+          (page: ResolveCursorConnectionArgs) => listPlayerPurchases(ctx.service, keysetPage(page)),
+        ),
+    },
+    PurchaseConnection,
+  ),
 );
 
 const PurchasePayload = builder.objectRef<PurchaseRow>('PurchasePayload').implement({
@@ -294,3 +300,10 @@ builder.mutationField('cancelPurchase', (t) =>
       cancelPurchase(ctx.service, { purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId') }),
   }),
 );
+
+/** The shared Relay connection of purchases (one type wherever a list of them is paged). */
+export const PurchaseConnection = builder.connectionObject({
+  type: PurchaseRef,
+  name: 'PurchaseConnection',
+  description: 'A page of purchases, with the cursors to fetch the pages around it.',
+});

@@ -184,47 +184,53 @@ function decodeFilter(args: {
 }
 
 builder.queryField('refunds', (t) =>
-  t.connection({
-    type: RefundRef,
-    description: "Refunds, newest first: a developer sees their games', a game's secret key its own, operators all.",
-    args: {
-      gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
-      purchaseId: t.arg.id(),
-      from: t.arg({ type: 'DateTime' }),
-      to: t.arg({ type: 'DateTime' }),
-      status: t.arg({ type: RefundStatusEnum }),
+  t.connection(
+    {
+      type: RefundRef,
+      description: "Refunds, newest first: a developer sees their games', a game's secret key its own, operators all.",
+      args: {
+        gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
+        purchaseId: t.arg.id(),
+        from: t.arg({ type: 'DateTime' }),
+        to: t.arg({ type: 'DateTime' }),
+        status: t.arg({ type: RefundStatusEnum }),
+      },
+      authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
+      resolve: (_root, args, ctx) => {
+        const filter = { ...decodeFilter(args), status: args.status ?? null };
+        return resolveCursorConnection(
+          { args, toCursor: (r: RefundRow) => encodeCursor(r), maxSize: 100 },
+          (page: ResolveCursorConnectionArgs) => listRefunds(ctx.service, filter, keysetPage(page)),
+        );
+      },
     },
-    authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
-    resolve: (_root, args, ctx) => {
-      const filter = { ...decodeFilter(args), status: args.status ?? null };
-      return resolveCursorConnection(
-        { args, toCursor: (r: RefundRow) => encodeCursor(r), maxSize: 100 },
-        (page: ResolveCursorConnectionArgs) => listRefunds(ctx.service, filter, keysetPage(page)),
-      );
-    },
-  }),
+    RefundConnection,
+  ),
 );
 
 builder.queryField('disputes', (t) =>
-  t.connection({
-    type: DisputeRef,
-    description:
-      "Disputes (chargebacks), newest first: a developer sees their games', a game's secret key its own, operators all.",
-    args: {
-      gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
-      purchaseId: t.arg.id(),
-      from: t.arg({ type: 'DateTime' }),
-      to: t.arg({ type: 'DateTime' }),
+  t.connection(
+    {
+      type: DisputeRef,
+      description:
+        "Disputes (chargebacks), newest first: a developer sees their games', a game's secret key its own, operators all.",
+      args: {
+        gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
+        purchaseId: t.arg.id(),
+        from: t.arg({ type: 'DateTime' }),
+        to: t.arg({ type: 'DateTime' }),
+      },
+      authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
+      resolve: (_root, args, ctx) => {
+        const filter = decodeFilter(args);
+        return resolveCursorConnection(
+          { args, toCursor: (d: DisputeRow) => encodeCursor(d), maxSize: 100 },
+          (page: ResolveCursorConnectionArgs) => listDisputes(ctx.service, filter, keysetPage(page)),
+        );
+      },
     },
-    authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
-    resolve: (_root, args, ctx) => {
-      const filter = decodeFilter(args);
-      return resolveCursorConnection(
-        { args, toCursor: (d: DisputeRow) => encodeCursor(d), maxSize: 100 },
-        (page: ResolveCursorConnectionArgs) => listDisputes(ctx.service, filter, keysetPage(page)),
-      );
-    },
-  }),
+    DisputeConnection,
+  ),
 );
 
 builder.objectType(RefundExceedsRemainingError, {
@@ -294,3 +300,17 @@ builder.mutationField('refundPurchase', (t) =>
       }),
   }),
 );
+
+/** The shared Relay connection of refunds (one type wherever a list of them is paged). */
+export const RefundConnection = builder.connectionObject({
+  type: RefundRef,
+  name: 'RefundConnection',
+  description: 'A page of refunds, with the cursors to fetch the pages around it.',
+});
+
+/** The shared Relay connection of disputes (one type wherever a list of them is paged). */
+export const DisputeConnection = builder.connectionObject({
+  type: DisputeRef,
+  name: 'DisputeConnection',
+  description: 'A page of disputes, with the cursors to fetch the pages around it.',
+});

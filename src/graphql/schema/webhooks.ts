@@ -111,16 +111,19 @@ WebhookEventRef.implement({
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
     body: t.string({ description: 'The JSON body as it is POSTed.', resolve: (e) => webhookBody(e) }),
-    deliveries: t.connection({
-      type: WebhookDeliveryRef,
-      description: 'Every attempt to deliver this event, oldest first.',
-      resolve: (e, args, ctx) =>
-        resolveCursorConnection(
-          { args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 },
-          (p: ResolveCursorConnectionArgs) =>
-            listWebhookDeliveries(ctx.service, { gameId: e.gameId, eventId: e.id }, page(p, UUID)),
-        ),
-    }),
+    deliveries: t.connection(
+      {
+        type: WebhookDeliveryRef,
+        description: 'Every attempt to deliver this event, oldest first.',
+        resolve: (e, args, ctx) =>
+          resolveCursorConnection(
+            { args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 },
+            (p: ResolveCursorConnectionArgs) =>
+              listWebhookDeliveries(ctx.service, { gameId: e.gameId, eventId: e.id }, page(p, UUID)),
+          ),
+      },
+      WebhookDeliveryConnection,
+    ),
   }),
 });
 
@@ -147,53 +150,59 @@ WebhookDeliveryRef.implement({
 });
 
 builder.queryField('webhookEvents', (t) =>
-  t.connection({
-    type: WebhookEventRef,
-    description:
-      "A game's outbox events, oldest first (last: n for the newest); for its developer, its secret key and operators.",
-    args: {
-      gameId: t.arg.id({ required: true }),
-      status: t.arg({ type: WebhookEventStatusEnum }),
-      type: t.arg.string(),
+  t.connection(
+    {
+      type: WebhookEventRef,
+      description:
+        "A game's outbox events, oldest first (last: n for the newest); for its developer, its secret key and operators.",
+      args: {
+        gameId: t.arg.id({ required: true }),
+        status: t.arg({ type: WebhookEventStatusEnum }),
+        type: t.arg.string(),
+      },
+      authScopes: { authenticated: true },
+      resolve: (_root, args, ctx) => {
+        const gameId = decodeId('Game', args.gameId, 'gameId');
+        if (args.type && !(outboxEventTypes as readonly string[]).includes(args.type)) {
+          throw ValidationError.field('type', `must be one of ${outboxEventTypes.join(', ')}`);
+        }
+        return resolveCursorConnection(
+          { args, toCursor: (e: OutboxEventRow) => toCursor(e.createdAt, e.id), maxSize: 100 },
+          (p: ResolveCursorConnectionArgs) =>
+            listWebhookEvents(
+              ctx.service,
+              { gameId, status: args.status ?? null, type: (args.type as OutboxEventRow['type']) ?? null },
+              page(p, EVENT_ID),
+            ),
+        );
+      },
     },
-    authScopes: { authenticated: true },
-    resolve: (_root, args, ctx) => {
-      const gameId = decodeId('Game', args.gameId, 'gameId');
-      if (args.type && !(outboxEventTypes as readonly string[]).includes(args.type)) {
-        throw ValidationError.field('type', `must be one of ${outboxEventTypes.join(', ')}`);
-      }
-      return resolveCursorConnection(
-        { args, toCursor: (e: OutboxEventRow) => toCursor(e.createdAt, e.id), maxSize: 100 },
-        (p: ResolveCursorConnectionArgs) =>
-          listWebhookEvents(
-            ctx.service,
-            { gameId, status: args.status ?? null, type: (args.type as OutboxEventRow['type']) ?? null },
-            page(p, EVENT_ID),
-          ),
-      );
-    },
-  }),
+    WebhookEventConnection,
+  ),
 );
 
 builder.queryField('webhookDeliveries', (t) =>
-  t.connection({
-    type: WebhookDeliveryRef,
-    description:
-      "Every delivery attempt of a game's webhooks (or of one event), oldest first (last: n for the newest).",
-    args: {
-      gameId: t.arg.id({ required: true }),
-      eventId: t.arg.id({ description: 'An `evt_…` id or a WebhookEvent id.' }),
+  t.connection(
+    {
+      type: WebhookDeliveryRef,
+      description:
+        "Every delivery attempt of a game's webhooks (or of one event), oldest first (last: n for the newest).",
+      args: {
+        gameId: t.arg.id({ required: true }),
+        eventId: t.arg.id({ description: 'An `evt_…` id or a WebhookEvent id.' }),
+      },
+      authScopes: { authenticated: true },
+      resolve: (_root, args, ctx) => {
+        const gameId = decodeId('Game', args.gameId, 'gameId');
+        const eventId = args.eventId != null ? eventIdOf(args.eventId, 'eventId') : null;
+        return resolveCursorConnection(
+          { args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 },
+          (p: ResolveCursorConnectionArgs) => listWebhookDeliveries(ctx.service, { gameId, eventId }, page(p, UUID)),
+        );
+      },
     },
-    authScopes: { authenticated: true },
-    resolve: (_root, args, ctx) => {
-      const gameId = decodeId('Game', args.gameId, 'gameId');
-      const eventId = args.eventId != null ? eventIdOf(args.eventId, 'eventId') : null;
-      return resolveCursorConnection(
-        { args, toCursor: (d: WebhookDeliveryRow) => toCursor(d.attemptedAt, d.id), maxSize: 100 },
-        (p: ResolveCursorConnectionArgs) => listWebhookDeliveries(ctx.service, { gameId, eventId }, page(p, UUID)),
-      );
-    },
-  }),
+    WebhookDeliveryConnection,
+  ),
 );
 
 const WebhookAttemptPayload = (name: string) =>
@@ -271,3 +280,17 @@ builder.mutationField('rotateWebhookSecret', (t) =>
       rotateWebhookSecret(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
   }),
 );
+
+/** The shared Relay connection of webhook deliveries (one type wherever a list of them is paged). */
+export const WebhookDeliveryConnection = builder.connectionObject({
+  type: WebhookDeliveryRef,
+  name: 'WebhookDeliveryConnection',
+  description: 'A page of webhook deliveries, with the cursors to fetch the pages around it.',
+});
+
+/** The shared Relay connection of webhook events (one type wherever a list of them is paged). */
+export const WebhookEventConnection = builder.connectionObject({
+  type: WebhookEventRef,
+  name: 'WebhookEventConnection',
+  description: 'A page of webhook events, with the cursors to fetch the pages around it.',
+});

@@ -105,6 +105,109 @@ export async function getLedgerAccountsByIds(
   return ids.map((id) => byId.get(id) ?? null);
 }
 
+/** A posting (ledger transaction) as readers see it. */
+export interface LedgerTransactionView {
+  readonly id: string;
+  readonly gameId: string;
+  readonly kind: LedgerTransactionKind;
+  readonly reference: string;
+  readonly purchaseId: string | null;
+  readonly refundId: string | null;
+  readonly disputeId: string | null;
+  readonly createdAt: Date;
+}
+
+/** The columns of an entry view, joined to its posting and account. */
+const entryColumns = {
+  id: ledgerEntries.id,
+  createdAt: ledgerEntries.createdAt,
+  amountMinor: ledgerEntries.amountMinor,
+  currency: ledgerEntries.currency,
+  accountId: ledgerEntries.accountId,
+  accountKind: ledgerAccounts.kind,
+  playerId: ledgerAccounts.playerId,
+  transactionId: ledgerTransactions.id,
+  transactionKind: ledgerTransactions.kind,
+  reference: ledgerTransactions.reference,
+  purchaseId: ledgerTransactions.purchaseId,
+  refundId: ledgerTransactions.refundId,
+  disputeId: ledgerTransactions.disputeId,
+};
+
+/** Ledger entries by id, in the order asked (node loading); null where absent or not the caller's to read. */
+export async function getLedgerEntriesByIds(
+  ctx: ServiceContext,
+  ids: readonly string[],
+): Promise<(LedgerEntryView | null)[]> {
+  const wanted = [...new Set(ids.filter(isUuid))];
+  const rows = wanted.length
+    ? await ctx.deps.db
+        .select({ entry: entryColumns, developerId: games.developerId })
+        .from(ledgerEntries)
+        .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
+        .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
+        .innerJoin(games, eq(games.id, ledgerEntries.gameId))
+        .where(inArray(ledgerEntries.id, wanted))
+    : [];
+  const byId = new Map(rows.filter((r) => mayReadLedger(ctx, r)).map((r) => [r.entry.id, r.entry]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** Postings by id, in the order asked (node loading); null where absent or not the caller's to read. */
+export async function getLedgerTransactionsByIds(
+  ctx: ServiceContext,
+  ids: readonly string[],
+): Promise<(LedgerTransactionView | null)[]> {
+  const wanted = [...new Set(ids.filter(isUuid))];
+  const rows = wanted.length
+    ? await ctx.deps.db
+        .select({
+          posting: {
+            id: ledgerTransactions.id,
+            gameId: ledgerTransactions.gameId,
+            kind: ledgerTransactions.kind,
+            reference: ledgerTransactions.reference,
+            purchaseId: ledgerTransactions.purchaseId,
+            refundId: ledgerTransactions.refundId,
+            disputeId: ledgerTransactions.disputeId,
+            createdAt: ledgerTransactions.createdAt,
+          },
+          developerId: games.developerId,
+        })
+        .from(ledgerTransactions)
+        .innerJoin(games, eq(games.id, ledgerTransactions.gameId))
+        .where(inArray(ledgerTransactions.id, wanted))
+    : [];
+  const byId = new Map(rows.filter((r) => mayReadLedger(ctx, r)).map((r) => [r.posting.id, r.posting]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** The legs of postings the caller may read, by posting id (each posting's entries oldest first). */
+export async function getLedgerTransactionEntries(
+  ctx: ServiceContext,
+  transactionIds: readonly string[],
+): Promise<LedgerEntryView[][]> {
+  const wanted = [...new Set(transactionIds.filter(isUuid))];
+  const rows = wanted.length
+    ? await ctx.deps.db
+        .select({ entry: entryColumns, developerId: games.developerId })
+        .from(ledgerEntries)
+        .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
+        .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
+        .innerJoin(games, eq(games.id, ledgerEntries.gameId))
+        .where(inArray(ledgerEntries.transactionId, wanted))
+        .orderBy(asc(ledgerEntries.createdAt), asc(ledgerEntries.id))
+    : [];
+  const byPosting = new Map<string, LedgerEntryView[]>();
+  for (const r of rows) {
+    if (!mayReadLedger(ctx, r)) continue;
+    const list = byPosting.get(r.entry.transactionId) ?? [];
+    list.push(r.entry);
+    byPosting.set(r.entry.transactionId, list);
+  }
+  return transactionIds.map((id) => byPosting.get(id) ?? []);
+}
+
 export interface LedgerEntryFilter {
   readonly accountId?: string | undefined;
   readonly purchaseId?: string | undefined;
@@ -131,21 +234,7 @@ export async function listLedgerEntries(
     conditions.push(eq(ledgerTransactions.purchaseId, filter.purchaseId));
   }
   return ctx.deps.db
-    .select({
-      id: ledgerEntries.id,
-      createdAt: ledgerEntries.createdAt,
-      amountMinor: ledgerEntries.amountMinor,
-      currency: ledgerEntries.currency,
-      accountId: ledgerEntries.accountId,
-      accountKind: ledgerAccounts.kind,
-      playerId: ledgerAccounts.playerId,
-      transactionId: ledgerTransactions.id,
-      transactionKind: ledgerTransactions.kind,
-      reference: ledgerTransactions.reference,
-      purchaseId: ledgerTransactions.purchaseId,
-      refundId: ledgerTransactions.refundId,
-      disputeId: ledgerTransactions.disputeId,
-    })
+    .select(entryColumns)
     .from(ledgerEntries)
     .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
     .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))

@@ -19,9 +19,13 @@ export { checkLedger, checkGameLedger, type LedgerCheckScope } from './check-led
 export {
   getLedgerAccounts,
   getLedgerAccountsByIds,
+  getLedgerEntriesByIds,
+  getLedgerTransactionEntries,
+  getLedgerTransactionsByIds,
   listLedgerEntries,
   type LedgerAccountView,
   type LedgerEntryView,
+  type LedgerTransactionView,
   type LedgerEntryFilter,
 } from './get-ledger.js';
 export { NORMAL_SIDE } from './accounts.js';

@@ -15,6 +15,7 @@ import {
   type Developer,
 } from '../catalog/flows.js';
 import { decodeId } from '../../helpers/flows.js';
+import { publicId } from '../../../src/shared/public-ids.js';
 
 const INVENTORY = /* GraphQL */ `
   query ($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id name } } }
@@ -189,5 +190,77 @@ describe('inventory, wallet and ledger over GraphQL', () => {
     expect(denied.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const asGame = await app.gql(LEDGER, { gameId: game.id }, { token: game.secretKey });
     expect(asGame.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('makes ledger entries and postings Nodes with their own ids, for the same readers as the ledger', async () => {
+    const purchaseId = newId();
+    await postSale(app.database.db, {
+      purchaseId,
+      gameId: raw(game.id),
+      amountMinor: 250,
+      currency: 'USD',
+      feeBps: 3000,
+    });
+    const ENTRIES = /* GraphQL */ `
+      query ($gameId: ID!, $purchaseId: ID) {
+        ledger(gameId: $gameId) {
+          entries(first: 10, purchaseId: $purchaseId) {
+            __typename
+            edges { __typename node { id transaction { id kind purchaseId } } }
+          }
+        }
+      }
+    `;
+    const listed = await app.gql(
+      ENTRIES,
+      { gameId: game.id, purchaseId: publicId('Purchase', purchaseId) },
+      { token: developer.token },
+    );
+    expect(listed.errors).toBeUndefined();
+    const connection = listed.data.ledger.entries;
+    expect(connection.__typename).toBe('LedgerEntryConnection');
+    expect(connection.edges[0].__typename).toBe('LedgerEntryEdge');
+    const legs = connection.edges.map((e: { node: Record<string, any> }) => e.node);
+    expect(legs).toHaveLength(3);
+    for (const leg of legs) expect(leg.id).toMatch(/^len_[0-9a-z]{26}$/);
+    const postingId: string = legs[0].transaction.id;
+    expect(postingId).toMatch(/^ltx_[0-9a-z]{26}$/);
+    expect(new Set(legs.map((l: Record<string, any>) => l.transaction.id))).toEqual(new Set([postingId]));
+
+    const NODE = /* GraphQL */ `
+      query ($id: ID!, $ids: [ID!]!) {
+        node(id: $id) {
+          __typename id
+          ... on LedgerTransaction { kind purchaseId entries { id side amount { amount } } }
+        }
+        nodes(ids: $ids) { __typename id ... on LedgerEntry { side amount { amount } transaction { id } } }
+      }
+    `;
+    const ids = legs.map((l: Record<string, any>) => l.id);
+    const asDeveloper = await app.gql(NODE, { id: postingId, ids }, { token: developer.token });
+    expect(asDeveloper.errors).toBeUndefined();
+    const posting = asDeveloper.data.node;
+    expect(posting).toMatchObject({ __typename: 'LedgerTransaction', id: postingId, kind: 'SALE' });
+    expect(raw(posting.purchaseId)).toBe(purchaseId);
+    expect(posting.entries.map((e: Record<string, any>) => e.id).sort()).toEqual([...ids].sort());
+    // the legs of a sale: debit 250, credits 175 and 75, summing to zero
+    const signed = posting.entries.map((e: Record<string, any>) =>
+      e.side === 'DEBIT' ? Number(e.amount.amount) : -Number(e.amount.amount),
+    );
+    expect(signed.reduce((a: number, b: number) => a + b, 0)).toBe(0);
+    expect(asDeveloper.data.nodes).toHaveLength(3);
+    for (const [i, entry] of asDeveloper.data.nodes.entries()) {
+      expect(entry).toMatchObject({ __typename: 'LedgerEntry', id: ids[i], transaction: { id: postingId } });
+    }
+    const asOperator = await app.gql(NODE, { id: postingId, ids }, { token: app.config.secrets.operatorToken });
+    expect(asOperator.data.node.id).toBe(postingId);
+
+    // another developer, the game's own keys and the player see nothing of it
+    const stranger = await signUpDeveloper(app, 'ledger-stranger');
+    for (const token of [stranger.token, game.secretKey, player.token]) {
+      const denied = await app.gql(NODE, { id: postingId, ids: [ids[0]] }, { token });
+      expect(denied.data?.node ?? null).toBeNull();
+      expect(denied.data?.nodes?.[0] ?? null).toBeNull();
+    }
   });
 });
