@@ -12,6 +12,7 @@ import { rateLimitPlugin } from '../graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from '../graphql/redact-input-values.js';
 import type { AppContext, GraphQLContext } from '../graphql/context.js';
 import { authenticate } from '../modules/accounts/index.js';
+import { idempotencySlot, type IdempotencySlot } from '../modules/idempotency/index.js';
 import type { Deps, ServiceContext } from '../modules/service-context.js';
 import { createMetrics, type Metrics } from '../http/metrics.js';
 import { healthz, readyz } from '../http/health.js';
@@ -28,6 +29,8 @@ import { join } from 'node:path';
 export interface ServerContext {
   /** The peer address, for throttling; absent when driven by fetch in tests. */
   readonly ip?: string | null;
+  /** This request's idempotency state, fresh for each /graphql request (see graphql/idempotency.ts). */
+  readonly idempotency?: IdempotencySlot;
 }
 
 export interface AppOptions {
@@ -179,7 +182,10 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       const principal = await authenticate(deps, request.headers.get('authorization'));
       const ip = clientIp(request, (server as ServerContext).ip, deps.config.API_RATE_LIMIT_TRUST_PROXY);
       const service: ServiceContext = { deps, principal, requestId, ip };
-      return { principal, service, requestId };
+      // handler below gives every /graphql request its slot; yoga driven any other way would lose replays
+      const idempotency = (server as ServerContext).idempotency;
+      if (!idempotency) throw new Error('a /graphql request reached yoga without its idempotency slot');
+      return { principal, service, requestId, idempotency };
     },
   });
 
@@ -269,7 +275,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
         // answered above: a malformed path or a body over the limit
       } else if (url.pathname === '/graphql') {
         route = '/graphql';
-        response = await yoga.handle(request, serverContext);
+        // a fresh idempotency slot per request: the plugin's hooks and the mutation guard share it
+        response = await yoga.handle(request, { ...serverContext, idempotency: idempotencySlot() });
       } else {
         for (const candidate of routes) {
           const match = (candidate.pattern as RegExp).exec(url.pathname);

@@ -1,12 +1,15 @@
 import type { YogaInitialContext } from 'graphql-yoga';
 import type { Principal } from '../shared/principal.js';
 import type { ServiceContext } from '../modules/service-context.js';
+import type { IdempotencySlot } from '../modules/idempotency/index.js';
 
 /** What composition/app.ts adds to each request: who is calling and the modules' service context. */
 export interface AppContext {
   readonly principal: Principal;
   readonly service: ServiceContext;
   readonly requestId: string;
+  /** This request's idempotency state (modules/idempotency), filled by the idempotency plugin. */
+  readonly idempotency: IdempotencySlot;
 }
 
 /** The GraphQL context seen by resolvers. */

@@ -1,11 +1,11 @@
 import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTypes } from '@pothos/core';
 import type { GraphQLFieldResolver } from 'graphql';
-import { DomainError, RateLimitedError, ValidationError } from '../shared/errors.js';
-import { idempotencyStateOf } from './idempotency.js';
+import { DomainError, RateLimitedError } from '../shared/errors.js';
+import type { IdempotencySlot } from '../modules/idempotency/index.js';
 import { noteRateLimit, noteRetryAfter } from './retry-after.js';
 
 /**
- * Wraps every mutation resolver inside the errors plugin: a request the idempotency layer rejected
+ * Wraps every mutation resolver inside the errors plugin: a request the idempotency module rejected
  * (key reused, still in progress, store down) throws that typed error, which then becomes a member
  * of the field's result union. A retryable failure is not stored (the key is freed for a retry) and
  * sets Retry-After (and, for a RateLimited answer, the RateLimit fields of its quota); a request refused by input validation before it ran is not stored either, so a
@@ -18,9 +18,10 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
     if (fieldConfig.parentType !== 'Mutation') return resolver;
     return async (parent, args, context, info) => {
-      const request = (context as { request: Request }).request;
-      const state = idempotencyStateOf(request);
+      const { request, idempotency } = context as { request: Request; idempotency: IdempotencySlot };
+      const state = idempotency.current;
       try {
+        // the request's idempotency state, on its context (modules/idempotency decides what it means)
         if (state?.rejection) throw state.rejection;
         const result = await resolver(parent, args, context, info);
         state?.markRan();
@@ -37,9 +38,7 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
             resetSeconds: error.retryAfterSeconds,
           });
         }
-        if (error instanceof ValidationError) state?.markRefusedByValidation();
-        else if (!(error instanceof DomainError) || error.retryable) state?.markInfraFailure();
-        else state?.markRan();
+        state?.markFailed(error);
         throw error;
       }
     };
