@@ -169,8 +169,11 @@ function createClusterClient(options: RedisClientsOptions & { clusterUrls: reado
 /**
  * The clients of a Redis Cluster (node-redis createCluster): commands go to the master of their key's
  * slot and follow MOVED/ASK redirections while slots move or a replica takes over; Coinslot's scripts
- * keep every key of a call in one slot (hash tags). Pub/sub uses classic PUBLISH/SUBSCRIBE, which the
- * cluster bus delivers to subscribers on any node.
+ * keep every key of a call in one slot (hash tags). Pub/sub is sharded (SPUBLISH/SSUBSCRIBE, Redis 7):
+ * a channel lives on its slot's master, so its messages arrive in the order they were published. Classic
+ * PUBLISH would go out through any node and reach the subscriber over the cluster bus from several
+ * masters, which reorders messages of one channel (seen under load: a purchase's "settled" before its
+ * "processing").
  */
 export function createRedisClusterClients(
   options: RedisClientsOptions & { clusterUrls: readonly string[] },
@@ -205,7 +208,7 @@ export function createRedisClusterClients(
     idempotencyComplete: (...args) => scripts.idempotencyComplete(...args),
     idempotencyRelease: (...args) => scripts.idempotencyRelease(...args),
     slidingWindow: (...args) => scripts.slidingWindow(...args),
-    publish: (channel, message) => cluster.publish(channel, message),
+    publish: (channel, message) => cluster.sPublish(channel, message),
     del: async (keys) => Promise.all((Array.isArray(keys) ? keys : [keys]).map((key) => cluster.del(key))),
     ping: async () => String(await cluster.sendCommand(undefined, true, ['PING'])),
     sendCommand: (args) => cluster.sendCommand(undefined, true, args),
@@ -274,8 +277,8 @@ function clusterSubscriber(cluster: ClusterCommandClient): RedisSubscriber {
     get isReady() {
       return cluster.isOpen;
     },
-    subscribe: (channel, listener) => cluster.subscribe(channel, listener as (message: unknown) => void),
-    unsubscribe: (channel, listener) => cluster.unsubscribe(channel, listener as (message: unknown) => void),
+    subscribe: (channel, listener) => cluster.sSubscribe(channel, listener as (message: unknown) => void),
+    unsubscribe: (channel, listener) => cluster.sUnsubscribe(channel, listener as (message: unknown) => void),
     on: (event, listener) => void events.on(event, listener),
     off: (event, listener) => void events.off(event, listener),
   };

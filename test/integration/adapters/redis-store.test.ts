@@ -98,10 +98,10 @@ storeContract('Redis Cluster', async (clock) => {
       await new Promise((resolve) => setTimeout(resolve, ms));
     },
     isChannelSubscribed: async (channel) => {
-      // a classic subscription lives on one node of the cluster: ask them all
+      // a sharded subscription lives on the master of the channel's slot: ask them all
       let total = 0;
       for (const node of nodes.nodes) {
-        const reply = (await redisCli(node.port, 'PUBSUB', 'NUMSUB', `${prefix}${channel}`)).trim().split('\n');
+        const reply = (await redisCli(node.port, 'PUBSUB', 'SHARDNUMSUB', `${prefix}${channel}`)).trim().split('\n');
         total += Number(reply[1] ?? 0);
       }
       return total > 0;
