@@ -22,8 +22,11 @@ const MAX_ATTEMPTS = DELIVERY_BACKOFF_MS.length + 1;
 /** A claimed delivery is not picked again by another sweeper for this long. */
 const DELIVERY_LEASE_MS = 60_000;
 
-/** Raises the disputes that are due (several acquirer processes may sweep at once: rows are claimed with SKIP LOCKED). */
-export async function raiseDueDisputes(deps: DisputeDeps): Promise<number> {
+/**
+ * Raises the disputes that are due by `dueBy` (now unless a test asks for later ones too); several
+ * acquirer processes may sweep at once: rows are claimed with SKIP LOCKED.
+ */
+export async function raiseDueDisputes(deps: DisputeDeps, dueBy?: Date): Promise<number> {
   const now = deps.clock.now();
   return deps.db.transaction(async (tx) => {
     const due = await tx
@@ -34,7 +37,7 @@ export async function raiseDueDisputes(deps: DisputeDeps): Promise<number> {
           eq(acquirerCharges.account, deps.account),
           isNotNull(acquirerCharges.disputeDueAt),
           isNull(acquirerCharges.disputedAt),
-          lte(acquirerCharges.disputeDueAt, now),
+          lte(acquirerCharges.disputeDueAt, dueBy ?? now),
         ),
       )
       .orderBy(asc(acquirerCharges.disputeDueAt))

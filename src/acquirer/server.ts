@@ -287,6 +287,10 @@ export function createAcquirerServer(options: AcquirerServerOptions): AcquirerSe
       };
     }
     if (ctx.path === '/v1/test/sweep' && ctx.method === 'POST') {
+      // {"all": true} raises every pending dispute whatever its due time, so that a test decides when
+      // a dispute arrives instead of racing a short ACQUIRER_DISPUTE_DELAY
+      const all = typeof ctx.body === 'object' && ctx.body !== null && (ctx.body as { all?: unknown }).all === true;
+      if (all) await raiseDueDisputes(disputeDeps, new Date('9999-12-31T00:00:00Z'));
       await sweep();
       return { status: 200, body: { ok: true } };
     }

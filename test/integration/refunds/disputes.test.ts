@@ -29,12 +29,14 @@ async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promi
   }
 }
 
-/** Asks the sandbox acquirer to raise due disputes now. */
-async function sweep(app: TestApp): Promise<void> {
-  await fetch(`${app.acquirer.url}/v1/test/sweep`, {
+/** Asks the sandbox acquirer to raise due disputes now (`all`: every pending one, due or not). */
+async function sweep(app: TestApp, all = false): Promise<void> {
+  const res = await fetch(`${app.acquirer.url}/v1/test/sweep`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${app.acquirer.secret}` },
+    headers: { authorization: `Bearer ${app.acquirer.secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ all }),
   });
+  expect(res.status).toBe(200);
 }
 
 async function disputedBuy(
@@ -54,16 +56,18 @@ describe('disputes through the poll', () => {
   let game: GameSetup;
   beforeAll(async () => {
     app = await createTestApp({
-      env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '200ms', ...ownAcquirerAccount() },
+      // the acquirer raises a dispute only when the test sweeps with `all`: a test that refunds first
+      // does not race the dispute on a loaded machine
+      env: { BACKGROUND_JOBS: 'false', ACQUIRER_DISPUTE_DELAY: '1h', ...ownAcquirerAccount() },
     });
     game = await setUpGame(app);
   });
   afterAll(() => app.close());
 
-  /** Polls until the purchase has a dispute recorded (the acquirer raises it ~200 ms after the charge). */
+  /** Has the acquirer raise the dispute now and polls until the purchase has it recorded. */
   async function pollUntilDisputed(id: string) {
     return until(async () => {
-      await sweep(app);
+      await sweep(app, true);
       await pollDisputes(operatorContext(app));
       const read = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
       return read.data.purchase.disputes.length > 0 ? read.data.purchase : undefined;
