@@ -172,20 +172,25 @@ export class Phone {
     card: string;
     oneTapMax: string;
     displayName?: string;
+    /** Also run axe-core on each of the sheet's screens. */
+    axe?: boolean;
   }): Promise<void> {
     const sheet = this.sheet;
     await sheet.getByLabel('Your name').fill(options.displayName ?? 'Pat');
     await sheet.getByLabel('Email').fill(options.email);
     await sheet.getByLabel(/^Password/).fill('a long enough password');
     await this.shot('sign-up');
+    if (options.axe) await this.expectAccessible('the pay sheet’s sign-up');
     await sheet.getByRole('button', { name: 'Create Coinslot account' }).click();
     await sheet.getByRole('heading', { name: 'Add a card' }).waitFor();
     await sheet.getByRole('button', { name: new RegExp(`^Use test card ${options.card}`) }).click();
     await this.shot('add-card');
+    if (options.axe) await this.expectAccessible('the pay sheet’s add-card step');
     await sheet.getByRole('button', { name: 'Save card and continue' }).click();
     await sheet.getByRole('heading', { name: /to charge with one tap\?$/ }).waitFor();
     await sheet.getByRole('radio', { name: options.oneTapMax, exact: true }).check();
     await this.shot('authorize');
+    if (options.axe) await this.expectAccessible('the pay sheet’s allowance step');
     await sheet.getByRole('button', { name: 'Allow one-tap purchases' }).click();
   }
 }

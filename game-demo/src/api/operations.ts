@@ -70,6 +70,20 @@ export const CreatePurchaseMutation = graphql(
   [PurchaseFields],
 );
 
+/** The player left the pay sheet without paying: the waiting purchase ends now (its stock and limit come back). */
+export const CancelPurchaseMutation = graphql(
+  `
+  mutation CancelPurchase($input: CancelPurchaseInput!) {
+    cancelPurchase(input: $input) {
+      __typename
+      ... on PurchasePayload { purchase { ...PurchaseFields } }
+      ... on Error { message code }
+    }
+  }
+`,
+  [PurchaseFields],
+);
+
 export const PurchaseQuery = graphql(
   `
   query Purchase($id: ID!) {

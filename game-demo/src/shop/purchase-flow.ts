@@ -2,7 +2,12 @@
 import type { Client } from '../api/client.js';
 import { GraphQLRequestError, NetworkError } from '../api/errors.js';
 import type { ResultOf } from '../api/graphql.js';
-import { CreatePurchaseMutation, PurchaseQuery, PurchaseUpdatedSubscription } from '../api/operations.js';
+import {
+  CancelPurchaseMutation,
+  CreatePurchaseMutation,
+  PurchaseQuery,
+  PurchaseUpdatedSubscription,
+} from '../api/operations.js';
 import {
   busyMessage,
   declineMessage,
@@ -111,6 +116,25 @@ export class PurchaseFlow {
     const promise = this.run(attempt).finally(() => this.inFlight.delete(slot));
     this.inFlight.set(slot, promise);
     return promise;
+  }
+
+  /**
+   * Cancels a purchase still waiting for the player (the pay sheet was closed without paying), so a
+   * waiting durable item or limited stock does not block the next tap. Returns the purchase as it is
+   * now (CANCELED, or already paid if the player paid meanwhile), or null when that is unknown.
+   */
+  async cancel(purchaseId: string): Promise<Purchase | null> {
+    try {
+      const { cancelPurchase } = await this.deps.client.request(CancelPurchaseMutation, { input: { purchaseId } });
+      if (cancelPurchase.__typename === 'PurchasePayload') return cancelPurchase.purchase;
+    } catch {
+      // Unknown: the caller reads the purchase again.
+    }
+    try {
+      return (await this.deps.client.request(PurchaseQuery, { id: purchaseId })).purchase ?? null;
+    } catch {
+      return null;
+    }
   }
 
   /** Forgets an unfinished attempt, so that the next tap is a new purchase. */

@@ -9,6 +9,7 @@ import { h, type Toaster } from '../ui/toast.js';
 import {
   displayPrice,
   effectOf,
+  isTerminal,
   isVirtualCurrency,
   shopOrder,
   type Effect,
@@ -441,17 +442,20 @@ export class ShopView {
     buy.setAttribute('aria-busy', String(row.busy));
     buy.setAttribute(
       'aria-label',
-      owned
-        ? worn
-          ? `${item.name}: wearing`
-          : `Wear ${item.name}`
-        : full
-          ? `${item.name}: lives full`
-          : cooling
-            ? `${item.name}: ${shortWait((row.cooldownUntil - Date.now()) / 1000).toLowerCase()}`
-            : row.price
-              ? `Buy ${item.name} for ${row.price.formatted}`
-              : `${item.name} unavailable`,
+      // The visible words start the name (axe: label-content-name-mismatch), busy or not.
+      row.busy
+        ? `Buying… ${item.name}`
+        : owned
+          ? worn
+            ? `${item.name}: wearing`
+            : `Wear ${item.name}`
+          : full
+            ? `${item.name}: lives full`
+            : cooling
+              ? `${item.name}: ${shortWait((row.cooldownUntil - Date.now()) / 1000).toLowerCase()}`
+              : row.price
+                ? `Buy ${item.name} for ${row.price.formatted}`
+                : `${item.name} unavailable`,
     );
     row.li.dataset.state = row.busy ? 'busy' : owned ? 'owned' : full ? 'full' : 'idle';
   }
@@ -620,13 +624,22 @@ export class ShopView {
         onClose: () => {
           if (settled) return;
           following.refresh();
-          // Give the last read a moment; a purchase left unconfirmed simply expires, nothing is charged.
-          window.setTimeout(() => {
+          // Give the last read a moment, then end the waiting purchase: left waiting, it would hold the
+          // item's stock and per-player limit (a skin could not be tapped again) until it expired.
+          window.setTimeout(async () => {
             if (settled) return;
+            const latest = await this.deps.flow.cancel(purchase.id);
+            if (settled) return;
+            if (latest?.status === 'PROCESSING') {
+              // Paid meanwhile: the subscription settles it.
+              following.refresh();
+              return;
+            }
+            if (latest && latest.status !== 'CANCELED' && isTerminal(latest.status)) return settle(latest);
             following.stop();
             row.busy = false;
             this.renderRow(row);
-            this.note(row, 'Not paid. Tap to try again.', 'info');
+            this.note(row, 'Not paid, nothing was charged. Tap to try again.', 'info');
           }, 1500);
         },
       },
