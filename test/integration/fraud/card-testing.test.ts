@@ -143,6 +143,32 @@ describe('card testing: 20 different cards tried within a minute', () => {
     });
   });
 
+  it('from one IPv6 /64 with a new address per attempt: still one address, refused after 5 declined cards', async () => {
+    const hex = () => Math.floor(Math.random() * 0xffff).toString(16);
+    const network = `2001:db8:${hex()}:${hex()}`;
+    const players = await Promise.all(Array.from({ length: 20 }, () => newPlayer(app.deps)));
+    const attempts = players.map((playerId) => ({
+      playerId,
+      ip: `${network}:${hex()}:${hex()}:${hex()}:${hex()}`, // privacy addresses: any host part of the /64
+      deviceId: null,
+      number: cardNumber(++seed),
+      expYear: 2001,
+    }));
+    const { outcomes, acquirerCalls } = await attack(attempts);
+    expect(acquirerCalls).toEqual([0, 1, 2, 3, 4]);
+    expect(outcomes.slice(5).every((o) => o === 'RISK_BLOCKED')).toBe(true);
+    // another /64 (another home or phone) is another address, untouched by the first one's declines
+    const neighbour = await attack([
+      {
+        playerId: await newPlayer(app.deps),
+        ip: `2001:db8:${hex()}:${hex()}::1`,
+        deviceId: null,
+        number: cardNumber(++seed),
+      },
+    ]);
+    expect(neighbour.outcomes).toEqual(['ALLOW']);
+  });
+
   it('from one IP, cards that verify are never refused for their number: carrier-grade NAT is many players', async () => {
     const ip = `203.0.113.${Math.floor(Math.random() * 250)}`;
     const players = await Promise.all(Array.from({ length: 20 }, () => newPlayer(app.deps)));
