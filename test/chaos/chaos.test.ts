@@ -68,6 +68,9 @@ interface Outcome {
   readonly status?: string;
 }
 
+// Real pauses on purpose, and never as a wait for a condition: a client's back-off between retries,
+// the chaos monkey's random rhythm and how long a killed process or Redis stays down are the subject
+// of this test (what the system does while time passes). Conditions are awaited with waitFor.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)] as T;
 const between = (min: number, max: number) => Math.floor(min + Math.random() * (max - min + 1));

@@ -45,6 +45,7 @@ export async function startFlakyReceiver(options: {
       if (roll < receiver.failureRate * 0.25) {
         // answers after the sender gave up: counted as failed by the sender, and this copy is not acted on
         stats.slow += 1;
+        // a real delay on purpose: a receiver slower than the sender's timeout is the case under test
         setTimeout(() => res.writeHead(200).end('too late'), options.slowMs).unref();
         return;
       }

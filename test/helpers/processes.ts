@@ -33,8 +33,31 @@ export async function waitFor(
       .catch(() => false))
   ) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs)); // the poll interval, not a wait for time
   }
+}
+
+/**
+ * Polls `probe` until it returns a value (anything but undefined) and returns it; throws naming
+ * what it waited for when `timeoutMs` runs out.
+ */
+export async function waitForValue<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+): Promise<T> {
+  let value: T | undefined;
+  await waitFor(
+    async () => {
+      value = await probe();
+      return value !== undefined;
+    },
+    timeoutMs,
+    what,
+    intervalMs,
+  );
+  return value as T;
 }
 
 /** A private, disposable redis-server on its own port, which a test may kill and restart (never the shared one). */

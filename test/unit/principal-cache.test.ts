@@ -9,6 +9,7 @@ import {
 import { encodeRevocation, REVOCATION_CHANNEL } from '../../src/modules/accounts/revocations.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { PubSub } from '../../src/shared/ports.js';
+import { waitFor } from '../helpers/processes.js';
 
 const logger = createLogger('silent');
 const session = (sessionId: string): CachedPrincipal => ({ kind: 'developer', developerId: 'dev-1', sessionId });
@@ -108,7 +109,7 @@ describe('principal cache', () => {
     cache.put(cache.ticket(), 'new-token', gameToken('a1'));
     cache.put(cache.ticket(), 'other', gameToken('a2'));
     await pubsub.publish(REVOCATION_CHANNEL, encodeRevocation({ kind: 'game_authorization', ids: ['a1'] }));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await waitFor(() => cache.get('old-token') === undefined, 1_000, 'the revocation to be heard', 1);
     expect(cache.get('old-token')).toBeUndefined();
     expect(cache.get('new-token')).toBeUndefined();
     expect(cache.get('other')).toEqual(gameToken('a2'));
@@ -121,7 +122,7 @@ describe('principal cache', () => {
     cache.put(cache.ticket(), 'h1', session('s1'));
     const before = cache.generation;
     await pubsub.publish(REVOCATION_CHANNEL, '{"v":2,"what":"?"}');
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await waitFor(() => cache.generation > before, 1_000, 'the unreadable message to be heard', 1);
     expect(cache.size).toBe(0);
     expect(cache.generation).toBeGreaterThan(before);
     await cache.stop();
@@ -194,8 +195,7 @@ describe('principal cache', () => {
     control.failSubscribe(false);
     control.setLive(false);
     control.setLive(true);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(cache.active).toBe(true);
+    await waitFor(() => cache.active, 1_000, 'the cache to resume on the live subscription', 1);
     await cache.stop();
   });
 

@@ -2,6 +2,7 @@
 import { vi } from 'vitest';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import type { TestApp } from '../../helpers/test-app.js';
+import { waitFor } from '../../helpers/processes.js';
 
 /** The prepared statements of authenticate.ts: one runs per lookup that misses the cache. */
 export const LOOKUP_STATEMENTS = new Set([
@@ -39,10 +40,12 @@ export async function whoIs(app: TestApp, token: string): Promise<string> {
 /** Waits until an instance's cache has processed a drop after `generation` (a revocation heard over pub/sub); returns the wait in ms. */
 export async function revocationHeard(app: TestApp, generation: number, timeoutMs = 2_000): Promise<number> {
   const started = Date.now();
-  while (app.deps.principalCache.generation === generation) {
-    if (Date.now() - started > timeoutMs) throw new Error(`no revocation reached the instance within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+  await waitFor(
+    () => app.deps.principalCache.generation !== generation,
+    timeoutMs,
+    'a revocation to reach the instance',
+    1,
+  );
   return Date.now() - started;
 }
 

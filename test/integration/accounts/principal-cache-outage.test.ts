@@ -67,10 +67,7 @@ describe('principal cache while the revocation subscriber is down (private redis
     lookups.restore();
 
     // and the re-subscribed channel carries revocations again (once A's command connection is back too)
-    for (const started = Date.now(); !(await a.deps.storeHealth.ping()); ) {
-      if (Date.now() - started > 5_000) throw new Error('the command connection did not come back');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(() => a.deps.storeHealth.ping(), 5_000, "A's command connection to come back", 20);
     const before = b.deps.principalCache.generation;
     expect((await a.gql('mutation { logOut }', {}, { token: second.token })).data.logOut).toBe(true);
     await revocationHeard(b, before);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcquirerRejectedError, type Dispute } from '../../../src/shared/acquirer-port.js';
 import { signWebhook } from '../../../src/acquirer/crypto.js';
 import { key, startAcquirer, type AcquirerHarness } from './harness.js';
+import { waitForValue } from '../../helpers/processes.js';
 
 interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -29,14 +30,9 @@ async function receiver(failFirst = 0): Promise<{ url: string; calls: Received[]
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/acquirer/disputes`, calls, server };
 }
 
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+/** The probe's first value (not undefined), polled every 25 ms (the shared waitForValue). */
+function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 5_000): Promise<T> {
+  return waitForValue(probe, ms, 'the condition of this step', 25);
 }
 
 const forKey = (calls: Received[], chargeKey: string) =>

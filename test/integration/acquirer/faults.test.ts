@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AcquirerUnavailableError } from '../../../src/shared/acquirer-port.js';
 import { createHttpAcquirer, type HttpAcquirer } from '../../../src/adapters/acquirer/http-acquirer.js';
 import { key, startAcquirer, type AcquirerHarness } from './harness.js';
+import { waitFor } from '../../helpers/processes.js';
 
 // Clients make 3 attempts, so a fault armed for 3 requests outlasts every retry. `fast` times out after
 // 1.5 s, for the faults that hold a request longer; the default client (5 s) leaves room for a busy machine.
@@ -108,11 +109,25 @@ describe('fault injection through the HTTP client', () => {
   it('latency past the client timeout: the late request is refused at its deadline, so the lookup null is final', async () => {
     await h.fault({ mode: 'latency', ms: 3_000, path: '/v1/charges' });
     const idempotencyKey = key();
+    const logged = h.logs.length;
     const error = await failureOf(chargeOf(idempotencyKey, fast));
     expect(error).toMatchObject({ outcomeUnknown: true, code: 'timeout' });
     expect(await fast.lookupCharge(idempotencyKey)).toBeNull();
-    // The late request, woken when its client left, made no charge even afterwards.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The late request, woken when its client left, made no charge even afterwards: wait until the
+    // acquirer has answered it (its request log line), then look.
+    await waitFor(
+      () =>
+        h.logs
+          .slice(logged)
+          .some(
+            (line) =>
+              line.includes('"acquirer request"') &&
+              line.includes('"method":"POST"') &&
+              line.includes('"path":"/v1/charges"'),
+          ),
+      5_000,
+      'the acquirer to finish the late charge request',
+    );
     expect(await h.chargeRows(idempotencyKey)).toBe(0);
   });
 

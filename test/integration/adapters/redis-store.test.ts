@@ -51,7 +51,8 @@ function redisStores(idempotency: (store: IdempotencyStore) => IdempotencyStore 
       rateLimiter: createRedisRateLimiter(redis, clock),
       pubsub: createRedisPubSub(redis),
       health: redis.health,
-      // lock and retention TTLs are Redis' own PX expiry, in real time
+      // lock and retention TTLs are Redis' own PX expiry, in real time: Redis' clock cannot be injected,
+      // so this wait is the subject of the TTL cases (the memory twin elapses on its ManualClock instead)
       elapse: async (ms) => {
         clock.advance(ms);
         await new Promise((resolve) => setTimeout(resolve, ms));
@@ -93,6 +94,7 @@ storeContract('Redis Cluster', async (clock) => {
     rateLimiter: createRedisRateLimiter(redis, clock),
     pubsub: createRedisPubSub(redis),
     health: redis.health,
+    // Redis' PX expiry runs on its own clock: a real wait, the subject of the TTL cases
     elapse: async (ms) => {
       clock.advance(ms);
       await new Promise((resolve) => setTimeout(resolve, ms));
@@ -208,8 +210,13 @@ describe('the replay cache', () => {
     await cached.complete(key, (lock as { ownerToken: string }).ownerToken, stored('{}'), 200);
     now += 150;
     expect((await cached.begin(key, 'fp', 5_000)).state).toBe('completed');
-    now += 100; // past the retention in the cache's time: it must ask Redis (which, in real time, may still hold it)
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    now += 100; // past the retention in the cache's time: it must ask Redis, once Redis has expired it too
+    await waitFor(
+      async () => (await redis.client.exists(`${redis.keyPrefix}idem:${key}`)) === 0,
+      2_000,
+      'Redis to expire the stored response',
+      20,
+    );
     expect((await cached.begin(key, 'fp', 5_000)).state).toBe('acquired');
 
     const released = `replay:${randomUUID()}`;

@@ -16,6 +16,7 @@ import {
 import { makeGame, makePlayer, openTestDatabase, Rollback, serviceContext } from './fixtures.js';
 import { BALANCE_BUCKETS } from '../../../src/modules/ledger/post.js';
 import { queryRows } from '../../../src/db/query-rows.js';
+import { waitFor } from '../../helpers/processes.js';
 
 let handle: DatabaseHandle;
 let db: DatabaseHandle['db'];
@@ -71,8 +72,8 @@ describe('wallet', () => {
     // T1 (a refund's clawback) holds the wallet row first, and only later posts to currency_issued's bucket.
     let locked!: (bucket: number) => void;
     const walletLocked = new Promise<number>((resolve) => (locked = resolve));
-    let t2Waiting!: () => void;
-    const t2Started = new Promise<void>((resolve) => (t2Waiting = resolve));
+    let t2Waiting!: (pid: number) => void;
+    const t2Started = new Promise<number>((resolve) => (t2Waiting = resolve));
     const t1 = db.transaction(async (tx) => {
       const [{ bucket }] = (await queryRows<{ bucket: number }>(
         tx,
@@ -82,8 +83,20 @@ describe('wallet', () => {
         sql`select id from ledger_accounts where game_id = ${gameId} and player_id = ${playerId} and kind = 'player_wallet' for no key update`,
       );
       locked(bucket);
-      await t2Started;
-      await new Promise((resolve) => setTimeout(resolve, 300)); // T2 is now blocked somewhere
+      const t2Pid = await t2Started;
+      // T2 has queued on a lock (the wallet row, if the order is right) before T1 goes on.
+      await waitFor(
+        async () =>
+          (
+            await queryRows<{ waiting: string | null }>(
+              db,
+              sql`select wait_event_type as waiting from pg_stat_activity where pid = ${t2Pid}`,
+            )
+          )[0]?.waiting === 'Lock',
+        10_000,
+        'T2 to wait on a lock',
+        10,
+      );
       await clawbackWallet(tx, {
         gameId,
         playerId,
@@ -101,12 +114,12 @@ describe('wallet', () => {
       for (let attempt = 0; attempt < 1000; attempt++) {
         const credited = await db
           .transaction(async (tx) => {
-            const [{ mine }] = (await queryRows<{ mine: number }>(
+            const [{ mine, pid }] = (await queryRows<{ mine: number; pid: number }>(
               tx,
-              sql`select (txid_current() % ${BALANCE_BUCKETS})::int as mine`,
-            )) as [{ mine: number }];
+              sql`select (txid_current() % ${BALANCE_BUCKETS})::int as mine, pg_backend_pid() as pid`,
+            )) as [{ mine: number; pid: number }];
             if (mine !== bucket) throw new Rollback();
-            t2Waiting();
+            t2Waiting(pid);
             await creditWallet(tx, {
               gameId,
               playerId,

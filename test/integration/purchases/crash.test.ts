@@ -129,16 +129,19 @@ describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-ta
     await child.start();
     // The clients retry what was cut off, with the same idempotency keys, until they get an answer.
     const retried = attempts.filter((a) => a.outcome instanceof Error);
-    const deadline = Date.now() + 20_000;
     await Promise.all(
-      retried.map(async (a) => {
-        while (Date.now() < deadline) {
-          await send(a);
-          const value = a.outcome instanceof Error ? null : a.outcome?.data?.createPurchase;
-          if (value && !['IdempotencyInProgress', 'ServiceUnavailable'].includes(value.__typename)) return;
-          await new Promise((r) => setTimeout(r, 300));
-        }
-      }),
+      retried.map((a) =>
+        waitFor(
+          async () => {
+            await send(a);
+            const value = a.outcome instanceof Error ? null : a.outcome?.data?.createPurchase;
+            return Boolean(value && !['IdempotencyInProgress', 'ServiceUnavailable'].includes(value.__typename));
+          },
+          20_000,
+          'a retry with the same key to get a final answer',
+          300, // a client's pause between retries
+        ),
+      ),
     );
     await waitFor(
       async () => (await processingCount(database.pool!, gameId)) === 0,

@@ -59,10 +59,15 @@ describe('recovery on one instance while another is still about to charge the sa
         10_000,
         'the purchase to be PROCESSING',
       );
-      // Past the threshold (which is larger than the acquirer timeout): B's recovery finds no charge and fails it.
-      await new Promise((r) => setTimeout(r, 1_200));
+      // Once past the threshold (which is larger than the acquirer timeout), B's recovery finds no charge
+      // and fails it; before, a pass claims nothing and changes nothing, so B simply runs until it claims it.
       const service = { deps: b.deps, principal: { kind: 'operator' as const }, requestId: 'race', ip: null };
-      expect(await recoverPurchases(service)).toBe(1);
+      await waitFor(
+        async () => (await recoverPurchases(service)) === 1,
+        10_000,
+        "B's recovery to claim the purchase",
+        100,
+      );
       release();
       const res = await answer;
       const { rows } = await a.database.pool!.query('select status, decline_code from purchases where game_id = $1', [

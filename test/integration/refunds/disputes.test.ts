@@ -18,15 +18,11 @@ import { pollDisputes, refundPurchase } from '../../../src/modules/refunds/index
 import { chargesFor } from '../../helpers/charges.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
 import { DISPUTES, ledgerLegs, operatorContext, outboxFor, PURCHASE_REFUNDS, refund } from './fixtures.js';
+import { waitForValue } from '../../helpers/processes.js';
 
-async function until<T>(probe: () => Promise<T | undefined>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+/** The probe's first value (not undefined), polled every 50 ms (the shared waitForValue). */
+function until<T>(probe: () => T | undefined | Promise<T | undefined>, ms = 10_000): Promise<T> {
+  return waitForValue(probe, ms, 'the condition of this step', 50);
 }
 
 /** Asks the sandbox acquirer to raise due disputes now (`all`: every pending one, due or not). */

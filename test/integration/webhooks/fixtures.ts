@@ -49,6 +49,7 @@ export async function startReceiver(options: { failFirst?: number; delayMs?: num
       requests.push({ id, body, headers: req.headers, answered: status, at: Date.now() });
       const reply = () =>
         res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : 'receiver is down');
+      // a real delay on purpose: a slow receiver (the sender's timeout) is what such tests are about
       if (options.delayMs) setTimeout(reply, options.delayMs);
       else reply();
     });

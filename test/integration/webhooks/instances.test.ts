@@ -15,6 +15,7 @@ import {
   startReceiver,
   type Receiver,
 } from './fixtures.js';
+import { waitFor } from '../../helpers/processes.js';
 
 describe('webhook delivery from several instances', () => {
   let clock: ManualClock;
@@ -80,11 +81,11 @@ describe('webhook delivery from several instances', () => {
       // the loops ran their first (empty) tick at start; wait until both are idle
       await Promise.all(loops.map((l) => l.tick()));
       const [event] = await enqueue(b, game.gameId, [{ aggregateId: crypto.randomUUID() }]);
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline && (await outboxRow(a, event!.id)).status !== 'delivered') {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect((await outboxRow(a, event!.id)).status).toBe('delivered');
+      await waitFor(
+        async () => (await outboxRow(a, event!.id)).status === 'delivered',
+        5_000,
+        'the event to be delivered',
+      );
       await Promise.all(loops.map((l) => l.tick()));
       expect(receiver.requests.filter((r) => r.id === event!.id)).toHaveLength(1);
     } finally {

@@ -7,6 +7,7 @@ import { chargesFor } from '../../helpers/charges.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
 import { refundPurchase } from '../../../src/modules/refunds/index.js';
 import { operatorContext, refund } from '../refunds/fixtures.js';
+import { waitFor, waitForValue } from '../../helpers/processes.js';
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription ($id: ID!) { purchaseUpdated(id: $id) { id status receipt } }
@@ -59,14 +60,15 @@ async function subscribe(baseUrl: string, token: string, purchaseId: string, que
     },
     /** Waits until an event satisfies `predicate` (or fails after `ms`). */
     async waitFor(predicate: (e: SseEvent) => boolean, ms = 8_000): Promise<SseEvent> {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const found = events.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no such event; got ${JSON.stringify(events)}`);
-        if (ended) throw new Error(`stream ended; got ${JSON.stringify(events)}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      // null: the stream ended without it (stop waiting at once)
+      const found = await waitForValue(
+        () => events.find(predicate) ?? (ended ? null : undefined),
+        ms,
+        'an event',
+        20,
+      ).catch(() => undefined);
+      if (found) return found;
+      throw new Error(`${found === null ? 'stream ended' : 'no such event'}; got ${JSON.stringify(events)}`);
     },
     async close() {
       abort.abort();
@@ -118,15 +120,13 @@ describe('purchaseUpdated over SSE across instances', () => {
     }
     // the last listener gone, instance A leaves the Redis channel
     const channel = `${a.config.REDIS_KEY_PREFIX}${purchaseChannel(decodeId(waiting.id))}`;
-    const deadline = Date.now() + 3_000;
-    let listeners = -1;
-    while (Date.now() < deadline) {
-      const reply = (await a.stores.redis!.client.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number];
-      listeners = Number(reply[1]);
-      if (listeners === 0) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(listeners).toBe(0);
+    await waitFor(
+      async () =>
+        Number(((await a.stores.redis!.client.sendCommand(['PUBSUB', 'NUMSUB', channel])) as [string, number])[1]) ===
+        0,
+      3_000,
+      'instance A to leave the Redis channel',
+    );
   });
 
   it("lets the game's secret key follow its purchase, but no other player nor another game", async () => {
