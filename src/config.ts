@@ -172,6 +172,19 @@ const environmentSchema = z.object({
   INTROSPECTION: z.enum(['true', 'false']).optional(),
   /** Bearer token /metrics asks for; in production without it /metrics answers no one. */
   METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  /**
+   * host:port of a second listener that serves only /metrics (e.g. 127.0.0.1:9464, reachable by the
+   * scraper alone); the main address then answers /metrics with 404. With METRICS_TOKEN too, both apply.
+   */
+  METRICS_ADDRESS: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[^:\s]+):\d{1,5}$/, 'host:port, such as 127.0.0.1:9464 or [::1]:9464')
+    .optional(),
+  /** How long an instance keeps its snapshot of the games' registered origins (CORS); 0: every request reads it. */
+  CORS_ORIGINS_TTL: z
+    .preprocess((value) => (value === '0' ? '0ms' : value), durationMs)
+    .default(30_000)
+    .refine((ms) => ms <= 10 * 60_000, 'at most 10m'),
   /** Request bodies above this get 413 before parsing. */
   MAX_BODY_BYTES: z.coerce
     .number()

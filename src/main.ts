@@ -28,7 +28,7 @@ const lines = [
   '',
   `  Demo game   ${server.url}/`,
   ...(config.GRAPHIQL ? [`  GraphiQL    ${server.url}/graphql`] : []),
-  `  Health      ${server.url}/healthz  ·  ${server.url}/readyz  ·  ${server.url}/metrics`,
+  `  Health      ${server.url}/healthz  ·  ${server.url}/readyz  ·  ${server.metricsUrl ?? server.url}/metrics`,
   ...server.banner.map((line) => `  ${line}`),
   '',
 ];

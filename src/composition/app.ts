@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { NoSchemaIntrospectionCustomRule } from 'graphql';
+import { NoSchemaIntrospectionCustomRule, type DocumentNode, type SelectionNode } from 'graphql';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { createServerAdapter, type ServerAdapter, type ServerAdapterBaseObject } from '@whatwg-node/server';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -22,6 +22,8 @@ import { clientIp } from '../http/client-ip.js';
 import { authorizeEndpoint, tokenEndpoint } from '../http/oauth.js';
 import { htmlHeaders } from '../http/web-headers.js';
 import { frameAncestorsFor, payPage } from '../http/web-pages.js';
+import { createCorsPolicy, type CorsPolicy } from '../http/cors.js';
+import { listRegisteredOrigins } from '../modules/games/index.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -56,6 +58,10 @@ export interface AppOptions {
   readonly maxBodyBytes?: number;
   /** When set, GET /metrics needs `Authorization: Bearer <token>` (METRICS_TOKEN). */
   readonly metricsToken?: string;
+  /** false: the main address answers /metrics with 404 (it is served on METRICS_ADDRESS instead). */
+  readonly metricsRoute?: boolean;
+  /** CORS of /graphql: Coinslot's own origins beside the games' registered ones, and the snapshot's TTL. */
+  readonly cors?: { readonly ownOrigins: readonly string[]; readonly ttlMs: number };
 }
 
 export interface Route {
@@ -66,6 +72,12 @@ export interface Route {
 
 export interface App {
   readonly yoga: YogaServerInstance<ServerContext, AppContext>;
+  /** Which origins may read the API's answers (the games' registered origins and Coinslot's own). */
+  readonly cors: CorsPolicy;
+  /** GET /metrics as answered on the main address (or on METRICS_ADDRESS's listener). */
+  metricsResponse(request: Request): Promise<Response>;
+  /** The handler of METRICS_ADDRESS's listener: GET /metrics, 404 for anything else. */
+  readonly metricsHandler: ServerAdapter<ServerContext, ServerAdapterBaseObject<ServerContext>>;
   /** A fetch-style handler for every route; `http.createServer(app.handler)` listens with it. */
   readonly handler: ServerAdapter<ServerContext, ServerAdapterBaseObject<ServerContext>>;
   readonly metrics: Metrics;
@@ -151,8 +163,34 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     },
   };
 
+  const cors = createCorsPolicy({
+    load: () => listRegisteredOrigins(deps),
+    ownOrigins: options.cors?.ownOrigins ?? [],
+    ttlMs: options.cors?.ttlMs ?? 30_000,
+    clock: deps.clock,
+    logger,
+  });
+  /** A change of a game's origins through this instance is seen here at once (others within the TTL). */
+  const refreshOrigins: Plugin = {
+    onExecute({ args }) {
+      const document = args.document as DocumentNode;
+      const changesGames = document.definitions.some(
+        (d) =>
+          d.kind === 'OperationDefinition' &&
+          d.operation === 'mutation' &&
+          d.selectionSet.selections.some(
+            (s: SelectionNode) =>
+              s.kind === 'Field' && (s.name.value === 'createGame' || s.name.value === 'updateGame'),
+          ),
+      );
+      return changesGames ? { onExecuteDone: () => cors.invalidate() } : undefined;
+    },
+  };
+
   const yoga = createYoga<ServerContext, AppContext>({
     schema,
+    // The games' registered origins and Coinslot's own, never with credentials (bearer tokens only).
+    cors: (request) => cors.forYoga(request),
     graphqlEndpoint: '/graphql',
     graphiql: options.graphiql ? { title: 'Coinslot GraphQL' } : false,
     landingPage: false,
@@ -169,6 +207,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       maxDepthPlugin({ n: 12, flattenFragments: true }),
       costLimitPlugin({ maxCost: 20_000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 }),
       observe,
+      refreshOrigins,
       // API rate limits run first (before parsing and authentication), always before idempotency
       rateLimitPlugin(deps),
       idempotencyPlugin(deps),
@@ -188,6 +227,11 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       return { principal, service, requestId, idempotency };
     },
   });
+
+  const metricsResponse = async (request: Request): Promise<Response> =>
+    options.metricsToken !== undefined && !bearerMatches(request, options.metricsToken)
+      ? Response.json({ error: 'unauthorized' }, { status: 401, headers: { 'www-authenticate': 'Bearer' } })
+      : new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } });
 
   const serveWeb = options.webDir ? staticFiles(options.webDir) : null;
   const serveGame = options.staticDir ? staticFiles(options.staticDir, { fallbackToIndex: true }) : null;
@@ -243,15 +287,11 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     { method: 'POST', pattern: /^\/oauth\/token$/, handle: (request) => tokenEndpoint(deps, request) },
     { method: 'GET', pattern: /^\/readyz$/, handle: () => readyz(deps) },
     { method: 'GET', pattern: /^\/\.well-known\/jwks\.json$/, handle: () => jwks(deps) },
+    // with METRICS_ADDRESS, a 404 here (not the demo game's index page)
     {
       method: 'GET',
       pattern: /^\/metrics$/,
-      handle: async (request) =>
-        options.metricsToken !== undefined && !bearerMatches(request, options.metricsToken)
-          ? Response.json({ error: 'unauthorized' }, { status: 401, headers: { 'www-authenticate': 'Bearer' } })
-          : new Response(await metrics.registry.metrics(), {
-              headers: { 'content-type': metrics.registry.contentType },
-            }),
+      handle: (request) => (options.metricsRoute === false ? notFound() : metricsResponse(request)),
     },
     ...(options.routes ?? []),
   ];
@@ -277,6 +317,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
         route = '/graphql';
         // a fresh idempotency slot per request: the plugin's hooks and the mutation guard share it
         response = await yoga.handle(request, { ...serverContext, idempotency: idempotencySlot() });
+        // The answer depends on the Origin (CORS): caches must keep one per origin.
+        if (!/\borigin\b/i.test(response.headers.get('vary') ?? '')) response.headers.append('vary', 'Origin');
       } else {
         for (const candidate of routes) {
           const match = (candidate.pattern as RegExp).exec(url.pathname);
@@ -311,8 +353,17 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     return response;
   });
 
+  const metricsHandler = createServerAdapter<ServerContext>(async (request) =>
+    request.method === 'GET' && new URL(request.url).pathname === '/metrics'
+      ? metricsResponse(request)
+      : Response.json({ error: 'not_found' }, { status: 404 }),
+  );
+
   return {
     yoga,
+    cors,
+    metricsResponse,
+    metricsHandler,
     handler,
     metrics,
     fetch: async (input, init) => handler.fetch(input as string, init as RequestInit),

@@ -24,6 +24,7 @@ import { startBackgroundWork, type BackgroundWork } from './background.js';
 import { seedDemo, type DemoInfo } from './seed.js';
 import { disputeCallback, DISPUTE_CALLBACK_PATH } from '../http/dispute-callback.js';
 import { publicId } from '../shared/public-ids.js';
+import { originOf } from '../http/cors.js';
 
 /** Coinslot's web front (consent, pay sheet, account), built by `npm run build:web`. */
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
@@ -50,6 +51,8 @@ export interface RunningServer {
   readonly stores: Stores;
   /** http://host:port of the API, once listening. */
   readonly url: string | null;
+  /** http://host:port of the metrics listener (METRICS_ADDRESS), once listening; null without one. */
+  readonly metricsUrl: string | null;
   /** The background webhook delivery loop (null when WEBHOOK_DISPATCHER=off); tests tick it. */
   readonly webhookDispatcher: WebhookDispatcher | null;
   /** Recovery and expiry loops (null when BACKGROUND_JOBS=false); tests run them by hand. */
@@ -185,9 +188,16 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     graphiql: config.GRAPHIQL,
     introspection: config.INTROSPECTION,
     maxBodyBytes: config.MAX_BODY_BYTES,
-    // production without METRICS_TOKEN: a token nobody has, so /metrics answers no one
+    // production without METRICS_TOKEN or METRICS_ADDRESS: a token nobody has, so /metrics answers no one
     metricsToken:
-      config.METRICS_TOKEN ?? (config.NODE_ENV === 'production' ? randomBytes(32).toString('hex') : undefined),
+      config.METRICS_TOKEN ??
+      (config.NODE_ENV === 'production' && !config.METRICS_ADDRESS ? randomBytes(32).toString('hex') : undefined),
+    // with METRICS_ADDRESS, /metrics is served there only
+    metricsRoute: !config.METRICS_ADDRESS,
+    cors: {
+      ownOrigins: [originOf(config.PUBLIC_URL)].filter((o): o is string => o !== null),
+      ttlMs: config.CORS_ORIGINS_TTL,
+    },
     staticDir: GAME_DIST,
     metrics: createMetrics({ defaultMetrics: true }),
     routes: [
@@ -223,7 +233,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
   if (printSecrets) banner.push(`operator token: ${config.secrets.operatorToken}`);
   let server: Server | null = null;
+  let metricsServer: Server | null = null;
   let url: string | null = null;
+  let metricsUrl: string | null = null;
+  if (options.listen !== false && config.METRICS_ADDRESS) {
+    // A second listener for the scraper alone (e.g. loopback or a private interface): /metrics, nothing else.
+    const [, bracketed, plain, port] = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(config.METRICS_ADDRESS)!;
+    metricsServer = createServer((req, res) => app.metricsHandler(req, res, { ip: req.socket.remoteAddress ?? null }));
+    await new Promise<void>((resolve, reject) => {
+      metricsServer!.once('error', reject);
+      metricsServer!.listen(Number(port), bracketed ?? plain, () => resolve());
+    });
+    metricsUrl = listeningUrl(metricsServer);
+  }
   if (options.listen !== false) {
     server = createServer((req, res) => app.handler(req, res, { ip: req.socket.remoteAddress ?? null }));
     server.keepAliveTimeout = 65_000;
@@ -231,8 +253,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       server!.once('error', reject);
       server!.listen(config.PORT, config.HOST, () => resolve());
     });
-    const address = server.address() as AddressInfo;
-    url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+    url = listeningUrl(server);
     // Ask the acquirer to push disputes here; a failure only leaves them to the poll.
     const callbackUrl = `${config.PUBLIC_URL?.replace(/\/$/, '') ?? url}${DISPUTE_CALLBACK_PATH}`;
     await acquirer
@@ -247,12 +268,17 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     database,
     stores,
     url,
+    metricsUrl,
     webhookDispatcher,
     background,
     acquirer: { url: acquirerUrl, secret: config.secrets.acquirerSecret },
     demo,
     banner,
     async close() {
+      if (metricsServer) {
+        metricsServer.closeIdleConnections();
+        await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));
+      }
       if (server) {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
@@ -267,4 +293,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await database.close();
     },
   };
+}
+
+/** http://host:port of a listening server. */
+function listeningUrl(server: Server): string {
+  const address = server.address() as AddressInfo;
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }

@@ -81,3 +81,50 @@ describe('HTTP hardening (findings 4 and 11)', () => {
     expect(res.errors?.[0]?.message).toMatch(/introspection/i);
   });
 });
+
+describe('/metrics (finding 4)', () => {
+  it('needs METRICS_TOKEN as a bearer token when set', async () => {
+    const app = await createTestApp({ env: { METRICS_TOKEN: 'metrics-token-0123456789' } });
+    try {
+      const anonymous = await app.app.fetch('http://coinslot.test/metrics');
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).not.toContain('http_requests');
+      const wrong = await app.app.fetch('http://coinslot.test/metrics', {
+        headers: { authorization: 'Bearer metrics-token-0123456780' },
+      });
+      expect(wrong.status).toBe(401);
+      const right = await app.app.fetch('http://coinslot.test/metrics', {
+        headers: { authorization: 'Bearer metrics-token-0123456789' },
+      });
+      expect(right.status).toBe(200);
+      expect(await right.text()).toContain('# TYPE');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('moves to its own listener with METRICS_ADDRESS: 404 on the main address, served on the other only', async () => {
+    const app = await createTestApp({ listen: true, env: { METRICS_ADDRESS: '127.0.0.1:0' } });
+    try {
+      expect(app.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(app.metricsUrl).not.toBe(app.url);
+      expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
+      const scraped = await fetch(`${app.metricsUrl}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('# TYPE');
+      // nothing else is served there: not the API, not health, not the web front
+      for (const path of ['/graphql', '/healthz', '/', '/metrics/../graphql'])
+        expect((await fetch(`${app.metricsUrl}${path}`)).status, path).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('refuses a METRICS_ADDRESS that is no host:port', () => {
+    for (const bad of ['9464', 'http://127.0.0.1:9464', '127.0.0.1', '::1:9464'])
+      expect(
+        () => loadConfig({ DATA_DIR: mkdtempSync(join(tmpdir(), 'coinslot-m-')), METRICS_ADDRESS: bad }),
+        bad,
+      ).toThrow(ConfigError);
+  });
+});

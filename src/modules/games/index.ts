@@ -2,6 +2,7 @@
 export { createGame, DEFAULT_PLATFORM_FEE_BPS } from './create-game.js';
 export { rotateGameKeys } from './rotate-game-keys.js';
 export { updateGame } from './update-game.js';
+export { listRegisteredOrigins } from './registered-origins.js';
 export { setGamePlatformFee } from './set-platform-fee.js';
 export { defineCurrency, type GameCurrencyRow } from './define-currency.js';
 export { getGamesByIds, listGames, getCurrenciesByGameIds, listCurrencyCodes } from './get-games.js';
