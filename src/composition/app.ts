@@ -10,6 +10,7 @@ import { idempotencyPlugin } from '../graphql/idempotency.js';
 import { retryAfterPlugin } from '../graphql/retry-after.js';
 import { rateLimitPlugin } from '../graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from '../graphql/redact-input-values.js';
+import { STREAM_ENDPOINT, streamEndpointPlugins } from '../graphql/stream-endpoint.js';
 import type { AppContext, GraphQLContext } from '../graphql/context.js';
 import { authenticate } from '../modules/accounts/index.js';
 import { idempotencySlot, type IdempotencySlot } from '../modules/idempotency/index.js';
@@ -213,6 +214,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       idempotencyPlugin(deps),
       retryAfterPlugin(),
       redactInputValuesPlugin(),
+      // graphql-sse's single-connection mode on /graphql/stream (after the rate limit)
+      ...streamEndpointPlugins(),
       ...(options.introspection === false ? [disableIntrospection] : []),
       ...((options.plugins ?? []) as Plugin[]),
     ] as Plugin[],
@@ -313,8 +316,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       }
       if (response) {
         // answered above: a malformed path or a body over the limit
-      } else if (url.pathname === '/graphql') {
-        route = '/graphql';
+      } else if (url.pathname === '/graphql' || url.pathname === STREAM_ENDPOINT) {
+        route = url.pathname;
         // a fresh idempotency slot per request: the plugin's hooks and the mutation guard share it
         response = await yoga.handle(request, { ...serverContext, idempotency: idempotencySlot() });
         // The answer depends on the Origin (CORS): caches must keep one per origin.
