@@ -82,6 +82,8 @@ export class ShopView {
   private readonly owned: HTMLElement;
   private readonly gift: HTMLElement;
   private giftFor: string | null = null;
+  /** What the gift section was last built for (see renderGift). */
+  private giftShape = '';
   /** Counts this player's own purchases that landed (so a gift check can tell them apart). */
   ownChanges = 0;
   /** Reloads after this player's own purchases still in flight (what the game holds is stale meanwhile). */
@@ -776,6 +778,11 @@ export class ShopView {
       const price = displayPrice(i);
       return price && !isVirtualCurrency(price.currency) && effectOf(i) !== 'gems';
     });
+    // Rebuilt only when what it shows changed: the inventory is read again every few seconds, and
+    // rebuilding would drop the focus, the chosen gift and the "Gift sent" line under the player's hands.
+    const shape = `${me}|${giftable.map((i) => `${i.id}:${displayPrice(i)?.formatted ?? ''}`).join(',')}`;
+    if (shape === this.giftShape && this.gift.isConnected && this.gift.querySelector('#friend-code')) return;
+    this.giftShape = shape;
     const friend = h('input', {
       id: 'gift-friend',
       type: 'text',
