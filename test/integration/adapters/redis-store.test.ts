@@ -268,6 +268,8 @@ describe('Redis store specifics', () => {
     expect(await tryConnectRedis(testRedisUrl(), 1000)).toBe(true);
     const started = Date.now();
     expect(await tryConnectRedis('redis://127.0.0.1:1', 500)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
+    // a refused connection answers at once; the bound only has to tell "gave up" from "kept retrying
+    // for seconds", with room for a loaded CI machine (a run under load took 1.1 s)
+    expect(Date.now() - started).toBeLessThan(3000);
   });
 });
