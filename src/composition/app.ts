@@ -24,6 +24,7 @@ import { authorizeEndpoint, tokenEndpoint } from '../http/oauth.js';
 import { htmlHeaders } from '../http/web-headers.js';
 import { frameAncestorsFor, payPage } from '../http/web-pages.js';
 import { createCorsPolicy, type CorsPolicy } from '../http/cors.js';
+import { graphiqlAsset, graphiqlPage, wantsGraphiQL } from '../http/graphiql.js';
 import { listRegisteredOrigins } from '../modules/games/index.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -134,7 +135,15 @@ async function boundBody(request: Request, limit: number): Promise<Request | Res
     body.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new Request(request, { body, duplex: 'half' } as RequestInit);
+  // From its parts: the server adapter's request is not always the platform's Request class, which
+  // `new Request(request, …)` would take for a URL (a 500 for every chunked body over real HTTP).
+  return new Request(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: size > 0 ? body : null,
+    signal: request.signal,
+    duplex: 'half',
+  } as RequestInit);
 }
 
 /** Constant-time comparison of a bearer token with the expected one (both hashed first, so lengths never leak). */
@@ -167,6 +176,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
   const cors = createCorsPolicy({
     load: () => listRegisteredOrigins(deps),
     ownOrigins: options.cors?.ownOrigins ?? [],
+    allowOpaqueOrigin: options.graphiql === true,
     ttlMs: options.cors?.ttlMs ?? 30_000,
     clock: deps.clock,
     logger,
@@ -193,7 +203,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     // The games' registered origins and Coinslot's own, never with credentials (bearer tokens only).
     cors: (request) => cors.forYoga(request),
     graphqlEndpoint: '/graphql',
-    graphiql: options.graphiql ? { title: 'Coinslot GraphQL' } : false,
+    // GraphiQL is Coinslot's own page (src/http/graphiql.ts), not yoga's CDN-loaded one
+    graphiql: false,
     landingPage: false,
     logging: false,
     maskedErrors: {
@@ -287,6 +298,16 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
           },
         ]
       : []),
+    ...(options.graphiql
+      ? [
+          {
+            method: 'GET' as const,
+            pattern: /^\/graphiql\/([a-z]+(?:\/[a-z]+)?\.(?:js|css))$/,
+            handle: async (request: Request, match: RegExpExecArray) =>
+              (await graphiqlAsset(request, match[1]!)) ?? notFound(),
+          },
+        ]
+      : []),
     { method: 'POST', pattern: /^\/oauth\/token$/, handle: (request) => tokenEndpoint(deps, request) },
     { method: 'GET', pattern: /^\/readyz$/, handle: () => readyz(deps) },
     { method: 'GET', pattern: /^\/\.well-known\/jwks\.json$/, handle: () => jwks(deps) },
@@ -316,6 +337,9 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       }
       if (response) {
         // answered above: a malformed path or a body over the limit
+      } else if (url.pathname === '/graphql' && options.graphiql && wantsGraphiQL(request)) {
+        route = 'graphiql';
+        response = graphiqlPage(request, { title: 'Coinslot GraphQL' });
       } else if (url.pathname === '/graphql' || url.pathname === STREAM_ENDPOINT) {
         route = url.pathname;
         // a fresh idempotency slot per request: the plugin's hooks and the mutation guard share it

@@ -20,6 +20,12 @@ export interface CorsPolicyOptions {
   /** Coinslot's own origins (PUBLIC_URL's); a request's own origin is always allowed. */
   readonly ownOrigins: readonly string[];
   readonly ttlMs: number;
+  /**
+   * Allow `Origin: null` (an opaque origin): only while GraphiQL is on, whose sandboxed page has one
+   * (src/http/graphiql.ts). Any sandboxed page anywhere then reads answers, but only to requests with
+   * a bearer token it holds itself: nothing ambient is ever sent.
+   */
+  readonly allowOpaqueOrigin?: boolean;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -83,6 +89,7 @@ export function createCorsPolicy(options: CorsPolicyOptions): CorsPolicy {
 
   const policy: CorsPolicy = {
     async allows(origin, request) {
+      if (origin === 'null') return options.allowOpaqueOrigin === true;
       if (own.has(origin) || origin === originOf(request.url)) return true;
       return (await registered()).has(origin);
     },

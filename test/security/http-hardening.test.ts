@@ -128,3 +128,94 @@ describe('/metrics (finding 4)', () => {
       ).toThrow(ConfigError);
   });
 });
+
+describe('GraphiQL (finding 4) and bodies over real HTTP', () => {
+  it('is a sandboxed page of Coinslot with its assets served locally, only when GRAPHIQL=true', async () => {
+    const on = await createTestApp({ env: { GRAPHIQL: 'true' } });
+    const off = await createTestApp({ env: { GRAPHIQL: 'false' } });
+    try {
+      const page = await on.app.fetch('http://coinslot.test/graphql', { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(200);
+      const csp = page.headers.get('content-security-policy') ?? '';
+      expect(csp).toMatch(/^sandbox allow-scripts /);
+      expect(csp).not.toContain('allow-same-origin');
+      expect(csp).toContain('script-src http://coinslot.test/graphiql/;');
+      expect(csp).not.toMatch(/unsafe-eval|script-src[^;]*unsafe-inline/);
+      const html = await page.text();
+      // every script and stylesheet is Coinslot's own, no inline script runs
+      expect(html.match(/(?:src|href)="[^"]*"/g)).toEqual([
+        'href="/graphiql/graphiql.css"',
+        'src="/graphiql/boot.js"',
+        'src="/graphiql/graphiql.js"',
+        'src="/graphiql/start.js"',
+      ]);
+      expect(html).not.toMatch(/<script>|unpkg|jsdelivr|cdn/i);
+      for (const file of [
+        'boot.js',
+        'graphiql.js',
+        'start.js',
+        'graphiql.css',
+        'worker/editor.js',
+        'worker/json.js',
+        'worker/graphql.js',
+      ]) {
+        const asset = await on.app.fetch(`http://coinslot.test/graphiql/${file}`);
+        expect(asset.status, file).toBe(200);
+        expect(asset.headers.get('content-type'), file).toMatch(
+          file.endsWith('.css') ? /^text\/css/ : /^text\/javascript/,
+        );
+        expect(asset.headers.get('x-content-type-options')).toBe('nosniff');
+      }
+      expect((await on.app.fetch('http://coinslot.test/graphiql/nope.js')).status).toBe(404);
+      // off: no page, no assets
+      const none = await off.app.fetch('http://coinslot.test/graphql', { headers: { accept: 'text/html' } });
+      expect(none.headers.get('content-type') ?? '').not.toMatch(/html/);
+      expect(await (await off.app.fetch('http://coinslot.test/graphiql/boot.js')).text()).not.toContain(
+        'MonacoEnvironment',
+      );
+      // the sandboxed page's opaque origin is allowed only while GraphiQL is on
+      const opaque = {
+        method: 'POST',
+        headers: { origin: 'null', 'content-type': 'application/json' },
+        body: '{"query":"{ __typename }"}',
+      };
+      expect(
+        (await on.app.fetch('http://coinslot.test/graphql', opaque)).headers.get('access-control-allow-origin'),
+      ).toBe('null');
+      expect(
+        (await off.app.fetch('http://coinslot.test/graphql', opaque)).headers.get('access-control-allow-origin'),
+      ).toBeNull();
+    } finally {
+      await on.close();
+      await off.close();
+    }
+  });
+
+  it('answers a chunked body and a preflight over a real socket (no 500)', async () => {
+    const app = await createTestApp({ listen: true });
+    try {
+      const body = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"query":"{ __typename }"}'));
+          controller.close();
+        },
+      });
+      const chunked = await fetch(`${app.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+        duplex: 'half',
+      } as RequestInit);
+      expect(chunked.status).toBe(200);
+      expect(await chunked.json()).toEqual({ data: { __typename: 'Query' } });
+      const preflight = await fetch(`${app.url}/graphql`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await app.close();
+    }
+  });
+});
