@@ -40,7 +40,7 @@ export interface ServerContext {
 export interface AppOptions {
   /** Extra envelop/yoga plugins (idempotency, rate limits), in order. */
   readonly plugins?: Plugin<GraphQLContext & ServerContext>[];
-  /** Extra routes beside GraphQL, tried before the static game. */
+  /** Extra routes beside GraphQL, tried before the web front. */
   readonly routes?: Route[];
   /** Serve GraphiQL on GET /graphql (config GRAPHIQL; off unless asked). */
   readonly graphiql?: boolean;
@@ -50,11 +50,6 @@ export interface AppOptions {
   readonly webDir?: string;
   /** Folder of the built browser SDK (dist/sdk): `GET /sdk/coinslot.js`. */
   readonly sdkDir?: string;
-  /**
-   * Folder of a built demo game served at every other path. Transitional: the demo game moves to its
-   * own origin; until then Coinslot serves it beside the web front.
-   */
-  readonly staticDir?: string;
   readonly metrics?: Metrics;
   /** Request bodies above this many bytes get 413 before anything parses them (MAX_BODY_BYTES). */
   readonly maxBodyBytes?: number;
@@ -113,7 +108,9 @@ const tooLarge = (limit: number) =>
  * unread; a body without one (chunked) is read up to the limit and refused as soon as it passes it.
  */
 async function boundBody(request: Request, limit: number): Promise<Request | Response> {
-  if (request.body === null) return request;
+  // No body to bound: a preflight (OPTIONS) from a game's origin arrives over node:http with an empty stream.
+  if (request.body === null || request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS')
+    return request;
   const declared = request.headers.get('content-length');
   if (declared !== null) return Number(declared) > limit ? tooLarge(limit) : request;
   const reader = request.body.getReader();
@@ -154,7 +151,7 @@ function bearerMatches(request: Request, expected: string): boolean {
   return given.length > 0 && timingSafeEqual(digest(given), digest(expected));
 }
 
-/** The composition root of the HTTP surface: GraphQL, health, metrics and the demo game. */
+/** The composition root of the HTTP surface: GraphQL, OAuth, health, metrics, the web front and coinslot.js. */
 export function buildApp(deps: Deps, options: AppOptions = {}): App {
   const metrics = options.metrics ?? createMetrics();
   const { logger } = deps;
@@ -248,7 +245,6 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       : new Response(await metrics.registry.metrics(), { headers: { 'content-type': metrics.registry.contentType } });
 
   const serveWeb = options.webDir ? staticFiles(options.webDir) : null;
-  const serveGame = options.staticDir ? staticFiles(options.staticDir, { fallbackToIndex: true }) : null;
   /** The web front's pages: every path of theirs opens its index.html, which routes by path. */
   const webPaths = /^\/account(\/|$)/;
   const notFound = () => Response.json({ error: 'not_found' }, { status: 404 });
@@ -363,10 +359,6 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
             route = 'web';
             response = await serveWeb('/index.html');
           }
-        }
-        if (!response && serveGame && request.method === 'GET') {
-          route = 'static';
-          response = await serveGame(url.pathname);
         }
       }
       response ??= Response.json({ error: 'not_found' }, { status: 404 });

@@ -124,3 +124,32 @@ describe('coinslot.js', () => {
     expect((await get('/sdk/other.js')).headers.get('content-type')).not.toContain('javascript');
   });
 });
+
+describe('a game on another origin calls the API over real HTTP', () => {
+  test('the CORS preflight of /graphql is answered, and a chunked body (no Content-Length) is read', async () => {
+    const preflight = await fetch(`${app.url}/graphql`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: SECOND_ORIGIN,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(SECOND_ORIGIN);
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(JSON.stringify({ query: '{ __typename }' })));
+        controller.close();
+      },
+    });
+    const chunked = await fetch(`${app.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: SECOND_ORIGIN },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(chunked.status).toBe(200);
+    expect(await chunked.json()).toEqual({ data: { __typename: 'Query' } });
+  });
+});
