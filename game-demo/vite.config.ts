@@ -15,12 +15,7 @@ export default defineConfig({
     sourcemap: true,
     assetsInlineLimit: 0,
   },
-  server: {
-    // `npx vite --config game-demo/vite.config.ts` during development: the API runs on :4000.
-    proxy: {
-      '/graphql': 'http://127.0.0.1:4000',
-      '/pay': 'http://127.0.0.1:4000',
-      '/demo-config.json': 'http://127.0.0.1:4000',
-    },
-  },
+  // `npx vite --config game-demo/vite.config.ts` during development: open it with
+  // `?api=http://127.0.0.1:4000&gameId=gam_…&publishableKey=pk_…` (and register the dev server's origin
+  // on the game), or use `npm start`, which serves the built game on its own site.
 });

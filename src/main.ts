@@ -1,4 +1,5 @@
-// Process entry: read config, start Coinslot (API, sandbox acquirer, demo game), print where to open it.
+// Process entry: read config, start Coinslot (API, web front, sandbox acquirer) and the demo games on
+// their own sites, print where to open them.
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { startServer } from './composition/index.js';
@@ -21,14 +22,15 @@ for (const name of config.generatedSecrets) {
   );
 }
 
-const server = await startServer(config, { logger });
+const server = await startServer(config, { logger, demoSites: true });
 const lines = [
   '',
   `  Coinslot is running (${server.database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}/pglite` : 'Postgres'}, ${server.stores.storeHealth.kind === 'redis' ? 'Redis' : 'in-process store'})`,
   '',
-  `  Demo game   ${server.url}/`,
-  ...(config.GRAPHIQL ? [`  GraphiQL    ${server.url}/graphql`] : []),
-  `  Health      ${server.url}/healthz  ·  ${server.url}/readyz  ·  ${server.metricsUrl ?? server.url}/metrics`,
+  ...server.demoSites.map((site) => `  ${site.name.padEnd(12)} ${site.url}  (a demo game on its own site)`),
+  `  Coinslot     ${server.url}/account  (the player's account; the games open its consent and pay sheet)`,
+  ...(config.GRAPHIQL ? [`  GraphiQL     ${server.url}/graphql`] : []),
+  `  Health       ${server.url}/healthz  ·  ${server.url}/readyz  ·  ${server.metricsUrl ?? server.url}/metrics`,
   ...server.banner.map((line) => `  ${line}`),
   '',
 ];

@@ -1,7 +1,8 @@
-// Boots Comet Dodge: config, the Coinslot client, the game loop, the HUD and the shop.
+// Boots the demo game (Comet Dodge, or Star Garden in its own dress): config, coinslot.js, the Coinslot
+// GraphQL client, the game loop, the HUD and the shop.
 import './styles.css';
 import { createClient } from './api/client.js';
-import { loadConfig, type GameConfig } from './config.js';
+import { loadCoinslot, loadConfig, type Coinslot, type GameConfig } from './config.js';
 import { GameEngine, type HudState } from './game/engine.js';
 import { attachInput } from './game/input.js';
 import { Renderer } from './game/render.js';
@@ -9,14 +10,11 @@ import { DEFAULT_SKIN, skinForItem } from './game/skins.js';
 import { MAX_LIVES } from './game/engine.js';
 import { effectOf } from './shop/catalog.js';
 import { Inventory } from './shop/inventory.js';
-import { PaySheetBridge } from './shop/pay-sheet-bridge.js';
 import { PurchaseFlow } from './shop/purchase-flow.js';
 import { ShopView, type PlayerState } from './shop/shop-view.js';
 import { session } from './session.js';
 import { icon, type IconName } from './ui/icons.js';
 import { h, Toaster } from './ui/toast.js';
-
-const GAME_NAME = 'Comet Dodge';
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -40,8 +38,11 @@ async function boot(): Promise<void> {
     slot.replaceWith(icon(slot.dataset.icon as IconName));
 
   let config: GameConfig;
+  let coinslot: Coinslot;
   try {
     config = await loadConfig();
+    applyLook(config);
+    coinslot = await loadCoinslot(config);
   } catch (error) {
     showBootError(screen, error instanceof Error ? error.message : String(error));
     return;
@@ -51,7 +52,17 @@ async function boot(): Promise<void> {
     endpoint: config.endpoint,
     credential: () => session.gameToken() ?? config.publishableKey,
   });
-  const sheet = new PaySheetBridge(app, config.payBase);
+  const GAME_NAME = config.name;
+  // Coinslot's window is open (connect, confirm, cards): the game waits.
+  const sheet = {
+    get isOpen(): boolean {
+      return coinslot.isOpen;
+    },
+  };
+  coinslot.on('closed', () => {
+    lastScreen = '';
+    renderScreen();
+  });
   const flow = new PurchaseFlow({ client, gameId: config.gameId, deviceId: session.deviceId() });
   const inventory = new Inventory({ client, gameId: config.gameId });
   const extraLivesEl = h('span', { class: 'extra-lives', id: 'extra-lives', hidden: true });
@@ -123,7 +134,7 @@ async function boot(): Promise<void> {
     livesRoom: () => game.livesRoom - inventory.held('life'),
     lifeUseBlocked,
     useLife,
-    sheet,
+    coinslot,
     toaster,
     gameName: GAME_NAME,
     connected: () => session.gameToken() !== null,
@@ -296,6 +307,13 @@ async function boot(): Promise<void> {
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden) void lookForGifts();
   });
+}
+
+/** The game's name and look (Comet Dodge's night sky, or Star Garden's). */
+function applyLook(config: GameConfig): void {
+  document.documentElement.dataset.theme = config.theme;
+  document.title = `${config.name} · a Coinslot demo`;
+  for (const el of document.querySelectorAll<HTMLElement>('[data-game-name]')) el.textContent = config.name;
 }
 
 function showBootError(screen: HTMLElement, message: string): void {

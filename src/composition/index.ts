@@ -4,11 +4,11 @@
 // Entry points (src/main.ts, src/cluster.ts, src/acquirer/main.ts) and test helpers call it; nothing
 // else imports adapters or src/config.ts (.dependency-cruiser.cjs enforces it).
 export {
-  GAME_DIST,
   openMigratedDatabase,
   startClusterPrimary,
   startServer,
   startStandaloneAcquirer,
+  SDK_DIST,
   WEB_DIST,
   type RunningServer,
   type StartOptions,
@@ -16,4 +16,5 @@ export {
 export { openStores, type Stores } from './stores.js';
 export { buildApp, type App, type AppOptions, type Route, type ServerContext } from './app.js';
 export { startBackgroundWork, type BackgroundWork } from './background.js';
-export { DEMO_DEVELOPER_EMAIL, seedDemo, type DemoInfo } from './seed.js';
+export { DEMO_DEVELOPER_EMAIL, registerDemoOrigins, seedDemo, type DemoGameInfo, type DemoInfo } from './seed.js';
+export { GAME_DIST, startDemoSite, type DemoSite, type DemoSiteConfig } from './demo-sites.js';

@@ -21,7 +21,8 @@ import { createHttpAcquirer } from '../adapters/acquirer/http-acquirer.js';
 import { createOutboundHttp } from '../adapters/http/outbound-http.js';
 import type { OutboundHttp } from '../shared/outbound-http-port.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
-import { seedDemo, type DemoInfo } from './seed.js';
+import { registerDemoOrigins, seedDemo, type DemoInfo } from './seed.js';
+import { startDemoSite, type DemoSite } from './demo-sites.js';
 import { disputeCallback, DISPUTE_CALLBACK_PATH } from '../http/dispute-callback.js';
 import { publicId } from '../shared/public-ids.js';
 import { originOf } from '../http/cors.js';
@@ -30,8 +31,6 @@ import { originOf } from '../http/cors.js';
 export const WEB_DIST = fileURLToPath(new URL('../../dist/web', import.meta.url));
 /** The browser SDK (coinslot.js), built by `npm run build:sdk`. */
 export const SDK_DIST = fileURLToPath(new URL('../../dist/sdk', import.meta.url));
-/** The demo game, built by `npm run build:game`. */
-export const GAME_DIST = fileURLToPath(new URL('../../dist/game-demo', import.meta.url));
 
 export interface StartOptions {
   readonly clock?: Clock;
@@ -40,6 +39,11 @@ export interface StartOptions {
   readonly listen?: boolean;
   /** The client for developer-supplied URLs; tests inject one with their own DNS lookup. */
   readonly outboundHttp?: OutboundHttp;
+  /**
+   * Serve the seeded demo games on their own sites (`npm start`; never in production): Comet Dodge on
+   * http://localhost:<PORT+1>, Star Garden on http://127.0.0.2:<PORT+2>, their origins registered on them.
+   */
+  readonly demoSites?: boolean;
 }
 
 export interface RunningServer {
@@ -61,6 +65,8 @@ export interface RunningServer {
   readonly acquirer: { readonly url: string; readonly secret: string };
   /** The seeded demo game, when SEED_DEMO and the database was empty once. */
   readonly demo: DemoInfo | null;
+  /** The demo games' sites (with `demoSites`), by name. */
+  readonly demoSites: readonly { readonly name: string; readonly url: string }[];
   /** Lines for the start banner (acquirer URL, demo keys…). */
   readonly banner: string[];
   close(): Promise<void>;
@@ -198,22 +204,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ownOrigins: [originOf(config.PUBLIC_URL)].filter((o): o is string => o !== null),
       ttlMs: config.CORS_ORIGINS_TTL,
     },
-    staticDir: GAME_DIST,
     metrics: createMetrics({ defaultMetrics: true }),
     routes: [
-      {
-        method: 'GET',
-        pattern: /^\/demo-config\.json$/,
-        // What the demo game needs to start: its game id and publishable key (public by design).
-        handle: () =>
-          demo
-            ? Response.json({
-                gameId: publicId('Game', demo.gameId),
-                publishableKey: demo.publishableKey,
-                sandbox: config.sandbox,
-              })
-            : Response.json({ error: 'no_demo' }, { status: 404 }),
-      },
       // Disputes pushed by the acquirer (the background poll picks up any it misses).
       { method: 'POST', pattern: /^\/acquirer\/disputes$/, handle: (request) => disputeCallback(deps, request) },
     ],
@@ -228,8 +220,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const printSecrets = config.NODE_ENV !== 'production';
   if (demo && printSecrets) {
     banner.push(`demo developer: ${demo.developerEmail} / ${demo.developerPassword}`);
-    banner.push(`demo game id: ${publicId('Game', demo.gameId)}`);
-    banner.push(`demo keys: ${demo.publishableKey} (publishable), ${demo.secretKey} (secret)`);
+    for (const [name, game] of [
+      ['Comet Dodge', demo],
+      ['Star Garden', demo.second],
+    ] as const) {
+      if (!game) continue;
+      banner.push(
+        `${name}: game id ${publicId('Game', game.gameId)}  keys ${game.publishableKey} (publishable), ${game.secretKey} (secret)`,
+      );
+    }
   }
   if (printSecrets) banner.push(`operator token: ${config.secrets.operatorToken}`);
   let server: Server | null = null;
@@ -261,6 +260,58 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       .catch((error: unknown) => logger.warn({ err: error, callbackUrl }, 'could not register the dispute callback'));
   }
 
+  // The demo games as third parties, each on its own site; their origins registered (development only).
+  const sites: DemoSite[] = [];
+  const demoSites: { name: string; url: string }[] = [];
+  if (options.demoSites && demo && url && config.NODE_ENV !== 'production') {
+    const port = (offset: number) => (config.PORT === 0 ? 0 : config.PORT + offset);
+    const games = [
+      {
+        name: 'Comet Dodge',
+        theme: 'comet' as const,
+        info: demo,
+        host: '127.0.0.1',
+        originHost: 'localhost',
+        port: port(1),
+      },
+      ...(demo.second
+        ? [
+            {
+              name: 'Star Garden',
+              theme: 'garden' as const,
+              info: demo.second,
+              host: '127.0.0.2',
+              originHost: '127.0.0.2',
+              port: port(2),
+            },
+          ]
+        : []),
+    ];
+    for (const game of games) {
+      const site = await startDemoSite({
+        host: game.host,
+        originHost: game.originHost,
+        port: game.port,
+        config: {
+          apiOrigin: config.PUBLIC_URL?.replace(/\/$/, '') ?? url,
+          gameId: publicId('Game', game.info.gameId),
+          publishableKey: game.info.publishableKey,
+          name: game.name,
+          theme: game.theme,
+          sandbox: config.sandbox,
+        },
+      });
+      sites.push(site);
+      demoSites.push({ name: game.name, url: `${site.origin}/` });
+    }
+    await registerDemoOrigins(
+      deps,
+      games.map((game, i) => ({ gameId: game.info.gameId, origin: sites[i]!.origin })),
+    );
+    // This instance's CORS snapshot learns them now (updateGame through GraphQL does the same).
+    app.cors.invalidate();
+  }
+
   return {
     config,
     app,
@@ -273,8 +324,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     background,
     acquirer: { url: acquirerUrl, secret: config.secrets.acquirerSecret },
     demo,
+    demoSites,
     banner,
     async close() {
+      await Promise.all(sites.map((site) => site.close()));
       if (metricsServer) {
         metricsServer.closeIdleConnections();
         await new Promise<void>((resolve) => metricsServer!.close(() => resolve()));

@@ -387,9 +387,9 @@ export function createCoinslot(options: CoinslotOptions): Coinslot {
             if (typeof message.status !== 'string') return false;
             last = message.status;
             emit('purchase', { purchaseId, status: message.status });
-            // The pay sheet shows "Paid" a moment and closes itself; the outcome is known now.
             resolve({ purchaseId, status: message.status });
-            return false;
+            // Paid or canceled: nothing left to do in Coinslot's window. A decline stays open (another card).
+            return message.status === 'SUCCEEDED' || message.status === 'CANCELED';
           },
           () => resolve({ purchaseId, status: last }),
         );

@@ -6,9 +6,10 @@
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { axeSerious, DEMO_ITEMS, Phone } from './demo-game-flows.js';
+import { axeSerious, DEMO_ITEMS, Phone, thirdPartyGame, type ThirdPartyGame } from './demo-game-flows.js';
 
 let app: TestApp;
+let game: ThirdPartyGame;
 let gameUrl: string;
 let gameId: string;
 let pat: Phone;
@@ -23,11 +24,16 @@ const PLAYER_STATE = /* GraphQL */ `
   }
 `;
 
-/** The frame of the pay sheet open over the game (to read focus inside it). */
-function sheetFrame(phone: Phone): Frame {
-  const frame = phone.page.frames().find((f) => f !== phone.page.mainFrame() && /\/(pay|oauth)\//.test(f.url()));
-  if (!frame) throw new Error('the pay sheet is not open');
-  return frame;
+/** Presses a key in Coinslot's window that may close it before the key is released. */
+async function pressClosing(popup: Page, key: string): Promise<void> {
+  await popup.keyboard.press(key).catch((error: unknown) => {
+    if (!popup.isClosed()) throw error;
+  });
+}
+
+/** True when no Coinslot window the game opened is still open. */
+function noSheetOpen(phone: Phone): boolean {
+  return phone.popups.every((popup) => popup.isClosed());
 }
 
 /** The element that has focus: its name, and whether it shows a focus ring (outline or box-shadow). */
@@ -45,7 +51,7 @@ async function focused(target: Page | Frame): Promise<{ name: string; tag: strin
   });
 }
 
-/** Presses Tab `count` times and returns the stops; every stop must show a focus ring. */
+/** Presses Tab `count` times in `page` and returns the stops in `target`; every stop must show a focus ring. */
 async function tabStops(page: Page, target: Page | Frame, count: number): Promise<string[]> {
   const seen: string[] = [];
   for (let i = 0; i < count; i++) {
@@ -63,38 +69,26 @@ async function phase(page: Page): Promise<string | undefined> {
 }
 
 beforeAll(async () => {
+  // Coinslot on 127.0.0.1; the game on its own site (localhost) with its origin registered.
   app = await createTestApp({ listen: true });
-  const dev = await app.gql(
-    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`,
-    { input: { email: uniqueEmail('keys-dev'), password: 'developer-password', name: 'Keys studio' } },
-  );
-  const devToken = dev.data.signUpDeveloper.token as string;
-  const created = await app.gql(
-    `mutation ($input: CreateGameInput!) { createGame(input: $input) { ... on CreateGamePayload { publishableKey game { id } } } }`,
-    { input: { name: 'Comet Dodge', defaultCurrency: 'USD' } },
-    { token: devToken },
-  );
-  gameId = created.data.createGame.game.id;
-  await app.gql(
-    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
-    { input: { gameId, code: 'GEM', name: 'Gems' } },
-    { token: devToken },
-  );
-  for (const item of DEMO_ITEMS) {
-    const res = await app.gql(
-      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on Error { message } } }`,
-      { input: { gameId, ...item } },
-      { token: devToken },
-    );
-    expect(res.data.createItem.__typename, JSON.stringify(res.data)).toBe('CreateItemPayload');
-  }
-  gameUrl = `${app.url}/?gameId=${encodeURIComponent(gameId)}&publishableKey=${encodeURIComponent(created.data.createGame.publishableKey)}`;
+  game = await thirdPartyGame(app, {
+    name: 'Comet Dodge',
+    theme: 'comet',
+    currency: 'USD',
+    virtualCurrency: { code: 'GEM', name: 'Gems' },
+    items: DEMO_ITEMS,
+    host: '127.0.0.1',
+    originHost: 'localhost',
+  });
+  gameId = game.gameId;
+  gameUrl = game.url;
   pat = await Phone.open('keys');
 }, 180_000);
 
 afterAll(async () => {
   await sam?.close();
   await pat?.close();
+  await game?.site.close();
   await app?.close();
 });
 
@@ -160,9 +154,9 @@ describe('the game, the pay sheet and the account page together', () => {
       .toContain('Extra life saved');
     await pat.expectAccessible('the shop, connected');
 
-    // $4.99 is above the $2 one-tap allowance: the sheet says so, in the purchase's own words.
+    // $4.99 is above the $2 one-tap allowance: Coinslot's window says so, in the purchase's own words.
     await pat.buyButton('Neon skin').click();
-    const sheet = pat.sheet;
+    const sheet = await pat.sheet();
     await sheet.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
     await expect
       .poll(() => sheet.locator('.why').textContent())
@@ -170,14 +164,13 @@ describe('the game, the pay sheet and the account page together', () => {
     // Every control the consent screen promised is one link away: the account page.
     expect(await sheet.getByRole('link', { name: 'Change limits' }).getAttribute('href')).toBe('/account#games-title');
     expect(await sheet.getByRole('link', { name: 'Account', exact: true }).getAttribute('href')).toBe('/account');
-    await pat.shot('confirm-why');
+    await pat.shotOf(sheet, 'confirm-why');
     await pat.expectAccessible('the confirm sheet');
 
-    // Escape closes the sheet (from inside its frame) and nothing is charged.
-    const frame = sheetFrame(pat);
-    await frame.locator('h1').focus();
-    await page.keyboard.press('Escape');
-    await expect.poll(() => page.locator('iframe[title="Coinslot pay sheet"]').count()).toBe(0);
+    // Escape closes Coinslot's window and nothing is charged.
+    await sheet.locator('h1').focus();
+    await pressClosing(sheet, 'Escape');
+    await expect.poll(() => noSheetOpen(pat)).toBe(true);
     await expect.poll(() => page.getByRole('dialog', { name: 'Shop' }).isVisible()).toBe(true);
     // Closed without paying: the game ends the waiting purchase, so the skin can be tapped again at once.
     await expect
@@ -187,16 +180,17 @@ describe('the game, the pay sheet and the account page together', () => {
 
     // Again, by keyboard only: Tab goes through the sheet in order with a visible focus, Enter on Pay pays.
     await pat.buyButton('Neon skin').click();
-    await sheet.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
-    const inSheet = sheetFrame(pat);
-    const order = await tabStops(page, inSheet, 12);
+    const again = await pat.sheet();
+    await again.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
+    const order = await tabStops(again, again, 12);
     const at = (name: string) => order.findIndex((n) => n.startsWith(name));
     expect(at('Change limits')).toBeGreaterThanOrEqual(0);
     expect(at('Change limits')).toBeLessThan(at('Pay $4.99'));
     expect(at('Pay $4.99')).toBeLessThan(at('Cancel'));
-    await inSheet.getByRole('button', { name: 'Pay $4.99' }).focus();
-    await pat.shot('pay-focused');
-    await page.keyboard.press('Enter');
+    await again.getByRole('button', { name: 'Pay $4.99' }).focus();
+    await pat.shotOf(again, 'pay-focused');
+    // Paid: the game closes Coinslot's window at once.
+    await pressClosing(again, 'Enter');
     await expect.poll(() => pat.itemNote('Neon skin').textContent(), { timeout: 15_000 }).toContain('New look on');
     expect(pat.errors).toEqual([]);
   }, 120_000);
@@ -227,13 +221,14 @@ describe('the game, the pay sheet and the account page together', () => {
     await page.bringToFront();
     await pat.openShop();
     await pat.buyButton('Extra life').click();
-    await pat.sheet.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
+    const ask = await pat.sheet();
+    await ask.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
     await expect
-      .poll(() => pat.sheet.locator('.why').textContent())
+      .poll(() => ask.locator('.why').textContent())
       .toContain('You asked Coinslot to check with you before every purchase in Comet Dodge.');
-    await pat.shot('always-ask');
-    await pat.sheet.getByRole('button', { name: 'Cancel' }).click();
-    await expect.poll(() => page.locator('iframe[title="Coinslot pay sheet"]').count()).toBe(0);
+    await pat.shotOf(ask, 'always-ask');
+    await ask.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => noSheetOpen(pat)).toBe(true);
 
     // Up to $5 with one tap: the $2.99 gem pack is charged at once, no sheet.
     await account.bringToFront();
@@ -245,7 +240,7 @@ describe('the game, the pay sheet and the account page together', () => {
     await page.bringToFront();
     await pat.buyButton('500 gems').click();
     await expect.poll(() => pat.gems(), { timeout: 15_000 }).toBe('500');
-    expect(await page.locator('iframe[title="Coinslot pay sheet"]').count()).toBe(0);
+    expect(noSheetOpen(pat)).toBe(true);
     expect(pat.errors).toEqual([]);
   }, 90_000);
 

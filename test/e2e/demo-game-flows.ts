@@ -1,10 +1,13 @@
-// Flows for the demo-game e2e test: a phone-sized Chromium, the game page, the Coinslot pay sheet inside it.
+// Flows for the demo-game e2e tests: a phone-sized Chromium, the game page on its own site, and
+// Coinslot's window (consent, pay sheet) that coinslot.js opens as a popup on Coinslot's origin.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Frame, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { startDemoSite, type DemoSite } from '../../src/composition/index.js';
+import { uniqueEmail, type TestApp } from '../helpers/test-app.js';
 
 export const SHOT_DIR = join(process.cwd(), 'test-results', 'e2e');
 
@@ -94,12 +97,21 @@ export class Phone {
     page.setDefaultTimeout(15_000);
     const phone = new Phone(context, page, profile, label);
     page.on('pageerror', (error) => phone.errors.push(error.message));
+    // Coinslot's windows (window.open from coinslot.js), in the order they opened.
+    page.on('popup', (popup) => {
+      popup.setDefaultTimeout(15_000);
+      popup.on('pageerror', (error) => phone.errors.push(`popup: ${error.message}`));
+      phone.popups.push(popup);
+    });
     page.on('request', (request) => {
       if (request.url().endsWith('/graphql') && request.headers().accept === 'text/event-stream')
         phone.subscriptions.push(request.postData() ?? '');
     });
     return phone;
   }
+
+  /** Every popup the game opened (Coinslot's window), oldest first. */
+  readonly popups: Page[] = [];
 
   /** Uncaught errors in the page; the test asserts there are none. */
   readonly errors: string[] = [];
@@ -120,17 +132,42 @@ export class Phone {
     });
   }
 
-  /** axe-core on the game page and, when open, the pay sheet's frame: no critical or serious violation. */
+  /** axe-core on the game page and, when open, Coinslot's window: no critical or serious violation. */
   async expectAccessible(where: string): Promise<void> {
     const findings = await axeSerious(this.page);
-    for (const frame of this.page.frames())
-      if (frame !== this.page.mainFrame()) findings.push(...(await axeSerious(frame)));
+    const open = this.popups.at(-1);
+    if (open && !open.isClosed()) findings.push(...(await axeSerious(open)));
     expect(findings, `axe-core on ${where}`).toEqual([]);
   }
 
-  /** The Coinslot pay sheet inside the game's overlay. */
-  get sheet(): FrameLocator {
-    return this.page.frameLocator('iframe[title="Coinslot pay sheet"]');
+  /** Popups already handed out by sheet(). */
+  private taken = 0;
+
+  /** The next Coinslot window the game opened (not handed out before, still open), once it shows Coinslot. */
+  async sheet(): Promise<Page> {
+    let popup: Page | undefined;
+    await expect
+      .poll(
+        () => {
+          const index = this.popups.findIndex((p, i) => i >= this.taken && !p.isClosed() && p.url().startsWith('http'));
+          if (index < 0) return false;
+          popup = this.popups[index];
+          this.taken = index + 1;
+          return true;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+    await popup!.waitForLoadState('domcontentloaded');
+    return popup!;
+  }
+
+  /** Saves a screenshot of Coinslot's window as test-results/e2e/<label>-<nn>-<name>.png. */
+  async shotOf(popup: Page, name: string): Promise<void> {
+    this.shots += 1;
+    await popup.screenshot({
+      path: join(SHOT_DIR, `${this.label}-${String(this.shots).padStart(2, '0')}-${name}.png`),
+    });
   }
 
   async lives(): Promise<number> {
@@ -168,7 +205,10 @@ export class Phone {
     await this.page.getByRole('list', { name: 'Items for sale' }).getByRole('listitem').first().waitFor();
   }
 
-  /** Signs up in the pay sheet, adds the test card by tapping it in the sandbox list, authorizes the allowance. */
+  /**
+   * In Coinslot's window: signs up, adds the test card by tapping it in the sandbox list, authorizes the
+   * allowance; the window closes and the game exchanges the code.
+   */
   async connectInSheet(options: {
     email: string;
     card: string;
@@ -177,22 +217,98 @@ export class Phone {
     /** Also run axe-core on each of the sheet's screens. */
     axe?: boolean;
   }): Promise<void> {
-    const sheet = this.sheet;
+    const sheet = await this.sheet();
     await sheet.getByLabel('Your name').fill(options.displayName ?? 'Pat');
     await sheet.getByLabel('Email').fill(options.email);
     await sheet.getByLabel(/^Password/).fill('a long enough password');
-    await this.shot('sign-up');
+    await this.shotOf(sheet, 'sign-up');
     if (options.axe) await this.expectAccessible('the pay sheet’s sign-up');
     await sheet.getByRole('button', { name: 'Create Coinslot account' }).click();
     await sheet.getByRole('heading', { name: 'Add a card' }).waitFor();
     await sheet.getByRole('button', { name: new RegExp(`^Use test card ${options.card}`) }).click();
-    await this.shot('add-card');
+    await this.shotOf(sheet, 'add-card');
     if (options.axe) await this.expectAccessible('the pay sheet’s add-card step');
     await sheet.getByRole('button', { name: 'Save card and continue' }).click();
     await sheet.getByRole('heading', { name: /to charge with one tap\?$/ }).waitFor();
     await sheet.getByRole('radio', { name: options.oneTapMax, exact: true }).check();
-    await this.shot('authorize');
+    await this.shotOf(sheet, 'authorize');
     if (options.axe) await this.expectAccessible('the pay sheet’s allowance step');
     await sheet.getByRole('button', { name: 'Allow one-tap purchases' }).click();
+    await expect.poll(() => sheet.isClosed(), { timeout: 15_000 }).toBe(true);
   }
+}
+
+export interface ThirdPartyGame {
+  readonly gameId: string;
+  readonly publishableKey: string;
+  readonly devToken: string;
+  /** The game's page on its own site (another origin than Coinslot's). */
+  readonly url: string;
+  readonly origin: string;
+  readonly site: DemoSite;
+}
+
+/**
+ * A studio's game as a real third party: a developer, the game with its currency and items, the built
+ * demo served on its own site (`host`, named `originHost` in its origin), and that origin registered
+ * on the game (updateGame), as a studio does.
+ */
+export async function thirdPartyGame(
+  app: TestApp,
+  options: {
+    name: string;
+    theme: 'comet' | 'garden';
+    currency: string;
+    virtualCurrency: { code: string; name: string };
+    items: readonly Record<string, unknown>[];
+    host: string;
+    originHost?: string;
+  },
+): Promise<ThirdPartyGame> {
+  const dev = await app.gql(
+    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`,
+    { input: { email: uniqueEmail('e2e-dev'), password: 'developer-password', name: `${options.name} studio` } },
+  );
+  const devToken = dev.data.signUpDeveloper.token as string;
+  const created = await app.gql(
+    `mutation ($input: CreateGameInput!) { createGame(input: $input) { ... on CreateGamePayload { publishableKey game { id } } } }`,
+    { input: { name: options.name, defaultCurrency: options.currency } },
+    { token: devToken },
+  );
+  const gameId = created.data.createGame.game.id as string;
+  const currency = await app.gql(
+    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
+    { input: { gameId, ...options.virtualCurrency } },
+    { token: devToken },
+  );
+  expect(currency.data.defineCurrency.__typename).toBe('DefineCurrencyPayload');
+  for (const item of options.items) {
+    const res = await app.gql(
+      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on Error { message } } }`,
+      { input: { gameId, ...item } },
+      { token: devToken },
+    );
+    expect(res.data.createItem.__typename, JSON.stringify(res.data)).toBe('CreateItemPayload');
+  }
+  const publishableKey = created.data.createGame.publishableKey as string;
+  const site = await startDemoSite({
+    host: options.host,
+    originHost: options.originHost ?? options.host,
+    port: 0,
+    config: {
+      apiOrigin: app.url!,
+      gameId,
+      publishableKey,
+      name: options.name,
+      theme: options.theme,
+      sandbox: true,
+    },
+  });
+  const updated = await app.gql(
+    `mutation ($input: UpdateGameInput!) { updateGame(input: $input) { __typename ... on UpdateGamePayload { game { allowedOrigins } } } }`,
+    { input: { gameId, allowedOrigins: [site.origin] } },
+    { token: devToken },
+  );
+  expect(updated.data.updateGame.game.allowedOrigins).toEqual([site.origin]);
+  return { gameId, publishableKey, devToken, url: `${site.origin}/`, origin: site.origin, site };
 }

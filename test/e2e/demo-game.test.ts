@@ -1,8 +1,9 @@
-// The demo game in headless Chromium at a phone viewport, against a real Coinslot on Postgres and Redis.
+// The demo game in headless Chromium at a phone viewport, on its own site, against a real Coinslot on
+// Postgres and Redis: coinslot.js opens Coinslot's window for connect and confirm.
 // Screenshots of every step go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { DEMO_ITEMS, Phone } from './demo-game-flows.js';
+import { DEMO_ITEMS, Phone, thirdPartyGame, type ThirdPartyGame } from './demo-game-flows.js';
 
 const PURCHASES = /* GraphQL */ `
   query DemoPurchases($gameId: ID!) {
@@ -17,6 +18,7 @@ const PLAYER_STATE = /* GraphQL */ `
 `;
 
 let app: TestApp;
+let game: ThirdPartyGame;
 let gameUrl: string;
 let gameId: string;
 let phone: Phone;
@@ -30,40 +32,26 @@ async function purchasesOf(token: string, sku: string, status: string): Promise<
 }
 
 beforeAll(async () => {
-  // The global setup built the web front (dist/web) and the game (dist/game-demo) as `npm start` does.
+  // The global setup built the web front, coinslot.js and the game as `npm start` does. Coinslot on
+  // 127.0.0.1, the game on its own site (localhost), its origin registered.
   app = await createTestApp({ listen: true });
-  const dev = await app.gql(
-    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`,
-    {
-      input: { email: uniqueEmail('e2e-dev'), password: 'developer-password', name: 'E2E studio' },
-    },
-  );
-  const devToken = dev.data.signUpDeveloper.token as string;
-  const created = await app.gql(
-    `mutation ($input: CreateGameInput!) { createGame(input: $input) { ... on CreateGamePayload { publishableKey game { id } } } }`,
-    { input: { name: 'Comet Dodge', defaultCurrency: 'USD' } },
-    { token: devToken },
-  );
-  gameId = created.data.createGame.game.id;
-  await app.gql(
-    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
-    { input: { gameId, code: 'GEM', name: 'Gems' } },
-    { token: devToken },
-  );
-  for (const item of DEMO_ITEMS) {
-    const res = await app.gql(
-      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on Error { message } } }`,
-      { input: { gameId, ...item } },
-      { token: devToken },
-    );
-    expect(res.data.createItem.__typename, JSON.stringify(res.data)).toBe('CreateItemPayload');
-  }
-  gameUrl = `${app.url}/?gameId=${encodeURIComponent(gameId)}&publishableKey=${encodeURIComponent(created.data.createGame.publishableKey)}`;
+  game = await thirdPartyGame(app, {
+    name: 'Comet Dodge',
+    theme: 'comet',
+    currency: 'USD',
+    virtualCurrency: { code: 'GEM', name: 'Gems' },
+    items: DEMO_ITEMS,
+    host: '127.0.0.1',
+    originHost: 'localhost',
+  });
+  gameId = game.gameId;
+  gameUrl = game.url;
   phone = await Phone.open('player');
 }, 180_000);
 
 afterAll(async () => {
   await phone?.close();
+  await game?.site.close();
   await app?.close();
 });
 
@@ -101,12 +89,12 @@ describe('the demo game on a phone', () => {
   test('above the one-tap allowance the pay sheet shows the item, price and card, and Pay puts the skin on', async () => {
     const { page } = phone;
     await phone.buyButton('Neon skin').click();
-    const sheet = phone.sheet;
+    const sheet = await phone.sheet();
     await sheet.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
     await expect.poll(() => sheet.locator('.summary').textContent()).toContain('Neon skin');
     expect(await sheet.locator('.price').textContent()).toBe('$4.99');
     await expect.poll(() => sheet.locator('.cards').textContent()).toContain('4242');
-    await phone.shot('pay-sheet');
+    await phone.shotOf(sheet, 'pay-sheet');
     await sheet.getByRole('button', { name: 'Pay $4.99' }).click();
     await expect.poll(() => phone.itemNote('Neon skin').textContent(), { timeout: 15_000 }).toContain('New look on');
     await expect.poll(() => page.locator('#playfield').getAttribute('aria-label')).toContain('Your comet: Neon skin');
@@ -135,7 +123,7 @@ describe('the demo game on a phone', () => {
 
   test('gems bought with a pack pay for a gem-priced item', async () => {
     await phone.buyButton('500 gems').click();
-    await phone.sheet.getByRole('button', { name: 'Pay $2.99' }).click();
+    await (await phone.sheet()).getByRole('button', { name: 'Pay $2.99' }).click();
     await expect.poll(() => phone.gems(), { timeout: 15_000 }).toBe('500');
     await phone.buyButton('Shield').click();
     await expect.poll(() => phone.itemNote('Shield').textContent(), { timeout: 15_000 }).toContain('Shield ready');
@@ -229,8 +217,9 @@ describe('the demo game on a phone', () => {
       expect(state.data.inventory).toEqual([]);
 
       await page.getByRole('button', { name: 'Change card' }).click();
-      await other.sheet.getByRole('heading', { name: 'Your cards' }).waitFor();
-      await other.shot('change-card');
+      const cards = await other.sheet();
+      await cards.getByRole('heading', { name: 'Your cards' }).waitFor();
+      await other.shotOf(cards, 'change-card');
       expect(other.errors).toEqual([]);
     } finally {
       await other.close();

@@ -13,11 +13,18 @@ export class Renderer {
   private readonly ctx: CanvasRenderingContext2D;
   private readonly sky: BackgroundStar[] = [];
   private dpr = 1;
+  /** The sky's gradient: the theme's --sky-top/--sky-bottom, else Comet Dodge's night. */
+  private readonly skyColours: [string, string];
 
   constructor(private readonly canvas: HTMLCanvasElement) {
     const ctx = canvas.getContext('2d');
     if (!ctx) throw new Error('Canvas 2D is not available in this browser.');
     this.ctx = ctx;
+    const style = getComputedStyle(document.documentElement);
+    this.skyColours = [
+      style.getPropertyValue('--sky-top').trim() || '#0b1026',
+      style.getPropertyValue('--sky-bottom').trim() || '#1b1240',
+    ];
     for (let i = 0; i < 70; i++)
       this.sky.push({ x: Math.random(), y: Math.random(), depth: 0.2 + Math.random() * 0.8 });
   }
@@ -36,8 +43,8 @@ export class Renderer {
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
 
     const bg = ctx.createLinearGradient(0, 0, 0, h);
-    bg.addColorStop(0, '#0b1026');
-    bg.addColorStop(1, '#1b1240');
+    bg.addColorStop(0, this.skyColours[0]);
+    bg.addColorStop(1, this.skyColours[1]);
     ctx.fillStyle = bg;
     ctx.fillRect(0, 0, w, h);
 

@@ -2,7 +2,7 @@
 import type { Client } from '../api/client.js';
 import { GraphQLRequestError } from '../api/errors.js';
 import { CatalogQuery } from '../api/operations.js';
-import type { GameConfig } from '../config.js';
+import type { Coinslot, GameConfig } from '../config.js';
 import { openModal, type ModalHandle } from '../ui/dialog.js';
 import { icon, type IconName } from '../ui/icons.js';
 import { h, type Toaster } from '../ui/toast.js';
@@ -17,7 +17,6 @@ import {
   type Money,
   type Purchase,
 } from './catalog.js';
-import type { PaySheetBridge } from './pay-sheet-bridge.js';
 import type { Inventory, PlayerState } from './inventory.js';
 import { fromPurchase, type Following, type Outcome, type PurchaseFlow } from './purchase-flow.js';
 import {
@@ -42,7 +41,8 @@ export interface ShopDeps {
   readonly lifeUseBlocked: () => string | null;
   /** Uses up one extra life from Coinslot and adds it to the run. */
   readonly useLife: () => Promise<void>;
-  readonly sheet: PaySheetBridge;
+  /** coinslot.js, loaded from Coinslot: connect and confirm open Coinslot's own window. */
+  readonly coinslot: Coinslot;
   readonly toaster: Toaster;
   readonly gameName: string;
   readonly connected: () => boolean;
@@ -157,7 +157,7 @@ export class ShopView {
   }
 
   close(): void {
-    if (!this.modal || this.deps.sheet.isOpen) return;
+    if (!this.modal || this.deps.coinslot.isOpen) return;
     this.modal.close();
     this.modal = null;
     this.deps.onOpenChange(false);
@@ -256,37 +256,43 @@ export class ShopView {
     this.renderOwned();
   }
 
-  /** Opens Coinslot's connect flow; `then` runs once the game holds a game token. */
-  connect(then?: () => void, step?: 'card'): void {
-    const currency = this.items.flatMap((i) => i.prices).find((p) => !isVirtualCurrency(p.currency))?.currency ?? 'USD';
-    this.deps.sheet.open(
-      'connect',
-      { gameId: this.deps.config.gameId, currency, game: this.deps.gameName, ...(step ? { step } : {}) },
-      {
-        onMessage: (message) => {
-          if (message.type !== 'coinslot:connected') return;
-          this.deps.setGameToken(message.gameToken);
-          this.say('');
-          this.deps.sheet.close();
-          this.deps.toaster.show('Coinslot connected', 'good');
-          void this.refreshPlayer().then(() => then?.());
-        },
-        onClose: () => this.renderAccount(),
+  /**
+   * Opens Coinslot's connect flow in Coinslot's window (call it from a tap: browsers open popups only
+   * then); `then` runs once the game holds a game token.
+   */
+  connect(then?: () => void): void {
+    this.say('Connecting in Coinslot…');
+    this.deps.coinslot.connect().then(
+      (result) => {
+        this.deps.setGameToken(result.accessToken);
+        this.say('');
+        this.deps.toaster.show('Coinslot connected', 'good');
+        void this.refreshPlayer().then(() => then?.());
+      },
+      (error: unknown) => {
+        const code = (error as { code?: string } | null)?.code;
+        this.say(
+          code === 'closed' || code === 'access_denied'
+            ? 'Not connected. Connect Coinslot when you want to buy.'
+            : code === 'popup_blocked'
+              ? 'Your browser blocked Coinslot’s window. Tap Connect Coinslot again.'
+              : `Could not connect Coinslot: ${error instanceof Error ? error.message : String(error)}`,
+          code === 'closed' || code === 'access_denied' ? 'info' : 'bad',
+        );
+        this.renderAccount();
       },
     );
   }
 
   private openCards(row?: Row): void {
-    this.deps.sheet.open(
-      'cards',
-      { gameId: this.deps.config.gameId },
-      {
-        onMessage: (message) => {
-          if (message.type === 'coinslot:cards-changed' && row)
-            this.note(row, 'Card updated. Tap to try again.', 'info');
-        },
-        onClose: () => row?.buy.focus(),
+    this.deps.coinslot.manageCards().then(
+      () => {
+        if (row) {
+          this.note(row, 'Tap to try again with your default card.', 'info');
+          row.buy.focus();
+        }
       },
+      () => row && this.note(row, 'Your browser blocked Coinslot’s window. Tap Change card again.', 'bad'),
     );
   }
 
@@ -543,9 +549,8 @@ export class ShopView {
       case 'no-card':
         this.note(row, outcome.message, 'info', {
           label: 'Add card',
-          action: () => this.connect(() => void this.tap(row), 'card'),
+          action: () => this.openCards(row),
         });
-        this.connect(() => void this.tap(row), 'card');
         return;
       case 'not-connected':
         this.disconnected();
@@ -594,7 +599,7 @@ export class ShopView {
     void this.refreshPlayer().finally(() => this.ownRefreshes--);
   }
 
-  /** Above the one-tap allowance (or a step-up): the player confirms in Coinslot's pay sheet. */
+  /** Above the one-tap allowance (or a step-up): the player confirms in Coinslot's window. */
   private confirmInSheet(row: Row, purchase: Purchase): void {
     let settled = false;
     row.busy = true;
@@ -609,23 +614,23 @@ export class ShopView {
       settled = true;
       row.busy = false;
       this.renderRow(row);
-      this.deps.sheet.close();
       this.handle(row, outcome);
     };
-    const following: Following = this.deps.flow.follow(purchase.id, settle);
+    let following: Following = this.deps.flow.follow(purchase.id, settle);
     if (purchase.status === 'PROCESSING') return;
-    // The purchase says where it is confirmed (payUrl, e.g. /pay/<id>); the id is the fallback.
-    const sheetPath = purchase.payUrl?.replace(/^.*\/pay\//, '') || encodeURIComponent(purchase.id);
-    this.deps.sheet.open(
-      sheetPath,
-      { gameId: this.deps.config.gameId },
-      {
-        onMessage: (message) => {
-          if (message.type === 'coinslot:purchase' && message.purchaseId === purchase.id) following.refresh();
-        },
-        onClose: () => {
-          if (settled) return;
+    const giveUp = (text: string, action?: { label: string; action: () => void }): void => {
+      if (settled) return;
+      following.stop();
+      row.busy = false;
+      this.renderRow(row);
+      this.note(row, text, 'info', action);
+    };
+    const open = (): void => {
+      this.deps.coinslot.confirm(purchase.id).then(
+        // Coinslot's window said how it ended (or closed): read the purchase, the truth, now.
+        (result) => {
           following.refresh();
+          if (result.status !== null) return;
           // Give the last read a moment, then end the waiting purchase: left waiting, it would hold the
           // item's stock and per-player limit (a skin could not be tapped again) until it expired.
           window.setTimeout(async () => {
@@ -638,14 +643,25 @@ export class ShopView {
               return;
             }
             if (latest && latest.status !== 'CANCELED' && isTerminal(latest.status)) return settle(latest);
-            following.stop();
-            row.busy = false;
-            this.renderRow(row);
-            this.note(row, 'Not paid, nothing was charged. Tap to try again.', 'info');
+            giveUp('Not paid, nothing was charged. Tap to try again.');
           }, 1500);
         },
-      },
-    );
+        (error: unknown) => {
+          // The browser refused a window the game opened after waiting on the network: one more tap opens it.
+          if ((error as { code?: string } | null)?.code === 'popup_blocked')
+            giveUp('Coinslot needs you to confirm this purchase.', { label: 'Confirm in Coinslot', action: retry });
+          else giveUp(`Could not open Coinslot. ${error instanceof Error ? error.message : ''}`.trim());
+        },
+      );
+    };
+    const retry = (): void => {
+      following = this.deps.flow.follow(purchase.id, settle);
+      row.busy = true;
+      this.renderRow(row);
+      this.note(row, 'Confirm in Coinslot…', 'info');
+      open();
+    };
+    open();
   }
 
   private cooldown(row: Row, message: string, retryAfterSeconds: number | null): void {

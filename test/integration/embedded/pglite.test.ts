@@ -9,6 +9,7 @@ import { systemClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/logger.js';
 import { asTestApp, testEnv } from '../../helpers/test-app.js';
 import { buy, INVENTORY, setUpGame, setUpPlayer } from '../../helpers/flows.js';
+import { publicId } from '../../../src/shared/public-ids.js';
 
 /** The embedded default: no DATABASE_URL (PGlite in DATA_DIR), the seeded demo, a restart that keeps the data. */
 describe('embedded default (PGlite)', () => {
@@ -25,7 +26,18 @@ describe('embedded default (PGlite)', () => {
     const player = await setUpPlayer(app, game);
     const bought = await buy(app, game, player, game.items.life!);
     expect(bought.data.createPurchase.purchase.status).toBe('SUCCEEDED');
-    const demoGameId = (await (await first.app.fetch('http://x/demo-config.json')).json()).gameId;
+    // Two demo games, each its own game with its own catalog.
+    const demoGameId = publicId('Game', first.demo!.gameId);
+    expect(first.demo?.second?.gameId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(first.demo?.second?.gameId).not.toBe(first.demo?.gameId);
+    const garden = await app.gql(
+      `query ($g: ID!) { catalog(gameId: $g) { sku prices { currency } } }`,
+      { g: publicId('Game', first.demo!.second!.gameId) },
+      { token: first.demo!.second!.publishableKey },
+    );
+    expect(garden.data.catalog.map((i: { sku: string }) => i.sku)).toEqual(
+      expect.arrayContaining(['heart-bloom', 'rose-petals', 'seed-bag', 'leaf-shield']),
+    );
     const demoCatalog = await app.gql(
       `query ($g: ID!) { catalog(gameId: $g) { id sku prices { formatted } } }`,
       {
@@ -58,6 +70,7 @@ describe('embedded default (PGlite)', () => {
       const inventory = await again.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken });
       expect(inventory.data.inventory).toEqual([{ quantity: 1, item: { id: game.items.life!.id, sku: 'life' } }]);
       expect(second.demo?.gameId).toBe(first.demo?.gameId);
+      expect(second.demo?.second?.gameId).toBe(first.demo?.second?.gameId);
     } finally {
       await second.close();
     }
