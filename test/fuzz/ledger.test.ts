@@ -3,7 +3,9 @@
 // invariant of the money path (checkLedger included).
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from '../helpers/graphql.js';
 import {
   CREATE_PURCHASE,
   decodeId,
@@ -21,7 +23,9 @@ const CONSUME = /* GraphQL */ `
     consumeItem(input: $input) { __typename ... on ConsumeItemPayload { entry { quantity } } ... on InsufficientQuantity { available } ... on Error { code message } }
   }
 `;
-const RISK = /* GraphQL */ `mutation ($input: UpdateRiskSettingsInput!) { updateRiskSettings(input: $input) { __typename } }`;
+const RISK = graphql(`
+  mutation Risk($input: UpdateRiskSettingsInput!) { updateRiskSettings(input: $input) { __typename } }
+`);
 
 type Sku = 'life' | 'gems' | 'skin' | 'shield';
 type Op =
@@ -38,13 +42,15 @@ interface Model {
 }
 
 /** The refund mutation, as schema.graphql names it: a schema without it fails this file, never skips it. */
-const REFUND = `mutation ($input: RefundPurchaseInput!) {
-  refundPurchase(input: $input) {
-    __typename
-    ... on RefundPurchasePayload { purchase { id status } }
-    ... on Error { code message }
+const REFUND = graphql(`
+  mutation Refund($input: RefundPurchaseInput!) {
+    refundPurchase(input: $input) {
+      __typename
+      ... on RefundPurchasePayload { purchase { id status } }
+      ... on Error { code message }
+    }
   }
-}`;
+`);
 
 const refundInput = (purchaseId: string, amount: { amount: string; currency: string }) => ({
   purchaseId,
@@ -209,10 +215,12 @@ describe('ledger invariants under random sequences of API calls', () => {
       const res = await app.gql(REFUND, variables, { token: game.secretKey });
       expect(res.status, res.text).toBeLessThan(500);
       const value = res.data?.refundPurchase;
-      previous = { document: REFUND, variables, token: game.secretKey, text: res.text };
+      // typed: `purchase` exists only on the payload member of the union
+      const refunded = value?.__typename === 'RefundPurchasePayload' ? value.purchase : null;
+      previous = { document: print(REFUND), variables, token: game.secretKey, text: res.text };
       const after = await refundedMinor(target.id);
       if (left > 0 && asked > left) expect(value?.__typename, res.text).toBe('RefundExceedsRemaining');
-      if (value?.purchase && asked <= left && left > 0) {
+      if (refunded && asked <= left && left > 0) {
         expect(after - before, res.text).toBe(asked);
         target.refunded += asked;
         refunds.done += 1;
@@ -221,7 +229,7 @@ describe('ledger invariants under random sequences of API calls', () => {
       } else {
         refunds.refused += 1;
         // refused (more than is left, nothing left, or a typed error): nothing moved
-        expect(value?.purchase && asked > left ? 'refunded more than was left' : 'ok', res.text).toBe('ok');
+        expect(refunded && asked > left ? 'refunded more than was left' : 'ok', res.text).toBe('ok');
         expect(after).toBe(before);
       }
     }

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { uniqueEmail, type TestApp } from './test-app.js';
+import { graphql, type TadaDocumentNode, type VariablesOf } from './graphql.js';
 import { parsePublicId } from '../../src/shared/public-ids.js';
 
 export const ERROR_FIELDS = /* GraphQL */ `
@@ -60,19 +61,63 @@ export interface PlayerSetup {
   readonly cardId: string | null;
 }
 
-async function ok<T = any>(
+/**
+ * Runs a typed mutation and expects `field` to answer the union member `typename`; returns that
+ * member, typed (so `dev.token` below is a string the schema promises, not `any`).
+ */
+async function ok<
+  R extends { [field in K]: { __typename: string } },
+  V,
+  K extends string,
+  N extends R[K]['__typename'],
+>(
   app: TestApp,
-  query: string,
-  variables: Record<string, unknown>,
+  document: TadaDocumentNode<R, V>,
+  variables: V,
   token: string | null,
-  field: string,
-  typename: string,
-): Promise<T> {
-  const res = await app.gql(query, variables, { token });
+  field: K,
+  typename: N,
+): Promise<Extract<R[K], { __typename: N }>> {
+  const res = await app.gql(document, variables, { token });
   expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
-  expect(res.data[field].__typename, JSON.stringify(res.data[field])).toBe(typename);
-  return res.data[field];
+  const value = res.data[field];
+  expect(value.__typename, JSON.stringify(value)).toBe(typename);
+  return value as Extract<R[K], { __typename: N }>;
 }
+
+const SIGN_UP_DEVELOPER = graphql(`
+  mutation SignUpDeveloper($input: SignUpDeveloperInput!) {
+    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } }
+  }
+`);
+const CREATE_GAME = graphql(`
+  mutation CreateGame($input: CreateGameInput!) {
+    createGame(input: $input) { __typename ... on CreateGamePayload { secretKey publishableKey game { id } } }
+  }
+`);
+const DEFINE_CURRENCY = graphql(`
+  mutation DefineCurrency($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }
+`);
+const CREATE_ITEM = graphql(`
+  mutation CreateItem($input: CreateItemInput!) {
+    createItem(input: $input) { __typename ... on CreateItemPayload { item { id sku } } ... on Error { message } }
+  }
+`);
+const SIGN_UP_PLAYER = graphql(`
+  mutation SignUpPlayer($input: SignUpPlayerInput!) {
+    signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } }
+  }
+`);
+const ADD_CARD = graphql(`
+  mutation AddCard($input: AddCardInput!) {
+    addCard(input: $input) { __typename ... on AddCardPayload { card { id } } ... on Error { message } }
+  }
+`);
+const AUTHORIZE_GAME = graphql(`
+  mutation AuthorizeGame($input: AuthorizeGameInput!) {
+    authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { message } }
+  }
+`);
 
 export interface ItemSpec {
   readonly sku: string;
@@ -100,7 +145,7 @@ export async function setUpGame(
 ): Promise<GameSetup> {
   const dev = await ok(
     app,
-    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } } }`,
+    SIGN_UP_DEVELOPER,
     { input: { email: uniqueEmail('dev'), password: 'developer-password', name: 'Dev' } },
     null,
     'signUpDeveloper',
@@ -108,16 +153,22 @@ export async function setUpGame(
   );
   const created = await ok(
     app,
-    `mutation ($input: CreateGameInput!) { createGame(input: $input) { __typename ... on CreateGamePayload { secretKey publishableKey game { id } } } }`,
-    { input: { name: 'Test game', defaultCurrency: 'USD', ...game } },
+    CREATE_GAME,
+    {
+      input: {
+        name: 'Test game',
+        defaultCurrency: 'USD',
+        ...(game as Partial<VariablesOf<typeof CREATE_GAME>['input']>),
+      },
+    },
     dev.token,
     'createGame',
     'CreateGamePayload',
   );
-  const gameId = created.game.id as string;
+  const gameId = created.game.id;
   await ok(
     app,
-    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
+    DEFINE_CURRENCY,
     { input: { gameId, code: 'GEM', name: 'Gems' } },
     dev.token,
     'defineCurrency',
@@ -128,7 +179,7 @@ export async function setUpGame(
     const currency = spec.currency ?? 'USD';
     const item = await ok(
       app,
-      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on CreateItemPayload { item { id sku } } ... on Error { message } } }`,
+      CREATE_ITEM,
       {
         input: {
           gameId,
@@ -199,7 +250,7 @@ export async function setUpPlayer(
 ): Promise<PlayerSetup> {
   const signUp = await ok(
     app,
-    `mutation ($input: SignUpPlayerInput!) { signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } } }`,
+    SIGN_UP_PLAYER,
     { input: { email: uniqueEmail('player'), password: 'player-password', displayName: 'Player' } },
     null,
     'signUpPlayer',
@@ -210,7 +261,7 @@ export async function setUpPlayer(
   if (card) {
     const added = await ok(
       app,
-      `mutation ($input: AddCardInput!) { addCard(input: $input) { __typename ... on AddCardPayload { card { id } } ... on Error { message } } }`,
+      ADD_CARD,
       {
         input: {
           number: card,
@@ -229,7 +280,7 @@ export async function setUpPlayer(
   const currency = options.currency ?? 'USD';
   const auth = await ok(
     app,
-    `mutation ($input: AuthorizeGameInput!) { authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { message } } }`,
+    AUTHORIZE_GAME,
     {
       input: {
         gameId: game.gameId,
@@ -241,6 +292,8 @@ export async function setUpPlayer(
     'authorizeGame',
     'AuthorizeGamePayload',
   );
+  // Null only in the OAuth flow (the typed document says so); this direct authorization must carry one.
+  if (auth.gameToken === null) throw new Error('authorizeGame answered without a game token');
   return { playerId: signUp.player.id, playerToken: signUp.token, gameToken: auth.gameToken, cardId };
 }
 

@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { print } from 'graphql';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { startServer, type RunningServer, type StartOptions } from '../../src/composition/index.js';
 import type { Clock } from '../../src/shared/clock.js';
 import { testDatabaseUrl, testRedisUrl } from './env.js';
+import type { TadaDocumentNode } from './graphql.js';
 
 export interface TestAppOptions {
   /** Extra environment (e.g. IDEMPOTENCY_RETENTION); merged over the test defaults. */
@@ -27,13 +29,23 @@ export interface GqlResponse<T = Record<string, any>> {
   readonly errors?: { message: string; extensions?: Record<string, any>; path?: (string | number)[] }[];
 }
 
+export interface GqlOptions {
+  readonly token?: string | null;
+  readonly headers?: Record<string, string>;
+}
+
 export interface TestApp extends RunningServer {
   readonly config: Config;
-  /** Runs one GraphQL operation; `token` goes in Authorization, `headers` beside it. */
+  /**
+   * Runs one GraphQL operation; `token` goes in Authorization, `headers` beside it. A typed document
+   * (`graphql()` from test/helpers/graphql.ts) types the variables and `data`; a plain string gives
+   * untyped data (older suites, and hostile documents that must not typecheck).
+   */
+  gql<R, V>(document: TadaDocumentNode<R, V>, variables: V, options?: GqlOptions): Promise<GqlResponse<R>>;
   gql<T = Record<string, any>>(
     query: string,
     variables?: Record<string, unknown>,
-    options?: { token?: string | null; headers?: Record<string, string> },
+    options?: GqlOptions,
   ): Promise<GqlResponse<T>>;
 }
 
@@ -94,7 +106,12 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
 export function asTestApp(server: RunningServer): TestApp {
   return {
     ...server,
-    async gql(query, variables = {}, { token = null, headers = {} } = {}) {
+    async gql(
+      document: string | TadaDocumentNode<unknown, unknown>,
+      variables: unknown = {},
+      { token = null, headers = {} }: GqlOptions = {},
+    ) {
+      const query = typeof document === 'string' ? document : print(document);
       const response = await server.app.fetch('http://coinslot.test/graphql', {
         method: 'POST',
         headers: {

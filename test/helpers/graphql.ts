@@ -1,0 +1,15 @@
+// Typed GraphQL documents for tests: `graphql()` (gql.tada) checks a document against schema.graphql
+// at typecheck time and gives `app.gql` its result and variables types, so a renamed field or a
+// wrong variable fails `npm run typecheck` instead of a test at run time.
+// graphql-env.d.ts is generated from schema.graphql: `npx gql.tada generate-output` (tsconfig.json's
+// gql.tada plugin entry names the file) after changing the schema.
+import { initGraphQLTada } from 'gql.tada';
+import type { introspection } from './graphql-env.js';
+
+export const graphql = initGraphQLTada<{
+  introspection: introspection;
+  // Money amounts are strings of minor units; ids are public ids (strings) in results.
+  scalars: { DateTime: string; ID: string };
+}>();
+
+export type { FragmentOf, ResultOf, TadaDocumentNode, VariablesOf } from 'gql.tada';
