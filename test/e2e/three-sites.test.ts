@@ -1,0 +1,228 @@
+// Coinslot Connect across three sites in one Chromium profile: Coinslot on 127.0.0.1, Comet Dodge on
+// localhost, Star Garden on 127.0.0.2, each game loading coinslot.js from Coinslot. A new player
+// connects the first game (sign-up, card, allowance) and buys with one tap; the second game then
+// connects with nothing typed and two taps (the saved card shown) and buys with one tap; a purchase
+// above its allowance is confirmed in Coinslot's window and the game learns the outcome. And what a
+// site the games did not register gets: no message, no framing. Screenshots go to test-results/e2e/.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startDemoSite, type DemoSite } from '../../src/composition/index.js';
+import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { DEMO_ITEMS, Phone, thirdPartyGame, type ThirdPartyGame } from './demo-game-flows.js';
+
+const GARDEN_ITEMS = [
+  { sku: 'heart-bloom', name: 'Heart bloom', kind: 'CONSUMABLE', prices: [{ amount: '149', currency: 'EUR' }] },
+  { sku: 'golden-can', name: 'Golden watering can', kind: 'DURABLE', prices: [{ amount: '999', currency: 'EUR' }] },
+  {
+    sku: 'seed-bag',
+    name: 'Bag of 200 seeds',
+    kind: 'CURRENCY_PACK',
+    prices: [{ amount: '299', currency: 'EUR' }],
+    grants: { amount: '200', currency: 'SEED' },
+  },
+] as const;
+
+const PURCHASES = /* GraphQL */ `
+  query ThreeSitesPurchases($gameId: ID!) {
+    purchases(gameId: $gameId, first: 50) { edges { node { status item { sku } } } }
+  }
+`;
+
+let app: TestApp;
+let comet: ThirdPartyGame;
+let garden: ThirdPartyGame;
+let stranger: DemoSite;
+let phone: Phone;
+
+async function succeeded(game: ThirdPartyGame, token: string, sku: string): Promise<number> {
+  const res = await app.gql(PURCHASES, { gameId: game.gameId }, { token });
+  expect(res.errors).toBeUndefined();
+  const edges = res.data.purchases.edges as { node: { status: string; item: { sku: string } } }[];
+  return edges.filter((e) => e.node.item.sku === sku && e.node.status === 'SUCCEEDED').length;
+}
+
+beforeAll(async () => {
+  app = await createTestApp({ listen: true });
+  comet = await thirdPartyGame(app, {
+    name: 'Comet Dodge',
+    theme: 'comet',
+    currency: 'USD',
+    virtualCurrency: { code: 'GEM', name: 'Gems' },
+    items: DEMO_ITEMS,
+    host: '127.0.0.1',
+    originHost: 'localhost',
+  });
+  garden = await thirdPartyGame(app, {
+    name: 'Star Garden',
+    theme: 'garden',
+    currency: 'EUR',
+    virtualCurrency: { code: 'SEED', name: 'Seeds' },
+    items: GARDEN_ITEMS,
+    host: '127.0.0.2',
+  });
+  // A site no game registered, dressed as Star Garden (same game id): Coinslot must not answer it.
+  stranger = await startDemoSite({
+    host: '127.0.0.3',
+    port: 0,
+    config: {
+      apiOrigin: app.url!,
+      gameId: garden.gameId,
+      publishableKey: garden.publishableKey,
+      name: 'Not Star Garden',
+      theme: 'garden',
+      sandbox: true,
+    },
+  });
+  phone = await Phone.open('three-sites');
+}, 180_000);
+
+afterAll(async () => {
+  await phone?.close();
+  await Promise.all([comet?.site.close(), garden?.site.close(), stranger?.close()]);
+  await app?.close();
+});
+
+describe('one Coinslot account across games on three sites', () => {
+  test('game 1: sign up, card, allowance in Coinslot’s window, and the extra life is bought with that one tap', async () => {
+    const { page } = phone;
+    await page.goto(comet.url);
+    await phone.openShop();
+    await phone.buyButton('Extra life').waitFor();
+    await phone.shot('comet-shop');
+    await phone.buyButton('Extra life').click();
+    await phone.connectInSheet({ email: uniqueEmail('three-sites'), card: '4242 4242 4242 4242', oneTapMax: '$2' });
+    await expect
+      .poll(() => phone.itemNote('Extra life').textContent(), { timeout: 15_000 })
+      .toContain('Extra life saved');
+    await phone.shot('comet-bought');
+    // Coinslot's window was Coinslot's own origin, top-level.
+    expect(new URL(phone.popups[0]!.url() || app.url!).origin).toBe(app.url);
+    const token = (await phone.gameToken())!;
+    expect(token).toMatch(/^gt_/);
+    expect(await succeeded(comet, token, 'extra-life')).toBe(1);
+    expect(phone.errors).toEqual([]);
+  }, 90_000);
+
+  test('game 2 on another site: connects with 0 fields typed and 2 taps (saved card shown), buys with one tap', async () => {
+    const { page } = phone;
+    await page.goto(garden.url);
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('garden');
+    await phone.openShop();
+    await phone.buyButton('Heart bloom').waitFor();
+    await phone.shot('garden-shop');
+    // Tap 1: Buy. Coinslot's window opens already signed in (first-party session on Coinslot's origin).
+    await phone.buyButton('Heart bloom').click();
+    const consent = await phone.sheet();
+    await consent.getByRole('heading', { name: 'Allow Star Garden to charge with one tap?' }).waitFor();
+    await expect.poll(() => consent.locator('.card-line').textContent()).toContain('•• 4242');
+    // The allowance is in the game's currency.
+    await expect.poll(() => consent.locator('.choices').first().textContent()).toContain('€');
+    const typed = await consent.evaluate(() =>
+      [...document.querySelectorAll<HTMLInputElement>('input[type=text], input[type=email], input[type=password]')]
+        .map((i) => i.value)
+        .filter((v) => v !== ''),
+    );
+    expect(typed).toEqual([]);
+    await phone.shotOf(consent, 'garden-consent-saved-card');
+    // Tap 2: Allow. Nothing else: the window closes, the game exchanges the code and finishes the purchase.
+    await consent.getByRole('button', { name: 'Allow one-tap purchases' }).click();
+    await expect.poll(() => consent.isClosed(), { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(() => phone.itemNote('Heart bloom').textContent(), { timeout: 15_000 })
+      .toContain('Extra life saved');
+    await phone.shot('garden-bought');
+    const token = (await page.evaluate(() => localStorage.getItem('comet-dodge.gameToken')))!;
+    expect(token).toMatch(/^gt_/);
+    expect(await succeeded(garden, token, 'heart-bloom')).toBe(1);
+    // Game 1's token is not game 2's.
+    expect(await succeeded(garden, token, 'extra-life')).toBe(0);
+
+    // One tap again, within the allowance: no window at all.
+    const popups = phone.popups.length;
+    await phone.buyButton('Bag of 200 seeds').click();
+    await expect.poll(() => phone.itemNote('Bag of 200 seeds').textContent(), { timeout: 15_000 }).toContain('added');
+    expect(phone.popups.length).toBe(popups);
+    expect(phone.errors).toEqual([]);
+  }, 90_000);
+
+  test('above the allowance: confirmed in Coinslot’s window, and the game learns the outcome', async () => {
+    await phone.buyButton('Golden watering can').click();
+    const pay = await phone.sheet();
+    expect(new URL(pay.url()).origin).toBe(app.url);
+    await pay.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
+    expect(await pay.locator('.price').textContent()).toBe('€9.99');
+    await phone.shotOf(pay, 'garden-confirm');
+    await pay.getByRole('button', { name: 'Pay €9.99' }).click();
+    // The pay sheet posted the outcome to the game's registered origin; the game closed the window.
+    await expect.poll(() => pay.isClosed(), { timeout: 15_000 }).toBe(true);
+    await expect
+      .poll(() => phone.itemNote('Golden watering can').textContent(), { timeout: 15_000 })
+      .toContain('New look on');
+    await phone.shot('garden-confirmed');
+    const token = (await phone.page.evaluate(() => localStorage.getItem('comet-dodge.gameToken')))!;
+    expect(await succeeded(garden, token, 'golden-can')).toBe(1);
+    expect(phone.errors).toEqual([]);
+  }, 60_000);
+
+  test('a site the game did not register gets no message and cannot frame the pay sheet; a registered one can', async () => {
+    const { page } = phone;
+    // The stranger opens the consent for Star Garden as if it were its site: Coinslot says no, posts nothing.
+    await page.goto(`${stranger.origin}/`);
+    const received = await page.evaluate(async (coinslot) => {
+      const messages: unknown[] = [];
+      window.addEventListener('message', (event) => messages.push(event.data));
+      const url = new URL('/oauth/authorize', coinslot);
+      url.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: new URLSearchParams(location.search).get('gameId') ?? '',
+        redirect_uri: location.origin,
+        response_mode: 'web_message',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+        state: 'stranger',
+      }).toString();
+      return { url: url.href, messages };
+    }, app.url!);
+    expect(received.messages).toEqual([]);
+    const config = (await (await fetch(`${stranger.origin}/demo-config.json`)).json()) as { gameId: string };
+    const authorize = new URL(received.url);
+    authorize.searchParams.set('client_id', config.gameId);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.evaluate((href) => {
+        (window as unknown as { got: unknown[] }).got = [];
+        window.addEventListener('message', (event) => (window as unknown as { got: unknown[] }).got.push(event.data));
+        window.open(href, 'coinslot', 'popup');
+      }, authorize.href),
+    ]);
+    await popup.getByRole('heading', { name: 'Coinslot cannot connect this game from here' }).waitFor();
+    await popup.screenshot({ path: 'test-results/e2e/three-sites-stranger-refused.png' });
+    await popup.close();
+    expect(await page.evaluate(() => (window as unknown as { got: unknown[] }).got)).toEqual([]);
+
+    // Framing /pay: Chromium refuses it under the stranger (frame-ancestors), allows it under game 2.
+    const framed = async (origin: string, withOrigin: boolean): Promise<number> => {
+      await page.goto(`${origin}/`);
+      await page.evaluate(
+        (src) => {
+          const frame = document.createElement('iframe');
+          frame.src = src;
+          frame.title = 'framed';
+          document.body.append(frame);
+        },
+        `${app.url}/pay/cards?client_id=${encodeURIComponent(garden.gameId)}${withOrigin ? `&origin=${encodeURIComponent(origin)}` : ''}`,
+      );
+      const frame = await expect
+        .poll(() => page.frames().find((f) => f.url().includes('/pay/cards') || f.url().startsWith('chrome-error')), {
+          timeout: 10_000,
+        })
+        .toBeTruthy()
+        .then(() => page.frames().find((f) => f !== page.mainFrame())!);
+      await frame.waitForLoadState('domcontentloaded').catch(() => undefined);
+      // The page itself: loaded and running (not Chromium's refusal page, not the page's own refusal).
+      const count = await frame.locator('div.sheet').count();
+      return count;
+    };
+    expect(await framed(stranger.origin, false)).toBe(0);
+    expect(await framed(garden.origin, true)).toBe(1);
+  }, 60_000);
+});
