@@ -11,6 +11,7 @@ import { retryAfterPlugin } from '../graphql/retry-after.js';
 import { rateLimitPlugin } from '../graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from '../graphql/redact-input-values.js';
 import { STREAM_ENDPOINT, streamEndpointPlugins } from '../graphql/stream-endpoint.js';
+import { typedErrorCount, wasCounted } from '../graphql/mutation-guard-plugin.js';
 import type { AppContext, GraphQLContext } from '../graphql/context.js';
 import { authenticate } from '../modules/accounts/index.js';
 import { idempotencySlot, type IdempotencySlot } from '../modules/idempotency/index.js';
@@ -163,8 +164,18 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       return {
         onExecuteDone({ result }) {
           end();
-          const failed = 'errors' in result && Array.isArray(result.errors) && result.errors.length > 0;
-          metrics.graphqlOperations.inc({ operation, outcome: failed ? 'error' : 'ok' });
+          const errors = 'errors' in result && Array.isArray(result.errors) ? result.errors : [];
+          for (const error of errors) {
+            // a domain error a mutation threw was counted by its code already (mutation guard)
+            if (wasCounted((error as { originalError?: unknown }).originalError)) continue;
+            const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
+            metrics.business.graphqlError(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
+          }
+          const typed = typedErrorCount((args.contextValue as GraphQLContext).request) > 0;
+          metrics.graphqlOperations.inc({
+            operation,
+            outcome: errors.length > 0 ? 'error' : typed ? 'typed_error' : 'ok',
+          });
         },
       };
     },

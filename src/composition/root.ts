@@ -13,7 +13,7 @@ import { openStores, type Stores } from './stores.js';
 import { buildApp, type App } from './app.js';
 import type { Deps } from '../modules/service-context.js';
 import { createMetrics } from '../http/metrics.js';
-import { startWebhookDispatcher, type WebhookDispatcher } from '../modules/webhooks/index.js';
+import { countOutboxBacklog, startWebhookDispatcher, type WebhookDispatcher } from '../modules/webhooks/index.js';
 import { receiptKeyRing } from '../modules/receipts/index.js';
 import { createPrincipalCache } from '../modules/accounts/index.js';
 import { createAcquirerServer, type AcquirerServer } from '../acquirer/index.js';
@@ -171,7 +171,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   await principalCache.start();
   const outboundHttp =
     options.outboundHttp ?? createOutboundHttp({ allowPrivateNetwork: config.WEBHOOK_ALLOW_PRIVATE_NETWORK });
+  const metrics = createMetrics({ defaultMetrics: true });
   const deps: Deps = {
+    metrics: metrics.business,
     config,
     db: database.db,
     clock,
@@ -185,6 +187,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     velocityStore: stores.velocityStore,
     outboundHttp,
   };
+  metrics.readOutboxBacklog(() => countOutboxBacklog(deps.db));
   // A malformed RECEIPT_SIGNING_KEYS stops the start rather than the first sale.
   await receiptKeyRing(config);
   const demo = config.SEED_DEMO ? await seedDemo(deps, config.dataDir) : null;
@@ -204,7 +207,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ownOrigins: [originOf(config.PUBLIC_URL)].filter((o): o is string => o !== null),
       ttlMs: config.CORS_ORIGINS_TTL,
     },
-    metrics: createMetrics({ defaultMetrics: true }),
+    metrics,
     routes: [
       // Disputes pushed by the acquirer (the background poll picks up any it misses).
       { method: 'POST', pattern: /^\/acquirer\/disputes$/, handle: (request) => disputeCallback(deps, request) },

@@ -1,6 +1,6 @@
 import { getArgumentValues, getOperationAST, Kind, type FieldNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { ValidationError } from '../shared/errors.js';
+import { IdempotencyInProgressError, IdempotencyKeyReusedError, ValidationError } from '../shared/errors.js';
 import {
   beginIdempotentRequest,
   finishIdempotentRequest,
@@ -10,6 +10,7 @@ import {
   type IdempotencySlot,
 } from '../modules/idempotency/index.js';
 import type { GraphQLContext } from './context.js';
+import type { BusinessMetrics } from '../shared/metrics-port.js';
 
 /** The server context of a request: the app puts a fresh idempotency slot on each one. */
 interface WithIdempotencySlot {
@@ -24,7 +25,9 @@ interface WithIdempotencySlot {
  * state sits in the slot on its context (`ctx.idempotency`), where the mutation guard
  * (mutation-guard-plugin.ts) reads the rejection and records how each field ended.
  */
-export function idempotencyPlugin(deps: IdempotencyDeps): Plugin<GraphQLContext> {
+export function idempotencyPlugin(
+  deps: IdempotencyDeps & { readonly metrics: BusinessMetrics },
+): Plugin<GraphQLContext> {
   return {
     async onExecute({ args, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName);
@@ -66,6 +69,9 @@ export function idempotencyPlugin(deps: IdempotencyDeps): Plugin<GraphQLContext>
         args: calls,
       });
       context.idempotency.current = request;
+      if (request.replay) deps.metrics.idempotency('replayed');
+      else if (request.rejection instanceof IdempotencyKeyReusedError) deps.metrics.idempotency('key_reused');
+      else if (request.rejection instanceof IdempotencyInProgressError) deps.metrics.idempotency('in_progress');
       if (request.replay) setResultAndStopExecution({ data: null });
     },
 

@@ -8,6 +8,7 @@ import type { Acquirer } from '../shared/acquirer-port.js';
 import type { PrincipalCache } from '../shared/principal-cache-port.js';
 import type { Settings } from '../shared/settings.js';
 import type { OutboundHttp } from '../shared/outbound-http-port.js';
+import type { BusinessMetrics } from '../shared/metrics-port.js';
 
 /** What the modules run on; built once by the composition root (src/composition/root.ts). */
 export interface Deps {
@@ -28,6 +29,8 @@ export interface Deps {
   readonly acquirer: Acquirer;
   /** Every request to a developer-supplied URL (webhooks): internal destinations refused. */
   readonly outboundHttp: OutboundHttp;
+  /** Business metrics (purchases, declines, webhooks…): modules count through this port. */
+  readonly metrics: BusinessMetrics;
 }
 
 /** One request's view: the dependencies, who is calling, and where from. */

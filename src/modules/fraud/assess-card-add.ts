@@ -7,6 +7,7 @@ import {
   type VelocityCounter,
 } from '../../shared/velocity-port.js';
 import type { ServiceContext } from '../service-context.js';
+import { counted } from './count-decision.js';
 import { activeBlocks } from './blocks.js';
 import { recordRiskEvent } from './risk-events.js';
 import { decide, RULES, type FiredRule, type RiskAssessment } from './rules.js';
@@ -71,6 +72,7 @@ export async function assessCardAdd(ctx: ServiceContext, input: AssessCardAddInp
     const { fired, utilization } = cardAddRules(velocity, at.getTime(), hasPaid);
     assessment = decide(fired, utilization);
   }
+  counted(ctx, assessment);
   await recordRiskEvent(db, {
     gameId: null,
     playerId: input.playerId,

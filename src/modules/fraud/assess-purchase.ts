@@ -8,6 +8,7 @@ import {
   type VelocityCounter,
 } from '../../shared/velocity-port.js';
 import type { ServiceContext } from '../service-context.js';
+import { counted } from './count-decision.js';
 import { decide, RULES, type FiredRule, type RiskAssessment } from './rules.js';
 import { loadPurchaseChecks } from './purchase-checks.js';
 import { ADDRESS_DECLINE_POINTS_AT, type EffectiveRiskSettings } from './settings.js';
@@ -63,7 +64,7 @@ export async function assessPurchase(ctx: ServiceContext, input: AssessPurchaseI
       fired.push({ rule: RULES.playerBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
     if (blocks.card)
       fired.push({ rule: RULES.cardBlocked, value: 1, threshold: 1, effect: 'BLOCK', retryAfterMs: null });
-    return { ...decide(fired, 1), cardFingerprint: fingerprint };
+    return counted(ctx, { ...decide(fired, 1), cardFingerprint: fingerprint });
   }
 
   const now = clock.now().getTime();
@@ -86,7 +87,7 @@ export async function assessPurchase(ctx: ServiceContext, input: AssessPurchaseI
     now,
     cardHasPaid,
   );
-  return { ...decide(fired, utilization), cardFingerprint: fingerprint };
+  return counted(ctx, { ...decide(fired, utilization), cardFingerprint: fingerprint });
 }
 
 /** The velocity store's thresholds from a game's effective settings. */

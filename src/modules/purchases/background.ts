@@ -2,7 +2,7 @@ import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import { purchases } from '../../db/schema/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { cancelAwaiting } from './cancel-purchase.js';
-import { attemptKey, findPurchase } from './purchase-row.js';
+import { attemptKey, findPurchase, type PurchaseRow } from './purchase-row.js';
 import { failPurchase, settleCharge, succeedPurchase } from './settle-charge.js';
 import { releaseLapsedStockHolds } from './stock-holds.js';
 
@@ -43,16 +43,19 @@ export async function recoverPurchases(ctx: ServiceContext): Promise<number> {
     const purchase = await findPurchase(db, id);
     if (purchase?.status !== 'PROCESSING') continue;
     try {
+      let done: PurchaseRow;
       if (purchase.path === 'wallet') {
         // A wallet purchase commits its debit before settling; finishing it needs no outside call.
-        await succeedPurchase(ctx, purchase, null);
+        done = await succeedPurchase(ctx, purchase, null);
       } else {
         const charge = await acquirer.lookupCharge(attemptKey(purchase));
-        if (charge) await settleCharge(ctx, purchase, charge);
-        else await failPurchase(ctx, purchase, 'processing_error');
+        if (charge) done = await settleCharge(ctx, purchase, charge);
+        else done = await failPurchase(ctx, purchase, 'processing_error');
       }
+      ctx.deps.metrics.recovery('purchase', done.status);
       settled += 1;
     } catch (error) {
+      ctx.deps.metrics.recovery('purchase', 'retry_later');
       // Left PROCESSING with its lease: the next pass after the lease tries again.
       logger.warn({ err: error, purchaseId: id }, 'recovery could not settle a purchase yet');
     }

@@ -34,6 +34,7 @@ export async function cancelAwaiting(ctx: ServiceContext, purchase: PurchaseRow)
     return row;
   });
   if (!canceled) return null;
+  ctx.deps.metrics.purchase('CANCELED', canceled.path);
   if (canceled.acquirerChargeId && canceled.actionReason === 'acquirer') {
     // A charge held for authentication took no money; cancel it at the acquirer too (best effort).
     await acquirer

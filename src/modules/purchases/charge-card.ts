@@ -24,6 +24,8 @@ export async function chargeAndSettle(
     (purchase.processingAt ?? ctx.deps.clock.now()).getTime() + config.RECOVERY_THRESHOLD * 0.8,
   );
   let result;
+  const started = performance.now();
+  const latency = (outcome: string) => ctx.deps.metrics.chargeLatency((performance.now() - started) / 1000, outcome);
   try {
     result = options.confirmPendingAction
       ? await acquirer.confirmCharge({ idempotencyKey: attemptKey(purchase), cvc: options.cvc ?? '', notAfter })
@@ -40,7 +42,9 @@ export async function chargeAndSettle(
     if (result.status === 'requires_action' && options.cvc && !options.confirmPendingAction) {
       result = await acquirer.confirmCharge({ idempotencyKey: attemptKey(purchase), cvc: options.cvc, notAfter });
     }
+    latency(result.status);
   } catch (error) {
+    latency('error');
     if (error instanceof AcquirerUnavailableError) {
       logger.warn(
         { purchaseId: purchase.id, code: error.code, outcomeUnknown: error.outcomeUnknown },

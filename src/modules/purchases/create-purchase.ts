@@ -338,6 +338,8 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
 
   if (created.status === 'FAILED') return blockedOutcome(ctx, created, risk);
   if (created.status !== 'PROCESSING') {
+    // waiting for the player in the pay sheet (REQUIRES_CONFIRMATION, REQUIRES_ACTION)
+    ctx.deps.metrics.purchase(created.status, created.path);
     await publishPurchaseUpdate(ctx.deps, created.id);
     return created;
   }
@@ -402,6 +404,8 @@ async function insertBlocked(
 }
 
 async function blockedOutcome(ctx: ServiceContext, created: PurchaseRow, risk: PurchaseAssessment): Promise<never> {
+  ctx.deps.metrics.purchase('FAILED', created.path);
+  ctx.deps.metrics.decline('risk_blocked');
   await publishPurchaseUpdate(ctx.deps, created.id);
   throw new RiskBlockedError(
     risk.rulesFired.map((r) => r.rule),

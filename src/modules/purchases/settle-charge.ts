@@ -114,6 +114,7 @@ export async function succeedPurchase(
     return { row, events };
   });
   if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
+  ctx.deps.metrics.purchase('SUCCEEDED', done.row.path);
   await notifyEvents(ctx.deps, done.events);
   await publishPurchaseUpdate(ctx.deps, done.row.id);
   return done.row;
@@ -141,6 +142,8 @@ export async function failPurchase(
     return { row, event: await enqueuePurchaseEvent(tx, row, 'failed', {}, clock.now()) };
   });
   if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
+  ctx.deps.metrics.purchase('FAILED', done.row.path);
+  ctx.deps.metrics.decline(declineCode);
   await notifyEvents(ctx.deps, done.event);
   await publishPurchaseUpdate(ctx.deps, done.row.id);
   await tellFraud(ctx, done.row);

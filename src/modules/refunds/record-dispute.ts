@@ -104,6 +104,7 @@ export async function recordDispute(ctx: ServiceContext, dispute: Dispute): Prom
     },
     'dispute recorded',
   );
+  ctx.deps.metrics.dispute('recorded');
   await publishPurchaseUpdate(ctx.deps, done.purchase.id, done.purchase.status);
   await notifyEvents(ctx.deps, done.event);
   return { outcome: 'recorded', dispute: done.dispute, purchase: done.purchase };

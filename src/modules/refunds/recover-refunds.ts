@@ -44,8 +44,10 @@ export async function recoverRefunds(ctx: ServiceContext): Promise<number> {
     if (refund?.status !== 'pending') continue;
     try {
       const outcome = await driveRefund(ctx, refund, false);
+      ctx.deps.metrics.recovery('refund', outcome.refund.status);
       if (outcome.refund.status !== 'pending') settled += 1;
     } catch (error) {
+      ctx.deps.metrics.recovery('refund', 'retry_later');
       // Still pending under its lease: the next pass after the lease asks again.
       logger.warn({ err: error, refundId: id }, 'recovery could not settle a refund yet');
     }

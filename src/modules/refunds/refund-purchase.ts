@@ -126,6 +126,7 @@ export async function refundPurchase(ctx: ServiceContext, raw: unknown): Promise
     return replay(ctx, (await findRefundByKey(db, found.id, ask.key))!, ask);
   }
   // The reservation is visible at once (refunded includes it); the outcome follows.
+  ctx.deps.metrics.refund('requested');
   await publishPurchaseUpdate(ctx.deps, refund.purchaseId);
   return driveRefund(ctx, refund, true);
 }

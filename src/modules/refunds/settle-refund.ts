@@ -118,6 +118,8 @@ export async function settleRefund(
     const refund = (await findRefund(db, refundId))!;
     return { refund, purchase: (await findPurchase(db, refund.purchaseId))! };
   }
+  ctx.deps.metrics.refund('succeeded');
+  ctx.deps.metrics.purchase(done.purchase.status, done.purchase.path);
   await publishPurchaseUpdate(ctx.deps, done.purchase.id, done.purchase.status);
   await notifyEvents(ctx.deps, done.event);
   return { purchase: done.purchase, refund: done.refund };
@@ -155,6 +157,7 @@ export async function failRefund(ctx: ServiceContext, refundId: string, failureC
     const refund = (await findRefund(db, refundId))!;
     return { refund, purchase: (await findPurchase(db, refund.purchaseId))! };
   }
+  ctx.deps.metrics.refund('failed');
   await publishPurchaseUpdate(ctx.deps, done.purchase.id, done.purchase.status);
   if (done.events.length > 0) await notifyEvents(ctx.deps, done.events);
   return { purchase: done.purchase, refund: done.refund };

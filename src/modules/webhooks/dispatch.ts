@@ -113,6 +113,9 @@ export function createWebhookDispatcher(
       );
   }
 
+  /** Seconds from the event's creation to now (the delivery lag). */
+  const lagSeconds = (event: Claimed['event']) => (deps.clock.now().getTime() - event.createdAt.getTime()) / 1000;
+
   async function attempt(claimed: Claimed, targets: Map<string, Promise<DeliveryTarget>>): Promise<void> {
     const { event, leaseToken } = claimed;
     let target = targets.get(event.gameId);
@@ -127,6 +130,7 @@ export function createWebhookDispatcher(
         .update(outboxEvents)
         .set({ status: 'no_endpoint', nextAttemptAt: null, leaseToken: null, lastError: resolved.reason })
         .where(and(eq(outboxEvents.id, event.id), eq(outboxEvents.leaseToken, leaseToken)));
+      deps.metrics.webhookDelivery('no_endpoint', lagSeconds(event));
       return;
     }
     const outcome = await postWebhook(deps, event, resolved, abort.signal);
@@ -135,6 +139,10 @@ export function createWebhookDispatcher(
       return;
     }
     const { status } = await settleAttempt(deps, event, leaseToken, outcome, options.random);
+    deps.metrics.webhookDelivery(
+      status === 'delivered' ? 'delivered' : status === 'pending' ? 'failed' : 'gave_up',
+      lagSeconds(event),
+    );
     if (status === 'failed')
       logger.warn(
         { eventId: event.id, gameId: event.gameId, attempts: event.attempts + 1 },

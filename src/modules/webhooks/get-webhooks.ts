@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { PgColumn } from 'drizzle-orm/pg-core';
+import type { Database } from '../../db/client.js';
 import { outboxEvents, webhookDeliveries, type OutboxEventType, type OutboxStatus } from '../../db/schema/index.js';
 import { isUuid } from '../../shared/ids.js';
 import { canManageGame, findGame } from '../games/index.js';
@@ -115,4 +116,13 @@ export async function getWebhookDeliveriesByIds(
   );
   const byId = new Map(rows.filter((r) => visible.has(r.gameId)).map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id) ?? null);
+}
+
+/** Events waiting to be delivered (status pending), for the outbox backlog gauge. */
+export async function countOutboxBacklog(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(outboxEvents)
+    .where(eq(outboxEvents.status, 'pending'));
+  return Number(row?.n ?? 0);
 }

@@ -31,6 +31,7 @@ export {
   listWebhookDeliveries,
   getWebhookEventsByIds,
   getWebhookDeliveriesByIds,
+  countOutboxBacklog,
   type WebhookEventFilter,
 } from './get-webhooks.js';
 export { publishPurchaseUpdate, purchaseChannel, type PurchaseUpdateMessage } from './publish-purchase-update.js';
