@@ -204,7 +204,9 @@ export async function checkMoneyInvariants(
          where p.game_id = $1 and p.status in ${PAID} and i.kind = 'CURRENCY_PACK'
         union all
         select p.player_id, p.currency, -p.amount_minor
-          from purchases p where p.game_id = $1 and p.path = 'wallet' and p.status in ${PAID}
+          from purchases p where p.game_id = $1 and p.path = 'wallet'
+           -- a wallet purchase given up in settlement spent too; its reversal (below) gave it back
+           and (p.status in ${PAID} or p.decline_code = 'settlement_failed')
         union all
         -- what refunds moved: spends given back, currency packs clawed back
         select a.player_id, a.currency, e.amount_minor

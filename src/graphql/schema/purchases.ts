@@ -19,6 +19,7 @@ import {
   confirmPurchase,
   createPurchase,
   getPurchasesByIds,
+  listFailedSettlements,
   listPlayerPurchases,
   listPurchases,
   type PurchaseRow,
@@ -107,7 +108,23 @@ PurchaseRef.implement({
         return risk ? { ...risk, retryAfterSeconds: null } : null;
       },
     }),
-    declineCode: t.exposeString('declineCode', { nullable: true }),
+    declineCode: t.exposeString('declineCode', {
+      nullable: true,
+      description:
+        "Why a FAILED purchase failed: the card's decline code, risk_blocked, processing_error, or settlement_failed (charged, but the sale could not be recorded; the charge was voided).",
+    }),
+    failureReason: t.string({
+      nullable: true,
+      description:
+        'What kept Coinslot from settling this purchase (the last error of recovery), when it did; operators only.',
+      resolve: (p, _args, ctx) => (ctx.principal.kind === 'operator' ? p.failureReason : null),
+    }),
+    recoveryAttempts: t.int({
+      nullable: true,
+      description:
+        'Recovery passes that failed to settle this charged purchase (it is given up at RECOVERY_MAX_ATTEMPTS); operators only.',
+      resolve: (p, _args, ctx) => (ctx.principal.kind === 'operator' ? p.recoveryAttempts : null),
+    }),
     requiresActionReason: t.string({
       nullable: true,
       description:
@@ -183,6 +200,24 @@ builder.queryField('purchases', (t) =>
     },
     PurchaseConnection,
   ),
+);
+
+builder.queryField('failedSettlements', (t) =>
+  t.connection({
+    type: PurchaseRef,
+    description:
+      'Purchases of every game that were charged but could not be settled after RECOVERY_MAX_ATTEMPTS recovery passes: their charge was voided and they ended FAILED (settlement_failed). Most recent first; failureReason says why. Operator token only.',
+    authScopes: { operator: true },
+    resolve: (_root, args, ctx) =>
+      resolveCursorConnection(
+        {
+          args,
+          toCursor: (p: PurchaseRow) => encodeCursor({ createdAt: p.updatedAt, id: p.id }),
+          maxSize: 100,
+        },
+        (page: ResolveCursorConnectionArgs) => listFailedSettlements(ctx.service, keysetPage(page)),
+      ),
+  }),
 );
 
 builder.objectField(ViewerRef, 'purchases', (t) =>

@@ -6,7 +6,7 @@ import { publishPurchaseUpdate } from '../webhooks/index.js';
 import { releasePurchaseAmount } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requireBuyer } from './access.js';
-import { findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
+import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
 import { AWAITING_STATUSES } from './purchase-state.js';
 
 const cancelPurchaseInput = z.object({ purchaseId: z.uuid('must be a purchase id') });
@@ -40,7 +40,7 @@ export async function cancelAwaiting(ctx: ServiceContext, purchase: PurchaseRow)
     await acquirer
       .voidCharge({
         chargeId: canceled.acquirerChargeId,
-        idempotencyKey: `${canceled.id}:${canceled.chargeAttempt}:void`,
+        idempotencyKey: voidKey(canceled),
       })
       .catch((error: unknown) =>
         logger.warn({ err: error, purchaseId: canceled.id }, 'could not cancel the held charge'),

@@ -60,10 +60,17 @@ export async function chargeAndSettle(
   try {
     return await settleCharge(ctx, purchase, result, options.item);
   } catch (error) {
-    if (error instanceof AcquirerUnavailableError) {
-      // A void could not be sent: the purchase stays PROCESSING and recovery voids it.
-      throw new ServiceUnavailableError('The payment is being processed. Check the purchase again shortly.', 3);
-    }
-    throw error;
+    throw settlementPending(ctx, purchase, error);
   }
+}
+
+/**
+ * Phase 3 failed after the money moved (a void could not be sent, settlement could not commit): the
+ * purchase stays PROCESSING and recovery finishes it — settles it, or after RECOVERY_MAX_ATTEMPTS voids
+ * the charge and fails it — so the caller is told to look again, never shown an internal error.
+ */
+export function settlementPending(ctx: ServiceContext, purchase: PurchaseRow, error: unknown): Error {
+  if (!(error instanceof AcquirerUnavailableError))
+    ctx.deps.logger.error({ err: error, purchaseId: purchase.id }, 'settlement failed; purchase left for recovery');
+  return new ServiceUnavailableError('The payment is being processed. Check the purchase again shortly.', 3);
 }

@@ -15,7 +15,7 @@ import type { ServiceContext } from '../service-context.js';
 import { requireBuyer } from './access.js';
 import { cancelAwaiting } from './cancel-purchase.js';
 import { chargeAndSettle } from './charge-card.js';
-import { findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
+import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
 import { failPurchase } from './settle-charge.js';
 import { takeStockReleasingLapsed } from './stock-holds.js';
 
@@ -84,7 +84,7 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
   if (pendingAtAcquirer && (changedCard || risk.decision === 'BLOCK')) {
     await ctx.deps.acquirer.voidCharge({
       chargeId: purchase.acquirerChargeId as string,
-      idempotencyKey: `${purchase.id}:${purchase.chargeAttempt}:void`,
+      idempotencyKey: voidKey(purchase),
     });
   }
   if (risk.decision === 'BLOCK') {

@@ -22,7 +22,7 @@ import { debitWallet, walletBalance } from '../wallet/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requirePlayerGame } from './access.js';
-import { chargeAndSettle } from './charge-card.js';
+import { chargeAndSettle, settlementPending } from './charge-card.js';
 import { assertUnconfirmedBelowCap, assertWithinLimits, lockPlayers, oneTapSpentToday } from './limits.js';
 import { findByIdempotencyKey, findPurchase, insertPurchase, type PurchaseRow } from './purchase-row.js';
 import { succeedPurchase } from './settle-charge.js';
@@ -242,7 +242,11 @@ async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<Purchas
   }
   if (created.status === 'FAILED') return blockedOutcome(ctx, created, risk);
   // Nothing outside the database is involved: settle at once (the status guard keeps it single).
-  return succeedPurchase(ctx, created, null, order.item);
+  try {
+    return await succeedPurchase(ctx, created, null, order.item);
+  } catch (error) {
+    throw settlementPending(ctx, created, error);
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { keysetConditions, keysetOrder, type KeysetPage } from '../../db/keyset.
 import type { ServiceContext } from '../service-context.js';
 import { canReadPurchase } from './access.js';
 import type { PurchaseRow } from './purchase-row.js';
+import { SETTLEMENT_FAILED } from './settlement-failure.js';
 
 /** Purchases by id in the order asked, null where absent or not visible to the caller (dataloaders, node). */
 export async function getPurchasesByIds(ctx: ServiceContext, ids: readonly string[]): Promise<(PurchaseRow | null)[]> {
@@ -136,5 +137,34 @@ export async function listPlayerPurchases(ctx: ServiceContext, page: KeysetPage)
     pageOf(eq(purchases.recipientId, principal.playerId)),
   )
     .orderBy(...order)
+    .limit(page.limit);
+}
+
+/**
+ * Purchases whose settlement kept failing after their charge and was given up (the charge voided,
+ * the purchase FAILED `settlement_failed`), across every game, most recent first, for operators to
+ * look into: the cause is in `failureReason`. Ordered by when they failed (`updatedAt`: a FAILED
+ * purchase never changes again); the page's cursor carries that time.
+ */
+export async function listFailedSettlements(ctx: ServiceContext, page: KeysetPage): Promise<PurchaseRow[]> {
+  const { principal } = ctx;
+  if (principal.kind === 'anonymous') throw new UnauthenticatedError();
+  if (principal.kind !== 'operator') throw new ForbiddenError('Only an operator may list failed settlements.');
+  const newestFirst: KeysetPage = {
+    after: page.before,
+    before: page.after,
+    limit: page.limit,
+    inverted: !page.inverted,
+  };
+  return ctx.deps.db
+    .select()
+    .from(purchases)
+    .where(
+      and(
+        eq(purchases.declineCode, SETTLEMENT_FAILED),
+        ...keysetConditions(purchases.updatedAt, purchases.id, newestFirst),
+      ),
+    )
+    .orderBy(...keysetOrder(purchases.updatedAt, purchases.id, newestFirst))
     .limit(page.limit);
 }

@@ -3,10 +3,12 @@ export { createPurchase, type CreatePurchaseInput } from './create-purchase.js';
 export { confirmPurchase } from './confirm-purchase.js';
 export { cancelPurchase } from './cancel-purchase.js';
 export { recoverPurchases, expirePurchases } from './background.js';
+export { SETTLEMENT_FAILED } from './settlement-failure.js';
 export {
   getPurchase,
   getPurchasesByIds,
   listPlayerPurchases,
+  listFailedSettlements,
   listPurchases,
   type PurchaseFilter,
 } from './get-purchases.js';

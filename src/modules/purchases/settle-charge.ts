@@ -5,11 +5,12 @@ import { postSale } from '../ledger/index.js';
 import { signReceipt } from '../receipts/index.js';
 import { enqueueEvents, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import { recordDecline, releasePurchaseAmount } from '../fraud/index.js';
+import { refundWalletSpend } from '../wallet/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { fulfil } from './fulfil.js';
 import { stockHoldUntil } from './stock-holds.js';
 import { enqueuePurchaseEvent, purchaseEvent } from './purchase-events.js';
-import { attemptKey, findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
+import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
 import type { RiskRuleHit } from '../../db/schema/index.js';
 
 /**
@@ -33,7 +34,7 @@ export async function settleCharge(
 
   if (result.risk === 'highest') {
     // The acquirer's highest-risk flag: give the money back at once and block.
-    await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: `${attemptKey(purchase)}:void` });
+    await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: voidKey(purchase) });
     const rules: RiskRuleHit[] = [
       ...(purchase.riskRules ?? []),
       { rule: 'acquirer_highest_risk', value: 1, threshold: 1 },
@@ -47,7 +48,7 @@ export async function settleCharge(
   }
   if (result.risk === 'elevated' && !purchase.attemptWithCvc) {
     // Elevated risk without the CVC: reverse this attempt and ask the player for the CVC (step-up).
-    await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: `${attemptKey(purchase)}:void` });
+    await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: voidKey(purchase) });
     const rules: RiskRuleHit[] = [
       ...(purchase.riskRules ?? []),
       { rule: 'acquirer_elevated_risk', value: 1, threshold: 1 },
@@ -139,6 +140,17 @@ export async function failPurchase(
     if (!row) return null;
     // units whose hold lapsed (a purchase that never reached PROCESSING) were given back already
     if (!row.stockReleased) await returnStock(tx, row.itemId, row.quantity);
+    // A wallet purchase is debited in phase 1: failing it afterwards (a settlement given up) gives the
+    // currency back, under the purchase's own id so that it happens once.
+    if (row.path === 'wallet')
+      await refundWalletSpend(tx, {
+        gameId: row.gameId,
+        playerId: row.playerId,
+        currency: row.currency,
+        amountMinor: row.amountMinor,
+        purchaseId: row.id,
+        refundId: row.id,
+      });
     return { row, event: await enqueuePurchaseEvent(tx, row, 'failed', {}, clock.now()) };
   });
   if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
@@ -155,7 +167,7 @@ export async function failPurchase(
  * the amount back to the daily total. Best effort: the purchase is already settled in the database.
  */
 async function tellFraud(ctx: ServiceContext, purchase: PurchaseRow): Promise<void> {
-  const cardDecline = !['risk_blocked', 'processing_error'].includes(purchase.declineCode ?? '');
+  const cardDecline = !['risk_blocked', 'processing_error', 'settlement_failed'].includes(purchase.declineCode ?? '');
   const input = {
     playerId: purchase.playerId,
     gameId: purchase.gameId,
