@@ -21,19 +21,42 @@ import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { publicIdOrNull } from '../../shared/public-ids.js';
 
-const upperValues = <T extends string>(values: readonly T[]) =>
-  Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v }]));
+const upperValues = <T extends string>(values: readonly T[], descriptions: Record<string, string>) =>
+  Object.fromEntries(values.map((v) => [v.toUpperCase(), { value: v, description: descriptions[v] }]));
 
 const LedgerAccountKindEnum = builder.enumType('LedgerAccountKind', {
   description:
     "ACQUIRER_RECEIVABLE: owed by the acquirer; GAME_PAYABLE: owed to the developer; PLATFORM_REVENUE: Coinslot fees; PLAYER_WALLET: a player's game currency; CURRENCY_ISSUED / CURRENCY_SPENT: game currency issued to and spent by players.",
-  values: upperValues(ledgerAccountKinds) as Record<string, { value: (typeof ledgerAccountKinds)[number] }>,
+  values: upperValues(ledgerAccountKinds, {
+    acquirer_receivable: 'Money the acquirer owes Coinslot for card sales not yet paid out.',
+    game_payable: "Money Coinslot owes the game's developer: sales minus fees, refunds and disputes.",
+    platform_revenue: "Coinslot's fees on the game's sales.",
+    player_wallet: "One player's balance of a game currency.",
+    currency_issued: 'Game currency handed to players (bought in packs or granted).',
+    currency_spent: 'Game currency players spent on items.',
+  }) as Record<string, { value: (typeof ledgerAccountKinds)[number] }>,
 });
 const LedgerTransactionKindEnum = builder.enumType('LedgerTransactionKind', {
-  values: upperValues(ledgerTransactionKinds) as Record<string, { value: (typeof ledgerTransactionKinds)[number] }>,
+  description: 'What a posting records.',
+  values: upperValues(ledgerTransactionKinds, {
+    sale: 'A card sale: the price, split into the developer share and the Coinslot fee.',
+    refund: 'Money given back to the player for a purchase, with its share of the fee.',
+    dispute: 'Money taken back by the card holder’s bank (a chargeback).',
+    wallet_credit: 'Game currency added to a player’s wallet (a currency pack or a grant).',
+    wallet_spend: 'Game currency a player spent on an item.',
+    wallet_spend_reversal: 'A wallet purchase given back: the currency returns to the player.',
+    wallet_clawback: 'Game currency taken back after the card purchase that paid for it was refunded or disputed.',
+  }) as Record<string, { value: (typeof ledgerTransactionKinds)[number] }>,
 });
 const LedgerSideEnum = builder.enumType('LedgerSide', {
-  values: { DEBIT: { value: 'debit' as const }, CREDIT: { value: 'credit' as const } },
+  description: 'Which side of an account an amount is on, in double-entry bookkeeping.',
+  values: {
+    DEBIT: { value: 'debit' as const, description: 'Raises what an asset holds (money owed to Coinslot).' },
+    CREDIT: {
+      value: 'credit' as const,
+      description: 'Raises what is owed or earned (payable to the developer, revenue).',
+    },
+  },
 });
 
 export const LedgerAccountRef = builder.loadableNodeRef('LedgerAccount', {
@@ -44,15 +67,19 @@ export const LedgerAccountRef = builder.loadableNodeRef('LedgerAccount', {
 LedgerAccountRef.implement({
   description: 'A ledger account of a game in one currency.',
   fields: (t) => ({
-    kind: t.field({ type: LedgerAccountKindEnum, resolve: (a) => a.kind }),
-    currency: t.exposeString('currency'),
+    kind: t.field({ type: LedgerAccountKindEnum, description: 'What the account holds.', resolve: (a) => a.kind }),
+    currency: t.exposeString('currency', { description: 'ISO 4217 code, or a game currency code.' }),
     player: t.field({
       type: PlayerRef,
       nullable: true,
       description: 'Whose wallet (PLAYER_WALLET only).',
       resolve: (a) => a.playerId,
     }),
-    normalSide: t.field({ type: LedgerSideEnum, resolve: (a) => a.normalSide }),
+    normalSide: t.field({
+      type: LedgerSideEnum,
+      description: 'The side on which this account grows.',
+      resolve: (a) => a.normalSide,
+    }),
     balance: t.field({
       type: MoneyRef,
       description:
@@ -62,7 +89,7 @@ LedgerAccountRef.implement({
         currency: a.currency,
       }),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the account was opened.' }),
   }),
 });
 
@@ -81,23 +108,32 @@ export const LedgerEntryRef = builder.loadableNodeRef('LedgerEntry', {
 LedgerTransactionRef.implement({
   description: 'The posting an entry belongs to; every posting sums to zero per currency.',
   fields: (t) => ({
-    kind: t.field({ type: LedgerTransactionKindEnum, resolve: (tx) => tx.kind }),
+    kind: t.field({ type: LedgerTransactionKindEnum, description: 'What it records.', resolve: (tx) => tx.kind }),
     reference: t.exposeString('reference', {
       description: 'What it posts: the purchase, refund or dispute id, or a grant key.',
     }),
     purchaseId: t.id({
       nullable: true,
+      description: 'The purchase it belongs to (pur_…), if any.',
       resolve: (tx) => publicIdOrNull('Purchase', tx.purchaseId),
     }),
-    refundId: t.id({ nullable: true, resolve: (tx) => publicIdOrNull('Refund', tx.refundId) }),
-    disputeId: t.id({ nullable: true, resolve: (tx) => publicIdOrNull('Dispute', tx.disputeId) }),
+    refundId: t.id({
+      nullable: true,
+      description: 'The refund it records (ref_…), for REFUND postings.',
+      resolve: (tx) => publicIdOrNull('Refund', tx.refundId),
+    }),
+    disputeId: t.id({
+      nullable: true,
+      description: 'The dispute it records (dsp_…), for DISPUTE postings.',
+      resolve: (tx) => publicIdOrNull('Dispute', tx.disputeId),
+    }),
     entries: t.loadableList({
       type: LedgerEntryRef,
       description: 'Its legs, oldest first: the debits and credits that sum to zero per currency.',
       load: (ids: string[], ctx) => getLedgerTransactionEntries(ctx.service, ids),
       resolve: (tx) => tx.id,
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was posted.' }),
   }),
 });
 
@@ -105,15 +141,23 @@ LedgerEntryRef.implement({
   description:
     'One leg of a posting: an amount debited or credited to an account. Entries are never changed; corrections are new postings.',
   fields: (t) => ({
-    account: t.field({ type: LedgerAccountRef, resolve: (e) => e.accountId }),
-    side: t.field({ type: LedgerSideEnum, resolve: (e) => (e.amountMinor > 0 ? 'debit' : 'credit') }),
+    account: t.field({ type: LedgerAccountRef, description: 'The account it moves.', resolve: (e) => e.accountId }),
+    side: t.field({
+      type: LedgerSideEnum,
+      description: 'Debit or credit.',
+      resolve: (e) => (e.amountMinor > 0 ? 'debit' : 'credit'),
+    }),
     amount: t.field({
       type: MoneyRef,
       description: 'Always positive; side says which way.',
       resolve: (e) => ({ amountMinor: Math.abs(e.amountMinor), currency: e.currency }),
     }),
-    transaction: t.field({ type: LedgerTransactionRef, resolve: (e) => e.transactionId }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    transaction: t.field({
+      type: LedgerTransactionRef,
+      description: 'The posting it is a leg of.',
+      resolve: (e) => e.transactionId,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was posted.' }),
   }),
 });
 
@@ -125,11 +169,16 @@ interface LedgerShape {
 const LedgerRef = builder.objectRef<LedgerShape>('Ledger').implement({
   description: "A game's double-entry books: one set of accounts per currency.",
   fields: (t) => ({
-    game: t.field({ type: GameRef, resolve: (l) => l.gameId }),
+    game: t.field({ type: GameRef, description: 'The game whose books these are.', resolve: (l) => l.gameId }),
     accounts: t.field({
       type: [LedgerAccountRef],
       description: "The game's accounts with their balances, by currency and kind; player wallets only when asked for.",
-      args: { includeWallets: t.arg.boolean({ defaultValue: false }) },
+      args: {
+        includeWallets: t.arg.boolean({
+          defaultValue: false,
+          description: "Also list every player's wallet account (there may be very many).",
+        }),
+      },
       resolve: (l, { includeWallets }, ctx) =>
         includeWallets ? getLedgerAccounts(ctx.service, l.gameId, { includeWallets: true }) : [...l.accounts],
     }),
@@ -137,7 +186,10 @@ const LedgerRef = builder.objectRef<LedgerShape>('Ledger').implement({
       {
         type: LedgerEntryRef,
         description: 'Entries, oldest first; filter by account or purchase.',
-        args: { accountId: t.arg.id(), purchaseId: t.arg.id() },
+        args: {
+          accountId: t.arg.id({ description: 'Only the entries of this account (lac_…).' }),
+          purchaseId: t.arg.id({ description: 'Only the entries of this purchase (pur_…).' }),
+        },
         resolve: (l, args, ctx) =>
           resolveCursorConnection<Promise<LedgerEntryView[]>>({ args, toCursor: encodeCursor, maxSize: 100 }, (page) =>
             listLedgerEntries(ctx.service, l.gameId, keysetPage(page), {
