@@ -195,7 +195,10 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
     h(
       'p',
       { class: 'hint' },
-      'Above these limits Coinslot asks you to confirm each purchase. You can change or revoke this any time.',
+      'Above these limits Coinslot asks you to confirm each purchase. You can change or revoke this any time in ',
+      // The promise is kept on the account page: limits, disconnecting the game, cards, history.
+      h('a', { href: '/account#games-title', target: '_blank', rel: 'noopener' }, 'your Coinslot account'),
+      '.',
     ),
     status,
     h('div', { class: 'actions' }, allow, notNow),

@@ -164,6 +164,7 @@ describe('the game, the pay sheet and the account page together', () => {
     // Every control the consent screen promised is one link away: the account page.
     expect(await sheet.getByRole('link', { name: 'Change limits' }).getAttribute('href')).toBe('/account#games-title');
     expect(await sheet.getByRole('link', { name: 'Account', exact: true }).getAttribute('href')).toBe('/account');
+    // The consent promised "change or revoke this any time": the sheet links to where that is done.
     await pat.shotOf(sheet, 'confirm-why');
     await pat.expectAccessible('the confirm sheet');
 
@@ -194,6 +195,55 @@ describe('the game, the pay sheet and the account page together', () => {
     await expect.poll(() => pat.itemNote('Neon skin').textContent(), { timeout: 15_000 }).toContain('New look on');
     expect(pat.errors).toEqual([]);
   }, 120_000);
+
+  test('a declined card: the game and the pay sheet say what happened and what to do next', async () => {
+    const other = await Phone.open('keys-declined');
+    try {
+      await other.page.goto(gameUrl);
+      await other.openShop();
+      await other.buyButton('Extra life').click();
+      // This card saves, then every charge is declined; "Always ask" sends the life to the pay sheet.
+      await other.connectInSheet({
+        email: uniqueEmail('keys-declined'),
+        card: '4000 0000 0000 0341',
+        oneTapMax: 'Always ask',
+      });
+      const sheet = await other.sheet();
+      await sheet.getByRole('heading', { name: 'Confirm purchase' }).waitFor({ timeout: 20_000 });
+      await expect
+        .poll(() => sheet.locator('.why').textContent())
+        .toContain('You asked Coinslot to check with you before every purchase in Comet Dodge.');
+      await sheet.getByRole('button', { name: 'Pay $0.99' }).focus();
+      await pressClosing(sheet, 'Enter');
+      // The game closes the sheet when the purchase fails and says it in the shop, with the next step.
+      await expect
+        .poll(() => other.itemNote('Extra life').textContent(), { timeout: 15_000 })
+        .toMatch(/bank said no to this card\. Nothing was charged\./i);
+      await other.shot('game-declined');
+      // The same purchase's page on Coinslot says it too, with what to do next.
+      const res = await app.gql(
+        `query ($g: ID!) { purchases(gameId: $g, first: 5) { edges { node { id status } } } }`,
+        { g: gameId },
+        { token: (await other.gameToken())! },
+      );
+      const failed = (res.data.purchases.edges as { node: { id: string; status: string } }[]).find(
+        (e) => e.node.status === 'FAILED',
+      );
+      expect(failed).toBeDefined();
+      const page = await other.context.newPage();
+      page.on('pageerror', (error) => other.errors.push(error.message));
+      await page.goto(`${app.url}/pay/${failed!.node.id}`);
+      await page.getByRole('heading', { name: 'Payment declined' }).waitFor();
+      const said = page.getByRole('alert');
+      expect(await said.locator('p').first().textContent()).toBe('The bank said no to this card. Nothing was charged.');
+      expect(await said.locator('.next-step').textContent()).toBe('Try another card, or ask the bank why.');
+      await page.screenshot({ path: 'test-results/e2e/keys-declined-sheet.png' });
+      expect(await axeSerious(page)).toEqual([]);
+      expect(other.errors).toEqual([]);
+    } finally {
+      await other.close();
+    }
+  }, 90_000);
 
   test('an allowance changed on the account page is what the game’s next purchase follows', async () => {
     const { page } = pat;

@@ -231,6 +231,10 @@ export class Phone {
     await sheet.getByRole('button', { name: 'Save card and continue' }).click();
     await sheet.getByRole('heading', { name: /to charge with one tap\?$/ }).waitFor();
     await sheet.getByRole('radio', { name: options.oneTapMax, exact: true }).check();
+    // "You can change or revoke this any time" links to where that is done.
+    expect(await sheet.getByRole('link', { name: 'your Coinslot account' }).getAttribute('href')).toBe(
+      '/account#games-title',
+    );
     await this.shotOf(sheet, 'authorize');
     if (options.axe) await this.expectAccessible('the pay sheet’s allowance step');
     await sheet.getByRole('button', { name: 'Allow one-tap purchases' }).click();
