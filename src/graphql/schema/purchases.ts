@@ -203,21 +203,24 @@ builder.queryField('purchases', (t) =>
 );
 
 builder.queryField('failedSettlements', (t) =>
-  t.connection({
-    type: PurchaseRef,
-    description:
-      'Purchases of every game that were charged but could not be settled after RECOVERY_MAX_ATTEMPTS recovery passes: their charge was voided and they ended FAILED (settlement_failed). Most recent first; failureReason says why. Operator token only.',
-    authScopes: { operator: true },
-    resolve: (_root, args, ctx) =>
-      resolveCursorConnection(
-        {
-          args,
-          toCursor: (p: PurchaseRow) => encodeCursor({ createdAt: p.updatedAt, id: p.id }),
-          maxSize: 100,
-        },
-        (page: ResolveCursorConnectionArgs) => listFailedSettlements(ctx.service, keysetPage(page)),
-      ),
-  }),
+  t.connection(
+    {
+      type: PurchaseRef,
+      description:
+        'Purchases of every game that were charged but could not be settled after RECOVERY_MAX_ATTEMPTS recovery passes: their charge was voided and they ended FAILED (settlement_failed). Most recent first; failureReason says why. Operator token only.',
+      authScopes: { operator: true },
+      resolve: (_root, args, ctx) =>
+        resolveCursorConnection(
+          {
+            args,
+            toCursor: (p: PurchaseRow) => encodeCursor({ createdAt: p.updatedAt, id: p.id }),
+            maxSize: 100,
+          },
+          (page: ResolveCursorConnectionArgs) => listFailedSettlements(ctx.service, keysetPage(page)),
+        ),
+    },
+    PurchaseConnection,
+  ),
 );
 
 builder.objectField(ViewerRef, 'purchases', (t) =>
