@@ -80,6 +80,10 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     edgesFieldOptions: { nullable: false },
     nodeFieldOptions: { nullable: false },
+    firstArgOptions: { description: 'At most this many items, from the start or after `after`.' },
+    lastArgOptions: { description: 'At most this many items, from the end or before `before`.' },
+    afterArgOptions: { description: 'The cursor of the item to continue after (`pageInfo.endCursor`).' },
+    beforeArgOptions: { description: 'The cursor of the item to stop before (`pageInfo.startCursor`).' },
     // One id everywhere (src/shared/public-ids.ts): `pur_…`, `gam_…`; Relay's base64 ids of before
     // are still read. A kind without a prefix keeps Relay's form (a test finds any such Node).
     encodeGlobalID: (typename, id) =>
