@@ -7,6 +7,7 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import { parseInput } from '../../shared/validation.js';
+import { getActiveAuthorization } from '../authorizations/index.js';
 import { getCardForCharge } from '../cards/index.js';
 import { assessPurchase, recordRiskEvent } from '../fraud/index.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
@@ -48,6 +49,12 @@ export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promis
   if (purchase.expiresAt && purchase.expiresAt.getTime() <= clock.now().getTime()) {
     await cancelAwaiting(ctx, purchase);
     throw new InvalidStateError('This purchase expired; start it again from the game.');
+  }
+  // Revoking a game ends what it started: a purchase the game opened is not charged once the player
+  // has disconnected the game, not even through a confirmation in the pay sheet.
+  if (!(await getActiveAuthorization(db, purchase.playerId, purchase.gameId))) {
+    await cancelAwaiting(ctx, purchase);
+    throw new InvalidStateError('You disconnected this game, so this purchase was canceled. Connect the game to buy.');
   }
   if (purchase.status === 'REQUIRES_ACTION' && !input.cvc)
     throw ValidationError.field('input.cvc', 'is required to confirm this purchase');
