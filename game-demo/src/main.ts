@@ -250,6 +250,9 @@ async function boot(): Promise<void> {
   };
   pauseButton.addEventListener('click', togglePause);
   shopButton.addEventListener('click', () => shop.open());
+  // The Shop button stays disabled until the game has loaded its config and coinslot.js: a tap before
+  // that would otherwise do nothing at all.
+  shopButton.disabled = false;
   attachInput(game, stage, { enabled: () => !shop.isOpen && !sheet.isOpen, onPauseToggle: togglePause });
   // Leaving the tab pauses, so nobody loses a life while away.
   document.addEventListener('visibilitychange', () => {
