@@ -40,6 +40,67 @@ export const PURCHASE = /* GraphQL */ `query Purchase($id: ID!) { purchase(id: $
 export const INVENTORY = /* GraphQL */ `query Inventory($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id sku } } }`;
 export const WALLET = /* GraphQL */ `query Wallet($gameId: ID!, $playerId: ID) { wallet(gameId: $gameId, playerId: $playerId) { amount currency } }`;
 
+/**
+ * Typed twins of the documents above (new tests use these; the strings stay for older suites).
+ * The fragments are unmasked (`@_unmask`), so a result carries their fields directly.
+ */
+export const PurchaseFields = graphql(`
+  fragment PurchaseFields on Purchase @_unmask {
+    id status quantity declineCode requiresActionReason confirmationReason payUrl receipt isGift paidWith oneTap
+    price { amount currency formatted } fee { amount currency } refunded { amount currency }
+    item { id sku } card { brand last4 } risk { decision score rulesFired { rule value threshold } }
+    player { id } recipient { id } createdAt updatedAt expiresAt
+  }
+`);
+export const ErrorFields = graphql(`
+  fragment ErrorFields on Error @_unmask {
+    code message
+    ... on RetryableError { retryable retryAfterSeconds }
+    ... on ValidationError { fieldErrors { path message } }
+    ... on CardDeclined { declineCode purchaseId }
+    ... on PriceChanged { currentPrice { amount currency } }
+    ... on OutOfStock { available }
+    ... on RiskBlocked { rulesFired }
+    ... on InsufficientFunds { balance { amount currency } }
+  }
+`);
+export const createPurchaseDocument = graphql(
+  `
+  mutation CreatePurchase($input: CreatePurchaseInput!) {
+    createPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ...PurchaseFields } } ...ErrorFields }
+  }
+`,
+  [PurchaseFields, ErrorFields],
+);
+export const confirmPurchaseDocument = graphql(
+  `
+  mutation ConfirmPurchase($input: ConfirmPurchaseInput!) {
+    confirmPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ...PurchaseFields } } ...ErrorFields }
+  }
+`,
+  [PurchaseFields, ErrorFields],
+);
+export const cancelPurchaseDocument = graphql(
+  `
+  mutation CancelPurchase($input: CancelPurchaseInput!) {
+    cancelPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ...PurchaseFields } } ...ErrorFields }
+  }
+`,
+  [PurchaseFields, ErrorFields],
+);
+export const purchaseDocument = graphql(
+  `
+  query Purchase($id: ID!) { purchase(id: $id) { ...PurchaseFields } }
+`,
+  [PurchaseFields],
+);
+export const inventoryDocument = graphql(`
+  query Inventory($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id sku } } }
+`);
+export const walletDocument = graphql(`
+  query Wallet($gameId: ID!, $playerId: ID) { wallet(gameId: $gameId, playerId: $playerId) { amount currency } }
+`);
+
 export interface DemoItem {
   readonly id: string;
   readonly sku: string;
@@ -297,56 +358,97 @@ export async function setUpPlayer(
   return { playerId: signUp.player.id, playerToken: signUp.token, gameToken: auth.gameToken, cardId };
 }
 
-/** createPurchase with the game token; a fresh idempotency key unless given. */
+/** What `buy` may vary about a purchase. */
+export interface BuyOptions {
+  key?: string;
+  quantity?: number;
+  price?: { amount: string; currency: string };
+  giftTo?: string;
+  headers?: Record<string, string>;
+}
+
+function createPurchaseVariables(
+  game: Pick<GameSetup, 'gameId'>,
+  item: DemoItem,
+  options: BuyOptions,
+): VariablesOf<typeof createPurchaseDocument> {
+  return {
+    input: {
+      gameId: game.gameId,
+      itemId: item.id,
+      quantity: options.quantity ?? 1,
+      expectedPrice: options.price ?? item.price,
+      idempotencyKey: options.key ?? randomUUID(),
+      ...(options.giftTo ? { giftTo: options.giftTo } : {}),
+    },
+  };
+}
+
+function confirmPurchaseVariables(
+  purchaseId: string,
+  extra: { cvc?: string; cardId?: string; key?: string },
+): VariablesOf<typeof confirmPurchaseDocument> {
+  return {
+    input: {
+      purchaseId,
+      idempotencyKey: extra.key ?? randomUUID(),
+      ...(extra.cvc ? { cvc: extra.cvc } : {}),
+      ...(extra.cardId ? { cardId: extra.cardId } : {}),
+    },
+  };
+}
+
+/** createPurchase with the game token; a fresh idempotency key unless given (untyped result). */
 export async function buy(
   app: TestApp,
   game: Pick<GameSetup, 'gameId'>,
   player: Pick<PlayerSetup, 'gameToken'>,
   item: DemoItem,
-  options: {
-    key?: string;
-    quantity?: number;
-    price?: { amount: string; currency: string };
-    giftTo?: string;
-    headers?: Record<string, string>;
-  } = {},
+  options: BuyOptions = {},
 ) {
-  const res = await app.gql(
-    CREATE_PURCHASE,
-    {
-      input: {
-        gameId: game.gameId,
-        itemId: item.id,
-        quantity: options.quantity ?? 1,
-        expectedPrice: options.price ?? item.price,
-        idempotencyKey: options.key ?? randomUUID(),
-        ...(options.giftTo ? { giftTo: options.giftTo } : {}),
-      },
-    },
-    { token: player.gameToken, headers: options.headers },
-  );
-  return res;
+  return app.gql(CREATE_PURCHASE, createPurchaseVariables(game, item, options), {
+    token: player.gameToken,
+    headers: options.headers,
+  });
 }
 
-/** confirmPurchase in the pay sheet with the player's session. */
+/**
+ * `buy` with the typed document: `data.createPurchase` is the result union, narrowed with
+ * `expectTypename` (test/helpers/graphql.ts) before reading a member's fields.
+ */
+export async function buyTyped(
+  app: TestApp,
+  game: Pick<GameSetup, 'gameId'>,
+  player: Pick<PlayerSetup, 'gameToken'>,
+  item: DemoItem,
+  options: BuyOptions = {},
+) {
+  return app.gql(createPurchaseDocument, createPurchaseVariables(game, item, options), {
+    token: player.gameToken,
+    headers: options.headers,
+  });
+}
+
+/** confirmPurchase in the pay sheet with the player's session (untyped result). */
 export async function confirm(
   app: TestApp,
   player: Pick<PlayerSetup, 'playerToken'>,
   purchaseId: string,
   extra: { cvc?: string; cardId?: string; key?: string } = {},
 ) {
-  return app.gql(
-    CONFIRM_PURCHASE,
-    {
-      input: {
-        purchaseId,
-        idempotencyKey: extra.key ?? randomUUID(),
-        ...(extra.cvc ? { cvc: extra.cvc } : {}),
-        ...(extra.cardId ? { cardId: extra.cardId } : {}),
-      },
-    },
-    { token: player.playerToken },
-  );
+  return app.gql(CONFIRM_PURCHASE, confirmPurchaseVariables(purchaseId, extra), { token: player.playerToken });
+}
+
+/** `confirm` with the typed document (narrow `data.confirmPurchase` with `expectTypename`). */
+export async function confirmTyped(
+  app: TestApp,
+  player: Pick<PlayerSetup, 'playerToken'>,
+  purchaseId: string,
+  extra: { cvc?: string; cardId?: string; key?: string } = {},
+) {
+  return app.gql(confirmPurchaseDocument, confirmPurchaseVariables(purchaseId, extra), {
+    token: player.playerToken,
+  });
 }
 
 /** The row id (UUID) inside a public id (`pur_…`); throws on anything else. */

@@ -4,6 +4,7 @@
 // graphql-env.d.ts is generated from schema.graphql: `npx gql.tada generate-output` (tsconfig.json's
 // gql.tada plugin entry names the file) after changing the schema.
 import { initGraphQLTada } from 'gql.tada';
+import { expect } from 'vitest';
 import type { introspection } from './graphql-env.js';
 
 export const graphql = initGraphQLTada<{
@@ -13,3 +14,16 @@ export const graphql = initGraphQLTada<{
 }>();
 
 export type { FragmentOf, ResultOf, TadaDocumentNode, VariablesOf } from 'gql.tada';
+
+/**
+ * Asserts that a union result is the member `typename` and narrows it to that member, so a test
+ * reads `expectTypename(res.data.createPurchase, 'PurchasePayload').purchase.status` with types
+ * instead of `any`. Fails with the whole value when it is another member (or null).
+ */
+export function expectTypename<T extends { readonly __typename: string }, N extends T['__typename']>(
+  value: T | null | undefined,
+  typename: N,
+): Extract<T, { readonly __typename: N }> {
+  expect(value?.__typename, JSON.stringify(value)).toBe(typename);
+  return value as Extract<T, { readonly __typename: N }>;
+}
