@@ -43,7 +43,14 @@ export const builder = new SchemaBuilder<{
   // Errors before scope-auth so that auth failures thrown in resolvers can be typed results too;
   // the mutation guard last, innermost, so that idempotency rejections become typed results.
   plugins: [ErrorsPlugin, ScopeAuthPlugin, ValidationPlugin, RelayPlugin, DataloaderPlugin, MUTATION_GUARD],
-  errors: { unsafelyHandleInputErrors: true },
+  errors: {
+    unsafelyHandleInputErrors: true,
+    // Every field with typed errors answers a union of its payload and those errors.
+    defaultUnionOptions: {
+      description:
+        'What the field answers: its payload when it succeeded, or one of the typed errors it lists (each implements `Error`; ask for `__typename`, `code` and `message`), which say why it did not.',
+    },
+  },
   validation: {
     validationError: (result) =>
       new ValidationError(
@@ -84,6 +91,15 @@ export const builder = new SchemaBuilder<{
     lastArgOptions: { description: 'At most this many items, from the end or before `before`.' },
     afterArgOptions: { description: 'The cursor of the item to continue after (`pageInfo.endCursor`).' },
     beforeArgOptions: { description: 'The cursor of the item to stop before (`pageInfo.startCursor`).' },
+    nodeQueryOptions: {
+      description:
+        'Any object by its id (pur_…, gam_…, itm_…, ply_…, ref_…): the same id webhooks and receipts carry. Ask for its fields with `... on Purchase { … }`.',
+      args: { id: { description: 'A Coinslot id, such as pur_… for a purchase.' } },
+    },
+    nodesQueryOptions: {
+      description: 'Several objects by their ids, in the order asked, each as `node` would answer it.',
+      args: { ids: { description: 'Coinslot ids, such as pur_… and itm_….' } },
+    },
     // One id everywhere (src/shared/public-ids.ts): `pur_…`, `gam_…`; Relay's base64 ids of before
     // are still read. A kind without a prefix keeps Relay's form (a test finds any such Node).
     encodeGlobalID: (typename, id) =>
@@ -98,5 +114,8 @@ export const builder = new SchemaBuilder<{
   },
 });
 
-builder.queryType({});
-builder.mutationType({});
+builder.queryType({ description: 'Everything a game, its developer or a player can read.' });
+builder.mutationType({
+  description:
+    'Everything that changes something. Each answers its payload or a typed error; one retried with the same idempotency key (Idempotency-Key header, or idempotencyKey in the input) runs once.',
+});

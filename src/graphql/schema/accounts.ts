@@ -48,6 +48,7 @@ PlayerRef.implement({
 
 /** Who the credentials belong to; other schema files add the fields of their domain. */
 export const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
+  description: 'Who the credentials of this request belong to: a developer, a player, a game key or nobody.',
   fields: (t) => ({
     kind: t.string({
       description: 'ANONYMOUS, DEVELOPER, PLAYER, GAME_SECRET, GAME_PUBLISHABLE, PLAYER_GAME or OPERATOR.',
@@ -56,17 +57,25 @@ export const ViewerRef = builder.objectRef<Principal>('Viewer').implement({
     developer: t.field({
       type: DeveloperRef,
       nullable: true,
+      description: 'The signed-in developer, or the developer of the game whose secret key this is; null otherwise.',
       resolve: (p) => (p.kind === 'developer' ? p.developerId : p.kind === 'game_secret' ? p.developerId : null),
     }),
     player: t.field({
       type: PlayerRef,
       nullable: true,
+      description: 'The signed-in player, or the player a game token acts for; null otherwise.',
       resolve: (p) => (p.kind === 'player' || p.kind === 'player_game' ? p.playerId : null),
     }),
   }),
 });
 
-builder.queryField('viewer', (t) => t.field({ type: ViewerRef, resolve: (_root, _args, ctx) => ctx.principal }));
+builder.queryField('viewer', (t) =>
+  t.field({
+    type: ViewerRef,
+    description: 'Who is asking: answers for any credentials, and for none (kind ANONYMOUS).',
+    resolve: (_root, _args, ctx) => ctx.principal,
+  }),
+);
 
 const DeveloperAuthPayload = builder
   .objectRef<{ developer: DeveloperRow; token: string }>('DeveloperAuthPayload')
@@ -104,7 +113,14 @@ const LogInInput = builder.inputType('LogInInput', {
 builder.mutationField('signUpDeveloper', (t) =>
   t.field({
     type: DeveloperAuthPayload,
-    args: { input: t.arg({ type: SignUpDeveloperInput, required: true }) },
+    description: 'Creates a developer account and signs it in; the developer can then create games and items.',
+    args: {
+      input: t.arg({
+        type: SignUpDeveloperInput,
+        required: true,
+        description: "The new developer account's email, password and display name.",
+      }),
+    },
     errors: { types: [...COMMON_ERRORS, EmailTakenError], directResult: true },
     resolve: (_root, { input }, ctx) => signUpDeveloper(ctx.service, input),
   }),
@@ -112,7 +128,8 @@ builder.mutationField('signUpDeveloper', (t) =>
 builder.mutationField('logInDeveloper', (t) =>
   t.field({
     type: DeveloperAuthPayload,
-    args: { input: t.arg({ type: LogInInput, required: true }) },
+    description: 'Signs a developer in with email and password; repeated wrong passwords are rate limited.',
+    args: { input: t.arg({ type: LogInInput, required: true, description: 'The email and password of the account.' }) },
     errors: { types: [...COMMON_ERRORS, InvalidCredentialsError, RateLimitedError], directResult: true },
     resolve: (_root, { input }, ctx) => logInDeveloper(ctx.service, input),
   }),
@@ -120,7 +137,14 @@ builder.mutationField('logInDeveloper', (t) =>
 builder.mutationField('signUpPlayer', (t) =>
   t.field({
     type: PlayerAuthPayload,
-    args: { input: t.arg({ type: SignUpPlayerInput, required: true }) },
+    description: 'Creates a player account and signs it in; the player can then keep cards and buy items.',
+    args: {
+      input: t.arg({
+        type: SignUpPlayerInput,
+        required: true,
+        description: "The new player account's email, password and display name.",
+      }),
+    },
     errors: { types: [...COMMON_ERRORS, EmailTakenError], directResult: true },
     resolve: (_root, { input }, ctx) => signUpPlayer(ctx.service, input),
   }),
@@ -128,7 +152,8 @@ builder.mutationField('signUpPlayer', (t) =>
 builder.mutationField('logInPlayer', (t) =>
   t.field({
     type: PlayerAuthPayload,
-    args: { input: t.arg({ type: LogInInput, required: true }) },
+    description: 'Signs a player in with email and password; repeated wrong passwords are rate limited.',
+    args: { input: t.arg({ type: LogInInput, required: true, description: 'The email and password of the account.' }) },
     errors: { types: [...COMMON_ERRORS, InvalidCredentialsError, RateLimitedError], directResult: true },
     resolve: (_root, { input }, ctx) => logInPlayer(ctx.service, input),
   }),

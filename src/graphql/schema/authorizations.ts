@@ -122,7 +122,13 @@ builder.mutationField('authorizeGame', (t) =>
   t.field({
     type: AuthorizeGamePayload,
     description: 'Grants a game one-tap purchases within an allowance and returns its game token for this player.',
-    args: { input: t.arg({ type: AuthorizeGameInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: AuthorizeGameInput,
+        required: true,
+        description: 'The game to let act for the signed-in player (gam_…), with its one-tap maximum and daily cap.',
+      }),
+    },
     authScopes: { player: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: (_root, { input }, ctx) =>
@@ -133,7 +139,13 @@ builder.mutationField('updateGameAuthorization', (t) =>
   t.field({
     type: UpdateGameAuthorizationPayload,
     description: "Changes a game's one-tap allowance; its game token stays the same.",
-    args: { input: t.arg({ type: UpdateGameAuthorizationInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: UpdateGameAuthorizationInput,
+        required: true,
+        description: 'The game authorization to change and its new one-tap maximum and daily cap.',
+      }),
+    },
     authScopes: { player: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
@@ -148,7 +160,13 @@ builder.mutationField('revokeGameAuthorization', (t) =>
   t.field({
     type: RevokeGameAuthorizationPayload,
     description: "Revokes a game's authorization: its game token stops working at once.",
-    args: { input: t.arg({ type: RevokeGameAuthorizationInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: RevokeGameAuthorizationInput,
+        required: true,
+        description: 'The game authorization to end; the game loses access to the player at once.',
+      }),
+    },
     authScopes: { player: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({

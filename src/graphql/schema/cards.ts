@@ -90,7 +90,14 @@ builder.mutationField('addCard', (t) =>
   t.field({
     type: AddCardPayload,
     description: 'Verifies a card at the acquirer and keeps it on file for the signed-in player.',
-    args: { input: t.arg({ type: AddCardInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: AddCardInput,
+        required: true,
+        description:
+          "The card's number, expiry, CVC and holder name; the number and CVC go to the acquirer and are never stored.",
+      }),
+    },
     authScopes: { player: true },
     errors: {
       types: [...COMMON_ERRORS, CardInvalidError, CardDeclinedError, LimitReachedError, RiskBlockedError],
@@ -103,7 +110,13 @@ builder.mutationField('removeCard', (t) =>
   t.field({
     type: RemoveCardPayload,
     description: 'Removes a card; when it was the default, the newest remaining card becomes the default.',
-    args: { input: t.arg({ type: CardIdInput('RemoveCardInput'), required: true }) },
+    args: {
+      input: t.arg({
+        type: CardIdInput('RemoveCardInput'),
+        required: true,
+        description: 'The card to remove (crd_…).',
+      }),
+    },
     authScopes: { player: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
@@ -114,7 +127,14 @@ builder.mutationField('removeCard', (t) =>
 builder.mutationField('setDefaultCard', (t) =>
   t.field({
     type: SetDefaultCardPayload,
-    args: { input: t.arg({ type: CardIdInput('SetDefaultCardInput'), required: true }) },
+    description: 'Makes one of the signed-in player’s cards the one one-tap purchases charge.',
+    args: {
+      input: t.arg({
+        type: CardIdInput('SetDefaultCardInput'),
+        required: true,
+        description: 'The card to make the default (crd_…).',
+      }),
+    },
     authScopes: { player: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({

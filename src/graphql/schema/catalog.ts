@@ -101,7 +101,7 @@ builder.queryField('catalog', (t) =>
       `One request may ask for ${CATALOG_ITEMS_PER_REQUEST} catalog items in all (its catalog fields' \`first\` added up). ` +
       'Game.items is the paginated connection for large catalogs.',
     args: {
-      gameId: t.arg.id({ required: true }),
+      gameId: t.arg.id({ required: true, description: 'The game whose shop to list (gam_…).' }),
       first: t.arg.int({ defaultValue: CATALOG_PAGE_MAX, description: `Items to return, 1 to ${CATALOG_PAGE_MAX}.` }),
       after: t.arg.id({ description: 'The id of the last item of the previous page: the answer starts after it.' }),
     },
@@ -179,7 +179,14 @@ const ArchiveItemInput = builder.inputType('ArchiveItemInput', {
 builder.mutationField('createItem', (t) =>
   t.field({
     type: CreateItemPayload,
-    args: { input: t.arg({ type: CreateItemInput, required: true }) },
+    description: "Adds an item to a game's catalog; it is on sale from availableFrom (or at once).",
+    args: {
+      input: t.arg({
+        type: CreateItemInput,
+        required: true,
+        description: 'The new item: its game, SKU, name, kind, prices and limits.',
+      }),
+    },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS, SkuTakenError], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
@@ -190,7 +197,14 @@ builder.mutationField('createItem', (t) =>
 builder.mutationField('updateItem', (t) =>
   t.field({
     type: UpdateItemPayload,
-    args: { input: t.arg({ type: UpdateItemInput, required: true }) },
+    description: "Changes an item of the developer's game; purchases already made keep the price they were made at.",
+    args: {
+      input: t.arg({
+        type: UpdateItemInput,
+        required: true,
+        description: 'The item (itm_…) and the fields to change.',
+      }),
+    },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS, SkuTakenError], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
@@ -202,7 +216,13 @@ builder.mutationField('archiveItem', (t) =>
   t.field({
     type: ArchiveItemPayload,
     description: 'Takes an item off the catalog; it stays readable by id.',
-    args: { input: t.arg({ type: ArchiveItemInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: ArchiveItemInput,
+        required: true,
+        description: 'The item to take off the catalog (itm_…).',
+      }),
+    },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({

@@ -36,7 +36,11 @@ export const RiskDecisionEnum = builder.enumType('RiskDecision', {
 });
 
 const RiskEventKindEnum = builder.enumType('RiskEventKind', {
-  values: { PURCHASE: { value: 'purchase' }, CARD_ADD: { value: 'card_add' } } as const,
+  description: 'What the fraud check was deciding on.',
+  values: {
+    PURCHASE: { value: 'purchase', description: 'Whether to charge a purchase.' },
+    CARD_ADD: { value: 'card_add', description: 'Whether to let a player add a card.' },
+  } as const,
 });
 
 /** A rule as stored on a purchase or a risk event. */
@@ -119,11 +123,17 @@ builder.queryField('riskEvents', (t) =>
       description: 'Fraud decisions, newest first (operator token only).',
       authScopes: { operator: true },
       args: {
-        gameId: t.arg.id(),
-        playerId: t.arg.id(),
-        purchaseId: t.arg.id(),
-        decision: t.arg({ type: RiskDecisionEnum }),
-        kind: t.arg({ type: RiskEventKindEnum }),
+        gameId: t.arg.id({ description: 'Only decisions about this game (gam_…).' }),
+        playerId: t.arg.id({ description: 'Only decisions about this player (ply_…).' }),
+        purchaseId: t.arg.id({ description: 'Only decisions about this purchase (pur_…).' }),
+        decision: t.arg({
+          type: RiskDecisionEnum,
+          description: 'Only decisions with this outcome (ALLOW, STEP_UP or BLOCK).',
+        }),
+        kind: t.arg({
+          type: RiskEventKindEnum,
+          description: 'Only decisions taken on a purchase, or only those on adding a card.',
+        }),
         from: t.arg({ type: 'DateTime', description: 'Inclusive.' }),
         to: t.arg({ type: 'DateTime', description: 'Exclusive.' }),
       },
@@ -226,7 +236,7 @@ builder.queryField('riskSettings', (t) =>
   t.field({
     type: RiskSettingsRef,
     description: "A game's fraud thresholds (its developer, its secret key, operators).",
-    args: { gameId: t.arg.id({ required: true }) },
+    args: { gameId: t.arg.id({ required: true, description: 'The game whose thresholds to read (gam_…).' }) },
     authScopes: { authenticated: true },
     resolve: (_root, { gameId }, ctx) => getRiskSettings(ctx.service, decodeId('Game', gameId, 'gameId')),
   }),
@@ -275,7 +285,13 @@ builder.mutationField('updateRiskSettings', (t) =>
     type: UpdateRiskSettingsPayload,
     description:
       "Sets a game's fraud thresholds (its developer): tighten freely, loosen only within the platform bounds.",
-    args: { input: t.arg({ type: UpdateRiskSettingsInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: UpdateRiskSettingsInput,
+        required: true,
+        description: 'The game (gam_…) and the fraud limits to change.',
+      }),
+    },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
       settings: await updateRiskSettings(ctx.service, {
@@ -339,7 +355,9 @@ builder.mutationField('blockPlayer', (t) =>
     type: BlockPlayerPayload,
     description: 'Stops a player from buying and adding cards until unblocked (operator token only).',
     authScopes: { operator: true },
-    args: { input: t.arg({ type: BlockPlayerInput, required: true }) },
+    args: {
+      input: t.arg({ type: BlockPlayerInput, required: true, description: 'The player to block (ply_…) and why.' }),
+    },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
       block: await blockPlayer(ctx.service, {
@@ -354,7 +372,7 @@ builder.mutationField('unblockPlayer', (t) =>
     type: UnblockPayload,
     description: "Lifts an operator's block of a player (operator token only).",
     authScopes: { operator: true },
-    args: { input: t.arg({ type: UnblockPlayerInput, required: true }) },
+    args: { input: t.arg({ type: UnblockPlayerInput, required: true, description: 'The player to unblock (ply_…).' }) },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
       lifted: await unblockPlayer(ctx.service, { playerId: decodeId('Player', input.playerId, 'input.playerId') }),
@@ -366,7 +384,13 @@ builder.mutationField('blockCardFingerprint', (t) =>
     type: BlockCardFingerprintPayload,
     description: 'Stops a card, for every player, from being added or charged (operator token only).',
     authScopes: { operator: true },
-    args: { input: t.arg({ type: BlockCardFingerprintInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: BlockCardFingerprintInput,
+        required: true,
+        description: 'The card fingerprint to block and why.',
+      }),
+    },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({ block: await blockCardFingerprint(ctx.service, input) }),
   }),
@@ -376,7 +400,13 @@ builder.mutationField('unblockCardFingerprint', (t) =>
     type: UnblockPayload,
     description: "Lifts an operator's block of a card fingerprint (operator token only).",
     authScopes: { operator: true },
-    args: { input: t.arg({ type: UnblockCardFingerprintInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: UnblockCardFingerprintInput,
+        required: true,
+        description: 'The card fingerprint to unblock.',
+      }),
+    },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({ lifted: await unblockCardFingerprint(ctx.service, input) }),
   }),

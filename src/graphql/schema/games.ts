@@ -88,7 +88,7 @@ builder.queryField('game', (t) =>
     type: GameRef,
     nullable: true,
     description: "A game the caller may see; someone else's game is a NOT_FOUND error.",
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The game id (gam_…).' }) },
     authScopes: { authenticated: true },
     resolve: (_root, { id }) => decodeId('Game', id, 'id'),
   }),
@@ -182,7 +182,15 @@ const DefineCurrencyInput = builder.inputType('DefineCurrencyInput', {
 builder.mutationField('createGame', (t) =>
   t.field({
     type: CreateGamePayload,
-    args: { input: t.arg({ type: CreateGameInput, required: true }) },
+    description:
+      'Creates a game for the signed-in developer and returns its keys and webhook secret, shown only this once.',
+    args: {
+      input: t.arg({
+        type: CreateGameInput,
+        required: true,
+        description: "The new game's name, default currency, webhook URL and allowed origins.",
+      }),
+    },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: (_root, { input }, ctx) => createGame(ctx.service, input),
@@ -192,7 +200,13 @@ builder.mutationField('rotateGameKeys', (t) =>
   t.field({
     type: RotateGameKeysPayload,
     description: 'New keys for a game; the old ones stop working at once.',
-    args: { input: t.arg({ type: RotateGameKeysInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: RotateGameKeysInput,
+        required: true,
+        description: 'The game whose keys to replace (gam_…).',
+      }),
+    },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: (_root, { input }, ctx) =>
@@ -202,7 +216,14 @@ builder.mutationField('rotateGameKeys', (t) =>
 builder.mutationField('updateGame', (t) =>
   t.field({
     type: UpdateGamePayload,
-    args: { input: t.arg({ type: UpdateGameInput, required: true }) },
+    description: "Changes a game's name, webhook URL, allowed origins or redirect URIs.",
+    args: {
+      input: t.arg({
+        type: UpdateGameInput,
+        required: true,
+        description: 'The game (gam_…) and the settings to change.',
+      }),
+    },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
@@ -215,7 +236,13 @@ builder.mutationField('setGamePlatformFee', (t) =>
     type: UpdateGamePayload,
     description:
       "Sets a game's platform fee for its later sales (operator token only; purchases already made keep theirs).",
-    args: { input: t.arg({ type: SetGamePlatformFeeInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: SetGamePlatformFeeInput,
+        required: true,
+        description: 'The game (gam_…) and its new fee in basis points.',
+      }),
+    },
     authScopes: { operator: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
@@ -229,7 +256,14 @@ builder.mutationField('setGamePlatformFee', (t) =>
 builder.mutationField('defineCurrency', (t) =>
   t.field({
     type: DefineCurrencyPayload,
-    args: { input: t.arg({ type: DefineCurrencyInput, required: true }) },
+    description: 'Adds a game currency (gems, coins…) that items can be priced in and currency packs can grant.',
+    args: {
+      input: t.arg({
+        type: DefineCurrencyInput,
+        required: true,
+        description: 'The game (gam_…) and the code and name of its new currency.',
+      }),
+    },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS, CurrencyCodeTakenError], directResult: true },
     resolve: async (_root, { input }, ctx) => ({

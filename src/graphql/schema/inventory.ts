@@ -25,7 +25,13 @@ builder.queryField('inventory', (t) =>
     type: [InventoryEntryRef],
     description:
       "A player's items in a game (quantity above zero). A player's game token or session: their own; the game's secret key, its developer or an operator: name the player with playerId.",
-    args: { gameId: t.arg.id({ required: true }), playerId: t.arg.id() },
+    args: {
+      gameId: t.arg.id({ required: true, description: 'The game whose items to list (gam_…).' }),
+      playerId: t.arg.id({
+        description:
+          "Whose items (ply_…): required with the secret key, a developer or operator token; a player's own credentials need none.",
+      }),
+    },
     authScopes: { authenticated: true },
     resolve: (_root, { gameId, playerId }, ctx) =>
       getInventory(
@@ -56,7 +62,13 @@ builder.mutationField('consumeItem', (t) =>
     type: ConsumeItemPayload,
     description:
       "Uses up units of a consumable a player holds (the game's secret key, or the player's own game token); never below zero.",
-    args: { input: t.arg({ type: ConsumeItemInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: ConsumeItemInput,
+        required: true,
+        description: 'Which consumable item to use up, how many units, whose, and an idempotency key.',
+      }),
+    },
     authScopes: { gameSecret: true, playerGame: true },
     errors: {
       types: [...COMMON_ERRORS, InsufficientQuantityError, IdempotencyKeyReusedError, IdempotencyInProgressError],

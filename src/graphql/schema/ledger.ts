@@ -211,7 +211,7 @@ builder.queryField('ledger', (t) =>
   t.field({
     type: LedgerRef,
     description: "A game's ledger: for its developer and operators; another developer's game is NOT_FOUND.",
-    args: { gameId: t.arg.id({ required: true }) },
+    args: { gameId: t.arg.id({ required: true, description: 'The game whose books to read (gam_…).' }) },
     authScopes: { $any: { developer: true, operator: true } },
     resolve: async (_root, { gameId }, ctx) => {
       const id = decodeId('Game', gameId, 'gameId');

@@ -161,7 +161,9 @@ builder.queryField('purchase', (t) =>
   t.field({
     type: PurchaseRef,
     nullable: true,
-    args: { id: t.arg.id({ required: true }) },
+    description:
+      'One purchase by its id, or null when there is none the caller may see: a player sees their own, a game its own, a developer those of their games.',
+    args: { id: t.arg.id({ required: true, description: 'The purchase id (pur_…).' }) },
     authScopes: { authenticated: true },
     resolve: async (_root, { id }, ctx) => {
       const [row] = await getPurchasesByIds(ctx.service, [decodeId('Purchase', id, 'id')]);
@@ -177,10 +179,10 @@ builder.queryField('purchases', (t) =>
       description:
         "A game's purchases, newest first: a player sees their own; the game, its developer and operators see all.",
       args: {
-        gameId: t.arg.id({ required: true }),
-        status: t.arg({ type: PurchaseStatusEnum }),
-        from: t.arg({ type: 'DateTime' }),
-        to: t.arg({ type: 'DateTime' }),
+        gameId: t.arg.id({ required: true, description: 'The game whose purchases to list (gam_…).' }),
+        status: t.arg({ type: PurchaseStatusEnum, description: 'Only purchases in this status now.' }),
+        from: t.arg({ type: 'DateTime', description: 'Only purchases created at or after this instant.' }),
+        to: t.arg({ type: 'DateTime', description: 'Only purchases created before this instant.' }),
         playerId: t.arg.id({ description: 'One player (game keys, developers and operators).' }),
       },
       authScopes: { authenticated: true },
@@ -293,7 +295,13 @@ builder.mutationField('createPurchase', (t) =>
     type: PurchasePayload,
     description:
       'Buys an item for the player of the game token: one tap within the allowance, otherwise it waits in the pay sheet.',
-    args: { input: t.arg({ type: CreatePurchaseInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: CreatePurchaseInput,
+        required: true,
+        description: 'The game, the item and how many units to buy.',
+      }),
+    },
     authScopes: { playerGame: true },
     errors: { types: PURCHASE_ERRORS, directResult: true },
     resolve: async (_root, { input }, ctx) => {
@@ -315,7 +323,14 @@ builder.mutationField('confirmPurchase', (t) =>
   t.field({
     type: PurchasePayload,
     description: 'The player confirms a waiting purchase in the pay sheet (player session), with the CVC when asked.',
-    args: { input: t.arg({ type: ConfirmPurchaseInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: ConfirmPurchaseInput,
+        required: true,
+        description:
+          'The pending purchase to charge (pur_…), its idempotency key and, optionally, another card or the CVC.',
+      }),
+    },
     authScopes: { player: true },
     errors: { types: PURCHASE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) =>
@@ -331,7 +346,13 @@ builder.mutationField('cancelPurchase', (t) =>
   t.field({
     type: PurchasePayload,
     description: 'Cancels a purchase that still waits for the player; its stock goes back.',
-    args: { input: t.arg({ type: CancelPurchaseInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: CancelPurchaseInput,
+        required: true,
+        description: 'The pending purchase to cancel (pur_…).',
+      }),
+    },
     authScopes: { $any: { player: true, playerGame: true } },
     errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
     resolve: (_root, { input }, ctx) =>

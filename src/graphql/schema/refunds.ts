@@ -190,10 +190,10 @@ builder.queryField('refunds', (t) =>
       description: "Refunds, newest first: a developer sees their games', a game's secret key its own, operators all.",
       args: {
         gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
-        purchaseId: t.arg.id(),
-        from: t.arg({ type: 'DateTime' }),
-        to: t.arg({ type: 'DateTime' }),
-        status: t.arg({ type: RefundStatusEnum }),
+        purchaseId: t.arg.id({ description: 'Only the refunds of this purchase (pur_…).' }),
+        from: t.arg({ type: 'DateTime', description: 'Only refunds asked for at or after this instant.' }),
+        to: t.arg({ type: 'DateTime', description: 'Only refunds asked for before this instant.' }),
+        status: t.arg({ type: RefundStatusEnum, description: 'Only refunds in this status now.' }),
       },
       authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
       resolve: (_root, args, ctx) => {
@@ -216,9 +216,9 @@ builder.queryField('disputes', (t) =>
         "Disputes (chargebacks), newest first: a developer sees their games', a game's secret key its own, operators all.",
       args: {
         gameId: t.arg.id({ description: 'One game; without it, every game the caller may see.' }),
-        purchaseId: t.arg.id(),
-        from: t.arg({ type: 'DateTime' }),
-        to: t.arg({ type: 'DateTime' }),
+        purchaseId: t.arg.id({ description: 'Only the disputes of this purchase (pur_…).' }),
+        from: t.arg({ type: 'DateTime', description: 'Only disputes opened at or after this instant.' }),
+        to: t.arg({ type: 'DateTime', description: 'Only disputes opened before this instant.' }),
       },
       authScopes: { $any: { developer: true, gameSecret: true, operator: true } },
       resolve: (_root, args, ctx) => {
@@ -280,7 +280,13 @@ builder.mutationField('refundPurchase', (t) =>
     type: RefundPurchasePayload,
     description:
       "Refunds a purchase in full (no amount) or in part, never beyond what is left; the game's secret key (its own purchases) or an operator. The entitlement goes back as the refund policy says.",
-    args: { input: t.arg({ type: RefundPurchaseInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: RefundPurchaseInput,
+        required: true,
+        description: 'Which purchase to refund, how much and why.',
+      }),
+    },
     authScopes: { $any: { gameSecret: true, operator: true } },
     errors: {
       types: [

@@ -82,9 +82,13 @@ builder.queryField('salesReport', (t) =>
     description:
       "A game's sales over [from, to) (at most 366 days), per currency, item and UTC day; for its developer, its secret key and operators.",
     args: {
-      gameId: t.arg.id({ required: true }),
-      from: t.arg({ type: 'DateTime', required: true }),
-      to: t.arg({ type: 'DateTime', required: true }),
+      gameId: t.arg.id({ required: true, description: 'The game to report on (gam_…).' }),
+      from: t.arg({ type: 'DateTime', required: true, description: 'Start of the period, included.' }),
+      to: t.arg({
+        type: 'DateTime',
+        required: true,
+        description: 'End of the period, excluded; at most 366 days after from.',
+      }),
     },
     authScopes: { authenticated: true },
     resolve: (_root, args, ctx) =>

@@ -8,7 +8,9 @@ import { decodeId } from '../relay.js';
 import { PurchaseRef } from './purchases.js';
 import { forgetRefundsAndDisputes } from './refunds.js';
 
-builder.subscriptionType({});
+builder.subscriptionType({
+  description: 'Live updates, streamed over server-sent events (POST /graphql with Accept: text/event-stream).',
+});
 
 /**
  * The purchase as the subscriber may see it now: its credentials are authenticated again (a
@@ -30,7 +32,7 @@ builder.subscriptionField('purchaseUpdated', (t) =>
     description:
       'The purchase now, then after every change, from whichever server instance made it (over SSE: ' +
       'POST /graphql with Accept: text/event-stream). A player sees only their own purchases, a game only its own.',
-    args: { id: t.arg.id({ required: true }) },
+    args: { id: t.arg.id({ required: true, description: 'The purchase to follow (pur_…).' }) },
     authScopes: { authenticated: true },
     subscribe: async (_root, { id }, ctx) => {
       const purchaseId = decodeId('Purchase', id, 'id');

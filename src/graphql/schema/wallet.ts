@@ -8,7 +8,13 @@ builder.queryField('wallet', (t) =>
     type: [MoneyRef],
     description:
       "A player's balance in each of the game's currencies (0 where none). A player's game token or session: their own; the game's secret key, its developer or an operator: name the player with playerId.",
-    args: { gameId: t.arg.id({ required: true }), playerId: t.arg.id() },
+    args: {
+      gameId: t.arg.id({ required: true, description: 'The game whose currencies to count (gam_…).' }),
+      playerId: t.arg.id({
+        description:
+          "Whose wallet (ply_…): required with the secret key, a developer or operator token; a player's own credentials need none.",
+      }),
+    },
     authScopes: { authenticated: true },
     resolve: (_root, { gameId, playerId }, ctx) =>
       getWallet(

@@ -156,9 +156,9 @@ builder.queryField('webhookEvents', (t) =>
       description:
         "A game's outbox events, oldest first (last: n for the newest); for its developer, its secret key and operators.",
       args: {
-        gameId: t.arg.id({ required: true }),
-        status: t.arg({ type: WebhookEventStatusEnum }),
-        type: t.arg.string(),
+        gameId: t.arg.id({ required: true, description: 'The game whose events to list (gam_…).' }),
+        status: t.arg({ type: WebhookEventStatusEnum, description: 'Only events in this delivery state.' }),
+        type: t.arg.string({ description: 'Only events of this type, such as purchase.succeeded.' }),
       },
       authScopes: { authenticated: true },
       resolve: (_root, args, ctx) => {
@@ -188,7 +188,7 @@ builder.queryField('webhookDeliveries', (t) =>
       description:
         "Every delivery attempt of a game's webhooks (or of one event), oldest first (last: n for the newest).",
       args: {
-        gameId: t.arg.id({ required: true }),
+        gameId: t.arg.id({ required: true, description: 'The game whose deliveries to list (gam_…).' }),
         eventId: t.arg.id({ description: 'An `evt_…` id or a WebhookEvent id.' }),
       },
       authScopes: { authenticated: true },
@@ -235,7 +235,13 @@ builder.mutationField('redeliverEvent', (t) =>
   t.field({
     type: WebhookAttemptPayload('RedeliverEventPayload'),
     description: 'Sends an event again now, with the same id; a success marks it delivered.',
-    args: { input: t.arg({ type: RedeliverEventInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: RedeliverEventInput,
+        required: true,
+        description: 'The webhook event to send again (evt_…).',
+      }),
+    },
     authScopes: WEBHOOK_MANAGERS,
     errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
     resolve: (_root, { input }, ctx) =>
@@ -248,7 +254,13 @@ builder.mutationField('sendTestWebhook', (t) =>
     type: WebhookAttemptPayload('SendTestWebhookPayload'),
     description:
       "Posts a signed `webhook.test` event to the game's endpoint now (once, no retries) and shows the answer.",
-    args: { input: t.arg({ type: SendTestWebhookInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: SendTestWebhookInput,
+        required: true,
+        description: 'The game whose webhook URL gets a test event (gam_…).',
+      }),
+    },
     authScopes: WEBHOOK_MANAGERS,
     errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
     resolve: (_root, { input }, ctx) =>
@@ -273,7 +285,14 @@ builder.mutationField('rotateWebhookSecret', (t) =>
   t.field({
     type: RotateWebhookSecretPayload,
     description: 'A new webhook signing secret; the previous one keeps signing beside it until the overlap ends.',
-    args: { input: t.arg({ type: RotateWebhookSecretInput, required: true }) },
+    args: {
+      input: t.arg({
+        type: RotateWebhookSecretInput,
+        required: true,
+        description:
+          'The game whose webhook signing secret to replace (gam_…), and how long the old secret keeps signing too.',
+      }),
+    },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: (_root, { input }, ctx) =>
