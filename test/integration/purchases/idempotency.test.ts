@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import { buyTyped as buy, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import { expectTypename } from '../../helpers/graphql.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
 import { freePort, PrivateRedis, waitFor } from '../../helpers/processes.js';
 import { createClient } from 'redis';
@@ -19,18 +20,19 @@ describe('idempotent purchases', () => {
     const player = await setUpPlayer(app, game);
     const key = randomUUID();
     const first = await buy(app, game, player, game.items.life!, { key });
+    const firstId = expectTypename(first.data.createPurchase, 'PurchasePayload').purchase.id;
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     const second = await buy(app, game, player, game.items.life!, { key });
     expect(second.headers.get('idempotent-replayed')).toBe('true');
     expect(second.text).toBe(first.text);
-    expect(livingCharges(await chargesFor(app, decodeId(first.data.createPurchase.purchase.id)))).toHaveLength(1);
+    expect(livingCharges(await chargesFor(app, decodeId(firstId)))).toHaveLength(1);
   });
 
   it('replays a business outcome (a decline) too', async () => {
     const player = await setUpPlayer(app, game, { card: '4000000000000341' });
     const key = randomUUID();
     const first = await buy(app, game, player, game.items.life!, { key });
-    expect(first.data.createPurchase.__typename).toBe('CardDeclined');
+    expectTypename(first.data.createPurchase, 'CardDeclined');
     const second = await buy(app, game, player, game.items.life!, { key });
     expect(second.text).toBe(first.text);
     expect(second.headers.get('idempotent-replayed')).toBe('true');
@@ -41,7 +43,7 @@ describe('idempotent purchases', () => {
     const key = randomUUID();
     await buy(app, game, player, game.items.life!, { key });
     const other = await buy(app, game, player, game.items.skin!, { key });
-    expect(other.data.createPurchase.__typename).toBe('IdempotencyKeyReused');
+    expectTypename(other.data.createPurchase, 'IdempotencyKeyReused');
   });
 
   it('keeps keys of two players apart: the same key makes two purchases', async () => {
@@ -50,7 +52,9 @@ describe('idempotent purchases', () => {
     const key = randomUUID();
     const ra = await buy(app, game, a, game.items.life!, { key });
     const rb = await buy(app, game, b, game.items.life!, { key });
-    expect(ra.data.createPurchase.purchase.id).not.toBe(rb.data.createPurchase.purchase.id);
+    expect(expectTypename(ra.data.createPurchase, 'PurchasePayload').purchase.id).not.toBe(
+      expectTypename(rb.data.createPurchase, 'PurchasePayload').purchase.id,
+    );
     expect(rb.headers.get('idempotent-replayed')).toBeNull();
   });
 
@@ -58,13 +62,14 @@ describe('idempotent purchases', () => {
     const player = await setUpPlayer(app, game);
     const key = randomUUID();
     const first = await buy(app, game, player, game.items.life!, { key });
+    const firstId = expectTypename(first.data.createPurchase, 'PurchasePayload').purchase.id;
     // A second instance with its own (empty) key space stands for a Redis that was flushed or failed over.
     const forgetful = await createTestApp();
     try {
       const again = await buy(forgetful, game, player, game.items.life!, { key });
       expect(again.headers.get('idempotent-replayed')).toBeNull();
-      expect(again.data.createPurchase.purchase.id).toBe(first.data.createPurchase.purchase.id);
-      expect(livingCharges(await chargesFor(app, decodeId(first.data.createPurchase.purchase.id)))).toHaveLength(1);
+      expect(expectTypename(again.data.createPurchase, 'PurchasePayload').purchase.id).toBe(firstId);
+      expect(livingCharges(await chargesFor(app, decodeId(firstId)))).toHaveLength(1);
     } finally {
       await forgetful.close();
     }
@@ -78,6 +83,7 @@ describe('idempotent purchases', () => {
       const player = await setUpPlayer(own, game);
       const key = randomUUID();
       const first = await buy(own, game, player, game.items.life!, { key });
+      const firstId = expectTypename(first.data.createPurchase, 'PurchasePayload').purchase.id;
       const admin = createClient({ url: redis.url });
       await admin.connect();
       await admin.flushAll();
@@ -91,11 +97,11 @@ describe('idempotent purchases', () => {
       try {
         const elsewhere = await buy(other, game, player, game.items.life!, { key });
         expect(elsewhere.headers.get('idempotent-replayed')).toBeNull();
-        expect(elsewhere.data.createPurchase.purchase.id).toBe(first.data.createPurchase.purchase.id);
+        expect(expectTypename(elsewhere.data.createPurchase, 'PurchasePayload').purchase.id).toBe(firstId);
       } finally {
         await other.close();
       }
-      expect(livingCharges(await chargesFor(own, decodeId(first.data.createPurchase.purchase.id)))).toHaveLength(1);
+      expect(livingCharges(await chargesFor(own, decodeId(firstId)))).toHaveLength(1);
     } finally {
       await own.close();
       await redis.kill();
@@ -123,7 +129,7 @@ describe('idempotent purchases', () => {
         100,
       );
       // …and the database backstop still answers with the same purchase.
-      expect(late.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+      expect(expectTypename(late.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     } finally {
       await short.close();
     }
@@ -133,7 +139,7 @@ describe('idempotent purchases', () => {
     const player = await setUpPlayer(app, game);
     for (const key of ['x'.repeat(256), 'tab\there']) {
       const res = await buy(app, game, player, game.items.life!, { key });
-      expect(res.data.createPurchase.__typename).toBe('ValidationError');
+      expectTypename(res.data.createPurchase, 'ValidationError');
     }
   });
 });
