@@ -126,8 +126,9 @@ builder.queryField('catalog', (t) =>
 
 builder.objectType(SkuTakenError, {
   name: 'SkuTaken',
+  description: 'SKU_TAKEN: another item of this game already has this SKU; SKUs are unique per game.',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ sku: t.exposeString('sku') }),
+  fields: (t) => ({ sku: t.exposeString('sku', { description: 'The SKU that is taken.' }) }),
 });
 
 const itemPayload = (name: string) =>

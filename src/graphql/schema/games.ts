@@ -96,8 +96,11 @@ builder.queryField('game', (t) =>
 
 builder.objectType(CurrencyCodeTakenError, {
   name: 'CurrencyCodeTaken',
+  description: 'CURRENCY_CODE_TAKEN: this game already has a currency with this code.',
   interfaces: [ErrorInterface],
-  fields: (t) => ({ currencyCode: t.exposeString('currencyCode') }),
+  fields: (t) => ({
+    currencyCode: t.exposeString('currencyCode', { description: 'The code that is taken, e.g. GEM.' }),
+  }),
 });
 
 const gameWithKeys = (name: string) =>

@@ -235,6 +235,8 @@ builder.queryField('disputes', (t) =>
 
 builder.objectType(RefundExceedsRemainingError, {
   name: 'RefundExceedsRemaining',
+  description:
+    'REFUND_EXCEEDS_REMAINING: the amount asked is more than what is left to refund on the purchase; nothing was refunded.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
     remaining: t.field({ type: MoneyRef, description: 'What may still be refunded.', resolve: (e) => e.remaining }),
@@ -242,10 +244,11 @@ builder.objectType(RefundExceedsRemainingError, {
 });
 builder.objectType(RefundRejectedError, {
   name: 'RefundRejected',
+  description: 'REFUND_REJECTED: the acquirer refused the refund; the refund is kept as FAILED and no money moved.',
   interfaces: [ErrorInterface],
   fields: (t) => ({
-    acquirerCode: t.exposeString('acquirerCode'),
-    refundId: t.id({ resolve: (e) => publicId('Refund', e.refundId) }),
+    acquirerCode: t.exposeString('acquirerCode', { description: "The acquirer's reason for refusing it." }),
+    refundId: t.id({ description: 'The failed refund (ref_…).', resolve: (e) => publicId('Refund', e.refundId) }),
   }),
 });
 
