@@ -2,15 +2,26 @@
 // the game ends it, so the pay sheet can no longer charge it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargesFor } from '../../helpers/charges.js';
-import { buy, confirm, decodeId, PURCHASE, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  confirmTyped as confirm,
+  decodeId,
+  purchaseDocument,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 
-const AUTHORIZATIONS = /* GraphQL */ `{ viewer { authorizations { edges { node { id game { id } } } } } }`;
-const REVOKE = /* GraphQL */ `
-  mutation ($input: RevokeGameAuthorizationInput!) {
+const AUTHORIZATIONS = graphql(`
+  query Authorizations { viewer { authorizations { edges { node { id game { id } } } } } }
+`);
+const REVOKE = graphql(`
+  mutation RevokeGameAuthorization($input: RevokeGameAuthorizationInput!) {
     revokeGameAuthorization(input: $input) { __typename ... on RevokeGameAuthorizationPayload { authorization { revokedAt } } }
   }
-`;
+`);
 
 describe('a waiting purchase of a game the player disconnected', () => {
   let app: TestApp;
@@ -24,27 +35,26 @@ describe('a waiting purchase of a game the player disconnected', () => {
   it('is canceled, not charged, when the player confirms it after revoking the game', async () => {
     const player = await setUpPlayer(app, game, { oneTapMax: '100' });
     const started = await buy(app, game, player, game.items.skin!); // 499: above the one-tap allowance
-    const purchase = started.data.createPurchase.purchase;
+    const purchase = expectTypename(started.data.createPurchase, 'PurchasePayload').purchase;
     expect(purchase.status).toBe('REQUIRES_CONFIRMATION');
 
     const authorizations = await app.gql(AUTHORIZATIONS, {}, { token: player.playerToken });
-    const authorization = authorizations.data.viewer.authorizations.edges.find(
-      (edge: { node: { game: { id: string } } }) => edge.node.game.id === game.gameId,
-    ).node;
+    const edge = authorizations.data.viewer?.authorizations.edges.find((e) => e.node.game.id === game.gameId);
+    if (!edge) throw new Error(`no authorization of game ${game.gameId}: ${authorizations.text}`);
+    const authorization = edge.node;
     const revoked = await app.gql(
       REVOKE,
       { input: { authorizationId: authorization.id } },
       { token: player.playerToken },
     );
-    expect(revoked.data.revokeGameAuthorization.authorization.revokedAt).not.toBeNull();
+    expect(
+      expectTypename(revoked.data.revokeGameAuthorization, 'RevokeGameAuthorizationPayload').authorization.revokedAt,
+    ).not.toBeNull();
 
     const confirmed = await confirm(app, player, purchase.id);
-    expect(confirmed.data.confirmPurchase).toMatchObject({
-      __typename: 'InvalidState',
-      message: expect.stringContaining('disconnected this game'),
-    });
-    const after = await app.gql(PURCHASE, { id: purchase.id }, { token: player.playerToken });
-    expect(after.data.purchase.status).toBe('CANCELED');
+    expect(expectTypename(confirmed.data.confirmPurchase, 'InvalidState').message).toContain('disconnected this game');
+    const after = await app.gql(purchaseDocument, { id: purchase.id }, { token: player.playerToken });
+    expect(after.data.purchase?.status).toBe('CANCELED');
     expect(await chargesFor(app, decodeId(purchase.id))).toEqual([]);
   });
 });

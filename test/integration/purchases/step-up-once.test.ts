@@ -1,6 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
-import { buy, CARDS, confirm, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  CARDS,
+  confirmTyped as confirm,
+  decodeId,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename } from '../../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 
 // A first charge above the new-card amount ($50 by default) is stepped up by our fraud rules; the
@@ -17,21 +26,20 @@ describe('step-up asks for the CVC once', () => {
   it('completes a risk step-up on a card that also needs bank authentication with the one CVC typed', async () => {
     const player = await setUpPlayer(app, game, { card: CARDS.authRequired, oneTapMax: '10000', dailyCap: '20000' });
     const res = await buy(app, game, player, game.items.crate!);
-    const waiting = res.data.createPurchase.purchase;
+    const waiting = expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
     expect(waiting).toMatchObject({ status: 'REQUIRES_ACTION', requiresActionReason: 'STEP_UP' });
 
     const done = await confirm(app, player, waiting.id, { cvc: '123' });
-    expect(done.data.confirmPurchase.__typename).toBe('PurchasePayload');
-    expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(expectTypename(done.data.confirmPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     expect(livingCharges(await chargesFor(app, decodeId(waiting.id)))).toHaveLength(1);
   });
 
   it('declines with incorrect_cvc when the one CVC is wrong, and charges nothing', async () => {
     const player = await setUpPlayer(app, game, { card: CARDS.authRequired, oneTapMax: '10000', dailyCap: '20000' });
     const res = await buy(app, game, player, game.items.crate!);
-    const waiting = res.data.createPurchase.purchase;
+    const waiting = expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
     const wrong = await confirm(app, player, waiting.id, { cvc: '999' });
-    expect(wrong.data.confirmPurchase).toMatchObject({ __typename: 'CardDeclined', declineCode: 'incorrect_cvc' });
+    expect(expectTypename(wrong.data.confirmPurchase, 'CardDeclined').declineCode).toBe('incorrect_cvc');
     expect(livingCharges(await chargesFor(app, decodeId(waiting.id)))).toHaveLength(0);
   });
 });
