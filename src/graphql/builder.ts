@@ -85,8 +85,25 @@ export const builder = new SchemaBuilder<{
   relay: {
     clientMutationId: 'omit',
     cursorType: 'String',
-    edgesFieldOptions: { nullable: false },
-    nodeFieldOptions: { nullable: false },
+    edgesFieldOptions: { nullable: false, description: 'The items of this page, in order, each with its cursor.' },
+    nodeFieldOptions: { nullable: false, description: 'The item itself, with all its fields.' },
+    cursorFieldOptions: {
+      description: "The item's place in the list: pass it as `after` or `before` to page from it.",
+    },
+    pageInfoFieldOptions: { description: 'Whether there are more pages, and the cursors to fetch them.' },
+    pageInfoTypeOptions: { description: 'Where a page sits in its list (Relay cursor pagination).' },
+    hasNextPageFieldOptions: { description: 'True when more items follow: ask again with `after: endCursor`.' },
+    hasPreviousPageFieldOptions: { description: 'True when items come before: ask again with `before: startCursor`.' },
+    startCursorFieldOptions: { description: 'The cursor of the first item of the page; null when the page is empty.' },
+    endCursorFieldOptions: { description: 'The cursor of the last item of the page; null when the page is empty.' },
+    defaultEdgeTypeOptions: { description: 'One item of a page, with its cursor.' },
+    nodeTypeOptions: {
+      description: 'An object with a Coinslot id; fetch any of them again with `node(id:)`.',
+    },
+    idFieldOptions: {
+      description:
+        'Its Coinslot id: opaque, stable and prefixed by kind (pur_… for a purchase, gam_… for a game); the same id webhooks and receipts carry.',
+    },
     firstArgOptions: { description: 'At most this many items, from the start or after `after`.' },
     lastArgOptions: { description: 'At most this many items, from the end or before `before`.' },
     afterArgOptions: { description: 'The cursor of the item to continue after (`pageInfo.endCursor`).' },
