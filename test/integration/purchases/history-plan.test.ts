@@ -1,14 +1,24 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, decodeId, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../../helpers/flows.js';
+import { createTestApp, type GqlResponse, type TestApp } from '../../helpers/test-app.js';
+import { expectTypename, graphql, type ResultOf } from '../../helpers/graphql.js';
+import {
+  buyTyped as buy,
+  decodeId,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+  type PlayerSetup,
+} from '../../helpers/flows.js';
 
 // A player's history page must read about one page of rows however long the history is. Two
 // versions read the whole of it: an OR of buyer and recipient (on stale statistics Postgres walked
 // the game's purchases), and a UNION ALL whose recipient branch filtered out the player's own
 // purchases row by row (bench/RESULTS.md, session 4). This runs the history query the API sends,
 // captured from the driver, under EXPLAIN ANALYZE, and counts the rows its scans read.
-const HISTORY = /* GraphQL */ `query ($g: ID!, $first: Int) { purchases(gameId: $g, first: $first) { edges { node { id } } } }`;
+const HISTORY = graphql(`
+  query History($g: ID!, $first: Int) { purchases(gameId: $g, first: $first) { edges { node { id } } } }
+`);
 const OWN_PURCHASES = 3_000;
 
 interface PlanNode {
@@ -37,7 +47,8 @@ describe('a player history page', () => {
     player = await setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '100000' });
     const friend = await setUpPlayer(app, game, { oneTapMax: '1000', dailyCap: '100000' });
     const first = await buy(app, game, player, game.items.life!);
-    expect(first.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const firstPurchase = expectTypename(first.data.createPurchase, 'PurchasePayload').purchase;
+    expect(firstPurchase.status).toBe('SUCCEEDED');
     // a long history of the player's own purchases (copies of the first, a millisecond apart) and a few gifts from a friend
     const pool = app.database.pool as pg.Pool;
     await pool.query(
@@ -47,7 +58,7 @@ describe('a player history page', () => {
               'SUCCEEDED', path, 'history-' || n, created_at - n * interval '1 millisecond', updated_at
        from purchases, generate_series(1, $2::int) as n
        where id = $1::uuid`,
-      [decodeId(first.data.createPurchase.purchase.id as string), OWN_PURCHASES],
+      [decodeId(firstPurchase.id), OWN_PURCHASES],
     );
     for (let i = 0; i < 3; i++) await buy(app, game, friend, game.items.life!, { giftTo: player.playerId });
     await pool.query('analyze purchases');
@@ -63,7 +74,7 @@ describe('a player history page', () => {
         captured.push({ text, values: (values as unknown[]) ?? [] });
       return (query as (...args: unknown[]) => unknown).call(this, config, values, ...rest);
     } as typeof query;
-    let page: any;
+    let page: GqlResponse<ResultOf<typeof HISTORY>>;
     try {
       page = await app.gql(HISTORY, { g: game.gameId, first: 20 }, { token: player.gameToken });
     } finally {

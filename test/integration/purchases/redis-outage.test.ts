@@ -1,9 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, decodeId, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  decodeId,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+  type PlayerSetup,
+} from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import { freePort, PrivateRedis, waitFor } from '../../helpers/processes.js';
 
-const CATALOG = /* GraphQL */ `query ($g: ID!) { catalog(gameId: $g) { sku } }`;
+const CATALOG = graphql(`query Catalog($g: ID!) { catalog(gameId: $g) { sku } }`);
 
 /** Redis goes away in the middle of a run: money stops (fail closed), reads go on, and it all comes back. */
 describe('purchases when Redis goes away', () => {
@@ -24,7 +32,8 @@ describe('purchases when Redis goes away', () => {
   });
 
   it('refuses purchases with a retryable ServiceUnavailable and charges nothing, keeps reads working, and recovers without a restart', async () => {
-    expect((await buy(app, game, player, game.items.life!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const before = await buy(app, game, player, game.items.life!);
+    expect(expectTypename(before.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
 
     await redis.kill();
     const refused = await buy(app, game, player, game.items.life!);
@@ -47,6 +56,7 @@ describe('purchases when Redis goes away', () => {
       15_000,
       'readiness after Redis returns',
     );
-    expect((await buy(app, game, player, game.items.life!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const after = await buy(app, game, player, game.items.life!);
+    expect(expectTypename(after.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
   }, 60_000);
 });
