@@ -33,13 +33,19 @@ export const MoneyRef = builder.objectRef<Money>('Money').implement({
       description: 'Integer minor units, e.g. "499" for $4.99.',
       resolve: (m) => String(m.amountMinor),
     }),
-    currency: t.exposeString('currency'),
-    formatted: t.string({ resolve: (m) => formatMoney(m) }),
+    currency: t.exposeString('currency', {
+      description: 'ISO 4217 code such as USD, or a game currency code such as GEM.',
+    }),
+    formatted: t.string({
+      description: 'For display only, in en-US: "$4.99", "¥500", or "500 GEM" for a game currency.',
+      resolve: (m) => formatMoney(m),
+    }),
   }),
 });
 
 /** Money in: the amount is parsed by the domain (fractions, signs, size and currency rules live there). */
 export const MoneyInputRef = builder.inputType('MoneyInput', {
+  description: 'An amount to send: integer minor units of a currency (never a decimal like "4.99").',
   fields: (t) => ({
     amount: t.string({ required: true, description: 'Integer minor units as a string, e.g. "499".' }),
     currency: t.string({ required: true, description: 'ISO 4217 code, or a game currency code.' }),

@@ -20,7 +20,13 @@ import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { ValidationError } from '../../shared/errors.js';
 
 export const ItemKindEnum = builder.enumType('ItemKind', {
-  values: ITEM_KINDS,
+  values: {
+    CONSUMABLE: {
+      description: 'Bought in any quantity and used up in play (consumeItem), such as potions or extra lives.',
+    },
+    DURABLE: { description: 'Owned once and kept for good, such as a skin or a level unlock.' },
+    CURRENCY_PACK: { description: "Credits its `grants` amount of a game currency to the player's wallet." },
+  } satisfies Record<(typeof ITEM_KINDS)[number], { description: string }>,
   description: 'CONSUMABLE is used up, DURABLE is kept, CURRENCY_PACK credits a game currency to the wallet.',
 });
 
@@ -33,11 +39,18 @@ export const ItemRef = builder.loadableNodeRef('Item', {
 ItemRef.implement({
   description: 'Something a game sells.',
   fields: (t) => ({
-    game: t.field({ type: GameRef, resolve: (item) => item.gameId }),
-    sku: t.exposeString('sku'),
-    name: t.exposeString('name'),
-    description: t.exposeString('description', { nullable: true }),
-    kind: t.field({ type: ItemKindEnum, resolve: (item) => item.kind }),
+    game: t.field({ type: GameRef, description: 'The game that sells it.', resolve: (item) => item.gameId }),
+    sku: t.exposeString('sku', { description: "The developer's own code for the item, unique in the game." }),
+    name: t.exposeString('name', { description: 'What the shop shows the player.' }),
+    description: t.exposeString('description', {
+      nullable: true,
+      description: 'Longer text for the shop, if the developer wrote one.',
+    }),
+    kind: t.field({
+      type: ItemKindEnum,
+      description: 'Whether it is used up, kept, or credits game currency.',
+      resolve: (item) => item.kind,
+    }),
     prices: t.field({
       type: [MoneyRef],
       description: 'One price per currency, by currency code.',
@@ -50,8 +63,15 @@ ItemRef.implement({
       resolve: (item) => item.grants,
     }),
     stock: t.exposeInt('stock', { nullable: true, description: 'Units left to sell; null is unlimited.' }),
-    maxPerPlayer: t.exposeInt('maxPerPlayer', { nullable: true }),
-    availableFrom: t.expose('availableFrom', { type: 'DateTime', nullable: true }),
+    maxPerPlayer: t.exposeInt('maxPerPlayer', {
+      nullable: true,
+      description: 'Most units one player may buy in all; null is no limit.',
+    }),
+    availableFrom: t.expose('availableFrom', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it goes on sale; null is on sale from its creation.',
+    }),
     availableUntil: t.expose('availableUntil', {
       type: 'DateTime',
       nullable: true,
@@ -62,8 +82,8 @@ ItemRef.implement({
       description: 'Active and inside its availability window: what the catalog lists.',
       resolve: (item, _args, ctx) => isOnSale(item, ctx.service.deps.clock.now()),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the developer created it.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed.' }),
   }),
 });
 

@@ -44,11 +44,31 @@ const CONFIRMATION_REASONS: Record<string, string> = {
   daily_cap: 'DAILY_CAP',
 };
 
-export const PurchaseStatusEnum = builder.enumType('PurchaseStatus', { values: purchaseStatuses });
+export const PurchaseStatusEnum = builder.enumType('PurchaseStatus', {
+  description:
+    'Where a purchase is in its life. It waits for the player (REQUIRES_CONFIRMATION, REQUIRES_ACTION), is charged (PROCESSING), then ends SUCCEEDED, FAILED or CANCELED; a SUCCEEDED purchase may later be refunded.',
+  values: {
+    REQUIRES_CONFIRMATION: {
+      description: 'Waiting for the player to confirm it on the pay sheet (payUrl); nothing is charged yet.',
+    },
+    REQUIRES_ACTION: {
+      description: 'Waiting for the player to enter the CVC (requiresActionReason says why); nothing is charged yet.',
+    },
+    PROCESSING: { description: 'Being charged at the acquirer; wait for the outcome (purchaseUpdated or a webhook).' },
+    SUCCEEDED: { description: 'Charged and delivered: the item is in the inventory (or the currency in the wallet).' },
+    FAILED: { description: 'Not charged: declined, blocked by fraud checks, or an error (declineCode says which).' },
+    CANCELED: { description: 'Not charged: canceled by the game or the player, or it expired before confirmation.' },
+    PARTIALLY_REFUNDED: { description: 'Charged, and part of the price given back.' },
+    REFUNDED: { description: 'Charged, and the whole price given back.' },
+  } satisfies Record<(typeof purchaseStatuses)[number], { description: string }>,
+});
 
 const PurchaseCardRef = builder.objectRef<{ brand: string; last4: string }>('PurchaseCard').implement({
   description: 'The card a purchase was charged to: brand and last four digits only.',
-  fields: (t) => ({ brand: t.exposeString('brand'), last4: t.exposeString('last4') }),
+  fields: (t) => ({
+    brand: t.exposeString('brand', { description: 'visa, mastercard, american-express, discover…' }),
+    last4: t.exposeString('last4', { description: 'The last four digits of the card number.' }),
+  }),
 });
 
 export const PurchaseRef = builder.loadableNodeRef('Purchase', {
@@ -60,16 +80,20 @@ export const PurchaseRef = builder.loadableNodeRef('Purchase', {
 PurchaseRef.implement({
   description: 'A purchase of an item by a player in a game.',
   fields: (t) => ({
-    status: t.field({ type: PurchaseStatusEnum, resolve: (p) => p.status }),
-    game: t.field({ type: GameRef, resolve: (p) => p.gameId }),
-    item: t.field({ type: ItemRef, resolve: (p) => p.itemId }),
-    quantity: t.exposeInt('quantity'),
+    status: t.field({ type: PurchaseStatusEnum, description: 'Where the purchase is now.', resolve: (p) => p.status }),
+    game: t.field({ type: GameRef, description: 'The game it was made in.', resolve: (p) => p.gameId }),
+    item: t.field({ type: ItemRef, description: 'The item bought.', resolve: (p) => p.itemId }),
+    quantity: t.exposeInt('quantity', { description: 'Units bought.' }),
     price: t.field({
       type: MoneyRef,
       description: 'What the buyer pays in all.',
       resolve: (p) => ({ amountMinor: p.amountMinor, currency: p.currency }),
     }),
-    unitPrice: t.field({ type: MoneyRef, resolve: (p) => ({ amountMinor: p.unitPriceMinor, currency: p.currency }) }),
+    unitPrice: t.field({
+      type: MoneyRef,
+      description: 'The price of one unit when the purchase was made (later price changes do not touch it).',
+      resolve: (p) => ({ amountMinor: p.unitPriceMinor, currency: p.currency }),
+    }),
     fee: t.field({
       type: MoneyRef,
       nullable: true,
@@ -82,7 +106,10 @@ PurchaseRef.implement({
       description: 'Who receives the item (the buyer, or a friend for a gift).',
       resolve: (p) => p.recipientId,
     }),
-    isGift: t.boolean({ resolve: (p) => p.recipientId !== p.playerId }),
+    isGift: t.boolean({
+      description: 'True when the item goes to another player than the buyer.',
+      resolve: (p) => p.recipientId !== p.playerId,
+    }),
     card: t.field({
       type: PurchaseCardRef,
       nullable: true,
@@ -147,13 +174,18 @@ PurchaseRef.implement({
           ? `/pay/${publicId('Purchase', p.id)}`
           : null,
     }),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description:
+        'While the purchase waits for the player: the moment it is canceled unless confirmed (15 minutes after creation by default); null otherwise.',
+    }),
     receipt: t.exposeString('receipt', {
       nullable: true,
       description: 'A JWS (ES256) over the purchase facts, verifiable with /.well-known/jwks.json.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the game started the purchase.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When it last changed, its status included.' }),
   }),
 });
 
@@ -243,14 +275,22 @@ builder.objectField(ViewerRef, 'purchases', (t) =>
 );
 
 const PurchasePayload = builder.objectRef<PurchaseRow>('PurchasePayload').implement({
-  fields: (t) => ({ purchase: t.field({ type: PurchaseRef, resolve: (p) => p }) }),
+  description: 'What createPurchase, confirmPurchase and cancelPurchase answer when they succeed.',
+  fields: (t) => ({
+    purchase: t.field({
+      type: PurchaseRef,
+      description: 'The purchase as it is now; check its status (one tap may already be SUCCEEDED).',
+      resolve: (p) => p,
+    }),
+  }),
 });
 
 const CreatePurchaseInput = builder.inputType('CreatePurchaseInput', {
+  description: 'A purchase to start for the player of the game token.',
   fields: (t) => ({
-    gameId: t.id({ required: true }),
-    itemId: t.id({ required: true }),
-    quantity: t.int({ defaultValue: 1 }),
+    gameId: t.id({ required: true, description: 'The game of the token (gam_…).' }),
+    itemId: t.id({ required: true, description: 'The item to buy (itm_…), on sale in the catalog.' }),
+    quantity: t.int({ defaultValue: 1, description: 'Units to buy; a DURABLE item is bought one at a time.' }),
     expectedPrice: t.field({
       type: MoneyInputRef,
       required: true,
@@ -265,15 +305,20 @@ const CreatePurchaseInput = builder.inputType('CreatePurchaseInput', {
   }),
 });
 const ConfirmPurchaseInput = builder.inputType('ConfirmPurchaseInput', {
+  description: 'The player says yes to a purchase that waits for them.',
   fields: (t) => ({
-    purchaseId: t.id({ required: true }),
+    purchaseId: t.id({ required: true, description: 'The waiting purchase (pur_…).' }),
     cardId: t.id({ description: 'Pay with this card instead of the default.' }),
     cvc: t.string({ description: 'Required when the purchase is REQUIRES_ACTION.' }),
-    idempotencyKey: t.string({ required: true }),
+    idempotencyKey: t.string({
+      required: true,
+      description: 'One key per confirmation (1–255 printable characters); a retry with it charges at most once.',
+    }),
   }),
 });
 const CancelPurchaseInput = builder.inputType('CancelPurchaseInput', {
-  fields: (t) => ({ purchaseId: t.id({ required: true }) }),
+  description: 'A purchase that waits for the player, to drop without charging.',
+  fields: (t) => ({ purchaseId: t.id({ required: true, description: 'The waiting purchase (pur_…).' }) }),
 });
 
 const PURCHASE_ERRORS = [
