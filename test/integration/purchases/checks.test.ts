@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
+import { buyTyped as buy, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+
+const PURCHASES = graphql(`query PurchaseIds($g: ID!) { purchases(gameId: $g) { edges { node { id } } } }`);
 
 describe('checks before any charge', () => {
   let app: TestApp;
@@ -19,33 +22,33 @@ describe('checks before any charge', () => {
   it('answers PriceChanged with the current price when the shown price is stale', async () => {
     const player = await setUpPlayer(app, game);
     const res = await buy(app, game, player, game.items.life!, { price: { amount: '89', currency: 'USD' } });
-    expect(res.data.createPurchase).toMatchObject({
-      __typename: 'PriceChanged',
-      currentPrice: { amount: '99', currency: 'USD' },
+    expect(expectTypename(res.data.createPurchase, 'PriceChanged').currentPrice).toEqual({
+      amount: '99',
+      currency: 'USD',
     });
   });
 
   it('refuses a second DURABLE and purchases beyond maxPerPlayer with LimitReached', async () => {
     const player = await setUpPlayer(app, game);
-    expect((await buy(app, game, player, game.items.skin!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
-    expect((await buy(app, game, player, game.items.skin!)).data.createPurchase.__typename).toBe('LimitReached');
-    expect(
-      (await buy(app, game, player, game.items.limited!, { quantity: 2, price: game.items.limited!.price })).data
-        .createPurchase.purchase.status,
-    ).toBe('SUCCEEDED');
-    expect((await buy(app, game, player, game.items.limited!)).data.createPurchase.__typename).toBe('LimitReached');
+    const skin = await buy(app, game, player, game.items.skin!);
+    expect(expectTypename(skin.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
+    expectTypename((await buy(app, game, player, game.items.skin!)).data.createPurchase, 'LimitReached');
+    const two = await buy(app, game, player, game.items.limited!, { quantity: 2, price: game.items.limited!.price });
+    expect(expectTypename(two.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
+    expectTypename((await buy(app, game, player, game.items.limited!)).data.createPurchase, 'LimitReached');
   });
 
   it('answers NoCardOnFile when the player has no card', async () => {
     const player = await setUpPlayer(app, game, { card: null });
-    expect((await buy(app, game, player, game.items.life!)).data.createPurchase.__typename).toBe('NoCardOnFile');
+    expectTypename((await buy(app, game, player, game.items.life!)).data.createPurchase, 'NoCardOnFile');
   });
 
   it('answers InsufficientFunds for a gem item with an empty wallet', async () => {
     const player = await setUpPlayer(app, game);
-    expect((await buy(app, game, player, game.items.shield!)).data.createPurchase).toMatchObject({
-      __typename: 'InsufficientFunds',
-      balance: { amount: '0', currency: 'GEM' },
+    const res = await buy(app, game, player, game.items.shield!);
+    expect(expectTypename(res.data.createPurchase, 'InsufficientFunds').balance).toEqual({
+      amount: '0',
+      currency: 'GEM',
     });
   });
 
@@ -57,18 +60,13 @@ describe('checks before any charge', () => {
       [{ amount: '99999999999999999999', currency: 'USD' }, 'input.expectedPrice.amount'],
     ] as const) {
       const res = await buy(app, game, player, game.items.life!, { price });
-      expect(res.data.createPurchase.__typename).toBe('ValidationError');
-      expect(res.data.createPurchase.fieldErrors[0].path).toBe(path);
+      expect(expectTypename(res.data.createPurchase, 'ValidationError').fieldErrors[0]?.path).toBe(path);
     }
     const badKey = await buy(app, game, player, game.items.life!, { key: '' });
-    expect(badKey.data.createPurchase.__typename).toBe('ValidationError');
+    expectTypename(badKey.data.createPurchase, 'ValidationError');
     const zero = await buy(app, game, player, game.items.life!, { quantity: 0 });
-    expect(zero.data.createPurchase.__typename).toBe('ValidationError');
-    const list = await app.gql(
-      `query ($g: ID!) { purchases(gameId: $g) { edges { node { id } } } }`,
-      { g: game.gameId },
-      { token: player.gameToken },
-    );
+    expectTypename(zero.data.createPurchase, 'ValidationError');
+    const list = await app.gql(PURCHASES, { g: game.gameId }, { token: player.gameToken });
     expect(list.data.purchases.edges).toEqual([]);
   });
 
@@ -85,6 +83,6 @@ describe('checks before any charge', () => {
     const otherGame = await setUpGame(app, [{ sku: 'x', kind: 'CONSUMABLE', price: '99' }]);
     const stranger = await setUpPlayer(app, otherGame);
     const res = await buy(app, game, buyer, game.items.life!, { giftTo: stranger.playerId });
-    expect(res.data.createPurchase.__typename).toBe('NotFound');
+    expectTypename(res.data.createPurchase, 'NotFound');
   });
 });
