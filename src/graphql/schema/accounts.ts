@@ -23,10 +23,12 @@ export const DeveloperRef = builder.loadableNodeRef('Developer', {
   sort: (d) => d.id,
 });
 DeveloperRef.implement({
+  description:
+    'A developer account: it owns games and their catalogs. Visible to the developer themself and operators.',
   fields: (t) => ({
-    email: t.exposeString('email'),
-    name: t.exposeString('name'),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    email: t.exposeString('email', { description: 'The email the developer signs in with.' }),
+    name: t.exposeString('name', { description: 'The display name given at sign-up.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the account was created.' }),
   }),
 });
 
@@ -36,13 +38,14 @@ export const PlayerRef = builder.loadableNodeRef('Player', {
   sort: (p) => p.id,
 });
 PlayerRef.implement({
+  description: 'A player account: one Coinslot identity that keeps cards and buys in every game it authorized.',
   fields: (t) => ({
-    displayName: t.exposeString('displayName'),
+    displayName: t.exposeString('displayName', { description: 'The name the player chose, safe to show to others.' }),
     email: t.exposeString('email', {
       nullable: true,
       description: 'Shown to the player themself and to operators; null for anyone else.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the player signed up.' }),
   }),
 });
 
@@ -80,23 +83,30 @@ builder.queryField('viewer', (t) =>
 const DeveloperAuthPayload = builder
   .objectRef<{ developer: DeveloperRow; token: string }>('DeveloperAuthPayload')
   .implement({
+    description: 'A signed-in developer session.',
     fields: (t) => ({
-      developer: t.field({ type: DeveloperRef, resolve: (p) => p.developer }),
+      developer: t.field({
+        type: DeveloperRef,
+        description: 'The developer now signed in.',
+        resolve: (p) => p.developer,
+      }),
       token: t.exposeString('token', { description: 'The session token; send it as "Authorization: Bearer <token>".' }),
     }),
   });
 const PlayerAuthPayload = builder.objectRef<{ player: PlayerRow; token: string }>('PlayerAuthPayload').implement({
+  description: 'A signed-in player session.',
   fields: (t) => ({
-    player: t.field({ type: PlayerRef, resolve: (p) => p.player }),
+    player: t.field({ type: PlayerRef, description: 'The player now signed in.', resolve: (p) => p.player }),
     token: t.exposeString('token', { description: 'The session token; send it as "Authorization: Bearer <token>".' }),
   }),
 });
 
 const SignUpDeveloperInput = builder.inputType('SignUpDeveloperInput', {
+  description: 'A new developer account.',
   fields: (t) => ({
-    email: t.string({ required: true }),
+    email: t.string({ required: true, description: 'The email to sign in with; one account per email.' }),
     password: t.string({ required: true, description: 'At least 10 characters.' }),
-    name: t.string({ required: true }),
+    name: t.string({ required: true, description: 'The name shown for the developer, such as a studio name.' }),
   }),
 });
 const SignUpPlayerInput = builder.inputType('SignUpPlayerInput', {
@@ -107,7 +117,11 @@ const SignUpPlayerInput = builder.inputType('SignUpPlayerInput', {
   }),
 });
 const LogInInput = builder.inputType('LogInInput', {
-  fields: (t) => ({ email: t.string({ required: true }), password: t.string({ required: true }) }),
+  description: 'Email and password of an existing account.',
+  fields: (t) => ({
+    email: t.string({ required: true, description: 'The email the account signed up with.' }),
+    password: t.string({ required: true, description: 'Its password.' }),
+  }),
 });
 
 builder.mutationField('signUpDeveloper', (t) =>

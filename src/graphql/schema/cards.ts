@@ -25,19 +25,22 @@ CardRef.implement({
   description: 'A card on file. Coinslot keeps no card number: only what identifies the card to its owner.',
   fields: (t) => ({
     brand: t.exposeString('brand', { description: 'visa, mastercard, american-express, discover…' }),
-    last4: t.exposeString('last4'),
-    expMonth: t.exposeInt('expMonth'),
-    expYear: t.exposeInt('expYear'),
-    holderName: t.exposeString('holderName'),
+    last4: t.exposeString('last4', { description: 'The last four digits of the card number.' }),
+    expMonth: t.exposeInt('expMonth', { description: 'Expiry month, 1 to 12.' }),
+    expYear: t.exposeInt('expYear', { description: 'Expiry year, four digits.' }),
+    holderName: t.exposeString('holderName', { description: 'The name on the card, as the player typed it.' }),
     isDefault: t.exposeBoolean('isDefault', { description: 'The card one-tap purchases charge.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the player added it.' }),
   }),
 });
 
 /** What a game may show on its shop screen (prefill): the brand and last four digits, nothing more. */
 export const CardPreviewRef = builder.objectRef<CardPreview>('CardPreview').implement({
   description: "The brand and last four digits of a player's default card.",
-  fields: (t) => ({ brand: t.exposeString('brand'), last4: t.exposeString('last4') }),
+  fields: (t) => ({
+    brand: t.exposeString('brand', { description: 'visa, mastercard, american-express, discover…' }),
+    last4: t.exposeString('last4', { description: 'The last four digits of the card number.' }),
+  }),
 });
 
 // A plain list: a player keeps at most MAX_CARDS_PER_PLAYER (20) cards, so there is nothing to page.
@@ -73,10 +76,14 @@ const AddCardInput = builder.inputType('AddCardInput', {
   }),
 });
 const CardIdInput = (name: string) =>
-  builder.inputType(name, { fields: (t) => ({ cardId: t.id({ required: true }) }) });
+  builder.inputType(name, {
+    description: 'One of the signed-in player’s cards.',
+    fields: (t) => ({ cardId: t.id({ required: true, description: 'The card (crd_…), from viewer.cards.' }) }),
+  });
 
 const cardPayload = (name: string, description: string) =>
   builder.objectRef<{ card: Card }>(name).implement({
+    description: 'The card the mutation acted on.',
     fields: (t) => ({ card: t.field({ type: CardRef, description, resolve: (p) => p.card }) }),
   });
 const AddCardPayload = cardPayload(

@@ -153,48 +153,51 @@ builder.objectType(SkuTakenError, {
 
 const itemPayload = (name: string) =>
   builder.objectRef<{ item: CatalogItem }>(name).implement({
-    fields: (t) => ({ item: t.field({ type: ItemRef, resolve: (p) => p.item }) }),
+    description: 'The item as it is after the change.',
+    fields: (t) => ({ item: t.field({ type: ItemRef, description: 'The item, changed.', resolve: (p) => p.item }) }),
   });
 const CreateItemPayload = itemPayload('CreateItemPayload');
 const UpdateItemPayload = itemPayload('UpdateItemPayload');
 const ArchiveItemPayload = itemPayload('ArchiveItemPayload');
 
 const CreateItemInput = builder.inputType('CreateItemInput', {
+  description: 'A new item for a game you develop.',
   fields: (t) => ({
-    gameId: t.id({ required: true }),
+    gameId: t.id({ required: true, description: 'The game that will sell it (gam_…).' }),
     sku: t.string({ required: true, description: '1 to 64 of A-Z a-z 0-9 . _ -; unique in the game.' }),
-    name: t.string({ required: true }),
-    description: t.string(),
-    kind: t.field({ type: ItemKindEnum, required: true }),
+    name: t.string({ required: true, description: 'What the shop shows the player.' }),
+    description: t.string({ description: 'Longer text for the shop; optional.' }),
+    kind: t.field({ type: ItemKindEnum, required: true, description: 'Used up, kept, or a currency pack.' }),
     prices: t.field({ type: [MoneyInputRef], required: true, description: 'ISO 4217 or game currencies, each once.' }),
     grants: t.field({
       type: MoneyInputRef,
       description: "CURRENCY_PACK only: an amount of one of the game's currencies.",
     }),
-    maxPerPlayer: t.int(),
+    maxPerPlayer: t.int({ description: 'Most units one player may buy in all; absent is no limit.' }),
     stock: t.int({ description: 'Units to sell; absent is unlimited.' }),
-    availableFrom: t.field({ type: 'DateTime' }),
+    availableFrom: t.field({ type: 'DateTime', description: 'When it goes on sale; absent is at once.' }),
     availableUntil: t.field({ type: 'DateTime', description: 'Exclusive end of the window.' }),
   }),
 });
 const UpdateItemInput = builder.inputType('UpdateItemInput', {
   description: 'Absent fields are left as they are; null clears an optional one; prices replace the whole set.',
   fields: (t) => ({
-    itemId: t.id({ required: true }),
-    sku: t.string(),
-    name: t.string(),
-    description: t.string(),
-    kind: t.field({ type: ItemKindEnum }),
-    prices: t.field({ type: [MoneyInputRef] }),
-    grants: t.field({ type: MoneyInputRef }),
-    maxPerPlayer: t.int(),
-    stock: t.int(),
-    availableFrom: t.field({ type: 'DateTime' }),
-    availableUntil: t.field({ type: 'DateTime' }),
+    itemId: t.id({ required: true, description: 'The item to change (itm_…).' }),
+    sku: t.string({ description: 'A new SKU, unique in the game.' }),
+    name: t.string({ description: 'A new shop name.' }),
+    description: t.string({ description: 'New shop text; null removes it.' }),
+    kind: t.field({ type: ItemKindEnum, description: 'A new kind.' }),
+    prices: t.field({ type: [MoneyInputRef], description: 'The whole new set of prices, one per currency.' }),
+    grants: t.field({ type: MoneyInputRef, description: 'CURRENCY_PACK only: the game currency it credits per unit.' }),
+    maxPerPlayer: t.int({ description: 'A new per-player limit; null removes the limit.' }),
+    stock: t.int({ description: 'Units left to sell; null makes it unlimited.' }),
+    availableFrom: t.field({ type: 'DateTime', description: 'When it goes on sale; null is now.' }),
+    availableUntil: t.field({ type: 'DateTime', description: 'When it leaves the shop (excluded); null is never.' }),
   }),
 });
 const ArchiveItemInput = builder.inputType('ArchiveItemInput', {
-  fields: (t) => ({ itemId: t.id({ required: true }) }),
+  description: 'An item to take off sale.',
+  fields: (t) => ({ itemId: t.id({ required: true, description: 'The item (itm_…).' }) }),
 });
 
 builder.mutationField('createItem', (t) =>

@@ -105,8 +105,9 @@ builder.objectType(CurrencyCodeTakenError, {
 
 const gameWithKeys = (name: string) =>
   builder.objectRef<{ game: GameRow } & GameKeyPair>(name).implement({
+    description: 'The game and its new API keys; store the keys now, they are never shown again.',
     fields: (t) => ({
-      game: t.field({ type: GameRef, resolve: (p) => p.game }),
+      game: t.field({ type: GameRef, description: 'The game.', resolve: (p) => p.game }),
       secretKey: t.exposeString('secretKey', {
         description: 'The secret key `sk_…` for the game server; shown only now.',
       }),
@@ -125,15 +126,24 @@ builder.objectField(CreateGamePayload, 'webhookSecret', (t) =>
 );
 const RotateGameKeysPayload = gameWithKeys('RotateGameKeysPayload');
 const UpdateGamePayload = builder.objectRef<{ game: GameRow }>('UpdateGamePayload').implement({
-  fields: (t) => ({ game: t.field({ type: GameRef, resolve: (p) => p.game }) }),
+  description: 'The game as it is after the change.',
+  fields: (t) => ({ game: t.field({ type: GameRef, description: 'The game, changed.', resolve: (p) => p.game }) }),
 });
 const DefineCurrencyPayload = builder.objectRef<{ currency: GameCurrencyRow }>('DefineCurrencyPayload').implement({
-  fields: (t) => ({ currency: t.field({ type: GameCurrencyRef, resolve: (p) => p.currency }) }),
+  description: 'The new game currency.',
+  fields: (t) => ({
+    currency: t.field({
+      type: GameCurrencyRef,
+      description: 'The currency, ready to price items in.',
+      resolve: (p) => p.currency,
+    }),
+  }),
 });
 
 const CreateGameInput = builder.inputType('CreateGameInput', {
+  description: 'A new game for the signed-in developer.',
   fields: (t) => ({
-    name: t.string({ required: true }),
+    name: t.string({ required: true, description: "The game's name, as players and the developer see it." }),
     defaultCurrency: t.string({ required: true, description: 'ISO 4217 code, e.g. USD.' }),
     webhookUrl: t.string({ description: 'https, or http on localhost only.' }),
     allowedOrigins: t.stringList({
@@ -147,14 +157,15 @@ const CreateGameInput = builder.inputType('CreateGameInput', {
   }),
 });
 const RotateGameKeysInput = builder.inputType('RotateGameKeysInput', {
-  fields: (t) => ({ gameId: t.id({ required: true }) }),
+  description: 'A game whose API keys to replace, e.g. after a leak.',
+  fields: (t) => ({ gameId: t.id({ required: true, description: 'The game (gam_…).' }) }),
 });
 const UpdateGameInput = builder.inputType('UpdateGameInput', {
   description: 'Absent fields are left as they are; webhookUrl: null removes the webhook.',
   fields: (t) => ({
-    gameId: t.id({ required: true }),
-    name: t.string(),
-    webhookUrl: t.string(),
+    gameId: t.id({ required: true, description: 'The game to change (gam_…).' }),
+    name: t.string({ description: 'A new name.' }),
+    webhookUrl: t.string({ description: 'A new webhook URL (https, or http on localhost only); null removes it.' }),
     allowedOrigins: t.stringList({
       description:
         'Replaces the list: exact web origins the game runs on, such as https://play.example.com (http on loopback outside production only; no wildcards).',
@@ -166,8 +177,9 @@ const UpdateGameInput = builder.inputType('UpdateGameInput', {
   }),
 });
 const SetGamePlatformFeeInput = builder.inputType('SetGamePlatformFeeInput', {
+  description: "A game's new platform fee (operators only).",
   fields: (t) => ({
-    gameId: t.id({ required: true }),
+    gameId: t.id({ required: true, description: 'The game (gam_…).' }),
     platformFeeBps: t.int({
       required: true,
       description: "Coinslot's share of each later sale in basis points, 0 to 10000 (3000 = 30%).",
@@ -175,10 +187,11 @@ const SetGamePlatformFeeInput = builder.inputType('SetGamePlatformFeeInput', {
   }),
 });
 const DefineCurrencyInput = builder.inputType('DefineCurrencyInput', {
+  description: 'A new currency of a game, such as gems or coins.',
   fields: (t) => ({
-    gameId: t.id({ required: true }),
+    gameId: t.id({ required: true, description: 'The game (gam_…).' }),
     code: t.string({ required: true, description: '2 to 8 capital letters, not an ISO 4217 code, e.g. GEM.' }),
-    name: t.string({ required: true }),
+    name: t.string({ required: true, description: 'What players call it, such as Gems.' }),
   }),
 });
 
