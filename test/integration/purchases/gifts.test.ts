@@ -1,9 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type GqlResponse, type TestApp } from '../../helpers/test-app.js';
-import { buy, decodeId, INVENTORY, setUpGame, setUpPlayer, WALLET, type GameSetup } from '../../helpers/flows.js';
+import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import {
+  buyTyped as buy,
+  decodeId,
+  inventoryDocument,
+  setUpGame,
+  setUpPlayer,
+  walletDocument,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename, graphql, type VariablesOf } from '../../helpers/graphql.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
 
-const HISTORY = /* GraphQL */ `query ($g: ID!) { purchases(gameId: $g) { edges { node { id isGift player { id } recipient { id } status } } } }`;
+const HISTORY = graphql(`
+  query GiftHistory($g: ID!) { purchases(gameId: $g) { edges { node { id isGift player { id } recipient { id } status } } } }
+`);
+const PAGE = graphql(`
+  query HistoryPage($g: ID!, $p: ID, $first: Int, $after: String, $last: Int, $before: String) {
+    purchases(gameId: $g, playerId: $p, first: $first, after: $after, last: $last, before: $before) {
+      edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+  }
+`);
 
 describe('gifts', () => {
   let app: TestApp;
@@ -18,7 +36,7 @@ describe('gifts', () => {
     const buyer = await setUpPlayer(app, game);
     const friend = await setUpPlayer(app, game, { card: null });
     const res = await buy(app, game, buyer, game.items.life!, { giftTo: friend.playerId });
-    const gift = res.data.createPurchase.purchase;
+    const gift = expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
     expect(gift).toMatchObject({
       status: 'SUCCEEDED',
       isGift: true,
@@ -27,14 +45,14 @@ describe('gifts', () => {
     });
     expect(livingCharges(await chargesFor(app, decodeId(gift.id)))).toHaveLength(1);
 
-    const friendInventory = await app.gql(INVENTORY, { gameId: game.gameId }, { token: friend.gameToken });
+    const friendInventory = await app.gql(inventoryDocument, { gameId: game.gameId }, { token: friend.gameToken });
     expect(friendInventory.data.inventory).toEqual([{ quantity: 1, item: { id: game.items.life!.id, sku: 'life' } }]);
-    const buyerInventory = await app.gql(INVENTORY, { gameId: game.gameId }, { token: buyer.gameToken });
+    const buyerInventory = await app.gql(inventoryDocument, { gameId: game.gameId }, { token: buyer.gameToken });
     expect(buyerInventory.data.inventory).toEqual([]);
 
     for (const who of [buyer, friend]) {
       const history = await app.gql(HISTORY, { g: game.gameId }, { token: who.gameToken });
-      expect(history.data.purchases.edges.map((e: { node: { id: string } }) => e.node.id)).toContain(gift.id);
+      expect(history.data.purchases.edges.map((e) => e.node.id)).toContain(gift.id);
     }
   });
 
@@ -53,27 +71,26 @@ describe('gifts', () => {
     ];
     for (const [buyer, friend] of steps) {
       const res = await buy(app, game, buyer, game.items.life!, friend ? { giftTo: friend.playerId } : {});
-      made.push({ id: res.data.createPurchase.purchase.id, by: buyer.playerId, to: (friend ?? buyer).playerId });
+      made.push({
+        id: expectTypename(res.data.createPurchase, 'PurchasePayload').purchase.id,
+        by: buyer.playerId,
+        to: (friend ?? buyer).playerId,
+      });
     }
-    const page = `query ($g: ID!, $p: ID, $first: Int, $after: String, $last: Int, $before: String) {
-      purchases(gameId: $g, playerId: $p, first: $first, after: $after, last: $last, before: $before) {
-        edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } } }`;
-    const ids = (res: GqlResponse): string[] =>
-      res.data.purchases.edges.map((e: { node: { id: string } }) => e.node.id);
     const readAll = async (token: string, p: string | null, direction: 'forward' | 'backward') => {
       const seen: string[] = [];
       let cursor: string | null = null;
       for (let guard = 0; guard < 10; guard++) {
-        const vars: Record<string, unknown> =
+        const vars: VariablesOf<typeof PAGE> =
           direction === 'forward'
             ? { g: game.gameId, p, first: 2, after: cursor }
             : { g: game.gameId, p, last: 2, before: cursor };
-        const res: GqlResponse = await app.gql(page, vars, { token });
+        const res = await app.gql(PAGE, vars, { token });
         expect(res.errors).toBeUndefined();
-        const info: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string; endCursor: string } =
-          res.data.purchases.pageInfo;
-        if (direction === 'forward') seen.push(...ids(res));
-        else seen.unshift(...ids(res));
+        const info = res.data.purchases.pageInfo;
+        const ids = res.data.purchases.edges.map((e) => e.node.id);
+        if (direction === 'forward') seen.push(...ids);
+        else seen.unshift(...ids);
         if (!(direction === 'forward' ? info.hasNextPage : info.hasPreviousPage)) return seen;
         cursor = direction === 'forward' ? info.endCursor : info.startCursor;
       }
@@ -98,10 +115,10 @@ describe('gifts', () => {
     const buyer = await setUpPlayer(app, game);
     const friend = await setUpPlayer(app, game, { card: null });
     await buy(app, game, buyer, game.items.gems!, { giftTo: friend.playerId });
-    expect((await app.gql(WALLET, { gameId: game.gameId }, { token: friend.gameToken })).data.wallet).toEqual([
+    expect((await app.gql(walletDocument, { gameId: game.gameId }, { token: friend.gameToken })).data.wallet).toEqual([
       { amount: '500', currency: 'GEM' },
     ]);
-    expect((await app.gql(WALLET, { gameId: game.gameId }, { token: buyer.gameToken })).data.wallet).toEqual([
+    expect((await app.gql(walletDocument, { gameId: game.gameId }, { token: buyer.gameToken })).data.wallet).toEqual([
       { amount: '0', currency: 'GEM' },
     ]);
   });
