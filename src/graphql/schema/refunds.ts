@@ -28,13 +28,17 @@ import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { PurchaseRef } from './purchases.js';
 import { publicId } from '../../shared/public-ids.js';
 
+const REFUND_STATUS_DESCRIPTIONS: Record<(typeof refundStatuses)[number], string> = {
+  pending: 'Asked of the acquirer, answer not yet in; Coinslot keeps asking until it answers.',
+  succeeded: 'The money went back to the player’s card.',
+  failed: 'The acquirer refused; no money moved and the amount can be refunded again.',
+};
 const RefundStatusEnum = builder.enumType('RefundStatus', {
   description:
     'PENDING: the amount is reserved and the acquirer is being asked (retried until it answers); SUCCEEDED: the money went back; FAILED: the acquirer refused, the amount is refundable again.',
-  values: Object.fromEntries(refundStatuses.map((s) => [s.toUpperCase(), { value: s }])) as Record<
-    string,
-    { value: (typeof refundStatuses)[number] }
-  >,
+  values: Object.fromEntries(
+    refundStatuses.map((s) => [s.toUpperCase(), { value: s, description: REFUND_STATUS_DESCRIPTIONS[s] }]),
+  ) as Record<string, { value: (typeof refundStatuses)[number] }>,
 });
 
 /** Per request: a purchase's refunds and disputes, loaded once for a whole page of purchases. */
@@ -59,10 +63,18 @@ export const RefundRef = builder.loadableNodeRef('Refund', {
 RefundRef.implement({
   description: 'A refund of (part of) a purchase.',
   fields: (t) => ({
-    purchase: t.field({ type: PurchaseRef, resolve: (r) => r.purchaseId }),
-    amount: t.field({ type: MoneyRef, resolve: (r) => ({ amountMinor: r.amountMinor, currency: r.currency }) }),
-    status: t.field({ type: RefundStatusEnum, resolve: (r) => r.status }),
-    reason: t.exposeString('reason'),
+    purchase: t.field({ type: PurchaseRef, description: 'The purchase refunded.', resolve: (r) => r.purchaseId }),
+    amount: t.field({
+      type: MoneyRef,
+      description: "What goes back to the player, in the purchase's currency.",
+      resolve: (r) => ({ amountMinor: r.amountMinor, currency: r.currency }),
+    }),
+    status: t.field({
+      type: RefundStatusEnum,
+      description: 'Whether the money went back yet.',
+      resolve: (r) => r.status,
+    }),
+    reason: t.exposeString('reason', { description: 'Why it was refunded, as given when it was asked for.' }),
     feeReturned: t.field({
       type: MoneyRef,
       nullable: true,
@@ -75,8 +87,12 @@ RefundRef.implement({
       description: 'GAME (secret key) or OPERATOR.',
       resolve: (r) => (r.requestedBy === 'operator' ? 'OPERATOR' : 'GAME'),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the refund was asked for.' }),
+    completedAt: t.expose('completedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the acquirer answered (SUCCEEDED or FAILED); null while PENDING.',
+    }),
   }),
 });
 
@@ -88,7 +104,7 @@ export const DisputeRef = builder.loadableNodeRef('Dispute', {
 DisputeRef.implement({
   description: 'A dispute (chargeback) the card holder raised through the acquirer.',
   fields: (t) => ({
-    purchase: t.field({ type: PurchaseRef, resolve: (d) => d.purchaseId }),
+    purchase: t.field({ type: PurchaseRef, description: 'The purchase disputed.', resolve: (d) => d.purchaseId }),
     amount: t.field({
       type: MoneyRef,
       description:
@@ -100,11 +116,14 @@ DisputeRef.implement({
       description: 'The amount the acquirer reported.',
       resolve: (d) => ({ amountMinor: d.acquirerAmountMinor, currency: d.currency }),
     }),
-    reason: t.exposeString('reason'),
-    acquirerDisputeId: t.exposeString('acquirerDisputeId'),
+    reason: t.exposeString('reason', { description: 'The reason for the dispute, as the acquirer reported it.' }),
+    acquirerDisputeId: t.exposeString('acquirerDisputeId', {
+      description: "The acquirer's own id for the dispute, for support cases.",
+    }),
     feeReturned: t.field({
       type: MoneyRef,
       nullable: true,
+      description: "The platform fee the dispute gave back; for the developer, the game's secret key and operators.",
       resolve: (d, _args, ctx) => visibleFeeReturned(ctx.service, d),
     }),
     raisedAt: t.expose('raisedAt', { type: 'DateTime', description: 'When the acquirer raised it.' }),
@@ -253,8 +272,9 @@ builder.objectType(RefundRejectedError, {
 });
 
 const RefundPurchaseInput = builder.inputType('RefundPurchaseInput', {
+  description: 'A refund of all or part of a succeeded purchase.',
   fields: (t) => ({
-    purchaseId: t.id({ required: true }),
+    purchaseId: t.id({ required: true, description: 'The purchase to refund (pur_…).' }),
     amount: t.field({
       type: MoneyInputRef,
       description: "A partial refund, in the purchase's currency; everything left when absent.",
@@ -268,8 +288,13 @@ const RefundPurchaseInput = builder.inputType('RefundPurchaseInput', {
 });
 
 const RefundPurchasePayload = builder.objectRef<RefundOutcome>('RefundPurchasePayload').implement({
+  description: 'The refund asked for and the purchase after it.',
   fields: (t) => ({
-    purchase: t.field({ type: PurchaseRef, resolve: (o) => o.purchase }),
+    purchase: t.field({
+      type: PurchaseRef,
+      description: 'The purchase, PARTIALLY_REFUNDED or REFUNDED once the refund succeeded.',
+      resolve: (o) => o.purchase,
+    }),
     refund: t.field({
       type: RefundRef,
       description: 'SUCCEEDED, or PENDING when the acquirer could not be reached (completed in the background).',
