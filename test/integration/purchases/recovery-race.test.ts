@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Acquirer, ChargeRequest } from '../../../src/shared/acquirer-port.js';
 import { recoverPurchases } from '../../../src/modules/purchases/index.js';
-import { buy, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import { buyTyped as buy, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
 import { isolatedDatabase } from '../../helpers/isolated-database.js';
 import { checkMoneyInvariants, processingCount } from '../../helpers/money-invariants.js';
 import { waitFor } from '../../helpers/processes.js';
