@@ -63,17 +63,30 @@ function eventIdOf(value: string | number, path: string): string {
   throw ValidationError.field(path, 'must be a webhook event id (evt_…) or a WebhookEvent id');
 }
 
+const WEBHOOK_STATUS_DESCRIPTIONS: Record<(typeof outboxStatuses)[number], string> = {
+  pending: 'Not delivered yet: waiting for its first attempt or for a retry (nextAttemptAt).',
+  delivered: "The game's endpoint answered 2xx.",
+  failed: 'Every automatic retry failed; redeliverEvent sends it again.',
+  no_endpoint: 'The game had no webhook URL when it was due, so nothing was sent.',
+};
 const WebhookEventStatusEnum = builder.enumType('WebhookEventStatus', {
   description:
     'PENDING: to be delivered (retries included); DELIVERED: a 2xx came back; FAILED: the retry schedule ran out; NO_ENDPOINT: the game had no webhook URL.',
-  values: Object.fromEntries(outboxStatuses.map((s) => [s.toUpperCase(), { value: s }])) as Record<
+  values: Object.fromEntries(
+    outboxStatuses.map((s) => [s.toUpperCase(), { value: s, description: WEBHOOK_STATUS_DESCRIPTIONS[s] }]),
+  ) as Record<
     Uppercase<(typeof outboxStatuses)[number]>,
-    { value: (typeof outboxStatuses)[number] }
+    { value: (typeof outboxStatuses)[number]; description: string }
   >,
 });
 
 const WebhookTriggerEnum = builder.enumType('WebhookDeliveryTrigger', {
-  values: { AUTOMATIC: { value: 'automatic' }, MANUAL: { value: 'manual' }, TEST: { value: 'test' } } as const,
+  description: 'What started a delivery attempt.',
+  values: {
+    AUTOMATIC: { value: 'automatic', description: 'The outbox, on its own schedule of first attempt and retries.' },
+    MANUAL: { value: 'manual', description: 'Someone asked for it with redeliverEvent.' },
+    TEST: { value: 'test', description: 'A test event from sendTestWebhook.' },
+  } as const,
 });
 
 export const WebhookEventRef = builder.loadableNodeRef('WebhookEvent', {
@@ -95,21 +108,35 @@ WebhookEventRef.implement({
       description: 'The `evt_…` id, sent as webhook-id and in the body; the same on every retry.',
     }),
     type: t.exposeString('type', { description: `One of ${outboxEventTypes.join(', ')}.` }),
-    game: t.field({ type: GameRef, resolve: (e) => e.gameId }),
+    game: t.field({ type: GameRef, description: 'The game it is sent to.', resolve: (e) => e.gameId }),
     aggregateId: t.exposeString('aggregateId', {
       description: 'What it is about (a purchase id); delivered in order per aggregate.',
     }),
-    sequence: t.exposeInt('sequence'),
-    status: t.field({ type: WebhookEventStatusEnum, resolve: (e) => e.status }),
+    sequence: t.exposeInt('sequence', {
+      description: 'Its place among the events of the same aggregate (1, 2, 3…); a later one is not sent before it.',
+    }),
+    status: t.field({
+      type: WebhookEventStatusEnum,
+      description: 'How far its delivery got.',
+      resolve: (e) => e.status,
+    }),
     attempts: t.exposeInt('attempts', { description: 'Automatic attempts so far.' }),
     nextAttemptAt: t.field({
       type: 'DateTime',
       nullable: true,
+      description: 'When the next automatic attempt is due, while PENDING; null otherwise.',
       resolve: (e) => (e.status === 'pending' ? e.nextAttemptAt : null),
     }),
-    lastError: t.exposeString('lastError', { nullable: true }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    deliveredAt: t.expose('deliveredAt', { type: 'DateTime', nullable: true }),
+    lastError: t.exposeString('lastError', {
+      nullable: true,
+      description: 'What went wrong on the last failed attempt (an HTTP status or a network error).',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the event happened and was queued.' }),
+    deliveredAt: t.expose('deliveredAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When an attempt got a 2xx; null until then.',
+    }),
     body: t.string({ description: 'The JSON body as it is POSTed.', resolve: (e) => webhookBody(e) }),
     deliveries: t.connection(
       {
@@ -130,22 +157,25 @@ WebhookEventRef.implement({
 WebhookDeliveryRef.implement({
   description: "One attempt to deliver an event to the game's endpoint.",
   fields: (t) => ({
-    event: t.field({ type: WebhookEventRef, resolve: (d) => d.eventId }),
-    eventId: t.exposeString('eventId'),
-    url: t.exposeString('url'),
+    event: t.field({ type: WebhookEventRef, description: 'The event it tried to deliver.', resolve: (d) => d.eventId }),
+    eventId: t.exposeString('eventId', { description: 'The `evt_…` id of that event.' }),
+    url: t.exposeString('url', { description: 'The URL it was POSTed to.' }),
     statusCode: t.exposeInt('statusCode', {
       nullable: true,
       description: 'Null when no answer came (timeout, refused connection).',
     }),
-    durationMs: t.exposeInt('durationMs'),
+    durationMs: t.exposeInt('durationMs', { description: 'How long the attempt took, in milliseconds.' }),
     success: t.exposeBoolean('success', { description: 'A 2xx answer came back.' }),
-    error: t.exposeString('error', { nullable: true }),
+    error: t.exposeString('error', {
+      nullable: true,
+      description: 'Why the attempt failed (a non-2xx answer, a timeout, a refused connection); null on success.',
+    }),
     responseExcerpt: t.exposeString('responseExcerpt', {
       nullable: true,
       description: "The start of the endpoint's answer.",
     }),
-    trigger: t.field({ type: WebhookTriggerEnum, resolve: (d) => d.trigger }),
-    attemptedAt: t.expose('attemptedAt', { type: 'DateTime' }),
+    trigger: t.field({ type: WebhookTriggerEnum, description: 'What started the attempt.', resolve: (d) => d.trigger }),
+    attemptedAt: t.expose('attemptedAt', { type: 'DateTime', description: 'When the attempt was made.' }),
   }),
 });
 
@@ -207,21 +237,33 @@ builder.queryField('webhookDeliveries', (t) =>
 
 const WebhookAttemptPayload = (name: string) =>
   builder.objectRef<{ event: OutboxEventRow; delivery: WebhookDeliveryRow }>(name).implement({
+    description: 'The event sent and the attempt just made.',
     fields: (t) => ({
-      event: t.field({ type: WebhookEventRef, resolve: (p) => p.event }),
-      delivery: t.field({ type: WebhookDeliveryRef, resolve: (p) => p.delivery }),
+      event: t.field({
+        type: WebhookEventRef,
+        description: 'The event, with its status now.',
+        resolve: (p) => p.event,
+      }),
+      delivery: t.field({
+        type: WebhookDeliveryRef,
+        description: "The attempt: the endpoint's status code, timing or error.",
+        resolve: (p) => p.delivery,
+      }),
     }),
   });
 
 const RedeliverEventInput = builder.inputType('RedeliverEventInput', {
+  description: 'An event to send again now.',
   fields: (t) => ({ eventId: t.id({ required: true, description: 'An `evt_…` id or a WebhookEvent id.' }) }),
 });
 const SendTestWebhookInput = builder.inputType('SendTestWebhookInput', {
-  fields: (t) => ({ gameId: t.id({ required: true }) }),
+  description: 'A game whose webhook endpoint to try with a test event.',
+  fields: (t) => ({ gameId: t.id({ required: true, description: 'The game (gam_…).' }) }),
 });
 const RotateWebhookSecretInput = builder.inputType('RotateWebhookSecretInput', {
+  description: 'A game whose webhook signing secret to replace.',
   fields: (t) => ({
-    gameId: t.id({ required: true }),
+    gameId: t.id({ required: true, description: 'The game (gam_…).' }),
     overlapSeconds: t.int({
       description:
         'How long the previous secret keeps signing beside the new one (default 24 h; 0 ends it now; at most 7 days).',
@@ -269,8 +311,9 @@ builder.mutationField('sendTestWebhook', (t) =>
 );
 
 const RotateWebhookSecretPayload = builder.objectRef<RotatedWebhookSecret>('RotateWebhookSecretPayload').implement({
+  description: 'The new webhook signing secret; store it now, it is never shown again.',
   fields: (t) => ({
-    game: t.field({ type: GameRef, resolve: (p) => p.game }),
+    game: t.field({ type: GameRef, description: 'The game.', resolve: (p) => p.game }),
     webhookSecret: t.exposeString('webhookSecret', {
       description: 'The new signing secret `whsec_…`; shown only now.',
     }),
