@@ -32,7 +32,11 @@ import { publicIdOrNull } from '../../shared/public-ids.js';
 
 export const RiskDecisionEnum = builder.enumType('RiskDecision', {
   description: 'ALLOW charges; STEP_UP asks the player for the CVC first; BLOCK charges nothing.',
-  values: ['ALLOW', 'STEP_UP', 'BLOCK'] as const,
+  values: {
+    ALLOW: { description: 'The charge goes ahead.' },
+    STEP_UP: { description: 'The player must enter the CVC before the charge (the purchase is REQUIRES_ACTION).' },
+    BLOCK: { description: 'Refused: nothing is charged (RiskBlocked).' },
+  } as const,
 });
 
 const RiskEventKindEnum = builder.enumType('RiskEventKind', {
@@ -84,9 +88,13 @@ export const RiskRuleHitRef = builder.objectRef<RiskRuleHitShape>('RiskRuleHit')
 export const RiskAssessmentRef = builder.objectRef<RiskAssessmentShape>('RiskAssessment').implement({
   description: 'The fraud decision on a purchase.',
   fields: (t) => ({
-    decision: t.field({ type: RiskDecisionEnum, resolve: (r) => r.decision }),
+    decision: t.field({ type: RiskDecisionEnum, description: 'What the checks decided.', resolve: (r) => r.decision }),
     score: t.exposeInt('score', { description: '0–100: ALLOW 0–39, STEP_UP 50–79, BLOCK 80–100.' }),
-    rulesFired: t.field({ type: [RiskRuleHitRef], resolve: (r) => [...r.rulesFired] }),
+    rulesFired: t.field({
+      type: [RiskRuleHitRef],
+      description: 'The rules that fired; empty when none did.',
+      resolve: (r) => [...r.rulesFired],
+    }),
   }),
 });
 
@@ -98,14 +106,24 @@ export const RiskEventRef = builder.loadableNodeRef('RiskEvent', {
 RiskEventRef.implement({
   description: 'A fraud decision on a purchase or a card add (operators).',
   fields: (t) => ({
-    kind: t.field({ type: RiskEventKindEnum, resolve: (e) => e.kind }),
-    decision: t.field({ type: RiskDecisionEnum, resolve: (e) => e.decision }),
-    score: t.exposeInt('score'),
-    rulesFired: t.field({ type: [RiskRuleHitRef], resolve: (e) => e.rulesFired }),
+    kind: t.field({ type: RiskEventKindEnum, description: 'What was being decided on.', resolve: (e) => e.kind }),
+    decision: t.field({ type: RiskDecisionEnum, description: 'What the checks decided.', resolve: (e) => e.decision }),
+    score: t.exposeInt('score', { description: '0–100: ALLOW 0–39, STEP_UP 50–79, BLOCK 80–100.' }),
+    rulesFired: t.field({
+      type: [RiskRuleHitRef],
+      description: 'The rules that fired, with values and thresholds.',
+      resolve: (e) => e.rulesFired,
+    }),
     game: t.field({ type: GameRef, nullable: true, description: 'Null for a card add.', resolve: (e) => e.gameId }),
-    player: t.field({ type: PlayerRef, nullable: true, resolve: (e) => e.playerId }),
+    player: t.field({
+      type: PlayerRef,
+      nullable: true,
+      description: 'The player it was about, if known.',
+      resolve: (e) => e.playerId,
+    }),
     purchaseId: t.id({
       nullable: true,
+      description: 'The purchase it was about (pur_…); null for a card add.',
       resolve: (e) => publicIdOrNull('Purchase', e.purchaseId),
     }),
     cardFingerprint: t.exposeString('cardFingerprint', {
@@ -166,10 +184,13 @@ const RiskSettingBoundRef = builder.objectRef<BoundShape>('RiskSettingBound').im
   description:
     'What a game may set for one threshold: anything from min to max (a game may tighten, and loosen only this far).',
   fields: (t) => ({
-    setting: t.exposeString('setting'),
-    min: t.int({ resolve: (b) => RISK_BOUNDS[b.setting].min }),
-    max: t.int({ resolve: (b) => RISK_BOUNDS[b.setting].max }),
-    platformDefault: t.int({ resolve: (b) => PLATFORM_RISK_DEFAULTS[b.setting] }),
+    setting: t.exposeString('setting', { description: 'The threshold, by its RiskSettings field name.' }),
+    min: t.int({ description: 'The lowest value a game may set.', resolve: (b) => RISK_BOUNDS[b.setting].min }),
+    max: t.int({ description: 'The highest value a game may set.', resolve: (b) => RISK_BOUNDS[b.setting].max }),
+    platformDefault: t.int({
+      description: 'The value a game gets when it sets none.',
+      resolve: (b) => PLATFORM_RISK_DEFAULTS[b.setting],
+    }),
     tighter: t.string({
       description: 'LOWER or HIGHER: which way is stricter.',
       resolve: (b) => RISK_BOUNDS[b.setting].tighter.toUpperCase(),
@@ -198,7 +219,7 @@ const thresholdDescriptions: Record<RiskThresholdName, string> = {
 export const RiskSettingsRef = builder.objectRef<EffectiveRiskSettings>('RiskSettings').implement({
   description: "A game's effective fraud thresholds: its overrides over the platform defaults.",
   fields: (t) => ({
-    game: t.field({ type: GameRef, resolve: (s) => s.gameId }),
+    game: t.field({ type: GameRef, description: 'The game these thresholds apply to.', resolve: (s) => s.gameId }),
     ...(Object.fromEntries(
       RISK_THRESHOLD_NAMES.map((name) => [
         name,
@@ -222,13 +243,18 @@ export const RiskSettingsRef = builder.objectRef<EffectiveRiskSettings>('RiskSet
     overridden: t.stringList({ description: 'The settings this game overrides.', resolve: (s) => [...s.overridden] }),
     bounds: t.field({
       type: [RiskSettingBoundRef],
+      description: 'For each threshold, the range a game may set it within.',
       resolve: () => RISK_THRESHOLD_NAMES.map((setting) => ({ setting })),
     }),
     moneyLoosenFactor: t.int({
       description: 'A per-currency amount may be raised to at most this many times the platform amount.',
       resolve: () => MONEY_LOOSEN_FACTOR,
     }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the game last changed its overrides; null when it never did.',
+    }),
   }),
 });
 
@@ -277,7 +303,14 @@ const UpdateRiskSettingsInput = builder.inputType('UpdateRiskSettingsInput', {
 const UpdateRiskSettingsPayload = builder
   .objectRef<{ settings: EffectiveRiskSettings }>('UpdateRiskSettingsPayload')
   .implement({
-    fields: (t) => ({ settings: t.field({ type: RiskSettingsRef, resolve: (p) => p.settings }) }),
+    description: "The game's fraud thresholds after the change.",
+    fields: (t) => ({
+      settings: t.field({
+        type: RiskSettingsRef,
+        description: 'The effective thresholds now.',
+        resolve: (p) => p.settings,
+      }),
+    }),
   });
 
 builder.mutationField('updateRiskSettings', (t) =>
@@ -305,48 +338,69 @@ builder.mutationField('updateRiskSettings', (t) =>
 // ---- operator blocks
 
 const PlayerBlockRef = builder.objectRef<PlayerBlockRow>('PlayerBlock').implement({
+  description: 'An operator block on a player: every purchase and card add of theirs is refused until lifted.',
   fields: (t) => ({
-    player: t.field({ type: PlayerRef, nullable: true, resolve: (b) => b.playerId }),
-    reason: t.exposeString('reason'),
-    blockedAt: t.expose('createdAt', { type: 'DateTime' }),
+    player: t.field({
+      type: PlayerRef,
+      nullable: true,
+      description: 'The blocked player.',
+      resolve: (b) => b.playerId,
+    }),
+    reason: t.exposeString('reason', { description: 'Why the operator blocked them.' }),
+    blockedAt: t.expose('createdAt', { type: 'DateTime', description: 'When the block began.' }),
   }),
 });
 const CardFingerprintBlockRef = builder.objectRef<CardFingerprintBlockRow>('CardFingerprintBlock').implement({
+  description: 'An operator block on a card (by fingerprint, for every player who adds it) until lifted.',
   fields: (t) => ({
-    fingerprint: t.exposeString('fingerprint'),
-    reason: t.exposeString('reason'),
-    blockedAt: t.expose('createdAt', { type: 'DateTime' }),
+    fingerprint: t.exposeString('fingerprint', { description: "The card's keyed fingerprint; never the card number." }),
+    reason: t.exposeString('reason', { description: 'Why the operator blocked it.' }),
+    blockedAt: t.expose('createdAt', { type: 'DateTime', description: 'When the block began.' }),
   }),
 });
 
 const BlockPlayerInput = builder.inputType('BlockPlayerInput', {
-  fields: (t) => ({ playerId: t.id({ required: true }), reason: t.string({ required: true }) }),
+  description: 'A player to block (operators only).',
+  fields: (t) => ({
+    playerId: t.id({ required: true, description: 'The player (ply_…).' }),
+    reason: t.string({ required: true, description: 'Why, kept with the block.' }),
+  }),
 });
 const UnblockPlayerInput = builder.inputType('UnblockPlayerInput', {
-  fields: (t) => ({ playerId: t.id({ required: true }) }),
+  description: 'A player whose block to lift (operators only).',
+  fields: (t) => ({ playerId: t.id({ required: true, description: 'The player (ply_…).' }) }),
 });
 const BlockCardFingerprintInput = builder.inputType('BlockCardFingerprintInput', {
+  description: 'A card to block by fingerprint (operators only).',
   fields: (t) => ({
     fingerprint: t.string({
       required: true,
       description: "The card's keyed fingerprint, as RiskEvent.cardFingerprint shows it.",
     }),
-    reason: t.string({ required: true }),
+    reason: t.string({ required: true, description: 'Why, kept with the block.' }),
   }),
 });
 const UnblockCardFingerprintInput = builder.inputType('UnblockCardFingerprintInput', {
-  fields: (t) => ({ fingerprint: t.string({ required: true }) }),
+  description: 'A card fingerprint whose block to lift (operators only).',
+  fields: (t) => ({
+    fingerprint: t.string({ required: true, description: 'The fingerprint, as the block shows it.' }),
+  }),
 });
 
 const BlockPlayerPayload = builder.objectRef<{ block: PlayerBlockRow }>('BlockPlayerPayload').implement({
-  fields: (t) => ({ block: t.field({ type: PlayerBlockRef, resolve: (p) => p.block }) }),
+  description: 'The block now in force.',
+  fields: (t) => ({ block: t.field({ type: PlayerBlockRef, description: 'The block.', resolve: (p) => p.block }) }),
 });
 const BlockCardFingerprintPayload = builder
   .objectRef<{ block: CardFingerprintBlockRow }>('BlockCardFingerprintPayload')
   .implement({
-    fields: (t) => ({ block: t.field({ type: CardFingerprintBlockRef, resolve: (p) => p.block }) }),
+    description: 'The block now in force.',
+    fields: (t) => ({
+      block: t.field({ type: CardFingerprintBlockRef, description: 'The block.', resolve: (p) => p.block }),
+    }),
   });
 const UnblockPayload = builder.objectRef<{ lifted: boolean }>('UnblockPayload').implement({
+  description: 'Whether a block was lifted.',
   fields: (t) => ({ lifted: t.exposeBoolean('lifted', { description: 'False when nothing was blocked.' }) }),
 });
 
