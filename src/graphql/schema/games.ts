@@ -28,16 +28,16 @@ export const GameRef = builder.loadableNodeRef('Game', {
 export const GameCurrencyRef = builder.objectRef<GameCurrencyRow>('GameCurrency').implement({
   description: "A game's own virtual currency (GEM, COIN…); amounts in it have no minor-unit digits.",
   fields: (t) => ({
-    code: t.exposeString('code'),
-    name: t.exposeString('name'),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    code: t.exposeString('code', { description: 'Its code in Money.currency and prices, such as GEM.' }),
+    name: t.exposeString('name', { description: 'What players call it, such as Gems.' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the developer defined it.' }),
   }),
 });
 
 GameRef.implement({
   description: 'A game of a developer: what it sells and how it is paid.',
   fields: (t) => ({
-    name: t.exposeString('name'),
+    name: t.exposeString('name', { description: "The game's name, as players and the developer see it." }),
     defaultCurrency: t.exposeString('defaultCurrency', {
       description: 'ISO 4217 code of the real money it prices in by default.',
     }),
@@ -61,10 +61,11 @@ GameRef.implement({
     }),
     currencies: t.loadableList({
       type: GameCurrencyRef,
+      description: 'The virtual currencies the game defined (defineCurrency).',
       load: (gameIds: string[], ctx) => getCurrenciesByGameIds(ctx.service, gameIds),
       resolve: (g) => g.id,
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the developer created the game.' }),
   }),
 });
 

@@ -13,10 +13,14 @@ import { decodeId } from '../relay.js';
 export const InventoryEntryRef = builder.objectRef<InventoryEntryView>('InventoryEntry').implement({
   description: 'What a player holds of an item in a game.',
   fields: (t) => ({
-    item: t.field({ type: ItemRef, resolve: (entry) => entry.itemId }),
+    item: t.field({ type: ItemRef, description: 'The item held.', resolve: (entry) => entry.itemId }),
     quantity: t.exposeInt('quantity', { description: 'Units held; a DURABLE is 1.' }),
-    player: t.field({ type: PlayerRef, resolve: (entry) => entry.playerId }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime', nullable: true }),
+    player: t.field({ type: PlayerRef, description: 'Who holds it.', resolve: (entry) => entry.playerId }),
+    updatedAt: t.expose('updatedAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When the quantity last changed (a purchase, a refund or consumeItem).',
+    }),
   }),
 });
 
@@ -43,6 +47,7 @@ builder.queryField('inventory', (t) =>
 );
 
 const ConsumeItemInput = builder.inputType('ConsumeItemInput', {
+  description: 'Units of a consumable to use up in play.',
   fields: (t) => ({
     playerId: t.id({
       description: "Whose units: required with the secret key; a player's game token uses up its own player's.",
@@ -54,7 +59,10 @@ const ConsumeItemInput = builder.inputType('ConsumeItemInput', {
 });
 
 const ConsumeItemPayload = builder.objectRef<{ entry: InventoryEntryView }>('ConsumeItemPayload').implement({
-  fields: (t) => ({ entry: t.field({ type: InventoryEntryRef, resolve: (p) => p.entry }) }),
+  description: 'What the player holds of the item after it was used.',
+  fields: (t) => ({
+    entry: t.field({ type: InventoryEntryRef, description: 'The units left.', resolve: (p) => p.entry }),
+  }),
 });
 
 builder.mutationField('consumeItem', (t) =>
