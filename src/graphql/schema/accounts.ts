@@ -110,10 +110,11 @@ const SignUpDeveloperInput = builder.inputType('SignUpDeveloperInput', {
   }),
 });
 const SignUpPlayerInput = builder.inputType('SignUpPlayerInput', {
+  description: 'A new player account.',
   fields: (t) => ({
-    email: t.string({ required: true }),
+    email: t.string({ required: true, description: 'The email to sign in with; one account per email.' }),
     password: t.string({ required: true, description: 'At least 10 characters.' }),
-    displayName: t.string({ required: true }),
+    displayName: t.string({ required: true, description: 'The name other players and games see.' }),
   }),
 });
 const LogInInput = builder.inputType('LogInInput', {

@@ -25,7 +25,7 @@ export const GameAuthorizationRef = builder.loadableNodeRef('GameAuthorization',
 GameAuthorizationRef.implement({
   description: "A player's grant to a game, with the one-tap allowance.",
   fields: (t) => ({
-    game: t.field({ type: GameRef, resolve: (a) => a.gameId }),
+    game: t.field({ type: GameRef, description: 'The game allowed to act for the player.', resolve: (a) => a.gameId }),
     oneTapMax: t.field({
       type: MoneyRef,
       description: 'The most one purchase may cost to be charged without asking; zero means always ask.',
@@ -36,8 +36,8 @@ GameAuthorizationRef.implement({
       description: 'The most one-tap purchases may add up to in a day; zero means always ask.',
       resolve: (a) => a.dailyCap,
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the player first authorized the game.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When its limits or state last changed.' }),
     revokedAt: t.expose('revokedAt', {
       type: 'DateTime',
       nullable: true,
@@ -64,8 +64,9 @@ builder.objectField(ViewerRef, 'authorizations', (t) =>
 );
 
 const AuthorizeGameInput = builder.inputType('AuthorizeGameInput', {
+  description: 'A game the signed-in player lets buy for them, and the limits on one-tap buying.',
   fields: (t) => ({
-    gameId: t.id({ required: true }),
+    gameId: t.id({ required: true, description: 'The game (gam_…).' }),
     oneTapMax: t.field({
       type: MoneyInputRef,
       required: true,
@@ -86,19 +87,34 @@ const AuthorizeGameInput = builder.inputType('AuthorizeGameInput', {
   }),
 });
 const UpdateGameAuthorizationInput = builder.inputType('UpdateGameAuthorizationInput', {
+  description: 'New one-tap limits for a game the player authorized.',
   fields: (t) => ({
-    authorizationId: t.id({ required: true }),
-    oneTapMax: t.field({ type: MoneyInputRef, required: true }),
-    dailyCap: t.field({ type: MoneyInputRef, required: true }),
+    authorizationId: t.id({ required: true, description: 'The authorization (gau_…).' }),
+    oneTapMax: t.field({
+      type: MoneyInputRef,
+      required: true,
+      description: 'Per-purchase maximum charged without asking; "0" means always ask.',
+    }),
+    dailyCap: t.field({
+      type: MoneyInputRef,
+      required: true,
+      description: 'Daily total of one-tap purchases, same currency; "0" means always ask.',
+    }),
   }),
 });
 const RevokeGameAuthorizationInput = builder.inputType('RevokeGameAuthorizationInput', {
-  fields: (t) => ({ authorizationId: t.id({ required: true }) }),
+  description: 'A game authorization to end.',
+  fields: (t) => ({ authorizationId: t.id({ required: true, description: 'The authorization (gau_…).' }) }),
 });
 
 const AuthorizeGamePayload = builder.objectRef<AuthorizeGameResult>('AuthorizeGamePayload').implement({
+  description: 'The new authorization and the game token that acts for the player.',
   fields: (t) => ({
-    authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }),
+    authorization: t.field({
+      type: GameAuthorizationRef,
+      description: 'The authorization with its limits.',
+      resolve: (p) => p.authorization,
+    }),
     gameToken: t.exposeString('gameToken', {
       nullable: true,
       description:
@@ -113,7 +129,14 @@ const AuthorizeGamePayload = builder.objectRef<AuthorizeGameResult>('AuthorizeGa
 });
 const authorizationPayload = (name: string) =>
   builder.objectRef<{ authorization: GameAuthorization }>(name).implement({
-    fields: (t) => ({ authorization: t.field({ type: GameAuthorizationRef, resolve: (p) => p.authorization }) }),
+    description: 'The authorization after the change.',
+    fields: (t) => ({
+      authorization: t.field({
+        type: GameAuthorizationRef,
+        description: 'The authorization.',
+        resolve: (p) => p.authorization,
+      }),
+    }),
   });
 const UpdateGameAuthorizationPayload = authorizationPayload('UpdateGameAuthorizationPayload');
 const RevokeGameAuthorizationPayload = authorizationPayload('RevokeGameAuthorizationPayload');
