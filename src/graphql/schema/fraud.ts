@@ -130,7 +130,7 @@ RiskEventRef.implement({
       nullable: true,
       description: 'The keyed fingerprint of the card involved (never its number); pass it to blockCardFingerprint.',
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the decision was taken.' }),
   }),
 });
 
@@ -285,7 +285,7 @@ const UpdateRiskSettingsInput = builder.inputType('UpdateRiskSettingsInput', {
   description:
     'Absent fields stay as they are; null goes back to the platform default. Values outside the bounds are refused.',
   fields: (t) => ({
-    gameId: t.id({ required: true }),
+    gameId: t.id({ required: true, description: 'The game (gam_…).' }),
     ...(Object.fromEntries(
       RISK_THRESHOLD_NAMES.map((name) => [name, t.int({ description: thresholdDescriptions[name] })]),
     ) as Record<RiskThresholdName, ReturnType<typeof t.int>>),

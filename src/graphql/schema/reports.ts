@@ -19,7 +19,7 @@ const money = (pick: (f: SalesFigures) => number) => (f: SalesFigures) => ({
 const SalesFiguresRef = builder.interfaceRef<SalesFigures>('SalesFigures').implement({
   description: 'Money of real-money sales in one currency: gross − refunds − disputes = platformFees + net.',
   fields: (t) => ({
-    currency: t.exposeString('currency'),
+    currency: t.exposeString('currency', { description: 'The ISO 4217 code all these amounts are in.' }),
     gross: t.field({ type: MoneyRef, description: 'What buyers paid.', resolve: money((f) => f.grossMinor) }),
     refunds: t.field({ type: MoneyRef, description: 'Given back by refunds.', resolve: money((f) => f.refundsMinor) }),
     disputes: t.field({
@@ -38,8 +38,8 @@ const SalesFiguresRef = builder.interfaceRef<SalesFigures>('SalesFigures').imple
       resolve: money((f) => f.netMinor),
     }),
     sales: t.exposeInt('sales', { description: 'Sales posted.' }),
-    refundCount: t.int({ resolve: (f) => f.refunds }),
-    disputeCount: t.int({ resolve: (f) => f.disputes }),
+    refundCount: t.int({ description: 'Refunds posted.', resolve: (f) => f.refunds }),
+    disputeCount: t.int({ description: 'Disputes (chargebacks) posted.', resolve: (f) => f.disputes }),
     units: t.exposeInt('units', { description: 'Units sold.' }),
   }),
 });
@@ -54,7 +54,7 @@ const ItemSalesRef = builder.objectRef<ItemSales>('ItemSales').implement({
   description: 'Sales of one item in one currency.',
   interfaces: [SalesFiguresRef],
   isTypeOf: (f) => 'itemId' in (f as object),
-  fields: (t) => ({ item: t.field({ type: ItemRef, resolve: (f) => f.itemId }) }),
+  fields: (t) => ({ item: t.field({ type: ItemRef, description: 'The item sold.', resolve: (f) => f.itemId }) }),
 });
 const DailySalesRef = builder.objectRef<DailySales>('DailySales').implement({
   description: 'Sales of one UTC day in one currency.',
@@ -67,12 +67,16 @@ const SalesReportRef = builder.objectRef<SalesReport>('SalesReport').implement({
   description:
     'Every figure is a sum of ledger entries posted in [from, to), so the report agrees with the ledger to the minor unit.',
   fields: (t) => ({
-    game: t.field({ type: GameRef, resolve: (r) => r.game }),
-    from: t.expose('from', { type: 'DateTime' }),
-    to: t.expose('to', { type: 'DateTime' }),
-    totals: t.field({ type: [SalesTotalsRef], resolve: (r) => [...r.totals] }),
-    items: t.field({ type: [ItemSalesRef], resolve: (r) => [...r.items] }),
-    days: t.field({ type: [DailySalesRef], resolve: (r) => [...r.days] }),
+    game: t.field({ type: GameRef, description: 'The game reported on.', resolve: (r) => r.game }),
+    from: t.expose('from', { type: 'DateTime', description: 'Start of the period, included.' }),
+    to: t.expose('to', { type: 'DateTime', description: 'End of the period, excluded.' }),
+    totals: t.field({
+      type: [SalesTotalsRef],
+      description: 'The whole period, one entry per currency.',
+      resolve: (r) => [...r.totals],
+    }),
+    items: t.field({ type: [ItemSalesRef], description: 'Per item and currency.', resolve: (r) => [...r.items] }),
+    days: t.field({ type: [DailySalesRef], description: 'Per UTC day and currency.', resolve: (r) => [...r.days] }),
   }),
 });
 
