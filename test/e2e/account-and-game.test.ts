@@ -6,7 +6,7 @@
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { axeSerious, DEMO_ITEMS, Phone, thirdPartyGame, type ThirdPartyGame } from './demo-game-flows.js';
+import { axeSerious, cometDodge, Phone, type ThirdPartyGame } from './demo-game-flows.js';
 
 let app: TestApp;
 let game: ThirdPartyGame;
@@ -71,15 +71,7 @@ async function phase(page: Page): Promise<string | undefined> {
 beforeAll(async () => {
   // Coinslot on 127.0.0.1; the game on its own site (localhost) with its origin registered.
   app = await createTestApp({ listen: true });
-  game = await thirdPartyGame(app, {
-    name: 'Comet Dodge',
-    theme: 'comet',
-    currency: 'USD',
-    virtualCurrency: { code: 'GEM', name: 'Gems' },
-    items: DEMO_ITEMS,
-    host: '127.0.0.1',
-    originHost: 'localhost',
-  });
+  game = await cometDodge(app);
   gameId = game.gameId;
   gameUrl = game.url;
   pat = await Phone.open('keys');

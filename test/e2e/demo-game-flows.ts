@@ -242,6 +242,22 @@ export class Phone {
   }
 }
 
+/**
+ * Comet Dodge as the browser tests run it: Coinslot on 127.0.0.1, the game on its own site
+ * (`localhost`), with the demo's catalog and gems.
+ */
+export function cometDodge(app: TestApp): Promise<ThirdPartyGame> {
+  return thirdPartyGame(app, {
+    name: 'Comet Dodge',
+    theme: 'comet',
+    currency: 'USD',
+    virtualCurrency: { code: 'GEM', name: 'Gems' },
+    items: DEMO_ITEMS,
+    host: '127.0.0.1',
+    originHost: 'localhost',
+  });
+}
+
 export interface ThirdPartyGame {
   readonly gameId: string;
   readonly publishableKey: string;

@@ -3,7 +3,7 @@
 // Screenshots of every step go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { DEMO_ITEMS, Phone, thirdPartyGame, type ThirdPartyGame } from './demo-game-flows.js';
+import { cometDodge, Phone, type ThirdPartyGame } from './demo-game-flows.js';
 
 const PURCHASES = /* GraphQL */ `
   query DemoPurchases($gameId: ID!) {
@@ -35,15 +35,7 @@ beforeAll(async () => {
   // The global setup built the web front, coinslot.js and the game as `npm start` does. Coinslot on
   // 127.0.0.1, the game on its own site (localhost), its origin registered.
   app = await createTestApp({ listen: true });
-  game = await thirdPartyGame(app, {
-    name: 'Comet Dodge',
-    theme: 'comet',
-    currency: 'USD',
-    virtualCurrency: { code: 'GEM', name: 'Gems' },
-    items: DEMO_ITEMS,
-    host: '127.0.0.1',
-    originHost: 'localhost',
-  });
+  game = await cometDodge(app);
   gameId = game.gameId;
   gameUrl = game.url;
   phone = await Phone.open('player');

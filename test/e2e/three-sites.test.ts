@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../src/composition/index.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
-import { DEMO_ITEMS, Phone, thirdPartyGame, type ThirdPartyGame } from './demo-game-flows.js';
+import { cometDodge, Phone, thirdPartyGame, type ThirdPartyGame } from './demo-game-flows.js';
 
 const GARDEN_ITEMS = [
   { sku: 'heart-bloom', name: 'Heart bloom', kind: 'CONSUMABLE', prices: [{ amount: '149', currency: 'EUR' }] },
@@ -42,15 +42,7 @@ async function succeeded(game: ThirdPartyGame, token: string, sku: string): Prom
 
 beforeAll(async () => {
   app = await createTestApp({ listen: true });
-  comet = await thirdPartyGame(app, {
-    name: 'Comet Dodge',
-    theme: 'comet',
-    currency: 'USD',
-    virtualCurrency: { code: 'GEM', name: 'Gems' },
-    items: DEMO_ITEMS,
-    host: '127.0.0.1',
-    originHost: 'localhost',
-  });
+  comet = await cometDodge(app);
   garden = await thirdPartyGame(app, {
     name: 'Star Garden',
     theme: 'garden',
