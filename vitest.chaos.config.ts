@@ -11,6 +11,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     maxWorkers: 1,
-    reporters: ['default'],
+    // Fails the run when a test was skipped (test/helpers/no-skips-reporter.ts).
+    reporters: ['default', './test/helpers/no-skips-reporter.ts'],
   },
 });

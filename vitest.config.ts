@@ -12,6 +12,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
-    reporters: ['default'],
+    // Fails the run when a test was skipped (test/helpers/no-skips-reporter.ts).
+    reporters: ['default', './test/helpers/no-skips-reporter.ts'],
   },
 });

@@ -11,6 +11,8 @@ export default defineConfig({
     testTimeout: 30_000,
     pool: 'forks',
     maxWorkers: 2,
+    // Fails the run when a test was skipped (test/helpers/no-skips-reporter.ts).
+    reporters: ['default', './test/helpers/no-skips-reporter.ts'],
     env: {
       TEST_DATABASE_URL: 'postgres://nobody@127.0.0.1:1/no_database_in_the_unit_tier',
       TEST_REDIS_URL: 'redis://127.0.0.1:1',
