@@ -88,21 +88,35 @@ export async function getLedgerAccounts(
   return rows.map(toView);
 }
 
+/**
+ * Rows by id in the order asked, for node loading: null where the id is malformed, absent or of a
+ * game whose ledger the caller may not read. `load` reads the rows of the well-formed ids, each with
+ * its game's developer.
+ */
+async function readableByIds<T extends { readonly id: string }>(
+  ctx: ServiceContext,
+  ids: readonly string[],
+  load: (wanted: string[]) => Promise<{ row: T; developerId: string }[]>,
+): Promise<(T | null)[]> {
+  const wanted = [...new Set(ids.filter(isUuid))];
+  const rows = wanted.length ? await load(wanted) : [];
+  const byId = new Map(rows.filter((r) => mayReadLedger(ctx, r)).map((r) => [r.row.id, r.row]));
+  return ids.map((id) => byId.get(id) ?? null);
+}
+
 /** Ledger accounts by id, in the order asked (for node loading); null where absent or not the caller's to read. */
 export async function getLedgerAccountsByIds(
   ctx: ServiceContext,
   ids: readonly string[],
 ): Promise<(LedgerAccountView | null)[]> {
-  const wanted = [...new Set(ids.filter(isUuid))];
-  const rows = wanted.length
-    ? await ctx.deps.db
-        .select({ account: accountColumns, developerId: games.developerId })
-        .from(ledgerAccounts)
-        .innerJoin(games, eq(games.id, ledgerAccounts.gameId))
-        .where(inArray(ledgerAccounts.id, wanted))
-    : [];
-  const byId = new Map(rows.filter((r) => mayReadLedger(ctx, r)).map((r) => [r.account.id, toView(r.account)]));
-  return ids.map((id) => byId.get(id) ?? null);
+  const accounts = await readableByIds(ctx, ids, (wanted) =>
+    ctx.deps.db
+      .select({ row: accountColumns, developerId: games.developerId })
+      .from(ledgerAccounts)
+      .innerJoin(games, eq(games.id, ledgerAccounts.gameId))
+      .where(inArray(ledgerAccounts.id, wanted)),
+  );
+  return accounts.map((account) => (account ? toView(account) : null));
 }
 
 /** A posting (ledger transaction) as readers see it. */
@@ -135,51 +149,45 @@ const entryColumns = {
 };
 
 /** Ledger entries by id, in the order asked (node loading); null where absent or not the caller's to read. */
-export async function getLedgerEntriesByIds(
+export function getLedgerEntriesByIds(
   ctx: ServiceContext,
   ids: readonly string[],
 ): Promise<(LedgerEntryView | null)[]> {
-  const wanted = [...new Set(ids.filter(isUuid))];
-  const rows = wanted.length
-    ? await ctx.deps.db
-        .select({ entry: entryColumns, developerId: games.developerId })
-        .from(ledgerEntries)
-        .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
-        .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
-        .innerJoin(games, eq(games.id, ledgerEntries.gameId))
-        .where(inArray(ledgerEntries.id, wanted))
-    : [];
-  const byId = new Map(rows.filter((r) => mayReadLedger(ctx, r)).map((r) => [r.entry.id, r.entry]));
-  return ids.map((id) => byId.get(id) ?? null);
+  return readableByIds(ctx, ids, (wanted) =>
+    ctx.deps.db
+      .select({ row: entryColumns, developerId: games.developerId })
+      .from(ledgerEntries)
+      .innerJoin(ledgerTransactions, eq(ledgerTransactions.id, ledgerEntries.transactionId))
+      .innerJoin(ledgerAccounts, eq(ledgerAccounts.id, ledgerEntries.accountId))
+      .innerJoin(games, eq(games.id, ledgerEntries.gameId))
+      .where(inArray(ledgerEntries.id, wanted)),
+  );
 }
 
+/** The columns of a posting view. */
+const postingColumns = {
+  id: ledgerTransactions.id,
+  gameId: ledgerTransactions.gameId,
+  kind: ledgerTransactions.kind,
+  reference: ledgerTransactions.reference,
+  purchaseId: ledgerTransactions.purchaseId,
+  refundId: ledgerTransactions.refundId,
+  disputeId: ledgerTransactions.disputeId,
+  createdAt: ledgerTransactions.createdAt,
+};
+
 /** Postings by id, in the order asked (node loading); null where absent or not the caller's to read. */
-export async function getLedgerTransactionsByIds(
+export function getLedgerTransactionsByIds(
   ctx: ServiceContext,
   ids: readonly string[],
 ): Promise<(LedgerTransactionView | null)[]> {
-  const wanted = [...new Set(ids.filter(isUuid))];
-  const rows = wanted.length
-    ? await ctx.deps.db
-        .select({
-          posting: {
-            id: ledgerTransactions.id,
-            gameId: ledgerTransactions.gameId,
-            kind: ledgerTransactions.kind,
-            reference: ledgerTransactions.reference,
-            purchaseId: ledgerTransactions.purchaseId,
-            refundId: ledgerTransactions.refundId,
-            disputeId: ledgerTransactions.disputeId,
-            createdAt: ledgerTransactions.createdAt,
-          },
-          developerId: games.developerId,
-        })
-        .from(ledgerTransactions)
-        .innerJoin(games, eq(games.id, ledgerTransactions.gameId))
-        .where(inArray(ledgerTransactions.id, wanted))
-    : [];
-  const byId = new Map(rows.filter((r) => mayReadLedger(ctx, r)).map((r) => [r.posting.id, r.posting]));
-  return ids.map((id) => byId.get(id) ?? null);
+  return readableByIds(ctx, ids, (wanted) =>
+    ctx.deps.db
+      .select({ row: postingColumns, developerId: games.developerId })
+      .from(ledgerTransactions)
+      .innerJoin(games, eq(games.id, ledgerTransactions.gameId))
+      .where(inArray(ledgerTransactions.id, wanted)),
+  );
 }
 
 /** The legs of postings the caller may read, by posting id (each posting's entries oldest first). */
