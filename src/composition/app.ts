@@ -7,7 +7,7 @@ import { costLimitPlugin } from '@escape.tech/graphql-armor-cost-limit';
 import { schema } from '../graphql/schema/index.js';
 import { maskError } from '../graphql/errors.js';
 import { idempotencyPlugin } from '../graphql/idempotency.js';
-import { retryAfterPlugin } from '../graphql/retry-after.js';
+import { retryAfterPlugin, retryAfterSlot, type RetryAfterSlot } from '../graphql/retry-after.js';
 import { rateLimitPlugin } from '../graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from '../graphql/redact-input-values.js';
 import { STREAM_ENDPOINT, streamEndpointPlugins } from '../graphql/stream-endpoint.js';
@@ -36,6 +36,8 @@ export interface ServerContext {
   readonly ip?: string | null;
   /** This request's idempotency state, fresh for each /graphql request (see graphql/idempotency.ts). */
   readonly idempotency?: IdempotencySlot;
+  /** This request's Retry-After wait and RateLimit quotas, fresh for each /graphql request (graphql/retry-after.ts). */
+  readonly retryAfter?: RetryAfterSlot;
 }
 
 export interface AppOptions {
@@ -243,10 +245,11 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       const principal = await authenticate(deps, request.headers.get('authorization'));
       const ip = clientIp(request, (server as ServerContext).ip, deps.config.API_RATE_LIMIT_TRUST_PROXY);
       const service: ServiceContext = { deps, principal, requestId, ip };
-      // handler below gives every /graphql request its slot; yoga driven any other way would lose replays
-      const idempotency = (server as ServerContext).idempotency;
+      // handler below gives every /graphql request its slots; yoga driven any other way would lose replays
+      const { idempotency, retryAfter } = server as ServerContext;
       if (!idempotency) throw new Error('a /graphql request reached yoga without its idempotency slot');
-      return { principal, service, requestId, idempotency };
+      if (!retryAfter) throw new Error('a /graphql request reached yoga without its retry-after slot');
+      return { principal, service, requestId, idempotency, retryAfter };
     },
   });
 
@@ -349,8 +352,12 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
         response = graphiqlPage(request, { title: 'Coinslot GraphQL' });
       } else if (url.pathname === '/graphql' || url.pathname === STREAM_ENDPOINT) {
         route = url.pathname;
-        // a fresh idempotency slot per request: the plugin's hooks and the mutation guard share it
-        response = await yoga.handle(request, { ...serverContext, idempotency: idempotencySlot() });
+        // fresh per-request slots: the plugins' hooks and the mutation guard share them
+        response = await yoga.handle(request, {
+          ...serverContext,
+          idempotency: idempotencySlot(),
+          retryAfter: retryAfterSlot(),
+        });
         // The answer depends on the Origin (CORS): caches must keep one per origin.
         if (!/\borigin\b/i.test(response.headers.get('vary') ?? '')) response.headers.append('vary', 'Origin');
       } else {

@@ -2,6 +2,7 @@ import type { YogaInitialContext } from 'graphql-yoga';
 import type { Principal } from '../shared/principal.js';
 import type { ServiceContext } from '../modules/service-context.js';
 import type { IdempotencySlot } from '../modules/idempotency/index.js';
+import type { RetryAfterSlot } from './retry-after.js';
 
 /** What composition/app.ts adds to each request: who is calling and the modules' service context. */
 export interface AppContext {
@@ -10,6 +11,8 @@ export interface AppContext {
   readonly requestId: string;
   /** This request's idempotency state (modules/idempotency), filled by the idempotency plugin. */
   readonly idempotency: IdempotencySlot;
+  /** This request's Retry-After wait and RateLimit quotas, written as headers by retryAfterPlugin. */
+  readonly retryAfter: RetryAfterSlot;
 }
 
 /** The GraphQL context seen by resolvers. */

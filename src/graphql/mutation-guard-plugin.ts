@@ -2,7 +2,7 @@ import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTyp
 import type { GraphQLFieldResolver } from 'graphql';
 import { DomainError, RateLimitedError } from '../shared/errors.js';
 import type { IdempotencySlot } from '../modules/idempotency/index.js';
-import { noteRateLimit, noteRetryAfter } from './retry-after.js';
+import { noteRateLimit, noteRetryAfter, type RetryAfterSlot } from './retry-after.js';
 import type { ServiceContext } from '../modules/service-context.js';
 
 /**
@@ -19,7 +19,11 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
     if (fieldConfig.parentType !== 'Mutation') return resolver;
     return async (parent, args, context, info) => {
-      const { request, idempotency } = context as { request: Request; idempotency: IdempotencySlot };
+      const { request, idempotency, retryAfter } = context as {
+        request: Request;
+        idempotency: IdempotencySlot;
+        retryAfter: RetryAfterSlot;
+      };
       const state = idempotency.current;
       try {
         // the request's idempotency state, on its context (modules/idempotency decides what it means)
@@ -29,10 +33,10 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
         return result;
       } catch (error) {
         if (error instanceof DomainError) noteTypedError(context as { service?: ServiceContext }, request, error);
-        if (error instanceof DomainError && error.retryable) noteRetryAfter(request, error.retryAfterSeconds);
+        if (error instanceof DomainError && error.retryable) noteRetryAfter(retryAfter, error.retryAfterSeconds);
         if (error instanceof RateLimitedError && error.policy) {
           // a typed RateLimited answer: the quota it ran into, used up until the wait is over
-          noteRateLimit(request, {
+          noteRateLimit(retryAfter, {
             policy: error.policy.name,
             quota: error.policy.quota,
             windowSeconds: error.policy.windowSeconds,

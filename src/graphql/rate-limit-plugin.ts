@@ -6,7 +6,7 @@ import { clientIp } from '../http/client-ip.js';
 import type { ThrottleCheck, ThrottleOutcome } from '../shared/velocity-port.js';
 import type { Deps } from '../modules/service-context.js';
 import type { GraphQLContext } from './context.js';
-import { noteRateLimit, rateLimitFields, type RateLimitState } from './retry-after.js';
+import { noteRateLimit, rateLimitFields, type RateLimitState, type RetryAfterSlot } from './retry-after.js';
 
 /** What the rate limit decided for one HTTP request. */
 interface LimitState {
@@ -16,9 +16,10 @@ interface LimitState {
 
 const states = new WeakMap<Request, LimitState>();
 
-/** The peer address the server passes along (composition/app.ts ServerContext). */
+/** The peer address and the request's Retry-After slot the server passes along (composition/app.ts ServerContext). */
 interface PeerContext {
   readonly ip?: string | null;
+  readonly retryAfter?: RetryAfterSlot;
 }
 
 /**
@@ -65,7 +66,8 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
 
   return {
     async onRequest({ request, serverContext, endResponse }) {
-      const checks = checksFor(request, (serverContext as PeerContext | undefined)?.ip);
+      const peer = serverContext as PeerContext | undefined;
+      const checks = checksFor(request, peer?.ip);
       let outcomes: ThrottleOutcome[];
       try {
         outcomes = await velocityStore.throttle(
@@ -84,7 +86,8 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
       const refused = outcomes.filter((o) => !o.allowed && o.retryAfterMs > 0);
       const shown = outcomes.map((o, i) => stateOf(checks[i]?.policy ?? 'api', o, periodMs));
       states.set(request, { shown });
-      for (const state of shown) noteRateLimit(request, state);
+      const slot = peer?.retryAfter;
+      if (slot) for (const state of shown) noteRateLimit(slot, state);
       if (!outcomes.every((o) => o.allowed)) {
         const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(1, ...refused.map((o) => o.retryAfterMs)) / 1000));
         const body = {

@@ -18,20 +18,32 @@ export interface RateLimitState {
   readonly resetSeconds: number;
 }
 
-const waits = new WeakMap<Request, number>();
-const limits = new WeakMap<Request, Map<string, RateLimitState>>();
+/**
+ * What one request has noted for its response headers: the longest Retry-After wait and the quotas
+ * it was counted against. The app puts a fresh slot on each /graphql request's server context
+ * (composition/app.ts, beside the idempotency slot); the rate limit and the mutation guard note into
+ * it, and `retryAfterPlugin` writes the headers from it.
+ */
+export interface RetryAfterSlot {
+  /** Seconds to wait before retrying; null while nothing retryable was noted. */
+  wait: number | null;
+  /** The quotas noted, by policy name. */
+  readonly limits: Map<string, RateLimitState>;
+}
+
+export function retryAfterSlot(): RetryAfterSlot {
+  return { wait: null, limits: new Map() };
+}
 
 /** Notes that this request answers with something retryable after `seconds` (the longest wait wins). */
-export function noteRetryAfter(request: Request, seconds: number | null | undefined): void {
+export function noteRetryAfter(slot: RetryAfterSlot, seconds: number | null | undefined): void {
   const wait = Math.max(1, Math.ceil(seconds ?? 1));
-  waits.set(request, Math.max(waits.get(request) ?? 0, wait));
+  slot.wait = Math.max(slot.wait ?? 0, wait);
 }
 
 /** Notes a quota this request was counted against (a later note of the same policy replaces it). */
-export function noteRateLimit(request: Request, state: RateLimitState): void {
-  const forRequest = limits.get(request) ?? new Map<string, RateLimitState>();
-  forRequest.set(state.policy, state);
-  limits.set(request, forRequest);
+export function noteRateLimit(slot: RetryAfterSlot, state: RateLimitState): void {
+  slot.limits.set(state.policy, state);
 }
 
 /**
@@ -49,20 +61,25 @@ export function rateLimitFields(states: readonly RateLimitState[]): Record<strin
   };
 }
 
+/** The server context of a request: the app puts a fresh slot on each one. */
+interface WithRetryAfterSlot {
+  readonly retryAfter?: RetryAfterSlot;
+}
+
 /**
  * Sets `Retry-After` (seconds) on the response of a request that noted a retryable answer, and the
  * RateLimit fields for every quota noted (unless a plugin that ended the request early set them).
  */
 export function retryAfterPlugin(): Plugin {
   return {
-    onResponse({ request, response }) {
-      const wait = waits.get(request);
-      if (wait !== undefined && !response.headers.has('retry-after')) {
-        response.headers.set('retry-after', String(wait));
+    onResponse({ serverContext, response }) {
+      const slot = (serverContext as WithRetryAfterSlot | undefined)?.retryAfter;
+      if (!slot) return;
+      if (slot.wait !== null && !response.headers.has('retry-after')) {
+        response.headers.set('retry-after', String(slot.wait));
       }
-      const noted = limits.get(request);
-      if (noted && !response.headers.has('ratelimit')) {
-        for (const [field, value] of Object.entries(rateLimitFields([...noted.values()]))) {
+      if (slot.limits.size > 0 && !response.headers.has('ratelimit')) {
+        for (const [field, value] of Object.entries(rateLimitFields([...slot.limits.values()]))) {
           response.headers.set(field, value);
         }
       }
