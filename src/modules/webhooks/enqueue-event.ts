@@ -10,6 +10,7 @@ import {
   type OutboxStatus,
 } from '../../db/schema/index.js';
 import type { Deps } from '../service-context.js';
+import { sendAndLog } from './publish-purchase-update.js';
 
 /** The events a domain change may announce (webhook.test is sent only by sendTestWebhook). */
 export type DomainEventType = Exclude<OutboxEventType, 'webhook.test'>;
@@ -171,18 +172,17 @@ export const WAKE_CHANNEL = 'webhooks:wake';
 
 /**
  * After the commit: wakes the webhook dispatchers of every instance so that the events go out at
- * once rather than at the next poll. Never throws (the poll delivers them anyway).
+ * once rather than at the next poll. Sent, not awaited (off the caller's latency path, like
+ * publishPurchaseUpdate); never throws: a failure is logged and the poll delivers anyway.
  */
-export async function notifyEvents(
+export function notifyEvents(
   deps: Pick<Deps, 'pubsub' | 'logger'>,
   events: EnqueuedEvent | readonly EnqueuedEvent[],
-): Promise<void> {
+): void {
   const list = (Array.isArray(events) ? events : [events]) as readonly EnqueuedEvent[];
   const pending = list.filter((e) => e.status === 'pending');
   if (pending.length === 0) return;
-  try {
-    await deps.pubsub.publish(WAKE_CHANNEL, JSON.stringify(pending.map((e) => e.id)));
-  } catch (error) {
-    deps.logger.warn({ err: error }, 'could not wake the webhook dispatchers; the next poll delivers');
-  }
+  sendAndLog(deps, WAKE_CHANNEL, JSON.stringify(pending.map((e) => e.id)), (error) =>
+    deps.logger.warn({ err: error }, 'could not wake the webhook dispatchers; the next poll delivers'),
+  );
 }

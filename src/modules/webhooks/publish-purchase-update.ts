@@ -15,21 +15,39 @@ export interface PurchaseUpdateMessage {
 
 /**
  * After a purchase's change committed: tells the `purchaseUpdated` subscribers of every instance.
- * Never throws: pub/sub is at most once, and the purchase itself is the truth a client can re-read.
+ * Sent, not awaited: the caller's request does not wait for Redis' answer (a publish is off the
+ * purchase's latency path; it still goes out in order with the connection's other commands, and
+ * the webhook wake of the same change travels in the same write). Never throws: pub/sub is at most
+ * once, a failure is logged, and the purchase itself is the truth a client can re-read.
  */
-export async function publishPurchaseUpdate(
+export function publishPurchaseUpdate(
   deps: Pick<Deps, 'pubsub' | 'logger' | 'clock'>,
   purchaseId: string,
   status?: string,
-): Promise<void> {
+): void {
   const message: PurchaseUpdateMessage = {
     purchaseId,
     ...(status ? { status } : {}),
     at: deps.clock.now().toISOString(),
   };
+  sendAndLog(deps, purchaseChannel(purchaseId), JSON.stringify(message), (error) =>
+    deps.logger.warn({ err: error, purchaseId }, 'could not publish a purchase update'),
+  );
+}
+
+/**
+ * Publishes without waiting for the answer; a failure (Redis down, a timeout, or a publish that
+ * throws at once) goes to `onError`, never to the caller.
+ */
+export function sendAndLog(
+  deps: Pick<Deps, 'pubsub'>,
+  channel: string,
+  message: string,
+  onError: (error: unknown) => void,
+): void {
   try {
-    await deps.pubsub.publish(purchaseChannel(purchaseId), JSON.stringify(message));
+    deps.pubsub.publish(channel, message).catch(onError);
   } catch (error) {
-    deps.logger.warn({ err: error, purchaseId }, 'could not publish a purchase update');
+    onError(error);
   }
 }
