@@ -12,6 +12,7 @@ import { rateLimitPlugin } from '../graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from '../graphql/redact-input-values.js';
 import { STREAM_ENDPOINT, streamEndpointPlugins } from '../graphql/stream-endpoint.js';
 import { typedErrorCount, wasCounted } from '../graphql/mutation-guard-plugin.js';
+import { operationLabeler } from '../graphql/operation-label.js';
 import type { AppContext, GraphQLContext } from '../graphql/context.js';
 import { authenticate } from '../modules/accounts/index.js';
 import { idempotencySlot, type IdempotencySlot } from '../modules/idempotency/index.js';
@@ -159,9 +160,11 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
   const metrics = options.metrics ?? createMetrics();
   const { logger } = deps;
 
+  const labelOf = operationLabeler(schema);
   const observe: Plugin<GraphQLContext> = {
     onExecute({ args }) {
-      const operation = args.operationName ?? 'anonymous';
+      // the root field, not the client-chosen operation name: a bounded label (graphql/operation-label.ts)
+      const operation = labelOf(args.document, args.operationName).label;
       const end = metrics.graphqlDuration.startTimer({ operation });
       return {
         onExecuteDone({ result }) {

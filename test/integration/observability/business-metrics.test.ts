@@ -59,11 +59,29 @@ describe('business metrics on /metrics', () => {
     expect(grew('coinslot_fraud_decisions_total{decision="allow",rule="none"}')).toBeGreaterThanOrEqual(2);
     // a typed error is counted by its code, and its operation is not "ok"
     expect(grew('coinslot_graphql_errors_total{code="card_declined"}')).toBe(1);
-    expect(after).toMatch(/coinslot_graphql_operations_total\{operation="[^"]*",outcome="typed_error"\} [1-9]/);
+    expect(grew('coinslot_graphql_operations_total{operation="createPurchase",outcome="typed_error"}')).toBe(1);
     expect(after).toMatch(/^coinslot_webhook_outbox_backlog \d+$/m);
     // no id in any label
     expect(after).not.toMatch(/(pur|gam|ply|itm|ref)_[0-9a-z]{26}/);
     expect(after).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/);
+  });
+
+  it('labels GraphQL operations by their root field, never by the name the client gave them', async () => {
+    const before = await scrape();
+    const names = Array.from({ length: 5 }, () => `ClientChosen_${randomUUID().replaceAll('-', '')}`);
+    for (const name of names) {
+      expect((await app.gql(`query ${name} { __typename }`)).status).toBe(200);
+      expect((await app.gql(`query ${name} { me: viewer { __typename } }`)).status).toBe(200);
+    }
+    const after = await scrape();
+    const grew = (series: string) => sample(after, series) - sample(before, series);
+    expect(grew('coinslot_graphql_operations_total{operation="introspection",outcome="ok"}')).toBe(5);
+    expect(grew('coinslot_graphql_operation_duration_seconds_count{operation="introspection"}')).toBe(5);
+    const viewer = [
+      ...after.matchAll(/coinslot_graphql_operations_total\{operation="viewer",outcome="[a-z_]+"\} (\d+)/g),
+    ];
+    expect(viewer.reduce((sum, m) => sum + Number(m[1]), 0)).toBeGreaterThanOrEqual(5);
+    for (const name of names) expect(after).not.toContain(name);
   });
 
   it('passes promtool check metrics', async () => {
