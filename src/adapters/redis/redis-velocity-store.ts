@@ -28,6 +28,12 @@ function counterOf(value: number, retry: number): VelocityCounter {
 
 const NO_COUNTER: VelocityCounter = { value: 0, retryAfterMs: 0 };
 
+/** One call of velocity-rules.lua: its keys and its arguments (the first is the operation). */
+interface ScriptCall {
+  readonly keys: string[];
+  readonly args: (string | number)[];
+}
+
 /** The decline record from the script's (declines, points, lock-outs, until) reply. */
 function declineStateOf(reply: number[], at: number): DeclineState {
   const [declines, points, lockOuts, until] = reply.slice(at, at + 4) as [number, number, number, number];
@@ -55,8 +61,8 @@ export function createRedisVelocityStore(
   const run = (keyList: string[], args: (string | number)[]) =>
     redisCall(() => client.velocityRules(keyList, args), commandTimeoutMs) as Promise<number[]>;
 
-  /** The card's, address's and device's counters (each call touches them: tried cards are evidence). */
-  async function subjects(
+  /** The card's, address's and device's calls (each touches its counters: tried cards are evidence). */
+  function subjectCalls(
     nowMs: number,
     playerId: string,
     fingerprint: string,
@@ -68,13 +74,16 @@ export function createRedisVelocityStore(
       cardsPerDeviceBlockAt: number;
       addressDeclinePointsAt: number;
     },
-  ): Promise<SubjectCounters> {
-    const [card, address, device] = await Promise.all([
-      run([keys.playersOfCard(fingerprint)], ['card_players', nowMs, playerId, limits.playersPerCardBlockAt, dayMs]),
-      ip
-        ? run(
-            [keys.cardsOfIp(ip), keys.declinesOfIp(ip)],
-            [
+  ): { card: ScriptCall; address: ScriptCall | null; device: ScriptCall | null } {
+    return {
+      card: {
+        keys: [keys.playersOfCard(fingerprint)],
+        args: ['card_players', nowMs, playerId, limits.playersPerCardBlockAt, dayMs],
+      },
+      address: ip
+        ? {
+            keys: [keys.cardsOfIp(ip), keys.declinesOfIp(ip)],
+            args: [
               'address',
               nowMs,
               fingerprint,
@@ -83,12 +92,19 @@ export function createRedisVelocityStore(
               hourMs,
               addressDeclineMs,
             ],
-          )
+          }
         : null,
-      deviceId
-        ? run([keys.cardsOfDevice(deviceId)], ['device', nowMs, fingerprint, limits.cardsPerDeviceBlockAt, hourMs])
+      device: deviceId
+        ? {
+            keys: [keys.cardsOfDevice(deviceId)],
+            args: ['device', nowMs, fingerprint, limits.cardsPerDeviceBlockAt, hourMs],
+          }
         : null,
-    ]);
+    };
+  }
+
+  /** The subjects' counters from their calls' replies (null: the subject was not given). */
+  function subjectCounters(card: number[], address: number[] | null, device: number[] | null): SubjectCounters {
     return {
       playersOnCard: counterOf(card[0] as number, card[1] as number),
       cardsOnIp: address ? counterOf(address[0] as number, address[1] as number) : NO_COUNTER,
@@ -97,35 +113,51 @@ export function createRedisVelocityStore(
     };
   }
 
+  /** The subjects' calls, pipelined (one round trip; on Redis Cluster they go to their nodes in parallel). */
+  async function subjects(...args: Parameters<typeof subjectCalls>): Promise<SubjectCounters> {
+    const calls = subjectCalls(...args);
+    const [card, address, device] = await Promise.all([
+      run(calls.card.keys, calls.card.args),
+      calls.address ? run(calls.address.keys, calls.address.args) : null,
+      calls.device ? run(calls.device.keys, calls.device.args) : null,
+    ]);
+    return subjectCounters(card, address, device);
+  }
+
+  /**
+   * Several calls as one (velocity-rules.lua `batch`): a single Redis only, where keys of several
+   * subjects may meet in one script. Returns each call's reply.
+   */
+  async function batch(calls: readonly ScriptCall[]): Promise<number[][]> {
+    const keyList: string[] = [];
+    const args: (string | number)[] = ['batch', calls.length];
+    for (const call of calls) {
+      keyList.push(...call.keys);
+      args.push(call.args[0] as string, call.keys.length, call.args.length - 1, ...call.args.slice(1));
+    }
+    return (await run(keyList, args)) as unknown as number[][];
+  }
+
   return {
     async evaluate(request): Promise<PurchaseVelocityResult> {
       assertVelocityRequest(request);
       const { limits, playerId } = request;
       const fp = request.cardFingerprint ?? '';
-      const subject = fp
-        ? await subjects(request.nowMs, playerId, fp, request.ip, request.deviceId, limits)
-        : {
-            playersOnCard: NO_COUNTER,
-            cardsOnIp: NO_COUNTER,
-            cardsOnDevice: NO_COUNTER,
-            addressDeclinePoints: NO_COUNTER,
-          };
-      const refused = Object.values(purchaseSubjectBlocks(subject, limits, request.cardHasPaid)).some(Boolean);
-      const reply = await run(
-        [
+      const purchase = (refused: 0 | 1 | 'subjects'): ScriptCall => ({
+        keys: [
           keys.purchases(playerId),
           keys.amountLog(playerId, request.currency),
           keys.amounts(playerId, request.currency),
           keys.declines(playerId),
           keys.cardRanks(playerId),
         ],
-        [
+        args: [
           'purchase',
           request.nowMs,
           request.attemptId,
           request.amountMinor,
           fp,
-          refused ? 1 : 0,
+          refused,
           limits.purchasesPerMinute,
           limits.purchasesPerHour,
           limits.dailyAmountCap,
@@ -138,7 +170,39 @@ export function createRedisVelocityStore(
           DECLINE_RETENTION_MS,
           cardRankRetentionMs,
         ],
-      );
+      });
+      let subject: SubjectCounters;
+      let reply: number[];
+      if (!fp) {
+        subject = {
+          playersOnCard: NO_COUNTER,
+          cardsOnIp: NO_COUNTER,
+          cardsOnDevice: NO_COUNTER,
+          addressDeclinePoints: NO_COUNTER,
+        };
+        const call = purchase(0);
+        reply = await run(call.keys, call.args);
+      } else if (!redis.cluster) {
+        // one round trip: the script decides the subjects' refusal as purchaseSubjectBlocks does
+        const calls = subjectCalls(request.nowMs, playerId, fp, request.ip, request.deviceId, limits);
+        const replies = await batch([
+          calls.card,
+          ...(calls.address ? [calls.address] : []),
+          ...(calls.device ? [calls.device] : []),
+          purchase(request.cardHasPaid ? 0 : 'subjects'),
+        ]);
+        let i = 1;
+        const address = calls.address ? (replies[i++] as number[]) : null;
+        const device = calls.device ? (replies[i++] as number[]) : null;
+        subject = subjectCounters(replies[0] as number[], address, device);
+        reply = replies[i] as number[];
+      } else {
+        // the subjects' keys live in other slots than the player's: their calls first, then the player's
+        subject = await subjects(request.nowMs, playerId, fp, request.ip, request.deviceId, limits);
+        const refused = Object.values(purchaseSubjectBlocks(subject, limits, request.cardHasPaid)).some(Boolean);
+        const call = purchase(refused ? 1 : 0);
+        reply = await run(call.keys, call.args);
+      }
       const [blocked, recorded, minV, minR, hourV, hourR, amountV, amountR] = reply as number[];
       const [rank, first] = reply.slice(12) as [number, number];
       return {

@@ -405,6 +405,36 @@ export function velocityContract(name: string, factory: () => Promise<VelocitySt
         ).toBe(2);
       });
 
+      it('reports the card, the address and the device of one purchase apart, and is refused by the device alone', async () => {
+        const ip = `198.51.100.8-${randomUUID()}`;
+        const deviceId = randomUUID();
+        const player = randomUUID();
+        // 4 cards from the device (and the address): the next new card is the device's 5th
+        for (let i = 1; i <= 4; i++) await store.evaluateCardAdd(cardAdd(randomUUID(), t0 + i, { ip, deviceId }));
+        const card = randomUUID();
+        const refused = await store.evaluate(purchase(player, t0 + 10, { ip, deviceId, cardFingerprint: card }));
+        expect(refused.blocked).toBe(true);
+        expect(refused.recorded).toBe(false);
+        expect(refused.playersOnCard.value).toBe(1);
+        expect(refused.cardsOnIp.value).toBe(5);
+        expect(refused.cardsOnDevice.value).toBe(5);
+        // nothing of the player counted: the refusal was the device's
+        expect(refused.purchasesLastMinute.value).toBe(1);
+        const paid = await store.evaluate(
+          purchase(player, t0 + 11, { ip, deviceId, cardFingerprint: card, cardHasPaid: true }),
+        );
+        expect(paid.blocked).toBe(false);
+        expect(paid.recorded).toBe(true);
+        expect(paid.playersOnCard.value).toBe(1);
+        expect(paid.cardsOnIp.value).toBe(5);
+        expect(paid.cardsOnDevice.value).toBe(5);
+        expect(paid.purchasesLastMinute.value).toBe(1);
+        const again = await store.evaluate(
+          purchase(player, t0 + 12, { ip, deviceId, cardFingerprint: card, cardHasPaid: true }),
+        );
+        expect(again.purchasesLastMinute.value).toBe(2);
+      });
+
       it('counts distinct cards from one address without ever refusing for them', async () => {
         const ip = `198.51.100.7-${randomUUID()}`;
         for (let i = 1; i <= 30; i++) {

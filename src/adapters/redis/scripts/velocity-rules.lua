@@ -1,8 +1,10 @@
 -- Fraud velocity counters. Each call touches the keys of one subject only, all under one Redis
 -- Cluster hash tag: the player ({p:…}), the card ({c:…}), the address ({ip:…}) or the device ({d:…}).
--- The store reads the card, address and device counters first (pipelined, one call each), then runs
--- the player's call, which reads, checks and updates every counter of the player atomically and is
--- told whether a subject counter refused the attempt. Windows are sorted-set logs (score = clock ms
+-- On a Redis Cluster the store reads the card, address and device counters first (pipelined, one
+-- call each), then runs the player's call, which reads, checks and updates every counter of the
+-- player atomically and is told whether a subject counter refused the attempt. On a single Redis a
+-- purchase runs the same calls as one 'batch' (one round trip; the batch tells the player's call
+-- what the subjects' calls found). Windows are sorted-set logs (score = clock ms
 -- of the entry), exact at their edges: an entry at t counts while now < t + window. Time comes from
 -- the caller's clock (ARGV), never Redis TIME, so tests can cross window edges. PEXPIRE only collects
 -- idle keys. ARGV[1] is the operation (keys and arguments below). Values include the attempt being
@@ -164,19 +166,24 @@ local function touch(key, member, now, window)
   redis.call('PEXPIRE', key, int(window))
 end
 
+-- Operations ---------------------------------------------------------------------------------
+-- Each operation is a function of its own KEYS and ARGV (the parameters shadow the script's globals,
+-- so that a batch can hand each call its slice); ARGV[1] is the operation's name in both.
+local ops = {}
+
 -- Subject calls ------------------------------------------------------------------------------
 
-if op == 'card_players' then
+ops.card_players = function(KEYS, ARGV)
   -- KEYS: 1 players of the card   ARGV: 2 now, 3 player id, 4 block at, 5 day ms
   local now, player, day = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[5])
   trim(KEYS[1], now, day)
-  local v, _, retry = counter(KEYS[1], player, now, day, tonumber(ARGV[4]))
+  local v, over, retry = counter(KEYS[1], player, now, day, tonumber(ARGV[4]))
   -- who used the card is evidence whatever the outcome
   touch(KEYS[1], player, now, day)
-  return { v, retry }
+  return { v, retry }, over
 end
 
-if op == 'address' then
+ops.address = function(KEYS, ARGV)
   -- KEYS: 1 cards of the address, 2 declined cards of the address
   -- ARGV: 2 now, 3 fingerprint, 4 cards signal at, 5 decline points at, 6 hour ms, 7 address decline window ms
   local now, fp, hour, window = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -205,17 +212,17 @@ if op == 'address' then
   return { cards_v, cards_retry, points, retry }
 end
 
-if op == 'device' then
+ops.device = function(KEYS, ARGV)
   -- KEYS: 1 cards of the device   ARGV: 2 now, 3 fingerprint, 4 block at, 5 hour ms
   local now, fp, hour = tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[5])
   trim(KEYS[1], now, hour)
-  local v, _, retry = counter(KEYS[1], fp, now, hour, tonumber(ARGV[4]))
+  local v, over, retry = counter(KEYS[1], fp, now, hour, tonumber(ARGV[4]))
   -- tried cards count even when refused: the device stays blocked while the attack goes on
   touch(KEYS[1], fp, now, hour)
-  return { v, retry }
+  return { v, retry }, over
 end
 
-if op == 'address_decline' then
+ops.address_decline = function(KEYS, ARGV)
   -- KEYS: 1 declined cards of the address   ARGV: 2 now, 3 member ('b:'|'c:' .. card), 4 window ms
   local now, window = tonumber(ARGV[2]), tonumber(ARGV[4])
   trim(KEYS[1], now, window)
@@ -227,7 +234,7 @@ end
 
 -- Player calls -------------------------------------------------------------------------------
 
-if op == 'purchase' then
+ops.purchase = function(KEYS, ARGV)
   -- KEYS: 1 purchases log, 2 amount log, 3 amounts hash, 4 declines log, 5 card rank hash
   -- ARGV: 2 now, 3 attempt id, 4 amount, 5 card fingerprint ('' = none), 6 a subject refused (1|0),
   --       7 purchases/min, 8 purchases/hour, 9 daily cap, 10 decline points to lock, 11 lock cap ms,
@@ -313,7 +320,7 @@ if op == 'purchase' then
   }
 end
 
-if op == 'card_add' then
+ops.card_add = function(KEYS, ARGV)
   -- KEYS: 1 cards of the player, 2 card rank hash, 3 declines log
   -- ARGV: 2 now, 3 fingerprint, 4 a subject refused (1|0), 5 refuse the player's Nth card,
   --       6 decline points to lock, 7 lock cap ms, 8 first lock ms, 9 hour ms, 10 day ms,
@@ -346,7 +353,7 @@ if op == 'card_add' then
   return { blocked and 1 or 0, pc_v, pc_retry, declines, points, lockouts, decline_until, rank }
 end
 
-if op == 'decline' then
+ops.decline = function(KEYS, ARGV)
   -- KEYS: 1 declines log, 2 amount log, 3 amounts hash
   -- ARGV: 2 now, 3 member ('b:'|'c:' .. attempt id), 4 attempt id, 5 release the amount (1|0),
   --       6 decline points to lock, 7 lock cap ms, 8 first lock ms, 9 hour ms, 10 day ms,
@@ -362,10 +369,54 @@ if op == 'decline' then
   return { declines, points, lockouts, decline_until }
 end
 
-if op == 'release' then
+ops.release = function(KEYS, ARGV)
   -- KEYS: 1 amount log, 2 amounts hash   ARGV: 2 attempt id
   release(KEYS[1], KEYS[2], ARGV[2])
   return 1
 end
 
+-- Several calls in one (a single Redis only: their keys live in several cluster slots) ----------
+
+if op == 'batch' then
+  -- ARGV: 2 number of calls, then per call: its operation, its number of keys, its number of further
+  --       arguments, those arguments (ARGV[2..] of the call); KEYS: every call's keys in order.
+  -- A purchase's argument 6 (a subject refused) may be 'subjects': refused when a 'card_players' or
+  -- 'device' call before it in the batch reached its block-at (purchaseSubjectBlocks; the caller
+  -- sends 'subjects' only for a card that has not paid, and '0' otherwise).
+  -- Returns the calls' replies, in order.
+  local replies = {}
+  local refused = false
+  local k, a = 1, 3
+  for _ = 1, tonumber(ARGV[2]) do
+    local name, nkeys, nargs = ARGV[a], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+    a = a + 3
+    local keys, args = {}, { name }
+    for i = 1, nkeys do
+      keys[i] = KEYS[k]
+      k = k + 1
+    end
+    for i = 1, nargs do
+      args[i + 1] = ARGV[a]
+      a = a + 1
+    end
+    if name == 'purchase' and args[6] == 'subjects' then
+      args[6] = refused and '1' or '0'
+    end
+    local run = ops[name]
+    if not run then
+      return redis.error_reply('velocity-rules.lua: unknown operation in a batch ' .. tostring(name))
+    end
+    local reply, over = run(keys, args)
+    if over and (name == 'card_players' or name == 'device') then
+      refused = true
+    end
+    replies[#replies + 1] = reply
+  end
+  return replies
+end
+
+local run = ops[op]
+if run then
+  return (run(KEYS, ARGV))
+end
 return redis.error_reply('velocity-rules.lua: unknown operation ' .. tostring(op))
