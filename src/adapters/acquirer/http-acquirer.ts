@@ -1,4 +1,5 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { Agent, request } from 'undici';
 import { z } from 'zod';
 import type { Logger } from 'pino';
@@ -352,10 +353,17 @@ export class HttpAcquirer implements Acquirer {
         if (call.chargeKey) this.markUnsettled(call.chargeKey, latestDeadline);
         let status: number;
         let text: string;
+        // undici.request rather than fetch: no WHATWG Request/Response/AbortSignal per call (a sixth of fetch's
+        // CPU, bench/RESULTS.md). One plain timer aborts the whole attempt (connect, headers, body) when its
+        // budget runs out, as AbortSignal.timeout did; headers/body timeouts are the same bound, kept as a backstop.
+        const budget = Math.max(1, latestDeadline - started);
+        const abort = new EventEmitter();
+        let budgetSpent = false;
+        const timer = setTimeout(() => {
+          budgetSpent = true;
+          abort.emit('abort');
+        }, budget);
         try {
-          // undici.request rather than fetch: no WHATWG Request/Response/AbortSignal per call (bench/RESULTS.md:
-          // a quarter of fetch's CPU). The attempt's budget bounds the wait for the headers and each body read.
-          const budget = Math.max(1, latestDeadline - started);
           const response = await request(`${this.baseUrl}${call.path}`, {
             method: call.method,
             headers: {
@@ -368,12 +376,13 @@ export class HttpAcquirer implements Acquirer {
             body: call.body !== undefined ? JSON.stringify(call.body) : null,
             headersTimeout: budget,
             bodyTimeout: budget,
+            signal: abort,
             dispatcher: this.dispatcher,
           });
           status = response.statusCode;
           text = await response.body.text();
         } catch (error) {
-          const failure = describeNetworkError(error);
+          const failure = budgetSpent ? TIMED_OUT : describeNetworkError(error);
           mayHaveActed ||= effect && failure.sent;
           lostOnTheWire ||= failure.sent;
           lastError = new AcquirerUnavailableError(
@@ -388,6 +397,8 @@ export class HttpAcquirer implements Acquirer {
           );
           if (failure.timedOut) break;
           continue;
+        } finally {
+          clearTimeout(timer);
         }
         let json: unknown = null;
         try {
@@ -448,19 +459,25 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+interface NetworkFailure {
+  readonly code: string;
+  readonly sent: boolean;
+  readonly timedOut: boolean;
+}
+
+/** The attempt's budget ran out: it may have been sent and acted on, and its budget is spent. */
+const TIMED_OUT: NetworkFailure = { code: 'timeout', sent: true, timedOut: true };
+
 /** What went wrong on the wire, and whether the request can have reached the acquirer. */
-function describeNetworkError(error: unknown): { code: string; sent: boolean; timedOut: boolean } {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return { code: 'timeout', sent: true, timedOut: true };
-  }
+function describeNetworkError(error: unknown): NetworkFailure {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return TIMED_OUT;
   let cause: unknown = error;
   for (let depth = 0; depth < 4 && cause instanceof Error; depth += 1) {
     const code = (cause as Error & { code?: unknown }).code;
     if (typeof code === 'string') {
       if (NOT_SENT_CODES.has(code)) return { code, sent: false, timedOut: false };
       // the attempt's budget ran out (undici.request's headersTimeout/bodyTimeout)
-      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
-        return { code: 'timeout', sent: true, timedOut: true };
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return TIMED_OUT;
       return { code, sent: true, timedOut: false };
     }
     cause = cause.cause;

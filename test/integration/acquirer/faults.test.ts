@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AcquirerUnavailableError } from '../../../src/shared/acquirer-port.js';
@@ -146,6 +147,44 @@ describe('fault injection through the HTTP client', () => {
     expect(response.status).toBe(503);
     expect(response.json.error).toMatchObject({ code: 'injected_fault', outcome: 'none', retryable: true });
   });
+
+  it('an answer trickling past the client timeout times the attempt out: outcome unknown, not retried', async () => {
+    // Headers at once, then a byte every 100 ms: no single read waits long, so only a bound on the whole
+    // attempt (sending to the last byte of the answer) ends it.
+    let requests = 0;
+    const trickle = createHttpServer((req, res) => {
+      requests += 1;
+      req.resume();
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const drip = setInterval(() => res.write(' '), 100);
+      const stop = setTimeout(() => res.end('{}'), 20_000);
+      res.on('close', () => {
+        clearInterval(drip);
+        clearTimeout(stop);
+      });
+    });
+    await new Promise<void>((resolve) => trickle.listen(0, '127.0.0.1', resolve));
+    const { port } = trickle.address() as { port: number };
+    const client = createHttpAcquirer({
+      baseUrl: `http://127.0.0.1:${port}`,
+      secret: h.secret,
+      timeoutMs: 800,
+      maxAttempts: 3,
+      backoffMs: 1,
+    });
+    try {
+      const started = Date.now();
+      const error = await failureOf(client.charge({ token, amountMinor: 1, currency: 'USD', idempotencyKey: key() }));
+      expect(error).toBeInstanceOf(AcquirerUnavailableError);
+      expect(error).toMatchObject({ outcomeUnknown: true, code: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(requests).toBe(1);
+    } finally {
+      await client.close();
+      trickle.closeAllConnections();
+      await new Promise((resolve) => trickle.close(resolve));
+    }
+  }, 30_000);
 
   it('reports a refused connection as unavailable with the outcome known', async () => {
     const port = await new Promise<number>((resolve) => {
