@@ -7,8 +7,9 @@ import {
   signUpDeveloper,
   signUpPlayer,
 } from '../../../src/modules/accounts/index.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 
-const SIGN_UP = /* GraphQL */ `
+const SIGN_UP = graphql(`
   mutation SignUp($input: SignUpDeveloperInput!) {
     signUpDeveloper(input: $input) {
       __typename
@@ -17,8 +18,8 @@ const SIGN_UP = /* GraphQL */ `
       ... on ValidationError { fieldErrors { path message } }
     }
   }
-`;
-const LOG_IN = /* GraphQL */ `
+`);
+const LOG_IN = graphql(`
   mutation LogIn($input: LogInInput!) {
     logInDeveloper(input: $input) {
       __typename
@@ -27,8 +28,9 @@ const LOG_IN = /* GraphQL */ `
       ... on RetryableError { retryAfterSeconds }
     }
   }
-`;
-const VIEWER = /* GraphQL */ `{ viewer { kind developer { id email } } }`;
+`);
+const VIEWER = graphql(`query DeveloperViewer { viewer { kind developer { id email } } }`);
+const LOG_OUT = graphql(`mutation LogOut { logOut }`);
 
 describe('developer accounts', () => {
   let app: TestApp;
@@ -40,17 +42,17 @@ describe('developer accounts', () => {
   it('signs up, reads the viewer with the session token, logs out and the token stops working', async () => {
     const email = uniqueEmail('dev');
     const signUp = await app.gql(SIGN_UP, { input: { email, password: 'correct horse battery', name: 'Studio' } });
-    expect(signUp.data.signUpDeveloper.__typename).toBe('DeveloperAuthPayload');
-    const token = signUp.data.signUpDeveloper.token as string;
+    const signedUp = expectTypename(signUp.data.signUpDeveloper, 'DeveloperAuthPayload');
+    const token = signedUp.token;
     expect(token).toMatch(/^ds_[A-Za-z0-9_-]{43}$/);
 
     const viewer = await app.gql(VIEWER, {}, { token });
     expect(viewer.data.viewer).toEqual({
       kind: 'DEVELOPER',
-      developer: { id: signUp.data.signUpDeveloper.developer.id, email },
+      developer: { id: signedUp.developer.id, email },
     });
 
-    const out = await app.gql('mutation { logOut }', {}, { token });
+    const out = await app.gql(LOG_OUT, {}, { token });
     expect(out.data.logOut).toBe(true);
     const after = await app.gql(VIEWER, {}, { token });
     expect(after.status).toBe(401);
@@ -61,7 +63,7 @@ describe('developer accounts', () => {
     const email = uniqueEmail('dev');
     const password = 'a very secret password';
     const res = await app.gql(SIGN_UP, { input: { email, password, name: 'Hash' } });
-    const token = res.data.signUpDeveloper.token as string;
+    const token = expectTypename(res.data.signUpDeveloper, 'DeveloperAuthPayload').token;
     const rows = await app.database.db.execute(
       `select d.password_hash, s.token_hash from developers d join sessions s on s.developer_id = d.id where d.email = '${email}'` as never,
     );
@@ -103,9 +105,8 @@ describe('developer accounts', () => {
 
   it('answers bad input with a ValidationError naming each field', async () => {
     const res = await app.gql(SIGN_UP, { input: { email: 'not-an-email', password: 'short', name: '' } });
-    const result = res.data.signUpDeveloper;
-    expect(result.__typename).toBe('ValidationError');
-    const paths = result.fieldErrors.map((e: { path: string }) => e.path);
+    const result = expectTypename(res.data.signUpDeveloper, 'ValidationError');
+    const paths = result.fieldErrors.map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['input.email', 'input.name']));
   });
 
@@ -136,8 +137,7 @@ describe('developer accounts', () => {
       expect(res.data.logInDeveloper.__typename).toBe('InvalidCredentials');
     }
     const blocked = await app.gql(LOG_IN, { input: { email, password: 'right-password-1' } });
-    expect(blocked.data.logInDeveloper.__typename).toBe('RateLimited');
-    expect(blocked.data.logInDeveloper.retryAfterSeconds).toBeGreaterThan(0);
+    expect(expectTypename(blocked.data.logInDeveloper, 'RateLimited').retryAfterSeconds).toBeGreaterThan(0);
   });
 
   it('rejects malformed and unknown bearer tokens as unauthenticated', async () => {
@@ -145,7 +145,7 @@ describe('developer accounts', () => {
       const res = await app.gql(VIEWER, {}, { headers: { authorization: `Bearer ${token}` } });
       expect(res.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     }
-    const anonymous = await app.gql(VIEWER);
+    const anonymous = await app.gql(VIEWER, {});
     expect(anonymous.data.viewer.kind).toBe('ANONYMOUS');
   });
 

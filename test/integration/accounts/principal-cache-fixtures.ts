@@ -1,6 +1,7 @@
 // Helpers for the principal cache tests: counting credential lookups in Postgres, asking who a token is.
 import { vi } from 'vitest';
 import { createLogger, type Logger } from '../../../src/logger.js';
+import { graphql } from '../../helpers/graphql.js';
 import type { TestApp } from '../../helpers/test-app.js';
 import { waitFor } from '../../helpers/processes.js';
 
@@ -30,9 +31,12 @@ export function countLookups(app: TestApp): LookupCounter {
   };
 }
 
+const VIEWER_KIND = graphql(`query WhoIs { viewer { kind } }`);
+export const LOG_OUT = graphql(`mutation LogOut { logOut }`);
+
 /** viewer.kind for a token, or the error code (UNAUTHENTICATED) when it is refused. */
 export async function whoIs(app: TestApp, token: string): Promise<string> {
-  const res = await app.gql<{ viewer: { kind: string } }>('{ viewer { kind } }', {}, { token });
+  const res = await app.gql(VIEWER_KIND, {}, { token });
   if (res.errors?.length) return String(res.errors[0]!.extensions?.code);
   return res.data.viewer.kind;
 }

@@ -4,7 +4,7 @@ import { authenticate, logOut } from '../../../src/modules/accounts/index.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { signUpDeveloper } from '../catalog/flows.js';
 import { freePort, PrivateRedis, waitFor } from '../../helpers/processes.js';
-import { capturingLogger, countLookups, revocationHeard, whoIs } from './principal-cache-fixtures.js';
+import { capturingLogger, countLookups, LOG_OUT, revocationHeard, whoIs } from './principal-cache-fixtures.js';
 
 describe('principal cache while the revocation subscriber is down (private redis-server)', () => {
   let redis: PrivateRedis;
@@ -69,7 +69,7 @@ describe('principal cache while the revocation subscriber is down (private redis
     // and the re-subscribed channel carries revocations again (once A's command connection is back too)
     await waitFor(() => a.deps.storeHealth.ping(), 5_000, "A's command connection to come back", 20);
     const before = b.deps.principalCache.generation;
-    expect((await a.gql('mutation { logOut }', {}, { token: second.token })).data.logOut).toBe(true);
+    expect((await a.gql(LOG_OUT, {}, { token: second.token })).data.logOut).toBe(true);
     await revocationHeard(b, before);
     expect(await whoIs(b, second.token)).toBe('UNAUTHENTICATED');
   });

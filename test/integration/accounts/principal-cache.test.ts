@@ -6,7 +6,8 @@ import type { Principal } from '../../../src/shared/principal.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { createGame, ROTATE_GAME_KEYS, signUpDeveloper } from '../catalog/flows.js';
 import { authorizeGame, REVOKE_AUTHORIZATION, signUpPlayer } from '../cards/flows.js';
-import { countLookups, revocationHeard, whoIs } from './principal-cache-fixtures.js';
+import { expectTypename } from '../../helpers/graphql.js';
+import { countLookups, LOG_OUT, revocationHeard, whoIs } from './principal-cache-fixtures.js';
 
 describe('principal cache across two instances', () => {
   let a: TestApp;
@@ -76,7 +77,7 @@ describe('principal cache across two instances', () => {
 
     for (const token of [developer.token, player.token]) {
       const before = b.deps.principalCache.generation;
-      expect((await a.gql('mutation { logOut }', {}, { token })).data.logOut).toBe(true);
+      expect((await a.gql(LOG_OUT, {}, { token })).data.logOut).toBe(true);
       expect(await whoIs(a, token)).toBe('UNAUTHENTICATED');
       expect(await revocationHeard(b, before)).toBeLessThan(1_000);
       expect(await whoIs(b, token)).toBe('UNAUTHENTICATED');
@@ -92,14 +93,14 @@ describe('principal cache across two instances', () => {
     }
     const before = b.deps.principalCache.generation;
     const rotated = await a.gql(ROTATE_GAME_KEYS, { input: { gameId: game.id } }, { token: developer.token });
-    expect(rotated.data.rotateGameKeys.__typename).toBe('RotateGameKeysPayload');
+    const keys = expectTypename(rotated.data.rotateGameKeys, 'RotateGameKeysPayload');
     expect(await whoIs(a, game.secretKey)).toBe('UNAUTHENTICATED');
     expect(await whoIs(a, game.publishableKey)).toBe('UNAUTHENTICATED');
     await revocationHeard(b, before);
     expect(await whoIs(b, game.secretKey)).toBe('UNAUTHENTICATED');
     expect(await whoIs(b, game.publishableKey)).toBe('UNAUTHENTICATED');
-    expect(await whoIs(b, rotated.data.rotateGameKeys.secretKey)).toBe('GAME_SECRET');
-    expect(await whoIs(b, rotated.data.rotateGameKeys.publishableKey)).toBe('GAME_PUBLISHABLE');
+    expect(await whoIs(b, keys.secretKey)).toBe('GAME_SECRET');
+    expect(await whoIs(b, keys.publishableKey)).toBe('GAME_PUBLISHABLE');
   });
 
   it('revoking a game authorization on A: the game token is refused on A and B', async () => {
@@ -115,7 +116,9 @@ describe('principal cache across two instances', () => {
       { input: { authorizationId: authorization.id } },
       { token: player.token },
     );
-    expect(revoked.data.revokeGameAuthorization.authorization.revokedAt).not.toBeNull();
+    expect(
+      expectTypename(revoked.data.revokeGameAuthorization, 'RevokeGameAuthorizationPayload').authorization.revokedAt,
+    ).not.toBeNull();
     expect(await whoIs(a, gameToken)).toBe('UNAUTHENTICATED');
     await revocationHeard(b, before);
     expect(await whoIs(b, gameToken)).toBe('UNAUTHENTICATED');
@@ -196,7 +199,7 @@ describe('PRINCIPAL_CACHE_TTL=0', () => {
     } finally {
       lookups.restore();
     }
-    expect((await app.gql('mutation { logOut }', {}, { token: developer.token })).data.logOut).toBe(true);
+    expect((await app.gql(LOG_OUT, {}, { token: developer.token })).data.logOut).toBe(true);
     expect(await whoIs(app, developer.token)).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { expectTypename } from '../../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { cardsAddedSince, getCardForCharge, MAX_CARDS_PER_PLAYER } from '../../../src/modules/cards/index.js';
 import { storedFingerprint } from '../../../src/modules/cards/fingerprint.js';
@@ -208,7 +209,7 @@ describe('concurrent requests', () => {
     const results = await Promise.all(
       [0, 1, 2].map(() => app.gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa) }, { token: player.token })),
     );
-    const ids = new Set(results.map((r) => r.data.addCard.card.id));
+    const ids = new Set(results.map((r) => expectTypename(r.data.addCard, 'AddCardPayload').card.id));
     expect(ids.size).toBe(1);
     expect(await cardRows(player.id)).toHaveLength(1);
   });
@@ -273,7 +274,7 @@ describe('limits', () => {
     try {
       const blocked = await app.gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa) }, { token: player.token });
       expect(blocked.data.addCard).toMatchObject({ __typename: 'RiskBlocked', code: 'RISK_BLOCKED' });
-      expect(blocked.data.addCard.retryAfterSeconds).toBeGreaterThan(0);
+      expect(expectTypename(blocked.data.addCard, 'RiskBlocked').retryAfterSeconds).toBeGreaterThan(0);
       expect(spy).not.toHaveBeenCalled();
     } finally {
       spy.mockRestore();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
+import { createTestApp, type GqlResponse, type TestApp } from '../../helpers/test-app.js';
 import { createGame, signUpDeveloper, type Developer } from '../catalog/flows.js';
 import { getActiveAuthorization } from '../../../src/modules/authorizations/index.js';
 import {
@@ -32,7 +33,21 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 const money = (amount: string, currency = 'USD') => ({ amount, currency });
-const AUTH_NODE = /* GraphQL */ `query ($id: ID!) { node(id: $id) { __typename ... on GameAuthorization { id } } }`;
+const AUTH_NODE = graphql(
+  `query AuthorizationNode($id: ID!) { node(id: $id) { __typename ... on GameAuthorization { id } } }`,
+);
+const GAME_VIEWER = graphql(`query GameTokenViewer { viewer { kind player { id email } } }`);
+const AUTHORIZATIONS_FIRST = graphql(`
+  query AuthorizationsFirst {
+    viewer { authorizations(first: 1) { edges { cursor node { game { name } } } pageInfo { hasNextPage endCursor } } }
+  }
+`);
+const AUTHORIZATIONS_AFTER = graphql(`
+  query AuthorizationsAfter($after: String) {
+    viewer { authorizations(first: 5, after: $after) { edges { node { game { name } } } } }
+  }
+`);
+const DEFAULT_CARD_LAST4 = graphql(`query DefaultCardLast4 { viewer { defaultCard { last4 } } }`);
 
 describe('authorizeGame', () => {
   it('returns the authorization and a game token that acts for the player in that game', async () => {
@@ -47,7 +62,7 @@ describe('authorizeGame', () => {
       revokedAt: null,
     });
 
-    const viewer = await app.gql(`{ viewer { kind player { id email } } }`, {}, { token: gameToken });
+    const viewer = await app.gql(GAME_VIEWER, {}, { token: gameToken });
     expect(viewer.data.viewer).toEqual({ kind: 'PLAYER_GAME', player: { id: player.globalId, email: null } });
 
     const active = await getActiveAuthorization(app.database.db, player.id, rawId(game.id));
@@ -65,7 +80,7 @@ describe('authorizeGame', () => {
     const zero = await authorizeGame(app, player.token, game.id, '0', '0');
     expect(zero.authorization.oneTapMax.amount).toBe('0');
 
-    const bad: [Record<string, unknown>, Record<string, unknown>, string][] = [
+    const bad: [ReturnType<typeof money>, ReturnType<typeof money>, string][] = [
       [money('2001'), money('2000'), 'input.oneTapMax.amount'],
       [money('500'), money('2000', 'EUR'), 'input.dailyCap.currency'],
       [money('500', 'GEM'), money('2000', 'GEM'), 'input.oneTapMax.currency'],
@@ -81,7 +96,9 @@ describe('authorizeGame', () => {
         { token: player.token },
       );
       expect(result.data.authorizeGame.__typename, JSON.stringify({ oneTapMax, dailyCap })).toBe('ValidationError');
-      expect(result.data.authorizeGame.fieldErrors.map((e: { path: string }) => e.path)).toContain(path);
+      expect(expectTypename(result.data.authorizeGame, 'ValidationError').fieldErrors.map((e) => e.path)).toContain(
+        path,
+      );
     }
     // The zero allowance is untouched by the refused attempts.
     expect((await getActiveAuthorization(app.database.db, player.id, rawId(game.id)))?.dailyCap.amountMinor).toBe(0);
@@ -159,23 +176,25 @@ describe('updating, revoking and listing authorizations', () => {
       { input: { authorizationId: authorization.id } },
       { token: player.token },
     );
-    expect(revoked.data.revokeGameAuthorization.authorization.revokedAt).not.toBeNull();
+    const revokedAt = expectTypename(revoked.data.revokeGameAuthorization, 'RevokeGameAuthorizationPayload')
+      .authorization.revokedAt;
+    expect(revokedAt).not.toBeNull();
     const refused = await app.gql(PREFILL, {}, { token: gameToken });
     expect(refused.status).toBe(401);
     expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(await getActiveAuthorization(app.database.db, player.id, rawId(game.id))).toBeNull();
 
     const list = await app.gql(AUTHORIZATIONS, {}, { token: player.token });
-    expect(list.data.viewer.authorizations.edges.map((e: any) => e.node.game.id)).toEqual([other.id]);
+    expect(list.data.viewer.authorizations.edges.map((e) => e.node.game.id)).toEqual([other.id]);
 
     const again = await app.gql(
       REVOKE_AUTHORIZATION,
       { input: { authorizationId: authorization.id } },
       { token: player.token },
     );
-    expect(again.data.revokeGameAuthorization.authorization.revokedAt).toBe(
-      revoked.data.revokeGameAuthorization.authorization.revokedAt,
-    );
+    expect(
+      expectTypename(again.data.revokeGameAuthorization, 'RevokeGameAuthorizationPayload').authorization.revokedAt,
+    ).toBe(revokedAt);
     const update = await app.gql(
       UPDATE_AUTHORIZATION,
       { input: { authorizationId: authorization.id, oneTapMax: money('1'), dailyCap: money('1') } },
@@ -196,20 +215,12 @@ describe('updating, revoking and listing authorizations', () => {
       await createGame(app, developer, { name: 'Second' }),
     ];
     for (const game of games) await authorizeGame(app, player.token, game.id);
-    const page = await app.gql(
-      `{ viewer { authorizations(first: 1) { edges { cursor node { game { name } } } pageInfo { hasNextPage endCursor } } } }`,
-      {},
-      { token: player.token },
-    );
+    const page = await app.gql(AUTHORIZATIONS_FIRST, {}, { token: player.token });
     const connection = page.data.viewer.authorizations;
-    expect(connection.edges.map((e: any) => e.node.game.name)).toEqual(['First']);
+    expect(connection.edges.map((e) => e.node.game.name)).toEqual(['First']);
     expect(connection.pageInfo.hasNextPage).toBe(true);
-    const next = await app.gql(
-      `query ($after: String) { viewer { authorizations(first: 5, after: $after) { edges { node { game { name } } } } } }`,
-      { after: connection.pageInfo.endCursor },
-      { token: player.token },
-    );
-    expect(next.data.viewer.authorizations.edges.map((e: any) => e.node.game.name)).toEqual(['Second']);
+    const next = await app.gql(AUTHORIZATIONS_AFTER, { after: connection.pageInfo.endCursor }, { token: player.token });
+    expect(next.data.viewer.authorizations.edges.map((e) => e.node.game.name)).toEqual(['Second']);
   });
 
   it("answers another player's authorization with NotFound", async () => {
@@ -253,7 +264,7 @@ describe('what a game token may do', () => {
       player: { displayName: 'Prefill Pat' },
       defaultCard: { brand: 'american-express', last4: '0005' },
     });
-    // CardPreview has nothing more to ask for.
+    // CardPreview has nothing more to ask for (a string: this document is deliberately invalid).
     const more = await app.gql(`{ viewer { defaultCard { brand last4 holderName } } }`, {}, { token: gameToken });
     expect(more.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });
@@ -263,26 +274,38 @@ describe('what a game token may do', () => {
     const game = await createGame(app, developer);
     const { gameToken, authorization } = await authorizeGame(app, player.token, game.id);
     const card = await addCard(app, player.token, TEST_CARDS.visa);
-    const forbidden: [string, string, Record<string, unknown>][] = [
-      ['addCard', ADD_CARD, { input: cardInput(TEST_CARDS.mastercard) }],
+    const as = { token: gameToken };
+    const forbidden: [string, () => Promise<GqlResponse<unknown>>][] = [
+      ['addCard', () => app.gql(ADD_CARD, { input: cardInput(TEST_CARDS.mastercard) }, as)],
       [
         'authorizeGame',
-        AUTHORIZE_GAME,
-        { input: { gameId: game.id, oneTapMax: money('99999'), dailyCap: money('99999') } },
+        () =>
+          app.gql(
+            AUTHORIZE_GAME,
+            { input: { gameId: game.id, oneTapMax: money('99999'), dailyCap: money('99999') } },
+            as,
+          ),
       ],
-      ['cards', CARDS, {}],
-      ['authorizations', AUTHORIZATIONS, {}],
-      ['removeCard', REMOVE_CARD, { input: { cardId: card.id } }],
-      ['setDefaultCard', SET_DEFAULT_CARD, { input: { cardId: card.id } }],
-      ['revokeGameAuthorization', REVOKE_AUTHORIZATION, { input: { authorizationId: authorization.id } }],
+      ['cards', () => app.gql(CARDS, {}, as)],
+      ['authorizations', () => app.gql(AUTHORIZATIONS, {}, as)],
+      ['removeCard', () => app.gql(REMOVE_CARD, { input: { cardId: card.id } }, as)],
+      ['setDefaultCard', () => app.gql(SET_DEFAULT_CARD, { input: { cardId: card.id } }, as)],
+      [
+        'revokeGameAuthorization',
+        () => app.gql(REVOKE_AUTHORIZATION, { input: { authorizationId: authorization.id } }, as),
+      ],
       [
         'updateGameAuthorization',
-        UPDATE_AUTHORIZATION,
-        { input: { authorizationId: authorization.id, oneTapMax: money('99999'), dailyCap: money('99999') } },
+        () =>
+          app.gql(
+            UPDATE_AUTHORIZATION,
+            { input: { authorizationId: authorization.id, oneTapMax: money('99999'), dailyCap: money('99999') } },
+            as,
+          ),
       ],
     ];
-    for (const [name, query, variables] of forbidden) {
-      const result = await app.gql(query, variables, { token: gameToken });
+    for (const [name, send] of forbidden) {
+      const result = await send();
       expect(result.errors?.[0]?.extensions?.code, name).toBe('FORBIDDEN');
       expect(JSON.stringify(result.data ?? null), name).not.toMatch(
         /"__typename":"(AddCard|AuthorizeGame|RemoveCard|SetDefaultCard)Payload"/,
@@ -303,7 +326,7 @@ describe('what a game token may do', () => {
     const game = await createGame(app, developer);
     const add = await app.gql(ADD_CARD, { input: cardInput(TEST_CARDS.visa) }, { token: developer.token });
     expect(add.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    const prefill = await app.gql(`{ viewer { defaultCard { last4 } } }`, {}, { token: developer.token });
+    const prefill = await app.gql(DEFAULT_CARD_LAST4, {}, { token: developer.token });
     expect(prefill.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     const anonymous = await app.gql(AUTHORIZE_GAME, {
       input: { gameId: game.id, oneTapMax: money('1'), dailyCap: money('1') },

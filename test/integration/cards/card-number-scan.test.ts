@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../helpers/test-app.js';
+import type { TadaDocumentNode } from '../../helpers/graphql.js';
+import { createTestApp, type GqlOptions, type TestApp } from '../../helpers/test-app.js';
 import { createLogger } from '../../../src/logger.js';
 import { createGame, signUpDeveloper } from '../catalog/flows.js';
 import {
@@ -71,12 +73,8 @@ beforeAll(async () => {
 afterAll(() => app?.close());
 
 /** Runs a GraphQL operation and keeps its response for the scan. */
-async function gql(
-  query: string,
-  variables: Record<string, unknown> = {},
-  options: { token?: string; headers?: Record<string, string> } = {},
-) {
-  const result = await app.gql(query, variables, options);
+async function gql<R, V>(document: TadaDocumentNode<R, V>, variables: V, options: GqlOptions = {}) {
+  const result = await app.gql(document, variables, options);
   responses.push(`${JSON.stringify(Object.fromEntries(result.headers))}\n${result.text}`);
   return result;
 }
@@ -166,19 +164,22 @@ async function runFullFlow(): Promise<{ acquirerToken: string }> {
   // Bad input that graphql-js would echo: a number given as a number, a CVC as a list, literals in the query, a name holding the number.
   expect(
     await rawGraphql(
-      JSON.stringify({ query: ADD_CARD, variables: { input: { ...cardInput('x'), number: 4242424242424242 } } }),
+      JSON.stringify({ query: print(ADD_CARD), variables: { input: { ...cardInput('x'), number: 4242424242424242 } } }),
       alice.token,
     ),
   ).toContain('errors');
   expect(
     await rawGraphql(
-      JSON.stringify({ query: ADD_CARD, variables: { input: { ...cardInput(TEST_CARDS.amex), cvc: ['0815'] } } }),
+      JSON.stringify({
+        query: print(ADD_CARD),
+        variables: { input: { ...cardInput(TEST_CARDS.amex), cvc: ['0815'] } },
+      }),
       alice.token,
     ),
   ).toContain('errors');
   expect(
     await rawGraphql(
-      JSON.stringify({ query: ADD_CARD, variables: { input: { number: TEST_CARDS.visa, cvc: '071' } } }),
+      JSON.stringify({ query: print(ADD_CARD), variables: { input: { number: TEST_CARDS.visa, cvc: '071' } } }),
       alice.token,
     ),
   ).toContain('errors');
@@ -206,7 +207,7 @@ async function runFullFlow(): Promise<{ acquirerToken: string }> {
   }
 
   // Reading, changing and using the cards.
-  const cards = (await gql(CARDS, {}, { token: alice.token })).data.viewer.cards as { id: string; last4: string }[];
+  const cards = (await gql(CARDS, {}, { token: alice.token })).data.viewer.cards;
   expect(cards.map((c) => c.last4)).toEqual(['4242', '4444', '0005']);
   for (const card of cards) await gql(CARD_NODE, { id: card.id }, { token: alice.token });
   await gql(CARD_NODE, { id: cards[0]!.id }, { token: bob.token });

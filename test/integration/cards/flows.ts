@@ -2,79 +2,123 @@
 import { expect } from 'vitest';
 import { uniqueEmail, type TestApp } from '../../helpers/test-app.js';
 import { decodeId } from '../../helpers/flows.js';
+import { expectTypename, graphql, type ResultOf, type VariablesOf } from '../../helpers/graphql.js';
 
-const ERROR_FIELDS = /* GraphQL */ `
-  ... on Error { code message }
-  ... on RetryableError { retryable retryAfterSeconds }
-  ... on ValidationError { fieldErrors { path message } }
-`;
-export const CARD_FIELDS = /* GraphQL */ `id brand last4 expMonth expYear holderName isDefault`;
-export const AUTHORIZATION_FIELDS = /* GraphQL */ `
-  id game { id name } oneTapMax { amount currency formatted } dailyCap { amount currency } createdAt updatedAt revokedAt
-`;
+/** The error fields these documents ask for; unmasked, so a result carries them directly. */
+const CardErrorFields = graphql(`
+  fragment CardErrorFields on Error @_unmask {
+    code message
+    ... on RetryableError { retryable retryAfterSeconds }
+    ... on ValidationError { fieldErrors { path message } }
+  }
+`);
+export const CardFields = graphql(`
+  fragment CardFields on Card @_unmask { id brand last4 expMonth expYear holderName isDefault }
+`);
+export const AuthorizationFields = graphql(`
+  fragment AuthorizationFields on GameAuthorization @_unmask {
+    id game { id name } oneTapMax { amount currency formatted } dailyCap { amount currency } createdAt updatedAt revokedAt
+  }
+`);
 
-export const SIGN_UP_PLAYER = /* GraphQL */ `
-  mutation ($input: SignUpPlayerInput!) {
-    signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } ${ERROR_FIELDS} }
+export const SIGN_UP_PLAYER = graphql(
+  `
+  mutation CardsSignUpPlayer($input: SignUpPlayerInput!) {
+    signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } ...CardErrorFields }
   }
-`;
-export const LOG_IN_PLAYER = /* GraphQL */ `
-  mutation ($input: LogInInput!) {
-    logInPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } ${ERROR_FIELDS} }
+`,
+  [CardErrorFields],
+);
+export const LOG_IN_PLAYER = graphql(
+  `
+  mutation CardsLogInPlayer($input: LogInInput!) {
+    logInPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } ...CardErrorFields }
   }
-`;
-export const ADD_CARD = /* GraphQL */ `
-  mutation ($input: AddCardInput!) {
+`,
+  [CardErrorFields],
+);
+export const ADD_CARD = graphql(
+  `
+  mutation CardsAddCard($input: AddCardInput!) {
     addCard(input: $input) {
       __typename
-      ... on AddCardPayload { card { ${CARD_FIELDS} } }
+      ... on AddCardPayload { card { ...CardFields } }
       ... on CardInvalid { field reason }
       ... on CardDeclined { declineCode }
-      ${ERROR_FIELDS}
+      ...CardErrorFields
     }
   }
-`;
-export const REMOVE_CARD = /* GraphQL */ `
-  mutation ($input: RemoveCardInput!) {
-    removeCard(input: $input) { __typename ... on RemoveCardPayload { card { ${CARD_FIELDS} } } ${ERROR_FIELDS} }
+`,
+  [CardFields, CardErrorFields],
+);
+export const REMOVE_CARD = graphql(
+  `
+  mutation CardsRemoveCard($input: RemoveCardInput!) {
+    removeCard(input: $input) { __typename ... on RemoveCardPayload { card { ...CardFields } } ...CardErrorFields }
   }
-`;
-export const SET_DEFAULT_CARD = /* GraphQL */ `
-  mutation ($input: SetDefaultCardInput!) {
-    setDefaultCard(input: $input) { __typename ... on SetDefaultCardPayload { card { ${CARD_FIELDS} } } ${ERROR_FIELDS} }
+`,
+  [CardFields, CardErrorFields],
+);
+export const SET_DEFAULT_CARD = graphql(
+  `
+  mutation CardsSetDefaultCard($input: SetDefaultCardInput!) {
+    setDefaultCard(input: $input) { __typename ... on SetDefaultCardPayload { card { ...CardFields } } ...CardErrorFields }
   }
-`;
-export const CARDS = /* GraphQL */ `{ viewer { cards { ${CARD_FIELDS} } } }`;
-export const CARD_NODE = /* GraphQL */ `query ($id: ID!) { node(id: $id) { __typename ... on Card { ${CARD_FIELDS} } } }`;
-export const AUTHORIZE_GAME = /* GraphQL */ `
-  mutation ($input: AuthorizeGameInput!) {
+`,
+  [CardFields, CardErrorFields],
+);
+export const CARDS = graphql(`query CardsList { viewer { cards { ...CardFields } } }`, [CardFields]);
+export const CARD_NODE = graphql(
+  `query CardNode($id: ID!) { node(id: $id) { __typename ... on Card { ...CardFields } } }`,
+  [CardFields],
+);
+export const AUTHORIZE_GAME = graphql(
+  `
+  mutation CardsAuthorizeGame($input: AuthorizeGameInput!) {
     authorizeGame(input: $input) {
       __typename
-      ... on AuthorizeGamePayload { gameToken authorization { ${AUTHORIZATION_FIELDS} } }
-      ${ERROR_FIELDS}
+      ... on AuthorizeGamePayload { gameToken authorization { ...AuthorizationFields } }
+      ...CardErrorFields
     }
   }
-`;
-export const UPDATE_AUTHORIZATION = /* GraphQL */ `
-  mutation ($input: UpdateGameAuthorizationInput!) {
+`,
+  [AuthorizationFields, CardErrorFields],
+);
+export const UPDATE_AUTHORIZATION = graphql(
+  `
+  mutation CardsUpdateAuthorization($input: UpdateGameAuthorizationInput!) {
     updateGameAuthorization(input: $input) {
       __typename
-      ... on UpdateGameAuthorizationPayload { authorization { ${AUTHORIZATION_FIELDS} } }
-      ${ERROR_FIELDS}
+      ... on UpdateGameAuthorizationPayload { authorization { ...AuthorizationFields } }
+      ...CardErrorFields
     }
   }
-`;
-export const REVOKE_AUTHORIZATION = /* GraphQL */ `
-  mutation ($input: RevokeGameAuthorizationInput!) {
+`,
+  [AuthorizationFields, CardErrorFields],
+);
+export const REVOKE_AUTHORIZATION = graphql(
+  `
+  mutation CardsRevokeAuthorization($input: RevokeGameAuthorizationInput!) {
     revokeGameAuthorization(input: $input) {
       __typename
-      ... on RevokeGameAuthorizationPayload { authorization { ${AUTHORIZATION_FIELDS} } }
-      ${ERROR_FIELDS}
+      ... on RevokeGameAuthorizationPayload { authorization { ...AuthorizationFields } }
+      ...CardErrorFields
     }
   }
-`;
-export const AUTHORIZATIONS = /* GraphQL */ `{ viewer { authorizations { edges { node { ${AUTHORIZATION_FIELDS} } } } } }`;
-export const PREFILL = /* GraphQL */ `{ viewer { kind player { displayName } defaultCard { brand last4 } } }`;
+`,
+  [AuthorizationFields, CardErrorFields],
+);
+export const AUTHORIZATIONS = graphql(
+  `query CardsAuthorizations { viewer { authorizations { edges { node { ...AuthorizationFields } } } } }`,
+  [AuthorizationFields],
+);
+export const PREFILL = graphql(
+  `query CardsPrefill { viewer { kind player { displayName } defaultCard { brand last4 } } }`,
+);
+
+export type Card = ResultOf<typeof CardFields>;
+export type Authorization = ResultOf<typeof AuthorizationFields>;
+export type AddCardInput = VariablesOf<typeof ADD_CARD>['input'];
 
 /** The sandbox's test cards (src/acquirer/README.md), as typed by a player. */
 export const TEST_CARDS = {
@@ -109,13 +153,13 @@ export async function signUpPlayer(app: TestApp, displayName = 'Player One'): Pr
   const email = uniqueEmail('player');
   const password = 'correct horse battery';
   const result = await app.gql(SIGN_UP_PLAYER, { input: { email, password, displayName } });
-  expect(result.data.signUpPlayer.__typename).toBe('PlayerAuthPayload');
-  const globalId = result.data.signUpPlayer.player.id as string;
-  return { token: result.data.signUpPlayer.token, id: rawId(globalId), globalId, email, password };
+  const signedUp = expectTypename(result.data.signUpPlayer, 'PlayerAuthPayload');
+  const globalId = signedUp.player.id;
+  return { token: signedUp.token, id: rawId(globalId), globalId, email, password };
 }
 
 /** A valid addCard input two years ahead; override what the test is about. */
-export function cardInput(number: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function cardInput(number: string, overrides: Partial<AddCardInput> = {}): AddCardInput {
   const amex = number.replace(/\D/g, '').startsWith('37') || number.replace(/\D/g, '').startsWith('34');
   return {
     number,
@@ -132,15 +176,14 @@ export async function addCard(
   app: TestApp,
   token: string,
   number: string,
-  overrides: Record<string, unknown> = {},
-): Promise<Record<string, any>> {
+  overrides: Partial<AddCardInput> = {},
+): Promise<Card> {
   const result = await app.gql(ADD_CARD, { input: cardInput(number, overrides) }, { token });
   expect(result.errors).toBeUndefined();
-  expect(result.data.addCard.__typename, JSON.stringify(result.data.addCard)).toBe('AddCardPayload');
-  return result.data.addCard.card;
+  return expectTypename(result.data.addCard, 'AddCardPayload').card;
 }
 
-export async function listCards(app: TestApp, token: string): Promise<Record<string, any>[]> {
+export async function listCards(app: TestApp, token: string): Promise<Card[]> {
   const result = await app.gql(CARDS, {}, { token });
   expect(result.errors).toBeUndefined();
   return result.data.viewer.cards;
@@ -154,13 +197,15 @@ export async function authorizeGame(
   oneTapMax = '500',
   dailyCap = '2000',
   currency = 'USD',
-): Promise<{ gameToken: string; authorization: Record<string, any> }> {
+): Promise<{ gameToken: string; authorization: Authorization }> {
   const result = await app.gql(
     AUTHORIZE_GAME,
     { input: { gameId, oneTapMax: { amount: oneTapMax, currency }, dailyCap: { amount: dailyCap, currency } } },
     { token },
   );
   expect(result.errors).toBeUndefined();
-  expect(result.data.authorizeGame.__typename, JSON.stringify(result.data.authorizeGame)).toBe('AuthorizeGamePayload');
-  return result.data.authorizeGame;
+  const { gameToken, authorization } = expectTypename(result.data.authorizeGame, 'AuthorizeGamePayload');
+  // Null only in the OAuth flow; this direct authorization must carry one.
+  if (gameToken === null) throw new Error('authorizeGame answered without a game token');
+  return { gameToken, authorization };
 }

@@ -1,6 +1,12 @@
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectTypename, graphql, type ResultOf } from '../../helpers/graphql.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
 import { LOG_IN_PLAYER, signUpPlayer } from './flows.js';
+
+const VIEWER = graphql(`query LoginViewer { viewer { kind player { displayName email } } }`);
+const VIEWER_KIND = graphql(`query LoginViewerKind { viewer { kind } }`);
+const LOG_OUT = graphql(`mutation LoginLogOut { logOut }`);
 
 let app: TestApp;
 beforeAll(async () => {
@@ -9,28 +15,27 @@ beforeAll(async () => {
 });
 afterAll(() => app?.close());
 
-async function logIn(email: string, password: string): Promise<Record<string, any>> {
+async function logIn(email: string, password: string): Promise<ResultOf<typeof LOG_IN_PLAYER>['logInPlayer']> {
   const response = await fetch(`${app.url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ query: LOG_IN_PLAYER, variables: { input: { email, password } } }),
+    body: JSON.stringify({ query: print(LOG_IN_PLAYER), variables: { input: { email, password } } }),
   });
-  const body = (await response.json()) as { data: { logInPlayer: Record<string, any> } };
+  const body = (await response.json()) as { data: ResultOf<typeof LOG_IN_PLAYER> };
   return body.data.logInPlayer;
 }
 
 describe('player sign-in', () => {
   it('logs in, reads the viewer and logs out; the session token then stops working', async () => {
     const player = await signUpPlayer(app, 'Session Sam');
-    const session = await logIn(player.email, player.password);
-    expect(session.__typename).toBe('PlayerAuthPayload');
+    const session = expectTypename(await logIn(player.email, player.password), 'PlayerAuthPayload');
     expect(session.token).toMatch(/^ps_/);
-    const viewer = await app.gql(`{ viewer { kind player { displayName email } } }`, {}, { token: session.token });
+    const viewer = await app.gql(VIEWER, {}, { token: session.token });
     expect(viewer.data.viewer).toEqual({ kind: 'PLAYER', player: { displayName: 'Session Sam', email: player.email } });
-    expect((await app.gql('mutation { logOut }', {}, { token: session.token })).data.logOut).toBe(true);
-    expect((await app.gql(`{ viewer { kind } }`, {}, { token: session.token })).status).toBe(401);
+    expect((await app.gql(LOG_OUT, {}, { token: session.token })).data.logOut).toBe(true);
+    expect((await app.gql(VIEWER_KIND, {}, { token: session.token })).status).toBe(401);
     // The sign-up session is a session of its own and still works.
-    expect((await app.gql(`{ viewer { kind } }`, {}, { token: player.token })).data.viewer.kind).toBe('PLAYER');
+    expect((await app.gql(VIEWER_KIND, {}, { token: player.token })).data.viewer.kind).toBe('PLAYER');
   });
 
   it('throttles an account after 5 failed logins, whatever the password', async () => {
@@ -42,7 +47,7 @@ describe('player sign-in', () => {
       expect(failed.headers.get('ratelimit') ?? '').not.toContain('"login"');
     }
     const response = await app.gql(LOG_IN_PLAYER, { input: { email: player.email, password: player.password } });
-    const blocked = response.data.logInPlayer;
+    const blocked = expectTypename(response.data.logInPlayer, 'RateLimited');
     expect(blocked).toMatchObject({ __typename: 'RateLimited', code: 'RATE_LIMITED', retryable: true });
     expect(blocked.retryAfterSeconds).toBeGreaterThan(0);
     expect(blocked.retryAfterSeconds).toBeLessThanOrEqual(15 * 60);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { hashToken } from '../../../src/modules/accounts/index.js';
@@ -9,7 +10,7 @@ import {
   ARCHIVE_ITEM,
   CATALOG,
   CREATE_ITEM,
-  ITEM_FIELDS,
+  ItemFields,
   UPDATE_ITEM,
   createGame,
   createItem as createItemOverGraphql,
@@ -18,12 +19,27 @@ import {
   signUpDeveloper,
   signUpPlayer,
   type CreatedGame,
+  type CreateItemInput,
   type Developer,
 } from './flows.js';
 import { decodeId } from '../../helpers/flows.js';
 
 const rawId = (globalId: string) => decodeId(globalId);
 const HOUR = 3_600_000;
+
+const CATALOG_WITH_GAME = graphql(
+  `query CatalogWithGame($gameId: ID!) { catalog(gameId: $gameId) { id sku game { id name } } }`,
+);
+const CATALOG_PAGE = graphql(
+  `query CatalogPage($g: ID!, $a: ID) { catalog(gameId: $g, first: 1, after: $a) { id sku } }`,
+);
+const GAME_ITEMS = graphql(
+  `query GameItems($id: ID!) { game(id: $id) { items(first: 50) { edges { node { sku active } } } } }`,
+);
+const ITEM_SKU_ACTIVE = graphql(`query ItemSkuActive($id: ID!) { node(id: $id) { ... on Item { sku active } } }`);
+const ITEM_NAME_ACTIVE = graphql(`query ItemNameActive($id: ID!) { node(id: $id) { ... on Item { name active } } }`);
+const NODE_ID = graphql(`query NodeId($id: ID!) { node(id: $id) { id } }`);
+const ITEM_NODE = graphql(`query ItemNode($id: ID!) { node(id: $id) { ... on Item { ...ItemFields } } }`, [ItemFields]);
 
 describe('catalog', () => {
   // A clock the test moves, to cross availability windows.
@@ -42,7 +58,7 @@ describe('catalog', () => {
   afterAll(() => app.close());
 
   /** Creates an item a millisecond after the previous one, so creation order is the listing order. */
-  function createItem(developer: Developer, input: Record<string, unknown>) {
+  function createItem(developer: Developer, input: CreateItemInput) {
     clock.advance(1);
     return createItemOverGraphql(app, developer, input);
   }
@@ -105,11 +121,7 @@ describe('catalog', () => {
     });
     expect(pack.grants).toEqual({ amount: '500', currency: 'GEM', formatted: '500 GEM' });
 
-    const catalog = await app.gql(
-      `query ($gameId: ID!) { catalog(gameId: $gameId) { id sku game { id name } } }`,
-      { gameId: g.id },
-      { token: g.publishableKey },
-    );
+    const catalog = await app.gql(CATALOG_WITH_GAME, { gameId: g.id }, { token: g.publishableKey });
     expect(catalog.errors).toBeUndefined();
     expect(catalog.data.catalog).toEqual(
       [potion, sword, pack].map((i) => ({ id: i.id, sku: i.sku, game: { id: g.id, name: 'Dungeon Tapper' } })),
@@ -150,11 +162,10 @@ describe('catalog', () => {
       ],
     });
     const result = await app.gql(CREATE_ITEM, { input }, { token: alice.token });
-    expect(result.data.createItem.__typename).toBe('ValidationError');
-    expect(result.data.createItem.fieldErrors).toEqual([
+    expect(expectTypename(result.data.createItem, 'ValidationError').fieldErrors).toEqual([
       { path: 'input.prices.1.amount', message: expect.stringContaining(message) },
     ]);
-    expect(await countSku(input.sku as string)).toBe(0);
+    expect(await countSku(input.sku)).toBe(0);
   });
 
   it('accepts the largest safe integer amount', async () => {
@@ -162,10 +173,10 @@ describe('catalog', () => {
       alice,
       itemInput(game.id, { prices: [{ amount: '9007199254740991', currency: 'JPY' }] }),
     );
-    expect(item.prices[0].amount).toBe('9007199254740991');
+    expect(item.prices[0]?.amount).toBe('9007199254740991');
   });
 
-  it.each<[string, Record<string, unknown>, string]>([
+  it.each<[string, Partial<CreateItemInput>, string]>([
     ['an unknown currency', { prices: [{ amount: '100', currency: 'XYZ' }] }, 'input.prices.0.currency'],
     ['a lowercase currency', { prices: [{ amount: '100', currency: 'usd' }] }, 'input.prices.0.currency'],
     [
@@ -226,8 +237,7 @@ describe('catalog', () => {
     const input = itemInput(game.id, overrides);
     const result = await app.gql(CREATE_ITEM, { input }, { token: alice.token });
     expect(result.errors).toBeUndefined();
-    expect(result.data.createItem.__typename).toBe('ValidationError');
-    expect(result.data.createItem.fieldErrors.map((e: { path: string }) => e.path)).toContain(path);
+    expect(expectTypename(result.data.createItem, 'ValidationError').fieldErrors.map((e) => e.path)).toContain(path);
     if (typeof input.sku === 'string') expect(await countSku(input.sku)).toBe(0);
   });
 
@@ -260,22 +270,24 @@ describe('catalog', () => {
       itemInput(g.id, { sku: 'flash', availableFrom: iso(now - HOUR), availableUntil: iso(now + HOUR) }),
     );
     const archivedResult = await app.gql(ARCHIVE_ITEM, { input: { itemId: archived.id } }, { token: alice.token });
-    expect(archivedResult.data.archiveItem.item).toMatchObject({ active: false, availableNow: false });
+    expect(expectTypename(archivedResult.data.archiveItem, 'ArchiveItemPayload').item).toMatchObject({
+      active: false,
+      availableNow: false,
+    });
 
     const skus = async () => {
       const result = await app.gql(CATALOG, { gameId: g.id }, { token: g.publishableKey });
       expect(result.errors).toBeUndefined();
-      return result.data.catalog.map((i: { sku: string }) => i.sku);
+      return result.data.catalog.map((i) => i.sku);
     };
     expect(await skus()).toEqual(['always', 'starts-now', 'flash']);
     expect([expired, endsNow, later].every((i) => i.availableNow === false)).toBe(true);
 
     // One at a time with `after`: the same items; one no longer listed (archived) still marks a place.
-    const PAGE = `query ($g: ID!, $a: ID) { catalog(gameId: $g, first: 1, after: $a) { id sku } }`;
     const pageAfter = async (after: string | null) => {
-      const result = await app.gql(PAGE, { g: g.id, a: after }, { token: g.publishableKey });
+      const result = await app.gql(CATALOG_PAGE, { g: g.id, a: after }, { token: g.publishableKey });
       expect(result.errors).toBeUndefined();
-      return result.data.catalog as { id: string; sku: string }[];
+      return result.data.catalog;
     };
     const paged: string[] = [];
     for (let page = await pageAfter(null); page.length > 0; page = await pageAfter(page[0]!.id))
@@ -285,9 +297,8 @@ describe('catalog', () => {
     expect((await pageAfter(later.id)).map((i) => i.sku)).toEqual(['starts-now']);
 
     // The developer sees every item through Game.items; the publishable key only what is on sale.
-    const ITEMS = `query ($id: ID!) { game(id: $id) { items(first: 50) { edges { node { sku active } } } } }`;
-    const mine = await app.gql(ITEMS, { id: g.id }, { token: alice.token });
-    expect(mine.data.game.items.edges.map((e: any) => e.node.sku)).toEqual([
+    const mine = await app.gql(GAME_ITEMS, { id: g.id }, { token: alice.token });
+    expect(mine.data.game?.items.edges.map((e) => e.node.sku)).toEqual([
       'always',
       'archived',
       'later',
@@ -296,17 +307,13 @@ describe('catalog', () => {
       'starts-now',
       'flash',
     ]);
-    const theirs = await app.gql(ITEMS, { id: g.id }, { token: g.publishableKey });
-    expect(theirs.data.game.items.edges.map((e: any) => e.node.sku)).toEqual(['always', 'starts-now', 'flash']);
+    const theirs = await app.gql(GAME_ITEMS, { id: g.id }, { token: g.publishableKey });
+    expect(theirs.data.game?.items.edges.map((e) => e.node.sku)).toEqual(['always', 'starts-now', 'flash']);
 
     clock.advance(HOUR); // the flash sale ends as `later` opens
     expect(await skus()).toEqual(['always', 'later', 'starts-now']);
     // An archived item stays readable by id (inventories and past purchases point to it).
-    const node = await app.gql(
-      `query ($id: ID!) { node(id: $id) { ... on Item { sku active } } }`,
-      { id: archived.id },
-      { token: g.publishableKey },
-    );
+    const node = await app.gql(ITEM_SKU_ACTIVE, { id: archived.id }, { token: g.publishableKey });
     expect(node.data.node).toEqual({ sku: 'archived', active: false });
     expect(always.active).toBe(true);
     expect(flash.availableNow).toBe(true);
@@ -338,8 +345,7 @@ describe('catalog', () => {
       },
       { token: alice.token },
     );
-    expect(result.data.updateItem.__typename).toBe('UpdateItemPayload');
-    expect(result.data.updateItem.item).toMatchObject({
+    expect(expectTypename(result.data.updateItem, 'UpdateItemPayload').item).toMatchObject({
       id: item.id,
       sku: item.sku,
       name: 'Big potion',
@@ -358,14 +364,13 @@ describe('catalog', () => {
       { input: { itemId: item.id, kind: 'CURRENCY_PACK' } },
       { token: alice.token },
     );
-    expect(toPack.data.updateItem.__typename).toBe('ValidationError');
-    expect(toPack.data.updateItem.fieldErrors[0].path).toBe('input.grants');
+    expect(expectTypename(toPack.data.updateItem, 'ValidationError').fieldErrors[0]?.path).toBe('input.grants');
     const asPack = await app.gql(
       UPDATE_ITEM,
       { input: { itemId: item.id, kind: 'CURRENCY_PACK', grants: { amount: '100', currency: 'GEM' } } },
       { token: alice.token },
     );
-    expect(asPack.data.updateItem.item).toMatchObject({
+    expect(expectTypename(asPack.data.updateItem, 'UpdateItemPayload').item).toMatchObject({
       kind: 'CURRENCY_PACK',
       grants: { amount: '100', currency: 'GEM' },
     });
@@ -374,7 +379,7 @@ describe('catalog', () => {
       { input: { itemId: item.id, prices: [{ amount: '1.50', currency: 'EUR' }] } },
       { token: alice.token },
     );
-    expect(badAmount.data.updateItem.fieldErrors).toEqual([
+    expect(expectTypename(badAmount.data.updateItem, 'ValidationError').fieldErrors).toEqual([
       { path: 'input.prices.0.amount', message: expect.any(String) },
     ]);
 
@@ -391,15 +396,11 @@ describe('catalog', () => {
     expect(update.data.updateItem.__typename).toBe('NotFound');
     const archive = await app.gql(ARCHIVE_ITEM, { input: { itemId: item.id } }, { token: bob.token });
     expect(archive.data.archiveItem.__typename).toBe('NotFound');
-    const read = await app.gql(`query ($id: ID!) { node(id: $id) { id } }`, { id: item.id }, { token: bob.token });
+    const read = await app.gql(NODE_ID, { id: item.id }, { token: bob.token });
     expect(read.data?.node ?? null).toBeNull();
     const catalog = await app.gql(CATALOG, { gameId: game.id }, { token: bob.token });
     expect(catalog.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const still = await app.gql(
-      `query ($id: ID!) { node(id: $id) { ... on Item { name active } } }`,
-      { id: item.id },
-      { token: alice.token },
-    );
+    const still = await app.gql(ITEM_NAME_ACTIVE, { id: item.id }, { token: alice.token });
     expect(still.data.node).toEqual({ name: 'Health potion', active: true });
   });
 
@@ -423,7 +424,7 @@ describe('catalog', () => {
     ]) {
       const result = await app.gql(CATALOG, { gameId: game.id }, { token });
       expect(result.errors, token.slice(0, 3)).toBeUndefined();
-      expect(result.data.catalog.map((i: { id: string }) => i.id)).toContain(item.id);
+      expect(result.data.catalog.map((i) => i.id)).toContain(item.id);
     }
     for (const token of [other.publishableKey, other.secretKey]) {
       const result = await app.gql(CATALOG, { gameId: game.id }, { token });
@@ -477,11 +478,7 @@ describe('catalog', () => {
       alice,
       itemInput(game.id, { availableFrom: '2026-05-01T00:00:00Z', availableUntil: '2026-07-01T00:00:00Z' }),
     );
-    const read = await app.gql(
-      `query ($id: ID!) { node(id: $id) { ... on Item { ${ITEM_FIELDS} } } }`,
-      { id: item.id },
-      { token: alice.token },
-    );
+    const read = await app.gql(ITEM_NODE, { id: item.id }, { token: alice.token });
     expect(read.data.node).toEqual(item);
     expect(item).toMatchObject({
       availableFrom: '2026-05-01T00:00:00.000Z',

@@ -1,92 +1,136 @@
 // GraphQL documents and small flows shared by the games and catalog tests.
 import { expect } from 'vitest';
 import { uniqueEmail, type TestApp } from '../../helpers/test-app.js';
+import { expectTypename, graphql, type ResultOf, type VariablesOf } from '../../helpers/graphql.js';
 
-const ERROR_FIELDS = /* GraphQL */ `
-  ... on Error { code message }
-  ... on ValidationError { fieldErrors { path message } }
-`;
-export const GAME_FIELDS = /* GraphQL */ `id name defaultCurrency platformFeeBps webhookUrl createdAt currencies { code name }`;
-export const ITEM_FIELDS = /* GraphQL */ `
-  id sku name description kind stock maxPerPlayer availableFrom availableUntil active availableNow
-  prices { amount currency formatted } grants { amount currency formatted }
-`;
+/** The error fields these documents ask for; unmasked, so a result carries them directly. */
+const CatalogErrorFields = graphql(`
+  fragment CatalogErrorFields on Error @_unmask {
+    code message
+    ... on ValidationError { fieldErrors { path message } }
+  }
+`);
+export const GameFields = graphql(`
+  fragment GameFields on Game @_unmask { id name defaultCurrency platformFeeBps webhookUrl createdAt currencies { code name } }
+`);
+export const ItemFields = graphql(`
+  fragment ItemFields on Item @_unmask {
+    id sku name description kind stock maxPerPlayer availableFrom availableUntil active availableNow
+    prices { amount currency formatted } grants { amount currency formatted }
+  }
+`);
 
-export const SIGN_UP_DEVELOPER = /* GraphQL */ `
-  mutation ($input: SignUpDeveloperInput!) {
-    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token developer { id } } ${ERROR_FIELDS} }
+export const SIGN_UP_DEVELOPER = graphql(
+  `
+  mutation CatalogSignUpDeveloper($input: SignUpDeveloperInput!) {
+    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token developer { id } } ...CatalogErrorFields }
   }
-`;
-export const SIGN_UP_PLAYER = /* GraphQL */ `
-  mutation ($input: SignUpPlayerInput!) {
-    signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } ${ERROR_FIELDS} }
+`,
+  [CatalogErrorFields],
+);
+export const SIGN_UP_PLAYER = graphql(
+  `
+  mutation CatalogSignUpPlayer($input: SignUpPlayerInput!) {
+    signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } ...CatalogErrorFields }
   }
-`;
-export const CREATE_GAME = /* GraphQL */ `
-  mutation ($input: CreateGameInput!) {
+`,
+  [CatalogErrorFields],
+);
+export const CREATE_GAME = graphql(
+  `
+  mutation CatalogCreateGame($input: CreateGameInput!) {
     createGame(input: $input) {
       __typename
-      ... on CreateGamePayload { secretKey publishableKey game { ${GAME_FIELDS} } }
-      ${ERROR_FIELDS}
+      ... on CreateGamePayload { secretKey publishableKey game { ...GameFields } }
+      ...CatalogErrorFields
     }
   }
-`;
-export const ROTATE_GAME_KEYS = /* GraphQL */ `
-  mutation ($input: RotateGameKeysInput!) {
+`,
+  [GameFields, CatalogErrorFields],
+);
+export const ROTATE_GAME_KEYS = graphql(
+  `
+  mutation CatalogRotateGameKeys($input: RotateGameKeysInput!) {
     rotateGameKeys(input: $input) {
       __typename
       ... on RotateGameKeysPayload { secretKey publishableKey game { id } }
-      ${ERROR_FIELDS}
+      ...CatalogErrorFields
     }
   }
-`;
-export const UPDATE_GAME = /* GraphQL */ `
-  mutation ($input: UpdateGameInput!) {
-    updateGame(input: $input) { __typename ... on UpdateGamePayload { game { ${GAME_FIELDS} } } ${ERROR_FIELDS} }
+`,
+  [CatalogErrorFields],
+);
+export const UPDATE_GAME = graphql(
+  `
+  mutation CatalogUpdateGame($input: UpdateGameInput!) {
+    updateGame(input: $input) { __typename ... on UpdateGamePayload { game { ...GameFields } } ...CatalogErrorFields }
   }
-`;
-export const SET_GAME_PLATFORM_FEE = /* GraphQL */ `
-  mutation ($input: SetGamePlatformFeeInput!) {
-    setGamePlatformFee(input: $input) { __typename ... on UpdateGamePayload { game { ${GAME_FIELDS} } } ${ERROR_FIELDS} }
+`,
+  [GameFields, CatalogErrorFields],
+);
+export const SET_GAME_PLATFORM_FEE = graphql(
+  `
+  mutation CatalogSetGamePlatformFee($input: SetGamePlatformFeeInput!) {
+    setGamePlatformFee(input: $input) { __typename ... on UpdateGamePayload { game { ...GameFields } } ...CatalogErrorFields }
   }
-`;
-export const DEFINE_CURRENCY = /* GraphQL */ `
-  mutation ($input: DefineCurrencyInput!) {
+`,
+  [GameFields, CatalogErrorFields],
+);
+export const DEFINE_CURRENCY = graphql(
+  `
+  mutation CatalogDefineCurrency($input: DefineCurrencyInput!) {
     defineCurrency(input: $input) {
       __typename
       ... on DefineCurrencyPayload { currency { code name } }
       ... on CurrencyCodeTaken { currencyCode }
-      ${ERROR_FIELDS}
+      ...CatalogErrorFields
     }
   }
-`;
-export const CREATE_ITEM = /* GraphQL */ `
-  mutation ($input: CreateItemInput!) {
+`,
+  [CatalogErrorFields],
+);
+export const CREATE_ITEM = graphql(
+  `
+  mutation CatalogCreateItem($input: CreateItemInput!) {
     createItem(input: $input) {
       __typename
-      ... on CreateItemPayload { item { ${ITEM_FIELDS} } }
+      ... on CreateItemPayload { item { ...ItemFields } }
       ... on SkuTaken { sku }
-      ${ERROR_FIELDS}
+      ...CatalogErrorFields
     }
   }
-`;
-export const UPDATE_ITEM = /* GraphQL */ `
-  mutation ($input: UpdateItemInput!) {
+`,
+  [ItemFields, CatalogErrorFields],
+);
+export const UPDATE_ITEM = graphql(
+  `
+  mutation CatalogUpdateItem($input: UpdateItemInput!) {
     updateItem(input: $input) {
       __typename
-      ... on UpdateItemPayload { item { ${ITEM_FIELDS} } }
+      ... on UpdateItemPayload { item { ...ItemFields } }
       ... on SkuTaken { sku }
-      ${ERROR_FIELDS}
+      ...CatalogErrorFields
     }
   }
-`;
-export const ARCHIVE_ITEM = /* GraphQL */ `
-  mutation ($input: ArchiveItemInput!) {
-    archiveItem(input: $input) { __typename ... on ArchiveItemPayload { item { ${ITEM_FIELDS} } } ${ERROR_FIELDS} }
+`,
+  [ItemFields, CatalogErrorFields],
+);
+export const ARCHIVE_ITEM = graphql(
+  `
+  mutation CatalogArchiveItem($input: ArchiveItemInput!) {
+    archiveItem(input: $input) { __typename ... on ArchiveItemPayload { item { ...ItemFields } } ...CatalogErrorFields }
   }
-`;
-export const CATALOG = /* GraphQL */ `query ($gameId: ID!) { catalog(gameId: $gameId) { ${ITEM_FIELDS} } }`;
-export const GAME = /* GraphQL */ `query ($id: ID!) { game(id: $id) { ${GAME_FIELDS} } }`;
+`,
+  [ItemFields, CatalogErrorFields],
+);
+export const CATALOG = graphql(`query Catalog($gameId: ID!) { catalog(gameId: $gameId) { ...ItemFields } }`, [
+  ItemFields,
+]);
+export const GAME = graphql(`query Game($id: ID!) { game(id: $id) { ...GameFields } }`, [GameFields]);
+
+export type Item = ResultOf<typeof ItemFields>;
+export type CreateGameInput = VariablesOf<typeof CREATE_GAME>['input'];
+export type CreateItemInput = VariablesOf<typeof CREATE_ITEM>['input'];
 
 export interface Developer {
   readonly token: string;
@@ -103,30 +147,29 @@ export async function signUpDeveloper(app: TestApp, label = 'dev'): Promise<Deve
   const result = await app.gql(SIGN_UP_DEVELOPER, {
     input: { email: uniqueEmail(label), password: 'correct horse battery', name: `Studio ${label}` },
   });
-  expect(result.data.signUpDeveloper.__typename).toBe('DeveloperAuthPayload');
-  return { token: result.data.signUpDeveloper.token, id: result.data.signUpDeveloper.developer.id };
+  const signedUp = expectTypename(result.data.signUpDeveloper, 'DeveloperAuthPayload');
+  return { token: signedUp.token, id: signedUp.developer.id };
 }
 
 export async function signUpPlayer(app: TestApp): Promise<{ token: string; id: string }> {
   const result = await app.gql(SIGN_UP_PLAYER, {
     input: { email: uniqueEmail('player'), password: 'correct horse battery', displayName: 'Player One' },
   });
-  expect(result.data.signUpPlayer.__typename).toBe('PlayerAuthPayload');
-  return { token: result.data.signUpPlayer.token, id: result.data.signUpPlayer.player.id };
+  const signedUp = expectTypename(result.data.signUpPlayer, 'PlayerAuthPayload');
+  return { token: signedUp.token, id: signedUp.player.id };
 }
 
 export async function createGame(
   app: TestApp,
   developer: Developer,
-  input: Record<string, unknown> = {},
+  input: Partial<CreateGameInput> = {},
 ): Promise<CreatedGame> {
   const result = await app.gql(
     CREATE_GAME,
     { input: { name: 'Dungeon Tapper', defaultCurrency: 'USD', ...input } },
     { token: developer.token },
   );
-  expect(result.data.createGame.__typename).toBe('CreateGamePayload');
-  const { game, secretKey, publishableKey } = result.data.createGame;
+  const { game, secretKey, publishableKey } = expectTypename(result.data.createGame, 'CreateGamePayload');
   return { id: game.id, secretKey, publishableKey };
 }
 
@@ -142,7 +185,7 @@ export async function defineCurrency(
 }
 
 /** A valid createItem input for `gameId`, with a unique sku; override what the test is about. */
-export function itemInput(gameId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function itemInput(gameId: string, overrides: Partial<CreateItemInput> = {}): CreateItemInput {
   return {
     gameId,
     sku: `sku-${Math.random().toString(36).slice(2, 10)}`,
@@ -153,13 +196,8 @@ export function itemInput(gameId: string, overrides: Record<string, unknown> = {
   };
 }
 
-export async function createItem(
-  app: TestApp,
-  developer: Developer,
-  input: Record<string, unknown>,
-): Promise<Record<string, any>> {
+export async function createItem(app: TestApp, developer: Developer, input: CreateItemInput): Promise<Item> {
   const result = await app.gql(CREATE_ITEM, { input }, { token: developer.token });
   expect(result.errors).toBeUndefined();
-  expect(result.data.createItem.__typename, JSON.stringify(result.data.createItem)).toBe('CreateItemPayload');
-  return result.data.createItem.item;
+  return expectTypename(result.data.createItem, 'CreateItemPayload').item;
 }

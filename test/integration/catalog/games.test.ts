@@ -1,4 +1,6 @@
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import type { Clock } from '../../../src/shared/clock.js';
 import {
@@ -20,11 +22,13 @@ import {
 import { publicId } from '../../../src/shared/public-ids.js';
 import { decodeId } from '../../helpers/flows.js';
 
-const VIEWER_GAMES = /* GraphQL */ `
-  query ($first: Int, $after: String) {
+const VIEWER_GAMES = graphql(`
+  query ViewerGames($first: Int, $after: String) {
     viewer { kind games(first: $first, after: $after) { edges { cursor node { id name } } pageInfo { hasNextPage endCursor } } }
   }
-`;
+`);
+const VIEWER_KIND = graphql(`query ViewerKind { viewer { kind } }`);
+const NODE_ID = graphql(`query NodeId($id: ID!) { node(id: $id) { id } }`);
 
 /** The system time, but strictly increasing, so games created one after another list in that order. */
 function increasingClock(): Clock {
@@ -48,8 +52,7 @@ describe('games', () => {
       { input: { name: 'Tapper', defaultCurrency: 'EUR' } },
       { token: alice.token },
     );
-    const payload = result.data.createGame;
-    expect(payload.__typename).toBe('CreateGamePayload');
+    const payload = expectTypename(result.data.createGame, 'CreateGamePayload');
     expect(payload.game).toMatchObject({
       name: 'Tapper',
       defaultCurrency: 'EUR',
@@ -84,7 +87,10 @@ describe('games', () => {
         { token: alice.token },
       );
       expect(result.data.createGame.__typename, webhookUrl).toBe('CreateGamePayload');
-      expect(result.data.createGame.game).toMatchObject({ platformFeeBps: 3000, webhookUrl });
+      expect(expectTypename(result.data.createGame, 'CreateGamePayload').game).toMatchObject({
+        platformFeeBps: 3000,
+        webhookUrl,
+      });
     }
   });
 
@@ -101,16 +107,16 @@ describe('games', () => {
       { input: { name, defaultCurrency: 'USD', ...overrides } },
       { token: alice.token },
     );
-    expect(result.data.createGame.__typename).toBe('ValidationError');
-    expect(result.data.createGame.code).toBe('VALIDATION_FAILED');
-    expect(result.data.createGame.fieldErrors.map((e: { path: string }) => e.path)).toContain(path);
+    const refused = expectTypename(result.data.createGame, 'ValidationError');
+    expect(refused.code).toBe('VALIDATION_FAILED');
+    expect(refused.fieldErrors.map((e) => e.path)).toContain(path);
     const rows = await app.database.pool!.query('select 1 from games where name = $1', [name]);
     expect(rows.rowCount).toBe(0);
   });
 
   it('lets the secret key see its game and the catalog, and the publishable key read the catalog', async () => {
     const game = await createGame(app, alice);
-    const asServer = await app.gql(`{ viewer { kind } }`, {}, { token: game.secretKey });
+    const asServer = await app.gql(VIEWER_KIND, {}, { token: game.secretKey });
     expect(asServer.data.viewer.kind).toBe('GAME_SECRET');
     const read = await app.gql(GAME, { id: game.id }, { token: game.secretKey });
     expect(read.data.game).toMatchObject({ id: game.id, platformFeeBps: 3000 });
@@ -127,8 +133,7 @@ describe('games', () => {
   it('rotates keys: the old ones stop at once, the new ones work', async () => {
     const game = await createGame(app, alice);
     const rotated = await app.gql(ROTATE_GAME_KEYS, { input: { gameId: game.id } }, { token: alice.token });
-    expect(rotated.data.rotateGameKeys.__typename).toBe('RotateGameKeysPayload');
-    const { secretKey, publishableKey } = rotated.data.rotateGameKeys;
+    const { secretKey, publishableKey } = expectTypename(rotated.data.rotateGameKeys, 'RotateGameKeysPayload');
     expect(secretKey).not.toBe(game.secretKey);
     expect(publishableKey).not.toBe(game.publishableKey);
 
@@ -161,7 +166,7 @@ describe('games', () => {
   it('updates name and webhook, and clears the webhook with null', async () => {
     const game = await createGame(app, alice, { webhookUrl: 'https://a.example.com/h' });
     const updated = await app.gql(UPDATE_GAME, { input: { gameId: game.id, name: 'Renamed' } }, { token: alice.token });
-    expect(updated.data.updateGame.game).toMatchObject({
+    expect(expectTypename(updated.data.updateGame, 'UpdateGamePayload').game).toMatchObject({
       name: 'Renamed',
       platformFeeBps: 3000,
       webhookUrl: 'https://a.example.com/h',
@@ -171,15 +176,19 @@ describe('games', () => {
       { input: { gameId: game.id, webhookUrl: null } },
       { token: alice.token },
     );
-    expect(cleared.data.updateGame.game).toMatchObject({ name: 'Renamed', webhookUrl: null });
+    expect(expectTypename(cleared.data.updateGame, 'UpdateGamePayload').game).toMatchObject({
+      name: 'Renamed',
+      webhookUrl: null,
+    });
   });
 
   it('lets only an operator set the platform fee; the developer reads it but cannot change it', async () => {
     const game = await createGame(app, alice);
-    // The developer inputs have no fee: the request is refused as invalid before anything runs.
+    // The developer inputs have no fee: the request is refused as invalid before anything runs (printed
+    // to a string: these variables are deliberately outside the input types).
     for (const [document, input] of [
-      [UPDATE_GAME, { gameId: game.id, platformFeeBps: 0 }],
-      [CREATE_GAME, { name: 'Free ride', defaultCurrency: 'USD', platformFeeBps: 0 }],
+      [print(UPDATE_GAME), { gameId: game.id, platformFeeBps: 0 }],
+      [print(CREATE_GAME), { name: 'Free ride', defaultCurrency: 'USD', platformFeeBps: 0 }],
     ] as const) {
       const refused = await app.gql(document, { input }, { token: alice.token });
       expect(refused.status).toBe(400);
@@ -194,7 +203,7 @@ describe('games', () => {
       expect(['FORBIDDEN', 'UNAUTHENTICATED']).toContain(denied.errors?.[0]?.extensions?.code);
     }
     const unchanged = await app.gql(GAME, { id: game.id }, { token: alice.token });
-    expect(unchanged.data.game.platformFeeBps).toBe(3000);
+    expect(unchanged.data.game?.platformFeeBps).toBe(3000);
 
     const operator = app.config.secrets.operatorToken;
     const set = await app.gql(
@@ -204,9 +213,12 @@ describe('games', () => {
         token: operator,
       },
     );
-    expect(set.data.setGamePlatformFee.game).toMatchObject({ id: game.id, platformFeeBps: 1500 });
+    expect(expectTypename(set.data.setGamePlatformFee, 'UpdateGamePayload').game).toMatchObject({
+      id: game.id,
+      platformFeeBps: 1500,
+    });
     const read = await app.gql(GAME, { id: game.id }, { token: alice.token });
-    expect(read.data.game.platformFeeBps).toBe(1500);
+    expect(read.data.game?.platformFeeBps).toBe(1500);
 
     for (const [fee, label] of [
       [10_001, 'above 10000'],
@@ -220,7 +232,7 @@ describe('games', () => {
         },
       );
       expect(bad.data.setGamePlatformFee, label).toMatchObject({ __typename: 'ValidationError' });
-      expect(bad.data.setGamePlatformFee.fieldErrors.map((e: { path: string }) => e.path)).toEqual([
+      expect(expectTypename(bad.data.setGamePlatformFee, 'ValidationError').fieldErrors.map((e) => e.path)).toEqual([
         'input.platformFeeBps',
       ]);
     }
@@ -230,7 +242,7 @@ describe('games', () => {
       { token: operator },
     );
     expect(unknown.data.setGamePlatformFee.__typename).toBe('NotFound');
-    expect((await app.gql(GAME, { id: game.id }, { token: alice.token })).data.game.platformFeeBps).toBe(1500);
+    expect((await app.gql(GAME, { id: game.id }, { token: alice.token })).data.game?.platformFeeBps).toBe(1500);
   });
 
   it('defines virtual currencies, unique per game and never an ISO 4217 code', async () => {
@@ -252,20 +264,20 @@ describe('games', () => {
       ['gem', 'input.code'],
       ['G', 'input.code'],
       ['ABCDEFGHI', 'input.code'],
-    ]) {
+    ] as const) {
       const bad = await app.gql(
         DEFINE_CURRENCY,
         { input: { gameId: game.id, code, name: 'x' } },
         { token: alice.token },
       );
       expect(bad.data.defineCurrency.__typename, code).toBe('ValidationError');
-      expect(bad.data.defineCurrency.fieldErrors[0].path).toBe(path);
+      expect(expectTypename(bad.data.defineCurrency, 'ValidationError').fieldErrors[0]?.path).toBe(path);
     }
     // Another game may use the same code.
     const other = await createGame(app, alice);
     await defineCurrency(app, alice, other.id, 'GEM', 'Gems');
     const read = await app.gql(GAME, { id: game.id }, { token: alice.token });
-    expect(read.data.game.currencies).toEqual([{ code: 'GEM', name: 'Gems' }]);
+    expect(read.data.game?.currencies).toEqual([{ code: 'GEM', name: 'Gems' }]);
   });
 
   it("answers NotFound to a second developer for everything about the first one's game", async () => {
@@ -288,12 +300,12 @@ describe('games', () => {
     expect(item.data.createItem.__typename).toBe('NotFound');
     const catalog = await app.gql(CATALOG, { gameId: game.id }, { token: bob.token });
     expect(catalog.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const node = await app.gql(`query ($id: ID!) { node(id: $id) { id } }`, { id: game.id }, { token: bob.token });
+    const node = await app.gql(NODE_ID, { id: game.id }, { token: bob.token });
     expect(node.data?.node ?? null).toBeNull();
 
     // Nothing changed, and Alice's keys still work.
     const mine = await app.gql(GAME, { id: game.id }, { token: alice.token });
-    expect(mine.data.game.name).toBe('Dungeon Tapper');
+    expect(mine.data.game?.name).toBe('Dungeon Tapper');
     expect((await app.gql(CATALOG, { gameId: game.id }, { token: game.publishableKey })).errors).toBeUndefined();
   });
 
@@ -302,14 +314,14 @@ describe('games', () => {
     const names = ['First', 'Second', 'Third'];
     for (const name of names) await createGame(app, carol, { name });
     const first = await app.gql(VIEWER_GAMES, { first: 2 }, { token: carol.token });
-    expect(first.data.viewer.games.edges.map((e: any) => e.node.name)).toEqual(['First', 'Second']);
+    expect(first.data.viewer.games.edges.map((e) => e.node.name)).toEqual(['First', 'Second']);
     expect(first.data.viewer.games.pageInfo.hasNextPage).toBe(true);
     const second = await app.gql(
       VIEWER_GAMES,
       { first: 2, after: first.data.viewer.games.pageInfo.endCursor },
       { token: carol.token },
     );
-    expect(second.data.viewer.games.edges.map((e: any) => e.node.name)).toEqual(['Third']);
+    expect(second.data.viewer.games.edges.map((e) => e.node.name)).toEqual(['Third']);
     expect(second.data.viewer.games.pageInfo.hasNextPage).toBe(false);
     const bobs = await app.gql(VIEWER_GAMES, { first: 100 }, { token: bob.token });
     expect(bobs.data.viewer.games.edges).toEqual([]);
@@ -349,7 +361,7 @@ describe('games', () => {
     ]) {
       const result = await app.gql(UPDATE_GAME, { input: { gameId, name: 'x' } }, { token: alice.token });
       expect(result.data.updateGame.__typename, gameId).toBe('ValidationError');
-      expect(result.data.updateGame.fieldErrors[0].path).toBe('input.gameId');
+      expect(expectTypename(result.data.updateGame, 'ValidationError').fieldErrors[0]?.path).toBe('input.gameId');
     }
     for (const gameId of [
       publicId('Game', '00000000-0000-4000-8000-000000000000'),

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
+import { print } from 'graphql';
+import { graphql, type ResultOf } from '../../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { items } from '../../../src/db/schema/index.js';
 import { CATALOG_PAGE_MAX } from '../../../src/modules/catalog/index.js';
@@ -8,10 +10,11 @@ import { createGame, signUpDeveloper, type CreatedGame, type Developer } from '.
 import { publicId } from '../../../src/shared/public-ids.js';
 import { decodeId } from '../../helpers/flows.js';
 
-const PAGE = /* GraphQL */ `
-  query ($gameId: ID!, $first: Int, $after: ID) { catalog(gameId: $gameId, first: $first, after: $after) { id sku prices { amount } } }
-`;
-type Row = { id: string; sku: string; prices: { amount: string }[] };
+const PAGE = graphql(`
+  query CatalogPage($gameId: ID!, $first: Int, $after: ID) { catalog(gameId: $gameId, first: $first, after: $after) { id sku prices { amount } } }
+`);
+const SKUS = graphql(`query CatalogSkus($gameId: ID!) { catalog(gameId: $gameId) { sku } }`);
+type Row = ResultOf<typeof PAGE>['catalog'][number];
 
 // Item g is archived when g % 7 = 0, opens tomorrow when g % 11 = 0 and has closed when g % 13 = 0.
 const ITEMS = 1_500;
@@ -54,7 +57,7 @@ describe('a catalog larger than one answer', () => {
   });
 
   async function page(variables: { first?: number | null; after?: string | null }, token = game.publishableKey) {
-    return app.gql<{ catalog: Row[] }>(PAGE, { gameId: game.id, ...variables }, { token });
+    return app.gql(PAGE, { gameId: game.id, ...variables }, { token });
   }
 
   /** Every page from the start, `first` at a time, until a short one. */
@@ -73,11 +76,7 @@ describe('a catalog larger than one answer', () => {
   it('answers the first 500 items on sale when no size is asked, as the binding query is written', async () => {
     expect(CATALOG_PAGE_MAX).toBe(500);
     expect(expected.length).toBeGreaterThan(2 * CATALOG_PAGE_MAX);
-    const result = await app.gql<{ catalog: Row[] }>(
-      'query ($gameId: ID!) { catalog(gameId: $gameId) { sku } }',
-      { gameId: game.id },
-      { token: game.publishableKey },
-    );
+    const result = await app.gql(SKUS, { gameId: game.id }, { token: game.publishableKey });
     expect(result.errors).toBeUndefined();
     expect(result.data.catalog.map((i) => i.sku)).toEqual(expected.slice(0, CATALOG_PAGE_MAX));
     const explicitNull = await page({ first: null, after: null });
@@ -161,13 +160,15 @@ describe('a catalog larger than one answer', () => {
       expect(result.errors?.[0]?.extensions?.code, after).toBe('VALIDATION_FAILED');
       expect(result.errors?.[0]?.extensions?.fieldErrors?.[0]?.path, after).toBe('after');
     }
-    // Not an integer at all: GraphQL's own variable coercion refuses it before the resolver runs.
-    const text = await app.gql(PAGE, { gameId: game.id, first: 'ten' }, { token: game.publishableKey });
+    // Not an integer at all: GraphQL's own variable coercion refuses it before the resolver runs (the
+    // document printed to a string: this variable is deliberately not an Int).
+    const text = await app.gql(print(PAGE), { gameId: game.id, first: 'ten' }, { token: game.publishableKey });
     expect(text.errors?.[0]?.message).toMatch(/Int cannot represent/);
     expect(text.data?.catalog ?? null).toBeNull();
   });
 
   it('caps the items of one request over all its catalog fields, so aliases cannot multiply a page', async () => {
+    // Strings: documents built at run time with n aliases (up to a thousand, past the request's budget).
     const aliases = (n: number, args = '') =>
       `query ($g: ID!) { ${Array.from({ length: n }, (_, i) => `c${i}: catalog(gameId: $g${args}) { id }`).join(' ')} }`;
     const two = await app.gql(aliases(2), { g: game.id }, { token: game.publishableKey });
