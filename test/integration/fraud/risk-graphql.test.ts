@@ -5,25 +5,74 @@ import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app
 import { contextOf, newFingerprint, newPlayer, purchaseOf, dropRedisKeys } from './fixtures.js';
 import { publicId } from '../../../src/shared/public-ids.js';
 import { decodeId } from '../../helpers/flows.js';
+import { expectTypename, graphql, type VariablesOf } from '../../helpers/graphql.js';
 
-const ERROR_FIELDS = /* GraphQL */ `... on Error { code message } ... on ValidationError { fieldErrors { path message } }`;
-const SETTINGS_FIELDS = /* GraphQL */ `
-  purchasesPerMinute purchasesPerHour declinesToBlock declineBlockSeconds cardsStepUpAt playersPerCardBlockAt
-  cardsPerIpBlockAt cardsPerDeviceBlockAt newCardAgeSeconds cardsPerPlayerRefuseAt overridden moneyLoosenFactor
-  dailyAmountCaps { amount currency } newCardStepUpAmounts { amount currency }
-  bounds { setting min max platformDefault tighter }
-`;
-const UPDATE = /* GraphQL */ `
-  mutation ($input: UpdateRiskSettingsInput!) {
-    updateRiskSettings(input: $input) { __typename ... on UpdateRiskSettingsPayload { settings { ${SETTINGS_FIELDS} } } ${ERROR_FIELDS} }
+const RiskErrorFields = graphql(`
+  fragment RiskErrorFields on Error @_unmask { code message ... on ValidationError { fieldErrors { path message } } }
+`);
+const SettingsFields = graphql(`
+  fragment SettingsFields on RiskSettings @_unmask {
+    purchasesPerMinute purchasesPerHour declinesToBlock declineBlockSeconds cardsStepUpAt playersPerCardBlockAt
+    cardsPerIpBlockAt cardsPerDeviceBlockAt newCardAgeSeconds cardsPerPlayerRefuseAt overridden moneyLoosenFactor
+    dailyAmountCaps { amount currency } newCardStepUpAmounts { amount currency }
+    bounds { setting min max platformDefault tighter }
   }
-`;
-const SIGN_UP_DEVELOPER = /* GraphQL */ `
-  mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }
-`;
-const CREATE_GAME = /* GraphQL */ `
-  mutation ($input: CreateGameInput!) { createGame(input: $input) { ... on CreateGamePayload { game { id } } ${ERROR_FIELDS} } }
-`;
+`);
+const UPDATE = graphql(
+  `
+  mutation UpdateRiskSettings($input: UpdateRiskSettingsInput!) {
+    updateRiskSettings(input: $input) { __typename ... on UpdateRiskSettingsPayload { settings { ...SettingsFields } } ...RiskErrorFields }
+  }
+`,
+  [SettingsFields, RiskErrorFields],
+);
+const SIGN_UP_DEVELOPER = graphql(`
+  mutation RiskSignUpDeveloper($input: SignUpDeveloperInput!) {
+    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } }
+  }
+`);
+const CREATE_GAME = graphql(
+  `
+  mutation RiskCreateGame($input: CreateGameInput!) {
+    createGame(input: $input) { __typename ... on CreateGamePayload { game { id } } ...RiskErrorFields }
+  }
+`,
+  [RiskErrorFields],
+);
+const RISK_SETTINGS = graphql(`query RiskSettings($id: ID!) { riskSettings(gameId: $id) { ...SettingsFields } }`, [
+  SettingsFields,
+]);
+const RISK_PER_MINUTE = graphql(`query RiskPerMinute($id: ID!) { riskSettings(gameId: $id) { purchasesPerMinute } }`);
+const GAME_RISK_PER_MINUTE = graphql(
+  `query GameRiskPerMinute($id: ID!) { game(id: $id) { riskSettings { purchasesPerMinute } } }`,
+);
+const BLOCK = graphql(
+  `
+  mutation BlockPlayer($input: BlockPlayerInput!) {
+    blockPlayer(input: $input) { __typename ... on BlockPlayerPayload { block { reason player { id } } } ...RiskErrorFields }
+  }
+`,
+  [RiskErrorFields],
+);
+const UNBLOCK = graphql(`
+  mutation UnblockPlayer($input: UnblockPlayerInput!) {
+    unblockPlayer(input: $input) { __typename ... on UnblockPayload { lifted } }
+  }
+`);
+const BLOCK_CARD = graphql(`
+  mutation BlockCardFingerprint($input: BlockCardFingerprintInput!) {
+    blockCardFingerprint(input: $input) { __typename ... on BlockCardFingerprintPayload { block { fingerprint reason } } }
+  }
+`);
+const EVENTS = graphql(`
+  query RiskEvents($playerId: ID, $decision: RiskDecision, $first: Int, $after: String) {
+    riskEvents(playerId: $playerId, decision: $decision, first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id kind decision score cardFingerprint rulesFired { rule value threshold } player { id } createdAt } }
+    }
+  }
+`);
+type RiskSettingsFields = Omit<VariablesOf<typeof UPDATE>['input'], 'gameId'>;
 
 describe('risk settings and operator tools over GraphQL', () => {
   const clock = new ManualClock();
@@ -38,9 +87,9 @@ describe('risk settings and operator tools over GraphQL', () => {
     const signUp = await app.gql(SIGN_UP_DEVELOPER, {
       input: { email: uniqueEmail('risk-dev'), password: 'long-enough-password', name: 'Risk Dev' },
     });
-    return signUp.data.signUpDeveloper.token as string;
+    return expectTypename(signUp.data.signUpDeveloper, 'DeveloperAuthPayload').token;
   }
-  const update = (fields: Record<string, unknown>, token = developerToken) =>
+  const update = (fields: RiskSettingsFields, token = developerToken) =>
     app.gql(UPDATE, { input: { gameId: gameGid, ...fields } }, { token });
 
   beforeAll(async () => {
@@ -53,7 +102,7 @@ describe('risk settings and operator tools over GraphQL', () => {
       { input: { name: 'Risky Game', defaultCurrency: 'USD' } },
       { token: developerToken },
     );
-    gameGid = created.data.createGame.game.id;
+    gameGid = expectTypename(created.data.createGame, 'CreateGamePayload').game.id;
     gameId = decodeId(gameGid);
   });
   afterAll(async () => {
@@ -64,8 +113,7 @@ describe('risk settings and operator tools over GraphQL', () => {
   describe('updateRiskSettings', () => {
     it('tightens a threshold, and the next assessment for that game uses it', async () => {
       const result = await update({ purchasesPerMinute: 2 });
-      expect(result.data.updateRiskSettings.__typename).toBe('UpdateRiskSettingsPayload');
-      expect(result.data.updateRiskSettings.settings).toMatchObject({
+      expect(expectTypename(result.data.updateRiskSettings, 'UpdateRiskSettingsPayload').settings).toMatchObject({
         purchasesPerMinute: 2,
         purchasesPerHour: 60,
         overridden: ['purchasesPerMinute'],
@@ -88,12 +136,13 @@ describe('risk settings and operator tools over GraphQL', () => {
         declineBlockSeconds: 1800,
         dailyAmountCaps: [{ amount: '200000', currency: 'USD' }],
       });
-      expect(atMax.data.updateRiskSettings.settings).toMatchObject({
+      const atMaxSettings = expectTypename(atMax.data.updateRiskSettings, 'UpdateRiskSettingsPayload').settings;
+      expect(atMaxSettings).toMatchObject({
         purchasesPerMinute: 30,
         cardsPerDeviceBlockAt: 10,
         declineBlockSeconds: 1800,
       });
-      expect(atMax.data.updateRiskSettings.settings.dailyAmountCaps).toContainEqual({
+      expect(atMaxSettings.dailyAmountCaps).toContainEqual({
         amount: '200000',
         currency: 'USD',
       });
@@ -104,8 +153,11 @@ describe('risk settings and operator tools over GraphQL', () => {
         playersPerCardBlockAt: 6,
         dailyAmountCaps: [{ amount: '200001', currency: 'USD' }],
       });
-      expect(beyond.data.updateRiskSettings.__typename).toBe('ValidationError');
-      expect(beyond.data.updateRiskSettings.fieldErrors.map((e: { path: string }) => e.path).sort()).toEqual([
+      expect(
+        expectTypename(beyond.data.updateRiskSettings, 'ValidationError')
+          .fieldErrors.map((e) => e.path)
+          .sort(),
+      ).toEqual([
         'input.cardsPerDeviceBlockAt',
         'input.dailyAmountCaps.0.amount',
         'input.declineBlockSeconds',
@@ -113,11 +165,7 @@ describe('risk settings and operator tools over GraphQL', () => {
         'input.purchasesPerMinute',
       ]);
       // nothing of a refused update is applied
-      const read = await app.gql(
-        `query ($id: ID!) { riskSettings(gameId: $id) { ${SETTINGS_FIELDS} } }`,
-        { id: gameGid },
-        { token: developerToken },
-      );
+      const read = await app.gql(RISK_SETTINGS, { id: gameGid }, { token: developerToken });
       expect(read.data.riskSettings).toMatchObject({
         purchasesPerMinute: 30,
         cardsPerDeviceBlockAt: 10,
@@ -133,7 +181,7 @@ describe('risk settings and operator tools over GraphQL', () => {
           { amount: '100', currency: 'EUR' },
         ],
       });
-      expect(result.data.updateRiskSettings.fieldErrors.map((e: { path: string }) => e.path)).toEqual([
+      expect(expectTypename(result.data.updateRiskSettings, 'ValidationError').fieldErrors.map((e) => e.path)).toEqual([
         'input.dailyAmountCaps.0.currency',
         'input.dailyAmountCaps.2.currency',
       ]);
@@ -146,7 +194,7 @@ describe('risk settings and operator tools over GraphQL', () => {
         declineBlockSeconds: null,
         dailyAmountCaps: null,
       });
-      const settings = result.data.updateRiskSettings.settings;
+      const settings = expectTypename(result.data.updateRiskSettings, 'UpdateRiskSettingsPayload').settings;
       expect(settings).toMatchObject({
         purchasesPerMinute: 10,
         cardsPerDeviceBlockAt: 5,
@@ -174,36 +222,18 @@ describe('risk settings and operator tools over GraphQL', () => {
 
     it("answers NotFound for another developer's game, and shows it no settings", async () => {
       const result = await update({ purchasesPerMinute: 1 }, otherDeveloperToken);
-      expect(result.data.updateRiskSettings.code).toBe('NOT_FOUND');
-      const read = await app.gql(
-        `query ($id: ID!) { riskSettings(gameId: $id) { purchasesPerMinute } }`,
-        { id: gameGid },
-        { token: otherDeveloperToken },
-      );
+      expect(expectTypename(result.data.updateRiskSettings, 'NotFound').code).toBe('NOT_FOUND');
+      const read = await app.gql(RISK_PER_MINUTE, { id: gameGid }, { token: otherDeveloperToken });
       expect(read.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-      const own = await app.gql(
-        `query ($id: ID!) { game(id: $id) { riskSettings { purchasesPerMinute } } }`,
-        { id: gameGid },
-        { token: developerToken },
-      );
-      expect(own.data.game.riskSettings).toEqual({ purchasesPerMinute: 10 });
+      const own = await app.gql(GAME_RISK_PER_MINUTE, { id: gameGid }, { token: developerToken });
+      expect(own.data.game?.riskSettings).toEqual({ purchasesPerMinute: 10 });
     });
   });
 
   describe('operator tools', () => {
-    const EVENTS = /* GraphQL */ `
-      query ($playerId: ID, $decision: RiskDecision, $first: Int, $after: String) {
-        riskEvents(playerId: $playerId, decision: $decision, first: $first, after: $after) {
-          pageInfo { hasNextPage endCursor }
-          edges { node { id kind decision score cardFingerprint rulesFired { rule value threshold } player { id } createdAt } }
-        }
-      }
-    `;
-
     it('blocks and unblocks a player and a card fingerprint with the operator token only', async () => {
       const player = await newPlayer(app.deps);
       const playerGid = publicId('Player', player);
-      const BLOCK = `mutation ($input: BlockPlayerInput!) { blockPlayer(input: $input) { __typename ... on BlockPlayerPayload { block { reason player { id } } } ${ERROR_FIELDS} } }`;
       const denied = await app.gql(
         BLOCK,
         { input: { playerId: playerGid, reason: 'stolen cards' } },
@@ -215,23 +245,25 @@ describe('risk settings and operator tools over GraphQL', () => {
         { input: { playerId: playerGid, reason: 'stolen cards' } },
         { token: operatorToken },
       );
-      expect(blocked.data.blockPlayer.block).toEqual({ reason: 'stolen cards', player: { id: playerGid } });
+      expect(expectTypename(blocked.data.blockPlayer, 'BlockPlayerPayload').block).toEqual({
+        reason: 'stolen cards',
+        player: { id: playerGid },
+      });
       expect((await assessPurchase(contextOf(app.deps), purchaseOf(player))).decision).toBe('BLOCK');
-      const unblock = await app.gql(
-        `mutation ($input: UnblockPlayerInput!) { unblockPlayer(input: $input) { ... on UnblockPayload { lifted } } }`,
-        { input: { playerId: playerGid } },
-        { token: operatorToken },
-      );
-      expect(unblock.data.unblockPlayer.lifted).toBe(true);
+      const unblock = await app.gql(UNBLOCK, { input: { playerId: playerGid } }, { token: operatorToken });
+      expect(expectTypename(unblock.data.unblockPlayer, 'UnblockPayload').lifted).toBe(true);
       expect((await assessPurchase(contextOf(app.deps), purchaseOf(player))).decision).toBe('ALLOW');
 
       const fingerprint = newFingerprint();
       const card = await app.gql(
-        `mutation ($input: BlockCardFingerprintInput!) { blockCardFingerprint(input: $input) { ... on BlockCardFingerprintPayload { block { fingerprint reason } } } }`,
+        BLOCK_CARD,
         { input: { fingerprint, reason: 'reported stolen' } },
         { token: operatorToken },
       );
-      expect(card.data.blockCardFingerprint.block).toEqual({ fingerprint, reason: 'reported stolen' });
+      expect(expectTypename(card.data.blockCardFingerprint, 'BlockCardFingerprintPayload').block).toEqual({
+        fingerprint,
+        reason: 'reported stolen',
+      });
       expect(
         (await assessPurchase(contextOf(app.deps), purchaseOf(player, { cardFingerprint: fingerprint }))).rulesFired[0]
           ?.rule,
@@ -250,8 +282,8 @@ describe('risk settings and operator tools over GraphQL', () => {
       const page1 = first.data.riskEvents;
       expect(page1.edges).toHaveLength(2);
       expect(page1.pageInfo.hasNextPage).toBe(true);
-      expect(page1.edges[0].node).toMatchObject({ kind: 'CARD_ADD', decision: 'ALLOW', player: { id: playerGid } });
-      expect(new Date(page1.edges[0].node.createdAt) > new Date(page1.edges[1].node.createdAt)).toBe(true);
+      expect(page1.edges[0]?.node).toMatchObject({ kind: 'CARD_ADD', decision: 'ALLOW', player: { id: playerGid } });
+      expect(new Date(page1.edges[0]!.node.createdAt) > new Date(page1.edges[1]!.node.createdAt)).toBe(true);
       const second = await app.gql(
         EVENTS,
         { playerId: playerGid, first: 2, after: page1.pageInfo.endCursor },

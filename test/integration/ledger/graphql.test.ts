@@ -1,3 +1,4 @@
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../../src/shared/ids.js';
 import { grantItem } from '../../../src/modules/inventory/index.js';
@@ -15,14 +16,17 @@ import {
   type Developer,
 } from '../catalog/flows.js';
 import { decodeId } from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import { publicId } from '../../../src/shared/public-ids.js';
 
-const INVENTORY = /* GraphQL */ `
-  query ($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id name } } }
-`;
-const WALLET = /* GraphQL */ `query ($gameId: ID!, $playerId: ID) { wallet(gameId: $gameId, playerId: $playerId) { amount currency formatted } }`;
-const CONSUME = /* GraphQL */ `
-  mutation ($input: ConsumeItemInput!) {
+const INVENTORY = graphql(`
+  query LedgerInventory($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id name } } }
+`);
+const WALLET = graphql(`
+  query LedgerWallet($gameId: ID!, $playerId: ID) { wallet(gameId: $gameId, playerId: $playerId) { amount currency formatted } }
+`);
+const CONSUME = graphql(`
+  mutation ConsumeItem($input: ConsumeItemInput!) {
     consumeItem(input: $input) {
       __typename
       ... on ConsumeItemPayload { entry { quantity item { id } } }
@@ -30,16 +34,40 @@ const CONSUME = /* GraphQL */ `
       ... on Error { code message }
     }
   }
-`;
-const LEDGER = /* GraphQL */ `
-  query ($gameId: ID!) {
+`);
+const LEDGER = graphql(`
+  query Ledger($gameId: ID!) {
     ledger(gameId: $gameId) {
       accounts { id kind currency normalSide balance { amount currency } }
       entries(first: 10) { edges { node { side amount { amount } account { kind } transaction { kind purchaseId } } } }
       violations
     }
   }
-`;
+`);
+const AUTHORIZE_GAME = graphql(`
+  mutation LedgerAuthorizeGame($input: AuthorizeGameInput!) {
+    authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { message } }
+  }
+`);
+const ENTRIES = graphql(`
+  query LedgerEntries($gameId: ID!, $purchaseId: ID) {
+    ledger(gameId: $gameId) {
+      entries(first: 10, purchaseId: $purchaseId) {
+        __typename
+        edges { __typename node { id transaction { id kind purchaseId } } }
+      }
+    }
+  }
+`);
+const NODE = graphql(`
+  query LedgerNodes($id: ID!, $ids: [ID!]!) {
+    node(id: $id) {
+      __typename id
+      ... on LedgerTransaction { kind purchaseId entries { id side amount { amount } } }
+    }
+    nodes(ids: $ids) { __typename id ... on LedgerEntry { side amount { amount } transaction { id } } }
+  }
+`);
 
 const raw = (globalId: string) => decodeId(globalId);
 
@@ -112,12 +140,12 @@ describe('inventory, wallet and ledger over GraphQL', () => {
       available: 1,
     });
     const inventory = await app.gql(INVENTORY, { gameId: game.id }, { token: player.token });
-    expect(inventory.data.inventory[0].quantity).toBe(1);
+    expect(inventory.data.inventory[0]?.quantity).toBe(1);
   });
 
   it("lets the player's game token use up its own units, once per key, without naming the player", async () => {
     const authorized = await app.gql(
-      `mutation ($input: AuthorizeGameInput!) { authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { message } } }`,
+      AUTHORIZE_GAME,
       {
         input: {
           gameId: game.id,
@@ -127,9 +155,10 @@ describe('inventory, wallet and ledger over GraphQL', () => {
       },
       { token: player.token },
     );
-    const gameToken = authorized.data.authorizeGame.gameToken as string;
+    const gameToken = expectTypename(authorized.data.authorizeGame, 'AuthorizeGamePayload').gameToken;
     expect(gameToken).toMatch(/^gt_/);
-    const before = (await app.gql(INVENTORY, { gameId: game.id }, { token: gameToken })).data.inventory[0].quantity;
+    if (gameToken === null) throw new Error('authorizeGame answered without a game token');
+    const before = (await app.gql(INVENTORY, { gameId: game.id }, { token: gameToken })).data.inventory[0]!.quantity;
     const input = { itemId: potionId, quantity: 1, idempotencyKey: newId() };
     const first = await app.gql(CONSUME, { input }, { token: gameToken });
     expect(first.data.consumeItem).toEqual({
@@ -137,7 +166,7 @@ describe('inventory, wallet and ledger over GraphQL', () => {
       entry: { quantity: before - 1, item: { id: potionId } },
     });
     const replay = await app.gql(CONSUME, { input }, { token: gameToken });
-    expect(replay.data.consumeItem.entry.quantity).toBe(before - 1);
+    expect(expectTypename(replay.data.consumeItem, 'ConsumeItemPayload').entry.quantity).toBe(before - 1);
     const other = await signUpPlayer(app);
     const someoneElse = await app.gql(
       CONSUME,
@@ -155,7 +184,8 @@ describe('inventory, wallet and ledger over GraphQL', () => {
     const wrongGame = await app.gql(CONSUME, { input }, { token: other.secretKey });
     expect(wrongGame.data.consumeItem).toMatchObject({ __typename: 'NotFound', code: 'NOT_FOUND' });
     const { idempotencyKey: _omitted, ...withoutKey } = input;
-    const noKey = await app.gql(CONSUME, { input: withoutKey }, { token: game.secretKey });
+    // printed to a string: these variables deliberately lack the required idempotencyKey
+    const noKey = await app.gql(print(CONSUME), { input: withoutKey }, { token: game.secretKey });
     expect(noKey.errors?.[0]?.message).toMatch(/idempotencyKey/);
     const asPlayer = await app.gql(CONSUME, { input }, { token: player.token });
     expect(asPlayer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -173,16 +203,14 @@ describe('inventory, wallet and ledger over GraphQL', () => {
     const ledger = await app.gql(LEDGER, { gameId: game.id }, { token: developer.token });
     expect(ledger.errors).toBeUndefined();
     const balances = Object.fromEntries(
-      ledger.data.ledger.accounts
-        .filter((a: { currency: string }) => a.currency === 'USD')
-        .map((a: { kind: string; balance: { amount: string } }) => [a.kind, a.balance.amount]),
+      ledger.data.ledger.accounts.filter((a) => a.currency === 'USD').map((a) => [a.kind, a.balance.amount]),
     );
     expect(balances).toEqual({ ACQUIRER_RECEIVABLE: '99', GAME_PAYABLE: '69', PLATFORM_REVENUE: '30' });
-    const saleLegs = ledger.data.ledger.entries.edges
-      .map((e: { node: Record<string, any> }) => e.node)
-      .filter((n: Record<string, any>) => n.transaction.kind === 'SALE');
+    const saleLegs = ledger.data.ledger.entries.edges.map((e) => e.node).filter((n) => n.transaction.kind === 'SALE');
     expect(saleLegs).toHaveLength(3);
-    expect(saleLegs.every((n: Record<string, any>) => raw(n.transaction.purchaseId) === purchaseId)).toBe(true);
+    expect(
+      saleLegs.every((n) => n.transaction.purchaseId !== null && raw(n.transaction.purchaseId) === purchaseId),
+    ).toBe(true);
     expect(ledger.data.ledger.violations).toEqual([]);
 
     const stranger = await signUpDeveloper(app, 'stranger');
@@ -201,16 +229,6 @@ describe('inventory, wallet and ledger over GraphQL', () => {
       currency: 'USD',
       feeBps: 3000,
     });
-    const ENTRIES = /* GraphQL */ `
-      query ($gameId: ID!, $purchaseId: ID) {
-        ledger(gameId: $gameId) {
-          entries(first: 10, purchaseId: $purchaseId) {
-            __typename
-            edges { __typename node { id transaction { id kind purchaseId } } }
-          }
-        }
-      }
-    `;
     const listed = await app.gql(
       ENTRIES,
       { gameId: game.id, purchaseId: publicId('Purchase', purchaseId) },
@@ -219,46 +237,37 @@ describe('inventory, wallet and ledger over GraphQL', () => {
     expect(listed.errors).toBeUndefined();
     const connection = listed.data.ledger.entries;
     expect(connection.__typename).toBe('LedgerEntryConnection');
-    expect(connection.edges[0].__typename).toBe('LedgerEntryEdge');
-    const legs = connection.edges.map((e: { node: Record<string, any> }) => e.node);
+    expect(connection.edges[0]?.__typename).toBe('LedgerEntryEdge');
+    const legs = connection.edges.map((e) => e.node);
     expect(legs).toHaveLength(3);
     for (const leg of legs) expect(leg.id).toMatch(/^len_[0-9a-z]{26}$/);
-    const postingId: string = legs[0].transaction.id;
+    const postingId: string = legs[0]!.transaction.id;
     expect(postingId).toMatch(/^ltx_[0-9a-z]{26}$/);
-    expect(new Set(legs.map((l: Record<string, any>) => l.transaction.id))).toEqual(new Set([postingId]));
+    expect(new Set(legs.map((l) => l.transaction.id))).toEqual(new Set([postingId]));
 
-    const NODE = /* GraphQL */ `
-      query ($id: ID!, $ids: [ID!]!) {
-        node(id: $id) {
-          __typename id
-          ... on LedgerTransaction { kind purchaseId entries { id side amount { amount } } }
-        }
-        nodes(ids: $ids) { __typename id ... on LedgerEntry { side amount { amount } transaction { id } } }
-      }
-    `;
-    const ids = legs.map((l: Record<string, any>) => l.id);
+    const ids = legs.map((l) => l.id);
     const asDeveloper = await app.gql(NODE, { id: postingId, ids }, { token: developer.token });
     expect(asDeveloper.errors).toBeUndefined();
-    const posting = asDeveloper.data.node;
+    const posting = expectTypename(asDeveloper.data.node, 'LedgerTransaction');
     expect(posting).toMatchObject({ __typename: 'LedgerTransaction', id: postingId, kind: 'SALE' });
-    expect(raw(posting.purchaseId)).toBe(purchaseId);
-    expect(posting.entries.map((e: Record<string, any>) => e.id).sort()).toEqual([...ids].sort());
+    expect(posting.purchaseId && raw(posting.purchaseId)).toBe(purchaseId);
+    expect(posting.entries.map((e) => e.id).sort()).toEqual([...ids].sort());
     // the legs of a sale: debit 250, credits 175 and 75, summing to zero
-    const signed = posting.entries.map((e: Record<string, any>) =>
+    const signed = posting.entries.map((e) =>
       e.side === 'DEBIT' ? Number(e.amount.amount) : -Number(e.amount.amount),
     );
-    expect(signed.reduce((a: number, b: number) => a + b, 0)).toBe(0);
+    expect(signed.reduce((a, b) => a + b, 0)).toBe(0);
     expect(asDeveloper.data.nodes).toHaveLength(3);
     for (const [i, entry] of asDeveloper.data.nodes.entries()) {
       expect(entry).toMatchObject({ __typename: 'LedgerEntry', id: ids[i], transaction: { id: postingId } });
     }
     const asOperator = await app.gql(NODE, { id: postingId, ids }, { token: app.config.secrets.operatorToken });
-    expect(asOperator.data.node.id).toBe(postingId);
+    expect(asOperator.data.node?.id).toBe(postingId);
 
     // another developer, the game's own keys and the player see nothing of it
     const stranger = await signUpDeveloper(app, 'ledger-stranger');
     for (const token of [stranger.token, game.secretKey, player.token]) {
-      const denied = await app.gql(NODE, { id: postingId, ids: [ids[0]] }, { token });
+      const denied = await app.gql(NODE, { id: postingId, ids: [ids[0]!] }, { token });
       expect(denied.data?.node ?? null).toBeNull();
       expect(denied.data?.nodes?.[0] ?? null).toBeNull();
     }
