@@ -7,9 +7,18 @@ import { startServer } from '../../../src/composition/index.js';
 import { openStores } from '../../../src/composition/index.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/logger.js';
-import { asTestApp, testEnv } from '../../helpers/test-app.js';
-import { buy, INVENTORY, setUpGame, setUpPlayer } from '../../helpers/flows.js';
+import { asTestApp, testEnv, type GqlResponse } from '../../helpers/test-app.js';
+import { buyTyped, inventoryDocument, setUpGame, setUpPlayer } from '../../helpers/flows.js';
+import { expectTypename, graphql, type ResultOf } from '../../helpers/graphql.js';
 import { publicId } from '../../../src/shared/public-ids.js';
+
+const CATALOG_CURRENCIES = graphql(
+  `query CatalogCurrencies($g: ID!) { catalog(gameId: $g) { sku prices { currency } } }`,
+);
+const CATALOG_FORMATTED = graphql(
+  `query CatalogFormatted($g: ID!) { catalog(gameId: $g) { id sku prices { formatted } } }`,
+);
+const CATALOG_PAGE = graphql(`query CatalogPage($g: ID!, $a: ID) { catalog(gameId: $g, first: 1, after: $a) { id } }`);
 
 /** The embedded default: no DATABASE_URL (PGlite in DATA_DIR), the seeded demo, a restart that keeps the data. */
 describe('embedded default (PGlite)', () => {
@@ -24,50 +33,51 @@ describe('embedded default (PGlite)', () => {
     const app = asTestApp(first);
     const game = await setUpGame(app, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }]);
     const player = await setUpPlayer(app, game);
-    const bought = await buy(app, game, player, game.items.life!);
-    expect(bought.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const bought = await buyTyped(app, game, player, game.items.life!);
+    expect(expectTypename(bought.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     // Two demo games, each its own game with its own catalog.
     const demoGameId = publicId('Game', first.demo!.gameId);
     expect(first.demo?.second?.gameId).toMatch(/^[0-9a-f-]{36}$/);
     expect(first.demo?.second?.gameId).not.toBe(first.demo?.gameId);
     const garden = await app.gql(
-      `query ($g: ID!) { catalog(gameId: $g) { sku prices { currency } } }`,
+      CATALOG_CURRENCIES,
       { g: publicId('Game', first.demo!.second!.gameId) },
       { token: first.demo!.second!.publishableKey },
     );
-    expect(garden.data.catalog.map((i: { sku: string }) => i.sku)).toEqual(
+    expect(garden.data.catalog.map((i) => i.sku)).toEqual(
       expect.arrayContaining(['heart-bloom', 'rose-petals', 'seed-bag', 'leaf-shield']),
     );
     const demoCatalog = await app.gql(
-      `query ($g: ID!) { catalog(gameId: $g) { id sku prices { formatted } } }`,
+      CATALOG_FORMATTED,
       {
         g: demoGameId,
       },
       { token: first.demo!.publishableKey },
     );
-    expect(demoCatalog.data.catalog.map((i: { sku: string }) => i.sku)).toEqual(
+    expect(demoCatalog.data.catalog.map((i) => i.sku)).toEqual(
       expect.arrayContaining(['extra-life', 'golden-skin', 'gems-500', 'shield']),
     );
     // Paging (the keyset after an item) runs on PGlite too: one item at a time gives the same list.
     const paged: string[] = [];
     for (let after: string | null = null; ; ) {
-      const page: any = await app.gql(
-        `query ($g: ID!, $a: ID) { catalog(gameId: $g, first: 1, after: $a) { id } }`,
+      const page: GqlResponse<ResultOf<typeof CATALOG_PAGE>> = await app.gql(
+        CATALOG_PAGE,
         { g: demoGameId, a: after },
         { token: first.demo!.publishableKey },
       );
       expect(page.errors).toBeUndefined();
-      if (page.data.catalog.length === 0) break;
-      after = page.data.catalog[0].id as string;
-      paged.push(after);
+      const [item] = page.data.catalog;
+      if (item === undefined) break;
+      after = item.id;
+      paged.push(item.id);
     }
-    expect(paged).toEqual(demoCatalog.data.catalog.map((i: { id: string }) => i.id));
+    expect(paged).toEqual(demoCatalog.data.catalog.map((i) => i.id));
     await first.close();
 
     const second = await startServer(config, { listen: false });
     try {
       const again = asTestApp(second);
-      const inventory = await again.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken });
+      const inventory = await again.gql(inventoryDocument, { gameId: game.gameId }, { token: player.gameToken });
       expect(inventory.data.inventory).toEqual([{ quantity: 1, item: { id: game.items.life!.id, sku: 'life' } }]);
       expect(second.demo?.gameId).toBe(first.demo?.gameId);
       expect(second.demo?.second?.gameId).toBe(first.demo?.second?.gameId);

@@ -3,22 +3,28 @@ import { newId } from '../../../src/shared/ids.js';
 import { splitFee } from '../../../src/shared/money.js';
 import { postDispute, postRefund } from '../../../src/modules/ledger/index.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, decodeId, setUpGame, setUpPlayer, type GameSetup, type ItemSpec } from '../../helpers/flows.js';
+import { buyTyped, decodeId, setUpGame, setUpPlayer, type GameSetup, type ItemSpec } from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 
-const REPORT = /* GraphQL */ `
-  query ($gameId: ID!, $from: DateTime!, $to: DateTime!) {
-    salesReport(gameId: $gameId, from: $from, to: $to) {
-      totals { ...figures }
-      items { item { sku } ...figures }
-      days { day ...figures }
-    }
-  }
-  fragment figures on SalesFigures {
+const Figures = graphql(`
+  fragment Figures on SalesFigures @_unmask {
     currency gross { amount } refunds { amount } disputes { amount } platformFees { amount } net { amount }
     sales refundCount disputeCount units
   }
-`;
+`);
+const REPORT = graphql(
+  `
+  query SalesReport($gameId: ID!, $from: DateTime!, $to: DateTime!) {
+    salesReport(gameId: $gameId, from: $from, to: $to) {
+      totals { ...Figures }
+      items { item { sku } ...Figures }
+      days { day ...Figures }
+    }
+  }
+`,
+  [Figures],
+);
 
 const ITEMS: ItemSpec[] = [
   { sku: 'odd', kind: 'CONSUMABLE', price: '7' },
@@ -65,12 +71,14 @@ describe('sales report', () => {
     const buyer = await setUpPlayer(app, game);
     const ids: Record<string, string[]> = { odd: [], cape: [], gems: [] };
     for (const sku of ['odd', 'odd', 'odd', 'cape', 'cape', 'gems'] as const) {
-      const res = await buy(app, game, buyer, game.items[sku]!);
-      expect(res.data.createPurchase.purchase?.status, JSON.stringify(res.data)).toBe('SUCCEEDED');
-      ids[sku]!.push(decodeId(res.data.createPurchase.purchase.id));
+      const res = await buyTyped(app, game, buyer, game.items[sku]!);
+      const { purchase } = expectTypename(res.data.createPurchase, 'PurchasePayload');
+      expect(purchase.status, JSON.stringify(res.data)).toBe('SUCCEEDED');
+      ids[sku]!.push(decodeId(purchase.id));
     }
     // gems bought with the wallet are not real money: they stay out of the report
-    expect((await buy(app, game, buyer, game.items.shield!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const shield = (await buyTyped(app, game, buyer, game.items.shield!)).data.createPurchase;
+    expect(expectTypename(shield, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
 
     // tomorrow: a full refund of one cape and a partial one of an odd item; the day after: a dispute
     const tomorrow = new Date(now + DAY);
@@ -135,14 +143,14 @@ describe('sales report', () => {
       [decodeId(game.gameId)],
     );
     const balance = (kind: string) => Number(balances.rows.find((r) => r.kind === kind)?.balance_minor ?? 0);
-    const total = report.totals[0];
+    const total = report.totals[0]!;
     expect(balance('acquirer_receivable')).toBe(
       Number(total.gross.amount) - Number(total.refunds.amount) - Number(total.disputes.amount),
     );
     expect(-balance('platform_revenue')).toBe(Number(total.platformFees.amount));
     expect(-balance('game_payable')).toBe(Number(total.net.amount));
 
-    const bySku = Object.fromEntries(report.items.map((i: any) => [i.item.sku, i]));
+    const bySku = Object.fromEntries(report.items.map((i) => [i.item.sku, i]));
     expect(Object.keys(bySku).sort()).toEqual(['cape', 'gems', 'odd']);
     expect(bySku.odd).toMatchObject({ units: 3, gross: { amount: '21' }, refunds: { amount: '3' }, refundCount: 1 });
     expect(bySku.cape).toMatchObject({ units: 2, gross: { amount: '666' }, refunds: { amount: '333' } });
@@ -154,9 +162,9 @@ describe('sales report', () => {
       platformFees: { amount: '0' },
     });
     for (const field of ['gross', 'refunds', 'disputes', 'platformFees', 'net'] as const) {
-      const sum = report.items.reduce((a: number, i: any) => a + Number(i[field].amount), 0);
+      const sum = report.items.reduce((a, i) => a + Number(i[field].amount), 0);
       expect(sum).toBe(Number(total[field].amount));
-      const daySum = report.days.reduce((a: number, d: any) => a + Number(d[field].amount), 0);
+      const daySum = report.days.reduce((a, d) => a + Number(d[field].amount), 0);
       expect(daySum).toBe(Number(total[field].amount));
     }
     // the sales were posted at the database's time; the reversals at the times given above
@@ -164,7 +172,7 @@ describe('sales report', () => {
       `select to_char(max(created_at) at time zone 'UTC', 'YYYY-MM-DD') as day from ledger_transactions where game_id = $1 and kind = 'sale'`,
       [decodeId(game.gameId)],
     );
-    expect(report.days.map((d: any) => [d.day, d.sales, d.refundCount, d.disputeCount])).toEqual([
+    expect(report.days.map((d) => [d.day, d.sales, d.refundCount, d.disputeCount])).toEqual([
       [posted.rows[0].day, 6, 0, 0],
       [isoDay(now + DAY), 0, 2, 0],
       [isoDay(now + 2 * DAY), 0, 0, 1],
