@@ -4,18 +4,31 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_GRANT_MINOR } from '../../src/modules/catalog/index.js';
-import { buy, decodeId, setUpGame, setUpPlayer, WALLET, type GameSetup } from '../helpers/flows.js';
+import { buyTyped, decodeId, setUpGame, setUpPlayer, walletDocument, type GameSetup } from '../helpers/flows.js';
+import { expectTypename, graphql } from '../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const MAX_SAFE = '9007199254740991';
-const RESULT = (payload: string) => /* GraphQL */ `
-  __typename
-  ... on ${payload} { item { id grants { amount } } }
-  ... on ValidationError { fieldErrors { path message } }
-  ... on Error { code message }
-`;
-const CREATE_ITEM = `mutation ($input: CreateItemInput!) { createItem(input: $input) { ${RESULT('CreateItemPayload')} } }`;
-const UPDATE_ITEM = `mutation ($input: UpdateItemInput!) { updateItem(input: $input) { ${RESULT('UpdateItemPayload')} } }`;
+const CREATE_ITEM = graphql(`
+  mutation OverflowCreateItem($input: CreateItemInput!) {
+    createItem(input: $input) {
+      __typename
+      ... on CreateItemPayload { item { id grants { amount } } }
+      ... on ValidationError { fieldErrors { path message } }
+      ... on Error { code message }
+    }
+  }
+`);
+const UPDATE_ITEM = graphql(`
+  mutation OverflowUpdateItem($input: UpdateItemInput!) {
+    updateItem(input: $input) {
+      __typename
+      ... on UpdateItemPayload { item { id grants { amount } } }
+      ... on ValidationError { fieldErrors { path message } }
+      ... on Error { code message }
+    }
+  }
+`);
 
 describe('amounts that cannot be represented are refused before any charge', () => {
   let app: TestApp;
@@ -32,7 +45,7 @@ describe('amounts that cannot be represented are refused before any charge', () 
     gameId: game.gameId,
     sku: `pack-${randomUUID().slice(0, 8)}`,
     name: 'Huge pack',
-    kind: 'CURRENCY_PACK',
+    kind: 'CURRENCY_PACK' as const,
     prices: [{ amount: '499', currency: 'USD' }],
     grants: { amount: grants, currency: 'GEM' },
   });
@@ -44,21 +57,24 @@ describe('amounts that cannot be represented are refused before any charge', () 
       const input = pack(grants);
       const res = await app.gql(CREATE_ITEM, { input }, { token: game.devToken });
       expect(res.data.createItem.__typename, grants).toBe('ValidationError');
-      expect(res.data.createItem.fieldErrors).toEqual([
+      expect(expectTypename(res.data.createItem, 'ValidationError').fieldErrors).toEqual([
         { path: 'input.grants.amount', message: expect.stringContaining(`at most ${MAX_GRANT_MINOR}`) },
       ]);
       expect(await rowsOfSku(input.sku)).toBe(0);
     }
     const largest = await app.gql(CREATE_ITEM, { input: pack(String(MAX_GRANT_MINOR)) }, { token: game.devToken });
-    expect(largest.data.createItem.item.grants.amount).toBe(String(MAX_GRANT_MINOR));
+    expect(expectTypename(largest.data.createItem, 'CreateItemPayload').item.grants?.amount).toBe(
+      String(MAX_GRANT_MINOR),
+    );
 
     const raised = await app.gql(
       UPDATE_ITEM,
       { input: { itemId: game.items.gems!.id, grants: { amount: MAX_SAFE, currency: 'GEM' } } },
       { token: game.devToken },
     );
-    expect(raised.data.updateItem.__typename).toBe('ValidationError');
-    expect(raised.data.updateItem.fieldErrors.map((e: { path: string }) => e.path)).toEqual(['input.grants.amount']);
+    expect(expectTypename(raised.data.updateItem, 'ValidationError').fieldErrors.map((e) => e.path)).toEqual([
+      'input.grants.amount',
+    ]);
     const stored = await app.database.pool!.query('select grants_amount_minor from items where id = $1', [
       decodeId(game.items.gems!.id),
     ]);
@@ -68,7 +84,7 @@ describe('amounts that cannot be represented are refused before any charge', () 
   it('refuses the reproduction (9007199254740991 GEM × 3) before charging, even for an item written around createItem', async () => {
     // The review's item, written straight into the database: createPurchase must hold on its own.
     const legal = await app.gql(CREATE_ITEM, { input: pack('1') }, { token: game.devToken });
-    const itemId = legal.data.createItem.item.id as string;
+    const itemId = expectTypename(legal.data.createItem, 'CreateItemPayload').item.id;
     await app.database.pool!.query('update items set grants_amount_minor = $1 where id = $2', [
       MAX_SAFE,
       decodeId(itemId),
@@ -76,19 +92,18 @@ describe('amounts that cannot be represented are refused before any charge', () 
     const player = await setUpPlayer(app, game, { oneTapMax: '100000', dailyCap: '100000' });
     const item = { id: itemId, sku: 'huge', price: { amount: '499', currency: 'USD' } };
 
-    const three = await buy(app, game, player, item, { quantity: 3 });
+    const three = await buyTyped(app, game, player, item, { quantity: 3 });
     expect(three.status).toBe(200);
     expect(three.data.createPurchase).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
-    expect(three.data.createPurchase.fieldErrors).toEqual([
+    expect(expectTypename(three.data.createPurchase, 'ValidationError').fieldErrors).toEqual([
       { path: 'input.quantity', message: expect.stringContaining('GEM granted too large') },
     ]);
 
     // One pack fits on its own, but not on top of a balance: the wallet must stay a safe integer too.
-    const one = await buy(app, game, player, item, { quantity: 1 });
-    expect(one.data.createPurchase.purchase).toMatchObject({ status: 'SUCCEEDED' });
-    const again = await buy(app, game, player, item, { quantity: 1 });
-    expect(again.data.createPurchase.__typename).toBe('ValidationError');
-    expect(again.data.createPurchase.fieldErrors[0].message).toContain('balance');
+    const one = await buyTyped(app, game, player, item, { quantity: 1 });
+    expect(expectTypename(one.data.createPurchase, 'PurchasePayload').purchase).toMatchObject({ status: 'SUCCEEDED' });
+    const again = await buyTyped(app, game, player, item, { quantity: 1 });
+    expect(expectTypename(again.data.createPurchase, 'ValidationError').fieldErrors[0]?.message).toContain('balance');
 
     // Nothing but the one that fits was written or charged.
     const purchases = await app.database.pool!.query('select id, status from purchases where player_id = $1', [
@@ -100,7 +115,7 @@ describe('amounts that cannot be represented are refused before any charge', () 
       [purchases.rows[0].id, `${purchases.rows[0].id}:%`],
     );
     expect(charges.rows[0].n).toBe(1);
-    const wallet = await app.gql(WALLET, { gameId: game.gameId }, { token: player.gameToken });
+    const wallet = await app.gql(walletDocument, { gameId: game.gameId }, { token: player.gameToken });
     expect(wallet.data.wallet).toEqual([{ amount: MAX_SAFE, currency: 'GEM' }]);
   });
 });

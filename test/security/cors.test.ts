@@ -4,11 +4,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/shared/clock.js';
 import { setUpGame, type GameSetup } from '../helpers/flows.js';
+import { graphql } from '../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const GAME_ORIGIN = 'https://play.example-game.test';
 const PUBLIC_URL = 'https://coinslot.example.test';
-const UPDATE_GAME = /* GraphQL */ `mutation ($input: UpdateGameInput!) { updateGame(input: $input) { __typename ... on Error { message } } }`;
+const UPDATE_GAME = graphql(`
+  mutation CorsUpdateGame($input: UpdateGameInput!) { updateGame(input: $input) { __typename ... on Error { message } } }
+`);
 
 describe('CORS of the API', () => {
   let app: TestApp;

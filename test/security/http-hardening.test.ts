@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { graphql } from '../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
+
+const TYPENAME = graphql(`query Typename { __typename }`);
 
 describe('production configuration (findings 4 and 13)', () => {
   it('names every missing setting at once and writes nothing', () => {
@@ -71,12 +74,13 @@ describe('HTTP hardening (findings 4 and 11)', () => {
       duplex: 'half',
     } as RequestInit);
     expect(chunked.status).toBe(413);
-    const small = await app.gql('{ __typename }');
+    const small = await app.gql(TYPENAME, {});
     expect(small.status).toBe(200);
     expect((await app.app.fetch('http://coinslot.test/%E0%A4%A')).status).toBe(400);
   });
 
   it('refuses introspection when INTROSPECTION=false', async () => {
+    // a string: the introspection query is what this configuration refuses
     const res = await app.gql('{ __schema { types { name } } }');
     expect(res.errors?.[0]?.message).toMatch(/introspection/i);
   });

@@ -5,11 +5,57 @@ import { createClient } from 'redis';
 import { createLogger } from '../../src/logger.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '../helpers/env.js';
+import { graphql, type TadaDocumentNode } from '../helpers/graphql.js';
 import { createTestApp, uniqueEmail, type GqlResponse, type TestApp } from '../helpers/test-app.js';
 
 // A token as the API hands it out: its prefix not inside a longer base64url run (ciphertext is one).
 const TOKEN = /(?<![A-Za-z0-9_-])(sk|pk|whsec|gt|ps|ds|op)_[A-Za-z0-9_-]{16,}/;
 const FIELD_NAMES = /"(token|gameToken|secretKey|publishableKey|webhookSecret)"/;
+
+const SIGN_UP_DEVELOPER = graphql(`
+  mutation SealedSignUpDeveloper($input: SignUpDeveloperInput!) {
+    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } ... on Error { code } }
+  }
+`);
+const LOG_IN_DEVELOPER = graphql(`
+  mutation SealedLogInDeveloper($input: LogInInput!) {
+    logInDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } ... on Error { code } }
+  }
+`);
+const CREATE_GAME = graphql(`
+  mutation SealedCreateGame($input: CreateGameInput!) {
+    createGame(input: $input) {
+      __typename
+      ... on CreateGamePayload { game { id } secretKey publishableKey webhookSecret }
+      ... on Error { code }
+    }
+  }
+`);
+const ROTATE_GAME_KEYS = graphql(`
+  mutation SealedRotateGameKeys($input: RotateGameKeysInput!) {
+    rotateGameKeys(input: $input) { __typename ... on RotateGameKeysPayload { secretKey publishableKey } ... on Error { code } }
+  }
+`);
+const ROTATE_WEBHOOK_SECRET = graphql(`
+  mutation SealedRotateWebhookSecret($input: RotateWebhookSecretInput!) {
+    rotateWebhookSecret(input: $input) { __typename ... on RotateWebhookSecretPayload { webhookSecret } ... on Error { code } }
+  }
+`);
+const SIGN_UP_PLAYER = graphql(`
+  mutation SealedSignUpPlayer($input: SignUpPlayerInput!) {
+    signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token } ... on Error { code } }
+  }
+`);
+const LOG_IN_PLAYER = graphql(`
+  mutation SealedLogInPlayer($input: LogInInput!) {
+    logInPlayer(input: $input) { __typename ... on PlayerAuthPayload { token } ... on Error { code } }
+  }
+`);
+const AUTHORIZE_GAME = graphql(`
+  mutation SealedAuthorizeGame($input: AuthorizeGameInput!) {
+    authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { code } }
+  }
+`);
 
 /** Every key under the test's prefix with its value(s) as text, whatever the Redis type. */
 async function dumpPrefix(prefix: string): Promise<Map<string, string>> {
@@ -43,11 +89,9 @@ describe('secrets in Redis (finding 3)', () => {
   /** Each credential-issuing call with its Idempotency-Key, to replay. */
   const calls: {
     name: string;
-    query: string;
-    variables: Record<string, unknown>;
-    token: string | null;
-    key: string;
-    first: GqlResponse;
+    /** Sends the same request again, with the same Idempotency-Key. */
+    replay: () => Promise<GqlResponse<unknown>>;
+    first: GqlResponse<unknown>;
   }[] = [];
 
   // The replay cache is off: every replay is read back from Redis and decrypted.
@@ -67,13 +111,26 @@ describe('secrets in Redis (finding 3)', () => {
     await app?.close();
   });
 
-  async function run(name: string, query: string, variables: Record<string, unknown>, token: string | null) {
+  /** Runs a credential-issuing call under a fresh Idempotency-Key; its payload must be `typename`. */
+  async function run<
+    R extends { [field in K]: { __typename: string } },
+    V,
+    K extends string,
+    N extends R[K]['__typename'],
+  >(
+    name: K,
+    document: TadaDocumentNode<R, V>,
+    variables: V,
+    token: string | null,
+    typename: N,
+  ): Promise<Extract<R[K], { __typename: N }>> {
     const key = randomUUID();
-    const first = await app.gql(query, variables, { token, headers: { 'idempotency-key': key } });
+    const send = () => app.gql(document, variables, { token, headers: { 'idempotency-key': key } });
+    const first = await send();
     const payload = first.data?.[name];
-    if (!payload || 'code' in payload) throw new Error(`${name} failed: ${first.text}`);
-    calls.push({ name, query, variables, token, key, first });
-    return payload;
+    if (payload?.__typename !== typename) throw new Error(`${name} failed: ${first.text}`);
+    calls.push({ name, replay: send, first });
+    return payload as Extract<R[K], { __typename: N }>;
   }
 
   it('stores every credential-issuing response sealed, logs none of it, and replays each exactly', async () => {
@@ -81,50 +138,57 @@ describe('secrets in Redis (finding 3)', () => {
     const devEmail = uniqueEmail('sealed-dev');
     const dev = await run(
       'signUpDeveloper',
-      `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } ... on Error { code } } }`,
+      SIGN_UP_DEVELOPER,
       { input: { email: devEmail, password, name: 'Sealed' } },
       null,
+      'DeveloperAuthPayload',
     );
     const devLogIn = await run(
       'logInDeveloper',
-      `mutation ($input: LogInInput!) { logInDeveloper(input: $input) { ... on DeveloperAuthPayload { token } ... on Error { code } } }`,
+      LOG_IN_DEVELOPER,
       { input: { email: devEmail, password } },
       null,
+      'DeveloperAuthPayload',
     );
     const game = await run(
       'createGame',
-      `mutation ($input: CreateGameInput!) { createGame(input: $input) { ... on CreateGamePayload { game { id } secretKey publishableKey webhookSecret } ... on Error { code } } }`,
+      CREATE_GAME,
       { input: { name: 'Sealed game', defaultCurrency: 'USD', webhookUrl: 'https://game.example/hook' } },
       dev.token,
+      'CreateGamePayload',
     );
     const keys = await run(
       'rotateGameKeys',
-      `mutation ($input: RotateGameKeysInput!) { rotateGameKeys(input: $input) { ... on RotateGameKeysPayload { secretKey publishableKey } ... on Error { code } } }`,
+      ROTATE_GAME_KEYS,
       { input: { gameId: game.game.id } },
       devLogIn.token,
+      'RotateGameKeysPayload',
     );
     const webhook = await run(
       'rotateWebhookSecret',
-      `mutation ($input: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $input) { ... on RotateWebhookSecretPayload { webhookSecret } ... on Error { code } } }`,
+      ROTATE_WEBHOOK_SECRET,
       { input: { gameId: game.game.id } },
       dev.token,
+      'RotateWebhookSecretPayload',
     );
     const playerEmail = uniqueEmail('sealed-player');
     const player = await run(
       'signUpPlayer',
-      `mutation ($input: SignUpPlayerInput!) { signUpPlayer(input: $input) { ... on PlayerAuthPayload { token } ... on Error { code } } }`,
+      SIGN_UP_PLAYER,
       { input: { email: playerEmail, password, displayName: 'Sealed player' } },
       null,
+      'PlayerAuthPayload',
     );
     const playerLogIn = await run(
       'logInPlayer',
-      `mutation ($input: LogInInput!) { logInPlayer(input: $input) { ... on PlayerAuthPayload { token } ... on Error { code } } }`,
+      LOG_IN_PLAYER,
       { input: { email: playerEmail, password } },
       null,
+      'PlayerAuthPayload',
     );
     const authorized = await run(
       'authorizeGame',
-      `mutation ($input: AuthorizeGameInput!) { authorizeGame(input: $input) { ... on AuthorizeGamePayload { gameToken } ... on Error { code } } }`,
+      AUTHORIZE_GAME,
       {
         input: {
           gameId: game.game.id,
@@ -133,6 +197,7 @@ describe('secrets in Redis (finding 3)', () => {
         },
       },
       playerLogIn.token,
+      'AuthorizeGamePayload',
     );
     for (const value of [
       dev.token,
@@ -167,10 +232,7 @@ describe('secrets in Redis (finding 3)', () => {
     for (const line of logLines) for (const secret of secrets) expect(line.includes(secret), line).toBe(false);
 
     for (const call of calls) {
-      const replay = await app.gql(call.query, call.variables, {
-        token: call.token,
-        headers: { 'idempotency-key': call.key },
-      });
+      const replay = await call.replay();
       expect(replay.headers.get('idempotent-replayed'), call.name).toBe('true');
       expect(replay.text, call.name).toBe(call.first.text);
     }

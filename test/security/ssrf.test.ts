@@ -6,28 +6,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOutboundHttp, type HostLookup } from '../../src/adapters/http/outbound-http.js';
 import { createGameWithWebhook } from '../integration/webhooks/fixtures.js';
 import { freePort } from '../helpers/processes.js';
+import { expectTypename, graphql } from '../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { INTERNAL_URLS } from './hostile-urls.js';
 
-const SEND_TEST = /* GraphQL */ `
-  mutation ($input: SendTestWebhookInput!) {
+const SEND_TEST = graphql(`
+  mutation SsrfSendTestWebhook($input: SendTestWebhookInput!) {
     sendTestWebhook(input: $input) {
       __typename
       ... on SendTestWebhookPayload { delivery { statusCode success error responseExcerpt } }
       ... on Error { code message }
     }
   }
-`;
-const CREATE_GAME = /* GraphQL */ `
-  mutation ($input: CreateGameInput!) {
+`);
+const CREATE_GAME = graphql(`
+  mutation SsrfCreateGame($input: CreateGameInput!) {
     createGame(input: $input) { __typename ... on ValidationError { code message fieldErrors { path message } } }
   }
-`;
-const UPDATE_GAME = /* GraphQL */ `
-  mutation ($input: UpdateGameInput!) {
+`);
+const UPDATE_GAME = graphql(`
+  mutation SsrfUpdateGame($input: UpdateGameInput!) {
     updateGame(input: $input) { __typename ... on ValidationError { code fieldErrors { path message } } }
   }
-`;
+`);
 
 /** A loopback listener that counts every TCP connection and answers HTTP with an internal secret. */
 interface InternalService {
@@ -137,7 +138,10 @@ describe('webhook SSRF (finding 1)', () => {
       answers = answer;
       const before = lookups;
       const sent = await app.gql(SEND_TEST, { input: { gameId: game.globalId } }, { token: game.developerToken });
-      expect(sent.data.sendTestWebhook.delivery, answer.join(',')).toMatchObject({
+      expect(
+        expectTypename(sent.data.sendTestWebhook, 'SendTestWebhookPayload').delivery,
+        answer.join(','),
+      ).toMatchObject({
         error: 'destination not allowed',
         responseExcerpt: null,
       });

@@ -4,13 +4,26 @@
 // of a gift); the recipient sees what was given and by whom, not the card or the risk; rule values
 // and thresholds are for the game's developer, its secret key and operators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buy, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
+import { buyTyped, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
+import { expectTypename, graphql } from '../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
-const NODE = /* GraphQL */ `query ($id: ID!) { node(id: $id) { __typename ... on Player { id displayName } } }`;
-const PURCHASE = /* GraphQL */ `query ($id: ID!) { purchase(id: $id) {
+const NODE = graphql(`query PlayerNode($id: ID!) { node(id: $id) { __typename ... on Player { id displayName } } }`);
+const PURCHASE = graphql(`query SeenPurchase($id: ID!) { purchase(id: $id) {
   id isGift item { sku } quantity player { id displayName } recipient { id displayName }
-  card { brand last4 } risk { decision score rulesFired { rule value threshold } } } }`;
+  card { brand last4 } risk { decision score rulesFired { rule value threshold } } } }`);
+const RISK_SETTINGS = graphql(`query SeenRiskSettings($g: ID!) { riskSettings(gameId: $g) { purchasesPerMinute } }`);
+const GAME_RISK_SETTINGS = graphql(
+  `query SeenGameRiskSettings($g: ID!) { game(id: $g) { riskSettings { purchasesPerMinute } } }`,
+);
+const UPDATE_RISK_SETTINGS = graphql(`
+  mutation SeenUpdateRiskSettings($input: UpdateRiskSettingsInput!) { updateRiskSettings(input: $input) { __typename } }
+`);
+const HISTORY = graphql(`
+  query SeenHistory($g: ID!, $p: ID) {
+    purchases(gameId: $g, playerId: $p) { edges { node { id risk { rulesFired { rule value threshold } } } } }
+  }
+`);
 
 describe('who sees a player, a gift and a fraud decision', () => {
   let app: TestApp;
@@ -29,9 +42,9 @@ describe('who sees a player, a gift and a fraud decision', () => {
     buyer = await setUpPlayer(app, game);
     friend = await setUpPlayer(app, game, { card: null });
     stranger = await setUpPlayer(app, otherGame);
-    const res = await buy(app, game, buyer, game.items.life!, { giftTo: friend.playerId });
+    const res = await buyTyped(app, game, buyer, game.items.life!, { giftTo: friend.playerId });
     expect(res.errors).toBeUndefined();
-    giftId = res.data.createPurchase.purchase.id;
+    giftId = expectTypename(res.data.createPurchase, 'PurchasePayload').purchase.id;
   }, 60_000);
   afterAll(() => app?.close());
 
@@ -102,10 +115,10 @@ describe('who sees a player, a gift and a fraud decision', () => {
       for (const token of [buyer.playerToken, buyer.gameToken]) {
         const res = await app.gql(PURCHASE, { id: giftId }, { token });
         expect(res.errors, res.text).toBeUndefined();
-        const { card, risk } = res.data.purchase;
+        const { card, risk } = res.data.purchase!;
         expect(card).toMatchObject({ last4: expect.stringMatching(/^\d{4}$/) });
-        expect(risk.decision).toBe('ALLOW');
-        for (const hit of risk.rulesFired) expect(hit).toMatchObject({ value: null, threshold: null });
+        expect(risk?.decision).toBe('ALLOW');
+        for (const hit of risk!.rulesFired) expect(hit).toMatchObject({ value: null, threshold: null });
       }
     });
   });
@@ -113,36 +126,18 @@ describe('who sees a player, a gift and a fraud decision', () => {
   describe("a game's fraud thresholds", () => {
     it('are read by the developer, the secret key and operators', async () => {
       for (const token of [game.devToken, game.secretKey, operatorToken]) {
-        const res = await app.gql(
-          `query ($g: ID!) { riskSettings(gameId: $g) { purchasesPerMinute } }`,
-          {
-            g: game.gameId,
-          },
-          { token },
-        );
+        const res = await app.gql(RISK_SETTINGS, { g: game.gameId }, { token });
         expect(res.errors, `${token}: ${res.text}`).toBeUndefined();
-        expect(res.data.riskSettings.purchasesPerMinute).toBeGreaterThan(0);
+        expect(res.data.riskSettings?.purchasesPerMinute).toBeGreaterThan(0);
       }
     });
 
     it('are refused to game clients (game token, publishable key) and to players, there and on the game', async () => {
       for (const token of [buyer.gameToken, game.publishableKey, buyer.playerToken]) {
-        const res = await app.gql(
-          `query ($g: ID!) { riskSettings(gameId: $g) { purchasesPerMinute } }`,
-          {
-            g: game.gameId,
-          },
-          { token },
-        );
+        const res = await app.gql(RISK_SETTINGS, { g: game.gameId }, { token });
         expect(res.data?.riskSettings ?? null, token).toBeNull();
         expect(['NOT_FOUND', 'FORBIDDEN']).toContain(res.errors?.[0]?.extensions?.code);
-        const onGame = await app.gql(
-          `query ($g: ID!) { game(id: $g) { riskSettings { purchasesPerMinute } } }`,
-          {
-            g: game.gameId,
-          },
-          { token },
-        );
+        const onGame = await app.gql(GAME_RISK_SETTINGS, { g: game.gameId }, { token });
         expect(onGame.data?.game?.riskSettings ?? null, token).toBeNull();
       }
     });
@@ -150,27 +145,21 @@ describe('who sees a player, a gift and a fraud decision', () => {
     it('show in a fired rule only to the developer, the secret key and operators', async () => {
       // a purchase whose rules fired: many purchases in a minute past the game's threshold
       await app.gql(
-        `mutation ($input: UpdateRiskSettingsInput!) { updateRiskSettings(input: $input) { __typename } }`,
+        UPDATE_RISK_SETTINGS,
         { input: { gameId: game.gameId, purchasesPerMinute: 1 } },
         { token: game.devToken },
       );
       const rapid = await setUpPlayer(app, game);
-      await buy(app, game, rapid, game.items.life!);
-      await buy(app, game, rapid, game.items.life!);
+      await buyTyped(app, game, rapid, game.items.life!);
+      await buyTyped(app, game, rapid, game.items.life!);
       // the second carries the rule (or was refused, RiskBlocked naming the rule only): find it in the history
-      const history = await app.gql(
-        `query ($g: ID!, $p: ID) { purchases(gameId: $g, playerId: $p) { edges { node { id risk { rulesFired { rule value threshold } } } } } }`,
-        { g: game.gameId, p: rapid.playerId },
-        { token: game.secretKey },
-      );
-      const fired = history.data.purchases.edges
-        .map((e: { node: { id: string; risk: { rulesFired: { rule: string }[] } | null } }) => e.node)
-        .find((n: { risk: { rulesFired: unknown[] } | null }) => (n.risk?.rulesFired.length ?? 0) > 0);
+      const history = await app.gql(HISTORY, { g: game.gameId, p: rapid.playerId }, { token: game.secretKey });
+      const fired = history.data.purchases.edges.map((e) => e.node).find((n) => (n.risk?.rulesFired.length ?? 0) > 0);
       expect(fired, history.text).toBeDefined();
-      expect(fired.risk.rulesFired[0]).toMatchObject({ value: expect.any(Number), threshold: expect.any(Number) });
-      const asClient = await app.gql(PURCHASE, { id: fired.id }, { token: rapid.gameToken });
-      expect(asClient.data.purchase.risk.rulesFired.length).toBeGreaterThan(0);
-      for (const hit of asClient.data.purchase.risk.rulesFired)
+      expect(fired!.risk?.rulesFired[0]).toMatchObject({ value: expect.any(Number), threshold: expect.any(Number) });
+      const asClient = await app.gql(PURCHASE, { id: fired!.id }, { token: rapid.gameToken });
+      expect(asClient.data.purchase?.risk?.rulesFired.length).toBeGreaterThan(0);
+      for (const hit of asClient.data.purchase!.risk!.rulesFired)
         expect(hit).toMatchObject({ value: null, threshold: null });
     });
   });
