@@ -6,25 +6,46 @@ import { expirePurchases } from '../../src/modules/purchases/index.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import { chargesFor, livingCharges } from '../helpers/charges.js';
 import {
-  buy,
+  buyTyped as buy,
   CARDS,
-  confirm,
+  confirmTyped as confirm,
   decodeId,
-  PURCHASE,
+  purchaseDocument,
   setUpGame,
   setUpPlayer,
   type GameSetup,
   type PlayerSetup,
 } from '../helpers/flows.js';
 import { expectLedgerBalanced } from '../helpers/ledger-check.js';
+import { expectTypename, graphql } from '../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const HOLD_MS = 3 * 60_000;
-const CANCEL_PURCHASE = /* GraphQL */ `
-  mutation ($input: CancelPurchaseInput!) {
+const CANCEL_PURCHASE = graphql(`
+  mutation PathsCancelPurchase($input: CancelPurchaseInput!) {
     cancelPurchase(input: $input) { __typename ... on PurchasePayload { purchase { id status } } ... on Error { code message } }
   }
-`;
+`);
+const CREATE_ITEM = graphql(`
+  mutation PathsCreateItem($input: CreateItemInput!) {
+    createItem(input: $input) { __typename ... on CreateItemPayload { item { id } } }
+  }
+`);
+const ITEM_STOCK = graphql(`query PathsItemStock($id: ID!) { node(id: $id) { __typename ... on Item { stock } } }`);
+const BLOCK_PLAYER = graphql(`
+  mutation PathsBlockPlayer($input: BlockPlayerInput!) { blockPlayer(input: $input) { __typename } }
+`);
+const WALLET = graphql(`query PathsWallet($g: ID!) { wallet(gameId: $g) { amount currency } }`);
+const RISK_EVENTS = graphql(`
+  query PathsRiskEvents($p: ID!) { riskEvents(playerId: $p, first: 1) { edges { node { cardFingerprint } } } }
+`);
+const BLOCK_CARD = graphql(`
+  mutation PathsBlockCardFingerprint($input: BlockCardFingerprintInput!) { blockCardFingerprint(input: $input) { __typename } }
+`);
+
+/** The purchase of a createPurchase answer that must be a PurchasePayload. */
+const purchaseOf = (res: Awaited<ReturnType<typeof buy>>) =>
+  expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
 
 describe('every purchase path runs the rules; blocks stop them all; unconfirmed purchases hold stock briefly', () => {
   const clock = new ManualClock(Date.now());
@@ -45,7 +66,7 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
 
   async function limitedItem(stock: number) {
     const dev = await app.gql(
-      `mutation ($input: CreateItemInput!) { createItem(input: $input) { ... on CreateItemPayload { item { id } } } }`,
+      CREATE_ITEM,
       {
         input: {
           gameId: game.gameId,
@@ -58,24 +79,23 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
       },
       { token: game.devToken },
     );
-    return { id: dev.data.createItem.item.id as string, sku: 'limited', price: { amount: '199', currency: 'USD' } };
+    const { item } = expectTypename(dev.data.createItem, 'CreateItemPayload');
+    return { id: item.id, sku: 'limited', price: { amount: '199', currency: 'USD' } };
   }
   async function stockOf(itemId: string): Promise<number> {
-    const res = await app.gql(
-      `query ($id: ID!) { node(id: $id) { ... on Item { stock } } }`,
-      { id: itemId },
-      {
-        token: game.devToken,
-      },
-    );
-    return res.data.node.stock as number;
+    const res = await app.gql(ITEM_STOCK, { id: itemId }, { token: game.devToken });
+    const { stock } = expectTypename(res.data.node, 'Item');
+    if (stock === null) throw new Error('a limited item without stock');
+    return stock;
   }
   async function statusOf(player: PlayerSetup, purchaseId: string): Promise<string> {
-    return (await app.gql(PURCHASE, { id: purchaseId }, { token: player.gameToken })).data.purchase.status;
+    const res = await app.gql(purchaseDocument, { id: purchaseId }, { token: player.gameToken });
+    if (res.data.purchase === null) throw new Error(`no purchase ${purchaseId}: ${res.text}`);
+    return res.data.purchase.status;
   }
   async function blockPlayer(player: PlayerSetup) {
     const res = await app.gql(
-      `mutation ($input: BlockPlayerInput!) { blockPlayer(input: $input) { __typename } }`,
+      BLOCK_PLAYER,
       { input: { playerId: player.playerId, reason: 'chargebacks' } },
       { token: operatorToken },
     );
@@ -87,15 +107,16 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     const hoarder = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
     const waiting: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const res = await buy(app, game, hoarder, item, { quantity: 2 });
-      expect(res.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');
+      const purchase = purchaseOf(await buy(app, game, hoarder, item, { quantity: 2 }));
+      expect(purchase.status).toBe('REQUIRES_CONFIRMATION');
       // assessed like any other attempt: the decision is on the purchase
-      expect(res.data.createPurchase.purchase.risk.decision).toBe('ALLOW');
-      waiting.push(res.data.createPurchase.purchase.id);
+      expect(purchase.risk?.decision).toBe('ALLOW');
+      waiting.push(purchase.id);
     }
     const sixth = await buy(app, game, hoarder, item, { quantity: 2 });
-    expect(sixth.data.createPurchase).toMatchObject({ __typename: 'LimitReached' });
-    expect(sixth.data.createPurchase.message).toMatch(/5 purchases waiting for confirmation/);
+    expect(expectTypename(sixth.data.createPurchase, 'LimitReached').message).toMatch(
+      /5 purchases waiting for confirmation/,
+    );
     expect(await stockOf(item.id)).toBe(2);
 
     // Within the hold, the units are the hoarder's.
@@ -105,7 +126,7 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     // Once the hold lapses the units are on sale again, without waiting for the sweep.
     clock.advance(HOLD_MS + 1_000);
     const bought = await buy(app, game, honest, item, { quantity: 12 });
-    expect(bought.data.createPurchase.purchase?.status, JSON.stringify(bought.data)).toBe('SUCCEEDED');
+    expect(purchaseOf(bought).status, JSON.stringify(bought.data)).toBe('SUCCEEDED');
     expect(await stockOf(item.id)).toBe(0);
 
     // Confirming after the hold answers OutOfStock and charges nothing; canceling gives back nothing twice.
@@ -115,7 +136,8 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     expect(await chargesFor(app, decodeId(waiting[0]!))).toEqual([]);
     for (const id of waiting) {
       const canceled = await app.gql(CANCEL_PURCHASE, { input: { purchaseId: id } }, { token: hoarder.gameToken });
-      expect(canceled.data?.cancelPurchase.purchase.status, JSON.stringify(canceled.errors)).toBe('CANCELED');
+      expect(canceled.errors, JSON.stringify(canceled.errors)).toBeUndefined();
+      expect(expectTypename(canceled.data.cancelPurchase, 'PurchasePayload').purchase.status).toBe('CANCELED');
     }
     expect(await stockOf(item.id)).toBe(0);
     await expectLedgerBalanced(app, { gameId: decodeId(game.gameId) });
@@ -124,7 +146,7 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
   it('the sweep gives lapsed holds back, and a confirmation then takes the units again', async () => {
     const item = await limitedItem(3);
     const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
-    const pending = (await buy(app, game, player, item, { quantity: 3 })).data.createPurchase.purchase;
+    const pending = purchaseOf(await buy(app, game, player, item, { quantity: 3 }));
     expect(await stockOf(item.id)).toBe(0);
     clock.advance(HOLD_MS - 1_000);
     await expirePurchases(service());
@@ -133,7 +155,7 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     await expirePurchases(service());
     expect(await stockOf(item.id)).toBe(3);
     const confirmed = await confirm(app, player, pending.id);
-    expect(confirmed.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(expectTypename(confirmed.data.confirmPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     expect(await stockOf(item.id)).toBe(0);
     expect(livingCharges(await chargesFor(app, decodeId(pending.id)))).toHaveLength(1);
   });
@@ -146,13 +168,14 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
       const value = res.data.createPurchase;
       outcomes.push(value.__typename === 'PurchasePayload' ? value.purchase.status : value.__typename);
       // canceled at once, so that the cap on waiting purchases is not what stops them
-      if (value.purchase) {
+      if (value.__typename === 'PurchasePayload') {
         const canceled = await app.gql(
           CANCEL_PURCHASE,
           { input: { purchaseId: value.purchase.id } },
           { token: player.gameToken },
         );
-        expect(canceled.data?.cancelPurchase.purchase?.status, JSON.stringify(canceled.errors)).toBe('CANCELED');
+        expect(canceled.errors, JSON.stringify(canceled.errors)).toBeUndefined();
+        expect(expectTypename(canceled.data.cancelPurchase, 'PurchasePayload').purchase.status).toBe('CANCELED');
       }
     }
     expect(outcomes.slice(0, 10)).toEqual(Array(10).fill('REQUIRES_CONFIRMATION'));
@@ -163,14 +186,14 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     const player = await setUpPlayer(app, game, { oneTapMax: '500', dailyCap: '5000' });
     const friend = await setUpPlayer(app, game);
     // Before the block: gems in the wallet, a purchase waiting for confirmation.
-    expect((await buy(app, game, player, game.items.gems!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(purchaseOf(await buy(app, game, player, game.items.gems!)).status).toBe('SUCCEEDED');
     const item = await limitedItem(5);
-    const oneTap = (await buy(app, game, player, item, { quantity: 2 })).data.createPurchase.purchase;
+    const oneTap = purchaseOf(await buy(app, game, player, item, { quantity: 2 }));
     expect(oneTap.status).toBe('SUCCEEDED');
     const big = await limitedItem(5);
-    const bigWaiting = (
-      await buy(app, game, player, { ...big, price: { amount: '199', currency: 'USD' } }, { quantity: 3 })
-    ).data.createPurchase.purchase;
+    const bigWaiting = purchaseOf(
+      await buy(app, game, player, { ...big, price: { amount: '199', currency: 'USD' } }, { quantity: 3 }),
+    );
     expect(bigWaiting.status).toBe('REQUIRES_CONFIRMATION');
     expect(await stockOf(big.id)).toBe(2);
 
@@ -187,17 +210,13 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     expect(await statusOf(player, bigWaiting.id)).toBe('FAILED');
     expect(await stockOf(big.id)).toBe(5);
     expect(await chargesFor(app, decodeId(bigWaiting.id))).toEqual([]);
-    const balance = await app.gql(
-      `query ($g: ID!) { wallet(gameId: $g) { amount currency } }`,
-      { g: game.gameId },
-      { token: player.gameToken },
-    );
+    const balance = await app.gql(WALLET, { g: game.gameId }, { token: player.gameToken });
     expect(balance.data.wallet).toEqual([{ amount: '500', currency: 'GEM' }]);
   });
 
   it('a block stops a step-up at the CVC: the held charge is canceled and nothing is charged', async () => {
     const player = await setUpPlayer(app, game, { card: CARDS.authRequired });
-    const held = (await buy(app, game, player, game.items.life!)).data.createPurchase.purchase;
+    const held = purchaseOf(await buy(app, game, player, game.items.life!));
     expect(held).toMatchObject({ status: 'REQUIRES_ACTION', requiresActionReason: expect.any(String) });
     await blockPlayer(player);
     const stepUp = await confirm(app, player, held.id, { cvc: '123' });
@@ -208,16 +227,13 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
 
   it('a blocked card starts nothing, for any player who holds it', async () => {
     const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
-    const first = (await buy(app, game, player, game.items.life!)).data.createPurchase.purchase;
-    const events = await app.gql(
-      `query ($p: ID!) { riskEvents(playerId: $p, first: 1) { edges { node { cardFingerprint } } } }`,
-      { p: player.playerId },
-      { token: operatorToken },
-    );
-    const fingerprint = events.data.riskEvents.edges[0].node.cardFingerprint as string;
+    const first = purchaseOf(await buy(app, game, player, game.items.life!));
+    const events = await app.gql(RISK_EVENTS, { p: player.playerId }, { token: operatorToken });
+    const fingerprint = events.data.riskEvents.edges[0]?.node.cardFingerprint;
     expect(fingerprint).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    if (typeof fingerprint !== 'string') throw new Error(`no card fingerprint: ${events.text}`);
     const blocked = await app.gql(
-      `mutation ($input: BlockCardFingerprintInput!) { blockCardFingerprint(input: $input) { __typename } }`,
+      BLOCK_CARD,
       { input: { fingerprint, reason: 'reported stolen' } },
       { token: operatorToken },
     );
