@@ -7,8 +7,26 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ID_PREFIXES, publicId, type IdKind } from '../../src/shared/public-ids.js';
-import { buy, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { buyTyped, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
+import { graphql } from '../helpers/graphql.js';
+import { createTestApp, type GqlResponse, type TestApp } from '../helpers/test-app.js';
+
+const NODE = graphql(`query FuzzNode($id: ID!) { node(id: $id) { __typename id } }`);
+const NODES = graphql(`query FuzzNodes($ids: [ID!]!) { nodes(ids: $ids) { __typename } }`);
+const PURCHASE = graphql(`query FuzzPurchase($id: ID!) { purchase(id: $id) { id } }`);
+const GAME = graphql(`query FuzzGame($id: ID!) { game(id: $id) { id } }`);
+const RISK_SETTINGS = graphql(`query FuzzRiskSettings($id: ID!) { riskSettings(gameId: $id) { updatedAt } }`);
+const WALLET = graphql(`query FuzzWallet($id: ID!) { wallet(gameId: $id) { amount } }`);
+const WEBHOOK_EVENTS = graphql(
+  `query FuzzWebhookEvents($id: ID!) { webhookEvents(gameId: $id) { edges { node { id } } } }`,
+);
+const LEDGER_ENTRIES = graphql(`
+  query FuzzLedgerEntries($id: ID!, $g: ID!) { ledger(gameId: $g) { entries(purchaseId: $id) { edges { node { id } } } } }
+`);
+const PURCHASES = graphql(`query FuzzPurchases($id: ID!) { purchases(gameId: $id) { edges { node { id } } } }`);
+const INVENTORY = graphql(
+  `query FuzzInventory($id: ID!, $g: ID!) { inventory(gameId: $g, playerId: $id) { quantity } }`,
+);
 
 const KINDS = Object.keys(ID_PREFIXES) as IdKind[];
 const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -77,13 +95,13 @@ describe('hostile ids of every Node type', () => {
     });
     game = await setUpGame(app);
     player = await setUpPlayer(app, game);
-    await buy(app, game, player, game.items.skin!);
+    await buyTyped(app, game, player, game.items.skin!);
     logged.length = 0;
   }, 60_000);
   afterAll(() => app?.close());
 
   /** Null, NOT_FOUND or VALIDATION_FAILED: nothing else, nothing logged. */
-  function expectRefused(res: Awaited<ReturnType<TestApp['gql']>>, what: string): void {
+  function expectRefused(res: GqlResponse<unknown>, what: string): void {
     const context = `${what} → ${res.status} ${res.text.slice(0, 400)}`;
     expect(res.status, context).toBeLessThan(500);
     for (const error of res.errors ?? []) {
@@ -98,7 +116,7 @@ describe('hostile ids of every Node type', () => {
     const tokens = [null, player.playerToken, player.gameToken, game.secretKey, game.publishableKey, game.devToken];
     await fc.assert(
       fc.asyncProperty(hostileId, fc.constantFrom(...tokens), async (id, token) => {
-        const res = await app.gql(`query ($id: ID!) { node(id: $id) { __typename id } }`, { id }, { token });
+        const res = await app.gql(NODE, { id }, { token });
         expectRefused(res, `node(${JSON.stringify(id.slice(0, 80))})`);
         // nothing that does not exist is ever found
         expect(res.data?.node ?? null, JSON.stringify(id)).toBeNull();
@@ -110,34 +128,26 @@ describe('hostile ids of every Node type', () => {
   it('nodes(ids:) and every typed lookup refuse hostile ids the same way', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(hostileId, { minLength: 1, maxLength: 5 }), async (ids) => {
-        const res = await app.gql(
-          `query ($ids: [ID!]!) { nodes(ids: $ids) { __typename } }`,
-          { ids },
-          {
-            token: game.secretKey,
-          },
-        );
+        const res = await app.gql(NODES, { ids }, { token: game.secretKey });
         expectRefused(res, `nodes(${JSON.stringify(ids).slice(0, 200)})`);
       }),
       { numRuns: 100 },
     );
-    const lookups = [
-      [`query ($id: ID!) { purchase(id: $id) { id } }`, game.secretKey],
-      [`query ($id: ID!) { game(id: $id) { id } }`, game.devToken],
-      [`query ($id: ID!) { riskSettings(gameId: $id) { updatedAt } }`, game.devToken],
-      [`query ($id: ID!) { wallet(gameId: $id) { amount } }`, player.gameToken],
-      [`query ($id: ID!) { webhookEvents(gameId: $id) { edges { node { id } } } }`, game.secretKey],
-      [
-        `query ($id: ID!, $g: ID!) { ledger(gameId: $g) { entries(purchaseId: $id) { edges { node { id } } } } }`,
-        game.devToken,
-      ],
-      [`query ($id: ID!) { purchases(gameId: $id) { edges { node { id } } } }`, game.secretKey],
-      [`query ($id: ID!, $g: ID!) { inventory(gameId: $g, playerId: $id) { quantity } }`, game.secretKey],
-    ] as const;
+    const g = game.gameId;
+    const lookups: [string, (id: string) => Promise<GqlResponse<unknown>>][] = [
+      ['purchase(id:)', (id) => app.gql(PURCHASE, { id }, { token: game.secretKey })],
+      ['game(id:)', (id) => app.gql(GAME, { id }, { token: game.devToken })],
+      ['riskSettings(gameId:)', (id) => app.gql(RISK_SETTINGS, { id }, { token: game.devToken })],
+      ['wallet(gameId:)', (id) => app.gql(WALLET, { id }, { token: player.gameToken })],
+      ['webhookEvents(gameId:)', (id) => app.gql(WEBHOOK_EVENTS, { id }, { token: game.secretKey })],
+      ['ledger.entries(purchaseId:)', (id) => app.gql(LEDGER_ENTRIES, { id, g }, { token: game.devToken })],
+      ['purchases(gameId:)', (id) => app.gql(PURCHASES, { id }, { token: game.secretKey })],
+      ['inventory(playerId:)', (id) => app.gql(INVENTORY, { id, g }, { token: game.secretKey })],
+    ];
     await fc.assert(
-      fc.asyncProperty(hostileId, fc.constantFrom(...lookups), async (id, [query, token]) => {
-        const res = await app.gql(query, { id, g: game.gameId }, { token });
-        expectRefused(res, `${query.slice(0, 40)} ${JSON.stringify(id.slice(0, 80))}`);
+      fc.asyncProperty(hostileId, fc.constantFrom(...lookups), async (id, [lookup, send]) => {
+        const res = await send(id);
+        expectRefused(res, `${lookup} ${JSON.stringify(id.slice(0, 80))}`);
       }),
       { numRuns: 200 },
     );
