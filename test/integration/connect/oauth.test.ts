@@ -5,12 +5,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
 import { ManualClock } from '../../../src/shared/clock.js';
-import { buy, setUpGame, type GameSetup } from '../../helpers/flows.js';
+import { buyTyped, setUpGame, type GameSetup } from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 
 const NATIVE_REDIRECT = 'com.skyhopper.game:/coinslot';
 const WEB_ORIGIN = 'https://play.skyhopper.example';
 
-const AUTHORIZE = /* GraphQL */ `
+const AUTHORIZE = graphql(`
   mutation Authorize($input: AuthorizeGameInput!) {
     authorizeGame(input: $input) {
       __typename
@@ -19,9 +20,27 @@ const AUTHORIZE = /* GraphQL */ `
       ... on Error { message }
     }
   }
-`;
-const VIEWER = /* GraphQL */ `query { viewer { kind player { id } } }`;
-const GAME_FIELDS = /* GraphQL */ `query ($id: ID!) { node(id: $id) { ... on Game { allowedOrigins redirectUris } } }`;
+`);
+const VIEWER = graphql(`query ConnectViewer { viewer { kind player { id } } }`);
+const GAME_FIELDS = graphql(
+  `query ConnectGame($id: ID!) { node(id: $id) { ... on Game { allowedOrigins redirectUris } } }`,
+);
+const SIGN_UP_PLAYER = graphql(`
+  mutation ConnectSignUpPlayer($input: SignUpPlayerInput!) {
+    signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token player { id } } }
+  }
+`);
+const UPDATE_GAME = graphql(`
+  mutation ConnectUpdateGame($input: UpdateGameInput!) {
+    updateGame(input: $input) {
+      __typename
+      ... on UpdateGamePayload { game { allowedOrigins redirectUris } }
+      ... on ValidationError { fieldErrors { path message } }
+    }
+  }
+`);
+const ADD_CARD = graphql(`mutation ConnectAddCard($input: AddCardInput!) { addCard(input: $input) { __typename } }`);
+const INVENTORY = graphql(`query ConnectInventory($gameId: ID!) { inventory(gameId: $gameId) { quantity } }`);
 
 let app: TestApp;
 const clock = new ManualClock();
@@ -34,11 +53,11 @@ function pkce(): { verifier: string; challenge: string } {
 }
 
 async function signUpPlayer(): Promise<{ token: string; id: string }> {
-  const res = await app.gql(
-    `mutation ($input: SignUpPlayerInput!) { signUpPlayer(input: $input) { ... on PlayerAuthPayload { token player { id } } } }`,
-    { input: { email: uniqueEmail('connect'), password: 'player-password', displayName: 'Pat' } },
-  );
-  return { token: res.data.signUpPlayer.token, id: res.data.signUpPlayer.player.id };
+  const res = await app.gql(SIGN_UP_PLAYER, {
+    input: { email: uniqueEmail('connect'), password: 'player-password', displayName: 'Pat' },
+  });
+  const signedUp = expectTypename(res.data.signUpPlayer, 'PlayerAuthPayload');
+  return { token: signedUp.token, id: signedUp.player.id };
 }
 
 /** What the consent page does when the player taps Allow: authorizeGame with the PKCE fields. */
@@ -81,9 +100,11 @@ async function token(form: Record<string, string>, headers: Record<string, strin
 async function codeFor(playerToken: string, redirectUri = NATIVE_REDIRECT, of: GameSetup = game) {
   const { verifier, challenge } = pkce();
   const state = randomBytes(12).toString('base64url');
-  const payload = await consent(playerToken, of.gameId, { redirectUri, codeChallenge: challenge, state });
-  expect(payload.__typename, JSON.stringify(payload)).toBe('AuthorizeGamePayload');
-  const redirect = new URL(payload.redirectTo);
+  const payload = expectTypename(
+    await consent(playerToken, of.gameId, { redirectUri, codeChallenge: challenge, state }),
+    'AuthorizeGamePayload',
+  );
+  const redirect = new URL(payload.redirectTo!);
   return { verifier, state, redirect, code: redirect.searchParams.get('code')! };
 }
 
@@ -102,7 +123,7 @@ describe('games register where they run', () => {
     const read = await app.gql(GAME_FIELDS, { id: game.gameId }, { token: game.devToken });
     expect(read.data.node).toEqual({ allowedOrigins: [WEB_ORIGIN], redirectUris: [NATIVE_REDIRECT] });
     const updated = await app.gql(
-      `mutation ($input: UpdateGameInput!) { updateGame(input: $input) { __typename ... on UpdateGamePayload { game { allowedOrigins redirectUris } } } }`,
+      UPDATE_GAME,
       {
         input: {
           gameId: otherGame.gameId,
@@ -112,7 +133,7 @@ describe('games register where they run', () => {
       },
       { token: otherGame.devToken },
     );
-    expect(updated.data.updateGame.game).toEqual({
+    expect(expectTypename(updated.data.updateGame, 'UpdateGamePayload').game).toEqual({
       allowedOrigins: ['https://other.example', 'http://localhost:4001', 'http://127.0.0.2:4002'],
       redirectUris: ['com.other.game:/cb', 'https://other.example/app-link'],
     });
@@ -130,15 +151,15 @@ describe('games register where they run', () => {
     ['redirectUris', 'http://evil.example/cb', 'https'],
     ['redirectUris', 'https://*.example/cb', 'wildcards'],
     ['redirectUris', 'myapp:/cb', 'reverse-domain'],
-  ])('%s %s is a ValidationError naming the field', async (field, value, words) => {
+  ] as const)('%s %s is a ValidationError naming the field', async (field, value, words) => {
     const res = await app.gql(
-      `mutation ($input: UpdateGameInput!) { updateGame(input: $input) { __typename ... on ValidationError { fieldErrors { path message } } } }`,
+      UPDATE_GAME,
       { input: { gameId: game.gameId, [field]: [value] } },
       { token: game.devToken },
     );
-    expect(res.data.updateGame.__typename).toBe('ValidationError');
-    expect(res.data.updateGame.fieldErrors[0].path).toBe(`input.${field}.0`);
-    expect(res.data.updateGame.fieldErrors[0].message).toContain(words);
+    const [fieldError] = expectTypename(res.data.updateGame, 'ValidationError').fieldErrors;
+    expect(fieldError?.path).toBe(`input.${field}.0`);
+    expect(fieldError?.message).toContain(words);
     // nothing changed
     const read = await app.gql(GAME_FIELDS, { id: game.gameId }, { token: game.devToken });
     expect(read.data.node).toEqual({ allowedOrigins: [WEB_ORIGIN], redirectUris: [NATIVE_REDIRECT] });
@@ -168,14 +189,16 @@ describe('a native app connects with a plain HTTP client', () => {
     expect(await page.text()).toContain('<div class="sheet">');
 
     // 2. The player (signed in to Coinslot) taps Allow: the consent returns where to send the browser.
-    const payload = await consent(player.token, game.gameId, {
-      redirectUri: NATIVE_REDIRECT,
-      codeChallenge: challenge,
-      state,
-    });
-    expect(payload.__typename).toBe('AuthorizeGamePayload');
+    const payload = expectTypename(
+      await consent(player.token, game.gameId, {
+        redirectUri: NATIVE_REDIRECT,
+        codeChallenge: challenge,
+        state,
+      }),
+      'AuthorizeGamePayload',
+    );
     expect(payload.gameToken).toBeNull();
-    const redirect = new URL(payload.redirectTo);
+    const redirect = new URL(payload.redirectTo!);
     expect(`${redirect.protocol}${redirect.pathname}`).toBe(NATIVE_REDIRECT);
     expect(redirect.searchParams.get('state')).toBe(state);
     const code = redirect.searchParams.get('code')!;
@@ -201,13 +224,13 @@ describe('a native app connects with a plain HTTP client', () => {
     const viewer = await app.gql(VIEWER, {}, { token: exchanged.body.access_token });
     expect(viewer.data.viewer).toEqual({ kind: 'PLAYER_GAME', player: { id: player.id } });
     const addCard = await app.gql(
-      `mutation ($input: AddCardInput!) { addCard(input: $input) { __typename } }`,
+      ADD_CARD,
       { input: { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123', holderName: 'Pat' } },
       { token: player.token },
     );
     expect(addCard.data.addCard.__typename).toBe('AddCardPayload');
-    const bought = await buy(app, game, { gameToken: exchanged.body.access_token! }, game.items.life!);
-    expect(bought.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const bought = await buyTyped(app, game, { gameToken: exchanged.body.access_token! }, game.items.life!);
+    expect(expectTypename(bought.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
   });
 
   test('the game token works only for its game: another game sees nothing of this player', async () => {
@@ -220,15 +243,12 @@ describe('a native app connects with a plain HTTP client', () => {
       client_id: game.gameId,
       code_verifier: verifier,
     });
-    const res = await app.gql(
-      `query ($gameId: ID!) { inventory(gameId: $gameId) { quantity } }`,
-      { gameId: otherGame.gameId },
-      { token: body.access_token },
-    );
+    const res = await app.gql(INVENTORY, { gameId: otherGame.gameId }, { token: body.access_token });
     expect(res.data?.inventory ?? null).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toMatch(/FORBIDDEN|NOT_FOUND/);
-    const bought = await buy(app, otherGame, { gameToken: body.access_token! }, otherGame.items.life!);
-    expect(bought.data?.createPurchase?.purchase).toBeUndefined();
+    const bought = await buyTyped(app, otherGame, { gameToken: body.access_token! }, otherGame.items.life!);
+    const refused = bought.data?.createPurchase;
+    expect(refused && 'purchase' in refused ? refused.purchase : undefined).toBeUndefined();
   });
 });
 
@@ -325,15 +345,16 @@ describe('misuse of codes is refused (RFC 6749 §5.2 shapes)', () => {
       codeChallenge: challenge,
       state: 's',
     });
-    expect(payload.__typename).toBe('ValidationError');
-    expect(payload.fieldErrors.map((e: { path: string }) => e.path)).toEqual(['input.redirectUri']);
+    expect(expectTypename(payload, 'ValidationError').fieldErrors.map((e) => e.path)).toEqual(['input.redirectUri']);
     const plain = await consent(player.token, game.gameId, {
       redirectUri: NATIVE_REDIRECT,
       codeChallenge: challenge,
       state: 's',
       codeChallengeMethod: 'plain',
     });
-    expect(plain.fieldErrors.map((e: { path: string }) => e.path)).toEqual(['input.codeChallengeMethod']);
+    expect(expectTypename(plain, 'ValidationError').fieldErrors.map((e) => e.path)).toEqual([
+      'input.codeChallengeMethod',
+    ]);
   });
 
   test('the token endpoint answers CORS for the registered origin only, never *', async () => {

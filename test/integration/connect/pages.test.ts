@@ -3,7 +3,8 @@
 // pay sheet), and the browser SDK served to every game.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import { buyTyped as buy, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import { expectTypename } from '../../helpers/graphql.js';
 
 const GAME_ORIGIN = 'https://play.skyhopper.example';
 const SECOND_ORIGIN = 'http://localhost:4001';
@@ -22,9 +23,12 @@ beforeAll(async () => {
   bare = await setUpGame(app);
   // Above the allowance: a purchase that waits in the pay sheet.
   const player = await setUpPlayer(app, game, { oneTapMax: '0' });
-  const res = await buy(app, game, player, game.items.skin!);
-  expect(res.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');
-  purchaseId = res.data.createPurchase.purchase.id;
+  const { purchase } = expectTypename(
+    (await buy(app, game, player, game.items.skin!)).data.createPurchase,
+    'PurchasePayload',
+  );
+  expect(purchase.status).toBe('REQUIRES_CONFIRMATION');
+  purchaseId = purchase.id;
 });
 
 afterAll(async () => {
@@ -49,7 +53,7 @@ describe('the pay sheet of a purchase', () => {
   test("a purchase of a game without origins, an unknown purchase, /pay/cards: 'self' only", async () => {
     const player = await setUpPlayer(app, bare, { oneTapMax: '0' });
     const res = await buy(app, bare, player, bare.items.skin!);
-    const own = await get(`/pay/${res.data.createPurchase.purchase.id}`);
+    const own = await get(`/pay/${expectTypename(res.data.createPurchase, 'PurchasePayload').purchase.id}`);
     expect(frameAncestors(own)).toBe("'self'");
     expect(own.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     for (const path of ['/pay/pur_00000000000000000000000000', '/pay/not-an-id', '/pay/cards', '/pay/']) {
@@ -75,9 +79,12 @@ describe('the pay sheet of a purchase', () => {
     }
     // A purchase of another game cannot borrow this game's origin, even with its client_id.
     const player = await setUpPlayer(app, bare, { oneTapMax: '0' });
-    const other = await buy(app, bare, player, bare.items.skin!);
+    const other = expectTypename(
+      (await buy(app, bare, player, bare.items.skin!)).data.createPurchase,
+      'PurchasePayload',
+    );
     const borrowed = await get(
-      `/pay/${other.data.createPurchase.purchase.id}?client_id=${encodeURIComponent(game.gameId)}&origin=${encodeURIComponent(GAME_ORIGIN)}`,
+      `/pay/${other.purchase.id}?client_id=${encodeURIComponent(game.gameId)}&origin=${encodeURIComponent(GAME_ORIGIN)}`,
     );
     expect(borrowed.status).toBe(400);
     // /pay/cards: the origin is checked against client_id's game.
