@@ -5,6 +5,7 @@
 // refused and it asks to connect again. axe-core runs on every screen; screenshots go to test-results/e2e/.
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { graphql } from '../helpers/graphql.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
 import { axeSerious, cometDodge, Phone, type ThirdPartyGame } from './demo-game-flows.js';
 
@@ -17,12 +18,15 @@ let sam: Phone;
 /** Pat's Coinslot account page, a second tab in Pat's browser (the same Coinslot sign-in as the pay sheet). */
 let account: Page;
 
-const PLAYER_STATE = /* GraphQL */ `
+const PLAYER_STATE = graphql(`
   query KeysPlayerState($gameId: ID!) {
     inventory(gameId: $gameId) { quantity item { sku } }
     wallet(gameId: $gameId) { amount currency }
   }
-`;
+`);
+const RECENT_PURCHASES = graphql(`
+  query KeysRecentPurchases($g: ID!) { purchases(gameId: $g, first: 5) { edges { node { id status } } } }
+`);
 
 /** Presses a key in Coinslot's window that may close it before the key is released. */
 async function pressClosing(popup: Page, key: string): Promise<void> {
@@ -213,14 +217,8 @@ describe('the game, the pay sheet and the account page together', () => {
         .toMatch(/bank said no to this card\. Nothing was charged\./i);
       await other.shot('game-declined');
       // The same purchase's page on Coinslot says it too, with what to do next.
-      const res = await app.gql(
-        `query ($g: ID!) { purchases(gameId: $g, first: 5) { edges { node { id status } } } }`,
-        { g: gameId },
-        { token: (await other.gameToken())! },
-      );
-      const failed = (res.data.purchases.edges as { node: { id: string; status: string } }[]).find(
-        (e) => e.node.status === 'FAILED',
-      );
+      const res = await app.gql(RECENT_PURCHASES, { g: gameId }, { token: (await other.gameToken())! });
+      const failed = res.data.purchases.edges.find((e) => e.node.status === 'FAILED');
       expect(failed).toBeDefined();
       const page = await other.context.newPage();
       page.on('pageerror', (error) => other.errors.push(error.message));

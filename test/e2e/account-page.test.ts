@@ -4,7 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buy, CARDS, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
+import { buyTyped, CARDS, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
+import { expectTypename, graphql } from '../helpers/graphql.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 import { DEMO_ITEMS, Phone } from './demo-game-flows.js';
 
@@ -15,7 +16,18 @@ let friend: PlayerSetup;
 let phone: Phone;
 let gameName: string;
 
-const VIEWER_CARDS = /* GraphQL */ `query { viewer { cards { id last4 isDefault } } }`;
+const VIEWER_CARDS = graphql(`query AccountCards { viewer { cards { id last4 isDefault } } }`);
+const ADD_CARD = graphql(`
+  mutation AccountAddCard($input: AddCardInput!) { addCard(input: $input) { __typename ... on AddCardPayload { card { id } } } }
+`);
+const CREATE_PURCHASE = graphql(`
+  mutation AccountCreatePurchase($input: CreatePurchaseInput!) { createPurchase(input: $input) { __typename } }
+`);
+const VIEWER_KIND = graphql(`query AccountViewerKind { viewer { kind } }`);
+
+/** The status of a purchase that must have been created. */
+const statusOf = (res: Awaited<ReturnType<typeof buyTyped>>) =>
+  expectTypename(res.data.createPurchase, 'PurchasePayload').purchase.status;
 
 beforeAll(async () => {
   if (process.env.E2E_SKIP_BUILD !== '1') execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
@@ -36,16 +48,15 @@ beforeAll(async () => {
   friend = await setUpPlayer(app, game, { card: null });
   // A second card, and purchases to list: one for me, one gift to the friend, one gift from the friend's side.
   const second = await app.gql(
-    `mutation ($input: AddCardInput!) { addCard(input: $input) { __typename ... on AddCardPayload { card { id } } } }`,
+    ADD_CARD,
     { input: { number: CARDS.mastercard, expMonth: 12, expYear: 2040, cvc: '123', holderName: 'Pat Player' } },
     { token: me.playerToken },
   );
   expect(second.data.addCard.__typename).toBe('AddCardPayload');
-  expect((await buy(app, game, me, game.items['extra-life']!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
-  expect(
-    (await buy(app, game, me, game.items['extra-life']!, { giftTo: friend.playerId })).data.createPurchase.purchase
-      .status,
-  ).toBe('SUCCEEDED');
+  expect(statusOf(await buyTyped(app, game, me, game.items['extra-life']!))).toBe('SUCCEEDED');
+  expect(statusOf(await buyTyped(app, game, me, game.items['extra-life']!, { giftTo: friend.playerId }))).toBe(
+    'SUCCEEDED',
+  );
   phone = await Phone.open('account');
   // Signed in to Coinslot on this phone (the session the pay sheet keeps on Coinslot's origin).
   await phone.page.goto(`${app.url}/healthz`);
@@ -95,16 +106,14 @@ describe('the account page on a phone', () => {
       .poll(() => page.locator('#games-status').textContent())
       .toContain('will ask you before every purchase');
     await phone.shot('allowance-changed');
-    const next = await buy(app, game, me, game.items['extra-life']!);
-    expect(next.data.createPurchase.purchase.status).toBe('REQUIRES_CONFIRMATION');
+    expect(statusOf(await buyTyped(app, game, me, game.items['extra-life']!))).toBe('REQUIRES_CONFIRMATION');
 
     await row.getByRole('button', { name: 'Change limits' }).click();
     await page.getByLabel('One tap up to (USD)').fill('5');
     await page.getByLabel('Each day up to (USD)').fill('50');
     await page.getByRole('button', { name: 'Save limits' }).click();
     await expect.poll(() => page.locator('#games-status').textContent()).toContain('up to $5.00 with one tap');
-    const after = await buy(app, game, me, game.items['neon-skin']!);
-    expect(after.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(statusOf(await buyTyped(app, game, me, game.items['neon-skin']!))).toBe('SUCCEEDED');
   }, 60_000);
 
   test('removing the default card says what happens next; another card can be made default', async () => {
@@ -112,11 +121,7 @@ describe('the account page on a phone', () => {
     await page.reload();
     const cards = page.getByRole('list', { name: 'Your cards' });
     await cards.getByRole('listitem').first().waitFor();
-    const before = (await app.gql(VIEWER_CARDS, {}, { token: me.playerToken })).data.viewer.cards as {
-      id: string;
-      last4: string;
-      isDefault: boolean;
-    }[];
+    const before = (await app.gql(VIEWER_CARDS, {}, { token: me.playerToken })).data.viewer.cards;
     const theDefault = before.find((c) => c.isDefault)!;
     const other = before.find((c) => !c.isDefault)!;
     await page.getByRole('button', { name: new RegExp(`^Remove .* •• ${theDefault.last4}$`) }).click();
@@ -130,10 +135,7 @@ describe('the account page on a phone', () => {
       .last()
       .click();
     await expect.poll(() => page.locator('#cards-status').textContent()).toContain('was removed');
-    const left = (await app.gql(VIEWER_CARDS, {}, { token: me.playerToken })).data.viewer.cards as {
-      id: string;
-      isDefault: boolean;
-    }[];
+    const left = (await app.gql(VIEWER_CARDS, {}, { token: me.playerToken })).data.viewer.cards;
     expect(left).toEqual([{ id: other.id, last4: other.last4, isDefault: true }]);
 
     // Add one back with a test card, then make it the default.
@@ -145,19 +147,16 @@ describe('the account page on a phone', () => {
     await page.getByRole('button', { name: /^Make default: Visa •• 4242$/ }).click();
     await expect.poll(() => page.locator('#cards-status').textContent()).toContain('is now your default card');
     await phone.shot('default-changed');
-    const now = (await app.gql(VIEWER_CARDS, {}, { token: me.playerToken })).data.viewer.cards as {
-      last4: string;
-      isDefault: boolean;
-    }[];
+    const now = (await app.gql(VIEWER_CARDS, {}, { token: me.playerToken })).data.viewer.cards;
     expect(now.find((c) => c.isDefault)?.last4).toBe('4242');
   }, 60_000);
 
   test('a gift from a friend shows as received; the keyboard reaches every control with a visible focus', async () => {
     const { page } = phone;
-    const gift = await buy(app, game, friend.cardId ? friend : me, game.items['extra-life']!, {
+    const gift = await buyTyped(app, game, friend.cardId ? friend : me, game.items['extra-life']!, {
       giftTo: friend.playerId,
     });
-    expect(gift.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(statusOf(gift)).toBe('SUCCEEDED');
     // The friend (who got a gift from me in beforeAll) sees it as received in their own account.
     const other = await Phone.open('account-friend');
     try {
@@ -207,7 +206,7 @@ describe('the account page on a phone', () => {
     await expect.poll(() => page.locator('#games-status').textContent()).toContain('is disconnected');
     await phone.shot('revoked');
     const refused = await app.gql(
-      `mutation ($input: CreatePurchaseInput!) { createPurchase(input: $input) { __typename } }`,
+      CREATE_PURCHASE,
       {
         input: {
           gameId: game.gameId,
@@ -227,7 +226,7 @@ describe('the account page on a phone', () => {
       .first()
       .waitFor();
     await phone.shot('signed-out');
-    const viewer = await app.gql(`query { viewer { kind } }`, {}, { token: me.playerToken });
+    const viewer = await app.gql(VIEWER_KIND, {}, { token: me.playerToken });
     expect(viewer.errors?.[0]?.extensions?.code ?? viewer.data?.viewer?.kind).toMatch(/UNAUTHENTICATED|ANONYMOUS/);
     expect(phone.errors).toEqual([]);
   }, 60_000);

@@ -7,7 +7,35 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../src/composition/index.js';
+import { expectTypename, graphql, type VariablesOf } from '../helpers/graphql.js';
 import { uniqueEmail, type TestApp } from '../helpers/test-app.js';
+
+const SIGN_UP_DEVELOPER = graphql(`
+  mutation E2eSignUpDeveloper($input: SignUpDeveloperInput!) {
+    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } }
+  }
+`);
+const CREATE_GAME = graphql(`
+  mutation E2eCreateGame($input: CreateGameInput!) {
+    createGame(input: $input) { __typename ... on CreateGamePayload { publishableKey game { id } } }
+  }
+`);
+const DEFINE_CURRENCY = graphql(`
+  mutation E2eDefineCurrency($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }
+`);
+const CREATE_ITEM = graphql(`
+  mutation E2eCreateItem($input: CreateItemInput!) { createItem(input: $input) { __typename ... on Error { message } } }
+`);
+const UPDATE_GAME = graphql(`
+  mutation E2eUpdateGame($input: UpdateGameInput!) {
+    updateGame(input: $input) { __typename ... on UpdateGamePayload { game { allowedOrigins } } }
+  }
+`);
+
+/** An item as a game's catalog defines it (createItem's input without the game); lists may be readonly. */
+export type ItemDefinition = Omit<VariablesOf<typeof CREATE_ITEM>['input'], 'gameId' | 'prices'> & {
+  readonly prices: readonly { readonly amount: string; readonly currency: string }[];
+};
 
 export const SHOT_DIR = join(process.cwd(), 'test-results', 'e2e');
 
@@ -280,37 +308,41 @@ export async function thirdPartyGame(
     theme: 'comet' | 'garden';
     currency: string;
     virtualCurrency: { code: string; name: string };
-    items: readonly Record<string, unknown>[];
+    items: readonly ItemDefinition[];
     host: string;
     originHost?: string;
   },
 ): Promise<ThirdPartyGame> {
-  const dev = await app.gql(
-    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } } }`,
-    { input: { email: uniqueEmail('e2e-dev'), password: 'developer-password', name: `${options.name} studio` } },
+  const dev = await app.gql(SIGN_UP_DEVELOPER, {
+    input: { email: uniqueEmail('e2e-dev'), password: 'developer-password', name: `${options.name} studio` },
+  });
+  const devToken = expectTypename(dev.data.signUpDeveloper, 'DeveloperAuthPayload').token;
+  const created = expectTypename(
+    (
+      await app.gql(
+        CREATE_GAME,
+        { input: { name: options.name, defaultCurrency: options.currency } },
+        { token: devToken },
+      )
+    ).data.createGame,
+    'CreateGamePayload',
   );
-  const devToken = dev.data.signUpDeveloper.token as string;
-  const created = await app.gql(
-    `mutation ($input: CreateGameInput!) { createGame(input: $input) { ... on CreateGamePayload { publishableKey game { id } } } }`,
-    { input: { name: options.name, defaultCurrency: options.currency } },
-    { token: devToken },
-  );
-  const gameId = created.data.createGame.game.id as string;
+  const gameId = created.game.id;
   const currency = await app.gql(
-    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
+    DEFINE_CURRENCY,
     { input: { gameId, ...options.virtualCurrency } },
     { token: devToken },
   );
   expect(currency.data.defineCurrency.__typename).toBe('DefineCurrencyPayload');
   for (const item of options.items) {
     const res = await app.gql(
-      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on Error { message } } }`,
-      { input: { gameId, ...item } },
+      CREATE_ITEM,
+      { input: { gameId, ...item, prices: [...item.prices] } },
       { token: devToken },
     );
     expect(res.data.createItem.__typename, JSON.stringify(res.data)).toBe('CreateItemPayload');
   }
-  const publishableKey = created.data.createGame.publishableKey as string;
+  const publishableKey = created.publishableKey;
   const site = await startDemoSite({
     host: options.host,
     originHost: options.originHost ?? options.host,
@@ -324,11 +356,7 @@ export async function thirdPartyGame(
       sandbox: true,
     },
   });
-  const updated = await app.gql(
-    `mutation ($input: UpdateGameInput!) { updateGame(input: $input) { __typename ... on UpdateGamePayload { game { allowedOrigins } } } }`,
-    { input: { gameId, allowedOrigins: [site.origin] } },
-    { token: devToken },
-  );
-  expect(updated.data.updateGame.game.allowedOrigins).toEqual([site.origin]);
+  const updated = await app.gql(UPDATE_GAME, { input: { gameId, allowedOrigins: [site.origin] } }, { token: devToken });
+  expect(expectTypename(updated.data.updateGame, 'UpdateGamePayload').game.allowedOrigins).toEqual([site.origin]);
   return { gameId, publishableKey, devToken, url: `${site.origin}/`, origin: site.origin, site };
 }

@@ -2,20 +2,21 @@
 // Postgres and Redis: coinslot.js opens Coinslot's window for connect and confirm.
 // Screenshots of every step go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { graphql } from '../helpers/graphql.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
 import { cometDodge, Phone, type ThirdPartyGame } from './demo-game-flows.js';
 
-const PURCHASES = /* GraphQL */ `
+const PURCHASES = graphql(`
   query DemoPurchases($gameId: ID!) {
     purchases(gameId: $gameId, first: 100) { edges { node { id status item { sku } } } }
   }
-`;
-const PLAYER_STATE = /* GraphQL */ `
+`);
+const PLAYER_STATE = graphql(`
   query DemoPlayerState($gameId: ID!) {
     inventory(gameId: $gameId) { quantity item { sku } }
     wallet(gameId: $gameId) { amount currency }
   }
-`;
+`);
 
 let app: TestApp;
 let game: ThirdPartyGame;
@@ -27,7 +28,7 @@ let phone: Phone;
 async function purchasesOf(token: string, sku: string, status: string): Promise<number> {
   const res = await app.gql(PURCHASES, { gameId }, { token });
   expect(res.errors).toBeUndefined();
-  const edges = res.data.purchases.edges as { node: { status: string; item: { sku: string } } }[];
+  const { edges } = res.data.purchases;
   return edges.filter((e) => e.node.item.sku === sku && e.node.status === status).length;
 }
 

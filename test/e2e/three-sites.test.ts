@@ -6,6 +6,7 @@
 // site the games did not register gets: no message, no framing. Screenshots go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../src/composition/index.js';
+import { graphql } from '../helpers/graphql.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../helpers/test-app.js';
 import { cometDodge, Phone, thirdPartyGame, type ThirdPartyGame } from './demo-game-flows.js';
 
@@ -21,11 +22,11 @@ const GARDEN_ITEMS = [
   },
 ] as const;
 
-const PURCHASES = /* GraphQL */ `
+const PURCHASES = graphql(`
   query ThreeSitesPurchases($gameId: ID!) {
     purchases(gameId: $gameId, first: 50) { edges { node { status item { sku } } } }
   }
-`;
+`);
 
 let app: TestApp;
 let comet: ThirdPartyGame;
@@ -36,7 +37,7 @@ let phone: Phone;
 async function succeeded(game: ThirdPartyGame, token: string, sku: string): Promise<number> {
   const res = await app.gql(PURCHASES, { gameId: game.gameId }, { token });
   expect(res.errors).toBeUndefined();
-  const edges = res.data.purchases.edges as { node: { status: string; item: { sku: string } } }[];
+  const { edges } = res.data.purchases;
   return edges.filter((e) => e.node.item.sku === sku && e.node.status === 'SUCCEEDED').length;
 }
 
