@@ -47,7 +47,7 @@ async function authorize(app: TestApp, token: string, gameId: string, oneTapMax:
   return gameToken;
 }
 
-/** The id of a purchase that must have succeeded. */
+/** The id of the purchase a createPurchase answer must carry. */
 const purchaseId = (res: Awaited<ReturnType<typeof buyTyped>>) =>
   expectTypename(res.data.createPurchase, 'PurchasePayload').purchase.id;
 
