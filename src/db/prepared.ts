@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Placeholder, type Query, type SQL } from 'drizzle-orm';
+import { getTableColumns, sql, type Placeholder, type Query, type SQL, type Table } from 'drizzle-orm';
 import { PgTransaction, type PgDialect, type PgPreparedQuery, type PreparedQueryConfig } from 'drizzle-orm/pg-core';
 import type { Executor, Transaction } from './client.js';
 
@@ -88,4 +88,18 @@ export type Param<T> = T | Placeholder;
 /** Whether statements must run inside the caller's transaction. */
 export function isTransaction(executor: Executor): executor is Transaction {
   return executor instanceof PgTransaction;
+}
+
+/**
+ * A table's row from a hand-written statement's raw row (snake_case column names, driver values),
+ * decoded as drizzle decodes a select of the table: for statements drizzle cannot build, such as a
+ * SQL function that returns the table's row type.
+ */
+export function decodeRow<T extends Table>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as T['$inferSelect'];
 }

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { preparedSql } from '../../db/prepared.js';
-import { inventoryEntries, inventoryEvents, type ItemKind } from '../../db/schema/index.js';
+import type { ItemKind } from '../../db/schema/index.js';
 import { newId } from '../../shared/ids.js';
 import { assertUnits, readEntry, type InventoryEntryView } from './inventory-rows.js';
 
@@ -24,6 +24,11 @@ export interface GrantItemResult {
   readonly duplicate: boolean;
 }
 
+/** The units a grant of `quantity` puts in the inventory: a DURABLE is owned once. */
+export function grantUnits(kind: ItemKind, quantity: number): number {
+  return kind === 'DURABLE' ? 1 : quantity;
+}
+
 /**
  * Puts a purchased item in the player's inventory, in the caller's transaction: consumables add
  * up, a DURABLE is owned once (quantity stays 1). Once per (player, reference): a retried
@@ -35,7 +40,7 @@ export async function grantItem(tx: Executor, input: GrantItemInput): Promise<Gr
   assertUnits('quantity', input.quantity);
   const reference = input.reference ?? input.purchaseId;
   if (!reference) throw new RangeError('grantItem needs a purchaseId or a reference');
-  const units = input.kind === 'DURABLE' ? 1 : input.quantity;
+  const units = grantUnits(input.kind, input.quantity);
   const at = input.at ?? new Date();
   const [entry] = await grantStatement.execute<{ quantity: number; updated_at: string }>(tx, {
     eventId: newId(),
@@ -59,25 +64,11 @@ export async function grantItem(tx: Executor, input: GrantItemInput): Promise<Gr
   return { entry: view, duplicate: false };
 }
 
-// Every sale of an item runs it: one prepared statement writes the grant's event (once per player
-// and reference) and, only when that was new, adds the units to the entry (a DURABLE stays at 1).
+// One statement: the SQL function inventory_grant (drizzle/0016), which settle_purchase calls as well.
 const grantStatement = preparedSql(
   'inventory_grant',
-  sql`
-    with event as (
-      insert into ${inventoryEvents} (id, game_id, player_id, item_id, kind, quantity, reference, purchase_id, created_at)
-      values (${sql.placeholder('eventId')}::uuid, ${sql.placeholder('gameId')}::uuid, ${sql.placeholder('playerId')}::uuid,
-              ${sql.placeholder('itemId')}::uuid, 'grant', ${sql.placeholder('units')}::int, ${sql.placeholder('reference')}::text,
-              ${sql.placeholder('purchaseId')}::uuid, ${sql.placeholder('at')}::timestamptz)
-      on conflict do nothing
-      returning 1
-    )
-    insert into ${inventoryEntries} (game_id, player_id, item_id, quantity, created_at, updated_at)
-    select ${sql.placeholder('gameId')}::uuid, ${sql.placeholder('playerId')}::uuid, ${sql.placeholder('itemId')}::uuid,
-           ${sql.placeholder('units')}::int, ${sql.placeholder('at')}::timestamptz, ${sql.placeholder('at')}::timestamptz
-    from event
-    on conflict (game_id, player_id, item_id) do update
-      set quantity = case when ${sql.placeholder('durable')}::boolean then 1 else ${inventoryEntries}.quantity + excluded.quantity end,
-          updated_at = excluded.updated_at
-    returning quantity, updated_at`,
+  sql`select quantity, updated_at from inventory_grant(${sql.placeholder('eventId')}::uuid, ${sql.placeholder('gameId')}::uuid,
+    ${sql.placeholder('playerId')}::uuid, ${sql.placeholder('itemId')}::uuid, ${sql.placeholder('units')}::int,
+    ${sql.placeholder('durable')}::boolean, ${sql.placeholder('reference')}::text, ${sql.placeholder('purchaseId')}::uuid,
+    ${sql.placeholder('at')}::timestamptz)`,
 );

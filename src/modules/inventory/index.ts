@@ -1,5 +1,5 @@
 // The inventory module: what players hold of a game's items, and every change to it.
-export { grantItem, type GrantItemInput, type GrantItemResult } from './grant-item.js';
+export { grantItem, grantUnits, type GrantItemInput, type GrantItemResult } from './grant-item.js';
 export { revokeItem, type RevokeItemInput } from './revoke-item.js';
 export { consumeItem } from './consume-item.js';
 export { getInventory, ownedQuantity, purchasedQuantity } from './get-inventory.js';

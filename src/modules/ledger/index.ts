@@ -1,6 +1,7 @@
 // The ledger module: double-entry books per game and currency. Only this module writes ledger rows.
 // Signs: an entry's amount_minor is debit positive, credit negative; an account's balance is the sum of its entries.
-export { postSale, type PostSaleInput, type PostSaleResult } from './post-sale.js';
+export { postSale, saleFee, type PostSaleInput, type PostSaleResult } from './post-sale.js';
+export { knownSaleAccounts, keepSaleAccounts, forgetSaleAccounts } from './sale-accounts.js';
 export { postRefund, type PostRefundInput } from './post-refund.js';
 export { postDispute, type PostDisputeInput } from './post-dispute.js';
 export type { SaleReversalResult } from './reverse-sale.js';

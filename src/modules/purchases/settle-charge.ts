@@ -1,16 +1,17 @@
 import type { ChargeResult } from '../../shared/acquirer-port.js';
-import { splitFee } from '../../shared/money.js';
 import { getItemForPurchase, returnStock, type CatalogItem } from '../catalog/index.js';
-import { postSale } from '../ledger/index.js';
+import { forgetSaleAccounts, keepSaleAccounts, knownSaleAccounts, saleFee } from '../ledger/index.js';
 import { signReceipt } from '../receipts/index.js';
-import { enqueueEvents, notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
+import { enqueuedInOrder, notifyEvents, outboxBatch, publishPurchaseUpdate } from '../webhooks/index.js';
 import { recordDecline, releasePurchaseAmount } from '../fraud/index.js';
 import { refundWalletSpend } from '../wallet/index.js';
 import type { ServiceContext } from '../service-context.js';
-import { fulfil } from './fulfil.js';
+import { fulfilment } from './fulfil.js';
 import { stockHoldUntil } from './stock-holds.js';
 import { enqueuePurchaseEvent, purchaseEvent } from './purchase-events.js';
 import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
+import { assertTransition } from './purchase-state.js';
+import { settlePurchaseStatement } from './settle-statement.js';
 import type { RiskRuleHit } from '../../db/schema/index.js';
 
 /**
@@ -63,7 +64,12 @@ export async function settleCharge(
   return succeedPurchase(ctx, purchase, result.chargeId, item);
 }
 
-/** Commits a success: status, fee, ledger, fulfilment, receipt and outbox in one transaction. */
+/**
+ * Commits a success in one statement (settle_purchase, drizzle/0016): status and fee, the sale's
+ * posting (card sales), the grant or wallet credit, the receipt and the outbox events, in one implicit
+ * transaction, only if the purchase is still PROCESSING (otherwise nothing is written and the row as
+ * it stands comes back). The sale's ledger accounts come from this process's memory once known.
+ */
 export async function succeedPurchase(
   ctx: ServiceContext,
   purchase: PurchaseRow,
@@ -71,6 +77,7 @@ export async function succeedPurchase(
   itemAtHand?: CatalogItem,
 ): Promise<PurchaseRow> {
   const { db, clock } = ctx.deps;
+  assertTransition('PROCESSING', 'SUCCEEDED');
   const item =
     itemAtHand?.id === purchase.itemId ? itemAtHand : await getItemForPurchase(db, purchase.gameId, purchase.itemId);
   if (!item) throw new Error(`item ${purchase.itemId} of purchase ${purchase.id} is missing`);
@@ -89,34 +96,46 @@ export async function succeedPurchase(
     purchasedAt: succeededAt,
   });
   const isCardSale = purchase.path !== 'wallet';
-  const { fee } = isCardSale ? splitFee(purchase.amountMinor, purchase.feeBps) : { fee: 0 };
-  const done = await db.transaction(async (tx) => {
-    const row = await updateIfStatus(tx, purchase.id, 'PROCESSING', {
-      status: 'SUCCEEDED',
+  const feeMinor = isCardSale ? saleFee(purchase.amountMinor, purchase.feeBps).fee : null;
+  // The row as the statement leaves it, for the events' payloads (the statement fills in updatedAt).
+  const after: PurchaseRow = {
+    ...purchase,
+    status: 'SUCCEEDED',
+    acquirerChargeId,
+    succeededAt,
+    receipt,
+    feeMinor: feeMinor ?? 0,
+    expiresAt: null,
+    recoveryLeaseUntil: null,
+  };
+  const { grant, event } = fulfilment(after, item, succeededAt);
+  const events = [purchaseEvent(after, 'succeeded', {}, succeededAt), event];
+  const batch = outboxBatch(events);
+  const known = isCardSale ? knownSaleAccounts(db, purchase.gameId, purchase.currency) : null;
+  let done: Awaited<ReturnType<typeof settlePurchaseStatement>>;
+  try {
+    done = await settlePurchaseStatement(db, {
+      purchaseId: purchase.id,
       acquirerChargeId,
       succeededAt,
       receipt,
-      feeMinor: fee,
-      expiresAt: null,
-      recoveryLeaseUntil: null,
+      feeMinor,
+      saleAccounts: known,
+      grant,
+      eventsJson: batch.json,
     });
-    if (!row) return null;
-    if (isCardSale) {
-      await postSale(tx, {
-        purchaseId: row.id,
-        gameId: row.gameId,
-        amountMinor: row.amountMinor,
-        currency: row.currency,
-        feeBps: row.feeBps,
-      });
-    }
-    const granted = await fulfil(tx, row, item, succeededAt);
-    const events = await enqueueEvents(tx, [purchaseEvent(row, 'succeeded', {}, succeededAt), granted]);
-    return { row, events };
-  });
-  if (!done) return (await findPurchase(db, purchase.id)) as PurchaseRow;
+  } catch (error) {
+    // Whatever failed, the next attempt (recovery) looks the accounts up again.
+    if (known) forgetSaleAccounts(db, purchase.gameId, purchase.currency);
+    throw error;
+  }
+  if (!done) throw new Error(`purchase ${purchase.id} is missing`);
+  if (!done.settled) return done.row;
+  // Committed: the accounts it used exist for good.
+  if (isCardSale && !known && done.saleAccounts)
+    keepSaleAccounts(db, purchase.gameId, purchase.currency, done.saleAccounts);
   ctx.deps.metrics.purchase('SUCCEEDED', done.row.path);
-  await notifyEvents(ctx.deps, done.events);
+  await notifyEvents(ctx.deps, enqueuedInOrder(events, batch, done.events));
   await publishPurchaseUpdate(ctx.deps, done.row.id);
   return done.row;
 }

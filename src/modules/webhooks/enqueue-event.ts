@@ -1,14 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { preparedSql, type PreparedSql } from '../../db/prepared.js';
-import {
-  games,
-  outboxEvents,
-  outboxEventTypes,
-  type OutboxEventType,
-  type OutboxStatus,
-} from '../../db/schema/index.js';
+import { preparedSql } from '../../db/prepared.js';
+import { outboxEventTypes, type OutboxEventType, type OutboxStatus } from '../../db/schema/index.js';
 import type { Deps } from '../service-context.js';
 import { sendAndLog } from './publish-purchase-update.js';
 
@@ -35,9 +29,6 @@ export interface EnqueuedEvent {
   readonly sequence: number;
   readonly status: OutboxStatus;
 }
-
-/** An arbitrary constant: the advisory-lock namespace that serializes sequence numbers per aggregate. */
-const SEQUENCE_LOCK_NAMESPACE = 7_301_948;
 
 let lastMs = 0;
 let counter = 0;
@@ -73,99 +64,74 @@ export async function enqueueEvent(tx: Executor, input: EnqueueEventInput): Prom
 }
 
 /**
- * Several events of one change at once (a sale: purchase.succeeded, then item.granted): one lock
- * per aggregate and one insert, numbered in the order given. Same contract as enqueueEvent.
+ * Several events of one change at once (a sale: purchase.succeeded, then item.granted): numbered in
+ * the order given, in one statement (the SQL function outbox_enqueue, drizzle/0016: one advisory lock
+ * per aggregate held until commit, then one insert). Same contract as enqueueEvent.
  */
 export async function enqueueEvents(tx: Executor, inputs: readonly EnqueueEventInput[]): Promise<EnqueuedEvent[]> {
   if (inputs.length === 0) return [];
+  const batch = outboxBatch(inputs);
+  const rows = await enqueueStatement.execute<OutboxEnqueued>(tx, { events: batch.json });
+  return enqueuedInOrder(inputs, batch, rows);
+}
+
+/** Events ready for outbox_enqueue (or a function that calls it): their ids, and the JSON argument. */
+export interface OutboxBatch {
+  readonly ids: readonly string[];
+  readonly json: string;
+}
+
+/** Checks the events' types and gives each its id: the argument of outbox_enqueue. */
+export function outboxBatch(inputs: readonly EnqueueEventInput[]): OutboxBatch {
   for (const input of inputs) {
     if (!(outboxEventTypes as readonly string[]).includes(input.type) || input.type === ('webhook.test' as string)) {
       throw new Error(`Unknown event type ${input.type}`);
     }
   }
-  // Held until commit: a concurrent change of the same aggregate waits, then numbers after these.
-  // Taken in a fixed order, so two changes touching the same aggregates never deadlock.
-  for (const aggregateId of [...new Set(inputs.map((i) => i.aggregateId))].sort()) {
-    await lockAggregate.execute(tx, { namespace: SEQUENCE_LOCK_NAMESPACE, aggregateId });
-  }
-  const ordinal = new Map<string, number>();
-  const params: Record<string, unknown> = {};
-  const ids = inputs.map((input, i) => {
-    const n = (ordinal.get(input.aggregateId) ?? 0) + 1;
-    ordinal.set(input.aggregateId, n);
-    const id = newEventId();
-    Object.assign(params, {
-      [`id${i}`]: id,
-      [`gameId${i}`]: input.gameId,
-      [`type${i}`]: input.type,
-      [`aggregateId${i}`]: input.aggregateId,
-      [`n${i}`]: n,
-      [`payload${i}`]: JSON.stringify(input.data),
-      [`at${i}`]: (input.occurredAt ?? new Date()).toISOString(),
-    });
-    return id;
-  });
-  const inserted = await insertStatement(inputs.length).execute<{
-    id: string;
-    game_id: string;
-    type: OutboxEventType;
-    aggregate_id: string;
-    sequence: number;
-    status: OutboxStatus;
-  }>(tx, params);
-  // RETURNING order is not promised: answer in the order given.
-  const byId = new Map(inserted.map((row) => [row.id, row]));
-  return ids.map((id) => {
-    const row = byId.get(id)!;
+  const events = inputs.map((input) => ({
+    id: newEventId(),
+    gameId: input.gameId,
+    type: input.type,
+    aggregateId: input.aggregateId,
+    payload: input.data,
+    createdAt: (input.occurredAt ?? new Date()).toISOString(),
+  }));
+  return { ids: events.map((e) => e.id), json: JSON.stringify(events) };
+}
+
+/** What outbox_enqueue answers for each event it wrote. */
+export interface OutboxEnqueued {
+  readonly id: string;
+  readonly sequence: number;
+  readonly status: OutboxStatus;
+}
+
+/** The events written, in the order they were given (the order of rows written is not promised). */
+export function enqueuedInOrder(
+  inputs: readonly EnqueueEventInput[],
+  batch: OutboxBatch,
+  rows: readonly OutboxEnqueued[],
+): EnqueuedEvent[] {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return inputs.map((input, i) => {
+    const id = batch.ids[i]!;
+    const row = byId.get(id);
+    if (!row) throw new Error(`outbox event ${id} was not written`);
     return {
       id,
-      gameId: row.game_id,
-      type: row.type,
-      aggregateId: row.aggregate_id,
+      gameId: input.gameId,
+      type: input.type,
+      aggregateId: input.aggregateId,
       sequence: row.sequence,
       status: row.status,
     };
   });
 }
 
-const lockAggregate = preparedSql(
-  'webhooks_lock_aggregate',
-  sql`select pg_advisory_xact_lock(${sql.placeholder('namespace')}::int, hashtext(${sql.placeholder('aggregateId')}::text))`,
+const enqueueStatement = preparedSql(
+  'webhooks_enqueue',
+  sql`select id, sequence, status from outbox_enqueue(${sql.placeholder('events')}::jsonb)`,
 );
-
-const insertStatements = new Map<number, PreparedSql>();
-
-/**
- * The insert of `count` events, prepared once per count (a change writes one or two). Each row's
- * sequence is the aggregate's last number so far plus its ordinal: every row of one statement sees
- * the table as it was before it. Whether the game has an endpoint is read in the same statement.
- */
-function insertStatement(count: number): PreparedSql {
-  let statement = insertStatements.get(count);
-  if (!statement) {
-    const p = (name: string, i: number) => sql.placeholder(`${name}${i}`);
-    const rows = Array.from(
-      { length: count },
-      (_, i) =>
-        sql`(${p('id', i)}::text, ${p('gameId', i)}::uuid, ${p('type', i)}::text, ${p('aggregateId', i)}::text, ${p('n', i)}::int, ${p('payload', i)}::jsonb, ${p('at', i)}::timestamptz)`,
-    );
-    statement = preparedSql(
-      `webhooks_enqueue_${count}`,
-      sql`
-      insert into ${outboxEvents} (id, game_id, type, aggregate_id, sequence, payload, created_at, status, next_attempt_at)
-      select v.id, v.game_id, v.type, v.aggregate_id,
-             (select coalesce(max(o.sequence), 0) from ${outboxEvents} o where o.aggregate_id = v.aggregate_id) + v.n,
-             v.payload, v.created_at,
-             case when g.has_endpoint then 'pending' else 'no_endpoint' end,
-             case when g.has_endpoint then v.created_at end
-      from (values ${sql.join(rows, sql`, `)}) as v (id, game_id, type, aggregate_id, n, payload, created_at)
-      cross join lateral (select exists (select 1 from ${games} where ${games.id} = v.game_id and ${games.webhookUrl} is not null) as has_endpoint) g
-      returning id, game_id, type, aggregate_id, sequence, status`,
-    );
-    insertStatements.set(count, statement);
-  }
-  return statement;
-}
 
 /** The pub/sub channel on which dispatchers of every instance listen for new events. */
 export const WAKE_CHANNEL = 'webhooks:wake';

@@ -395,6 +395,42 @@ describe('ledger guards in the database', () => {
     expect(await db.select().from(ledgerTransactions).where(eq(ledgerTransactions.id, transactionId))).toEqual([]);
   });
 
+  it('checks a posting once at commit, and again when entries are added after a check', async () => {
+    const { gameId } = await makeGame(db);
+    await sale(db, gameId, 10);
+    const [receivable] = await db
+      .select()
+      .from(ledgerAccounts)
+      .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'acquirer_receivable')));
+    const [payable] = await db
+      .select()
+      .from(ledgerAccounts)
+      .where(and(eq(ledgerAccounts.gameId, gameId), eq(ledgerAccounts.kind, 'game_payable')));
+    const transactionId = newId();
+    const entry = (accountId: string, amountMinor: number) => ({
+      id: newId(),
+      transactionId,
+      accountId,
+      currency: 'USD',
+      amountMinor,
+      gameId,
+    });
+    const error = await db
+      .transaction(async (tx) => {
+        await tx
+          .insert(ledgerTransactions)
+          .values({ id: transactionId, kind: 'refund', reference: transactionId, gameId });
+        await tx.insert(ledgerEntries).values([entry(receivable!.id, -4), entry(payable!.id, 4)]);
+        // The check runs now and passes; the entry after it must be checked again at commit.
+        await tx.execute(sql`set constraints all immediate`);
+        await tx.execute(sql`set constraints all deferred`);
+        await tx.insert(ledgerEntries).values(entry(receivable!.id, -1));
+      })
+      .catch((e: unknown) => e);
+    expect(codeOf(error)).toBe('23514');
+    expect(await db.select().from(ledgerTransactions).where(eq(ledgerTransactions.id, transactionId))).toEqual([]);
+  });
+
   it('keeps entries and transactions append-only', async () => {
     const { gameId } = await makeGame(db);
     const s = await sale(db, gameId, 10);
