@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buy, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
+import { expectTypename } from '../helpers/graphql.js';
+import { buyTyped, setUpGame, setUpPlayer, type GameSetup, type PlayerSetup } from '../helpers/flows.js';
 import { isolatedDatabase } from '../helpers/isolated-database.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
@@ -126,8 +127,8 @@ describe('hostile GraphQL input', () => {
     game = await setUpGame(app);
     player = await setUpPlayer(app, game);
     // One purchase of the durable skin: the player holds no consumable, so any consumption must fail.
-    const bought = await buy(app, game, player, game.items.skin!);
-    purchaseId = bought.data.createPurchase.purchase.id;
+    const bought = await buyTyped(app, game, player, game.items.skin!);
+    purchaseId = expectTypename(bought.data.createPurchase, 'PurchasePayload').purchase.id;
     const { rows } = await app.database.pool!.query(
       `select tablename from pg_tables where schemaname = 'public' order by tablename`,
     );

@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphql } from '../helpers/graphql.js';
+import { expectTypename, graphql } from '../helpers/graphql.js';
 import {
-  CREATE_PURCHASE,
+  createPurchaseDocument,
   decodeId,
   setUpGame,
   setUpPlayer,
@@ -18,11 +18,11 @@ import { checkMoneyInvariants } from '../helpers/money-invariants.js';
 import { createTestApp, type TestApp } from '../helpers/test-app.js';
 
 const PLAYERS = 4;
-const CONSUME = /* GraphQL */ `
-  mutation ($input: ConsumeItemInput!) {
+const CONSUME = graphql(`
+  mutation Consume($input: ConsumeItemInput!) {
     consumeItem(input: $input) { __typename ... on ConsumeItemPayload { entry { quantity } } ... on InsufficientQuantity { available } ... on Error { code message } }
   }
-`;
+`);
 const RISK = graphql(`
   mutation Risk($input: UpdateRiskSettingsInput!) { updateRiskSettings(input: $input) { __typename } }
 `);
@@ -144,33 +144,34 @@ describe('ledger invariants under random sequences of API calls', () => {
             idempotencyKey: randomUUID(),
           },
         };
-        const res = await app.gql(CREATE_PURCHASE, variables, { token: player.gameToken });
+        const res = await app.gql(createPurchaseDocument, variables, { token: player.gameToken });
         expect(res.errors, res.text).toBeUndefined();
         const value = res.data.createPurchase;
-        previous = { document: CREATE_PURCHASE, variables, token: player.gameToken, text: res.text };
+        previous = { document: print(createPurchaseDocument), variables, token: player.gameToken, text: res.text };
         if (op.sku === 'shield') {
           const cost = 120 * quantity;
           if (model.gems >= cost) {
-            expect(value.purchase?.status, res.text).toBe('SUCCEEDED');
+            const { purchase } = expectTypename(value, 'PurchasePayload');
+            expect(purchase.status, res.text).toBe('SUCCEEDED');
             model.gems -= cost;
-            refundable.push({ id: value.purchase.id, amount: cost, currency: 'GEM', refunded: 0 });
+            refundable.push({ id: purchase.id, amount: cost, currency: 'GEM', refunded: 0 });
           } else {
-            expect(value.__typename, res.text).toBe('InsufficientFunds');
-            expect(value.balance?.amount ?? '0').toBe(String(model.gems));
+            expect(expectTypename(value, 'InsufficientFunds').balance?.amount ?? '0').toBe(String(model.gems));
           }
           continue;
         }
         if (op.sku === 'skin' && model.skin) {
-          expect(value.__typename, res.text).toBe('LimitReached');
+          expectTypename(value, 'LimitReached');
           continue;
         }
-        expect(value.purchase?.status, res.text).toBe('SUCCEEDED');
+        const { purchase } = expectTypename(value, 'PurchasePayload');
+        expect(purchase.status, res.text).toBe('SUCCEEDED');
         if (op.sku === 'life') model.life += quantity;
         if (op.sku === 'skin') model.skin = true;
         if (op.sku === 'gems') model.gems += 500;
         refundable.push({
-          id: value.purchase.id,
-          amount: Number(value.purchase.price.amount),
+          id: purchase.id,
+          amount: Number(purchase.price.amount),
           currency: 'USD',
           refunded: 0,
         });
@@ -189,7 +190,7 @@ describe('ledger invariants under random sequences of API calls', () => {
         };
         const res = await app.gql(CONSUME, variables, { token: game.secretKey });
         expect(res.errors, res.text).toBeUndefined();
-        previous = { document: CONSUME, variables, token: game.secretKey, text: res.text };
+        previous = { document: print(CONSUME), variables, token: game.secretKey, text: res.text };
         if (model.life >= op.quantity) {
           expect(res.data.consumeItem, res.text).toEqual({
             __typename: 'ConsumeItemPayload',
