@@ -27,3 +27,14 @@ export function expectTypename<T extends { readonly __typename: string }, N exte
   expect(value?.__typename, JSON.stringify(value)).toBe(typename);
   return value as Extract<T, { readonly __typename: N }>;
 }
+
+/**
+ * Whether a union result is the member `typename`, as a type guard: `answers.filter((a) =>
+ * isTypename(a, 'OutOfStock'))` keeps those members, narrowed (counting outcomes without `any`).
+ */
+export function isTypename<T extends { readonly __typename: string }, N extends T['__typename']>(
+  value: T | null | undefined,
+  typename: N,
+): value is Extract<T, { readonly __typename: N }> {
+  return value?.__typename === typename;
+}

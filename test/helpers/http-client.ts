@@ -1,10 +1,12 @@
 // GraphQL over real HTTP to a Coinslot process, from distinct client addresses (127.x.y.z are all loopback on Linux),
 // so that per-IP fraud rules see many players as they would in production, not one test machine.
+import { print } from 'graphql';
 import { Agent, fetch } from 'undici';
+import type { TadaDocumentNode } from './graphql.js';
 
-export interface HttpGqlResult {
+export interface HttpGqlResult<T = Record<string, any>> {
   readonly status: number;
-  readonly data: Record<string, any> | null;
+  readonly data: T | null;
   readonly errors?: { message: string; extensions?: Record<string, any> }[];
 }
 
@@ -32,16 +34,37 @@ export async function closeAgents(): Promise<void> {
   await Promise.allSettled(all.map((a) => a.destroy()));
 }
 
+export interface HttpGqlOptions {
+  readonly token?: string;
+  readonly address?: string;
+  readonly timeoutMs?: number;
+  readonly headers?: Record<string, string>;
+}
+
 /**
  * POSTs one GraphQL operation to `baseUrl`/graphql. Rejects on a network failure (the process died,
  * the connection was reset) or after `timeoutMs`; a JSON body that is not JSON is an error too.
+ * A typed document (`graphql()` from test/helpers/graphql.ts) types the variables and `data`.
  */
+export async function httpGql<R, V>(
+  baseUrl: string,
+  document: TadaDocumentNode<R, V>,
+  variables: V,
+  options?: HttpGqlOptions,
+): Promise<HttpGqlResult<R>>;
 export async function httpGql(
   baseUrl: string,
   query: string,
   variables: Record<string, unknown>,
-  options: { token?: string; address?: string; timeoutMs?: number; headers?: Record<string, string> } = {},
-): Promise<HttpGqlResult> {
+  options?: HttpGqlOptions,
+): Promise<HttpGqlResult>;
+export async function httpGql(
+  baseUrl: string,
+  document: string | TadaDocumentNode<unknown, unknown>,
+  variables: unknown,
+  options: HttpGqlOptions = {},
+): Promise<HttpGqlResult<unknown>> {
+  const query = typeof document === 'string' ? document : print(document);
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
     headers: {
@@ -54,7 +77,7 @@ export async function httpGql(
     ...(options.address ? { dispatcher: agentFor(options.address) } : {}),
   });
   const text = await response.text();
-  let json: { data?: Record<string, any> | null; errors?: HttpGqlResult['errors'] };
+  let json: { data?: unknown; errors?: HttpGqlResult['errors'] };
   try {
     json = JSON.parse(text);
   } catch {

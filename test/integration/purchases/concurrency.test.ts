@@ -1,9 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, decodeId, setUpGame, setUpPlayer, WALLET, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  decodeId,
+  setUpGame,
+  setUpPlayer,
+  walletDocument,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename, graphql, isTypename } from '../../helpers/graphql.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
+
+const ITEM_STOCK = graphql(`
+  query ItemStock($id: ID!) { node(id: $id) { __typename ... on Item { stock } } }
+`);
+const UPDATE_RISK_SETTINGS = graphql(`
+  mutation UpdateRiskSettings($input: UpdateRiskSettingsInput!) { updateRiskSettings(input: $input) { __typename } }
+`);
 
 describe('purchases under concurrency', () => {
   let app: TestApp;
@@ -19,22 +34,20 @@ describe('purchases under concurrency', () => {
     for (let i = 0; i < 5; i++)
       players.push(...(await Promise.all(Array.from({ length: 10 }, () => setUpPlayer(app, game)))));
     const results = await Promise.all(players.map((p) => buy(app, game, p, game.items.flash!)));
-    const outcomes = results.map(
-      (r) => r.data.createPurchase.__typename + ':' + (r.data.createPurchase.purchase?.status ?? ''),
+    const answers = results.map((r) => r.data.createPurchase);
+    const outcomes = answers.map(
+      (a) => a.__typename + ':' + (isTypename(a, 'PurchasePayload') ? a.purchase.status : ''),
     );
-    const succeeded = results.filter((r) => r.data.createPurchase.purchase?.status === 'SUCCEEDED');
+    const succeeded = answers
+      .filter((a) => isTypename(a, 'PurchasePayload'))
+      .filter((a) => a.purchase.status === 'SUCCEEDED');
     expect(succeeded, outcomes.join(',')).toHaveLength(10);
-    expect(results.filter((r) => r.data.createPurchase.__typename === 'OutOfStock')).toHaveLength(40);
+    expect(answers.filter((a) => isTypename(a, 'OutOfStock'))).toHaveLength(40);
     let charges = 0;
-    for (const r of succeeded)
-      charges += livingCharges(await chargesFor(app, decodeId(r.data.createPurchase.purchase.id))).length;
+    for (const a of succeeded) charges += livingCharges(await chargesFor(app, decodeId(a.purchase.id))).length;
     expect(charges).toBe(10);
-    const stock = await app.gql(
-      `query ($id: ID!) { node(id: $id) { ... on Item { stock } } }`,
-      { id: game.items.flash!.id },
-      { token: game.devToken },
-    );
-    expect(stock.data.node.stock).toBe(0);
+    const stock = await app.gql(ITEM_STOCK, { id: game.items.flash!.id }, { token: game.devToken });
+    expect(expectTypename(stock.data.node, 'Item').stock).toBe(0);
     await expectLedgerBalanced(app, { gameId: decodeId(game.gameId) });
   }, 180_000);
 
@@ -45,18 +58,20 @@ describe('purchases under concurrency', () => {
     ]);
     // Wallet purchases pass the velocity rules too: 21 in a minute need the game's highest per-minute limit.
     const raised = await app.gql(
-      `mutation ($input: UpdateRiskSettingsInput!) { updateRiskSettings(input: $input) { __typename } }`,
+      UPDATE_RISK_SETTINGS,
       { input: { gameId: game.gameId, purchasesPerMinute: 30 } },
       { token: game.devToken },
     );
     expect(raised.data.updateRiskSettings.__typename).toBe('UpdateRiskSettingsPayload');
     const player = await setUpPlayer(app, game);
-    expect((await buy(app, game, player, game.items.gems!)).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    const gems = await buy(app, game, player, game.items.gems!);
+    expect(expectTypename(gems.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     const results = await Promise.all(Array.from({ length: 20 }, () => buy(app, game, player, game.items.potion!)));
-    const ok = results.filter((r) => r.data.createPurchase.purchase?.status === 'SUCCEEDED');
+    const answers = results.map((r) => r.data.createPurchase);
+    const ok = answers.filter((a) => isTypename(a, 'PurchasePayload')).filter((a) => a.purchase.status === 'SUCCEEDED');
     expect(ok).toHaveLength(7); // floor(500 / 70)
-    expect(results.filter((r) => r.data.createPurchase.__typename === 'InsufficientFunds')).toHaveLength(13);
-    const wallet = await app.gql(WALLET, { gameId: game.gameId }, { token: player.gameToken });
+    expect(answers.filter((a) => isTypename(a, 'InsufficientFunds'))).toHaveLength(13);
+    const wallet = await app.gql(walletDocument, { gameId: game.gameId }, { token: player.gameToken });
     expect(wallet.data.wallet).toEqual([{ amount: '10', currency: 'GEM' }]);
     await expectLedgerBalanced(app, { gameId: decodeId(game.gameId) });
   });
@@ -73,7 +88,7 @@ describe('purchases under concurrency', () => {
       const value = r.data?.createPurchase;
       expect(value, JSON.stringify(r.errors)).toBeDefined();
       expect(['PurchasePayload', 'IdempotencyInProgress']).toContain(value.__typename);
-      if (value.purchase) ids.add(value.purchase.id);
+      if (isTypename(value, 'PurchasePayload')) ids.add(value.purchase.id);
     }
     expect(ids.size).toBe(1);
     const [id] = [...ids];

@@ -5,7 +5,7 @@ import { createAcquirerServer, type AcquirerServer } from '../../../src/acquirer
 import { openDatabase, type DatabaseHandle } from '../../../src/db/client.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
 import {
-  CREATE_PURCHASE,
+  createPurchaseDocument,
   decodeId,
   setUpGame,
   setUpPlayer,
@@ -14,6 +14,7 @@ import {
 } from '../../helpers/flows.js';
 import { clientAddress, closeAgents, httpGql, type HttpGqlResult } from '../../helpers/http-client.js';
 import { isolatedDatabase } from '../../helpers/isolated-database.js';
+import type { ResultOf, VariablesOf } from '../../helpers/graphql.js';
 import { checkMoneyInvariants, processingCount } from '../../helpers/money-invariants.js';
 import { CoinslotProcess, freePort, waitFor } from '../../helpers/processes.js';
 import { createTestApp, testEnv, type TestApp } from '../../helpers/test-app.js';
@@ -23,8 +24,8 @@ const PLAYERS = 16;
 interface Attempt {
   readonly player: PlayerSetup;
   readonly address: string;
-  readonly input: Record<string, unknown>;
-  outcome: HttpGqlResult | Error | null;
+  readonly input: VariablesOf<typeof createPurchaseDocument>['input'];
+  outcome: HttpGqlResult<ResultOf<typeof createPurchaseDocument>> | Error | null;
 }
 
 describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-tap purchases', () => {
@@ -102,7 +103,7 @@ describe('a Coinslot process killed (SIGKILL) in the middle of a batch of one-ta
     const send = (a: Attempt) =>
       httpGql(
         child.url,
-        CREATE_PURCHASE,
+        createPurchaseDocument,
         { input: a.input },
         { token: a.player.gameToken, address: a.address, timeoutMs: 15_000 },
       ).then(

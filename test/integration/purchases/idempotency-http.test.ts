@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
-import { buy, CREATE_PURCHASE, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  createPurchaseDocument,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename } from '../../helpers/graphql.js';
 import { waitFor } from '../../helpers/processes.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 
@@ -29,11 +37,11 @@ describe('idempotency and limits over HTTP', () => {
         'the first purchase to start',
       );
       const second = await buy(app, game, player, game.items.life!, { key });
-      expect(second.data.createPurchase.__typename).toBe('IdempotencyInProgress');
+      const inProgress = expectTypename(second.data.createPurchase, 'IdempotencyInProgress');
       const seconds = Number(second.headers.get('retry-after'));
       expect(seconds).toBeGreaterThanOrEqual(1);
-      expect(seconds).toBe(second.data.createPurchase.retryAfterSeconds);
-      expect((await first).data.createPurchase.purchase.status).toBe('SUCCEEDED');
+      expect(seconds).toBe(inProgress.retryAfterSeconds);
+      expect(expectTypename((await first).data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     } finally {
       await clearAcquirerFaults(app);
     }
@@ -42,7 +50,7 @@ describe('idempotency and limits over HTTP', () => {
   it('sets no Retry-After on answers that are not retryable', async () => {
     const player = await setUpPlayer(app, game);
     const ok = await buy(app, game, player, game.items.life!);
-    expect(ok.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(expectTypename(ok.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     expect(ok.headers.get('retry-after')).toBeNull();
     const changed = await buy(app, game, player, game.items.life!, { price: { amount: '1', currency: 'USD' } });
     expect(changed.data.createPurchase.__typename).toBe('PriceChanged');
@@ -57,7 +65,7 @@ describe('idempotency and limits over HTTP', () => {
     expect(refused.data.createPurchase.__typename).toBe('ValidationError');
     const corrected = await buy(app, game, player, game.items.life!, { key });
     expect(corrected.headers.get('idempotent-replayed')).toBeNull();
-    expect(corrected.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(expectTypename(corrected.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     // …and from then on the key is the corrected request's: a replay.
     const again = await buy(app, game, player, game.items.life!, { key });
     expect(again.headers.get('idempotent-replayed')).toBe('true');
@@ -72,16 +80,21 @@ describe('idempotency and limits over HTTP', () => {
       expectedPrice: game.items.life!.price,
       idempotencyKey: key,
     };
+    // the document's string form: these variables are deliberately of the wrong type (quantity 'two')
     const refused = await app.gql(
-      CREATE_PURCHASE,
+      print(createPurchaseDocument),
       { input: { ...input, quantity: 'two' } },
       { token: player.gameToken },
     );
     expect(refused.status).toBe(400);
     expect(refused.data).toBeUndefined();
-    const corrected = await app.gql(CREATE_PURCHASE, { input: { ...input, quantity: 1 } }, { token: player.gameToken });
+    const corrected = await app.gql(
+      createPurchaseDocument,
+      { input: { ...input, quantity: 1 } },
+      { token: player.gameToken },
+    );
     expect(corrected.headers.get('idempotent-replayed')).toBeNull();
-    expect(corrected.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(expectTypename(corrected.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
   });
 
   it('still stores and replays a business outcome (PriceChanged)', async () => {

@@ -6,7 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recoverPurchases } from '../../../src/modules/purchases/index.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
-import { buy, decodeId, PURCHASE, setUpGame, setUpPlayer, WALLET, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  decodeId,
+  purchaseDocument,
+  setUpGame,
+  setUpPlayer,
+  walletDocument,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename, graphql, type ResultOf } from '../../helpers/graphql.js';
 import { isolatedDatabase } from '../../helpers/isolated-database.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { checkMoneyInvariants } from '../../helpers/money-invariants.js';
@@ -15,15 +24,23 @@ import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 const MAX_ATTEMPTS = 3;
 const THRESHOLD_MS = 30_000;
 
-const FAILED_SETTLEMENTS = /* GraphQL */ `
-  query ($first: Int, $after: String) {
+const FAILED_SETTLEMENTS = graphql(`
+  query FailedSettlements($first: Int, $after: String) {
     failedSettlements(first: $first, after: $after) {
       edges { node { id status declineCode failureReason recoveryAttempts game { id } } }
       pageInfo { hasNextPage endCursor }
     }
   }
-`;
-const ITEM_STOCK = /* GraphQL */ `query ($id: ID!) { node(id: $id) { ... on Item { stock } } }`;
+`);
+const ITEM_STOCK = graphql(`
+  query ItemStock($id: ID!) { node(id: $id) { __typename ... on Item { stock } } }
+`);
+const PURCHASE_STATUSES = graphql(`
+  query PurchaseStatuses($g: ID!) { purchases(gameId: $g) { edges { node { id status } } } }
+`);
+const PURCHASE_FAILURE = graphql(`
+  query PurchaseFailure($id: ID!) { purchase(id: $id) { status declineCode failureReason recoveryAttempts } }
+`);
 
 describe('a settlement that keeps failing is given up: charge voided, purchase FAILED, listed for operators', () => {
   const clock = new ManualClock(Date.now());
@@ -117,21 +134,22 @@ describe('a settlement that keeps failing is given up: charge voided, purchase F
     const res = await buy(app, game, player, game.items[sku]!);
     expect(res.status).toBe(200);
     expect(res.data.createPurchase).toMatchObject({ __typename: 'ServiceUnavailable', retryable: true });
-    const listed = await app.gql(
-      `query ($g: ID!) { purchases(gameId: $g) { edges { node { id status } } } }`,
-      { g: game.gameId },
-      { token: player.gameToken },
-    );
-    const [{ node }] = listed.data.purchases.edges;
+    const listed = await app.gql(PURCHASE_STATUSES, { g: game.gameId }, { token: player.gameToken });
+    const node = listed.data.purchases.edges[0]?.node;
+    if (!node) throw new Error(`no purchase listed: ${listed.text}`);
     expect(node.status).toBe('PROCESSING');
     expect(livingCharges(await chargesFor(app, decodeId(node.id)))).toHaveLength(1);
-    return { player, purchaseId: node.id as string };
+    return { player, purchaseId: node.id };
   };
 
   it('counts failed passes, then voids the charge exactly once (two instances, reruns) and fails the purchase', async () => {
     await injectFault('cursed');
-    const stockBefore = (await app.gql(ITEM_STOCK, { id: game.items.cursed!.id }, { token: game.devToken })).data.node
-      .stock;
+    const stock = async () =>
+      expectTypename(
+        (await app.gql(ITEM_STOCK, { id: game.items.cursed!.id }, { token: game.devToken })).data.node,
+        'Item',
+      ).stock;
+    const stockBefore = await stock();
     const { player, purchaseId } = await stuckPurchase('cursed');
 
     for (let attempt = 1; attempt < MAX_ATTEMPTS; attempt++) {
@@ -157,11 +175,10 @@ describe('a settlement that keeps failing is given up: charge voided, purchase F
     expect(charges[0]!.voided_at).not.toBeNull();
     expect(await voidsAtAcquirer(purchaseId)).toEqual([250]);
 
-    const seen = await app.gql(PURCHASE, { id: purchaseId }, { token: player.gameToken });
+    const seen = await app.gql(purchaseDocument, { id: purchaseId }, { token: player.gameToken });
     expect(seen.data.purchase).toMatchObject({ status: 'FAILED', declineCode: 'settlement_failed', receipt: null });
     // The stock it took is back, the game hears of it, and nothing was posted to the ledger.
-    const stockAfter = (await app.gql(ITEM_STOCK, { id: game.items.cursed!.id }, { token: game.devToken })).data.node
-      .stock;
+    const stockAfter = await stock();
     expect(stockAfter).toBe(stockBefore);
     const events = await app.database.pool!.query('select type from outbox_events where aggregate_id = $1', [
       decodeId(purchaseId),
@@ -209,12 +226,12 @@ describe('a settlement that keeps failing is given up: charge voided, purchase F
   it('gives a wallet purchase its currency back when its settlement is given up', async () => {
     const player = await setUpPlayer(app, game);
     const gems = await buy(app, game, player, game.items.gems!);
-    expect(gems.data.createPurchase.purchase.status).toBe('SUCCEEDED');
+    expect(expectTypename(gems.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
     await injectFault('cursed-shield');
     const res = await buy(app, game, player, game.items['cursed-shield']!);
     expect(res.data.createPurchase).toMatchObject({ __typename: 'ServiceUnavailable' });
     const wallet = async () =>
-      (await app.gql(WALLET, { gameId: game.gameId }, { token: player.gameToken })).data.wallet;
+      (await app.gql(walletDocument, { gameId: game.gameId }, { token: player.gameToken })).data.wallet;
     expect(await wallet()).toEqual([{ amount: '460', currency: 'GEM' }]);
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) await pass();
     const failed = await app.database.pool!.query(
@@ -229,7 +246,7 @@ describe('a settlement that keeps failing is given up: charge voided, purchase F
   it('lists given-up purchases for operators only, newest first, with the reason', async () => {
     const listed = await app.gql(FAILED_SETTLEMENTS, { first: 10 }, { token: operatorToken });
     expect(listed.errors).toBeUndefined();
-    const nodes = listed.data.failedSettlements.edges.map((e: { node: unknown }) => e.node);
+    const nodes = listed.data.failedSettlements.edges.map((e) => e.node);
     expect(nodes.length).toBe(3);
     for (const node of nodes) {
       expect(node).toMatchObject({
@@ -244,22 +261,23 @@ describe('a settlement that keeps failing is given up: charge voided, purchase F
     const paged: string[] = [];
     let after: string | null = null;
     do {
-      const page: any = await app.gql(FAILED_SETTLEMENTS, { first: 1, after }, { token: operatorToken });
-      paged.push(...page.data.failedSettlements.edges.map((e: { node: { id: string } }) => e.node.id));
+      // annotated: `after` comes from the page before, which TypeScript cannot infer in a loop
+      const page: { data: ResultOf<typeof FAILED_SETTLEMENTS> } = await app.gql(
+        FAILED_SETTLEMENTS,
+        { first: 1, after },
+        { token: operatorToken },
+      );
+      paged.push(...page.data.failedSettlements.edges.map((e) => e.node.id));
       after = page.data.failedSettlements.pageInfo.hasNextPage ? page.data.failedSettlements.pageInfo.endCursor : null;
     } while (after);
-    expect(paged).toEqual(nodes.map((n: { id: string }) => n.id));
+    expect(paged).toEqual(nodes.map((n) => n.id));
 
     for (const token of [game.devToken, game.secretKey]) {
       const refused = await app.gql(FAILED_SETTLEMENTS, { first: 10 }, { token });
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     // The developer sees the failure on the purchase, not Coinslot's internal reason.
-    const asDeveloper = await app.gql(
-      `query ($id: ID!) { purchase(id: $id) { status declineCode failureReason recoveryAttempts } }`,
-      { id: nodes[0].id },
-      { token: game.devToken },
-    );
+    const asDeveloper = await app.gql(PURCHASE_FAILURE, { id: nodes[0]!.id }, { token: game.devToken });
     expect(asDeveloper.data.purchase).toEqual({
       status: 'FAILED',
       declineCode: 'settlement_failed',

@@ -1,12 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, CARDS, decodeId, PURCHASE, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  CARDS,
+  decodeId,
+  purchaseDocument,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { recoverPurchases, expirePurchases } from '../../../src/modules/purchases/index.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { isolatedDatabase } from '../../helpers/isolated-database.js';
+
+const PURCHASE_STATUSES = graphql(`
+  query PurchaseStatuses($g: ID!) { purchases(gameId: $g) { edges { node { id status declineCode } } } }
+`);
 
 describe('acquirer faults and recovery', () => {
   let app: TestApp;
@@ -36,18 +49,15 @@ describe('acquirer faults and recovery', () => {
     const res = await buy(app, game, player, game.items.life!);
     await clearAcquirerFaults(app);
     expect(res.data.createPurchase).toMatchObject({ __typename: 'ServiceUnavailable', retryable: true });
-    const list = await app.gql(
-      `query ($g: ID!) { purchases(gameId: $g) { edges { node { id status } } } }`,
-      { g: game.gameId },
-      { token: player.gameToken },
-    );
-    const [{ node: pending }] = list.data.purchases.edges;
+    const list = await app.gql(PURCHASE_STATUSES, { g: game.gameId }, { token: player.gameToken });
+    const pending = list.data.purchases.edges[0]?.node;
+    if (!pending) throw new Error(`no purchase listed: ${list.text}`);
     expect(pending.status).toBe('PROCESSING');
 
     clock.advance(31_000);
     expect(await recoverPurchases(service())).toBeGreaterThanOrEqual(1);
-    const after = await app.gql(PURCHASE, { id: pending.id }, { token: player.gameToken });
-    expect(after.data.purchase.status).toBe('SUCCEEDED');
+    const after = await app.gql(purchaseDocument, { id: pending.id }, { token: player.gameToken });
+    expect(after.data.purchase?.status).toBe('SUCCEEDED');
     expect(livingCharges(await chargesFor(app, decodeId(pending.id)))).toHaveLength(1);
     await expectLedgerBalanced(app, { purchaseId: decodeId(pending.id) });
   });
@@ -60,11 +70,7 @@ describe('acquirer faults and recovery', () => {
     expect(retry.data.createPurchase.__typename).toBe('ServiceUnavailable');
     clock.advance(31_000);
     await recoverPurchases(service());
-    const list = await app.gql(
-      `query ($g: ID!) { purchases(gameId: $g) { edges { node { id status declineCode } } } }`,
-      { g: game.gameId },
-      { token: player.gameToken },
-    );
+    const list = await app.gql(PURCHASE_STATUSES, { g: game.gameId }, { token: player.gameToken });
     for (const { node } of list.data.purchases.edges) {
       expect(node).toMatchObject({ status: 'FAILED', declineCode: 'processing_error' });
       expect(livingCharges(await chargesFor(app, decodeId(node.id)))).toHaveLength(0);
@@ -79,27 +85,31 @@ describe('acquirer faults and recovery', () => {
     expect(first.data.createPurchase.__typename).toBe('ServiceUnavailable');
     const second = await buy(app, game, player, game.items.life!, { key });
     await clearAcquirerFaults(app);
-    expect(second.data.createPurchase.purchase.status).toBe('PROCESSING');
+    const processing = expectTypename(second.data.createPurchase, 'PurchasePayload').purchase;
+    expect(processing.status).toBe('PROCESSING');
     clock.advance(31_000);
     await recoverPurchases(service());
-    const done = await app.gql(PURCHASE, { id: second.data.createPurchase.purchase.id }, { token: player.gameToken });
-    expect(done.data.purchase.status).toBe('SUCCEEDED');
-    expect(livingCharges(await chargesFor(app, decodeId(done.data.purchase.id)))).toHaveLength(1);
+    const done = await app.gql(purchaseDocument, { id: processing.id }, { token: player.gameToken });
+    expect(done.data.purchase?.status).toBe('SUCCEEDED');
+    expect(livingCharges(await chargesFor(app, decodeId(processing.id)))).toHaveLength(1);
   });
 
   it('expires unconfirmed purchases to CANCELED after 15 minutes', async () => {
     const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
-    const waiting = (await buy(app, game, player, game.items.life!)).data.createPurchase.purchase;
+    const waiting = expectTypename(
+      (await buy(app, game, player, game.items.life!)).data.createPurchase,
+      'PurchasePayload',
+    ).purchase;
     expect(waiting.status).toBe('REQUIRES_CONFIRMATION');
     clock.advance(14 * 60_000);
     await expirePurchases(service());
-    expect((await app.gql(PURCHASE, { id: waiting.id }, { token: player.gameToken })).data.purchase.status).toBe(
-      'REQUIRES_CONFIRMATION',
-    );
+    expect(
+      (await app.gql(purchaseDocument, { id: waiting.id }, { token: player.gameToken })).data.purchase?.status,
+    ).toBe('REQUIRES_CONFIRMATION');
     clock.advance(2 * 60_000);
     expect(await expirePurchases(service())).toBeGreaterThanOrEqual(1);
-    expect((await app.gql(PURCHASE, { id: waiting.id }, { token: player.gameToken })).data.purchase.status).toBe(
-      'CANCELED',
-    );
+    expect(
+      (await app.gql(purchaseDocument, { id: waiting.id }, { token: player.gameToken })).data.purchase?.status,
+    ).toBe('CANCELED');
   });
 });

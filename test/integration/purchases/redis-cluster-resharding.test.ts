@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  CREATE_PURCHASE,
+  createPurchaseDocument,
   decodeId,
   setUpGame,
   setUpPlayer,
@@ -12,6 +12,7 @@ import {
   type PlayerSetup,
 } from '../../helpers/flows.js';
 import { chargesFor, livingCharges } from '../../helpers/charges.js';
+import { isTypename } from '../../helpers/graphql.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { LocalRedisCluster, redisCli } from '../../helpers/redis-cluster.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
@@ -66,16 +67,23 @@ describe('purchases while the Redis Cluster moves slots', () => {
     };
     for (let attempt = 1; attempt <= 40; attempt++) {
       const answers = await Promise.all(
-        [0, 1].map(() => app.gql(CREATE_PURCHASE, { input }, { token: player.gameToken }).catch(() => undefined)),
+        [0, 1].map(() =>
+          app.gql(createPurchaseDocument, { input }, { token: player.gameToken }).catch(() => undefined),
+        ),
       );
       const done = answers
         .map((answer) => answer?.data?.createPurchase)
-        .find((result) => result?.__typename === 'PurchasePayload' && result.purchase.status === 'SUCCEEDED');
-      if (done) return { id: done.purchase.id as string, attempts: attempt };
+        .filter((result) => isTypename(result, 'PurchasePayload'))
+        .find((result) => result.purchase.status === 'SUCCEEDED');
+      if (done) return { id: done.purchase.id, attempts: attempt };
       for (const answer of answers) {
         const result = answer?.data?.createPurchase;
         // anything but a retryable refusal (the key in use, Redis busy moving) is a failure of the test
-        if (result && result.__typename !== 'PurchasePayload' && result.retryable !== true) {
+        if (
+          result &&
+          result.__typename !== 'PurchasePayload' &&
+          !('retryable' in result && result.retryable === true)
+        ) {
           throw new Error(`purchase refused: ${JSON.stringify(result)}`);
         }
       }
