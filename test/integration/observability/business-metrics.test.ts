@@ -43,7 +43,7 @@ describe('business metrics on /metrics', () => {
     const failed = (await buy(app, game, declined, game.items.life!)).data.createPurchase;
     expect(expectTypename(failed, 'CardDeclined').declineCode).toBe('card_declined');
     const refunded = await refund(app, game.secretKey, bought.purchase.id);
-    expect(refunded.data.refundPurchase.refund.status).toBe('SUCCEEDED');
+    expect(expectTypename(refunded.data.refundPurchase, 'RefundPurchasePayload').refund.status).toBe('SUCCEEDED');
 
     const after = await scrape();
     const grew = (series: string) => sample(after, series) - sample(before, series);

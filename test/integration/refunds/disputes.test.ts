@@ -2,22 +2,31 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import {
-  buy,
+  buyTyped as buy,
   CARDS,
   decodeId,
-  INVENTORY,
+  inventoryDocument,
   setUpGame,
   setUpPlayer,
   type GameSetup,
   type PlayerSetup,
+  walletDocument,
 } from '../../helpers/flows.js';
+import { expectTypename } from '../../helpers/graphql.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { splitFee } from '../../../src/shared/money.js';
 import { signWebhook } from '../../../src/acquirer/crypto.js';
 import { pollDisputes, refundPurchase } from '../../../src/modules/refunds/index.js';
 import { chargesFor } from '../../helpers/charges.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
-import { DISPUTES, ledgerLegs, operatorContext, outboxFor, PURCHASE_REFUNDS, refund } from './fixtures.js';
+import {
+  disputesDocument,
+  ledgerLegs,
+  operatorContext,
+  outboxFor,
+  purchaseRefundsDocument,
+  refund,
+} from './fixtures.js';
 import { waitForValue } from '../../helpers/processes.js';
 
 /** The probe's first value (not undefined), polled every 50 ms (the shared waitForValue). */
@@ -43,8 +52,9 @@ async function disputedBuy(
   quantity = 1,
 ): Promise<string> {
   const res = await buy(app, game, player, game.items[sku]!, { quantity });
-  expect(res.data.createPurchase.purchase?.status, JSON.stringify(res.data)).toBe('SUCCEEDED');
-  return res.data.createPurchase.purchase.id as string;
+  const purchase = expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
+  expect(purchase.status, JSON.stringify(res.data)).toBe('SUCCEEDED');
+  return purchase.id;
 }
 
 describe('disputes through the poll', () => {
@@ -65,8 +75,9 @@ describe('disputes through the poll', () => {
     return until(async () => {
       await sweep(app, true);
       await pollDisputes(operatorContext(app));
-      const read = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-      return read.data.purchase.disputes.length > 0 ? read.data.purchase : undefined;
+      const read = await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey });
+      const purchase = read.data.purchase;
+      return purchase && purchase.disputes.length > 0 ? purchase : undefined;
     });
   }
 
@@ -97,7 +108,9 @@ describe('disputes through the poll', () => {
       'dispute:game_payable': net,
     });
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
-    expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
+    expect(
+      (await app.gql(inventoryDocument, { gameId: game.gameId }, { token: player.gameToken })).data.inventory,
+    ).toEqual([]);
     const event = (await outboxFor(app, decodeId(id))).find((e) => e.type === 'purchase.disputed');
     expect(event?.payload).toMatchObject({
       id, // the purchase's one public id, as in GraphQL
@@ -109,8 +122,8 @@ describe('disputes through the poll', () => {
     // Polling again (and again) records it once.
     await pollDisputes(operatorContext(app));
     await pollDisputes(operatorContext(app));
-    const again = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-    expect(again.data.purchase.disputes).toHaveLength(1);
+    const again = await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey });
+    expect(again.data.purchase?.disputes).toHaveLength(1);
     expect((await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed')).toHaveLength(1);
     // Nothing is left to refund.
     const late = await refund(app, game.secretKey, id);
@@ -119,11 +132,11 @@ describe('disputes through the poll', () => {
       remaining: { amount: '0' },
     });
 
-    const listed = await app.gql(DISPUTES, { gameId: game.gameId, purchaseId: id }, { token: game.devToken });
+    const listed = await app.gql(disputesDocument, { gameId: game.gameId, purchaseId: id }, { token: game.devToken });
     expect(listed.data.disputes.edges).toEqual([
       expect.objectContaining({ node: expect.objectContaining({ purchase: { id, status: 'REFUNDED' } }) }),
     ]);
-    const asPlayer = await app.gql(DISPUTES, { gameId: game.gameId }, { token: player.gameToken });
+    const asPlayer = await app.gql(disputesDocument, { gameId: game.gameId }, { token: player.gameToken });
     expect(asPlayer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
@@ -131,7 +144,9 @@ describe('disputes through the poll', () => {
     const player = await setUpPlayer(app, game, { card: CARDS.dispute });
     const id = await disputedBuy(app, game, player, 'life', 4); // 396
     const partial = await refund(app, game.secretKey, id, { amount: '100' });
-    expect(partial.data.refundPurchase.purchase.status).toBe('PARTIALLY_REFUNDED');
+    expect(expectTypename(partial.data.refundPurchase, 'RefundPurchasePayload').purchase.status).toBe(
+      'PARTIALLY_REFUNDED',
+    );
     const purchase = await pollUntilDisputed(id);
 
     expect(purchase).toMatchObject({
@@ -144,7 +159,9 @@ describe('disputes through the poll', () => {
     expect(legs['refund:acquirer_receivable']! + legs['dispute:acquirer_receivable']!).toBe(-396);
     expect(legs['refund:platform_revenue']! + legs['dispute:platform_revenue']!).toBe(splitFee(396, 3000).fee);
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
-    expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
+    expect(
+      (await app.gql(inventoryDocument, { gameId: game.gameId }, { token: player.gameToken })).data.inventory,
+    ).toEqual([]);
   });
 
   it('tops a capped dispute up when the refund pending at the time is refused (a disputed charge is not refunded): books match what the acquirer took', async () => {
@@ -160,7 +177,7 @@ describe('disputes through the poll', () => {
     });
     const key = `pending-refund-${randomUUID()}`;
     const pending = await refund(app, game.secretKey, id, { amount: '100', key });
-    expect(pending.data.refundPurchase.refund.status).toBe('PENDING');
+    expect(expectTypename(pending.data.refundPurchase, 'RefundPurchasePayload').refund.status).toBe('PENDING');
     const capped = await pollUntilDisputed(id);
     expect(capped).toMatchObject({
       status: 'PARTIALLY_REFUNDED',
@@ -185,7 +202,7 @@ describe('disputes through the poll', () => {
       }),
     ).rejects.toMatchObject({ code: 'REFUND_REJECTED', acquirerCode: 'charge_disputed' });
 
-    const after = (await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey })).data.purchase;
+    const after = (await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey })).data.purchase;
     expect(after).toMatchObject({
       status: 'REFUNDED',
       refunded: { amount: '0' },
@@ -194,21 +211,23 @@ describe('disputes through the poll', () => {
       disputedAmount: { amount: '396' },
     });
     const { fee } = splitFee(396, 3000);
-    expect(after.disputes).toEqual([
+    expect(after?.disputes).toEqual([
       expect.objectContaining({
         amount: { amount: '396', currency: 'USD' },
         claimedAmount: { amount: '396', currency: 'USD' },
         feeReturned: { amount: String(fee), currency: 'USD' },
       }),
     ]);
-    expect(after.refunds).toEqual([expect.objectContaining({ status: 'FAILED', failureCode: 'charge_disputed' })]);
+    expect(after?.refunds).toEqual([expect.objectContaining({ status: 'FAILED', failureCode: 'charge_disputed' })]);
     const legs = await ledgerLegs(app, decodeId(id));
     expect(legs['dispute:acquirer_receivable']).toBe(-396);
     expect(legs['dispute:platform_revenue']).toBe(fee);
     expect(legs['refund:acquirer_receivable'] ?? 0).toBe(0);
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
     // 2 of the 4 units went with the capped dispute, the other 2 with the top-up.
-    expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
+    expect(
+      (await app.gql(inventoryDocument, { gameId: game.gameId }, { token: player.gameToken })).data.inventory,
+    ).toEqual([]);
     const announced = (await outboxFor(app, decodeId(id)))
       .filter((e) => e.type === 'purchase.disputed')
       .map((e) => e.payload);
@@ -242,11 +261,7 @@ describe('disputes through the poll', () => {
     const id = await disputedBuy(app, game, player, 'gems'); // 500 GEM
     await disputedBuy(app, game, player, 'shield', 3); // 150 GEM spent
     await pollUntilDisputed(id);
-    const wallet = await app.gql(
-      `query ($g: ID!) { wallet(gameId: $g) { amount currency } }`,
-      { g: game.gameId },
-      { token: player.gameToken },
-    );
+    const wallet = await app.gql(walletDocument, { gameId: game.gameId }, { token: player.gameToken });
     expect(wallet.data.wallet).toEqual([{ amount: '0', currency: 'GEM' }]);
     const event = (await outboxFor(app, decodeId(id))).find((e) => e.type === 'purchase.disputed');
     expect(event?.payload.clawback).toMatchObject({ currency: '350', currencyKept: '150' });
@@ -282,8 +297,9 @@ describe('disputes through the callback', () => {
     const id = await disputedBuy(app, game, player, 'skin');
     const purchase = await until(async () => {
       await sweep(app);
-      const read = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-      return read.data.purchase.disputes.length > 0 ? read.data.purchase : undefined;
+      const read = await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey });
+      const purchase = read.data.purchase;
+      return purchase && purchase.disputes.length > 0 ? purchase : undefined;
     });
     expect(purchase).toMatchObject({ status: 'REFUNDED', disputed: true });
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
@@ -318,8 +334,8 @@ describe('disputes through the callback', () => {
       body,
     });
     expect(forged.status).toBe(400);
-    const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-    expect(after.data.purchase.disputes).toHaveLength(1);
+    const after = await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey });
+    expect(after.data.purchase?.disputes).toHaveLength(1);
     expect((await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.disputed')).toHaveLength(1);
   });
 });

@@ -2,19 +2,34 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { TestApp } from '../../helpers/test-app.js';
+import { graphql } from '../../helpers/graphql.js';
 import type { ServiceContext } from '../../../src/modules/service-context.js';
 
-export const REFUND_FIELDS = /* GraphQL */ `id status amount { amount currency } feeReturned { amount currency } reason failureCode requestedBy createdAt completedAt`;
-export const DISPUTE_FIELDS = /* GraphQL */ `id amount { amount currency } claimedAmount { amount currency } feeReturned { amount currency } reason acquirerDisputeId raisedAt`;
-export const REFUND_PURCHASE_FIELDS = /* GraphQL */ `
-  id status refunded { amount currency } refundPending { amount currency } refundable { amount currency } disputed disputedAmount { amount currency }
-  fee { amount currency } refunds { ${REFUND_FIELDS} } disputes { ${DISPUTE_FIELDS} }
-`;
-export const REFUND_PURCHASE = /* GraphQL */ `
+export const RefundFields = graphql(`
+  fragment RefundFields on Refund @_unmask {
+    id status amount { amount currency } feeReturned { amount currency } reason failureCode requestedBy createdAt completedAt
+  }
+`);
+export const DisputeFields = graphql(`
+  fragment DisputeFields on Dispute @_unmask {
+    id amount { amount currency } claimedAmount { amount currency } feeReturned { amount currency } reason acquirerDisputeId raisedAt
+  }
+`);
+export const RefundPurchaseFields = graphql(
+  `
+  fragment RefundPurchaseFields on Purchase @_unmask {
+    id status refunded { amount currency } refundPending { amount currency } refundable { amount currency } disputed disputedAmount { amount currency }
+    fee { amount currency } refunds { ...RefundFields } disputes { ...DisputeFields }
+  }
+`,
+  [RefundFields, DisputeFields],
+);
+export const refundPurchaseDocument = graphql(
+  `
   mutation RefundPurchase($input: RefundPurchaseInput!) {
     refundPurchase(input: $input) {
       __typename
-      ... on RefundPurchasePayload { purchase { ${REFUND_PURCHASE_FIELDS} } refund { ${REFUND_FIELDS} } }
+      ... on RefundPurchasePayload { purchase { ...RefundPurchaseFields } refund { ...RefundFields } }
       ... on RefundExceedsRemaining { remaining { amount currency } }
       ... on RefundRejected { acquirerCode refundId }
       ... on Error { code message }
@@ -22,20 +37,36 @@ export const REFUND_PURCHASE = /* GraphQL */ `
       ... on ValidationError { fieldErrors { path message } }
     }
   }
-`;
-export const PURCHASE_REFUNDS = /* GraphQL */ `query ($id: ID!) { purchase(id: $id) { ${REFUND_PURCHASE_FIELDS} } }`;
-export const REFUNDS = /* GraphQL */ `
-  query ($gameId: ID, $purchaseId: ID, $status: RefundStatus, $first: Int) {
-    refunds(gameId: $gameId, purchaseId: $purchaseId, status: $status, first: $first) { edges { node { ${REFUND_FIELDS} purchase { id } } } }
+`,
+  [RefundPurchaseFields, RefundFields],
+);
+export const purchaseRefundsDocument = graphql(
+  `
+  query PurchaseRefunds($id: ID!) { purchase(id: $id) { ...RefundPurchaseFields } }
+`,
+  [RefundPurchaseFields],
+);
+export const refundsDocument = graphql(
+  `
+  query Refunds($gameId: ID, $purchaseId: ID, $status: RefundStatus, $first: Int) {
+    refunds(gameId: $gameId, purchaseId: $purchaseId, status: $status, first: $first) { edges { node { ...RefundFields purchase { id } } } }
   }
-`;
-export const DISPUTES = /* GraphQL */ `
-  query ($gameId: ID, $purchaseId: ID) {
-    disputes(gameId: $gameId, purchaseId: $purchaseId) { edges { node { ${DISPUTE_FIELDS} purchase { id status } } } }
+`,
+  [RefundFields],
+);
+export const disputesDocument = graphql(
+  `
+  query Disputes($gameId: ID, $purchaseId: ID) {
+    disputes(gameId: $gameId, purchaseId: $purchaseId) { edges { node { ...DisputeFields purchase { id status } } } }
   }
-`;
+`,
+  [DisputeFields],
+);
 
-/** refundPurchase with the given credential; a fresh idempotency key unless given. */
+/**
+ * refundPurchase with the given credential; a fresh idempotency key unless given. Narrow
+ * `data.refundPurchase` with `expectTypename` (test/helpers/graphql.ts) before reading a member.
+ */
 export function refund(
   app: TestApp,
   token: string,
@@ -43,7 +74,7 @@ export function refund(
   options: { amount?: string; currency?: string; reason?: string; key?: string } = {},
 ) {
   return app.gql(
-    REFUND_PURCHASE,
+    refundPurchaseDocument,
     {
       input: {
         purchaseId,

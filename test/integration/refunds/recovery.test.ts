@@ -1,12 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, decodeId, INVENTORY, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  decodeId,
+  inventoryDocument,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename } from '../../helpers/graphql.js';
 import { chargesFor } from '../../helpers/charges.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { ManualClock } from '../../../src/shared/clock.js';
 import { recoverRefunds, refundPurchase } from '../../../src/modules/refunds/index.js';
-import { acquirerRefundsFor, operatorContext, PURCHASE_REFUNDS, refund } from './fixtures.js';
+import { acquirerRefundsFor, operatorContext, purchaseRefundsDocument, refund } from './fixtures.js';
+
+/** The refund's answer, expected to be RefundPurchasePayload. */
+const refundPayload = (res: Awaited<ReturnType<typeof refund>>) =>
+  expectTypename(res.data.refundPurchase, 'RefundPurchasePayload');
 
 describe('refunds when the acquirer fails', () => {
   let app: TestApp;
@@ -24,7 +36,7 @@ describe('refunds when the acquirer fails', () => {
   async function boughtSkin() {
     const player = await setUpPlayer(app, game);
     const res = await buy(app, game, player, game.items.skin!);
-    const id = res.data.createPurchase.purchase.id as string;
+    const id = expectTypename(res.data.createPurchase, 'PurchasePayload').purchase.id;
     const [charge] = await chargesFor(app, decodeId(id));
     return { player, id, chargeId: charge!.id };
   }
@@ -40,8 +52,8 @@ describe('refunds when the acquirer fails', () => {
     });
     const res = await refund(app, game.secretKey, id);
     await clearAcquirerFaults(app);
-    expect(res.data.refundPurchase.refund).toMatchObject({ status: 'PENDING', amount: { amount: '499' } });
-    expect(res.data.refundPurchase.purchase).toMatchObject({
+    expect(refundPayload(res).refund).toMatchObject({ status: 'PENDING', amount: { amount: '499' } });
+    expect(refundPayload(res).purchase).toMatchObject({
       status: 'SUCCEEDED',
       refunded: { amount: '0' },
       refundPending: { amount: '499' },
@@ -54,7 +66,7 @@ describe('refunds when the acquirer fails', () => {
       remaining: { amount: '0' },
     });
     expect(
-      (await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory,
+      (await app.gql(inventoryDocument, { gameId: game.gameId }, { token: player.gameToken })).data.inventory,
     ).toHaveLength(1);
 
     // Too fresh for the job: its own request may still be finishing it.
@@ -62,17 +74,19 @@ describe('refunds when the acquirer fails', () => {
     clock.advance(31_000);
     expect(await recoverRefunds(operatorContext(app))).toBe(1);
 
-    const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
+    const after = await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey });
     expect(after.data.purchase).toMatchObject({
       status: 'REFUNDED',
       refunded: { amount: '499' },
       refundPending: { amount: '0' },
     });
-    expect(after.data.purchase.refunds).toEqual([
+    expect(after.data.purchase?.refunds).toEqual([
       expect.objectContaining({ status: 'SUCCEEDED', amount: { amount: '499', currency: 'USD' } }),
     ]);
     expect(await acquirerRefundsFor(app, decodeId(id))).toHaveLength(1);
-    expect((await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory).toEqual([]);
+    expect(
+      (await app.gql(inventoryDocument, { gameId: game.gameId }, { token: player.gameToken })).data.inventory,
+    ).toEqual([]);
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
     clock.advance(31_000);
     expect(await recoverRefunds(operatorContext(app))).toBe(0);
@@ -87,14 +101,14 @@ describe('refunds when the acquirer fails', () => {
       count: 20,
     });
     const res = await refund(app, game.secretKey, id, { amount: '100' });
-    expect(res.data.refundPurchase.refund.status).toBe('PENDING');
+    expect(refundPayload(res).refund.status).toBe('PENDING');
     clock.advance(31_000);
     expect(await recoverRefunds(operatorContext(app))).toBe(0);
     expect(await acquirerRefundsFor(app, decodeId(id))).toEqual([]);
     await clearAcquirerFaults(app);
     clock.advance(31_000);
     expect(await recoverRefunds(operatorContext(app))).toBe(1);
-    const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
+    const after = await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey });
     expect(after.data.purchase).toMatchObject({
       status: 'PARTIALLY_REFUNDED',
       refunded: { amount: '100' },
@@ -114,7 +128,7 @@ describe('refunds when the acquirer fails', () => {
     });
     const key = 'refund-retry-key';
     const first = await refund(app, game.secretKey, id, { amount: '200', key });
-    expect(first.data.refundPurchase.refund.status).toBe('PENDING');
+    expect(refundPayload(first).refund.status).toBe('PENDING');
     await clearAcquirerFaults(app);
     // The idempotency layer replays the stored PENDING answer; the same request past it (Redis forgot) carries the refund on.
     const replayed = await refund(app, game.secretKey, id, { amount: '200', key });
@@ -129,7 +143,7 @@ describe('refunds when the acquirer fails', () => {
       reason: 'customer request',
       idempotencyKey: key,
     });
-    expect(carried.refund).toMatchObject({ id: decodeId(first.data.refundPurchase.refund.id), status: 'succeeded' });
+    expect(carried.refund).toMatchObject({ id: decodeId(refundPayload(first).refund.id), status: 'succeeded' });
 
     // The card holder got money back outside Coinslot: the acquirer refuses what is no longer refundable.
     const acquirer = app.deps.acquirer;
@@ -141,8 +155,8 @@ describe('refunds when the acquirer fails', () => {
       code: 'REFUND_REJECTED',
       acquirerCode: 'amount_exceeds_refundable',
     });
-    const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
-    const statuses = after.data.purchase.refunds.map((r: any) => [r.amount.amount, r.status, r.failureCode]).sort();
+    const after = await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey });
+    const statuses = after.data.purchase?.refunds.map((r) => [r.amount.amount, r.status, r.failureCode]).sort();
     expect(statuses).toEqual([
       ['200', 'SUCCEEDED', null],
       ['250', 'FAILED', 'amount_exceeds_refundable'],

@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import {
-  buy,
+  buyTyped as buy,
   decodeId,
-  INVENTORY,
+  inventoryDocument,
   setUpGame,
   setUpPlayer,
-  WALLET,
+  walletDocument,
   type GameSetup,
   type PlayerSetup,
 } from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import { expectLedgerBalanced } from '../../helpers/ledger-check.js';
 import { splitFee } from '../../../src/shared/money.js';
 import { refundPurchase } from '../../../src/modules/refunds/index.js';
@@ -19,14 +20,19 @@ import {
   ledgerLegs,
   operatorContext,
   outboxFor,
-  PURCHASE_REFUNDS,
+  purchaseRefundsDocument,
   refund,
-  REFUNDS,
+  refundsDocument,
 } from './fixtures.js';
 
-const CONSUME = /* GraphQL */ `
-  mutation ($input: ConsumeItemInput!) { consumeItem(input: $input) { __typename ... on ConsumeItemPayload { entry { quantity } } } }
-`;
+const CONSUME = graphql(`
+  mutation ConsumeItem($input: ConsumeItemInput!) {
+    consumeItem(input: $input) { __typename ... on ConsumeItemPayload { entry { quantity } } }
+  }
+`);
+/** The refund's answer, expected to be RefundPurchasePayload. */
+const refundPayload = (res: Awaited<ReturnType<typeof refund>>) =>
+  expectTypename(res.data.refundPurchase, 'RefundPurchasePayload');
 
 describe('refunds', () => {
   let app: TestApp;
@@ -51,25 +57,19 @@ describe('refunds', () => {
 
   async function bought(player: PlayerSetup, sku: string, quantity = 1): Promise<string> {
     const res = await buy(app, game, player, game.items[sku]!, { quantity });
-    expect(res.data.createPurchase.purchase?.status, JSON.stringify(res.data)).toBe('SUCCEEDED');
-    return res.data.createPurchase.purchase.id as string;
+    const purchase = expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
+    expect(purchase.status, JSON.stringify(res.data)).toBe('SUCCEEDED');
+    return purchase.id;
   }
   const inventoryOf = async (player: PlayerSetup) =>
     Object.fromEntries(
-      (
-        (await app.gql(INVENTORY, { gameId: game.gameId }, { token: player.gameToken })).data.inventory as {
-          quantity: number;
-          item: { sku: string };
-        }[]
-      ).map((e) => [e.item.sku, e.quantity]),
+      (await app.gql(inventoryDocument, { gameId: game.gameId }, { token: player.gameToken })).data.inventory.map(
+        (e) => [e.item.sku, e.quantity],
+      ),
     );
   const gemsOf = async (player: PlayerSetup) =>
     Number(
-      (
-        (await app.gql(WALLET, { gameId: game.gameId }, { token: player.gameToken })).data.wallet as {
-          amount: string;
-        }[]
-      )[0]?.amount ?? 0,
+      (await app.gql(walletDocument, { gameId: game.gameId }, { token: player.gameToken })).data.wallet[0]?.amount ?? 0,
     );
 
   it('refunds a durable in full: money back at the acquirer, fee reversed, item revoked, REFUNDED, purchase.refunded in the outbox', async () => {
@@ -79,8 +79,7 @@ describe('refunds', () => {
 
     const res = await refund(app, game.secretKey, id, { reason: 'changed their mind' });
     expect(res.errors, res.text).toBeUndefined();
-    const payload = res.data.refundPurchase;
-    expect(payload.__typename, JSON.stringify(payload)).toBe('RefundPurchasePayload');
+    const payload = refundPayload(res);
     const { fee, net } = splitFee(499, 3000);
     expect(payload.refund).toMatchObject({
       status: 'SUCCEEDED',
@@ -132,7 +131,7 @@ describe('refunds', () => {
       'RefundPurchasePayload',
     );
     expect((await buy(app, game, player, game.items.badge!)).data.createPurchase.__typename).toBe('LimitReached');
-    expect((await refund(app, game.secretKey, partly)).data.refundPurchase.purchase.status).toBe('REFUNDED');
+    expect(refundPayload(await refund(app, game.secretKey, partly)).purchase.status).toBe('REFUNDED');
     expect(await inventoryOf(player)).toEqual({});
     await bought(player, 'badge');
     expect(await inventoryOf(player)).toEqual({ badge: 1 });
@@ -142,7 +141,7 @@ describe('refunds', () => {
     const player = await setUpPlayer(app, game);
     const id = await bought(player, 'life', 4); // 396
     const first = await refund(app, game.secretKey, id, { amount: '100' });
-    expect(first.data.refundPurchase.purchase).toMatchObject({
+    expect(refundPayload(first).purchase).toMatchObject({
       status: 'PARTIALLY_REFUNDED',
       refunded: { amount: '100' },
       refundable: { amount: '296' },
@@ -152,16 +151,14 @@ describe('refunds', () => {
     expect(await inventoryOf(player)).toEqual({ life: 3 });
 
     const second = await refund(app, game.secretKey, id, { amount: '296' });
-    expect(second.data.refundPurchase.purchase).toMatchObject({
+    expect(refundPayload(second).purchase).toMatchObject({
       status: 'REFUNDED',
       refunded: { amount: '396' },
       refundable: { amount: '0' },
     });
     await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
     expect(await inventoryOf(player)).toEqual({});
-    const fees = (second.data.refundPurchase.purchase.refunds as { feeReturned: { amount: string } }[]).map((r) =>
-      Number(r.feeReturned.amount),
-    );
+    const fees = refundPayload(second).purchase.refunds.map((r) => Number(r.feeReturned?.amount));
     expect(fees.reduce((a, b) => a + b, 0)).toBe(splitFee(396, 3000).fee);
 
     const third = await refund(app, game.secretKey, id, { amount: '1' });
@@ -187,7 +184,7 @@ describe('refunds', () => {
     const kinds = results.map((r) => r.data.refundPurchase.__typename);
     expect(kinds.filter((k) => k === 'RefundPurchasePayload')).toHaveLength(4);
     expect(kinds.filter((k) => k === 'RefundExceedsRemaining')).toHaveLength(4);
-    const after = await app.gql(PURCHASE_REFUNDS, { id }, { token: game.secretKey });
+    const after = await app.gql(purchaseRefundsDocument, { id }, { token: game.secretKey });
     expect(after.data.purchase).toMatchObject({
       status: 'PARTIALLY_REFUNDED',
       refunded: { amount: '400' },
@@ -205,10 +202,10 @@ describe('refunds', () => {
       { input: { playerId: player.playerId, itemId: game.items.life!.id, quantity: 3, idempotencyKey: randomUUID() } },
       { token: game.secretKey },
     );
-    expect(consumed.data.consumeItem.entry.quantity).toBe(2);
+    expect(expectTypename(consumed.data.consumeItem, 'ConsumeItemPayload').entry.quantity).toBe(2);
 
     const res = await refund(app, game.secretKey, id);
-    expect(res.data.refundPurchase.purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '495' } });
+    expect(refundPayload(res).purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '495' } });
     expect(await inventoryOf(player)).toEqual({});
     const event = (await outboxFor(app, decodeId(id))).find((e) => e.type === 'purchase.refunded');
     expect(event?.payload.clawback).toMatchObject({ units: 2, unitsKept: 3 });
@@ -243,7 +240,7 @@ describe('refunds', () => {
 
     // The rest asks 300 GEM back; 200 are left, the 100 spent stay spent.
     const rest = await refund(app, game.secretKey, id);
-    expect(rest.data.refundPurchase.purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '499' } });
+    expect(refundPayload(rest).purchase).toMatchObject({ status: 'REFUNDED', refunded: { amount: '499' } });
     expect(await gemsOf(player)).toBe(0);
     const events = (await outboxFor(app, decodeId(id))).filter((e) => e.type === 'purchase.refunded');
     expect(events.map((e) => e.payload.clawback)).toEqual([
@@ -259,11 +256,11 @@ describe('refunds', () => {
     const id = await bought(player, 'shield', 2); // 100 GEM
     expect(await gemsOf(player)).toBe(400);
     const res = await refund(app, game.secretKey, id, { amount: '50', currency: 'GEM' });
-    expect(res.data.refundPurchase.purchase).toMatchObject({
+    expect(refundPayload(res).purchase).toMatchObject({
       status: 'PARTIALLY_REFUNDED',
       refunded: { amount: '50', currency: 'GEM' },
     });
-    expect(res.data.refundPurchase.refund.feeReturned).toEqual({ amount: '0', currency: 'GEM' });
+    expect(refundPayload(res).refund.feeReturned).toEqual({ amount: '0', currency: 'GEM' });
     expect(await gemsOf(player)).toBe(450);
     expect(await inventoryOf(player)).toEqual({ shield: 1 });
     expect(await acquirerRefundsFor(app, decodeId(id))).toEqual([]);
@@ -279,8 +276,7 @@ describe('refunds', () => {
       let returned = 0;
       for (const part of parts) {
         const res = await refund(app, game.secretKey, id, { amount: String(part) });
-        expect(res.data.refundPurchase.__typename, JSON.stringify(res.data)).toBe('RefundPurchasePayload');
-        returned += Number(res.data.refundPurchase.refund.feeReturned.amount);
+        returned += Number(refundPayload(res).refund.feeReturned?.amount);
         await expectLedgerBalanced(app, { purchaseId: decodeId(id) });
       }
       const { fee, net } = splitFee(price, 3000);
@@ -318,7 +314,7 @@ describe('refunds', () => {
       },
       direct,
     );
-    expect(again.refund.id).toBe(decodeId(first.data.refundPurchase.refund.id));
+    expect(again.refund.id).toBe(decodeId(refundPayload(first).refund.id));
     await expect(refundPurchase(operatorContext(app), { ...direct, reason: 'another reason' })).rejects.toMatchObject({
       code: 'IDEMPOTENCY_KEY_REUSED',
     });
@@ -335,14 +331,17 @@ describe('refunds', () => {
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     }
     const byOperator = await refund(app, app.config.secrets.operatorToken, id, { amount: '9' });
-    expect(byOperator.data.refundPurchase.refund).toMatchObject({ status: 'SUCCEEDED', requestedBy: 'OPERATOR' });
+    expect(refundPayload(byOperator).refund).toMatchObject({ status: 'SUCCEEDED', requestedBy: 'OPERATOR' });
     const wrongCurrency = await refund(app, game.secretKey, id, { amount: '9', currency: 'EUR' });
     expect(wrongCurrency.data.refundPurchase).toMatchObject({ __typename: 'ValidationError' });
   });
 
   it('refuses a purchase that has not succeeded with InvalidState', async () => {
     const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
-    const waiting = (await buy(app, game, player, game.items.life!)).data.createPurchase.purchase;
+    const waiting = expectTypename(
+      (await buy(app, game, player, game.items.life!)).data.createPurchase,
+      'PurchasePayload',
+    ).purchase;
     expect(waiting.status).toBe('REQUIRES_CONFIRMATION');
     const res = await refund(app, game.secretKey, waiting.id);
     expect(res.data.refundPurchase).toMatchObject({ __typename: 'InvalidState', code: 'INVALID_STATE' });
@@ -354,27 +353,27 @@ describe('refunds', () => {
     await refund(app, game.secretKey, id, { amount: '10' });
     await refund(app, game.secretKey, id, { amount: '20' });
 
-    const mine = await app.gql(REFUNDS, { gameId: game.gameId, purchaseId: id }, { token: game.devToken });
+    const mine = await app.gql(refundsDocument, { gameId: game.gameId, purchaseId: id }, { token: game.devToken });
     expect(mine.errors).toBeUndefined();
-    expect(mine.data.refunds.edges.map((e: any) => e.node.amount.amount)).toEqual(['20', '10']);
-    const all = await app.gql(REFUNDS, { first: 100 }, { token: game.devToken });
-    expect(all.data.refunds.edges.every((e: any) => e.node.purchase.id)).toBe(true);
+    expect(mine.data.refunds.edges.map((e) => e.node.amount.amount)).toEqual(['20', '10']);
+    const all = await app.gql(refundsDocument, { first: 100 }, { token: game.devToken });
+    expect(all.data.refunds.edges.every((e) => e.node.purchase.id)).toBe(true);
     expect(all.data.refunds.edges.length).toBeGreaterThanOrEqual(2);
-    const byKey = await app.gql(REFUNDS, { purchaseId: id, status: 'SUCCEEDED' }, { token: game.secretKey });
+    const byKey = await app.gql(refundsDocument, { purchaseId: id, status: 'SUCCEEDED' }, { token: game.secretKey });
     expect(byKey.data.refunds.edges).toHaveLength(2);
-    const operator = await app.gql(REFUNDS, { purchaseId: id }, { token: app.config.secrets.operatorToken });
+    const operator = await app.gql(refundsDocument, { purchaseId: id }, { token: app.config.secrets.operatorToken });
     expect(operator.data.refunds.edges).toHaveLength(2);
 
-    const otherDeveloper = await app.gql(REFUNDS, { gameId: game.gameId }, { token: otherGame.devToken });
+    const otherDeveloper = await app.gql(refundsDocument, { gameId: game.gameId }, { token: otherGame.devToken });
     expect(otherDeveloper.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    const otherKey = await app.gql(REFUNDS, { purchaseId: id }, { token: otherGame.secretKey });
+    const otherKey = await app.gql(refundsDocument, { purchaseId: id }, { token: otherGame.secretKey });
     expect(otherKey.data.refunds.edges).toEqual([]);
-    const asPlayer = await app.gql(REFUNDS, { gameId: game.gameId }, { token: player.playerToken });
+    const asPlayer = await app.gql(refundsDocument, { gameId: game.gameId }, { token: player.playerToken });
     expect(asPlayer.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
 
     // The buyer sees the refunds on the purchase, without the fee.
-    const seen = await app.gql(PURCHASE_REFUNDS, { id }, { token: player.gameToken });
-    expect(seen.data.purchase.refunds.map((r: any) => [r.amount.amount, r.feeReturned])).toEqual([
+    const seen = await app.gql(purchaseRefundsDocument, { id }, { token: player.gameToken });
+    expect(seen.data.purchase?.refunds.map((r) => [r.amount.amount, r.feeReturned])).toEqual([
       ['10', null],
       ['20', null],
     ]);

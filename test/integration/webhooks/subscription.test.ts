@@ -8,6 +8,7 @@ import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-co
 import { refundPurchase } from '../../../src/modules/refunds/index.js';
 import { operatorContext, refund } from '../refunds/fixtures.js';
 import { waitFor, waitForValue } from '../../helpers/processes.js';
+import { expectTypename } from '../../helpers/graphql.js';
 
 const SUBSCRIPTION = /* GraphQL */ `
   subscription ($id: ID!) { purchaseUpdated(id: $id) { id status receipt } }
@@ -174,7 +175,7 @@ describe('purchaseUpdated over SSE across instances', () => {
       });
       const key = `sub-refund-${randomBytes(4).toString('hex')}`;
       const pending = await refund(b, game.secretKey, bought.id, { amount: '100', key });
-      expect(pending.data.refundPurchase.refund.status).toBe('PENDING');
+      expect(expectTypename(pending.data.refundPurchase, 'RefundPurchasePayload').refund.status).toBe('PENDING');
       await stream.waitFor((e) => view(e)?.refundPending?.amount === '100');
       await clearAcquirerFaults(b);
       const gameSecret = {
