@@ -11,4 +11,10 @@ export {
 export { updateGameAuthorization, type UpdateGameAuthorizationInput } from './update-game-authorization.js';
 export { revokeGameAuthorization } from './revoke-game-authorization.js';
 export { listAuthorizations, getAuthorizationsByIds, getActiveAuthorization } from './list-authorizations.js';
-export { parseAllowance, type GameAuthorization, type MoneyInput, type Allowance } from './authorization-rows.js';
+export {
+  parseAllowance,
+  toAuthorization,
+  type GameAuthorization,
+  type MoneyInput,
+  type Allowance,
+} from './authorization-rows.js';

@@ -54,6 +54,11 @@ export async function getCardForCharge(
   const [row] =
     cardId === null ? await defaultCardOf(executor).execute({ playerId }) : await cardQuery(executor, playerId, cardId);
   if (!row) throw cardId === null ? new NoCardOnFileError() : new NotFoundError('Card');
+  return toChargeableCard(row);
+}
+
+/** A card row as the purchases module charges it (for a row read with the purchase's other context). */
+export function toChargeableCard(row: typeof cards.$inferSelect): ChargeableCard {
   return {
     cardId: row.id,
     playerId: row.playerId,

@@ -10,6 +10,6 @@ export {
   type CardPreview,
   type AddedCard,
 } from './list-cards.js';
-export { getCardForCharge, getCardLabels, type ChargeableCard } from './get-card-for-charge.js';
+export { getCardForCharge, getCardLabels, toChargeableCard, type ChargeableCard } from './get-card-for-charge.js';
 export { cardFingerprint } from './fingerprint.js';
 export type { Card } from './card-rows.js';

@@ -10,7 +10,7 @@ import {
 import type { ServiceContext } from '../service-context.js';
 import { counted } from './count-decision.js';
 import { decide, RULES, type FiredRule, type RiskAssessment } from './rules.js';
-import { loadPurchaseChecks } from './purchase-checks.js';
+import { loadPurchaseChecks, type PurchaseChecks } from './purchase-checks.js';
 import { ADDRESS_DECLINE_POINTS_AT, type EffectiveRiskSettings } from './settings.js';
 import { normalizeDeviceId, normalizeIp } from './subjects.js';
 
@@ -33,6 +33,11 @@ export interface AssessPurchaseInput {
   readonly currency: string;
   readonly ip: string | null;
   readonly deviceId: string | null;
+  /**
+   * The blocks and settings when the caller already read them (createPurchase reads them with the
+   * purchase's other context in one statement); read here when omitted.
+   */
+  readonly checks?: PurchaseChecks;
 }
 
 /** The decision, plus the card's fingerprint so that recordRiskEvent({...assessment}) keeps it for operators. */
@@ -52,11 +57,13 @@ export async function assessPurchase(ctx: ServiceContext, input: AssessPurchaseI
     throw ValidationError.field('amountMinor', 'must be a non-negative integer');
   const { db, config, clock, velocityStore } = ctx.deps;
   const fingerprint = input.cardFingerprint || null;
-  const { settings, blocks, cardHasPaid } = await loadPurchaseChecks(db, config, {
-    gameId: input.gameId,
-    playerId: input.playerId,
-    fingerprint,
-  });
+  const { settings, blocks, cardHasPaid } =
+    input.checks ??
+    (await loadPurchaseChecks(db, config, {
+      gameId: input.gameId,
+      playerId: input.playerId,
+      fingerprint,
+    }));
   if (blocks.player || blocks.card) {
     // an operator's block needs no counting: nothing happens for this player or card
     const fired: FiredRule[] = [];

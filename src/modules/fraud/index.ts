@@ -1,5 +1,11 @@
 // The fraud module: velocity rules before a card is charged or added, per-game thresholds, operator blocks and the risk log.
 export { assessPurchase, type AssessPurchaseInput, type PurchaseAssessment } from './assess-purchase.js';
+export {
+  PAID_STATUSES,
+  purchaseChecksFrom,
+  type PurchaseChecks,
+  type PurchaseChecksRow,
+} from './purchase-checks.js';
 export { assessCardAdd, type AssessCardAddInput } from './assess-card-add.js';
 export {
   recordDecline,

@@ -45,8 +45,27 @@ export async function loadPurchaseChecks(
     playerId: isUuid(input.playerId) ? input.playerId : NO_ID,
     fingerprint: input.fingerprint ?? '',
   });
+  return purchaseChecksFrom(config, input.gameId, row ?? null);
+}
+
+/** What loadPurchaseChecks reads, as another statement may read it with the purchase's other context. */
+export interface PurchaseChecksRow {
+  readonly settings: typeof riskSettings.$inferSelect | null;
+  readonly playerBlocked: boolean;
+  /** Whether the card charged (by fingerprint) is blocked; false when no card is charged. */
+  readonly cardBlocked: boolean;
+  /** Whether the card charged paid before; false when no card is charged. */
+  readonly cardHasPaid: boolean;
+}
+
+/** The checks of a purchase from their row: the game's effective settings, the blocks, whether the card paid. */
+export function purchaseChecksFrom(
+  config: Pick<Settings, 'RISK_DAILY_CAPS' | 'RISK_NEW_CARD_AMOUNTS'>,
+  gameId: string,
+  row: PurchaseChecksRow | null,
+): PurchaseChecks {
   return {
-    settings: effectiveSettings(config, input.gameId, row?.settings ?? null),
+    settings: effectiveSettings(config, gameId, row?.settings ?? null),
     blocks: { player: row?.playerBlocked === true, card: row?.cardBlocked === true },
     cardHasPaid: row?.cardHasPaid === true,
   };

@@ -3,6 +3,7 @@ import type { Executor } from '../../db/client.js';
 import {
   CardDeclinedError,
   IdempotencyKeyReusedError,
+  NoCardOnFileError,
   NotFoundError,
   PriceChangedError,
   RiskBlockedError,
@@ -12,11 +13,14 @@ import { newId } from '../../shared/ids.js';
 import { isIsoCurrency } from '../../shared/currencies.js';
 import { parseMinorUnits, type Money } from '../../shared/money.js';
 import { parseInput } from '../../shared/validation.js';
-import { getActiveAuthorization } from '../authorizations/index.js';
-import { getCardForCharge } from '../cards/index.js';
-import { getItemForPurchase, isOnSale, MAX_PURCHASE_QUANTITY, type CatalogItem } from '../catalog/index.js';
-import { assessPurchase, recordRiskEvent, releasePurchaseAmount, type PurchaseAssessment } from '../fraud/index.js';
-import { findGame } from '../games/index.js';
+import { isOnSale, MAX_PURCHASE_QUANTITY, type CatalogItem } from '../catalog/index.js';
+import {
+  assessPurchase,
+  recordRiskEvent,
+  releasePurchaseAmount,
+  type PurchaseAssessment,
+  type PurchaseChecks,
+} from '../fraud/index.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
 import { debitWallet, walletBalance } from '../wallet/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
@@ -24,6 +28,7 @@ import type { ServiceContext } from '../service-context.js';
 import { requirePlayerGame } from './access.js';
 import { chargeAndSettle, settlementPending } from './charge-card.js';
 import { assertUnconfirmedBelowCap, assertWithinLimits, lockPlayers, oneTapSpentToday } from './limits.js';
+import { loadPurchaseContext, type PurchaseContext } from './purchase-context.js';
 import { findByIdempotencyKey, findPurchase, insertPurchase, type PurchaseRow } from './purchase-row.js';
 import { succeedPurchase } from './settle-charge.js';
 import { stockHoldUntil, takeStockReleasingLapsed } from './stock-holds.js';
@@ -68,12 +73,19 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
   const buyerId = principal.playerId;
   const recipientId = input.giftTo ?? buyerId;
 
-  const existing = await findByIdempotencyKey(db, input.gameId, buyerId, input.idempotencyKey);
-  if (existing) return { purchase: await replayExisting(existing, { ...input, recipientId, expected }), item: null };
+  // One round trip for everything read before phase 1, the idempotency backstop included.
+  const context = await loadPurchaseContext(db, ctx.deps.config, {
+    gameId: input.gameId,
+    playerId: buyerId,
+    recipientId,
+    itemId: input.itemId,
+    idempotencyKey: input.idempotencyKey,
+  });
+  if (context.existing)
+    return { purchase: await replayExisting(context.existing, { ...input, recipientId, expected }), item: null };
 
-  const game = await findGame(db, input.gameId);
+  const { game, item } = context;
   if (!game) throw new NotFoundError('Game');
-  const item = await getItemForPurchase(db, input.gameId, input.itemId);
   if (!item || !isOnSale(item, clock.now())) throw new NotFoundError('Item');
   const unitPrice = item.prices.find((p) => p.currency === expected.currency);
   if (!unitPrice || unitPrice.amountMinor !== expected.amountMinor) {
@@ -84,10 +96,8 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
   const total = unitPrice.amountMinor * input.quantity;
   if (!Number.isSafeInteger(total)) throw ValidationError.field('input.quantity', 'makes the amount too large');
   await assertGrantFits(db, item, recipientId, input.quantity);
-  if (recipientId !== buyerId) {
-    const friend = await getActiveAuthorization(db, recipientId, input.gameId);
-    if (!friend) throw new NotFoundError('Gift recipient (a player who has authorized this game)');
-  }
+  if (recipientId !== buyerId && !context.recipientAuthorized)
+    throw new NotFoundError('Gift recipient (a player who has authorized this game)');
   const order: Order = {
     id: newId(),
     gameId: game.id,
@@ -102,7 +112,9 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
     idempotencyKey: input.idempotencyKey,
     deviceId: input.deviceId ?? null,
   };
-  const purchase = await (isIsoCurrency(order.currency) ? buyWithCard(ctx, order) : buyWithWallet(ctx, order));
+  const purchase = await (isIsoCurrency(order.currency)
+    ? buyWithCard(ctx, order, context)
+    : buyWithWallet(ctx, order, context.walletChecks));
   // The item as read for this purchase answers for it too, unless its stock (which the purchase moved) matters.
   return { purchase, item: item.stock === null ? item : null };
 }
@@ -202,10 +214,10 @@ function outcomeError(purchase: PurchaseRow): Error {
   return new CardDeclinedError(purchase.declineCode ?? 'generic_decline', purchase.id);
 }
 
-async function buyWithWallet(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
+async function buyWithWallet(ctx: ServiceContext, order: Order, checks: PurchaseChecks): Promise<PurchaseRow> {
   const { db, clock } = ctx.deps;
   // Rules run on every path: no card here, but operator blocks and the player's velocity still apply.
-  const risk = await assessOrder(ctx, order, null);
+  const risk = await assessOrder(ctx, order, null, checks);
   const now = clock.now();
   let created: PurchaseRow;
   try {
@@ -264,10 +276,10 @@ export function confirmationCause(
   return 'daily_cap';
 }
 
-async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
+async function buyWithCard(ctx: ServiceContext, order: Order, context: PurchaseContext): Promise<PurchaseRow> {
   const { db, clock, config } = ctx.deps;
-  const card = await getCardForCharge(db, order.buyerId, null);
-  const authorization = await getActiveAuthorization(db, order.buyerId, order.gameId);
+  const { card, authorization } = context;
+  if (!card) throw new NoCardOnFileError();
   if (!authorization) throw new NotFoundError('Game authorization');
   const now = clock.now();
   const withinAllowance = (spent: number) =>
@@ -278,7 +290,7 @@ async function buyWithCard(ctx: ServiceContext, order: Order): Promise<PurchaseR
   // Every attempt is assessed and counted, one tap or not: a purchase waiting for confirmation takes
   // stock too, so blocks and velocity must stop it before phase 1 (it is assessed again, and counted
   // once, when the player confirms).
-  const risk = await assessOrder(ctx, order, card);
+  const risk = await assessOrder(ctx, order, card, context.cardChecks);
 
   let created: PurchaseRow;
   try {
@@ -357,6 +369,7 @@ function assessOrder(
   ctx: ServiceContext,
   order: Order,
   card: { cardId: string; fingerprint: string; createdAt: Date } | null,
+  checks: PurchaseChecks,
 ): Promise<PurchaseAssessment> {
   return assessPurchase(ctx, {
     purchaseId: order.id,
@@ -369,6 +382,7 @@ function assessOrder(
     currency: order.currency,
     ip: ctx.ip,
     deviceId: order.deviceId,
+    checks,
   });
 }
 
