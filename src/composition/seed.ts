@@ -5,7 +5,8 @@ import { and, eq } from 'drizzle-orm';
 import { developers, games } from '../db/schema/index.js';
 import { signUpDeveloper } from '../modules/accounts/index.js';
 import { createGame, defineCurrency, rotateGameKeys, updateGame } from '../modules/games/index.js';
-import { createItem } from '../modules/catalog/index.js';
+import { createItem, createItemInput } from '../modules/catalog/index.js';
+import { parseInput } from '../shared/validation.js';
 import type { Deps, ServiceContext } from '../modules/service-context.js';
 
 export const DEMO_DEVELOPER_EMAIL = 'demo@coinslot.dev';
@@ -115,8 +116,9 @@ async function createDemoGame(ctx: ServiceContext, second: boolean): Promise<Dem
     ctx,
     second ? { gameId: game.id, code: 'SEED', name: 'Seeds' } : { gameId: game.id, code: 'GEM', name: 'Gems' },
   );
+  // The items as a developer would send them, parsed as the API parses them.
   for (const item of second ? starGardenItems() : cometDodgeItems())
-    await createItem(ctx, { gameId: game.id, ...item });
+    await createItem(ctx, parseInput(createItemInput, { gameId: game.id, ...item }));
   return { gameId: game.id, publishableKey, secretKey };
 }
 

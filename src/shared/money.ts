@@ -15,6 +15,28 @@ const MINOR_UNITS = /^[0-9]{1,16}$/;
 
 export type MoneyParseFailure = 'not_an_integer' | 'not_positive' | 'too_large';
 
+/** The one wording of each reason an amount of minor units is refused, wherever one is parsed. */
+export const MINOR_UNITS_MESSAGES: Readonly<Record<MoneyParseFailure, string>> = {
+  not_an_integer: 'must be a whole number of minor units, e.g. "499" for 4.99 (no decimal point, sign or letters)',
+  not_positive: 'must be greater than zero',
+  too_large: `must be at most ${Number.MAX_SAFE_INTEGER}`,
+};
+
+/**
+ * The parser of every amount given as a string of integer minor units (MoneyInput.amount): the
+ * amount, or the message saying why not. Zero is refused unless `allowZero` (a limit of 0 means "never").
+ */
+export function parseAmountMinor(
+  raw: string,
+  options: { readonly allowZero?: boolean } = {},
+): number | { message: string } {
+  if (options.allowZero && raw === '0') return 0;
+  const parsed = parseMinorUnits(raw);
+  if (typeof parsed === 'number') return parsed;
+  if (parsed === 'not_positive' && options.allowZero) return { message: 'must not be negative' };
+  return { message: MINOR_UNITS_MESSAGES[parsed] };
+}
+
 /** Parses an amount given as an integer string of minor units; rejects fractions, signs and unsafe sizes. */
 export function parseMinorUnits(raw: string): number | MoneyParseFailure {
   if (!MINOR_UNITS.test(raw))

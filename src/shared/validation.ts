@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ValidationError } from './errors.js';
+import { parseAmountMinor, type Money } from './money.js';
 
 /** Parses `input` with a zod schema; failures become one ValidationError with a path per issue. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown, basePath = 'input'): z.output<S> {
@@ -29,3 +30,18 @@ export const email = z
   .max(254, 'must be at most 254 characters')
   .toLowerCase()
   .pipe(z.email('must be an email address'));
+
+/** A string of integer minor units (MoneyInput.amount) as a number, by parseAmountMinor; an issue lands on the amount's path. */
+export const minorUnits = (options: { readonly allowZero?: boolean } = {}) =>
+  z.string().transform((raw, ctx) => {
+    const parsed = parseAmountMinor(raw.trim(), options);
+    if (typeof parsed === 'number') return parsed;
+    ctx.addIssue({ code: 'custom', message: parsed.message });
+    return z.NEVER;
+  });
+
+/** A MoneyInput as Money: the amount by minorUnits, the currency trimmed; which currencies are allowed is the verb's rule. */
+export const moneyInput = (options: { readonly allowZero?: boolean } = {}) =>
+  z
+    .object({ amount: minorUnits(options), currency: z.string().trim().max(8, 'is not a known currency') })
+    .transform((m): Money => ({ amountMinor: m.amount, currency: m.currency }));

@@ -1,12 +1,11 @@
 // The catalog's rules without a database: who may add an item, what an item's definition must
 // satisfy (prices, grants, the availability window), and when an item is on sale.
 import { describe, expect, it } from 'vitest';
-import { createItem, isOnSale, MAX_GRANT_MINOR } from '../../src/modules/catalog/index.js';
+import { createItem, createItemInput, isOnSale, MAX_GRANT_MINOR } from '../../src/modules/catalog/index.js';
 import { assertValidDraft, type ItemDraft } from '../../src/modules/catalog/item-input.js';
 import { ForbiddenError, UnauthenticatedError, ValidationError } from '../../src/shared/errors.js';
+import { parseInput } from '../../src/shared/validation.js';
 import { unitContext } from '../helpers/unit-deps.js';
-
-const developer = { kind: 'developer', developerId: 'dev-1', sessionId: 's-1' } as const;
 
 const draft = (overrides: Partial<ItemDraft> = {}): ItemDraft => ({
   sku: 'extra-life',
@@ -40,24 +39,25 @@ describe('createItem refuses before it touches the database', () => {
     kind: 'CONSUMABLE',
     prices: [{ amount: '99', currency: 'USD' }],
   };
+  const parse = (raw: unknown) => () => parseInput(createItemInput, raw);
 
   it('refuses an anonymous caller (Unauthenticated) and a player (Forbidden)', async () => {
-    await expect(createItem(unitContext({ kind: 'anonymous' }), input)).rejects.toBeInstanceOf(UnauthenticatedError);
+    const parsed = parseInput(createItemInput, input);
+    await expect(createItem(unitContext({ kind: 'anonymous' }), parsed)).rejects.toBeInstanceOf(UnauthenticatedError);
     await expect(
-      createItem(unitContext({ kind: 'player', playerId: 'p', sessionId: 's' }), input),
+      createItem(unitContext({ kind: 'player', playerId: 'p', sessionId: 's' }), parsed),
     ).rejects.toBeInstanceOf(ForbiddenError);
   });
 
-  it('refuses a malformed SKU, a price in decimals and an empty price list, naming each field', async () => {
-    const error = await createItem(unitContext(developer), {
-      ...input,
-      sku: 'not a sku!',
-      prices: [{ amount: '0.99', currency: 'USD' }],
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ValidationError);
-    const paths = (error as ValidationError).issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['input.sku', 'input.prices.0.amount']));
-    await expect(createItem(unitContext(developer), { ...input, prices: [] })).rejects.toBeInstanceOf(ValidationError);
+  it('parses the input once at the boundary: prices become Money', () => {
+    expect(parseInput(createItemInput, input).prices).toEqual([{ amountMinor: 99, currency: 'USD' }]);
+  });
+
+  it('refuses a malformed SKU, a price in decimals and an empty price list, naming each field', () => {
+    expect(issuesOf(parse({ ...input, sku: 'not a sku!', prices: [{ amount: '0.99', currency: 'USD' }] }))).toEqual(
+      expect.arrayContaining(['input.sku', 'input.prices.0.amount']),
+    );
+    expect(issuesOf(parse({ ...input, prices: [] }))).toEqual(['input.prices']);
   });
 });
 

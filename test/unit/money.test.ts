@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, splitFee } from '../../src/shared/money.js';
+import { allocate, MINOR_UNITS_MESSAGES, parseAmountMinor, splitFee } from '../../src/shared/money.js';
 
 const total = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const weights = fc
@@ -79,5 +79,23 @@ describe('splitFee', () => {
   it('takes nothing at 0 bps and everything at 10000 bps', () => {
     expect(splitFee(499, 0)).toEqual({ fee: 0, net: 499 });
     expect(splitFee(499, 10_000)).toEqual({ fee: 499, net: 0 });
+  });
+});
+
+describe('parseAmountMinor, the one parser of amounts sent as strings of minor units', () => {
+  it('reads whole minor units and says why anything else is refused, in one wording per reason', () => {
+    expect(parseAmountMinor('499')).toBe(499);
+    expect(parseAmountMinor(String(Number.MAX_SAFE_INTEGER))).toBe(Number.MAX_SAFE_INTEGER);
+    for (const raw of ['4.99', '1e3', '0x10', ' ', '', '+5', '-5', 'USD'])
+      expect(parseAmountMinor(raw), raw).toEqual({
+        message: raw === '-5' ? MINOR_UNITS_MESSAGES.not_positive : MINOR_UNITS_MESSAGES.not_an_integer,
+      });
+    expect(parseAmountMinor('0')).toEqual({ message: MINOR_UNITS_MESSAGES.not_positive });
+    expect(parseAmountMinor('99999999999999999999')).toEqual({ message: MINOR_UNITS_MESSAGES.too_large });
+  });
+
+  it('takes zero where zero means something, and still no negative amount', () => {
+    expect(parseAmountMinor('0', { allowZero: true })).toBe(0);
+    expect(parseAmountMinor('-1', { allowZero: true })).toEqual({ message: 'must not be negative' });
   });
 });

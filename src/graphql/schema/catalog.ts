@@ -6,6 +6,7 @@ import {
   archiveItem,
   CATALOG_PAGE_MAX,
   createItem,
+  createItemInput,
   getCatalog,
   getItemsByIds,
   isOnSale,
@@ -13,11 +14,13 @@ import {
   listGameItems,
   SkuTakenError,
   updateItem,
+  updateItemInput,
   type CatalogItem,
 } from '../../modules/catalog/index.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { ValidationError } from '../../shared/errors.js';
+import { parseInput } from '../../shared/validation.js';
 
 export const ItemKindEnum = builder.enumType('ItemKind', {
   values: {
@@ -214,7 +217,10 @@ builder.mutationField('createItem', (t) =>
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS, SkuTakenError], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      item: await createItem(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      item: await createItem(
+        ctx.service,
+        parseInput(createItemInput, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      ),
     }),
   }),
 );
@@ -232,7 +238,10 @@ builder.mutationField('updateItem', (t) =>
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS, SkuTakenError], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      item: await updateItem(ctx.service, { ...input, itemId: decodeId('Item', input.itemId, 'input.itemId') }),
+      item: await updateItem(
+        ctx.service,
+        parseInput(updateItemInput, { ...input, itemId: decodeId('Item', input.itemId, 'input.itemId') }),
+      ),
     }),
   }),
 );

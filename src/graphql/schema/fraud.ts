@@ -3,10 +3,14 @@ import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { MoneyInputRef, MoneyRef } from '../scalars.js';
 import { NotFoundError } from '../../shared/errors.js';
+import { parseInput } from '../../shared/validation.js';
 import {
   amountsByCurrency,
   blockCardFingerprint,
   blockPlayer,
+  blockPlayerInput,
+  cardFingerprintBlockInput,
+  cardFingerprintUnblockInput,
   CARDS_PER_PLAYER_REFUSE_AT,
   getRiskEventsByIds,
   getRiskSettings,
@@ -18,6 +22,7 @@ import {
   unblockCardFingerprint,
   unblockPlayer,
   updateRiskSettings,
+  updateRiskSettingsInput,
   type CardFingerprintBlockRow,
   type EffectiveRiskSettings,
   type PlayerBlockRow,
@@ -327,10 +332,10 @@ builder.mutationField('updateRiskSettings', (t) =>
     },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      settings: await updateRiskSettings(ctx.service, {
-        ...input,
-        gameId: decodeId('Game', input.gameId, 'input.gameId'),
-      }),
+      settings: await updateRiskSettings(
+        ctx.service,
+        parseInput(updateRiskSettingsInput, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      ),
     }),
   }),
 );
@@ -414,10 +419,13 @@ builder.mutationField('blockPlayer', (t) =>
     },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      block: await blockPlayer(ctx.service, {
-        playerId: decodeId('Player', input.playerId, 'input.playerId'),
-        reason: input.reason,
-      }),
+      block: await blockPlayer(
+        ctx.service,
+        parseInput(blockPlayerInput, {
+          playerId: decodeId('Player', input.playerId, 'input.playerId'),
+          reason: input.reason,
+        }),
+      ),
     }),
   }),
 );
@@ -446,7 +454,9 @@ builder.mutationField('blockCardFingerprint', (t) =>
       }),
     },
     errors: { types: [...COMMON_ERRORS], directResult: true },
-    resolve: async (_root, { input }, ctx) => ({ block: await blockCardFingerprint(ctx.service, input) }),
+    resolve: async (_root, { input }, ctx) => ({
+      block: await blockCardFingerprint(ctx.service, parseInput(cardFingerprintBlockInput, input)),
+    }),
   }),
 );
 builder.mutationField('unblockCardFingerprint', (t) =>
@@ -462,7 +472,9 @@ builder.mutationField('unblockCardFingerprint', (t) =>
       }),
     },
     errors: { types: [...COMMON_ERRORS], directResult: true },
-    resolve: async (_root, { input }, ctx) => ({ lifted: await unblockCardFingerprint(ctx.service, input) }),
+    resolve: async (_root, { input }, ctx) => ({
+      lifted: await unblockCardFingerprint(ctx.service, parseInput(cardFingerprintUnblockInput, input)),
+    }),
   }),
 );
 

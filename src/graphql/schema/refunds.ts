@@ -15,6 +15,7 @@ import {
   listDisputes,
   listRefunds,
   refundPurchase,
+  refundPurchaseInput,
   refundStatuses,
   sumDisputed,
   visibleFeeReturned,
@@ -27,6 +28,7 @@ import {
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
 import { PurchaseRef } from './purchases.js';
 import { publicId } from '../../shared/public-ids.js';
+import { parseInput } from '../../shared/validation.js';
 
 const REFUND_STATUS_DESCRIPTIONS: Record<(typeof refundStatuses)[number], string> = {
   pending: 'Asked of the acquirer, answer not yet in; Coinslot keeps asking until it answers.',
@@ -328,10 +330,13 @@ builder.mutationField('refundPurchase', (t) =>
       directResult: true,
     },
     resolve: (_root, { input }, ctx) =>
-      refundPurchase(ctx.service, {
-        ...input,
-        purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId'),
-      }),
+      refundPurchase(
+        ctx.service,
+        parseInput(refundPurchaseInput, {
+          ...input,
+          purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId'),
+        }),
+      ),
   }),
 );
 

@@ -10,7 +10,7 @@ import {
 } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
 import { isIsoCurrency } from '../../shared/currencies.js';
-import type { Money } from '../../shared/money.js';
+import { parseAmountMinor, type Money } from '../../shared/money.js';
 import type { ServiceContext } from '../service-context.js';
 
 export type GameAuthorizationRow = typeof gameAuthorizations.$inferSelect;
@@ -61,8 +61,6 @@ export interface Allowance {
   readonly currency: string;
 }
 
-const MINOR_UNITS = /^[0-9]{1,16}$/;
-
 /**
  * Parses a one-tap allowance: integer minor units as strings, zero allowed ("always ask"), both in
  * the same ISO 4217 currency, and the per-purchase maximum not above the daily cap.
@@ -70,11 +68,9 @@ const MINOR_UNITS = /^[0-9]{1,16}$/;
 export function parseAllowance(oneTapMax: MoneyInput, dailyCap: MoneyInput): Allowance {
   const issues: FieldIssue[] = [];
   const amount = (raw: string, path: string): number | null => {
-    if (/^-/.test(raw)) issues.push({ path, message: 'must not be negative' });
-    else if (!MINOR_UNITS.test(raw))
-      issues.push({ path, message: 'must be a whole number of minor units, e.g. "500"' });
-    else if (!Number.isSafeInteger(Number(raw))) issues.push({ path, message: 'is too large' });
-    else return Number(raw);
+    const parsed = parseAmountMinor(raw, { allowZero: true });
+    if (typeof parsed === 'number') return parsed;
+    issues.push({ path, message: parsed.message });
     return null;
   };
   const oneTap = amount(oneTapMax.amount, 'input.oneTapMax.amount');

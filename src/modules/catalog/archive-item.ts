@@ -1,21 +1,16 @@
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
 import { items } from '../../db/schema/index.js';
-import { parseInput } from '../../shared/validation.js';
 import { requireDeveloper } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { withPrices, type CatalogItem } from './item-rows.js';
 import { loadItemForWrite } from './update-item.js';
 
-const archiveItemInput = z.object({ itemId: z.string() });
-
 /**
  * Takes an item off sale: it leaves the catalog but stays readable (players' inventories and past
  * purchases still point to it). Archiving twice keeps the first archive time.
  */
-export async function archiveItem(ctx: ServiceContext, raw: unknown): Promise<CatalogItem> {
+export async function archiveItem(ctx: ServiceContext, input: { readonly itemId: string }): Promise<CatalogItem> {
   requireDeveloper(ctx);
-  const input = parseInput(archiveItemInput, raw);
   return ctx.deps.db.transaction(async (tx) => {
     const row = await loadItemForWrite(ctx, tx, input.itemId);
     if (row.archivedAt) return (await withPrices(tx, [row]))[0]!;

@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { itemPrices, items } from '../../db/schema/index.js';
 import { newId } from '../../shared/ids.js';
-import { parseInput } from '../../shared/validation.js';
 import { listCurrencyCodes, loadGameForWrite, requireDeveloper } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { SkuTakenError } from './errors.js';
 import { assertValidDraft, isUniqueViolation, itemFields, type ItemDraft } from './item-input.js';
 import { withPrices, type CatalogItem } from './item-rows.js';
 
-const createItemInput = z.object({ gameId: z.string(), ...itemFields });
+/** createItem's input as the boundary parses it (parseInput): amounts are Money, text trimmed. */
+export const createItemInput = z.object({ gameId: z.string(), ...itemFields });
+export type CreateItemInput = z.output<typeof createItemInput>;
 
 /** Adds an item to the calling developer's game. */
-export async function createItem(ctx: ServiceContext, raw: unknown): Promise<CatalogItem> {
+export async function createItem(ctx: ServiceContext, input: CreateItemInput): Promise<CatalogItem> {
   requireDeveloper(ctx);
-  const input = parseInput(createItemInput, raw);
   const draft: ItemDraft = {
     sku: input.sku,
     name: input.name,

@@ -1,6 +1,6 @@
 // The catalog module: a game's items, their prices, availability and stock.
-export { createItem } from './create-item.js';
-export { updateItem } from './update-item.js';
+export { createItem, createItemInput, type CreateItemInput } from './create-item.js';
+export { updateItem, updateItemInput, type UpdateItemInput } from './update-item.js';
 export { archiveItem } from './archive-item.js';
 export { getCatalog, CATALOG_PAGE_MAX, type CatalogPage } from './get-catalog.js';
 export { getItemsByIds, listGameItems } from './get-items.js';

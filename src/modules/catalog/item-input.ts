@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { itemKinds, type ItemKind } from '../../db/schema/index.js';
 import { isIsoCurrency } from '../../shared/currencies.js';
 import { ValidationError, type FieldIssue } from '../../shared/errors.js';
-import { parseMinorUnits, type Money } from '../../shared/money.js';
-import { text } from '../../shared/validation.js';
+import type { Money } from '../../shared/money.js';
+import { moneyInput, text } from '../../shared/validation.js';
 
 const INT4_MAX = 2_147_483_647;
 const MAX_PRICES = 32;
@@ -16,24 +16,6 @@ export const MAX_PURCHASE_QUANTITY = 100;
  */
 export const MAX_GRANT_MINOR = Math.floor(Number.MAX_SAFE_INTEGER / MAX_PURCHASE_QUANTITY);
 
-const AMOUNT_MESSAGES = {
-  not_an_integer: 'must be a whole number of minor units, e.g. "499" for 4.99 (no decimal point, sign or letters)',
-  not_positive: 'must be greater than zero',
-  too_large: `must be at most ${Number.MAX_SAFE_INTEGER}`,
-} as const;
-
-/** An amount of integer minor units given as a string; the issue lands on the amount's own path. */
-const amount = z.string().transform((raw, ctx) => {
-  const parsed = parseMinorUnits(raw.trim());
-  if (typeof parsed === 'number') return parsed;
-  ctx.addIssue({ code: 'custom', message: AMOUNT_MESSAGES[parsed] });
-  return z.NEVER;
-});
-
-const moneyInput = z
-  .object({ amount, currency: z.string().trim().max(8, 'is not a known currency') })
-  .transform((m): Money => ({ amountMinor: m.amount, currency: m.currency }));
-
 /** The fields of an item as createItem takes them; updateItem takes the same, each optional. */
 export const itemFields = {
   sku: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 of the characters A-Z a-z 0-9 . _ -'),
@@ -41,10 +23,10 @@ export const itemFields = {
   description: text(1000, 0).nullish(),
   kind: z.enum(itemKinds, { message: `must be one of ${itemKinds.join(', ')}` }),
   prices: z
-    .array(moneyInput)
+    .array(moneyInput())
     .min(1, 'must list at least one price')
     .max(MAX_PRICES, `must list at most ${MAX_PRICES} prices`),
-  grants: moneyInput.nullish(),
+  grants: moneyInput().nullish(),
   maxPerPlayer: z
     .number()
     .int('must be a whole number')

@@ -4,7 +4,6 @@ import type { Executor } from '../../db/client.js';
 import { games, itemPrices, items } from '../../db/schema/index.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
-import { parseInput } from '../../shared/validation.js';
 import { listCurrencyCodes, requireDeveloper } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { SkuTakenError } from './errors.js';
@@ -12,7 +11,8 @@ import { assertValidDraft, isUniqueViolation, itemFields, type ItemDraft } from 
 import { withPrices, type CatalogItem, type ItemRow } from './item-rows.js';
 
 // Absent fields stay; null clears an optional one (description, grants, limits, window).
-const updateItemInput = z.object({
+/** updateItem's input as the boundary parses it (parseInput). */
+export const updateItemInput = z.object({
   itemId: z.string(),
   sku: itemFields.sku.optional(),
   name: itemFields.name.optional(),
@@ -25,6 +25,7 @@ const updateItemInput = z.object({
   availableFrom: itemFields.availableFrom,
   availableUntil: itemFields.availableUntil,
 });
+export type UpdateItemInput = z.output<typeof updateItemInput>;
 
 /**
  * The calling developer's item, locked for a write; an item of someone else's game is NotFound.
@@ -45,9 +46,8 @@ export async function loadItemForWrite(ctx: ServiceContext, tx: Executor, itemId
 }
 
 /** Changes an item of the calling developer's game; prices, when given, replace the old set. */
-export async function updateItem(ctx: ServiceContext, raw: unknown): Promise<CatalogItem> {
+export async function updateItem(ctx: ServiceContext, input: UpdateItemInput): Promise<CatalogItem> {
   requireDeveloper(ctx);
-  const input = parseInput(updateItemInput, raw);
   try {
     return await ctx.deps.db.transaction(async (tx) => {
       const row = await loadItemForWrite(ctx, tx, input.itemId);

@@ -5,7 +5,7 @@ import { preparedStatement } from '../../db/prepared.js';
 import { blockedCardFingerprints, playerBlocks } from '../../db/schema/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
-import { parseInput, text } from '../../shared/validation.js';
+import { text } from '../../shared/validation.js';
 import { getPlayersByIds } from '../accounts/index.js';
 import type { ServiceContext } from '../service-context.js';
 
@@ -56,15 +56,19 @@ export async function activeBlocks(
   return { player: player.length > 0, card: card.length > 0 };
 }
 
-const blockPlayerInput = z.object({ playerId: z.string(), reason: text(500) });
-const unblockPlayerInput = z.object({ playerId: z.string() });
-const fingerprintInput = z.object({
+/** blockPlayer's input as the boundary parses it (parseInput). */
+export const blockPlayerInput = z.object({ playerId: z.string(), reason: text(500) });
+export type BlockPlayerInput = z.output<typeof blockPlayerInput>;
+/** blockCardFingerprint's input as the boundary parses it; unblockCardFingerprint takes its fingerprint alone. */
+export const cardFingerprintBlockInput = z.object({
   fingerprint: z
     .string()
     .trim()
     .regex(/^[A-Za-z0-9_-]{16,128}$/, 'must be a card fingerprint (base64url)'),
   reason: text(500),
 });
+export type CardFingerprintBlockInput = z.output<typeof cardFingerprintBlockInput>;
+export const cardFingerprintUnblockInput = cardFingerprintBlockInput.pick({ fingerprint: true });
 
 function isUniqueViolation(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } })?.cause;
@@ -72,9 +76,8 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Blocks a player from buying and adding cards (operator); blocking a blocked player returns the block in force. */
-export async function blockPlayer(ctx: ServiceContext, raw: unknown): Promise<PlayerBlockRow> {
+export async function blockPlayer(ctx: ServiceContext, input: BlockPlayerInput): Promise<PlayerBlockRow> {
   requireOperator(ctx);
-  const input = parseInput(blockPlayerInput, raw);
   const { db, clock } = ctx.deps;
   if (!isUuid(input.playerId)) throw new NotFoundError('Player');
   const current = () =>
@@ -102,9 +105,8 @@ export async function blockPlayer(ctx: ServiceContext, raw: unknown): Promise<Pl
 }
 
 /** Lifts a player's block (operator); true when a block was lifted. Velocity blocks (declines) run their course. */
-export async function unblockPlayer(ctx: ServiceContext, raw: unknown): Promise<boolean> {
+export async function unblockPlayer(ctx: ServiceContext, input: { readonly playerId: string }): Promise<boolean> {
   requireOperator(ctx);
-  const input = parseInput(unblockPlayerInput, raw);
   if (!isUuid(input.playerId)) return false;
   const lifted = await ctx.deps.db
     .update(playerBlocks)
@@ -115,9 +117,11 @@ export async function unblockPlayer(ctx: ServiceContext, raw: unknown): Promise<
 }
 
 /** Blocks a card, by its keyed fingerprint, for every player (operator); idempotent. */
-export async function blockCardFingerprint(ctx: ServiceContext, raw: unknown): Promise<CardFingerprintBlockRow> {
+export async function blockCardFingerprint(
+  ctx: ServiceContext,
+  input: CardFingerprintBlockInput,
+): Promise<CardFingerprintBlockRow> {
   requireOperator(ctx);
-  const input = parseInput(fingerprintInput, raw);
   const { db, clock } = ctx.deps;
   const current = () =>
     db
@@ -141,9 +145,11 @@ export async function blockCardFingerprint(ctx: ServiceContext, raw: unknown): P
 }
 
 /** Lifts a card fingerprint's block (operator); true when a block was lifted. */
-export async function unblockCardFingerprint(ctx: ServiceContext, raw: unknown): Promise<boolean> {
+export async function unblockCardFingerprint(
+  ctx: ServiceContext,
+  input: { readonly fingerprint: string },
+): Promise<boolean> {
   requireOperator(ctx);
-  const input = parseInput(fingerprintInput.pick({ fingerprint: true }), raw);
   const lifted = await ctx.deps.db
     .update(blockedCardFingerprints)
     .set({ liftedAt: ctx.deps.clock.now() })

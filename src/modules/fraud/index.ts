@@ -37,10 +37,20 @@ export {
   blockCardFingerprint,
   unblockCardFingerprint,
   requireOperator,
+  blockPlayerInput,
+  cardFingerprintBlockInput,
+  cardFingerprintUnblockInput,
+  type BlockPlayerInput,
+  type CardFingerprintBlockInput,
   type PlayerBlockRow,
   type CardFingerprintBlockRow,
 } from './blocks.js';
-export { updateRiskSettings, getRiskSettings } from './update-risk-settings.js';
+export {
+  updateRiskSettings,
+  updateRiskSettingsInput,
+  getRiskSettings,
+  type UpdateRiskSettingsInput,
+} from './update-risk-settings.js';
 export {
   PLATFORM_RISK_DEFAULTS,
   RISK_BOUNDS,

@@ -3,8 +3,7 @@ import { riskSettings } from '../../db/schema/index.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../../shared/errors.js';
 import { isoDigits } from '../../shared/currencies.js';
 import { isUuid } from '../../shared/ids.js';
-import { parseMinorUnits } from '../../shared/money.js';
-import { parseInput } from '../../shared/validation.js';
+import { moneyInput } from '../../shared/validation.js';
 import { canManageGame, findGame, loadGameForWrite } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
 import {
@@ -19,26 +18,30 @@ import {
   type RiskThresholdName,
 } from './settings.js';
 
-const moneyInput = z.object({ amount: z.string(), currency: z.string() });
+// Zero is an amount here: a new-card step-up of 0 steps every first charge up.
+const amountInput = moneyInput({ allowZero: true });
 
-// Absent fields stay as they are; null resets a field to the platform default.
-const updateRiskSettingsInput = z.object({
+/** updateRiskSettings' input as the boundary parses it (parseInput). Absent fields stay; null resets to the platform default. */
+export const updateRiskSettingsInput = z.object({
   gameId: z.string(),
   ...(Object.fromEntries(
     RISK_THRESHOLD_NAMES.map((name) => [name, z.number().int('must be an integer').nullish()]),
   ) as Record<RiskThresholdName, z.ZodOptional<z.ZodNullable<z.ZodNumber>>>),
   /** Replaces all of the game's daily caps; [] or null goes back to the platform's. */
-  dailyAmountCaps: z.array(moneyInput).max(50).nullish(),
-  newCardStepUpAmounts: z.array(moneyInput).max(50).nullish(),
+  dailyAmountCaps: z.array(amountInput).max(50).nullish(),
+  newCardStepUpAmounts: z.array(amountInput).max(50).nullish(),
 });
+export type UpdateRiskSettingsInput = z.output<typeof updateRiskSettingsInput>;
 
 /**
  * Sets a game's risk overrides (its developer only). Every threshold must lie within the platform
  * bounds (RISK_BOUNDS): a game may tighten freely and loosen only up to the platform maxima; a
  * per-currency amount may be at most MONEY_LOOSEN_FACTOR times the platform's.
  */
-export async function updateRiskSettings(ctx: ServiceContext, raw: unknown): Promise<EffectiveRiskSettings> {
-  const input = parseInput(updateRiskSettingsInput, raw);
+export async function updateRiskSettings(
+  ctx: ServiceContext,
+  input: UpdateRiskSettingsInput,
+): Promise<EffectiveRiskSettings> {
   const { config } = ctx.deps;
   const issues: FieldIssue[] = [];
   const changes: Partial<typeof riskSettings.$inferInsert> = {};
@@ -73,16 +76,12 @@ export async function updateRiskSettings(ctx: ServiceContext, raw: unknown): Pro
         issues.push({ path: `${path}.currency`, message: 'appears twice' });
         continue;
       }
-      const amount = money.amount === '0' ? 0 : parseMinorUnits(money.amount);
       const max = platform(money.currency) * MONEY_LOOSEN_FACTOR;
-      if (typeof amount !== 'number' || amount < min || amount > max) {
-        issues.push({
-          path: `${path}.amount`,
-          message: `must be integer minor units between ${min} and ${max} (platform bounds)`,
-        });
+      if (money.amountMinor < min || money.amountMinor > max) {
+        issues.push({ path: `${path}.amount`, message: `must be between ${min} and ${max} (platform bounds)` });
         continue;
       }
-      map[money.currency] = amount;
+      map[money.currency] = money.amountMinor;
     }
     return map;
   };

@@ -1,6 +1,6 @@
 // The refunds module: refunds of purchases (three atomic phases, recovery) and disputes reported by
 // the acquirer (callback and poll). The entitlement goes back in proportion; the ledger books both.
-export { refundPurchase, driveRefund, type RefundPurchaseInput } from './refund-purchase.js';
+export { refundPurchase, refundPurchaseInput, driveRefund, type RefundPurchaseInput } from './refund-purchase.js';
 export { settleRefund, failRefund, type RefundOutcome } from './settle-refund.js';
 export { statusAfterReversal } from './refund-rows.js';
 export { recoverRefunds } from './recover-refunds.js';

@@ -10,9 +10,8 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
-import { parseMinorUnits } from '../../shared/money.js';
 import { principalKey, type Principal } from '../../shared/principal.js';
-import { parseInput, text } from '../../shared/validation.js';
+import { moneyInput, text } from '../../shared/validation.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
 import { findPurchase, remaining, reserveRefund, REFUNDABLE_STATUSES, type PurchaseRow } from '../purchases/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
@@ -21,20 +20,15 @@ import { RefundExceedsRemainingError, RefundRejectedError } from './errors.js';
 import { disputedTotal, findRefund, findRefundByKey, type RefundRow } from './refund-rows.js';
 import { failRefund, notePendingAttempt, settleRefund, type RefundOutcome } from './settle-refund.js';
 
-const refundPurchaseInput = z.object({
+/** refundPurchase's input as the boundary parses it (parseInput): the amount is Money, the reason trimmed. */
+export const refundPurchaseInput = z.object({
   purchaseId: z.string(),
-  amount: z.object({ amount: z.string(), currency: z.string() }).nullish(),
+  amount: moneyInput().nullish(),
   reason: text(500),
   idempotencyKey: z.string(),
 });
 
-export type RefundPurchaseInput = z.input<typeof refundPurchaseInput>;
-
-const AMOUNT_MESSAGES = {
-  not_an_integer: 'must be a whole number of minor units, e.g. "499"',
-  not_positive: 'must be at least 1',
-  too_large: 'is too large',
-} as const;
+export type RefundPurchaseInput = z.output<typeof refundPurchaseInput>;
 
 /** Refunds are for the game's server (secret key) and operators. */
 function requireRefunder(ctx: ServiceContext): Extract<Principal, { kind: 'game_secret' | 'operator' }> {
@@ -57,9 +51,8 @@ class KeyTaken extends Error {}
  * and frees the amount. Once per (purchase, idempotency key): a repeat answers the same refund.
  * A wallet purchase gets its currency back without the acquirer.
  */
-export async function refundPurchase(ctx: ServiceContext, raw: unknown): Promise<RefundOutcome> {
+export async function refundPurchase(ctx: ServiceContext, input: RefundPurchaseInput): Promise<RefundOutcome> {
   const principal = requireRefunder(ctx);
-  const input = parseInput(refundPurchaseInput, raw);
   assertIdempotencyKey(input.idempotencyKey);
   const { db, clock } = ctx.deps;
   const found = isUuid(input.purchaseId) ? await findPurchase(db, input.purchaseId) : null;
@@ -67,11 +60,9 @@ export async function refundPurchase(ctx: ServiceContext, raw: unknown): Promise
     throw new NotFoundError('Purchase');
   let requested: number | null = null;
   if (input.amount) {
-    const parsed = parseMinorUnits(input.amount.amount);
-    if (typeof parsed === 'string') throw ValidationError.field('input.amount.amount', AMOUNT_MESSAGES[parsed]);
     if (input.amount.currency !== found.currency)
       throw ValidationError.field('input.amount.currency', `must be ${found.currency}, the purchase's currency`);
-    requested = parsed;
+    requested = input.amount.amountMinor;
   }
   const ask = { requested, reason: input.reason, key: input.idempotencyKey };
 

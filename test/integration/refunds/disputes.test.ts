@@ -196,7 +196,7 @@ describe('disputes through the poll', () => {
     await expect(
       refundPurchase(gameSecret, {
         purchaseId: decodeId(id),
-        amount: { amount: '100', currency: 'USD' },
+        amount: { amountMinor: 100, currency: 'USD' },
         reason: 'customer request',
         idempotencyKey: key,
       }),
@@ -247,7 +247,7 @@ describe('disputes through the poll', () => {
     await expect(
       refundPurchase(gameSecret, {
         purchaseId: decodeId(id),
-        amount: { amount: '100', currency: 'USD' },
+        amount: { amountMinor: 100, currency: 'USD' },
         reason: 'customer request',
         idempotencyKey: key,
       }),

@@ -139,7 +139,7 @@ describe('refunds when the acquirer fails', () => {
     };
     const carried = await refundPurchase(secretKey, {
       purchaseId: decodeId(id),
-      amount: { amount: '200', currency: 'USD' },
+      amount: { amountMinor: 200, currency: 'USD' },
       reason: 'customer request',
       idempotencyKey: key,
     });

@@ -303,7 +303,7 @@ describe('refunds', () => {
     // Without Redis's stored answer, the database still finds the refund by its key.
     const direct = {
       purchaseId: decodeId(id),
-      amount: { amount: '200', currency: 'USD' },
+      amount: { amountMinor: 200, currency: 'USD' },
       reason: 'customer request',
       idempotencyKey: key,
     };

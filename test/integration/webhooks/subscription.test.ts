@@ -184,7 +184,7 @@ describe('purchaseUpdated over SSE across instances', () => {
       };
       await refundPurchase(gameSecret, {
         purchaseId: decodeId(bought.id),
-        amount: { amount: '100', currency: 'USD' },
+        amount: { amountMinor: 100, currency: 'USD' },
         reason: 'customer request',
         idempotencyKey: key,
       });
