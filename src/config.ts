@@ -15,6 +15,15 @@ const durationMs = z
 
 const secret = z.string().min(32, 'at least 32 characters').optional();
 
+/** Where OTLP/HTTP exports go. */
+const otlpUrl = z
+  .string()
+  .url()
+  .regex(/^https?:\/\//i, 'an http:// or https:// URL');
+
+/** OpenTelemetry's variables treat an empty value as unset. */
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -185,6 +194,49 @@ const environmentSchema = z.object({
     .preprocess((value) => (value === '0' ? '0ms' : value), durationMs)
     .default(30_000)
     .refine((ms) => ms <= 10 * 60_000, 'at most 10m'),
+  /**
+   * OpenTelemetry traces, exported over OTLP/HTTP only when an endpoint is set (the OTel SDK is not
+   * even loaded otherwise). The base URL gets `/v1/traces` appended; the traces one is used as it is.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, otlpUrl.optional()),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.preprocess(unsetIfEmpty, otlpUrl.optional()),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(['http/protobuf', 'http/json'], { message: 'http/protobuf or http/json (grpc is not supported)' })
+      .default('http/protobuf'),
+  ),
+  /** Headers of every export (`api-key=…,x-tenant=…`, values URL-encoded): may hold a credential, never printed. */
+  OTEL_EXPORTER_OTLP_HEADERS: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\s*[^=,\s]+\s*=[^,]*(,\s*[^=,\s]+\s*=[^,]*)*$/, 'key=value pairs separated by commas')
+      .optional(),
+  ),
+  OTEL_SERVICE_NAME: z.preprocess(unsetIfEmpty, z.string().max(255).default('coinslot')),
+  OTEL_SDK_DISABLED: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+  ),
+  OTEL_TRACES_SAMPLER: z.preprocess(
+    unsetIfEmpty,
+    z
+      .enum([
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ])
+      .default('parentbased_always_on'),
+  ),
+  /** The ratio of the *traceidratio samplers, 0 to 1. */
+  OTEL_TRACES_SAMPLER_ARG: z.preprocess(unsetIfEmpty, z.coerce.number().min(0).max(1).default(1)),
   /** Request bodies above this get 413 before parsing. */
   MAX_BODY_BYTES: z.coerce
     .number()
@@ -210,6 +262,7 @@ export interface Config
     | 'WEBHOOK_SECRET_KEY_PREVIOUS'
     | 'IDEMPOTENCY_ENCRYPTION_KEY'
     | 'IDEMPOTENCY_ENCRYPTION_KEY_PREVIOUS'
+    | 'OTEL_EXPORTER_OTLP_HEADERS'
     | 'SEED_DEMO'
     | 'GRAPHIQL'
     | 'INTROSPECTION'
@@ -233,6 +286,8 @@ export interface Config
     readonly receiptSigningKeys: string;
     /** IDEMPOTENCY_ENCRYPTION_KEY first, then IDEMPOTENCY_ENCRYPTION_KEY_PREVIOUS: the first seals, all open. */
     readonly idempotencyEncryptionKeys: readonly string[];
+    /** OTEL_EXPORTER_OTLP_HEADERS, parsed: sent with every trace export (a collector's API key). */
+    readonly otlpHeaders: Readonly<Record<string, string>>;
   };
   /** Names of secrets generated into DATA_DIR because they were not configured. */
   readonly generatedSecrets: readonly string[];
@@ -284,8 +339,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   // Production starts closed: tooling and demo data only when asked for by name.
   const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? !production : value === 'true');
+  const { OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders, ...rest } = values;
   return {
-    ...values,
+    ...rest,
     SEED_DEMO: flag(values.SEED_DEMO),
     GRAPHIQL: flag(values.GRAPHIQL),
     INTROSPECTION: flag(values.INTROSPECTION),
@@ -311,9 +367,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           .map((k) => k.trim())
           .filter((k) => k.length > 0),
       ],
+      otlpHeaders: parseOtlpHeaders(otlpHeaders),
     },
     generatedSecrets,
   };
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS (`k=v,k2=v2`, values URL-encoded) as a record. */
+function parseOtlpHeaders(raw: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    const value = pair.slice(at + 1).trim();
+    try {
+      headers[pair.slice(0, at).trim().toLowerCase()] = decodeURIComponent(value);
+    } catch {
+      headers[pair.slice(0, at).trim().toLowerCase()] = value;
+    }
+  }
+  return headers;
 }
 
 /** Secrets for the embedded default live in DATA_DIR/secrets, created on first run and kept. */
