@@ -1,5 +1,6 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
 import { publicId, type IdKind } from './shared/public-ids.js';
+import { activeTraceFields } from './shared/tracing.js';
 
 export type { Logger };
 
@@ -52,7 +53,10 @@ export const ID_SERIALIZERS = Object.fromEntries(
   ]),
 );
 
-/** JSON logs (pino) with redaction; tests pass a destination to capture every line. */
+/**
+ * JSON logs (pino) with redaction; tests pass a destination to capture every line. A line written
+ * inside a traced request carries its `trace_id` and `span_id` (none without an OTel SDK).
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -61,6 +65,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       serializers: { err: pino.stdSerializers.err, ...ID_SERIALIZERS },
       timestamp: pino.stdTimeFunctions.isoTime,
+      // a fresh object per line: pino merges the line's own fields into it
+      mixin: activeTraceFields,
     },
     destination,
   );

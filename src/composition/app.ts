@@ -13,6 +13,8 @@ import { redactInputValuesPlugin } from '../graphql/redact-input-values.js';
 import { STREAM_ENDPOINT, streamEndpointPlugins } from '../graphql/stream-endpoint.js';
 import { typedErrorCount, wasCounted } from '../graphql/mutation-guard-plugin.js';
 import { operationLabeler } from '../graphql/operation-label.js';
+import { tracingPlugin } from '../graphql/tracing-plugin.js';
+import { nameRequestSpan, traceRequest } from '../http/tracing.js';
 import type { AppContext, GraphQLContext } from '../graphql/context.js';
 import { authenticate } from '../modules/accounts/index.js';
 import { idempotencySlot, type IdempotencySlot } from '../modules/idempotency/index.js';
@@ -63,6 +65,8 @@ export interface AppOptions {
   readonly metricsRoute?: boolean;
   /** CORS of /graphql: Coinslot's own origins beside the games' registered ones, and the snapshot's TTL. */
   readonly cors?: { readonly ownOrigins: readonly string[]; readonly ttlMs: number };
+  /** A SERVER span per request, named after its route or GraphQL operation (only with an OTel SDK). */
+  readonly tracing?: boolean;
 }
 
 export interface Route {
@@ -232,6 +236,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       maxDepthPlugin({ n: 12, flattenFragments: true }),
       costLimitPlugin({ maxCost: 20_000, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5 }),
       observe,
+      ...(options.tracing ? [tracingPlugin(labelOf)] : []),
       refreshOrigins,
       // API rate limits run first (before parsing and authentication), always before idempotency
       rateLimitPlugin(deps),
@@ -334,7 +339,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
   ];
 
   const maxBodyBytes = options.maxBodyBytes ?? 1_048_576;
-  const handler = createServerAdapter<ServerContext>(async (incoming, serverContext) => {
+  const handle = async (incoming: Request, serverContext: ServerContext): Promise<Response> => {
     let request = incoming;
     const url = new URL(request.url);
     const started = performance.now();
@@ -355,6 +360,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
         response = graphiqlPage(request, { title: 'Coinslot GraphQL' });
       } else if (url.pathname === '/graphql' || url.pathname === STREAM_ENDPOINT) {
         route = url.pathname;
+        nameRequestSpan(request.method, route);
         // fresh per-request slots: the plugins' hooks and the mutation guard share them
         response = await yoga.handle(request, {
           ...serverContext,
@@ -368,6 +374,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
           const match = (candidate.pattern as RegExp).exec(url.pathname);
           if (match && candidate.method === request.method) {
             route = (candidate.pattern as RegExp).source;
+            nameRequestSpan(request.method, route);
             response = await candidate.handle(request, match, serverContext);
             break;
           }
@@ -391,7 +398,10 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     metrics.httpRequests.inc({ route, method: request.method, status: String(response.status) });
     metrics.httpDuration.observe({ route, method: request.method }, seconds);
     return response;
-  });
+  };
+  const handler = createServerAdapter<ServerContext>((incoming, serverContext) =>
+    options.tracing ? traceRequest(incoming, () => handle(incoming, serverContext)) : handle(incoming, serverContext),
+  );
 
   const metricsHandler = createServerAdapter<ServerContext>(async (request) =>
     request.method === 'GET' && new URL(request.url).pathname === '/metrics'

@@ -18,6 +18,8 @@ import { receiptKeyRing } from '../modules/receipts/index.js';
 import { createPrincipalCache } from '../modules/accounts/index.js';
 import { createAcquirerServer, type AcquirerServer } from '../acquirer/index.js';
 import { createHttpAcquirer } from '../adapters/acquirer/http-acquirer.js';
+import { traceAcquirer } from '../adapters/acquirer/traced-acquirer.js';
+import { startTracing, type Tracing } from './tracing.js';
 import { createOutboundHttp } from '../adapters/http/outbound-http.js';
 import type { OutboundHttp } from '../shared/outbound-http-port.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
@@ -69,6 +71,8 @@ export interface RunningServer {
   readonly demoSites: readonly { readonly name: string; readonly url: string }[];
   /** Lines for the start banner (acquirer URL, demo keys…). */
   readonly banner: string[];
+  /** OpenTelemetry tracing (enabled with OTEL_EXPORTER_OTLP_ENDPOINT); close() flushes it. */
+  readonly tracing: Pick<Tracing, 'enabled' | 'forceFlush'>;
   close(): Promise<void>;
 }
 
@@ -93,12 +97,13 @@ export async function startSandboxAcquirer(
 /** Opens the database (at most `poolSize` connections) and brings its schema up to date. */
 export async function openMigratedDatabase(
   config: Config,
-  options: { readonly dataDir?: string; readonly poolSize?: number } = {},
+  options: { readonly dataDir?: string; readonly poolSize?: number; readonly trace?: boolean } = {},
 ): Promise<DatabaseHandle> {
   const database = await openDatabase({
     url: config.DATABASE_URL,
     dataDir: options.dataDir ?? config.dataDir,
     poolSize: options.poolSize ?? config.DATABASE_POOL_SIZE,
+    trace: options.trace,
   });
   await runMigrations(database);
   return database;
@@ -150,8 +155,10 @@ export async function startStandaloneAcquirer(
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const database = await openMigratedDatabase(config);
-  const stores = await openStores(config, clock, logger);
+  // First, so that every adapter below knows whether to make spans (nothing is loaded when it is off).
+  const tracing = await startTracing(config, logger);
+  const database = await openMigratedDatabase(config, { trace: tracing.enabled });
+  const stores = await openStores(config, clock, logger, { trace: tracing.enabled });
   // The sandbox acquirer runs in-process on the same database unless ACQUIRER_URL points to one elsewhere.
   const sandbox = config.ACQUIRER_URL ? null : await startSandboxAcquirer(config, database, { clock, logger });
   const acquirerUrl = sandbox?.url ?? (config.ACQUIRER_URL as string);
@@ -183,7 +190,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     pubsub: stores.pubsub,
     principalCache,
     storeHealth: stores.storeHealth,
-    acquirer,
+    // a span per acquirer call, sent on as traceparent (only when tracing)
+    acquirer: tracing.enabled ? traceAcquirer(acquirer, acquirerUrl) : acquirer,
     velocityStore: stores.velocityStore,
     outboundHttp,
   };
@@ -208,6 +216,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ttlMs: config.CORS_ORIGINS_TTL,
     },
     metrics,
+    tracing: tracing.enabled,
     routes: [
       // Disputes pushed by the acquirer (the background poll picks up any it misses).
       { method: 'POST', pattern: /^\/acquirer\/disputes$/, handle: (request) => disputeCallback(deps, request) },
@@ -329,6 +338,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     demo,
     demoSites,
     banner,
+    tracing,
     async close() {
       await Promise.all(sites.map((site) => site.close()));
       if (metricsServer) {
@@ -347,6 +357,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await principalCache.stop();
       await stores.close();
       await database.close();
+      // last: the spans of everything above are exported before the process goes
+      await tracing.shutdown();
     },
   };
 }

@@ -16,6 +16,7 @@ import type { RedisClients } from '../adapters/redis/redis-client.js';
 import type { VelocityStore } from '../shared/velocity-port.js';
 import { createRedisVelocityStore } from '../adapters/redis/redis-velocity-store.js';
 import { createMemoryVelocityStore } from '../adapters/memory/memory-velocity-store.js';
+import { redisTarget, traceRedisClients } from '../adapters/redis/traced-redis.js';
 
 /** The shared store behind idempotency, limits and pub/sub: Redis, or the in-process twin. */
 export interface Stores {
@@ -35,7 +36,12 @@ export interface Stores {
  * set and nothing answers at the default URL, the in-process store (one instance only). A configured
  * Redis that is down is waited for, never replaced.
  */
-export async function openStores(config: Config, clock: Clock, logger: Logger): Promise<Stores> {
+export async function openStores(
+  config: Config,
+  clock: Clock,
+  logger: Logger,
+  options: { readonly trace?: boolean } = {},
+): Promise<Stores> {
   const url = config.REDIS_URL as string;
   const clusterUrls = config.REDIS_CLUSTER_URLS;
   if (clusterUrls.length === 0 && !config.redisUrlWasSet && !(await tryConnectRedis(url, 500))) {
@@ -53,13 +59,15 @@ export async function openStores(config: Config, clock: Clock, logger: Logger): 
       close: async () => {},
     };
   }
-  const redis = openRedisClients({
+  const opened = openRedisClients({
     url,
     clusterUrls,
     commandTimeoutMs: config.REDIS_COMMAND_TIMEOUT,
     keyPrefix: config.REDIS_KEY_PREFIX,
     logger,
   });
+  // a span per command inside a traced request (only when tracing is configured)
+  const redis = options.trace ? traceRedisClients(opened, redisTarget(clusterUrls[0] ?? url)) : opened;
   await redis.connect(5_000);
   // Responses may carry credentials (createGame's keys, a session token): Redis only ever sees them sealed.
   const sealed = withEncryptedResponses(createRedisIdempotencyStore(redis), config.secrets.idempotencyEncryptionKeys);

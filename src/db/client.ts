@@ -7,6 +7,7 @@ import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import * as schema from './schema/index.js';
+import { postgresTarget, tracePglite, tracePool } from './traced-client.js';
 
 export type Schema = typeof schema;
 /** A drizzle database on either driver; modules only see this. */
@@ -37,6 +38,8 @@ export interface DatabaseOptions {
   readonly poolSize?: number;
   /** PGlite only: keep everything in memory (tests). */
   readonly inMemory?: boolean;
+  /** A span per statement run inside a traced request (only when an OTel SDK is configured). */
+  readonly trace?: boolean;
 }
 
 /** Postgres through a pg pool when a URL is given, otherwise PGlite in DATA_DIR/pglite. */
@@ -50,6 +53,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     });
     // An idle client that loses its server must not crash the process.
     pool.on('error', () => {});
+    if (options.trace) tracePool(pool, postgresTarget(options.url));
     return {
       db: drizzlePg({ client: pool, schema, casing: 'snake_case' }) as unknown as Database,
       kind: 'postgres',
@@ -64,6 +68,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     mkdirSync(dir, { recursive: true });
   }
   const pglite = await PGlite.create(dir ?? 'memory://', { relaxedDurability: false });
+  if (options.trace) tracePglite(pglite);
   return {
     db: drizzlePglite({ client: pglite, schema, casing: 'snake_case' }) as unknown as Database,
     kind: 'pglite',

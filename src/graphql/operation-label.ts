@@ -15,6 +15,8 @@ export interface OperationLabel {
    * several, `introspection` for `__schema`/`__type`/`__typename` alone, `other` for anything else.
    */
   readonly label: string;
+  /** The operation's own name in the document (client-chosen: an attribute, never a label). */
+  readonly name: string | null;
 }
 
 /**
@@ -31,7 +33,9 @@ export function operationLabeler(
   }
   return (document, operationName) => {
     const operation = getOperationAST(document, operationName ?? undefined);
-    if (!operation) return { type: null, label: 'other' };
+    if (!operation) return { type: null, label: 'other', name: null };
+    const type = operation.operation;
+    const name = operation.name?.value ?? null;
     const fragments = new Map<string, FragmentDefinitionNode>();
     for (const definition of document.definitions) {
       if (definition.kind === 'FragmentDefinition') fragments.set(definition.name.value, definition);
@@ -39,9 +43,9 @@ export function operationLabeler(
     const fields = new Set<string>();
     rootFields(operation.selectionSet, fragments, fields, new Set());
     const own = [...fields].filter((name) => !name.startsWith('__'));
-    if (own.length === 0) return { type: operation.operation, label: fields.size > 0 ? 'introspection' : 'other' };
-    if (own.length > 1) return { type: operation.operation, label: 'multiple' };
-    return { type: operation.operation, label: known.has(own[0]!) ? own[0]! : 'other' };
+    if (own.length === 0) return { type, name, label: fields.size > 0 ? 'introspection' : 'other' };
+    if (own.length > 1) return { type, name, label: 'multiple' };
+    return { type, name, label: known.has(own[0]!) ? own[0]! : 'other' };
   };
 }
 

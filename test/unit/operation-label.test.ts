@@ -10,10 +10,15 @@ const label = (source: string, operationName?: string) => labelOf(parse(source),
 
 describe('operation label', () => {
   it('is the root field whatever the client names its operation or aliases the field', () => {
-    expect(label('query Anything_1234 { me: viewer { __typename } }')).toEqual({ type: 'query', label: 'viewer' });
+    expect(label('query Anything_1234 { me: viewer { __typename } }')).toEqual({
+      type: 'query',
+      label: 'viewer',
+      name: 'Anything_1234',
+    });
     expect(label('mutation { createPurchase(input: {}) { __typename } }')).toEqual({
       type: 'mutation',
       label: 'createPurchase',
+      name: null,
     });
     expect(label('subscription S { purchaseUpdated(id: "x") { __typename } }').label).toBe('purchaseUpdated');
   });

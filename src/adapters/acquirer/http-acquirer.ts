@@ -20,6 +20,7 @@ import {
   type VoidRequest,
   type VoidResult,
 } from '../../shared/acquirer-port.js';
+import { traceContextHeaders } from '../../shared/tracing.js';
 
 export interface HttpAcquirerOptions {
   /** The acquirer's base URL, e.g. `http://127.0.0.1:4100`. */
@@ -372,6 +373,8 @@ export class HttpAcquirer implements Acquirer {
               'acquirer-deadline': String(latestDeadline),
               ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
               ...(call.idempotencyKey ? { 'idempotency-key': call.idempotencyKey } : {}),
+              // W3C traceparent of the active span (traced-acquirer.ts); nothing without an OTel SDK
+              ...traceContextHeaders(),
             },
             body: call.body !== undefined ? JSON.stringify(call.body) : null,
             headersTimeout: budget,
