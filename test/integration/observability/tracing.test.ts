@@ -15,6 +15,7 @@ import { createTestApp, type TestApp } from '../../helpers/test-app.js';
 import { expectTypename } from '../../helpers/graphql.js';
 import { buyTyped, randomApprovedCard, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
 import { waitFor } from '../../helpers/processes.js';
+import { testDatabaseUrl } from '../../helpers/env.js';
 
 interface Received {
   readonly path: string;
@@ -171,7 +172,12 @@ describe('traces over OTLP/HTTP (JSON)', () => {
     expect(postgres.length).toBeGreaterThan(0);
     expect(postgres.every((s) => s.kind === CLIENT && typeof s.attributes['db.query.text'] === 'string')).toBe(true);
     expect(postgres.map((s) => s.attributes['db.operation.name'])).toEqual(expect.arrayContaining(['INSERT']));
-    expect(postgres[0]!.attributes).toMatchObject({ 'server.address': '127.0.0.1', 'server.port': 5432 });
+    const database = new URL(testDatabaseUrl());
+    expect(postgres[0]!.attributes).toMatchObject({
+      'server.address': database.hostname,
+      'server.port': Number(database.port || 5432),
+      'db.namespace': database.pathname.slice(1),
+    });
 
     const redis = children.filter((s) => s.attributes['db.system.name'] === 'redis');
     expect(redis.map((s) => s.name)).toEqual(
