@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { developers, games } from '../db/schema/index.js';
 import { signUpDeveloper } from '../modules/accounts/index.js';
-import { createGame, defineCurrency, rotateGameKeys, updateGame } from '../modules/games/index.js';
+import { createGame, defineCurrency, defineCurrencyInput, rotateGameKeys, updateGame } from '../modules/games/index.js';
 import { createItem, createItemInput } from '../modules/catalog/index.js';
 import { parseInput } from '../shared/validation.js';
 import type { Deps, ServiceContext } from '../modules/service-context.js';
@@ -112,11 +112,9 @@ async function createDemoGame(ctx: ServiceContext, second: boolean): Promise<Dem
     name: second ? SECOND_GAME : FIRST_GAME,
     defaultCurrency: second ? 'EUR' : 'USD',
   });
-  await defineCurrency(
-    ctx,
-    second ? { gameId: game.id, code: 'SEED', name: 'Seeds' } : { gameId: game.id, code: 'GEM', name: 'Gems' },
-  );
-  // The items as a developer would send them, parsed as the API parses them.
+  // The currency and items as a developer would send them, parsed as the API parses them.
+  const currency = second ? { code: 'SEED', name: 'Seeds' } : { code: 'GEM', name: 'Gems' };
+  await defineCurrency(ctx, parseInput(defineCurrencyInput, { gameId: game.id, ...currency }));
   for (const item of second ? starGardenItems() : cometDodgeItems())
     await createItem(ctx, parseInput(createItemInput, { gameId: game.id, ...item }));
   return { gameId: game.id, publishableKey, secretKey };

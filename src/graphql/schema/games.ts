@@ -7,16 +7,19 @@ import {
   createGame,
   CurrencyCodeTakenError,
   defineCurrency,
+  defineCurrencyInput,
   getCurrenciesByGameIds,
   getGamesByIds,
   listGames,
   rotateGameKeys,
   setGamePlatformFee,
+  setPlatformFeeInput,
   updateGame,
   type GameCurrencyRow,
   type GameKeyPair,
   type GameRow,
 } from '../../modules/games/index.js';
+import { parseInput } from '../../shared/validation.js';
 import { ViewerRef } from './accounts.js';
 
 export const GameRef = builder.loadableNodeRef('Game', {
@@ -263,10 +266,10 @@ builder.mutationField('setGamePlatformFee', (t) =>
     authScopes: { operator: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      game: await setGamePlatformFee(ctx.service, {
-        ...input,
-        gameId: decodeId('Game', input.gameId, 'input.gameId'),
-      }),
+      game: await setGamePlatformFee(
+        ctx.service,
+        parseInput(setPlatformFeeInput, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      ),
     }),
   }),
 );
@@ -284,7 +287,10 @@ builder.mutationField('defineCurrency', (t) =>
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS, CurrencyCodeTakenError], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      currency: await defineCurrency(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      currency: await defineCurrency(
+        ctx.service,
+        parseInput(defineCurrencyInput, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      ),
     }),
   }),
 );

@@ -5,7 +5,8 @@ import {
   IdempotencyKeyReusedError,
   InsufficientQuantityError,
 } from '../../shared/errors.js';
-import { consumeItem, getInventory, type InventoryEntryView } from '../../modules/inventory/index.js';
+import { consumeItem, consumeItemInput, getInventory, type InventoryEntryView } from '../../modules/inventory/index.js';
+import { parseInput } from '../../shared/validation.js';
 import { PlayerRef } from './accounts.js';
 import { ItemRef } from './catalog.js';
 import { decodeId } from '../relay.js';
@@ -83,11 +84,14 @@ builder.mutationField('consumeItem', (t) =>
       directResult: true,
     },
     resolve: async (_root, { input }, ctx) => ({
-      entry: await consumeItem(ctx.service, {
-        ...input,
-        playerId: input.playerId == null ? null : decodeId('Player', input.playerId, 'input.playerId'),
-        itemId: decodeId('Item', input.itemId, 'input.itemId'),
-      }),
+      entry: await consumeItem(
+        ctx.service,
+        parseInput(consumeItemInput, {
+          ...input,
+          playerId: input.playerId == null ? null : decodeId('Player', input.playerId, 'input.playerId'),
+          itemId: decodeId('Item', input.itemId, 'input.itemId'),
+        }),
+      ),
     }),
   }),
 );

@@ -2,11 +2,13 @@ import { builder } from '../builder.js';
 import { MoneyRef } from '../scalars.js';
 import {
   getSalesReport,
+  salesReportInput,
   type DailySales,
   type ItemSales,
   type SalesFigures,
   type SalesReport,
 } from '../../modules/reports/index.js';
+import { parseInput } from '../../shared/validation.js';
 import { ItemRef } from './catalog.js';
 import { GameRef } from './games.js';
 import { decodeId } from '../relay.js';
@@ -96,6 +98,9 @@ builder.queryField('salesReport', (t) =>
     },
     authScopes: { authenticated: true },
     resolve: (_root, args, ctx) =>
-      getSalesReport(ctx.service, { gameId: decodeId('Game', args.gameId, 'gameId'), from: args.from, to: args.to }),
+      getSalesReport(
+        ctx.service,
+        parseInput(salesReportInput, { gameId: decodeId('Game', args.gameId, 'gameId'), from: args.from, to: args.to }),
+      ),
   }),
 );

@@ -3,7 +3,8 @@ import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { InvalidStateError, ValidationError } from '../../shared/errors.js';
 import type { KeysetPage } from '../../shared/page.js';
-import { rotateWebhookSecret, type RotatedWebhookSecret } from '../../modules/games/index.js';
+import { rotateWebhookSecret, rotateWebhookSecretInput, type RotatedWebhookSecret } from '../../modules/games/index.js';
+import { parseInput } from '../../shared/validation.js';
 import {
   getWebhookDeliveriesByIds,
   getWebhookEventsByIds,
@@ -339,7 +340,10 @@ builder.mutationField('rotateWebhookSecret', (t) =>
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: (_root, { input }, ctx) =>
-      rotateWebhookSecret(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      rotateWebhookSecret(
+        ctx.service,
+        parseInput(rotateWebhookSecretInput, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      ),
   }),
 );
 

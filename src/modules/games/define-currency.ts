@@ -3,14 +3,15 @@ import { gameCurrencies } from '../../db/schema/index.js';
 import { isIsoCurrency } from '../../shared/currencies.js';
 import { newId } from '../../shared/ids.js';
 import { VIRTUAL_CURRENCY_CODE } from '../../shared/money.js';
-import { parseInput, text } from '../../shared/validation.js';
+import { text } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadGameForWrite } from './access.js';
 import { CurrencyCodeTakenError } from './errors.js';
 
 export type GameCurrencyRow = typeof gameCurrencies.$inferSelect;
 
-const defineCurrencyInput = z.object({
+/** defineCurrency's input as the boundary parses it (parseInput). */
+export const defineCurrencyInput = z.object({
   gameId: z.string(),
   code: z
     .string()
@@ -19,6 +20,7 @@ const defineCurrencyInput = z.object({
     .refine((code) => !isIsoCurrency(code), 'must not be an ISO 4217 currency code'),
   name: text(50),
 });
+export type DefineCurrencyInput = z.output<typeof defineCurrencyInput>;
 
 function isUniqueViolation(error: unknown): boolean {
   const cause = (error as { cause?: { code?: string } })?.cause;
@@ -26,8 +28,7 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /** Defines a virtual currency (GEM, COIN…) of a game; the code is unique within the game. */
-export async function defineCurrency(ctx: ServiceContext, raw: unknown): Promise<GameCurrencyRow> {
-  const input = parseInput(defineCurrencyInput, raw);
+export async function defineCurrency(ctx: ServiceContext, input: DefineCurrencyInput): Promise<GameCurrencyRow> {
   const game = await loadGameForWrite(ctx, ctx.deps.db, input.gameId);
   try {
     const [currency] = await ctx.deps.db

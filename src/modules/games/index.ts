@@ -3,8 +3,13 @@ export { createGame, DEFAULT_PLATFORM_FEE_BPS } from './create-game.js';
 export { rotateGameKeys } from './rotate-game-keys.js';
 export { updateGame } from './update-game.js';
 export { listRegisteredOrigins } from './registered-origins.js';
-export { setGamePlatformFee } from './set-platform-fee.js';
-export { defineCurrency, type GameCurrencyRow } from './define-currency.js';
+export { setGamePlatformFee, setPlatformFeeInput, type SetPlatformFeeInput } from './set-platform-fee.js';
+export {
+  defineCurrency,
+  defineCurrencyInput,
+  type DefineCurrencyInput,
+  type GameCurrencyRow,
+} from './define-currency.js';
 export { getGamesByIds, listGames, getCurrenciesByGameIds, listCurrencyCodes } from './get-games.js';
 export {
   canReadGame,
@@ -19,6 +24,8 @@ export { CurrencyCodeTakenError } from './errors.js';
 export type { GameKeyPair } from './keys.js';
 export {
   rotateWebhookSecret,
+  rotateWebhookSecretInput,
+  type RotateWebhookSecretInput,
   getWebhookSigningSecrets,
   WEBHOOK_SECRET_PREFIX,
   type RotatedWebhookSecret,

@@ -1,14 +1,12 @@
-import { z } from 'zod';
-import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadGameForWrite, type GameRow } from './access.js';
 import { announceGameKeyRevocation, issueGameKeys, revokeGameKeys, type GameKeyPair } from './keys.js';
 
-const rotateGameKeysInput = z.object({ gameId: z.string() });
-
 /** Replaces a game's keys: the old ones stop working at once, the new ones are returned once. */
-export async function rotateGameKeys(ctx: ServiceContext, raw: unknown): Promise<{ game: GameRow } & GameKeyPair> {
-  const input = parseInput(rotateGameKeysInput, raw);
+export async function rotateGameKeys(
+  ctx: ServiceContext,
+  input: { readonly gameId: string },
+): Promise<{ game: GameRow } & GameKeyPair> {
   let revokedKeyIds: string[] = [];
   try {
     return await ctx.deps.db.transaction(async (tx) => {

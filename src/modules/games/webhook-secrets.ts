@@ -4,7 +4,6 @@ import { z } from 'zod';
 import type { Executor } from '../../db/client.js';
 import { gameWebhookSecrets } from '../../db/schema/index.js';
 import { newId } from '../../shared/ids.js';
-import { parseInput } from '../../shared/validation.js';
 import type { Deps, ServiceContext } from '../service-context.js';
 import { loadGameForWrite, type GameRow } from './access.js';
 import { openWebhookSecret, sealWebhookSecret } from './webhook-secret-cipher.js';
@@ -26,7 +25,8 @@ export async function issueWebhookSecret(ctx: ServiceContext, executor: Executor
   return secret;
 }
 
-const rotateWebhookSecretInput = z.object({
+/** rotateWebhookSecret's input as the boundary parses it (parseInput). */
+export const rotateWebhookSecretInput = z.object({
   gameId: z.string(),
   /** How long the previous secret keeps signing; default WEBHOOK_SECRET_OVERLAP, 0 ends it at once. */
   overlapSeconds: z
@@ -36,6 +36,7 @@ const rotateWebhookSecretInput = z.object({
     .max(7 * 86_400)
     .nullish(),
 });
+export type RotateWebhookSecretInput = z.output<typeof rotateWebhookSecretInput>;
 
 export interface RotatedWebhookSecret {
   readonly game: GameRow;
@@ -49,8 +50,10 @@ export interface RotatedWebhookSecret {
  * Replaces a game's webhook secret. The previous one keeps signing beside the new one until the end
  * of the overlap, so that the game server can switch without rejecting a single delivery.
  */
-export async function rotateWebhookSecret(ctx: ServiceContext, raw: unknown): Promise<RotatedWebhookSecret> {
-  const input = parseInput(rotateWebhookSecretInput, raw);
+export async function rotateWebhookSecret(
+  ctx: ServiceContext,
+  input: RotateWebhookSecretInput,
+): Promise<RotatedWebhookSecret> {
   const now = ctx.deps.clock.now();
   const overlapMs = input.overlapSeconds != null ? input.overlapSeconds * 1000 : ctx.deps.config.WEBHOOK_SECRET_OVERLAP;
   const previousSecretExpiresAt = new Date(now.getTime() + overlapMs);

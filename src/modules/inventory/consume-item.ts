@@ -11,12 +11,12 @@ import {
   ValidationError,
 } from '../../shared/errors.js';
 import { isUuid, newId } from '../../shared/ids.js';
-import { parseInput } from '../../shared/validation.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { entryKey, readEntry, type InventoryEntryView } from './inventory-rows.js';
 
-const consumeItemInput = z.object({
+/** consumeItem's input as the boundary parses it (parseInput). */
+export const consumeItemInput = z.object({
   playerId: z.string().nullish(),
   itemId: z.string(),
   quantity: z
@@ -26,6 +26,7 @@ const consumeItemInput = z.object({
     .max(1_000_000, 'must be at most 1000000'),
   idempotencyKey: z.string(),
 });
+export type ConsumeItemInput = z.output<typeof consumeItemInput>;
 
 /** Whether the player has ever had anything to do with the game (an authorization or an inventory row). */
 async function isGamePlayer(executor: Executor, gameId: string, playerId: string): Promise<boolean> {
@@ -52,12 +53,11 @@ async function isGamePlayer(executor: Executor, gameId: string, playerId: string
  * a repeat of the same consumption answers the current entry; the key with another item or
  * quantity → IdempotencyKeyReused.
  */
-export async function consumeItem(ctx: ServiceContext, raw: unknown): Promise<InventoryEntryView> {
+export async function consumeItem(ctx: ServiceContext, parsed: ConsumeItemInput): Promise<InventoryEntryView> {
   const { principal } = ctx;
   if (principal.kind === 'anonymous') throw new UnauthenticatedError();
   if (principal.kind !== 'game_secret' && principal.kind !== 'player_game')
     throw new ForbiddenError("Items are used up by the game: its server (secret key) or the player's game token.");
-  const parsed = parseInput(consumeItemInput, raw);
   assertIdempotencyKey(parsed.idempotencyKey);
   const gameId = principal.gameId;
   let playerId: string;

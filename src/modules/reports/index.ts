@@ -1,6 +1,8 @@
 // The reports module: read-only views over the ledger and purchases for developers and operators.
 export {
   getSalesReport,
+  salesReportInput,
+  type SalesReportInput,
   type SalesReport,
   type SalesFigures,
   type ItemSales,

@@ -2,7 +2,6 @@ import { and, eq, gte, inArray, lt, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ledgerAccounts, ledgerEntries, ledgerTransactions, purchases } from '../../db/schema/index.js';
 import { NotFoundError, UnauthenticatedError } from '../../shared/errors.js';
-import { parseInput } from '../../shared/validation.js';
 import { canManageGame, findGame, type GameRow } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
 
@@ -47,13 +46,15 @@ export interface SalesReport {
   readonly days: readonly DailySales[];
 }
 
-const salesReportInput = z
+/** getSalesReport's input as the boundary parses it (parseInput): a period of at most 366 days. */
+export const salesReportInput = z
   .object({ gameId: z.string(), from: z.date(), to: z.date() })
   .refine((v) => v.from.getTime() < v.to.getTime(), { message: 'must be after from', path: ['to'] })
   .refine((v) => v.to.getTime() - v.from.getTime() <= 366 * 86_400_000, {
     message: 'the period may be at most 366 days',
     path: ['to'],
   });
+export type SalesReportInput = z.output<typeof salesReportInput>;
 
 const REAL_MONEY_KINDS = ['sale', 'refund', 'dispute'] as const;
 
@@ -77,9 +78,8 @@ function empty(currency: string): { -readonly [K in keyof SalesFigures]: SalesFi
  * refunds, disputes, by their posting time), so the report agrees with the ledger to the minor unit.
  * For the game's developer, its secret key and operators; anyone else is told NotFound.
  */
-export async function getSalesReport(ctx: ServiceContext, raw: unknown): Promise<SalesReport> {
+export async function getSalesReport(ctx: ServiceContext, input: SalesReportInput): Promise<SalesReport> {
   if (ctx.principal.kind === 'anonymous') throw new UnauthenticatedError();
-  const input = parseInput(salesReportInput, raw);
   const game = await findGame(ctx.deps.db, input.gameId);
   if (!game || !canManageGame(ctx.principal, game)) throw new NotFoundError('Game');
   const { db } = ctx.deps;

@@ -1,8 +1,6 @@
 import { and, eq, ne } from 'drizzle-orm';
-import { z } from 'zod';
 import { outboxEvents } from '../../db/schema/index.js';
 import { InvalidStateError } from '../../shared/errors.js';
-import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadManagedEvent } from './access.js';
 import {
@@ -12,8 +10,6 @@ import {
   type OutboxEventRow,
   type WebhookDeliveryRow,
 } from './deliver.js';
-
-const redeliverEventInput = z.object({ eventId: z.string() });
 
 export interface RedeliveryResult {
   readonly event: OutboxEventRow;
@@ -25,8 +21,10 @@ export interface RedeliveryResult {
  * attempt. A success marks a pending, failed or unsent event delivered; a failure changes nothing
  * of the automatic schedule.
  */
-export async function redeliverEvent(ctx: ServiceContext, raw: unknown): Promise<RedeliveryResult> {
-  const input = parseInput(redeliverEventInput, raw);
+export async function redeliverEvent(
+  ctx: ServiceContext,
+  input: { readonly eventId: string },
+): Promise<RedeliveryResult> {
   const { event } = await loadManagedEvent(ctx, input.eventId);
   const target = await deliveryTarget(ctx.deps, event.gameId);
   if (target.url === null) throw new InvalidStateError(target.reason);

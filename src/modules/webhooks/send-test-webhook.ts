@@ -1,8 +1,6 @@
 import { eq } from 'drizzle-orm';
-import { z } from 'zod';
 import { outboxEvents } from '../../db/schema/index.js';
 import { InvalidStateError } from '../../shared/errors.js';
-import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadManagedGame } from './access.js';
 import {
@@ -15,17 +13,14 @@ import {
 import { newEventId } from './enqueue-event.js';
 import { publicId } from '../../shared/public-ids.js';
 
-const sendTestWebhookInput = z.object({ gameId: z.string() });
-
 /**
  * Sends a `webhook.test` event to the game's endpoint now, signed like every other, and returns the
  * attempt. A test is tried once, never retried; it is listed with the other events.
  */
 export async function sendTestWebhook(
   ctx: ServiceContext,
-  raw: unknown,
+  input: { readonly gameId: string },
 ): Promise<{ event: OutboxEventRow; delivery: WebhookDeliveryRow }> {
-  const input = parseInput(sendTestWebhookInput, raw);
   const game = await loadManagedGame(ctx, input.gameId);
   const target = await deliveryTarget(ctx.deps, game.id);
   if (target.url === null) throw new InvalidStateError(target.reason);
