@@ -3,6 +3,7 @@ import { createWebhookDispatcher, type WebhookDispatcher } from '../../../src/mo
 import { verifyWebhook } from '../../../src/sdk/verify-webhook.js';
 import type { ManualClock } from '../../../src/shared/clock.js';
 import type { TestApp } from '../../helpers/test-app.js';
+import { graphql } from '../../helpers/graphql.js';
 import {
   createGameWithWebhook,
   createWebhookTestApp,
@@ -13,13 +14,13 @@ import {
   type Receiver,
 } from './fixtures.js';
 
-const DELIVERIES = /* GraphQL */ `
-  query ($gameId: ID!, $eventId: ID) {
+const DELIVERIES = graphql(`
+  query WebhookDeliveries($gameId: ID!, $eventId: ID) {
     webhookDeliveries(gameId: $gameId, eventId: $eventId, first: 50) {
       edges { node { eventId statusCode success error trigger url event { eventId status attempts } } }
     }
   }
-`;
+`);
 
 describe('webhook delivery', () => {
   let clock: ManualClock;
@@ -86,12 +87,10 @@ describe('webhook delivery', () => {
       { gameId: game.globalId, eventId: event!.id },
       { token: game.developerToken },
     );
-    const nodes = listed.data.webhookDeliveries.edges.map((e: { node: unknown }) => e.node);
-    expect(nodes.map((n: { statusCode: number }) => n.statusCode)).toEqual([500, 500, 500, 200]);
-    expect(
-      nodes.every((n: { trigger: string; url: string }) => n.trigger === 'AUTOMATIC' && n.url === receiver.url),
-    ).toBe(true);
-    expect(nodes[3].event).toEqual({ eventId: event!.id, status: 'DELIVERED', attempts: 4 });
+    const nodes = listed.data.webhookDeliveries.edges.map((e) => e.node);
+    expect(nodes.map((n) => n.statusCode)).toEqual([500, 500, 500, 200]);
+    expect(nodes.every((n) => n.trigger === 'AUTOMATIC' && n.url === receiver.url)).toBe(true);
+    expect(nodes[3]?.event).toEqual({ eventId: event!.id, status: 'DELIVERED', attempts: 4 });
   });
 
   it('retries by the documented schedule with ±10 % jitter, then marks the event failed', async () => {
@@ -209,7 +208,7 @@ describe('webhook delivery', () => {
         { gameId: game.globalId, eventId: event!.id },
         { token: game.developerToken },
       );
-      expect(listed.data.webhookDeliveries.edges[0].node).toMatchObject({
+      expect(listed.data.webhookDeliveries.edges[0]?.node).toMatchObject({
         statusCode: null,
         success: false,
         error: 'no response',

@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/config.js';
 import { startServer } from '../../../src/composition/index.js';
 import { createWebhookDispatcher } from '../../../src/modules/webhooks/index.js';
 import { verifyWebhook } from '../../../src/sdk/verify-webhook.js';
-import { testEnv, type TestApp } from '../../helpers/test-app.js';
+import { asTestApp, testEnv } from '../../helpers/test-app.js';
 import { createGameWithWebhook, enqueue, startReceiver } from './fixtures.js';
 
 describe('webhooks on the embedded database', () => {
@@ -15,28 +15,12 @@ describe('webhooks on the embedded database', () => {
       WEBHOOK_DISPATCHER: 'off',
       DATA_DIR: mkdtempSync(join(tmpdir(), 'coinslot-webhooks-pglite-')),
     });
-    const config = loadConfig(env);
-    const server = await startServer(config, { listen: false });
+    const server = await startServer(loadConfig(env), { listen: false });
     const receiver = await startReceiver();
     try {
       expect(server.database.kind).toBe('pglite');
-      const app = {
-        ...server,
-        config,
-        async gql(
-          query: string,
-          variables: Record<string, unknown> = {},
-          { token = null }: { token?: string | null } = {},
-        ) {
-          const response = await server.app.fetch('http://coinslot.test/graphql', {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-            body: JSON.stringify({ query, variables }),
-          });
-          const json = await response.json();
-          return { status: response.status, headers: response.headers, text: '', data: json.data, errors: json.errors };
-        },
-      } as unknown as TestApp;
+      // the test conveniences (gql with typed documents) over this PGlite server
+      const app = asTestApp(server);
       const game = await createGameWithWebhook(app, receiver.url);
       const aggregate = crypto.randomUUID();
       const events = await enqueue(app, game.gameId, [

@@ -9,6 +9,7 @@ import {
 } from '../../../src/modules/webhooks/index.js';
 import { createTestApp, uniqueEmail, type TestApp } from '../../helpers/test-app.js';
 import { decodeId } from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 
 /** One request as the receiver saw it: raw body and headers, and what it answered. */
 export interface ReceivedRequest {
@@ -104,27 +105,27 @@ export interface TestGame {
   readonly webhookSecret: string;
 }
 
-const SIGN_UP = /* GraphQL */ `
-  mutation ($input: SignUpDeveloperInput!) {
-    signUpDeveloper(input: $input) { ... on DeveloperAuthPayload { token } ... on Error { code message } }
+const SIGN_UP = graphql(`
+  mutation SignUpDeveloper($input: SignUpDeveloperInput!) {
+    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } ... on Error { code message } }
   }
-`;
-const CREATE_GAME = /* GraphQL */ `
-  mutation ($input: CreateGameInput!) {
+`);
+const CREATE_GAME = graphql(`
+  mutation CreateGame($input: CreateGameInput!) {
     createGame(input: $input) {
       __typename
       ... on CreateGamePayload { game { id } secretKey webhookSecret }
       ... on Error { code message }
     }
   }
-`;
+`);
 
 /** A developer and a game with `webhookUrl`, made over GraphQL. */
 export async function createGameWithWebhook(app: TestApp, webhookUrl: string | null): Promise<TestGame> {
   const signUp = await app.gql(SIGN_UP, {
     input: { email: uniqueEmail('hooks'), password: 'webhook password 1', name: 'Hook Studio' },
   });
-  const developerToken = signUp.data.signUpDeveloper.token as string;
+  const developerToken = expectTypename(signUp.data.signUpDeveloper, 'DeveloperAuthPayload').token;
   const created = await app.gql(
     CREATE_GAME,
     { input: { name: 'Hooked', defaultCurrency: 'USD', ...(webhookUrl ? { webhookUrl } : {}) } },
@@ -132,7 +133,7 @@ export async function createGameWithWebhook(app: TestApp, webhookUrl: string | n
   );
   const payload = created.data.createGame;
   if (payload.__typename !== 'CreateGamePayload') throw new Error(`createGame failed: ${JSON.stringify(payload)}`);
-  const globalId = payload.game.id as string;
+  const globalId = payload.game.id;
   const gameId = decodeId(globalId);
   return { gameId, globalId, developerToken, secretKey: payload.secretKey, webhookSecret: payload.webhookSecret };
 }

@@ -2,17 +2,37 @@
 // stream per subscription; yoga's /graphql and the protocol handler on /graphql/stream) and the
 // single-connection mode (PUT a reservation, GET one stream, POST each operation with its token),
 // which plain graphql-yoga answers with 405.
+import { print } from 'graphql';
 import { createClient, type Client, type ExecutionResult } from 'graphql-sse';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, CARDS, confirm, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  CARDS,
+  confirmTyped as confirm,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+} from '../../helpers/flows.js';
+import { expectTypename, graphql, type ResultOf } from '../../helpers/graphql.js';
 import { waitFor } from '../../helpers/processes.js';
 
-const SUBSCRIPTION = /* GraphQL */ `
-  subscription ($id: ID!) { purchaseUpdated(id: $id) { id status } }
-`;
+const SUBSCRIPTION = graphql(`
+  subscription PurchaseUpdated($id: ID!) { purchaseUpdated(id: $id) { id status } }
+`);
+const LOG_OUT = graphql(`
+  mutation LogOut { logOut }
+`);
+const VIEWER = graphql(`
+  query Viewer { viewer { kind } }
+`);
 
-type Update = ExecutionResult<{ purchaseUpdated: { id: string; status: string } | null }>;
+type Update = ExecutionResult<ResultOf<typeof SUBSCRIPTION>>;
+
+/** The purchase a createPurchase answered with (it must be PurchasePayload). */
+function purchaseOf(res: Awaited<ReturnType<typeof buy>>) {
+  return expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
+}
 
 /** Subscribes through `client` and collects every result until disposed. */
 function follow(client: Client, purchaseId: string) {
@@ -20,7 +40,7 @@ function follow(client: Client, purchaseId: string) {
   let failure: unknown = null;
   let completed = false;
   const dispose = client.subscribe<Update['data']>(
-    { query: SUBSCRIPTION, variables: { id: purchaseId } },
+    { query: print(SUBSCRIPTION), variables: { id: purchaseId } },
     {
       next: (value) => void results.push(value as Update),
       error: (error) => {
@@ -31,7 +51,7 @@ function follow(client: Client, purchaseId: string) {
       },
     },
   );
-  const statuses = () => results.map((r) => r.data?.purchaseUpdated?.status).filter(Boolean);
+  const statuses = (): string[] => results.flatMap((r) => r.data?.purchaseUpdated?.status ?? []);
   return {
     results,
     statuses,
@@ -87,13 +107,13 @@ describe('purchaseUpdated with the graphql-sse client', () => {
   ] as const) {
     it(`streams a purchase from REQUIRES_CONFIRMATION to SUCCEEDED (${mode})`, async () => {
       const player = await setUpPlayer(app, game);
-      const waiting = (await buy(app, game, player, game.items.big!)).data.createPurchase.purchase;
+      const waiting = purchaseOf(await buy(app, game, player, game.items.big!));
       expect(waiting.status).toBe('REQUIRES_CONFIRMATION');
       const stream = follow(clientFor(player.gameToken, path, singleConnection), waiting.id);
       try {
         await stream.until('REQUIRES_CONFIRMATION');
         const done = await confirm(app, player, waiting.id);
-        expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+        expect(expectTypename(done.data.confirmPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
         await stream.until('SUCCEEDED');
         expect(stream.results.every((r) => !r.errors)).toBe(true);
         expect(stream.results.every((r) => r.data?.purchaseUpdated?.id === waiting.id)).toBe(true);
@@ -106,8 +126,8 @@ describe('purchaseUpdated with the graphql-sse client', () => {
   it('carries two subscriptions over one single connection, each hearing only its own purchase', async () => {
     const first = await setUpPlayer(app, game);
     const second = await setUpPlayer(app, game, { card: CARDS.mastercard });
-    const a = (await buy(app, game, first, game.items.big!)).data.createPurchase.purchase;
-    const b = (await buy(app, game, second, game.items.big!)).data.createPurchase.purchase;
+    const a = purchaseOf(await buy(app, game, first, game.items.big!));
+    const b = purchaseOf(await buy(app, game, second, game.items.big!));
     // the game's secret key may follow both of its players' purchases
     const client = clientFor(game.secretKey, '/graphql/stream', true);
     const streamA = follow(client, a.id);
@@ -130,7 +150,7 @@ describe('purchaseUpdated with the graphql-sse client', () => {
 
   it('gives a stranger NOT_FOUND, and refuses a mutation on the stream endpoint before it runs', async () => {
     const player = await setUpPlayer(app, game);
-    const waiting = (await buy(app, game, player, game.items.big!)).data.createPurchase.purchase;
+    const waiting = purchaseOf(await buy(app, game, player, game.items.big!));
     const stranger = await setUpPlayer(app, game, { card: null });
     const refused = follow(clientFor(stranger.gameToken, '/graphql/stream', true), waiting.id);
     await waitFor(
@@ -149,12 +169,12 @@ describe('purchaseUpdated with the graphql-sse client', () => {
         accept: 'text/event-stream',
         authorization: `Bearer ${player.gameToken}`,
       },
-      body: JSON.stringify({ query: 'mutation { logOut }' }),
+      body: JSON.stringify({ query: print(LOG_OUT) }),
     });
     const text = await response.text();
     expect(text).toContain('serves subscriptions only');
     expect(text).not.toContain('"logOut":true');
     // the session still works: the mutation never ran
-    expect((await app.gql('{ viewer { kind } }', {}, { token: player.gameToken })).status).toBe(200);
+    expect((await app.gql(VIEWER, {}, { token: player.gameToken })).status).toBe(200);
   });
 });

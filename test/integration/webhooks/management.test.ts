@@ -3,6 +3,7 @@ import { createWebhookDispatcher } from '../../../src/modules/webhooks/index.js'
 import { verifyWebhook } from '../../../src/sdk/verify-webhook.js';
 import type { ManualClock } from '../../../src/shared/clock.js';
 import { uniqueEmail, type TestApp } from '../../helpers/test-app.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import {
   createGameWithWebhook,
   createWebhookTestApp,
@@ -13,35 +14,40 @@ import {
   type Receiver,
 } from './fixtures.js';
 
-const SEND_TEST = /* GraphQL */ `
-  mutation ($input: SendTestWebhookInput!) {
+const SEND_TEST = graphql(`
+  mutation SendTestWebhook($input: SendTestWebhookInput!) {
     sendTestWebhook(input: $input) {
       __typename
       ... on SendTestWebhookPayload { event { eventId type status } delivery { statusCode success trigger } }
       ... on Error { code message }
     }
   }
-`;
-const REDELIVER = /* GraphQL */ `
-  mutation ($input: RedeliverEventInput!) {
+`);
+const REDELIVER = graphql(`
+  mutation RedeliverEvent($input: RedeliverEventInput!) {
     redeliverEvent(input: $input) {
       __typename
       ... on RedeliverEventPayload { event { id eventId status attempts } delivery { statusCode success trigger } }
       ... on Error { code message }
     }
   }
-`;
-const EVENTS = /* GraphQL */ `
-  query ($gameId: ID!, $status: WebhookEventStatus, $first: Int, $after: String) {
+`);
+const EVENTS = graphql(`
+  query WebhookEvents($gameId: ID!, $status: WebhookEventStatus, $first: Int, $after: String) {
     webhookEvents(gameId: $gameId, status: $status, first: $first, after: $after) {
       edges { cursor node { eventId type status sequence body deliveries(first: 10) { edges { node { statusCode trigger } } } } }
       pageInfo { hasNextPage endCursor }
     }
   }
-`;
-const DELIVERIES = /* GraphQL */ `
-  query ($gameId: ID!) { webhookDeliveries(gameId: $gameId, first: 10) { edges { node { eventId } } } }
-`;
+`);
+const DELIVERIES = graphql(`
+  query WebhookDeliveries($gameId: ID!) { webhookDeliveries(gameId: $gameId, first: 10) { edges { node { eventId } } } }
+`);
+const SIGN_UP_PLAYER = graphql(`
+  mutation SignUpPlayer($input: SignUpPlayerInput!) {
+    signUpPlayer(input: $input) { __typename ... on PlayerAuthPayload { token } }
+  }
+`);
 
 describe('webhook management for developers', () => {
   let clock: ManualClock;
@@ -67,7 +73,8 @@ describe('webhook management for developers', () => {
       event: { type: 'webhook.test', status: 'DELIVERED' },
       delivery: { statusCode: 200, success: true, trigger: 'TEST' },
     });
-    const request = receiver.requests.find((r) => r.id === payload.event.eventId)!;
+    const sent = expectTypename(payload, 'SendTestWebhookPayload');
+    const request = receiver.requests.find((r) => r.id === sent.event.eventId)!;
     const event = verifyWebhook({
       payload: request.body,
       headers: request.headers,
@@ -113,10 +120,10 @@ describe('webhook management for developers', () => {
     // the WebhookEvent global id works as well, and the receiver sees the same id again
     const again = await app.gql(
       REDELIVER,
-      { input: { eventId: res.data.redeliverEvent.event.id } },
+      { input: { eventId: expectTypename(res.data.redeliverEvent, 'RedeliverEventPayload').event.id } },
       { token: game.secretKey },
     );
-    expect(again.data.redeliverEvent.delivery.success).toBe(true);
+    expect(expectTypename(again.data.redeliverEvent, 'RedeliverEventPayload').delivery?.success).toBe(true);
     const seen = receiver.requests.filter((r) => r.id === event!.id);
     expect(seen).toHaveLength(2);
     expect(seen[0]!.body).toBe(seen[1]!.body);
@@ -142,11 +149,11 @@ describe('webhook management for developers', () => {
       { gameId: game.globalId, first: 2, after: page1.pageInfo.endCursor },
       { token: game.developerToken },
     );
-    const nodes = [...page1.edges, ...second.data.webhookEvents.edges].map((e: { node: any }) => e.node);
+    const nodes = [...page1.edges, ...second.data.webhookEvents.edges].map((e) => e.node);
     expect(nodes.map((n) => n.sequence)).toEqual([1, 2, 3]);
     expect(nodes.map((n) => n.type)).toEqual(['purchase.succeeded', 'item.granted', 'purchase.refunded']);
-    expect(nodes.every((n) => n.status === 'DELIVERED' && n.deliveries.edges[0].node.statusCode === 200)).toBe(true);
-    expect(JSON.parse(nodes[0].body)).toMatchObject({ id: nodes[0].eventId, type: 'purchase.succeeded' });
+    expect(nodes.every((n) => n.status === 'DELIVERED' && n.deliveries.edges[0]?.node.statusCode === 200)).toBe(true);
+    expect(JSON.parse(String(nodes[0]?.body))).toMatchObject({ id: nodes[0]?.eventId, type: 'purchase.succeeded' });
     const failed = await app.gql(EVENTS, { gameId: game.globalId, status: 'FAILED' }, { token: game.developerToken });
     expect(failed.data.webhookEvents.edges).toEqual([]);
   });
@@ -179,11 +186,10 @@ describe('webhook management for developers', () => {
     );
     expect(strangerRedeliver.data.redeliverEvent).toMatchObject({ __typename: 'NotFound' });
 
-    const player = await app.gql(
-      `mutation ($input: SignUpPlayerInput!) { signUpPlayer(input: $input) { ... on PlayerAuthPayload { token } } }`,
-      { input: { email: uniqueEmail('player'), password: 'player password 1', displayName: 'P' } },
-    );
-    const playerToken = player.data.signUpPlayer.token as string;
+    const player = await app.gql(SIGN_UP_PLAYER, {
+      input: { email: uniqueEmail('player'), password: 'player password 1', displayName: 'P' },
+    });
+    const playerToken = expectTypename(player.data.signUpPlayer, 'PlayerAuthPayload').token;
     const byPlayer = await app.gql(DELIVERIES, { gameId: game.globalId }, { token: playerToken });
     expect(byPlayer.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     const playerTest = await app.gql(SEND_TEST, { input: { gameId: game.globalId } }, { token: playerToken });

@@ -3,23 +3,26 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWebhookDispatcher } from '../../../src/modules/webhooks/index.js';
 import { verifyReceipt } from '../../../src/sdk/verify-receipt.js';
-import { buy, decodeId, setUpGame, setUpPlayer } from '../../helpers/flows.js';
+import { buyTyped as buy, decodeId, setUpGame, setUpPlayer } from '../../helpers/flows.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import type { TestApp } from '../../helpers/test-app.js';
 import { createWebhookTestApp, futureClock, startReceiver, type Receiver } from './fixtures.js';
 
-const REFUND = /* GraphQL */ `
-  mutation ($input: RefundPurchaseInput!) {
+const REFUND = graphql(`
+  mutation RefundPurchase($input: RefundPurchaseInput!) {
     refundPurchase(input: $input) {
       __typename
       ... on RefundPurchasePayload { purchase { id status } refund { id } }
       ... on Error { code message }
     }
   }
-`;
-const NODES = /* GraphQL */ `
-  query ($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }
-`;
-const NODE = /* GraphQL */ `query ($id: ID!) { node(id: $id) { __typename id } }`;
+`);
+const NODES = graphql(`
+  query Nodes($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }
+`);
+const NODE = graphql(`
+  query Node($id: ID!) { node(id: $id) { __typename id } }
+`);
 
 describe('one id everywhere', () => {
   let app: TestApp;
@@ -38,8 +41,10 @@ describe('one id everywhere', () => {
     const game = await setUpGame(app, undefined, { webhookUrl: receiver.url });
     const player = await setUpPlayer(app, game);
     const bought = await buy(app, game, player, game.items.life!);
-    const purchase = bought.data.createPurchase.purchase;
+    const purchase = expectTypename(bought.data.createPurchase, 'PurchasePayload').purchase;
     expect(purchase.status).toBe('SUCCEEDED');
+    const receipt = purchase.receipt;
+    if (receipt === null) throw new Error('a SUCCEEDED purchase without its receipt');
     expect(purchase.id).toMatch(/^pur_[0-7][0-9a-hjkmnp-tv-z]{25}$/);
     expect(game.gameId).toMatch(/^gam_/);
     expect(player.playerId).toMatch(/^ply_/);
@@ -63,10 +68,10 @@ describe('one id everywhere', () => {
     expect(granted.data).toMatchObject({ playerId: player.playerId, itemId: game.items.life!.id });
 
     // The receipt names the same purchase and game: sub and aud.
-    const claims = decodeJwt(purchase.receipt);
+    const claims = decodeJwt(receipt);
     expect(claims.sub).toBe(purchase.id);
     expect(claims.aud).toBe(game.gameId);
-    const verified = await verifyReceipt(purchase.receipt, {
+    const verified = await verifyReceipt(receipt, {
       jwksUrl: `${app.url}/.well-known/jwks.json`,
       gameId: game.gameId,
       currentDate: app.deps.clock.now(),
@@ -80,13 +85,7 @@ describe('one id everywhere', () => {
       { token: game.secretKey },
     );
     expect(nodes.errors).toBeUndefined();
-    expect(nodes.data.nodes.map((n: { __typename: string }) => n.__typename)).toEqual([
-      'Purchase',
-      'Game',
-      'Item',
-      'Purchase',
-      'Game',
-    ]);
+    expect(nodes.data.nodes.map((n) => n?.__typename)).toEqual(['Purchase', 'Game', 'Item', 'Purchase', 'Game']);
     const event = await app.gql(NODE, { id: succeeded.webhookId }, { token: game.secretKey });
     expect(event.data.node).toEqual({ __typename: 'WebhookEvent', id: succeeded.webhookId });
 
@@ -100,7 +99,7 @@ describe('one id everywhere', () => {
       __typename: 'RefundPurchasePayload',
       purchase: { id: purchase.id, status: 'REFUNDED' },
     });
-    expect(refunded.data.refundPurchase.refund.id).toMatch(/^ref_/);
+    expect(expectTypename(refunded.data.refundPurchase, 'RefundPurchasePayload').refund.id).toMatch(/^ref_/);
   });
 
   it('answers a malformed id with a validation error, never a 500, and an unknown one with null', async () => {

@@ -4,6 +4,7 @@ import { createWebhookDispatcher } from '../../../src/modules/webhooks/index.js'
 import { verifyWebhook, WebhookVerificationError } from '../../../src/sdk/verify-webhook.js';
 import type { ManualClock } from '../../../src/shared/clock.js';
 import type { TestApp } from '../../helpers/test-app.js';
+import { expectTypename, graphql } from '../../helpers/graphql.js';
 import {
   createGameWithWebhook,
   createWebhookTestApp,
@@ -15,15 +16,15 @@ import {
   type TestGame,
 } from './fixtures.js';
 
-const ROTATE = /* GraphQL */ `
-  mutation ($input: RotateWebhookSecretInput!) {
+const ROTATE = graphql(`
+  mutation RotateWebhookSecret($input: RotateWebhookSecretInput!) {
     rotateWebhookSecret(input: $input) {
       __typename
       ... on RotateWebhookSecretPayload { webhookSecret previousSecretExpiresAt }
       ... on Error { code message }
     }
   }
-`;
+`);
 
 function codeOf(fn: () => unknown): string {
   try {
@@ -132,9 +133,8 @@ describe('webhook signatures', () => {
       { input: { gameId: game.globalId, overlapSeconds: 3600 } },
       { token: game.developerToken },
     );
-    const payload = rotated.data.rotateWebhookSecret;
-    expect(payload.__typename).toBe('RotateWebhookSecretPayload');
-    const newSecret = payload.webhookSecret as string;
+    const payload = expectTypename(rotated.data.rotateWebhookSecret, 'RotateWebhookSecretPayload');
+    const newSecret = payload.webhookSecret;
     expect(newSecret).not.toBe(game.webhookSecret);
     expect(new Date(payload.previousSecretExpiresAt).getTime()).toBe(clock.now().getTime() + 3_600_000);
 

@@ -1,26 +1,53 @@
 import { randomBytes } from 'node:crypto';
+import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishPurchaseUpdate, purchaseChannel } from '../../../src/modules/webhooks/index.js';
 import { createTestApp, type TestApp } from '../../helpers/test-app.js';
-import { buy, CARDS, confirm, decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
+import {
+  buyTyped as buy,
+  CARDS,
+  confirmTyped as confirm,
+  decodeId,
+  setUpGame,
+  setUpPlayer,
+  type GameSetup,
+} from '../../helpers/flows.js';
 import { chargesFor } from '../../helpers/charges.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../../helpers/acquirer-control.js';
 import { refundPurchase } from '../../../src/modules/refunds/index.js';
 import { operatorContext, refund } from '../refunds/fixtures.js';
 import { waitFor, waitForValue } from '../../helpers/processes.js';
-import { expectTypename } from '../../helpers/graphql.js';
+import { expectTypename, graphql, type ResultOf, type TadaDocumentNode } from '../../helpers/graphql.js';
 
-const SUBSCRIPTION = /* GraphQL */ `
-  subscription ($id: ID!) { purchaseUpdated(id: $id) { id status receipt } }
-`;
+const SUBSCRIPTION = graphql(`
+  subscription PurchaseUpdated($id: ID!) { purchaseUpdated(id: $id) { id status receipt } }
+`);
+const REFUND_SUBSCRIPTION = graphql(`
+  subscription PurchaseRefundUpdated($id: ID!) {
+    purchaseUpdated(id: $id) { id status refunded { amount } refundPending { amount } refundable { amount } refunds { status } }
+  }
+`);
+const LOG_OUT = graphql(`
+  mutation LogOut { logOut }
+`);
 
-interface SseEvent {
+/** One server-sent event: the execution result it carries (null for `complete`). */
+interface SseEvent<R> {
   readonly event: string;
-  readonly data: any;
+  readonly data: {
+    readonly data?: R | null;
+    readonly errors?: readonly { message: string; extensions?: Record<string, unknown> }[];
+  } | null;
 }
 
 /** A real SSE subscription (POST /graphql, Accept: text/event-stream) read event by event. */
-async function subscribe(baseUrl: string, token: string, purchaseId: string, query = SUBSCRIPTION) {
+async function subscribe<R>(
+  baseUrl: string,
+  token: string,
+  purchaseId: string,
+  document: TadaDocumentNode<R, { id: string }>,
+) {
+  const query = print(document);
   const abort = new AbortController();
   const response = await fetch(`${baseUrl}/graphql`, {
     method: 'POST',
@@ -30,7 +57,7 @@ async function subscribe(baseUrl: string, token: string, purchaseId: string, que
   });
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
-  const events: SseEvent[] = [];
+  const events: SseEvent<R>[] = [];
   let ended = false;
   const pump = (async () => {
     try {
@@ -60,7 +87,7 @@ async function subscribe(baseUrl: string, token: string, purchaseId: string, que
       return ended;
     },
     /** Waits until an event satisfies `predicate` (or fails after `ms`). */
-    async waitFor(predicate: (e: SseEvent) => boolean, ms = 8_000): Promise<SseEvent> {
+    async waitFor(predicate: (e: SseEvent<R>) => boolean, ms = 8_000): Promise<SseEvent<R>> {
       // null: the stream ended without it (stop waiting at once)
       const found = await waitForValue(
         () => events.find(predicate) ?? (ended ? null : undefined),
@@ -78,7 +105,13 @@ async function subscribe(baseUrl: string, token: string, purchaseId: string, que
   };
 }
 
-const statusOf = (e: SseEvent) => e.data?.data?.purchaseUpdated?.status as string | undefined;
+const statusOf = (e: SseEvent<ResultOf<typeof SUBSCRIPTION> | ResultOf<typeof REFUND_SUBSCRIPTION>>) =>
+  e.data?.data?.purchaseUpdated?.status;
+
+/** The purchase a createPurchase answered with (it must be PurchasePayload). */
+function purchaseOf(res: Awaited<ReturnType<typeof buy>>) {
+  return expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
+}
 
 describe('purchaseUpdated over SSE across instances', () => {
   let a: TestApp;
@@ -98,10 +131,10 @@ describe('purchaseUpdated over SSE across instances', () => {
 
   it('instance A streams SUCCEEDED for a purchase confirmed through instance B', async () => {
     const player = await setUpPlayer(b, game);
-    const waiting = (await buy(b, game, player, game.items.big!)).data.createPurchase.purchase;
+    const waiting = purchaseOf(await buy(b, game, player, game.items.big!));
     expect(waiting.status).toBe('REQUIRES_CONFIRMATION');
 
-    const stream = await subscribe(a.url!, player.gameToken, waiting.id);
+    const stream = await subscribe(a.url!, player.gameToken, waiting.id, SUBSCRIPTION);
     try {
       expect(stream.response.status).toBe(200);
       expect(stream.response.headers.get('content-type')).toContain('text/event-stream');
@@ -109,9 +142,9 @@ describe('purchaseUpdated over SSE across instances', () => {
       await stream.waitFor((e) => statusOf(e) === 'REQUIRES_CONFIRMATION');
 
       const done = await confirm(b, player, waiting.id);
-      expect(done.data.confirmPurchase.purchase.status).toBe('SUCCEEDED');
+      expect(expectTypename(done.data.confirmPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
       const succeeded = await stream.waitFor((e) => statusOf(e) === 'SUCCEEDED');
-      expect(succeeded.data.data.purchaseUpdated).toMatchObject({
+      expect(succeeded.data?.data?.purchaseUpdated).toMatchObject({
         id: waiting.id,
         receipt: expect.stringMatching(/^[\w-]+\.[\w-]+\.[\w-]+$/),
       });
@@ -134,21 +167,21 @@ describe('purchaseUpdated over SSE across instances', () => {
     const player = await setUpPlayer(b, game);
     const other = await setUpPlayer(b, game, { card: null });
     const otherGame = await setUpGame(b, []);
-    const waiting = (await buy(b, game, player, game.items.big!)).data.createPurchase.purchase;
+    const waiting = purchaseOf(await buy(b, game, player, game.items.big!));
 
     for (const token of [other.gameToken, other.playerToken, otherGame.secretKey, otherGame.devToken]) {
-      const refused = await subscribe(a.url!, token, waiting.id);
+      const refused = await subscribe(a.url!, token, waiting.id, SUBSCRIPTION);
       const first = await refused.waitFor(() => true);
       expect(first.data?.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       expect(first.data?.data?.purchaseUpdated ?? null).toBeNull();
       await refused.close();
     }
 
-    const byGame = await subscribe(a.url!, game.secretKey, waiting.id);
+    const byGame = await subscribe(a.url!, game.secretKey, waiting.id, SUBSCRIPTION);
     try {
       await byGame.waitFor((e) => statusOf(e) === 'REQUIRES_CONFIRMATION');
       const done = await confirm(b, player, waiting.id);
-      expect(done.data.confirmPurchase.purchase?.status, JSON.stringify(done.data)).toBe('SUCCEEDED');
+      expect(expectTypename(done.data.confirmPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
       await byGame.waitFor((e) => statusOf(e) === 'SUCCEEDED');
     } finally {
       await byGame.close();
@@ -157,13 +190,10 @@ describe('purchaseUpdated over SSE across instances', () => {
 
   it('streams a refund as it goes: held while pending, then given back (each event read afresh)', async () => {
     const player = await setUpPlayer(b, game, { card: CARDS.amex });
-    const bought = (await buy(b, game, player, game.items.skin!)).data.createPurchase.purchase;
+    const bought = purchaseOf(await buy(b, game, player, game.items.skin!));
     expect(bought.status).toBe('SUCCEEDED');
-    const query = /* GraphQL */ `subscription ($id: ID!) {
-      purchaseUpdated(id: $id) { id status refunded { amount } refundPending { amount } refundable { amount } refunds { status } }
-    }`;
-    const stream = await subscribe(a.url!, game.secretKey, bought.id, query);
-    const view = (e: SseEvent) => e.data?.data?.purchaseUpdated;
+    const stream = await subscribe(a.url!, game.secretKey, bought.id, REFUND_SUBSCRIPTION);
+    const view = (e: SseEvent<ResultOf<typeof REFUND_SUBSCRIPTION>>) => e.data?.data?.purchaseUpdated;
     try {
       await stream.waitFor((e) => statusOf(e) === 'SUCCEEDED');
       const [charge] = await chargesFor(b, decodeId(bought.id));
@@ -204,11 +234,11 @@ describe('purchaseUpdated over SSE across instances', () => {
   it('checks the credentials again on every update: a session logged out meanwhile gets nothing more', async () => {
     // another card than the other tests' players, so that card-sharing risk rules stay out of the way
     const player = await setUpPlayer(b, game, { card: CARDS.mastercard });
-    const waiting = (await buy(b, game, player, game.items.big!)).data.createPurchase.purchase;
-    const stream = await subscribe(a.url!, player.playerToken, waiting.id);
+    const waiting = purchaseOf(await buy(b, game, player, game.items.big!));
+    const stream = await subscribe(a.url!, player.playerToken, waiting.id, SUBSCRIPTION);
     try {
       await stream.waitFor((e) => statusOf(e) === 'REQUIRES_CONFIRMATION');
-      await b.gql('mutation { logOut }', {}, { token: player.playerToken });
+      await b.gql(LOG_OUT, {}, { token: player.playerToken });
       // an update arrives: the subscriber's session is gone, so the stream ends without showing it
       await publishPurchaseUpdate(b.deps, decodeId(waiting.id));
       await stream.waitFor((e) => e.event === 'complete');
