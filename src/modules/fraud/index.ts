@@ -24,6 +24,7 @@ export {
 } from './rules.js';
 export {
   recordRiskEvent,
+  riskEventRecord,
   listRiskEvents,
   getRiskEventsByIds,
   type RiskEventInput,

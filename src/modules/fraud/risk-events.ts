@@ -34,13 +34,35 @@ export async function recordRiskEvent(executor: Executor, event: RiskEventInput)
     purchaseId: event.purchaseId ?? null,
     kind: event.kind,
     decision: event.decision,
-    score: Math.min(100, Math.max(0, Math.round(event.score))),
-    rulesFired: JSON.stringify(event.rulesFired.map(({ rule, value, threshold }) => ({ rule, value, threshold }))),
+    score: storedScore(event.score),
+    rulesFired: JSON.stringify(storedRules(event.rulesFired)),
     cardFingerprint: event.cardFingerprint ?? null,
     createdAt: event.at?.toISOString() ?? null,
   });
   return row!;
 }
+
+/**
+ * A risk event as its row's columns (SQL names, JSON values; created at the database's now()), for a
+ * statement that writes it itself: phase 1's SQL function writes the purchase's event beside it.
+ */
+export function riskEventRecord(event: Omit<RiskEventInput, 'at'>): Record<string, unknown> {
+  return {
+    id: newId(),
+    game_id: event.gameId,
+    player_id: event.playerId,
+    purchase_id: event.purchaseId ?? null,
+    kind: event.kind,
+    decision: event.decision,
+    score: storedScore(event.score),
+    rules_fired: storedRules(event.rulesFired),
+    card_fingerprint: event.cardFingerprint ?? null,
+  };
+}
+
+const storedScore = (score: number) => Math.min(100, Math.max(0, Math.round(score)));
+const storedRules = (rules: RiskEventInput['rulesFired']) =>
+  rules.map(({ rule, value, threshold }) => ({ rule, value, threshold }));
 
 // Written with every assessed purchase, in its transaction: prepared (bare placeholders: driver values).
 const insertRiskEvent = preparedStatement((executor) =>

@@ -18,6 +18,7 @@ import {
   assessPurchase,
   recordRiskEvent,
   releasePurchaseAmount,
+  riskEventRecord,
   type PurchaseAssessment,
   type PurchaseChecks,
 } from '../fraud/index.js';
@@ -27,7 +28,8 @@ import { publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requirePlayerGame } from './access.js';
 import { chargeAndSettle, settlementPending } from './charge-card.js';
-import { assertUnconfirmedBelowCap, assertWithinLimits, lockPlayers, oneTapSpentToday } from './limits.js';
+import { assertWithinLimits, lockPlayers } from './limits.js';
+import { isIdempotencyKeyViolation, phaseOneRefusal, runPhaseOne } from './phase-one.js';
 import { loadPurchaseContext, type PurchaseContext } from './purchase-context.js';
 import { findByIdempotencyKey, findPurchase, insertPurchase, type PurchaseRow } from './purchase-row.js';
 import { succeedPurchase } from './settle-charge.js';
@@ -161,7 +163,12 @@ interface Order {
 }
 
 /** Thrown inside a transaction when a concurrent request inserted the same idempotency key first. */
-class DuplicateKey extends Error {}
+class DuplicateKey extends Error {
+  /** The winner's purchase when the refusal came with it (phase 1's function answers with it). */
+  constructor(readonly existing: PurchaseRow | null = null) {
+    super('duplicate idempotency key');
+  }
+}
 
 function baseRow(order: Order, now: Date) {
   return {
@@ -282,72 +289,44 @@ async function buyWithCard(ctx: ServiceContext, order: Order, context: PurchaseC
   if (!card) throw new NoCardOnFileError();
   if (!authorization) throw new NotFoundError('Game authorization');
   const now = clock.now();
-  const withinAllowance = (spent: number) =>
-    authorization.oneTapMax.currency === order.currency &&
-    order.amountMinor <= authorization.oneTapMax.amountMinor &&
-    spent + order.amountMinor <= authorization.dailyCap.amountMinor;
 
   // Every attempt is assessed and counted, one tap or not: a purchase waiting for confirmation takes
   // stock too, so blocks and velocity must stop it before phase 1 (it is assessed again, and counted
   // once, when the player confirms).
   const risk = await assessOrder(ctx, order, card, context.cardChecks);
 
+  // Phase 1 in one round trip (phase-one.ts): locks, limits, the allowance, stock, the purchase and its risk event.
+  const phaseOne = {
+    purchase: {
+      ...baseRow(order, now),
+      ...riskColumns(risk),
+      cardId: card.cardId,
+      // Why the player is asked when outside the allowance, for the pay sheet (Purchase.confirmationReason).
+      confirmationReason: confirmationCause(authorization, order),
+      expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL),
+      stockHoldUntil: stockHoldUntil(now, config),
+    },
+    riskEvent: riskEventRecord({
+      gameId: order.gameId,
+      playerId: order.buyerId,
+      purchaseId: order.id,
+      kind: 'purchase',
+      ...risk,
+    }),
+    item: order.item,
+    allowance: authorization,
+    maxUnconfirmed: config.PURCHASE_MAX_UNCONFIRMED,
+    now,
+  };
   let created: PurchaseRow;
   try {
-    created = await db.transaction(async (tx) => {
-      await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
-      if (risk.decision === 'BLOCK') return insertBlocked(tx, order, risk, now, 'one_tap', card.cardId);
-      await assertWithinLimits(tx, {
-        gameId: order.gameId,
-        recipientId: order.recipientId,
-        item: order.item,
-        quantity: order.quantity,
-      });
-      const oneTap = withinAllowance(await oneTapSpentToday(tx, order.gameId, order.buyerId, order.currency, now));
-      const stepUp = risk.decision === 'STEP_UP';
-      if (!oneTap || stepUp)
-        await assertUnconfirmedBelowCap(tx, {
-          gameId: order.gameId,
-          playerId: order.buyerId,
-          max: config.PURCHASE_MAX_UNCONFIRMED,
-        });
-      await takeStockReleasingLapsed(tx, order.item.id, order.quantity, now);
-      const awaiting = {
-        expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL),
-        stockHoldUntil: stockHoldUntil(now, config),
-        cardId: card.cardId,
-      };
-      const values: Parameters<typeof insertPurchase>[1] = !oneTap
-        ? {
-            ...baseRow(order, now),
-            ...riskColumns(risk),
-            status: 'REQUIRES_CONFIRMATION',
-            path: 'confirmation',
-            // Why the player is asked, for the pay sheet to say so (Purchase.confirmationReason).
-            actionReason: confirmationCause(authorization, order),
-            ...awaiting,
-          }
-        : stepUp
-          ? {
-              ...baseRow(order, now),
-              ...riskColumns(risk),
-              status: 'REQUIRES_ACTION',
-              actionReason: 'risk',
-              path: 'one_tap',
-              ...awaiting,
-            }
-          : {
-              ...baseRow(order, now),
-              ...riskColumns(risk),
-              status: 'PROCESSING',
-              path: 'one_tap',
-              cardId: card.cardId,
-              processingAt: now,
-            };
-      const row = await insertOnce(tx, values);
-      await recordPurchaseRisk(tx, order, row, risk);
-      return row;
+    const result = await runPhaseOne(db, phaseOne).catch((error: unknown) => {
+      // a writer that does not take the player's lock won the key: the function rolled back
+      throw isIdempotencyKeyViolation(error) ? new DuplicateKey() : error;
     });
+    if (result.outcome === 'duplicate') throw new DuplicateKey(result.purchase);
+    if (result.outcome !== 'created' || !result.purchase) throw phaseOneRefusal(result, phaseOne);
+    created = result.purchase;
   } catch (error) {
     return afterFailedInsert(ctx, order, error);
   }
@@ -440,13 +419,14 @@ async function afterFailedInsert(ctx: ServiceContext, order: Order, error: unkno
     (releaseError: unknown) =>
       ctx.deps.logger.warn({ err: releaseError, purchaseId: order.id }, 'could not give back an unused amount'),
   );
-  if (error instanceof DuplicateKey) return replayAfterRace(ctx, order);
+  if (error instanceof DuplicateKey) return replayAfterRace(ctx, order, error.existing);
   throw error;
 }
 
 /** A concurrent request with the same key won the insert: answer with its purchase. */
-async function replayAfterRace(ctx: ServiceContext, order: Order): Promise<PurchaseRow> {
-  const existing = await findByIdempotencyKey(ctx.deps.db, order.gameId, order.buyerId, order.idempotencyKey);
+async function replayAfterRace(ctx: ServiceContext, order: Order, winner: PurchaseRow | null): Promise<PurchaseRow> {
+  const existing =
+    winner ?? (await findByIdempotencyKey(ctx.deps.db, order.gameId, order.buyerId, order.idempotencyKey));
   if (!existing) throw new Error('idempotency conflict without a row');
   return replayExisting(existing, {
     itemId: order.item.id,

@@ -1,6 +1,6 @@
-import { and, eq, gte, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { preparedSql, preparedStatement, type Param } from '../../db/prepared.js';
+import { preparedSql } from '../../db/prepared.js';
 import { purchases } from '../../db/schema/index.js';
 import { LimitReachedError } from '../../shared/errors.js';
 import type { CatalogItem } from '../catalog/index.js';
@@ -12,9 +12,12 @@ import { AWAITING_STATUSES, COUNTED_STATUSES } from './purchase-state.js';
  * fixed order), so that limit, ownership and daily-cap checks cannot race each other.
  */
 export async function lockPlayers(tx: Executor, gameId: string, playerIds: readonly string[]): Promise<void> {
-  for (const playerId of [...new Set(playerIds)].sort()) {
-    await lockPlayer.execute(tx, { key: `purchase:${gameId}:${playerId}` });
-  }
+  for (const key of playerLockKeys(gameId, playerIds)) await lockPlayer.execute(tx, { key });
+}
+
+/** The advisory lock keys of lockPlayers, in the order they are taken (phase 1's SQL function takes the same). */
+export function playerLockKeys(gameId: string, playerIds: readonly string[]): string[] {
+  return [...new Set(playerIds)].sort().map((playerId) => `purchase:${gameId}:${playerId}`);
 }
 
 const lockPlayer = preparedSql(
@@ -32,7 +35,7 @@ export async function assertWithinLimits(
   input: { gameId: string; recipientId: string; item: CatalogItem; quantity: number },
 ): Promise<void> {
   const { gameId, recipientId, item, quantity } = input;
-  if (item.kind === 'DURABLE' && quantity !== 1) throw new LimitReachedError('A durable item is bought one at a time.');
+  if (item.kind === 'DURABLE' && quantity !== 1) throw durableOneAtATime();
   const needsCount = item.kind === 'DURABLE' || item.maxPerPlayer !== null;
   if (!needsCount) return;
   const [{ units, inFlight }] = (await tx
@@ -51,87 +54,21 @@ export async function assertWithinLimits(
     )) as [{ units: number; inFlight: number }];
   if (item.kind === 'DURABLE') {
     const owned = await ownedQuantity(tx, gameId, recipientId, item.id);
-    if (owned > 0 || inFlight > 0) throw new LimitReachedError('The player already owns this item.');
+    if (owned > 0 || inFlight > 0) throw alreadyOwned();
   }
-  if (item.maxPerPlayer !== null && units + quantity > item.maxPerPlayer) {
-    throw new LimitReachedError(
-      `At most ${item.maxPerPlayer} per player; ${Math.max(0, item.maxPerPlayer - units)} left.`,
-    );
-  }
+  if (item.maxPerPlayer !== null && units + quantity > item.maxPerPlayer)
+    throw maxPerPlayerReached(item.maxPerPlayer, units);
 }
+
+// What each limit answers, whether the check ran here or in phase 1's SQL function.
+export const durableOneAtATime = () => new LimitReachedError('A durable item is bought one at a time.');
+export const alreadyOwned = () => new LimitReachedError('The player already owns this item.');
+export const maxPerPlayerReached = (max: number, units: number) =>
+  new LimitReachedError(`At most ${max} per player; ${Math.max(0, max - units)} left.`);
+export const unconfirmedCapReached = (max: number) =>
+  new LimitReachedError(
+    `You have ${max} purchases waiting for confirmation in this game. Confirm or cancel one of them first.`,
+  );
 
 /** Not settled yet: charged or about to be, or waiting for the player; the item is on its way. */
 const IN_FLIGHT_STATUSES = ['PROCESSING', ...AWAITING_STATUSES];
-
-/** The sum's query, with values or with placeholders (to prepare it). */
-function oneTapSpentQuery(
-  executor: Executor,
-  gameId: Param<string>,
-  playerId: Param<string>,
-  currency: Param<string>,
-  dayStart: Param<Date>,
-) {
-  return executor
-    .select({ spent: sql<number>`coalesce(sum(${purchases.amountMinor}), 0)::bigint` })
-    .from(purchases)
-    .where(
-      and(
-        eq(purchases.gameId, gameId),
-        eq(purchases.playerId, playerId),
-        eq(purchases.path, 'one_tap'),
-        eq(purchases.currency, currency),
-        gte(purchases.createdAt, dayStart),
-        sql`${purchases.status} in ${COUNTED_STATUSES}`,
-      ),
-    );
-}
-
-// Read before every card purchase to decide on one tap, then again inside phase 1 under the lock: prepared.
-const oneTapSpent = preparedStatement((db) =>
-  oneTapSpentQuery(
-    db,
-    sql.placeholder('gameId'),
-    sql.placeholder('playerId'),
-    sql.placeholder('currency'),
-    sql.placeholder('dayStart'),
-  ).prepare('purchases_one_tap_spent_today'),
-);
-
-/** What the player spent with one tap in this game since the start of the UTC day (toward the daily cap). */
-export async function oneTapSpentToday(
-  executor: Executor,
-  gameId: string,
-  playerId: string,
-  currency: string,
-  now: Date,
-): Promise<number> {
-  const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const [row] = await oneTapSpent(executor).execute({ gameId, playerId, currency, dayStart: dayStart.toISOString() });
-  return Number(row?.spent ?? 0);
-}
-
-/**
- * A player may have at most `max` purchases waiting for confirmation in one game: purchases that
- * hold stock and are never confirmed cannot pile up. Run under lockPlayers, so that concurrent
- * requests cannot both take the last place.
- */
-export async function assertUnconfirmedBelowCap(
-  tx: Executor,
-  input: { gameId: string; playerId: string; max: number },
-): Promise<void> {
-  const [row] = await tx
-    .select({ waiting: sql<number>`count(*)::int` })
-    .from(purchases)
-    .where(
-      and(
-        eq(purchases.gameId, input.gameId),
-        eq(purchases.playerId, input.playerId),
-        sql`${purchases.status} in ${AWAITING_STATUSES}`,
-      ),
-    );
-  if ((row?.waiting ?? 0) >= input.max) {
-    throw new LimitReachedError(
-      `You have ${input.max} purchases waiting for confirmation in this game. Confirm or cancel one of them first.`,
-    );
-  }
-}

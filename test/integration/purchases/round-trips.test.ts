@@ -24,12 +24,12 @@ import { createTestApp, testEnv, type TestApp } from '../../helpers/test-app.js'
  * forever and the purchase still answers), so they cost Redis CPU but no wait; they are counted all
  * the same, so a change that adds one fails here too.
  */
-// Postgres: the reads before phase 1 as one statement (purchases_context), phase 1 as 7 (begin, lock,
-// spent today, stock, insert, risk event, commit), phase 3 as 1 (settle_purchase).
+// Postgres: the reads before phase 1 as one statement (purchases_context), phase 1 as one call of
+// purchase_phase_one (purchases_phase_one), phase 3 as one (settle_purchase).
 // Redis on the path (a single Redis, as here): rate limit, idempotency lock, the velocity rules (one
 // batch of the card's and the player's calls; two calls on a cluster, where their keys live in two
 // slots), idempotency completion. Off the path: the webhook wake and the purchase's live update.
-const LIMITS = { postgres: 9, redis: 4, redisPublishes: 2, acquirerHttp: 1 } as const;
+const LIMITS = { postgres: 3, redis: 4, redisPublishes: 2, acquirerHttp: 1 } as const;
 const TARGET = { postgres: 4, redis: 3 } as const;
 const PUBLISH = /^"S?PUBLISH"/i;
 

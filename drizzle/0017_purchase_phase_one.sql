@@ -1,0 +1,204 @@
+-- Phase 1 of a card purchase (createPurchase, src/modules/purchases/phase-one.ts) in one round trip:
+-- called as one statement, it runs in one implicit transaction, so the players' advisory locks are
+-- held for one round trip instead of seven. Under the locks it finds a purchase already made under the
+-- idempotency key, checks the item's limits, the one-tap allowance against today's one-tap total and
+-- the cap on purchases waiting for confirmation, takes stock (giving back lapsed holds of the item
+-- first when too few units are left), inserts the purchase and its risk event, and says how it ended:
+--   created          the purchase inserted (PROCESSING, REQUIRES_CONFIRMATION, REQUIRES_ACTION, or FAILED
+--                    risk_blocked when the fraud rules blocked it: then no limit is checked and no stock taken)
+--   duplicate        a purchase with this key exists: it is returned, nothing written
+--   out_of_stock     detail: the units left
+--   item_not_found   the item is gone
+--   durable_quantity a durable item is bought one at a time
+--   already_owned    the recipient holds the durable item or has one on its way
+--   max_per_player   detail: the units counted toward the item's maxPerPlayer
+--   unconfirmed_cap  the buyer has p_max_unconfirmed purchases waiting in this game
+-- Every refusal returns before anything is written, except the release of lapsed holds (what the
+-- stock-hold sweep would write anyway). A unique violation on the key (a writer that does not take the
+-- player's lock) raises and rolls everything back.
+-- The status lists are purchase-state.ts' COUNTED_STATUSES and AWAITING_STATUSES, written out so that
+-- the partial indexes on waiting purchases apply (test/integration/purchases/phase-one.test.ts
+-- checks they agree).
+CREATE FUNCTION purchase_phase_one(
+  p_purchase jsonb,
+  p_risk_event jsonb,
+  p_lock_keys jsonb,
+  p_now timestamptz,
+  p_day_start timestamptz,
+  p_item_kind text,
+  p_max_per_player integer,
+  p_allowance_currency text,
+  p_one_tap_max_minor bigint,
+  p_daily_cap_minor bigint,
+  p_max_unconfirmed integer,
+  OUT outcome text,
+  OUT detail bigint,
+  OUT purchase purchases
+) LANGUAGE plpgsql AS $$
+DECLARE
+  v_new purchases := jsonb_populate_record(null::purchases, p_purchase);
+  v_key text;
+  v_units bigint;
+  v_in_flight bigint;
+  v_owned integer;
+  v_spent bigint;
+  v_one_tap boolean;
+  v_waiting integer;
+  v_found boolean;
+  v_stock integer;
+  v_released integer;
+  v_given bigint;
+BEGIN
+  -- lockPlayers: the same keys in the same order as every other writer of these players' purchases.
+  FOR v_key IN SELECT k FROM jsonb_array_elements_text(p_lock_keys) WITH ORDINALITY AS t(k, n) ORDER BY n LOOP
+    PERFORM pg_advisory_xact_lock(hashtextextended(v_key, 0));
+  END LOOP;
+
+  SELECT * INTO purchase FROM purchases
+    WHERE game_id = v_new.game_id AND player_id = v_new.player_id AND idempotency_key = v_new.idempotency_key;
+  IF FOUND THEN
+    outcome := 'duplicate';
+    RETURN;
+  END IF;
+
+  IF v_new.risk_decision = 'BLOCK' THEN
+    v_new.status := 'FAILED';
+    v_new.path := 'one_tap';
+    v_new.decline_code := 'risk_blocked';
+    v_new.action_reason := NULL;
+    v_new.expires_at := NULL;
+    v_new.stock_hold_until := NULL;
+    v_new.processing_at := NULL;
+  ELSE
+    -- assertWithinLimits: maxPerPlayer counts units ever bought for the recipient plus those waiting;
+    -- a durable item is bought once, never while owned or on its way.
+    IF p_item_kind = 'DURABLE' AND v_new.quantity <> 1 THEN
+      outcome := 'durable_quantity';
+      RETURN;
+    END IF;
+    IF p_item_kind = 'DURABLE' OR p_max_per_player IS NOT NULL THEN
+      SELECT coalesce(sum(quantity), 0),
+             coalesce(sum(quantity) FILTER (WHERE status IN ('PROCESSING', 'REQUIRES_CONFIRMATION', 'REQUIRES_ACTION')), 0)
+        INTO v_units, v_in_flight
+        FROM purchases
+        WHERE game_id = v_new.game_id AND recipient_id = v_new.recipient_id AND item_id = v_new.item_id
+          AND status IN ('PROCESSING', 'SUCCEEDED', 'REFUNDED', 'PARTIALLY_REFUNDED', 'REQUIRES_CONFIRMATION', 'REQUIRES_ACTION');
+      IF p_item_kind = 'DURABLE' THEN
+        SELECT coalesce(max(quantity), 0) INTO v_owned FROM inventory_entries
+          WHERE game_id = v_new.game_id AND player_id = v_new.recipient_id AND item_id = v_new.item_id;
+        IF v_owned > 0 OR v_in_flight > 0 THEN
+          outcome := 'already_owned';
+          RETURN;
+        END IF;
+      END IF;
+      IF p_max_per_player IS NOT NULL AND v_units + v_new.quantity > p_max_per_player THEN
+        outcome := 'max_per_player';
+        detail := v_units;
+        RETURN;
+      END IF;
+    END IF;
+
+    -- One tap: within the allowance's maximum and currency, and today's one-tap total (UTC day) plus
+    -- this purchase within its daily cap.
+    SELECT coalesce(sum(amount_minor), 0) INTO v_spent FROM purchases
+      WHERE game_id = v_new.game_id AND player_id = v_new.player_id AND path = 'one_tap'
+        AND currency = v_new.currency AND created_at >= p_day_start
+        AND status IN ('PROCESSING', 'SUCCEEDED', 'REFUNDED', 'PARTIALLY_REFUNDED');
+    v_one_tap := p_allowance_currency = v_new.currency
+      AND v_new.amount_minor <= p_one_tap_max_minor
+      AND v_spent + v_new.amount_minor <= p_daily_cap_minor;
+
+    IF NOT v_one_tap OR v_new.risk_decision = 'STEP_UP' THEN
+      SELECT count(*) INTO v_waiting FROM purchases
+        WHERE game_id = v_new.game_id AND player_id = v_new.player_id
+          AND status IN ('REQUIRES_CONFIRMATION', 'REQUIRES_ACTION');
+      IF v_waiting >= p_max_unconfirmed THEN
+        outcome := 'unconfirmed_cap';
+        RETURN;
+      END IF;
+    END IF;
+
+    -- takeStockReleasingLapsed: never below zero (the guarded update waits for a concurrent buyer's
+    -- and re-reads the stock); unlimited (null) stock is not touched.
+    UPDATE items SET stock = stock - v_new.quantity WHERE id = v_new.item_id AND stock >= v_new.quantity;
+    IF NOT FOUND THEN
+      SELECT true, stock INTO v_found, v_stock FROM items WHERE id = v_new.item_id;
+      IF v_found IS NULL THEN
+        outcome := 'item_not_found';
+        RETURN;
+      END IF;
+      IF v_stock IS NOT NULL THEN
+        -- releaseLapsedStockHolds for this item: waiting purchases whose hold lapsed give their units back.
+        WITH lapsed AS (
+          SELECT id FROM purchases
+            WHERE status IN ('REQUIRES_CONFIRMATION', 'REQUIRES_ACTION') AND NOT stock_released
+              AND stock_hold_until <= p_now AND item_id = v_new.item_id
+            LIMIT 500
+            FOR UPDATE SKIP LOCKED
+        ), released AS (
+          UPDATE purchases SET stock_released = true
+            WHERE id IN (SELECT id FROM lapsed) AND status IN ('REQUIRES_CONFIRMATION', 'REQUIRES_ACTION')
+            RETURNING quantity
+        )
+        SELECT count(*), coalesce(sum(quantity), 0) INTO v_released, v_given FROM released;
+        IF v_released = 0 THEN
+          outcome := 'out_of_stock';
+          detail := v_stock;
+          RETURN;
+        END IF;
+        UPDATE items SET stock = stock + v_given WHERE id = v_new.item_id AND stock IS NOT NULL;
+        UPDATE items SET stock = stock - v_new.quantity WHERE id = v_new.item_id AND stock >= v_new.quantity;
+        IF NOT FOUND THEN
+          SELECT stock INTO v_stock FROM items WHERE id = v_new.item_id;
+          outcome := 'out_of_stock';
+          detail := v_stock;
+          RETURN;
+        END IF;
+      END IF;
+    END IF;
+
+    IF NOT v_one_tap THEN
+      -- waits for the player in the pay sheet; action_reason says why (confirmationCause)
+      v_new.status := 'REQUIRES_CONFIRMATION';
+      v_new.path := 'confirmation';
+      v_new.processing_at := NULL;
+    ELSIF v_new.risk_decision = 'STEP_UP' THEN
+      v_new.status := 'REQUIRES_ACTION';
+      v_new.path := 'one_tap';
+      v_new.action_reason := 'risk';
+      v_new.processing_at := NULL;
+    ELSE
+      v_new.status := 'PROCESSING';
+      v_new.path := 'one_tap';
+      v_new.action_reason := NULL;
+      v_new.expires_at := NULL;
+      v_new.stock_hold_until := NULL;
+      v_new.processing_at := p_now;
+    END IF;
+  END IF;
+
+  INSERT INTO purchases (
+    id, created_at, updated_at, game_id, player_id, recipient_id, item_id, quantity, unit_price_minor,
+    amount_minor, currency, fee_bps, idempotency_key, status, path, card_id, decline_code, risk_decision,
+    risk_score, risk_rules, action_reason, expires_at, stock_hold_until, processing_at
+  ) VALUES (
+    v_new.id, v_new.created_at, v_new.updated_at, v_new.game_id, v_new.player_id, v_new.recipient_id,
+    v_new.item_id, v_new.quantity, v_new.unit_price_minor, v_new.amount_minor, v_new.currency, v_new.fee_bps,
+    v_new.idempotency_key, v_new.status, v_new.path, v_new.card_id, v_new.decline_code, v_new.risk_decision,
+    v_new.risk_score, v_new.risk_rules, v_new.action_reason, v_new.expires_at, v_new.stock_hold_until,
+    v_new.processing_at
+  )
+  RETURNING * INTO purchase;
+
+  INSERT INTO risk_events (id, game_id, player_id, purchase_id, kind, decision, score, rules_fired, card_fingerprint)
+  SELECT e.id, e.game_id, e.player_id, purchase.id, e.kind, e.decision, e.score, e.rules_fired, e.card_fingerprint
+    FROM jsonb_populate_record(null::risk_events, p_risk_event) AS e;
+
+  outcome := 'created';
+END
+$$;
+--> statement-breakpoint
+-- Plans made with this purchase's values (as ledger_transaction_balanced, 0013): a generic plan made
+-- while the tables were small would keep reading them whole as they grow.
+ALTER FUNCTION purchase_phase_one(jsonb, jsonb, jsonb, timestamptz, timestamptz, text, integer, text, bigint, bigint, integer)
+  SET plan_cache_mode = force_custom_plan;
