@@ -11,7 +11,7 @@ import {
 } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { isIsoCurrency } from '../../shared/currencies.js';
-import { parseMinorUnits, type Money } from '../../shared/money.js';
+import { parseAmountMinor, type Money } from '../../shared/money.js';
 import { parseInput } from '../../shared/validation.js';
 import { isOnSale, MAX_PURCHASE_QUANTITY, type CatalogItem } from '../catalog/index.js';
 import {
@@ -67,8 +67,8 @@ export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise
   const principal = requirePlayerGame(ctx);
   const input = parseInput(createPurchaseInput, raw);
   assertIdempotencyKey(input.idempotencyKey);
-  const amount = parseMinorUnits(input.expectedPrice.amount);
-  if (typeof amount === 'string') throw ValidationError.field('input.expectedPrice.amount', moneyReason(amount));
+  const amount = parseAmountMinor(input.expectedPrice.amount);
+  if (typeof amount !== 'number') throw ValidationError.field('input.expectedPrice.amount', amount.message);
   const expected: Money = { amountMinor: amount, currency: input.expectedPrice.currency };
   if (input.gameId !== principal.gameId) throw new NotFoundError('Game');
   const { db, clock } = ctx.deps;
@@ -434,14 +434,6 @@ async function replayAfterRace(ctx: ServiceContext, order: Order, winner: Purcha
     recipientId: order.recipientId,
     expected: { amountMinor: order.unitPriceMinor, currency: order.currency },
   });
-}
-
-function moneyReason(failure: string): string {
-  return failure === 'not_positive'
-    ? 'must be greater than zero'
-    : failure === 'too_large'
-      ? 'is too large'
-      : 'must be a whole number of minor units, e.g. "499"';
 }
 
 export { findPurchase };
