@@ -10,13 +10,14 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { armAcquirerFault, clearAcquirerFaults } from '../helpers/acquirer-control.js';
 import {
   CARDS,
-  CONFIRM_PURCHASE,
-  CREATE_PURCHASE,
+  confirmPurchaseDocument,
+  createPurchaseDocument,
   decodeId,
   randomApprovedCard,
   setUpPlayer,
   type PlayerSetup,
 } from '../helpers/flows.js';
+import { graphql, isTypename, type TadaDocumentNode } from '../helpers/graphql.js';
 import { clientAddress, closeAgents, httpGql, type HttpGqlResult } from '../helpers/http-client.js';
 import { isolatedDatabase } from '../helpers/isolated-database.js';
 import { checkMoneyInvariants } from '../helpers/money-invariants.js';
@@ -34,11 +35,11 @@ const sizeName = (process.env.CHAOS_SIZE ?? 'small') as keyof typeof SIZES;
 if (!(sizeName in SIZES)) throw new Error(`CHAOS_SIZE must be small or full, not ${sizeName}`);
 const SIZE = SIZES[sizeName];
 
-const CONSUME = /* GraphQL */ `
-  mutation ($input: ConsumeItemInput!) {
+const CONSUME = graphql(`
+  mutation ConsumeItem($input: ConsumeItemInput!) {
     consumeItem(input: $input) { __typename ... on ConsumeItemPayload { entry { quantity } } ... on Error { code message } }
   }
-`;
+`);
 
 /** Special cards: each on at most two players (three players on one card is a fraud block by design). */
 const SPECIAL_CARDS = [
@@ -175,13 +176,13 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
   });
 
   /** One request to a random instance, retried with the same body (so the same idempotency key) like a real client. */
-  async function call(
-    query: string,
-    variables: Record<string, unknown>,
+  async function call<R extends { [k in K]: { __typename: string } }, V, K extends string>(
+    document: TadaDocumentNode<R, V>,
+    variables: V,
     token: string,
     address: string,
-    field: string,
-  ): Promise<Record<string, any> | null> {
+    field: K,
+  ): Promise<R[K] | null> {
     const deadline = Date.now() + 45_000;
     for (let attempt = 0; Date.now() < deadline; attempt += 1) {
       if (attempt > 0) {
@@ -192,9 +193,9 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
       const live = instances.filter((i) => i.ready);
       if (live.length === 0) continue;
       const target = pick(live);
-      let result: HttpGqlResult;
+      let result: HttpGqlResult<R>;
       try {
-        result = await httpGql(target.url, query, variables, { token, address, timeoutMs: 12_000 });
+        result = await httpGql(target.url, document, variables, { token, address, timeoutMs: 12_000 });
       } catch {
         log.networkErrors += 1;
         continue;
@@ -219,16 +220,17 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
   async function purchase(player: Player, item: Item, quantity: number, outcomes: Outcome[]): Promise<void> {
     const key = randomUUID();
     const input = { gameId: game.gameId, itemId: item.id, quantity, expectedPrice: item.price, idempotencyKey: key };
-    const value = await call(CREATE_PURCHASE, { input }, player.gameToken, player.address, 'createPurchase');
+    const value = await call(createPurchaseDocument, { input }, player.gameToken, player.address, 'createPurchase');
     if (!value) return;
+    const made = isTypename(value, 'PurchasePayload') ? value.purchase : undefined;
     outcomes.push({
       op: 'purchase',
       key,
       typename: value.__typename,
-      purchaseId: value.purchase?.id,
-      status: value.purchase?.status,
+      purchaseId: made?.id,
+      status: made?.status,
     });
-    let current = value.purchase as { id: string; status: string } | undefined;
+    let current: { id: string; status: string } | undefined = made;
     // The player confirms in the pay sheet most of the time (with the CVC when asked), else walks away.
     for (
       let step = 0;
@@ -240,7 +242,7 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
     ) {
       const confirmKey = randomUUID();
       const confirmed = await call(
-        CONFIRM_PURCHASE,
+        confirmPurchaseDocument,
         {
           input: {
             purchaseId: current.id,
@@ -253,14 +255,15 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
         'confirmPurchase',
       );
       if (!confirmed) return;
+      const after = isTypename(confirmed, 'PurchasePayload') ? confirmed.purchase : undefined;
       outcomes.push({
         op: 'confirm',
         key: confirmKey,
         typename: confirmed.__typename,
-        purchaseId: confirmed.purchase?.id ?? current.id,
-        status: confirmed.purchase?.status,
+        purchaseId: after?.id ?? current.id,
+        status: after?.status,
       });
-      current = confirmed.purchase;
+      current = after;
     }
   }
 
