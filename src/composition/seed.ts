@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { developers, games } from '../db/schema/index.js';
-import { signUpDeveloper } from '../modules/accounts/index.js';
+import { signUpDeveloper, signUpDeveloperInput } from '../modules/accounts/index.js';
 import { createGame, defineCurrency, defineCurrencyInput, rotateGameKeys, updateGame } from '../modules/games/index.js';
 import { createItem, createItemInput } from '../modules/catalog/index.js';
 import { parseInput } from '../shared/validation.js';
@@ -163,11 +163,14 @@ export async function seedDemo(deps: Deps, dataDir: string): Promise<DemoInfo | 
   if ((await deps.db.$count(developers)) > 0) return null;
 
   const developerPassword = randomBytes(12).toString('base64url');
-  const { developer } = await signUpDeveloper(anonymous, {
-    email: DEMO_DEVELOPER_EMAIL,
-    password: developerPassword,
-    name: 'Coinslot Demo Studio',
-  });
+  const { developer } = await signUpDeveloper(
+    anonymous,
+    parseInput(signUpDeveloperInput, {
+      email: DEMO_DEVELOPER_EMAIL,
+      password: developerPassword,
+      name: 'Coinslot Demo Studio',
+    }),
+  );
   const ctx = asDeveloper(deps, developer.id);
   const first = await createDemoGame(ctx, false);
   const second = await createDemoGame(ctx, true);

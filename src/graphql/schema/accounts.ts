@@ -2,15 +2,19 @@ import { builder } from '../builder.js';
 import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { EmailTakenError, InvalidCredentialsError, RateLimitedError } from '../../shared/errors.js';
 import type { Principal } from '../../shared/principal.js';
+import { parseInput } from '../../shared/validation.js';
 import {
   getDevelopersByIds,
   getPlayersByIds,
   logInDeveloper,
+  logInInput,
   logInPlayer,
   logOut,
   logOutEverywhere,
   signUpDeveloper,
+  signUpDeveloperInput,
   signUpPlayer,
+  signUpPlayerInput,
   type DeveloperRow,
   type PlayerRow,
   type PlayerView,
@@ -137,7 +141,7 @@ builder.mutationField('signUpDeveloper', (t) =>
       }),
     },
     errors: { types: [...COMMON_ERRORS, EmailTakenError], directResult: true },
-    resolve: (_root, { input }, ctx) => signUpDeveloper(ctx.service, input),
+    resolve: (_root, { input }, ctx) => signUpDeveloper(ctx.service, parseInput(signUpDeveloperInput, input)),
   }),
 );
 builder.mutationField('logInDeveloper', (t) =>
@@ -146,7 +150,7 @@ builder.mutationField('logInDeveloper', (t) =>
     description: 'Signs a developer in with email and password; repeated wrong passwords are rate limited.',
     args: { input: t.arg({ type: LogInInput, required: true, description: 'The email and password of the account.' }) },
     errors: { types: [...COMMON_ERRORS, InvalidCredentialsError, RateLimitedError], directResult: true },
-    resolve: (_root, { input }, ctx) => logInDeveloper(ctx.service, input),
+    resolve: (_root, { input }, ctx) => logInDeveloper(ctx.service, parseInput(logInInput, input)),
   }),
 );
 builder.mutationField('signUpPlayer', (t) =>
@@ -161,7 +165,7 @@ builder.mutationField('signUpPlayer', (t) =>
       }),
     },
     errors: { types: [...COMMON_ERRORS, EmailTakenError], directResult: true },
-    resolve: (_root, { input }, ctx) => signUpPlayer(ctx.service, input),
+    resolve: (_root, { input }, ctx) => signUpPlayer(ctx.service, parseInput(signUpPlayerInput, input)),
   }),
 );
 builder.mutationField('logInPlayer', (t) =>
@@ -170,7 +174,7 @@ builder.mutationField('logInPlayer', (t) =>
     description: 'Signs a player in with email and password; repeated wrong passwords are rate limited.',
     args: { input: t.arg({ type: LogInInput, required: true, description: 'The email and password of the account.' }) },
     errors: { types: [...COMMON_ERRORS, InvalidCredentialsError, RateLimitedError], directResult: true },
-    resolve: (_root, { input }, ctx) => logInPlayer(ctx.service, input),
+    resolve: (_root, { input }, ctx) => logInPlayer(ctx.service, parseInput(logInInput, input)),
   }),
 );
 builder.mutationField('logOut', (t) =>

@@ -1,6 +1,15 @@
 // The accounts module: developers, players, sessions and credentials.
-export { signUpDeveloper, signUpPlayer, type DeveloperRow, type PlayerRow } from './sign-up.js';
-export { logInDeveloper, logInPlayer } from './log-in.js';
+export {
+  signUpDeveloper,
+  signUpPlayer,
+  signUpDeveloperInput,
+  signUpPlayerInput,
+  type SignUpDeveloperInput,
+  type SignUpPlayerInput,
+  type DeveloperRow,
+  type PlayerRow,
+} from './sign-up.js';
+export { logInDeveloper, logInPlayer, logInInput, type LogInInput } from './log-in.js';
 export { logOut, logOutEverywhere, openSession } from './sessions.js';
 export { authenticate } from './authenticate.js';
 export { createPrincipalCache, type PrincipalCache, type CachedPrincipal } from './principal-cache.js';

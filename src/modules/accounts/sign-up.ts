@@ -2,14 +2,18 @@ import { z } from 'zod';
 import { developers, players } from '../../db/schema/index.js';
 import { EmailTakenError } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
-import { email, parseInput, text } from '../../shared/validation.js';
+import { email, text } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { assertPasswordStrength, hashPassword } from './passwords.js';
 import { openSession } from './sessions.js';
 import { developerColumns, playerColumns, type DeveloperRow, type PlayerRow } from './account-rows.js';
 
-const signUpDeveloperInput = z.object({ email, password: z.string(), name: text(100) });
-const signUpPlayerInput = z.object({ email, password: z.string(), displayName: text(50) });
+/** signUpDeveloper's input as the boundary parses it (parseInput): the email lower-cased, the name trimmed. */
+export const signUpDeveloperInput = z.object({ email, password: z.string(), name: text(100) });
+export type SignUpDeveloperInput = z.output<typeof signUpDeveloperInput>;
+/** signUpPlayer's input as the boundary parses it (parseInput). */
+export const signUpPlayerInput = z.object({ email, password: z.string(), displayName: text(50) });
+export type SignUpPlayerInput = z.output<typeof signUpPlayerInput>;
 
 export type { DeveloperRow, PlayerRow } from './account-rows.js';
 
@@ -21,9 +25,8 @@ function isUniqueViolation(error: unknown): boolean {
 /** Creates a developer account and signs it in. */
 export async function signUpDeveloper(
   ctx: ServiceContext,
-  raw: unknown,
+  input: SignUpDeveloperInput,
 ): Promise<{ developer: DeveloperRow; token: string }> {
-  const input = parseInput(signUpDeveloperInput, raw);
   assertPasswordStrength(input.password);
   const passwordHash = await hashPassword(input.password);
   try {
@@ -42,8 +45,10 @@ export async function signUpDeveloper(
 }
 
 /** Creates a player's Coinslot account and signs it in. */
-export async function signUpPlayer(ctx: ServiceContext, raw: unknown): Promise<{ player: PlayerRow; token: string }> {
-  const input = parseInput(signUpPlayerInput, raw);
+export async function signUpPlayer(
+  ctx: ServiceContext,
+  input: SignUpPlayerInput,
+): Promise<{ player: PlayerRow; token: string }> {
   assertPasswordStrength(input.password);
   const passwordHash = await hashPassword(input.password);
   try {
