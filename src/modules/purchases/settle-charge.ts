@@ -11,7 +11,7 @@ import { stockHoldUntil } from './stock-holds.js';
 import { enqueuePurchaseEvent, purchaseEvent } from './purchase-events.js';
 import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
 import { assertTransition } from './purchase-state.js';
-import { settlePurchaseStatement } from './settle-statement.js';
+import { settlePurchase } from './settle-statement.js';
 import type { RiskRuleHit } from '../../db/schema/index.js';
 
 /**
@@ -112,9 +112,9 @@ export async function succeedPurchase(
   const events = [purchaseEvent(after, 'succeeded', {}, succeededAt), event];
   const batch = outboxBatch(events);
   const known = isCardSale ? knownSaleAccounts(db, purchase.gameId, purchase.currency) : null;
-  let done: Awaited<ReturnType<typeof settlePurchaseStatement>>;
+  let done: Awaited<ReturnType<typeof settlePurchase>>;
   try {
-    done = await settlePurchaseStatement(db, {
+    done = await settlePurchase(db, {
       purchaseId: purchase.id,
       acquirerChargeId,
       succeededAt,

@@ -58,11 +58,143 @@ export async function settlePurchaseStatement(db: Executor, input: SettleInput):
     grant: JSON.stringify(input.grant),
     events: input.eventsJson,
   });
-  if (!result) return null;
+  return result ? settledOf(result) : null;
+}
+
+function settledOf(result: SettleRow): Settled {
   return {
     row: decodeRow(purchases, result),
     settled: result.settle_settled,
     saleAccounts: result.settle_sale_accounts,
     events: result.settle_events,
   };
+}
+
+// Several successes in one statement and one commit (settle_purchases, drizzle/0018), each purchase in
+// a subtransaction of its own.
+const settleManyStatement = preparedSql(
+  'purchases_settle_many',
+  sql`select r.ordinal as settle_ordinal, r.error as settle_error, (r.purchase).*, r.settled as settle_settled,
+      r.sale_accounts as settle_sale_accounts, r.events as settle_events
+    from settle_purchases(${sql.placeholder('batch')}::jsonb) as r`,
+);
+
+interface SettleManyRow extends SettleRow {
+  readonly settle_ordinal: number;
+  readonly settle_error: string | null;
+}
+
+/** One purchase of a batch could not settle (its subtransaction was rolled back; the others were not). */
+export class SettleError extends Error {
+  constructor(purchaseId: string, reason: string) {
+    super(`settling purchase ${purchaseId} failed: ${reason}`);
+    this.name = 'SettleError';
+  }
+}
+
+/**
+ * Settles several successes as one statement and one commit, each with its own outcome in the order
+ * given: what settling it alone answers, or a SettleError when its part failed (nothing of it written).
+ * Throws when the statement as a whole failed.
+ */
+export async function settlePurchaseBatch(
+  db: Executor,
+  inputs: readonly SettleInput[],
+): Promise<(Settled | null | SettleError)[]> {
+  const batch = inputs.map((input) => ({
+    purchaseId: input.purchaseId,
+    acquirerChargeId: input.acquirerChargeId,
+    succeededAt: input.succeededAt.toISOString(),
+    receipt: input.receipt,
+    feeMinor: input.feeMinor,
+    saleAccounts: input.saleAccounts,
+    grant: input.grant,
+    events: JSON.parse(input.eventsJson) as unknown,
+  }));
+  const rows = await settleManyStatement.execute<SettleManyRow>(db, { batch: JSON.stringify(batch) });
+  const byOrdinal = new Map(rows.map((row) => [row.settle_ordinal, row]));
+  return inputs.map((input, i) => {
+    const row = byOrdinal.get(i + 1);
+    if (!row) return new SettleError(input.purchaseId, 'no answer from its batch');
+    if (row.settle_error !== null) return new SettleError(input.purchaseId, row.settle_error);
+    return row.id === null || row.id === undefined ? null : settledOf(row);
+  });
+}
+
+// Opportunistic group commit (issue 18, item 2): at most MAX_IN_FLIGHT settlements run at once per
+// database; a success that arrives while they are all busy waits for the next free one and goes with
+// every other that queued meanwhile, as one statement and one commit. Alone, a success goes at once as
+// its own statement: no added wait when the server is idle. Several in flight rather than one, so that
+// a settlement waiting on a row lock (recovery settling the same purchase) does not hold every other back.
+const MAX_IN_FLIGHT = 4;
+const MAX_BATCH = 64;
+
+interface Waiting {
+  readonly input: SettleInput;
+  readonly resolve: (settled: Settled | null) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface SettleQueue {
+  inFlight: number;
+  readonly waiting: Waiting[];
+}
+
+const queues = new WeakMap<object, SettleQueue>();
+
+/**
+ * Settles one success through its database's queue: at once when a slot is free, otherwise with the
+ * others that wait for the next one. Each purchase gets its own outcome; one that fails fails alone.
+ * Null when the purchase does not exist.
+ */
+export function settlePurchase(db: Executor, input: SettleInput): Promise<Settled | null> {
+  let queue = queues.get(db);
+  if (!queue) {
+    queue = { inFlight: 0, waiting: [] };
+    queues.set(db, queue);
+  }
+  const waiting = queue.waiting;
+  const promise = new Promise<Settled | null>((resolve, reject) => waiting.push({ input, resolve, reject }));
+  drain(db, queue);
+  return promise;
+}
+
+function drain(db: Executor, queue: SettleQueue): void {
+  while (queue.inFlight < MAX_IN_FLIGHT && queue.waiting.length > 0) {
+    const batch = queue.waiting.splice(0, MAX_BATCH);
+    queue.inFlight += 1;
+    void settleWaiting(db, batch).finally(() => {
+      queue.inFlight -= 1;
+      drain(db, queue);
+    });
+  }
+}
+
+async function settleAlone(db: Executor, waiting: Waiting): Promise<void> {
+  try {
+    waiting.resolve(await settlePurchaseStatement(db, waiting.input));
+  } catch (error) {
+    waiting.reject(error);
+  }
+}
+
+async function settleWaiting(db: Executor, batch: readonly Waiting[]): Promise<void> {
+  if (batch.length === 1) return settleAlone(db, batch[0]!);
+  let outcomes: (Settled | null | SettleError)[];
+  try {
+    outcomes = await settlePurchaseBatch(
+      db,
+      batch.map((w) => w.input),
+    );
+  } catch {
+    // The statement as a whole failed (its connection, or what only its commit found): each alone,
+    // so that whatever it was fails only its own purchase.
+    await Promise.all(batch.map((w) => settleAlone(db, w)));
+    return;
+  }
+  batch.forEach((waiting, i) => {
+    const outcome = outcomes[i];
+    if (outcome instanceof SettleError) waiting.reject(outcome);
+    else waiting.resolve(outcome ?? null);
+  });
 }

@@ -14,7 +14,12 @@ import {
 import { accountBalance } from '../../../src/modules/ledger/accounts.js';
 import { checkLedger, saleFee } from '../../../src/modules/ledger/index.js';
 import type { SettleGrant } from '../../../src/modules/purchases/fulfil.js';
-import { settlePurchaseStatement, type SettleInput } from '../../../src/modules/purchases/settle-statement.js';
+import {
+  SettleError,
+  settlePurchaseBatch,
+  settlePurchaseStatement,
+  type SettleInput,
+} from '../../../src/modules/purchases/settle-statement.js';
 import { enqueueEvent, outboxBatch, type EnqueueEventInput } from '../../../src/modules/webhooks/index.js';
 import { newId } from '../../../src/shared/ids.js';
 import { makeGame, makeItem, makePlayer, openTestDatabase } from '../ledger/fixtures.js';
@@ -285,5 +290,27 @@ describe.each(['postgres', 'pglite'] as const)('settle_purchase on %s', (kind) =
     expect(await db.select().from(ledgerTransactions).where(eq(ledgerTransactions.purchaseId, pack.id))).toEqual([]);
     expect(await eventsOf(pack.id)).toEqual([]);
     expect(await sharedBalances(pack.gameId)).toEqual({});
+  });
+
+  it('settles a batch (settle_purchases) with an outcome for each, a failing one rolled back alone', async () => {
+    const good = await processingPurchase({});
+    const settledBefore = await processingPurchase({});
+    await settlePurchaseStatement(db, settleInput(settledBefore, item()));
+    const badPack = await processingPurchase({ kind: 'CURRENCY_PACK' });
+    const outcomes = await settlePurchaseBatch(db, [
+      settleInput(badPack, { kind: 'wallet', currency: 'NOPE', amountMinor: 100 }),
+      settleInput(good, item(2)),
+      settleInput(settledBefore, item()),
+    ]);
+    expect(outcomes[0]).toBeInstanceOf(SettleError);
+    expect(outcomes[1]).toMatchObject({ settled: true, row: { id: good.id, status: 'SUCCEEDED' } });
+    expect(outcomes[2]).toMatchObject({ settled: false, row: { id: settledBefore.id, status: 'SUCCEEDED' } });
+    expect(await inventoryOf(good)).toBe(2);
+    expect(await inventoryOf(settledBefore)).toBe(1);
+    const [bad] = await db.select().from(purchases).where(eq(purchases.id, badPack.id));
+    expect(bad!.status).toBe('PROCESSING');
+    expect(await eventsOf(badPack.id)).toEqual([]);
+    expect(await checkLedger(db, { gameId: good.gameId })).toEqual([]);
+    expect(await checkLedger(db, { gameId: badPack.gameId })).toEqual([]);
   });
 });
