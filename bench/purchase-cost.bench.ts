@@ -5,7 +5,8 @@
 // Run: `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/<db> npx tsx bench/purchase-cost.bench.ts [N]`
 import pg from 'pg';
 import { createTestApp } from '../test/helpers/test-app.js';
-import { buy, setUpGame, setUpPlayer } from '../test/helpers/flows.js';
+import { buyTyped as buy, setUpGame, setUpPlayer } from '../test/helpers/flows.js';
+import { isTypename } from '../test/helpers/graphql.js';
 
 const app = await createTestApp({ env: { BACKGROUND_JOBS: 'false' } });
 const game = await setUpGame(app);
@@ -20,7 +21,9 @@ const item = game.items.life!;
 let next = 0;
 async function purchase(): Promise<void> {
   const res = await buy(app, game, players[next++ % players.length]!, item);
-  if (res.data?.createPurchase?.purchase?.status !== 'SUCCEEDED') throw new Error(`purchase failed: ${res.text}`);
+  const answer = res.data?.createPurchase;
+  if (!isTypename(answer, 'PurchasePayload') || answer.purchase.status !== 'SUCCEEDED')
+    throw new Error(`purchase failed: ${res.text}`);
 }
 
 for (let i = 0; i < players.length; i++) await purchase();

@@ -5,44 +5,9 @@ import { uniqueEmail, type TestApp } from './test-app.js';
 import { graphql, type TadaDocumentNode, type VariablesOf } from './graphql.js';
 import { parsePublicId } from '../../src/shared/public-ids.js';
 
-export const ERROR_FIELDS = /* GraphQL */ `
-  ... on Error { code message }
-  ... on RetryableError { retryable retryAfterSeconds }
-  ... on ValidationError { fieldErrors { path message } }
-  ... on CardDeclined { declineCode purchaseId }
-  ... on PriceChanged { currentPrice { amount currency } }
-  ... on OutOfStock { available }
-  ... on RiskBlocked { rulesFired }
-  ... on InsufficientFunds { balance { amount currency } }
-`;
-export const PURCHASE_FIELDS = /* GraphQL */ `
-  id status quantity declineCode requiresActionReason confirmationReason payUrl receipt isGift paidWith oneTap
-  price { amount currency formatted } fee { amount currency } refunded { amount currency }
-  item { id sku } card { brand last4 } risk { decision score rulesFired { rule value threshold } }
-  player { id } recipient { id } createdAt updatedAt expiresAt
-`;
-export const CREATE_PURCHASE = /* GraphQL */ `
-  mutation CreatePurchase($input: CreatePurchaseInput!) {
-    createPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ${PURCHASE_FIELDS} } } ${ERROR_FIELDS} }
-  }
-`;
-export const CONFIRM_PURCHASE = /* GraphQL */ `
-  mutation ConfirmPurchase($input: ConfirmPurchaseInput!) {
-    confirmPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ${PURCHASE_FIELDS} } } ${ERROR_FIELDS} }
-  }
-`;
-export const CANCEL_PURCHASE = /* GraphQL */ `
-  mutation CancelPurchase($input: CancelPurchaseInput!) {
-    cancelPurchase(input: $input) { __typename ... on PurchasePayload { purchase { ${PURCHASE_FIELDS} } } ${ERROR_FIELDS} }
-  }
-`;
-export const PURCHASE = /* GraphQL */ `query Purchase($id: ID!) { purchase(id: $id) { ${PURCHASE_FIELDS} } }`;
-export const INVENTORY = /* GraphQL */ `query Inventory($gameId: ID!, $playerId: ID) { inventory(gameId: $gameId, playerId: $playerId) { quantity item { id sku } } }`;
-export const WALLET = /* GraphQL */ `query Wallet($gameId: ID!, $playerId: ID) { wallet(gameId: $gameId, playerId: $playerId) { amount currency } }`;
-
 /**
- * Typed twins of the documents above (new tests use these; the strings stay for older suites).
- * The fragments are unmasked (`@_unmask`), so a result carries their fields directly.
+ * The purchase documents, typed (`graphql()`, test/helpers/graphql.ts). The fragments are unmasked
+ * (`@_unmask`), so a result carries their fields directly.
  */
 export const PurchaseFields = graphql(`
   fragment PurchaseFields on Purchase @_unmask {
@@ -358,7 +323,7 @@ export async function setUpPlayer(
   return { playerId: signUp.player.id, playerToken: signUp.token, gameToken: auth.gameToken, cardId };
 }
 
-/** What `buy` may vary about a purchase. */
+/** What `buyTyped` may vary about a purchase. */
 export interface BuyOptions {
   key?: string;
   quantity?: number;
@@ -398,23 +363,10 @@ function confirmPurchaseVariables(
   };
 }
 
-/** createPurchase with the game token; a fresh idempotency key unless given (untyped result). */
-export async function buy(
-  app: TestApp,
-  game: Pick<GameSetup, 'gameId'>,
-  player: Pick<PlayerSetup, 'gameToken'>,
-  item: DemoItem,
-  options: BuyOptions = {},
-) {
-  return app.gql(CREATE_PURCHASE, createPurchaseVariables(game, item, options), {
-    token: player.gameToken,
-    headers: options.headers,
-  });
-}
-
 /**
- * `buy` with the typed document: `data.createPurchase` is the result union, narrowed with
- * `expectTypename` (test/helpers/graphql.ts) before reading a member's fields.
+ * createPurchase with the game token; a fresh idempotency key unless given. `data.createPurchase`
+ * is the result union, narrowed with `expectTypename` (test/helpers/graphql.ts) before reading a
+ * member's fields.
  */
 export async function buyTyped(
   app: TestApp,
@@ -429,17 +381,7 @@ export async function buyTyped(
   });
 }
 
-/** confirmPurchase in the pay sheet with the player's session (untyped result). */
-export async function confirm(
-  app: TestApp,
-  player: Pick<PlayerSetup, 'playerToken'>,
-  purchaseId: string,
-  extra: { cvc?: string; cardId?: string; key?: string } = {},
-) {
-  return app.gql(CONFIRM_PURCHASE, confirmPurchaseVariables(purchaseId, extra), { token: player.playerToken });
-}
-
-/** `confirm` with the typed document (narrow `data.confirmPurchase` with `expectTypename`). */
+/** confirmPurchase in the pay sheet with the player's session (narrow `data.confirmPurchase` with `expectTypename`). */
 export async function confirmTyped(
   app: TestApp,
   player: Pick<PlayerSetup, 'playerToken'>,
