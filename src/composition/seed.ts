@@ -4,7 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { developers, games } from '../db/schema/index.js';
 import { signUpDeveloper, signUpDeveloperInput } from '../modules/accounts/index.js';
-import { createGame, defineCurrency, defineCurrencyInput, rotateGameKeys, updateGame } from '../modules/games/index.js';
+import {
+  createGame,
+  createGameInput,
+  defineCurrency,
+  defineCurrencyInput,
+  rotateGameKeys,
+  updateGame,
+  updateGameInput,
+} from '../modules/games/index.js';
 import { createItem, createItemInput } from '../modules/catalog/index.js';
 import { parseInput } from '../shared/validation.js';
 import type { Deps, ServiceContext } from '../modules/service-context.js';
@@ -108,11 +116,15 @@ function starGardenItems(): ItemInput[] {
 }
 
 async function createDemoGame(ctx: ServiceContext, second: boolean): Promise<DemoGameInfo> {
-  const { game, secretKey, publishableKey } = await createGame(ctx, {
-    name: second ? SECOND_GAME : FIRST_GAME,
-    defaultCurrency: second ? 'EUR' : 'USD',
-  });
-  // The currency and items as a developer would send them, parsed as the API parses them.
+  // The game, its currency and items as a developer would send them, parsed as the API parses them.
+  const production = ctx.deps.config.NODE_ENV === 'production';
+  const { game, secretKey, publishableKey } = await createGame(
+    ctx,
+    parseInput(createGameInput(production), {
+      name: second ? SECOND_GAME : FIRST_GAME,
+      defaultCurrency: second ? 'EUR' : 'USD',
+    }),
+  );
   const currency = second ? { code: 'SEED', name: 'Seeds' } : { code: 'GEM', name: 'Gems' };
   await defineCurrency(ctx, parseInput(defineCurrencyInput, { gameId: game.id, ...currency }));
   for (const item of second ? starGardenItems() : cometDodgeItems())
@@ -189,6 +201,9 @@ export async function registerDemoOrigins(
   for (const { gameId, origin } of origins) {
     const [game] = await deps.db.select().from(games).where(eq(games.id, gameId)).limit(1);
     if (!game) continue;
-    await updateGame(asDeveloper(deps, game.developerId), { gameId, allowedOrigins: [origin], redirectUris: [] });
+    await updateGame(
+      asDeveloper(deps, game.developerId),
+      parseInput(updateGameInput(false), { gameId, allowedOrigins: [origin], redirectUris: [] }),
+    );
   }
 }

@@ -5,6 +5,7 @@ import { COMMON_ERRORS, ErrorInterface, orNotFound } from '../errors.js';
 import {
   canManageGame,
   createGame,
+  createGameInput,
   CurrencyCodeTakenError,
   defineCurrency,
   defineCurrencyInput,
@@ -15,12 +16,17 @@ import {
   setGamePlatformFee,
   setPlatformFeeInput,
   updateGame,
+  updateGameInput,
   type GameCurrencyRow,
   type GameKeyPair,
   type GameRow,
 } from '../../modules/games/index.js';
 import { parseInput } from '../../shared/validation.js';
 import { ViewerRef } from './accounts.js';
+import type { Settings } from '../../shared/settings.js';
+
+/** Production refuses http origins and redirect URIs in a game's input. */
+const isProduction = (config: Pick<Settings, 'NODE_ENV'>): boolean => config.NODE_ENV === 'production';
 
 export const GameRef = builder.loadableNodeRef('Game', {
   id: { resolve: (g: GameRow) => g.id },
@@ -213,7 +219,8 @@ builder.mutationField('createGame', (t) =>
     },
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
-    resolve: (_root, { input }, ctx) => createGame(ctx.service, input),
+    resolve: (_root, { input }, ctx) =>
+      createGame(ctx.service, parseInput(createGameInput(isProduction(ctx.service.deps.config)), input)),
   }),
 );
 builder.mutationField('rotateGameKeys', (t) =>
@@ -247,7 +254,13 @@ builder.mutationField('updateGame', (t) =>
     authScopes: { developer: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      game: await updateGame(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      game: await updateGame(
+        ctx.service,
+        parseInput(updateGameInput(isProduction(ctx.service.deps.config)), {
+          ...input,
+          gameId: decodeId('Game', input.gameId, 'input.gameId'),
+        }),
+      ),
     }),
   }),
 );

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { games } from '../../db/schema/index.js';
 import { newId } from '../../shared/ids.js';
-import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import type { GameRow } from './access.js';
 import { requireDeveloper } from './access.js';
@@ -16,7 +15,8 @@ import {
 import { issueGameKeys, type GameKeyPair } from './keys.js';
 import { issueWebhookSecret } from './webhook-secrets.js';
 
-const createGameInput = (production: boolean) =>
+/** createGame's input as the boundary parses it (parseInput); production refuses http origins. */
+export const createGameInput = (production: boolean) =>
   z.object({
     name: gameName,
     defaultCurrency: isoCurrency,
@@ -24,6 +24,7 @@ const createGameInput = (production: boolean) =>
     allowedOrigins: allowedOrigins(production).nullish(),
     redirectUris: redirectUris(production).nullish(),
   });
+export type CreateGameInput = z.output<ReturnType<typeof createGameInput>>;
 
 export const DEFAULT_PLATFORM_FEE_BPS = 3000;
 
@@ -34,10 +35,9 @@ export const DEFAULT_PLATFORM_FEE_BPS = 3000;
  */
 export async function createGame(
   ctx: ServiceContext,
-  raw: unknown,
+  input: CreateGameInput,
 ): Promise<{ game: GameRow; webhookSecret: string } & GameKeyPair> {
   const developerId = requireDeveloper(ctx);
-  const input = parseInput(createGameInput(ctx.deps.config.NODE_ENV === 'production'), raw);
   assertWebhookDestination(ctx.deps.outboundHttp, input.webhookUrl);
   const now = ctx.deps.clock.now();
   return ctx.deps.db.transaction(async (tx) => {

@@ -1,7 +1,7 @@
 // The games module: games, their API keys and their virtual currencies.
-export { createGame, DEFAULT_PLATFORM_FEE_BPS } from './create-game.js';
+export { createGame, createGameInput, DEFAULT_PLATFORM_FEE_BPS, type CreateGameInput } from './create-game.js';
 export { rotateGameKeys } from './rotate-game-keys.js';
-export { updateGame } from './update-game.js';
+export { updateGame, updateGameInput, type UpdateGameInput } from './update-game.js';
 export { listRegisteredOrigins } from './registered-origins.js';
 export { setGamePlatformFee, setPlatformFeeInput, type SetPlatformFeeInput } from './set-platform-fee.js';
 export {

@@ -1,14 +1,14 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { games } from '../../db/schema/index.js';
-import { parseInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 import { loadGameForWrite, type GameRow } from './access.js';
 import { allowedOrigins, assertWebhookDestination, gameName, redirectUris, webhookUrl } from './game-fields.js';
 
 // Absent fields stay as they are; webhookUrl: null removes the webhook.
 // allowedOrigins/redirectUris replace the whole list when given ([] empties it).
-const updateGameInput = (production: boolean) =>
+/** updateGame's input as the boundary parses it (parseInput); production refuses http origins. */
+export const updateGameInput = (production: boolean) =>
   z.object({
     gameId: z.string(),
     name: gameName.optional(),
@@ -16,13 +16,13 @@ const updateGameInput = (production: boolean) =>
     allowedOrigins: allowedOrigins(production).optional(),
     redirectUris: redirectUris(production).optional(),
   });
+export type UpdateGameInput = z.output<ReturnType<typeof updateGameInput>>;
 
 /**
  * Changes a game's name, webhook URL, origins or redirect URIs; only its own developer may. The platform
  * fee is Coinslot's, not the developer's: operators set it with setGamePlatformFee.
  */
-export async function updateGame(ctx: ServiceContext, raw: unknown): Promise<GameRow> {
-  const input = parseInput(updateGameInput(ctx.deps.config.NODE_ENV === 'production'), raw);
+export async function updateGame(ctx: ServiceContext, input: UpdateGameInput): Promise<GameRow> {
   assertWebhookDestination(ctx.deps.outboundHttp, input.webhookUrl);
   return ctx.deps.db.transaction(async (tx) => {
     const game = await loadGameForWrite(ctx, tx, input.gameId, true);
