@@ -462,35 +462,69 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
   );
 });
 
+const SIGN_UP_DEVELOPER = graphql(`
+  mutation SignUpDeveloper($input: SignUpDeveloperInput!) {
+    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } }
+  }
+`);
+const CREATE_GAME = graphql(`
+  mutation CreateGame($input: CreateGameInput!) {
+    createGame(input: $input) { __typename ... on CreateGamePayload { game { id } secretKey webhookSecret } }
+  }
+`);
+const DEFINE_CURRENCY = graphql(`
+  mutation DefineCurrency($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }
+`);
+const CREATE_ITEM = graphql(`
+  mutation CreateItem($input: CreateItemInput!) {
+    createItem(input: $input) { __typename ... on CreateItemPayload { item { id } } }
+  }
+`);
+
 /** A developer and a game whose webhooks go to `webhookUrl`, with a GEM currency and the items the load buys. */
 async function setUpChaosGame(app: TestApp, webhookUrl: string) {
-  const ok = async (query: string, variables: Record<string, unknown>, token: string | null, field: string) => {
-    const res = await app.gql(query, variables, { token });
+  /** Runs a set-up mutation and returns `field` as the member `typename`, or throws with what came back. */
+  const ok = async <R extends { [k in K]: { __typename: string } }, V, K extends string, N extends R[K]['__typename']>(
+    document: TadaDocumentNode<R, V>,
+    variables: V,
+    token: string | null,
+    field: K,
+    typename: N,
+  ): Promise<Extract<R[K], { __typename: N }>> => {
+    const res = await app.gql(document, variables, { token });
     const value = res.data?.[field];
-    if (!value || value.__typename?.endsWith('Payload') === false)
-      throw new Error(`${field} failed: ${JSON.stringify(res.errors ?? value)}`);
-    return value;
+    if (value?.__typename !== typename) throw new Error(`${field} failed: ${JSON.stringify(res.errors ?? value)}`);
+    return value as Extract<R[K], { __typename: N }>;
   };
   const dev = await ok(
-    `mutation ($input: SignUpDeveloperInput!) { signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } } }`,
+    SIGN_UP_DEVELOPER,
     { input: { email: uniqueEmail('chaos'), password: 'developer-password', name: 'Chaos Studio' } },
     null,
     'signUpDeveloper',
+    'DeveloperAuthPayload',
   );
   const created = await ok(
-    `mutation ($input: CreateGameInput!) { createGame(input: $input) { __typename ... on CreateGamePayload { game { id } secretKey webhookSecret } } }`,
+    CREATE_GAME,
     { input: { name: 'Chaos', defaultCurrency: 'USD', webhookUrl } },
     dev.token,
     'createGame',
+    'CreateGamePayload',
   );
-  const gameId = created.game.id as string;
+  const gameId = created.game.id;
   await ok(
-    `mutation ($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }`,
+    DEFINE_CURRENCY,
     { input: { gameId, code: 'GEM', name: 'Gems' } },
     dev.token,
     'defineCurrency',
+    'DefineCurrencyPayload',
   );
-  const specs = [
+  const specs: {
+    sku: string;
+    kind: 'CONSUMABLE' | 'DURABLE' | 'CURRENCY_PACK';
+    price: string;
+    currency: string;
+    grants?: { amount: string; currency: string };
+  }[] = [
     { sku: 'life', kind: 'CONSUMABLE', price: '99', currency: 'USD' },
     { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', currency: 'USD', grants: { amount: '500', currency: 'GEM' } },
     { sku: 'skin', kind: 'DURABLE', price: '299', currency: 'USD' },
@@ -498,17 +532,17 @@ async function setUpChaosGame(app: TestApp, webhookUrl: string) {
     { sku: 'shield', kind: 'CONSUMABLE', price: '120', currency: 'GEM' },
   ];
   const items: Record<string, Item> = {};
-  for (const spec of specs) {
-    const { sku, kind, price, currency, grants } = spec as typeof spec & { grants?: unknown };
+  for (const { sku, kind, price, currency, grants } of specs) {
     const made = await ok(
-      `mutation ($input: CreateItemInput!) { createItem(input: $input) { __typename ... on CreateItemPayload { item { id } } } }`,
+      CREATE_ITEM,
       { input: { gameId, sku, name: sku, kind, prices: [{ amount: price, currency }], ...(grants ? { grants } : {}) } },
       dev.token,
       'createItem',
+      'CreateItemPayload',
     );
     items[sku] = { id: made.item.id, price: { amount: price, currency } };
   }
-  return { gameId, secretKey: created.secretKey as string, webhookSecret: created.webhookSecret as string, items };
+  return { gameId, secretKey: created.secretKey, webhookSecret: created.webhookSecret, items };
 }
 
 /** Where an answer a client kept disagrees with the database. */
