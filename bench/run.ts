@@ -17,7 +17,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { publicId } from '../src/shared/public-ids.js';
 import { createClient } from 'redis';
 import { benchFraud, type FraudBenchResult } from './fraud.bench.js';
 import { benchIdempotency, type IdempotencyBenchResult } from './idempotency.bench.js';
@@ -411,7 +411,7 @@ async function main(): Promise<void> {
       size,
       game: g,
       lastPageCursor: Buffer.from(`${last[0]!.created_at.toISOString()}|${last[0]!.id}`).toString('base64url'),
-      lastCatalogAfter: beforeLast[0] ? encodeGlobalID('Item', beforeLast[0].id) : null,
+      lastCatalogAfter: beforeLast[0] ? publicId('Item', beforeLast[0].id) : null,
     });
   }
   // Vacuumed now, so that autovacuum does not wake up on these bulk inserts in the middle of a measurement.

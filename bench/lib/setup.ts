@@ -2,7 +2,7 @@
 // players, cards, authorizations, catalog items and purchase history by direct batched SQL (the API
 // path costs an argon2 hash and an acquirer verification per player: minutes for a few thousand).
 import { randomBytes, randomUUID } from 'node:crypto';
-import { decodeGlobalID } from '@pothos/plugin-relay';
+import { parsePublicId } from '../../src/shared/public-ids.js';
 import type pg from 'pg';
 import { hashToken } from '../../src/modules/accounts/tokens.js';
 import {
@@ -35,7 +35,12 @@ export interface BenchPlayer {
   readonly gameToken: string;
 }
 
-const rawId = (globalId: string) => decodeGlobalID(globalId).id;
+/** The row id (UUID) inside a public id (`gam_…`, `itm_…`, `crd_…`). */
+const rawId = (id: string): string => {
+  const parsed = parsePublicId(id);
+  if (!parsed) throw new Error(`not a public id: ${id}`);
+  return parsed.rowId;
+};
 
 function unique(label: string): string {
   return `${label}-${randomBytes(6).toString('hex')}@bench.test`;
