@@ -1,11 +1,13 @@
 // createPurchase's checks that come before any database read or charge: only a player's game token
-// buys, for its own game, with a well-formed price and key. Each refusal leaves the database and the
-// acquirer untouched (the unit tier has neither: touching one throws).
+// buys, for its own game, with a well-formed price and key (the input parsed at the boundary, as the
+// resolver does). Each refusal leaves the database and the acquirer untouched (the unit tier has
+// neither: touching one throws).
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createPurchase } from '../../src/modules/purchases/index.js';
+import { createPurchase, createPurchaseInput } from '../../src/modules/purchases/index.js';
 import { ForbiddenError, NotFoundError, UnauthenticatedError, ValidationError } from '../../src/shared/errors.js';
 import type { Principal } from '../../src/shared/principal.js';
+import { parseInput } from '../../src/shared/validation.js';
 import { unitContext } from '../helpers/unit-deps.js';
 
 const gameId = randomUUID();
@@ -25,22 +27,23 @@ const input = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
+/** What the resolver does: parse the input once at the boundary, then call the verb with it typed. */
+async function buy(principal: Principal, raw: Record<string, unknown>) {
+  return createPurchase(unitContext(principal), parseInput(createPurchaseInput, raw));
+}
+
 describe('createPurchase before the database', () => {
   it('refuses every caller but a game token: anonymous, a developer, a game key', async () => {
-    await expect(createPurchase(unitContext({ kind: 'anonymous' }), input())).rejects.toBeInstanceOf(
-      UnauthenticatedError,
-    );
+    await expect(buy({ kind: 'anonymous' }, input())).rejects.toBeInstanceOf(UnauthenticatedError);
     for (const principal of [
       { kind: 'developer', developerId: 'd', sessionId: 's' },
       { kind: 'game_secret', gameId, developerId: 'd', keyId: 'k' },
     ] as Principal[])
-      await expect(createPurchase(unitContext(principal), input())).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(buy(principal, input())).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it("answers NotFound for another game than the token's, as if it did not exist", async () => {
-    await expect(createPurchase(unitContext(gameToken), input({ gameId: randomUUID() }))).rejects.toBeInstanceOf(
-      NotFoundError,
-    );
+    await expect(buy(gameToken, input({ gameId: randomUUID() }))).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('refuses a quantity out of range, a price in decimals and a bad idempotency key', async () => {
@@ -52,6 +55,6 @@ describe('createPurchase before the database', () => {
       input({ idempotencyKey: '' }),
       input({ idempotencyKey: 'x'.repeat(256) }),
     ])
-      await expect(createPurchase(unitContext(gameToken), bad)).rejects.toBeInstanceOf(ValidationError);
+      await expect(buy(gameToken, bad)).rejects.toBeInstanceOf(ValidationError);
   });
 });

@@ -16,19 +16,23 @@ import {
 } from '../../shared/errors.js';
 import {
   cancelPurchase,
+  cancelPurchaseInput,
   confirmPurchase,
+  confirmPurchaseInput,
   createPurchase,
+  createPurchaseInput,
   getPurchasesByIds,
   listFailedSettlements,
   listPlayerPurchases,
   listPurchases,
   type PurchaseRow,
-  purchaseStatuses,
+  type purchaseStatuses,
   visibleCardId,
   visibleFee,
   visibleRisk,
 } from '../../modules/purchases/index.js';
 import { getCardLabels } from '../../modules/cards/index.js';
+import { parseInput } from '../../shared/validation.js';
 import { PlayerRef, ViewerRef } from './accounts.js';
 import { ItemRef } from './catalog.js';
 import { GameRef } from './games.js';
@@ -350,13 +354,16 @@ builder.mutationField('createPurchase', (t) =>
     authScopes: { playerGame: true },
     errors: { types: PURCHASE_ERRORS, directResult: true },
     resolve: async (_root, { input }, ctx) => {
-      const { purchase, item } = await createPurchase(ctx.service, {
-        ...input,
-        gameId: decodeId('Game', input.gameId, 'input.gameId'),
-        itemId: decodeId('Item', input.itemId, 'input.itemId'),
-        giftTo: input.giftTo ? decodeId('Player', input.giftTo, 'input.giftTo') : null,
-        quantity: input.quantity ?? 1,
-      });
+      const { purchase, item } = await createPurchase(
+        ctx.service,
+        parseInput(createPurchaseInput, {
+          ...input,
+          gameId: decodeId('Game', input.gameId, 'input.gameId'),
+          itemId: decodeId('Item', input.itemId, 'input.itemId'),
+          giftTo: input.giftTo ? decodeId('Player', input.giftTo, 'input.giftTo') : null,
+          quantity: input.quantity ?? 1,
+        }),
+      );
       // The answer's `item` from the row the purchase read, not a second read of it.
       if (item) ItemRef.getDataloader(ctx).prime(item.id, item);
       return purchase;
@@ -379,11 +386,14 @@ builder.mutationField('confirmPurchase', (t) =>
     authScopes: { player: true },
     errors: { types: PURCHASE_ERRORS, directResult: true },
     resolve: (_root, { input }, ctx) =>
-      confirmPurchase(ctx.service, {
-        ...input,
-        purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId'),
-        cardId: input.cardId ? decodeId('Card', input.cardId, 'input.cardId') : null,
-      }),
+      confirmPurchase(
+        ctx.service,
+        parseInput(confirmPurchaseInput, {
+          ...input,
+          purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId'),
+          cardId: input.cardId ? decodeId('Card', input.cardId, 'input.cardId') : null,
+        }),
+      ),
   }),
 );
 
@@ -401,7 +411,10 @@ builder.mutationField('cancelPurchase', (t) =>
     authScopes: { $any: { player: true, playerGame: true } },
     errors: { types: [...COMMON_ERRORS, InvalidStateError], directResult: true },
     resolve: (_root, { input }, ctx) =>
-      cancelPurchase(ctx.service, { purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId') }),
+      cancelPurchase(
+        ctx.service,
+        parseInput(cancelPurchaseInput, { purchaseId: decodeId('Purchase', input.purchaseId, 'input.purchaseId') }),
+      ),
   }),
 );
 

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { InvalidStateError, NotFoundError } from '../../shared/errors.js';
-import { parseInput } from '../../shared/validation.js';
 import { returnStock } from '../catalog/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
 import { releasePurchaseAmount } from '../fraud/index.js';
@@ -9,11 +8,13 @@ import { requireBuyer } from './access.js';
 import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
 import { AWAITING_STATUSES } from './purchase-state.js';
 
-const cancelPurchaseInput = z.object({ purchaseId: z.uuid('must be a purchase id') });
+/** cancelPurchase's input as the boundary parses it (parseInput). */
+export const cancelPurchaseInput = z.object({ purchaseId: z.uuid('must be a purchase id') });
+
+export type CancelPurchaseInput = z.output<typeof cancelPurchaseInput>;
 
 /** The buyer (pay sheet or game) cancels a purchase that still waits for them; its stock goes back. */
-export async function cancelPurchase(ctx: ServiceContext, raw: unknown): Promise<PurchaseRow> {
-  const input = parseInput(cancelPurchaseInput, raw);
+export async function cancelPurchase(ctx: ServiceContext, input: CancelPurchaseInput): Promise<PurchaseRow> {
   const purchase = await findPurchase(ctx.deps.db, input.purchaseId);
   if (!purchase) throw new NotFoundError('Purchase');
   requireBuyer(ctx, purchase, true);

@@ -6,7 +6,6 @@ import {
   RiskBlockedError,
   ValidationError,
 } from '../../shared/errors.js';
-import { parseInput } from '../../shared/validation.js';
 import { getActiveAuthorization } from '../authorizations/index.js';
 import { getCardForCharge } from '../cards/index.js';
 import { assessPurchase, recordRiskEvent } from '../fraud/index.js';
@@ -20,7 +19,8 @@ import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purch
 import { failPurchase } from './settle-charge.js';
 import { takeStockReleasingLapsed } from './stock-holds.js';
 
-const confirmPurchaseInput = z.object({
+/** confirmPurchase's input as the boundary parses it (parseInput): ids as row ids. */
+export const confirmPurchaseInput = z.object({
   purchaseId: z.uuid('must be a purchase id'),
   cardId: z.uuid('must be a card id').nullish(),
   cvc: z
@@ -30,12 +30,13 @@ const confirmPurchaseInput = z.object({
   idempotencyKey: z.string(),
 });
 
+export type ConfirmPurchaseInput = z.output<typeof confirmPurchaseInput>;
+
 /**
  * The player confirms a purchase in the pay sheet (player session): REQUIRES_CONFIRMATION is
  * charged (optionally on another card), REQUIRES_ACTION is completed with the CVC.
  */
-export async function confirmPurchase(ctx: ServiceContext, raw: unknown): Promise<PurchaseRow> {
-  const input = parseInput(confirmPurchaseInput, raw);
+export async function confirmPurchase(ctx: ServiceContext, input: ConfirmPurchaseInput): Promise<PurchaseRow> {
   assertIdempotencyKey(input.idempotencyKey);
   const { db, clock } = ctx.deps;
   const purchase = await findPurchase(db, input.purchaseId);

@@ -11,8 +11,8 @@ import {
 } from '../../shared/errors.js';
 import { newId } from '../../shared/ids.js';
 import { isIsoCurrency } from '../../shared/currencies.js';
-import { parseAmountMinor, type Money } from '../../shared/money.js';
-import { parseInput } from '../../shared/validation.js';
+import type { Money } from '../../shared/money.js';
+import { minorUnits } from '../../shared/validation.js';
 import { isOnSale, MAX_PURCHASE_QUANTITY, type CatalogItem } from '../catalog/index.js';
 import {
   assessPurchase,
@@ -37,7 +37,8 @@ import { stockHoldUntil, takeStockReleasingLapsed } from './stock-holds.js';
 
 const uuid = z.uuid('must be an id');
 
-const createPurchaseInput = z.object({
+/** createPurchase's input as the boundary parses it (parseInput): ids as row ids, the expected price as Money. */
+export const createPurchaseInput = z.object({
   gameId: uuid,
   itemId: uuid,
   quantity: z
@@ -46,16 +47,18 @@ const createPurchaseInput = z.object({
     .min(1, 'must be at least 1')
     .max(MAX_PURCHASE_QUANTITY, `must be at most ${MAX_PURCHASE_QUANTITY}`)
     .default(1),
-  expectedPrice: z.object({
-    amount: z.string().max(32),
-    currency: z.string().regex(/^[A-Z]{2,8}$/, 'must be a currency code'),
-  }),
+  expectedPrice: z
+    .object({
+      amount: minorUnits(),
+      currency: z.string().regex(/^[A-Z]{2,8}$/, 'must be a currency code'),
+    })
+    .transform((m): Money => ({ amountMinor: m.amount, currency: m.currency })),
   idempotencyKey: z.string(),
   giftTo: uuid.nullish(),
   deviceId: z.string().max(200).nullish(),
 });
 
-export type CreatePurchaseInput = z.input<typeof createPurchaseInput>;
+export type CreatePurchaseInput = z.output<typeof createPurchaseInput>;
 
 /**
  * A player buys an item in a game (game token). Within the one-tap allowance the default card is
@@ -63,13 +66,10 @@ export type CreatePurchaseInput = z.input<typeof createPurchaseInput>;
  * game currency are paid from the wallet in one transaction. Retries with the same idempotency key
  * return the same purchase (the database backstop of the Redis idempotency layer).
  */
-export async function createPurchase(ctx: ServiceContext, raw: unknown): Promise<CreatedPurchase> {
+export async function createPurchase(ctx: ServiceContext, input: CreatePurchaseInput): Promise<CreatedPurchase> {
   const principal = requirePlayerGame(ctx);
-  const input = parseInput(createPurchaseInput, raw);
   assertIdempotencyKey(input.idempotencyKey);
-  const amount = parseAmountMinor(input.expectedPrice.amount);
-  if (typeof amount !== 'number') throw ValidationError.field('input.expectedPrice.amount', amount.message);
-  const expected: Money = { amountMinor: amount, currency: input.expectedPrice.currency };
+  const expected = input.expectedPrice;
   if (input.gameId !== principal.gameId) throw new NotFoundError('Game');
   const { db, clock } = ctx.deps;
   const buyerId = principal.playerId;

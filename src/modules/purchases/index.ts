@@ -1,7 +1,7 @@
 // The purchases module: the one-tap purchase, its state machine, charging in three atomic phases, recovery.
-export { createPurchase, type CreatePurchaseInput } from './create-purchase.js';
-export { confirmPurchase } from './confirm-purchase.js';
-export { cancelPurchase } from './cancel-purchase.js';
+export { createPurchase, createPurchaseInput, type CreatePurchaseInput } from './create-purchase.js';
+export { confirmPurchase, confirmPurchaseInput, type ConfirmPurchaseInput } from './confirm-purchase.js';
+export { cancelPurchase, cancelPurchaseInput, type CancelPurchaseInput } from './cancel-purchase.js';
 export { recoverPurchases, expirePurchases } from './background.js';
 export { SETTLEMENT_FAILED } from './settlement-failure.js';
 export {
