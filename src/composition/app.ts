@@ -11,7 +11,7 @@ import { retryAfterPlugin, retryAfterSlot, type RetryAfterSlot } from '../graphq
 import { rateLimitPlugin } from '../graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from '../graphql/redact-input-values.js';
 import { STREAM_ENDPOINT, streamEndpointPlugins } from '../graphql/stream-endpoint.js';
-import { typedErrorCount, wasCounted } from '../graphql/mutation-guard-plugin.js';
+import { rateLimitSlot, typedErrorSlot, type RateLimitSlot, type TypedErrorSlot } from '../graphql/request-slots.js';
 import { operationLabeler } from '../graphql/operation-label.js';
 import { tracingPlugin } from '../graphql/tracing-plugin.js';
 import { nameRequestSpan, traceRequest } from '../http/tracing.js';
@@ -41,6 +41,10 @@ export interface ServerContext {
   readonly idempotency?: IdempotencySlot;
   /** This request's Retry-After wait and RateLimit quotas, fresh for each /graphql request (graphql/retry-after.ts). */
   readonly retryAfter?: RetryAfterSlot;
+  /** The domain errors this request's mutations answered with, fresh for each /graphql request (graphql/mutation-guard-plugin.ts). */
+  readonly typedErrors?: TypedErrorSlot;
+  /** What the API rate limit decided, fresh for each /graphql request (graphql/rate-limit-plugin.ts). */
+  readonly rateLimit?: RateLimitSlot;
 }
 
 export interface AppOptions {
@@ -174,13 +178,14 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
         onExecuteDone({ result }) {
           end();
           const errors = 'errors' in result && Array.isArray(result.errors) ? result.errors : [];
+          const typedErrors = (args.contextValue as Partial<GraphQLContext>).typedErrors;
           for (const error of errors) {
             // a domain error a mutation threw was counted by its code already (mutation guard)
-            if (wasCounted((error as { originalError?: unknown }).originalError)) continue;
+            if (typedErrors?.counted.has((error as { originalError?: unknown }).originalError)) continue;
             const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
             metrics.business.graphqlError(typeof code === 'string' ? code : 'INTERNAL_SERVER_ERROR');
           }
-          const typed = typedErrorCount((args.contextValue as GraphQLContext).request) > 0;
+          const typed = (typedErrors?.counted.size ?? 0) > 0;
           metrics.graphqlOperations.inc({
             operation,
             outcome: errors.length > 0 ? 'error' : typed ? 'typed_error' : 'ok',
@@ -254,10 +259,11 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       const ip = clientIp(request, (server as ServerContext).ip, deps.config.API_RATE_LIMIT_TRUST_PROXY);
       const service: ServiceContext = { deps, principal, requestId, ip };
       // handler below gives every /graphql request its slots; yoga driven any other way would lose replays
-      const { idempotency, retryAfter } = server as ServerContext;
+      const { idempotency, retryAfter, typedErrors, rateLimit } = server as ServerContext;
       if (!idempotency) throw new Error('a /graphql request reached yoga without its idempotency slot');
-      if (!retryAfter) throw new Error('a /graphql request reached yoga without its retry-after slot');
-      return { principal, service, requestId, idempotency, retryAfter };
+      if (!retryAfter || !typedErrors || !rateLimit)
+        throw new Error('a /graphql request reached yoga without its slots');
+      return { principal, service, requestId, idempotency, retryAfter, typedErrors, rateLimit };
     },
   });
 
@@ -366,6 +372,8 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
           ...serverContext,
           idempotency: idempotencySlot(),
           retryAfter: retryAfterSlot(),
+          typedErrors: typedErrorSlot(),
+          rateLimit: rateLimitSlot(),
         });
         // The answer depends on the Origin (CORS): caches must keep one per origin.
         if (!/\borigin\b/i.test(response.headers.get('vary') ?? '')) response.headers.append('vary', 'Origin');

@@ -2,6 +2,7 @@ import SchemaBuilder, { BasePlugin, type PothosOutputFieldConfig, type SchemaTyp
 import type { GraphQLFieldResolver } from 'graphql';
 import { DomainError, RateLimitedError } from '../shared/errors.js';
 import type { IdempotencySlot } from '../modules/idempotency/index.js';
+import type { TypedErrorSlot } from './request-slots.js';
 import { noteRateLimit, noteRetryAfter, type RetryAfterSlot } from './retry-after.js';
 import type { ServiceContext } from '../modules/service-context.js';
 
@@ -19,10 +20,10 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
     if (fieldConfig.parentType !== 'Mutation') return resolver;
     return async (parent, args, context, info) => {
-      const { request, idempotency, retryAfter } = context as {
-        request: Request;
+      const { idempotency, retryAfter, typedErrors } = context as {
         idempotency: IdempotencySlot;
         retryAfter: RetryAfterSlot;
+        typedErrors: TypedErrorSlot;
       };
       const state = idempotency.current;
       try {
@@ -32,7 +33,7 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
         state?.markRan();
         return result;
       } catch (error) {
-        if (error instanceof DomainError) noteTypedError(context as { service?: ServiceContext }, request, error);
+        if (error instanceof DomainError) noteTypedError(context as { service?: ServiceContext }, typedErrors, error);
         if (error instanceof DomainError && error.retryable) noteRetryAfter(retryAfter, error.retryAfterSeconds);
         if (error instanceof RateLimitedError && error.policy) {
           // a typed RateLimited answer: the quota it ran into, used up until the wait is over
@@ -51,28 +52,13 @@ export class MutationGuardPlugin<Types extends SchemaTypes> extends BasePlugin<T
   }
 }
 
-const typedErrors = new WeakMap<Request, number>();
-const counted = new WeakSet<object>();
-
 /**
  * Counts a domain error a mutation answers with (a typed result such as CardDeclined, or a top-level
- * error when the field has no member for it) by its code, and notes it on the request so that the
- * operation counter says typed_error rather than ok.
+ * error when the field has no member for it) by its code, and notes it on the request's slot.
  */
-function noteTypedError(context: { service?: ServiceContext }, request: Request, error: DomainError): void {
+function noteTypedError(context: { service?: ServiceContext }, slot: TypedErrorSlot, error: DomainError): void {
   context.service?.deps.metrics.graphqlError(error.code);
-  counted.add(error);
-  typedErrors.set(request, (typedErrors.get(request) ?? 0) + 1);
-}
-
-/** Whether this error was counted already (so that the top-level error count skips it). */
-export function wasCounted(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && counted.has(error);
-}
-
-/** How many domain errors this request's mutations answered with. */
-export function typedErrorCount(request: Request): number {
-  return typedErrors.get(request) ?? 0;
+  slot.counted.add(error);
 }
 
 SchemaBuilder.registerPlugin('mutationGuard', MutationGuardPlugin);

@@ -6,20 +6,14 @@ import { clientIp } from '../http/client-ip.js';
 import type { ThrottleCheck, ThrottleOutcome } from '../shared/velocity-port.js';
 import type { Deps } from '../modules/service-context.js';
 import type { GraphQLContext } from './context.js';
+import type { RateLimitSlot } from './request-slots.js';
 import { noteRateLimit, rateLimitFields, type RateLimitState, type RetryAfterSlot } from './retry-after.js';
 
-/** What the rate limit decided for one HTTP request. */
-interface LimitState {
-  /** Every quota counted, for the RateLimit headers; null when the store was unreachable. */
-  readonly shown: readonly RateLimitState[] | null;
-}
-
-const states = new WeakMap<Request, LimitState>();
-
-/** The peer address and the request's Retry-After slot the server passes along (composition/app.ts ServerContext). */
+/** The peer address and the request's slots the server passes along (composition/app.ts ServerContext). */
 interface PeerContext {
   readonly ip?: string | null;
   readonly retryAfter?: RetryAfterSlot;
+  readonly rateLimit?: RateLimitSlot;
 }
 
 /**
@@ -80,12 +74,11 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
           lastWarnAt = Date.now();
           logger.warn({ err: error }, 'API rate limit store unavailable: reads pass, mutations are refused');
         }
-        states.set(request, { shown: null });
+        if (peer?.rateLimit) peer.rateLimit.storeUnavailable = true;
         return;
       }
       const refused = outcomes.filter((o) => !o.allowed && o.retryAfterMs > 0);
       const shown = outcomes.map((o, i) => stateOf(checks[i]?.policy ?? 'api', o, periodMs));
-      states.set(request, { shown });
       const slot = peer?.retryAfter;
       if (slot) for (const state of shown) noteRateLimit(slot, state);
       if (!outcomes.every((o) => o.allowed)) {
@@ -112,8 +105,7 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
     },
 
     onExecute({ args, setResultAndStopExecution }) {
-      const state = states.get((args.contextValue as GraphQLContext).request);
-      if (!state || state.shown !== null) return;
+      if (!(args.contextValue as GraphQLContext).rateLimit?.storeUnavailable) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
       const unavailable = new ServiceUnavailableError(
