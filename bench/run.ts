@@ -62,6 +62,8 @@ const SECRETS = {
   ACQUIRER_SECRET: `bench-acquirer-${randomBytes(16).toString('hex')}`,
   WEBHOOK_SECRET_KEY: `bench-webhook-${randomBytes(16).toString('hex')}`,
   IDEMPOTENCY_ENCRYPTION_KEY: `bench-idempotency-${randomBytes(16).toString('hex')}`,
+  // Production keeps /metrics closed; the soak and the heap figures read it with this token.
+  METRICS_TOKEN: `bench-metrics-${randomBytes(16).toString('hex')}`,
 };
 
 function serverEnv(extra: Record<string, string> = {}): Record<string, string> {

@@ -82,7 +82,11 @@ export async function startServerProcess(
     output: () => log,
     errorLines: () => [...errors],
     async metric(name) {
-      const text = await (await fetch(`${url}/metrics`)).text();
+      const token = env.METRICS_TOKEN;
+      const response = await fetch(`${url}/metrics`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      // production answers 401 without the token: a figure read off an error page would be a silent 0
+      if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+      const text = await response.text();
       let total: number | null = null;
       for (const line of text.split('\n')) {
         if (line.startsWith('#')) continue;
