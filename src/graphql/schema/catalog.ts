@@ -10,7 +10,7 @@ import {
   getCatalog,
   getItemsByIds,
   isOnSale,
-  ITEM_KINDS,
+  type ITEM_KINDS,
   listGameItems,
   SkuTakenError,
   updateItem,
