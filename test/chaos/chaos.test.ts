@@ -14,7 +14,10 @@ import {
   createPurchaseDocument,
   decodeId,
   randomApprovedCard,
+  setUpGame,
   setUpPlayer,
+  type GameSetup,
+  type ItemSpec,
   type PlayerSetup,
 } from '../helpers/flows.js';
 import { graphql, isTypename, type TadaDocumentNode } from '../helpers/graphql.js';
@@ -22,7 +25,7 @@ import { clientAddress, closeAgents, httpGql, type HttpGqlResult } from '../help
 import { isolatedDatabase } from '../helpers/isolated-database.js';
 import { checkMoneyInvariants } from '../helpers/money-invariants.js';
 import { CoinslotProcess, freePort, PrivateRedis, waitFor } from '../helpers/processes.js';
-import { createTestApp, testEnv, uniqueEmail, type TestApp } from '../helpers/test-app.js';
+import { createTestApp, testEnv, type TestApp } from '../helpers/test-app.js';
 import { startFlakyReceiver, type FlakyReceiver } from './webhook-receiver.js';
 
 /** The load runs until both `operations` are done and `minSeconds` have passed, so that a fast machine still sees chaos. */
@@ -85,7 +88,7 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
   let app: TestApp;
   let receiver: FlakyReceiver;
   let instances: CoinslotProcess[] = [];
-  let game: { gameId: string; secretKey: string; webhookSecret: string; items: Record<string, Item> };
+  let game: GameSetup;
   const players: Player[] = [];
   const startedAt = new Date();
   const log = {
@@ -123,7 +126,8 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
         WEBHOOK_DISPATCHER: 'off',
       },
     });
-    game = await setUpChaosGame(app, receiver.url);
+    // A developer and a game whose webhooks go to the receiver, with a GEM currency and the items the load buys.
+    game = await setUpGame(app, CHAOS_ITEMS, { name: 'Chaos', webhookUrl: receiver.url });
     webhookSecret = game.webhookSecret;
 
     const cards = [...SPECIAL_CARDS, ...SPECIAL_CARDS];
@@ -462,88 +466,14 @@ describe(`chaos (${sizeName}): SIGKILLed API processes, a restarted Redis, acqui
   );
 });
 
-const SIGN_UP_DEVELOPER = graphql(`
-  mutation SignUpDeveloper($input: SignUpDeveloperInput!) {
-    signUpDeveloper(input: $input) { __typename ... on DeveloperAuthPayload { token } }
-  }
-`);
-const CREATE_GAME = graphql(`
-  mutation CreateGame($input: CreateGameInput!) {
-    createGame(input: $input) { __typename ... on CreateGamePayload { game { id } secretKey webhookSecret } }
-  }
-`);
-const DEFINE_CURRENCY = graphql(`
-  mutation DefineCurrency($input: DefineCurrencyInput!) { defineCurrency(input: $input) { __typename } }
-`);
-const CREATE_ITEM = graphql(`
-  mutation CreateItem($input: CreateItemInput!) {
-    createItem(input: $input) { __typename ... on CreateItemPayload { item { id } } }
-  }
-`);
-
-/** A developer and a game whose webhooks go to `webhookUrl`, with a GEM currency and the items the load buys. */
-async function setUpChaosGame(app: TestApp, webhookUrl: string) {
-  /** Runs a set-up mutation and returns `field` as the member `typename`, or throws with what came back. */
-  const ok = async <R extends { [k in K]: { __typename: string } }, V, K extends string, N extends R[K]['__typename']>(
-    document: TadaDocumentNode<R, V>,
-    variables: V,
-    token: string | null,
-    field: K,
-    typename: N,
-  ): Promise<Extract<R[K], { __typename: N }>> => {
-    const res = await app.gql(document, variables, { token });
-    const value = res.data?.[field];
-    if (value?.__typename !== typename) throw new Error(`${field} failed: ${JSON.stringify(res.errors ?? value)}`);
-    return value as Extract<R[K], { __typename: N }>;
-  };
-  const dev = await ok(
-    SIGN_UP_DEVELOPER,
-    { input: { email: uniqueEmail('chaos'), password: 'developer-password', name: 'Chaos Studio' } },
-    null,
-    'signUpDeveloper',
-    'DeveloperAuthPayload',
-  );
-  const created = await ok(
-    CREATE_GAME,
-    { input: { name: 'Chaos', defaultCurrency: 'USD', webhookUrl } },
-    dev.token,
-    'createGame',
-    'CreateGamePayload',
-  );
-  const gameId = created.game.id;
-  await ok(
-    DEFINE_CURRENCY,
-    { input: { gameId, code: 'GEM', name: 'Gems' } },
-    dev.token,
-    'defineCurrency',
-    'DefineCurrencyPayload',
-  );
-  const specs: {
-    sku: string;
-    kind: 'CONSUMABLE' | 'DURABLE' | 'CURRENCY_PACK';
-    price: string;
-    currency: string;
-    grants?: { amount: string; currency: string };
-  }[] = [
-    { sku: 'life', kind: 'CONSUMABLE', price: '99', currency: 'USD' },
-    { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', currency: 'USD', grants: { amount: '500', currency: 'GEM' } },
-    { sku: 'skin', kind: 'DURABLE', price: '299', currency: 'USD' },
-    { sku: 'big', kind: 'CONSUMABLE', price: '4999', currency: 'USD' },
-    { sku: 'shield', kind: 'CONSUMABLE', price: '120', currency: 'GEM' },
-  ];
-  const items: Record<string, Item> = {};
-  for (const { sku, kind, price, currency, grants } of specs) {
-    const made = await ok(
-      CREATE_ITEM,
-      { input: { gameId, sku, name: sku, kind, prices: [{ amount: price, currency }], ...(grants ? { grants } : {}) } },
-      dev.token,
-      'createItem',
-      'CreateItemPayload',
-    );
-    items[sku] = { id: made.item.id, price: { amount: price, currency } };
-  }
-  return { gameId, secretKey: created.secretKey, webhookSecret: created.webhookSecret, items };
-}
+/** The items the load buys: a USD consumable, pack, durable and big item, and a GEM-priced shield. */
+const CHAOS_ITEMS: ItemSpec[] = [
+  { sku: 'life', kind: 'CONSUMABLE', price: '99' },
+  { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', grants: { amount: '500', currency: 'GEM' } },
+  { sku: 'skin', kind: 'DURABLE', price: '299' },
+  { sku: 'big', kind: 'CONSUMABLE', price: '4999' },
+  { sku: 'shield', kind: 'CONSUMABLE', price: '120', currency: 'GEM' },
+];
 
 /** Where an answer a client kept disagrees with the database. */
 async function compareWithClients(database: DatabaseHandle, gameId: string, outcomes: Outcome[]): Promise<string[]> {

@@ -77,6 +77,8 @@ export interface GameSetup {
   readonly gameId: string;
   readonly secretKey: string;
   readonly publishableKey: string;
+  /** The secret its webhooks are signed with. */
+  readonly webhookSecret: string;
   readonly items: Record<string, DemoItem>;
 }
 
@@ -118,7 +120,7 @@ const SIGN_UP_DEVELOPER = graphql(`
 `);
 const CREATE_GAME = graphql(`
   mutation CreateGame($input: CreateGameInput!) {
-    createGame(input: $input) { __typename ... on CreateGamePayload { secretKey publishableKey game { id } } }
+    createGame(input: $input) { __typename ... on CreateGamePayload { secretKey publishableKey webhookSecret game { id } } }
   }
 `);
 const DEFINE_CURRENCY = graphql(`
@@ -229,6 +231,7 @@ export async function setUpGame(
     gameId,
     secretKey: created.secretKey,
     publishableKey: created.publishableKey,
+    webhookSecret: created.webhookSecret,
     items: made,
   };
 }
