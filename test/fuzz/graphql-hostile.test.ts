@@ -341,9 +341,11 @@ describe('hostile GraphQL input', () => {
     const broken = fc.oneof(
       hostile.filter((v) => v !== game.gameId).map((v) => ({ gameId: v })),
       hostile.filter((v) => v !== item.id).map((v) => ({ itemId: v })),
-      // (null is the default quantity of 1, as documented)
+      // (null is the default quantity of 1, as documented; so are NaN and ±Infinity, which JSON sends as null)
       hostile
-        .filter((v) => v !== null && !(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100))
+        .filter(
+          (v) => JSON.stringify(v) !== 'null' && !(Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 100),
+        )
         .map((v) => ({ quantity: v })),
       hostile
         .filter((v) => !(typeof v === 'string' && /^0*99$/.test(v)))
