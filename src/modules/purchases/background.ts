@@ -3,9 +3,10 @@ import { purchases } from '../../db/schema/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { cancelAwaiting } from './cancel-purchase.js';
 import { AcquirerUnavailableError } from '../../shared/acquirer-port.js';
-import { attemptKey, findPurchase, type PurchaseRow } from './purchase-row.js';
+import { judgeCharge, lookupAttempt } from './acquirer-calls.js';
+import { findPurchase, type PurchaseRow } from './purchase-row.js';
 import { abandonSettlement, countFailedSettlement, settlementFailureReason } from './settlement-failure.js';
-import { failPurchase, settleCharge, succeedPurchase } from './settle-charge.js';
+import { PAID_FROM_WALLET, settleOutcome } from './settle-charge.js';
 import { releaseLapsedStockHolds } from './stock-holds.js';
 
 const BATCH = 25;
@@ -19,7 +20,7 @@ const BATCH = 25;
  * The acquirer is never called inside a transaction. Returns how many were settled.
  */
 export async function recoverPurchases(ctx: ServiceContext): Promise<number> {
-  const { db, clock, config, acquirer } = ctx.deps;
+  const { db, clock, config } = ctx.deps;
   const now = clock.now();
   const claimed = await db.transaction(async (tx) => {
     const due = await tx
@@ -53,11 +54,11 @@ export async function recoverPurchases(ctx: ServiceContext): Promise<number> {
         done = await abandonSettlement(ctx, purchase, purchase.failureReason ?? 'settlement kept failing');
       } else if (purchase.path === 'wallet') {
         // A wallet purchase commits its debit before settling; finishing it needs no outside call.
-        done = await succeedPurchase(ctx, purchase, null);
+        done = await settleOutcome(ctx, purchase, PAID_FROM_WALLET);
       } else {
-        const charge = await acquirer.lookupCharge(attemptKey(purchase));
-        if (charge) done = await settleCharge(ctx, purchase, charge);
-        else done = await failPurchase(ctx, purchase, 'processing_error');
+        // A charge found is judged as the request would have (a risk void included); none found fails it.
+        const charge = await lookupAttempt(ctx, purchase);
+        done = await settleOutcome(ctx, purchase, await judgeCharge(ctx, purchase, charge));
       }
       ctx.deps.metrics.recovery('purchase', done.status);
       settled += 1;

@@ -5,7 +5,8 @@ import { publishPurchaseUpdate } from '../webhooks/index.js';
 import { releasePurchaseAmount } from '../fraud/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requireBuyer } from './access.js';
-import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
+import { voidHeldCharge } from './acquirer-calls.js';
+import { findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
 import { AWAITING_STATUSES } from './purchase-state.js';
 
 /** cancelPurchase's input as the boundary parses it (parseInput). */
@@ -27,7 +28,7 @@ export async function cancelPurchase(ctx: ServiceContext, input: CancelPurchaseI
 
 /** Cancels a purchase waiting in the pay sheet (by the buyer, or on expiry); null if it moved on meanwhile. */
 export async function cancelAwaiting(ctx: ServiceContext, purchase: PurchaseRow): Promise<PurchaseRow | null> {
-  const { db, acquirer, logger } = ctx.deps;
+  const { db, logger } = ctx.deps;
   const canceled = await db.transaction(async (tx) => {
     const row = await updateIfStatus(tx, purchase.id, AWAITING_STATUSES, { status: 'CANCELED', expiresAt: null });
     // units whose hold lapsed were given back already
@@ -38,14 +39,9 @@ export async function cancelAwaiting(ctx: ServiceContext, purchase: PurchaseRow)
   ctx.deps.metrics.purchase('CANCELED', canceled.path);
   if (canceled.acquirerChargeId && canceled.actionReason === 'acquirer') {
     // A charge held for authentication took no money; cancel it at the acquirer too (best effort).
-    await acquirer
-      .voidCharge({
-        chargeId: canceled.acquirerChargeId,
-        idempotencyKey: voidKey(canceled),
-      })
-      .catch((error: unknown) =>
-        logger.warn({ err: error, purchaseId: canceled.id }, 'could not cancel the held charge'),
-      );
+    await voidHeldCharge(ctx, canceled).catch((error: unknown) =>
+      logger.warn({ err: error, purchaseId: canceled.id }, 'could not cancel the held charge'),
+    );
   }
   await publishPurchaseUpdate(ctx.deps, canceled.id);
   await releasePurchaseAmount(ctx, {

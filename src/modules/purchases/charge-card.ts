@@ -1,14 +1,16 @@
-import { AcquirerUnavailableError } from '../../shared/acquirer-port.js';
+import { AcquirerUnavailableError, type ChargeResult } from '../../shared/acquirer-port.js';
 import { ServiceUnavailableError } from '../../shared/errors.js';
 import type { CatalogItem } from '../catalog/index.js';
 import type { ServiceContext } from '../service-context.js';
-import { attemptKey, type PurchaseRow } from './purchase-row.js';
-import { settleCharge } from './settle-charge.js';
+import { chargeAttempt, judgeCharge } from './acquirer-calls.js';
+import type { PurchaseRow } from './purchase-row.js';
+import { settleOutcome } from './settle-charge.js';
 
 /**
- * Phase 2 and 3 of a PROCESSING purchase: charge (or confirm with the CVC) under the attempt's
- * idempotency key, then settle. When the acquirer fails or times out the purchase stays
- * PROCESSING — the recovery loop finishes it by looking the key up — and the caller is told to retry.
+ * Phase 2 and 3 of a PROCESSING purchase: charge (or confirm with the CVC) through acquirer-calls.ts,
+ * judge the answer there (a risk void included), then commit it. When the acquirer fails or times
+ * out the purchase stays PROCESSING — the recovery loop finishes it by looking the attempt up — and
+ * the caller is told to retry.
  */
 export async function chargeAndSettle(
   ctx: ServiceContext,
@@ -16,37 +18,12 @@ export async function chargeAndSettle(
   card: { acquirerToken: string },
   options: { cvc?: string; confirmPendingAction?: boolean; item?: CatalogItem } = {},
 ): Promise<PurchaseRow> {
-  const { acquirer, logger, config } = ctx.deps;
-  // Recovery may judge this purchase from processingAt + RECOVERY_THRESHOLD on; the acquirer must have
-  // acted (or refused) well before, so a stalled instance can never charge a purchase recovery failed.
-  // Instances and the acquirer are assumed to keep clocks within RECOVERY_THRESHOLD / 5 of each other.
-  const notAfter = new Date(
-    (purchase.processingAt ?? ctx.deps.clock.now()).getTime() + config.RECOVERY_THRESHOLD * 0.8,
-  );
-  let result;
-  const started = performance.now();
-  const latency = (outcome: string) => ctx.deps.metrics.chargeLatency((performance.now() - started) / 1000, outcome);
+  let result: ChargeResult;
   try {
-    result = options.confirmPendingAction
-      ? await acquirer.confirmCharge({ idempotencyKey: attemptKey(purchase), cvc: options.cvc ?? '', notAfter })
-      : await acquirer.charge({
-          token: card.acquirerToken,
-          amountMinor: purchase.amountMinor,
-          currency: purchase.currency,
-          idempotencyKey: attemptKey(purchase),
-          notAfter,
-          ...(options.cvc ? { cvc: options.cvc } : {}),
-        });
-    // The player just typed the CVC (our step-up); if the bank now asks for it too, answer with the same
-    // code in this request instead of sending the player back to type it a second time.
-    if (result.status === 'requires_action' && options.cvc && !options.confirmPendingAction) {
-      result = await acquirer.confirmCharge({ idempotencyKey: attemptKey(purchase), cvc: options.cvc, notAfter });
-    }
-    latency(result.status);
+    result = await chargeAttempt(ctx, purchase, card, options);
   } catch (error) {
-    latency('error');
     if (error instanceof AcquirerUnavailableError) {
-      logger.warn(
+      ctx.deps.logger.warn(
         { purchaseId: purchase.id, code: error.code, outcomeUnknown: error.outcomeUnknown },
         'acquirer unavailable; purchase left processing for recovery',
       );
@@ -58,7 +35,7 @@ export async function chargeAndSettle(
     throw error;
   }
   try {
-    return await settleCharge(ctx, purchase, result, options.item);
+    return await settleOutcome(ctx, purchase, await judgeCharge(ctx, purchase, result), options.item);
   } catch (error) {
     throw settlementPending(ctx, purchase, error);
   }

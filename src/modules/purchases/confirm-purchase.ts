@@ -14,8 +14,9 @@ import { publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requireBuyer } from './access.js';
 import { cancelAwaiting } from './cancel-purchase.js';
+import { voidHeldCharge } from './acquirer-calls.js';
 import { chargeAndSettle } from './charge-card.js';
-import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
+import { findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
 import { failPurchase } from './settle-charge.js';
 import { takeStockReleasingLapsed } from './stock-holds.js';
 
@@ -89,12 +90,7 @@ export async function confirmPurchase(ctx: ServiceContext, input: ConfirmPurchas
   // A charge the acquirer holds for authentication took no money: it is canceled before a block or another card.
   const pendingAtAcquirer =
     purchase.status === 'REQUIRES_ACTION' && purchase.actionReason === 'acquirer' && purchase.acquirerChargeId !== null;
-  if (pendingAtAcquirer && (changedCard || risk.decision === 'BLOCK')) {
-    await ctx.deps.acquirer.voidCharge({
-      chargeId: purchase.acquirerChargeId as string,
-      idempotencyKey: voidKey(purchase),
-    });
-  }
+  if (pendingAtAcquirer && (changedCard || risk.decision === 'BLOCK')) await voidHeldCharge(ctx, purchase);
   if (risk.decision === 'BLOCK') {
     await failPurchase(ctx, purchase, 'risk_blocked', riskColumns);
     throw new RiskBlockedError(

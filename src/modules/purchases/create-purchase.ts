@@ -32,7 +32,7 @@ import { assertWithinLimits, lockPlayers } from './limits.js';
 import { isIdempotencyKeyViolation, phaseOneRefusal, runPhaseOne } from './phase-one.js';
 import { loadPurchaseContext, type PurchaseContext } from './purchase-context.js';
 import { findByIdempotencyKey, findPurchase, insertPurchase, type PurchaseRow } from './purchase-row.js';
-import { succeedPurchase } from './settle-charge.js';
+import { PAID_FROM_WALLET, settleOutcome } from './settle-charge.js';
 import { stockHoldUntil, takeStockReleasingLapsed } from './stock-holds.js';
 
 const uuid = z.uuid('must be an id');
@@ -262,7 +262,7 @@ async function buyWithWallet(ctx: ServiceContext, order: Order, checks: Purchase
   if (created.status === 'FAILED') return blockedOutcome(ctx, created, risk);
   // Nothing outside the database is involved: settle at once (the status guard keeps it single).
   try {
-    return await succeedPurchase(ctx, created, null, order.item);
+    return await settleOutcome(ctx, created, PAID_FROM_WALLET, order.item);
   } catch (error) {
     throw settlementPending(ctx, created, error);
   }

@@ -13,7 +13,8 @@ export {
   type PurchaseFilter,
 } from './get-purchases.js';
 export { canReadPurchase, visibleCardId, visibleFee, visibleRisk, type RiskRuleView, type RiskView } from './access.js';
-export { attemptKey, findPurchase, updateIfStatus, priceOf, type PurchaseRow } from './purchase-row.js';
+export { findPurchase, updateIfStatus, priceOf, type PurchaseRow } from './purchase-row.js';
+export { purchaseIdOfChargeKey } from './acquirer-calls.js';
 export { purchaseEventData, enqueuePurchaseEvent } from './purchase-events.js';
 export { purchaseStatuses, type PurchaseStatus } from '../../db/schema/purchases.js';
 export { TRANSITIONS, canTransition, assertTransition, COUNTED_STATUSES, AWAITING_STATUSES } from './purchase-state.js';

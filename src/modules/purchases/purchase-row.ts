@@ -8,20 +8,6 @@ import { assertTransition } from './purchase-state.js';
 
 export type PurchaseRow = typeof purchases.$inferSelect;
 
-/** The acquirer idempotency key of the purchase's current charge attempt: its id, then id:2, id:3… */
-export function attemptKey(purchase: Pick<PurchaseRow, 'id' | 'chargeAttempt'>): string {
-  return purchase.chargeAttempt === 1 ? purchase.id : `${purchase.id}:${purchase.chargeAttempt}`;
-}
-
-/**
- * The acquirer idempotency key that voids (or cancels) the purchase's current charge attempt: one
- * spelling for every caller (risk voids, a held charge canceled, a settlement given up), so that two
- * of them voiding the same charge are one void at the acquirer.
- */
-export function voidKey(purchase: Pick<PurchaseRow, 'id' | 'chargeAttempt'>): string {
-  return `${attemptKey(purchase)}:void`;
-}
-
 export function priceOf(purchase: Pick<PurchaseRow, 'amountMinor' | 'currency'>): Money {
   return { amountMinor: purchase.amountMinor, currency: purchase.currency };
 }

@@ -1,4 +1,3 @@
-import type { ChargeResult } from '../../shared/acquirer-port.js';
 import { getItemForPurchase, returnStock, type CatalogItem } from '../catalog/index.js';
 import { forgetSaleAccounts, keepSaleAccounts, knownSaleAccounts, saleFee } from '../ledger/index.js';
 import { signReceipt } from '../receipts/index.js';
@@ -9,59 +8,73 @@ import type { ServiceContext } from '../service-context.js';
 import { fulfilment } from './fulfil.js';
 import { stockHoldUntil } from './stock-holds.js';
 import { enqueuePurchaseEvent, purchaseEvent } from './purchase-events.js';
-import { findPurchase, updateIfStatus, voidKey, type PurchaseRow } from './purchase-row.js';
+import { findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
 import { assertTransition } from './purchase-state.js';
 import { settlePurchase } from './settle-statement.js';
-import type { RiskRuleHit } from '../../db/schema/index.js';
 
 /**
- * Phase 3: commits what the acquirer answered for a PROCESSING purchase, exactly once (every write
- * is guarded on the PROCESSING status, so a request and the recovery loop cannot both finish it;
+ * What phase 3 commits for a PROCESSING purchase. The acquirer calls that lead to it (a risk void
+ * included) were made before, by acquirer-calls.ts: settlement itself calls no one.
+ */
+export type SettlementOutcome =
+  /** Paid: by the card's charge, or (null) by the wallet debit of phase 1. */
+  | { readonly kind: 'succeeded'; readonly acquirerChargeId: string | null }
+  /** Declined, no charge found by recovery, or given up (`settlement_failed`, with why); a null charge leaves the column as it is. */
+  | {
+      readonly kind: 'failed';
+      readonly declineCode: string;
+      readonly acquirerChargeId: string | null;
+      readonly failureReason?: string;
+    }
+  /** The acquirer holds the charge for authentication: back to the player for the CVC. */
+  | { readonly kind: 'requires_action'; readonly acquirerChargeId: string }
+  /** The acquirer's highest-risk flag: the charge was voided; the purchase fails `risk_blocked`. */
+  | { readonly kind: 'risk_blocked'; readonly acquirerChargeId: string }
+  /** Elevated risk without the CVC: the charge was voided; the player is asked for it, the next attempt gets a new key. */
+  | { readonly kind: 'step_up' };
+
+/** A wallet purchase's success: its debit was committed in phase 1, no acquirer is involved. */
+export const PAID_FROM_WALLET: SettlementOutcome = { kind: 'succeeded', acquirerChargeId: null };
+
+/**
+ * Phase 3, the one entry point of every path (one tap, confirmation, step-up, wallet, recovery, a
+ * settlement given up): commits the outcome for a PROCESSING purchase exactly once (every write is
+ * guarded on the PROCESSING status, so a request and the recovery loop cannot both finish it;
  * `purchase` may be a moment old, a lost guard re-reads it). Returns the purchase as it now stands.
  * `item` is the purchased item when the caller has it at hand (saves reading it again).
  */
-export async function settleCharge(
+export async function settleOutcome(
   ctx: ServiceContext,
   purchase: PurchaseRow,
-  result: ChargeResult,
+  outcome: SettlementOutcome,
   item?: CatalogItem,
 ): Promise<PurchaseRow> {
   if (purchase.status !== 'PROCESSING') return purchase;
-
-  if (result.status === 'declined')
-    return failPurchase(ctx, purchase, result.declineCode ?? 'generic_decline', { acquirerChargeId: result.chargeId });
-  if (result.status === 'requires_action')
-    return requireAction(ctx, purchase, 'acquirer', { acquirerChargeId: result.chargeId });
-
-  if (result.risk === 'highest') {
-    // The acquirer's highest-risk flag: give the money back at once and block.
-    await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: voidKey(purchase) });
-    const rules: RiskRuleHit[] = [
-      ...(purchase.riskRules ?? []),
-      { rule: 'acquirer_highest_risk', value: 1, threshold: 1 },
-    ];
-    return failPurchase(ctx, purchase, 'risk_blocked', {
-      acquirerChargeId: result.chargeId,
-      riskDecision: 'BLOCK',
-      riskRules: rules,
-      riskScore: 100,
-    });
+  switch (outcome.kind) {
+    case 'succeeded':
+      return succeedPurchase(ctx, purchase, outcome.acquirerChargeId, item);
+    case 'failed':
+      return failPurchase(ctx, purchase, outcome.declineCode, {
+        ...(outcome.acquirerChargeId === null ? {} : { acquirerChargeId: outcome.acquirerChargeId }),
+        ...(outcome.failureReason === undefined ? {} : { failureReason: outcome.failureReason }),
+      });
+    case 'requires_action':
+      return requireAction(ctx, purchase, 'acquirer', { acquirerChargeId: outcome.acquirerChargeId });
+    case 'risk_blocked':
+      return failPurchase(ctx, purchase, 'risk_blocked', {
+        acquirerChargeId: outcome.acquirerChargeId,
+        riskDecision: 'BLOCK',
+        riskRules: [...(purchase.riskRules ?? []), { rule: 'acquirer_highest_risk', value: 1, threshold: 1 }],
+        riskScore: 100,
+      });
+    case 'step_up':
+      return requireAction(ctx, purchase, 'risk', {
+        acquirerChargeId: null,
+        chargeAttempt: purchase.chargeAttempt + 1,
+        riskDecision: 'STEP_UP',
+        riskRules: [...(purchase.riskRules ?? []), { rule: 'acquirer_elevated_risk', value: 1, threshold: 1 }],
+      });
   }
-  if (result.risk === 'elevated' && !purchase.attemptWithCvc) {
-    // Elevated risk without the CVC: reverse this attempt and ask the player for the CVC (step-up).
-    await ctx.deps.acquirer.voidCharge({ chargeId: result.chargeId, idempotencyKey: voidKey(purchase) });
-    const rules: RiskRuleHit[] = [
-      ...(purchase.riskRules ?? []),
-      { rule: 'acquirer_elevated_risk', value: 1, threshold: 1 },
-    ];
-    return requireAction(ctx, purchase, 'risk', {
-      acquirerChargeId: null,
-      chargeAttempt: purchase.chargeAttempt + 1,
-      riskDecision: 'STEP_UP',
-      riskRules: rules,
-    });
-  }
-  return succeedPurchase(ctx, purchase, result.chargeId, item);
 }
 
 /**
@@ -70,7 +83,7 @@ export async function settleCharge(
  * transaction, only if the purchase is still PROCESSING (otherwise nothing is written and the row as
  * it stands comes back). The sale's ledger accounts come from this process's memory once known.
  */
-export async function succeedPurchase(
+async function succeedPurchase(
   ctx: ServiceContext,
   purchase: PurchaseRow,
   acquirerChargeId: string | null,
@@ -140,7 +153,10 @@ export async function succeedPurchase(
   return done.row;
 }
 
-/** Commits a failure: status and code, stock given back, outbox event. */
+/**
+ * Commits a failure: status and code, stock given back, outbox event. Also fails a purchase still
+ * waiting for the player (a block at confirmation), before any charge.
+ */
 export async function failPurchase(
   ctx: ServiceContext,
   purchase: PurchaseRow,

@@ -46,7 +46,10 @@ interface SettleRow extends Record<string, unknown> {
   readonly settle_events: OutboxEnqueued[];
 }
 
-/** Runs settle_purchase in its own implicit transaction; null when the purchase does not exist. */
+/**
+ * Runs settle_purchase in its own implicit transaction; null when the purchase does not exist.
+ * The purchase path reaches it only through `settlePurchase` (exported for the SQL function's tests).
+ */
 export async function settlePurchaseStatement(db: Executor, input: SettleInput): Promise<Settled | null> {
   const [result] = await settleStatement.execute<SettleRow>(db, {
     id: input.purchaseId,
@@ -93,6 +96,7 @@ export class SettleError extends Error {
 }
 
 /**
+ * (Reached only through `settlePurchase`; exported for its tests.)
  * Settles several successes as one statement and one commit, each with its own outcome in the order
  * given: what settling it alone answers, or a SettleError when its part failed (nothing of it written).
  * Throws when the statement as a whole failed.
@@ -143,6 +147,7 @@ interface SettleQueue {
 const queues = new WeakMap<object, SettleQueue>();
 
 /**
+ * The one way a success reaches the database (from `succeedPurchase`, behind `settleOutcome`).
  * Settles one success through its database's queue: at once when a slot is free, otherwise with the
  * others that wait for the next one. Each purchase gets its own outcome; one that fails fails alone.
  * Null when the purchase does not exist.

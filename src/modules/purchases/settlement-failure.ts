@@ -1,8 +1,9 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { purchases } from '../../db/schema/index.js';
 import type { ServiceContext } from '../service-context.js';
-import { attemptKey, voidKey, type PurchaseRow } from './purchase-row.js';
-import { failPurchase } from './settle-charge.js';
+import { voidAttemptCharge } from './acquirer-calls.js';
+import type { PurchaseRow } from './purchase-row.js';
+import { settleOutcome } from './settle-charge.js';
 
 /** The decline code of a purchase whose settlement kept failing and was given up (its charge voided). */
 export const SETTLEMENT_FAILED = 'settlement_failed';
@@ -61,27 +62,15 @@ export async function abandonSettlement(
   purchase: PurchaseRow,
   reason: string,
 ): Promise<PurchaseRow> {
-  const { acquirer, logger } = ctx.deps;
-  let acquirerChargeId = purchase.acquirerChargeId;
-  if (purchase.path !== 'wallet') {
-    const charge = await acquirer.lookupCharge(attemptKey(purchase));
-    if (charge) {
-      acquirerChargeId = charge.chargeId;
-      if (charge.status !== 'declined') {
-        const voided = await acquirer.voidCharge({ chargeId: charge.chargeId, idempotencyKey: voidKey(purchase) });
-        logger.warn(
-          {
-            purchaseId: purchase.id,
-            chargeId: charge.chargeId,
-            voided: voided.status,
-            amountMinor: voided.amountMinor,
-          },
-          'settlement given up: the charge was voided at the acquirer',
-        );
-      }
-    }
-  }
-  const failed = await failPurchase(ctx, purchase, SETTLEMENT_FAILED, { acquirerChargeId, failureReason: reason });
+  const { logger } = ctx.deps;
+  // A wallet purchase has no charge: failing it gives its debit back.
+  const acquirerChargeId = purchase.path === 'wallet' ? null : await voidAttemptCharge(ctx, purchase);
+  const failed = await settleOutcome(ctx, purchase, {
+    kind: 'failed',
+    declineCode: SETTLEMENT_FAILED,
+    acquirerChargeId,
+    failureReason: reason,
+  });
   logger.error(
     { purchaseId: purchase.id, attempts: purchase.recoveryAttempts, reason, status: failed.status },
     'purchase failed: settlement kept failing (listed in failedSettlements for operators)',

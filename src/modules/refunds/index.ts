@@ -4,7 +4,7 @@ export { refundPurchase, refundPurchaseInput, driveRefund, type RefundPurchaseIn
 export { settleRefund, failRefund, type RefundOutcome } from './settle-refund.js';
 export { statusAfterReversal } from './refund-rows.js';
 export { recoverRefunds } from './recover-refunds.js';
-export { recordDispute, purchaseIdOfChargeKey, type DisputeRecording } from './record-dispute.js';
+export { recordDispute, type DisputeRecording } from './record-dispute.js';
 export { pollDisputes } from './poll-disputes.js';
 export { clawBack, shareOf, purchaseEntitlement, type Entitlement, type ClawbackResult } from './claw-back.js';
 export {

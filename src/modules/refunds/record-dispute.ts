@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { disputes } from '../../db/schema/index.js';
 import type { Dispute } from '../../shared/acquirer-port.js';
-import { isUuid, newId } from '../../shared/ids.js';
-import { findPurchase, remaining, type PurchaseRow } from '../purchases/index.js';
+import { newId } from '../../shared/ids.js';
+import { findPurchase, purchaseIdOfChargeKey, remaining, type PurchaseRow } from '../purchases/index.js';
 import { notifyEvents, publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { bookDispute } from './book-dispute.js';
@@ -17,12 +17,6 @@ export type DisputeRecording =
   | { readonly outcome: 'unmatched'; readonly reason: string }
   /** The purchase has not settled yet: ask again later (the callback answers 503, the poll stops here). */
   | { readonly outcome: 'retry'; readonly reason: string };
-
-/** The purchase id inside a charge's idempotency key: the purchase id, or `id:N` for a later attempt. */
-export function purchaseIdOfChargeKey(key: string): string | null {
-  const id = key.split(':')[0] ?? '';
-  return isUuid(id) ? id : null;
-}
 
 /**
  * Records a dispute (chargeback) the acquirer reported, once per acquirer dispute id. It takes back
