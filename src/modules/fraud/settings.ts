@@ -5,7 +5,7 @@ import { preparedStatement, type Param } from '../../db/prepared.js';
 import { riskSettings } from '../../db/schema/index.js';
 import { isoDigits } from '../../shared/currencies.js';
 import { isUuid } from '../../shared/ids.js';
-import type { Money } from '../../shared/money.js';
+import { parseAmountMinor, type Money } from '../../shared/money.js';
 
 /** The per-game thresholds a developer may override (windows are fixed: 1 minute, 1 hour, 24 hours). */
 export interface RiskThresholds {
@@ -116,15 +116,13 @@ export function parseCurrencyAmounts(raw: string, name = 'amounts'): ReadonlyMap
     .map((p) => p.trim())
     .filter(Boolean)) {
     const [code, amount] = part.split(':').map((p) => p.trim());
-    const value = Number(amount);
-    if (
-      !code ||
-      isoDigits(code) === undefined ||
-      !/^\d+$/.test(amount ?? '') ||
-      !Number.isSafeInteger(value) ||
-      value <= 0
-    ) {
-      throw new Error(`${name}: "${part}" is not CODE:minorUnits with an ISO 4217 code and a positive integer`);
+    // The one parser of minor units (shared/money.ts), as for amounts sent to the API.
+    const value = parseAmountMinor(amount ?? '');
+    if (!code || isoDigits(code) === undefined || typeof value !== 'number') {
+      const why = typeof value === 'number' ? 'is not an ISO 4217 code' : `amount ${value.message}`;
+      throw new Error(
+        `${name}: "${part}" is not CODE:minorUnits with an ISO 4217 code and a positive integer (${why})`,
+      );
     }
     map.set(code, value);
   }

@@ -52,6 +52,7 @@ export async function reserveRefund(
       and(
         eq(purchases.id, purchaseId),
         sql`${purchases.status} in ${REFUNDABLE_STATUSES}`,
+        // amountMinor <= remaining(purchase, otherReversedMinor): `remaining` above, checked here under the row lock.
         sql`${purchases.refundedMinor} + ${amountMinor} + ${otherReversedMinor} <= ${purchases.amountMinor}`,
       ),
     )
