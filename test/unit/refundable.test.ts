@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { refundable, refundedSoFar, remaining } from '../../src/modules/purchases/index.js';
 
-const paid = { amountMinor: 1000, refundedMinor: 0, refundPendingMinor: 0, status: 'SUCCEEDED' as const };
+const paid = { amountMinor: 1000, refundedOrPendingMinor: 0, refundPendingMinor: 0, status: 'SUCCEEDED' as const };
 
 describe('remaining', () => {
   it('is the price when nothing went back', () => {
@@ -11,18 +11,18 @@ describe('remaining', () => {
   });
 
   it('takes off refunds, pending ones included, and disputes', () => {
-    expect(remaining({ ...paid, refundedMinor: 300 }, 200)).toBe(500);
+    expect(remaining({ ...paid, refundedOrPendingMinor: 300 }, 200)).toBe(500);
   });
 
   it('never goes below zero when a dispute took more than was left', () => {
-    expect(remaining({ ...paid, refundedMinor: 900 }, 400)).toBe(0);
+    expect(remaining({ ...paid, refundedOrPendingMinor: 900 }, 400)).toBe(0);
   });
 });
 
 describe('refundable', () => {
   it('is what remains while the purchase is SUCCEEDED or PARTIALLY_REFUNDED', () => {
-    expect(refundable({ ...paid, refundedMinor: 250 }, 0)).toBe(750);
-    expect(refundable({ ...paid, refundedMinor: 250, status: 'PARTIALLY_REFUNDED' }, 100)).toBe(650);
+    expect(refundable({ ...paid, refundedOrPendingMinor: 250 }, 0)).toBe(750);
+    expect(refundable({ ...paid, refundedOrPendingMinor: 250, status: 'PARTIALLY_REFUNDED' }, 100)).toBe(650);
   });
 
   it('is zero in every other status, whatever the amounts', () => {
@@ -33,6 +33,6 @@ describe('refundable', () => {
 
 describe('refundedSoFar', () => {
   it('counts only refunds the acquirer answered, not reserved ones', () => {
-    expect(refundedSoFar({ refundedMinor: 700, refundPendingMinor: 200 })).toBe(500);
+    expect(refundedSoFar({ refundedOrPendingMinor: 700, refundPendingMinor: 200 })).toBe(500);
   });
 });

@@ -63,9 +63,13 @@ export const purchases = pgTable(
     feeBps: integer('fee_bps').notNull(),
     /** Set when the sale is posted to the ledger. */
     feeMinor: bigint('fee_minor', { mode: 'number' }),
-    /** Refunds succeeded and reserved by pending ones: what no other refund may take again. */
-    refundedMinor: bigint('refunded_minor', { mode: 'number' }).notNull().default(0),
-    /** The part of refunded_minor that pending refunds hold (not yet answered by the acquirer). */
+    /**
+     * Refunded, or reserved by a refund still pending: what no other refund may take again. Not what
+     * was given back (that is this less `refundPendingMinor`: `refundedSoFar`). The column keeps its
+     * first name, `refunded_minor`; the property says what it holds.
+     */
+    refundedOrPendingMinor: bigint('refunded_minor', { mode: 'number' }).notNull().default(0),
+    /** The part of refundedOrPendingMinor that pending refunds hold (not yet answered by the acquirer). */
     refundPendingMinor: bigint('refund_pending_minor', { mode: 'number' }).notNull().default(0),
     status: text('status', { enum: purchaseStatuses }).notNull(),
     path: text('path', { enum: purchasePaths }).notNull(),
@@ -121,10 +125,13 @@ export const purchases = pgTable(
     index('purchases_settlement_failed_idx').on(t.updatedAt, t.id).where(sql`${t.declineCode} = 'settlement_failed'`),
     check('purchases_quantity_positive', sql`${t.quantity} > 0`),
     check('purchases_amount_positive', sql`${t.amountMinor} > 0`),
-    check('purchases_refund_bounded', sql`${t.refundedMinor} >= 0 and ${t.refundedMinor} <= ${t.amountMinor}`),
+    check(
+      'purchases_refund_bounded',
+      sql`${t.refundedOrPendingMinor} >= 0 and ${t.refundedOrPendingMinor} <= ${t.amountMinor}`,
+    ),
     check(
       'purchases_refund_pending_bounded',
-      sql`${t.refundPendingMinor} >= 0 and ${t.refundPendingMinor} <= ${t.refundedMinor}`,
+      sql`${t.refundPendingMinor} >= 0 and ${t.refundPendingMinor} <= ${t.refundedOrPendingMinor}`,
     ),
   ],
 );

@@ -9,7 +9,7 @@ export type RefundStatus = (typeof refundStatuses)[number];
 
 /**
  * A refund of (part of) a purchase. The row is written pending in the same transaction that
- * reserves its amount on the purchase (`purchases.refunded_minor`), then completed once the
+ * reserves its amount on the purchase (`purchases.refunded_minor`, `refundedOrPendingMinor` in TypeScript), then completed once the
  * acquirer has returned the money; the refund id is the acquirer's idempotency key.
  */
 export const refunds = pgTable(

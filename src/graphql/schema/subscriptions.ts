@@ -43,7 +43,7 @@ builder.subscriptionField('purchaseUpdated', (t) =>
         purchaseId,
         () => readAsSubscriber(ctx, purchaseId),
         (p) =>
-          `${p.status}|${p.updatedAt.toISOString()}|${p.refundedMinor}|${p.refundPendingMinor}|${p.receipt ? 1 : 0}`,
+          `${p.status}|${p.updatedAt.toISOString()}|${p.refundedOrPendingMinor}|${p.refundPendingMinor}|${p.receipt ? 1 : 0}`,
       );
     },
     resolve: (purchase, _args, ctx) => {

@@ -12,18 +12,21 @@ export const REFUNDABLE_STATUSES = ['SUCCEEDED', 'PARTIALLY_REFUNDED'] as const;
  * place this sum is written in TypeScript; `reserveRefund` checks the same sum in SQL under the
  * row lock, so a refund never passes it even when two race.
  */
-export function remaining(purchase: Pick<PurchaseRow, 'amountMinor' | 'refundedMinor'>, disputedMinor: number): number {
-  return Math.max(0, purchase.amountMinor - purchase.refundedMinor - disputedMinor);
+export function remaining(
+  purchase: Pick<PurchaseRow, 'amountMinor' | 'refundedOrPendingMinor'>,
+  disputedMinor: number,
+): number {
+  return Math.max(0, purchase.amountMinor - purchase.refundedOrPendingMinor - disputedMinor);
 }
 
 /** What refunds gave back so far: reserved amounts (pending refunds) are not given back yet. */
-export function refundedSoFar(purchase: Pick<PurchaseRow, 'refundedMinor' | 'refundPendingMinor'>): number {
-  return purchase.refundedMinor - purchase.refundPendingMinor;
+export function refundedSoFar(purchase: Pick<PurchaseRow, 'refundedOrPendingMinor' | 'refundPendingMinor'>): number {
+  return purchase.refundedOrPendingMinor - purchase.refundPendingMinor;
 }
 
 /** What may still be refunded of a purchase: `remaining`, or zero unless its status allows a refund. */
 export function refundable(
-  purchase: Pick<PurchaseRow, 'amountMinor' | 'refundedMinor' | 'status'>,
+  purchase: Pick<PurchaseRow, 'amountMinor' | 'refundedOrPendingMinor' | 'status'>,
   disputedMinor: number,
 ): number {
   return (REFUNDABLE_STATUSES as readonly string[]).includes(purchase.status) ? remaining(purchase, disputedMinor) : 0;
@@ -44,7 +47,7 @@ export async function reserveRefund(
   const [row] = await tx
     .update(purchases)
     .set({
-      refundedMinor: sql`${purchases.refundedMinor} + ${amountMinor}`,
+      refundedOrPendingMinor: sql`${purchases.refundedOrPendingMinor} + ${amountMinor}`,
       refundPendingMinor: sql`${purchases.refundPendingMinor} + ${amountMinor}`,
       updatedAt: sql`date_trunc('milliseconds', now())`,
     })
@@ -53,7 +56,7 @@ export async function reserveRefund(
         eq(purchases.id, purchaseId),
         sql`${purchases.status} in ${REFUNDABLE_STATUSES}`,
         // amountMinor <= remaining(purchase, otherReversedMinor): `remaining` above, checked here under the row lock.
-        sql`${purchases.refundedMinor} + ${amountMinor} + ${otherReversedMinor} <= ${purchases.amountMinor}`,
+        sql`${purchases.refundedOrPendingMinor} + ${amountMinor} + ${otherReversedMinor} <= ${purchases.amountMinor}`,
       ),
     )
     .returning();
@@ -72,11 +75,11 @@ export async function releaseRefund(
   const [row] = await tx
     .update(purchases)
     .set({
-      refundedMinor: sql`${purchases.refundedMinor} - ${amountMinor}`,
+      refundedOrPendingMinor: sql`${purchases.refundedOrPendingMinor} - ${amountMinor}`,
       refundPendingMinor: lessPending(amountMinor),
       updatedAt: sql`date_trunc('milliseconds', now())`,
     })
-    .where(and(eq(purchases.id, purchaseId), gte(purchases.refundedMinor, amountMinor)))
+    .where(and(eq(purchases.id, purchaseId), gte(purchases.refundedOrPendingMinor, amountMinor)))
     .returning();
   return row ?? null;
 }
