@@ -58,8 +58,9 @@ export function withEncryptedResponses(store: IdempotencyStore, keys: readonly s
   }
 
   return {
-    async begin(key, fingerprint, lockTtlMs) {
-      const begun = await store.begin(key, fingerprint, lockTtlMs);
+    throttlesInBegin: store.throttlesInBegin ?? false,
+    async begin(key, fingerprint, lockTtlMs, throttle) {
+      const begun = await store.begin(key, fingerprint, lockTtlMs, throttle);
       if (begun.state !== 'completed') return begun;
       const response: StoredResponse = { ...begun.response, body: open(key, begun.response.body) };
       return { ...begun, response };

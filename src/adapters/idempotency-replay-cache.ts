@@ -23,6 +23,8 @@ interface Completed {
  * is answered without a Redis round trip (a client retrying in a loop, a double tap). Everything
  * else goes to the store: taking a key, a key still running, one not seen here. A response is kept
  * no longer than the store's retention left (and at most maxAgeMs), so it expires as in the store.
+ * A begin() that counts an API rate limit always goes to the store (the count is the call; it
+ * brings the replay with it).
  */
 export function withReplayCache(store: IdempotencyStore, options: ReplayCacheOptions = {}): IdempotencyStore {
   const maxEntries = options.maxEntries ?? 5_000;
@@ -41,13 +43,14 @@ export function withReplayCache(store: IdempotencyStore, options: ReplayCacheOpt
   }
 
   return {
-    async begin(key, fingerprint, lockTtlMs): Promise<IdempotencyBegin> {
-      const hit = completed.get(key);
+    throttlesInBegin: store.throttlesInBegin ?? false,
+    async begin(key, fingerprint, lockTtlMs, throttle): Promise<IdempotencyBegin> {
+      const hit = throttle ? undefined : completed.get(key);
       if (hit) {
         if (hit.until > now()) return { state: 'completed', fingerprint: hit.fingerprint, response: hit.response };
         completed.delete(key);
       }
-      const begun = await store.begin(key, fingerprint, lockTtlMs);
+      const begun = await store.begin(key, fingerprint, lockTtlMs, throttle);
       if (begun.state === 'completed' && begun.remainingMs !== undefined)
         remember(key, begun.fingerprint, begun.response, begun.remainingMs);
       if (begun.state === 'acquired') {

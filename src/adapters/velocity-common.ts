@@ -1,3 +1,5 @@
+import type { ThrottleCheck, ThrottleOutcome } from '../shared/velocity-port.js';
+
 /**
  * Key names of the velocity store, shared by the Redis store and its in-process twin. Each subject's
  * keys share one Redis Cluster hash tag ({p:…} the player, {c:…} the card, {ip:…} the address,
@@ -47,4 +49,27 @@ export function assertVelocityRequest(request: object): void {
     }
   };
   walk(request, 'request');
+}
+
+/** The Redis key of an API rate limit's subject (api-rate-limit.lua and idempotency-begin-throttled.lua alike). */
+export function apiRateLimitKey(keyPrefix: string, key: string): string {
+  return `${keyPrefix}api:${key}`;
+}
+
+/** The outcomes of api-rate-limit.lua's flattened reply (allowed, remaining, reset, retry-after per check). */
+export function throttleOutcomes(checks: readonly ThrottleCheck[], reply: readonly number[]): ThrottleOutcome[] {
+  return checks.map((check, i) => ({
+    allowed: reply[i * 4] === 1,
+    limit: check.limit,
+    remaining: reply[i * 4 + 1] as number,
+    resetMs: reply[i * 4 + 2] as number,
+    retryAfterMs: reply[i * 4 + 3] as number,
+  }));
+}
+
+/** The arguments of api-rate-limit.lua after its keys: now, then limit and period of each check. */
+export function throttleArgs(nowMs: number, checks: readonly ThrottleCheck[]): number[] {
+  const args = [nowMs];
+  for (const check of checks) args.push(check.limit, check.periodMs);
+  return args;
 }

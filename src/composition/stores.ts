@@ -16,6 +16,7 @@ import type { RedisClients } from '../adapters/redis/redis-client.js';
 import type { VelocityStore } from '../shared/velocity-port.js';
 import { createRedisVelocityStore } from '../adapters/redis/redis-velocity-store.js';
 import { createMemoryVelocityStore } from '../adapters/memory/memory-velocity-store.js';
+import { createMemoryApiThrottle } from '../adapters/memory/memory-api-throttle.js';
 import { redisTarget, traceRedisClients } from '../adapters/redis/traced-redis.js';
 
 /** The shared store behind idempotency, limits and pub/sub: Redis, or the in-process twin. */
@@ -49,12 +50,14 @@ export async function openStores(
       'No Redis answers at redis://127.0.0.1:6379 and REDIS_URL is not set: using the in-process store. ' +
         'This is for a single instance only; set REDIS_URL to run several.',
     );
+    // the API rate limits' counters, shared: the idempotency store counts them with the lock (one step)
+    const apiThrottle = createMemoryApiThrottle();
     return {
-      idempotencyStore: createMemoryIdempotencyStore(clock),
+      idempotencyStore: createMemoryIdempotencyStore(clock, { apiThrottle }),
       rateLimiter: createMemoryRateLimiter(clock),
       pubsub: createMemoryPubSub(logger),
       storeHealth: createMemoryHealth(),
-      velocityStore: createMemoryVelocityStore(),
+      velocityStore: createMemoryVelocityStore({ apiThrottle }),
       redis: null,
       close: async () => {},
     };

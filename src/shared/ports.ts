@@ -2,6 +2,7 @@
  * Interfaces to the outside world. Each has a Redis (or HTTP) implementation under
  * src/adapters/ and an in-process twin for the embedded default and unit tests.
  */
+import type { ThrottleCheck, ThrottleOutcome } from './velocity-port.js';
 
 /** A stored GraphQL response, replayed byte for byte. */
 export interface StoredResponse {
@@ -10,7 +11,7 @@ export interface StoredResponse {
   readonly body: string;
 }
 
-export type IdempotencyBegin =
+export type IdempotencyBegin = (
   | { readonly state: 'acquired'; readonly ownerToken: string }
   | {
       readonly state: 'completed';
@@ -19,12 +20,38 @@ export type IdempotencyBegin =
       /** How much longer the store keeps it (its retention left), when the store knows. */
       readonly remainingMs?: number;
     }
-  | { readonly state: 'in_progress'; readonly fingerprint: string; readonly retryAfterMs: number };
+  | { readonly state: 'in_progress'; readonly fingerprint: string; readonly retryAfterMs: number }
+  /** The API rate limit asked for with the lock refused the request: nothing was counted, no lock taken. */
+  | { readonly state: 'throttled' }
+) & {
+  /** The API rate limit's outcomes (in the order of its checks), when begin() was asked to count it. */
+  readonly throttle?: readonly ThrottleOutcome[];
+};
+
+/**
+ * An API rate limit counted in the same atomic step as the lock: the checks of VelocityStore.throttle,
+ * on the same counters with the same GCRA, so that either call counts a request the same way.
+ */
+export interface BeginThrottle {
+  readonly nowMs: number;
+  readonly checks: readonly ThrottleCheck[];
+}
 
 /** Idempotency keys: a lock while the first request runs, then its stored response. */
 export interface IdempotencyStore {
-  /** Takes the lock for `key` (SET NX PX with an owner token) or reports what holds it. */
-  begin(key: string, fingerprint: string, lockTtlMs: number): Promise<IdempotencyBegin>;
+  /**
+   * Whether begin() can count an API rate limit with the lock in one step (a single Redis, or the
+   * in-process twin sharing the velocity store's counters); false on a Redis Cluster, where the
+   * subjects' keys live in other slots than the idempotency key.
+   */
+  readonly throttlesInBegin?: boolean;
+  /**
+   * Takes the lock for `key` (SET NX PX with an owner token) or reports what holds it. With
+   * `throttle` (only where `throttlesInBegin`), first counts the API rate limit exactly as
+   * VelocityStore.throttle does: refused, it answers `throttled` and takes no lock; allowed, the
+   * answer carries the outcomes.
+   */
+  begin(key: string, fingerprint: string, lockTtlMs: number, throttle?: BeginThrottle): Promise<IdempotencyBegin>;
   /** Stores the response and ends the lock, only if `ownerToken` still owns it (compare-and-set). */
   complete(key: string, ownerToken: string, response: StoredResponse, retentionMs: number): Promise<boolean>;
   /** Drops the lock without storing anything (infrastructure failure: a retry runs again). */

@@ -8,6 +8,7 @@ import { createMemoryIdempotencyStore } from '../../src/adapters/memory/memory-i
 import { createMemoryPubSub } from '../../src/adapters/memory/memory-pubsub.js';
 import { createMemoryRateLimiter } from '../../src/adapters/memory/memory-rate-limiter.js';
 import { createMemoryVelocityStore } from '../../src/adapters/memory/memory-velocity-store.js';
+import { createMemoryApiThrottle } from '../../src/adapters/memory/memory-api-throttle.js';
 import type { Deps, ServiceContext } from '../../src/modules/service-context.js';
 import { ManualClock } from '../../src/shared/clock.js';
 import type { Principal } from '../../src/shared/principal.js';
@@ -58,17 +59,19 @@ export const UNIT_SETTINGS: Settings = {
 
 export function unitDeps(overrides: Partial<Deps> = {}): Deps & { clock: ManualClock } {
   const clock = new ManualClock(new Date('2026-01-01T00:00:00Z'));
+  // shared as the composition shares them: the idempotency store counts API limits with the lock
+  const apiThrottle = createMemoryApiThrottle();
   return {
     config: UNIT_SETTINGS,
     db: untouchable('the database'),
     clock,
     logger: pino({ level: 'silent' }),
     rateLimiter: createMemoryRateLimiter(clock),
-    idempotencyStore: createMemoryIdempotencyStore(clock),
+    idempotencyStore: createMemoryIdempotencyStore(clock, { apiThrottle }),
     pubsub: createMemoryPubSub(),
     principalCache: untouchable('the principal cache'),
     storeHealth: createMemoryHealth(),
-    velocityStore: createMemoryVelocityStore(),
+    velocityStore: createMemoryVelocityStore({ apiThrottle }),
     acquirer: untouchable('the acquirer'),
     outboundHttp: untouchable('outbound HTTP'),
     ...overrides,

@@ -3,6 +3,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createMemoryIdempotencyStore } from '../../src/adapters/memory/memory-idempotency-store.js';
+import { createMemoryApiThrottle } from '../../src/adapters/memory/memory-api-throttle.js';
 import {
   beginIdempotentRequest,
   finishIdempotentRequest,
@@ -15,6 +16,7 @@ import {
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
   NotFoundError,
+  RateLimitedError,
   ServiceUnavailableError,
   ValidationError,
 } from '../../src/shared/errors.js';
@@ -129,6 +131,33 @@ describe('beginIdempotentRequest and finishIdempotentRequest', () => {
     const retry = await beginIdempotentRequest(d, call());
     expect(retry.ownerToken).not.toBeNull();
     expect(retry.replay).toBeNull();
+  });
+
+  it('counts an API rate limit with the lock: once, however long it waits for the same request running', async () => {
+    const apiThrottle = createMemoryApiThrottle();
+    const d = deps(createMemoryIdempotencyStore(undefined, { apiThrottle }));
+    const throttle = { nowMs: 1_000, checks: [{ key: 'cred:a', limit: 3, periodMs: 60_000 }] };
+    const running = await beginIdempotentRequest(d, { ...call(), throttle });
+    expect(running.ownerToken).not.toBeNull();
+    expect(running.throttle).toEqual([expect.objectContaining({ allowed: true, remaining: 2 })]);
+    // the second waits (several begins) for the first, then answers in progress: counted once
+    const second = await beginIdempotentRequest(d, { ...call(), throttle });
+    expect(second.rejection).toBeInstanceOf(IdempotencyInProgressError);
+    expect(second.throttle).toEqual([expect.objectContaining({ allowed: true, remaining: 1 })]);
+    expect(apiThrottle.throttle(1_000, throttle.checks)[0]?.remaining).toBe(0);
+  });
+
+  it('refuses with RateLimited and takes no lock when the rate limit counted with it refuses', async () => {
+    const apiThrottle = createMemoryApiThrottle();
+    const d = deps(createMemoryIdempotencyStore(undefined, { apiThrottle }));
+    const throttle = { nowMs: 1_000, checks: [{ key: 'cred:b', limit: 1, periodMs: 60_000 }] };
+    await beginIdempotentRequest(d, { ...call(undefined, 'other'), throttle });
+    const refused = await beginIdempotentRequest(d, { ...call(), throttle });
+    expect(refused.rejection).toBeInstanceOf(RateLimitedError);
+    expect(refused.rejection?.retryAfterSeconds).toBe(60);
+    expect(refused.ownerToken).toBeNull();
+    expect(refused.throttle).toEqual([expect.objectContaining({ allowed: false, retryAfterMs: 60_000 })]);
+    expect((await beginIdempotentRequest(d, call())).ownerToken).not.toBeNull();
   });
 
   it('frees the key after a response other than 200', async () => {

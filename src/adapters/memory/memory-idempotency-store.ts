@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { systemClock, type Clock } from '../../shared/clock.js';
 import type { IdempotencyBegin, IdempotencyStore, StoredResponse } from '../../shared/ports.js';
 import { assertPositiveInteger, copyResponse, heldRecordToBegin, type IdempotencyRecord } from '../store-common.js';
+import type { MemoryApiThrottle } from './memory-api-throttle.js';
 
 interface Entry {
   readonly record: IdempotencyRecord;
@@ -14,9 +15,15 @@ const SWEEP_EVERY_MS = 60_000;
 
 /**
  * The in-process twin of the Redis idempotency store (embedded default, single instance only):
- * the same records, lock TTL and retention, measured on the injected clock.
+ * the same records, lock TTL and retention, measured on the injected clock. Given the API rate
+ * limits' counters the in-process velocity store uses, begin() counts a rate limit with the lock
+ * as idempotency-begin-throttled.lua does (refused: no lock).
  */
-export function createMemoryIdempotencyStore(clock: Clock = systemClock): IdempotencyStore {
+export function createMemoryIdempotencyStore(
+  clock: Clock = systemClock,
+  options: { readonly apiThrottle?: MemoryApiThrottle } = {},
+): IdempotencyStore {
+  const { apiThrottle } = options;
   const entries = new Map<string, Entry>();
   let lastSweep = clock.now().getTime();
 
@@ -39,14 +46,23 @@ export function createMemoryIdempotencyStore(clock: Clock = systemClock): Idempo
   }
 
   return {
-    async begin(key: string, fingerprint: string, lockTtlMs: number): Promise<IdempotencyBegin> {
+    throttlesInBegin: apiThrottle !== undefined,
+
+    async begin(key, fingerprint, lockTtlMs, throttle): Promise<IdempotencyBegin> {
       assertPositiveInteger('lockTtlMs', lockTtlMs);
+      let outcomes = {};
+      if (throttle) {
+        if (!apiThrottle) throw new Error('this idempotency store was given no API rate limit counters');
+        const counted = apiThrottle.throttle(throttle.nowMs, throttle.checks);
+        if (!counted.every((o) => o.allowed)) return { state: 'throttled', throttle: counted };
+        outcomes = { throttle: counted };
+      }
       const now = clock.now().getTime();
       const held = live(key, now);
-      if (held) return heldRecordToBegin(held.record, held.expiresAt - now);
+      if (held) return { ...heldRecordToBegin(held.record, held.expiresAt - now), ...outcomes };
       const ownerToken = randomUUID();
       entries.set(key, { record: { state: 'running', owner: ownerToken, fingerprint }, expiresAt: now + lockTtlMs });
-      return { state: 'acquired', ownerToken };
+      return { state: 'acquired', ownerToken, ...outcomes };
     },
 
     async complete(key: string, ownerToken: string, response: StoredResponse, retentionMs: number): Promise<boolean> {

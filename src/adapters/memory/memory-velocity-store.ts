@@ -14,6 +14,7 @@ import {
   VELOCITY_WINDOWS,
 } from '../../shared/velocity-port.js';
 import { assertVelocityRequest, declineMember, velocityKeys } from '../velocity-common.js';
+import { createMemoryApiThrottle, type MemoryApiThrottle } from './memory-api-throttle.js';
 
 const { minuteMs, hourMs, dayMs, cardRankRetentionMs, firstDeclineLockMs, addressDeclineMs } = VELOCITY_WINDOWS;
 const DECLINE_RETENTION_MS = dayMs + hourMs;
@@ -50,7 +51,13 @@ interface Counted {
  * api-rate-limit.lua, on the caller's clock, and the same order: the card's, address's and device's
  * counters first, then the player's. Each call runs synchronously, so it is as atomic as the scripts.
  */
-export function createMemoryVelocityStore(): VelocityStore {
+export function createMemoryVelocityStore(
+  options: {
+    /** The API rate limits' counters, shared with the in-process idempotency store (begin() with a rate limit). */
+    readonly apiThrottle?: MemoryApiThrottle;
+  } = {},
+): VelocityStore {
+  const apiThrottle = options.apiThrottle ?? createMemoryApiThrottle();
   const logs = new Map<string, Log>();
   /** amount of each purchase by attempt id, per amount log key */
   const amounts = new Map<string, Map<string, number>>();
@@ -59,7 +66,6 @@ export function createMemoryVelocityStore(): VelocityStore {
     string,
     { values: Map<string, number>; firstCharges: Map<string, string>; expiresAt: number }
   >();
-  const tats = new Map<string, number>();
   const weightOf = (member: string) => (member.startsWith('c:') ? DECLINE_POINTS.incorrectCvc : DECLINE_POINTS.bank);
   const keys = velocityKeys('v:');
   let lastSweep = 0;
@@ -74,7 +80,6 @@ export function createMemoryVelocityStore(): VelocityStore {
       }
     }
     for (const [key, rank] of ranks) if (rank.expiresAt <= now) ranks.delete(key);
-    for (const [key, tat] of tats) if (tat < now * 1000) tats.delete(key);
   }
 
   function log(key: string): Log {
@@ -400,40 +405,7 @@ export function createMemoryVelocityStore(): VelocityStore {
     },
 
     async throttle(nowMs, checks): Promise<ThrottleOutcome[]> {
-      assertVelocityRequest({ nowMs, checks });
-      sweep(nowMs);
-      const now = nowMs * 1000;
-      const plans = checks.map((check) => {
-        const period = check.periodMs * 1000;
-        const interval = Math.floor(period / check.limit);
-        const tat = Math.max(tats.get(`api:${check.key}`) ?? 0, now);
-        const newTat = tat + interval;
-        const allowAt = newTat - period;
-        return {
-          check,
-          period,
-          interval,
-          tat,
-          newTat,
-          allowed: allowAt <= now,
-          retry: allowAt > now ? allowAt - now : 0,
-        };
-      });
-      const allAllowed = plans.every((p) => p.allowed);
-      return plans.map((plan) => {
-        let tat = plan.tat;
-        if (allAllowed) {
-          tat = plan.newTat;
-          tats.set(`api:${plan.check.key}`, tat);
-        }
-        return {
-          allowed: allAllowed,
-          limit: plan.check.limit,
-          remaining: Math.max(0, Math.floor((plan.period - (tat - now)) / plan.interval)),
-          resetMs: Math.ceil((tat - now) / 1000),
-          retryAfterMs: Math.ceil(plan.retry / 1000),
-        };
-      });
+      return apiThrottle.throttle(nowMs, checks);
     },
   };
 }

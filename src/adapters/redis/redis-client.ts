@@ -34,6 +34,8 @@ export interface RedisCommands {
   velocityRules: RedisCommandClient['velocityRules'];
   apiRateLimit: RedisCommandClient['apiRateLimit'];
   idempotencyBegin: RedisCommandClient['idempotencyBegin'];
+  /** A single Redis only (its keys are in several slots): the store never calls it on a cluster. */
+  idempotencyBeginThrottled: RedisCommandClient['idempotencyBeginThrottled'];
   idempotencyComplete: RedisCommandClient['idempotencyComplete'];
   idempotencyRelease: RedisCommandClient['idempotencyRelease'];
   slidingWindow: RedisCommandClient['slidingWindow'];
@@ -194,6 +196,7 @@ export function createRedisClusterClients(
     | 'velocityRules'
     | 'apiRateLimit'
     | 'idempotencyBegin'
+    | 'idempotencyBeginThrottled'
     | 'idempotencyComplete'
     | 'idempotencyRelease'
     | 'slidingWindow'
@@ -205,6 +208,7 @@ export function createRedisClusterClients(
     velocityRules: (...args) => scripts.velocityRules(...args),
     apiRateLimit: (...args) => scripts.apiRateLimit(...args),
     idempotencyBegin: (...args) => scripts.idempotencyBegin(...args),
+    idempotencyBeginThrottled: (...args) => scripts.idempotencyBeginThrottled(...args),
     idempotencyComplete: (...args) => scripts.idempotencyComplete(...args),
     idempotencyRelease: (...args) => scripts.idempotencyRelease(...args),
     slidingWindow: (...args) => scripts.slidingWindow(...args),

@@ -9,6 +9,12 @@ function lua(name: string): string {
 /** The raw reply of idempotency-begin.lua. */
 export type IdempotencyBeginReply = ['acquired'] | ['held', string | null, number];
 
+/** The raw reply of idempotency-begin-throttled.lua: idempotency-begin.lua's, or throttled, each with api-rate-limit.lua's reply last. */
+export type IdempotencyBeginThrottledReply =
+  | ['throttled', ApiRateLimitReply]
+  | ['acquired', ApiRateLimitReply]
+  | ['held', string | null, number, ApiRateLimitReply];
+
 /** The raw reply of sliding-window.lua: allowed (0|1), count, retryAfterMs, resetMs. */
 export type SlidingWindowReply = [number, number, number, number];
 
@@ -33,6 +39,24 @@ export const redisScripts = {
       parser.push(runningRecord, String(lockTtlMs));
     },
     transformReply: (reply: unknown) => reply as IdempotencyBeginReply,
+  }),
+  idempotencyBeginThrottled: defineScript({
+    SCRIPT: `${lua('gcra')}\n${lua('idempotency-begin-throttled')}`,
+    // the number of keys depends on the rate limit's subjects, so parseCommand pushes it
+    parseCommand(
+      parser: CommandParser,
+      key: string,
+      runningRecord: string,
+      lockTtlMs: number,
+      subjects: readonly string[],
+      args: readonly (string | number)[],
+    ) {
+      parser.push(String(1 + subjects.length));
+      parser.pushKey(key);
+      for (const subject of subjects) parser.pushKey(subject);
+      parser.push(runningRecord, String(lockTtlMs), ...args.map(String));
+    },
+    transformReply: (reply: unknown) => reply as IdempotencyBeginThrottledReply,
   }),
   idempotencyComplete: defineScript({
     SCRIPT: lua('idempotency-complete'),
@@ -80,7 +104,8 @@ export const redisScripts = {
     transformReply: (reply: unknown) => reply as VelocityRulesReply,
   }),
   apiRateLimit: defineScript({
-    SCRIPT: lua('api-rate-limit'),
+    // one GCRA for both scripts that count API limits: the function first, then the script's own body
+    SCRIPT: `${lua('gcra')}\n${lua('api-rate-limit')}`,
     parseCommand(parser: CommandParser, keys: readonly string[], args: readonly (string | number)[]) {
       parser.push(String(keys.length));
       for (const key of keys) parser.pushKey(key);

@@ -15,7 +15,14 @@ import {
   VELOCITY_WINDOWS,
 } from '../../shared/velocity-port.js';
 import { redisCall, type RedisClients } from './redis-client.js';
-import { assertVelocityRequest, declineMember, velocityKeys } from '../velocity-common.js';
+import {
+  apiRateLimitKey,
+  assertVelocityRequest,
+  declineMember,
+  throttleArgs,
+  throttleOutcomes,
+  velocityKeys,
+} from '../velocity-common.js';
 
 const { minuteMs, hourMs, dayMs, cardRankRetentionMs, firstDeclineLockMs, addressDeclineMs } = VELOCITY_WINDOWS;
 /** The decline log must cover the 24 hours that grade a lock-out, plus the hour of points before them. */
@@ -301,13 +308,12 @@ export function createRedisVelocityStore(
       if (checks.length === 0) return [];
       assertVelocityRequest({ nowMs, checks });
       const call = (subset: readonly ThrottleCheck[], peek: boolean) => {
-        const args: (number | string)[] = [nowMs];
-        for (const check of subset) args.push(check.limit, check.periodMs);
+        const args: (number | string)[] = throttleArgs(nowMs, subset);
         if (peek) args.push('peek');
         return redisCall(
           () =>
             client.apiRateLimit(
-              subset.map((c) => `${redis.keyPrefix}api:${c.key}`),
+              subset.map((c) => apiRateLimitKey(redis.keyPrefix, c.key)),
               args,
             ),
           commandTimeoutMs,
@@ -327,13 +333,7 @@ export function createRedisVelocityStore(
           reply = peeked.map((value, i) => (i % 4 === 0 ? 0 : value));
         }
       }
-      return checks.map((check, i) => ({
-        allowed: reply[i * 4] === 1,
-        limit: check.limit,
-        remaining: reply[i * 4 + 1] as number,
-        resetMs: reply[i * 4 + 2] as number,
-        retryAfterMs: reply[i * 4 + 3] as number,
-      }));
+      return throttleOutcomes(checks, reply);
     },
   };
 }

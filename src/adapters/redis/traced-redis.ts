@@ -42,6 +42,8 @@ function traceRedisCommands(client: RedisCommands, target: Attributes): RedisCom
     velocityRules: (...args) => call('EVALSHA', 'velocityRules', () => client.velocityRules(...args)),
     apiRateLimit: (...args) => call('EVALSHA', 'apiRateLimit', () => client.apiRateLimit(...args)),
     idempotencyBegin: (...args) => call('EVALSHA', 'idempotencyBegin', () => client.idempotencyBegin(...args)),
+    idempotencyBeginThrottled: (...args) =>
+      call('EVALSHA', 'idempotencyBeginThrottled', () => client.idempotencyBeginThrottled(...args)),
     idempotencyComplete: (...args) => call('EVALSHA', 'idempotencyComplete', () => client.idempotencyComplete(...args)),
     idempotencyRelease: (...args) => call('EVALSHA', 'idempotencyRelease', () => client.idempotencyRelease(...args)),
     slidingWindow: (...args) => call('EVALSHA', 'slidingWindow', () => client.slidingWindow(...args)),

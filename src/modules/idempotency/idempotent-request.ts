@@ -8,11 +8,13 @@ import {
   DomainError,
   IdempotencyInProgressError,
   IdempotencyKeyReusedError,
+  RateLimitedError,
   ServiceUnavailableError,
   ValidationError,
 } from '../../shared/errors.js';
 import type { Principal } from '../../shared/principal.js';
-import type { IdempotencyStore, StoredResponse } from '../../shared/ports.js';
+import type { BeginThrottle, IdempotencyStore, StoredResponse } from '../../shared/ports.js';
+import type { ThrottleOutcome } from '../../shared/velocity-port.js';
 import { assertIdempotencyKey, idempotencyScope, requestFingerprint } from './idempotency-key.js';
 
 /** What the idempotency rules run on (a subset of the modules' Deps). */
@@ -35,6 +37,12 @@ export class IdempotentRequest {
   ownerToken: string | null = null;
   /** The stored response to send instead of running, when the same request finished before. */
   replay: StoredResponse | null = null;
+  /**
+   * The API rate limit counted with the lock (IdempotentCall.throttle): its outcomes, all allowed or
+   * all refused (then no lock was taken and `rejection` is RateLimited); null when none was asked for
+   * or the store could not answer (`rejection` is then ServiceUnavailable).
+   */
+  throttle: readonly ThrottleOutcome[] | null = null;
   private infraFailure = false;
   private refusedByValidation = false;
   private ran = false;
@@ -113,6 +121,11 @@ export interface IdempotentCall {
   readonly key: string;
   /** The arguments the fingerprint binds the key to. */
   readonly args: unknown;
+  /**
+   * An API rate limit to count in the same store call as the lock (only where the store
+   * `throttlesInBegin`): refused, the request is rejected as RateLimited and takes no lock.
+   */
+  readonly throttle?: BeginThrottle;
 }
 
 /**
@@ -125,34 +138,48 @@ export async function beginIdempotentRequest(deps: IdempotencyDeps, call: Idempo
   const { idempotencyStore, config, logger } = deps;
   const scope = idempotencyScope(call.principal, call.operation, call.key);
   const fingerprint = requestFingerprint(config.secrets.tokenPepper, call.operation, call.args);
+  // the rate limit is counted once, with the first attempt at the lock (not with each wait)
+  let throttle: readonly ThrottleOutcome[] | null = null;
+  const scoped = (rejection: DomainError | null = null) => {
+    const request = IdempotentRequest.scoped(scope, rejection);
+    request.throttle = throttle;
+    return request;
+  };
   try {
     const deadline = Date.now() + IN_PROGRESS_WAIT_MS;
     for (let wait = 25; ; wait = Math.min(wait * 2, 200)) {
-      const begun = await idempotencyStore.begin(scope, fingerprint, config.IDEMPOTENCY_LOCK_TTL);
+      const begun = await idempotencyStore.begin(
+        scope,
+        fingerprint,
+        config.IDEMPOTENCY_LOCK_TTL,
+        throttle === null ? call.throttle : undefined,
+      );
+      throttle ??= begun.throttle ?? null;
+      if (begun.state === 'throttled') {
+        const retryAfterMs = Math.max(0, ...(begun.throttle ?? []).map((o) => o.retryAfterMs));
+        return scoped(new RateLimitedError(retryAfterMs / 1000, 'Too many requests. Try again later.'));
+      }
       if (begun.state === 'acquired') {
-        const request = IdempotentRequest.scoped(scope);
+        const request = scoped();
         request.ownerToken = begun.ownerToken;
         return request;
       }
-      if (begun.fingerprint !== fingerprint) return IdempotentRequest.scoped(scope, new IdempotencyKeyReusedError());
+      if (begun.fingerprint !== fingerprint) return scoped(new IdempotencyKeyReusedError());
       if (begun.state === 'completed') {
-        const request = IdempotentRequest.scoped(scope);
+        const request = scoped();
         request.replay = begun.response;
         return request;
       }
       // Same request still running elsewhere: wait a little for it to finish, then say so.
       if (Date.now() + wait > deadline) {
         const seconds = Math.min(5, Math.max(1, Math.ceil(begun.retryAfterMs / 1000)));
-        return IdempotentRequest.scoped(scope, new IdempotencyInProgressError(seconds));
+        return scoped(new IdempotencyInProgressError(seconds));
       }
       await new Promise((resolve) => setTimeout(resolve, wait));
     }
   } catch (error) {
     logger.warn({ err: error }, 'idempotency store unavailable');
-    return IdempotentRequest.scoped(
-      scope,
-      error instanceof ServiceUnavailableError ? error : new ServiceUnavailableError(),
-    );
+    return scoped(error instanceof ServiceUnavailableError ? error : new ServiceUnavailableError());
   }
 }
 
