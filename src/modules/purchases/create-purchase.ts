@@ -16,24 +16,23 @@ import { minorUnits } from '../../shared/validation.js';
 import { isOnSale, MAX_PURCHASE_QUANTITY, type CatalogItem } from '../catalog/index.js';
 import {
   assessPurchase,
-  recordRiskEvent,
   releasePurchaseAmount,
   riskEventRecord,
   type PurchaseAssessment,
   type PurchaseChecks,
 } from '../fraud/index.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
-import { debitWallet, walletBalance } from '../wallet/index.js';
+import { walletBalance } from '../wallet/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requirePlayerGame } from './access.js';
 import { chargeAndSettle, settlementPending } from './charge-card.js';
-import { assertWithinLimits, lockPlayers } from './limits.js';
 import { isIdempotencyKeyViolation, phaseOneRefusal, runPhaseOne } from './phase-one.js';
 import { loadPurchaseContext, type PurchaseContext } from './purchase-context.js';
-import { findByIdempotencyKey, findPurchase, insertPurchase, type PurchaseRow } from './purchase-row.js';
-import { PAID_FROM_WALLET, settleOutcome } from './settle-charge.js';
-import { stockHoldUntil, takeStockReleasingLapsed } from './stock-holds.js';
+import { findByIdempotencyKey, findPurchase, type PurchaseRow } from './purchase-row.js';
+import { afterSuccess, successOf } from './settle-charge.js';
+import { stockHoldUntil } from './stock-holds.js';
+import { runWalletPurchase, walletPurchaseRefusal, type WalletPurchaseResult } from './wallet-purchase.js';
 
 const uuid = z.uuid('must be an id');
 
@@ -189,12 +188,6 @@ function baseRow(order: Order, now: Date) {
   };
 }
 
-async function insertOnce(tx: Executor, values: Parameters<typeof insertPurchase>[1]): Promise<PurchaseRow> {
-  const row = await insertPurchase(tx, values);
-  if (!row) throw new DuplicateKey();
-  return row;
-}
-
 /** The same key again: the same purchase, or the same typed outcome; another request under it is refused. */
 async function replayExisting(
   existing: PurchaseRow,
@@ -221,51 +214,83 @@ function outcomeError(purchase: PurchaseRow): Error {
   return new CardDeclinedError(purchase.declineCode ?? 'generic_decline', purchase.id);
 }
 
+/**
+ * A purchase of an item priced in the game's own currency, paid from the buyer's wallet: after the
+ * fraud decision, one statement (wallet_purchase, wallet-purchase.ts) takes the locks, checks the
+ * limits and the stock, spends from the wallet, writes the purchase and settles it, in one commit. No
+ * card, no acquirer: nothing outside the database is involved.
+ */
 async function buyWithWallet(ctx: ServiceContext, order: Order, checks: PurchaseChecks): Promise<PurchaseRow> {
   const { db, clock } = ctx.deps;
   // Rules run on every path: no card here, but operator blocks and the player's velocity still apply.
   const risk = await assessOrder(ctx, order, null, checks);
   const now = clock.now();
-  let created: PurchaseRow;
+  const processing = walletPurchaseRow(order, risk, now);
+  // What settling it writes is computed first (the receipt, the grant, the events): the statement
+  // settles it too.
+  const success = await successOf(ctx, processing, null, order.item, now);
+  const input = {
+    purchase: { ...processing, ...riskColumns(risk) },
+    riskEvent: riskEventRecord({
+      gameId: order.gameId,
+      playerId: order.buyerId,
+      purchaseId: order.id,
+      kind: 'purchase',
+      ...risk,
+    }),
+    item: order.item,
+    now,
+    receipt: success.receipt,
+    grant: success.grant,
+    eventsJson: success.batch.json,
+  };
+  let result: WalletPurchaseResult;
   try {
-    created = await db.transaction(async (tx) => {
-      await lockPlayers(tx, order.gameId, [order.buyerId, order.recipientId]);
-      if (risk.decision === 'BLOCK') return insertBlocked(tx, order, risk, now, 'wallet', null);
-      await assertWithinLimits(tx, {
-        gameId: order.gameId,
-        recipientId: order.recipientId,
-        item: order.item,
-        quantity: order.quantity,
-      });
-      await takeStockReleasingLapsed(tx, order.item.id, order.quantity, now);
-      const row = await insertOnce(tx, {
-        ...baseRow(order, now),
-        ...riskColumns(risk),
-        status: 'PROCESSING',
-        path: 'wallet',
-        processingAt: now,
-      });
-      await debitWallet(tx, {
-        gameId: order.gameId,
-        playerId: order.buyerId,
-        currency: order.currency,
-        amountMinor: order.amountMinor,
-        purchaseId: row.id,
-        reason: 'purchase',
-      });
-      await recordPurchaseRisk(tx, order, row, risk);
-      return row;
+    result = await runWalletPurchase(db, input).catch((error: unknown) => {
+      // a writer that does not take the player's lock won the key: the statement rolled back
+      throw isIdempotencyKeyViolation(error) ? new DuplicateKey() : error;
     });
+    if (result.outcome === 'duplicate') throw new DuplicateKey(result.purchase);
+    if ((result.outcome !== 'created' && result.outcome !== 'settle_failed') || !result.purchase)
+      throw walletPurchaseRefusal(result, { item: order.item, currency: order.currency });
   } catch (error) {
     return afterFailedInsert(ctx, order, error);
   }
+  const created = result.purchase;
   if (created.status === 'FAILED') return blockedOutcome(ctx, created, risk);
-  // Nothing outside the database is involved: settle at once (the status guard keeps it single).
-  try {
-    return await settleOutcome(ctx, created, PAID_FROM_WALLET, order.item);
-  } catch (error) {
-    throw settlementPending(ctx, created, error);
-  }
+  if (result.outcome === 'settle_failed')
+    // Spent and PROCESSING, as after a phase 3 that failed: recovery settles it.
+    throw settlementPending(ctx, created, new Error(result.error ?? 'settling the wallet purchase failed'));
+  await afterSuccess(ctx, created, success, result.events);
+  return created;
+}
+
+/** The PROCESSING row a wallet purchase is inserted as (successOf builds its success from it). */
+function walletPurchaseRow(order: Order, risk: PurchaseAssessment, now: Date): PurchaseRow {
+  return {
+    ...baseRow(order, now),
+    ...riskColumns(risk),
+    feeMinor: null,
+    refundedOrPendingMinor: 0,
+    refundPendingMinor: 0,
+    status: 'PROCESSING',
+    path: 'wallet',
+    actionReason: null,
+    cardId: null,
+    chargeAttempt: 1,
+    attemptWithCvc: false,
+    acquirerChargeId: null,
+    declineCode: null,
+    receipt: null,
+    expiresAt: null,
+    processingAt: now,
+    recoveryLeaseUntil: null,
+    recoveryAttempts: 0,
+    failureReason: null,
+    stockHoldUntil: null,
+    stockReleased: false,
+    succeededAt: null,
+  };
 }
 
 /**
@@ -367,37 +392,6 @@ function assessOrder(
 
 function riskColumns(risk: PurchaseAssessment) {
   return { riskDecision: risk.decision, riskScore: risk.score, riskRules: [...risk.rulesFired] };
-}
-
-function recordPurchaseRisk(tx: Executor, order: Order, row: PurchaseRow, risk: PurchaseAssessment) {
-  return recordRiskEvent(tx, {
-    gameId: order.gameId,
-    playerId: order.buyerId,
-    purchaseId: row.id,
-    kind: 'purchase',
-    ...risk,
-  });
-}
-
-/** A blocked attempt is kept as a FAILED purchase (no stock taken, nothing charged), so a retry replays it. */
-async function insertBlocked(
-  tx: Executor,
-  order: Order,
-  risk: PurchaseAssessment,
-  now: Date,
-  path: 'one_tap' | 'wallet',
-  cardId: string | null,
-): Promise<PurchaseRow> {
-  const row = await insertOnce(tx, {
-    ...baseRow(order, now),
-    ...riskColumns(risk),
-    status: 'FAILED',
-    path,
-    cardId,
-    declineCode: 'risk_blocked',
-  });
-  await recordPurchaseRisk(tx, order, row, risk);
-  return row;
 }
 
 async function blockedOutcome(ctx: ServiceContext, created: PurchaseRow, risk: PurchaseAssessment): Promise<never> {

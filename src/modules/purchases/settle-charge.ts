@@ -1,11 +1,19 @@
 import { getItemForPurchase, returnStock, type CatalogItem } from '../catalog/index.js';
 import { forgetSaleAccounts, keepSaleAccounts, knownSaleAccounts, saleFee } from '../ledger/index.js';
 import { signReceipt } from '../receipts/index.js';
-import { enqueuedInOrder, notifyEvents, outboxBatch, publishPurchaseUpdate } from '../webhooks/index.js';
+import {
+  enqueuedInOrder,
+  notifyEvents,
+  outboxBatch,
+  publishPurchaseUpdate,
+  type EnqueueEventInput,
+  type OutboxBatch,
+  type OutboxEnqueued,
+} from '../webhooks/index.js';
 import { recordDecline, releasePurchaseAmount } from '../fraud/index.js';
 import { refundWalletSpend } from '../wallet/index.js';
 import type { ServiceContext } from '../service-context.js';
-import { fulfilment } from './fulfil.js';
+import { fulfilment, type SettleGrant } from './fulfil.js';
 import { stockHoldUntil } from './stock-holds.js';
 import { enqueuePurchaseEvent, purchaseEvent } from './purchase-events.js';
 import { findPurchase, updateIfStatus, type PurchaseRow } from './purchase-row.js';
@@ -33,12 +41,13 @@ export type SettlementOutcome =
   /** Elevated risk without the CVC: the charge was voided; the player is asked for it, the next attempt gets a new key. */
   | { readonly kind: 'step_up' };
 
-/** A wallet purchase's success: its debit was committed in phase 1, no acquirer is involved. */
+/** A wallet purchase's success when recovery finishes it: its spend is committed, no acquirer is involved. */
 export const PAID_FROM_WALLET: SettlementOutcome = { kind: 'succeeded', acquirerChargeId: null };
 
 /**
- * Phase 3, the one entry point of every path (one tap, confirmation, step-up, wallet, recovery, a
- * settlement given up): commits the outcome for a PROCESSING purchase exactly once (every write is
+ * Phase 3, the one entry point of every path (one tap, confirmation, step-up, recovery, a settlement
+ * given up; a wallet purchase settles inside its own statement, wallet_purchase, with what successOf
+ * computes, and comes here only when recovery finishes it): commits the outcome for a PROCESSING purchase exactly once (every write is
  * guarded on the PROCESSING status, so a request and the recovery loop cannot both finish it;
  * `purchase` may be a moment old, a lost guard re-reads it). Returns the purchase as it now stands.
  * `item` is the purchased item when the caller has it at hand (saves reading it again).
@@ -94,7 +103,60 @@ async function succeedPurchase(
   const item =
     itemAtHand?.id === purchase.itemId ? itemAtHand : await getItemForPurchase(db, purchase.gameId, purchase.itemId);
   if (!item) throw new Error(`item ${purchase.itemId} of purchase ${purchase.id} is missing`);
-  const succeededAt = clock.now();
+  const success = await successOf(ctx, purchase, acquirerChargeId, item, clock.now());
+  const isCardSale = purchase.path !== 'wallet';
+  const known = isCardSale ? knownSaleAccounts(db, purchase.gameId, purchase.currency) : null;
+  let done: Awaited<ReturnType<typeof settlePurchase>>;
+  try {
+    done = await settlePurchase(db, {
+      purchaseId: purchase.id,
+      acquirerChargeId,
+      succeededAt: success.succeededAt,
+      receipt: success.receipt,
+      feeMinor: success.feeMinor,
+      saleAccounts: known,
+      grant: success.grant,
+      eventsJson: success.batch.json,
+    });
+  } catch (error) {
+    // Whatever failed, the next attempt (recovery) looks the accounts up again.
+    if (known) forgetSaleAccounts(db, purchase.gameId, purchase.currency);
+    throw error;
+  }
+  if (!done) throw new Error(`purchase ${purchase.id} is missing`);
+  if (!done.settled) return done.row;
+  // Committed: the accounts it used exist for good.
+  if (isCardSale && !known && done.saleAccounts)
+    keepSaleAccounts(db, purchase.gameId, purchase.currency, done.saleAccounts);
+  await afterSuccess(ctx, done.row, success, done.events);
+  return done.row;
+}
+
+/** What settle_purchase writes for a success, computed before the statement (only TypeScript knows it). */
+export interface Success {
+  readonly succeededAt: Date;
+  /** The signed receipt. */
+  readonly receipt: string;
+  /** The platform fee of a card sale; null for a wallet purchase (no sale to post). */
+  readonly feeMinor: number | null;
+  readonly grant: SettleGrant;
+  readonly events: readonly EnqueueEventInput[];
+  /** The events as outbox_enqueue takes them (the first is the purchase's own). */
+  readonly batch: OutboxBatch;
+}
+
+/**
+ * The success of a PROCESSING purchase as the statement will write it: the receipt, the fee, what is
+ * granted and the events (whose payloads are of the row as the statement leaves it; the statement
+ * fills in updatedAt).
+ */
+export async function successOf(
+  ctx: ServiceContext,
+  purchase: PurchaseRow,
+  acquirerChargeId: string | null,
+  item: CatalogItem,
+  succeededAt: Date,
+): Promise<Success> {
   const receipt = await signReceipt(ctx.deps, {
     purchaseId: purchase.id,
     gameId: purchase.gameId,
@@ -108,9 +170,7 @@ async function succeedPurchase(
     status: 'SUCCEEDED',
     purchasedAt: succeededAt,
   });
-  const isCardSale = purchase.path !== 'wallet';
-  const feeMinor = isCardSale ? saleFee(purchase.amountMinor, purchase.feeBps).fee : null;
-  // The row as the statement leaves it, for the events' payloads (the statement fills in updatedAt).
+  const feeMinor = purchase.path !== 'wallet' ? saleFee(purchase.amountMinor, purchase.feeBps).fee : null;
   const after: PurchaseRow = {
     ...purchase,
     status: 'SUCCEEDED',
@@ -123,34 +183,19 @@ async function succeedPurchase(
   };
   const { grant, event } = fulfilment(after, item, succeededAt);
   const events = [purchaseEvent(after, 'succeeded', {}, succeededAt), event];
-  const batch = outboxBatch(events);
-  const known = isCardSale ? knownSaleAccounts(db, purchase.gameId, purchase.currency) : null;
-  let done: Awaited<ReturnType<typeof settlePurchase>>;
-  try {
-    done = await settlePurchase(db, {
-      purchaseId: purchase.id,
-      acquirerChargeId,
-      succeededAt,
-      receipt,
-      feeMinor,
-      saleAccounts: known,
-      grant,
-      eventsJson: batch.json,
-    });
-  } catch (error) {
-    // Whatever failed, the next attempt (recovery) looks the accounts up again.
-    if (known) forgetSaleAccounts(db, purchase.gameId, purchase.currency);
-    throw error;
-  }
-  if (!done) throw new Error(`purchase ${purchase.id} is missing`);
-  if (!done.settled) return done.row;
-  // Committed: the accounts it used exist for good.
-  if (isCardSale && !known && done.saleAccounts)
-    keepSaleAccounts(db, purchase.gameId, purchase.currency, done.saleAccounts);
-  ctx.deps.metrics.purchase('SUCCEEDED', done.row.path);
-  await notifyEvents(ctx.deps, enqueuedInOrder(events, batch, done.events));
-  await publishPurchaseUpdate(ctx.deps, done.row.id);
-  return done.row;
+  return { succeededAt, receipt, feeMinor, grant, events, batch: outboxBatch(events) };
+}
+
+/** After a success committed: the metrics, the dispatchers woken, the purchase's subscribers told. */
+export async function afterSuccess(
+  ctx: ServiceContext,
+  row: PurchaseRow,
+  success: Success,
+  enqueued: readonly OutboxEnqueued[],
+): Promise<void> {
+  ctx.deps.metrics.purchase('SUCCEEDED', row.path);
+  await notifyEvents(ctx.deps, enqueuedInOrder(success.events, success.batch, enqueued));
+  await publishPurchaseUpdate(ctx.deps, row.id);
 }
 
 /**

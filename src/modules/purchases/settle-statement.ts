@@ -147,7 +147,8 @@ interface SettleQueue {
 const queues = new WeakMap<object, SettleQueue>();
 
 /**
- * The one way a success reaches the database (from `succeedPurchase`, behind `settleOutcome`).
+ * The one way a success reaches the database (from `succeedPurchase`, behind `settleOutcome`), but
+ * for a wallet purchase's request, which calls settle_purchase inside wallet_purchase.
  * Settles one success through its database's queue: at once when a slot is free, otherwise with the
  * others that wait for the next one. Each purchase gets its own outcome; one that fails fails alone.
  * Null when the purchase does not exist.

@@ -8,7 +8,7 @@ import { openStores } from '../../../src/composition/index.js';
 import { systemClock } from '../../../src/shared/clock.js';
 import { createLogger } from '../../../src/logger.js';
 import { asTestApp, testEnv, type GqlResponse } from '../../helpers/test-app.js';
-import { buyTyped, inventoryDocument, setUpGame, setUpPlayer } from '../../helpers/flows.js';
+import { buyTyped, inventoryDocument, setUpGame, setUpPlayer, walletDocument } from '../../helpers/flows.js';
 import { expectTypename, graphql, type ResultOf } from '../../helpers/graphql.js';
 import { publicId } from '../../../src/shared/public-ids.js';
 
@@ -31,10 +31,23 @@ describe('embedded default (PGlite)', () => {
     expect(first.database.kind).toBe('pglite');
     expect(first.demo?.publishableKey).toMatch(/^pk_/);
     const app = asTestApp(first);
-    const game = await setUpGame(app, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }]);
+    const game = await setUpGame(app, [
+      { sku: 'life', kind: 'CONSUMABLE', price: '99' },
+      { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', grants: { amount: '100', currency: 'GEM' } },
+      { sku: 'potion', kind: 'CONSUMABLE', price: '70', currency: 'GEM', stock: 5 },
+    ]);
     const player = await setUpPlayer(app, game);
     const bought = await buyTyped(app, game, player, game.items.life!);
     expect(expectTypename(bought.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
+    // A wallet purchase is one statement of SQL functions (wallet_purchase): PGlite runs it too,
+    // refusal included.
+    await buyTyped(app, game, player, game.items.gems!);
+    const potion = await buyTyped(app, game, player, game.items.potion!);
+    expect(expectTypename(potion.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
+    const broke = await buyTyped(app, game, player, game.items.potion!);
+    expect(expectTypename(broke.data.createPurchase, 'InsufficientFunds').balance).toMatchObject({ amount: '30' });
+    const wallet = await app.gql(walletDocument, { gameId: game.gameId }, { token: player.gameToken });
+    expect(wallet.data.wallet).toEqual([{ amount: '30', currency: 'GEM' }]);
     // Two demo games, each its own game with its own catalog.
     const demoGameId = publicId('Game', first.demo!.gameId);
     expect(first.demo?.second?.gameId).toMatch(/^[0-9a-f-]{36}$/);
@@ -78,7 +91,10 @@ describe('embedded default (PGlite)', () => {
     try {
       const again = asTestApp(second);
       const inventory = await again.gql(inventoryDocument, { gameId: game.gameId }, { token: player.gameToken });
-      expect(inventory.data.inventory).toEqual([{ quantity: 1, item: { id: game.items.life!.id, sku: 'life' } }]);
+      expect(inventory.data.inventory).toEqual([
+        { quantity: 1, item: { id: game.items.life!.id, sku: 'life' } },
+        { quantity: 1, item: { id: game.items.potion!.id, sku: 'potion' } },
+      ]);
       expect(second.demo?.gameId).toBe(first.demo?.gameId);
       expect(second.demo?.second?.gameId).toBe(first.demo?.second?.gameId);
     } finally {

@@ -284,4 +284,12 @@ describe('purchase_phase_one and the TypeScript statuses', () => {
     expect(sql).toContain(`status IN (${list([...COUNTED_STATUSES, ...AWAITING_STATUSES])})`);
     expect(sql).toContain(`status IN (${list(['PROCESSING', ...AWAITING_STATUSES])})`);
   });
+
+  it('and so does wallet_purchase, which checks the same limits and stock', () => {
+    const sql = readFileSync(new URL('../../../drizzle/0019_wallet_purchase.sql', import.meta.url), 'utf8');
+    const list = (statuses: readonly string[]) => statuses.map((s) => `'${s}'`).join(', ');
+    expect(sql).toContain(`status IN (${list(AWAITING_STATUSES)})`);
+    expect(sql).toContain(`status IN (${list([...COUNTED_STATUSES, ...AWAITING_STATUSES])})`);
+    expect(sql).toContain(`status IN (${list(['PROCESSING', ...AWAITING_STATUSES])})`);
+  });
 });

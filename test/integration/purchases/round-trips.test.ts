@@ -31,6 +31,10 @@ import { createTestApp, testEnv, type TestApp } from '../../helpers/test-app.js'
 // slots), idempotency completion. Off the path: the webhook wake and the purchase's live update.
 const LIMITS = { postgres: 3, redis: 4, redisPublishes: 2, acquirerHttp: 1 } as const;
 const TARGET = { postgres: 4, redis: 3 } as const;
+// A wallet purchase (an item priced in the game's currency): the same context read, then the whole
+// purchase as one call of wallet_purchase (purchases_wallet): locks, limits, stock, the spend, the
+// purchase and its settlement in one commit. Redis as for one tap; no acquirer.
+const WALLET_LIMITS = { postgres: 2 } as const;
 const PUBLISH = /^"S?PUBLISH"/i;
 
 // What a game asks for after a purchase (bench/lib/graphql.ts: the demo game's fields and the receipt).
@@ -78,9 +82,15 @@ describe('round trips of one one-tap purchase', () => {
       env: { REDIS_URL: redis.url, ACQUIRER_URL: acquirerUrl, BACKGROUND_JOBS: 'false', WEBHOOK_DISPATCHER: 'off' },
     });
     // A game with a webhook endpoint, as a real one has: its events wake the dispatchers.
-    game = await setUpGame(app, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }], {
-      webhookUrl: 'https://game.example/coinslot',
-    });
+    game = await setUpGame(
+      app,
+      [
+        { sku: 'life', kind: 'CONSUMABLE', price: '99' },
+        { sku: 'gems', kind: 'CURRENCY_PACK', price: '499', grants: { amount: '500', currency: 'GEM' } },
+        { sku: 'potion', kind: 'CONSUMABLE', price: '70', currency: 'GEM' },
+      ],
+      { webhookUrl: 'https://game.example/coinslot' },
+    );
     player = await setUpPlayer(app, game);
   }, 60_000);
 
@@ -92,19 +102,23 @@ describe('round trips of one one-tap purchase', () => {
     await redis?.kill();
   });
 
-  async function purchase(): Promise<string> {
+  async function purchase(
+    sku = 'life',
+    price = { amount: '99', currency: 'USD' },
+    buyer: PlayerSetup = player,
+  ): Promise<string> {
     const res = await app.gql(
       CREATE_PURCHASE,
       {
         input: {
           gameId: game.gameId,
-          itemId: game.items.life!.id,
+          itemId: game.items[sku]!.id,
           quantity: 1,
-          expectedPrice: { amount: '99', currency: 'USD' },
+          expectedPrice: price,
           idempotencyKey: randomUUID(),
         },
       },
-      { token: player.gameToken },
+      { token: buyer.gameToken },
     );
     expect(res.errors, JSON.stringify(res.errors)).toBeUndefined();
     expect(res.data.createPurchase).toMatchObject({ __typename: 'PurchasePayload', purchase: { status: 'SUCCEEDED' } });
@@ -174,6 +188,22 @@ describe('round trips of one one-tap purchase', () => {
     expect(counts.postgres.length).toBeGreaterThan(0);
     expect(redisCalls).toBeGreaterThan(0);
     expect(publishes.length, report).toBeGreaterThan(0);
+  });
+
+  it(`pays from the wallet in at most ${WALLET_LIMITS.postgres} Postgres statements, ${LIMITS.redis} awaited Redis commands (+ ${LIMITS.redisPublishes} publishes) and no acquirer call`, async () => {
+    // A player of its own, whose wallet a currency pack (a card purchase) filled.
+    const buyer = await setUpPlayer(app, game);
+    await purchase('gems', { amount: '499', currency: 'USD' }, buyer);
+    const potion = () => purchase('potion', { amount: '70', currency: 'GEM' }, buyer);
+    await potion();
+    const counts = await count(potion);
+    const publishes = counts.redis.filter((line) => PUBLISH.test(line));
+    const report = JSON.stringify(counts, null, 1);
+    expect(counts.postgres.length, report).toBeLessThanOrEqual(WALLET_LIMITS.postgres);
+    expect(counts.redis.length - publishes.length, report).toBeLessThanOrEqual(LIMITS.redis);
+    expect(publishes.length, report).toBeLessThanOrEqual(LIMITS.redisPublishes);
+    expect(counts.acquirerHttp, report).toEqual([]);
+    expect(counts.postgres, report).toContain('purchases_wallet');
   });
 
   it('does not wait for its publishes: a purchase answers while every publish is still pending', async () => {
