@@ -1,8 +1,9 @@
-import { getTableColumns, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
-import { preparedSql } from '../../db/prepared.js';
+import { decodeRow, preparedSql } from '../../db/prepared.js';
 import { purchases } from '../../db/schema/index.js';
 import { NotFoundError, OutOfStockError } from '../../shared/errors.js';
+import { groupCommit } from '../../shared/group-commit.js';
 import type { CatalogItem } from '../catalog/index.js';
 import {
   alreadyOwned,
@@ -85,28 +86,34 @@ const phaseOneStatement = preparedSql(
       ${placeholder('maxUnconfirmed')}::integer) as r`,
 );
 
-const PURCHASE_COLUMNS = Object.entries(getTableColumns(purchases));
+// Several purchases in one statement and one commit (purchase_phase_one_batch, drizzle/0020), each in
+// a subtransaction of its own; each answer carries its ordinal in the batch.
+const phaseOneManyStatement = preparedSql(
+  'purchases_phase_one_many',
+  sql`select r.ordinal as phase_one_ordinal, r.error as phase_one_error, r.error_code as phase_one_error_code,
+      r.error_constraint as phase_one_error_constraint, r.outcome as phase_one_outcome,
+      r.detail as phase_one_detail, (r.purchase).*
+    from purchase_phase_one_batch(${placeholder('batch')}::jsonb) as r`,
+);
 
-/** A purchase from its columns as the driver gave them, decoded as drizzle decodes a selected purchase. */
-function purchaseFromColumns(raw: Record<string, unknown>): PurchaseRow {
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of PURCHASE_COLUMNS) {
-    const value = raw[column.name];
-    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-  }
-  return row as PurchaseRow;
+interface PhaseOneRow extends Record<string, unknown> {
+  readonly phase_one_outcome: PhaseOneOutcome;
+  readonly phase_one_detail: string | number | null;
 }
 
-/**
- * Phase 1 of a card purchase in one round trip (one statement, one implicit transaction): the
- * players' locks, the limits, the one-tap allowance, stock, the purchase and its risk event
- * (drizzle/0017_purchase_phase_one.sql). Run it on the database, not in a transaction.
- */
-export async function runPhaseOne(executor: Executor, input: PhaseOneInput): Promise<PhaseOneResult> {
+interface PhaseOneManyRow extends PhaseOneRow {
+  readonly phase_one_ordinal: number;
+  readonly phase_one_error: string | null;
+  readonly phase_one_error_code: string | null;
+  readonly phase_one_error_constraint: string | null;
+}
+
+/** purchase_phase_one's arguments, as JSON values (a batch sends them as one array). */
+function phaseOneArguments(input: PhaseOneInput) {
   const { purchase: p, now } = input;
   const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const [row] = await phaseOneStatement.execute<Record<string, unknown>>(executor, {
-    purchase: JSON.stringify({
+  return {
+    purchase: {
       id: p.id,
       // The app's clock, in milliseconds, so keyset cursors (millisecond precision) never split a tie.
       created_at: p.createdAt.toISOString(),
@@ -128,9 +135,9 @@ export async function runPhaseOne(executor: Executor, input: PhaseOneInput): Pro
       action_reason: p.confirmationReason,
       expires_at: p.expiresAt.toISOString(),
       stock_hold_until: p.stockHoldUntil.toISOString(),
-    }),
-    riskEvent: JSON.stringify(input.riskEvent),
-    lockKeys: JSON.stringify(playerLockKeys(p.gameId, [p.playerId, p.recipientId])),
+    },
+    riskEvent: input.riskEvent,
+    lockKeys: playerLockKeys(p.gameId, [p.playerId, p.recipientId]),
     now: now.toISOString(),
     dayStart: dayStart.toISOString(),
     itemKind: input.item.kind,
@@ -139,14 +146,89 @@ export async function runPhaseOne(executor: Executor, input: PhaseOneInput): Pro
     oneTapMaxMinor: input.allowance.oneTapMax.amountMinor,
     dailyCapMinor: input.allowance.dailyCap.amountMinor,
     maxUnconfirmed: input.maxUnconfirmed,
-  });
-  if (!row) throw new Error('purchase_phase_one returned no row');
-  return {
-    outcome: row.phase_one_outcome as PhaseOneOutcome,
-    detail: row.phase_one_detail === null ? null : Number(row.phase_one_detail),
-    purchase: row.id === null ? null : purchaseFromColumns(row),
   };
 }
+
+function resultOf(input: PhaseOneInput, row: PhaseOneRow): PhaseOneResult {
+  const purchase = row.id === null || row.id === undefined ? null : decodeRow(purchases, row);
+  // Its own purchase found under the key: an earlier attempt of this very call committed (a batch
+  // whose answer was lost, sent again alone), so this call created it.
+  const own = row.phase_one_outcome === 'duplicate' && purchase?.id === input.purchase.id;
+  return {
+    outcome: own ? 'created' : row.phase_one_outcome,
+    detail: row.phase_one_detail === null ? null : Number(row.phase_one_detail),
+    purchase,
+  };
+}
+
+/**
+ * Phase 1 of one card purchase as its own statement (one round trip, one implicit transaction): the
+ * players' locks, the limits, the one-tap allowance, stock, the purchase and its risk event
+ * (drizzle/0017_purchase_phase_one.sql). Run it on the database, not in a transaction.
+ */
+export async function runPhaseOneStatement(executor: Executor, input: PhaseOneInput): Promise<PhaseOneResult> {
+  const args = phaseOneArguments(input);
+  const [row] = await phaseOneStatement.execute<PhaseOneRow>(executor, {
+    ...args,
+    purchase: JSON.stringify(args.purchase),
+    riskEvent: JSON.stringify(args.riskEvent),
+    lockKeys: JSON.stringify(args.lockKeys),
+  });
+  if (!row) throw new Error('purchase_phase_one returned no row');
+  return resultOf(input, row);
+}
+
+/**
+ * What purchase_phase_one raised for one purchase of a batch (its subtransaction was rolled back, the
+ * others' were not): the message, and the SQLSTATE and constraint as the driver's error carries them.
+ */
+export class PhaseOneError extends Error {
+  constructor(
+    purchaseId: string,
+    reason: string,
+    readonly code?: string,
+    readonly constraint?: string,
+  ) {
+    super(`phase 1 of purchase ${purchaseId} failed: ${reason}`);
+    this.name = 'PhaseOneError';
+  }
+}
+
+/**
+ * Phase 1 of several card purchases as one statement and one commit (purchase_phase_one_batch,
+ * drizzle/0020), each with its own outcome in the order given: what phase 1 alone answers, or a
+ * PhaseOneError when its part raised (nothing of it written). Throws when the statement as a whole failed.
+ */
+export async function runPhaseOneBatch(
+  executor: Executor,
+  inputs: readonly PhaseOneInput[],
+): Promise<(PhaseOneResult | PhaseOneError)[]> {
+  const rows = await phaseOneManyStatement.execute<PhaseOneManyRow>(executor, {
+    batch: JSON.stringify(inputs.map(phaseOneArguments)),
+  });
+  const byOrdinal = new Map(rows.map((row) => [row.phase_one_ordinal, row]));
+  return inputs.map((input, i) => {
+    const row = byOrdinal.get(i + 1);
+    const id = input.purchase.id;
+    if (!row) return new PhaseOneError(id, 'no answer from its batch');
+    if (row.phase_one_error === null) return resultOf(input, row);
+    const { phase_one_error_code: code, phase_one_error_constraint: constraint } = row;
+    return new PhaseOneError(id, row.phase_one_error, code ?? undefined, constraint ?? undefined);
+  });
+}
+
+/**
+ * Phase 1 of a card purchase through its database's queue (shared/group-commit.ts, as phase 3's
+ * settlePurchase): at once as its own statement when one of 4 slots is free, otherwise with every
+ * other purchase that queued meanwhile, as one statement and one commit. Each purchase gets its own
+ * outcome; one that raises fails alone. Run it on the database, not in a transaction.
+ */
+export const runPhaseOne = groupCommit<Executor, PhaseOneInput, PhaseOneResult>({
+  maxInFlight: 4,
+  maxBatch: 64,
+  alone: runPhaseOneStatement,
+  together: runPhaseOneBatch,
+});
 
 /** The typed error of a refusal, as the checks in TypeScript answer it (limits.ts, catalog's takeStock). */
 export function phaseOneRefusal(result: PhaseOneResult, input: Pick<PhaseOneInput, 'item' | 'maxUnconfirmed'>): Error {

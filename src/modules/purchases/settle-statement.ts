@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Executor } from '../../db/client.js';
 import { decodeRow, preparedSql } from '../../db/prepared.js';
 import { purchases } from '../../db/schema/index.js';
+import { groupCommit } from '../../shared/group-commit.js';
 import type { OutboxEnqueued } from '../webhooks/index.js';
 import type { SettleGrant } from './fulfil.js';
 import type { PurchaseRow } from './purchase-row.js';
@@ -125,27 +126,12 @@ export async function settlePurchaseBatch(
   });
 }
 
-// Opportunistic group commit (issue 18, item 2): at most MAX_IN_FLIGHT settlements run at once per
-// database; a success that arrives while they are all busy waits for the next free one and goes with
-// every other that queued meanwhile, as one statement and one commit. Alone, a success goes at once as
-// its own statement: no added wait when the server is idle. Several in flight rather than one, so that
-// a settlement waiting on a row lock (recovery settling the same purchase) does not hold every other back.
-const MAX_IN_FLIGHT = 4;
-const MAX_BATCH = 64;
-
-interface Waiting {
-  readonly input: SettleInput;
-  readonly resolve: (settled: Settled | null) => void;
-  readonly reject: (error: unknown) => void;
-}
-
-interface SettleQueue {
-  inFlight: number;
-  readonly waiting: Waiting[];
-}
-
-const queues = new WeakMap<object, SettleQueue>();
-
+// Opportunistic group commit (issue 18, item 2; shared/group-commit.ts): at most 4 settlements run at
+// once per database; a success that arrives while they are all busy waits for the next free one and
+// goes with every other that queued meanwhile, as one statement and one commit. Alone, a success goes
+// at once as its own statement: no added wait when the server is idle. Several in flight rather than
+// one, so that a settlement waiting on a row lock (recovery settling the same purchase) does not hold
+// every other back.
 /**
  * The one way a success reaches the database (from `succeedPurchase`, behind `settleOutcome`), but
  * for a wallet purchase's request, which calls settle_purchase inside wallet_purchase.
@@ -153,54 +139,9 @@ const queues = new WeakMap<object, SettleQueue>();
  * others that wait for the next one. Each purchase gets its own outcome; one that fails fails alone.
  * Null when the purchase does not exist.
  */
-export function settlePurchase(db: Executor, input: SettleInput): Promise<Settled | null> {
-  let queue = queues.get(db);
-  if (!queue) {
-    queue = { inFlight: 0, waiting: [] };
-    queues.set(db, queue);
-  }
-  const waiting = queue.waiting;
-  const promise = new Promise<Settled | null>((resolve, reject) => waiting.push({ input, resolve, reject }));
-  drain(db, queue);
-  return promise;
-}
-
-function drain(db: Executor, queue: SettleQueue): void {
-  while (queue.inFlight < MAX_IN_FLIGHT && queue.waiting.length > 0) {
-    const batch = queue.waiting.splice(0, MAX_BATCH);
-    queue.inFlight += 1;
-    void settleWaiting(db, batch).finally(() => {
-      queue.inFlight -= 1;
-      drain(db, queue);
-    });
-  }
-}
-
-async function settleAlone(db: Executor, waiting: Waiting): Promise<void> {
-  try {
-    waiting.resolve(await settlePurchaseStatement(db, waiting.input));
-  } catch (error) {
-    waiting.reject(error);
-  }
-}
-
-async function settleWaiting(db: Executor, batch: readonly Waiting[]): Promise<void> {
-  if (batch.length === 1) return settleAlone(db, batch[0]!);
-  let outcomes: (Settled | null | SettleError)[];
-  try {
-    outcomes = await settlePurchaseBatch(
-      db,
-      batch.map((w) => w.input),
-    );
-  } catch {
-    // The statement as a whole failed (its connection, or what only its commit found): each alone,
-    // so that whatever it was fails only its own purchase.
-    await Promise.all(batch.map((w) => settleAlone(db, w)));
-    return;
-  }
-  batch.forEach((waiting, i) => {
-    const outcome = outcomes[i];
-    if (outcome instanceof SettleError) waiting.reject(outcome);
-    else waiting.resolve(outcome ?? null);
-  });
-}
+export const settlePurchase = groupCommit<Executor, SettleInput, Settled | null>({
+  maxInFlight: 4,
+  maxBatch: 64,
+  alone: settlePurchaseStatement,
+  together: settlePurchaseBatch,
+});

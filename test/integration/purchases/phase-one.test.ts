@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config.js';
 import { startServer } from '../../../src/composition/index.js';
 import { items, purchases, riskEvents } from '../../../src/db/schema/index.js';
-import { riskEventRecord } from '../../../src/modules/fraud/index.js';
 import { runPhaseOne, type PhaseOneInput } from '../../../src/modules/purchases/phase-one.js';
 import { AWAITING_STATUSES, COUNTED_STATUSES } from '../../../src/modules/purchases/purchase-state.js';
 import { decodeId, setUpGame, setUpPlayer, type GameSetup } from '../../helpers/flows.js';
 import { asTestApp, createTestApp, testEnv, type TestApp } from '../../helpers/test-app.js';
+import { phaseOneOrder } from './phase-one-fixtures.js';
 
 /**
  * purchase_phase_one (drizzle/0017_purchase_phase_one.sql), called directly on both databases the
@@ -62,47 +61,8 @@ describe.each(Object.keys(DATABASES) as (keyof typeof DATABASES)[])('purchase_ph
     changes: Partial<PhaseOneInput['purchase']> = {},
     rest: Partial<Omit<PhaseOneInput, 'purchase'>> = {},
   ): PhaseOneInput {
-    const now = new Date();
-    const purchase = {
-      id: randomUUID(),
-      createdAt: now,
-      gameId: decodeId(game.gameId),
-      playerId: who.playerId,
-      recipientId: who.playerId,
-      itemId: decodeId(game.items[sku]!.id),
-      quantity: 1,
-      unitPriceMinor: 99,
-      amountMinor: 99,
-      currency: 'USD',
-      feeBps: 500,
-      idempotencyKey: randomUUID(),
-      cardId: who.cardId,
-      riskDecision: 'ALLOW' as const,
-      riskScore: 10,
-      riskRules: [],
-      confirmationReason: 'one_tap_max',
-      expiresAt: new Date(now.getTime() + 15 * 60_000),
-      stockHoldUntil: new Date(now.getTime() + 3 * 60_000),
-      ...changes,
-    };
-    return {
-      purchase,
-      riskEvent: riskEventRecord({
-        gameId: purchase.gameId,
-        playerId: purchase.playerId,
-        purchaseId: purchase.id,
-        kind: 'purchase',
-        decision: purchase.riskDecision,
-        score: purchase.riskScore,
-        rulesFired: purchase.riskRules,
-        cardFingerprint: 'fp-test',
-      }),
-      item: { kind: 'CONSUMABLE', maxPerPlayer: null },
-      allowance: { oneTapMax: { amountMinor: 1000, currency: 'USD' }, dailyCap: { amountMinor: 5000 } },
-      maxUnconfirmed: 5,
-      now,
-      ...rest,
-    };
+    const buyer = { ...who, gameId: decodeId(game.gameId) };
+    return phaseOneOrder(buyer, decodeId(game.items[sku]!.id), changes, rest);
   }
 
   const stockOf = async (sku: string) =>

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { groupCommit } from '../../src/shared/group-commit.js';
+
+/** A statement that answers when the test says so: what went, alone or together, in order. */
+function fakeStatements(options: { failTogether?: boolean } = {}) {
+  const sent: string[][] = [];
+  const pending: (() => void)[] = [];
+  const answerLater = <T>(value: () => T) =>
+    new Promise<T>((resolve, reject) =>
+      pending.push(() => {
+        try {
+          resolve(value());
+        } catch (error) {
+          reject(error);
+        }
+      }),
+    );
+  const commit = groupCommit<object, string, string>({
+    maxInFlight: 2,
+    maxBatch: 3,
+    alone: (_db, input) => {
+      sent.push([input]);
+      return answerLater(() => {
+        if (input.startsWith('bad')) throw new Error(`${input} failed`);
+        return `${input} done`;
+      });
+    },
+    together: (_db, inputs) => {
+      sent.push([...inputs]);
+      return answerLater(() => {
+        if (options.failTogether) throw new Error('the statement failed');
+        return inputs.map((input) => (input.startsWith('bad') ? new Error(`${input} failed`) : `${input} done`));
+      });
+    },
+  });
+  /** Answers every statement sent so far (and, on the next turns, those they let go). */
+  const answerAll = async () => {
+    while (pending.length > 0) {
+      for (const answer of pending.splice(0)) answer();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  return { commit, sent, answerAll };
+}
+
+const settled = (promises: Promise<string>[]) =>
+  Promise.allSettled(promises).then((results) =>
+    results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message)),
+  );
+
+describe('group commit', () => {
+  it('sends an input alone at once when a slot is free: no added wait when idle', async () => {
+    const { commit, sent, answerAll } = fakeStatements();
+    const db = {};
+    const answer = commit(db, 'a');
+    // sent within the call itself, before any timer or even a microtask could run
+    expect(sent).toEqual([['a']]);
+    await answerAll();
+    expect(await answer).toBe('a done');
+  });
+
+  it('sends what arrives while every slot is busy as one batch, each with its own outcome', async () => {
+    const { commit, sent, answerAll } = fakeStatements();
+    const db = {};
+    const answers = settled(['a', 'b', 'c', 'bad-d', 'e', 'f', 'g'].map((input) => commit(db, input)));
+    expect(sent).toEqual([['a'], ['b']]);
+    await answerAll();
+    // two alone, then those that waited, at most three a statement, one failing alone
+    expect(sent).toEqual([['a'], ['b'], ['c', 'bad-d', 'e'], ['f', 'g']]);
+    expect(await answers).toEqual(['a done', 'b done', 'c done', 'bad-d failed', 'e done', 'f done', 'g done']);
+  });
+
+  it('sends each input of a batch again alone when the statement as a whole failed', async () => {
+    const { commit, sent, answerAll } = fakeStatements({ failTogether: true });
+    const db = {};
+    const answers = settled(['a', 'b', 'c', 'bad-d'].map((input) => commit(db, input)));
+    await answerAll();
+    expect(sent).toEqual([['a'], ['b'], ['c', 'bad-d'], ['c'], ['bad-d']]);
+    expect(await answers).toEqual(['a done', 'b done', 'c done', 'bad-d failed']);
+  });
+
+  it('keeps one queue per database', async () => {
+    const { commit, sent, answerAll } = fakeStatements();
+    const answers = settled([commit({}, 'a'), commit({}, 'b'), commit({}, 'c'), commit({}, 'd')]);
+    expect(sent).toEqual([['a'], ['b'], ['c'], ['d']]);
+    await answerAll();
+    expect(await answers).toEqual(['a done', 'b done', 'c done', 'd done']);
+  });
+});
