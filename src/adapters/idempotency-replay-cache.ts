@@ -23,8 +23,8 @@ interface Completed {
  * is answered without a Redis round trip (a client retrying in a loop, a double tap). Everything
  * else goes to the store: taking a key, a key still running, one not seen here. A response is kept
  * no longer than the store's retention left (and at most maxAgeMs), so it expires as in the store.
- * A begin() that counts an API rate limit always goes to the store (the count is the call; it
- * brings the replay with it).
+ * A begin() that counts an API rate limit goes to the store even for a response kept here (the
+ * count is the call), and still answers with the response kept here.
  */
 export function withReplayCache(store: IdempotencyStore, options: ReplayCacheOptions = {}): IdempotencyStore {
   const maxEntries = options.maxEntries ?? 5_000;
@@ -45,10 +45,18 @@ export function withReplayCache(store: IdempotencyStore, options: ReplayCacheOpt
   return {
     throttlesInBegin: store.throttlesInBegin ?? false,
     async begin(key, fingerprint, lockTtlMs, throttle): Promise<IdempotencyBegin> {
-      const hit = throttle ? undefined : completed.get(key);
-      if (hit) {
-        if (hit.until > now()) return { state: 'completed', fingerprint: hit.fingerprint, response: hit.response };
-        completed.delete(key);
+      const hit = completed.get(key);
+      if (hit && hit.until <= now()) completed.delete(key);
+      else if (hit) {
+        const replay = { state: 'completed', fingerprint: hit.fingerprint, response: hit.response } as const;
+        if (!throttle) return replay;
+        // the rate limit is counted by the store's call; the answer is still the response kept here
+        // (the same bytes, even if the store lost the key)
+        const counted = await store.begin(key, fingerprint, lockTtlMs, throttle);
+        if (counted.state === 'throttled') return counted;
+        // the store had lost the key (flushed, evicted) and took the lock: nobody will run under it
+        if (counted.state === 'acquired') store.release(key, counted.ownerToken).catch(() => undefined);
+        return { ...replay, ...(counted.throttle ? { throttle: counted.throttle } : {}) };
       }
       const begun = await store.begin(key, fingerprint, lockTtlMs, throttle);
       if (begun.state === 'completed' && begun.remainingMs !== undefined)

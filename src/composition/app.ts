@@ -8,7 +8,7 @@ import { schema } from '../graphql/schema/index.js';
 import { maskError } from '../graphql/errors.js';
 import { idempotencyPlugin } from '../graphql/idempotency.js';
 import { retryAfterPlugin, retryAfterSlot, type RetryAfterSlot } from '../graphql/retry-after.js';
-import { rateLimitPlugin } from '../graphql/rate-limit-plugin.js';
+import { apiRateLimitPlugins } from '../graphql/rate-limit-plugin.js';
 import { redactInputValuesPlugin } from '../graphql/redact-input-values.js';
 import { STREAM_ENDPOINT, streamEndpointPlugins } from '../graphql/stream-endpoint.js';
 import { rateLimitSlot, typedErrorSlot, type RateLimitSlot, type TypedErrorSlot } from '../graphql/request-slots.js';
@@ -220,6 +220,7 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
     },
   };
 
+  const apiRateLimit = apiRateLimitPlugins(deps);
   const yoga = createYoga<ServerContext, AppContext>({
     schema,
     // The games' registered origins and Coinslot's own, never with credentials (bearer tokens only).
@@ -243,9 +244,11 @@ export function buildApp(deps: Deps, options: AppOptions = {}): App {
       observe,
       ...(options.tracing ? [tracingPlugin(labelOf)] : []),
       refreshOrigins,
-      // API rate limits run first (before parsing and authentication), always before idempotency
-      rateLimitPlugin(deps),
+      // API rate limits run first (before parsing and authentication), always before idempotency;
+      // a count deferred to the idempotency lock that the lock did not take is counted before execution
+      apiRateLimit.beforeParsing,
       idempotencyPlugin(deps),
+      apiRateLimit.beforeExecution,
       retryAfterPlugin(),
       redactInputValuesPlugin(),
       // graphql-sse's single-connection mode on /graphql/stream (after the rate limit)

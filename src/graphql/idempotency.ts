@@ -23,7 +23,8 @@ interface WithIdempotencySlot {
  * arguments from the document, begins the request, replays a stored response byte for byte with
  * `Idempotent-Replayed: true`, and finishes it with the response the client got. The request's
  * state sits in the slot on its context (`ctx.idempotency`), where the mutation guard
- * (mutation-guard-plugin.ts) reads the rejection and records how each field ended.
+ * (mutation-guard-plugin.ts) reads the rejection and records how each field ended. A request whose
+ * API rate limit is deferred (rate-limit-plugin.ts) has it counted with the lock, in one store call.
  */
 export function idempotencyPlugin(
   deps: IdempotencyDeps & { readonly metrics: BusinessMetrics },
@@ -62,13 +63,25 @@ export function idempotencyPlugin(
       }
       if (key === null) return;
       const operationName = calls.map((c) => c.field).join('+');
+      // a request whose API rate limit was deferred (rate-limit-plugin.ts) counts it here, with the lock
+      const deferred = context.rateLimit.deferred;
+      context.rateLimit.deferred = null;
       const request = await beginIdempotentRequest(deps, {
         principal: context.principal,
         operation: operationName,
         key,
         args: calls,
+        ...(deferred ? { throttle: deferred.throttle() } : {}),
       });
       context.idempotency.current = request;
+      if (deferred) {
+        // refused by the rate limit (no lock was taken) or its store down: the same answer as before parsing
+        const stop = deferred.settle(request.throttle, true);
+        if (stop) {
+          setResultAndStopExecution(stop);
+          return;
+        }
+      }
       if (request.replay) deps.metrics.idempotency('replayed');
       else if (request.rejection instanceof IdempotencyKeyReusedError) deps.metrics.idempotency('key_reused');
       else if (request.rejection instanceof IdempotencyInProgressError) deps.metrics.idempotency('in_progress');

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
-import { getOperationAST, GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { ServiceUnavailableError } from '../shared/errors.js';
 import { clientIp } from '../http/client-ip.js';
 import type { ThrottleCheck, ThrottleOutcome } from '../shared/velocity-port.js';
+import { hasCachedPrincipal } from '../modules/accounts/index.js';
 import type { Deps } from '../modules/service-context.js';
 import type { GraphQLContext } from './context.js';
-import type { RateLimitSlot } from './request-slots.js';
+import type { DeferredRateLimit, RateLimitRefusal, RateLimitSlot } from './request-slots.js';
 import { noteRateLimit, rateLimitFields, type RateLimitState, type RetryAfterSlot } from './retry-after.js';
 
 /** The peer address and the request's slots the server passes along (composition/app.ts ServerContext). */
@@ -14,6 +15,23 @@ interface PeerContext {
   readonly ip?: string | null;
   readonly retryAfter?: RetryAfterSlot;
   readonly rateLimit?: RateLimitSlot;
+}
+
+/** One check of a request, with the policy name its RateLimit items carry. */
+interface PolicyCheck {
+  readonly policy: string;
+  readonly check: ThrottleCheck;
+}
+
+/** The most subjects remembered as refused (so that their floods are refused before parsing). */
+const REFUSED_HINTS_MAX = 10_000;
+
+/** The API rate limit's two plugins: see apiRateLimitPlugins. */
+export interface ApiRateLimitPlugins {
+  /** First of the plugins: counts a request before it is parsed, or defers its count. */
+  readonly beforeParsing: Plugin<GraphQLContext & PeerContext>;
+  /** After the idempotency plugin: counts a deferred request the lock did not count, before it runs. */
+  readonly beforeExecution: Plugin<GraphQLContext & PeerContext>;
 }
 
 /**
@@ -25,19 +43,38 @@ interface PeerContext {
  * left of each and the seconds until it is whole); a refused request gets HTTP 429 with
  * `Retry-After` and a RATE_LIMITED error.
  *
+ * Deferred count (issue 18: a one-tap purchase in 3 Redis calls). Where the idempotency store can
+ * count the limit with the lock in one call (`throttlesInBegin`: a single Redis, or the in-process
+ * store; never a Redis Cluster, where the keys are in other slots), a POST to /graphql whose
+ * credential this instance holds in its principal cache (known valid: authenticating it touches no
+ * database) is not counted in onRequest: the count waits in the request's RateLimitSlot, and the
+ * first of these takes it:
+ * - the idempotency lock (graphql/idempotency.ts): the same GCRA and the lock in one store call;
+ *   refused, no lock is taken and nothing runs;
+ * - else, before the request executes (queries, mutations without a key, a key refused): the
+ *   plain call, here in `beforeExecution`;
+ * - else, when its result is processed (a document that does not parse or validate, a context that
+ *   fails) or its response is written: the plain call.
+ * Whoever counts it answers a refusal with the very 429 onRequest sends. Unknown credentials,
+ * anonymous requests, GET and streams are counted in onRequest as before, so a flood of unknown
+ * credentials or of anonymous documents never reaches the parser or Postgres; and a subject once
+ * refused is counted in onRequest again until its retry-after is over, so a known credential's
+ * flood is refused before parsing too.
+ *
  * Redis unreachable: reads (queries, subscriptions) go through unlimited — fail open, so the
  * catalog and history stay readable in an outage — while mutations are refused with
  * SERVICE_UNAVAILABLE (HTTP 503): they fail closed, as money-moving ones would anyway.
  */
-export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext> {
-  const { config, clock, velocityStore, logger } = deps;
+export function apiRateLimitPlugins(deps: Deps): ApiRateLimitPlugins {
+  const { config, clock, velocityStore, idempotencyStore, logger } = deps;
   const periodMs = config.API_RATE_LIMIT_PERIOD;
   // one warning per 10 s of outage, not one per request
   let lastWarnAt = 0;
+  /** Subjects refused lately (check key → clock ms until which they were refused), oldest first. */
+  const refusedUntil = new Map<string, number>();
 
-  /** The checks of a request, each with the policy name its RateLimit items carry. */
-  function checksFor(request: Request, peer: string | null | undefined): { policy: string; check: ThrottleCheck }[] {
-    const checks = [
+  function checksFor(request: Request, peer: string | null | undefined): PolicyCheck[] {
+    const checks: PolicyCheck[] = [
       {
         policy: 'ip',
         check: {
@@ -58,72 +95,190 @@ export function rateLimitPlugin(deps: Deps): Plugin<GraphQLContext & PeerContext
     return checks;
   }
 
-  return {
-    async onRequest({ request, serverContext, endResponse }) {
+  /** Whether this request's count may wait for the idempotency lock (see above). */
+  function mayDefer(request: Request, pathname: string, checks: readonly PolicyCheck[], nowMs: number): boolean {
+    if (!idempotencyStore.throttlesInBegin || request.method !== 'POST' || pathname !== '/graphql') return false;
+    if (request.headers.get('accept')?.includes('text/event-stream')) return false;
+    for (const { check } of checks) {
+      const until = refusedUntil.get(check.key);
+      if (until === undefined) continue;
+      if (until > nowMs) return false;
+      refusedUntil.delete(check.key);
+    }
+    const authorization = request.headers.get('authorization');
+    return authorization !== null && hasCachedPrincipal(deps, authorization);
+  }
+
+  function storeDown(error: unknown, slot: RateLimitSlot | undefined): void {
+    if (!(error instanceof ServiceUnavailableError)) throw error;
+    if (Date.now() - lastWarnAt > 10_000) {
+      lastWarnAt = Date.now();
+      logger.warn({ err: error }, 'API rate limit store unavailable: reads pass, mutations are refused');
+    }
+    if (slot) slot.storeUnavailable = true;
+  }
+
+  /** Notes the quotas for the response headers; the 429 to answer with when refused, else null. */
+  function apply(
+    checks: readonly PolicyCheck[],
+    outcomes: readonly ThrottleOutcome[],
+    peer: PeerContext | undefined,
+    nowMs: number,
+  ): RateLimitRefusal | null {
+    const shown = outcomes.map((o, i) => stateOf(checks[i]?.policy ?? 'api', o, periodMs));
+    const slot = peer?.retryAfter;
+    if (slot) for (const state of shown) noteRateLimit(slot, state);
+    if (outcomes.every((o) => o.allowed)) return null;
+    const refused = outcomes.filter((o) => !o.allowed && o.retryAfterMs > 0);
+    for (const [i, outcome] of outcomes.entries()) {
+      const key = checks[i]?.check.key;
+      if (key === undefined || outcome.retryAfterMs <= 0) continue;
+      refusedUntil.delete(key);
+      refusedUntil.set(key, nowMs + outcome.retryAfterMs);
+      if (refusedUntil.size > REFUSED_HINTS_MAX) refusedUntil.delete(refusedUntil.keys().next().value as string);
+    }
+    const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(1, ...refused.map((o) => o.retryAfterMs)) / 1000));
+    const body = {
+      errors: [
+        {
+          message: 'Too many requests. Try again later.',
+          extensions: { code: 'RATE_LIMITED', retryable: true, retryAfterSeconds },
+        },
+      ],
+    };
+    return {
+      status: 429,
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'retry-after': String(retryAfterSeconds),
+        ...rateLimitFields(shown),
+      },
+      body: JSON.stringify(body),
+    };
+  }
+
+  function deferral(checks: readonly PolicyCheck[], peer: PeerContext, slot: RateLimitSlot): DeferredRateLimit {
+    let nowMs = 0;
+    return {
+      throttle() {
+        nowMs = clock.now().getTime();
+        return { nowMs, checks: checks.map((c) => c.check) };
+      },
+      settle(outcomes, mutation) {
+        if (outcomes === null) {
+          storeDown(new ServiceUnavailableError(), slot);
+          return mutation ? storeUnavailableResult() : null;
+        }
+        slot.refusal = apply(checks, outcomes, peer, nowMs);
+        // the result is replaced by the 429 (onResultProcess)
+        return slot.refusal ? { data: null } : null;
+      },
+    };
+  }
+
+  /** Counts a deferred request on its own (it did not reach the lock), if nobody has yet. */
+  async function countDeferred(slot: RateLimitSlot | undefined, mutation: boolean): Promise<ExecutionResult | null> {
+    const deferred = slot?.deferred;
+    if (!slot || !deferred) return null;
+    slot.deferred = null;
+    const { nowMs, checks } = deferred.throttle();
+    let outcomes: ThrottleOutcome[] | null = null;
+    try {
+      outcomes = await velocityStore.throttle(nowMs, checks);
+    } catch (error) {
+      storeDown(error, undefined);
+    }
+    return deferred.settle(outcomes, mutation);
+  }
+
+  const beforeParsing: Plugin<GraphQLContext & PeerContext> = {
+    async onRequest({ request, url, serverContext, endResponse }) {
       const peer = serverContext as PeerContext | undefined;
       const checks = checksFor(request, peer?.ip);
+      const nowMs = clock.now().getTime();
+      if (peer?.rateLimit && mayDefer(request, url.pathname, checks, nowMs)) {
+        peer.rateLimit.deferred = deferral(checks, peer, peer.rateLimit);
+        return;
+      }
       let outcomes: ThrottleOutcome[];
       try {
         outcomes = await velocityStore.throttle(
-          clock.now().getTime(),
+          nowMs,
           checks.map((c) => c.check),
         );
       } catch (error) {
-        if (!(error instanceof ServiceUnavailableError)) throw error;
-        if (Date.now() - lastWarnAt > 10_000) {
-          lastWarnAt = Date.now();
-          logger.warn({ err: error }, 'API rate limit store unavailable: reads pass, mutations are refused');
-        }
-        if (peer?.rateLimit) peer.rateLimit.storeUnavailable = true;
+        storeDown(error, peer?.rateLimit);
         return;
       }
-      const refused = outcomes.filter((o) => !o.allowed && o.retryAfterMs > 0);
-      const shown = outcomes.map((o, i) => stateOf(checks[i]?.policy ?? 'api', o, periodMs));
-      const slot = peer?.retryAfter;
-      if (slot) for (const state of shown) noteRateLimit(slot, state);
-      if (!outcomes.every((o) => o.allowed)) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(Math.max(1, ...refused.map((o) => o.retryAfterMs)) / 1000));
-        const body = {
-          errors: [
-            {
-              message: 'Too many requests. Try again later.',
-              extensions: { code: 'RATE_LIMITED', retryable: true, retryAfterSeconds },
-            },
-          ],
-        };
-        endResponse(
-          new Response(JSON.stringify(body), {
-            status: 429,
-            headers: {
-              'content-type': 'application/json; charset=utf-8',
-              'retry-after': String(retryAfterSeconds),
-              ...rateLimitFields(shown),
-            },
-          }),
-        );
-      }
+      const refusal = apply(checks, outcomes, peer, nowMs);
+      if (refusal) endResponse(new Response(refusal.body, { status: refusal.status, headers: refusal.headers }));
     },
 
     onExecute({ args, setResultAndStopExecution }) {
       if (!(args.contextValue as GraphQLContext).rateLimit?.storeUnavailable) return;
       const operation = getOperationAST(args.document, args.operationName);
       if (operation?.operation !== 'mutation') return;
-      const unavailable = new ServiceUnavailableError(
-        'A service Coinslot depends on is unavailable. Nothing was changed; try again.',
-      );
-      setResultAndStopExecution({
-        errors: [
-          new GraphQLError(unavailable.message, {
-            extensions: {
-              code: unavailable.code,
-              retryable: true,
-              retryAfterSeconds: unavailable.retryAfterSeconds,
-              http: { status: 503, headers: { 'retry-after': String(unavailable.retryAfterSeconds ?? 1) } },
-            },
-          }),
-        ],
-      });
+      setResultAndStopExecution(storeUnavailableResult());
     },
+
+    async onResultProcess({ serverContext, setResultProcessor }) {
+      const slot = (serverContext as PeerContext | undefined)?.rateLimit;
+      // a request that ended before it executed (parse, validation or context error): counted now
+      await countDeferred(slot, false);
+      const refusal = slot?.refusal;
+      if (!refusal) return;
+      setResultProcessor(
+        (_result, fetchAPI) =>
+          new fetchAPI.Response(refusal.body, { status: refusal.status, headers: refusal.headers }),
+        'application/json',
+      );
+    },
+
+    async onResponse({ serverContext, setResponse }) {
+      const slot = (serverContext as PeerContext | undefined)?.rateLimit;
+      if (!slot?.deferred) return;
+      // answered before any result (yoga refused the request itself): counted now
+      await countDeferred(slot, false);
+      const refusal = slot.refusal;
+      if (refusal) setResponse(new Response(refusal.body, { status: refusal.status, headers: refusal.headers }));
+    },
+  };
+
+  const beforeExecution: Plugin<GraphQLContext & PeerContext> = {
+    async onExecute({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as GraphQLContext;
+      if (!context.rateLimit?.deferred) return;
+      const operation = getOperationAST(args.document, args.operationName);
+      const stop = await countDeferred(context.rateLimit, operation?.operation === 'mutation');
+      if (stop) setResultAndStopExecution(stop);
+    },
+    async onSubscribe({ args, setResultAndStopExecution }) {
+      const context = args.contextValue as GraphQLContext;
+      if (!context.rateLimit?.deferred) return;
+      const stop = await countDeferred(context.rateLimit, false);
+      if (stop) setResultAndStopExecution(stop);
+    },
+  };
+
+  return { beforeParsing, beforeExecution };
+}
+
+/** A mutation's answer while the rate limit's store cannot count it: 503, nothing ran. */
+function storeUnavailableResult(): ExecutionResult {
+  const unavailable = new ServiceUnavailableError(
+    'A service Coinslot depends on is unavailable. Nothing was changed; try again.',
+  );
+  return {
+    errors: [
+      new GraphQLError(unavailable.message, {
+        extensions: {
+          code: unavailable.code,
+          retryable: true,
+          retryAfterSeconds: unavailable.retryAfterSeconds,
+          http: { status: 503, headers: { 'retry-after': String(unavailable.retryAfterSeconds ?? 1) } },
+        },
+      }),
+    ],
   };
 }
 

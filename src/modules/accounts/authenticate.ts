@@ -65,6 +65,18 @@ export async function authenticate(deps: Deps, authorization: string | null): Pr
   return principal;
 }
 
+/**
+ * Whether the Authorization header names a credential this instance holds in its principal cache
+ * (known valid: authenticating it will not touch the database). Never looks anything up; an unknown,
+ * malformed or operator credential is false.
+ */
+export function hasCachedPrincipal(deps: Pick<Deps, 'config' | 'principalCache'>, authorization: string): boolean {
+  const match = BEARER.exec(authorization.trim());
+  const token = match?.[1];
+  if (!token || token.startsWith(TOKEN_PREFIX.operator)) return false;
+  return deps.principalCache.get(hashToken(deps.config.secrets.tokenPepper, token)) !== undefined;
+}
+
 async function lookup(deps: Deps, token: string): Promise<Principal | null> {
   const { config, principalCache } = deps;
   if (token.startsWith(TOKEN_PREFIX.operator)) {

@@ -11,7 +11,7 @@ export {
 } from './sign-up.js';
 export { logInDeveloper, logInPlayer, logInInput, type LogInInput } from './log-in.js';
 export { logOut, logOutEverywhere, openSession } from './sessions.js';
-export { authenticate } from './authenticate.js';
+export { authenticate, hasCachedPrincipal } from './authenticate.js';
 export { createPrincipalCache, type PrincipalCache, type CachedPrincipal } from './principal-cache.js';
 export { announceRevocation, REVOCATION_CHANNEL, type Revocation, type CredentialKind } from './revocations.js';
 export { getDevelopersByIds, getPlayersByIds, playerView, type PlayerView } from './get-accounts.js';

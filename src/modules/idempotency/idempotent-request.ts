@@ -132,7 +132,8 @@ export interface IdempotentCall {
  * Takes the key for a request: the lock (acquired: run it), the stored response (same request
  * finished: replay it), IdempotencyKeyReused (another request under this key), IdempotencyInProgress
  * (the same request still running after a short wait), ServiceUnavailable (the store cannot answer:
- * nothing runs, fail closed).
+ * nothing runs, fail closed), RateLimited (the API rate limit counted with the lock, `call.throttle`,
+ * refused: no lock taken).
  */
 export async function beginIdempotentRequest(deps: IdempotencyDeps, call: IdempotentCall): Promise<IdempotentRequest> {
   const { idempotencyStore, config, logger } = deps;

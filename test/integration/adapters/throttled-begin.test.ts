@@ -148,6 +148,29 @@ contract('In-process', async () => {
   };
 });
 
+describe('the replay cache with a rate limit', () => {
+  it('counts it in the store and answers with the response it keeps, even one the store lost', async () => {
+    const clients = await openRedis();
+    const velocity = createRedisVelocityStore(clients);
+    const store = withReplayCache(withEncryptedResponses(createRedisIdempotencyStore(clients), [SEALING_KEY]));
+    const checks: ThrottleCheck[] = [{ key: `cred:${randomUUID()}`, limit: 3, periodMs: 60_000 }];
+    const key = randomUUID();
+    const owner = await store.begin(key, 'fp', LOCK, { nowMs: t0, checks });
+    if (owner.state !== 'acquired') throw new Error('not acquired');
+    const response = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"data":{"n":1}}' };
+    await store.complete(key, owner.ownerToken, response, 60_000);
+    // the store loses the key (FLUSHALL, eviction): the kept response is still the answer
+    await clients.client.del(`${prefix}idem:${key}`);
+    const replay = await store.begin(key, 'fp', LOCK, { nowMs: t0, checks });
+    expect(replay).toMatchObject({ state: 'completed', response });
+    expect(replay.throttle?.map((o) => o.remaining)).toEqual([1]);
+    // the lock the store took meanwhile is released, and the count is refused like any other
+    await expect.poll(async () => clients.client.get(`${prefix}idem:${key}`)).toBeNull();
+    await velocity.throttle(t0, checks);
+    expect((await store.begin(key, 'fp', LOCK, { nowMs: t0, checks })).state).toBe('throttled');
+  });
+});
+
 describe('where the rate limit cannot ride with the lock', () => {
   let cluster: LocalRedisCluster | undefined;
   let close: (() => Promise<void>) | undefined;

@@ -26,10 +26,12 @@ import { createTestApp, testEnv, type TestApp } from '../../helpers/test-app.js'
  */
 // Postgres: the reads before phase 1 as one statement (purchases_context), phase 1 as one call of
 // purchase_phase_one (purchases_phase_one), phase 3 as one (settle_purchase).
-// Redis on the path (a single Redis, as here): rate limit, idempotency lock, the velocity rules (one
-// batch of the card's and the player's calls; two calls on a cluster, where their keys live in two
-// slots), idempotency completion. Off the path: the webhook wake and the purchase's live update.
-const LIMITS = { postgres: 3, redis: 4, redisPublishes: 2, acquirerHttp: 1 } as const;
+// Redis on the path (a single Redis, as here): the API rate limit and the idempotency lock in one
+// script (the player's credential is in this instance's principal cache, so the rate limit waits for
+// the lock), the velocity rules (one batch of the card's and the player's calls; two calls on a
+// cluster, where their keys live in two slots), idempotency completion. Off the path: the webhook
+// wake and the purchase's live update. A replay: the rate limit and the stored response in one call.
+const LIMITS = { postgres: 3, redis: 3, redisPublishes: 2, acquirerHttp: 1, replayRedis: 1 } as const;
 const TARGET = { postgres: 4, redis: 3 } as const;
 // A wallet purchase (an item priced in the game's currency): the same context read, then the whole
 // purchase as one call of wallet_purchase (purchases_wallet): locks, limits, stock, the spend, the
@@ -106,6 +108,7 @@ describe('round trips of one one-tap purchase', () => {
     sku = 'life',
     price = { amount: '99', currency: 'USD' },
     buyer: PlayerSetup = player,
+    idempotencyKey: string = randomUUID(),
   ): Promise<string> {
     const res = await app.gql(
       CREATE_PURCHASE,
@@ -115,7 +118,7 @@ describe('round trips of one one-tap purchase', () => {
           itemId: game.items[sku]!.id,
           quantity: 1,
           expectedPrice: price,
-          idempotencyKey: randomUUID(),
+          idempotencyKey,
         },
       },
       { token: buyer.gameToken },
@@ -204,6 +207,18 @@ describe('round trips of one one-tap purchase', () => {
     expect(publishes.length, report).toBeLessThanOrEqual(LIMITS.redisPublishes);
     expect(counts.acquirerHttp, report).toEqual([]);
     expect(counts.postgres, report).toContain('purchases_wallet');
+  });
+
+  it(`replays a purchase (same idempotency key) with ${LIMITS.replayRedis} awaited Redis call and nothing else`, async () => {
+    const key = randomUUID();
+    const receipt = await purchase('life', undefined, player, key);
+    const counts = await count(async () => expect(await purchase('life', undefined, player, key)).toBe(receipt));
+    const report = JSON.stringify(counts, null, 1);
+    // the rate limit and the stored response in one script (not answered from the replay cache: the count is the call)
+    expect(counts.redis, report).toEqual([expect.stringMatching(/^"EVALSHA"/)]);
+    expect(counts.redis.length, report).toBeLessThanOrEqual(LIMITS.replayRedis);
+    expect(counts.postgres, report).toEqual([]);
+    expect(counts.acquirerHttp, report).toEqual([]);
   });
 
   it('does not wait for its publishes: a purchase answers while every publish is still pending', async () => {
