@@ -105,6 +105,36 @@ describe('a deferred API rate limit counts and refuses as before', () => {
     expect((await send(2)).status).toBe(200);
   });
 
+  it('counts bodies yoga refuses itself (no GraphQL result) and refuses them at the same limit', async () => {
+    const player = await knownPlayer();
+    const ip = freshIp();
+    const send = (contentType: string, body: string) =>
+      app.app.fetch('http://coinslot.test/graphql', {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Bearer ${player.gameToken}`, 'x-forwarded-for': ip },
+        body,
+      });
+    const bodies: [string, string][] = [
+      ['text/plain', 'mutation { logOut }'],
+      ['application/json', '{ not json'],
+      ['application/json', '[]'],
+      ['application/json', '{"query": 1}'],
+    ];
+    const statuses: number[] = [];
+    for (let i = 0; i < LIMIT - 1; i++) {
+      const [contentType, body] = bodies[i % bodies.length]!;
+      const response = await send(contentType, body);
+      await response.text();
+      statuses.push(response.status);
+    }
+    expect(statuses).not.toContain(429);
+    expect(statuses.some((status) => status >= 400)).toBe(true);
+    const refused = await send('text/plain', 'mutation { logOut }');
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('3');
+    expect((await refused.json()).errors[0].extensions.code).toBe('RATE_LIMITED');
+  });
+
   it('refuses a flood with an unknown credential before any Postgres query', async () => {
     const token = `gt_${randomUUID().replaceAll('-', '')}unknown`;
     const ip = freshIp();
