@@ -68,7 +68,16 @@ const formatters = new Map<string, Intl.NumberFormat>();
 /** Human formatting with Intl ("$4.99", "¥500", "KWD 1.250"); virtual currencies as "500 GEM". */
 export function formatMoney(money: Money, locale = 'en-US'): string {
   const digits = isoDigits(money.currency);
-  if (digits === undefined) return `${new Intl.NumberFormat(locale).format(money.amountMinor)} ${money.currency}`;
+  if (digits === undefined) {
+    // Made once per locale: building an Intl.NumberFormat costs far more than formatting with it.
+    const plainKey = `${locale}:`;
+    let plain = formatters.get(plainKey);
+    if (!plain) {
+      plain = new Intl.NumberFormat(locale);
+      formatters.set(plainKey, plain);
+    }
+    return `${plain.format(money.amountMinor)} ${money.currency}`;
+  }
   const key = `${locale}:${money.currency}`;
   let formatter = formatters.get(key);
   if (!formatter) {
