@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, MINOR_UNITS_MESSAGES, parseAmountMinor, splitFee } from '../../src/shared/money.js';
+import { allocate, formatMoney, MINOR_UNITS_MESSAGES, parseAmountMinor, splitFee } from '../../src/shared/money.js';
 
 const total = fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 const weights = fc
@@ -97,5 +97,16 @@ describe('parseAmountMinor, the one parser of amounts sent as strings of minor u
   it('takes zero where zero means something, and still no negative amount', () => {
     expect(parseAmountMinor('0', { allowZero: true })).toBe(0);
     expect(parseAmountMinor('-1', { allowZero: true })).toEqual({ message: 'must not be negative' });
+  });
+});
+
+describe('formatMoney', () => {
+  it('formats ISO currencies with their digits and game currencies as a grouped count, call after call', () => {
+    for (let i = 0; i < 2; i++) {
+      expect(formatMoney({ amountMinor: 499, currency: 'USD' })).toBe('$4.99');
+      expect(formatMoney({ amountMinor: 150_000, currency: 'GEM' })).toBe('150,000 GEM');
+      expect(formatMoney({ amountMinor: 7, currency: 'COIN' })).toBe('7 COIN');
+      expect(formatMoney({ amountMinor: 1500, currency: 'GEM' }, 'de-DE')).toBe('1.500 GEM');
+    }
   });
 });
