@@ -11,8 +11,8 @@ import { testDatabaseUrl } from '../../helpers/env.js';
 import { createTestApp, testEnv, type TestApp } from '../../helpers/test-app.js';
 
 /**
- * What one one-tap purchase costs in round trips: Postgres statements sent by the API's pool, Redis
- * commands the server executed, HTTP calls to the acquirer. Each one is protocol, scheduling and (for
+ * What one one-tap purchase, and one wallet purchase, cost in round trips: Postgres statements sent
+ * by the API's pool, Redis commands the server executed, HTTP calls to the acquirer. Each one is protocol, scheduling and (for
  * Postgres) commit overhead on every purchase (bench/RESULTS.md), so a change that adds one fails here.
  *
  * The target of issue 18 is at most 4 Postgres round trips and 3 Redis calls; the limits below are
@@ -55,7 +55,7 @@ interface Counts {
   readonly acquirerHttp: string[];
 }
 
-describe('round trips of one one-tap purchase', () => {
+describe('round trips of one one-tap purchase and one wallet purchase', () => {
   let redis: PrivateRedis;
   let acquirerDb: DatabaseHandle;
   let acquirer: AcquirerServer;
