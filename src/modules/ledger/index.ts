@@ -7,6 +7,7 @@ export { postDispute, type PostDisputeInput } from './post-dispute.js';
 export type { SaleReversalResult } from './reverse-sale.js';
 export {
   postWalletCredit,
+  type WalletBalanceChange,
   type WalletCreditInput,
   type WalletPostingInput,
   type WalletPostingResult,

@@ -4,7 +4,7 @@ import { listCurrencyCodes } from '../games/index.js';
 import { postWalletCredit } from '../ledger/index.js';
 import { assertGameCurrencyCode, type WalletMovement } from './wallet-input.js';
 
-export interface CreditWalletInput extends WalletMovement {
+export interface CreditWalletInput extends Omit<WalletMovement, 'at'> {
   /** Why: 'currency_pack' for a purchased pack, 'grant' for a game's gift… */
   readonly reason: string;
   /** The purchase that pays for it; also what makes the credit once-only. */
@@ -37,7 +37,6 @@ export async function creditWallet(tx: Executor, input: CreditWalletInput): Prom
     reason: input.reason,
     purchaseId: input.purchaseId ?? null,
     ...(input.reference !== undefined ? { reference: input.reference } : {}),
-    ...(input.at ? { at: input.at } : {}),
   });
   return { balance: { amountMinor: posted.balanceMinor, currency: input.currency }, duplicate: posted.duplicate };
 }

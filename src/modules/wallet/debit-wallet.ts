@@ -3,7 +3,7 @@ import { postWalletSpend } from '../ledger/index.js';
 import type { WalletChange } from './credit-wallet.js';
 import { assertGameCurrencyCode, type WalletMovement } from './wallet-input.js';
 
-export interface DebitWalletInput extends WalletMovement {
+export interface DebitWalletInput extends Omit<WalletMovement, 'at'> {
   /** The purchase paid from the wallet; a repeat with it debits nothing more. */
   readonly purchaseId: string;
   readonly reason?: string;
@@ -23,7 +23,6 @@ export async function debitWallet(tx: Executor, input: DebitWalletInput): Promis
     amountMinor: input.amountMinor,
     purchaseId: input.purchaseId,
     ...(input.reason ? { reason: input.reason } : {}),
-    ...(input.at ? { at: input.at } : {}),
   });
   return { balance: { amountMinor: posted.balanceMinor, currency: input.currency }, duplicate: posted.duplicate };
 }
