@@ -23,8 +23,8 @@ interface Completed {
  * is answered without a Redis round trip (a client retrying in a loop, a double tap). Everything
  * else goes to the store: taking a key, a key still running, one not seen here. A response is kept
  * no longer than the store's retention left (and at most maxAgeMs), so it expires as in the store.
- * A begin() that counts an API rate limit goes to the store even for a response kept here (the
- * count is the call), and still answers with the response kept here.
+ * A begin() asked to count an API rate limit is answered from memory all the same, without the
+ * count (its answer carries no `throttle`): the caller counts it apart, after the replay is answered.
  */
 export function withReplayCache(store: IdempotencyStore, options: ReplayCacheOptions = {}): IdempotencyStore {
   const maxEntries = options.maxEntries ?? 5_000;
@@ -47,17 +47,9 @@ export function withReplayCache(store: IdempotencyStore, options: ReplayCacheOpt
     async begin(key, fingerprint, lockTtlMs, throttle): Promise<IdempotencyBegin> {
       const hit = completed.get(key);
       if (hit && hit.until <= now()) completed.delete(key);
-      else if (hit) {
-        const replay = { state: 'completed', fingerprint: hit.fingerprint, response: hit.response } as const;
-        if (!throttle) return replay;
-        // the rate limit is counted by the store's call; the answer is still the response kept here
-        // (the same bytes, even if the store lost the key)
-        const counted = await store.begin(key, fingerprint, lockTtlMs, throttle);
-        if (counted.state === 'throttled') return counted;
-        // the store had lost the key (flushed, evicted) and took the lock: nobody will run under it
-        if (counted.state === 'acquired') store.release(key, counted.ownerToken).catch(() => undefined);
-        return { ...replay, ...(counted.throttle ? { throttle: counted.throttle } : {}) };
-      }
+      // A replay kept here is answered without the store. An API rate limit asked for is not counted
+      // (the answer carries no outcomes): the caller counts it on its own, once it has answered.
+      else if (hit) return { state: 'completed', fingerprint: hit.fingerprint, response: hit.response };
       const begun = await store.begin(key, fingerprint, lockTtlMs, throttle);
       if (begun.state === 'completed' && begun.remainingMs !== undefined)
         remember(key, begun.fingerprint, begun.response, begun.remainingMs);

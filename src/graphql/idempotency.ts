@@ -1,6 +1,11 @@
 import { getArgumentValues, getOperationAST, Kind, type FieldNode } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { IdempotencyInProgressError, IdempotencyKeyReusedError, ValidationError } from '../shared/errors.js';
+import {
+  IdempotencyInProgressError,
+  IdempotencyKeyReusedError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../shared/errors.js';
 import {
   beginIdempotentRequest,
   finishIdempotentRequest,
@@ -10,11 +15,13 @@ import {
   type IdempotencySlot,
 } from '../modules/idempotency/index.js';
 import type { GraphQLContext } from './context.js';
+import type { RateLimitSlot } from './request-slots.js';
 import type { BusinessMetrics } from '../shared/metrics-port.js';
 
 /** The server context of a request: the app puts a fresh idempotency slot on each one. */
 interface WithIdempotencySlot {
   readonly idempotency?: IdempotencySlot;
+  readonly rateLimit?: RateLimitSlot;
 }
 
 /**
@@ -65,7 +72,6 @@ export function idempotencyPlugin(
       const operationName = calls.map((c) => c.field).join('+');
       // a request whose API rate limit was deferred (rate-limit-plugin.ts) counts it here, with the lock
       const deferred = context.rateLimit.deferred;
-      context.rateLimit.deferred = null;
       const request = await beginIdempotentRequest(deps, {
         principal: context.principal,
         operation: operationName,
@@ -75,8 +81,12 @@ export function idempotencyPlugin(
       });
       context.idempotency.current = request;
       if (deferred) {
+        // Counted with the lock, or the store down (fail closed, as before parsing); else (a replay
+        // answered from memory, idempotency-replay-cache.ts) counted now, on its own, before answering.
+        const counted = request.throttle !== null || request.rejection instanceof ServiceUnavailableError;
+        if (counted) context.rateLimit.deferred = null;
         // refused by the rate limit (no lock was taken) or its store down: the same answer as before parsing
-        const stop = deferred.settle(request.throttle, true);
+        const stop = counted ? deferred.settle(request.throttle, true) : await deferred.count(true);
         if (stop) {
           setResultAndStopExecution(stop);
           return;
@@ -89,8 +99,10 @@ export function idempotencyPlugin(
     },
 
     onResultProcess({ serverContext, setResultProcessor }) {
-      const replay = (serverContext as WithIdempotencySlot).idempotency?.current?.replay;
-      if (!replay) return;
+      const slots = serverContext as WithIdempotencySlot;
+      const replay = slots.idempotency?.current?.replay;
+      // a replay the API rate limit refused is answered by the 429 (rate-limit-plugin.ts)
+      if (!replay || slots.rateLimit?.refusal) return;
       setResultProcessor(
         // yoga's own Response class: the server writes its string body at once (the global one's
         // body would be streamed, several times the CPU of the replay itself)

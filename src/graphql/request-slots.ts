@@ -48,6 +48,11 @@ export interface DeferredRateLimit {
    * 503), or null to go on.
    */
   settle(outcomes: readonly ThrottleOutcome[] | null, mutation: boolean): ExecutionResult | null;
+  /**
+   * Counts it on its own (the plain call) and settles, once: the slot's `deferred` is then null.
+   * Resolves to what settle returned.
+   */
+  count(mutation: boolean): Promise<ExecutionResult | null>;
 }
 
 /** The HTTP answer of a request the API rate limit refused. */

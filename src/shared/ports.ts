@@ -49,7 +49,8 @@ export interface IdempotencyStore {
    * Takes the lock for `key` (SET NX PX with an owner token) or reports what holds it. With
    * `throttle` (only where `throttlesInBegin`), first counts the API rate limit exactly as
    * VelocityStore.throttle does: refused, it answers `throttled` and takes no lock; allowed, the
-   * answer carries the outcomes.
+   * answer carries the outcomes. An answer without outcomes was not counted (a replay kept in
+   * memory, idempotency-replay-cache.ts): the caller counts the request apart.
    */
   begin(key: string, fingerprint: string, lockTtlMs: number, throttle?: BeginThrottle): Promise<IdempotencyBegin>;
   /** Stores the response and ends the lock, only if `ownerToken` still owns it (compare-and-set). */

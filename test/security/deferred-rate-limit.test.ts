@@ -215,4 +215,23 @@ describe('a deferred API rate limit counts and refuses as before', () => {
     const after = await app.gql(VIEWER, {}, { token: player.gameToken, headers: { 'x-forwarded-for': ip } });
     expect(after.headers.get('ratelimit')).toContain(`"credential";r=${LIMIT - 4};`);
   });
+
+  it('counts replays answered from memory and refuses them over the limit with the 429, not the replay', async () => {
+    const player = await knownPlayer();
+    const ip = freshIp();
+    const key = randomUUID();
+    const first = await buy(app, game, player, game.items.life!, { key, headers: { 'x-forwarded-for': ip } });
+    expect(expectTypename(first.data.createPurchase, 'PurchasePayload').purchase.status).toBe('SUCCEEDED');
+    // the quota left after the viewer and the purchase: each is a replay, kept in this instance's memory
+    for (let i = 0; i < LIMIT - 2; i++) {
+      const replay = await buy(app, game, player, game.items.life!, { key, headers: { 'x-forwarded-for': ip } });
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(replay.headers.get('ratelimit')).toContain(`"credential";r=${LIMIT - 3 - i};`);
+    }
+    const refused = await buy(app, game, player, game.items.life!, { key, headers: { 'x-forwarded-for': ip } });
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('idempotent-replayed')).toBeNull();
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(refused.headers.get('ratelimit')).toContain('"credential";r=0;');
+  });
 });
