@@ -143,6 +143,46 @@ describe('wallet', () => {
     expect(await checkLedger(db, { gameId })).toEqual([]);
   });
 
+  it('answers a second spend under the same purchase, made while the first is open, as a duplicate', async () => {
+    // 100 in the wallet, two spends of 60 for one purchase at once: the second waits for the first
+    // and must then be a duplicate (not a unique violation, not InsufficientFunds for money it spent)
+    const { gameId, playerId } = await funded(100);
+    const purchaseId = newId();
+    let releaseFirst!: () => void;
+    const firstHolds = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    let firstSpent!: () => void;
+    const spent = new Promise<void>((resolve) => {
+      firstSpent = resolve;
+    });
+    const first = db.transaction(async (tx) => {
+      const change = await debitWallet(tx, { gameId, playerId, currency: 'GEM', amountMinor: 60, purchaseId });
+      firstSpent();
+      await firstHolds;
+      return change;
+    });
+    await spent;
+    const second = debitWallet(db, { gameId, playerId, currency: 'GEM', amountMinor: 60, purchaseId });
+    // the second is waiting on the wallet row the first holds
+    await waitFor(
+      async () => {
+        const rows = await queryRows<{ n: number }>(
+          db,
+          sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+        );
+        return (rows[0]?.n ?? 0) > 0;
+      },
+      10_000,
+      'the second spend waiting on the wallet row',
+    );
+    releaseFirst();
+    expect(await first).toEqual({ balance: { amountMinor: 40, currency: 'GEM' }, duplicate: false });
+    expect(await second).toEqual({ balance: { amountMinor: 40, currency: 'GEM' }, duplicate: true });
+    expect(await balanceOf(gameId, playerId)).toBe(40);
+    expect(await checkLedger(db, { gameId })).toEqual([]);
+  });
+
   it('refuses a debit beyond the balance with the balance, writing nothing', async () => {
     const { gameId, playerId } = await funded(30);
     const purchaseId = newId();
