@@ -53,8 +53,8 @@ export interface ApiRateLimitPlugins {
  * - the idempotency lock (graphql/idempotency.ts): the same GCRA and the lock in one store call;
  *   refused, no lock is taken and nothing runs; or there the plain call, for a replay the replay
  *   cache answered from memory;
- * - else, before the request executes (a key written inline, a key refused): the plain call, here
- *   in `beforeExecution`;
+ * - else, before the request executes (a key in its variables that reaches no lock: a query, a
+ *   key refused by validation): the plain call, here in `beforeExecution`;
  * - else, when its result is processed (a document that does not parse or validate, a context that
  *   fails) or its response is written: the plain call.
  * Whoever counts it answers a refusal with the very 429 onRequest sends. Unknown credentials,
@@ -220,10 +220,10 @@ export function apiRateLimitPlugins(deps: Deps): ApiRateLimitPlugins {
     },
 
     // A deferred request that carries no idempotency key will not reach the lock: counted here, still
-    // before parsing. (Awaiting the store here costs next to nothing; awaiting it in onExecute, where the
-    // plain count used to wait, took yoga off its synchronous path: ~0.14 ms of CPU a request, measured.)
-    // (Every hook here returns a promise only when it has something to wait for: a promise in yoga's
-    // hooks takes the request off its synchronous path, also measurable.)
+    // before parsing (a key written inline in the document is not seen, so that request is counted here
+    // too). Awaiting the store in onExecute instead, for every such request, cost ~0.14 ms of server CPU
+    // a request (bench/RESULTS.md, session 8); every hook of this plugin returns a promise only when it
+    // has a count to wait for.
     onParams({ params, request, context, setResult }) {
       const slot = (context as PeerContext | undefined)?.rateLimit;
       if (!slot?.deferred || carriesIdempotencyKey(request, params.variables)) return;
