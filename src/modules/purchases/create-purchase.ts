@@ -231,13 +231,7 @@ async function buyWithWallet(ctx: ServiceContext, order: Order, checks: Purchase
   const success = await successOf(ctx, processing, null, order.item, now);
   const input = {
     purchase: { ...processing, ...riskColumns(risk) },
-    riskEvent: riskEventRecord({
-      gameId: order.gameId,
-      playerId: order.buyerId,
-      purchaseId: order.id,
-      kind: 'purchase',
-      ...risk,
-    }),
+    riskEvent: purchaseRiskEvent(order, risk),
     item: order.item,
     now,
     receipt: success.receipt,
@@ -331,13 +325,7 @@ async function buyWithCard(ctx: ServiceContext, order: Order, context: PurchaseC
       expiresAt: new Date(now.getTime() + config.PURCHASE_CONFIRMATION_TTL),
       stockHoldUntil: stockHoldUntil(now, config),
     },
-    riskEvent: riskEventRecord({
-      gameId: order.gameId,
-      playerId: order.buyerId,
-      purchaseId: order.id,
-      kind: 'purchase',
-      ...risk,
-    }),
+    riskEvent: purchaseRiskEvent(order, risk),
     item: order.item,
     allowance: authorization,
     maxUnconfirmed: config.PURCHASE_MAX_UNCONFIRMED,
@@ -387,6 +375,17 @@ function assessOrder(
     ip: ctx.ip,
     deviceId: order.deviceId,
     checks,
+  });
+}
+
+/** The purchase's risk event, as both paths record it beside the purchase. */
+function purchaseRiskEvent(order: Order, risk: PurchaseAssessment) {
+  return riskEventRecord({
+    gameId: order.gameId,
+    playerId: order.buyerId,
+    purchaseId: order.id,
+    kind: 'purchase',
+    ...risk,
   });
 }
 

@@ -7,7 +7,7 @@ import type { CatalogItem } from '../catalog/index.js';
 import type { OutboxEnqueued } from '../webhooks/index.js';
 import type { SettleGrant } from './fulfil.js';
 import { playerLockKeys } from './limits.js';
-import { phaseOneRefusal, type PhaseOneOutcome } from './phase-one.js';
+import { phaseOneRefusal, type PhaseOneOutcome, type PhaseOnePurchase } from './phase-one.js';
 import type { PurchaseRow } from './purchase-row.js';
 
 /** How wallet_purchase ended (drizzle/0019_wallet_purchase.sql says what each means). */
@@ -34,24 +34,15 @@ export interface WalletPurchaseResult {
   readonly error: string | null;
 }
 
-/** The new purchase as wallet_purchase inserts it; the function sets the status, path and decline code. */
-export interface WalletPurchaseRow {
-  readonly id: string;
-  readonly createdAt: Date;
-  readonly gameId: string;
-  readonly playerId: string;
-  readonly recipientId: string;
-  readonly itemId: string;
-  readonly quantity: number;
-  readonly unitPriceMinor: number;
-  readonly amountMinor: number;
-  readonly currency: string;
-  readonly feeBps: number;
-  readonly idempotencyKey: string;
-  readonly riskDecision: 'ALLOW' | 'STEP_UP' | 'BLOCK';
-  readonly riskScore: number;
-  readonly riskRules: readonly { rule: string; value: number; threshold: number }[];
-}
+/**
+ * The new purchase as wallet_purchase inserts it: phase 1's row without what only a card purchase
+ * has (the card, and what a purchase waiting for the player keeps); the function sets the status,
+ * path and decline code.
+ */
+export type WalletPurchaseRow = Omit<
+  PhaseOnePurchase,
+  'cardId' | 'confirmationReason' | 'expiresAt' | 'stockHoldUntil'
+>;
 
 export interface WalletPurchaseInput {
   readonly purchase: WalletPurchaseRow;
