@@ -15,7 +15,8 @@ export interface GroupCommitOptions<K extends object, I, O> {
    * Several inputs as one statement and one commit: an outcome per input, in the order given, an
    * Error failing only its own input. Throws when the statement as a whole failed (its connection,
    * or what only its commit found): then each input goes again alone, so that whatever it was fails
-   * only its own.
+   * only its own. Those retries queue ahead of every other input and take a slot each, like any
+   * statement: never more than `maxInFlight` at once.
    */
   readonly together: (key: K, inputs: readonly I[]) => Promise<readonly (O | Error)[]>;
 }
@@ -29,6 +30,8 @@ interface Waiting<I, O> {
 interface Queue<I, O> {
   inFlight: number;
   readonly waiting: Waiting<I, O>[];
+  /** The inputs of batches that failed as a whole, each to go again alone (before anything in `waiting`). */
+  readonly retries: Waiting<I, O>[];
 }
 
 /** The queue's entry point: each input gets its own outcome, whether it went alone or in a batch. */
@@ -38,10 +41,11 @@ export function groupCommit<K extends object, I, O>(
   const queues = new WeakMap<K, Queue<I, O>>();
 
   function drain(key: K, queue: Queue<I, O>): void {
-    while (queue.inFlight < options.maxInFlight && queue.waiting.length > 0) {
-      const batch = queue.waiting.splice(0, options.maxBatch);
+    while (queue.inFlight < options.maxInFlight && (queue.retries.length > 0 || queue.waiting.length > 0)) {
+      const retry = queue.retries.shift();
       queue.inFlight += 1;
-      void send(key, batch).finally(() => {
+      const sent = retry ? sendAlone(key, retry) : send(key, queue, queue.waiting.splice(0, options.maxBatch));
+      void sent.finally(() => {
         queue.inFlight -= 1;
         drain(key, queue);
       });
@@ -56,7 +60,7 @@ export function groupCommit<K extends object, I, O>(
     }
   }
 
-  async function send(key: K, batch: readonly Waiting<I, O>[]): Promise<void> {
+  async function send(key: K, queue: Queue<I, O>, batch: readonly Waiting<I, O>[]): Promise<void> {
     if (batch.length === 1) return sendAlone(key, batch[0]!);
     let outcomes: readonly (O | Error)[];
     try {
@@ -66,7 +70,8 @@ export function groupCommit<K extends object, I, O>(
       );
       if (outcomes.length !== batch.length) throw new Error(`${outcomes.length} outcomes for ${batch.length} inputs`);
     } catch {
-      await Promise.all(batch.map((w) => sendAlone(key, w)));
+      // Each goes again alone, in a slot of its own when one is free (drain, once this slot is given back).
+      queue.retries.push(...batch);
       return;
     }
     batch.forEach((waiting, i) => {
@@ -79,7 +84,7 @@ export function groupCommit<K extends object, I, O>(
   return (key, input) => {
     let queue = queues.get(key);
     if (!queue) {
-      queue = { inFlight: 0, waiting: [] };
+      queue = { inFlight: 0, waiting: [], retries: [] };
       queues.set(key, queue);
     }
     const waiting = queue.waiting;

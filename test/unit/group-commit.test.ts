@@ -5,9 +5,14 @@ import { groupCommit } from '../../src/shared/group-commit.js';
 function fakeStatements(options: { failTogether?: boolean } = {}) {
   const sent: string[][] = [];
   const pending: (() => void)[] = [];
-  const answerLater = <T>(value: () => T) =>
-    new Promise<T>((resolve, reject) =>
+  // Statements sent and not answered yet, and the most there ever were at once.
+  const load = { inFlight: 0, most: 0 };
+  const answerLater = <T>(value: () => T) => {
+    load.inFlight += 1;
+    load.most = Math.max(load.most, load.inFlight);
+    return new Promise<T>((resolve, reject) =>
       pending.push(() => {
+        load.inFlight -= 1;
         try {
           resolve(value());
         } catch (error) {
@@ -15,6 +20,7 @@ function fakeStatements(options: { failTogether?: boolean } = {}) {
         }
       }),
     );
+  };
   const commit = groupCommit<object, string, string>({
     maxInFlight: 2,
     maxBatch: 3,
@@ -40,7 +46,12 @@ function fakeStatements(options: { failTogether?: boolean } = {}) {
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { commit, sent, answerAll };
+  /** Answers the statement at this place among those not answered yet (0: the oldest), and what follows from it. */
+  const answer = async (place: number) => {
+    pending.splice(place, 1)[0]!();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { commit, sent, answerAll, answer, load };
 }
 
 const settled = (promises: Promise<string>[]) =>
@@ -77,6 +88,39 @@ describe('group commit', () => {
     await answerAll();
     expect(sent).toEqual([['a'], ['b'], ['c', 'bad-d'], ['c'], ['bad-d']]);
     expect(await answers).toEqual(['a done', 'b done', 'c done', 'bad-d failed']);
+  });
+
+  it('sends the inputs of batches that failed as a whole again alone, never more at once than the limit', async () => {
+    const { commit, sent, answerAll, load } = fakeStatements({ failTogether: true });
+    const db = {};
+    const inputs = ['a', 'b', 'c', 'd', 'bad-e', 'f', 'g'];
+    const answers = settled(inputs.map((input) => commit(db, input)));
+    await answerAll();
+    // two alone; then two batches, which both fail; then each of their inputs alone, in order, two at a time
+    expect(sent).toEqual([['a'], ['b'], ['c', 'd', 'bad-e'], ['f', 'g'], ['c'], ['d'], ['bad-e'], ['f'], ['g']]);
+    expect(load.most).toBe(2);
+    expect(await answers).toEqual(['a done', 'b done', 'c done', 'd done', 'bad-e failed', 'f done', 'g done']);
+  });
+
+  it('lets the retries of a failed batch go before what arrived after it, one slot each', async () => {
+    const { commit, sent, answer, answerAll, load } = fakeStatements({ failTogether: true });
+    const db = {};
+    const first = settled(['a', 'b', 'c', 'd'].map((input) => commit(db, input)));
+    await answer(0); // a: its slot takes c and d as one batch; b still in flight
+    expect(sent).toEqual([['a'], ['b'], ['c', 'd']]);
+    const later = settled(['e', 'f'].map((input) => commit(db, input)));
+    await answer(1); // the batch fails as a whole: its one slot takes c alone, d waits for a slot, e and f behind it
+    expect(sent).toEqual([['a'], ['b'], ['c', 'd'], ['c']]);
+    expect(load.inFlight).toBe(2);
+    await answer(0); // b: d goes alone
+    expect(sent.at(-1)).toEqual(['d']);
+    await answer(0); // c: e and f, which waited behind the retries, go as one batch
+    expect(sent.at(-1)).toEqual(['e', 'f']);
+    await answerAll();
+    expect(load.most).toBe(2);
+    expect(await first).toEqual(['a done', 'b done', 'c done', 'd done']);
+    expect(sent.slice(6)).toEqual([['e'], ['f']]);
+    expect(await later).toEqual(['e done', 'f done']);
   });
 
   it('keeps one queue per database', async () => {
