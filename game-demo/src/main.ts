@@ -47,6 +47,24 @@ async function boot(): Promise<void> {
     showBootError(screen, error instanceof Error ? error.message : String(error));
     return;
   }
+  // Back from Coinslot after a redirect (the browser blocked the popup, so coinslot.js sent this tab
+  // to Coinslot instead): the answer in the address becomes the game token, or says why not.
+  let returned: { text: string; tone: 'good' | 'info' | 'bad' } | null = null;
+  try {
+    const result = await coinslot.completeRedirect();
+    if (result) {
+      session.setGameToken(result.accessToken);
+      returned = { text: 'Coinslot connected', tone: 'good' };
+    }
+  } catch (error) {
+    returned =
+      (error as { code?: string } | null)?.code === 'access_denied'
+        ? { text: 'Not connected. Connect Coinslot when you want to buy.', tone: 'info' }
+        : {
+            text: `Could not connect Coinslot: ${error instanceof Error ? error.message : String(error)}`,
+            tone: 'bad',
+          };
+  }
 
   const client = createClient({
     endpoint: config.endpoint,
@@ -286,6 +304,7 @@ async function boot(): Promise<void> {
   };
   renderHud(hud);
   document.body.dataset.ready = 'true';
+  if (returned) toaster.show(returned.text, returned.tone, 4000);
   void shop.loadCatalog();
   void shop.refreshPlayer();
 

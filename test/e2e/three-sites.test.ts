@@ -3,7 +3,8 @@
 // connects the first game (sign-up, card, allowance) and buys with one tap; the second game then
 // connects with nothing typed and two taps (the saved card shown) and buys with one tap; a purchase
 // above its allowance is confirmed in Coinslot's window and the game learns the outcome. And what a
-// site the games did not register gets: no message, no framing. Screenshots go to test-results/e2e/.
+// site the games did not register gets: no message, no framing. And with popups blocked, connect goes
+// through a redirect of the game's tab to Coinslot and back. Screenshots go to test-results/e2e/.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../src/composition/index.js';
 import { graphql } from '../helpers/graphql.js';
@@ -217,5 +218,67 @@ describe('one Coinslot account across games on three sites', () => {
     };
     expect(await framed(stranger.origin, false)).toBe(0);
     expect(await framed(garden.origin, true)).toBe(1);
+  }, 60_000);
+});
+
+describe('popups blocked: connect goes through a redirect to Coinslot and back', () => {
+  const storedToken = () => phone.page.evaluate(() => localStorage.getItem('comet-dodge.gameToken'));
+
+  test('an answer in the address that no connect of this tab started is refused and changes nothing', async () => {
+    const { page } = phone;
+    await page.goto(garden.url);
+    const before = await storedToken();
+    expect(before).toMatch(/^gt_/);
+    await page.goto(`${garden.url}?code=ac_forged&state=forged`);
+    await expect.poll(() => page.locator('#toast').textContent()).toContain('does not match a connect started here');
+    // The answer left the address bar; the game kept its token.
+    expect(new URL(page.url()).search).toBe('');
+    expect(await storedToken()).toBe(before);
+    expect(phone.errors).toEqual([]);
+  }, 30_000);
+
+  test('Buy in a game without a token: the tab goes to Coinslot, Allow, back with the token, one tap buys', async () => {
+    const { page } = phone;
+    // This game page cannot open windows (a strict popup blocker): coinslot.js falls back to a redirect.
+    await page.addInitScript((origin) => {
+      if (location.origin === origin) window.open = () => null;
+    }, garden.origin);
+    await page.goto(garden.url);
+    const before = await storedToken();
+    await page.evaluate(() => localStorage.removeItem('comet-dodge.gameToken'));
+    await page.reload();
+    await phone.openShop();
+    const popups = phone.popups.length;
+    await phone.buyButton('Heart bloom').click();
+    // The same tab, top-level on Coinslot: the player's first-party session, the saved card, one tap.
+    await page.waitForURL((url) => url.origin === app.url && url.pathname === '/oauth/authorize');
+    const authorize = new URL(page.url());
+    expect(authorize.searchParams.get('response_mode')).toBeNull();
+    expect(authorize.searchParams.get('redirect_uri')).toBe(garden.origin);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    await page.getByRole('heading', { name: 'Allow Star Garden to charge with one tap?' }).waitFor();
+    await expect.poll(() => page.locator('.card-line').textContent()).toContain('•• 4242');
+    await phone.shot('garden-redirect-consent');
+    await page.getByRole('button', { name: 'Allow one-tap purchases' }).click();
+    // Back on the game's registered origin; the game exchanged the code and cleaned the address.
+    await page.waitForURL((url) => url.origin === garden.origin);
+    await expect.poll(storedToken, { timeout: 15_000 }).toMatch(/^gt_/);
+    const token = (await storedToken())!;
+    expect(token).not.toBe(before);
+    expect(new URL(page.url()).search).toBe('');
+    await expect.poll(() => page.locator('#toast').textContent()).toContain('Coinslot connected');
+    expect(phone.popups.length).toBe(popups);
+    // The token this player's earlier connect issued for this game stopped: the new one replaced it.
+    expect(
+      (await app.gql(PURCHASES, { gameId: garden.gameId }, { token: before! })).errors?.[0]?.extensions?.code,
+    ).toBe('UNAUTHENTICATED');
+    await phone.openShop();
+    await phone.buyButton('Heart bloom').click();
+    await expect
+      .poll(() => phone.itemNote('Heart bloom').textContent(), { timeout: 15_000 })
+      .toContain('Extra life saved');
+    await phone.shot('garden-redirect-bought');
+    expect(await succeeded(garden, token, 'heart-bloom')).toBe(2);
+    expect(phone.errors).toEqual([]);
   }, 60_000);
 });
