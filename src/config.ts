@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -307,29 +307,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production) {
     // Everything production needs is checked before anything is written (no secret file, no database).
     const missing = [
-      'TOKEN_PEPPER',
-      'CARD_FINGERPRINT_KEY',
-      'OPERATOR_TOKEN',
-      'ACQUIRER_SECRET',
-      'WEBHOOK_SECRET_KEY',
-      'IDEMPOTENCY_ENCRYPTION_KEY',
-      'RECEIPT_SIGNING_KEYS',
+      ...SECRET_NAMES,
       'DATABASE_URL',
-      'REDIS_URL',
+      ...(values.REDIS_CLUSTER_URLS.length > 0 ? [] : ['REDIS_URL']),
     ].filter((name) => !values[name as keyof typeof values]);
     const issues = missing.map((name) => `  ${name}: required in production`);
     if (issues.length > 0) throw new ConfigError(`Invalid configuration:\n${issues.join('\n')}`);
   }
-  const secretOf = (
-    name:
-      | 'TOKEN_PEPPER'
-      | 'CARD_FINGERPRINT_KEY'
-      | 'OPERATOR_TOKEN'
-      | 'ACQUIRER_SECRET'
-      | 'WEBHOOK_SECRET_KEY'
-      | 'IDEMPOTENCY_ENCRYPTION_KEY'
-      | 'RECEIPT_SIGNING_KEYS',
-  ): string => {
+  // Production starts closed: tooling and demo data only when asked for by name.
+  const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? !production : value === 'true');
+  const seedDemo = flag(values.SEED_DEMO);
+  // The demo seed keeps its keys in DATA_DIR, and generated secrets and PGlite live there: a DATA_DIR
+  // that cannot be written is refused now, before a secret is generated or a demo row is seeded.
+  const generates = !production && SECRET_NAMES.some((name) => !values[name]);
+  if (seedDemo || generates || !values.DATABASE_URL) usableDataDir(dataDir);
+  const secretOf = (name: (typeof SECRET_NAMES)[number]): string => {
     const configured = values[name];
     if (configured) return configured;
     if (production) throw new ConfigError(`Invalid configuration:\n  ${name}: required in production`);
@@ -337,12 +329,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (created) generatedSecrets.push(name);
     return value;
   };
-  // Production starts closed: tooling and demo data only when asked for by name.
-  const flag = (value: 'true' | 'false' | undefined) => (value === undefined ? !production : value === 'true');
   const { OTEL_EXPORTER_OTLP_HEADERS: otlpHeaders, ...rest } = values;
   return {
     ...rest,
-    SEED_DEMO: flag(values.SEED_DEMO),
+    SEED_DEMO: seedDemo,
     GRAPHIQL: flag(values.GRAPHIQL),
     INTROSPECTION: flag(values.INTROSPECTION),
     dataDir,
@@ -387,6 +377,30 @@ function parseOtlpHeaders(raw: string | undefined): Record<string, string> {
     }
   }
   return headers;
+}
+
+/** The secrets a development start generates into DATA_DIR when they are not configured. */
+const SECRET_NAMES = [
+  'TOKEN_PEPPER',
+  'CARD_FINGERPRINT_KEY',
+  'OPERATOR_TOKEN',
+  'ACQUIRER_SECRET',
+  'WEBHOOK_SECRET_KEY',
+  'IDEMPOTENCY_ENCRYPTION_KEY',
+  'RECEIPT_SIGNING_KEYS',
+] as const;
+
+/** DATA_DIR, created when missing; a ConfigError naming it when it cannot be created or written. */
+function usableDataDir(dataDir: string): void {
+  try {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    accessSync(dataDir, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(
+      `Invalid configuration:\n  DATA_DIR: ${dataDir} cannot be written (${code}); the demo seed, generated secrets and the embedded database keep their files there`,
+    );
+  }
 }
 
 /** Secrets for the embedded default live in DATA_DIR/secrets, created on first run and kept. */

@@ -1,11 +1,14 @@
 // Issue 17, findings 4, 11 and 13: closed production config, body limit, malformed paths, /metrics token.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import pg from 'pg';
+import { startServer } from '../../src/composition/index.js';
 import { graphql } from '../helpers/graphql.js';
-import { createTestApp, type TestApp } from '../helpers/test-app.js';
+import { isolatedDatabase } from '../helpers/isolated-database.js';
+import { createTestApp, testEnv, type TestApp } from '../helpers/test-app.js';
 
 const TYPENAME = graphql(`query Typename { __typename }`);
 
@@ -43,6 +46,51 @@ describe('production configuration (findings 4 and 13)', () => {
       GRAPHIQL: 'true',
     });
     expect(production).toMatchObject({ SEED_DEMO: false, GRAPHIQL: true, INTROSPECTION: false });
+  });
+});
+
+describe('DATA_DIR checked before anything is written (finding 13)', () => {
+  /** A production environment with every setting, a demo seed asked for, and `dataDir`. */
+  const seeding = (dataDir: string, databaseUrl: string) =>
+    testEnv({ NODE_ENV: 'production', SEED_DEMO: 'true', DATA_DIR: dataDir, DATABASE_URL: databaseUrl });
+  const developers = async (databaseUrl: string) => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      return (await client.query('select count(*)::int as n from developers')).rows[0].n as number;
+    } finally {
+      await client.end();
+    }
+  };
+
+  it('refuses a DATA_DIR that cannot be written before seeding, and seeds whole into one that does not exist yet', async () => {
+    const databaseUrl = await isolatedDatabase('data_dir');
+    // The review's reproduction: the seed wrote the demo developer and games, then crashed writing
+    // DATA_DIR/demo.json. A DATA_DIR that cannot be made is now a configuration error, named.
+    const blocker = join(mkdtempSync(join(tmpdir(), 'coinslot-ro-')), 'a-file');
+    writeFileSync(blocker, '');
+    expect(() => loadConfig(seeding(join(blocker, 'data'), databaseUrl))).toThrow(/DATA_DIR: .* cannot be written/);
+    expect(await developers(databaseUrl)).toBe(0);
+
+    const missing = join(mkdtempSync(join(tmpdir(), 'coinslot-new-')), 'not', 'yet');
+    const server = await startServer(loadConfig(seeding(missing, databaseUrl)), { listen: false });
+    try {
+      expect(existsSync(join(missing, 'demo.json'))).toBe(true);
+      expect(await developers(databaseUrl)).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('needs no DATA_DIR in production when nothing is seeded or generated, and takes a Redis Cluster for REDIS_URL', () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'coinslot-none-')), 'data');
+    const env = testEnv({ NODE_ENV: 'production', DATA_DIR: dataDir });
+    const { REDIS_URL: _redis, SEED_DEMO: _seed, ...cluster } = env;
+    const config = loadConfig({ ...cluster, REDIS_CLUSTER_URLS: 'redis://127.0.0.1:7000,redis://127.0.0.1:7001' });
+    expect(config.REDIS_CLUSTER_URLS).toHaveLength(2);
+    expect(config.SEED_DEMO).toBe(false);
+    expect(existsSync(dataDir)).toBe(false);
+    expect(() => loadConfig(cluster)).toThrow(/REDIS_URL: required in production/);
   });
 });
 
