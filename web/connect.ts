@@ -2,7 +2,7 @@
 import { OfflineError, request } from './api.js';
 import { cardForm, type Card } from './card-form.js';
 import { closeSheet, tell } from './messages.js';
-import { AuthorizeGameMutation } from './operations.js';
+import { AuthorizeGameMutation, CurrentAllowancesQuery } from './operations.js';
 import { actionButton, brandName, currencyDigits, formatMinor, h, notice, show } from './ui.js';
 
 /** Coinslot Connect (/oauth/authorize): where the code goes, checked by the server before this page opened. */
@@ -41,13 +41,44 @@ export interface ConnectContext {
   readonly currency: string;
   readonly displayName: string;
   readonly cards: readonly Card[];
+  /** The allowance the game has now (a reconnect), in the game's currency; null for a first connect. */
+  readonly current?: CurrentAllowance | null;
 }
 
-/** Runs the connect flow from the first missing step. */
-export function connect(context: ConnectContext): void {
-  const card = context.cards.find((c) => c.isDefault) ?? context.cards[0];
-  if (!card) addCardStep(context);
-  else authorizeStep(context, card);
+/** A game's allowance as it stands, in minor units. */
+interface CurrentAllowance {
+  readonly oneTapMax: number;
+  readonly dailyCap: number;
+  readonly said: string;
+}
+
+/** The allowance this player already gave the game (a reconnect from another device), or null. */
+async function currentAllowance(gameId: string, currency: string): Promise<CurrentAllowance | null> {
+  const { viewer } = await request(CurrentAllowancesQuery, {});
+  const auth = viewer.authorizations?.edges.map((e) => e.node).find((a) => a.game.id === gameId);
+  // An allowance in another currency than the game's prices is not one the choices below can show.
+  if (!auth || auth.oneTapMax.currency !== currency || auth.dailyCap.currency !== currency) return null;
+  const oneTapMax = Number(auth.oneTapMax.amount);
+  const dailyCap = Number(auth.dailyCap.amount);
+  return {
+    oneTapMax,
+    dailyCap,
+    said:
+      oneTapMax === 0 || dailyCap === 0
+        ? 'Now: Coinslot asks you before every purchase.'
+        : `Now: one tap up to ${auth.oneTapMax.formatted}, at most ${auth.dailyCap.formatted} a day.`,
+  };
+}
+
+/**
+ * Runs the connect flow from the first missing step. A game connected before (on another device, or
+ * forgotten on this one) starts from the allowance it has, so allowing again never resets it.
+ */
+export async function connect(context: ConnectContext): Promise<void> {
+  const withCurrent = { ...context, current: await currentAllowance(context.gameId, context.currency) };
+  const card = withCurrent.cards.find((c) => c.isDefault) ?? withCurrent.cards[0];
+  if (!card) addCardStep(withCurrent);
+  else authorizeStep(withCurrent, card);
 }
 
 function addCardStep(context: ConnectContext): void {
@@ -64,14 +95,18 @@ function addCardStep(context: ConnectContext): void {
   );
 }
 
-/** Allowance presets in major units; a zero-decimal currency (JPY) gets larger steps. */
-function presets(currency: string, majors: number[]): { minor: number; label: string }[] {
+/**
+ * Allowance presets in major units; a zero-decimal currency (JPY) gets larger steps. `current` (the
+ * allowance the game has now) is one of the choices even when it is not a preset.
+ */
+function presets(currency: string, majors: number[], current?: number): { minor: number; label: string }[] {
   const digits = currencyDigits(currency);
   const scale = digits === 0 ? 100 : 10 ** digits;
-  return majors.map((major) => {
-    const minor = major * scale;
-    return { minor, label: minor === 0 ? 'Always ask' : formatMinor(minor, currency) };
-  });
+  const minors = majors.map((major) => major * scale);
+  if (current !== undefined && !minors.includes(current)) minors.push(current);
+  return minors
+    .sort((a, b) => a - b)
+    .map((minor) => ({ minor, label: minor === 0 ? 'Always ask' : formatMinor(minor, currency) }));
 }
 
 function choice(
@@ -109,13 +144,19 @@ function choice(
 function authorizeStep(context: ConnectContext, card: Card, step?: string): void {
   const { currency } = context;
   const scale = currencyDigits(currency) === 0 ? 100 : 10 ** currencyDigits(currency);
+  const { current } = context;
   const oneTap = choice(
     'one-tap',
     'One tap, without asking, up to',
-    presets(currency, [0, 1, 2, 5, 10, 20]),
-    5 * scale,
+    presets(currency, [0, 1, 2, 5, 10, 20], current?.oneTapMax),
+    current?.oneTapMax ?? 5 * scale,
   );
-  const daily = choice('daily-cap', 'At most per day', presets(currency, [10, 20, 50, 100]), 50 * scale);
+  const daily = choice(
+    'daily-cap',
+    'At most per day',
+    presets(currency, [10, 20, 50, 100], current?.dailyCap),
+    current?.dailyCap ?? 50 * scale,
+  );
   const status = h('div', { class: 'form-status' });
   const allow = actionButton('Allow one-tap purchases', async () => {
     status.replaceChildren();
@@ -190,6 +231,7 @@ function authorizeStep(context: ConnectContext, card: Card, step?: string): void
         ` · expires ${String(card.expMonth).padStart(2, '0')}/${String(card.expYear).slice(-2)}`,
       ),
     ),
+    current ? h('p', { class: 'lead current-allowance' }, `${current.said} Keep it, or choose new limits.`) : null,
     oneTap.element,
     daily.element,
     h(

@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     try {
       const player = await me('This game');
       const game = await gameInfo(gameId, null);
-      return connect({
+      return await connect({
         gameId,
         gameName: game.name ?? 'This game',
         // The allowance is in the game's own currency (what its items are priced in).
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       // The name the game gives is only for the sign-in screen; once signed in, Coinslot's record wins.
       const player = await me(params.get('game') ?? 'This game');
       const game = await gameInfo(gameId, params.get('game'));
-      return connect({
+      return await connect({
         gameId,
         gameName: game.name ?? 'This game',
         currency: (game.currency ?? params.get('currency') ?? 'USD').toUpperCase(),

@@ -81,6 +81,17 @@ export const SetDefaultCardMutation = graphql(
   [CardFields],
 );
 
+/** The player's current allowances, so reconnecting a game shows what it has now, not the defaults. */
+export const CurrentAllowancesQuery = graphql(`
+  query PayCurrentAllowances {
+    viewer {
+      authorizations(first: 100) {
+        edges { node { game { id } oneTapMax { amount currency formatted } dailyCap { amount currency formatted } } }
+      }
+    }
+  }
+`);
+
 export const AuthorizeGameMutation = graphql(`
   mutation PayAuthorizeGame($input: AuthorizeGameInput!) {
     authorizeGame(input: $input) {

@@ -130,6 +130,41 @@ describe('the demo game on a phone', () => {
     expect(phone.errors).toEqual([]);
   }, 60_000);
 
+  test('connecting again after “Forget on this device” shows the allowance the game has, not the defaults', async () => {
+    const { page } = phone;
+    await phone.openShop();
+    await page.getByRole('button', { name: 'Forget on this device' }).click();
+    await page.getByRole('button', { name: 'Connect Coinslot' }).click();
+    // Still signed in to Coinslot: straight to the allowance, with what was chosen at the first connect
+    // ($2 one tap; $50 a day, the default then) checked, so allowing again changes nothing.
+    const sheet = await phone.sheet();
+    await sheet.getByRole('heading', { name: /to charge with one tap\?$/ }).waitFor();
+    await expect
+      .poll(() => sheet.locator('.current-allowance').textContent())
+      .toBe('Now: one tap up to $2.00, at most $50.00 a day. Keep it, or choose new limits.');
+    const oneTap = sheet.getByRole('group', { name: 'One tap, without asking, up to' });
+    expect(await oneTap.getByRole('radio', { name: '$2', exact: true }).isChecked()).toBe(true);
+    expect(await oneTap.getByRole('radio', { name: '$5', exact: true }).isChecked()).toBe(false);
+    await phone.shotOf(sheet, 'reconnect-current');
+    await phone.expectAccessible('the allowance step of a reconnect');
+    await sheet.getByRole('button', { name: 'Allow one-tap purchases' }).click();
+    await expect.poll(() => sheet.isClosed(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => phone.gameToken()).toMatch(/^gt_/);
+    await expect.poll(() => phone.gems(), { timeout: 15_000 }).toBe('450');
+    // Coinslot's account page (same browser, same sign-in) shows the allowance unchanged.
+    const account = await phone.context.newPage();
+    try {
+      account.on('pageerror', (error) => phone.errors.push(error.message));
+      await account.goto(`${app.url}/account`);
+      await expect
+        .poll(() => account.getByRole('list', { name: 'Connected games' }).textContent())
+        .toContain('One tap up to $2.00 a purchase and $50.00 a day');
+    } finally {
+      await account.close();
+    }
+    expect(phone.errors).toEqual([]);
+  }, 60_000);
+
   test('what was paid for stays: extra lives survive a reload, a used one is gone at Coinslot too, and at the cap nothing is charged', async () => {
     const { page } = phone;
     const token = (await phone.gameToken())!;
