@@ -43,6 +43,15 @@ interface AccountState {
 /** Shows the account page; `signIn` asks for the session when there is none (or it expired). */
 export async function accountPage(signIn: () => Promise<void>): Promise<void> {
   document.title = 'Coinslot · Your account';
+  // Escape backs out of an open question or form (as its Keep it / Cancel does, focus goes back to
+  // the button that opened it); the page itself is a tab of its own and never closes.
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Escape') return;
+    const open = [...document.querySelectorAll<HTMLElement>('.confirm-box:not([hidden])')].find((box) =>
+      box.contains(document.activeElement),
+    );
+    open?.querySelector<HTMLButtonElement>('[data-cancel]')?.click();
+  });
   for (;;) {
     if (!session.token()) await signIn();
     try {
@@ -186,7 +195,7 @@ function cardsSection(state: AccountState): HTMLElement {
           ? removeDefaultCardConsequence(gameNames, next ? { brand: brandName(next.brand), last4: next.last4 } : null)
           : 'Past purchases keep showing it. Games will not charge it again.';
         const yes = h('button', { type: 'button', class: 'btn danger small' }, `Remove ${label}`);
-        const no = h('button', { type: 'button', class: 'btn secondary small' }, 'Keep it');
+        const no = h('button', { type: 'button', class: 'btn secondary small', 'data-cancel': true }, 'Keep it');
         yes.addEventListener('click', () =>
           act(state, 'cards', yes, async () => {
             const { removeCard } = await request(RemoveCardMutation, { input: { cardId: card.id } });
@@ -288,7 +297,7 @@ function gamesSection(state: AccountState): HTMLElement {
           'aria-describedby': `${idBase}-help`,
         });
         const save = h('button', { type: 'submit', class: 'btn primary small' }, 'Save limits');
-        const cancel = h('button', { type: 'button', class: 'btn secondary small' }, 'Cancel');
+        const cancel = h('button', { type: 'button', class: 'btn secondary small', 'data-cancel': true }, 'Cancel');
         const error = h('p', { class: 'field-error', role: 'alert' });
         const form = h(
           'form',
@@ -339,7 +348,7 @@ function gamesSection(state: AccountState): HTMLElement {
       });
       revoke.addEventListener('click', () => {
         const yes = h('button', { type: 'button', class: 'btn danger small' }, `Disconnect ${name}`);
-        const no = h('button', { type: 'button', class: 'btn secondary small' }, 'Keep it');
+        const no = h('button', { type: 'button', class: 'btn secondary small', 'data-cancel': true }, 'Keep it');
         yes.addEventListener('click', () =>
           act(state, 'games', yes, async () => {
             const { revokeGameAuthorization: result } = await request(RevokeGameMutation, {

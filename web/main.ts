@@ -117,11 +117,13 @@ async function main(): Promise<void> {
     if (window.parent !== window) closeButton.hidden = true;
     closeButton.addEventListener('click', () => closeSheet());
   }
+  const accountPath = location.pathname.replace(/\/+$/, '') === '/account';
   // Escape closes the sheet from inside the frame too (the game's own handler cannot see these keys).
+  // Not on the account page: a tab of its own, where Escape backs out of a question instead.
   document.addEventListener('keydown', (event) => {
-    if (event.key === 'Escape' && !event.defaultPrevented) closeSheet();
+    if (event.key === 'Escape' && !event.defaultPrevented && !accountPath) closeSheet();
   });
-  if (location.pathname.replace(/\/+$/, '') === '/account') {
+  if (accountPath) {
     if (closeButton) closeButton.hidden = true;
     document.body.classList.add('account-page');
     showLoading();

@@ -341,6 +341,15 @@ describe('the game, the pay sheet and the account page together', () => {
     expect((await focused(account))?.name).toBe('Disconnect Comet Dodge');
     expect(await axeSerious(account)).toEqual([]);
     await account.screenshot({ path: 'test-results/e2e/keys-account-revoke.png' });
+    // Escape backs out of the question, focus back on Disconnect; the account tab stays open.
+    await account.keyboard.press('Escape');
+    const question = row.getByText('will stop being able to charge your card at once');
+    await expect.poll(() => question.isVisible()).toBe(false);
+    expect(account.isClosed()).toBe(false);
+    expect(await focused(account)).toMatchObject({ name: 'Disconnect', ring: true });
+    await account.keyboard.press('Enter');
+    await expect.poll(() => question.isVisible()).toBe(true);
+    expect((await focused(account))?.name).toBe('Disconnect Comet Dodge');
     await account.keyboard.press('Enter');
     await expect.poll(() => account.locator('#games-status').textContent()).toContain('is disconnected');
 
