@@ -1,4 +1,4 @@
-// Destinations a developer may try to make Coinslot call (issue 17, finding 1); the security and fuzz suites share them.
+// Destinations a developer may try to make Coinslot call (issue 17, finding 1); test/fuzz/hostile-destinations.test.ts generates more spellings.
 
 /** Every URL of the finding, and the other spellings of internal addresses. */
 export const INTERNAL_URLS = [
