@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Executor } from '../../db/client.js';
 import {
   CardDeclinedError,
   IdempotencyKeyReusedError,
@@ -22,7 +21,6 @@ import {
   type PurchaseChecks,
 } from '../fraud/index.js';
 import { assertIdempotencyKey } from '../idempotency/index.js';
-import { walletBalance } from '../wallet/index.js';
 import { publishPurchaseUpdate } from '../webhooks/index.js';
 import type { ServiceContext } from '../service-context.js';
 import { requirePlayerGame } from './access.js';
@@ -96,7 +94,7 @@ export async function createPurchase(ctx: ServiceContext, input: CreatePurchaseI
   }
   const total = unitPrice.amountMinor * input.quantity;
   if (!Number.isSafeInteger(total)) throw ValidationError.field('input.quantity', 'makes the amount too large');
-  await assertGrantFits(db, item, recipientId, input.quantity);
+  assertGrantFits(item, context.recipientGrantBalanceMinor, input.quantity);
   if (recipientId !== buyerId && !context.recipientAuthorized)
     throw new NotFoundError('Gift recipient (a player who has authorized this game)');
   const order: Order = {
@@ -124,16 +122,17 @@ export async function createPurchase(ctx: ServiceContext, input: CreatePurchaseI
  * Every amount settlement will write must be representable before anything is charged: a pack's
  * grant times the quantity, and the recipient's balance after it (a wallet, like every amount, is a
  * safe integer). Items are refused at createItem/updateItem when their grant could overflow; this
- * holds for rows written any other way too. (The balance is read without a lock: a grant that lands
- * meanwhile and overflows it fails settlement, and recovery voids the charge.)
+ * holds for rows written any other way too. `held`: the recipient's balance in the granted currency,
+ * read with the purchase's context (without a lock: a grant that lands meanwhile and overflows it
+ * fails settlement, and recovery voids the charge).
  */
-async function assertGrantFits(db: Executor, item: CatalogItem, recipientId: string, quantity: number): Promise<void> {
+function assertGrantFits(item: CatalogItem, held: number | null, quantity: number): void {
   if (!item.grants) return;
   const granted = item.grants.amountMinor * quantity;
   if (!Number.isSafeInteger(granted))
     throw ValidationError.field('input.quantity', `makes the ${item.grants.currency} granted too large`);
-  const held = await walletBalance(db, item.gameId, recipientId, item.grants.currency);
-  if (!Number.isSafeInteger(held.amountMinor + granted))
+  if (held === null) throw new Error(`the context of a purchase of pack ${item.id} has no balance for it`);
+  if (!Number.isSafeInteger(held + granted))
     throw ValidationError.field(
       'input.quantity',
       `would take the recipient's ${item.grants.currency} balance beyond what a wallet can hold`,

@@ -9,6 +9,7 @@ import {
   games,
   itemPrices,
   items,
+  ledgerAccounts,
   playerBlocks,
   purchases,
   riskSettings,
@@ -34,6 +35,11 @@ export interface PurchaseContext {
   readonly authorization: GameAuthorization | null;
   /** Whether the recipient (the buyer, or a gift's friend) has an active authorization of the game. */
   readonly recipientAuthorized: boolean;
+  /**
+   * The recipient's wallet balance in the currency the item grants (a currency pack): 0 when the
+   * recipient never held it; null when the item grants no currency (or there is no item).
+   */
+  readonly recipientGrantBalanceMinor: number | null;
   /** The fraud rules' database checks with the default card charged. */
   readonly cardChecks: PurchaseChecks;
   /** The same without a card (a wallet purchase): the card's block and history do not apply. */
@@ -62,6 +68,9 @@ const contextStatement = preparedStatement((executor) =>
       card: defaultCard,
       authorization: buyerAuthorization,
       recipientAuthorized: sql<boolean>`exists (select 1 from ${gameAuthorizations} where ${gameAuthorizations.playerId} = ${placeholder('recipientId')} and ${gameAuthorizations.gameId} = ${placeholder('gameId')} and ${gameAuthorizations.revokedAt} is null)`,
+      recipientGrantBalance: sql<
+        string | number | null
+      >`(case when ${items.grantsCurrency} is not null then coalesce((select ${ledgerAccounts.balanceMinor} from ${ledgerAccounts} where ${ledgerAccounts.gameId} = ${placeholder('gameId')} and ${ledgerAccounts.playerId} = ${placeholder('recipientId')} and ${ledgerAccounts.kind} = 'player_wallet' and ${ledgerAccounts.currency} = ${items.grantsCurrency}), 0) end)`,
       settings: riskSettings,
       playerBlocked: sql<boolean>`exists (select 1 from ${playerBlocks} where ${playerBlocks.playerId} = ${placeholder('playerId')} and ${playerBlocks.liftedAt} is null)`,
       cardBlocked: sql<boolean>`exists (select 1 from ${blockedCardFingerprints} where ${blockedCardFingerprints.fingerprint} = ${defaultCard.fingerprint} and ${blockedCardFingerprints.liftedAt} is null)`,
@@ -101,8 +110,8 @@ const contextStatement = preparedStatement((executor) =>
 
 /**
  * The purchase's context in one round trip: the idempotency backstop, the game, the item and its
- * prices, the buyer's default card and authorization, the gift recipient's authorization and the
- * fraud rules' blocks and settings. All ids are uuids (the caller parsed them).
+ * prices, the buyer's default card and authorization, the gift recipient's authorization and (for a
+ * currency pack) wallet balance, and the fraud rules' blocks and settings. All ids are uuids (the caller parsed them).
  */
 export async function loadPurchaseContext(
   executor: Executor,
@@ -130,6 +139,7 @@ export async function loadPurchaseContext(
     card: row.card ? toChargeableCard(row.card) : null,
     authorization: row.authorization ? toAuthorization(row.authorization) : null,
     recipientAuthorized: row.recipientAuthorized,
+    recipientGrantBalanceMinor: row.recipientGrantBalance === null ? null : Number(row.recipientGrantBalance),
     cardChecks: purchaseChecksFrom(config, input.gameId, {
       ...checks,
       cardBlocked: row.card !== null && row.cardBlocked,

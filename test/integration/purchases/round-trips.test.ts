@@ -193,6 +193,18 @@ describe('round trips of one one-tap purchase and one wallet purchase', () => {
     expect(publishes.length, report).toBeGreaterThan(0);
   });
 
+  it(`buys a currency pack in the same ${LIMITS.postgres} Postgres statements: the wallet it fills is read with the context`, async () => {
+    const buyer = await setUpPlayer(app, game);
+    const gems = () => purchase('gems', { amount: '499', currency: 'USD' }, buyer);
+    await gems();
+    // Its second pack: the recipient's wallet balance now exists, and must fit the grant.
+    const counts = await count(gems);
+    const report = JSON.stringify(counts, null, 1);
+    expect(counts.postgres.length, report).toBeLessThanOrEqual(LIMITS.postgres);
+    expect(counts.postgres[0], report).toBe('purchases_context');
+    expect(counts.acquirerHttp, report).toEqual(['charge']);
+  });
+
   it(`pays from the wallet in at most ${WALLET_LIMITS.postgres} Postgres statements, ${LIMITS.redis} awaited Redis commands (+ ${LIMITS.redisPublishes} publishes) and no acquirer call`, async () => {
     // A player of its own, whose wallet a currency pack (a card purchase) filled.
     const buyer = await setUpPlayer(app, game);
