@@ -3,8 +3,10 @@
 // connects the first game (sign-up, card, allowance) and buys with one tap; the second game then
 // connects with nothing typed and two taps (the saved card shown) and buys with one tap; a purchase
 // above its allowance is confirmed in Coinslot's window and the game learns the outcome. And what a
-// site the games did not register gets: no message, no framing. And with popups blocked, connect goes
+// site the games did not register gets: no message, no framing, and nothing of what Coinslot's windows
+// post to a game even when it opens them with the game's own URL. And with popups blocked, connect goes
 // through a redirect of the game's tab to Coinslot and back. Screenshots go to test-results/e2e/.
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startDemoSite, type DemoSite } from '../../src/composition/index.js';
 import { graphql } from '../helpers/graphql.js';
@@ -218,6 +220,84 @@ describe('one Coinslot account across games on three sites', () => {
     };
     expect(await framed(stranger.origin, false)).toBe(0);
     expect(await framed(garden.origin, true)).toBe(1);
+  }, 60_000);
+});
+
+describe('Coinslot’s windows post only to the exact registered origin that opened them', () => {
+  interface Received {
+    readonly origin: string;
+    readonly data: Record<string, string>;
+  }
+
+  /** Opens `href` as a popup from a page of `site`, which records every message it receives. */
+  async function openFrom(site: string, href: string): Promise<Page> {
+    const { page } = phone;
+    await page.goto(`${site}/`);
+    const [popup] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.evaluate((url) => {
+        const got: unknown[] = [];
+        (window as unknown as { got: unknown[] }).got = got;
+        window.addEventListener('message', (event) => got.push({ origin: event.origin, data: event.data }));
+        window.open(url, 'coinslot-test', 'popup');
+      }, href),
+    ]);
+    await popup.waitForLoadState('domcontentloaded');
+    return popup;
+  }
+
+  const received = () => phone.page.evaluate(() => (window as unknown as { got: Received[] }).got);
+
+  /** The consent for Star Garden in web_message mode, answered to Star Garden's registered origin. */
+  const consentUrl = (state: string) => {
+    const url = new URL('/oauth/authorize', app.url!);
+    url.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: garden.gameId,
+      redirect_uri: garden.origin,
+      response_mode: 'web_message',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      state,
+    }).toString();
+    return url.href;
+  };
+
+  async function allow(popup: Page): Promise<void> {
+    await popup.getByRole('heading', { name: 'Allow Star Garden to charge with one tap?' }).waitFor();
+    await popup.getByRole('button', { name: 'Allow one-tap purchases' }).click();
+    await expect.poll(() => popup.isClosed(), { timeout: 15_000 }).toBe(true);
+  }
+
+  test('the consent: the game’s own page gets code and state unchanged; a stranger with the same link gets nothing', async () => {
+    const state = 'opaque / state with spaces & symbols=+?é';
+    await allow(await openFrom(garden.origin, consentUrl(state)));
+    await expect.poll(async () => (await received()).length, { timeout: 10_000 }).toBe(1);
+    const [answer] = await received();
+    expect(answer!.origin).toBe(app.url);
+    expect(answer!.data).toEqual({ type: 'coinslot:authorization', code: expect.stringMatching(/^ac_/), state });
+
+    // The stranger opens the very same consent (Star Garden's registered origin as redirect_uri): the
+    // player allows, Coinslot posts to Star Garden's origin, and the browser delivers it to no one else.
+    await allow(await openFrom(stranger.origin, consentUrl('stranger')));
+    await phone.page.waitForTimeout(1000);
+    expect(await received()).toEqual([]);
+  }, 60_000);
+
+  test('the pay sheet: its messages reach the game’s registered origin, never a stranger that opened it', async () => {
+    const cards = `${app.url}/pay/cards?client_id=${encodeURIComponent(garden.gameId)}&origin=${encodeURIComponent(garden.origin)}`;
+    for (const [site, expected] of [
+      [garden.origin, [{ origin: app.url, data: { type: 'coinslot:close' } }]],
+      [stranger.origin, []],
+    ] as const) {
+      const popup = await openFrom(site, cards);
+      await popup.getByRole('heading', { name: 'Your cards' }).waitFor();
+      await popup.locator('#close').click();
+      if (expected.length > 0) await expect.poll(async () => (await received()).length, { timeout: 10_000 }).toBe(1);
+      else await phone.page.waitForTimeout(1000);
+      expect(await received(), site).toEqual(expected);
+      if (!popup.isClosed()) await popup.close();
+    }
   }, 60_000);
 });
 
