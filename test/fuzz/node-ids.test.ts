@@ -1,9 +1,21 @@
 // Hostile ids for every Node type (issue 17, item 9): `node(id:)`, `nodes(ids:)` and the typed
 // lookups get well-formed ids of every kind, ids of the wrong kind, bad prefixes, bad base32, raw
-// garbage and legacy Relay/UUID forms wrapped around garbage. The answer is null, NotFound or a
+// garbage and legacy Relay/UUID forms wrapped around garbage; so does every ID argument of every query
+// and mutation, found by walking schema.graphql. The answer is null, NotFound or a
 // ValidationError: never a 5xx, never a masked "Unexpected error", never SQL in the logs.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import {
+  buildSchema,
+  getNamedType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  isScalarType,
+  type GraphQLInputType,
+} from 'graphql';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ID_PREFIXES, publicId, type IdKind } from '../../src/shared/public-ids.js';
@@ -75,6 +87,43 @@ const hostileId: fc.Arbitrary<string> = fc.oneof(
     'x'.repeat(10_000),
   ),
 );
+
+/** Whether an argument's type carries an ID anywhere (an ID, a list of them, an input object holding one). */
+function holdsId(type: GraphQLInputType, seen = new Set<string>()): boolean {
+  const named = getNamedType(type);
+  if (named.name === 'ID') return true;
+  if (!isInputObjectType(named) || seen.has(named.name)) return false;
+  seen.add(named.name);
+  return Object.values(named.getFields()).some((field) => holdsId(field.type, seen));
+}
+
+/** A value of `type` whose every ID is `id`; the other fields get a plausible value (an ISO currency, a small amount). */
+function withId(type: GraphQLInputType, id: string): unknown {
+  if (isNonNullType(type)) return withId(type.ofType, id);
+  if (isListType(type)) return [withId(type.ofType, id)];
+  if (isEnumType(type)) return type.getValues()[0]!.value;
+  if (isInputObjectType(type)) {
+    const fields = type.getFields();
+    return Object.fromEntries(
+      Object.values(fields).map((field) => [
+        field.name,
+        field.name === 'currency'
+          ? 'USD'
+          : field.name === 'idempotencyKey'
+            ? randomUUID()
+            : field.name === 'amount' && 'currency' in fields
+              ? '100'
+              : withId(field.type, id),
+      ]),
+    );
+  }
+  if (!isScalarType(type)) throw new Error(`no value for ${String(type)}`);
+  if (type.name === 'ID') return id;
+  if (type.name === 'Int' || type.name === 'Float') return 1;
+  if (type.name === 'Boolean') return false;
+  if (type.name === 'DateTime') return new Date().toISOString();
+  return type.name === 'String' ? 'x' : '1';
+}
 
 describe('hostile ids of every Node type', () => {
   let app: TestApp;
@@ -152,4 +201,38 @@ describe('hostile ids of every Node type', () => {
       { numRuns: 200 },
     );
   });
+  it('every ID argument of every query and mutation in the schema refuses hostile ids the same way', async () => {
+    const schema = buildSchema(readFileSync('schema.graphql', 'utf8'));
+    const tokens = [null, player.gameToken, game.secretKey, game.devToken, app.config.secrets.operatorToken];
+    const ids = fc.sample(hostileId, { numRuns: 8, seed: 17 });
+    let fields = 0;
+    for (const [operation, root] of [
+      ['query', schema.getQueryType()!],
+      ['mutation', schema.getMutationType()!],
+    ] as const) {
+      for (const field of Object.values(root.getFields())) {
+        if (!field.args.some((arg) => holdsId(arg.type))) continue;
+        fields += 1;
+        const named = getNamedType(field.type);
+        const selection = isScalarType(named) || isEnumType(named) ? '' : '{ __typename }';
+        const document = `${operation} (${field.args.map((a) => `$${a.name}: ${a.type}`).join(', ')}) { ${field.name}(${field.args.map((a) => `${a.name}: $${a.name}`).join(', ')}) ${selection} }`;
+        for (const id of ids)
+          for (const token of tokens) {
+            const variables = Object.fromEntries(
+              field.args
+                .filter((arg) => isNonNullType(arg.type) || holdsId(arg.type))
+                .map((arg) => [arg.name, withId(arg.type, id)]),
+            );
+            const res = await app.gql(document, variables, {
+              token,
+              headers: operation === 'mutation' ? { 'idempotency-key': randomUUID() } : {},
+            });
+            // a document this test built wrong would be a 400 without a code: it must not pass for a refusal
+            expect(res.status === 400 && !res.errors?.some((e) => e.extensions?.code), res.text).toBe(false);
+            expectRefused(res, `${field.name} ${JSON.stringify(id.slice(0, 80))} as ${String(token).slice(0, 3)}`);
+          }
+      }
+    }
+    expect(fields).toBeGreaterThan(30); // 39 when written: the walk found the schema
+  }, 300_000);
 });
