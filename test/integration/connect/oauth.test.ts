@@ -40,6 +40,12 @@ const UPDATE_GAME = graphql(`
   }
 `);
 const ADD_CARD = graphql(`mutation ConnectAddCard($input: AddCardInput!) { addCard(input: $input) { __typename } }`);
+const PURCHASE_NODE = graphql(
+  `query ConnectPurchase($id: ID!) { node(id: $id) { ... on Purchase { id player { id } } } }`,
+);
+const PURCHASE_LIST = graphql(
+  `query ConnectPurchases($gameId: ID!) { purchases(gameId: $gameId, first: 50) { edges { node { id } } } }`,
+);
 const INVENTORY = graphql(`query ConnectInventory($gameId: ID!) { inventory(gameId: $gameId) { quantity } }`);
 
 let app: TestApp;
@@ -249,6 +255,47 @@ describe('a native app connects with a plain HTTP client', () => {
     const bought = await buyTyped(app, otherGame, { gameToken: body.access_token! }, otherGame.items.life!);
     const refused = bought.data?.createPurchase;
     expect(refused && 'purchase' in refused ? refused.purchase : undefined).toBeUndefined();
+  });
+
+  test('the game token acts only for its player: another player of the same game is not its to buy for or read', async () => {
+    const connectPlayer = async () => {
+      const player = await signUpPlayer();
+      const { verifier, code } = await codeFor(player.token);
+      const { body } = await token({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: NATIVE_REDIRECT,
+        client_id: game.gameId,
+        code_verifier: verifier,
+      });
+      await app.gql(
+        ADD_CARD,
+        { input: { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123', holderName: 'Pat' } },
+        { token: player.token },
+      );
+      return { ...player, gameToken: body.access_token! };
+    };
+    const alice = await connectPlayer();
+    const bob = await connectPlayer();
+    const bought = await buyTyped(app, game, { gameToken: bob.gameToken }, game.items.life!);
+    const bobsPurchase = expectTypename(bought.data.createPurchase, 'PurchasePayload').purchase;
+    expect(bobsPurchase.status).toBe('SUCCEEDED');
+    // Bob's token sees Bob's purchase; Alice's token for the same game does not, by id or in her list.
+    expect((await app.gql(PURCHASE_NODE, { id: bobsPurchase.id }, { token: bob.gameToken })).data.node).toMatchObject({
+      id: bobsPurchase.id,
+      player: { id: bob.id },
+    });
+    const read = await app.gql(PURCHASE_NODE, { id: bobsPurchase.id }, { token: alice.gameToken });
+    expect(read.data?.node ?? null).toBeNull();
+    const listed = await app.gql(PURCHASE_LIST, { gameId: game.gameId }, { token: alice.gameToken });
+    expect(listed.errors).toBeUndefined();
+    expect(listed.data.purchases.edges.map((e) => e.node.id)).not.toContain(bobsPurchase.id);
+    // What Alice's token buys is Alice's.
+    const hers = await buyTyped(app, game, { gameToken: alice.gameToken }, game.items.life!);
+    const herPurchase = expectTypename(hers.data.createPurchase, 'PurchasePayload').purchase;
+    expect((await app.gql(PURCHASE_NODE, { id: herPurchase.id }, { token: alice.gameToken })).data.node).toMatchObject({
+      player: { id: alice.id },
+    });
   });
 });
 
