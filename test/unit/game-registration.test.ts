@@ -5,7 +5,12 @@ import { createGameInput, updateGameInput } from '../../src/modules/games/index.
 import { ValidationError } from '../../src/shared/errors.js';
 import { parseInput } from '../../src/shared/validation.js';
 
-const LOOPBACK_ORIGINS = ['http://localhost:4001', 'http://127.0.0.1:4001', 'http://127.0.0.2:4002', 'http://[::1]:4001'];
+const LOOPBACK_ORIGINS = [
+  'http://localhost:4001',
+  'http://127.0.0.1:4001',
+  'http://127.0.0.2:4002',
+  'http://[::1]:4001',
+];
 const LOOPBACK_REDIRECTS = ['http://127.0.0.1:7777/callback', 'http://localhost:7777/callback'];
 
 /** The field errors of parsing createGame's and updateGame's input; [] when both accept it. */
