@@ -24,6 +24,11 @@ const CREATE_PURCHASE = graphql(`
   mutation AccountCreatePurchase($input: CreatePurchaseInput!) { createPurchase(input: $input) { __typename } }
 `);
 const VIEWER_KIND = graphql(`query AccountViewerKind { viewer { kind } }`);
+const REFUND = graphql(`
+  mutation AccountRefund($input: RefundPurchaseInput!) {
+    refundPurchase(input: $input) { __typename ... on RefundPurchasePayload { purchase { status } } }
+  }
+`);
 
 /** The status of a purchase that must have been created. */
 const statusOf = (res: Awaited<ReturnType<typeof buyTyped>>) =>
@@ -53,7 +58,18 @@ beforeAll(async () => {
     { token: me.playerToken },
   );
   expect(second.data.addCard.__typename).toBe('AddCardPayload');
-  expect(statusOf(await buyTyped(app, game, me, game.items['extra-life']!))).toBe('SUCCEEDED');
+  // The first is refunded in full by the game (its secret key): the history says what that means.
+  const bought = expectTypename(
+    (await buyTyped(app, game, me, game.items['extra-life']!)).data.createPurchase,
+    'PurchasePayload',
+  ).purchase;
+  expect(bought.status).toBe('SUCCEEDED');
+  const refunded = await app.gql(
+    REFUND,
+    { input: { purchaseId: bought.id, reason: 'e2e: a refund in the history', idempotencyKey: randomUUID() } },
+    { token: game.secretKey },
+  );
+  expect(expectTypename(refunded.data.refundPurchase, 'RefundPurchasePayload').purchase.status).toBe('REFUNDED');
   expect(statusOf(await buyTyped(app, game, me, game.items['extra-life']!, { giftTo: friend.playerId }))).toBe(
     'SUCCEEDED',
   );
@@ -86,6 +102,13 @@ describe('the account page on a phone', () => {
     const history = page.getByRole('list', { name: 'Your purchases' });
     await expect.poll(() => history.getByRole('listitem').count()).toBe(2);
     await expect.poll(() => history.textContent()).toContain('A gift you sent to a friend.');
+    // Newest first: the gift (paid), then the life the game refunded, each with its status in words.
+    const [gift, back] = [history.getByRole('listitem').first(), history.getByRole('listitem').last()];
+    expect(await gift.locator('.status-pill').textContent()).toBe('Paid');
+    expect(await back.locator('.status-pill').textContent()).toBe('Refunded');
+    expect(await back.textContent()).toContain(
+      'Refunded: $0.99 went back to your card. The game may take back what you had left of the item.',
+    );
     const first = history.getByRole('listitem').first();
     await first.getByText('Receipt', { exact: true }).click();
     await expect.poll(() => first.locator('code.jws').textContent()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
@@ -142,6 +165,7 @@ describe('the account page on a phone', () => {
     await page.getByRole('button', { name: 'Add a card' }).click();
     await page.getByRole('button', { name: /^Use test card 4242 4242 4242 4242/ }).click();
     await phone.shot('add-card');
+    await phone.expectAccessible('the add-card form');
     await page.getByRole('button', { name: 'Save card' }).click();
     await expect.poll(() => cards.getByRole('listitem').count(), { timeout: 15_000 }).toBe(2);
     await page.getByRole('button', { name: /^Make default: Visa •• 4242$/ }).click();
@@ -170,6 +194,16 @@ describe('the account page on a phone', () => {
       await expect.poll(() => history.textContent()).toContain('A gift from a friend: nothing was charged to you.');
       await other.shot('gift-received');
       await other.expectAccessible('a friend’s account with a gift');
+      // Signing out of this device ends this sign-in; the game the friend connected keeps working.
+      await other.page.getByRole('button', { name: 'Sign out of this device' }).click();
+      await other.page
+        .getByRole('heading', { level: 1, name: /^(Create your Coinslot account|Sign in to Coinslot)$/ })
+        .waitFor();
+      const ended = await app.gql(VIEWER_KIND, {}, { token: friend.playerToken });
+      expect(ended.errors?.[0]?.extensions?.code ?? ended.data?.viewer?.kind).toMatch(/UNAUTHENTICATED|ANONYMOUS/);
+      const game = await app.gql(VIEWER_KIND, {}, { token: friend.gameToken });
+      expect(game.errors).toBeUndefined();
+      expect(game.data.viewer.kind).not.toBe('ANONYMOUS');
     } finally {
       await other.close();
     }
@@ -226,6 +260,7 @@ describe('the account page on a phone', () => {
       .first()
       .waitFor();
     await phone.shot('signed-out');
+    await phone.expectAccessible('the sign-in screen');
     const viewer = await app.gql(VIEWER_KIND, {}, { token: me.playerToken });
     expect(viewer.errors?.[0]?.extensions?.code ?? viewer.data?.viewer?.kind).toMatch(/UNAUTHENTICATED|ANONYMOUS/);
     expect(phone.errors).toEqual([]);
