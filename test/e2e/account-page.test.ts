@@ -1,6 +1,7 @@
 // The player's Coinslot account page (/account) in a phone-sized Chromium, against a real Coinslot:
-// cards, a game's allowance and revocation, the history with receipts, gifts, signing out. Screenshots
-// of every screen go to test-results/e2e/account-*.png; axe-core checks each.
+// cards, a game's allowance and revocation, the history of two games with a refund and receipts, gifts,
+// signing out of this device and of all. Screenshots of every screen go to
+// test-results/e2e/account-*.png; axe-core checks each.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -11,6 +12,7 @@ import { DEMO_ITEMS, Phone } from './demo-game-flows.js';
 
 let app: TestApp;
 let game: GameSetup;
+let otherGame: GameSetup;
 let me: PlayerSetup;
 let friend: PlayerSetup;
 let phone: Phone;
@@ -24,6 +26,11 @@ const CREATE_PURCHASE = graphql(`
   mutation AccountCreatePurchase($input: CreatePurchaseInput!) { createPurchase(input: $input) { __typename } }
 `);
 const VIEWER_KIND = graphql(`query AccountViewerKind { viewer { kind } }`);
+const AUTHORIZE = graphql(`
+  mutation AccountAuthorize($input: AuthorizeGameInput!) {
+    authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } }
+  }
+`);
 const REFUND = graphql(`
   mutation AccountRefund($input: RefundPurchaseInput!) {
     refundPurchase(input: $input) { __typename ... on RefundPurchasePayload { purchase { status } } }
@@ -51,6 +58,26 @@ beforeAll(async () => {
   );
   me = await setUpPlayer(app, game, { card: CARDS.visa, oneTapMax: '200', dailyCap: '2000' });
   friend = await setUpPlayer(app, game, { card: null });
+  // A second game the same player connected: the history lists every game's purchases.
+  otherGame = await setUpGame(app, [{ sku: 'seed-pack', kind: 'CONSUMABLE', price: '150' }], { name: 'Star Garden' });
+  const garden = expectTypename(
+    (
+      await app.gql(
+        AUTHORIZE,
+        {
+          input: {
+            gameId: otherGame.gameId,
+            oneTapMax: { amount: '500', currency: 'USD' },
+            dailyCap: { amount: '2000', currency: 'USD' },
+          },
+        },
+        { token: me.playerToken },
+      )
+    ).data.authorizeGame,
+    'AuthorizeGamePayload',
+  );
+  const inGarden = { ...me, gameToken: garden.gameToken! };
+  expect(statusOf(await buyTyped(app, otherGame, inGarden, otherGame.items['seed-pack']!))).toBe('SUCCEEDED');
   // A second card, and purchases to list: one for me, one gift to the friend, one gift from the friend's side.
   const second = await app.gql(
     ADD_CARD,
@@ -88,7 +115,7 @@ afterAll(async () => {
 });
 
 describe('the account page on a phone', () => {
-  test('shows cards, the connected game with its allowance, and the history with receipts', async () => {
+  test('shows cards, the connected games with their allowance, and every game’s history with refunds and receipts', async () => {
     const { page } = phone;
     await page.goto(`${app.url}/account`);
     await page.getByRole('heading', { level: 1, name: 'Your Coinslot account' }).waitFor();
@@ -100,15 +127,18 @@ describe('the account page on a phone', () => {
     await expect.poll(() => games.textContent()).toContain('One tap up to $2.00 a purchase and $20.00 a day');
 
     const history = page.getByRole('list', { name: 'Your purchases' });
-    await expect.poll(() => history.getByRole('listitem').count()).toBe(2);
+    await expect.poll(() => history.getByRole('listitem').count()).toBe(3);
     await expect.poll(() => history.textContent()).toContain('A gift you sent to a friend.');
-    // Newest first: the gift (paid), then the life the game refunded, each with its status in words.
-    const [gift, back] = [history.getByRole('listitem').first(), history.getByRole('listitem').last()];
-    expect(await gift.locator('.status-pill').textContent()).toBe('Paid');
-    expect(await back.locator('.status-pill').textContent()).toBe('Refunded');
-    expect(await back.textContent()).toContain(
+    // Newest first, from both games: the gift (paid), the life the game refunded, each with its status
+    // in words, and the seed pack bought in the other game.
+    const [gift, back, seeds] = [0, 1, 2].map((i) => history.getByRole('listitem').nth(i));
+    expect(await gift!.locator('.status-pill').textContent()).toBe('Paid');
+    expect(await back!.locator('.status-pill').textContent()).toBe('Refunded');
+    expect(await back!.textContent()).toContain(
       'Refunded: $0.99 went back to your card. The game may take back what you had left of the item.',
     );
+    expect(await seeds!.textContent()).toMatch(/^seed-pack\$1\.50Paid\s*Star Garden · /);
+    await expect.poll(() => games.textContent()).toContain('Star Garden');
     const first = history.getByRole('listitem').first();
     await first.getByText('Receipt', { exact: true }).click();
     await expect.poll(() => first.locator('code.jws').textContent()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
@@ -150,7 +180,7 @@ describe('the account page on a phone', () => {
     await page.getByRole('button', { name: new RegExp(`^Remove .* •• ${theDefault.last4}$`) }).click();
     await expect
       .poll(() => cards.textContent())
-      .toContain(`This is your default card. After you remove it, ${gameName} will charge your`);
+      .toContain(`This is your default card. After you remove it, ${gameName} and Star Garden will charge your`);
     await phone.shot('remove-default');
     await phone.expectAccessible('the remove-card question');
     await page
