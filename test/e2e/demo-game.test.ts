@@ -248,6 +248,7 @@ describe('the demo game on a phone', () => {
       const cards = await other.sheet();
       await cards.getByRole('heading', { name: 'Your cards' }).waitFor();
       await other.shotOf(cards, 'change-card');
+      await other.expectAccessible('the pay sheet’s cards screen');
       expect(other.errors).toEqual([]);
     } finally {
       await other.close();
