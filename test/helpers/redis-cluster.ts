@@ -112,18 +112,23 @@ export class LocalRedisCluster {
     return row.port;
   }
 
-  /** Slot ranges and the port of their master (CLUSTER SHARDS is Redis 7; CLUSTER SLOTS works on 6 too). */
-  async slots(): Promise<{ start: number; end: number; port: number }[]> {
+  /** A node that is running (not one a test killed). */
+  private alive(): ClusterNode {
     const alive = this.nodes.find((n) => n.child.exitCode === null && n.child.signalCode === null);
     if (!alive) throw new Error('no node is running');
-    const raw = await redisCli(alive.port, '--json', 'CLUSTER', 'SLOTS');
+    return alive;
+  }
+
+  /** Slot ranges and the port of their master (CLUSTER SHARDS is Redis 7; CLUSTER SLOTS works on 6 too). */
+  async slots(): Promise<{ start: number; end: number; port: number }[]> {
+    const raw = await redisCli(this.alive().port, '--json', 'CLUSTER', 'SLOTS');
     const rows = JSON.parse(raw) as [number, number, [string, number, string]][];
     return rows.map(([start, end, master]) => ({ start, end, port: master[1] }));
   }
 
   /** The hash slot of a key, as the cluster computes it. */
   async keySlot(key: string): Promise<number> {
-    return Number((await redisCli(this.nodes[0]!.port, 'CLUSTER', 'KEYSLOT', key)).trim());
+    return Number((await redisCli(this.alive().port, 'CLUSTER', 'KEYSLOT', key)).trim());
   }
 
   /**

@@ -152,7 +152,7 @@ export function openRedisClients(options: RedisClientsOptions): RedisClients {
 
 function createClusterClient(options: RedisClientsOptions & { clusterUrls: readonly string[] }) {
   const maxDelay = options.maxReconnectDelayMs ?? 1000;
-  return createCluster({
+  const cluster = createCluster({
     rootNodes: options.clusterUrls.map((url) => ({ url })),
     scripts: redisScripts,
     commandOptions: { timeout: options.commandTimeoutMs },
@@ -166,6 +166,45 @@ function createClusterClient(options: RedisClientsOptions & { clusterUrls: reado
       },
     },
   });
+  rediscoverOnNodeFailure(cluster, options.clusterUrls, maxDelay);
+  return cluster;
+}
+
+/**
+ * node-redis looks at the cluster's slots again only on a MOVED or ASK reply. A master that dies
+ * sends neither: its client keeps reconnecting to the dead address and every command for its slots
+ * fails, even after its replica took over, until the process restarts. So whenever a node's
+ * connection fails, the slots are read again from the seed nodes (at most once per `everyMs` while it
+ * keeps failing): once a replica is promoted, its slots go to it and the dead node's client is closed.
+ */
+function rediscoverOnNodeFailure(
+  cluster: {
+    readonly isOpen: boolean;
+    // node-redis' slot map (public in its types): rediscover() reads CLUSTER SLOTS again
+    readonly _slots: { rediscover(startWith: never): Promise<void> };
+    on(event: 'node-error' | 'node-reconnecting', listener: () => void): unknown;
+  },
+  seeds: readonly string[],
+  everyMs: number,
+): void {
+  let last = 0;
+  let running = false;
+  const rediscover = () => {
+    const now = Date.now();
+    if (running || now - last < everyMs || !cluster.isOpen) return;
+    last = now;
+    running = true;
+    // rediscover() starts with the given client's options and falls back to every seed node
+    const seed = { options: { url: seeds[Math.floor(Math.random() * seeds.length)] } };
+    cluster._slots
+      .rediscover(seed as never)
+      .catch(() => undefined) // no seed answered: the next failure tries again
+      .finally(() => {
+        running = false;
+      });
+  };
+  cluster.on('node-error', rediscover);
+  cluster.on('node-reconnecting', rediscover);
 }
 
 /**
@@ -183,6 +222,7 @@ export function createRedisClusterClients(
   const { logger } = options;
   const cluster = createClusterClient(options);
   const subscriberCluster = cluster.duplicate();
+  rediscoverOnNodeFailure(subscriberCluster, options.clusterUrls, options.maxReconnectDelayMs ?? 1000);
   let down = false;
   cluster.on('error', (error: unknown) => {
     if (!down) logger.error({ err: error instanceof Error ? error.message : String(error) }, 'Redis Cluster failed');
@@ -273,10 +313,12 @@ export function createRedisClusterClients(
 /** The cluster's subscriber as RedisSubscriber: liveness from its nodes' events. */
 function clusterSubscriber(cluster: ClusterCommandClient): RedisSubscriber {
   const events = new EventEmitter();
+  // an 'error' nobody listens to would be thrown (the pub/sub adapter listens only while someone watches)
+  const failed = (error: unknown) => void (events.listenerCount('error') > 0 && events.emit('error', error));
   cluster.on('node-ready', () => events.emit('ready'));
-  cluster.on('node-error', (error: unknown) => events.emit('error', error));
+  cluster.on('node-error', failed);
   cluster.on('node-reconnecting', () => events.emit('reconnecting'));
-  cluster.on('error', (error: unknown) => events.emit('error', error));
+  cluster.on('error', failed);
   return {
     get isReady() {
       return cluster.isOpen;
