@@ -4,16 +4,19 @@ import { COMMON_ERRORS, orNotFound } from '../errors.js';
 import { MoneyInputRef, MoneyRef } from '../scalars.js';
 import {
   authorizeGame,
+  authorizeGameInput,
   getAuthorizationsByIds,
   listAuthorizations,
   revokeGameAuthorization,
   updateGameAuthorization,
+  updateGameAuthorizationInput,
   type AuthorizeGameResult,
   type GameAuthorization,
 } from '../../modules/authorizations/index.js';
 import { ViewerRef } from './accounts.js';
 import { GameRef } from './games.js';
 import { decodeId, encodeCursor, keysetPage } from '../relay.js';
+import { parseInput } from '../../shared/validation.js';
 
 export const GameAuthorizationRef = builder.loadableNodeRef('GameAuthorization', {
   id: { resolve: (a: GameAuthorization) => a.id },
@@ -155,7 +158,10 @@ builder.mutationField('authorizeGame', (t) =>
     authScopes: { player: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: (_root, { input }, ctx) =>
-      authorizeGame(ctx.service, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      authorizeGame(
+        ctx.service,
+        parseInput(authorizeGameInput, { ...input, gameId: decodeId('Game', input.gameId, 'input.gameId') }),
+      ),
   }),
 );
 builder.mutationField('updateGameAuthorization', (t) =>
@@ -172,10 +178,13 @@ builder.mutationField('updateGameAuthorization', (t) =>
     authScopes: { player: true },
     errors: { types: [...COMMON_ERRORS], directResult: true },
     resolve: async (_root, { input }, ctx) => ({
-      authorization: await updateGameAuthorization(ctx.service, {
-        ...input,
-        authorizationId: decodeId('GameAuthorization', input.authorizationId, 'input.authorizationId'),
-      }),
+      authorization: await updateGameAuthorization(
+        ctx.service,
+        parseInput(updateGameAuthorizationInput, {
+          ...input,
+          authorizationId: decodeId('GameAuthorization', input.authorizationId, 'input.authorizationId'),
+        }),
+      ),
     }),
   }),
 );

@@ -10,7 +10,8 @@ import {
 } from '../../shared/errors.js';
 import { isUuid } from '../../shared/ids.js';
 import { isIsoCurrency } from '../../shared/currencies.js';
-import { parseAmountMinor, type Money } from '../../shared/money.js';
+import { MINOR_UNITS_MESSAGES, type Money } from '../../shared/money.js';
+import { moneyInput } from '../../shared/validation.js';
 import type { ServiceContext } from '../service-context.js';
 
 export type GameAuthorizationRow = typeof gameAuthorizations.$inferSelect;
@@ -50,10 +51,15 @@ export function requirePlayerSession(ctx: ServiceContext): string {
   throw new ForbiddenError('Only the player, signed in to Coinslot, may do this.');
 }
 
-export interface MoneyInput {
-  readonly amount: string;
-  readonly currency: string;
-}
+/**
+ * An allowance's two amounts as the boundary parses them (parseInput): MoneyInput strings become
+ * Money by the one parser of minor units, zero allowed ("always ask"). Which currencies are allowed
+ * and how the two relate is the verbs' rule (allowanceOf).
+ */
+export const allowanceInput = {
+  oneTapMax: moneyInput({ allowZero: true }),
+  dailyCap: moneyInput({ allowZero: true }),
+} as const;
 
 export interface Allowance {
   readonly oneTapMaxMinor: number;
@@ -62,30 +68,28 @@ export interface Allowance {
 }
 
 /**
- * Parses a one-tap allowance: integer minor units as strings, zero allowed ("always ask"), both in
- * the same ISO 4217 currency, and the per-purchase maximum not above the daily cap.
+ * A one-tap allowance from its parsed amounts: both in the same ISO 4217 currency, neither negative,
+ * and the per-purchase maximum not above the daily cap.
  */
-export function parseAllowance(oneTapMax: MoneyInput, dailyCap: MoneyInput): Allowance {
+export function allowanceOf(oneTapMax: Money, dailyCap: Money): Allowance {
   const issues: FieldIssue[] = [];
-  const amount = (raw: string, path: string): number | null => {
-    const parsed = parseAmountMinor(raw, { allowZero: true });
-    if (typeof parsed === 'number') return parsed;
-    issues.push({ path, message: parsed.message });
-    return null;
-  };
-  const oneTap = amount(oneTapMax.amount, 'input.oneTapMax.amount');
-  const daily = amount(dailyCap.amount, 'input.dailyCap.amount');
+  for (const [money, path] of [
+    [oneTapMax, 'input.oneTapMax.amount'],
+    [dailyCap, 'input.dailyCap.amount'],
+  ] as const)
+    if (!Number.isSafeInteger(money.amountMinor)) issues.push({ path, message: MINOR_UNITS_MESSAGES.not_an_integer });
+    else if (money.amountMinor < 0) issues.push({ path, message: 'must not be negative' });
   if (!isIsoCurrency(oneTapMax.currency))
     issues.push({ path: 'input.oneTapMax.currency', message: 'must be an ISO 4217 currency code' });
   if (!isIsoCurrency(dailyCap.currency))
     issues.push({ path: 'input.dailyCap.currency', message: 'must be an ISO 4217 currency code' });
   else if (oneTapMax.currency !== dailyCap.currency)
     issues.push({ path: 'input.dailyCap.currency', message: 'must be the currency of oneTapMax' });
-  if (issues.length === 0 && (oneTap as number) > (daily as number)) {
+  if (issues.length === 0 && oneTapMax.amountMinor > dailyCap.amountMinor) {
     issues.push({ path: 'input.oneTapMax.amount', message: 'must not be above the daily cap' });
   }
   if (issues.length > 0) throw new ValidationError(issues);
-  return { oneTapMaxMinor: oneTap as number, dailyCapMinor: daily as number, currency: oneTapMax.currency };
+  return { oneTapMaxMinor: oneTapMax.amountMinor, dailyCapMinor: dailyCap.amountMinor, currency: oneTapMax.currency };
 }
 
 /** One of the player's authorizations (revoked too, when asked), or NotFound; another player's is not found either. */

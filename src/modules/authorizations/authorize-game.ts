@@ -1,4 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { z } from 'zod';
 import { gameAuthorizations } from '../../db/schema/index.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { newId, newSecret } from '../../shared/ids.js';
@@ -6,24 +7,29 @@ import { announceRevocation, hashToken, TOKEN_PREFIX } from '../accounts/index.j
 import { findGame } from '../games/index.js';
 import type { ServiceContext } from '../service-context.js';
 import {
-  parseAllowance,
+  allowanceInput,
+  allowanceOf,
   requirePlayerSession,
   toAuthorization,
   type GameAuthorization,
-  type MoneyInput,
 } from './authorization-rows.js';
 import { issueCode, parseCodeRequest, type CodeRequest } from './oauth-codes.js';
 
-export interface AuthorizeGameInput {
-  readonly gameId: string;
-  readonly oneTapMax: MoneyInput;
-  readonly dailyCap: MoneyInput;
-  /** OAuth (Coinslot Connect): with these the game gets a code at redirectUri instead of the token here. */
-  readonly redirectUri?: string | null;
-  readonly codeChallenge?: string | null;
-  readonly codeChallengeMethod?: string | null;
-  readonly state?: string | null;
-}
+/**
+ * authorizeGame's input as the boundary parses it (parseInput): the game as a row id, the allowance
+ * as Money. The OAuth fields (Coinslot Connect: with them the game gets a code at redirectUri instead
+ * of the token here) are checked against the game by the verb.
+ */
+export const authorizeGameInput = z.object({
+  gameId: z.uuid('must be an id'),
+  ...allowanceInput,
+  redirectUri: z.string().nullish(),
+  codeChallenge: z.string().nullish(),
+  codeChallengeMethod: z.string().nullish(),
+  state: z.string().nullish(),
+});
+
+export type AuthorizeGameInput = z.output<typeof authorizeGameInput>;
 
 export interface AuthorizeGameResult {
   readonly authorization: GameAuthorization;
@@ -51,7 +57,7 @@ function isUniqueViolation(error: unknown): boolean {
  */
 export async function authorizeGame(ctx: ServiceContext, input: AuthorizeGameInput): Promise<AuthorizeGameResult> {
   const playerId = requirePlayerSession(ctx);
-  const allowance = parseAllowance(input.oneTapMax, input.dailyCap);
+  const allowance = allowanceOf(input.oneTapMax, input.dailyCap);
   const { db, clock, config } = ctx.deps;
   const game = await findGame(db, input.gameId);
   if (!game) throw new NotFoundError('Game');

@@ -1,5 +1,10 @@
 // The authorizations module: a player's grants to games, their one-tap allowances and game tokens.
-export { authorizeGame, type AuthorizeGameInput, type AuthorizeGameResult } from './authorize-game.js';
+export {
+  authorizeGame,
+  authorizeGameInput,
+  type AuthorizeGameInput,
+  type AuthorizeGameResult,
+} from './authorize-game.js';
 export {
   exchangeCode,
   isRegisteredRedirect,
@@ -8,13 +13,16 @@ export {
   GAME_TOKEN_SCOPE,
   type CodeExchange,
 } from './oauth-codes.js';
-export { updateGameAuthorization, type UpdateGameAuthorizationInput } from './update-game-authorization.js';
+export {
+  updateGameAuthorization,
+  updateGameAuthorizationInput,
+  type UpdateGameAuthorizationInput,
+} from './update-game-authorization.js';
 export { revokeGameAuthorization } from './revoke-game-authorization.js';
 export { listAuthorizations, getAuthorizationsByIds, getActiveAuthorization } from './list-authorizations.js';
 export {
-  parseAllowance,
+  allowanceOf,
   toAuthorization,
   type GameAuthorization,
-  type MoneyInput,
   type Allowance,
 } from './authorization-rows.js';

@@ -1,20 +1,23 @@
 import { eq } from 'drizzle-orm';
+import { z } from 'zod';
 import { gameAuthorizations } from '../../db/schema/index.js';
 import type { ServiceContext } from '../service-context.js';
 import {
   findPlayerAuthorization,
-  parseAllowance,
+  allowanceInput,
+  allowanceOf,
   requirePlayerSession,
   toAuthorization,
   type GameAuthorization,
-  type MoneyInput,
 } from './authorization-rows.js';
 
-export interface UpdateGameAuthorizationInput {
-  readonly authorizationId: string;
-  readonly oneTapMax: MoneyInput;
-  readonly dailyCap: MoneyInput;
-}
+/** updateGameAuthorization's input as the boundary parses it (parseInput): a row id, the allowance as Money. */
+export const updateGameAuthorizationInput = z.object({
+  authorizationId: z.uuid('must be an id'),
+  ...allowanceInput,
+});
+
+export type UpdateGameAuthorizationInput = z.output<typeof updateGameAuthorizationInput>;
 
 /** Changes the one-tap allowance of one of the player's active authorizations; the game token stays. */
 export async function updateGameAuthorization(
@@ -22,7 +25,7 @@ export async function updateGameAuthorization(
   input: UpdateGameAuthorizationInput,
 ): Promise<GameAuthorization> {
   const playerId = requirePlayerSession(ctx);
-  const allowance = parseAllowance(input.oneTapMax, input.dailyCap);
+  const allowance = allowanceOf(input.oneTapMax, input.dailyCap);
   const row = await ctx.deps.db.transaction(async (tx) => {
     const current = await findPlayerAuthorization(tx, playerId, input.authorizationId, {
       activeOnly: true,
