@@ -182,6 +182,23 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     expect(outcomes.slice(10)).toEqual(Array(20).fill('RiskBlocked'));
   });
 
+  it('counts and limits wallet purchases like card ones: the 11th purchase in a minute is refused', async () => {
+    const player = await setUpPlayer(app, game);
+    expect(purchaseOf(await buy(app, game, player, game.items.gems!)).status).toBe('SUCCEEDED'); // by card: 500 GEM
+    const outcomes: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const value = (await buy(app, game, player, game.items.shield!)).data.createPurchase;
+      if (value.__typename === 'RiskBlocked') expect(value.rulesFired).toEqual(['purchases_per_minute']);
+      outcomes.push(value.__typename === 'PurchasePayload' ? value.purchase.status : value.__typename);
+    }
+    expect(outcomes).toEqual([...Array(9).fill('SUCCEEDED'), 'RiskBlocked']);
+    const wallet = async () => (await app.gql(WALLET, { g: game.gameId }, { token: player.gameToken })).data.wallet;
+    expect(await wallet()).toEqual([{ amount: '50', currency: 'GEM' }]); // the refused one spent nothing
+    clock.advance(60_000); // the oldest purchase leaves the minute
+    expect(purchaseOf(await buy(app, game, player, game.items.shield!)).status).toBe('SUCCEEDED');
+    expect(await wallet()).toEqual([{ amount: '0', currency: 'GEM' }]);
+  });
+
   it('a blocked player starts nothing: wallet, above-allowance, confirmation, step-up and gift', async () => {
     const player = await setUpPlayer(app, game, { oneTapMax: '500', dailyCap: '5000' });
     const friend = await setUpPlayer(app, game);
