@@ -129,8 +129,11 @@ async function boundBody(request: Request, limit: number): Promise<Request | Res
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value: read } = await reader.read();
     if (done) break;
+    // Over node:http every chunk is bytes; a Request built in-process (app.fetch with a
+    // URLSearchParams or string body) may stream its body as a string.
+    const value: Uint8Array = typeof read === 'string' ? new TextEncoder().encode(read) : read;
     size += value.byteLength;
     if (size > limit) {
       await reader.cancel().catch(() => undefined);

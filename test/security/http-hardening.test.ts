@@ -127,6 +127,19 @@ describe('HTTP hardening (findings 4 and 11)', () => {
     expect((await app.app.fetch('http://coinslot.test/%E0%A4%A')).status).toBe(400);
   });
 
+  it('bounds a body streamed as text (an in-process form body), with no 500 below or above the limit', async () => {
+    const form = (size: number) =>
+      app.app.fetch('http://coinslot.test/oauth/token', {
+        method: 'POST',
+        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: 'gam_x', pad: 'x'.repeat(size) }),
+      });
+    const small = await form(10);
+    // read and answered by the token endpoint: an unknown client
+    expect(small.status).toBe(401);
+    expect(await small.json()).toMatchObject({ error: 'invalid_client' });
+    expect((await form(10_000)).status).toBe(413);
+  });
+
   it('refuses introspection when INTROSPECTION=false', async () => {
     // a string: the introspection query is what this configuration refuses
     const res = await app.gql('{ __schema { types { name } } }');
