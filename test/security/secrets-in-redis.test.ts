@@ -1,5 +1,6 @@
-// Issue 17, finding 3: replayable responses of credential-issuing mutations never sit in Redis in plain text.
-import { randomUUID } from 'node:crypto';
+// Issue 17, finding 3: replayable responses of credential-issuing mutations never sit in Redis in plain text;
+// Redis is scanned after each of them (Coinslot Connect's code and its exchange included).
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createClient } from 'redis';
 import { createLogger } from '../../src/logger.js';
@@ -9,7 +10,9 @@ import { graphql, type TadaDocumentNode } from '../helpers/graphql.js';
 import { createTestApp, uniqueEmail, type GqlResponse, type TestApp } from '../helpers/test-app.js';
 
 // A token as the API hands it out: its prefix not inside a longer base64url run (ciphertext is one).
-const TOKEN = /(?<![A-Za-z0-9_-])(sk|pk|whsec|gt|ps|ds|op)_[A-Za-z0-9_-]{16,}/;
+const TOKEN = /(?<![A-Za-z0-9_-])(sk|pk|whsec|gt|ps|ds|op|ac)_[A-Za-z0-9_-]{16,}/;
+// The same in an API answer, whole: a whsec_ secret is standard base64 (+, / and =).
+const ISSUED = /(?<![A-Za-z0-9])(sk|pk|whsec|gt|ps|ds|op|ac)_[A-Za-z0-9_+/=-]{16,}/g;
 const FIELD_NAMES = /"(token|gameToken|secretKey|publishableKey|webhookSecret)"/;
 
 const SIGN_UP_DEVELOPER = graphql(`
@@ -53,9 +56,10 @@ const LOG_IN_PLAYER = graphql(`
 `);
 const AUTHORIZE_GAME = graphql(`
   mutation SealedAuthorizeGame($input: AuthorizeGameInput!) {
-    authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken } ... on Error { code } }
+    authorizeGame(input: $input) { __typename ... on AuthorizeGamePayload { gameToken redirectTo } ... on Error { code } }
   }
 `);
+const REDIRECT_URI = 'com.sealed.game:/cb';
 
 /** Every key under the test's prefix with its value(s) as text, whatever the Redis type. */
 async function dumpPrefix(prefix: string): Promise<Map<string, string>> {
@@ -111,7 +115,31 @@ describe('secrets in Redis (finding 3)', () => {
     await app?.close();
   });
 
-  /** Runs a credential-issuing call under a fresh Idempotency-Key; its payload must be `typename`. */
+  /** Every token of the shapes Coinslot issues in a payload (a redirect URL's code included). */
+  const tokensIn = (value: unknown): string[] =>
+    typeof value === 'string'
+      ? [...value.matchAll(ISSUED)].map((m) => m[0])
+      : value && typeof value === 'object'
+        ? Object.values(value).flatMap(tokensIn)
+        : [];
+
+  /** Every Redis key and value under the app's prefix: no token shape, no credential field, no secret seen so far. */
+  async function expectRedisClean(after: string): Promise<number> {
+    const stored = await dumpPrefix(app.config.REDIS_KEY_PREFIX);
+    for (const [key, value] of stored) {
+      for (const text of [key, value]) {
+        expect(text, `${after}: ${key}`).not.toMatch(TOKEN);
+        expect(text, `${after}: ${key}`).not.toMatch(FIELD_NAMES);
+        for (const secret of secrets) expect(text.includes(secret), `${after}: ${key} holds a secret`).toBe(false);
+      }
+    }
+    return [...stored.keys()].filter((k) => k.includes('idem:')).length;
+  }
+
+  /**
+   * Runs a credential-issuing call under a fresh Idempotency-Key; its payload must be `typename` and
+   * carry a credential. Redis is scanned right after it.
+   */
   async function run<
     R extends { [field in K]: { __typename: string } },
     V,
@@ -129,7 +157,11 @@ describe('secrets in Redis (finding 3)', () => {
     const first = await send();
     const payload = first.data?.[name];
     if (payload?.__typename !== typename) throw new Error(`${name} failed: ${first.text}`);
+    const issued = tokensIn(payload);
+    expect(issued.length, `${name} issued no credential: ${first.text}`).toBeGreaterThan(0);
+    for (const token of issued) secrets.add(token);
     calls.push({ name, replay: send, first });
+    expect(await expectRedisClean(name)).toBeGreaterThanOrEqual(calls.length);
     return payload as Extract<R[K], { __typename: N }>;
   }
 
@@ -153,7 +185,14 @@ describe('secrets in Redis (finding 3)', () => {
     const game = await run(
       'createGame',
       CREATE_GAME,
-      { input: { name: 'Sealed game', defaultCurrency: 'USD', webhookUrl: 'https://game.example/hook' } },
+      {
+        input: {
+          name: 'Sealed game',
+          defaultCurrency: 'USD',
+          webhookUrl: 'https://game.example/hook',
+          redirectUris: [REDIRECT_URI],
+        },
+      },
       dev.token,
       'CreateGamePayload',
     );
@@ -199,7 +238,46 @@ describe('secrets in Redis (finding 3)', () => {
       playerLogIn.token,
       'AuthorizeGamePayload',
     );
+    // Coinslot Connect: the consent answers a single-use code (`ac_`) in redirectTo, which the game
+    // exchanges at /oauth/token for a game token.
+    const verifier = randomBytes(32).toString('base64url');
+    const consented = await run(
+      'authorizeGame',
+      AUTHORIZE_GAME,
+      {
+        input: {
+          gameId: game.game.id,
+          oneTapMax: { amount: '1000', currency: 'USD' },
+          dailyCap: { amount: '5000', currency: 'USD' },
+          redirectUri: REDIRECT_URI,
+          codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+          codeChallengeMethod: 'S256',
+          state: 'sealed-state',
+        },
+      },
+      player.token,
+      'AuthorizeGamePayload',
+    );
+    const code = new URL(consented.redirectTo ?? '').searchParams.get('code') ?? '';
+    expect(code).toMatch(/^ac_/);
+    const exchanged = await app.app.fetch('http://coinslot.test/oauth/token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: game.game.id,
+        code,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: verifier,
+      }),
+    });
+    expect(exchanged.status).toBe(200);
+    const { access_token: connectToken } = (await exchanged.json()) as { access_token: string };
+    expect(connectToken).toMatch(/^gt_/);
+
     for (const value of [
+      code,
+      connectToken,
       dev.token,
       devLogIn.token,
       game.secretKey,
@@ -215,18 +293,10 @@ describe('secrets in Redis (finding 3)', () => {
       app.config.secrets.operatorToken,
     ])
       secrets.add(value as string);
-    expect(secrets.size).toBe(13);
+    expect(secrets.size).toBe(15);
 
-    const stored = await dumpPrefix(app.config.REDIS_KEY_PREFIX);
-    const idempotencyKeys = [...stored.keys()].filter((k) => k.includes('idem:'));
-    expect(idempotencyKeys.length).toBeGreaterThanOrEqual(calls.length);
-    for (const [key, value] of stored) {
-      for (const text of [key, value]) {
-        expect(text, key).not.toMatch(TOKEN);
-        expect(text, key).not.toMatch(FIELD_NAMES);
-        for (const secret of secrets) expect(text.includes(secret), `${key} holds a secret`).toBe(false);
-      }
-    }
+    // once more with every secret known, the code exchange, the password and the operator token included
+    expect(await expectRedisClean('the end')).toBeGreaterThanOrEqual(calls.length);
 
     expect(logLines.length).toBeGreaterThan(0); // the capture works
     for (const line of logLines) for (const secret of secrets) expect(line.includes(secret), line).toBe(false);
