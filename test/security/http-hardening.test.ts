@@ -46,6 +46,8 @@ describe('production configuration (findings 4 and 13)', () => {
       GRAPHIQL: 'true',
     });
     expect(production).toMatchObject({ SEED_DEMO: false, GRAPHIQL: true, INTROSPECTION: false });
+    // finding 11: bodies are bounded by default, at 1 MiB
+    expect(production.MAX_BODY_BYTES).toBe(1_048_576);
   });
 });
 
