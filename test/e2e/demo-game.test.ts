@@ -132,38 +132,58 @@ describe('the demo game on a phone', () => {
 
   test('connecting again after “Forget on this device” shows the allowance the game has, not the defaults', async () => {
     const { page } = phone;
+    // On Coinslot's account page (same browser, same sign-in) the player sets limits no preset has.
+    const account = await phone.context.newPage();
+    account.on('pageerror', (error) => phone.errors.push(error.message));
+    const games = account.getByRole('list', { name: 'Connected games' });
+    try {
+      await account.goto(`${app.url}/account`);
+      await games.getByRole('button', { name: 'Change limits' }).click();
+      await account.getByLabel('One tap up to (USD)').fill('3');
+      await account.getByLabel('Each day up to (USD)').fill('30');
+      await account.getByRole('button', { name: 'Save limits' }).click();
+      await expect.poll(() => games.textContent()).toContain('One tap up to $3.00 a purchase and $30.00 a day');
+    } finally {
+      await account.close();
+    }
+
+    await page.bringToFront();
     await phone.openShop();
     await page.getByRole('button', { name: 'Forget on this device' }).click();
     await page.getByRole('button', { name: 'Connect Coinslot' }).click();
-    // Still signed in to Coinslot: straight to the allowance, with what was chosen at the first connect
-    // ($2 one tap; $50 a day, the default then) checked, so allowing again changes nothing.
+    // Still signed in to Coinslot: straight to the allowance, with the game's current limits checked
+    // (as choices of their own: $3 and $30 are not presets), so allowing again changes nothing.
     const sheet = await phone.sheet();
     await sheet.getByRole('heading', { name: /to charge with one tap\?$/ }).waitFor();
     await expect
       .poll(() => sheet.locator('.current-allowance').textContent())
-      .toBe('Now: one tap up to $2.00, at most $50.00 a day. Keep it, or choose new limits.');
+      .toBe('Now: one tap up to $3.00, at most $30.00 a day. Keep it, or choose new limits.');
     const oneTap = sheet.getByRole('group', { name: 'One tap, without asking, up to' });
-    expect(await oneTap.getByRole('radio', { name: '$2', exact: true }).isChecked()).toBe(true);
+    expect(await oneTap.getByRole('radio', { name: '$3', exact: true }).isChecked()).toBe(true);
     expect(await oneTap.getByRole('radio', { name: '$5', exact: true }).isChecked()).toBe(false);
+    const daily = sheet.getByRole('group', { name: 'At most per day' });
+    expect(await daily.getByRole('radio', { name: '$30', exact: true }).isChecked()).toBe(true);
     await phone.shotOf(sheet, 'reconnect-current');
     await phone.expectAccessible('the allowance step of a reconnect');
     await sheet.getByRole('button', { name: 'Allow one-tap purchases' }).click();
     await expect.poll(() => sheet.isClosed(), { timeout: 15_000 }).toBe(true);
     await expect.poll(() => phone.gameToken()).toMatch(/^gt_/);
     await expect.poll(() => phone.gems(), { timeout: 15_000 }).toBe('450');
-    // Coinslot's account page (same browser, same sign-in) shows the allowance unchanged.
-    const account = await phone.context.newPage();
+
+    // The account page shows the limits unchanged by connecting again.
+    const after = await phone.context.newPage();
     try {
-      account.on('pageerror', (error) => phone.errors.push(error.message));
-      await account.goto(`${app.url}/account`);
+      after.on('pageerror', (error) => phone.errors.push(error.message));
+      await after.goto(`${app.url}/account`);
       await expect
-        .poll(() => account.getByRole('list', { name: 'Connected games' }).textContent())
-        .toContain('One tap up to $2.00 a purchase and $50.00 a day');
+        .poll(() => after.getByRole('list', { name: 'Connected games' }).textContent())
+        .toContain('One tap up to $3.00 a purchase and $30.00 a day');
     } finally {
-      await account.close();
+      await after.close();
     }
+    await page.bringToFront();
     expect(phone.errors).toEqual([]);
-  }, 60_000);
+  }, 90_000);
 
   test('what was paid for stays: extra lives survive a reload, a used one is gone at Coinslot too, and at the cap nothing is charged', async () => {
     const { page } = phone;
