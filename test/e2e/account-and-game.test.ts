@@ -368,6 +368,19 @@ describe('the game, the pay sheet and the account page together', () => {
     // And Coinslot refuses that token for anything, not just purchases.
     const refused = await app.gql(PLAYER_STATE, { gameId }, { token });
     expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+
+    // Connecting again: a disconnected game starts from the defaults (nothing of the old allowance
+    // lives on), and once connected the shop drops the "isn't connected" notice.
+    await page.getByRole('button', { name: 'Connect Coinslot' }).click();
+    const consent = await pat.sheet();
+    await consent.getByRole('heading', { name: /to charge with one tap\?$/ }).waitFor();
+    expect(await consent.locator('.current-allowance').count()).toBe(0);
+    await consent.getByRole('button', { name: 'Allow one-tap purchases' }).click();
+    await expect.poll(() => consent.isClosed(), { timeout: 15_000 }).toBe(true);
+    await expect.poll(() => pat.gameToken(), { timeout: 15_000 }).toMatch(/^gt_/);
+    await expect.poll(() => page.locator('.shop-message').textContent()).toBe('');
+    await expect.poll(() => pat.gems(), { timeout: 15_000 }).toBe('500');
+    await pat.shot('connected-again');
     expect(pat.errors).toEqual([]);
   }, 90_000);
 });
