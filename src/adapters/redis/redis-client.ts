@@ -186,6 +186,7 @@ function rediscoverOnNodeFailure(
   },
   seeds: readonly string[],
   everyMs: number,
+  afterEach: () => void = () => undefined,
 ): void {
   let last = 0;
   let running = false;
@@ -201,6 +202,7 @@ function rediscoverOnNodeFailure(
       .catch(() => undefined) // no seed answered: the next failure tries again
       .finally(() => {
         running = false;
+        afterEach();
       });
   };
   cluster.on('node-error', rediscover);
@@ -222,7 +224,6 @@ export function createRedisClusterClients(
   const { logger } = options;
   const cluster = createClusterClient(options);
   const subscriberCluster = cluster.duplicate();
-  rediscoverOnNodeFailure(subscriberCluster, options.clusterUrls, options.maxReconnectDelayMs ?? 1000);
   let down = false;
   cluster.on('error', (error: unknown) => {
     if (!down) logger.error({ err: error instanceof Error ? error.message : String(error) }, 'Redis Cluster failed');
@@ -257,7 +258,7 @@ export function createRedisClusterClients(
     ping: async () => String(await cluster.sendCommand(undefined, true, ['PING'])),
     sendCommand: (args) => cluster.sendCommand(undefined, true, args),
   };
-  const subscriber = clusterSubscriber(subscriberCluster);
+  const subscriber = clusterSubscriber(subscriberCluster, options.clusterUrls, options.maxReconnectDelayMs ?? 1000);
   let connecting: Promise<unknown> | undefined;
   return {
     client,
@@ -310,9 +311,37 @@ export function createRedisClusterClients(
   };
 }
 
-/** The cluster's subscriber as RedisSubscriber: liveness from its nodes' events. */
-function clusterSubscriber(cluster: ClusterCommandClient): RedisSubscriber {
+/**
+ * The cluster's subscriber as RedisSubscriber: liveness from its nodes' events. A master that dies
+ * takes its sharded subscriptions with it: once a rediscovery finds its slots on the promoted replica,
+ * node-redis closes the dead node's pub/sub client and subscribes nothing on the new master. So after
+ * each rediscovery every channel whose master's pub/sub client lacks one of our listeners is
+ * subscribed again (the liveness events have already told the pub/sub adapter messages were lost).
+ */
+function clusterSubscriber(cluster: ClusterCommandClient, seeds: readonly string[], everyMs: number): RedisSubscriber {
   const events = new EventEmitter();
+  const held = new Map<string, Set<Listener>>();
+  let restoring = false;
+  const restore = () => {
+    if (restoring) return;
+    restoring = true;
+    void (async () => {
+      for (const [channel, listeners] of held) {
+        try {
+          const client = await cluster._slots.getShardedPubSubClient(channel);
+          const present = client.getPubSubListeners('SHARDED').get(channel)?.strings;
+          for (const listener of listeners) {
+            if (!present?.has(listener as never)) await cluster.sSubscribe(channel, listener);
+          }
+        } catch {
+          // its master is not reachable yet: the next failure's rediscovery tries again
+        }
+      }
+    })().finally(() => {
+      restoring = false;
+    });
+  };
+  rediscoverOnNodeFailure(cluster, seeds, everyMs, restore);
   // an 'error' nobody listens to would be thrown (the pub/sub adapter listens only while someone watches)
   const failed = (error: unknown) => void (events.listenerCount('error') > 0 && events.emit('error', error));
   cluster.on('node-ready', () => events.emit('ready'));
@@ -323,8 +352,18 @@ function clusterSubscriber(cluster: ClusterCommandClient): RedisSubscriber {
     get isReady() {
       return cluster.isOpen;
     },
-    subscribe: (channel, listener) => cluster.sSubscribe(channel, listener as (message: unknown) => void),
-    unsubscribe: (channel, listener) => cluster.sUnsubscribe(channel, listener as (message: unknown) => void),
+    subscribe: async (channel, listener) => {
+      await cluster.sSubscribe(channel, listener);
+      let listeners = held.get(channel);
+      if (!listeners) held.set(channel, (listeners = new Set()));
+      listeners.add(listener);
+    },
+    unsubscribe: async (channel, listener) => {
+      const listeners = held.get(channel);
+      listeners?.delete(listener);
+      if (listeners?.size === 0) held.delete(channel);
+      await cluster.sUnsubscribe(channel, listener);
+    },
     on: (event, listener) => void events.on(event, listener),
     off: (event, listener) => void events.off(event, listener),
   };

@@ -19,7 +19,7 @@ describe('purchases across a Redis Cluster failover', () => {
   let cluster: LocalRedisCluster;
   let env: Record<string, string>;
   const apps: TestApp[] = [];
-  // moved a minute on per purchase below, so that however many it takes none meets the per-minute limit
+  // moved a minute on per attempt below, so that however many it takes none meets the per-minute limit
   const clock = new ManualClock();
 
   beforeAll(async () => {
@@ -59,10 +59,10 @@ describe('purchases across a Redis Cluster failover', () => {
     return keys;
   }
 
-  it('loses an unreplicated idempotency record, and the database still makes the retry the same purchase', async () => {
+  it('loses an unreplicated idempotency record, the database makes the retry the same purchase, and every slot and subscription comes back', async () => {
     const [app] = apps as [TestApp];
     const game = await setUpGame(app, [{ sku: 'life', kind: 'CONSUMABLE', price: '99' }]);
-    const player = await setUpPlayer(app, game);
+    const player = await setUpPlayer(app, game, { dailyCap: '50000' });
     const item = game.items.life!;
     const key = randomUUID();
     const input = { gameId: game.gameId, itemId: item.id, quantity: 1, expectedPrice: item.price, idempotencyKey: key };
@@ -89,6 +89,20 @@ describe('purchases across a Redis Cluster failover', () => {
         `replica ${node.port} to lose its master`,
       );
     }
+    // One channel on each master, subscribed as purchaseUpdated and revocations subscribe (sharded).
+    const masters = [...new Set((await cluster.slots()).map((row) => row.port))];
+    const channels = new Map<number, string>();
+    for (let i = 0; channels.size < masters.length; i++) {
+      const channel = `failover-${i}`;
+      const port = await cluster.masterOfSlot(await cluster.keySlot(`${env.REDIS_KEY_PREFIX}${channel}`));
+      if (!channels.has(port)) channels.set(port, channel);
+    }
+    const received = new Map<string, string[]>();
+    for (const channel of channels.values()) {
+      received.set(channel, []);
+      await app.deps.pubsub.subscribe(channel, (message) => received.get(channel)!.push(message));
+    }
+
     const res = await app.gql(createPurchaseDocument, { input }, { token: player.gameToken });
     const made = expectTypename(res.data.createPurchase, 'PurchasePayload').purchase;
     expect(made.status).toBe('SUCCEEDED');
@@ -137,6 +151,7 @@ describe('purchases across a Redis Cluster failover', () => {
     while (onPromoted < 2) {
       if (Date.now() > deadline) throw new Error(`${served} purchases, ${onPromoted} on the promoted master in 30 s`);
       const next = randomUUID();
+      clock.advance(61_000); // every attempt counts toward the per-minute limit, refused ones too
       const res = await app.gql(
         createPurchaseDocument,
         { input: { ...input, idempotencyKey: next } },
@@ -146,7 +161,6 @@ describe('purchases across a Redis Cluster failover', () => {
       const result = res.data?.createPurchase;
       if (isTypename(result, 'PurchasePayload') && result.purchase.status === 'SUCCEEDED') {
         served++;
-        clock.advance(61_000);
         const hash = createHash('sha256').update(next).digest('base64url');
         const [record] = await keysMatching(`${env.REDIS_KEY_PREFIX}*${hash}`);
         if (record && (await cluster.masterOfSlot(await cluster.keySlot(record))) === promoted) onPromoted++;
@@ -154,6 +168,18 @@ describe('purchases across a Redis Cluster failover', () => {
         throw new Error(`purchase refused: ${JSON.stringify(res.data ?? res.errors)}`);
       } else {
         await new Promise((resolve) => setTimeout(resolve, 100)); // a client's back-off before it retries
+      }
+    }
+
+    // Every channel delivers again, the one whose master died included (node-redis drops a dead
+    // master's sharded subscriptions; the cluster subscriber subscribes them on the promoted one).
+    const lastWords = Date.now() + 30_000;
+    for (const [master, channel] of channels) {
+      for (let n = 0; !received.get(channel)!.includes(`after-${n - 1}`); n++) {
+        if (Date.now() > lastWords)
+          throw new Error(`nothing received on ${channel} (of master ${master}; ${port} died)`);
+        await app.deps.pubsub.publish(channel, `after-${n}`).catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // delivery is asynchronous
       }
     }
   }, 180_000);
