@@ -261,4 +261,34 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     });
     expect((await confirm(app, player, first.id)).data.confirmPurchase.__typename).toBe('RiskBlocked');
   });
+
+  it('a blocked card stops spending the currency it bought; other players keep spending theirs', async () => {
+    // Cards of their own: an earlier test blocked the default test card.
+    const holder = await setUpPlayer(app, game, { card: CARDS.amex, oneTapMax: '500', dailyCap: '5000' });
+    const other = await setUpPlayer(app, game, { card: CARDS.mastercard, oneTapMax: '500', dailyCap: '5000' });
+    for (const player of [holder, other])
+      expect(purchaseOf(await buy(app, game, player, game.items.gems!)).status).toBe('SUCCEEDED');
+    const events = await app.gql(RISK_EVENTS, { p: holder.playerId }, { token: operatorToken });
+    const fingerprint = events.data.riskEvents.edges[0]?.node.cardFingerprint;
+    if (typeof fingerprint !== 'string') throw new Error(`no card fingerprint: ${events.text}`);
+    const blocked = await app.gql(
+      BLOCK_CARD,
+      { input: { fingerprint, reason: 'reported stolen' } },
+      { token: operatorToken },
+    );
+    expect(blocked.data.blockCardFingerprint.__typename).toBe('BlockCardFingerprintPayload');
+
+    // The shield costs gems: no card is charged, yet the gems came from the blocked card.
+    expect((await buy(app, game, holder, game.items.shield!)).data.createPurchase).toMatchObject({
+      __typename: 'RiskBlocked',
+      rulesFired: ['card_blocked'],
+    });
+    const gift = await buy(app, game, holder, game.items.shield!, { giftTo: other.playerId });
+    expect(gift.data.createPurchase).toMatchObject({ __typename: 'RiskBlocked', rulesFired: ['card_blocked'] });
+    const held = await app.gql(WALLET, { g: game.gameId }, { token: holder.gameToken });
+    expect(held.data.wallet).toEqual([{ amount: '500', currency: 'GEM' }]);
+    // A player with a card of their own is not touched by that block.
+    expect(purchaseOf(await buy(app, game, other, game.items.shield!)).status).toBe('SUCCEEDED');
+    await expectLedgerBalanced(app, { gameId: decodeId(game.gameId) });
+  });
 });

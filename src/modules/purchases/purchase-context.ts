@@ -42,7 +42,10 @@ export interface PurchaseContext {
   readonly recipientGrantBalanceMinor: number | null;
   /** The fraud rules' database checks with the default card charged. */
   readonly cardChecks: PurchaseChecks;
-  /** The same without a card (a wallet purchase): the card's block and history do not apply. */
+  /**
+   * The same for a wallet purchase, which charges no card: blocked when any card the buyer keeps on
+   * file is blocked; the card's history does not apply.
+   */
   readonly walletChecks: PurchaseChecks;
 }
 
@@ -74,6 +77,9 @@ const contextStatement = preparedStatement((executor) =>
       settings: riskSettings,
       playerBlocked: sql<boolean>`exists (select 1 from ${playerBlocks} where ${playerBlocks.playerId} = ${placeholder('playerId')} and ${playerBlocks.liftedAt} is null)`,
       cardBlocked: sql<boolean>`exists (select 1 from ${blockedCardFingerprints} where ${blockedCardFingerprints.fingerprint} = ${defaultCard.fingerprint} and ${blockedCardFingerprints.liftedAt} is null)`,
+      // A wallet purchase charges no card, but currency bought with a card the operator blocked (say,
+      // reported stolen) must not be spent either: any card the buyer keeps on file counts.
+      heldCardBlocked: sql<boolean>`exists (select 1 from ${cards} join ${blockedCardFingerprints} on ${blockedCardFingerprints.fingerprint} = ${cards.fingerprint} and ${blockedCardFingerprints.liftedAt} is null where ${cards.playerId} = ${placeholder('playerId')} and ${cards.removedAt} is null)`,
       cardHasPaid: sql<boolean>`exists (select 1 from ${purchases} join ${cards} on ${cards.id} = ${purchases.cardId} where ${purchases.playerId} = ${placeholder('playerId')} and ${cards.fingerprint} = ${defaultCard.fingerprint} and ${purchases.status} in ${PAID_STATUSES})`,
     })
     .from(sql`(select 1) as one`)
@@ -145,6 +151,10 @@ export async function loadPurchaseContext(
       cardBlocked: row.card !== null && row.cardBlocked,
       cardHasPaid: row.card !== null && row.cardHasPaid,
     }),
-    walletChecks: purchaseChecksFrom(config, input.gameId, { ...checks, cardBlocked: false, cardHasPaid: false }),
+    walletChecks: purchaseChecksFrom(config, input.gameId, {
+      ...checks,
+      cardBlocked: row.heldCardBlocked,
+      cardHasPaid: false,
+    }),
   };
 }
