@@ -56,6 +56,16 @@ async function boot(): Promise<void> {
       session.setGameToken(result.accessToken);
       returned = { text: 'Coinslot connected', tone: 'good' };
     }
+    // Back from confirming a purchase in Coinslot (redirect mode): say how it ended; the shop reads
+    // the player's items from Coinslot at start, which is the truth.
+    const confirmed = coinslot.completeConfirmRedirect();
+    if (confirmed)
+      returned =
+        confirmed.status === 'SUCCEEDED'
+          ? { text: 'Paid in Coinslot. Enjoy!', tone: 'good' }
+          : confirmed.status === 'FAILED'
+            ? { text: 'Payment declined. Nothing was charged.', tone: 'bad' }
+            : { text: 'Not paid, nothing was charged.', tone: 'info' };
   } catch (error) {
     returned =
       (error as { code?: string } | null)?.code === 'access_denied'

@@ -1,7 +1,9 @@
 // Coinslot's own pages for a game: the consent (/oauth/authorize) and the pay sheet (/pay/*). Which
 // game a page serves decides who may frame it (`frame-ancestors` built from the game's registered
 // origins, 'self' otherwise) and where it may post its outcome (`?origin=`, checked here against the
-// same list before the page is served, so the page never posts to an origin the game did not register).
+// same list before the page is served, so the page never posts to an origin the game did not register;
+// `?redirect_uri=` likewise, for the way back in redirect mode).
+import { isRegisteredRedirect } from '../modules/authorizations/index.js';
 import { findPurchase } from '../modules/purchases/index.js';
 import { findGame, type GameRow } from '../modules/games/index.js';
 import type { Deps } from '../modules/service-context.js';
@@ -55,6 +57,15 @@ export async function payPage(
       'Coinslot cannot open this here',
       game
         ? `${game.name} did not register this website (${origin}) with Coinslot.`
+        : 'This link names no purchase or game that Coinslot knows.',
+    );
+  // Redirect mode: the sheet sends the tab back here when it closes, so only where the game registered.
+  const redirectUri = url.searchParams.get('redirect_uri');
+  if (redirectUri !== null && !(game && isRegisteredRedirect(game, redirectUri)))
+    return oauthErrorPage(
+      'Coinslot cannot open this here',
+      game
+        ? `${game.name} did not register this address (${redirectUri}) with Coinslot.`
         : 'This link names no purchase or game that Coinslot knows.',
     );
   return page(frameAncestorsFor(game));

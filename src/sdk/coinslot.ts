@@ -78,6 +78,15 @@ export interface ConnectOptions {
   readonly mode?: 'popup' | 'redirect';
 }
 
+export interface ConfirmOptions {
+  /**
+   * 'popup' (default; rejects with popup_blocked if the browser blocks it, so the game can ask for a
+   * tap and try again) or 'redirect': this tab goes to Coinslot and comes back to `redirectUri` (this
+   * page's origin by default); call `completeConfirmRedirect()` on load.
+   */
+  readonly mode?: 'popup' | 'redirect';
+}
+
 export interface Coinslot {
   readonly gameId: string;
   readonly coinslotOrigin: string;
@@ -94,7 +103,13 @@ export interface Coinslot {
    * allowance, a step-up); resolves with the status Coinslot reports, or status null when the player
    * closed the window. Read the purchase from the API afterwards: it is the truth.
    */
-  confirm(purchaseId: string): Promise<ConfirmResult>;
+  confirm(purchaseId: string, options?: ConfirmOptions): Promise<ConfirmResult>;
+  /**
+   * On the page Coinslot sent back to after `confirm(id, { mode: 'redirect' })`: the purchase and the
+   * last status Coinslot saw (null: the player left without an outcome), or null when the URL carries
+   * no such answer. Read the purchase from the API afterwards: it is the truth.
+   */
+  completeConfirmRedirect(): ConfirmResult | null;
   /** Opens the player's cards in Coinslot's window (after a decline); resolves when it closes. */
   manageCards(): Promise<void>;
   /** True while Coinslot's window is open. */
@@ -104,6 +119,7 @@ export interface Coinslot {
 
 const POPUP_FEATURES = 'popup,width=440,height=720';
 const PENDING_KEY = 'coinslot.connect.pending';
+const PENDING_CONFIRM_KEY = 'coinslot.confirm.pending';
 
 function base64url(bytes: Uint8Array): string {
   let text = '';
@@ -371,7 +387,17 @@ export function createCoinslot(options: CoinslotOptions): Coinslot {
       return exchange(params.get('code')!, pending);
     },
 
-    confirm(purchaseId) {
+    confirm(purchaseId, confirmOptions = {}) {
+      if (confirmOptions.mode === 'redirect') {
+        const state = randomString(24);
+        const redirectUri = options.redirectUri ?? location.origin;
+        // What came back is checked against this, in this tab's storage on the game's origin.
+        sessionStorage.setItem(PENDING_CONFIRM_KEY, JSON.stringify({ gameId, purchaseId, state }));
+        const url = new URL(`/pay/${encodeURIComponent(purchaseId)}`, coinslotOrigin);
+        url.search = new URLSearchParams({ client_id: gameId, redirect_uri: redirectUri, state }).toString();
+        location.assign(url.href);
+        return new Promise<never>(() => undefined);
+      }
       if (this.isOpen) return Promise.reject(new CoinslotError('busy', 'Coinslot is already open.'));
       const url = new URL(`/pay/${encodeURIComponent(purchaseId)}`, coinslotOrigin);
       url.search = new URLSearchParams({ client_id: gameId, origin: location.origin }).toString();
@@ -394,6 +420,24 @@ export function createCoinslot(options: CoinslotOptions): Coinslot {
           () => resolve({ purchaseId, status: last }),
         );
       });
+    },
+
+    completeConfirmRedirect() {
+      const params = new URLSearchParams(location.search);
+      const purchaseId = params.get('purchase_id');
+      const state = params.get('state');
+      if (!purchaseId || !state || params.has('code')) return null;
+      const raw = sessionStorage.getItem(PENDING_CONFIRM_KEY);
+      sessionStorage.removeItem(PENDING_CONFIRM_KEY);
+      const clean = new URL(location.href);
+      for (const key of ['purchase_id', 'status', 'state']) clean.searchParams.delete(key);
+      history.replaceState(history.state, '', clean.href);
+      const pending = raw ? (JSON.parse(raw) as { gameId: string; purchaseId: string; state: string }) : null;
+      if (!pending || pending.gameId !== gameId || pending.state !== state || pending.purchaseId !== purchaseId)
+        throw new CoinslotError('invalid_response', 'This answer does not match a confirm started here (state).');
+      const status = params.get('status');
+      if (status) emit('purchase', { purchaseId, status });
+      return { purchaseId, status };
     },
 
     manageCards() {

@@ -307,7 +307,7 @@ describe('Coinslot’s windows post only to the exact registered origin that ope
   }, 60_000);
 });
 
-describe('popups blocked: connect goes through a redirect to Coinslot and back', () => {
+describe('popups blocked: connect and confirm go through a redirect to Coinslot and back', () => {
   const storedToken = () => phone.page.evaluate(() => localStorage.getItem('comet-dodge.gameToken'));
 
   test('an answer in the address that no connect of this tab started is refused and changes nothing', async () => {
@@ -344,6 +344,8 @@ describe('popups blocked: connect goes through a redirect to Coinslot and back',
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
     await page.getByRole('heading', { name: 'Allow Star Garden to charge with one tap?' }).waitFor();
     await expect.poll(() => page.locator('.card-line').textContent()).toContain('•• 4242');
+    // A lower one-tap limit this time, so that the next test's seed bag needs a confirmation.
+    await page.getByRole('radio', { name: '€2', exact: true }).check();
     await phone.shot('garden-redirect-consent');
     await page.getByRole('button', { name: 'Allow one-tap purchases' }).click();
     // Back on the game's registered origin; the game exchanged the code and cleaned the address.
@@ -365,6 +367,39 @@ describe('popups blocked: connect goes through a redirect to Coinslot and back',
       .toContain('Extra life saved');
     await phone.shot('garden-redirect-bought');
     expect(await succeeded(garden, token, 'heart-bloom')).toBe(2);
+    expect(phone.errors).toEqual([]);
+  }, 60_000);
+
+  test('above the allowance, blocked even from a tap: the tab goes to /pay, the player pays, and back with the outcome', async () => {
+    const { page } = phone;
+    const token = (await storedToken())!;
+    const popups = phone.popups.length;
+    await phone.openShop();
+    // Blocked without a tap (the game waited on the network): the game asks for one.
+    await phone.buyButton('Bag of 200 seeds').click();
+    const confirmTap = page.getByRole('button', { name: 'Confirm in Coinslot' });
+    await confirmTap.waitFor();
+    // Blocked from the tap too: coinslot.js sends this tab to Coinslot's pay sheet in redirect mode.
+    await confirmTap.click();
+    await page.waitForURL((url) => url.origin === app.url && url.pathname.startsWith('/pay/'));
+    const sheet = new URL(page.url());
+    expect(sheet.searchParams.get('redirect_uri')).toBe(garden.origin);
+    expect(sheet.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    await page.getByRole('heading', { name: 'Confirm purchase' }).waitFor();
+    await phone.shot('garden-redirect-confirm');
+    await page.getByRole('button', { name: 'Pay €2.99' }).click();
+    await page.getByRole('heading', { name: 'Paid' }).waitFor();
+    // The sheet goes back to the registered redirect URI with the outcome; the game says it and cleans up.
+    await page.waitForURL((url) => url.origin === garden.origin, { timeout: 15_000 });
+    await expect.poll(() => page.locator('#toast').textContent()).toContain('Paid in Coinslot');
+    expect(new URL(page.url()).search).toBe('');
+    expect(phone.popups.length).toBe(popups);
+    expect(await succeeded(garden, token, 'seed-bag')).toBe(2);
+    await phone.shot('garden-redirect-confirmed');
+    // An outcome in the address that no confirm of this tab started is refused.
+    const purchaseId = sheet.pathname.split('/')[2]!;
+    await page.goto(`${garden.url}?purchase_id=${purchaseId}&status=SUCCEEDED&state=forged`);
+    await expect.poll(() => page.locator('#toast').textContent()).toContain('does not match a confirm started here');
     expect(phone.errors).toEqual([]);
   }, 60_000);
 });

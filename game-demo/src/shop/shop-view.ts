@@ -625,7 +625,8 @@ export class ShopView {
       this.renderRow(row);
       this.note(row, text, 'info', action);
     };
-    const open = (): void => {
+    /** `afterTap`: a tap of the player's opened it, and the browser still blocked the window. */
+    const open = (afterTap = false): void => {
       this.deps.coinslot.confirm(purchase.id).then(
         // Coinslot's window said how it ended (or closed): read the purchase, the truth, now.
         (result) => {
@@ -647,8 +648,11 @@ export class ShopView {
           }, 1500);
         },
         (error: unknown) => {
+          const blocked = (error as { code?: string } | null)?.code === 'popup_blocked';
+          // Blocked even from a tap: this tab goes to Coinslot and comes back (the game reads it at boot).
+          if (blocked && afterTap) void this.deps.coinslot.confirm(purchase.id, { mode: 'redirect' });
           // The browser refused a window the game opened after waiting on the network: one more tap opens it.
-          if ((error as { code?: string } | null)?.code === 'popup_blocked')
+          else if (blocked)
             giveUp('Coinslot needs you to confirm this purchase.', { label: 'Confirm in Coinslot', action: retry });
           else giveUp(`Could not open Coinslot. ${error instanceof Error ? error.message : ''}`.trim());
         },
@@ -659,7 +663,7 @@ export class ShopView {
       row.busy = true;
       this.renderRow(row);
       this.note(row, 'Confirm in Coinslot…', 'info');
-      open();
+      open(true);
     };
     open();
   }

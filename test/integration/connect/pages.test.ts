@@ -8,6 +8,7 @@ import { expectTypename } from '../../helpers/graphql.js';
 
 const GAME_ORIGIN = 'https://play.skyhopper.example';
 const SECOND_ORIGIN = 'http://localhost:4001';
+const NATIVE_REDIRECT = 'com.skyhopper.game:/coinslot';
 
 let app: TestApp;
 let game: GameSetup;
@@ -19,7 +20,10 @@ const get = (path: string, headers: Record<string, string> = {}) =>
 
 beforeAll(async () => {
   app = await createTestApp({ listen: true });
-  game = await setUpGame(app, undefined, { allowedOrigins: [GAME_ORIGIN, SECOND_ORIGIN] });
+  game = await setUpGame(app, undefined, {
+    allowedOrigins: [GAME_ORIGIN, SECOND_ORIGIN],
+    redirectUris: [NATIVE_REDIRECT],
+  });
   bare = await setUpGame(app);
   // Above the allowance: a purchase that waits in the pay sheet.
   const player = await setUpPlayer(app, game, { oneTapMax: '0' });
@@ -95,6 +99,44 @@ describe('the pay sheet of a purchase', () => {
       400,
     );
     expect((await get(`/pay/cards?origin=${encodeURIComponent(GAME_ORIGIN)}`)).status).toBe(400);
+  });
+});
+
+describe('the pay sheet in redirect mode', () => {
+  test("goes back only to one of the purchase's game's registered origins or redirect URIs", async () => {
+    const open = (redirectUri: string, path = `/pay/${purchaseId}`) =>
+      get(`${path}?redirect_uri=${encodeURIComponent(redirectUri)}&state=s`);
+    for (const registered of [GAME_ORIGIN, SECOND_ORIGIN, NATIVE_REDIRECT]) {
+      const page = await open(registered);
+      expect(page.status, registered).toBe(200);
+      expect(await page.text()).toContain('<div class="sheet">');
+    }
+    for (const stranger of [
+      'https://evil.example',
+      `${GAME_ORIGIN}/elsewhere`,
+      'com.skyhopper.game:/other',
+      'javascript:alert(1)',
+    ]) {
+      const refused = await open(stranger);
+      expect(refused.status, stranger).toBe(400);
+      expect(refused.headers.get('location')).toBeNull();
+      const body = await refused.text();
+      expect(body, stranger).not.toContain('<div class="sheet">');
+      expect(body).toContain('did not register this address');
+    }
+    // A game without registrations, and /pay/cards of a game, by its client_id.
+    const player = await setUpPlayer(app, bare, { oneTapMax: '0' });
+    const other = expectTypename(
+      (await buy(app, bare, player, bare.items.skin!)).data.createPurchase,
+      'PurchasePayload',
+    );
+    expect((await open(GAME_ORIGIN, `/pay/${other.purchase.id}`)).status).toBe(400);
+    expect(
+      (await get(`/pay/cards?client_id=${game.gameId}&redirect_uri=${encodeURIComponent(GAME_ORIGIN)}`)).status,
+    ).toBe(200);
+    expect(
+      (await get(`/pay/cards?client_id=${bare.gameId}&redirect_uri=${encodeURIComponent(GAME_ORIGIN)}`)).status,
+    ).toBe(400);
   });
 });
 
