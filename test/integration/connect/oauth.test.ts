@@ -453,6 +453,23 @@ describe('the authorization endpoint never redirects to what the game did not re
     expect(html).not.toContain('<script');
   });
 
+  test('state is required: without it the consent is a ValidationError and the link goes back with invalid_request', async () => {
+    const player = await signUpPlayer();
+    const { state: _state, ...withoutState } = base();
+    const res = await open(withoutState);
+    expect(res.status).toBe(302);
+    const location = new URL(res.headers.get('location')!);
+    expect(`${location.protocol}${location.pathname}`).toBe(NATIVE_REDIRECT);
+    expect(location.searchParams.get('error')).toBe('invalid_request');
+    expect(location.searchParams.get('code')).toBeNull();
+    const payload = await consent(player.token, game.gameId, {
+      redirectUri: NATIVE_REDIRECT,
+      codeChallenge: pkce().challenge,
+      state: '',
+    });
+    expect(expectTypename(payload, 'ValidationError').fieldErrors.map((e) => e.path)).toEqual(['input.state']);
+  });
+
   test('a registered redirect URI with a bad request goes back with error and the same state', async () => {
     const res = await open({ ...base(), code_challenge_method: 'plain' });
     expect(res.status).toBe(302);
