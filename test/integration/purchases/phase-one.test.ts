@@ -16,13 +16,15 @@ import { phaseOneOrder } from './phase-one-fixtures.js';
  * purchase_phase_one (drizzle/0017_purchase_phase_one.sql), called directly on both databases the
  * app runs on: Postgres 15 (the pool, so concurrent calls are concurrent) and PGlite.
  */
+// No recovery loop: the purchases made here stay PROCESSING (phase 1 only, never charged), and recovery
+// would fail them after RECOVERY_THRESHOLD and put their units back on stock in the middle of a test.
+const NO_JOBS = { BACKGROUND_JOBS: 'false' };
 const DATABASES = {
-  postgres: () => createTestApp(),
+  postgres: () => createTestApp({ env: NO_JOBS }),
   pglite: async () => {
-    const env = { ...testEnv({ DATA_DIR: mkdtempSync(join(tmpdir(), 'coinslot-phase-one-')) }) } as Record<
-      string,
-      string | undefined
-    >;
+    const env = {
+      ...testEnv({ ...NO_JOBS, DATA_DIR: mkdtempSync(join(tmpdir(), 'coinslot-phase-one-')) }),
+    } as Record<string, string | undefined>;
     delete env.DATABASE_URL;
     const server = await startServer(loadConfig(env as NodeJS.ProcessEnv), { listen: false });
     expect(server.database.kind).toBe('pglite');
@@ -39,6 +41,8 @@ describe.each(Object.keys(DATABASES) as (keyof typeof DATABASES)[])('purchase_ph
     game = await setUpGame(app, [
       { sku: 'life', kind: 'CONSUMABLE', price: '99' },
       { sku: 'last', kind: 'CONSUMABLE', price: '99', stock: 1 },
+      // The concurrent buyers' own item: no earlier purchase of it can give a unit back meanwhile.
+      { sku: 'contested', kind: 'CONSUMABLE', price: '99', stock: 1 },
       { sku: 'few', kind: 'CONSUMABLE', price: '99', stock: 5 },
       { sku: 'skin', kind: 'DURABLE', price: '499' },
       { sku: 'capped', kind: 'CONSUMABLE', price: '99', maxPerPlayer: 2 },
@@ -216,24 +220,15 @@ describe.each(Object.keys(DATABASES) as (keyof typeof DATABASES)[])('purchase_ph
   });
 
   it('sells the last unit once to concurrent buyers; the others are out of stock, the stock never below zero', async () => {
-    await setUpGameStock(app, game, 'last', 1);
     // Set up one at a time (sign-ups at once only queue on the cores); then they buy at once.
     const buyers = [];
     for (let i = 0; i < 6; i++) buyers.push(await buyer());
-    const results = await Promise.all(buyers.map((who) => runPhaseOne(app.deps.db, order(who, 'last'))));
+    const results = await Promise.all(buyers.map((who) => runPhaseOne(app.deps.db, order(who, 'contested'))));
     expect(results.filter((r) => r.outcome === 'created')).toHaveLength(1);
     expect(results.filter((r) => r.outcome === 'out_of_stock').map((r) => r.detail)).toEqual([0, 0, 0, 0, 0]);
-    expect(await stockOf('last')).toBe(0);
+    expect(await stockOf('contested')).toBe(0);
   });
 });
-
-/** Puts `units` back on an item's stock (the test's own item), as a restock by the developer would. */
-async function setUpGameStock(app: TestApp, game: GameSetup, sku: string, units: number): Promise<void> {
-  await app.deps.db
-    .update(items)
-    .set({ stock: units })
-    .where(eq(items.id, decodeId(game.items[sku]!.id)));
-}
 
 describe('purchase_phase_one and the TypeScript statuses', () => {
   it('writes out the same COUNTED and AWAITING statuses as purchase-state.ts', () => {
