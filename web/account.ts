@@ -5,7 +5,8 @@ import { session } from './session.js';
 import { tooManyTriesMessage } from '../src/sdk/player-messages.js';
 import { field, h, messageNotice, notice, show } from './ui.js';
 
-type Mode = 'sign-up' | 'sign-in';
+/** Which form shows first: a new player signs up, a returning one (the account page) signs in. */
+export type Mode = 'sign-up' | 'sign-in';
 
 /** Shows the account screen until the player is signed in. */
 export function signIn(context: { gameName: string | null; reason?: string }, mode: Mode = 'sign-up'): Promise<void> {

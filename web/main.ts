@@ -1,5 +1,5 @@
 // Coinslot's pay sheet: /pay/connect, /pay/cards and /pay/<purchaseId>, always as the signed-in player.
-import { signIn } from './account.js';
+import { signIn, type Mode } from './account.js';
 import { accountPage } from './account-page.js';
 import { ApiError, OfflineError, request } from './api.js';
 import type { Card } from './card-form.js';
@@ -38,7 +38,7 @@ function framedByStranger(): boolean {
 }
 
 /** The signed-in player and their cards; asks to sign in first when there is no valid session. */
-async function me(gameName: string | null, reason?: string): Promise<Me> {
+async function me(gameName: string | null, reason?: string, mode: Mode = 'sign-up'): Promise<Me> {
   for (;;) {
     if (session.token()) {
       try {
@@ -53,7 +53,7 @@ async function me(gameName: string | null, reason?: string): Promise<Me> {
       session.clear();
     }
     renderHeader(null);
-    await signIn(reason === undefined ? { gameName } : { gameName, reason });
+    await signIn(reason === undefined ? { gameName } : { gameName, reason }, mode);
     showLoading();
   }
 }
@@ -129,7 +129,8 @@ async function main(): Promise<void> {
     showLoading();
     try {
       return await accountPage(async () => {
-        await me(null, 'Sign in to see your Coinslot account.');
+        // Whoever opens the account page has an account (or just signed out of it): sign in first.
+        await me(null, 'Sign in to see your Coinslot account.', 'sign-in');
       });
     } catch (error) {
       console.error('account page', error);

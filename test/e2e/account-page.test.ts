@@ -226,9 +226,8 @@ describe('the account page on a phone', () => {
       await other.expectAccessible('a friend’s account with a gift');
       // Signing out of this device ends this sign-in; the game the friend connected keeps working.
       await other.page.getByRole('button', { name: 'Sign out of this device' }).click();
-      await other.page
-        .getByRole('heading', { level: 1, name: /^(Create your Coinslot account|Sign in to Coinslot)$/ })
-        .waitFor();
+      // The account page asks a returning player to sign in, not to create an account.
+      await other.page.getByRole('heading', { level: 1, name: 'Sign in to Coinslot' }).waitFor();
       const ended = await app.gql(VIEWER_KIND, {}, { token: friend.playerToken });
       expect(ended.errors?.[0]?.extensions?.code ?? ended.data?.viewer?.kind).toMatch(/UNAUTHENTICATED|ANONYMOUS/);
       const game = await app.gql(VIEWER_KIND, {}, { token: friend.gameToken });
@@ -284,11 +283,8 @@ describe('the account page on a phone', () => {
     expect(refused.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
 
     await page.getByRole('button', { name: 'Sign out of all devices' }).click();
-    await page
-      .getByRole('button', { name: 'Sign in' })
-      .or(page.getByRole('button', { name: 'Create Coinslot account' }))
-      .first()
-      .waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Sign in to Coinslot' }).waitFor();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
     await phone.shot('signed-out');
     await phone.expectAccessible('the sign-in screen');
     const viewer = await app.gql(VIEWER_KIND, {}, { token: me.playerToken });
