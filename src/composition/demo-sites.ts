@@ -71,3 +71,25 @@ export async function startDemoSite(options: {
     },
   };
 }
+
+/**
+ * Serves a demo game on the first of `hosts` this machine has (`127.0.0.2` is loopback on Linux but
+ * not configured on macOS, where `::1` is another loopback site): a host the machine does not have is
+ * skipped, any other error stops. The origin names an IPv6 host in brackets.
+ */
+export async function startDemoSiteOnFirstHost(
+  hosts: readonly string[],
+  options: Omit<Parameters<typeof startDemoSite>[0], 'host' | 'originHost'>,
+): Promise<DemoSite> {
+  let last: unknown = new Error('no host to serve the demo game on');
+  for (const host of hosts) {
+    try {
+      return await startDemoSite({ ...options, host, originHost: host.includes(':') ? `[${host}]` : host });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== 'EADDRNOTAVAIL' && code !== 'EAFNOSUPPORT') throw error;
+      last = error;
+    }
+  }
+  throw last;
+}

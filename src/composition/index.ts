@@ -17,4 +17,10 @@ export { openStores, type Stores } from './stores.js';
 export { buildApp, type App, type AppOptions, type Route, type ServerContext } from './app.js';
 export { startBackgroundWork, type BackgroundWork } from './background.js';
 export { DEMO_DEVELOPER_EMAIL, registerDemoOrigins, seedDemo, type DemoGameInfo, type DemoInfo } from './seed.js';
-export { GAME_DIST, startDemoSite, type DemoSite, type DemoSiteConfig } from './demo-sites.js';
+export {
+  GAME_DIST,
+  startDemoSite,
+  startDemoSiteOnFirstHost,
+  type DemoSite,
+  type DemoSiteConfig,
+} from './demo-sites.js';

@@ -24,7 +24,7 @@ import { createOutboundHttp } from '../adapters/http/outbound-http.js';
 import type { OutboundHttp } from '../shared/outbound-http-port.js';
 import { startBackgroundWork, type BackgroundWork } from './background.js';
 import { registerDemoOrigins, seedDemo, type DemoInfo } from './seed.js';
-import { startDemoSite, type DemoSite } from './demo-sites.js';
+import { startDemoSite, startDemoSiteOnFirstHost, type DemoSite } from './demo-sites.js';
 import { disputeCallback, DISPUTE_CALLBACK_PATH } from '../http/dispute-callback.js';
 import { publicId } from '../shared/public-ids.js';
 import { originOf } from '../http/cors.js';
@@ -282,8 +282,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         name: 'Comet Dodge',
         theme: 'comet' as const,
         info: demo,
-        host: '127.0.0.1',
-        originHost: 'localhost',
+        hosts: ['127.0.0.1'],
+        originHost: 'localhost' as string | undefined,
         port: port(1),
       },
       ...(demo.second
@@ -292,27 +292,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
               name: 'Star Garden',
               theme: 'garden' as const,
               info: demo.second,
-              host: '127.0.0.2',
-              originHost: '127.0.0.2',
+              // A third site: 127.0.0.2 on Linux; macOS has only 127.0.0.1, and ::1 is another site too.
+              hosts: ['127.0.0.2', '::1'],
+              originHost: undefined,
               port: port(2),
             },
           ]
         : []),
     ];
     for (const game of games) {
-      const site = await startDemoSite({
-        host: game.host,
-        originHost: game.originHost,
-        port: game.port,
-        config: {
-          apiOrigin: config.PUBLIC_URL?.replace(/\/$/, '') ?? url,
-          gameId: publicId('Game', game.info.gameId),
-          publishableKey: game.info.publishableKey,
-          name: game.name,
-          theme: game.theme,
-          sandbox: config.sandbox,
-        },
-      });
+      const siteConfig = {
+        apiOrigin: config.PUBLIC_URL?.replace(/\/$/, '') ?? url,
+        gameId: publicId('Game', game.info.gameId),
+        publishableKey: game.info.publishableKey,
+        name: game.name,
+        theme: game.theme,
+        sandbox: config.sandbox,
+      };
+      const site = game.originHost
+        ? await startDemoSite({
+            host: game.hosts[0]!,
+            originHost: game.originHost,
+            port: game.port,
+            config: siteConfig,
+          })
+        : await startDemoSiteOnFirstHost(game.hosts, { port: game.port, config: siteConfig });
       sites.push(site);
       demoSites.push({ name: game.name, url: `${site.origin}/` });
     }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRedisUrl } from '../../helpers/env.js';
+import { startDemoSiteOnFirstHost } from '../../../src/composition/index.js';
 import { graphql } from '../../helpers/graphql.js';
 import { httpGql } from '../../helpers/http-client.js';
 import { isolatedDatabase } from '../../helpers/isolated-database.js';
@@ -158,6 +159,44 @@ describe('npm start: Coinslot on its origin, two demo games each on a site of it
       const refused = await authorize(game, origin);
       expect(refused.status, `${game} from ${origin}`).toBe(400);
       expect(refused.headers.get('location')).toBeNull();
+    }
+  });
+});
+
+describe('a machine without 127.0.0.2 (macOS)', () => {
+  const config = {
+    apiOrigin: 'http://127.0.0.1:1',
+    gameId: 'gam_x',
+    publishableKey: 'pk_x',
+    name: 'Star Garden',
+    theme: 'garden' as const,
+    sandbox: true,
+  };
+
+  it('serves the second game on the next loopback host it has, ::1, named in brackets', async () => {
+    // 192.0.2.1 (TEST-NET-1) is an address this machine does not have, as 127.0.0.2 on macOS.
+    const site = await startDemoSiteOnFirstHost(['192.0.2.1', '::1'], { port: 0, config });
+    try {
+      expect(site.origin).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      const response = await fetch(`${site.origin}/demo-config.json`);
+      expect(((await response.json()) as { name: string }).name).toBe('Star Garden');
+    } finally {
+      await site.close();
+    }
+  });
+
+  it('stops when no host is there, and at any other error (a port taken)', async () => {
+    await expect(startDemoSiteOnFirstHost(['192.0.2.1'], { port: 0, config })).rejects.toMatchObject({
+      code: 'EADDRNOTAVAIL',
+    });
+    const taken = await startDemoSiteOnFirstHost(['127.0.0.1'], { port: 0, config });
+    try {
+      const port = Number(new URL(taken.origin).port);
+      await expect(startDemoSiteOnFirstHost(['127.0.0.1', '::1'], { port, config })).rejects.toMatchObject({
+        code: 'EADDRINUSE',
+      });
+    } finally {
+      await taken.close();
     }
   });
 });
