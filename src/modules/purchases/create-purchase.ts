@@ -111,9 +111,8 @@ export async function createPurchase(ctx: ServiceContext, input: CreatePurchaseI
     idempotencyKey: input.idempotencyKey,
     deviceId: input.deviceId ?? null,
   };
-  const purchase = await (isIsoCurrency(order.currency)
-    ? buyWithCard(ctx, order, context)
-    : buyWithWallet(ctx, order, context.walletChecks));
+  if (isIsoCurrency(order.currency)) return buyWithCard(ctx, order, context);
+  const purchase = await buyWithWallet(ctx, order, context.walletChecks);
   // The item as read for this purchase answers for it too, unless its stock (which the purchase moved) matters.
   return { purchase, item: item.stock === null ? item : null };
 }
@@ -301,7 +300,11 @@ export function confirmationCause(
   return 'daily_cap';
 }
 
-async function buyWithCard(ctx: ServiceContext, order: Order, context: PurchaseContext): Promise<PurchaseRow> {
+/**
+ * The card path. Its answer's item is the one read before phase 1, with the stock phase 1 left when
+ * the item has one (null, to be read again, when that is not known: a purchase found under its key).
+ */
+async function buyWithCard(ctx: ServiceContext, order: Order, context: PurchaseContext): Promise<CreatedPurchase> {
   const { db, clock, config } = ctx.deps;
   const { card, authorization } = context;
   if (!card) throw new NoCardOnFileError();
@@ -331,6 +334,7 @@ async function buyWithCard(ctx: ServiceContext, order: Order, context: PurchaseC
     now,
   };
   let created: PurchaseRow;
+  let item: CatalogItem | null;
   try {
     const result = await runPhaseOne(db, phaseOne).catch((error: unknown) => {
       // a writer that does not take the player's lock won the key: the function rolled back
@@ -339,8 +343,9 @@ async function buyWithCard(ctx: ServiceContext, order: Order, context: PurchaseC
     if (result.outcome === 'duplicate') throw new DuplicateKey(result.purchase);
     if (result.outcome !== 'created' || !result.purchase) throw phaseOneRefusal(result, phaseOne);
     created = result.purchase;
+    item = stockLeft(order.item, result.detail);
   } catch (error) {
-    return afterFailedInsert(ctx, order, error);
+    return { purchase: await afterFailedInsert(ctx, order, error), item: null };
   }
 
   if (created.status === 'FAILED') return blockedOutcome(ctx, created, risk);
@@ -348,11 +353,17 @@ async function buyWithCard(ctx: ServiceContext, order: Order, context: PurchaseC
     // waiting for the player in the pay sheet (REQUIRES_CONFIRMATION, REQUIRES_ACTION)
     ctx.deps.metrics.purchase(created.status, created.path);
     await publishPurchaseUpdate(ctx.deps, created.id);
-    return created;
+    return { purchase: created, item };
   }
   const settled = await chargeAndSettle(ctx, created, card, { item: order.item });
   if (settled.status === 'FAILED') throw outcomeError(settled);
-  return settled;
+  return { purchase: settled, item };
+}
+
+/** The item with the stock phase 1 left (its `detail` on created), or null when that is not known. */
+function stockLeft(item: CatalogItem, left: number | null): CatalogItem | null {
+  if (item.stock === null) return item;
+  return left === null ? null : { ...item, stock: left };
 }
 
 /** The fraud rules for this order (operator blocks, then velocity), counting it under its purchase id. */

@@ -27,7 +27,11 @@ export type PhaseOneOutcome =
 
 export interface PhaseOneResult {
   readonly outcome: PhaseOneOutcome;
-  /** out_of_stock: the units left; max_per_player: the units counted toward the limit. */
+  /**
+   * created: the units the item's stock has left after this purchase took its own (null for an item
+   * without a stock, or a purchase the rules blocked, drizzle/0024); out_of_stock: the units left;
+   * max_per_player: the units counted toward the limit.
+   */
   readonly detail: number | null;
   /** created: the new purchase; duplicate: the purchase already made under the key. */
   readonly purchase: PurchaseRow | null;

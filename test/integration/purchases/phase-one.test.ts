@@ -101,6 +101,10 @@ describe.each(Object.keys(DATABASES) as (keyof typeof DATABASES)[])('purchase_ph
     });
     expect(await purchaseRow(input.purchase.id)).toEqual(result.purchase);
     expect(await stockOf('few')).toBe(before! - 1);
+    // the units it left (drizzle/0024): createPurchase answers with them, without reading the item again
+    expect(result.detail).toBe(before! - 1);
+    const unlimited = await runPhaseOne(app.deps.db, order(await buyer(), 'life'));
+    expect(unlimited).toMatchObject({ outcome: 'created', detail: null });
     const events = await riskEventsOf(input.purchase.id);
     expect(events).toMatchObject([{ decision: 'ALLOW', score: 10, kind: 'purchase', cardFingerprint: 'fp-test' }]);
   });
