@@ -101,6 +101,19 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     );
     expect(res.data.blockPlayer.__typename).toBe('BlockPlayerPayload');
   }
+  /** The operator blocks the fingerprint of the card the player's last purchase was assessed with. */
+  async function blockCardOf(player: PlayerSetup) {
+    const events = await app.gql(RISK_EVENTS, { p: player.playerId }, { token: operatorToken });
+    const fingerprint = events.data.riskEvents.edges[0]?.node.cardFingerprint;
+    expect(fingerprint).toMatch(/^[A-Za-z0-9_-]{16,}$/);
+    if (typeof fingerprint !== 'string') throw new Error(`no card fingerprint: ${events.text}`);
+    const blocked = await app.gql(
+      BLOCK_CARD,
+      { input: { fingerprint, reason: 'reported stolen' } },
+      { token: operatorToken },
+    );
+    expect(blocked.data.blockCardFingerprint.__typename).toBe('BlockCardFingerprintPayload');
+  }
 
   it('a zero-allowance player cannot keep a limited stock: 5 waiting purchases at most, holds lapse', async () => {
     const item = await limitedItem(12);
@@ -245,16 +258,7 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
   it('a blocked card starts nothing, for any player who holds it', async () => {
     const player = await setUpPlayer(app, game, { oneTapMax: '0', dailyCap: '0' });
     const first = purchaseOf(await buy(app, game, player, game.items.life!));
-    const events = await app.gql(RISK_EVENTS, { p: player.playerId }, { token: operatorToken });
-    const fingerprint = events.data.riskEvents.edges[0]?.node.cardFingerprint;
-    expect(fingerprint).toMatch(/^[A-Za-z0-9_-]{16,}$/);
-    if (typeof fingerprint !== 'string') throw new Error(`no card fingerprint: ${events.text}`);
-    const blocked = await app.gql(
-      BLOCK_CARD,
-      { input: { fingerprint, reason: 'reported stolen' } },
-      { token: operatorToken },
-    );
-    expect(blocked.data.blockCardFingerprint.__typename).toBe('BlockCardFingerprintPayload');
+    await blockCardOf(player);
     expect((await buy(app, game, player, game.items.life!)).data.createPurchase).toMatchObject({
       __typename: 'RiskBlocked',
       rulesFired: ['card_blocked'],
@@ -268,15 +272,7 @@ describe('every purchase path runs the rules; blocks stop them all; unconfirmed 
     const other = await setUpPlayer(app, game, { card: CARDS.mastercard, oneTapMax: '500', dailyCap: '5000' });
     for (const player of [holder, other])
       expect(purchaseOf(await buy(app, game, player, game.items.gems!)).status).toBe('SUCCEEDED');
-    const events = await app.gql(RISK_EVENTS, { p: holder.playerId }, { token: operatorToken });
-    const fingerprint = events.data.riskEvents.edges[0]?.node.cardFingerprint;
-    if (typeof fingerprint !== 'string') throw new Error(`no card fingerprint: ${events.text}`);
-    const blocked = await app.gql(
-      BLOCK_CARD,
-      { input: { fingerprint, reason: 'reported stolen' } },
-      { token: operatorToken },
-    );
-    expect(blocked.data.blockCardFingerprint.__typename).toBe('BlockCardFingerprintPayload');
+    await blockCardOf(holder);
 
     // The shield costs gems: no card is charged, yet the gems came from the blocked card.
     expect((await buy(app, game, holder, game.items.shield!)).data.createPurchase).toMatchObject({
