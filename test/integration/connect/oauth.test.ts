@@ -114,6 +114,19 @@ async function codeFor(playerToken: string, redirectUri = NATIVE_REDIRECT, of: G
   return { verifier, state, redirect, code: redirect.searchParams.get('code')! };
 }
 
+/** The game token a native app gets for this player: consent, then the code exchanged with its verifier. */
+async function gameTokenFor(playerToken: string): Promise<string | undefined> {
+  const { verifier, code } = await codeFor(playerToken);
+  const { body } = await token({
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: NATIVE_REDIRECT,
+    client_id: game.gameId,
+    code_verifier: verifier,
+  });
+  return body.access_token;
+}
+
 beforeAll(async () => {
   app = await createTestApp({ listen: true, clock });
   game = await setUpGame(app, undefined, { allowedOrigins: [WEB_ORIGIN], redirectUris: [NATIVE_REDIRECT] });
@@ -241,18 +254,11 @@ describe('a native app connects with a plain HTTP client', () => {
 
   test('the game token works only for its game: another game sees nothing of this player', async () => {
     const player = await signUpPlayer();
-    const { verifier, code } = await codeFor(player.token);
-    const { body } = await token({
-      grant_type: 'authorization_code',
-      code,
-      redirect_uri: NATIVE_REDIRECT,
-      client_id: game.gameId,
-      code_verifier: verifier,
-    });
-    const res = await app.gql(INVENTORY, { gameId: otherGame.gameId }, { token: body.access_token });
+    const accessToken = await gameTokenFor(player.token);
+    const res = await app.gql(INVENTORY, { gameId: otherGame.gameId }, { token: accessToken });
     expect(res.data?.inventory ?? null).toBeNull();
     expect(res.errors?.[0]?.extensions?.code).toMatch(/FORBIDDEN|NOT_FOUND/);
-    const bought = await buyTyped(app, otherGame, { gameToken: body.access_token! }, otherGame.items.life!);
+    const bought = await buyTyped(app, otherGame, { gameToken: accessToken! }, otherGame.items.life!);
     const refused = bought.data?.createPurchase;
     expect(refused && 'purchase' in refused ? refused.purchase : undefined).toBeUndefined();
   });
@@ -260,20 +266,13 @@ describe('a native app connects with a plain HTTP client', () => {
   test('the game token acts only for its player: another player of the same game is not its to buy for or read', async () => {
     const connectPlayer = async () => {
       const player = await signUpPlayer();
-      const { verifier, code } = await codeFor(player.token);
-      const { body } = await token({
-        grant_type: 'authorization_code',
-        code,
-        redirect_uri: NATIVE_REDIRECT,
-        client_id: game.gameId,
-        code_verifier: verifier,
-      });
+      const gameToken = await gameTokenFor(player.token);
       await app.gql(
         ADD_CARD,
         { input: { number: '4242424242424242', expMonth: 12, expYear: 2040, cvc: '123', holderName: 'Pat' } },
         { token: player.token },
       );
-      return { ...player, gameToken: body.access_token! };
+      return { ...player, gameToken: gameToken! };
     };
     const alice = await connectPlayer();
     const bob = await connectPlayer();
